@@ -1,0 +1,814 @@
+//! The SendGrid API-keys client: one `reqwest` client (rustls), Bearer auth, optional
+//! `on-behalf-of`, a shared gate that bounds concurrency and follows the `X-RateLimit-*` headers,
+//! and a retry policy that only repeats what is safe to repeat:
+//!
+//! - GET, PUT, PATCH: retried with jittered backoff on 429, 5xx, timeouts and network errors;
+//! - DELETE: retried on 429 and when the outcome is unknown (5xx, timeout, network); a 404 after
+//!   such a retry means the first attempt did revoke the key, and counts as success;
+//! - POST: never retried (a second attempt could mint a second key).
+//!
+//! Every HTTP exchange (including retries) is reported to an optional observer as a
+//! [`CallRecord`] (method, path, status, time; never a secret) for the `@` log and tracing.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use super::error::ApiError;
+use super::models::*;
+use crate::secret::Secret;
+
+/// Largest response body accepted (a 10 000-key list is under 1 MiB).
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// Seconds since the Unix epoch (the unit of `X-RateLimit-Reset`).
+pub fn epoch_now() -> u64 {
+    epoch_now_f64() as u64
+}
+
+fn epoch_now_f64() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// How failed requests are repeated.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// Longest wait for a rate-limit window to reset before giving up.
+    pub max_rate_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 4,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(4),
+            max_rate_wait: Duration::from_secs(65),
+        }
+    }
+}
+
+impl RetryPolicy {
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let cap = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_delay);
+        let ms = cap.as_millis() as u64;
+        // "full jitter": uniform in [cap/2, cap]
+        Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1)))
+    }
+}
+
+/// One HTTP exchange, as reported to the observer. Contains no secret.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallRecord {
+    pub method: &'static str,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+    /// HTTP status, or None when no answer came (timeout, network).
+    pub status: Option<u16>,
+    pub elapsed_ms: u64,
+    /// 0 for the first attempt.
+    pub attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<RateLimit>,
+    /// Short error text for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Receives every [`CallRecord`].
+pub type Observer = Arc<dyn Fn(&CallRecord) + Send + Sync>;
+
+/// Bounds concurrent requests and spaces them by the server's rate-limit window.
+#[derive(Debug)]
+struct Gate {
+    sem: Semaphore,
+    window: Mutex<Window>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Window {
+    limit: Option<u64>,
+    /// Requests we may still send in this window (local estimate, corrected by each answer).
+    remaining: Option<u64>,
+    /// Epoch second the window resets; None when a new window started and no answer told us yet.
+    reset: Option<u64>,
+    /// When the gate started waiting for an unknown reset.
+    stalled_since: Option<f64>,
+    /// The newest reset any answer has named; answers naming an older one are stale.
+    newest_reset: u64,
+}
+
+impl Gate {
+    fn new(concurrency: usize) -> Self {
+        Gate {
+            sem: Semaphore::new(concurrency.max(1)),
+            window: Mutex::new(Window::default()),
+        }
+    }
+
+    async fn acquire(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let permit = self.sem.acquire().await.ok();
+        loop {
+            let wait = match self.window.lock() {
+                Ok(mut w) => w.take(epoch_now_f64()),
+                Err(_) => None,
+            };
+            match wait {
+                Some(d) => tokio::time::sleep(d).await,
+                None => return permit,
+            }
+        }
+    }
+
+    fn observe(&self, rate: RateLimit) {
+        if let Ok(mut w) = self.window.lock() {
+            w.observe(rate);
+        }
+    }
+}
+
+impl Window {
+    /// Reserve one request, or say how long to wait first.
+    fn take(&mut self, now: f64) -> Option<Duration> {
+        if let Some(reset) = self.reset
+            && now >= reset as f64
+        {
+            // The window has rolled over: assume a full allowance until an answer says otherwise.
+            self.reset = None;
+            self.remaining = self.limit;
+        }
+        match (self.remaining, self.reset) {
+            (Some(0), Some(reset)) => Some(
+                Duration::from_secs_f64((reset as f64 - now).max(0.0)) + Duration::from_millis(5),
+            ),
+            (Some(0), None) => {
+                // Waiting for an answer to tell us the new window; don't stall forever.
+                let since = *self.stalled_since.get_or_insert(now);
+                if now - since > 1.0 {
+                    self.stalled_since = None;
+                    self.remaining = None;
+                    None
+                } else {
+                    Some(Duration::from_millis(20))
+                }
+            }
+            (Some(n), _) => {
+                self.remaining = Some(n - 1);
+                None
+            }
+            (None, _) => None,
+        }
+    }
+
+    fn observe(&mut self, rate: RateLimit) {
+        self.limit = Some(rate.limit);
+        self.stalled_since = None;
+        let stale = rate.reset < self.newest_reset
+            || (self.reset.is_none() && rate.reset == self.newest_reset && self.newest_reset != 0);
+        if stale {
+            return; // an answer from a window that has already rolled over
+        }
+        self.newest_reset = rate.reset;
+        match self.reset {
+            Some(reset) if rate.reset == reset => {
+                self.remaining = Some(
+                    self.remaining
+                        .map_or(rate.remaining, |r| r.min(rate.remaining)),
+                );
+            }
+            _ => {
+                self.reset = Some(rate.reset);
+                self.remaining = Some(rate.remaining);
+            }
+        }
+    }
+}
+
+/// What may be retried for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// GET, PUT, PATCH: the same request has the same effect.
+    Idempotent,
+    /// DELETE: repeat on 429 or unknown outcome; a later 404 is success.
+    Delete,
+    /// POST: never repeat.
+    Never,
+}
+
+/// Settings for [`Client::new`].
+#[derive(Clone)]
+pub struct ClientOptions {
+    pub base_url: String,
+    pub timeout: Duration,
+    pub on_behalf_of: Option<OnBehalfOf>,
+    pub retry: RetryPolicy,
+    /// Requests in flight at most (lowered further by the rate-limit headers).
+    pub concurrency: usize,
+    pub observer: Option<Observer>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            base_url: super::GLOBAL_BASE_URL.into(),
+            timeout: Duration::from_secs(10),
+            on_behalf_of: None,
+            retry: RetryPolicy::default(),
+            concurrency: 16,
+            observer: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("on_behalf_of", &self.on_behalf_of)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    key: Secret,
+    timeout: Duration,
+    retry: RetryPolicy,
+    gate: Gate,
+    observer: Option<Observer>,
+}
+
+/// A SendGrid API client. Cheap to clone; clones share the connection pool and the rate gate.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    on_behalf_of: Option<OnBehalfOf>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base)
+            .field("key", &self.inner.key)
+            .field("on_behalf_of", &self.on_behalf_of)
+            .finish()
+    }
+}
+
+/// Install rustls' ring provider once per process (reqwest is built without a default one).
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Client {
+    pub fn new(key: Secret, opts: ClientOptions) -> Result<Self, ApiError> {
+        install_crypto_provider();
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("sgkeys/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .pool_max_idle_per_host(opts.concurrency.max(1))
+            .build()
+            .map_err(|e| ApiError::Network(format!("cannot set up HTTP client: {}", chain(&e))))?;
+        let base = opts.base_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ApiError::Network(format!(
+                "base URL '{base}' must start with http:// or https://"
+            )));
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                key,
+                timeout: opts.timeout,
+                retry: opts.retry,
+                gate: Gate::new(opts.concurrency),
+                observer: opts.observer,
+            }),
+            on_behalf_of: opts.on_behalf_of,
+        })
+    }
+
+    /// A client acting for another subuser/account (or the key's own account with `None`).
+    /// Shares the connection pool and rate gate (the limit belongs to the calling key).
+    pub fn acting_as(&self, on_behalf_of: Option<OnBehalfOf>) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            on_behalf_of,
+        }
+    }
+
+    pub fn on_behalf_of(&self) -> Option<&OnBehalfOf> {
+        self.on_behalf_of.as_ref()
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The id of the calling key (derivable from the key itself).
+    pub fn caller_key_id(&self) -> Option<&str> {
+        self.inner.key.key_id()
+    }
+
+    /// `GET /v3/api_keys`: names and ids.
+    pub async fn list_keys(&self, limit: Option<u32>) -> Result<Vec<ApiKey>, ApiError> {
+        let query: Vec<(&str, String)> = limit
+            .map(|l| ("limit", l.to_string()))
+            .into_iter()
+            .collect();
+        let (status, bytes) = self
+            .send(
+                Method::GET,
+                "/v3/api_keys".into(),
+                &query,
+                None,
+                Repeat::Idempotent,
+            )
+            .await?;
+        let wire: ListWire = decode(status, &bytes, "the key list")?;
+        Ok(wire.result)
+    }
+
+    /// `GET /v3/api_keys/{id}`: name, id and scopes. Accepts the flat object and the spec's
+    /// wrapped `{"result":[…]}` form.
+    pub async fn get_key(&self, id: &ApiKeyId) -> Result<KeyDetail, ApiError> {
+        let path = key_path(id);
+        let (status, bytes) = self
+            .send(Method::GET, path, &[], None, Repeat::Idempotent)
+            .await?;
+        match decode::<GetOneWire>(status, &bytes, "the key")? {
+            GetOneWire::Flat(k) => Ok(k),
+            GetOneWire::Wrapped { result } => result
+                .into_iter()
+                .find(|k| &k.api_key_id == id)
+                .ok_or_else(|| ApiError::Decode {
+                    status,
+                    what: "the key".into(),
+                    detail: format!("the wrapped answer does not contain key {id}"),
+                }),
+        }
+    }
+
+    /// `POST /v3/api_keys`. `scopes: None` asks for a Full Access key. Never retried.
+    pub async fn create_key(
+        &self,
+        name: &str,
+        scopes: Option<&[String]>,
+    ) -> Result<CreatedKey, ApiError> {
+        let mut body = serde_json::json!({ "name": name });
+        if let Some(scopes) = scopes {
+            body["scopes"] = serde_json::json!(crate::scopes::sendable(scopes));
+        }
+        let (status, bytes) = self
+            .send(
+                Method::POST,
+                "/v3/api_keys".into(),
+                &[],
+                Some(body),
+                Repeat::Never,
+            )
+            .await?;
+        let wire: CreatedWire = decode(status, &bytes, "the new key")?;
+        Ok(CreatedKey {
+            api_key: Secret::from_server(wire.api_key),
+            api_key_id: wire.api_key_id,
+            name: wire.name,
+            scopes: wire.scopes,
+        })
+    }
+
+    /// `PATCH /v3/api_keys/{id}`: rename.
+    pub async fn rename_key(&self, id: &ApiKeyId, name: &str) -> Result<ApiKey, ApiError> {
+        let body = serde_json::json!({ "name": name });
+        let (status, bytes) = self
+            .send(
+                Method::PATCH,
+                key_path(id),
+                &[],
+                Some(body),
+                Repeat::Idempotent,
+            )
+            .await?;
+        let wire: NameIdWire = decode(status, &bytes, "the rename")?;
+        Ok(ApiKey {
+            api_key_id: wire.api_key_id,
+            name: wire.name,
+        })
+    }
+
+    /// `PUT /v3/api_keys/{id}`: replace name and scopes. Auto-assigned scopes are never sent.
+    /// The answer may omit scopes (spec schema) or carry them (spec example); without them the
+    /// sent scopes are returned.
+    pub async fn update_key(
+        &self,
+        id: &ApiKeyId,
+        name: &str,
+        scopes: &[String],
+    ) -> Result<KeyDetail, ApiError> {
+        let sent = crate::scopes::sendable(scopes);
+        let body = serde_json::json!({ "name": name, "scopes": sent });
+        let (status, bytes) = self
+            .send(
+                Method::PUT,
+                key_path(id),
+                &[],
+                Some(body),
+                Repeat::Idempotent,
+            )
+            .await?;
+        let wire: NameIdWire = decode(status, &bytes, "the scope update")?;
+        Ok(KeyDetail {
+            api_key_id: wire.api_key_id,
+            name: wire.name,
+            scopes: wire.scopes.unwrap_or(sent),
+        })
+    }
+
+    /// `DELETE /v3/api_keys/{id}`: revoke.
+    pub async fn delete_key(&self, id: &ApiKeyId) -> Result<(), ApiError> {
+        self.send(Method::DELETE, key_path(id), &[], None, Repeat::Delete)
+            .await
+            .map(|_| ())
+    }
+
+    /// `GET /v3/scopes`: the calling key's own scopes.
+    pub async fn my_scopes(&self) -> Result<Vec<String>, ApiError> {
+        let (status, bytes) = self
+            .send(
+                Method::GET,
+                "/v3/scopes".into(),
+                &[],
+                None,
+                Repeat::Idempotent,
+            )
+            .await?;
+        Ok(decode::<ScopesWire>(status, &bytes, "the scope list")?.scopes)
+    }
+
+    /// `GET /v3/subusers` (all pages, with regions). Sent without `on-behalf-of`: the spec
+    /// declares none for this operation.
+    pub async fn list_subusers(&self) -> Result<Vec<Subuser>, ApiError> {
+        const PAGE: usize = 500;
+        let me = self.acting_as(None);
+        let mut all = Vec::new();
+        loop {
+            let query = [
+                ("limit", PAGE.to_string()),
+                ("offset", all.len().to_string()),
+                ("include_region", "true".to_owned()),
+            ];
+            let (status, bytes) = me
+                .send(
+                    Method::GET,
+                    "/v3/subusers".into(),
+                    &query,
+                    None,
+                    Repeat::Idempotent,
+                )
+                .await?;
+            let page: Vec<Subuser> = decode(status, &bytes, "the subuser list")?;
+            let n = page.len();
+            all.extend(page);
+            if n < PAGE || all.len() > 100_000 {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: String,
+        query: &[(&str, String)],
+        body: Option<serde_json::Value>,
+        repeat: Repeat,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
+        let inner = &self.inner;
+        let mut url = format!("{}{}", inner.base, path);
+        for (i, (k, v)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&percent_encode(k));
+            url.push('=');
+            url.push_str(&percent_encode(v));
+        }
+        let obo = self.on_behalf_of.as_ref().map(OnBehalfOf::header_value);
+        let method_name = method_str(&method);
+        let mut uncertain = false;
+        let mut attempt = 0u32;
+        loop {
+            let permit = inner.gate.acquire().await;
+            let started = Instant::now();
+            let mut req = inner
+                .http
+                .request(method.clone(), &url)
+                .header(AUTHORIZATION, format!("Bearer {}", inner.key.expose()));
+            if let Some(v) = &obo {
+                req = req.header("on-behalf-of", v);
+            }
+            if let Some(b) = &body {
+                req = req
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(b.to_string());
+            }
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let rate = rate_limit(resp.headers());
+                    if let Some(r) = rate {
+                        inner.gate.observe(r);
+                    }
+                    match read_body(resp).await {
+                        Ok(bytes) if (200..300).contains(&status) => Ok((status, bytes, rate)),
+                        Ok(bytes) => Err((
+                            Some(status),
+                            ApiError::from_status(status, &bytes, rate),
+                            rate,
+                        )),
+                        Err(e) => Err((Some(status), self.transport(e), rate)),
+                    }
+                }
+                Err(e) => Err((None, self.transport(e), None)),
+            };
+            drop(permit);
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let mut record = CallRecord {
+                method: method_name,
+                path: path.clone(),
+                on_behalf_of: obo.clone(),
+                status: None,
+                elapsed_ms,
+                attempt,
+                rate: None,
+                error: None,
+            };
+            let err = match outcome {
+                Ok((status, bytes, rate)) => {
+                    record.status = Some(status);
+                    record.rate = rate;
+                    self.report(&record);
+                    return Ok((status, bytes));
+                }
+                Err((status, err, rate)) => {
+                    record.status = status;
+                    record.rate = rate;
+                    record.error = Some(err.short());
+                    err
+                }
+            };
+            if repeat == Repeat::Delete && uncertain && matches!(err, ApiError::NotFound(_)) {
+                record.error = Some("404 after an unanswered attempt: the key was revoked".into());
+                self.report(&record);
+                return Ok((204, Vec::new()));
+            }
+            self.report(&record);
+            let retry = match repeat {
+                Repeat::Never => false,
+                Repeat::Idempotent => err.is_transient(),
+                Repeat::Delete => {
+                    matches!(err, ApiError::RateLimited { .. }) || err.outcome_unknown()
+                }
+            };
+            if !retry || attempt >= inner.retry.max_retries {
+                return Err(err);
+            }
+            uncertain |= err.outcome_unknown();
+            let delay = match &err {
+                ApiError::RateLimited { rate: Some(r), .. } => {
+                    let wait = (r.reset as f64 - epoch_now_f64()).max(0.0);
+                    let jitter = rand::rng().random_range(0..=100);
+                    let d = Duration::from_secs_f64(wait) + Duration::from_millis(5 + jitter);
+                    if d > inner.retry.max_rate_wait {
+                        return Err(err);
+                    }
+                    d
+                }
+                _ => inner.retry.backoff(attempt),
+            };
+            tracing::debug!(method = method_name, path = %path, attempt, ?delay, "retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    fn report(&self, record: &CallRecord) {
+        tracing::debug!(
+            method = record.method,
+            path = %record.path,
+            status = ?record.status,
+            ms = record.elapsed_ms,
+            attempt = record.attempt,
+            error = ?record.error,
+            "api call"
+        );
+        if let Some(obs) = &self.inner.observer {
+            obs(record);
+        }
+    }
+
+    fn transport(&self, e: reqwest::Error) -> ApiError {
+        if e.is_timeout() {
+            ApiError::Timeout(self.inner.timeout)
+        } else {
+            ApiError::Network(chain(&e))
+        }
+    }
+}
+
+fn key_path(id: &ApiKeyId) -> String {
+    // Ids are base64url; encode anything else so a strange id cannot change the path.
+    format!("/v3/api_keys/{}", percent_encode(id.as_str()))
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn method_str(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        _ => "OTHER",
+    }
+}
+
+/// The `X-RateLimit-*` headers (HeaderMap lookups are case-insensitive).
+pub fn rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
+    let num = |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+    Some(RateLimit {
+        limit: num("x-ratelimit-limit")?,
+        remaining: num("x-ratelimit-remaining")?,
+        reset: num("x-ratelimit-reset")?,
+    })
+}
+
+async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if out.len() + chunk.len() > MAX_BODY {
+            break;
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    status: u16,
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let detail = if serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
+            format!("unexpected JSON shape ({e})")
+        } else {
+            super::error::describe_non_json(bytes)
+        };
+        ApiError::Decode {
+            status,
+            what: what.to_owned(),
+            detail,
+        }
+    })
+}
+
+/// An error and its causes on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_spaces_requests_by_the_headers() {
+        let mut w = Window::default();
+        assert_eq!(w.take(100.0), None, "unknown window: go");
+        w.observe(RateLimit {
+            limit: 3,
+            remaining: 1,
+            reset: 101,
+        });
+        assert_eq!(w.take(100.2), None);
+        let wait = w.take(100.3).unwrap();
+        assert!(
+            wait >= Duration::from_millis(700) && wait < Duration::from_millis(720),
+            "{wait:?}"
+        );
+        // after the reset, a fresh allowance of `limit`
+        assert_eq!(w.take(101.0), None);
+        assert_eq!(w.remaining, Some(2));
+        // an answer from the old window does not undo the new one
+        w.observe(RateLimit {
+            limit: 3,
+            remaining: 0,
+            reset: 100,
+        });
+        assert_eq!(w.remaining, Some(2));
+        // the new window's answer sets it
+        w.observe(RateLimit {
+            limit: 3,
+            remaining: 1,
+            reset: 102,
+        });
+        assert_eq!(w.remaining, Some(1));
+    }
+
+    #[test]
+    fn window_never_stalls_forever_without_answers() {
+        let mut w = Window {
+            limit: Some(1),
+            remaining: Some(0),
+            ..Default::default()
+        };
+        assert!(w.take(10.0).is_some());
+        assert!(w.take(10.5).is_some());
+        assert_eq!(w.take(11.1), None);
+    }
+
+    #[test]
+    fn key_paths_are_encoded() {
+        assert_eq!(key_path(&ApiKeyId::from("abc-_1")), "/v3/api_keys/abc-_1");
+        assert_eq!(key_path(&ApiKeyId::from("a/b?c")), "/v3/api_keys/a%2Fb%3Fc");
+    }
+
+    #[test]
+    fn rate_headers_are_case_insensitive() {
+        let mut h = HeaderMap::new();
+        h.insert("X-Ratelimit-Limit", HeaderValue::from_static("600"));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("599"));
+        h.insert("X-RateLimit-Reset", HeaderValue::from_static("1392815263"));
+        assert_eq!(
+            rate_limit(&h),
+            Some(RateLimit {
+                limit: 600,
+                remaining: 599,
+                reset: 1392815263
+            })
+        );
+        h.remove("x-ratelimit-reset");
+        assert_eq!(rate_limit(&h), None);
+    }
+
+    #[test]
+    fn backoff_is_bounded() {
+        let p = RetryPolicy::default();
+        for a in 0..20 {
+            assert!(p.backoff(a) <= p.max_delay);
+        }
+    }
+}

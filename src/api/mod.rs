@@ -1,0 +1,16 @@
+//! SendGrid v3 API-keys client, wire models and typed errors.
+
+pub mod client;
+pub mod error;
+pub mod models;
+
+pub use client::{
+    CallRecord, Client, ClientOptions, Observer, RetryPolicy, epoch_now, install_crypto_provider,
+};
+pub use error::{ApiError, ErrorBody, ErrorItem};
+pub use models::{ApiKey, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf, RateLimit, Region, Subuser};
+
+/// SendGrid's global API host.
+pub const GLOBAL_BASE_URL: &str = "https://api.sendgrid.com";
+/// SendGrid's EU API host (for EU regional subusers).
+pub const EU_BASE_URL: &str = "https://api.eu.sendgrid.com";

@@ -1,0 +1,511 @@
+//! The scope catalog (compiled in from `assets/scopes.json` by `build.rs`) and the classifier
+//! that names a key's type and its access level per permission category, as SendGrid's App shows
+//! them: No / Read / Full access per category, plus Partial when a key holds a subset that is
+//! neither (possible through the API).
+
+use std::collections::BTreeSet;
+
+/// One permission category (a row of the App's No / Read / Full matrix).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Category {
+    /// Stable id from scopes.json (`mail`, `api_keys`, ...).
+    pub id: &'static str,
+    /// Short label for the matrix.
+    pub label: &'static str,
+    /// The section heading in SendGrid's API-key permissions docs.
+    pub docs_name: &'static str,
+    /// Billing scopes cannot be combined with any other scope.
+    pub billing: bool,
+    /// Every scope of the category.
+    pub scopes: &'static [&'static str],
+    /// The scopes that make up Read Access (the `*.read` scopes).
+    pub read: &'static [&'static str],
+    /// The scopes that make up Full Access (all of them).
+    pub full: &'static [&'static str],
+}
+
+impl Category {
+    /// Whether the category distinguishes Read from Full (Stats, for instance, is read-only).
+    pub fn has_write(&self) -> bool {
+        self.full.len() > self.read.len()
+    }
+
+    /// The levels a user can pick for this category in an editor.
+    pub fn levels(&self) -> &'static [Level] {
+        if self.has_write() {
+            &[Level::No, Level::Read, Level::Full]
+        } else {
+            &[Level::No, Level::Read]
+        }
+    }
+
+    /// The scopes a key holds when the category is set to `level` (Partial has no fixed set).
+    pub fn scopes_for(&self, level: Level) -> &'static [&'static str] {
+        match level {
+            Level::No | Level::Partial => &[],
+            Level::Read => self.read,
+            Level::Full => self.full,
+        }
+    }
+
+    /// The level a set of scopes amounts to in this category.
+    pub fn level_of(&self, held: &BTreeSet<&str>) -> Level {
+        let n = self.scopes.iter().filter(|s| held.contains(**s)).count();
+        if n == 0 {
+            return Level::No;
+        }
+        let all = |set: &[&str]| set.iter().all(|s| held.contains(s));
+        if n == self.full.len() && all(self.full) {
+            if self.has_write() {
+                Level::Full
+            } else {
+                Level::Read
+            }
+        } else if n == self.read.len() && all(self.read) {
+            Level::Read
+        } else {
+            Level::Partial
+        }
+    }
+
+    /// Number of this category's scopes in `held`.
+    pub fn held_count(&self, held: &BTreeSet<&str>) -> usize {
+        self.scopes.iter().filter(|s| held.contains(**s)).count()
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/scopes_gen.rs"));
+
+/// Access level of a key in one category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    No,
+    Read,
+    Partial,
+    Full,
+}
+
+impl Level {
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::No => "No Access",
+            Level::Read => "Read Access",
+            Level::Full => "Full Access",
+            Level::Partial => "Partial",
+        }
+    }
+    pub fn short(self) -> &'static str {
+        match self {
+            Level::No => "No",
+            Level::Read => "Read",
+            Level::Full => "Full",
+            Level::Partial => "Partial",
+        }
+    }
+}
+
+/// The key types of SendGrid's App.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    Full,
+    Custom,
+    Billing,
+}
+
+impl KeyType {
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyType::Full => "Full Access",
+            KeyType::Custom => "Custom Access",
+            KeyType::Billing => "Billing Access",
+        }
+    }
+    pub fn badge(self) -> &'static str {
+        match self {
+            KeyType::Full => "Full",
+            KeyType::Custom => "Custom",
+            KeyType::Billing => "Billing",
+        }
+    }
+}
+
+/// Every permission category, in the order of the docs.
+pub fn categories() -> &'static [Category] {
+    CATEGORIES
+}
+
+/// A category by id.
+pub fn category(id: &str) -> Option<&'static Category> {
+    CATEGORIES.iter().find(|c| c.id == id)
+}
+
+/// Scopes SendGrid adds to keys by itself; never counted, never sent back.
+pub fn auto_assigned() -> &'static [&'static str] {
+    AUTO_ASSIGNED_SCOPES
+}
+
+pub fn is_auto_assigned(scope: &str) -> bool {
+    AUTO_ASSIGNED_SCOPES.contains(&scope)
+}
+
+pub fn is_billing(scope: &str) -> bool {
+    BILLING_SCOPES.contains(&scope)
+}
+
+/// Whether the scope belongs to a catalog category.
+pub fn is_known(scope: &str) -> bool {
+    CATEGORIES.iter().any(|c| c.scopes.contains(&scope))
+}
+
+/// Scopes documented only for teammates (may or may not be grantable to keys).
+pub fn is_teammate_only(scope: &str) -> bool {
+    TEAMMATE_ONLY_SCOPES.contains(&scope)
+}
+
+/// Every catalog scope, sorted and de-duplicated (the `clients.*` scopes sit in two categories).
+pub fn all_scopes() -> BTreeSet<&'static str> {
+    CATEGORIES
+        .iter()
+        .flat_map(|c| c.scopes.iter().copied())
+        .collect()
+}
+
+/// What a Full Access key holds: every catalog scope except billing.
+pub fn full_access_scopes() -> BTreeSet<&'static str> {
+    all_scopes()
+        .into_iter()
+        .filter(|s| !is_billing(s))
+        .collect()
+}
+
+/// The scopes of SendGrid's "Admin API Key Permissions" list, minus billing: a key holding all
+/// of them is a Full Access key even if it misses the few scopes the docs list only in sections.
+fn full_access_core() -> impl Iterator<Item = &'static str> {
+    ADMIN_LIST_SCOPES.iter().copied().filter(|s| !is_billing(s))
+}
+
+/// A key's scopes, understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    pub key_type: KeyType,
+    /// One entry per category, in catalog order.
+    pub levels: Vec<CategoryLevel>,
+    /// Auto-assigned scopes the key carries (shown apart, never counted).
+    pub auto_assigned: Vec<String>,
+    /// Scopes outside the catalog (shown under "Other").
+    pub unknown: Vec<String>,
+    /// Number of counted scopes (without auto-assigned ones).
+    pub counted: usize,
+    /// The key holds billing scopes together with others (SendGrid forbids that).
+    pub mixed_billing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CategoryLevel {
+    pub category: &'static Category,
+    pub level: Level,
+    pub held: usize,
+}
+
+impl Classification {
+    pub fn level(&self, category_id: &str) -> Level {
+        self.levels
+            .iter()
+            .find(|l| l.category.id == category_id)
+            .map_or(Level::No, |l| l.level)
+    }
+}
+
+/// Classify a key's scopes: its type and per-category levels. Auto-assigned scopes never count.
+pub fn classify<S: AsRef<str>>(scopes: &[S]) -> Classification {
+    let mut auto = Vec::new();
+    let mut unknown = Vec::new();
+    let mut held: BTreeSet<&str> = BTreeSet::new();
+    for s in scopes {
+        let s = s.as_ref();
+        if is_auto_assigned(s) {
+            auto.push(s.to_owned());
+        } else {
+            if !is_known(s) {
+                unknown.push(s.to_owned());
+            }
+            held.insert(s);
+        }
+    }
+    let billing = held.iter().filter(|s| is_billing(s)).count();
+    let others = held.len() - billing;
+    let key_type = if billing > 0 && others == 0 {
+        KeyType::Billing
+    } else if billing == 0 && !held.is_empty() && full_access_core().all(|s| held.contains(s)) {
+        KeyType::Full
+    } else {
+        KeyType::Custom
+    };
+    let levels = CATEGORIES
+        .iter()
+        .map(|c| CategoryLevel {
+            category: c,
+            level: c.level_of(&held),
+            held: c.held_count(&held),
+        })
+        .collect();
+    auto.sort();
+    auto.dedup();
+    unknown.sort();
+    unknown.dedup();
+    Classification {
+        key_type,
+        levels,
+        auto_assigned: auto,
+        unknown,
+        counted: held.len(),
+        mixed_billing: billing > 0 && others > 0,
+    }
+}
+
+/// Glob match for scope filters: `*` any run of characters, `?` one character.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Reasons a requested scope list cannot be sent as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeSpecError {
+    #[error("unknown scope or category '{0}' (see `sgkeys scopes` for the catalog)")]
+    Unknown(String),
+    #[error("'{0}' is not a level: use no, read or full")]
+    BadLevel(String),
+    #[error("category '{category}' has no {level} level (it is read-only)")]
+    NoSuchLevel { category: String, level: String },
+    #[error("billing scopes cannot be combined with other scopes (SendGrid refuses such keys)")]
+    MixedBilling,
+    #[error("a key needs at least one scope")]
+    Empty,
+}
+
+/// Expand user-written scope specs into a scope set. Each spec is an exact scope (`mail.send`),
+/// a glob over catalog scopes (`mail.*`), or `category=level` (`stats=read`, `mail=full`).
+/// Auto-assigned scopes are dropped; billing exclusivity is checked.
+pub fn expand_specs<S: AsRef<str>>(specs: &[S]) -> Result<BTreeSet<String>, ScopeSpecError> {
+    let mut out = BTreeSet::new();
+    let all = all_scopes();
+    for spec in specs {
+        let spec = spec.as_ref().trim();
+        if spec.is_empty() {
+            continue;
+        }
+        if let Some((cat, level)) = spec.split_once('=').or_else(|| spec.split_once(':')) {
+            let c = category(cat).ok_or_else(|| ScopeSpecError::Unknown(cat.to_owned()))?;
+            let level = match level.to_ascii_lowercase().as_str() {
+                "no" | "none" => Level::No,
+                "read" | "r" => Level::Read,
+                "full" | "f" => Level::Full,
+                other => return Err(ScopeSpecError::BadLevel(other.to_owned())),
+            };
+            if level == Level::Full && !c.has_write() {
+                return Err(ScopeSpecError::NoSuchLevel {
+                    category: c.id.to_owned(),
+                    level: "full".into(),
+                });
+            }
+            out.extend(c.scopes_for(level).iter().map(|s| (*s).to_owned()));
+        } else if spec.contains(['*', '?']) {
+            let before = out.len();
+            out.extend(
+                all.iter()
+                    .filter(|s| glob_match(spec, s))
+                    .map(|s| (*s).to_owned()),
+            );
+            if out.len() == before && !all.iter().any(|s| glob_match(spec, s)) {
+                return Err(ScopeSpecError::Unknown(spec.to_owned()));
+            }
+        } else if is_auto_assigned(spec) {
+            // assigned by SendGrid itself; never sent
+        } else if is_known(spec) || is_teammate_only(spec) {
+            out.insert(spec.to_owned());
+        } else {
+            return Err(ScopeSpecError::Unknown(spec.to_owned()));
+        }
+    }
+    if out.is_empty() {
+        return Err(ScopeSpecError::Empty);
+    }
+    let billing = out.iter().filter(|s| is_billing(s)).count();
+    if billing > 0 && billing < out.len() {
+        return Err(ScopeSpecError::MixedBilling);
+    }
+    Ok(out)
+}
+
+/// Scopes to send in a PUT/POST body: without auto-assigned scopes, sorted, unique.
+pub fn sendable<S: AsRef<str>>(scopes: &[S]) -> Vec<String> {
+    let set: BTreeSet<&str> = scopes
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|s| !is_auto_assigned(s))
+        .collect();
+    set.into_iter().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_matches_the_facts() {
+        assert_eq!(categories().len(), 25);
+        assert_eq!(all_scopes().len(), 203);
+        assert_eq!(full_access_scopes().len(), 199);
+        assert_eq!(ADMIN_LIST_SCOPES.len(), 197);
+        assert!(category("billing").is_some_and(|c| c.billing));
+        assert!(is_auto_assigned("2fa_required"));
+        assert!(is_billing("billing.read"));
+        assert!(!is_billing("mail.send"));
+        // read ⊆ full ⊆ scopes for every category
+        for c in categories() {
+            assert!(c.read.iter().all(|s| c.full.contains(s)), "{}", c.id);
+            assert!(c.full.iter().all(|s| c.scopes.contains(s)), "{}", c.id);
+        }
+        // Stats is read-only: no Full level to pick.
+        assert_eq!(category("stats").map(|c| c.levels().len()), Some(2));
+        assert_eq!(category("mail").map(|c| c.levels().len()), Some(3));
+    }
+
+    #[test]
+    fn classifies_full_custom_billing() {
+        let full: Vec<&str> = full_access_scopes().into_iter().collect();
+        let c = classify(&full);
+        assert_eq!(c.key_type, KeyType::Full);
+        assert_eq!(c.level("mail"), Level::Full);
+        assert_eq!(c.level("stats"), Level::Read);
+        assert_eq!(c.level("billing"), Level::No);
+
+        let c = classify(&["mail.send", "2fa_required", "sender_verification_eligible"]);
+        assert_eq!(c.key_type, KeyType::Custom);
+        assert_eq!(c.level("mail"), Level::Partial);
+        assert_eq!(c.counted, 1);
+        assert_eq!(
+            c.auto_assigned,
+            vec!["2fa_required", "sender_verification_eligible"]
+        );
+
+        let c = classify(&[
+            "billing.read",
+            "billing.update",
+            "billing.create",
+            "billing.delete",
+        ]);
+        assert_eq!(c.key_type, KeyType::Billing);
+        assert_eq!(c.level("billing"), Level::Full);
+
+        let c = classify(&["billing.read", "mail.send"]);
+        assert_eq!(c.key_type, KeyType::Custom);
+        assert!(c.mixed_billing);
+    }
+
+    #[test]
+    fn read_level_and_partial() {
+        let c = classify(&["alerts.read"]);
+        assert_eq!(c.level("alerts"), Level::Read);
+        let c = classify(&["alerts.read", "alerts.create"]);
+        assert_eq!(c.level("alerts"), Level::Partial);
+        let c = classify(&[
+            "alerts.read",
+            "alerts.create",
+            "alerts.update",
+            "alerts.delete",
+        ]);
+        assert_eq!(c.level("alerts"), Level::Full);
+        let c = classify(&["totally.unknown"]);
+        assert_eq!(c.unknown, vec!["totally.unknown"]);
+        assert_eq!(c.key_type, KeyType::Custom);
+    }
+
+    #[test]
+    fn full_access_tolerates_section_only_scopes_missing() {
+        // A full key created by a caller that lacks teammates.* and marketing.read is still Full.
+        let scopes: Vec<&str> = full_access_scopes()
+            .into_iter()
+            .filter(|s| !s.starts_with("teammates.") && *s != "marketing.read")
+            .collect();
+        assert_eq!(classify(&scopes).key_type, KeyType::Full);
+        // Without api_keys.delete it is Custom.
+        let scopes: Vec<&str> = full_access_scopes()
+            .into_iter()
+            .filter(|s| *s != "api_keys.delete")
+            .collect();
+        assert_eq!(classify(&scopes).key_type, KeyType::Custom);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("mail.*", "mail.send"));
+        assert!(glob_match("mail.*", "mail.batch.read"));
+        assert!(!glob_match("mail.*", "mail_settings.bcc.read"));
+        assert!(glob_match("*.read", "stats.read"));
+        assert!(glob_match("a?i_keys.*", "api_keys.read"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("", "x"));
+    }
+
+    #[test]
+    fn expands_specs() {
+        let s = expand_specs(&["mail.send", "stats=read"]).unwrap_or_default();
+        assert!(
+            s.contains("mail.send") && s.contains("stats.read") && s.contains("geo.stats.read")
+        );
+        assert_eq!(expand_specs(&["mail=full"]).map(|s| s.len()), Ok(5));
+        assert_eq!(expand_specs(&["api_keys.*"]).map(|s| s.len()), Ok(4));
+        assert!(matches!(
+            expand_specs(&["nope.scope"]),
+            Err(ScopeSpecError::Unknown(_))
+        ));
+        assert!(matches!(
+            expand_specs(&["stats=full"]),
+            Err(ScopeSpecError::NoSuchLevel { .. })
+        ));
+        assert!(matches!(
+            expand_specs(&["stats=most"]),
+            Err(ScopeSpecError::BadLevel(_))
+        ));
+        assert_eq!(
+            expand_specs(&["billing.read", "mail.send"]),
+            Err(ScopeSpecError::MixedBilling)
+        );
+        assert_eq!(expand_specs::<&str>(&[]), Err(ScopeSpecError::Empty));
+        assert_eq!(expand_specs(&["2fa_required"]), Err(ScopeSpecError::Empty));
+    }
+
+    #[test]
+    fn sendable_drops_auto_assigned() {
+        assert_eq!(
+            sendable(&["mail.send", "2fa_required", "mail.send"]),
+            vec!["mail.send"]
+        );
+    }
+}
