@@ -2,5 +2,10 @@
 //! SendGrid-compatible simulator.
 
 pub mod api;
+pub mod cli;
+pub mod config;
+pub mod journal;
+pub mod report;
 pub mod scopes;
 pub mod secret;
+pub mod tui;

@@ -29,6 +29,28 @@ impl From<&str> for ApiKeyId {
     }
 }
 
+/// Longest key name sgkeys accepts (SendGrid documents no limit; its App caps names around here).
+pub const MAX_NAME_LEN: usize = 100;
+
+/// Check a key name: required (SendGrid answers 400 without one), at most [`MAX_NAME_LEN`]
+/// characters, no control characters. Returns the trimmed name.
+pub fn validate_key_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a key needs a name".into());
+    }
+    let n = name.chars().count();
+    if n > MAX_NAME_LEN {
+        return Err(format!(
+            "the name is too long ({n} characters; at most {MAX_NAME_LEN})"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the name contains control characters".into());
+    }
+    Ok(name.to_owned())
+}
+
 /// A key as the list endpoint returns it: id and name only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKey {
@@ -239,6 +261,19 @@ mod tests {
         assert_eq!(s.id, 1234);
         assert_eq!(s.region, Some(Region::Eu));
         assert!(serde_json::from_str::<Subuser>(r#"{"id":1.5,"username":"u"}"#).is_err());
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert_eq!(validate_key_name("  ci deploy "), Ok("ci deploy".into()));
+        assert!(validate_key_name("   ").is_err());
+        assert!(
+            validate_key_name(&"x".repeat(101))
+                .unwrap_err()
+                .contains("101")
+        );
+        assert!(validate_key_name(&"é".repeat(100)).is_ok());
+        assert!(validate_key_name("a\u{7}b").is_err());
     }
 
     #[test]

@@ -1,0 +1,345 @@
+//! Command line: argument parsing (clap), settings, logging, exit codes, and dispatch to the
+//! dashboard, the simulator or a one-shot command.
+//!
+//! Exit codes: 0 ok; 1 API, network or I/O failure (or a policy violation); 2 usage error.
+
+mod commands;
+pub mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::api::{ApiError, Region};
+use crate::config::{ConfigError, Overrides};
+
+/// Manage Twilio SendGrid API keys: browse, audit scopes, revoke fast.
+#[derive(Debug, Parser)]
+#[command(name = "sgkeys", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Run without a command to open the dashboard. Try `sgkeys demo` first: it needs no account."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionArg {
+    Global,
+    Eu,
+}
+
+impl From<RegionArg> for Region {
+    fn from(r: RegionArg) -> Self {
+        match r {
+            RegionArg::Global => Region::Global,
+            RegionArg::Eu => Region::Eu,
+        }
+    }
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Profile from the config file
+    #[arg(long, global = true, env = "SGKEYS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Act for a subuser (`NAME`) or a customer account (`account-id ID`)
+    #[arg(long, global = true, value_name = "SUBUSER")]
+    pub on_behalf_of: Option<String>,
+    /// SendGrid region: global (api.sendgrid.com) or eu (api.eu.sendgrid.com)
+    #[arg(long, global = true, value_enum)]
+    pub region: Option<RegionArg>,
+    /// API base URL (a simulator, a proxy); overrides --region
+    #[arg(long, global = true, env = "SGKEYS_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Request timeout in seconds [default: 10]
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Config file [default: $XDG_CONFIG_HOME/sgkeys/config.toml]
+    #[arg(long, global = true, env = "SGKEYS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Command printing the API key (e.g. a password manager's); instead of SENDGRID_API_KEY
+    #[arg(long, global = true, value_name = "CMD")]
+    pub api_key_cmd: Option<String>,
+    /// Refuse every change (also SGKEYS_READ_ONLY=1 or `read_only = true` in the profile)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Journal file for mutations [default: $XDG_STATE_HOME/sgkeys/journal.jsonl]
+    #[arg(long, global = true, env = "SGKEYS_JOURNAL", value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Machine-readable JSON output (stable; see README)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Monochrome dashboard (also NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Mouse support in the dashboard (wheel, click to select)
+    #[arg(long, global = true)]
+    pub mouse: bool,
+    /// Log file for the dashboard [default: $XDG_STATE_HOME/sgkeys/sgkeys.log]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List keys (names and ids; with --scopes also type and scopes)
+    List(ListArgs),
+    /// Show one key: type, access per category, scopes
+    Show {
+        /// Key id (the middle part of the key)
+        id: String,
+    },
+    /// Create a key; its secret is printed once
+    Create(CreateArgs),
+    /// Rename a key
+    Rename { id: String, name: String },
+    /// Replace a key's scopes (keeps its name)
+    SetScopes {
+        id: String,
+        /// Scopes: exact (`mail.send`), globs (`mail.*`) or `category=no|read|full` (`stats=read`)
+        #[arg(required = true, num_args = 1.., value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
+    /// Revoke (delete) keys by id, or a leaked key by its full value
+    Revoke(RevokeArgs),
+    /// Show the calling key's own scopes and what it may do
+    Whoami,
+    /// List the subusers of the account (contexts for --on-behalf-of)
+    Subusers,
+    /// Print the scope catalog (categories, read and full scopes)
+    Scopes,
+    /// Run the SendGrid-compatible simulator
+    Sim(SimArgs),
+    /// Open the dashboard on an in-process simulator with demo data
+    Demo(DemoArgs),
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Fetch every key's scopes (one GET per key, concurrently)
+    #[arg(long)]
+    pub scopes: bool,
+    /// CSV output
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// Ask the API for at most N keys
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+#[group(id = "access", required = true, multiple = false)]
+pub struct CreateArgs {
+    pub name: String,
+    /// Custom Access: scopes (exact, globs, or `category=read|full`); repeat or comma-separate
+    #[arg(
+        long = "scope",
+        group = "access",
+        value_delimiter = ',',
+        value_name = "SCOPE"
+    )]
+    pub scopes: Vec<String>,
+    /// Full Access (every scope except billing)
+    #[arg(long, group = "access")]
+    pub full: bool,
+    /// Billing Access (billing scopes only)
+    #[arg(long, group = "access")]
+    pub billing: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Key ids
+    #[arg(required_unless_present = "leaked", conflicts_with = "leaked")]
+    pub ids: Vec<String>,
+    /// A leaked key (the whole `SG.…` value); `-` or nothing reads it from stdin
+    #[arg(long, num_args = 0..=1, default_missing_value = "-", value_name = "KEY")]
+    pub leaked: Option<String>,
+    /// With --leaked: look in the account and every subuser
+    #[arg(long, requires = "leaked")]
+    pub all_subusers: bool,
+    /// Show what would be revoked; send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 = any free port)
+    #[arg(long, default_value_t = 3030)]
+    pub port: u16,
+    /// Data: demo, empty, or bulk:N (N generated keys)
+    #[arg(long, default_value = "demo")]
+    pub seed: String,
+    /// Added latency per request, in milliseconds
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Requests per second per account
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub rate_limit: u32,
+    /// Fraction (0-1) of requests failing with 429/500/503/timeouts
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub fail_rate: f64,
+    /// How long a simulated timeout hangs, in milliseconds
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    pub hang_ms: u64,
+    /// Persist state in FILE across restarts
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Use this admin key instead of a generated one
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "SGKEYS_SIM_ADMIN_KEY",
+        hide_env_values = true
+    )]
+    pub admin_key: Option<String>,
+    /// Shape of GET /v3/api_keys/{id}: flat (real) or wrapped (the spec's)
+    #[arg(long, default_value = "flat")]
+    pub get_shape: String,
+    /// Seed for generated ids and secrets
+    #[arg(long, value_name = "N")]
+    pub rng_seed: Option<u64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Data: demo, empty, or bulk:N
+    #[arg(long, default_value = "demo")]
+    pub seed: String,
+    /// Simulated latency per request, in milliseconds
+    #[arg(long, default_value_t = 40, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Fraction (0-1) of requests failing (to see error handling)
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub fail_rate: f64,
+}
+
+/// A failed command, with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{context}: {error}")]
+    Api {
+        context: String,
+        error: Box<ApiError>,
+    },
+    #[error("{0}")]
+    Failed(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl CliError {
+    pub fn api(context: impl Into<String>, error: ApiError) -> Self {
+        CliError::Api {
+            context: context.into(),
+            error: Box::new(error),
+        }
+    }
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) | CliError::Config(_) => 2,
+            CliError::Api { error, .. } if matches!(**error, ApiError::ReadOnly(_)) => 2,
+            _ => 1,
+        }
+    }
+    fn json(&self) -> serde_json::Value {
+        let (kind, status) = match self {
+            CliError::Usage(_) => ("usage", None),
+            CliError::Config(_) => ("config", None),
+            CliError::Api { error, .. } => ("api", error.status()),
+            CliError::Failed(_) => ("failed", None),
+            CliError::Io(_) => ("io", None),
+        };
+        serde_json::json!({ "error": { "kind": kind, "status": status, "message": self.to_string() } })
+    }
+}
+
+impl Global {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config_path: self.config.clone(),
+            profile: self.profile.clone(),
+            region: self.region.map(Into::into),
+            base_url: self.base_url.clone(),
+            on_behalf_of: self.on_behalf_of.clone(),
+            timeout: self.timeout,
+            api_key_cmd: self.api_key_cmd.clone(),
+            read_only: self.read_only,
+            journal: self.journal.clone(),
+        }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let json = cli.global.json;
+    if let Some(Command::Completions { shell }) = &cli.command {
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "sgkeys",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sgkeys: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(commands::run(cli));
+    // Do not wait for stray tasks (e.g. a hung request) on the way out.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if json {
+                let _ = output::print_json(&e.json());
+            }
+            eprintln!("sgkeys: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Logging for one-shot commands: stderr, `SGKEYS_LOG` filter (default `warn`).
+pub(crate) fn init_stderr_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SGKEYS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,540 @@
+//! Settings: the TOML config file (profiles), environment and flags, resolved into one
+//! [`Settings`]; and where the API key comes from (env var, a command such as a password
+//! manager's, or the file itself when it is private).
+//!
+//! Precedence, highest first: flags > environment > selected profile > defaults.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::{OnBehalfOf, Region};
+use crate::secret::{KeyFormatError, Secret};
+
+/// The config file.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Profile used when `--profile` is not given.
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// One account or subuser to manage.
+#[derive(Debug, Default, Deserialize, PartialEq, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub region: Option<String>,
+    pub base_url: Option<String>,
+    /// A subuser name or `account-id <id>`.
+    pub on_behalf_of: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// Name of the environment variable holding the key.
+    pub api_key_env: Option<String>,
+    /// Shell command whose first output line is the key (e.g. `pass show sendgrid/prod`).
+    pub api_key_cmd: Option<String>,
+    /// The key itself; only accepted when the file is private (mode 0600).
+    pub api_key: Option<String>,
+    pub timeout_secs: Option<f64>,
+    /// Journal file for this profile (default: the XDG state dir).
+    pub journal: Option<PathBuf>,
+}
+
+/// Errors in configuration; all are usage errors (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("profile '{0}' is not defined in the config file{1}")]
+    NoSuchProfile(String, String),
+    #[error(
+        "config file {path} holds an API key but is readable by others (mode {mode:o}); \
+         run `chmod 600 {path}` or move the key to api_key_env / api_key_cmd"
+    )]
+    InsecureFile { path: PathBuf, mode: u32 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "no API key: set SENDGRID_API_KEY, pass --api-key-cmd, or configure a profile \
+         (see `sgkeys --help` and the README's Configuration section)"
+    )]
+    NoKey,
+    #[error("environment variable {0} is not set (named by the profile's api_key_env)")]
+    MissingEnv(String),
+    #[error("the API key command failed: {0}")]
+    KeyCommand(String),
+    #[error("the API key from {source_name} is malformed: {error}")]
+    BadKey {
+        source_name: String,
+        error: KeyFormatError,
+    },
+}
+
+/// Where the key is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    Env(String),
+    Command(String),
+    /// Inline in the (private) config file.
+    Inline(PathBuf),
+}
+
+impl KeySource {
+    pub fn describe(&self) -> String {
+        match self {
+            KeySource::Env(v) => format!("${v}"),
+            KeySource::Command(_) => "the api-key command".into(),
+            KeySource::Inline(p) => format!("config file {}", p.display()),
+        }
+    }
+}
+
+/// What flags and environment say (filled by the CLI).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_path: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub region: Option<Region>,
+    pub base_url: Option<String>,
+    pub on_behalf_of: Option<String>,
+    pub timeout: Option<f64>,
+    pub api_key_cmd: Option<String>,
+    pub read_only: bool,
+    pub journal: Option<PathBuf>,
+}
+
+/// Resolved settings for one run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: Option<String>,
+    pub base_url: String,
+    pub region: Region,
+    pub on_behalf_of: Option<OnBehalfOf>,
+    pub timeout: Duration,
+    pub read_only: bool,
+    pub key_source: KeySource,
+    /// The inline key, when the source is `Inline` (read once with the file).
+    inline_key: Option<Secret>,
+    pub journal: PathBuf,
+}
+
+/// Default config path: `$XDG_CONFIG_HOME/sgkeys/config.toml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "sgkeys").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Default state dir (journal, logs): `$XDG_STATE_HOME/sgkeys`.
+pub fn state_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "sgkeys")
+        .and_then(|d| d.state_dir().map(Path::to_path_buf))
+        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".local/state/sgkeys")))
+        .unwrap_or_else(|| std::env::temp_dir().join("sgkeys"))
+}
+
+/// Whether an environment flag is set to a true value (`1`, `true`, `yes`, `on`).
+pub fn env_flag(name: &str) -> bool {
+    std::env::var(name)
+        .map(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+        .unwrap_or(false)
+}
+
+impl ConfigFile {
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim().replace('\n', " "),
+        })
+    }
+
+    /// Load the file at `path`; a missing default file is an empty config.
+    pub fn load(path: &Path, explicit: bool) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(Self::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+}
+
+/// Resolve settings from flags, environment and the config file.
+pub fn resolve(ov: &Overrides) -> Result<Settings, ConfigError> {
+    let (path, explicit) = match &ov.config_path {
+        Some(p) => (Some(p.clone()), true),
+        None => (default_config_path(), false),
+    };
+    let file = match &path {
+        Some(p) => ConfigFile::load(p, explicit)?,
+        None => ConfigFile::default(),
+    };
+    resolve_with(ov, &file, path.as_deref(), |k| std::env::var(k).ok())
+}
+
+/// As [`resolve`], with the file and environment given (for tests).
+pub fn resolve_with(
+    ov: &Overrides,
+    file: &ConfigFile,
+    path: Option<&Path>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    let profile_name = ov.profile.clone().or_else(|| file.default_profile.clone());
+    let profile = match &profile_name {
+        Some(name) => match file.profiles.get(name) {
+            Some(p) => p.clone(),
+            None => {
+                let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+                let hint = if known.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (known: {})", known.join(", "))
+                };
+                return Err(ConfigError::NoSuchProfile(name.clone(), hint));
+            }
+        },
+        None => Profile::default(),
+    };
+    let region = match (&ov.region, &profile.region) {
+        (Some(r), _) => *r,
+        (None, Some(r)) => r.parse().map_err(ConfigError::Invalid)?,
+        (None, None) => Region::Global,
+    };
+    let base_url = ov
+        .base_url
+        .clone()
+        .or(if ov.region.is_some() {
+            None
+        } else {
+            profile.base_url.clone()
+        })
+        .unwrap_or_else(|| region.base_url().to_owned());
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return Err(ConfigError::Invalid(format!(
+            "base URL '{base_url}' must start with https:// (or http:// for a local simulator)"
+        )));
+    }
+    let on_behalf_of = ov
+        .on_behalf_of
+        .as_deref()
+        .or(profile.on_behalf_of.as_deref())
+        .map(|s| {
+            OnBehalfOf::parse(s).map_err(|e| ConfigError::Invalid(format!("--on-behalf-of: {e}")))
+        })
+        .transpose()?;
+    let timeout = ov.timeout.or(profile.timeout_secs).unwrap_or(10.0);
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+        return Err(ConfigError::Invalid(format!(
+            "timeout must be between 0 and 3600 seconds, got {timeout}"
+        )));
+    }
+    let read_only = ov.read_only
+        || env("SGKEYS_READ_ONLY").is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+        || profile.read_only;
+    let mut inline_key = None;
+    let key_source = if let Some(cmd) = &ov.api_key_cmd {
+        KeySource::Command(cmd.clone())
+    } else if let Some(cmd) = &profile.api_key_cmd {
+        KeySource::Command(cmd.clone())
+    } else if let Some(var) = &profile.api_key_env {
+        KeySource::Env(var.clone())
+    } else if let Some(raw) = &profile.api_key {
+        let path = path.map(Path::to_path_buf).unwrap_or_default();
+        check_private(&path)?;
+        inline_key = Some(Secret::parse(raw).map_err(|error| ConfigError::BadKey {
+            source_name: format!("config file {}", path.display()),
+            error,
+        })?);
+        KeySource::Inline(path)
+    } else {
+        KeySource::Env("SENDGRID_API_KEY".into())
+    };
+    let journal = ov
+        .journal
+        .clone()
+        .or_else(|| env("SGKEYS_JOURNAL").map(PathBuf::from))
+        .or(profile.journal.clone())
+        .unwrap_or_else(|| state_dir().join("journal.jsonl"));
+    Ok(Settings {
+        profile: profile_name,
+        base_url,
+        region,
+        on_behalf_of,
+        timeout: Duration::from_secs_f64(timeout),
+        read_only,
+        key_source,
+        inline_key,
+        journal,
+    })
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(ConfigError::InsecureFile {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Result<(), ConfigError> {
+    Ok(())
+}
+
+impl Settings {
+    /// Read the API key from its source.
+    pub fn api_key(&self) -> Result<Secret, ConfigError> {
+        self.api_key_with(|k| std::env::var(k).ok())
+    }
+
+    pub fn api_key_with(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Secret, ConfigError> {
+        let source_name = self.key_source.describe();
+        let raw = match &self.key_source {
+            KeySource::Inline(_) => return self.inline_key.clone().ok_or(ConfigError::NoKey),
+            KeySource::Env(var) => match env(var) {
+                Some(v) if !v.trim().is_empty() => v,
+                _ if var == "SENDGRID_API_KEY" => return Err(ConfigError::NoKey),
+                _ => return Err(ConfigError::MissingEnv(var.clone())),
+            },
+            KeySource::Command(cmd) => run_key_command(cmd)?,
+        };
+        Secret::parse(&raw).map_err(|error| ConfigError::BadKey { source_name, error })
+    }
+
+    /// A short description of the context: base URL, acting-as, profile.
+    pub fn context_label(&self) -> String {
+        let mut s = match &self.on_behalf_of {
+            Some(o) => format!("{o}"),
+            None => "own account".to_owned(),
+        };
+        if let Some(p) = &self.profile {
+            s = format!("{p}: {s}");
+        }
+        s
+    }
+}
+
+/// Run a key command with `sh -c` and take the first non-empty line of its output. Its output
+/// is never echoed; its stderr is shown (clipped) when it fails.
+fn run_key_command(cmd: &str) -> Result<String, ConfigError> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| ConfigError::KeyCommand(format!("cannot run sh: {e}")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let err = crate::api::error::clip(err.trim(), 200);
+        return Err(ConfigError::KeyCommand(format!(
+            "exited with {}{}",
+            out.status,
+            if err.is_empty() {
+                String::new()
+            } else {
+                format!(": {err}")
+            }
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ConfigError::KeyCommand("printed nothing".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "SG.qfTQ6KG0QBiwWdJ0-pCLCA.abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE";
+
+    fn file(text: &str) -> ConfigFile {
+        ConfigFile::parse(text, Path::new("c.toml")).unwrap()
+    }
+
+    #[test]
+    fn no_config_uses_sendgrid_api_key() {
+        let s = resolve_with(&Overrides::default(), &ConfigFile::default(), None, |_| {
+            None
+        })
+        .unwrap();
+        assert_eq!(s.base_url, "https://api.sendgrid.com");
+        assert_eq!(s.key_source, KeySource::Env("SENDGRID_API_KEY".into()));
+        assert!(matches!(s.api_key_with(|_| None), Err(ConfigError::NoKey)));
+        let k = s
+            .api_key_with(|k| (k == "SENDGRID_API_KEY").then(|| format!("{KEY}\n")))
+            .unwrap();
+        assert_eq!(k.key_id(), Some("qfTQ6KG0QBiwWdJ0-pCLCA"));
+        let bad = s
+            .api_key_with(|_| Some("SG.nope".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad.contains("69 characters") && !bad.contains("nope"),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn profiles_and_precedence() {
+        let f = file(
+            r#"
+            default_profile = "eu"
+            [profiles.eu]
+            region = "eu"
+            on_behalf_of = "acme-eu"
+            read_only = true
+            api_key_env = "EU_KEY"
+            timeout_secs = 3
+            [profiles.sim]
+            base_url = "http://127.0.0.1:9999"
+            api_key_cmd = "echo hi"
+            "#,
+        );
+        let s = resolve_with(&Overrides::default(), &f, None, |_| None).unwrap();
+        assert_eq!(s.base_url, "https://api.eu.sendgrid.com");
+        assert_eq!(s.on_behalf_of, Some(OnBehalfOf::Subuser("acme-eu".into())));
+        assert!(s.read_only);
+        assert_eq!(s.timeout, Duration::from_secs(3));
+        assert!(
+            matches!(s.api_key_with(|_| None), Err(ConfigError::MissingEnv(v)) if v == "EU_KEY")
+        );
+
+        let ov = Overrides {
+            profile: Some("sim".into()),
+            on_behalf_of: Some("account-id 42".into()),
+            ..Default::default()
+        };
+        let s = resolve_with(&ov, &f, None, |_| None).unwrap();
+        assert_eq!(s.base_url, "http://127.0.0.1:9999");
+        assert_eq!(s.on_behalf_of, Some(OnBehalfOf::AccountId("42".into())));
+        assert_eq!(s.key_source, KeySource::Command("echo hi".into()));
+        assert!(!s.read_only);
+        // env turns read-only on
+        let s = resolve_with(&ov, &f, None, |k| {
+            (k == "SGKEYS_READ_ONLY").then(|| "1".into())
+        })
+        .unwrap();
+        assert!(s.read_only);
+        // flag region beats profile base_url
+        let ov = Overrides {
+            profile: Some("sim".into()),
+            region: Some(Region::Eu),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_with(&ov, &f, None, |_| None).unwrap().base_url,
+            "https://api.eu.sendgrid.com"
+        );
+    }
+
+    #[test]
+    fn unknown_profile_and_bad_values_are_clear() {
+        let f = file("[profiles.a]\n");
+        let ov = Overrides {
+            profile: Some("b".into()),
+            ..Default::default()
+        };
+        let e = resolve_with(&ov, &f, None, |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'b'") && e.contains("known: a"), "{e}");
+        let e =
+            ConfigFile::parse("[profiles.a]\nregoin = 'eu'\n", Path::new("c.toml")).unwrap_err();
+        assert!(e.to_string().contains("regoin"), "{e}");
+        let f = file("[profiles.a]\nregion = 'mars'\n");
+        let ov = Overrides {
+            profile: Some("a".into()),
+            ..Default::default()
+        };
+        assert!(
+            resolve_with(&ov, &f, None, |_| None)
+                .unwrap_err()
+                .to_string()
+                .contains("mars")
+        );
+        let ov = Overrides {
+            base_url: Some("ftp://x".into()),
+            ..Default::default()
+        };
+        assert!(resolve_with(&ov, &ConfigFile::default(), None, |_| None).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn inline_key_needs_a_private_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            format!("default_profile='p'\n[profiles.p]\napi_key = '{KEY}'\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let ov = Overrides {
+            config_path: Some(path.clone()),
+            ..Default::default()
+        };
+        let e = resolve(&ov).unwrap_err();
+        assert!(
+            matches!(e, ConfigError::InsecureFile { mode: 0o644, .. }),
+            "{e}"
+        );
+        assert!(!e.to_string().contains(KEY));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let s = resolve(&ov).unwrap();
+        assert_eq!(s.api_key().unwrap().expose(), KEY);
+    }
+
+    #[test]
+    fn key_command_takes_first_line_and_reports_failures() {
+        assert_eq!(
+            run_key_command(&format!("printf '\\n{KEY}\\nextra'")).unwrap(),
+            KEY
+        );
+        let e = run_key_command("echo oops >&2; exit 3")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("oops") && e.contains('3'), "{e}");
+        assert!(
+            run_key_command("true")
+                .unwrap_err()
+                .to_string()
+                .contains("printed nothing")
+        );
+    }
+}
