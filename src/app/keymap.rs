@@ -1,0 +1,718 @@
+//! The one keymap table. It drives key dispatch, the status-bar hints and the `?` help overlay:
+//! a key that is not in this table does not exist. Bindings that change data are flagged
+//! `writes` and vanish from hints and help in read-only mode (pressing them says why).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Which set of bindings is active (derived from the app state, never stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    List,
+    Detail,
+    Filter,
+    Help,
+    Rename,
+    /// Scope editor: the matrix.
+    Scopes,
+    /// Scope editor: the added/removed summary before saving.
+    ScopesReview,
+    /// Scope editor: the key changed elsewhere.
+    ScopesConflict,
+    /// A form asks whether to discard unsaved changes.
+    Discard,
+    /// Create form, typing the name.
+    CreateName,
+    /// Create form, on the type, preset or matrix.
+    Create,
+    CreateReview,
+    Secret,
+    Confirm,
+    Contexts,
+    Log,
+    ConfirmQuit,
+    /// A request is in flight in a form; only cancel/quit work.
+    Busy,
+}
+
+impl Layer {
+    /// Layers where unbound printable keys go into a text field.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Layer::Filter
+                | Layer::Help
+                | Layer::Rename
+                | Layer::CreateName
+                | Layer::Confirm
+                | Layer::Contexts
+        )
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Layer::List => "Key list",
+            Layer::Detail => "Scope detail",
+            Layer::Filter => "Filter",
+            Layer::Help => "Help",
+            Layer::Rename => "Rename",
+            Layer::Scopes => "Edit scopes",
+            Layer::ScopesReview => "Review changes",
+            Layer::ScopesConflict => "Changed elsewhere",
+            Layer::Discard => "Discard changes?",
+            Layer::CreateName | Layer::Create => "New key",
+            Layer::CreateReview => "Create key?",
+            Layer::Secret => "New key secret",
+            Layer::Confirm => "Revoke",
+            Layer::Contexts => "Switch context",
+            Layer::Log => "Message log",
+            Layer::ConfirmQuit => "Quit?",
+            Layer::Busy => "Working",
+        }
+    }
+}
+
+/// What a key press means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    ForceQuit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    HalfUp,
+    HalfDown,
+    PageUp,
+    PageDown,
+    NextPane,
+    PrevPane,
+    Left,
+    Right,
+    Enter,
+    Back,
+    Filter,
+    Help,
+    Refresh,
+    New,
+    Rename,
+    EditScopes,
+    Revoke,
+    Mark,
+    MarkAll,
+    CopyId,
+    Log,
+    Contexts,
+    Sort,
+    SortReverse,
+    ShowAll,
+    Toggle,
+    Save,
+    Yes,
+    No,
+    Overwrite,
+    Reload,
+    Copy,
+    NextField,
+    PrevField,
+}
+
+/// A key with modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chord {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(c: char) -> Chord {
+    Chord {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn ctrl(c: char) -> Chord {
+    Chord {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+const fn code(c: KeyCode) -> Chord {
+    Chord {
+        code: c,
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn shift(c: KeyCode) -> Chord {
+    Chord {
+        code: c,
+        mods: KeyModifiers::SHIFT,
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub layers: &'static [Layer],
+    pub keys: &'static [Chord],
+    pub action: Action,
+    pub desc: &'static str,
+    /// Changes data: hidden and refused in read-only mode.
+    pub writes: bool,
+    /// Shown in the status-bar hints (the rest only in `?`).
+    pub hint: bool,
+}
+
+use Layer as L;
+
+const BROWSE: &[Layer] = &[L::List, L::Detail];
+const UP: &[Chord] = &[k('k'), code(KeyCode::Up)];
+const DOWN: &[Chord] = &[k('j'), code(KeyCode::Down)];
+const ESC: &[Chord] = &[code(KeyCode::Esc)];
+const ENTER: &[Chord] = &[code(KeyCode::Enter)];
+
+macro_rules! b {
+    ($layers:expr, $keys:expr, $action:ident, $desc:literal) => {
+        Binding {
+            layers: $layers,
+            keys: $keys,
+            action: Action::$action,
+            desc: $desc,
+            writes: false,
+            hint: false,
+        }
+    };
+    ($layers:expr, $keys:expr, $action:ident, $desc:literal, hint) => {
+        Binding {
+            layers: $layers,
+            keys: $keys,
+            action: Action::$action,
+            desc: $desc,
+            writes: false,
+            hint: true,
+        }
+    };
+    ($layers:expr, $keys:expr, $action:ident, $desc:literal, write) => {
+        Binding {
+            layers: $layers,
+            keys: $keys,
+            action: Action::$action,
+            desc: $desc,
+            writes: true,
+            hint: true,
+        }
+    };
+}
+
+/// Every binding. Order matters only for display.
+pub static BINDINGS: &[Binding] = &[
+    // browsing
+    b!(BROWSE, UP, Up, "move up"),
+    b!(BROWSE, DOWN, Down, "move down"),
+    b!(BROWSE, &[k('g'), code(KeyCode::Home)], Top, "first row"),
+    b!(
+        BROWSE,
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "last row"
+    ),
+    b!(BROWSE, &[ctrl('u')], HalfUp, "half page up"),
+    b!(BROWSE, &[ctrl('d')], HalfDown, "half page down"),
+    b!(
+        BROWSE,
+        &[code(KeyCode::PageUp), ctrl('b')],
+        PageUp,
+        "page up"
+    ),
+    b!(
+        BROWSE,
+        &[code(KeyCode::PageDown), ctrl('f')],
+        PageDown,
+        "page down"
+    ),
+    b!(BROWSE, &[code(KeyCode::Tab)], NextPane, "switch pane", hint),
+    b!(
+        BROWSE,
+        &[code(KeyCode::BackTab), shift(KeyCode::BackTab)],
+        PrevPane,
+        "switch pane back"
+    ),
+    b!(
+        &[L::List],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "go to the scope detail"
+    ),
+    b!(
+        &[L::Detail],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "back to the key list"
+    ),
+    b!(&[L::List], ENTER, Enter, "open the key's scopes"),
+    b!(
+        &[L::Detail],
+        &[code(KeyCode::Enter), k(' '), k('l'), code(KeyCode::Right)],
+        Toggle,
+        "expand/collapse category",
+        hint
+    ),
+    b!(
+        &[L::Detail],
+        &[k('a')],
+        ShowAll,
+        "show/hide No Access categories",
+        hint
+    ),
+    b!(
+        BROWSE,
+        &[k('/')],
+        Filter,
+        "filter (name, id, scope:glob, type:, risk:)",
+        hint
+    ),
+    b!(&[L::List], &[k(' ')], Mark, "mark/unmark key", hint),
+    b!(&[L::List], &[ctrl('a')], MarkAll, "mark all shown keys"),
+    b!(BROWSE, ESC, Back, "clear marks / filter / error"),
+    b!(
+        &[L::List],
+        &[k('s')],
+        Sort,
+        "sort: API order, name, type, risk",
+        hint
+    ),
+    b!(&[L::List], &[k('S')], SortReverse, "reverse sort"),
+    b!(BROWSE, &[k('n')], New, "new key", write),
+    b!(BROWSE, &[k('r')], Rename, "rename key", write),
+    b!(BROWSE, &[k('e')], EditScopes, "edit scopes", write),
+    b!(
+        BROWSE,
+        &[k('d'), code(KeyCode::Delete)],
+        Revoke,
+        "revoke key(s)",
+        write
+    ),
+    b!(BROWSE, &[k('y')], CopyId, "copy key id"),
+    b!(BROWSE, &[ctrl('r')], Refresh, "refresh", hint),
+    b!(BROWSE, &[k('c')], Contexts, "switch account/subuser", hint),
+    b!(BROWSE, &[k('@')], Log, "message and API log"),
+    b!(BROWSE, &[k('?'), code(KeyCode::F(1))], Help, "help", hint),
+    b!(BROWSE, &[k('q')], Quit, "quit", hint),
+    // filter input
+    b!(&[L::Filter], ENTER, Enter, "keep filter", hint),
+    b!(&[L::Filter], ESC, Back, "clear filter", hint),
+    b!(&[L::Filter], &[code(KeyCode::Down)], Down, "move down"),
+    b!(&[L::Filter], &[code(KeyCode::Up)], Up, "move up"),
+    // help
+    b!(
+        &[L::Help],
+        &[code(KeyCode::Esc), code(KeyCode::F(1))],
+        Back,
+        "close help",
+        hint
+    ),
+    b!(&[L::Help], &[code(KeyCode::Down)], Down, "scroll down"),
+    b!(&[L::Help], &[code(KeyCode::Up)], Up, "scroll up"),
+    // log
+    b!(
+        &[L::Log],
+        &[code(KeyCode::Esc), k('q'), k('@')],
+        Back,
+        "close log",
+        hint
+    ),
+    b!(&[L::Log], UP, Up, "scroll up", hint),
+    b!(&[L::Log], DOWN, Down, "scroll down"),
+    b!(&[L::Log], &[k('g'), code(KeyCode::Home)], Top, "oldest"),
+    b!(
+        &[L::Log],
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "newest (follow)"
+    ),
+    // rename
+    b!(&[L::Rename], ENTER, Save, "rename", hint),
+    b!(&[L::Rename], ESC, Back, "cancel", hint),
+    // scope editor
+    b!(&[L::Scopes, L::Create], UP, Up, "previous row"),
+    b!(&[L::Scopes, L::Create], DOWN, Down, "next row"),
+    b!(
+        &[L::Scopes, L::Create],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "less access",
+        hint
+    ),
+    b!(
+        &[L::Scopes, L::Create],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "more access",
+        hint
+    ),
+    b!(
+        &[L::Scopes, L::Create],
+        &[k(' ')],
+        Toggle,
+        "toggle scope / expand",
+        hint
+    ),
+    b!(
+        &[L::Scopes],
+        &[code(KeyCode::Enter), ctrl('s')],
+        Save,
+        "review and save",
+        hint
+    ),
+    b!(
+        &[L::Scopes, L::Create, L::CreateName],
+        ESC,
+        Back,
+        "cancel",
+        hint
+    ),
+    b!(
+        &[L::ScopesReview, L::CreateReview],
+        &[code(KeyCode::Enter), k('y')],
+        Yes,
+        "confirm",
+        hint
+    ),
+    b!(
+        &[L::ScopesReview, L::CreateReview],
+        &[code(KeyCode::Esc), k('n')],
+        No,
+        "back to the form",
+        hint
+    ),
+    b!(
+        &[L::ScopesConflict],
+        &[k('o')],
+        Overwrite,
+        "overwrite with my changes",
+        hint
+    ),
+    b!(
+        &[L::ScopesConflict],
+        &[k('r')],
+        Reload,
+        "reload theirs (drop mine)",
+        hint
+    ),
+    b!(&[L::ScopesConflict], ESC, Back, "back to the form", hint),
+    b!(&[L::Discard, L::ConfirmQuit], &[k('y')], Yes, "yes", hint),
+    b!(
+        &[L::Discard, L::ConfirmQuit],
+        &[k('n'), code(KeyCode::Esc), code(KeyCode::Enter)],
+        No,
+        "no",
+        hint
+    ),
+    // create form
+    b!(
+        &[L::Create, L::CreateName],
+        &[code(KeyCode::Tab)],
+        NextField,
+        "next field",
+        hint
+    ),
+    b!(
+        &[L::Create, L::CreateName],
+        &[code(KeyCode::BackTab), shift(KeyCode::BackTab)],
+        PrevField,
+        "previous field"
+    ),
+    b!(
+        &[L::Create, L::CreateName],
+        &[code(KeyCode::Enter), ctrl('s')],
+        Save,
+        "review and create",
+        hint
+    ),
+    b!(
+        &[L::CreateName],
+        &[code(KeyCode::Down)],
+        NextField,
+        "next field"
+    ),
+    // secret
+    b!(
+        &[L::Secret],
+        &[k('c'), k('y')],
+        Copy,
+        "copy secret (OSC 52)",
+        hint
+    ),
+    b!(
+        &[L::Secret],
+        &[code(KeyCode::Esc), code(KeyCode::Enter)],
+        Back,
+        "close (the secret cannot be shown again)",
+        hint
+    ),
+    // confirm revoke
+    b!(&[L::Confirm], &[k('y')], Yes, "revoke", hint),
+    b!(
+        &[L::Confirm],
+        &[
+            code(KeyCode::Tab),
+            code(KeyCode::BackTab),
+            code(KeyCode::Left),
+            code(KeyCode::Right)
+        ],
+        NextField,
+        "switch button"
+    ),
+    b!(
+        &[L::Confirm],
+        ENTER,
+        Enter,
+        "press the focused button",
+        hint
+    ),
+    b!(&[L::Confirm], ESC, Back, "cancel", hint),
+    // context picker
+    b!(
+        &[L::Contexts],
+        &[code(KeyCode::Up), ctrl('p')],
+        Up,
+        "previous"
+    ),
+    b!(
+        &[L::Contexts],
+        &[code(KeyCode::Down), ctrl('n')],
+        Down,
+        "next"
+    ),
+    b!(&[L::Contexts], ENTER, Enter, "switch", hint),
+    b!(&[L::Contexts], ESC, Back, "cancel", hint),
+    // busy
+    b!(&[L::Busy], ESC, Back, "close (the request continues)", hint),
+    // everywhere
+    b!(
+        &[
+            L::List,
+            L::Detail,
+            L::Filter,
+            L::Help,
+            L::Rename,
+            L::Scopes,
+            L::ScopesReview,
+            L::ScopesConflict,
+            L::Discard,
+            L::CreateName,
+            L::Create,
+            L::CreateReview,
+            L::Secret,
+            L::Confirm,
+            L::Contexts,
+            L::Log,
+            L::ConfirmQuit,
+            L::Busy
+        ],
+        &[ctrl('c')],
+        ForceQuit,
+        "quit"
+    ),
+];
+
+fn matches(chord: &Chord, key: &KeyEvent) -> bool {
+    if chord.code != key.code {
+        return false;
+    }
+    // Terminals differ on whether an upper-case letter carries SHIFT: ignore it for characters.
+    let mut mods = key.mods_without_shift_for_chars();
+    let mut want = chord.mods;
+    if matches!(chord.code, KeyCode::Char(_)) {
+        want.remove(KeyModifiers::SHIFT);
+        mods.remove(KeyModifiers::SHIFT);
+    }
+    mods == want
+}
+
+trait KeyMods {
+    fn mods_without_shift_for_chars(&self) -> KeyModifiers;
+}
+
+impl KeyMods for KeyEvent {
+    fn mods_without_shift_for_chars(&self) -> KeyModifiers {
+        self.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT)
+    }
+}
+
+/// The binding a key triggers in a layer.
+pub fn resolve(layer: Layer, key: &KeyEvent) -> Option<&'static Binding> {
+    BINDINGS
+        .iter()
+        .find(|b| b.layers.contains(&layer) && b.keys.iter().any(|c| matches(c, key)))
+}
+
+/// Bindings of a layer, as shown in hints and help (write bindings dropped in read-only mode).
+pub fn bindings_for(layer: Layer, read_only: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
+}
+
+/// Display text for a chord: `j`, `↓`, `Ctrl-r`, `Enter`.
+pub fn chord_label(c: &Chord) -> String {
+    let key = match c.code {
+        KeyCode::Char(' ') => "Space".to_owned(),
+        KeyCode::Char(ch) => ch.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if c.mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{key}")
+    } else {
+        key
+    }
+}
+
+/// All chords of a binding: `j/↓`. Shift variants of the same key are folded.
+pub fn keys_label(b: &Binding) -> String {
+    let mut labels: Vec<String> = Vec::new();
+    for c in b.keys {
+        let l = chord_label(c);
+        if !labels.contains(&l) {
+            labels.push(l);
+        }
+    }
+    labels.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn key(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(c, m)
+    }
+
+    #[test]
+    fn every_binding_has_a_description_and_keys() {
+        for b in BINDINGS {
+            assert!(
+                !b.desc.is_empty() && !b.keys.is_empty() && !b.layers.is_empty(),
+                "{b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_chord_is_bound_twice_in_a_layer() {
+        let layers = [
+            L::List,
+            L::Detail,
+            L::Filter,
+            L::Help,
+            L::Rename,
+            L::Scopes,
+            L::ScopesReview,
+            L::ScopesConflict,
+            L::Discard,
+            L::CreateName,
+            L::Create,
+            L::CreateReview,
+            L::Secret,
+            L::Confirm,
+            L::Contexts,
+            L::Log,
+            L::ConfirmQuit,
+            L::Busy,
+        ];
+        for layer in layers {
+            let mut seen = HashSet::new();
+            for b in BINDINGS.iter().filter(|b| b.layers.contains(&layer)) {
+                // one binding may list variants of a key (`G` with and without SHIFT)
+                let labels: HashSet<String> = b.keys.iter().map(chord_label).collect();
+                for label in labels {
+                    assert!(
+                        seen.insert(label.clone()),
+                        "{label} bound twice in {layer:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn destructive_keys_differ_from_their_confirmation() {
+        // `d` opens the confirm dialog, `y` confirms: never the same key.
+        let open = resolve(L::List, &key(KeyCode::Char('d'), KeyModifiers::NONE)).unwrap();
+        assert_eq!(open.action, Action::Revoke);
+        assert!(resolve(L::Confirm, &key(KeyCode::Char('d'), KeyModifiers::NONE)).is_none());
+        assert_eq!(
+            resolve(L::Confirm, &key(KeyCode::Char('y'), KeyModifiers::NONE))
+                .unwrap()
+                .action,
+            Action::Yes
+        );
+    }
+
+    #[test]
+    fn write_bindings_vanish_in_read_only_mode() {
+        let ro: Vec<Action> = bindings_for(L::List, true).map(|b| b.action).collect();
+        for a in [
+            Action::New,
+            Action::Rename,
+            Action::EditScopes,
+            Action::Revoke,
+        ] {
+            assert!(!ro.contains(&a), "{a:?} visible in read-only");
+        }
+        assert!(bindings_for(L::List, false).any(|b| b.action == Action::Revoke));
+    }
+
+    #[test]
+    fn resolves_with_modifiers_and_shifted_letters() {
+        assert_eq!(
+            resolve(L::List, &key(KeyCode::Char('r'), KeyModifiers::CONTROL))
+                .unwrap()
+                .action,
+            Action::Refresh
+        );
+        assert_eq!(
+            resolve(L::List, &key(KeyCode::Char('G'), KeyModifiers::SHIFT))
+                .unwrap()
+                .action,
+            Action::Bottom
+        );
+        assert_eq!(
+            resolve(L::List, &key(KeyCode::Char('G'), KeyModifiers::NONE))
+                .unwrap()
+                .action,
+            Action::Bottom
+        );
+        assert_eq!(
+            resolve(L::Filter, &key(KeyCode::Char('c'), KeyModifiers::CONTROL))
+                .unwrap()
+                .action,
+            Action::ForceQuit
+        );
+        // text layers leave letters to the input
+        assert!(resolve(L::Filter, &key(KeyCode::Char('q'), KeyModifiers::NONE)).is_none());
+        assert!(resolve(L::Rename, &key(KeyCode::Char('j'), KeyModifiers::NONE)).is_none());
+    }
+
+    #[test]
+    fn labels() {
+        let b = resolve(L::List, &key(KeyCode::Char('j'), KeyModifiers::NONE)).unwrap();
+        assert_eq!(keys_label(b), "j/↓");
+        assert_eq!(chord_label(&ctrl('r')), "Ctrl-r");
+        let b = resolve(L::List, &key(KeyCode::End, KeyModifiers::NONE)).unwrap();
+        assert_eq!(keys_label(b), "G/End");
+    }
+}

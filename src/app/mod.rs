@@ -1,0 +1,602 @@
+//! The dashboard's model: [`App`] (all state), [`Msg`] (what happened), [`Command`] (what the
+//! worker or the terminal must do), and the pure [`update`] that turns one into the other.
+//!
+//! Nothing here does IO, awaits or reads a clock: time arrives as `Msg::Tick(now_ms)`.
+
+pub mod filter;
+pub mod forms;
+pub mod keymap;
+mod update;
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use crate::api::{
+    ApiError, ApiKey, ApiKeyId, CallRecord, CreatedKey, KeyDetail, OnBehalfOf, Subuser,
+};
+use crate::risk::Risk;
+use crate::scopes::{Category, Classification, KeyType};
+use crate::secret::Secret;
+
+pub use filter::{Query, SortKey};
+pub use forms::*;
+pub use keymap::{Action, Layer};
+pub use update::{context_rows, init, update};
+
+/// Identifies one request to the worker; its answer carries the same id.
+pub type ReqId = u64;
+
+/// Smallest terminal the dashboard draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// Detail GETs in flight at once for the background prefetch.
+pub const PREFETCH_CONCURRENCY: usize = 8;
+/// Wait this long after the selection settles before fetching its detail (scrolling fast
+/// through the list does not fire a request per row).
+pub const DETAIL_DEBOUNCE_MS: u64 = 120;
+/// Info/success toasts last this long; warnings twice as long; errors until dismissed.
+pub const TOAST_MS: u64 = 4_000;
+/// Entries kept in the `@` log.
+pub const LOG_CAP: usize = 2_000;
+/// SendGrid's per-account key limit.
+pub const KEY_LIMIT: usize = 100;
+
+/// Where the dashboard is pointed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// API base URL.
+    pub base_url: String,
+    /// Profile or account label for the header ("acme-corp", "default").
+    pub account: String,
+    /// Acting for a subuser/customer account, or the key's own account.
+    pub on_behalf_of: Option<OnBehalfOf>,
+    pub read_only: bool,
+    /// Running on the in-process demo simulator.
+    pub demo: bool,
+    /// Id of the key sgkeys itself uses (warn before revoking it).
+    pub caller_key_id: Option<String>,
+}
+
+/// How far a remote resource has loaded. Data stays visible while it refreshes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Load {
+    #[default]
+    NotAsked,
+    Loading(ReqId),
+    Loaded,
+    Failed(String),
+}
+
+impl Load {
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Load::Loading(_))
+    }
+}
+
+/// A key's scopes, fetched and understood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyInfo {
+    pub detail: KeyDetail,
+    pub class: Classification,
+}
+
+/// One row of the key list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyEntry {
+    pub id: ApiKeyId,
+    pub name: String,
+    /// Lower-cased name and id, for filtering.
+    pub haystack: String,
+    /// Scopes, once fetched.
+    pub info: Option<KeyInfo>,
+    pub detail: Load,
+    /// Findings: from the name at once, from the scopes once they are known.
+    pub risk: Risk,
+    /// A revoke is in flight ("revoking…").
+    pub revoking: bool,
+}
+
+impl KeyEntry {
+    pub fn new(k: ApiKey) -> Self {
+        let haystack = format!(
+            "{}\u{1f}{}",
+            k.name.to_lowercase(),
+            k.api_key_id.0.to_lowercase()
+        );
+        KeyEntry {
+            id: k.api_key_id,
+            name: k.name,
+            haystack,
+            info: None,
+            detail: Load::NotAsked,
+            risk: Risk::default(),
+            revoking: false,
+        }
+    }
+    pub fn key_type(&self) -> Option<KeyType> {
+        self.info.as_ref().map(|i| i.class.key_type)
+    }
+}
+
+/// The key list and its loading state.
+#[derive(Debug, Clone, Default)]
+pub struct KeyList {
+    /// In API order.
+    pub entries: Vec<KeyEntry>,
+    /// id → index in `entries`.
+    pub index: HashMap<ApiKeyId, usize>,
+    pub load: Load,
+    /// `now_ms` of the last successful load.
+    pub loaded_at: Option<u64>,
+    /// A load has succeeded at least once (tells "empty" from "not loaded").
+    pub ever_loaded: bool,
+}
+
+impl KeyList {
+    pub fn get(&self, id: &ApiKeyId) -> Option<&KeyEntry> {
+        self.index.get(id).and_then(|i| self.entries.get(*i))
+    }
+    pub fn get_mut(&mut self, id: &ApiKeyId) -> Option<&mut KeyEntry> {
+        let i = *self.index.get(id)?;
+        self.entries.get_mut(i)
+    }
+    pub(crate) fn reindex(&mut self) {
+        self.index = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+    }
+}
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    List,
+    Detail,
+}
+
+/// Visible list: filtered and sorted indices into `KeyList::entries`.
+#[derive(Debug, Clone, Default)]
+pub struct ListView {
+    pub rows: Vec<usize>,
+    /// Position of the selection in `rows`.
+    pub selected: usize,
+    /// First visible row.
+    pub offset: usize,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub marks: BTreeSet<ApiKeyId>,
+}
+
+/// The filter line (`/`).
+#[derive(Debug, Clone, Default)]
+pub struct FilterState {
+    pub input: tui_input::Input,
+    /// Typing into the filter.
+    pub editing: bool,
+    pub query: Query,
+}
+
+impl FilterState {
+    pub fn active(&self) -> bool {
+        !self.query.is_empty()
+    }
+}
+
+/// The detail pane's cursor over categories and expanded categories.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetailView {
+    /// Row under the cursor (categories with access first; see ui::detail rows).
+    pub cursor: usize,
+    pub expanded: BTreeSet<&'static str>,
+    /// Show categories with No Access too.
+    pub show_all: bool,
+}
+
+/// Severity of a toast and of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Success,
+    Warn,
+    Error,
+}
+
+/// A transient message in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub level: Level,
+    pub text: String,
+    pub at_ms: u64,
+}
+
+impl Toast {
+    /// When it disappears by itself (errors never do).
+    pub fn expires_at(&self) -> Option<u64> {
+        match self.level {
+            Level::Info | Level::Success => Some(self.at_ms + TOAST_MS),
+            Level::Warn => Some(self.at_ms + 2 * TOAST_MS),
+            Level::Error => None,
+        }
+    }
+}
+
+/// One line of the `@` log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub at_ms: u64,
+    pub level: Level,
+    pub text: String,
+}
+
+/// Background prefetch of every key's scopes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefetch {
+    /// Ids still to request.
+    pub queue: VecDeque<ApiKeyId>,
+    pub in_flight: usize,
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+}
+
+impl Prefetch {
+    pub fn active(&self) -> bool {
+        self.in_flight > 0 || !self.queue.is_empty()
+    }
+}
+
+/// What a pending request was for (to route and to recognise stale answers).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    List,
+    /// Detail for the selection (dropped when the selection moved on and nobody else wants it).
+    Detail(ApiKeyId),
+    Prefetch(ApiKeyId),
+    MyScopes,
+    Subusers,
+    /// Re-read before saving the scope form.
+    PreSave(ApiKeyId),
+    Create {
+        name: String,
+    },
+    Rename {
+        id: ApiKeyId,
+        name: String,
+    },
+    Update {
+        id: ApiKeyId,
+    },
+    Delete {
+        id: ApiKeyId,
+        batch: u64,
+    },
+}
+
+impl Pending {
+    pub fn is_mutation(&self) -> bool {
+        matches!(
+            self,
+            Pending::Create { .. }
+                | Pending::Rename { .. }
+                | Pending::Update { .. }
+                | Pending::Delete { .. }
+        )
+    }
+}
+
+/// A revoke of one or more keys, to report once all are done.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteBatch {
+    pub total: usize,
+    pub ok: usize,
+    pub failed: Vec<String>,
+}
+
+/// The dashboard's whole state.
+#[derive(Debug)]
+pub struct App {
+    pub ctx: Context,
+    /// Contexts seen this session: the key's own account first.
+    pub keys: KeyList,
+    pub view: ListView,
+    pub filter: FilterState,
+    pub focus: Pane,
+    pub detail: DetailView,
+    /// The calling key's scopes (`GET /v3/scopes`): what may be granted.
+    pub my_scopes: Option<BTreeSet<String>>,
+    pub my_scopes_load: Load,
+    pub subusers: Option<Vec<Subuser>>,
+    pub subusers_load: Load,
+    pub modal: Option<Modal>,
+    pub toast: Option<Toast>,
+    pub log: VecDeque<LogLine>,
+    pub pending: HashMap<ReqId, Pending>,
+    pub next_req: ReqId,
+    pub prefetch: Prefetch,
+    pub batches: HashMap<u64, DeleteBatch>,
+    /// Selection waiting for its detail fetch: (id, when it was selected).
+    pub detail_wanted: Option<(ApiKeyId, u64)>,
+    pub now_ms: u64,
+    /// Terminal size.
+    pub size: (u16, u16),
+    pub monochrome: bool,
+    pub mouse: bool,
+    pub should_quit: bool,
+    /// Key id → how many keys share its name (for the duplicate-name finding).
+    pub dups: HashMap<String, usize>,
+    /// A Ctrl-r refresh is in flight (toast when done).
+    pub refreshing: bool,
+}
+
+/// The modal on top, if any. At most one; it takes the keys first.
+#[derive(Debug)]
+pub enum Modal {
+    Help(HelpModal),
+    Rename(RenameForm),
+    EditScopes(Box<ScopeForm>),
+    Create(Box<CreateForm>),
+    /// A created key's secret, shown once.
+    Secret(SecretModal),
+    ConfirmDelete(ConfirmDelete),
+    Contexts(ContextPicker),
+    Log(LogModal),
+    /// Quit while a change is still being sent?
+    ConfirmQuit,
+}
+
+/// Events the loop feeds into [`update`].
+#[derive(Debug)]
+pub enum Msg {
+    /// Time passes (milliseconds since start).
+    Tick(u64),
+    Key(ratatui::crossterm::event::KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Mouse(ratatui::crossterm::event::MouseEvent),
+    /// A worker answer.
+    Api(ApiEvent),
+    /// An HTTP exchange happened (for the `@` log).
+    Call(CallRecord),
+}
+
+/// A request for the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiOp {
+    ListKeys,
+    GetKey(ApiKeyId),
+    MyScopes,
+    ListSubusers,
+    Create {
+        name: String,
+        scopes: Option<Vec<String>>,
+    },
+    Rename {
+        id: ApiKeyId,
+        name: String,
+        name_before: String,
+    },
+    Update {
+        id: ApiKeyId,
+        name: String,
+        scopes: Vec<String>,
+        scopes_before: Vec<String>,
+    },
+    Delete {
+        id: ApiKeyId,
+        name: String,
+        scopes_before: Option<Vec<String>>,
+    },
+}
+
+impl ApiOp {
+    pub fn is_mutation(&self) -> bool {
+        matches!(
+            self,
+            ApiOp::Create { .. }
+                | ApiOp::Rename { .. }
+                | ApiOp::Update { .. }
+                | ApiOp::Delete { .. }
+        )
+    }
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Debug, PartialEq)]
+pub enum Command {
+    /// Run an API operation in the given context; exactly one [`ApiEvent`] comes back.
+    Api {
+        req: ReqId,
+        ctx: Option<OnBehalfOf>,
+        op: ApiOp,
+    },
+    /// Copy to the clipboard (OSC 52).
+    Copy(Secret),
+    /// Stop every read in flight (context switch, quit).
+    CancelReads,
+    Quit,
+}
+
+/// The answer to one [`Command::Api`].
+#[derive(Debug)]
+pub struct ApiEvent {
+    pub req: ReqId,
+    pub result: ApiResult,
+    /// A mutation succeeded but could not be journaled.
+    pub journal_error: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ApiResult {
+    Keys(Result<Vec<ApiKey>, ApiError>),
+    Key(Result<KeyDetail, ApiError>),
+    MyScopes(Result<Vec<String>, ApiError>),
+    Subusers(Result<Vec<Subuser>, ApiError>),
+    Created(Result<CreatedKey, ApiError>),
+    Renamed(Result<ApiKey, ApiError>),
+    Updated(Result<KeyDetail, ApiError>),
+    Deleted(Result<(), ApiError>),
+}
+
+impl App {
+    pub fn new(ctx: Context) -> Self {
+        App {
+            ctx,
+            keys: KeyList::default(),
+            view: ListView::default(),
+            filter: FilterState::default(),
+            focus: Pane::List,
+            detail: DetailView::default(),
+            my_scopes: None,
+            my_scopes_load: Load::NotAsked,
+            subusers: None,
+            subusers_load: Load::NotAsked,
+            modal: None,
+            toast: None,
+            log: VecDeque::new(),
+            pending: HashMap::new(),
+            next_req: 1,
+            prefetch: Prefetch::default(),
+            batches: HashMap::new(),
+            detail_wanted: None,
+            now_ms: 0,
+            size: (120, 40),
+            monochrome: false,
+            mouse: false,
+            should_quit: false,
+            dups: HashMap::new(),
+            refreshing: false,
+        }
+    }
+
+    /// The selected entry.
+    pub fn selected(&self) -> Option<&KeyEntry> {
+        let i = *self.view.rows.get(self.view.selected)?;
+        self.keys.entries.get(i)
+    }
+
+    /// Entries the next bulk action applies to: the marked ones, else the selection.
+    pub fn targets(&self) -> Vec<&KeyEntry> {
+        if self.view.marks.is_empty() {
+            self.selected().into_iter().collect()
+        } else {
+            self.keys
+                .entries
+                .iter()
+                .filter(|e| self.view.marks.contains(&e.id))
+                .collect()
+        }
+    }
+
+    /// The keymap layer in effect: modal > filter input > pane.
+    pub fn layer(&self) -> Layer {
+        match &self.modal {
+            Some(Modal::Help(_)) => Layer::Help,
+            Some(Modal::Rename(_)) => Layer::Rename,
+            Some(Modal::EditScopes(f)) => f.layer(),
+            Some(Modal::Create(f)) => f.layer(),
+            Some(Modal::Secret(_)) => Layer::Secret,
+            Some(Modal::ConfirmDelete(_)) => Layer::Confirm,
+            Some(Modal::Contexts(_)) => Layer::Contexts,
+            Some(Modal::Log(_)) => Layer::Log,
+            Some(Modal::ConfirmQuit) => Layer::ConfirmQuit,
+            None if self.filter.editing => Layer::Filter,
+            None => match self.focus {
+                Pane::List => Layer::List,
+                Pane::Detail => Layer::Detail,
+            },
+        }
+    }
+
+    /// Something is in flight (the status bar shows a spinner).
+    pub fn busy(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Mutations in flight.
+    pub fn pending_mutations(&self) -> usize {
+        self.pending.values().filter(|p| p.is_mutation()).count()
+    }
+
+    /// Whether the loop must keep ticking (spinner, toast expiry, debounce).
+    pub fn wants_tick(&self) -> bool {
+        self.busy()
+            || self.detail_wanted.is_some()
+            || self
+                .toast
+                .as_ref()
+                .is_some_and(|t| t.expires_at().is_some())
+    }
+
+    /// Whether the terminal is large enough to draw the dashboard.
+    pub fn fits(&self) -> bool {
+        self.size.0 >= MIN_WIDTH && self.size.1 >= MIN_HEIGHT
+    }
+
+    /// Context label for the header: `acme-corp`, `acme-corp › subuser acme-eu`.
+    pub fn context_label(&self) -> String {
+        match &self.ctx.on_behalf_of {
+            Some(OnBehalfOf::Subuser(u)) => format!("{} › subuser {u}", self.ctx.account),
+            Some(OnBehalfOf::AccountId(id)) => format!("{} › account-id {id}", self.ctx.account),
+            None => self.ctx.account.clone(),
+        }
+    }
+}
+
+/// A row of the detail pane's scope list (below the key's summary and findings).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DetailRow {
+    /// A category with the key's level and how many of its scopes it holds.
+    Category {
+        category: &'static Category,
+        level: crate::scopes::Level,
+        held: usize,
+    },
+    /// A scope of an expanded category.
+    Scope {
+        category: &'static Category,
+        scope: &'static str,
+        held: bool,
+    },
+}
+
+/// The detail pane's rows for the selected key: categories with access (all of them with
+/// `show_all`), each followed by its scopes when expanded. Empty until the scopes are known.
+pub fn detail_rows(app: &App) -> Vec<DetailRow> {
+    let Some(info) = app.selected().and_then(|e| e.info.as_ref()) else {
+        return Vec::new();
+    };
+    let held: std::collections::BTreeSet<&str> =
+        info.detail.scopes.iter().map(String::as_str).collect();
+    let mut rows = Vec::new();
+    for cl in &info.class.levels {
+        if cl.level == crate::scopes::Level::No && !app.detail.show_all {
+            continue;
+        }
+        rows.push(DetailRow::Category {
+            category: cl.category,
+            level: cl.level,
+            held: cl.held,
+        });
+        if app.detail.expanded.contains(cl.category.id) {
+            for s in cl.category.scopes {
+                rows.push(DetailRow::Scope {
+                    category: cl.category,
+                    scope: s,
+                    held: held.contains(s),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Validate a key name as the forms do (shared with the CLI).
+pub fn validate_name(name: &str) -> Result<String, String> {
+    crate::api::models::validate_key_name(name)
+}
+
+#[cfg(test)]
+mod tests;

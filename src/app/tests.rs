@@ -1,0 +1,915 @@
+//! Pure `update()` tests: feed messages, assert state and returned commands. No terminal, no
+//! network, no clock.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::api::{ApiError, ApiKey, CreatedKey, ErrorBody, KeyDetail, Subuser};
+use crate::secret::Secret;
+
+fn ctx() -> Context {
+    Context {
+        base_url: "http://sim".into(),
+        account: "acme".into(),
+        on_behalf_of: None,
+        read_only: false,
+        demo: true,
+        caller_key_id: Some("k00000000000000000000a".into()),
+    }
+}
+
+fn id(n: usize) -> ApiKeyId {
+    ApiKeyId(format!("k{n:020}a"))
+}
+
+const NAMES: &[&str] = &[
+    "ci deploy",
+    "marketing",
+    "webhooks",
+    "billing",
+    "legacy full",
+    "stats",
+    "ci staging",
+    "test",
+];
+
+fn scopes_for(n: usize) -> Vec<String> {
+    let s: Vec<&str> = match n {
+        0 | 6 => vec!["mail.send", "2fa_required"],
+        1 => vec!["marketing.read", "mail.send"],
+        2 => vec![
+            "user.webhooks.event.settings.read",
+            "user.webhooks.event.settings.update",
+        ],
+        3 => vec!["billing.read", "billing.update"],
+        4 => {
+            return crate::scopes::full_access_scopes()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+        }
+        5 => vec!["stats.read", "stats.global.read"],
+        _ => vec!["alerts.read", "api_keys.create", "api_keys.read"],
+    };
+    s.into_iter().map(str::to_owned).collect()
+}
+
+fn detail(n: usize) -> KeyDetail {
+    KeyDetail {
+        api_key_id: id(n),
+        name: NAMES[n].into(),
+        scopes: scopes_for(n),
+    }
+}
+
+fn keys() -> Vec<ApiKey> {
+    (0..NAMES.len())
+        .map(|n| ApiKey {
+            api_key_id: id(n),
+            name: NAMES[n].into(),
+        })
+        .collect()
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn answer(req: ReqId, result: ApiResult) -> Msg {
+    Msg::Api(ApiEvent {
+        req,
+        result,
+        journal_error: None,
+    })
+}
+
+fn api_cmds(cmds: &[Command]) -> Vec<(ReqId, ApiOp)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Api { req, op, .. } => Some((*req, op.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Answer every read with fixture data, repeatedly, until nothing is pending.
+fn settle(app: &mut App, mut cmds: Vec<Command>) {
+    for _ in 0..100 {
+        let mut next = Vec::new();
+        for (req, op) in api_cmds(&cmds) {
+            let result = match op {
+                ApiOp::ListKeys => ApiResult::Keys(Ok(keys())),
+                ApiOp::GetKey(k) => {
+                    let n = (0..NAMES.len()).find(|n| id(*n) == k).unwrap();
+                    ApiResult::Key(Ok(detail(n)))
+                }
+                ApiOp::MyScopes => ApiResult::MyScopes(Ok(crate::scopes::full_access_scopes()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect())),
+                ApiOp::ListSubusers => ApiResult::Subusers(Ok(vec![Subuser {
+                    id: 1001,
+                    username: "acme-eu".into(),
+                    email: "eu@acme.test".into(),
+                    disabled: false,
+                    region: Some(crate::api::Region::Eu),
+                }])),
+                _ => continue,
+            };
+            next.extend(update(app, answer(req, result)));
+        }
+        if next.is_empty() {
+            return;
+        }
+        cmds = next;
+    }
+    panic!("did not settle");
+}
+
+fn loaded() -> App {
+    let mut app = App::new(ctx());
+    app.size = (120, 40);
+    let cmds = init(&mut app);
+    settle(&mut app, cmds);
+    app
+}
+
+fn selected_name(app: &App) -> String {
+    app.selected().map(|e| e.name.clone()).unwrap_or_default()
+}
+
+fn typed(app: &mut App, s: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    for c in s.chars() {
+        out.extend(update(app, key(c)));
+    }
+    out
+}
+
+#[test]
+fn loads_list_then_prefetches_scopes_with_bounded_concurrency() {
+    let mut app = App::new(ctx());
+    let cmds = init(&mut app);
+    let ops: Vec<ApiOp> = api_cmds(&cmds).into_iter().map(|(_, o)| o).collect();
+    assert_eq!(ops, vec![ApiOp::ListKeys, ApiOp::MyScopes]);
+    assert!(app.keys.load.is_loading() && !app.keys.ever_loaded);
+
+    let list_req = api_cmds(&cmds)[0].0;
+    let mut many: Vec<ApiKey> = (0..30)
+        .map(|n| ApiKey {
+            api_key_id: ApiKeyId(format!("x{n:021}")),
+            name: format!("key {n}"),
+        })
+        .collect();
+    many.push(ApiKey {
+        api_key_id: id(0),
+        name: "ci deploy".into(),
+    });
+    let cmds = update(&mut app, answer(list_req, ApiResult::Keys(Ok(many))));
+    let gets = api_cmds(&cmds);
+    assert_eq!(gets.len(), PREFETCH_CONCURRENCY, "bounded prefetch");
+    assert!(gets.iter().all(|(_, op)| matches!(op, ApiOp::GetKey(_))));
+    assert_eq!(app.keys.entries.len(), 31);
+    assert_eq!(app.prefetch.total, 31);
+    assert!(app.prefetch.active());
+
+    // each answer pulls the next one in
+    let (req, op) = gets[0].clone();
+    let ApiOp::GetKey(k) = op else { unreachable!() };
+    let more = update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Key(Ok(KeyDetail {
+                api_key_id: k,
+                name: "key 0".into(),
+                scopes: vec!["mail.send".into()],
+            })),
+        ),
+    );
+    assert_eq!(api_cmds(&more).len(), 1);
+    assert_eq!(app.prefetch.done, 1);
+}
+
+#[test]
+fn empty_loading_and_failed_are_distinct() {
+    let mut app = App::new(ctx());
+    let cmds = init(&mut app);
+    assert!(!app.keys.ever_loaded);
+    let req = api_cmds(&cmds)[0].0;
+    update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Keys(Err(ApiError::Network("connection refused".into()))),
+        ),
+    );
+    assert!(matches!(app.keys.load, Load::Failed(_)));
+    assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
+    // Ctrl-r retries
+    let cmds = update(&mut app, ctrl('r'));
+    let req = api_cmds(&cmds)[0].0;
+    update(&mut app, answer(req, ApiResult::Keys(Ok(vec![]))));
+    assert!(app.keys.ever_loaded && app.keys.entries.is_empty());
+}
+
+#[test]
+fn navigation_clamps_and_scrolls() {
+    let mut app = loaded();
+    assert_eq!(selected_name(&app), "ci deploy");
+    update(&mut app, key('j'));
+    assert_eq!(selected_name(&app), "marketing");
+    update(&mut app, key('k'));
+    update(&mut app, key('k'));
+    assert_eq!(app.view.selected, 0);
+    update(&mut app, key('G'));
+    assert_eq!(app.view.selected, NAMES.len() - 1);
+    update(&mut app, code(KeyCode::Down));
+    assert_eq!(app.view.selected, NAMES.len() - 1);
+    update(&mut app, key('g'));
+    assert_eq!(app.view.selected, 0);
+    // a tiny terminal: the selection stays visible
+    update(&mut app, Msg::Resize(80, 16));
+    update(&mut app, key('G'));
+    let cap = crate::ui::layout::list_capacity(80, 16);
+    assert!(app.view.selected >= app.view.offset && app.view.selected < app.view.offset + cap);
+    // focus moves between panes
+    update(&mut app, code(KeyCode::Tab));
+    assert_eq!(app.focus, Pane::Detail);
+    assert_eq!(app.layer(), Layer::Detail);
+    update(&mut app, key('h'));
+    assert_eq!(app.focus, Pane::List);
+}
+
+#[test]
+fn selection_detail_fetch_is_debounced_and_stale_answers_are_dropped() {
+    let mut app = App::new(ctx());
+    let cmds = init(&mut app);
+    let list = api_cmds(&cmds)[0].0;
+    let cmds = update(&mut app, answer(list, ApiResult::Keys(Ok(keys()))));
+    // prefetch in flight for the first 8; drop those answers on the floor for this test
+    assert_eq!(api_cmds(&cmds).len(), NAMES.len());
+    // pretend none of them answered: forget the prefetch so the selection has to fetch
+    app.pending
+        .retain(|_, p| !matches!(p, Pending::Prefetch(_)));
+    for e in &mut app.keys.entries {
+        e.detail = Load::NotAsked;
+    }
+    update(&mut app, Msg::Tick(1_000));
+    update(&mut app, key('j'));
+    assert!(
+        api_cmds(&update(&mut app, Msg::Tick(1_050))).is_empty(),
+        "debounced"
+    );
+    let cmds = update(&mut app, Msg::Tick(1_000 + DETAIL_DEBOUNCE_MS + 1));
+    let (req_a, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::GetKey(id(1)));
+    // the selection moves on before the answer: it is stale and dropped
+    update(&mut app, key('j'));
+    update(&mut app, answer(req_a, ApiResult::Key(Ok(detail(1)))));
+    assert!(
+        app.keys.get(&id(1)).is_some_and(|e| e.info.is_none()),
+        "stale answer dropped"
+    );
+    assert!(!app.pending.contains_key(&req_a));
+}
+
+#[test]
+fn filter_by_text_scope_type_and_negation() {
+    let mut app = loaded();
+    update(&mut app, key('/'));
+    assert_eq!(app.layer(), Layer::Filter);
+    typed(&mut app, "ci");
+    let shown: Vec<String> = app
+        .view
+        .rows
+        .iter()
+        .map(|i| app.keys.entries[*i].name.clone())
+        .collect();
+    assert_eq!(shown, vec!["ci deploy", "ci staging"]);
+    // q is text here, not quit
+    let cmds = update(&mut app, key('q'));
+    assert!(!cmds.contains(&Command::Quit) && !app.should_quit);
+    update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.view.rows.len(), NAMES.len());
+    assert_eq!(app.layer(), Layer::List);
+
+    update(&mut app, key('/'));
+    typed(&mut app, "scope:api_keys.*");
+    assert_eq!(
+        app.view.rows.len(),
+        2,
+        "legacy full + test hold api_keys scopes"
+    );
+    update(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.layer(), Layer::List);
+    assert!(app.filter.active());
+    update(&mut app, code(KeyCode::Esc));
+
+    update(&mut app, key('/'));
+    typed(&mut app, "type:billing");
+    assert_eq!(app.view.rows.len(), 1);
+    assert_eq!(selected_name(&app), "billing");
+    update(&mut app, code(KeyCode::Esc));
+
+    update(&mut app, key('/'));
+    typed(&mut app, "!ci");
+    assert_eq!(app.view.rows.len(), NAMES.len() - 2);
+}
+
+#[test]
+fn a_pasted_key_jumps_to_it_and_is_never_kept() {
+    let mut app = loaded();
+    let secret = format!("SG.{}.{}", id(5).0, "a".repeat(43));
+    update(&mut app, Msg::Paste(secret.clone()));
+    assert_eq!(selected_name(&app), "stats");
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("press d to revoke"))
+    );
+    assert!(!format!("{:?}", app.filter.input).contains(&secret));
+    // typed into the filter by hand: same, and the secret leaves the input
+    update(&mut app, key('g'));
+    update(&mut app, key('/'));
+    typed(&mut app, &secret);
+    assert_eq!(selected_name(&app), "stats");
+    assert_eq!(app.filter.input.value(), "");
+    assert!(app.log.iter().all(|l| !l.text.contains(&secret[26..])));
+    // an unknown key says so plainly
+    let other = format!("SG.{}.{}", "Z".repeat(22), "b".repeat(43));
+    update(&mut app, Msg::Paste(other));
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("already revoked"))
+    );
+}
+
+#[test]
+fn marks_and_escape_order() {
+    let mut app = loaded();
+    update(&mut app, key(' '));
+    update(&mut app, key(' '));
+    assert_eq!(app.view.marks.len(), 2);
+    assert_eq!(app.view.selected, 2);
+    update(&mut app, ctrl('a'));
+    assert_eq!(app.view.marks.len(), NAMES.len());
+    update(&mut app, ctrl('a'));
+    assert!(app.view.marks.is_empty());
+    update(&mut app, key(' '));
+    update(&mut app, key('/'));
+    typed(&mut app, "ci");
+    update(&mut app, code(KeyCode::Enter));
+    // Esc: marks first, then the filter
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.view.marks.is_empty() && app.filter.active());
+    update(&mut app, code(KeyCode::Esc));
+    assert!(!app.filter.active());
+}
+
+#[test]
+fn sorting_by_risk_puts_dangerous_keys_first() {
+    let mut app = loaded();
+    update(&mut app, key('s'));
+    assert_eq!(app.view.sort, SortKey::Name);
+    assert_eq!(
+        selected_name(&app),
+        "ci deploy",
+        "selection follows the key"
+    );
+    update(&mut app, key('g'));
+    assert_eq!(selected_name(&app), "billing");
+    update(&mut app, key('s'));
+    update(&mut app, key('s'));
+    assert_eq!(app.view.sort, SortKey::Risk);
+    update(&mut app, key('g'));
+    assert_eq!(selected_name(&app), "legacy full");
+    update(&mut app, key('S'));
+    update(&mut app, key('G'));
+    assert_eq!(selected_name(&app), "legacy full");
+}
+
+#[test]
+fn rename_validates_then_patches() {
+    let mut app = loaded();
+    update(&mut app, key('r'));
+    let Some(Modal::Rename(f)) = &app.modal else {
+        panic!("no rename modal")
+    };
+    assert_eq!(f.input.value(), "ci deploy");
+    update(&mut app, ctrl('u'));
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(api_cmds(&cmds).is_empty());
+    assert!(
+        matches!(&app.modal, Some(Modal::Rename(f)) if f.error.as_deref() == Some("a key needs a name"))
+    );
+    typed(&mut app, &"x".repeat(101));
+    update(&mut app, code(KeyCode::Enter));
+    assert!(
+        matches!(&app.modal, Some(Modal::Rename(f)) if f.error.as_deref().is_some_and(|e| e.contains("too long")))
+    );
+    update(&mut app, ctrl('u'));
+    typed(&mut app, "ci deploy (prod)");
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(
+        op,
+        ApiOp::Rename {
+            id: id(0),
+            name: "ci deploy (prod)".into(),
+            name_before: "ci deploy".into()
+        }
+    );
+    // a failure keeps the form open with the reason
+    update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Renamed(Err(ApiError::BadRequest(ErrorBody::default()))),
+        ),
+    );
+    assert!(
+        matches!(&app.modal, Some(Modal::Rename(f)) if f.error.is_some() && f.saving.is_none())
+    );
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Renamed(Ok(ApiKey {
+                api_key_id: id(0),
+                name: "ci deploy (prod)".into(),
+            })),
+        ),
+    );
+    assert!(app.modal.is_none());
+    assert_eq!(selected_name(&app), "ci deploy (prod)");
+}
+
+fn open_editor_and_add_alerts_read(app: &mut App) {
+    update(app, key('e'));
+    assert!(matches!(app.modal, Some(Modal::EditScopes(_))));
+    assert_eq!(app.layer(), Layer::Scopes);
+    // first row is Alerts: one step right = Read
+    update(app, key('l'));
+    let Some(Modal::EditScopes(f)) = &app.modal else {
+        panic!()
+    };
+    assert!(f.dirty());
+    assert_eq!(f.added(), vec!["alerts.read"]);
+}
+
+#[test]
+fn scope_editor_reviews_rereads_then_puts() {
+    let mut app = loaded();
+    open_editor_and_add_alerts_read(&mut app);
+    update(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.layer(), Layer::ScopesReview);
+    let cmds = update(&mut app, key('y'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::GetKey(id(0)), "re-read before the PUT");
+    assert_eq!(app.layer(), Layer::Busy);
+    let cmds = update(&mut app, answer(req, ApiResult::Key(Ok(detail(0)))));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    let ApiOp::Update {
+        id: put_id,
+        name,
+        scopes,
+        scopes_before,
+    } = op
+    else {
+        panic!("{op:?}")
+    };
+    assert_eq!((put_id, name.as_str()), (id(0), "ci deploy"));
+    assert_eq!(
+        scopes,
+        vec!["alerts.read", "mail.send"],
+        "no auto-assigned scope is sent"
+    );
+    assert_eq!(scopes_before, vec!["mail.send"]);
+    let after = KeyDetail {
+        api_key_id: id(0),
+        name,
+        scopes: vec![
+            "alerts.read".into(),
+            "mail.send".into(),
+            "2fa_required".into(),
+        ],
+    };
+    update(&mut app, answer(req, ApiResult::Updated(Ok(after))));
+    assert!(app.modal.is_none());
+    assert_eq!(
+        app.selected()
+            .and_then(|e| e.info.as_ref())
+            .map(|i| i.class.counted),
+        Some(2)
+    );
+}
+
+#[test]
+fn scope_editor_detects_a_change_made_elsewhere() {
+    let mut app = loaded();
+    open_editor_and_add_alerts_read(&mut app);
+    update(&mut app, code(KeyCode::Enter));
+    let cmds = update(&mut app, key('y'));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    let mut changed = detail(0);
+    changed.scopes.push("stats.read".into());
+    let cmds = update(&mut app, answer(req, ApiResult::Key(Ok(changed.clone()))));
+    assert!(
+        api_cmds(&cmds).is_empty(),
+        "nothing is overwritten silently"
+    );
+    assert_eq!(app.layer(), Layer::ScopesConflict);
+    // overwrite on purpose: the PUT carries my set and records the server's as "before"
+    let cmds = update(&mut app, key('o'));
+    let (_, op) = api_cmds(&cmds)[0].clone();
+    assert!(
+        matches!(op, ApiOp::Update { ref scopes_before, .. } if scopes_before.contains(&"stats.read".to_owned()))
+    );
+
+    // or reload theirs
+    let mut app = loaded();
+    open_editor_and_add_alerts_read(&mut app);
+    update(&mut app, code(KeyCode::Enter));
+    let cmds = update(&mut app, key('y'));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    update(&mut app, answer(req, ApiResult::Key(Ok(changed))));
+    update(&mut app, key('r'));
+    let Some(Modal::EditScopes(f)) = &app.modal else {
+        panic!()
+    };
+    assert!(!f.dirty() && f.original.contains("stats.read"));
+}
+
+#[test]
+fn dirty_forms_ask_before_discarding() {
+    let mut app = loaded();
+    open_editor_and_add_alerts_read(&mut app);
+    update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.layer(), Layer::Discard);
+    update(&mut app, key('n'));
+    assert_eq!(app.layer(), Layer::Scopes);
+    update(&mut app, code(KeyCode::Esc));
+    update(&mut app, key('y'));
+    assert!(app.modal.is_none());
+    // a clean form closes at once
+    update(&mut app, key('e'));
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn create_full_key_then_secret_shown_once() {
+    let mut app = loaded();
+    update(&mut app, key('n'));
+    assert_eq!(app.layer(), Layer::CreateName);
+    // Enter without a name: error, no request
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(api_cmds(&cmds).is_empty());
+    typed(&mut app, "deploy bot");
+    update(&mut app, code(KeyCode::Tab));
+    assert_eq!(app.layer(), Layer::Create);
+    // Custom with no scope is refused
+    update(&mut app, code(KeyCode::Enter));
+    assert!(matches!(&app.modal, Some(Modal::Create(f)) if f.error.is_some()));
+    update(&mut app, key('l'));
+    assert!(
+        matches!(&app.modal, Some(Modal::Create(f)) if f.key_type == crate::scopes::KeyType::Full)
+    );
+    update(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.layer(), Layer::CreateReview);
+    let cmds = update(&mut app, key('y'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(
+        op,
+        ApiOp::Create {
+            name: "deploy bot".into(),
+            scopes: None
+        }
+    );
+    let secret = Secret::parse(&format!("SG.{}.{}", "N".repeat(22), "s".repeat(43))).unwrap();
+    let created = CreatedKey {
+        api_key: secret.clone(),
+        api_key_id: ApiKeyId("N".repeat(22)),
+        name: "deploy bot".into(),
+        scopes: vec!["mail.send".into()],
+    };
+    update(&mut app, answer(req, ApiResult::Created(Ok(created))));
+    assert_eq!(app.layer(), Layer::Secret);
+    assert_eq!(selected_name(&app), "deploy bot");
+    // state dumps never show it
+    assert!(!format!("{app:?}").contains(secret.expose()));
+    // closing without copying asks first
+    update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.confirm_close));
+    let cmds = update(&mut app, key('c'));
+    assert_eq!(cmds, vec![Command::Copy(secret)]);
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn create_custom_from_preset() {
+    let mut app = loaded();
+    update(&mut app, key('n'));
+    typed(&mut app, "mailer");
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, key('l')); // preset 0: Mail Send only
+    update(&mut app, code(KeyCode::Enter));
+    let cmds = update(&mut app, key('y'));
+    let (_, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(
+        op,
+        ApiOp::Create {
+            name: "mailer".into(),
+            scopes: Some(vec!["mail.send".into()])
+        }
+    );
+}
+
+#[test]
+fn revoke_one_with_confirmation_focus_on_cancel() {
+    let mut app = loaded();
+    update(&mut app, key('d'));
+    assert_eq!(app.layer(), Layer::Confirm);
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.focus == ConfirmFocus::Cancel));
+    // Enter presses Cancel
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(api_cmds(&cmds).is_empty() && app.modal.is_none());
+    // d again does not confirm: y does
+    update(&mut app, key('d'));
+    assert!(api_cmds(&update(&mut app, key('d'))).is_empty());
+    let cmds = update(&mut app, key('y'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(
+        op,
+        ApiOp::Delete {
+            id: id(0),
+            name: "ci deploy".into(),
+            scopes_before: Some(vec!["mail.send".into()])
+        }
+    );
+    assert!(app.keys.get(&id(0)).is_some_and(|e| e.revoking));
+    update(&mut app, answer(req, ApiResult::Deleted(Ok(()))));
+    assert!(app.keys.get(&id(0)).is_none());
+    assert_eq!(app.view.rows.len(), NAMES.len() - 1);
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.level == Level::Success)
+    );
+}
+
+#[test]
+fn failed_revoke_restores_the_row_with_an_error() {
+    let mut app = loaded();
+    update(&mut app, key('d'));
+    let cmds = update(&mut app, key('y'));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Deleted(Err(ApiError::Server {
+                status: 500,
+                body: ErrorBody::default(),
+            })),
+        ),
+    );
+    assert!(app.keys.get(&id(0)).is_some_and(|e| !e.revoking));
+    assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
+    // errors stay until dismissed
+    update(&mut app, Msg::Tick(100_000));
+    assert!(app.toast.is_some());
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.toast.is_none());
+}
+
+#[test]
+fn bulk_revoke_needs_the_count_typed() {
+    let mut app = loaded();
+    for _ in 0..3 {
+        update(&mut app, key(' '));
+    }
+    update(&mut app, key('d'));
+    let Some(Modal::ConfirmDelete(c)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(c.targets.len(), 3);
+    assert!(
+        api_cmds(&update(&mut app, key('y'))).is_empty(),
+        "count not typed"
+    );
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.error.is_some()));
+    typed(&mut app, "2");
+    assert!(
+        api_cmds(&update(&mut app, key('y'))).is_empty(),
+        "wrong count"
+    );
+    update(&mut app, code(KeyCode::Backspace));
+    typed(&mut app, "3");
+    let cmds = update(&mut app, key('y'));
+    assert_eq!(api_cmds(&cmds).len(), 3);
+    assert!(app.view.marks.is_empty());
+    let reqs: Vec<ReqId> = api_cmds(&cmds).iter().map(|(r, _)| *r).collect();
+    update(&mut app, answer(reqs[0], ApiResult::Deleted(Ok(()))));
+    update(&mut app, answer(reqs[1], ApiResult::Deleted(Ok(()))));
+    assert!(
+        app.toast.as_ref().is_some_and(|t| t.level == Level::Info),
+        "summary waits for all"
+    );
+    update(&mut app, answer(reqs[2], ApiResult::Deleted(Ok(()))));
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text == "revoked 3 keys")
+    );
+}
+
+#[test]
+fn the_callers_own_key_is_flagged_in_the_confirm_dialog() {
+    let mut app = loaded();
+    app.ctx.caller_key_id = Some(id(0).0);
+    update(&mut app, key('d'));
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.targets[0].own));
+}
+
+#[test]
+fn read_only_refuses_write_keys_with_a_reason() {
+    let mut app = loaded();
+    app.ctx.read_only = true;
+    for c in ['d', 'e', 'r', 'n'] {
+        let cmds = update(&mut app, key(c));
+        assert!(cmds.is_empty() && app.modal.is_none(), "{c}");
+        assert!(
+            app.toast
+                .as_ref()
+                .is_some_and(|t| t.text.contains("read-only"))
+        );
+    }
+    // reading still works
+    update(&mut app, key('j'));
+    assert_eq!(selected_name(&app), "marketing");
+}
+
+#[test]
+fn context_switch_reloads_and_drops_old_answers() {
+    let mut app = loaded();
+    // a read in flight for the old context
+    let stale = update(&mut app, ctrl('r'));
+    let stale_req = api_cmds(&stale)[0].0;
+    let cmds = update(&mut app, key('c'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::ListSubusers);
+    settle(&mut app, vec![Command::Api { req, ctx: None, op }]);
+    update(&mut app, code(KeyCode::Down));
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(cmds.contains(&Command::CancelReads));
+    let list = cmds.iter().find_map(|c| match c {
+        Command::Api {
+            req,
+            ctx,
+            op: ApiOp::ListKeys,
+        } => Some((*req, ctx.clone())),
+        _ => None,
+    });
+    let (list_req, list_ctx) = list.unwrap();
+    assert_eq!(list_ctx, Some(OnBehalfOf::Subuser("acme-eu".into())));
+    assert!(app.context_label().contains("acme-eu"));
+    assert!(!app.keys.ever_loaded);
+    update(&mut app, answer(stale_req, ApiResult::Keys(Ok(keys()))));
+    assert!(
+        !app.keys.ever_loaded,
+        "the old context's answer was dropped"
+    );
+    update(
+        &mut app,
+        answer(
+            list_req,
+            ApiResult::Keys(Ok(vec![ApiKey {
+                api_key_id: id(7),
+                name: "eu".into(),
+            }])),
+        ),
+    );
+    assert_eq!(app.keys.entries.len(), 1);
+}
+
+#[test]
+fn quitting_waits_for_confirmation_while_a_change_is_in_flight() {
+    let mut app = loaded();
+    let cmds = update(&mut app, key('q'));
+    assert!(cmds.contains(&Command::Quit));
+
+    let mut app = loaded();
+    update(&mut app, key('d'));
+    update(&mut app, key('y'));
+    let cmds = update(&mut app, key('q'));
+    assert!(!cmds.contains(&Command::Quit));
+    assert_eq!(app.layer(), Layer::ConfirmQuit);
+    let cmds = update(&mut app, key('y'));
+    assert!(cmds.contains(&Command::Quit) && app.should_quit);
+}
+
+#[test]
+fn toasts_expire_errors_do_not() {
+    let mut app = loaded();
+    update(&mut app, Msg::Tick(10_000));
+    update(&mut app, key('s'));
+    assert!(app.toast.is_some());
+    assert!(app.wants_tick());
+    update(&mut app, Msg::Tick(10_000 + TOAST_MS + 1));
+    assert!(app.toast.is_none());
+    assert!(!app.wants_tick(), "idle: no ticks needed");
+}
+
+#[test]
+fn a_key_revoked_elsewhere_disappears_when_read() {
+    let mut app = loaded();
+    update(&mut app, key('j'));
+    update(&mut app, key('e'));
+    update(&mut app, code(KeyCode::Esc));
+    // Ctrl-r re-reads; answer a 404 for 'marketing'
+    let cmds = update(&mut app, ctrl('r'));
+    let list_req = api_cmds(&cmds)[0].0;
+    let cmds = update(&mut app, answer(list_req, ApiResult::Keys(Ok(keys()))));
+    let (req, _) = api_cmds(&cmds)
+        .into_iter()
+        .find(|(_, op)| *op == ApiOp::GetKey(id(1)))
+        .unwrap();
+    update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Key(Err(ApiError::NotFound(ErrorBody::default()))),
+        ),
+    );
+    assert!(app.keys.get(&id(1)).is_none());
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("revoked elsewhere"))
+    );
+}
+
+#[test]
+fn too_small_terminal_only_quits() {
+    let mut app = loaded();
+    update(&mut app, Msg::Resize(40, 10));
+    assert!(!app.fits());
+    update(&mut app, key('j'));
+    update(&mut app, key('d'));
+    assert!(app.modal.is_none() && app.view.selected == 0);
+    let cmds = update(&mut app, key('q'));
+    assert!(cmds.contains(&Command::Quit));
+}
+
+#[test]
+fn detail_pane_expands_categories() {
+    let mut app = loaded();
+    update(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.layer(), Layer::Detail);
+    let rows = detail_rows(&app);
+    assert_eq!(rows.len(), 1, "ci deploy: Mail Send only");
+    update(&mut app, code(KeyCode::Enter));
+    assert_eq!(detail_rows(&app).len(), 1 + 5);
+    update(&mut app, key('a'));
+    assert_eq!(
+        detail_rows(&app).len(),
+        crate::scopes::categories().len() + 5
+    );
+}
+
+#[test]
+fn api_calls_are_logged_without_secrets() {
+    let mut app = loaded();
+    update(
+        &mut app,
+        Msg::Call(CallRecord {
+            method: "GET",
+            path: "/v3/api_keys".into(),
+            on_behalf_of: None,
+            status: Some(200),
+            elapsed_ms: 12,
+            attempt: 0,
+            rate: None,
+            error: None,
+        }),
+    );
+    assert_eq!(
+        app.log.back().map(|l| l.text.as_str()),
+        Some("GET /v3/api_keys 200 12ms")
+    );
+    update(&mut app, key('@'));
+    assert_eq!(app.layer(), Layer::Log);
+}

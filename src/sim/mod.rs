@@ -1,0 +1,568 @@
+//! The embedded SendGrid-compatible simulator (see `docs/simulator.md`).
+//!
+//! [`start`] binds a port and serves the v3 API-keys contract over real HTTP (axum) from an
+//! in-memory store; [`SimHandle`] gives tests and the demo the knobs (latency, faults, rate
+//! limit), the request log and direct access to the store. [`run_standalone`] is `sgkeys sim`.
+//!
+//! Determinism: the demo and bulk seeds always produce the same ids, names and scopes. The admin
+//! key and the secrets of keys created later come from `rng_seed` (default `Some(42)`); `None`
+//! draws them from the OS.
+
+mod persist;
+mod seed;
+mod server;
+mod store;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use crate::api::{KeyDetail, Subuser};
+use crate::secret::Secret;
+use server::{Knobs, Shared, lock};
+use store::{KeyGen, PARENT, ScopeSet, Store};
+
+/// What the simulator starts with (ignored when a state file is loaded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seed {
+    /// The demo account `acme-corp`: admin key + 44 keys, and two subusers with keys.
+    Demo,
+    /// Nothing but the admin key.
+    Empty,
+    /// The admin key plus N generated keys in the parent (the 100-key limit applies to
+    /// creation, not seeding).
+    Bulk(usize),
+}
+
+/// Largest bulk seed accepted.
+pub const MAX_BULK: usize = 100_000;
+
+impl FromStr for Seed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        match s.to_ascii_lowercase().as_str() {
+            "demo" => Ok(Seed::Demo),
+            "empty" => Ok(Seed::Empty),
+            other => {
+                let n = other
+                    .strip_prefix("bulk:")
+                    .ok_or_else(|| format!("unknown seed '{s}': use demo, empty or bulk:N"))?;
+                let n: usize = n
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("'{s}': N in bulk:N must be a whole number"))?;
+                if n > MAX_BULK {
+                    return Err(format!("'{s}': at most bulk:{MAX_BULK}"));
+                }
+                Ok(Seed::Bulk(n))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seed::Demo => f.write_str("demo"),
+            Seed::Empty => f.write_str("empty"),
+            Seed::Bulk(n) => write!(f, "bulk:{n}"),
+        }
+    }
+}
+
+/// Shape of the `GET /v3/api_keys/{id}` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GetShape {
+    /// `{"api_key_id","name","scopes"}`, what SendGrid really returns.
+    #[default]
+    Flat,
+    /// `{"result":[{…}]}`, the OpenAPI spec's (erroneous) shape.
+    Wrapped,
+}
+
+impl FromStr for GetShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "flat" => Ok(GetShape::Flat),
+            "wrapped" => Ok(GetShape::Wrapped),
+            other => Err(format!("unknown GET shape '{other}': use flat or wrapped")),
+        }
+    }
+}
+
+impl fmt::Display for GetShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GetShape::Flat => "flat",
+            GetShape::Wrapped => "wrapped",
+        })
+    }
+}
+
+/// Simulator settings (the `sgkeys sim` flags).
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub seed: Seed,
+    /// Added to every `/v3` request.
+    pub latency: Duration,
+    /// Requests per second per calling account.
+    pub rate_limit: u32,
+    /// Fraction (0–1) of `/v3` requests that fail (429, 500, 503 HTML, timeout).
+    pub fail_rate: f64,
+    /// How long a simulated timeout keeps the request unanswered (then 504).
+    pub hang: Duration,
+    /// Load at start if present; rewritten after every mutation.
+    pub state_file: Option<PathBuf>,
+    /// The admin (owner) key; generated when `None`.
+    pub admin_key: Option<Secret>,
+    pub get_shape: GetShape,
+    /// Seed for the admin key, new keys' secrets and fault rolls; `None` = OS randomness.
+    pub rng_seed: Option<u64>,
+}
+
+impl Default for SimConfig {
+    /// Demo seed, no latency, 1000 requests/s, no faults, 30 s hang, no state file, generated
+    /// admin key, flat GET, `rng_seed: Some(42)` (stable ids for demos and snapshots).
+    fn default() -> Self {
+        SimConfig {
+            seed: Seed::Demo,
+            latency: Duration::ZERO,
+            rate_limit: 1000,
+            fail_rate: 0.0,
+            hang: Duration::from_secs(30),
+            state_file: None,
+            admin_key: None,
+            get_shape: GetShape::Flat,
+            rng_seed: Some(42),
+        }
+    }
+}
+
+/// Why the simulator could not start or keep its state.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("simulator state file {}: {reason}", path.display())]
+    State { path: PathBuf, reason: String },
+    #[error("cannot write simulator state file {}: {source}", path.display())]
+    StateWrite {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid simulator setting: {0}")]
+    Config(String),
+    #[error("simulator server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// One `/v3` request as the simulator saw it (never headers or bodies).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestLog {
+    pub method: String,
+    /// The path without the query string.
+    pub path: String,
+    /// The status sent (504 for a simulated timeout).
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+}
+
+/// A running simulator. Clones share it; [`SimHandle::shutdown`] stops it for all.
+#[derive(Clone)]
+pub struct SimHandle {
+    shared: Arc<Shared>,
+    base_url: String,
+    admin: Secret,
+    task: Arc<Mutex<Option<JoinHandle<std::io::Result<()>>>>>,
+}
+
+impl fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("base_url", &self.base_url)
+            .field("admin", &self.admin)
+            .finish_non_exhaustive()
+    }
+}
+
+fn build_store(cfg: &SimConfig) -> Result<Store, SimError> {
+    if !(0.0..=1.0).contains(&cfg.fail_rate) {
+        return Err(SimError::Config(format!(
+            "fail rate {} is not between 0 and 1",
+            cfg.fail_rate
+        )));
+    }
+    if let Some(admin) = &cfg.admin_key
+        && admin.key_id().is_none()
+    {
+        return Err(SimError::Config(
+            "the admin key is not a well-formed SendGrid key (SG.<22>.<43>)".into(),
+        ));
+    }
+    if let Some(path) = &cfg.state_file
+        && let Some(mut store) = persist::load(path, cfg.rng_seed)?
+    {
+        if let Some(admin) = &cfg.admin_key {
+            store.replace_admin(admin.clone());
+        }
+        return Ok(store);
+    }
+    let admin = match (&cfg.admin_key, cfg.rng_seed) {
+        (Some(a), _) => a.clone(),
+        (None, Some(s)) => Secret::generate(&mut StdRng::seed_from_u64(store::mix(s, u64::MAX))),
+        (None, None) => Secret::generate(&mut rand::rng()),
+    };
+    let mut store = Store::new(
+        admin,
+        seed::PARENT_NAME,
+        KeyGen {
+            seed: cfg.rng_seed,
+            generated: 0,
+        },
+    );
+    seed::apply(&mut store, &cfg.seed);
+    Ok(store)
+}
+
+/// Build the store (load or seed), bind `addr` (port 0 picks one), spawn the server and return.
+pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimError> {
+    let cfg2 = cfg.clone();
+    let (store, first) = tokio::task::spawn_blocking(move || -> Result<_, SimError> {
+        let store = build_store(&cfg2)?;
+        let first = cfg2.state_file.as_ref().map(|_| persist::snapshot(&store));
+        Ok((store, first))
+    })
+    .await
+    .map_err(|e| SimError::Config(format!("simulator setup failed: {e}")))??;
+
+    let persister = cfg.state_file.clone().map(persist::Persister::new);
+    if let (Some(p), Some(bytes)) = (&persister, first) {
+        p.write(1, &bytes)?;
+    }
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| SimError::Bind { addr, source })?;
+    let host = if local.ip().is_unspecified() {
+        SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), local.port())
+    } else {
+        local
+    };
+    let admin = store.admin.clone();
+    let shared = Arc::new(Shared::new(
+        store,
+        Knobs {
+            latency: cfg.latency,
+            rate_limit: cfg.rate_limit,
+            fail_rate: cfg.fail_rate,
+        },
+        cfg.rng_seed,
+        persister,
+        cfg.get_shape,
+        cfg.hang,
+    ));
+    let app = server::router(Arc::clone(&shared));
+    let cancel = shared.cancel.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { cancel.cancelled().await })
+            .await
+    });
+    tracing::debug!(%host, "simulator listening");
+    Ok(SimHandle {
+        shared,
+        base_url: format!("http://{host}"),
+        admin,
+        task: Arc::new(Mutex::new(Some(task))),
+    })
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The admin key: a Full Access key (every scope except billing).
+    pub fn admin_key(&self) -> &Secret {
+        &self.admin
+    }
+
+    /// Make the next `count` `/v3` requests fail with `status` (0 = no answer for `hang`, then
+    /// 504). With `after`, each request is carried out first and only its answer is lost.
+    pub fn fail_next(&self, count: u32, status: u16, after: bool) {
+        server::queue_fault(&self.shared, count, status, after);
+    }
+
+    pub fn set_latency(&self, d: Duration) {
+        lock(&self.shared.knobs).latency = d;
+    }
+
+    /// Clamped to 0–1 (NaN counts as 0).
+    pub fn set_fail_rate(&self, f: f64) {
+        lock(&self.shared.knobs).fail_rate = if f.is_nan() { 0.0 } else { f.clamp(0.0, 1.0) };
+    }
+
+    pub fn set_rate_limit(&self, per_sec: u32) {
+        lock(&self.shared.knobs).rate_limit = per_sec;
+    }
+
+    /// Every `/v3` request since the start or the last [`reset_counters`](Self::reset_counters)
+    /// (the newest 100 000).
+    pub fn requests(&self) -> Vec<RequestLog> {
+        lock(&self.shared.log).entries.iter().cloned().collect()
+    }
+
+    /// `POST`/`PUT`/`PATCH`/`DELETE` requests under `/v3` that reached the simulator, faulted
+    /// ones included.
+    pub fn mutating_requests(&self) -> usize {
+        lock(&self.shared.log).mutating
+    }
+
+    /// Clear the request log and counters.
+    pub fn reset_counters(&self) {
+        server::reset_counters(&self.shared);
+    }
+
+    /// An account's keys in creation order, scopes as `GET` shows them. `None` = the parent,
+    /// `Some(username)` = a subuser; an unknown subuser has none.
+    pub fn keys(&self, account: Option<&str>) -> Vec<KeyDetail> {
+        let store = lock(&self.shared.store);
+        store
+            .find_account(account)
+            .map(|a| store.accounts[a].keys.iter().map(|k| k.detail()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The parent's subusers, with regions.
+    pub fn subusers(&self) -> Vec<Subuser> {
+        lock(&self.shared.store)
+            .accounts
+            .iter()
+            .filter(|a| !a.parent)
+            .map(|a| a.subuser(true))
+            .collect()
+    }
+
+    /// Test helper: store a key directly, bypassing every check, and return its secret.
+    /// Unknown scope names are ignored; when `scopes` names no auto-assigned scope, the usual
+    /// `2fa_required` and `sender_verification_eligible` are added. For an unknown account
+    /// nothing is stored and the returned secret authenticates nowhere.
+    pub fn add_key(&self, account: Option<&str>, name: &str, scopes: &[&str]) -> Secret {
+        let (mut set, unknown) = ScopeSet::from_names(scopes);
+        if !unknown.is_empty() {
+            tracing::warn!(?unknown, "add_key: scopes not in the catalog ignored");
+        }
+        if set.auto().is_empty() {
+            set = set.union(ScopeSet::default_auto());
+        }
+        let (secret, snap) = {
+            let mut store = lock(&self.shared.store);
+            match store.find_account(account) {
+                Some(a) => {
+                    let secret = store.mint(a, name, set);
+                    (secret, self.shared.snapshot(&store))
+                }
+                None => {
+                    tracing::warn!(?account, "add_key: no such account; key not stored");
+                    (store.keygen.next(), None)
+                }
+            }
+        };
+        self.shared.write_snapshot(snap);
+        secret
+    }
+
+    /// Stop serving (in-flight requests finish; simulated hangs end at once) and wait for the
+    /// server task.
+    pub async fn shutdown(self) {
+        self.shared.cancel.cancel();
+        let task = lock(&self.task).take();
+        if let Some(mut task) = task {
+            match tokio::time::timeout(Duration::from_secs(5), &mut task).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::warn!("simulator server stopped with an error: {e}"),
+                Ok(Err(e)) => tracing::warn!("simulator server task failed: {e}"),
+                Err(_) => {
+                    tracing::warn!("simulator did not stop within 5 s; aborting it");
+                    task.abort();
+                }
+            }
+        }
+    }
+}
+
+/// `sgkeys sim`: start on 127.0.0.1:`port`, print a banner, serve until Ctrl-C.
+pub async fn run_standalone(cfg: SimConfig, port: u16) -> Result<(), SimError> {
+    use std::io::Write as _;
+    let addr = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port);
+    let state_file = cfg.state_file.clone();
+    let knobs = (cfg.latency, cfg.rate_limit, cfg.fail_rate, cfg.get_shape);
+    let sim = start(cfg, addr).await?;
+    let url = sim.base_url();
+    let mut banner = String::new();
+    {
+        use std::fmt::Write as _;
+        let store = lock(&sim.shared.store);
+        let parent = &store.accounts[PARENT];
+        let _ = writeln!(banner, "sgkeys SendGrid simulator listening on {url}");
+        let _ = writeln!(
+            banner,
+            "  account   {} ({} keys)",
+            parent.username,
+            parent.keys.len()
+        );
+        for a in store.accounts.iter().filter(|a| !a.parent) {
+            let _ = writeln!(
+                banner,
+                "  subuser   {} (id {}, {}, {} keys)",
+                a.username,
+                a.id,
+                a.region.as_str(),
+                a.keys.len()
+            );
+        }
+        let _ = writeln!(banner, "  admin key {}", sim.admin_key().expose());
+        let (latency, rate, fail, shape) = knobs;
+        let _ = writeln!(
+            banner,
+            "  latency {} ms, rate limit {rate}/s, fail rate {fail}, GET shape {shape}",
+            latency.as_millis()
+        );
+        if let Some(p) = &state_file {
+            let _ = writeln!(banner, "  state     {}", p.display());
+        }
+        let _ = writeln!(banner, "\nTry:");
+        let _ = writeln!(
+            banner,
+            "  SENDGRID_API_KEY={} sgkeys --base-url {url} list",
+            sim.admin_key().expose()
+        );
+        let _ = writeln!(banner, "\nPress Ctrl-C to stop.");
+    }
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes());
+        let _ = out.flush();
+    }
+    let task_done = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if lock(&sim.task).as_ref().is_none_or(JoinHandle::is_finished) {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => {
+            if let Err(e) = r {
+                tracing::warn!("cannot wait for Ctrl-C: {e}");
+            }
+        }
+        () = task_done => {
+            let task = lock(&sim.task).take();
+            if let Some(task) = task {
+                return match task.await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(SimError::Serve(e)),
+                    Err(e) => Err(SimError::Serve(std::io::Error::other(e.to_string()))),
+                };
+            }
+        }
+    }
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_seed_and_shape() {
+        assert_eq!("demo".parse::<Seed>(), Ok(Seed::Demo));
+        assert_eq!("Empty".parse::<Seed>(), Ok(Seed::Empty));
+        assert_eq!("bulk:10000".parse::<Seed>(), Ok(Seed::Bulk(10000)));
+        assert!("bulk:x".parse::<Seed>().is_err());
+        assert!("bulk:1000001".parse::<Seed>().is_err());
+        assert!("other".parse::<Seed>().is_err());
+        assert_eq!(Seed::Bulk(5).to_string(), "bulk:5");
+        assert_eq!("wrapped".parse::<GetShape>(), Ok(GetShape::Wrapped));
+        assert_eq!("flat".parse::<GetShape>(), Ok(GetShape::Flat));
+        assert!("round".parse::<GetShape>().is_err());
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        let cfg = SimConfig {
+            fail_rate: 1.5,
+            ..SimConfig::default()
+        };
+        assert!(matches!(build_store(&cfg), Err(SimError::Config(_))));
+        let cfg = SimConfig {
+            admin_key: Some(Secret::from_server("SG.short".into())),
+            ..SimConfig::default()
+        };
+        assert!(matches!(build_store(&cfg), Err(SimError::Config(_))));
+    }
+
+    #[tokio::test]
+    async fn two_starts_give_identical_keys() {
+        let local: SocketAddr = ([127, 0, 0, 1], 0).into();
+        let a = start(SimConfig::default(), local).await.unwrap();
+        let b = start(SimConfig::default(), local).await.unwrap();
+        assert_ne!(a.base_url(), b.base_url());
+        assert_eq!(a.keys(None), b.keys(None));
+        assert_eq!(a.admin_key(), b.admin_key());
+        assert_eq!(
+            a.keys(Some("acme-transactional")),
+            b.keys(Some("acme-transactional"))
+        );
+        assert_eq!(a.keys(None).len(), 45);
+        assert_eq!(
+            a.keys(None)[0].api_key_id.as_str(),
+            a.admin_key().key_id().unwrap()
+        );
+        assert_eq!(a.subusers().len(), 2);
+        // keys created later are deterministic too
+        let ka = a.add_key(None, "x", &["mail.send"]);
+        let kb = b.add_key(None, "x", &["mail.send"]);
+        assert_eq!(ka, kb);
+        a.shutdown().await;
+        b.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn bad_state_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, b"{not json").unwrap();
+        let cfg = SimConfig {
+            state_file: Some(path.clone()),
+            ..SimConfig::default()
+        };
+        let err = start(cfg, ([127, 0, 0, 1], 0).into()).await.unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("state.json"), "{msg}");
+        assert!(msg.contains("not a valid simulator state file"), "{msg}");
+    }
+}

@@ -1,0 +1,1096 @@
+//! Accounts, keys and the permission rules of the simulator, plus the on-disk state format.
+//!
+//! Scopes are held as bit sets over one static table (the catalog, sorted, then the auto-assigned
+//! scopes), so a key costs 32 bytes of scopes however many it holds (the bulk seed keeps 10 000
+//! keys). Secrets are never stored: each key keeps the SHA-256 of its secret, and authentication
+//! looks the hash up.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::api::{KeyDetail, Region, Subuser};
+use crate::scopes;
+use crate::secret::{self, Secret};
+
+/// Keys an account may hold before `POST` answers 403.
+pub(crate) const MAX_KEYS: usize = 100;
+/// Index of the parent account in [`Store::accounts`].
+pub(crate) const PARENT: usize = 0;
+/// Version of the state-file format.
+const STATE_VERSION: u32 = 1;
+
+const WORDS: usize = 4;
+
+/// The scope table: every catalog scope (sorted), then the auto-assigned ones.
+struct Table {
+    names: Vec<&'static str>,
+    index: HashMap<&'static str, usize>,
+    catalog: ScopeSet,
+    auto: ScopeSet,
+    billing: ScopeSet,
+    subuser_available: ScopeSet,
+    default_auto: ScopeSet,
+    legacy_auto: ScopeSet,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut names: Vec<&'static str> = scopes::all_scopes().into_iter().collect();
+    let catalog_len = names.len();
+    for a in scopes::auto_assigned() {
+        if !names.contains(a) {
+            names.push(a);
+        }
+    }
+    // A unit test checks the table fits; never index past the bit set.
+    names.truncate(WORDS * 64);
+    let index: HashMap<&'static str, usize> =
+        names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut t = Table {
+        names,
+        index,
+        catalog: ScopeSet::default(),
+        auto: ScopeSet::default(),
+        billing: ScopeSet::default(),
+        subuser_available: ScopeSet::default(),
+        default_auto: ScopeSet::default(),
+        legacy_auto: ScopeSet::default(),
+    };
+    for (i, name) in t.names.iter().enumerate() {
+        if i < catalog_len {
+            t.catalog.set(i);
+            if scopes::is_billing(name) {
+                t.billing.set(i);
+            } else if !name.starts_with("subusers.") {
+                t.subuser_available.set(i);
+            }
+        } else {
+            t.auto.set(i);
+        }
+        match *name {
+            "2fa_required" | "sender_verification_eligible" => {
+                t.default_auto.set(i);
+                t.legacy_auto.set(i);
+            }
+            "sender_verification_legacy" => t.legacy_auto.set(i),
+            _ => {}
+        }
+    }
+    t
+});
+
+/// A set of scopes from the table.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) struct ScopeSet([u64; WORDS]);
+
+impl std::fmt::Debug for ScopeSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.names()).finish()
+    }
+}
+
+impl ScopeSet {
+    fn set(&mut self, i: usize) {
+        if i < WORDS * 64 {
+            self.0[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    fn has(&self, i: usize) -> bool {
+        i < WORDS * 64 && self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Every catalog scope (billing included, auto-assigned excluded): the parent's scopes.
+    pub fn catalog() -> Self {
+        TABLE.catalog
+    }
+
+    /// The admin key's scopes: a true Full Access key, every catalog scope except billing.
+    /// (SendGrid keys cannot mix billing with anything else; Billing keys come from the App,
+    /// as in the demo seed.)
+    pub fn admin() -> Self {
+        TABLE.catalog.minus(TABLE.billing)
+    }
+
+    /// What a subuser account can hold: the catalog without `billing.*` and `subusers.*`.
+    pub fn subuser_available() -> Self {
+        TABLE.subuser_available
+    }
+
+    /// Every auto-assigned scope.
+    pub fn auto_mask() -> Self {
+        TABLE.auto
+    }
+
+    pub fn billing_mask() -> Self {
+        TABLE.billing
+    }
+
+    /// The auto-assigned scopes a new key gets: `2fa_required`, `sender_verification_eligible`.
+    pub fn default_auto() -> Self {
+        TABLE.default_auto
+    }
+
+    /// The auto-assigned scopes of a legacy key: the defaults plus `sender_verification_legacy`.
+    pub fn legacy_auto() -> Self {
+        TABLE.legacy_auto
+    }
+
+    /// A set from names; unknown names are returned apart.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> (Self, Vec<String>) {
+        let mut set = ScopeSet::default();
+        let mut unknown = Vec::new();
+        for n in names {
+            if !set.insert(n.as_ref()) {
+                unknown.push(n.as_ref().to_owned());
+            }
+        }
+        (set, unknown)
+    }
+
+    /// Add a scope by name; false when it is not in the table.
+    pub fn insert(&mut self, name: &str) -> bool {
+        match TABLE.index.get(name) {
+            Some(&i) => {
+                self.set(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        TABLE.index.get(name).is_some_and(|&i| self.has(i))
+    }
+
+    pub fn union(self, other: Self) -> Self {
+        let mut out = self;
+        for (a, b) in out.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+        out
+    }
+
+    pub fn intersect(self, other: Self) -> Self {
+        let mut out = self;
+        for (a, b) in out.0.iter_mut().zip(other.0) {
+            *a &= b;
+        }
+        out
+    }
+
+    pub fn minus(self, other: Self) -> Self {
+        let mut out = self;
+        for (a, b) in out.0.iter_mut().zip(other.0) {
+            *a &= !b;
+        }
+        out
+    }
+
+    /// The scopes that were granted (everything but the auto-assigned ones).
+    pub fn granted(self) -> Self {
+        self.minus(TABLE.auto)
+    }
+
+    /// The auto-assigned scopes only.
+    pub fn auto(self) -> Self {
+        self.intersect(TABLE.auto)
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    /// Names in table order: granted scopes sorted, then the auto-assigned ones.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        TABLE
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.has(*i))
+            .map(|(_, n)| *n)
+    }
+
+    pub fn to_strings(self) -> Vec<String> {
+        self.names().map(str::to_owned).collect()
+    }
+}
+
+/// One API key. The secret itself is never kept.
+#[derive(Debug, Clone)]
+pub(crate) struct Key {
+    pub id: String,
+    pub name: String,
+    /// Granted and auto-assigned scopes.
+    pub scopes: ScopeSet,
+    pub hash: [u8; 32],
+    /// The simulator's admin (owner) key.
+    pub admin: bool,
+}
+
+impl Key {
+    pub fn detail(&self) -> KeyDetail {
+        KeyDetail {
+            api_key_id: self.id.as_str().into(),
+            name: self.name.clone(),
+            scopes: self.scopes.to_strings(),
+        }
+    }
+}
+
+/// The parent account or a subuser, with its own key store.
+#[derive(Debug, Clone)]
+pub(crate) struct Account {
+    pub id: u64,
+    pub username: String,
+    pub email: String,
+    pub region: Region,
+    pub disabled: bool,
+    pub parent: bool,
+    pub keys: Vec<Key>,
+}
+
+impl Account {
+    /// The scopes this account can hold at all.
+    pub fn available(&self) -> ScopeSet {
+        if self.parent {
+            ScopeSet::catalog()
+        } else {
+            ScopeSet::subuser_available()
+        }
+    }
+
+    pub fn subuser(&self, include_region: bool) -> Subuser {
+        Subuser {
+            id: self.id,
+            username: self.username.clone(),
+            email: self.email.clone(),
+            disabled: self.disabled,
+            region: include_region.then_some(self.region),
+        }
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.keys.iter().position(|k| k.id == id)
+    }
+}
+
+/// Who is calling: the account owning the key and the key's scopes.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub account: usize,
+    pub scopes: ScopeSet,
+}
+
+/// A refused operation (mapped to 400/403/404 bodies by the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OpError {
+    BadRequest {
+        field: Option<&'static str>,
+        message: String,
+    },
+    Forbidden {
+        field: Option<&'static str>,
+        message: String,
+    },
+    NotFound(&'static str),
+}
+
+/// A key just minted by `POST`.
+#[derive(Debug)]
+pub(crate) struct Created {
+    pub secret: Secret,
+    pub detail: KeyDetail,
+}
+
+/// Where new secrets come from: a seeded stream (one `StdRng` per key, derived from the seed and
+/// a persisted counter, so a restarted simulator does not replay ids) or the OS.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyGen {
+    pub seed: Option<u64>,
+    pub generated: u64,
+}
+
+impl KeyGen {
+    pub fn next(&mut self) -> Secret {
+        let secret = match self.seed {
+            Some(seed) => Secret::generate(&mut StdRng::seed_from_u64(mix(seed, self.generated))),
+            None => Secret::generate(&mut rand::rng()),
+        };
+        self.generated += 1;
+        secret
+    }
+}
+
+/// SplitMix64-style mixing of a seed and a counter.
+pub(crate) fn mix(seed: u64, n: u64) -> u64 {
+    let mut z = seed ^ n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+pub(crate) fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// Every account and key of the simulator.
+#[derive(Debug)]
+pub(crate) struct Store {
+    pub accounts: Vec<Account>,
+    /// Secret hash → key id.
+    hashes: HashMap<[u8; 32], String>,
+    /// Key id → account index.
+    ids: HashMap<String, usize>,
+    pub admin: Secret,
+    pub keygen: KeyGen,
+}
+
+impl Store {
+    /// A store with the parent account and the admin key only.
+    pub fn new(admin: Secret, parent_name: &str, keygen: KeyGen) -> Self {
+        let mut store = Store {
+            accounts: vec![Account {
+                id: 1000,
+                username: parent_name.to_owned(),
+                email: format!("owner@{parent_name}.example"),
+                region: Region::Global,
+                disabled: false,
+                parent: true,
+                keys: Vec::new(),
+            }],
+            hashes: HashMap::new(),
+            ids: HashMap::new(),
+            admin: admin.clone(),
+            keygen,
+        };
+        let scopes = ScopeSet::admin().union(ScopeSet::default_auto());
+        store.insert_key(
+            PARENT,
+            "sgkeys-admin (simulator owner key)",
+            scopes,
+            &admin,
+            true,
+        );
+        store
+    }
+
+    pub fn add_subuser(&mut self, id: u64, username: &str, email: &str, region: Region) -> usize {
+        self.accounts.push(Account {
+            id,
+            username: username.to_owned(),
+            email: email.to_owned(),
+            region,
+            disabled: false,
+            parent: false,
+            keys: Vec::new(),
+        });
+        self.accounts.len() - 1
+    }
+
+    /// Insert a key with a known secret. False (and nothing stored) when the secret is not a
+    /// well-formed key or its id or hash is already taken.
+    pub fn insert_key(
+        &mut self,
+        account: usize,
+        name: &str,
+        scopes: ScopeSet,
+        secret: &Secret,
+        admin: bool,
+    ) -> bool {
+        let Some(id) = secret.key_id() else {
+            return false;
+        };
+        let hash = sha256(secret.expose());
+        if account >= self.accounts.len()
+            || self.ids.contains_key(id)
+            || self.hashes.contains_key(&hash)
+        {
+            return false;
+        }
+        self.ids.insert(id.to_owned(), account);
+        self.hashes.insert(hash, id.to_owned());
+        self.accounts[account].keys.push(Key {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            scopes,
+            hash,
+            admin,
+        });
+        true
+    }
+
+    /// Mint a fresh secret (unique id) and store a key for it.
+    pub fn mint(&mut self, account: usize, name: &str, scopes: ScopeSet) -> Secret {
+        loop {
+            let secret = self.keygen.next();
+            if self.insert_key(account, name, scopes, &secret, false) {
+                return secret;
+            }
+        }
+    }
+
+    /// The account a subuser name or `account-id <id>` names (subusers only).
+    pub fn find_on_behalf_of(&self, value: &str) -> Option<usize> {
+        let value = value.trim();
+        if let Some(rest) = value.strip_prefix("account-id")
+            && rest.starts_with(char::is_whitespace)
+        {
+            let id: u64 = rest.trim().parse().ok()?;
+            return self.accounts.iter().position(|a| !a.parent && a.id == id);
+        }
+        self.accounts
+            .iter()
+            .position(|a| !a.parent && a.username == value)
+    }
+
+    pub fn find_account(&self, username: Option<&str>) -> Option<usize> {
+        match username {
+            None => Some(PARENT),
+            Some(u) => self.accounts.iter().position(|a| a.username == u),
+        }
+    }
+
+    /// The caller a bearer token stands for, if any key has it.
+    pub fn authenticate(&self, token: &str) -> Option<Caller> {
+        let id = self.hashes.get(&sha256(token))?;
+        let account = *self.ids.get(id)?;
+        let key = self
+            .accounts
+            .get(account)?
+            .keys
+            .iter()
+            .find(|k| &k.id == id)?;
+        Some(Caller {
+            account,
+            scopes: key.scopes,
+        })
+    }
+
+    /// The caller's scopes when acting in `target` (on-behalf-of narrows them to what the target
+    /// account can hold; auto-assigned scopes stay).
+    pub fn effective(&self, caller: &Caller, target: usize) -> ScopeSet {
+        let available = self
+            .accounts
+            .get(target)
+            .map_or(ScopeSet::default(), Account::available);
+        caller
+            .scopes
+            .intersect(available.union(ScopeSet::auto_mask()))
+    }
+
+    pub fn key(&self, account: usize, id: &str) -> Option<&Key> {
+        self.accounts.get(account)?.keys.iter().find(|k| k.id == id)
+    }
+
+    /// `POST /v3/api_keys` after the body was parsed: billing, escalation and limit checks, then
+    /// mint. `requested: None` asks for Full Access.
+    pub fn create(
+        &mut self,
+        account: usize,
+        effective: ScopeSet,
+        name: &str,
+        requested: Option<&[String]>,
+    ) -> Result<Created, OpError> {
+        let granted = match requested {
+            Some(list) => check_grant(list, effective)?,
+            None => effective.granted().minus(ScopeSet::billing_mask()),
+        };
+        let held = self.accounts.get(account).map_or(0, |a| a.keys.len());
+        if held >= MAX_KEYS {
+            return Err(OpError::Forbidden {
+                field: None,
+                message: format!("Cannot create more than {MAX_KEYS} API Keys"),
+            });
+        }
+        let scopes = granted.union(ScopeSet::default_auto());
+        let secret = self.mint(account, name, scopes);
+        let detail = KeyDetail {
+            api_key_id: secret.key_id().unwrap_or_default().into(),
+            name: name.to_owned(),
+            scopes: scopes.to_strings(),
+        };
+        Ok(Created { secret, detail })
+    }
+
+    /// `PATCH`: rename.
+    pub fn rename(&mut self, account: usize, id: &str, name: &str) -> Result<KeyDetail, OpError> {
+        let key = self
+            .accounts
+            .get_mut(account)
+            .and_then(|a| a.keys.iter_mut().find(|k| k.id == id))
+            .ok_or(OpError::NotFound("unable to find API Key to update"))?;
+        key.name = name.to_owned();
+        Ok(key.detail())
+    }
+
+    /// `PUT`: replace name and scopes (auto-assigned scopes stay).
+    pub fn update(
+        &mut self,
+        account: usize,
+        effective: ScopeSet,
+        id: &str,
+        name: &str,
+        requested: &[String],
+    ) -> Result<KeyDetail, OpError> {
+        if self.key(account, id).is_none() {
+            return Err(OpError::NotFound("unable to find API Key to update"));
+        }
+        let granted = check_grant(requested, effective)?;
+        let key = self
+            .accounts
+            .get_mut(account)
+            .and_then(|a| a.keys.iter_mut().find(|k| k.id == id))
+            .ok_or(OpError::NotFound("unable to find API Key to update"))?;
+        key.name = name.to_owned();
+        key.scopes = granted.union(key.scopes.auto());
+        Ok(key.detail())
+    }
+
+    /// `DELETE`: the key stops authenticating at once.
+    pub fn delete(&mut self, account: usize, id: &str) -> Result<(), OpError> {
+        let not_found = OpError::NotFound("unable to find API Key for deletion");
+        let acct = self.accounts.get_mut(account).ok_or(not_found.clone())?;
+        let pos = acct.position(id).ok_or(not_found)?;
+        let key = acct.keys.remove(pos);
+        self.hashes.remove(&key.hash);
+        self.ids.remove(&key.id);
+        Ok(())
+    }
+
+    // ---- state file ----
+
+    pub fn to_state(&self) -> StateFile {
+        StateFile {
+            version: STATE_VERSION,
+            note: "sgkeys simulator state: secret hashes, and the simulator's own admin key in \
+                   clear. Keep private (mode 0600)."
+                .into(),
+            admin_key: self.admin.expose().to_owned(),
+            generated: self.keygen.generated,
+            accounts: self
+                .accounts
+                .iter()
+                .map(|a| AccountState {
+                    id: a.id,
+                    username: a.username.clone(),
+                    email: a.email.clone(),
+                    region: a.region,
+                    disabled: a.disabled,
+                    parent: a.parent,
+                    keys: a
+                        .keys
+                        .iter()
+                        .map(|k| KeyState {
+                            api_key_id: k.id.clone(),
+                            name: k.name.clone(),
+                            scopes: k.scopes.to_strings(),
+                            sha256: hex(&k.hash),
+                            admin: k.admin,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Rebuild a store from a state file. Errors say what is wrong (never echo a secret).
+    pub fn from_state(state: StateFile, rng_seed: Option<u64>) -> Result<Store, String> {
+        if state.version != STATE_VERSION {
+            return Err(format!(
+                "unsupported version {} (this sgkeys writes version {STATE_VERSION})",
+                state.version
+            ));
+        }
+        let admin = Secret::parse(&state.admin_key)
+            .map_err(|e| format!("'admin_key' is not a valid API key: {e}"))?;
+        let parents = state.accounts.iter().filter(|a| a.parent).count();
+        if parents != 1 || !state.accounts.first().is_some_and(|a| a.parent) {
+            return Err("expected exactly one parent account, listed first".into());
+        }
+        let mut store = Store {
+            accounts: Vec::with_capacity(state.accounts.len()),
+            hashes: HashMap::new(),
+            ids: HashMap::new(),
+            admin,
+            keygen: KeyGen {
+                seed: rng_seed,
+                generated: state.generated,
+            },
+        };
+        let mut usernames = HashSet::new();
+        for (ai, a) in state.accounts.into_iter().enumerate() {
+            if !usernames.insert(a.username.clone()) {
+                return Err(format!("account '{}' appears twice", a.username));
+            }
+            let mut keys = Vec::with_capacity(a.keys.len());
+            for k in a.keys {
+                let where_ = format!("key {} of account '{}'", k.api_key_id, a.username);
+                if k.api_key_id.len() != secret::ID_LEN
+                    || !k
+                        .api_key_id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    return Err(format!(
+                        "{where_}: 'api_key_id' must be 22 characters of [A-Za-z0-9_-]"
+                    ));
+                }
+                let hash = unhex(&k.sha256).ok_or_else(|| {
+                    format!("{where_}: 'sha256' must be 64 hexadecimal characters")
+                })?;
+                let (scopes, unknown) = ScopeSet::from_names(&k.scopes);
+                if !unknown.is_empty() {
+                    return Err(format!("{where_}: unknown scopes {}", unknown.join(", ")));
+                }
+                if store.ids.insert(k.api_key_id.clone(), ai).is_some() {
+                    return Err(format!("{where_}: the id appears twice"));
+                }
+                if store.hashes.insert(hash, k.api_key_id.clone()).is_some() {
+                    return Err(format!("{where_}: the secret hash appears twice"));
+                }
+                keys.push(Key {
+                    id: k.api_key_id,
+                    name: k.name,
+                    scopes,
+                    hash,
+                    admin: k.admin,
+                });
+            }
+            store.accounts.push(Account {
+                id: a.id,
+                username: a.username,
+                email: a.email,
+                region: a.region,
+                disabled: a.disabled,
+                parent: a.parent,
+                keys,
+            });
+        }
+        Ok(store)
+    }
+
+    /// Make `admin` the admin key: replace the stored admin entry (same place, name and scopes),
+    /// or add one first in the parent's list when there is none.
+    pub fn replace_admin(&mut self, admin: Secret) {
+        if admin == self.admin {
+            return;
+        }
+        let Some(id) = admin.key_id().map(str::to_owned) else {
+            return;
+        };
+        let hash = sha256(admin.expose());
+        let existing = self.accounts[PARENT].keys.iter().position(|k| k.admin);
+        if let Some(pos) = existing {
+            let old = self.accounts[PARENT].keys[pos].clone();
+            self.hashes.remove(&old.hash);
+            self.ids.remove(&old.id);
+        }
+        // A clash with an ordinary key: that key becomes the admin key.
+        if let Some(other) = self.ids.get(&id).copied() {
+            if let Some(k) = self.accounts[other].keys.iter_mut().find(|k| k.id == id) {
+                k.admin = true;
+            }
+            if let Some(pos) = existing {
+                self.accounts[PARENT].keys.remove(pos);
+            }
+        } else {
+            self.ids.insert(id.clone(), PARENT);
+            self.hashes.insert(hash, id.clone());
+            let key = Key {
+                id,
+                name: "sgkeys-admin (simulator owner key)".into(),
+                scopes: ScopeSet::admin().union(ScopeSet::default_auto()),
+                hash,
+                admin: true,
+            };
+            match existing {
+                Some(pos) => {
+                    let scopes = self.accounts[PARENT].keys[pos].scopes;
+                    let name = self.accounts[PARENT].keys[pos].name.clone();
+                    self.accounts[PARENT].keys[pos] = Key {
+                        name,
+                        scopes,
+                        ..key
+                    };
+                }
+                None => self.accounts[PARENT].keys.insert(0, key),
+            }
+        }
+        self.admin = admin;
+    }
+}
+
+/// Check a requested scope list for `POST`/`PUT`: auto-assigned scopes are dropped, billing
+/// may not be mixed with anything else (400), and every scope must be held by the caller (403).
+pub(crate) fn check_grant(requested: &[String], effective: ScopeSet) -> Result<ScopeSet, OpError> {
+    let mut seen = BTreeSet::new();
+    let wanted: Vec<&str> = requested
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !scopes::is_auto_assigned(s))
+        .filter(|s| seen.insert(*s))
+        .collect();
+    let billing = wanted.iter().filter(|s| scopes::is_billing(s)).count();
+    if billing > 0 && billing < wanted.len() {
+        return Err(OpError::BadRequest {
+            field: Some("scopes"),
+            message: "billing scopes cannot be combined with other scopes".into(),
+        });
+    }
+    let held = effective.granted();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|s| !held.contains(s))
+        .collect();
+    if !missing.is_empty() {
+        return Err(OpError::Forbidden {
+            field: Some("scopes"),
+            message: format!(
+                "access forbidden: cannot grant scopes the calling key does not have: {}",
+                missing.join(", ")
+            ),
+        });
+    }
+    Ok(ScopeSet::from_names(&wanted).0)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<[u8; 32]> {
+    let text = text.as_bytes();
+    if text.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    };
+    let mut out = [0u8; 32];
+    for (i, pair) in text.chunks(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+/// The state file: accounts and keys (secret hashes only) plus the admin key.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StateFile {
+    pub version: u32,
+    #[serde(default)]
+    pub note: String,
+    pub admin_key: String,
+    /// Keys minted so far from the seeded stream (so a restart does not replay ids).
+    #[serde(default)]
+    pub generated: u64,
+    pub accounts: Vec<AccountState>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct AccountState {
+    pub id: u64,
+    pub username: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub region: Region,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub parent: bool,
+    pub keys: Vec<KeyState>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct KeyState {
+    pub api_key_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scopes::{KeyType, classify};
+
+    fn store() -> Store {
+        let mut rng = StdRng::seed_from_u64(1);
+        let admin = Secret::generate(&mut rng);
+        Store::new(
+            admin,
+            "acme",
+            KeyGen {
+                seed: Some(9),
+                generated: 0,
+            },
+        )
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn table_fits_and_orders_granted_before_auto() {
+        assert!(TABLE.names.len() <= WORDS * 64);
+        assert_eq!(ScopeSet::catalog().len(), scopes::all_scopes().len());
+        let (set, unknown) = ScopeSet::from_names(&["2fa_required", "mail.send", "alerts.read"]);
+        assert!(unknown.is_empty());
+        assert_eq!(
+            set.to_strings(),
+            ["alerts.read", "mail.send", "2fa_required"]
+        );
+        assert_eq!(
+            ScopeSet::legacy_auto().to_strings(),
+            [
+                "2fa_required",
+                "sender_verification_eligible",
+                "sender_verification_legacy"
+            ]
+        );
+        assert!(!ScopeSet::subuser_available().contains("billing.read"));
+        assert!(!ScopeSet::subuser_available().contains("subusers.read"));
+        assert!(ScopeSet::subuser_available().contains("mail.send"));
+    }
+
+    #[test]
+    fn admin_key_holds_everything_and_authenticates() {
+        let s = store();
+        let caller = s.authenticate(s.admin.expose()).unwrap();
+        assert_eq!(caller.account, PARENT);
+        assert_eq!(caller.scopes.granted(), ScopeSet::admin());
+        assert!(!caller.scopes.contains("billing.read"));
+        assert!(s.authenticate("SG.nope").is_none());
+    }
+
+    #[test]
+    fn create_without_scopes_is_full_access_without_billing() {
+        let mut s = store();
+        let admin = s.authenticate(s.admin.expose()).unwrap();
+        let eff = s.effective(&admin, PARENT);
+        let c = s.create(PARENT, eff, "full", None).unwrap();
+        assert_eq!(classify(&c.detail.scopes).key_type, KeyType::Full);
+        assert!(!c.detail.scopes.iter().any(|x| scopes::is_billing(x)));
+        assert!(c.detail.scopes.contains(&"2fa_required".to_owned()));
+        let caller = s.authenticate(c.secret.expose()).unwrap();
+        assert_eq!(caller.scopes.to_strings(), c.detail.scopes);
+    }
+
+    #[test]
+    fn billing_cannot_be_mixed_and_escalation_is_refused() {
+        let mut s = store();
+        let admin = s.authenticate(s.admin.expose()).unwrap();
+        let eff = s.effective(&admin, PARENT);
+        let mixed = strings(&["billing.read", "mail.send"]);
+        assert!(matches!(
+            s.create(PARENT, eff, "x", Some(&mixed)),
+            Err(OpError::BadRequest {
+                field: Some("scopes"),
+                ..
+            })
+        ));
+        // the admin is a Full Access key: it holds no billing scope, so it cannot grant one
+        let billing = strings(&["billing.read"]);
+        assert!(matches!(
+            s.create(PARENT, eff, "b", Some(&billing)),
+            Err(OpError::Forbidden {
+                field: Some("scopes"),
+                ..
+            })
+        ));
+        // auto-assigned scopes in a request are ignored
+        let with_auto = strings(&["mail.send", "2fa_required"]);
+        let b = s.create(PARENT, eff, "b", Some(&with_auto)).unwrap();
+        assert_eq!(classify(&b.detail.scopes).counted, 1);
+
+        // a limited key cannot grant more than it has
+        let limited = s.mint(
+            PARENT,
+            "limited",
+            ScopeSet::from_names(&["api_keys.create", "mail.send"]).0,
+        );
+        let caller = s.authenticate(limited.expose()).unwrap();
+        let eff = s.effective(&caller, PARENT);
+        let err = s
+            .create(
+                PARENT,
+                eff,
+                "y",
+                Some(&strings(&["mail.send", "stats.read", "alerts.read"])),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            OpError::Forbidden {
+                field: Some("scopes"),
+                message: "access forbidden: cannot grant scopes the calling key does not have: \
+                          stats.read, alerts.read"
+                    .into()
+            }
+        );
+        // Full Access for a limited key is its own scopes
+        let c = s.create(PARENT, eff, "z", None).unwrap();
+        assert_eq!(
+            c.detail.scopes,
+            [
+                "api_keys.create",
+                "mail.send",
+                "2fa_required",
+                "sender_verification_eligible"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_hundredth_key_is_the_last() {
+        let mut s = store();
+        let admin = s.authenticate(s.admin.expose()).unwrap();
+        let eff = s.effective(&admin, PARENT);
+        let one = strings(&["mail.send"]);
+        for i in 1..MAX_KEYS {
+            s.create(PARENT, eff, &format!("k{i}"), Some(&one)).unwrap();
+        }
+        assert_eq!(s.accounts[PARENT].keys.len(), MAX_KEYS);
+        let err = s.create(PARENT, eff, "over", Some(&one)).unwrap_err();
+        assert_eq!(
+            err,
+            OpError::Forbidden {
+                field: None,
+                message: "Cannot create more than 100 API Keys".into()
+            }
+        );
+        // the limit is per account
+        let sub = s.add_subuser(7, "sub", "s@x", Region::Eu);
+        let eff = s.effective(&admin, sub);
+        assert!(s.create(sub, eff, "ok", Some(&one)).is_ok());
+    }
+
+    #[test]
+    fn on_behalf_of_narrows_scopes_to_the_subuser() {
+        let mut s = store();
+        let sub = s.add_subuser(1001, "acme-tx", "t@x", Region::Global);
+        assert_eq!(s.find_on_behalf_of("acme-tx"), Some(sub));
+        assert_eq!(s.find_on_behalf_of("account-id 1001"), Some(sub));
+        assert_eq!(s.find_on_behalf_of("account-id 9"), None);
+        assert_eq!(
+            s.find_on_behalf_of("acme"),
+            None,
+            "the parent is not a subuser"
+        );
+        let admin = s.authenticate(s.admin.expose()).unwrap();
+        let eff = s.effective(&admin, sub);
+        assert!(!eff.contains("billing.read"));
+        assert!(!eff.contains("subusers.read"));
+        assert!(eff.contains("2fa_required"));
+        let err = s
+            .create(sub, eff, "b", Some(&strings(&["billing.read"])))
+            .unwrap_err();
+        assert!(matches!(err, OpError::Forbidden { .. }));
+    }
+
+    #[test]
+    fn put_replaces_scopes_and_keeps_auto_assigned_ones() {
+        let mut s = store();
+        let admin = s.authenticate(s.admin.expose()).unwrap();
+        let eff = s.effective(&admin, PARENT);
+        let legacy = ScopeSet::from_names(&["mail.send"])
+            .0
+            .union(ScopeSet::legacy_auto());
+        let secret = s.mint(PARENT, "legacy", legacy);
+        let id = secret.key_id().unwrap().to_owned();
+        let d = s
+            .update(PARENT, eff, &id, "renamed", &strings(&["stats.read"]))
+            .unwrap();
+        assert_eq!(d.name, "renamed");
+        assert_eq!(
+            d.scopes,
+            [
+                "stats.read",
+                "2fa_required",
+                "sender_verification_eligible",
+                "sender_verification_legacy"
+            ]
+        );
+        assert_eq!(
+            s.update(PARENT, eff, "nope", "x", &strings(&["stats.read"])),
+            Err(OpError::NotFound("unable to find API Key to update"))
+        );
+        s.delete(PARENT, &id).unwrap();
+        assert!(s.authenticate(secret.expose()).is_none());
+        assert_eq!(
+            s.delete(PARENT, &id),
+            Err(OpError::NotFound("unable to find API Key for deletion"))
+        );
+    }
+
+    #[test]
+    fn state_round_trips_and_rejects_garbage() {
+        let mut s = store();
+        let sub = s.add_subuser(5, "sub", "s@x", Region::Eu);
+        let secret = s.mint(sub, "k", ScopeSet::from_names(&["mail.send"]).0);
+        let json = serde_json::to_string(&s.to_state()).unwrap();
+        assert!(!json.contains(secret.expose()));
+        let back = Store::from_state(serde_json::from_str(&json).unwrap(), Some(9)).unwrap();
+        assert_eq!(
+            back.authenticate(secret.expose()).map(|c| c.account),
+            Some(sub)
+        );
+        assert_eq!(back.keygen.generated, s.keygen.generated);
+        assert_eq!(back.accounts[sub].region, Region::Eu);
+
+        let mut bad: StateFile = serde_json::from_str(&json).unwrap();
+        bad.accounts[0].keys[0].scopes.push("bogus.scope".into());
+        let err = Store::from_state(bad, None).unwrap_err();
+        assert!(err.contains("bogus.scope"), "{err}");
+        let mut bad: StateFile = serde_json::from_str(&json).unwrap();
+        bad.accounts[0].keys[0].sha256 = "xyz".into();
+        assert!(Store::from_state(bad, None).unwrap_err().contains("sha256"));
+    }
+
+    #[test]
+    fn replacing_the_admin_key_keeps_its_place() {
+        let mut s = store();
+        let old = s.admin.clone();
+        let new = Secret::generate(&mut StdRng::seed_from_u64(77));
+        s.replace_admin(new.clone());
+        assert!(s.authenticate(old.expose()).is_none());
+        assert!(s.authenticate(new.expose()).is_some());
+        assert_eq!(s.accounts[PARENT].keys[0].id, new.key_id().unwrap());
+        assert_eq!(s.accounts[PARENT].keys.len(), 1);
+    }
+
+    #[test]
+    fn seeded_keygen_does_not_replay_after_a_restart() {
+        let mut a = KeyGen {
+            seed: Some(42),
+            generated: 0,
+        };
+        let first = a.next();
+        let second = a.next();
+        let mut restarted = KeyGen {
+            seed: Some(42),
+            generated: 1,
+        };
+        assert_eq!(restarted.next(), second);
+        assert_ne!(first, second);
+    }
+}
