@@ -1,6 +1,65 @@
-//! Rendering: `draw(frame, &App)`. View = f(state): nothing here mutates the model or does IO.
+//! Rendering: `draw(frame, &App)`. View = f(state): nothing here mutates the model, does IO or
+//! reads a clock (time is `app.now_ms`).
+//!
+//! Layout: header | key list · scope detail | status line | key hints, then the modal on top.
+//! Regions come from [`layout::areas`], the same geometry `update` scrolls with.
 
+pub mod detail;
+pub mod forms;
+pub mod header;
+pub mod help;
 pub mod layout;
+pub mod list;
+pub mod modals;
+pub mod status;
+pub mod text;
+pub mod theme;
 
-// TEMPORARY STUB (helper-2 replaces this with the real renderer).
-pub fn draw(_frame: &mut ratatui::Frame, _app: &crate::app::App) {}
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::app::{App, MIN_HEIGHT, MIN_WIDTH};
+pub use theme::Theme;
+
+/// Draw the whole screen for the current state.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let screen = frame.area();
+    let theme = Theme::for_app(app);
+    if !app.fits() || screen.width < MIN_WIDTH || screen.height < MIN_HEIGHT {
+        too_small(frame, screen, &theme);
+        return;
+    }
+    let a = layout::areas(screen.width, screen.height);
+    let shift = |r: Rect| {
+        Rect {
+            x: r.x.saturating_add(screen.x),
+            y: r.y.saturating_add(screen.y),
+            ..r
+        }
+        .intersection(screen)
+    };
+    header::draw(frame, shift(a.header), app, &theme);
+    list::draw(frame, shift(a.list), app, &theme);
+    detail::draw(frame, shift(a.detail), app, &theme);
+    status::draw(frame, shift(a.status), app, &theme);
+    status::draw_hints(frame, shift(a.hints), app, &theme);
+    modals::draw(frame, screen, app, &theme);
+}
+
+/// Below 60×16 only this is drawn; `q` still quits.
+fn too_small(frame: &mut Frame, screen: Rect, theme: &Theme) {
+    if screen.is_empty() {
+        return;
+    }
+    let lines = [
+        (
+            format!(
+                "Terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{})",
+                screen.width, screen.height
+            ),
+            theme.warn,
+        ),
+        ("q quits".to_owned(), theme.dim),
+    ];
+    text::put_centered(frame.buffer_mut(), screen, &lines);
+}

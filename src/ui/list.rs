@@ -1,0 +1,311 @@
+//! The key list pane: a bordered table of the visible slice of `view.rows` (never more than fits,
+//! so 10 000 keys cost the same as 20), with marks, risk markers and type badges, a scrollbar and
+//! a position indicator; or one of the distinct loading / error / empty / no-match screens.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+
+use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
+use super::theme::{Theme, severity_symbol};
+use crate::app::{App, KeyEntry, Load, Pane, SortKey};
+
+/// The list pane shows the id column from this width on (border included).
+pub const ID_MIN_WIDTH: u16 = 62;
+const ID_W: usize = 22;
+/// The type column: `Billing`, or `revoking…` while a visible key is being revoked.
+const TYPE_W: usize = 7;
+const TYPE_W_REVOKING: usize = 9;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if area.is_empty() {
+        return;
+    }
+    let focused = app.focus == Pane::List && app.modal.is_none();
+    let n = app.view.rows.len();
+    let title = title(app, area.width.saturating_sub(4) as usize);
+    let mut block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focus
+        } else {
+            theme.border
+        })
+        .title(Line::from(Span::styled(
+            title,
+            if focused {
+                theme.title_focus
+            } else {
+                theme.title
+            },
+        )));
+    if n > 0 && area.width > 12 {
+        let pos = format!(" {}/{n} ", app.view.selected.min(n - 1) + 1);
+        block = block.title_bottom(Line::from(Span::styled(pos, theme.dim)).right_aligned());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
+        return;
+    }
+    let buf = frame.buffer_mut();
+
+    if n == 0 {
+        let lines = empty_state(app, theme);
+        let padded = if inner.width > 6 {
+            Rect {
+                x: inner.x + 2,
+                width: inner.width - 4,
+                ..inner
+            }
+        } else {
+            inner
+        };
+        put_centered(buf, padded, &lines);
+        return;
+    }
+
+    let w = inner.width as usize;
+    let cap = inner.height.saturating_sub(1) as usize;
+    let selected = app.view.selected.min(n - 1);
+    let offset = visible_offset(app.view.offset, selected, cap, n);
+    let end = (offset + cap).min(n);
+    let visible = || {
+        app.view
+            .rows
+            .get(offset..end)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|i| app.keys.entries.get(*i))
+    };
+    let type_w = if visible().any(|e| e.revoking) {
+        TYPE_W_REVOKING
+    } else {
+        TYPE_W
+    };
+    let show_id = area.width >= ID_MIN_WIDTH;
+    let name_w = w.saturating_sub(3 + type_w + 1 + if show_id { ID_W + 1 } else { 0 });
+
+    // column header
+    let mut head = vec![Span::styled(
+        format!("   {}", pad("Name", name_w)),
+        theme.column_header,
+    )];
+    if show_id {
+        head.push(Span::styled(
+            format!(" {}", pad("Id", ID_W)),
+            theme.column_header,
+        ));
+    }
+    head.push(Span::styled(
+        format!(" {}", pad("Type", type_w)),
+        theme.column_header,
+    ));
+    put_line(buf, inner, 0, &Line::from(head));
+
+    let rows_area = Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    if cap == 0 {
+        return;
+    }
+    let sel_style = if focused {
+        theme.selected
+    } else {
+        theme.selected_unfocused
+    };
+    for (row, pos) in (offset..end).enumerate() {
+        let Some(entry) = app
+            .view
+            .rows
+            .get(pos)
+            .and_then(|i| app.keys.entries.get(*i))
+        else {
+            continue;
+        };
+        let line = row_line(app, entry, name_w, show_id, type_w, theme);
+        put_line(buf, rows_area, row as u16, &line);
+        if pos == selected {
+            style_row(buf, rows_area, row as u16, sel_style);
+        }
+    }
+
+    if n > cap {
+        // scrollbar over the right border, beside the rows
+        let track = Rect {
+            x: area.right().saturating_sub(1),
+            width: 1,
+            ..rows_area
+        };
+        scrollbar(buf, track, offset, cap, n, theme);
+    }
+}
+
+/// The first visible row: the app's offset, corrected if it does not show the selection (the
+/// frame may be smaller than the size `update` scrolled for).
+pub fn visible_offset(offset: usize, selected: usize, cap: usize, n: usize) -> usize {
+    let mut off = offset;
+    if selected < off {
+        off = selected;
+    } else if selected >= off + cap {
+        off = selected + 1 - cap;
+    }
+    off.min(n.saturating_sub(cap))
+}
+
+fn title(app: &App, max: usize) -> String {
+    let total = app.keys.entries.len();
+    let n = app.view.rows.len();
+    let mut parts = vec![if !app.keys.ever_loaded && total == 0 {
+        "Keys".to_owned()
+    } else if app.filter.active() {
+        format!("Keys {n}/{total}")
+    } else {
+        format!("Keys {total}")
+    }];
+    if app.view.sort != SortKey::Api || app.view.reverse {
+        parts.push(format!(
+            "sort: {} {}",
+            app.view.sort.label(),
+            if app.view.reverse { "↓" } else { "↑" }
+        ));
+    }
+    if app.filter.active() {
+        let f = clean(app.filter.input.value());
+        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
+    }
+    if !app.view.marks.is_empty() {
+        parts.push(format!("{} marked", app.view.marks.len()));
+    }
+    if app.keys.load.is_loading() && app.keys.ever_loaded {
+        parts.push("refreshing…".into());
+    } else if matches!(app.keys.load, Load::Failed(_)) && app.keys.ever_loaded {
+        parts.push("stale".into());
+    }
+    // drop trailing details until it fits, then cut
+    while parts.len() > 1 && width(&parts.join(" · ")) + 2 > max {
+        parts.remove(1);
+    }
+    format!(" {} ", truncate(&parts.join(" · "), max.saturating_sub(2)))
+}
+
+fn row_line<'a>(
+    app: &App,
+    e: &'a KeyEntry,
+    name_w: usize,
+    show_id: bool,
+    type_w: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    let marked = app.view.marks.contains(&e.id);
+    let mut spans = Vec::with_capacity(8);
+    spans.push(if marked {
+        Span::styled(theme.mark_symbol, theme.marked)
+    } else {
+        Span::raw(" ")
+    });
+    spans.push(match e.risk.max() {
+        Some(s) => Span::styled(severity_symbol(s), theme.severity(s)),
+        None => Span::raw(" "),
+    });
+    spans.push(Span::raw(" "));
+    let name_style = if e.revoking {
+        theme.dim
+    } else if marked {
+        theme.marked
+    } else {
+        theme.base
+    };
+    spans.push(Span::styled(pad(&clean(&e.name), name_w), name_style));
+    if show_id {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(pad(&clean(e.id.as_str()), ID_W), theme.dim));
+    }
+    spans.push(Span::raw(" "));
+    let (badge, style) = if e.revoking {
+        ("revoking…", theme.danger_dim)
+    } else {
+        match (e.key_type(), &e.detail) {
+            (Some(t), _) => (t.badge(), theme.badge(t)),
+            (None, Load::Failed(_)) => ("?", theme.warn),
+            (None, _) => ("…", theme.dim),
+        }
+    };
+    spans.push(Span::styled(pad(badge, type_w), style));
+    Line::from(spans)
+}
+
+fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)> {
+    let keys = &app.keys;
+    if keys.entries.is_empty() {
+        if let Load::Failed(reason) = &keys.load {
+            return vec![
+                ("Could not load keys:".into(), theme.danger),
+                (clean(reason).into_owned(), theme.danger),
+                (String::new(), theme.base),
+                ("Ctrl-r to retry".into(), theme.dim),
+            ];
+        }
+        if !keys.ever_loaded {
+            return vec![(
+                format!("{} Loading keys…", super::status::spinner(app)),
+                theme.dim,
+            )];
+        }
+        let mut lines = vec![("No API keys yet".to_string(), theme.strong)];
+        if !app.ctx.read_only {
+            lines.push(("press n to create one".into(), theme.dim));
+        }
+        return lines;
+    }
+    let f = clean(app.filter.input.value());
+    let mut lines = vec![
+        (
+            format!("No keys match `{}`", truncate(f.trim(), 40)),
+            theme.strong,
+        ),
+        ("Esc clears the filter".into(), theme.dim),
+    ];
+    if app.filter.query.needs_scopes() && app.prefetch.active() {
+        lines.push((String::new(), theme.base));
+        lines.push((
+            format!(
+                "(scopes still loading: {}/{})",
+                app.prefetch.done, app.prefetch.total
+            ),
+            theme.dim,
+        ));
+    }
+    if let Some(bad) = app.filter.query.invalid() {
+        lines.push((
+            format!("`{}` is not a valid filter term", truncate(&clean(bad), 30)),
+            theme.warn,
+        ));
+    }
+    lines
+}
+
+/// A one-column scrollbar: thumb proportional to the visible part.
+fn scrollbar(
+    buf: &mut ratatui::buffer::Buffer,
+    track: Rect,
+    offset: usize,
+    cap: usize,
+    n: usize,
+    theme: &Theme,
+) {
+    let h = track.height as usize;
+    if h == 0 || n == 0 {
+        return;
+    }
+    let thumb = (h * cap / n).clamp(1, h);
+    let max_off = n.saturating_sub(cap).max(1);
+    let start = (((h - thumb) * offset.min(max_off) + max_off / 2) / max_off).min(h - thumb);
+    for i in start..start + thumb {
+        let line = Line::from(Span::styled("┃", theme.scrollbar));
+        put_line(buf, track, i as u16, &line);
+    }
+}

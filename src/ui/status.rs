@@ -1,0 +1,312 @@
+//! The status line (filter input or list summary · toast · spinner with what is pending, or how
+//! long ago the list was read) and the key-hint line (from the keymap table, so hints never lie).
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::text::{clean, fit_spans, put_line, put_line_at, truncate, width};
+use super::theme::Theme;
+use crate::app::keymap::{self, Action, Binding};
+use crate::app::{App, Level, Load};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The spinner frame for the current time (80 ms per frame).
+pub fn spinner(app: &App) -> &'static str {
+    SPINNER[((app.now_ms / 80) % SPINNER.len() as u64) as usize]
+}
+
+/// `just now`, `12s ago`, `3m ago`, `2h ago`.
+pub fn ago(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..5 => "just now".into(),
+        5..60 => format!("{s}s ago"),
+        60..3600 => format!("{}m ago", s / 60),
+        _ => format!("{}h ago", s / 3600),
+    }
+}
+
+/// What is in flight, in words; empty when idle.
+pub fn pending_text(app: &App) -> Vec<String> {
+    let mut out = Vec::new();
+    if app.keys.load.is_loading() {
+        out.push(if app.keys.ever_loaded {
+            "refreshing…".into()
+        } else {
+            "loading keys…".into()
+        });
+    }
+    if app.prefetch.active() {
+        out.push(format!(
+            "scopes {}/{}",
+            app.prefetch.done, app.prefetch.total
+        ));
+    } else if app
+        .selected()
+        .is_some_and(|e| e.info.is_none() && e.detail.is_loading())
+    {
+        out.push("loading scopes…".into());
+    }
+    if app.pending_mutations() > 0 {
+        out.push("saving…".into());
+    }
+    if app.subusers_load.is_loading() {
+        out.push("loading subusers…".into());
+    }
+    if out.is_empty() && app.busy() {
+        out.push("working…".into());
+    }
+    out
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if area.is_empty() {
+        return;
+    }
+    let w = area.width as usize;
+
+    // left: the filter input while typing, else a summary
+    let mut left: Vec<Span> = Vec::new();
+    let mut cursor: Option<u16> = None;
+    let editing = app.filter.editing && app.modal.is_none();
+    if editing {
+        let field_w = (w / 2).clamp(4.min(w), 60);
+        let input = &app.filter.input;
+        let text_w = field_w.saturating_sub(2).max(1);
+        let scroll = input.visual_scroll(text_w);
+        let shown = skip_cols(&clean(input.value()), scroll, text_w);
+        left.push(Span::styled(" /", theme.accent));
+        let shown_w = width(&shown);
+        left.push(Span::styled(shown, theme.base));
+        left.push(Span::raw(" ".repeat(text_w.saturating_sub(shown_w))));
+        cursor = Some(
+            (2 + input.visual_cursor().saturating_sub(scroll)).min(w.saturating_sub(1)) as u16,
+        );
+    } else {
+        summary(app, theme, &mut left);
+    }
+    if let Some(bad) = app.filter.query.invalid() {
+        left.push(Span::styled(
+            format!("  ⚠ not a filter term: {}", truncate(&clean(bad), 24)),
+            theme.warn,
+        ));
+    }
+
+    // far right: what is pending, then the spinner in a fixed cell; else when the list was read
+    let pending = pending_text(app);
+    let mut right_text = if !pending.is_empty() {
+        pending.join(" · ")
+    } else if let Some(at) = app.keys.loaded_at {
+        format!("updated {}", ago(app.now_ms.saturating_sub(at)))
+    } else {
+        String::new()
+    };
+
+    // middle: the toast. It matters more than the summary and the "updated" time.
+    let mut toast: Vec<Span> = Vec::new();
+    if let Some(t) = &app.toast {
+        let (icon, style) = toast_look(t.level, theme);
+        let suffix = if t.level == Level::Error {
+            " (Esc dismisses)"
+        } else {
+            ""
+        };
+        let text = clean(&t.text);
+        let need = width(icon) + 1 + width(&text) + width(suffix);
+        let lw: usize = left.iter().map(|s| width(&s.content)).sum();
+        let rw = if right_text.is_empty() {
+            3
+        } else {
+            width(&right_text) + 3
+        };
+        if lw + 2 + need + 2 + rw > w && pending.is_empty() {
+            right_text.clear();
+        }
+        let rw = if right_text.is_empty() {
+            3
+        } else {
+            width(&right_text) + 3
+        };
+        if lw + 2 + need + 2 + rw > w && !editing {
+            left.clear();
+        }
+        let lw: usize = left.iter().map(|s| width(&s.content)).sum();
+        let room = w.saturating_sub(lw + 2 + 2 + rw);
+        if room > 8 {
+            let body = room.saturating_sub(width(icon) + 1 + width(suffix)).max(4);
+            toast.push(Span::raw("  "));
+            toast.push(Span::styled(
+                format!("{icon} {}{suffix}", truncate(&text, body)),
+                style,
+            ));
+        }
+    }
+    let right_text = truncate(&right_text, (w / 3).max(8)).into_owned();
+    let spin = if app.busy() { spinner(app) } else { " " };
+    let right = Line::from(vec![
+        Span::styled(right_text, theme.dim),
+        Span::raw(" "),
+        Span::styled(spin, theme.accent),
+        Span::raw(" "),
+    ]);
+    let rw = super::text::line_width(&right);
+    let mut line = left;
+    line.extend(toast);
+    let line = fit_spans(line, w.saturating_sub(rw + 1));
+
+    let buf = frame.buffer_mut();
+    put_line(buf, area, 0, &Line::from(line));
+    let col = area.width.saturating_sub(rw as u16);
+    put_line_at(buf, area, col, 0, &right);
+    if let Some(x) = cursor {
+        frame.set_cursor_position(Position::new(area.x + x, area.y));
+    }
+}
+
+fn toast_look(level: Level, theme: &Theme) -> (&'static str, Style) {
+    let icon = match level {
+        Level::Info => "•",
+        Level::Success => "✓",
+        Level::Warn => "⚠",
+        Level::Error => "✗",
+    };
+    (icon, theme.toast(level))
+}
+
+fn summary(app: &App, theme: &Theme, out: &mut Vec<Span<'static>>) {
+    let total = app.keys.entries.len();
+    if !app.keys.ever_loaded && total == 0 {
+        if let Load::Failed(_) = app.keys.load {
+            out.push(Span::styled(" not loaded", theme.danger));
+        }
+        return;
+    }
+    let n = app.view.rows.len();
+    let count = if app.filter.active() {
+        format!(" {n}/{total} keys")
+    } else {
+        format!(" {total} keys")
+    };
+    out.push(Span::styled(count, theme.base));
+    if !app.view.marks.is_empty() {
+        out.push(Span::styled(" · ", theme.dim));
+        out.push(Span::styled(
+            format!("{} marked", app.view.marks.len()),
+            theme.marked,
+        ));
+    }
+    if app.filter.active() {
+        out.push(Span::styled(" · filter: ", theme.dim));
+        out.push(Span::styled(
+            truncate(clean(app.filter.input.value()).trim(), 30).into_owned(),
+            theme.accent,
+        ));
+    }
+}
+
+/// `s` with its first `skip` columns dropped, at most `w` columns.
+fn skip_cols(s: &str, skip: usize, w: usize) -> String {
+    let mut col = 0;
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if col < skip {
+            col += cw;
+            continue;
+        }
+        if used + cw > w {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out
+}
+
+/// A binding's description shortened for the hint line: `filter (name, …)` → `filter`.
+pub fn short_desc(desc: &str) -> &str {
+    let end = [desc.find(" ("), desc.find(':')]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(desc.len());
+    &desc[..end]
+}
+
+/// The first chord of a binding, as shown in hints.
+pub fn first_key(b: &Binding) -> String {
+    b.keys.first().map(keymap::chord_label).unwrap_or_default()
+}
+
+/// The hint line: `key desc` pairs of the current layer, `? more` when they do not all fit.
+pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if area.is_empty() {
+        return;
+    }
+    let layer = app.layer();
+    let ro = app.ctx.read_only;
+    let help = keymap::bindings_for(layer, ro).find(|b| b.action == Action::Help);
+    let items: Vec<(String, &str)> = keymap::bindings_for(layer, ro)
+        .filter(|b| b.hint && b.action != Action::Help)
+        .map(|b| (first_key(b), short_desc(b.desc)))
+        .collect();
+    let w = area.width as usize;
+    let item_w = |k: &str, d: &str| width(k) + 1 + width(d) + 2;
+    let tail = help.map(first_key);
+    let all_w: usize = items.iter().map(|(k, d)| item_w(k, d)).sum::<usize>()
+        + tail.as_ref().map_or(0, |k| item_w(k, "help"));
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    let fits_all = all_w < w;
+    let reserve = match (&tail, fits_all) {
+        (Some(k), false) => item_w(k, "more"),
+        _ => 0,
+    };
+    let mut cut = false;
+    for (k, d) in &items {
+        let iw = item_w(k, d);
+        if !fits_all && used + iw + reserve > w {
+            cut = true;
+            break;
+        }
+        push_item(&mut spans, k, d, theme);
+        used += iw;
+    }
+    if let Some(k) = tail {
+        let label = if cut || !fits_all { "more" } else { "help" };
+        push_item(&mut spans, &k, label, theme);
+    }
+    put_line(frame.buffer_mut(), area, 0, &Line::from(spans));
+}
+
+fn push_item(spans: &mut Vec<Span<'static>>, key: &str, desc: &str, theme: &Theme) {
+    spans.push(Span::styled(key.to_owned(), theme.key));
+    spans.push(Span::styled(format!(" {desc}  "), theme.dim));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_descriptions() {
+        assert_eq!(
+            short_desc("filter (name, id, scope:glob, type:, risk:)"),
+            "filter"
+        );
+        assert_eq!(short_desc("sort: API order, name, type, risk"), "sort");
+        assert_eq!(short_desc("revoke key(s)"), "revoke key(s)");
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(12_400), "12s ago");
+        assert_eq!(ago(125_000), "2m ago");
+        assert_eq!(ago(7_300_000), "2h ago");
+    }
+}

@@ -1,0 +1,358 @@
+//! End-to-end: the real binary in a real terminal (tmux), against a standalone `sgkeys sim`.
+//!
+//! Skipped (with a message) when tmux is not installed; `.ci/run` installs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A standalone simulator process.
+struct Sim {
+    child: Child,
+    url: String,
+    key: String,
+}
+
+impl Sim {
+    fn start(dir: &Path, extra: &[&str]) -> Sim {
+        let mut child = Command::new(BIN)
+            .args(["sim", "--port", "0", "--seed", "demo"])
+            .arg("--state")
+            .arg(dir.join("state.json"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start sgkeys sim");
+        let out = child.stdout.take().expect("sim stdout");
+        let mut url = String::new();
+        let mut key = String::new();
+        for line in BufReader::new(out).lines() {
+            let line = line.expect("sim banner");
+            if let Some(u) = line.strip_prefix("sgkeys SendGrid simulator listening on ") {
+                url = u.trim().to_owned();
+            }
+            if let Some(k) = line.trim().strip_prefix("admin key ") {
+                key = k.trim().to_owned();
+            }
+            if line.contains("Press Ctrl-C") {
+                break;
+            }
+        }
+        assert!(
+            url.starts_with("http://") && key.starts_with("SG."),
+            "sim banner not understood"
+        );
+        Sim { child, url, key }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A detached tmux session running a clean shell, on its own tmux server (socket), so tests can
+/// run in parallel and never touch the user's tmux.
+struct Tmux {
+    name: String,
+}
+
+fn tmux(socket: &str) -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", socket]);
+    c
+}
+
+impl Tmux {
+    fn start(name: &str, env: &[(&str, String)]) -> Tmux {
+        let _ = tmux(name).args(["kill-server"]).output();
+        let mut cmd = tmux(name);
+        cmd.args([
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "120",
+            "-y",
+            "40",
+        ]);
+        for (k, v) in env {
+            cmd.arg("-e").arg(format!("{k}={v}"));
+        }
+        cmd.args(["bash", "--norc", "--noprofile"]);
+        assert!(cmd.status().expect("tmux").success());
+        let t = Tmux {
+            name: name.to_owned(),
+        };
+        t.send_line("PS1='$ '; clear");
+        t
+    }
+
+    fn send_keys(&self, keys: &[&str]) {
+        let mut cmd = tmux(&self.name);
+        cmd.args(["send-keys", "-t", &self.name]);
+        cmd.args(keys);
+        assert!(cmd.status().expect("tmux send-keys").success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// Type literal text (no key-name interpretation).
+    fn type_text(&self, text: &str) {
+        let status = tmux(&self.name)
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status();
+        assert!(status.expect("tmux send-keys -l").success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn send_line(&self, text: &str) {
+        self.type_text(text);
+        self.send_keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        let out = tmux(&self.name)
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        let out = tmux(&self.name)
+            .args(["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Wait until the screen contains `needle`.
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "timed out waiting for {needle:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = tmux(&self.name).args(["kill-server"]).output();
+    }
+}
+
+fn list_with_scopes(sim: &Sim, dir: &Path) -> BTreeMap<String, (String, Vec<String>)> {
+    let out = Command::new(BIN)
+        .args(["list", "--scopes", "--json", "--base-url", &sim.url])
+        .env("SENDGRID_API_KEY", &sim.key)
+        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
+        .output()
+        .expect("sgkeys list");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json");
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|k| {
+            let scopes = k["scopes"]
+                .as_array()
+                .expect("scopes")
+                .iter()
+                .map(|s| s.as_str().unwrap_or("").to_owned())
+                .collect();
+            (
+                k["api_key_id"].as_str().unwrap_or("").to_owned(),
+                (k["name"].as_str().unwrap_or("").to_owned(), scopes),
+            )
+        })
+        .collect()
+}
+
+/// Mutating requests the simulator has seen (its `/_sim/requests` control endpoint).
+fn mutating_requests(sim: &Sim) -> usize {
+    use std::io::{Read, Write};
+    let host = sim.url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).expect("connect to sim");
+    let req = format!(
+        "GET /_sim/requests HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        sim.key
+    );
+    s.write_all(req.as_bytes()).expect("send");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(body).expect("json body");
+    v["mutating"].as_u64().expect("mutating count") as usize
+}
+
+fn env_for(sim: &Sim, dir: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("SENDGRID_API_KEY", sim.key.clone()),
+        ("SGKEYS_BASE_URL", sim.url.clone()),
+        (
+            "SGKEYS_JOURNAL",
+            dir.join("journal.jsonl").display().to_string(),
+        ),
+        ("XDG_STATE_HOME", dir.join("state").display().to_string()),
+        ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
+        ("TERM", "xterm-256color".into()),
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("HOME", dir.display().to_string()),
+    ]
+}
+
+fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "sgkeys-e2e-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+#[test]
+fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let before = list_with_scopes(&sim, &dir);
+    let by_name = |m: &BTreeMap<String, (String, Vec<String>)>, name: &str| -> String {
+        m.iter()
+            .find(|(_, (n, _))| n == name)
+            .map(|(id, _)| id.clone())
+            .expect("key in demo seed")
+    };
+    let edited = by_name(&before, "webhooks: event consumer");
+    let revoked = by_name(&before, "tmp-debug");
+
+    let t = Tmux::start("sgkeys-e2e", &env_for(&sim, &dir));
+    t.send_line(BIN);
+    t.wait_for("ci-deploy");
+    t.wait_for("updated"); // prefetch finished, idle
+
+    // navigate to the named key with the filter, edit its scopes: Alerts → Read
+    t.send_keys(&["/"]);
+    t.type_text("webhooks: event");
+    t.send_keys(&["Enter"]);
+    t.wait_for("1/");
+    t.send_keys(&["e"]);
+    t.wait_for("Edit scopes");
+    t.send_keys(&["l"]); // first row: Alerts, one step up = Read Access
+    t.send_keys(&["Enter"]); // review
+    t.wait_for("alerts.read");
+    t.send_keys(&["y"]); // re-read, then PUT
+    t.wait_for("saved scopes");
+
+    // revoke another key through the confirm modal
+    t.send_keys(&["Escape"]); // clear the filter
+    t.send_keys(&["/"]);
+    t.type_text("tmp-debug");
+    t.send_keys(&["Enter"]);
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.send_keys(&["y"]);
+    t.wait_for("revoked 'tmp-debug'");
+
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    let screen = t.wait_for("rc=0");
+    assert!(
+        !t.alternate_screen_on(),
+        "the alternate screen is still on:\n{screen}"
+    );
+    assert!(
+        !screen.contains("Scopes"),
+        "dashboard still drawn:\n{screen}"
+    );
+
+    // exactly those two changes happened
+    let after = list_with_scopes(&sim, &dir);
+    assert!(!after.contains_key(&revoked), "tmp-debug still exists");
+    let mut expected = before.clone();
+    expected.remove(&revoked);
+    if let Some((_, scopes)) = expected.get_mut(&edited) {
+        scopes.push("alerts.read".into());
+        scopes.sort();
+    }
+    assert_eq!(
+        after, expected,
+        "the account differs from the two intended changes"
+    );
+    // and both are in the journal
+    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).expect("journal written");
+    assert_eq!(journal.lines().count(), 2, "{journal}");
+    assert!(journal.contains("\"set_scopes\"") && journal.contains("\"revoke\""));
+    assert!(!journal.contains(&sim.key[26..]), "secret in journal");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn read_only_dashboard_sends_no_mutation() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let t = Tmux::start("sgkeys-e2e-ro", &env_for(&sim, &dir));
+    t.send_line(&format!("{BIN} --read-only"));
+    t.wait_for("[READ-ONLY]");
+    t.wait_for("updated");
+    for k in ["d", "e", "r", "n"] {
+        t.send_keys(&[k]);
+        t.wait_for("read-only mode");
+        assert!(!t.screen().contains("Revoke 1 API key"));
+    }
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    assert_eq!(
+        mutating_requests(&sim),
+        0,
+        "a mutating request reached the simulator"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
