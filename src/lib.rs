@@ -2,16 +2,18 @@
 //! SendGrid-compatible simulator.
 
 pub mod api;
+pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod journal;
+pub mod policy;
+pub mod presets;
 pub mod report;
+pub mod risk;
 pub mod scopes;
 pub mod secret;
 pub mod sim;
 pub mod tui;
-pub mod worker;
-pub mod presets;
-pub mod risk;
-pub mod app;
 pub mod ui;
+pub mod worker;

@@ -118,6 +118,8 @@ struct Window {
     stalled_since: Option<f64>,
     /// The newest reset any answer has named; answers naming an older one are stale.
     newest_reset: u64,
+    /// Requests sent and not answered yet (they may land in the next window).
+    in_flight: u64,
 }
 
 impl Gate {
@@ -142,9 +144,13 @@ impl Gate {
         }
     }
 
-    fn observe(&self, rate: RateLimit) {
+    /// The request reserved by `acquire` has been answered (or failed).
+    fn done(&self, rate: Option<RateLimit>) {
         if let Ok(mut w) = self.window.lock() {
-            w.observe(rate);
+            w.in_flight = w.in_flight.saturating_sub(1);
+            if let Some(r) = rate {
+                w.observe(r);
+            }
         }
     }
 }
@@ -155,9 +161,10 @@ impl Window {
         if let Some(reset) = self.reset
             && now >= reset as f64
         {
-            // The window has rolled over: assume a full allowance until an answer says otherwise.
+            // The window has rolled over: a full allowance, less what is still in flight (it may
+            // be counted in the new window), until an answer says otherwise.
             self.reset = None;
-            self.remaining = self.limit;
+            self.remaining = self.limit.map(|l| l.saturating_sub(self.in_flight));
         }
         match (self.remaining, self.reset) {
             (Some(0), Some(reset)) => Some(
@@ -176,9 +183,13 @@ impl Window {
             }
             (Some(n), _) => {
                 self.remaining = Some(n - 1);
+                self.in_flight += 1;
                 None
             }
-            (None, _) => None,
+            (None, _) => {
+                self.in_flight += 1;
+                None
+            }
         }
     }
 
@@ -547,9 +558,7 @@ impl Client {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let rate = rate_limit(resp.headers());
-                    if let Some(r) = rate {
-                        inner.gate.observe(r);
-                    }
+                    inner.gate.done(rate);
                     match read_body(resp).await {
                         Ok(bytes) if (200..300).contains(&status) => Ok((status, bytes, rate)),
                         Ok(bytes) => Err((
@@ -560,7 +569,10 @@ impl Client {
                         Err(e) => Err((Some(status), self.transport(e), rate)),
                     }
                 }
-                Err(e) => Err((None, self.transport(e), None)),
+                Err(e) => {
+                    inner.gate.done(None);
+                    Err((None, self.transport(e), None))
+                }
             };
             drop(permit);
             let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -749,7 +761,9 @@ mod tests {
             wait >= Duration::from_millis(700) && wait < Duration::from_millis(720),
             "{wait:?}"
         );
-        // after the reset, a fresh allowance of `limit`
+        // after the reset, a fresh allowance of `limit` less the two still in flight
+        assert_eq!(w.in_flight, 2);
+        w.in_flight = 0;
         assert_eq!(w.take(101.0), None);
         assert_eq!(w.remaining, Some(2));
         // an answer from the old window does not undo the new one

@@ -243,6 +243,18 @@ pub struct ScopeForm {
 }
 
 impl ScopeForm {
+    /// The PUT body the save will send (for the review preview).
+    pub fn put_body(&self) -> String {
+        let body = serde_json::json!({
+            "name": self.name,
+            "scopes": self.matrix.selected.iter().collect::<Vec<_>>(),
+        });
+        let body = serde_json::to_string_pretty(&body).unwrap_or_default();
+        format!("PUT /v3/api_keys/{}\n{body}", self.id)
+    }
+}
+
+impl ScopeForm {
     pub fn new(detail: &KeyDetail, grantable: Option<BTreeSet<String>>) -> Self {
         let original: BTreeSet<String> = scopes::sendable(&detail.scopes).into_iter().collect();
         let billing = scopes::classify(&detail.scopes).key_type == KeyType::Billing;
@@ -411,6 +423,30 @@ impl ConfirmDelete {
 #[derive(Debug, Clone)]
 pub struct ContextPicker {
     pub filter: Input,
+    pub cursor: usize,
+}
+
+/// What the right-hand side of a scope diff is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffRight {
+    Key(ApiKeyId),
+    /// Index into `presets::PRESETS`.
+    Preset(usize),
+}
+
+/// `=`: two keys' scopes side by side by category (two marked keys), or a key against a
+/// preset (←/→ picks the preset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffModal {
+    pub left: ApiKeyId,
+    pub right: DiffRight,
+    pub scroll: usize,
+}
+
+/// `p`: pick a preset to trim a key to (least privilege); the scope editor then previews the PUT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetPicker {
+    pub id: ApiKeyId,
     pub cursor: usize,
 }
 

@@ -29,6 +29,8 @@ pub enum Layer {
     Confirm,
     Contexts,
     Log,
+    Diff,
+    Presets,
     ConfirmQuit,
     /// A request is in flight in a form; only cancel/quit work.
     Busy,
@@ -65,6 +67,8 @@ impl Layer {
             Layer::Confirm => "Revoke",
             Layer::Contexts => "Switch context",
             Layer::Log => "Message log",
+            Layer::Diff => "Scope diff",
+            Layer::Presets => "Trim to a preset",
             Layer::ConfirmQuit => "Quit?",
             Layer::Busy => "Working",
         }
@@ -114,6 +118,8 @@ pub enum Action {
     Copy,
     NextField,
     PrevField,
+    Diff,
+    Trim,
 }
 
 /// A key with modifiers.
@@ -291,6 +297,20 @@ pub static BINDINGS: &[Binding] = &[
         write
     ),
     b!(BROWSE, &[k('y')], CopyId, "copy key id"),
+    b!(
+        BROWSE,
+        &[k('=')],
+        Diff,
+        "diff two marked keys (or key vs preset)",
+        hint
+    ),
+    b!(
+        BROWSE,
+        &[k('p')],
+        Trim,
+        "trim key to a preset (least privilege)",
+        write
+    ),
     b!(BROWSE, &[ctrl('r')], Refresh, "refresh", hint),
     b!(BROWSE, &[k('c')], Contexts, "switch account/subuser", hint),
     b!(BROWSE, &[k('@')], Log, "message and API log"),
@@ -328,6 +348,35 @@ pub static BINDINGS: &[Binding] = &[
         Bottom,
         "newest (follow)"
     ),
+    // diff
+    b!(
+        &[L::Diff],
+        &[code(KeyCode::Esc), k('q'), k('=')],
+        Back,
+        "close",
+        hint
+    ),
+    b!(&[L::Diff], UP, Up, "scroll up"),
+    b!(&[L::Diff], DOWN, Down, "scroll down"),
+    b!(
+        &[L::Diff],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "previous preset",
+        hint
+    ),
+    b!(
+        &[L::Diff],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "next preset",
+        hint
+    ),
+    // preset picker
+    b!(&[L::Presets], UP, Up, "previous preset"),
+    b!(&[L::Presets], DOWN, Down, "next preset"),
+    b!(&[L::Presets], ENTER, Enter, "preview the change", hint),
+    b!(&[L::Presets], ESC, Back, "cancel", hint),
     // rename
     b!(&[L::Rename], ENTER, Save, "rename", hint),
     b!(&[L::Rename], ESC, Back, "cancel", hint),

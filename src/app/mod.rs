@@ -343,6 +343,8 @@ pub enum Modal {
     ConfirmDelete(ConfirmDelete),
     Contexts(ContextPicker),
     Log(LogModal),
+    Diff(DiffModal),
+    Presets(PresetPicker),
     /// Quit while a change is still being sent?
     ConfirmQuit,
 }
@@ -501,6 +503,8 @@ impl App {
             Some(Modal::ConfirmDelete(_)) => Layer::Confirm,
             Some(Modal::Contexts(_)) => Layer::Contexts,
             Some(Modal::Log(_)) => Layer::Log,
+            Some(Modal::Diff(_)) => Layer::Diff,
+            Some(Modal::Presets(_)) => Layer::Presets,
             Some(Modal::ConfirmQuit) => Layer::ConfirmQuit,
             None if self.filter.editing => Layer::Filter,
             None => match self.focus {
@@ -591,6 +595,30 @@ pub fn detail_rows(app: &App) -> Vec<DetailRow> {
         }
     }
     rows
+}
+
+/// One side of a scope diff: a label and the scopes.
+pub type DiffSide = (String, Vec<String>);
+
+/// The two scope lists a diff modal compares, with labels; None while a key's scopes are unknown.
+pub fn diff_sides(app: &App, d: &DiffModal) -> Option<(DiffSide, DiffSide)> {
+    let side = |id: &ApiKeyId| -> Option<DiffSide> {
+        let e = app.keys.get(id)?;
+        let info = e.info.as_ref()?;
+        Some((format!("{} ({})", e.name, e.id), info.detail.scopes.clone()))
+    };
+    let left = side(&d.left)?;
+    let right = match &d.right {
+        DiffRight::Key(id) => side(id)?,
+        DiffRight::Preset(i) => {
+            let p = crate::presets::PRESETS.get(*i)?;
+            (
+                format!("preset '{}'", p.name),
+                p.scopes().into_iter().collect(),
+            )
+        }
+    };
+    Some((left, right))
 }
 
 /// Validate a key name as the forms do (shared with the CLI).

@@ -913,3 +913,77 @@ fn api_calls_are_logged_without_secrets() {
     update(&mut app, key('@'));
     assert_eq!(app.layer(), Layer::Log);
 }
+
+#[test]
+fn diff_two_marked_keys_or_key_vs_preset() {
+    let mut app = loaded();
+    update(&mut app, key(' '));
+    update(&mut app, key(' '));
+    update(&mut app, key('='));
+    let Some(Modal::Diff(d)) = &app.modal else {
+        panic!("no diff")
+    };
+    assert_eq!(
+        (d.left.clone(), d.right.clone()),
+        (id(0), DiffRight::Key(id(1)))
+    );
+    let Some(Modal::Diff(d)) = &app.modal else {
+        unreachable!()
+    };
+    let ((_, l), (_, r)) = diff_sides(&app, d).unwrap();
+    let diff = crate::audit::scope_diff("a", &l, "b", &r);
+    assert_eq!(diff.only_right, vec!["marketing.read"]);
+    update(&mut app, code(KeyCode::Esc));
+    update(&mut app, code(KeyCode::Esc)); // clear marks
+    // one key: against presets, ←/→ cycles
+    update(&mut app, key('='));
+    assert!(matches!(&app.modal, Some(Modal::Diff(d)) if d.right == DiffRight::Preset(0)));
+    update(&mut app, key('l'));
+    assert!(matches!(&app.modal, Some(Modal::Diff(d)) if d.right == DiffRight::Preset(1)));
+    update(&mut app, key('h'));
+    update(&mut app, key('h'));
+    assert!(
+        matches!(&app.modal, Some(Modal::Diff(d)) if d.right == DiffRight::Preset(crate::presets::PRESETS.len() - 1))
+    );
+    // three marks: refused
+    update(&mut app, code(KeyCode::Esc));
+    for _ in 0..3 {
+        update(&mut app, key(' '));
+    }
+    update(&mut app, key('='));
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn trim_to_a_preset_previews_the_put_then_saves() {
+    let mut app = loaded();
+    update(&mut app, key('G')); // "test": alerts.read + api_keys.create + api_keys.read
+    update(&mut app, key('p'));
+    assert_eq!(app.layer(), Layer::Presets);
+    update(&mut app, code(KeyCode::Enter)); // Mail Send only
+    assert_eq!(app.layer(), Layer::ScopesReview);
+    let Some(Modal::EditScopes(f)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(f.preset, Some("Mail Send only"));
+    let body = f.put_body();
+    assert!(
+        body.starts_with(&format!("PUT /v3/api_keys/{}", id(7))),
+        "{body}"
+    );
+    assert!(
+        body.contains("\"mail.send\"") && !body.contains("api_keys."),
+        "{body}"
+    );
+    let cmds = update(&mut app, key('y'));
+    assert_eq!(
+        api_cmds(&cmds)[0].1,
+        ApiOp::GetKey(id(7)),
+        "re-read before the PUT"
+    );
+    // read-only: p is refused like every write key
+    let mut ro = loaded();
+    ro.ctx.read_only = true;
+    update(&mut ro, key('p'));
+    assert!(ro.modal.is_none());
+}

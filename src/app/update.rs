@@ -559,6 +559,8 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
             },
         },
         Layer::Secret => secret_action(app, a, out),
+        Layer::Diff => diff_action(app, a),
+        Layer::Presets => preset_action(app, a),
         Layer::Confirm => confirm_action(app, a, out),
         Layer::Contexts => context_action(app, a, out),
         Layer::Busy => {
@@ -737,6 +739,28 @@ fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
             }
         }
         Action::EditScopes => open_scope_editor(app, out),
+        Action::Diff => open_diff(app, out),
+        Action::Trim => {
+            let Some(e) = app.selected() else { return };
+            if e.info.is_none() {
+                return toast(
+                    app,
+                    Level::Info,
+                    "this key's scopes are still loading: press p again in a moment",
+                );
+            }
+            if e.key_type() == Some(KeyType::Billing) {
+                return toast(
+                    app,
+                    Level::Info,
+                    "a Billing key holds billing scopes only: there is nothing to trim to",
+                );
+            }
+            app.modal = Some(Modal::Presets(PresetPicker {
+                id: e.id.clone(),
+                cursor: 0,
+            }));
+        }
         Action::Revoke => open_confirm_delete(app),
         _ => {}
     }
@@ -1153,6 +1177,119 @@ fn create_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>)
             }
             CreateField::Name => {}
         },
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------- diff and presets
+
+fn open_diff(app: &mut App, out: &mut Vec<Command>) {
+    let marked: Vec<ApiKeyId> = app
+        .keys
+        .entries
+        .iter()
+        .filter(|e| app.view.marks.contains(&e.id))
+        .map(|e| e.id.clone())
+        .collect();
+    let (left, right) = match marked.as_slice() {
+        [a, b] => (a.clone(), DiffRight::Key(b.clone())),
+        [] | [_] => match app.selected() {
+            Some(e) => (e.id.clone(), DiffRight::Preset(0)),
+            None => return,
+        },
+        _ => {
+            return toast(
+                app,
+                Level::Info,
+                "mark exactly two keys to compare them (or none: key vs preset)",
+            );
+        }
+    };
+    // make sure both sides' scopes are (being) loaded
+    for id in std::iter::once(&left).chain(match &right {
+        DiffRight::Key(id) => Some(id),
+        DiffRight::Preset(_) => None,
+    }) {
+        if let Some(e) = app.keys.get(id)
+            && e.info.is_none()
+            && !e.detail.is_loading()
+        {
+            let id = id.clone();
+            let req = request(
+                app,
+                Pending::Detail(id.clone()),
+                ApiOp::GetKey(id.clone()),
+                out,
+            );
+            if let Some(e) = app.keys.get_mut(&id) {
+                e.detail = Load::Loading(req);
+            }
+        }
+    }
+    app.modal = Some(Modal::Diff(DiffModal {
+        left,
+        right,
+        scroll: 0,
+    }));
+}
+
+fn diff_action(app: &mut App, a: Action) {
+    let Some(Modal::Diff(d)) = &mut app.modal else {
+        return;
+    };
+    let n = PRESETS.len();
+    match a {
+        Action::Back => app.modal = None,
+        Action::Up => d.scroll = d.scroll.saturating_sub(1),
+        Action::Down => d.scroll += 1,
+        Action::Left | Action::Right => {
+            if let DiffRight::Preset(i) = &mut d.right {
+                *i = if a == Action::Right {
+                    (*i + 1) % n
+                } else {
+                    (*i + n - 1) % n
+                };
+                d.scroll = 0;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn preset_action(app: &mut App, a: Action) {
+    let Some(Modal::Presets(p)) = &mut app.modal else {
+        return;
+    };
+    match a {
+        Action::Back => app.modal = None,
+        Action::Up => p.cursor = p.cursor.saturating_sub(1),
+        Action::Down => p.cursor = (p.cursor + 1).min(PRESETS.len() - 1),
+        Action::Enter => {
+            let (id, preset) = (p.id.clone(), &PRESETS[p.cursor]);
+            let Some(info) = app.keys.get(&id).and_then(|e| e.info.as_ref()) else {
+                return;
+            };
+            let mut form = ScopeForm::new(&info.detail, app.my_scopes.clone());
+            let wanted = preset.scopes();
+            let (ok, skipped): (Vec<String>, Vec<String>) = wanted.into_iter().partition(|s| {
+                form.matrix.grantable.as_ref().is_none_or(|g| g.contains(s))
+                    || form.original.contains(s)
+            });
+            form.matrix.selected = ok.into_iter().collect();
+            form.matrix.message = (!skipped.is_empty()).then(|| {
+                format!(
+                    "{} preset scopes left out: your key does not hold them",
+                    skipped.len()
+                )
+            });
+            form.preset = Some(preset.name);
+            if form.dirty() && !form.matrix.selected.is_empty() {
+                form.stage = ScopeStage::Review;
+            } else {
+                form.error = Some(format!("the key already matches '{}'", preset.name));
+            }
+            app.modal = Some(Modal::EditScopes(Box::new(form)));
+        }
         _ => {}
     }
 }

@@ -83,6 +83,10 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Demo(args) => return crate::tui::run_demo(&cli.global, args).await,
         Command::Scopes => return scopes_catalog(cli.global.json),
         Command::Completions { .. } => return Ok(0),
+        Command::Journal { limit } => {
+            let settings = config::resolve(&cli.global.overrides())?;
+            return show_journal(&Journal::new(settings.journal), cli.global.json, limit);
+        }
         _ => {}
     }
     super::init_stderr_logging();
@@ -95,8 +99,15 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::SetScopes { id, scopes } => set_scopes(&ctx, &id, &scopes).await,
         Command::Revoke(args) => revoke(&ctx, args).await,
         Command::Whoami => whoami(&ctx).await,
+        Command::Audit(args) => audit(&ctx, args).await,
+        Command::Diff { a, b, preset } => diff(&ctx, &a, b.as_deref(), preset.as_deref()).await,
+        Command::Recreate { id } => recreate(&ctx, &id).await,
         Command::Subusers => subusers(&ctx).await,
-        Command::Sim(_) | Command::Demo(_) | Command::Scopes | Command::Completions { .. } => Ok(0),
+        Command::Sim(_)
+        | Command::Demo(_)
+        | Command::Scopes
+        | Command::Completions { .. }
+        | Command::Journal { .. } => Ok(0),
     }
 }
 
@@ -179,7 +190,7 @@ async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
                 .map(|k| vec![k.api_key_id.0.clone(), k.name.clone()])
                 .collect();
             print!("{}", table(&["ID", "NAME"], &rows));
-            eprintln!("{} keys ({}/100)", keys.len(), keys.len());
+            eprintln!("{}/100 keys", keys.len());
         }
         return Ok(0);
     }
@@ -287,14 +298,26 @@ pub(crate) fn describe_key(r: &KeyReport) -> String {
     out.push_str(&format!("Name     {}\n", clean(&r.name)));
     out.push_str(&format!("ID       {}\n", r.api_key_id));
     out.push_str(&format!(
-        "Type     {} ({} scopes)\n",
+        "Type     {} ({})\n",
         r.key_type.label(),
-        r.scopes.len()
+        plural(r.scopes.len(), "scope")
     ));
     out.push_str("Access\n");
     let mut none = 0;
     for c in scopes::categories() {
         match r.categories.get(c.id) {
+            Some(Level::Partial) => {
+                let held = c
+                    .scopes
+                    .iter()
+                    .filter(|s| r.scopes.iter().any(|x| x == *s))
+                    .count();
+                out.push_str(&format!(
+                    "  {:<32} Partial ({held} of {})\n",
+                    c.label,
+                    c.scopes.len()
+                ));
+            }
             Some(level) => out.push_str(&format!("  {:<32} {}\n", c.label, level.label())),
             None => none += 1,
         }
@@ -363,11 +386,11 @@ async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> {
                 .map_err(io)?;
             } else {
                 eprintln!(
-                    "Created '{}' ({}), {} with {} scopes.",
+                    "Created '{}' ({}), {} with {}.",
                     clean(&report.name),
                     report.api_key_id,
                     report.key_type.label(),
-                    report.scopes.len()
+                    plural(report.scopes.len(), "scope")
                 );
                 eprintln!("The secret below is shown only this once; store it now:");
                 println!("{}", created.api_key.expose());
@@ -378,7 +401,16 @@ async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> {
             entry.status = e.status();
             entry.error = Some(e.short());
             ctx.record(&entry)?;
-            Err(CliError::api(format!("creating '{}'", clean(&name)), e))
+            let hint = if args.billing && matches!(e, ApiError::Forbidden(_)) {
+                " (a key may grant only scopes it holds, and Full Access keys hold no billing scope: \
+                 create Billing keys in SendGrid's App)"
+            } else {
+                ""
+            };
+            Err(CliError::api(
+                format!("creating '{}'{hint}", clean(&name)),
+                e,
+            ))
         }
     }
 }
@@ -452,10 +484,10 @@ async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<u8, CliErro
                 .map_err(io)?;
             } else {
                 println!(
-                    "Updated '{}' ({id}): now {} with {} scopes.",
+                    "Updated '{}' ({id}): now {} with {}.",
                     clean(&before.name),
                     report.key_type.label(),
-                    report.scopes.len()
+                    plural(report.scopes.len(), "scope")
                 );
                 for s in &added {
                     println!("  + {s}");
@@ -575,7 +607,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
     }
 
     // Show what is about to go.
-    if !ctx.json || !args.yes {
+    if (!ctx.json || !args.yes) && !targets.is_empty() {
         let verb = if args.dry_run {
             "Would revoke"
         } else {
@@ -601,11 +633,11 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                 ""
             };
             eprintln!(
-                "  {}  {}  {} ({} scopes){ctxl}{own}",
+                "  {}  {}  {} ({}){ctxl}{own}",
                 r.api_key_id,
                 clean(&r.name),
                 r.key_type.label(),
-                r.scopes.len()
+                plural(r.scopes.len(), "scope")
             );
             if args.leaked.is_some() {
                 eprintln!(
@@ -613,9 +645,6 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                     crate::api::error::clip(&r.scopes.join(" "), 300)
                 );
             }
-        }
-        for r in results.iter().filter(|r| r.status == "not_found") {
-            eprintln!("  {}  (not found: already revoked?)", r.api_key_id);
         }
     }
     if args.dry_run || targets.is_empty() {
@@ -795,7 +824,11 @@ async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     println!("Endpoint   {}", ctx.settings.base_url);
     println!("Acting as  {}", ctx.settings.context_label());
     println!("Key        {}", ctx.client.caller_key_id().unwrap_or("?"));
-    println!("Type       {} ({} scopes)", c.key_type.label(), c.counted);
+    println!(
+        "Type       {} ({})",
+        c.key_type.label(),
+        plural(c.counted, "scope")
+    );
     let yn = |b: bool| if b { "yes" } else { "no" };
     println!(
         "API keys   read {}  create {}  update {}  delete {}",
@@ -862,6 +895,362 @@ async fn subusers(ctx: &Ctx) -> Result<u8, CliError> {
     Ok(0)
 }
 
+async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
+    use super::AuditFormat;
+    let format = if ctx.json {
+        AuditFormat::Json
+    } else {
+        args.format
+    };
+    let policy = match &args.policy {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| CliError::Usage(format!("cannot read policy {}: {e}", p.display())))?;
+            Some(
+                crate::policy::parse(&text)
+                    .map_err(|e| CliError::Usage(format!("policy {}: {e}", p.display())))?,
+            )
+        }
+        None => None,
+    };
+    let old = match &args.since {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))?;
+            Some(
+                crate::audit::parse_old(&text)
+                    .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?,
+            )
+        }
+        None => None,
+    };
+    let subusers: Vec<String> = if args.all_subusers {
+        ctx.client
+            .list_subusers()
+            .await
+            .map_err(|e| CliError::api("listing subusers for --all-subusers", e))?
+            .into_iter()
+            .map(|s| s.username)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let progress = std::sync::Mutex::new(None::<Progress>);
+    let on_progress = |done: usize, total: usize| {
+        if let Ok(mut p) = progress.lock() {
+            let bar = p.get_or_insert_with(|| Progress::new("auditing", total));
+            while bar.done() < done {
+                bar.tick();
+            }
+        }
+    };
+    let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
+    if let Ok(p) = progress.lock()
+        && let Some(p) = p.as_ref()
+    {
+        p.finish();
+    }
+    let with_context = args.all_subusers;
+    let rendered = match format {
+        AuditFormat::Table => crate::audit::to_table(&report, with_context),
+        AuditFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(|e| CliError::Io(e.to_string()))? + "\n"
+        }
+        AuditFormat::Csv => crate::audit::to_csv(&report),
+        AuditFormat::Markdown => crate::audit::to_markdown(&report),
+    };
+    let extra_output = policy.is_some() || old.is_some();
+    match &args.out {
+        Some(path) => {
+            write_file(path, &rendered)?;
+            eprintln!(
+                "Wrote the audit of {} keys to {}",
+                report.keys.len(),
+                path.display()
+            );
+        }
+        None if !extra_output => print!("{rendered}"),
+        None => {}
+    }
+    let mut code = 0;
+    if let Some(old) = &old {
+        let changes = crate::audit::changes(old, &report);
+        if format == AuditFormat::Json {
+            output::print_json(&json!({ "changes": changes })).map_err(io)?;
+        } else {
+            print!("{}", crate::audit::changes_text(&changes));
+        }
+    }
+    if let Some(policy) = &policy {
+        let violations = crate::policy::check(policy, &report);
+        if format == AuditFormat::Json {
+            output::print_json(&json!({ "violations": violations })).map_err(io)?;
+        } else {
+            print!("{}", crate::policy::report(&violations));
+        }
+        if !violations.is_empty() {
+            code = 1;
+        }
+    }
+    if !report.complete() {
+        for c in report.contexts.iter().filter(|c| c.error.is_some()) {
+            eprintln!(
+                "sgkeys: audit incomplete for {}: {}",
+                c.context.as_deref().unwrap_or("the account"),
+                c.error.as_deref().unwrap_or("")
+            );
+        }
+        return Err(CliError::Failed(
+            "the audit is incomplete (see above)".into(),
+        ));
+    }
+    Ok(code)
+}
+
+/// Write a file atomically enough for reports: temp file in the same directory, then rename.
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("sgkeys-report")
+    ));
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+async fn diff(ctx: &Ctx, a: &str, b: Option<&str>, preset: Option<&str>) -> Result<u8, CliError> {
+    let a_id = check_id(a)?;
+    let left = ctx
+        .client
+        .get_key(&a_id)
+        .await
+        .map_err(|e| CliError::api(format!("reading key {a_id}"), e))?;
+    let (right_label, right_scopes) = match (b, preset) {
+        (Some(b), _) => {
+            let b_id = check_id(b)?;
+            let right = ctx
+                .client
+                .get_key(&b_id)
+                .await
+                .map_err(|e| CliError::api(format!("reading key {b_id}"), e))?;
+            (
+                format!("{} ({})", right.name, right.api_key_id),
+                right.scopes,
+            )
+        }
+        (None, Some(p)) => {
+            let found = crate::presets::PRESETS
+                .iter()
+                .find(|x| x.name.eq_ignore_ascii_case(p))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = crate::presets::PRESETS.iter().map(|x| x.name).collect();
+                    CliError::Usage(format!("no preset '{p}'; presets: {}", names.join(", ")))
+                })?;
+            (
+                format!("preset '{}'", found.name),
+                found.scopes().into_iter().collect(),
+            )
+        }
+        (None, None) => return Err(CliError::Usage("give a second key id or --preset".into())),
+    };
+    let d = crate::audit::scope_diff(
+        &format!("{} ({})", left.name, left.api_key_id),
+        &left.scopes,
+        &right_label,
+        &right_scopes,
+    );
+    if ctx.json {
+        output::print_json(&d).map_err(io)?;
+        return Ok(0);
+    }
+    println!("A  {}\nB  {}\n", clean(&d.left), clean(&d.right));
+    let rows: Vec<Vec<String>> = d
+        .categories
+        .iter()
+        .map(|c| {
+            let mark = if c.left == c.right && c.only_left.is_empty() && c.only_right.is_empty() {
+                " "
+            } else {
+                "≠"
+            };
+            vec![
+                mark.to_owned(),
+                c.label.to_owned(),
+                c.left.short().to_owned(),
+                c.right.short().to_owned(),
+                c.only_left
+                    .iter()
+                    .map(|s| format!("-{s}"))
+                    .chain(c.only_right.iter().map(|s| format!("+{s}")))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &["", "CATEGORY", "A", "B", "ONLY IN A (-) / ONLY IN B (+)"],
+            &rows
+        )
+    );
+    println!(
+        "\n{} in common, {} only in A, {} only in B",
+        d.common,
+        d.only_left.len(),
+        d.only_right.len()
+    );
+    Ok(0)
+}
+
+fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Result<u8, CliError> {
+    let entries = journal
+        .read_all()
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    let skip = limit.map_or(0, |n| entries.len().saturating_sub(n));
+    let entries = &entries[skip..];
+    if json_out {
+        output::print_json(&entries).map_err(io)?;
+        return Ok(0);
+    }
+    if entries.is_empty() {
+        println!("The journal {} is empty.", journal.path().display());
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let what = match e.action {
+                Action::Rename => format!(
+                    "'{}' → '{}'",
+                    e.name_before.as_deref().unwrap_or("?"),
+                    e.name.as_deref().unwrap_or("?")
+                ),
+                Action::SetScopes => {
+                    let before: BTreeSet<&String> = e.scopes_before.iter().flatten().collect();
+                    let after: BTreeSet<&String> = e.scopes_after.iter().flatten().collect();
+                    format!(
+                        "{}: +{} −{}",
+                        e.name.as_deref().unwrap_or(""),
+                        after.difference(&before).count(),
+                        before.difference(&after).count()
+                    )
+                }
+                _ => e.name.clone().unwrap_or_default(),
+            };
+            vec![
+                e.time.clone(),
+                e.action.label().to_owned(),
+                e.api_key_id.clone(),
+                what,
+                match (e.ok, e.status) {
+                    (true, Some(s)) => format!("ok {s}"),
+                    (true, None) => "ok".into(),
+                    (false, s) => {
+                        format!("FAILED {}", s.map(|s| s.to_string()).unwrap_or_default())
+                    }
+                },
+                e.on_behalf_of.clone().unwrap_or_default(),
+                e.source.clone(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &["TIME", "ACTION", "ID", "WHAT", "RESULT", "CONTEXT", "FROM"],
+            &rows
+        )
+    );
+    eprintln!("{} entries in {}", entries.len(), journal.path().display());
+    Ok(0)
+}
+
+async fn recreate(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
+    let id = check_id(id)?;
+    let entries = ctx
+        .journal
+        .read_all()
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    let entry = entries
+        .iter()
+        .rev()
+        .find(|e| e.action == Action::Revoke && e.ok && e.api_key_id == id.0)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "the journal {} has no revocation of {id}",
+                ctx.journal.path().display()
+            ))
+        })?;
+    let scopes = entry
+        .scopes_before
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            CliError::Failed(format!(
+                "the journal does not know the scopes {id} had (revoked before they were read)"
+            ))
+        })?;
+    let name = entry
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("recreated {id}"));
+    ctx.refuse_if_read_only("recreate")?;
+    // act where the key lived, unless told otherwise
+    let client = match (&entry.on_behalf_of, ctx.client.on_behalf_of()) {
+        (Some(o), None) => ctx.client.acting_as(OnBehalfOf::parse(o).ok()),
+        _ => ctx.client.clone(),
+    };
+    let result = client.create_key(&name, Some(&scopes)).await;
+    let mut e = Entry::new(
+        Action::Recreate,
+        &ctx.settings.base_url,
+        client.on_behalf_of().map(OnBehalfOf::header_value),
+        "",
+        "cli",
+    );
+    e.name = Some(name.clone());
+    e.replaces = Some(id.0.clone());
+    match result {
+        Ok(created) => {
+            e.api_key_id = created.api_key_id.0.clone();
+            e.scopes_after = Some(scopes::sendable(&created.scopes));
+            e.status = Some(201);
+            e.ok = true;
+            ctx.record(&e)?;
+            if ctx.json {
+                output::print_json(&json!({
+                    "api_key_id": created.api_key_id, "name": created.name, "replaces": id,
+                    "scopes": scopes::sendable(&created.scopes), "api_key": created.api_key.expose(),
+                }))
+                .map_err(io)?;
+            } else {
+                eprintln!(
+                    "Recreated '{}' as {} with {} (replaces revoked {id}).",
+                    clean(&created.name),
+                    created.api_key_id,
+                    plural(scopes::sendable(&created.scopes).len(), "scope")
+                );
+                eprintln!("The secret below is shown only this once; store it now:");
+                println!("{}", created.api_key.expose());
+            }
+            Ok(0)
+        }
+        Err(err) => {
+            e.status = err.status();
+            e.error = Some(err.short());
+            ctx.record(&e)?;
+            Err(CliError::api(format!("recreating '{}'", clean(&name)), err))
+        }
+    }
+}
+
 fn scopes_catalog(json_out: bool) -> Result<u8, CliError> {
     if json_out {
         let cats: Vec<serde_json::Value> = scopes::categories()
@@ -902,6 +1291,15 @@ fn scopes_catalog(json_out: bool) -> Result<u8, CliError> {
         scopes::auto_assigned().join(" ")
     );
     Ok(0)
+}
+
+/// "1 scope", "3 scopes".
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn io(e: std::io::Error) -> CliError {

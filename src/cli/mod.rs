@@ -107,6 +107,30 @@ pub enum Command {
     },
     /// Revoke (delete) keys by id, or a leaked key by its full value
     Revoke(RevokeArgs),
+    /// Audit every key: type, scopes, risk findings; policy checks; changes since an earlier audit
+    Audit(AuditArgs),
+    /// Compare two keys' scopes by category (or a key with a preset)
+    Diff {
+        /// Key id
+        a: String,
+        /// Second key id (or use --preset)
+        #[arg(required_unless_present = "preset", conflicts_with = "preset")]
+        b: Option<String>,
+        /// Compare with a preset instead (see `sgkeys diff --help` for names)
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
+    },
+    /// Show the journal of changes made with sgkeys
+    Journal {
+        /// Only the last N entries
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Recreate a revoked key from the journal: same name and scopes, new secret (shown once)
+    Recreate {
+        /// Id of the revoked key
+        id: String,
+    },
     /// Show the calling key's own scopes and what it may do
     Whoami,
     /// List the subusers of the account (contexts for --on-behalf-of)
@@ -138,7 +162,7 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "access", required = true, multiple = false)]
+#[command(group(clap::ArgGroup::new("access").required(true).multiple(false).args(["scopes", "full", "billing"])))]
 pub struct CreateArgs {
     pub name: String,
     /// Custom Access: scopes (exact, globs, or `category=read|full`); repeat or comma-separate
@@ -150,10 +174,10 @@ pub struct CreateArgs {
     )]
     pub scopes: Vec<String>,
     /// Full Access (every scope except billing)
-    #[arg(long, group = "access")]
+    #[arg(long)]
     pub full: bool,
     /// Billing Access (billing scopes only)
-    #[arg(long, group = "access")]
+    #[arg(long)]
     pub billing: bool,
 }
 
@@ -174,6 +198,34 @@ pub struct RevokeArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AuditFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Report format
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Also audit every subuser (via on-behalf-of); adds a context column
+    #[arg(long)]
+    pub all_subusers: bool,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Check a TOML policy; exit 1 with the violations when any rule fails
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Show what changed since an earlier `audit --format json` report
+    #[arg(long, value_name = "OLD.json")]
+    pub since: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -299,6 +351,7 @@ pub fn main() -> ExitCode {
         }
     };
     let json = cli.global.json;
+    let acting_as = cli.global.on_behalf_of.clone();
     if let Some(Command::Completions { shell }) = &cli.command {
         clap_complete::generate(
             *shell,
@@ -328,6 +381,14 @@ pub fn main() -> ExitCode {
                 let _ = output::print_json(&e.json());
             }
             eprintln!("sgkeys: {e}");
+            if let (Some(who), CliError::Api { error, .. }) = (&acting_as, &e)
+                && matches!(error.status(), Some(401 | 403))
+            {
+                eprintln!(
+                    "hint: requests were sent on behalf of '{who}': check that it exists and belongs to \
+                     this account (`sgkeys subusers`)"
+                );
+            }
             ExitCode::from(e.exit_code())
         }
     }

@@ -98,6 +98,9 @@ impl Progress {
         p.draw();
         p
     }
+    pub fn done(&self) -> usize {
+        self.done
+    }
     pub fn tick(&mut self) {
         self.done += 1;
         self.draw();
