@@ -180,10 +180,15 @@ pub fn full_access_scopes() -> BTreeSet<&'static str> {
         .collect()
 }
 
-/// The scopes of SendGrid's "Admin API Key Permissions" list, minus billing: a key holding all
-/// of them is a Full Access key even if it misses the few scopes the docs list only in sections.
+/// The scopes of SendGrid's "Admin API Key Permissions" list, minus billing and `subusers.*`: a
+/// key holding all of them is a Full Access key even if it misses the few scopes the docs list
+/// only in sections. `subusers.*` is left out because a subuser can never hold it, so a
+/// subuser's Full Access key would otherwise read as Custom.
 fn full_access_core() -> impl Iterator<Item = &'static str> {
-    ADMIN_LIST_SCOPES.iter().copied().filter(|s| !is_billing(s))
+    ADMIN_LIST_SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !is_billing(s) && !s.starts_with("subusers."))
 }
 
 /// A key's scopes, understood.
@@ -452,6 +457,12 @@ mod tests {
         let scopes: Vec<&str> = full_access_scopes()
             .into_iter()
             .filter(|s| !s.starts_with("teammates.") && *s != "marketing.read")
+            .collect();
+        assert_eq!(classify(&scopes).key_type, KeyType::Full);
+        // A subuser's Full Access key (no subusers.* scopes) is Full too.
+        let scopes: Vec<&str> = full_access_scopes()
+            .into_iter()
+            .filter(|s| !s.starts_with("subusers."))
             .collect();
         assert_eq!(classify(&scopes).key_type, KeyType::Full);
         // Without api_keys.delete it is Custom.

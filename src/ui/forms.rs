@@ -189,7 +189,8 @@ fn message_line<'a>(
     Line::from(Span::styled(truncate(&text, w).into_owned(), style))
 }
 
-fn diff_spans<'a>(added: usize, removed: usize, theme: &Theme) -> Vec<Span<'a>> {
+/// `+N −M`, each coloured when non-zero.
+pub(super) fn diff_spans<'a>(added: usize, removed: usize, theme: &Theme) -> Vec<Span<'a>> {
     vec![
         Span::styled(
             format!("+{added}"),
@@ -203,7 +204,8 @@ fn diff_spans<'a>(added: usize, removed: usize, theme: &Theme) -> Vec<Span<'a>> 
     ]
 }
 
-fn scope_list<'a>(
+/// `  + scope` lines (the sign in `style`), at most `max` of them: the last says how many more.
+pub(super) fn scope_list<'a>(
     items: &[&String],
     sign: &str,
     style: ratatui::style::Style,
@@ -255,11 +257,9 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
                 return;
             }
             let w = area.width as usize;
-            let kind = if f.matrix.billing {
-                "Billing Access"
-            } else {
-                "Custom Access"
-            };
+            // what the key will be with this selection (a full set is Full Access again)
+            let selected: Vec<&str> = f.matrix.selected.iter().map(String::as_str).collect();
+            let kind = crate::scopes::classify(&selected).key_type.label();
             let head = Line::from(vec![
                 Span::styled(kind, theme.strong),
                 Span::styled(
