@@ -131,7 +131,7 @@ impl Worker {
         let base = client.base_url().to_owned();
         let (result, entry) = match op {
             ApiOp::Create { name, scopes } => {
-                let r = client.create_key(&name, scopes.as_deref()).await;
+                let r = client.create_key_checked(&name, scopes.as_deref()).await;
                 let mut e = Entry::new(Action::Create, &base, obo, "", "tui");
                 e.name = Some(name);
                 match &r {
@@ -140,6 +140,14 @@ impl Worker {
                         e.scopes_after = Some(scopes::sendable(&k.scopes));
                         e.status = Some(201);
                         e.ok = true;
+                    }
+                    // it happened: journal it as done, with why the secret is missing
+                    Err(ApiError::CreatedSecretLost { id, cause }) => {
+                        e.api_key_id.clone_from(id);
+                        e.ok = true;
+                        e.error = Some(format!(
+                            "created, but the answer was lost ({cause}): secret unrecoverable"
+                        ));
                     }
                     Err(err) => fail(&mut e, err),
                 }

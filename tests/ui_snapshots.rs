@@ -284,6 +284,53 @@ fn log_scrolled(w: u16, h: u16) -> App {
     app
 }
 
+fn diff_keys(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    press_answer(&mut app, "<Space>");
+    select_name(&mut app, "analytics: Looker export");
+    press_answer(&mut app, "<Space>=");
+    assert!(
+        matches!(&app.modal, Some(Modal::Diff(d)) if matches!(d.right, app::DiffRight::Key(_)))
+    );
+    app
+}
+
+fn diff_preset(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    // "Mail Send + Scheduled Sends"
+    press_answer(&mut app, "=l");
+    assert!(matches!(&app.modal, Some(Modal::Diff(d)) if d.right == app::DiffRight::Preset(1)));
+    app
+}
+
+fn diff_scrolled_past_end(w: u16, h: u16) -> App {
+    let mut app = diff_preset(w, h);
+    press_answer(&mut app, &"j".repeat(60));
+    app
+}
+
+fn diff_loading(w: u16, h: u16) -> App {
+    let mut app = new_app(w, h);
+    let cmds = app::init(&mut app);
+    // the list and the caller's scopes arrive; no key's scopes do
+    let _ = answer_where(&mut app, cmds, |op| !matches!(op, ApiOp::GetKey(_)));
+    let _ = press(&mut app, "=");
+    app::update(&mut app, Msg::Tick(400));
+    assert!(matches!(app.modal, Some(Modal::Diff(_))));
+    app
+}
+
+fn preset_picker(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    // cursor on "Stats read-only"
+    press_answer(&mut app, "pjj");
+    assert!(matches!(&app.modal, Some(Modal::Presets(p)) if p.cursor == 2));
+    app
+}
+
 fn error_toast(w: u16, h: u16) -> App {
     let mut app = loaded_app(w, h);
     for cmd in press(&mut app, "<C-r>") {
@@ -395,6 +442,11 @@ const ALL: &[Scenario] = &[
     ("contexts_loading", contexts_loading),
     ("log", log),
     ("log_scrolled", log_scrolled),
+    ("diff_keys", diff_keys),
+    ("diff_preset", diff_preset),
+    ("diff_scrolled_past_end", diff_scrolled_past_end),
+    ("diff_loading", diff_loading),
+    ("preset_picker", preset_picker),
     ("error_toast", error_toast),
     ("refreshing", refreshing),
     ("read_only", read_only),
@@ -490,6 +542,9 @@ mod snap {
         confirm_delete_multi,
         contexts,
         log,
+        diff_keys,
+        diff_preset,
+        preset_picker,
         error_toast,
         refreshing,
         revoking,
@@ -772,4 +827,80 @@ fn ten_thousand_keys_draw_fast() {
     assert!(per.as_millis() < limit, "{per:?} per frame");
     let text = screen_text(terminal.backend().buffer());
     assert!(text.contains("service-00"), "{text}");
+}
+
+// ---------------------------------------------------------------- diff and presets
+
+#[test]
+fn diff_scope_lines_use_the_added_and_removed_styles() {
+    for (theme, build) in [
+        (Theme::color(), diff_preset as fn(u16, u16) -> App),
+        (Theme::mono(), |w, h| {
+            let mut app = diff_preset(w, h);
+            app.monochrome = true;
+            app
+        }),
+    ] {
+        let app = build(120, 40);
+        let buf = render(&app, 120, 40).backend().buffer().clone();
+        for (needle, style) in [
+            ("+ mail.batch.read", theme.ok),
+            ("− email_activity.read", theme.danger),
+        ] {
+            let (x, y) = find(&buf, needle).unwrap_or_else(|| panic!("no {needle:?}"));
+            for i in 0..needle.chars().count() as u16 {
+                let c = &buf[(x + i, y)];
+                assert_eq!(
+                    (c.fg, c.modifier),
+                    (style.fg.unwrap_or(Color::Reset), style.add_modifier),
+                    "{needle:?} cell {i}"
+                );
+            }
+        }
+    }
+    // the two styles really differ, in colour and without it
+    assert_ne!(Theme::color().ok, Theme::color().danger);
+    assert_ne!(Theme::mono().ok, Theme::mono().danger);
+}
+
+#[test]
+fn diff_scroll_stops_at_the_end() {
+    let app = diff_scrolled_past_end(80, 24);
+    let Some(Modal::Diff(d)) = &app.modal else {
+        panic!("no diff")
+    };
+    // update clamps the scroll at the last line (pressing Up works at once afterwards)
+    assert_eq!(d.scroll + 1, sgkeys::app::diff_line_count(&app, d));
+    let text = screen_text(render(&app, 80, 24).backend().buffer());
+    // the last lines are in view, the totals too, and nothing is hidden below
+    assert!(text.contains("− stats.global.read"), "{text}");
+    assert!(text.contains("↑ 2 more"), "{text}");
+    assert!(
+        text.contains("1 in common · 3 only in A · 8 only in B"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diff_waits_for_scopes() {
+    let app = diff_loading(80, 24);
+    let text = screen_text(render(&app, 80, 24).backend().buffer());
+    assert!(text.contains("Loading scopes…"), "{text}");
+    assert!(text.contains("Scope diff"), "{text}");
+}
+
+#[test]
+fn preset_picker_preview_matches_the_review() {
+    let mut app = preset_picker(120, 40);
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(text.contains("+11 −1"), "{text}");
+    assert!(text.contains("would hold 14 scopes"), "{text}");
+    press_answer(&mut app, "<Enter>");
+    let Some(Modal::EditScopes(f)) = &app.modal else {
+        panic!("no review")
+    };
+    assert_eq!(
+        (f.added().len(), f.removed().len(), f.matrix.selected.len()),
+        (11, 1, 14)
+    );
 }

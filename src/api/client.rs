@@ -393,6 +393,43 @@ impl Client {
         }
     }
 
+    /// `POST /v3/api_keys` with reconciliation: when the answer is lost (5xx, timeout, network),
+    /// compare the key list before and after to tell "not created" (the original error) from
+    /// "created, secret lost" ([`ApiError::CreatedSecretLost`], naming the new key). Costs one
+    /// list request before the POST. Never retried.
+    pub async fn create_key_checked(
+        &self,
+        name: &str,
+        scopes: Option<&[String]>,
+    ) -> Result<CreatedKey, ApiError> {
+        let before = self.list_keys(None).await.ok();
+        let err = match self.create_key(name, scopes).await {
+            Err(e) if e.outcome_unknown() => e,
+            other => return other,
+        };
+        let Some(before) = before else {
+            return Err(err);
+        };
+        let known: std::collections::HashSet<ApiKeyId> =
+            before.into_iter().map(|k| k.api_key_id).collect();
+        match self.list_keys(None).await {
+            Ok(after) => {
+                let new: Vec<ApiKey> = after
+                    .into_iter()
+                    .filter(|k| k.name == name && !known.contains(&k.api_key_id))
+                    .collect();
+                match new.as_slice() {
+                    [k] => Err(ApiError::CreatedSecretLost {
+                        id: k.api_key_id.0.clone(),
+                        cause: err.short(),
+                    }),
+                    _ => Err(err),
+                }
+            }
+            Err(_) => Err(err),
+        }
+    }
+
     /// `POST /v3/api_keys`. `scopes: None` asks for a Full Access key. Never retried.
     pub async fn create_key(
         &self,
@@ -421,10 +458,11 @@ impl Client {
         })
     }
 
-    /// `PATCH /v3/api_keys/{id}`: rename.
+    /// `PATCH /v3/api_keys/{id}`: rename. When the outcome stays unknown after the retries, the
+    /// key is read back: if it already carries the new name, the rename happened.
     pub async fn rename_key(&self, id: &ApiKeyId, name: &str) -> Result<ApiKey, ApiError> {
         let body = serde_json::json!({ "name": name });
-        let (status, bytes) = self
+        match self
             .send(
                 Method::PATCH,
                 key_path(id),
@@ -432,17 +470,30 @@ impl Client {
                 Some(body),
                 Repeat::Idempotent,
             )
-            .await?;
-        let wire: NameIdWire = decode(status, &bytes, "the rename")?;
-        Ok(ApiKey {
-            api_key_id: wire.api_key_id,
-            name: wire.name,
-        })
+            .await
+        {
+            Ok((status, bytes)) => {
+                let wire: NameIdWire = decode(status, &bytes, "the rename")?;
+                Ok(ApiKey {
+                    api_key_id: wire.api_key_id,
+                    name: wire.name,
+                })
+            }
+            Err(e) if e.outcome_unknown() => match self.get_key(id).await {
+                Ok(k) if k.name == name => Ok(ApiKey {
+                    api_key_id: k.api_key_id,
+                    name: k.name,
+                }),
+                _ => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// `PUT /v3/api_keys/{id}`: replace name and scopes. Auto-assigned scopes are never sent.
     /// The answer may omit scopes (spec schema) or carry them (spec example); without them the
-    /// sent scopes are returned.
+    /// sent scopes are returned. When the outcome stays unknown after the retries, the key is
+    /// read back: if it is as requested, the PUT happened.
     pub async fn update_key(
         &self,
         id: &ApiKeyId,
@@ -451,7 +502,7 @@ impl Client {
     ) -> Result<KeyDetail, ApiError> {
         let sent = crate::scopes::sendable(scopes);
         let body = serde_json::json!({ "name": name, "scopes": sent });
-        let (status, bytes) = self
+        match self
             .send(
                 Method::PUT,
                 key_path(id),
@@ -459,20 +510,38 @@ impl Client {
                 Some(body),
                 Repeat::Idempotent,
             )
-            .await?;
-        let wire: NameIdWire = decode(status, &bytes, "the scope update")?;
-        Ok(KeyDetail {
-            api_key_id: wire.api_key_id,
-            name: wire.name,
-            scopes: wire.scopes.unwrap_or(sent),
-        })
+            .await
+        {
+            Ok((status, bytes)) => {
+                let wire: NameIdWire = decode(status, &bytes, "the scope update")?;
+                Ok(KeyDetail {
+                    api_key_id: wire.api_key_id,
+                    name: wire.name,
+                    scopes: wire.scopes.unwrap_or(sent),
+                })
+            }
+            Err(e) if e.outcome_unknown() => match self.get_key(id).await {
+                Ok(k) if k.name == name && crate::scopes::sendable(&k.scopes) == sent => Ok(k),
+                _ => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 
-    /// `DELETE /v3/api_keys/{id}`: revoke.
+    /// `DELETE /v3/api_keys/{id}`: revoke. A 404 after an unanswered attempt counts as revoked;
+    /// when the outcome stays unknown after the retries, the key is looked up: gone = revoked.
     pub async fn delete_key(&self, id: &ApiKeyId) -> Result<(), ApiError> {
-        self.send(Method::DELETE, key_path(id), &[], None, Repeat::Delete)
+        match self
+            .send(Method::DELETE, key_path(id), &[], None, Repeat::Delete)
             .await
-            .map(|_| ())
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.outcome_unknown() => match self.get_key(id).await {
+                Err(ApiError::NotFound(_)) => Ok(()),
+                _ => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// `GET /v3/scopes`: the calling key's own scopes.

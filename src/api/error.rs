@@ -188,6 +188,13 @@ pub enum ApiError {
     },
     #[error("refused in read-only mode: {0} was not sent")]
     ReadOnly(String),
+    /// POST's answer was lost ({cause}) but the key was created: its secret cannot be
+    /// recovered. The key exists and should be revoked.
+    #[error(
+        "the key was created as {id} but SendGrid's answer was lost ({cause}): its secret cannot be \
+         recovered; revoke {id} and create a new key"
+    )]
+    CreatedSecretLost { id: String, cause: String },
     #[error("cancelled")]
     Cancelled,
 }

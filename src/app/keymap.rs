@@ -30,6 +30,8 @@ pub enum Layer {
     Contexts,
     Log,
     Diff,
+    /// The diff compares a key with a preset (h/l pick the preset).
+    DiffPreset,
     Presets,
     ConfirmQuit,
     /// A request is in flight in a form; only cancel/quit work.
@@ -37,6 +39,58 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// Every layer (for bindings that apply everywhere). `index` below keeps it complete.
+    pub const ALL: &'static [Layer] = &[
+        Layer::List,
+        Layer::Detail,
+        Layer::Filter,
+        Layer::Help,
+        Layer::Rename,
+        Layer::Scopes,
+        Layer::ScopesReview,
+        Layer::ScopesConflict,
+        Layer::Discard,
+        Layer::CreateName,
+        Layer::Create,
+        Layer::CreateReview,
+        Layer::Secret,
+        Layer::Confirm,
+        Layer::Contexts,
+        Layer::Log,
+        Layer::Diff,
+        Layer::DiffPreset,
+        Layer::Presets,
+        Layer::ConfirmQuit,
+        Layer::Busy,
+    ];
+
+    /// Position in [`Layer::ALL`]; the exhaustive match makes a new layer a compile error here.
+    pub fn index(self) -> usize {
+        match self {
+            Layer::List => 0,
+            Layer::Detail => 1,
+            Layer::Filter => 2,
+            Layer::Help => 3,
+            Layer::Rename => 4,
+            Layer::Scopes => 5,
+            Layer::ScopesReview => 6,
+            Layer::ScopesConflict => 7,
+            Layer::Discard => 8,
+            Layer::CreateName => 9,
+            Layer::Create => 10,
+            Layer::CreateReview => 11,
+            Layer::Secret => 12,
+            Layer::Confirm => 13,
+            Layer::Contexts => 14,
+            Layer::Log => 15,
+            Layer::Diff => 16,
+            Layer::DiffPreset => 17,
+            Layer::Presets => 18,
+            Layer::ConfirmQuit => 19,
+            Layer::Busy => 20,
+        }
+    }
+
     /// Layers where unbound printable keys go into a text field.
     pub fn is_text(self) -> bool {
         matches!(
@@ -67,7 +121,7 @@ impl Layer {
             Layer::Confirm => "Revoke",
             Layer::Contexts => "Switch context",
             Layer::Log => "Message log",
-            Layer::Diff => "Scope diff",
+            Layer::Diff | Layer::DiffPreset => "Scope diff",
             Layer::Presets => "Trim to a preset",
             Layer::ConfirmQuit => "Quit?",
             Layer::Busy => "Working",
@@ -350,23 +404,23 @@ pub static BINDINGS: &[Binding] = &[
     ),
     // diff
     b!(
-        &[L::Diff],
+        &[L::Diff, L::DiffPreset],
         &[code(KeyCode::Esc), k('q'), k('=')],
         Back,
         "close",
         hint
     ),
-    b!(&[L::Diff], UP, Up, "scroll up"),
-    b!(&[L::Diff], DOWN, Down, "scroll down"),
+    b!(&[L::Diff, L::DiffPreset], UP, Up, "scroll up"),
+    b!(&[L::Diff, L::DiffPreset], DOWN, Down, "scroll down"),
     b!(
-        &[L::Diff],
+        &[L::DiffPreset],
         &[k('h'), code(KeyCode::Left)],
         Left,
         "previous preset",
         hint
     ),
     b!(
-        &[L::Diff],
+        &[L::DiffPreset],
         &[k('l'), code(KeyCode::Right)],
         Right,
         "next preset",
@@ -375,7 +429,7 @@ pub static BINDINGS: &[Binding] = &[
     // preset picker
     b!(&[L::Presets], UP, Up, "previous preset"),
     b!(&[L::Presets], DOWN, Down, "next preset"),
-    b!(&[L::Presets], ENTER, Enter, "preview the change", hint),
+    b!(&[L::Presets], ENTER, Enter, "preview the PUT", hint),
     b!(&[L::Presets], ESC, Back, "cancel", hint),
     // rename
     b!(&[L::Rename], ENTER, Save, "rename", hint),
@@ -536,31 +590,7 @@ pub static BINDINGS: &[Binding] = &[
     // busy
     b!(&[L::Busy], ESC, Back, "close (the request continues)", hint),
     // everywhere
-    b!(
-        &[
-            L::List,
-            L::Detail,
-            L::Filter,
-            L::Help,
-            L::Rename,
-            L::Scopes,
-            L::ScopesReview,
-            L::ScopesConflict,
-            L::Discard,
-            L::CreateName,
-            L::Create,
-            L::CreateReview,
-            L::Secret,
-            L::Confirm,
-            L::Contexts,
-            L::Log,
-            L::ConfirmQuit,
-            L::Busy
-        ],
-        &[ctrl('c')],
-        ForceQuit,
-        "quit"
-    ),
+    b!(Layer::ALL, &[ctrl('c')], ForceQuit, "quit"),
 ];
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
@@ -651,6 +681,15 @@ mod tests {
     }
 
     #[test]
+    fn layer_list_is_complete_and_ctrl_c_quits_everywhere() {
+        for (i, l) in Layer::ALL.iter().enumerate() {
+            assert_eq!(l.index(), i, "{l:?} out of place in Layer::ALL");
+            let b = resolve(*l, &key(KeyCode::Char('c'), KeyModifiers::CONTROL)).unwrap();
+            assert_eq!(b.action, Action::ForceQuit, "{l:?}");
+        }
+    }
+
+    #[test]
     fn every_binding_has_a_description_and_keys() {
         for b in BINDINGS {
             assert!(
@@ -662,26 +701,7 @@ mod tests {
 
     #[test]
     fn no_chord_is_bound_twice_in_a_layer() {
-        let layers = [
-            L::List,
-            L::Detail,
-            L::Filter,
-            L::Help,
-            L::Rename,
-            L::Scopes,
-            L::ScopesReview,
-            L::ScopesConflict,
-            L::Discard,
-            L::CreateName,
-            L::Create,
-            L::CreateReview,
-            L::Secret,
-            L::Confirm,
-            L::Contexts,
-            L::Log,
-            L::ConfirmQuit,
-            L::Busy,
-        ];
+        let layers = Layer::ALL.iter().copied();
         for layer in layers {
             let mut seen = HashSet::new();
             for b in BINDINGS.iter().filter(|b| b.layers.contains(&layer)) {

@@ -503,7 +503,10 @@ impl App {
             Some(Modal::ConfirmDelete(_)) => Layer::Confirm,
             Some(Modal::Contexts(_)) => Layer::Contexts,
             Some(Modal::Log(_)) => Layer::Log,
-            Some(Modal::Diff(_)) => Layer::Diff,
+            Some(Modal::Diff(d)) => match d.right {
+                DiffRight::Preset(_) => Layer::DiffPreset,
+                DiffRight::Key(_) => Layer::Diff,
+            },
             Some(Modal::Presets(_)) => Layer::Presets,
             Some(Modal::ConfirmQuit) => Layer::ConfirmQuit,
             None if self.filter.editing => Layer::Filter,
@@ -619,6 +622,27 @@ pub fn diff_sides(app: &App, d: &DiffModal) -> Option<(DiffSide, DiffSide)> {
         }
     };
     Some((left, right))
+}
+
+/// Lines of the diff modal's body (categories, their differing scopes, uncatalogued scopes): the
+/// scroll limit.
+pub fn diff_line_count(app: &App, d: &DiffModal) -> usize {
+    let Some(((ll, l), (rl, r))) = diff_sides(app, d) else {
+        return 0;
+    };
+    let diff = crate::audit::scope_diff(&ll, &l, &rl, &r);
+    let catalogued: usize = diff
+        .categories
+        .iter()
+        .map(|c| 1 + c.only_left.len() + c.only_right.len())
+        .sum();
+    let other = diff
+        .only_left
+        .iter()
+        .chain(&diff.only_right)
+        .filter(|s| !crate::scopes::is_known(s))
+        .count();
+    catalogued + other + usize::from(other > 0)
 }
 
 /// Validate a key name as the forms do (shared with the CLI).

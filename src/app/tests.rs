@@ -933,10 +933,23 @@ fn diff_two_marked_keys_or_key_vs_preset() {
     let ((_, l), (_, r)) = diff_sides(&app, d).unwrap();
     let diff = crate::audit::scope_diff("a", &l, "b", &r);
     assert_eq!(diff.only_right, vec!["marketing.read"]);
+    // scrolling stops at the end
+    for _ in 0..50 {
+        update(&mut app, key('j'));
+    }
+    let Some(Modal::Diff(d)) = &app.modal else {
+        panic!()
+    };
+    assert!(d.scroll < diff_line_count(&app, d), "scroll clamped");
+    assert!(
+        keymap::bindings_for(app.layer(), false).all(|b| b.action != Action::Right),
+        "no preset keys for two keys"
+    );
     update(&mut app, code(KeyCode::Esc));
     update(&mut app, code(KeyCode::Esc)); // clear marks
     // one key: against presets, ←/→ cycles
     update(&mut app, key('='));
+    assert_eq!(app.layer(), Layer::DiffPreset);
     assert!(matches!(&app.modal, Some(Modal::Diff(d)) if d.right == DiffRight::Preset(0)));
     update(&mut app, key('l'));
     assert!(matches!(&app.modal, Some(Modal::Diff(d)) if d.right == DiffRight::Preset(1)));

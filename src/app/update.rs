@@ -559,7 +559,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
             },
         },
         Layer::Secret => secret_action(app, a, out),
-        Layer::Diff => diff_action(app, a),
+        Layer::Diff | Layer::DiffPreset => diff_action(app, a),
         Layer::Presets => preset_action(app, a),
         Layer::Confirm => confirm_action(app, a, out),
         Layer::Contexts => context_action(app, a, out),
@@ -1234,6 +1234,10 @@ fn open_diff(app: &mut App, out: &mut Vec<Command>) {
 }
 
 fn diff_action(app: &mut App, a: Action) {
+    let max = match &app.modal {
+        Some(Modal::Diff(d)) => super::diff_line_count(app, d).saturating_sub(1),
+        _ => return,
+    };
     let Some(Modal::Diff(d)) = &mut app.modal else {
         return;
     };
@@ -1241,7 +1245,7 @@ fn diff_action(app: &mut App, a: Action) {
     match a {
         Action::Back => app.modal = None,
         Action::Up => d.scroll = d.scroll.saturating_sub(1),
-        Action::Down => d.scroll += 1,
+        Action::Down => d.scroll = (d.scroll + 1).min(max),
         Action::Left | Action::Right => {
             if let DiffRight::Preset(i) = &mut d.right {
                 *i = if a == Action::Right {
@@ -1735,6 +1739,37 @@ fn created(app: &mut App, req: ReqId, name: &str, r: Result<crate::api::CreatedK
                 app,
                 Level::Success,
                 format!("created '{}' ({})", created.name, created.api_key_id),
+            );
+        }
+        Err(ApiError::CreatedSecretLost { id, cause }) => {
+            // The key exists but its secret is gone: show it, select it, say what to do.
+            let id = ApiKeyId(id);
+            if app.keys.get(&id).is_none() {
+                app.keys.entries.push(KeyEntry::new(ApiKey {
+                    api_key_id: id.clone(),
+                    name: name.to_owned(),
+                }));
+                app.keys.reindex();
+                recompute_risks(app);
+                refilter(app);
+            }
+            if let Some(pos) = app
+                .keys
+                .index
+                .get(&id)
+                .and_then(|i| app.view.rows.iter().position(|r| r == i))
+            {
+                select(app, pos);
+            }
+            if form_waiting {
+                close_modal(app);
+            }
+            toast(
+                app,
+                Level::Error,
+                format!(
+                    "'{name}' was created as {id} but the answer was lost ({cause}): its secret cannot be recovered — revoke it (d) and create a new one"
+                ),
             );
         }
         Err(e) => {

@@ -360,7 +360,10 @@ async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> {
         )
     };
     ctx.refuse_if_read_only("create")?;
-    let result = ctx.client.create_key(&name, scopes.as_deref()).await;
+    let result = ctx
+        .client
+        .create_key_checked(&name, scopes.as_deref())
+        .await;
     let mut entry = ctx.entry(Action::Create, "");
     entry.name = Some(name.clone());
     match result {
@@ -396,6 +399,18 @@ async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> {
                 println!("{}", created.api_key.expose());
             }
             Ok(0)
+        }
+        Err(ApiError::CreatedSecretLost { id, cause }) => {
+            entry.api_key_id.clone_from(&id);
+            entry.ok = true;
+            entry.error = Some(format!(
+                "created, but the answer was lost ({cause}): secret unrecoverable"
+            ));
+            ctx.record(&entry)?;
+            Err(CliError::api(
+                format!("creating '{}'", clean(&name)),
+                ApiError::CreatedSecretLost { id, cause },
+            ))
         }
         Err(e) => {
             entry.status = e.status();
@@ -1207,7 +1222,7 @@ async fn recreate(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
         (Some(o), None) => ctx.client.acting_as(OnBehalfOf::parse(o).ok()),
         _ => ctx.client.clone(),
     };
-    let result = client.create_key(&name, Some(&scopes)).await;
+    let result = client.create_key_checked(&name, Some(&scopes)).await;
     let mut e = Entry::new(
         Action::Recreate,
         &ctx.settings.base_url,

@@ -407,6 +407,23 @@ async fn v3(
             if fault.status == 429 {
                 rate.remaining = 0;
             }
+            if fault.status == 0 {
+                // A client that gives up first drops the connection and this handler with it:
+                // log the timeout now (as the 504 it ends in), or it would never be counted.
+                sh.record(RequestLog {
+                    method: method.as_str().to_owned(),
+                    path: path.clone(),
+                    status: 504,
+                    on_behalf_of: on_behalf_of.clone(),
+                });
+                let reply = fault_reply(sh, fault).await;
+                let mut resp = reply.into_response();
+                let h = resp.headers_mut();
+                h.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
+                h.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
+                h.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
+                return resp;
+            }
             (fault_reply(sh, fault).await, rate)
         }
         None => process(sh, &method, uri, headers, body).await,

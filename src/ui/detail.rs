@@ -2,6 +2,8 @@
 //! per permission category (`app::detail_rows`), expandable to single scopes, with auto-assigned
 //! and unknown scopes listed apart. Scrolls so the cursor row stays visible, without state.
 
+use std::collections::BTreeSet;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -114,7 +116,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // body: category rows (the cursor moves over these), then notes
     let rows = detail_rows(app);
-    let mut lines: Vec<Line> = rows.iter().map(|r| row_line(r, app, w, theme)).collect();
+    let held: BTreeSet<&str> = info.detail.scopes.iter().map(String::as_str).collect();
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|r| row_line(r, app, &held, w, theme))
+        .collect();
     if rows.is_empty() {
         lines.push(Line::from(Span::styled(
             "No access in any category",
@@ -294,7 +300,36 @@ pub fn pill<'a>(level: Level, theme: &Theme) -> Vec<Span<'a>> {
     ]
 }
 
-fn row_line<'a>(row: &DetailRow, app: &App, w: usize, theme: &Theme) -> Line<'a> {
+/// Most Partial categories hold one or two scopes (`mail.send`): name them after the label.
+const NAMED_MAX: usize = 2;
+/// Narrowest room worth showing a (truncated) scope name in.
+const NAMED_MIN_W: usize = 12;
+
+/// The held scopes of a Partial category as they fit in `room` columns: all of them, else the
+/// first and `+N`, else the list cut with `…`; None when there is no useful room.
+fn held_names(names: &[&str], room: usize) -> Option<String> {
+    let all = names.join(", ");
+    if width(&all) <= room {
+        return Some(all);
+    }
+    if let [first, rest @ ..] = names
+        && !rest.is_empty()
+    {
+        let short = format!("{first} +{}", rest.len());
+        if width(&short) <= room {
+            return Some(short);
+        }
+    }
+    (room >= NAMED_MIN_W).then(|| truncate(&all, room).into_owned())
+}
+
+fn row_line<'a>(
+    row: &DetailRow,
+    app: &App,
+    held_set: &BTreeSet<&str>,
+    w: usize,
+    theme: &Theme,
+) -> Line<'a> {
     match *row {
         DetailRow::Category {
             category,
@@ -305,18 +340,38 @@ fn row_line<'a>(row: &DetailRow, app: &App, w: usize, theme: &Theme) -> Line<'a>
             // the held/total count goes first on narrow panes
             let show_count = w >= 30;
             let label_w = w.saturating_sub(2 + 1 + PILL_W + if show_count { 6 } else { 0 });
-            let mut spans = vec![
-                Span::styled(if expanded { "▾ " } else { "▸ " }, theme.dim),
-                Span::styled(
-                    pad(category.label, label_w),
-                    if level == Level::No {
-                        theme.dim
-                    } else {
-                        theme.base
-                    },
-                ),
-                Span::raw(" "),
-            ];
+            let label_style = if level == Level::No {
+                theme.dim
+            } else {
+                theme.base
+            };
+            let mut spans = vec![Span::styled(if expanded { "▾ " } else { "▸ " }, theme.dim)];
+            // `Mail Send  mail.send`: the few scopes of a Partial category, when there is room
+            let names: Vec<&str> = if level == Level::Partial && held <= NAMED_MAX {
+                category
+                    .scopes
+                    .iter()
+                    .copied()
+                    .filter(|s| held_set.contains(s))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let label_cols = width(category.label);
+            let named = (!names.is_empty() && label_cols < label_w)
+                .then(|| held_names(&names, label_w.saturating_sub(label_cols + 2)))
+                .flatten();
+            match named {
+                Some(text) => {
+                    let text = format!("  {text}");
+                    let fill = label_w.saturating_sub(label_cols + width(&text));
+                    spans.push(Span::styled(category.label, label_style));
+                    spans.push(Span::styled(text, theme.dim));
+                    spans.push(Span::raw(" ".repeat(fill)));
+                }
+                None => spans.push(Span::styled(pad(category.label, label_w), label_style)),
+            }
+            spans.push(Span::raw(" "));
             spans.extend(pill(level, theme));
             if show_count {
                 spans.push(Span::raw(" "));
@@ -343,5 +398,25 @@ fn row_line<'a>(row: &DetailRow, app: &App, w: usize, theme: &Theme) -> Line<'a>
                 ),
             ])
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::held_names;
+
+    #[test]
+    fn partial_scopes_fit_their_room() {
+        let two = ["alerts.create", "alerts.read"];
+        assert_eq!(
+            held_names(&two, 40).as_deref(),
+            Some("alerts.create, alerts.read")
+        );
+        assert_eq!(held_names(&two, 20).as_deref(), Some("alerts.create +1"));
+        assert_eq!(held_names(&two, 13).as_deref(), Some("alerts.creat…"));
+        assert_eq!(held_names(&two, 11), None);
+        assert_eq!(held_names(&["mail.send"], 9).as_deref(), Some("mail.send"));
+        assert_eq!(held_names(&["mail.send"], 5), None);
+        assert_eq!(held_names(&["mail.send"], 0), None);
     }
 }

@@ -5,6 +5,7 @@
 //! Regions come from [`layout::areas`], the same geometry `update` scrolls with.
 
 pub mod detail;
+mod diff;
 pub mod forms;
 pub mod header;
 pub mod help;

@@ -39,8 +39,8 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         Modal::Contexts(p) => contexts(frame, screen, app, p, theme),
         Modal::Log(l) => log(frame, screen, app, l, theme),
         Modal::ConfirmQuit => confirm_quit(frame, screen, theme),
-        // added by the lead for issue 4; rendered in ui/diff.rs once written
-        Modal::Diff(_) | Modal::Presets(_) => {}
+        Modal::Diff(d) => super::diff::diff(frame, screen, app, d, theme),
+        Modal::Presets(p) => super::diff::presets(frame, screen, app, p, theme),
     }
 }
 
