@@ -49,13 +49,10 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
     let settings = config::resolve(&global.overrides())?;
     let key = settings.api_key()?;
     let caller_key_id = key.key_id().map(str::to_owned);
-    let account = settings.profile.clone().unwrap_or_else(|| {
-        settings
-            .base_url
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .to_owned()
-    });
+    let account = settings
+        .profile
+        .clone()
+        .unwrap_or_else(|| "account".to_owned());
     let (tx, rx) = mpsc::unbounded_channel();
     let client = Client::new(
         key,
@@ -207,8 +204,7 @@ fn init_file_logging(path: &PathBuf) {
     else {
         return;
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SGKEYS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = crate::cli::log_filter("info");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
@@ -265,6 +261,23 @@ fn osc52(text: &str) {
     let _ = out.write_all(seq.as_bytes());
     let _ = out.flush();
 }
+
+/// Test hook: `SGKEYS_TEST_PANIC=worker` panics in a background task (as a worker bug would),
+/// `=ui` panics on the next key press; proves the panic hook restores the terminal and exits 1.
+fn test_panic_hook() {
+    match std::env::var("SGKEYS_TEST_PANIC").as_deref() {
+        Ok("worker") => {
+            tokio::spawn(async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                panic!("test panic in a background task (SGKEYS_TEST_PANIC=worker)");
+            });
+        }
+        Ok("ui") => TEST_PANIC_UI.store(true, std::sync::atomic::Ordering::Relaxed),
+        _ => {}
+    }
+}
+
+static TEST_PANIC_UI: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Run the dashboard until the user quits.
 async fn run_dashboard(
@@ -336,6 +349,7 @@ async fn run_dashboard(
         }
     };
     dispatch(app::init(&mut app));
+    test_panic_hook();
 
     let mut first_frame = true;
     let mut dirty = true;
@@ -388,7 +402,12 @@ async fn run_dashboard(
         }
         for ev in batch {
             let msg = match ev {
-                Event::Term(TermEvent::Key(k)) => Msg::Key(k),
+                Event::Term(TermEvent::Key(k)) => {
+                    if TEST_PANIC_UI.load(std::sync::atomic::Ordering::Relaxed) {
+                        panic!("test panic in the UI loop (SGKEYS_TEST_PANIC=ui)");
+                    }
+                    Msg::Key(k)
+                }
                 Event::Term(TermEvent::Paste(p)) => Msg::Paste(p),
                 Event::Term(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
                 Event::Term(TermEvent::Mouse(m)) => Msg::Mouse(m),

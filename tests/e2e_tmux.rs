@@ -356,3 +356,45 @@ fn read_only_dashboard_sends_no_mutation() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_panic_anywhere_restores_the_terminal_and_exits_1() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    for (i, (kind, poke)) in [("worker", false), ("ui", true)].into_iter().enumerate() {
+        let dir = tempdir();
+        let log = dir.join("sgkeys.log");
+        let mut env = vec![
+            ("XDG_STATE_HOME", dir.join("state").display().to_string()),
+            ("HOME", dir.display().to_string()),
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("TERM", "xterm-256color".into()),
+        ];
+        env.push(("SGKEYS_TEST_PANIC", kind.to_owned()));
+        let t = Tmux::start(&format!("sgkeys-e2e-panic-{i}"), &env);
+        t.send_line(&format!("{BIN} demo --log-file {}", log.display()));
+        t.wait_for("acme-corp");
+        if poke {
+            t.send_keys(&["j"]);
+        }
+        let screen = t.wait_for("internal error");
+        t.send_line("echo rc=$?");
+        let screen2 = t.wait_for("rc=1");
+        assert!(
+            !t.alternate_screen_on(),
+            "alternate screen left on after a {kind} panic:\n{screen}\n{screen2}"
+        );
+        assert!(
+            screen2.contains(&format!("SGKEYS_TEST_PANIC={kind}")),
+            "{screen2}"
+        );
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            logged.contains("panic"),
+            "no log line for the {kind} panic: {logged}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1713,7 +1713,11 @@ fn created(app: &mut App, req: ReqId, name: &str, r: Result<crate::api::CreatedK
                 class: class.clone(),
             });
             entry.detail = Load::Loaded;
-            app.keys.entries.push(entry);
+            // a refresh may already have listed it
+            match app.keys.index.get(&created.api_key_id).copied() {
+                Some(i) => app.keys.entries[i] = entry,
+                None => app.keys.entries.push(entry),
+            }
             app.keys.reindex();
             recompute_risks(app);
             refilter(app);
