@@ -151,7 +151,7 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
 }
 
 /// `sgkeys sim`.
-pub async fn run_sim(args: SimArgs) -> Result<u8, CliError> {
+pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
     crate::cli::init_stderr_logging();
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return Err(CliError::Usage(
@@ -176,7 +176,7 @@ pub async fn run_sim(args: SimArgs) -> Result<u8, CliError> {
         get_shape: args.get_shape.parse().map_err(CliError::Usage)?,
         rng_seed: args.rng_seed.or(SimConfig::default().rng_seed),
     };
-    sim::run_standalone(cfg, args.port)
+    sim::run_standalone(cfg, args.port, json)
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(0)

@@ -605,3 +605,64 @@ async fn config_profiles_and_key_commands() {
     assert!(err.contains("known: eu, sim"), "{err}");
     env.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_revoke_by_filter() {
+    let env = Env::new().await;
+    env.sim.reset_counters();
+    let dry = env.json(&[
+        "revoke",
+        "--filter",
+        "type:full !sgkeys-admin",
+        "--dry-run",
+        "--json",
+    ]);
+    let names: Vec<&str> = dry["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        6,
+        "the demo has 7 Full Access keys, one of them the admin: {names:?}"
+    );
+    assert!(
+        names.contains(&"prod-mail-key (LEAKED?)")
+            && !names.iter().any(|n| n.starts_with("sgkeys-admin"))
+    );
+    assert_eq!(env.sim.mutating_requests(), 0);
+    let done = env.json(&["revoke", "--filter", "risk:high tmp", "--yes", "--json"]);
+    assert_eq!(done["results"][0]["name"], "tmp-debug");
+    assert_eq!(done["results"][0]["status"], "revoked");
+    assert_eq!(done["results"].as_array().unwrap().len(), 1);
+    assert_eq!(env.run(&["revoke", "--filter", "type:gold"]).0, 2);
+    assert_eq!(env.run(&["revoke", "--filter", "  "]).0, 2);
+    env.sim.shutdown().await;
+}
+
+#[test]
+fn sim_json_banner_for_scripts() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args(["sim", "--port", "0", "--seed", "empty", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert!(
+        v["base_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(v["admin_key"].as_str().unwrap().len(), 69);
+    assert_eq!(v["accounts"][0]["keys"], 1);
+}

@@ -618,6 +618,20 @@ fn create_full_key_then_secret_shown_once() {
 }
 
 #[test]
+fn a_billing_key_needs_a_caller_holding_billing_scopes() {
+    let mut app = loaded(); // the fixture caller is a Full Access key: no billing scope
+    update(&mut app, key('n'));
+    typed(&mut app, "finance");
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, key('h')); // Custom → Billing
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(api_cmds(&cmds).is_empty());
+    assert!(
+        matches!(&app.modal, Some(Modal::Create(f)) if f.error.as_deref().is_some_and(|e| e.contains("SendGrid's App")))
+    );
+}
+
+#[test]
 fn create_custom_from_preset() {
     let mut app = loaded();
     update(&mut app, key('n'));

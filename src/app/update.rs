@@ -1110,6 +1110,20 @@ fn create_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>)
                 f.error =
                     Some("choose at least one scope, a preset, or the Full Access type".into());
             }
+            // a key grants only what it holds: say so before SendGrid answers 403
+            Ok(_)
+                if f.key_type == KeyType::Billing
+                    && f.matrix
+                        .grantable
+                        .as_ref()
+                        .is_some_and(|g| !g.iter().any(|s| scopes::is_billing(s))) =>
+            {
+                f.error = Some(
+                    "your key holds no billing scope, so it cannot create a Billing key: \
+                     create Billing keys in SendGrid's App"
+                        .into(),
+                );
+            }
             Ok(_) => {
                 f.error = None;
                 f.stage = CreateStage::Review;

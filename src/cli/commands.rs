@@ -79,7 +79,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         return crate::tui::run_configured(&cli.global).await;
     };
     match command {
-        Command::Sim(args) => return crate::tui::run_sim(args).await,
+        Command::Sim(args) => return crate::tui::run_sim(args, cli.global.json).await,
         Command::Demo(args) => return crate::tui::run_demo(&cli.global, args).await,
         Command::Scopes => return scopes_catalog(cli.global.json),
         Command::Completions { .. } => return Ok(0),
@@ -592,6 +592,48 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             return Err(CliError::Failed(format!(
                 "no key with id {id} was found ({hint})"
             )));
+        }
+    } else if let Some(filter) = &args.filter {
+        let query = crate::app::Query::parse(filter);
+        if query.is_empty() {
+            return Err(CliError::Usage(
+                "--filter is empty: it would match every key".into(),
+            ));
+        }
+        if let Some(bad) = query.invalid() {
+            return Err(CliError::Usage(format!(
+                "--filter: '{bad}' is not a valid term"
+            )));
+        }
+        let keys = ctx
+            .client
+            .list_keys(None)
+            .await
+            .map_err(|e| CliError::api("listing keys", e))?;
+        let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
+        let details = fetch_details(&ctx.client, &ids, "reading keys").await;
+        for (k, d) in keys.into_iter().zip(details) {
+            let detail = match d {
+                Ok(d) => d,
+                Err(ApiError::NotFound(_)) => continue,
+                Err(e) => return Err(CliError::api(format!("reading key {}", k.api_key_id), e)),
+            };
+            let mut entry = crate::app::KeyEntry::new(k);
+            let class = scopes::classify(&detail.scopes);
+            entry.risk = crate::risk::assess(&detail.name, Some((&detail.scopes, &class)));
+            entry.info = Some(crate::app::KeyInfo {
+                detail: detail.clone(),
+                class,
+            });
+            if query.matches(&entry) {
+                targets.push(Target {
+                    client: ctx.client.clone(),
+                    detail,
+                });
+            }
+        }
+        if targets.is_empty() {
+            eprintln!("No key matches --filter '{filter}'.");
         }
     } else {
         let ids: Vec<ApiKeyId> = args

@@ -184,8 +184,12 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// Key ids
-    #[arg(required_unless_present = "leaked", conflicts_with = "leaked")]
+    #[arg(required_unless_present_any = ["leaked", "filter"], conflicts_with_all = ["leaked", "filter"])]
     pub ids: Vec<String>,
+    /// Every key matching a filter, as in the dashboard: text, `scope:GLOB`, `type:full`,
+    /// `risk:high`, `!term` (e.g. `--filter 'type:full !admin'`); combine with --dry-run first
+    #[arg(long, value_name = "QUERY", conflicts_with = "leaked")]
+    pub filter: Option<String>,
     /// A leaked key (the whole `SG.…` value); `-` or nothing reads it from stdin
     #[arg(long, num_args = 0..=1, default_missing_value = "-", value_name = "KEY")]
     pub leaked: Option<String>,

@@ -412,7 +412,9 @@ impl SimHandle {
 }
 
 /// `sgkeys sim`: start on 127.0.0.1:`port`, print a banner, serve until Ctrl-C.
-pub async fn run_standalone(cfg: SimConfig, port: u16) -> Result<(), SimError> {
+/// `sgkeys sim`: serve until Ctrl-C. The banner is text, or with `json` one line
+/// `{"base_url","admin_key","accounts":[{"username","region","keys"}]}` for scripts.
+pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(), SimError> {
     use std::io::Write as _;
     let addr = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port);
     let state_file = cfg.state_file.clone();
@@ -458,6 +460,28 @@ pub async fn run_standalone(cfg: SimConfig, port: u16) -> Result<(), SimError> {
             sim.admin_key().expose()
         );
         let _ = writeln!(banner, "\nPress Ctrl-C to stop.");
+    }
+    if json {
+        let store = lock(&sim.shared.store);
+        let accounts: Vec<serde_json::Value> = store
+            .accounts
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "username": a.username,
+                    "subuser": !a.parent,
+                    "region": a.region.as_str(),
+                    "keys": a.keys.len(),
+                })
+            })
+            .collect();
+        banner = serde_json::json!({
+            "base_url": url,
+            "admin_key": sim.admin_key().expose(),
+            "accounts": accounts,
+        })
+        .to_string();
+        banner.push('\n');
     }
     {
         let mut out = std::io::stdout().lock();
