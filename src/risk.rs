@@ -85,13 +85,20 @@ impl Risk {
             message: message.into(),
         });
     }
+    /// Most severe first; among equals, what the name says (a leak) first, as the most
+    /// actionable; then by code, for a stable order.
     fn sort(&mut self) {
-        self.findings
-            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(b.code)));
+        let not_name = |f: &Finding| !matches!(f.code, "secret_in_name" | "suspicious_name");
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(not_name(a).cmp(&not_name(b)))
+                .then(a.code.cmp(b.code))
+        });
     }
 }
 
-/// Words in a key name that suggest it leaked, is disposable or is a test key.
+/// Words in a key name that suggest it leaked, is disposable or is a test key:
 /// (needle, whole word only, severity, explanation). Whole-word needles may carry digits
 /// (`tmp2`, `test1`) but do not match inside other words (`contest`, `holdings`).
 const SUSPICIOUS_NAME: &[(&str, bool, Severity, &str)] = &[
@@ -450,6 +457,18 @@ mod tests {
         s.extend(read_all.iter().map(String::as_str));
         assert!(risk("app", &s).has("send_and_read_all"));
         assert!(!risk("app", &["mail.send", "stats.read"]).has("send_and_read_all"));
+    }
+
+    #[test]
+    fn a_leaked_name_is_the_first_finding() {
+        let full: Vec<&str> = scopes::full_access_scopes().into_iter().collect();
+        let r = risk("prod-mail-key (LEAKED?)", &full);
+        assert_eq!(r.findings[0].code, "suspicious_name");
+        assert!(
+            r.findings
+                .windows(2)
+                .all(|w| w[0].severity >= w[1].severity)
+        );
     }
 
     #[test]

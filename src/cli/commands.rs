@@ -262,9 +262,22 @@ fn summary(r: &KeyReport) -> String {
     let parts: Vec<String> = scopes::categories()
         .iter()
         .filter_map(|c| {
-            r.categories
-                .get(c.id)
-                .map(|l| format!("{} {}", c.label, l.short()))
+            let level = r.categories.get(c.id)?;
+            if *level != Level::Partial {
+                return Some(format!("{} {}", c.label, level.short()));
+            }
+            // name the scopes when there are few: "mail.send" says more than "Mail Send Partial"
+            let held: Vec<&str> = c
+                .scopes
+                .iter()
+                .copied()
+                .filter(|s| r.scopes.iter().any(|x| x == s))
+                .collect();
+            Some(if held.len() <= 2 {
+                held.join(", ")
+            } else {
+                format!("{} {}/{}", c.label, held.len(), c.scopes.len())
+            })
         })
         .collect();
     if parts.len() > 3 {
