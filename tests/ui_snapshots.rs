@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::time::Instant;
-
 use common::*;
 use proptest::prelude::*;
 use ratatui::Terminal;
@@ -797,7 +795,7 @@ proptest! {
 }
 
 #[test]
-fn ten_thousand_keys_draw_fast() {
+fn ten_thousand_keys_draw_the_visible_slice() {
     let mut app = new_app(120, 40);
     let cmds = app::init(&mut app);
     let cmds = answer_where(&mut app, cmds, |op| matches!(op, ApiOp::MyScopes));
@@ -813,20 +811,14 @@ fn ten_thousand_keys_draw_fast() {
     }
     assert_eq!(app.keys.entries.len(), 10_000);
     let _ = press(&mut app, "<PgDn><PgDn>jjj");
+    // (the time per frame is measured by `cargo bench --bench ui`, never asserted in a test)
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal.draw(|f| ui::draw(f, &app)).unwrap();
-    let frames = 200;
-    let start = Instant::now();
-    for _ in 0..frames {
-        terminal.draw(|f| ui::draw(f, &app)).unwrap();
-    }
-    let per = start.elapsed() / frames;
-    eprintln!("10 000 keys at 120×40: {per:?} per frame");
-    // generous for unoptimised builds; the release build is well under 1 ms
-    let limit = if cfg!(debug_assertions) { 25 } else { 1 };
-    assert!(per.as_millis() < limit, "{per:?} per frame");
     let text = screen_text(terminal.backend().buffer());
     assert!(text.contains("service-00"), "{text}");
+    let sel = app.selected().map(|e| e.name.clone()).unwrap_or_default();
+    assert!(text.contains(&sel), "the selected key is on screen: {sel}");
+    assert!(text.contains("/10000"), "position indicator: {text}");
 }
 
 // ---------------------------------------------------------------- diff and presets
