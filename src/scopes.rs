@@ -270,17 +270,28 @@ pub fn classify<S: AsRef<str>>(scopes: &[S]) -> Classification {
     }
 }
 
-/// Glob match for scope filters: `*` any run of characters, `?` one character.
+/// Glob match for scope filters: `*` any run of characters, `?` one character. Allocation-free
+/// for ASCII pattern and text (every catalog scope is ASCII): a `scope:` filter runs this for
+/// every scope of every key on each keystroke.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
+    if pattern.is_ascii() && text.is_ascii() {
+        glob_units(pattern.as_bytes(), text.as_bytes(), b'*', b'?')
+    } else {
+        let p: Vec<char> = pattern.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        glob_units(&p, &t, '*', '?')
+    }
+}
+
+/// The one glob algorithm (linear backtracking to the last `*`), over bytes or chars.
+fn glob_units<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, one: T) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -292,7 +303,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == any {
         pi += 1;
     }
     pi == p.len()
@@ -482,6 +493,39 @@ mod tests {
         assert!(glob_match("a?i_keys.*", "api_keys.read"));
         assert!(glob_match("*", ""));
         assert!(!glob_match("", "x"));
+        // the byte path (ASCII) and the char path agree
+        let patterns = [
+            "",
+            "*",
+            "**",
+            "?",
+            "mail.*",
+            "*.read",
+            "a?i_keys.*",
+            "*mail*",
+            "m*l.s?nd",
+            "Mail.*",
+        ];
+        let texts = [
+            "",
+            "mail.send",
+            "mail.batch.read",
+            "mail_settings.bcc.read",
+            "stats.read",
+            "api_keys.read",
+            "Mail.send",
+        ];
+        for p in patterns {
+            for t in texts {
+                let (pc, tc): (Vec<char>, Vec<char>) = (p.chars().collect(), t.chars().collect());
+                assert_eq!(
+                    glob_match(p, t),
+                    glob_units(&pc, &tc, '*', '?'),
+                    "{p:?} {t:?}"
+                );
+            }
+        }
+        assert!(glob_match("é*", "éa") && glob_match("*é", "aé") && !glob_match("?", "éa"));
     }
 
     #[test]

@@ -209,9 +209,17 @@ impl Window {
                         .map_or(rate.remaining, |r| r.min(rate.remaining)),
                 );
             }
+            // We rolled over locally and have been counting this window since: our figure
+            // already deducts requests the server has not seen yet, so keep the smaller.
+            None if self.remaining.is_some() => {
+                self.reset = Some(rate.reset);
+                self.remaining = self.remaining.map(|r| r.min(rate.remaining));
+            }
+            // A window we had not counted (first answer, or the server's clock ahead of ours):
+            // whatever is still in flight will be counted in it too.
             _ => {
                 self.reset = Some(rate.reset);
-                self.remaining = Some(rate.remaining);
+                self.remaining = Some(rate.remaining.saturating_sub(self.in_flight));
             }
         }
     }
@@ -819,6 +827,7 @@ mod tests {
     fn window_spaces_requests_by_the_headers() {
         let mut w = Window::default();
         assert_eq!(w.take(100.0), None, "unknown window: go");
+        w.in_flight -= 1; // answered (what `Gate::done` does before observing)
         w.observe(RateLimit {
             limit: 3,
             remaining: 1,
@@ -830,8 +839,8 @@ mod tests {
             wait >= Duration::from_millis(700) && wait < Duration::from_millis(720),
             "{wait:?}"
         );
-        // after the reset, a fresh allowance of `limit` less the two still in flight
-        assert_eq!(w.in_flight, 2);
+        // after the reset, a fresh allowance of `limit` less what is still in flight
+        assert_eq!(w.in_flight, 1);
         w.in_flight = 0;
         assert_eq!(w.take(101.0), None);
         assert_eq!(w.remaining, Some(2));
@@ -849,6 +858,44 @@ mod tests {
             reset: 102,
         });
         assert_eq!(w.remaining, Some(1));
+    }
+
+    #[test]
+    fn a_new_windows_first_answer_does_not_undo_the_local_count() {
+        let mut w = Window::default();
+        w.observe(RateLimit {
+            limit: 20,
+            remaining: 0,
+            reset: 100,
+        });
+        // rolled over at 100: 20 allowed; send 15 (all in flight)
+        for _ in 0..15 {
+            assert_eq!(w.take(100.1), None);
+        }
+        assert_eq!(w.remaining, Some(5));
+        // the first answer of the new window was counted before the others: it says 19 left
+        w.in_flight -= 1;
+        w.observe(RateLimit {
+            limit: 20,
+            remaining: 19,
+            reset: 101,
+        });
+        assert_eq!(
+            w.remaining,
+            Some(5),
+            "the local count already holds the requests in flight"
+        );
+        // a window first seen in an answer: deduct what is still in flight
+        let mut w = Window {
+            in_flight: 3,
+            ..Window::default()
+        };
+        w.observe(RateLimit {
+            limit: 20,
+            remaining: 10,
+            reset: 200,
+        });
+        assert_eq!(w.remaining, Some(7));
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl Query {
                         .detail
                         .scopes
                         .iter()
-                        .any(|s| !scopes::is_auto_assigned(s) && scopes::glob_match(glob, s)),
+                        .any(|s| scopes::glob_match(glob, s) && !scopes::is_auto_assigned(s)),
                     None => return false,
                 },
                 Term::Type(t) => match &e.info {
@@ -108,6 +108,24 @@ impl Query {
             _ => None,
         })
     }
+}
+
+/// Names compared case-insensitively, as `a.to_lowercase().cmp(&b.to_lowercase())`, without
+/// allocating when both are ASCII (sorting 10 000 keys by name makes ~130 000 comparisons).
+fn cmp_lowercase(a: &str, b: &str) -> Ordering {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return a.to_lowercase().cmp(&b.to_lowercase());
+    }
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for (p, q) in x.iter().zip(y) {
+        if p != q {
+            let (p, q) = (p.to_ascii_lowercase(), q.to_ascii_lowercase());
+            if p != q {
+                return p.cmp(&q);
+            }
+        }
+    }
+    x.len().cmp(&y.len())
 }
 
 /// List order.
@@ -144,7 +162,7 @@ impl SortKey {
 pub fn compare(key: SortKey, a: &KeyEntry, b: &KeyEntry) -> Ordering {
     match key {
         SortKey::Api => Ordering::Equal,
-        SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        SortKey::Name => cmp_lowercase(&a.name, &b.name),
         // Full, Billing, Custom, unknown last
         SortKey::Type => {
             let rank = |e: &KeyEntry| match e.key_type() {
@@ -185,5 +203,48 @@ mod tests {
             Query::parse("!").terms,
             vec![(false, Term::Text("!".into()))]
         );
+    }
+
+    /// The allocation-free name order agrees with `to_lowercase` ordering.
+    #[test]
+    fn name_order_fast_path_agrees() {
+        let names = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "aB",
+            "Ab",
+            "b",
+            "ci-deploy",
+            "CI-deploy",
+            "ci_deploy",
+            "Zeta",
+            "zeta",
+            "Ärger",
+            "ärger",
+            "ΣΑΣ",
+            "σας",
+            "[x]",
+            "`x`",
+            "~",
+            "Z~",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    cmp_lowercase(a, b),
+                    a.to_lowercase().cmp(&b.to_lowercase()),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn name_order_is_the_same(a in "[a-cA-C_ ~Σσ]{0,6}", b in "[a-cA-C_ ~Σσ]{0,6}") {
+            proptest::prop_assert_eq!(cmp_lowercase(&a, &b), a.to_lowercase().cmp(&b.to_lowercase()));
+        }
     }
 }
