@@ -4,6 +4,7 @@
 //! Key findings come from the scopes (once known) and the name; account findings (duplicate
 //! names, the 100-key limit) need the whole list.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -50,7 +51,7 @@ pub struct Finding {
     pub code: &'static str,
     pub severity: Severity,
     /// Short plain explanation.
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 /// A key's findings, most severe first.
@@ -78,7 +79,12 @@ impl Risk {
     pub fn has(&self, code: &str) -> bool {
         self.findings.iter().any(|f| f.code == code)
     }
-    fn push(&mut self, code: &'static str, severity: Severity, message: impl Into<String>) {
+    fn push(
+        &mut self,
+        code: &'static str,
+        severity: Severity,
+        message: impl Into<Cow<'static, str>>,
+    ) {
         self.findings.push(Finding {
             code,
             severity,
@@ -179,7 +185,7 @@ pub fn name_findings(name: &str) -> Vec<Finding> {
             out.push(Finding {
                 code: "suspicious_name",
                 severity: *severity,
-                message: (*message).into(),
+                message: Cow::Borrowed(*message),
             });
         }
     }
@@ -199,16 +205,31 @@ const ADMIN_WRITE: &[(&str, &str)] = &[
 
 /// Assess one key from its name and (when known) its scopes.
 pub fn assess(name: &str, scopes_held: Option<(&[String], &Classification)>) -> Risk {
+    let scope = scopes_held
+        .map(|(held, class)| scope_findings(held, class))
+        .unwrap_or_default();
+    combine(&scope, name, None)
+}
+
+/// A key's findings from its scope findings, its name and (if shared) how many keys share it.
+pub fn combine(scope: &[Finding], name: &str, duplicates: Option<usize>) -> Risk {
     let mut risk = Risk {
         findings: name_findings(name),
     };
-    let Some((held, class)) = scopes_held else {
-        risk.sort();
-        return risk;
-    };
+    risk.findings.extend_from_slice(scope);
+    if let Some(n) = duplicates {
+        risk.findings.push(duplicate_finding(n));
+    }
+    risk.sort();
+    risk
+}
+
+/// Findings that come from a key's scopes alone (auto-assigned scopes never count).
+pub fn scope_findings<S: AsRef<str>>(held: &[S], class: &Classification) -> Vec<Finding> {
+    let mut risk = Risk::default();
     let set: BTreeSet<&str> = held
         .iter()
-        .map(String::as_str)
+        .map(AsRef::as_ref)
         .filter(|s| !scopes::is_auto_assigned(s))
         .collect();
     let has = |s: &str| set.contains(s);
@@ -329,8 +350,7 @@ pub fn assess(name: &str, scopes_held: Option<(&[String], &Classification)>) -> 
             "holds no scopes: it cannot do anything (unused?)",
         );
     }
-    risk.sort();
-    risk
+    risk.findings
 }
 
 /// Findings that need the whole list: duplicate names, per key id.
@@ -358,7 +378,7 @@ pub fn duplicate_finding(count: usize) -> Finding {
     Finding {
         code: "duplicate_name",
         severity: Severity::Low,
-        message: format!("{count} keys share this name: hard to tell apart when revoking"),
+        message: format!("{count} keys share this name: hard to tell apart when revoking").into(),
     }
 }
 
@@ -369,13 +389,13 @@ pub fn limit_finding(count: usize) -> Option<Finding> {
         Some(Finding {
             code: "key_limit",
             severity: Severity::High,
-            message: format!("{count}/{LIMIT} keys: no new key can be created"),
+            message: format!("{count}/{LIMIT} keys: no new key can be created").into(),
         })
     } else if count >= 90 {
         Some(Finding {
             code: "key_limit",
             severity: Severity::Medium,
-            message: format!("{count}/{LIMIT} keys: close to SendGrid's limit"),
+            message: format!("{count}/{LIMIT} keys: close to SendGrid's limit").into(),
         })
     } else {
         None

@@ -3,7 +3,8 @@
 //! them: No / Read / Full access per category, plus Partial when a key holds a subset that is
 //! neither (possible through the API).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
 
 /// One permission category (a row of the App's No / Read / Full matrix).
 #[derive(Debug, PartialEq, Eq)]
@@ -189,6 +190,170 @@ fn full_access_core() -> impl Iterator<Item = &'static str> {
         .iter()
         .copied()
         .filter(|s| !is_billing(s) && !s.starts_with("subusers."))
+}
+
+const WORDS: usize = 4;
+
+/// The scope table: every catalog scope (sorted), then the auto-assigned ones.
+struct Table {
+    names: Vec<&'static str>,
+    index: HashMap<&'static str, usize>,
+    catalog: ScopeSet,
+    auto: ScopeSet,
+    billing: ScopeSet,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut names: Vec<&'static str> = all_scopes().into_iter().collect();
+    let catalog_len = names.len();
+    for a in auto_assigned() {
+        if !names.contains(a) {
+            names.push(a);
+        }
+    }
+    // A unit test checks the table fits; never index past the bit set.
+    names.truncate(WORDS * 64);
+    let index: HashMap<&'static str, usize> =
+        names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut t = Table {
+        names,
+        index,
+        catalog: ScopeSet::default(),
+        auto: ScopeSet::default(),
+        billing: ScopeSet::default(),
+    };
+    for (i, name) in t.names.iter().copied().enumerate() {
+        if i < catalog_len {
+            t.catalog.set(i);
+            if is_billing(name) {
+                t.billing.set(i);
+            }
+        } else {
+            t.auto.set(i);
+        }
+    }
+    t
+});
+
+/// A set of known scopes (the catalog and the auto-assigned ones) as bits over one static
+/// table: 32 bytes however many scopes a key holds. Names outside the table are kept apart by
+/// whoever builds the set (see [`ScopeSet::from_names`]).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ScopeSet([u64; WORDS]);
+
+impl std::fmt::Debug for ScopeSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.names()).finish()
+    }
+}
+
+impl ScopeSet {
+    pub(crate) fn set(&mut self, i: usize) {
+        if i < WORDS * 64 {
+            self.0[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    pub(crate) fn has(&self, i: usize) -> bool {
+        i < WORDS * 64 && self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Every catalog scope (billing included, auto-assigned excluded): the parent's scopes.
+    pub fn catalog() -> Self {
+        TABLE.catalog
+    }
+
+    /// Every auto-assigned scope.
+    pub fn auto_mask() -> Self {
+        TABLE.auto
+    }
+
+    pub fn billing_mask() -> Self {
+        TABLE.billing
+    }
+
+    /// A set from names; unknown names are returned apart.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> (Self, Vec<String>) {
+        let mut set = ScopeSet::default();
+        let mut unknown = Vec::new();
+        for n in names {
+            if !set.insert(n.as_ref()) {
+                unknown.push(n.as_ref().to_owned());
+            }
+        }
+        (set, unknown)
+    }
+
+    /// Add a scope by name; false when it is not in the table.
+    pub fn insert(&mut self, name: &str) -> bool {
+        match TABLE.index.get(name) {
+            Some(&i) => {
+                self.set(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        TABLE.index.get(name).is_some_and(|&i| self.has(i))
+    }
+
+    pub fn union(self, other: Self) -> Self {
+        let mut out = self;
+        for (a, b) in out.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+        out
+    }
+
+    pub fn intersect(self, other: Self) -> Self {
+        let mut out = self;
+        for (a, b) in out.0.iter_mut().zip(other.0) {
+            *a &= b;
+        }
+        out
+    }
+
+    pub fn minus(self, other: Self) -> Self {
+        let mut out = self;
+        for (a, b) in out.0.iter_mut().zip(other.0) {
+            *a &= !b;
+        }
+        out
+    }
+
+    /// The scopes that were granted (everything but the auto-assigned ones).
+    pub fn granted(self) -> Self {
+        self.minus(TABLE.auto)
+    }
+
+    /// The auto-assigned scopes only.
+    pub fn auto(self) -> Self {
+        self.intersect(TABLE.auto)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    /// Names in table order: granted scopes sorted, then the auto-assigned ones.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        TABLE
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.has(*i))
+            .map(|(_, n)| *n)
+    }
+
+    pub fn to_strings(self) -> Vec<String> {
+        self.names().map(str::to_owned).collect()
+    }
 }
 
 /// A key's scopes, understood.

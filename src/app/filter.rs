@@ -84,14 +84,12 @@ impl Query {
                 Term::Id(id) => e.id.0 == *id,
                 Term::Scope(glob) => match &e.info {
                     Some(info) => info
-                        .detail
-                        .scopes
                         .iter()
                         .any(|s| scopes::glob_match(glob, s) && !scopes::is_auto_assigned(s)),
                     None => return false,
                 },
                 Term::Type(t) => match &e.info {
-                    Some(info) => info.class.key_type == *t,
+                    Some(info) => info.key_type == *t,
                     None => return false,
                 },
                 Term::Risk(min) => e.risk.max().is_some_and(|m| m >= *min),

@@ -509,7 +509,7 @@ fn scope_editor_reviews_rereads_then_puts() {
     assert_eq!(
         app.selected()
             .and_then(|e| e.info.as_ref())
-            .map(|i| i.class.counted),
+            .map(|i| i.counted),
         Some(2)
     );
 }

@@ -225,13 +225,10 @@ pub(crate) fn refilter(app: &mut App) {
 fn set_info(app: &mut App, detail: KeyDetail) {
     let dup = app.dups.get(detail.api_key_id.as_str()).copied();
     if let Some(e) = app.keys.get_mut(&detail.api_key_id) {
-        let class = scopes::classify(&detail.scopes);
-        e.risk = risk::assess(&detail.name, Some((&detail.scopes, &class)));
-        if let Some(n) = dup {
-            e.risk.findings.push(risk::duplicate_finding(n));
-        }
+        let info = KeyInfo::new(&detail);
+        e.risk = risk::combine(&info.scope_findings, &detail.name, dup);
         e.name.clone_from(&detail.name);
-        e.info = Some(KeyInfo { detail, class });
+        e.info = Some(info);
         e.detail = Load::Loaded;
     }
 }
@@ -244,14 +241,10 @@ fn recompute_risks(app: &mut App) {
             .iter()
             .map(|e| (e.id.as_str(), e.name.as_str())),
     );
+    // scope findings were computed once per key when its scopes arrived: only recombine
     for e in &mut app.keys.entries {
-        e.risk = match &e.info {
-            Some(i) => risk::assess(&e.name, Some((&i.detail.scopes, &i.class))),
-            None => risk::assess(&e.name, None),
-        };
-        if let Some(n) = app.dups.get(e.id.as_str()) {
-            e.risk.findings.push(risk::duplicate_finding(*n));
-        }
+        let scope = e.info.as_ref().map_or(&[][..], |i| &i.scope_findings[..]);
+        e.risk = risk::combine(scope, &e.name, app.dups.get(e.id.as_str()).copied());
     }
 }
 
@@ -917,9 +910,9 @@ fn open_scope_editor(app: &mut App, out: &mut Vec<Command>) {
     if e.revoking {
         return toast(app, Level::Warn, "this key is being revoked");
     }
-    match &e.info {
-        Some(info) => {
-            let form = ScopeForm::new(&info.detail, app.my_scopes.clone());
+    match e.key_detail() {
+        Some(detail) => {
+            let form = ScopeForm::new(&detail, app.my_scopes.clone());
             app.modal = Some(Modal::EditScopes(Box::new(form)));
         }
         None => {
@@ -1284,10 +1277,10 @@ fn preset_action(app: &mut App, a: Action) {
         Action::Down => p.cursor = (p.cursor + 1).min(PRESETS.len() - 1),
         Action::Enter => {
             let (id, preset) = (p.id.clone(), &PRESETS[p.cursor]);
-            let Some(info) = app.keys.get(&id).and_then(|e| e.info.as_ref()) else {
+            let Some(detail) = app.keys.get(&id).and_then(KeyEntry::key_detail) else {
                 return;
             };
-            let mut form = ScopeForm::new(&info.detail, app.my_scopes.clone());
+            let mut form = ScopeForm::new(&detail, app.my_scopes.clone());
             let wanted = preset.scopes();
             let (ok, skipped): (Vec<String>, Vec<String>) = wanted.into_iter().partition(|s| {
                 form.matrix.grantable.as_ref().is_none_or(|g| g.contains(s))
@@ -1353,7 +1346,7 @@ fn open_confirm_delete(app: &mut App) {
             id: e.id.clone(),
             name: e.name.clone(),
             key_type: e.key_type(),
-            scopes: e.info.as_ref().map(|i| scopes::sendable(&i.detail.scopes)),
+            scopes: e.info.as_ref().map(|i| scopes::sendable(&i.scope_names())),
             own: same_account && own.as_deref() == Some(e.id.as_str()),
         })
         .collect();
@@ -1717,15 +1710,13 @@ fn created(app: &mut App, req: ReqId, name: &str, r: Result<crate::api::CreatedK
                 name: created.name.clone(),
                 scopes: created.scopes.clone(),
             };
-            let class = scopes::classify(&created.scopes);
+            let info = KeyInfo::new(&detail);
+            let (key_type, counted) = (info.key_type, info.counted);
             let mut entry = KeyEntry::new(ApiKey {
                 api_key_id: created.api_key_id.clone(),
                 name: created.name.clone(),
             });
-            entry.info = Some(KeyInfo {
-                detail: detail.clone(),
-                class: class.clone(),
-            });
+            entry.info = Some(info);
             entry.detail = Load::Loaded;
             // a refresh may already have listed it
             match app.keys.index.get(&created.api_key_id).copied() {
@@ -1747,8 +1738,8 @@ fn created(app: &mut App, req: ReqId, name: &str, r: Result<crate::api::CreatedK
             app.modal = Some(Modal::Secret(SecretModal {
                 id: created.api_key_id.clone(),
                 name: created.name.clone(),
-                key_type: class.key_type,
-                scope_count: class.counted,
+                key_type,
+                scope_count: counted,
                 secret: created.api_key,
                 copied: false,
                 confirm_close: false,
@@ -1808,9 +1799,6 @@ fn renamed(app: &mut App, req: ReqId, id: &ApiKeyId, name: &str, r: Result<ApiKe
             if let Some(e) = app.keys.get_mut(id) {
                 e.name.clone_from(&k.name);
                 e.haystack = format!("{}\u{1f}{}", k.name.to_lowercase(), e.id.0.to_lowercase());
-                if let Some(i) = &mut e.info {
-                    i.detail.name.clone_from(&k.name);
-                }
             }
             recompute_risks(app);
             refilter(app);

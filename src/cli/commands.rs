@@ -632,12 +632,9 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                 Err(e) => return Err(CliError::api(format!("reading key {}", k.api_key_id), e)),
             };
             let mut entry = crate::app::KeyEntry::new(k);
-            let class = scopes::classify(&detail.scopes);
-            entry.risk = crate::risk::assess(&detail.name, Some((&detail.scopes, &class)));
-            entry.info = Some(crate::app::KeyInfo {
-                detail: detail.clone(),
-                class,
-            });
+            let info = crate::app::KeyInfo::new(&detail);
+            entry.risk = crate::risk::combine(&info.scope_findings, &detail.name, None);
+            entry.info = Some(info);
             if query.matches(&entry) {
                 targets.push(Target {
                     client: ctx.client.clone(),

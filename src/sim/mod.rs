@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 use crate::api::{KeyDetail, Subuser};
 use crate::secret::Secret;
 use server::{Knobs, Shared, lock};
-use store::{KeyGen, PARENT, ScopeSet, Store};
+use store::{KeyGen, PARENT, ScopeSet, SimScopes, Store};
 
 /// What the simulator starts with (ignored when a state file is loaded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

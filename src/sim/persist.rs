@@ -144,7 +144,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::store::{KeyGen, ScopeSet};
+    use super::super::store::{KeyGen, ScopeSet, SimScopes};
     use super::*;
     use crate::api::Region;
     use crate::secret::Secret;

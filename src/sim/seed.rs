@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::Seed;
-use super::store::{PARENT, ScopeSet, Store};
+use super::store::{PARENT, ScopeSet, SimScopes, Store};
 use crate::api::Region;
 use crate::scopes::{self, Level};
 use crate::secret::Secret;

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{KeyDetail, Region, Subuser};
 use crate::scopes;
+pub(crate) use crate::scopes::ScopeSet;
 use crate::secret::{self, Secret};
 
 /// Keys an account may hold before `POST` answers 403.
@@ -24,204 +25,53 @@ pub(crate) const PARENT: usize = 0;
 /// Version of the state-file format.
 const STATE_VERSION: u32 = 1;
 
-const WORDS: usize = 4;
+/// The simulator's scope sets beyond the catalog's: what accounts and new keys hold.
+pub(crate) trait SimScopes {
+    /// The admin key's scopes: a true Full Access key, every catalog scope except billing.
+    /// (SendGrid keys cannot mix billing with anything else; Billing keys come from the App,
+    /// as in the demo seed.)
+    fn admin() -> ScopeSet;
+    /// What a subuser account can hold: the catalog without `billing.*` and `subusers.*`.
+    fn subuser_available() -> ScopeSet;
+    /// The auto-assigned scopes a new key gets: `2fa_required`, `sender_verification_eligible`.
+    fn default_auto() -> ScopeSet;
+    /// The auto-assigned scopes of a legacy key: the defaults plus `sender_verification_legacy`.
+    fn legacy_auto() -> ScopeSet;
+}
 
-/// The scope table: every catalog scope (sorted), then the auto-assigned ones.
-struct Table {
-    names: Vec<&'static str>,
-    index: HashMap<&'static str, usize>,
-    catalog: ScopeSet,
-    auto: ScopeSet,
-    billing: ScopeSet,
+struct Masks {
     subuser_available: ScopeSet,
     default_auto: ScopeSet,
     legacy_auto: ScopeSet,
 }
 
-static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut names: Vec<&'static str> = scopes::all_scopes().into_iter().collect();
-    let catalog_len = names.len();
-    for a in scopes::auto_assigned() {
-        if !names.contains(a) {
-            names.push(a);
-        }
+static MASKS: LazyLock<Masks> = LazyLock::new(|| {
+    let subusers: Vec<&str> = scopes::all_scopes()
+        .into_iter()
+        .filter(|s| s.starts_with("subusers."))
+        .collect();
+    let default_auto = ScopeSet::from_names(&["2fa_required", "sender_verification_eligible"]).0;
+    Masks {
+        subuser_available: ScopeSet::catalog()
+            .minus(ScopeSet::billing_mask())
+            .minus(ScopeSet::from_names(&subusers).0),
+        default_auto,
+        legacy_auto: default_auto.union(ScopeSet::from_names(&["sender_verification_legacy"]).0),
     }
-    // A unit test checks the table fits; never index past the bit set.
-    names.truncate(WORDS * 64);
-    let index: HashMap<&'static str, usize> =
-        names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut t = Table {
-        names,
-        index,
-        catalog: ScopeSet::default(),
-        auto: ScopeSet::default(),
-        billing: ScopeSet::default(),
-        subuser_available: ScopeSet::default(),
-        default_auto: ScopeSet::default(),
-        legacy_auto: ScopeSet::default(),
-    };
-    for (i, name) in t.names.iter().enumerate() {
-        if i < catalog_len {
-            t.catalog.set(i);
-            if scopes::is_billing(name) {
-                t.billing.set(i);
-            } else if !name.starts_with("subusers.") {
-                t.subuser_available.set(i);
-            }
-        } else {
-            t.auto.set(i);
-        }
-        match *name {
-            "2fa_required" | "sender_verification_eligible" => {
-                t.default_auto.set(i);
-                t.legacy_auto.set(i);
-            }
-            "sender_verification_legacy" => t.legacy_auto.set(i),
-            _ => {}
-        }
-    }
-    t
 });
 
-/// A set of scopes from the table.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub(crate) struct ScopeSet([u64; WORDS]);
-
-impl std::fmt::Debug for ScopeSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_set().entries(self.names()).finish()
+impl SimScopes for ScopeSet {
+    fn admin() -> ScopeSet {
+        ScopeSet::catalog().minus(ScopeSet::billing_mask())
     }
-}
-
-impl ScopeSet {
-    fn set(&mut self, i: usize) {
-        if i < WORDS * 64 {
-            self.0[i / 64] |= 1 << (i % 64);
-        }
+    fn subuser_available() -> ScopeSet {
+        MASKS.subuser_available
     }
-
-    fn has(&self, i: usize) -> bool {
-        i < WORDS * 64 && self.0[i / 64] & (1 << (i % 64)) != 0
+    fn default_auto() -> ScopeSet {
+        MASKS.default_auto
     }
-
-    /// Every catalog scope (billing included, auto-assigned excluded): the parent's scopes.
-    pub fn catalog() -> Self {
-        TABLE.catalog
-    }
-
-    /// The admin key's scopes: a true Full Access key, every catalog scope except billing.
-    /// (SendGrid keys cannot mix billing with anything else; Billing keys come from the App,
-    /// as in the demo seed.)
-    pub fn admin() -> Self {
-        TABLE.catalog.minus(TABLE.billing)
-    }
-
-    /// What a subuser account can hold: the catalog without `billing.*` and `subusers.*`.
-    pub fn subuser_available() -> Self {
-        TABLE.subuser_available
-    }
-
-    /// Every auto-assigned scope.
-    pub fn auto_mask() -> Self {
-        TABLE.auto
-    }
-
-    pub fn billing_mask() -> Self {
-        TABLE.billing
-    }
-
-    /// The auto-assigned scopes a new key gets: `2fa_required`, `sender_verification_eligible`.
-    pub fn default_auto() -> Self {
-        TABLE.default_auto
-    }
-
-    /// The auto-assigned scopes of a legacy key: the defaults plus `sender_verification_legacy`.
-    pub fn legacy_auto() -> Self {
-        TABLE.legacy_auto
-    }
-
-    /// A set from names; unknown names are returned apart.
-    pub fn from_names<S: AsRef<str>>(names: &[S]) -> (Self, Vec<String>) {
-        let mut set = ScopeSet::default();
-        let mut unknown = Vec::new();
-        for n in names {
-            if !set.insert(n.as_ref()) {
-                unknown.push(n.as_ref().to_owned());
-            }
-        }
-        (set, unknown)
-    }
-
-    /// Add a scope by name; false when it is not in the table.
-    pub fn insert(&mut self, name: &str) -> bool {
-        match TABLE.index.get(name) {
-            Some(&i) => {
-                self.set(i);
-                true
-            }
-            None => false,
-        }
-    }
-
-    pub fn contains(&self, name: &str) -> bool {
-        TABLE.index.get(name).is_some_and(|&i| self.has(i))
-    }
-
-    pub fn union(self, other: Self) -> Self {
-        let mut out = self;
-        for (a, b) in out.0.iter_mut().zip(other.0) {
-            *a |= b;
-        }
-        out
-    }
-
-    pub fn intersect(self, other: Self) -> Self {
-        let mut out = self;
-        for (a, b) in out.0.iter_mut().zip(other.0) {
-            *a &= b;
-        }
-        out
-    }
-
-    pub fn minus(self, other: Self) -> Self {
-        let mut out = self;
-        for (a, b) in out.0.iter_mut().zip(other.0) {
-            *a &= !b;
-        }
-        out
-    }
-
-    /// The scopes that were granted (everything but the auto-assigned ones).
-    pub fn granted(self) -> Self {
-        self.minus(TABLE.auto)
-    }
-
-    /// The auto-assigned scopes only.
-    pub fn auto(self) -> Self {
-        self.intersect(TABLE.auto)
-    }
-
-    #[cfg(test)]
-    pub fn len(&self) -> usize {
-        self.0.iter().map(|w| w.count_ones() as usize).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|w| *w == 0)
-    }
-
-    /// Names in table order: granted scopes sorted, then the auto-assigned ones.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        TABLE
-            .names
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.has(*i))
-            .map(|(_, n)| *n)
-    }
-
-    pub fn to_strings(self) -> Vec<String> {
-        self.names().map(str::to_owned).collect()
+    fn legacy_auto() -> ScopeSet {
+        MASKS.legacy_auto
     }
 }
 
@@ -851,7 +701,6 @@ mod tests {
 
     #[test]
     fn table_fits_and_orders_granted_before_auto() {
-        assert!(TABLE.names.len() <= WORDS * 64);
         assert_eq!(ScopeSet::catalog().len(), scopes::all_scopes().len());
         let (set, unknown) = ScopeSet::from_names(&["2fa_required", "mail.send", "alerts.read"]);
         assert!(unknown.is_empty());

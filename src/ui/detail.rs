@@ -116,7 +116,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // body: category rows (the cursor moves over these), then notes
     let rows = detail_rows(app);
-    let held: BTreeSet<&str> = info.detail.scopes.iter().map(String::as_str).collect();
+    let held: BTreeSet<&str> = info.iter().collect();
+    let class = info.classify();
     let mut lines: Vec<Line> = rows
         .iter()
         .map(|r| row_line(r, app, &held, w, theme))
@@ -139,14 +140,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.dim,
         ),
     ]));
-    if !info.class.unknown.is_empty() {
+    if !class.unknown.is_empty() {
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
             "Other (not in the catalog):",
             theme.warn,
         )));
-        let list = info
-            .class
+        let list = class
             .unknown
             .iter()
             .map(|s| clean(s).into_owned())
@@ -158,14 +158,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .map(|l| Line::from(Span::styled(format!("  {l}"), theme.base))),
         );
     }
-    if !info.class.auto_assigned.is_empty() {
+    if !class.auto_assigned.is_empty() {
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
             "Auto-assigned by SendGrid (not counted):",
             theme.dim,
         )));
-        let list = info
-            .class
+        let list = class
             .auto_assigned
             .iter()
             .map(|s| clean(s).into_owned())
@@ -223,11 +222,11 @@ pub fn more_line<'a>(above: usize, below: usize, w: usize, theme: &Theme) -> Lin
 fn type_line<'a>(entry: &KeyEntry, theme: &Theme) -> Line<'a> {
     match &entry.info {
         Some(info) => {
-            let t = info.class.key_type;
+            let t = info.key_type;
             Line::from(vec![
                 Span::styled(t.label(), theme.badge(t).patch(theme.strong)),
                 Span::styled(
-                    format!(" · {}", plural(info.class.counted, "scope", "scopes")),
+                    format!(" · {}", plural(info.counted, "scope", "scopes")),
                     theme.dim,
                 ),
             ])

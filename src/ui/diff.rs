@@ -352,7 +352,7 @@ struct Trim {
 fn trim(app: &App, id: &ApiKeyId, preset: usize) -> Option<Trim> {
     let info = app.keys.get(id)?.info.as_ref()?;
     let p = PRESETS.get(preset)?;
-    let original: BTreeSet<String> = scopes::sendable(&info.detail.scopes).into_iter().collect();
+    let original: BTreeSet<String> = scopes::sendable(&info.scope_names()).into_iter().collect();
     let (ok, skipped): (BTreeSet<String>, BTreeSet<String>) =
         p.scopes().into_iter().partition(|s| {
             app.my_scopes.as_ref().is_none_or(|g| g.contains(s)) || original.contains(s)
