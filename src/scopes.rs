@@ -342,13 +342,20 @@ impl ScopeSet {
     }
 
     /// Names in table order: granted scopes sorted, then the auto-assigned ones.
+    /// Visits only the set bits (a `scope:` filter walks every key's set on each keystroke).
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        TABLE
-            .names
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.has(*i))
-            .map(|(_, n)| *n)
+        self.0.iter().enumerate().flat_map(|(word, &bits)| {
+            std::iter::successors((bits != 0).then_some(bits), |b| {
+                let rest = b & (b - 1);
+                (rest != 0).then_some(rest)
+            })
+            .filter_map(move |b| {
+                TABLE
+                    .names
+                    .get(word * 64 + b.trailing_zeros() as usize)
+                    .copied()
+            })
+        })
     }
 
     pub fn to_strings(self) -> Vec<String> {

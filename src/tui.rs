@@ -44,6 +44,22 @@ pub struct DashOptions {
     pub log_file: PathBuf,
 }
 
+impl DashOptions {
+    /// Options from the global flags (colour, mouse, log file) for a context and journal.
+    fn new(global: &Global, ctx: Context, journal: PathBuf) -> Self {
+        DashOptions {
+            ctx,
+            journal: Some(Journal::new(journal)),
+            monochrome: monochrome(global),
+            mouse: global.mouse,
+            log_file: global
+                .log_file
+                .clone()
+                .unwrap_or_else(|| config::state_dir().join("sgkeys.log")),
+        }
+    }
+}
+
 /// `sgkeys` with no command: the dashboard on the configured account.
 pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
     let settings = config::resolve(&global.overrides())?;
@@ -72,16 +88,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         demo: false,
         caller_key_id,
     };
-    let opts = DashOptions {
-        ctx,
-        journal: Some(Journal::new(settings.journal.clone())),
-        monochrome: monochrome(global),
-        mouse: global.mouse,
-        log_file: global
-            .log_file
-            .clone()
-            .unwrap_or_else(|| config::state_dir().join("sgkeys.log")),
-    };
+    let opts = DashOptions::new(global, ctx, settings.journal.clone());
     run_dashboard(client, opts, tx, rx).await
 }
 
@@ -135,16 +142,7 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         .journal
         .clone()
         .unwrap_or_else(|| config::state_dir().join("demo-journal.jsonl"));
-    let opts = DashOptions {
-        ctx,
-        journal: Some(Journal::new(journal)),
-        monochrome: monochrome(global),
-        mouse: global.mouse,
-        log_file: global
-            .log_file
-            .clone()
-            .unwrap_or_else(|| config::state_dir().join("sgkeys.log")),
-    };
+    let opts = DashOptions::new(global, ctx, journal);
     let code = run_dashboard(client, opts, tx, rx).await;
     sim.shutdown().await;
     code

@@ -140,42 +140,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.dim,
         ),
     ]));
-    if !class.unknown.is_empty() {
-        lines.push(Line::default());
-        lines.push(Line::from(Span::styled(
-            "Other (not in the catalog):",
-            theme.warn,
-        )));
-        let list = class
-            .unknown
-            .iter()
-            .map(|s| clean(s).into_owned())
-            .collect::<Vec<_>>()
-            .join(", ");
-        lines.extend(
-            wrap(&list, w.saturating_sub(2))
-                .into_iter()
-                .map(|l| Line::from(Span::styled(format!("  {l}"), theme.base))),
-        );
-    }
-    if !class.auto_assigned.is_empty() {
-        lines.push(Line::default());
-        lines.push(Line::from(Span::styled(
-            "Auto-assigned by SendGrid (not counted):",
-            theme.dim,
-        )));
-        let list = class
-            .auto_assigned
-            .iter()
-            .map(|s| clean(s).into_owned())
-            .collect::<Vec<_>>()
-            .join(", ");
-        lines.extend(
-            wrap(&list, w.saturating_sub(2))
-                .into_iter()
-                .map(|l| Line::from(Span::styled(format!("  {l}"), theme.dim))),
-        );
-    }
+    scope_note(
+        &mut lines,
+        "Other (not in the catalog):",
+        &class.unknown,
+        theme.warn,
+        theme.base,
+        w,
+    );
+    scope_note(
+        &mut lines,
+        "Auto-assigned by SendGrid (not counted):",
+        &class.auto_assigned,
+        theme.dim,
+        theme.dim,
+        w,
+    );
 
     // when it overflows, the last row says how much is hidden
     let overflow = lines.len() > body.height as usize && body.height > 1;
@@ -398,6 +378,32 @@ fn row_line<'a>(
             ])
         }
     }
+}
+
+/// A titled, wrapped list of scope names below the categories (nothing when empty).
+fn scope_note(
+    lines: &mut Vec<Line<'_>>,
+    title: &'static str,
+    scopes: &[String],
+    head: Style,
+    body: Style,
+    w: usize,
+) {
+    if scopes.is_empty() {
+        return;
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(title, head)));
+    let list = scopes
+        .iter()
+        .map(|s| clean(s).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    lines.extend(
+        wrap(&list, w.saturating_sub(2))
+            .into_iter()
+            .map(|l| Line::from(Span::styled(format!("  {l}"), body))),
+    );
 }
 
 #[cfg(test)]
