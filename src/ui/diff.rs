@@ -11,9 +11,7 @@ use ratatui::text::{Line, Span};
 use super::detail::{more_line, pill};
 use super::forms::{diff_spans, scope_list};
 use super::modals::{box_h, box_w, caption, content_w, frame_box, keys_line, para, render_parts};
-use super::text::{
-    center_offset, clean, fit_spans, pad, plural, put_line, rule, style_row, truncate, width,
-};
+use super::text::{clean, fit_spans, pad, plural, put_line, rule, truncate, width};
 use super::theme::Theme;
 use crate::api::ApiKeyId;
 use crate::app::{App, DiffModal, DiffRight, Load, PresetPicker, diff_sides};
@@ -434,13 +432,7 @@ pub fn presets(frame: &mut Frame, screen: Rect, app: &App, p: &PresetPicker, the
         height: lh as u16,
         ..area
     };
-    let offset = center_offset(cursor, list.len(), lh);
-    for (i, l) in list.iter().skip(offset).take(lh).enumerate() {
-        put_line(buf, list_area, i as u16, l);
-        if offset + i == cursor {
-            style_row(buf, list_area, i as u16, theme.selected);
-        }
-    }
+    super::modals::cursor_list(buf, list_area, &list, cursor, theme);
     let rest = Rect {
         y: list_area.bottom(),
         height: area.bottom().saturating_sub(list_area.bottom()),

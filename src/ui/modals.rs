@@ -609,15 +609,8 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
             .min(list_h as u16),
         ..area
     };
-    let lh = list_area.height as usize;
     let cursor = p.cursor.min(rows.len().saturating_sub(1));
-    let offset = center_offset(cursor, list.len(), lh);
-    for (i, l) in list.iter().skip(offset).take(lh).enumerate() {
-        put_line(buf, list_area, i as u16, l);
-        if offset + i == cursor {
-            style_row(buf, list_area, i as u16, theme.selected);
-        }
-    }
+    cursor_list(buf, list_area, &list, cursor, theme);
     let notes_area = Rect {
         y: list_area.bottom(),
         height: area.bottom().saturating_sub(list_area.bottom()),
@@ -625,6 +618,24 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
     };
     render_parts(frame, notes_area, &notes, &bottom);
     set_cursor(frame, area.x + 8 + cur, area.y);
+}
+
+/// Draw a list into `area`, scrolled to keep `cursor` near the middle, its row highlighted.
+pub(super) fn cursor_list(
+    buf: &mut ratatui::buffer::Buffer,
+    area: Rect,
+    list: &[Line<'_>],
+    cursor: usize,
+    theme: &Theme,
+) {
+    let lh = area.height as usize;
+    let offset = center_offset(cursor, list.len(), lh);
+    for (i, l) in list.iter().skip(offset).take(lh).enumerate() {
+        put_line(buf, area, i as u16, l);
+        if offset + i == cursor {
+            style_row(buf, area, i as u16, theme.selected);
+        }
+    }
 }
 
 // ---------------------------------------------------------------- log
