@@ -106,6 +106,7 @@ fn ctx() -> Context {
         read_only: false,
         demo: false,
         caller_key_id: Some(key_id(0).0),
+        region: None,
     }
 }
 

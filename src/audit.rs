@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf};
+use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf, Region};
 use crate::report::KeyReport;
 use crate::risk::{self, Finding, Severity};
 use crate::scopes::{self, KeyType, Level};
@@ -60,16 +60,27 @@ impl Audit {
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
 /// Audit the client's context, and with `subusers` each of the given subusers.
-pub async fn collect(client: &Client, subusers: &[String], progress: Progress<'_>) -> Audit {
+/// Subusers are given with their regions: an EU subuser is audited on SendGrid's EU host.
+pub async fn collect(
+    client: &Client,
+    subusers: &[(String, Option<Region>)],
+    progress: Progress<'_>,
+) -> Audit {
     let mut contexts: Vec<Option<String>> =
         vec![client.on_behalf_of().map(OnBehalfOf::header_value)];
-    contexts.extend(subusers.iter().cloned().map(Some));
+    let mut regions: Vec<Option<Region>> = vec![None];
+    for (name, region) in subusers {
+        contexts.push(Some(name.clone()));
+        regions.push(*region);
+    }
     // list every context first (so progress knows the total), then all details at once
-    let lists = futures_util::future::join_all(contexts.iter().map(|c| {
-        let cl = client.acting_as(
-            c.as_deref()
-                .map(|s| OnBehalfOf::parse(s).unwrap_or(OnBehalfOf::Subuser(s.to_owned()))),
-        );
+    let lists = futures_util::future::join_all(contexts.iter().zip(&regions).map(|(c, region)| {
+        let cl = client
+            .acting_as(
+                c.as_deref()
+                    .map(|s| OnBehalfOf::parse(s).unwrap_or(OnBehalfOf::Subuser(s.to_owned()))),
+            )
+            .in_region(*region);
         async move { (cl.clone(), cl.list_keys(None).await) }
     }))
     .await;

@@ -87,6 +87,8 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         read_only: settings.read_only,
         demo: false,
         caller_key_id,
+        // the configured base URL already matches --region / the profile
+        region: None,
     };
     let opts = DashOptions::new(global, ctx, settings.journal.clone());
     run_dashboard(client, opts, tx, rx).await
@@ -137,6 +139,8 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         read_only: global.read_only || config::env_flag("SGKEYS_READ_ONLY"),
         demo: true,
         caller_key_id,
+        // the configured base URL already matches --region / the profile
+        region: None,
     };
     let journal = global
         .journal

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::{AbortHandle, JoinSet};
 
-use crate::api::{ApiError, Client, OnBehalfOf};
+use crate::api::{ApiError, Client, OnBehalfOf, Region};
 use crate::app::{ApiEvent, ApiOp, ApiResult, Command, ReqId};
 use crate::journal::{Action, Entry, Journal};
 use crate::scopes;
@@ -52,7 +52,12 @@ impl Worker {
         let mut read_tasks: JoinSet<()> = JoinSet::new();
         while let Some(cmd) = commands.recv().await {
             match cmd {
-                Command::Api { req, ctx, op } => {
+                Command::Api {
+                    req,
+                    ctx,
+                    region,
+                    op,
+                } => {
                     if op.is_mutation() {
                         if this.read_only {
                             // Refused before any request is sent.
@@ -66,7 +71,7 @@ impl Worker {
                         }
                         let (this, sink) = (Arc::clone(&this), Arc::clone(&sink));
                         mutations.spawn(async move {
-                            let ev = this.mutate(req, ctx, op).await;
+                            let ev = this.mutate(req, ctx, region, op).await;
                             sink.send(ev);
                         });
                     } else {
@@ -79,7 +84,7 @@ impl Worker {
                             op.clone(),
                         );
                         let abort = read_tasks.spawn(async move {
-                            let result = this.read(ctx, &op2).await;
+                            let result = this.read(ctx, region, &op2).await;
                             if !claimed2.swap(true, Ordering::SeqCst) {
                                 sink2.send(ApiEvent {
                                     req,
@@ -114,8 +119,8 @@ impl Worker {
         while mutations.join_next().await.is_some() {}
     }
 
-    async fn read(&self, ctx: Option<OnBehalfOf>, op: &ApiOp) -> ApiResult {
-        let client = self.client.acting_as(ctx);
+    async fn read(&self, ctx: Option<OnBehalfOf>, region: Option<Region>, op: &ApiOp) -> ApiResult {
+        let client = self.client.acting_as(ctx).in_region(region);
         match op {
             ApiOp::ListKeys => ApiResult::Keys(client.list_keys(None).await),
             ApiOp::GetKey(id) => ApiResult::Key(client.get_key(id).await),
@@ -125,8 +130,14 @@ impl Worker {
         }
     }
 
-    async fn mutate(&self, req: ReqId, ctx: Option<OnBehalfOf>, op: ApiOp) -> ApiEvent {
-        let client = self.client.acting_as(ctx.clone());
+    async fn mutate(
+        &self,
+        req: ReqId,
+        ctx: Option<OnBehalfOf>,
+        region: Option<Region>,
+        op: ApiOp,
+    ) -> ApiEvent {
+        let client = self.client.acting_as(ctx.clone()).in_region(region);
         let obo = ctx.as_ref().map(OnBehalfOf::header_value);
         let base = client.base_url().to_owned();
         let (result, entry) = match op {

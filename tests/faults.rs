@@ -51,9 +51,13 @@ fn faults_seen(sim: &SimHandle) -> usize {
 async fn audit_is_complete_and_correct_despite_faults() {
     let sim = faulty_sim(7).await;
     let c = client(&sim);
+    // regions as the simulator lists them (it serves every region on one host)
     let subs = vec![
-        "acme-transactional".to_owned(),
-        "acme-eu-marketing".to_owned(),
+        ("acme-transactional".to_owned(), None),
+        (
+            "acme-eu-marketing".to_owned(),
+            Some(sgkeys::api::Region::Eu),
+        ),
     ];
     let audit = sgkeys::audit::collect(&c, &subs, &|_, _| {}).await;
     assert!(audit.complete(), "incomplete: {:?}", audit.contexts);
@@ -166,6 +170,7 @@ async fn mutation_scenario(seed: u64) -> usize {
             .send(Command::Api {
                 req: req as u64,
                 ctx: None::<OnBehalfOf>,
+                region: None,
                 op,
             })
             .unwrap();

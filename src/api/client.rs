@@ -287,6 +287,8 @@ struct Inner {
 pub struct Client {
     inner: Arc<Inner>,
     on_behalf_of: Option<OnBehalfOf>,
+    /// SendGrid's EU host for an EU subuser when the client points at the global host.
+    base_override: Option<&'static str>,
 }
 
 impl std::fmt::Debug for Client {
@@ -337,6 +339,7 @@ impl Client {
                 observer: opts.observer,
             }),
             on_behalf_of: opts.on_behalf_of,
+            base_override: None,
         })
     }
 
@@ -345,8 +348,26 @@ impl Client {
     pub fn acting_as(&self, on_behalf_of: Option<OnBehalfOf>) -> Client {
         Client {
             inner: Arc::clone(&self.inner),
+            base_override: None,
             on_behalf_of,
         }
+    }
+
+    /// Requests for a subuser must go to its region's host (NOTES: on-behalf-of calls for EU
+    /// subusers use api.eu.sendgrid.com, else 451). Only SendGrid's own hosts are switched; a
+    /// simulator or proxy base URL is kept as it is.
+    pub fn in_region(mut self, region: Option<Region>) -> Client {
+        self.base_override = match (region, self.inner.base.as_str()) {
+            (Some(Region::Eu), super::GLOBAL_BASE_URL) => Some(super::EU_BASE_URL),
+            (Some(Region::Global), super::EU_BASE_URL) => Some(super::GLOBAL_BASE_URL),
+            _ => None,
+        };
+        self
+    }
+
+    /// The base URL requests go to.
+    pub fn effective_base_url(&self) -> &str {
+        self.base_override.unwrap_or(&self.inner.base)
     }
 
     pub fn on_behalf_of(&self) -> Option<&OnBehalfOf> {
@@ -605,7 +626,7 @@ impl Client {
         repeat: Repeat,
     ) -> Result<(u16, Vec<u8>), ApiError> {
         let inner = &self.inner;
-        let mut url = format!("{}{}", inner.base, path);
+        let mut url = format!("{}{}", self.effective_base_url(), path);
         for (i, (k, v)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(&percent_encode(k));
@@ -908,6 +929,29 @@ mod tests {
         assert!(w.take(10.0).is_some());
         assert!(w.take(10.5).is_some());
         assert_eq!(w.take(11.1), None);
+    }
+
+    #[test]
+    fn eu_subusers_go_to_the_eu_host_only_on_sendgrids_own_hosts() {
+        let key = Secret::parse(&format!("SG.{}.{}", "A".repeat(22), "b".repeat(43))).unwrap();
+        let global = Client::new(key.clone(), ClientOptions::default()).unwrap();
+        let eu = global
+            .acting_as(Some(OnBehalfOf::Subuser("x".into())))
+            .in_region(Some(Region::Eu));
+        assert_eq!(eu.effective_base_url(), crate::api::EU_BASE_URL);
+        assert_eq!(global.effective_base_url(), crate::api::GLOBAL_BASE_URL);
+        let sim = Client::new(
+            key,
+            ClientOptions {
+                base_url: "http://127.0.0.1:9".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            sim.in_region(Some(Region::Eu)).effective_base_url(),
+            "http://127.0.0.1:9"
+        );
     }
 
     #[test]

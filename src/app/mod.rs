@@ -11,7 +11,7 @@ mod update;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use crate::api::{
-    ApiError, ApiKey, ApiKeyId, CallRecord, CreatedKey, KeyDetail, OnBehalfOf, Subuser,
+    ApiError, ApiKey, ApiKeyId, CallRecord, CreatedKey, KeyDetail, OnBehalfOf, Region, Subuser,
 };
 use crate::risk::Finding;
 use crate::risk::Risk;
@@ -55,6 +55,8 @@ pub struct Context {
     pub demo: bool,
     /// Id of the key sgkeys itself uses (warn before revoking it).
     pub caller_key_id: Option<String>,
+    /// Region of the subuser acted for (its requests go to that region's host).
+    pub region: Option<Region>,
 }
 
 /// How far a remote resource has loaded. Data stays visible while it refreshes.
@@ -462,10 +464,12 @@ impl ApiOp {
 /// What `update` asks the outside world to do.
 #[derive(Debug, PartialEq)]
 pub enum Command {
-    /// Run an API operation in the given context; exactly one [`ApiEvent`] comes back.
+    /// Run an API operation in the given context (and, for a subuser, on its region's host);
+    /// exactly one [`ApiEvent`] comes back.
     Api {
         req: ReqId,
         ctx: Option<OnBehalfOf>,
+        region: Option<Region>,
         op: ApiOp,
     },
     /// Copy to the clipboard (OSC 52).

@@ -15,6 +15,7 @@ fn ctx() -> Context {
         read_only: false,
         demo: true,
         caller_key_id: Some("k00000000000000000000a".into()),
+        region: None,
     }
 }
 
@@ -785,7 +786,15 @@ fn context_switch_reloads_and_drops_old_answers() {
     let cmds = update(&mut app, key('c'));
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert_eq!(op, ApiOp::ListSubusers);
-    settle(&mut app, vec![Command::Api { req, ctx: None, op }]);
+    settle(
+        &mut app,
+        vec![Command::Api {
+            req,
+            ctx: None,
+            region: None,
+            op,
+        }],
+    );
     update(&mut app, code(KeyCode::Down));
     let cmds = update(&mut app, code(KeyCode::Enter));
     assert!(cmds.contains(&Command::CancelReads));
@@ -793,12 +802,18 @@ fn context_switch_reloads_and_drops_old_answers() {
         Command::Api {
             req,
             ctx,
+            region,
             op: ApiOp::ListKeys,
-        } => Some((*req, ctx.clone())),
+        } => Some((*req, ctx.clone(), *region)),
         _ => None,
     });
-    let (list_req, list_ctx) = list.unwrap();
+    let (list_req, list_ctx, list_region) = list.unwrap();
     assert_eq!(list_ctx, Some(OnBehalfOf::Subuser("acme-eu".into())));
+    assert_eq!(
+        list_region,
+        Some(crate::api::Region::Eu),
+        "an EU subuser's requests go to the EU host"
+    );
     assert!(app.context_label().contains("acme-eu"));
     assert!(!app.keys.ever_loaded);
     update(&mut app, answer(stale_req, ApiResult::Keys(Ok(keys()))));

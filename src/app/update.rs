@@ -112,6 +112,7 @@ fn request(app: &mut App, pending: Pending, op: ApiOp, out: &mut Vec<Command>) -
     out.push(Command::Api {
         req,
         ctx: app.ctx.on_behalf_of.clone(),
+        region: app.ctx.region,
         op,
     });
     req
@@ -842,6 +843,15 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     // Reads for the old context are dropped; mutations in flight still report.
     app.pending.retain(|_, p| p.is_mutation());
     out.push(Command::CancelReads);
+    // a subuser's requests go to its region's host (EU subusers: api.eu.sendgrid.com)
+    app.ctx.region = match &to {
+        Some(OnBehalfOf::Subuser(name)) => app
+            .subusers
+            .as_ref()
+            .and_then(|s| s.iter().find(|u| &u.username == name))
+            .and_then(|u| u.region),
+        _ => None,
+    };
     app.ctx.on_behalf_of = to;
     app.keys = KeyList::default();
     app.view = ListView {

@@ -577,10 +577,11 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                 .list_subusers()
                 .await
                 .map_err(|e| CliError::api("listing subusers", e))?;
-            contexts.extend(
-                subs.into_iter()
-                    .map(|s| ctx.client.acting_as(Some(OnBehalfOf::Subuser(s.username)))),
-            );
+            contexts.extend(subs.into_iter().map(|s| {
+                ctx.client
+                    .acting_as(Some(OnBehalfOf::Subuser(s.username)))
+                    .in_region(s.region)
+            }));
         }
         for client in contexts {
             match client.get_key(&id).await {
@@ -991,13 +992,13 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
         }
         None => None,
     };
-    let subusers: Vec<String> = if args.all_subusers {
+    let subusers: Vec<(String, Option<crate::api::Region>)> = if args.all_subusers {
         ctx.client
             .list_subusers()
             .await
             .map_err(|e| CliError::api("listing subusers for --all-subusers", e))?
             .into_iter()
-            .map(|s| s.username)
+            .map(|s| (s.username, s.region))
             .collect()
     } else {
         Vec::new()

@@ -198,6 +198,7 @@ pub fn ctx() -> Context {
         read_only: false,
         demo: false,
         caller_key_id: Some(CALLER_ID.into()),
+        region: None,
     }
 }
 
