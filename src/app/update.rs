@@ -249,6 +249,19 @@ fn recompute_risks(app: &mut App) {
     }
 }
 
+/// Ask for a key's scopes on behalf of the selection (a stale answer is dropped when it moves).
+fn fetch_detail(app: &mut App, id: &ApiKeyId, out: &mut Vec<Command>) {
+    let req = request(
+        app,
+        Pending::Detail(id.clone()),
+        ApiOp::GetKey(id.clone()),
+        out,
+    );
+    if let Some(e) = app.keys.get_mut(id) {
+        e.detail = Load::Loading(req);
+    }
+}
+
 fn pump_prefetch(app: &mut App, out: &mut Vec<Command>) {
     while app.prefetch.in_flight < PREFETCH_CONCURRENCY {
         let Some(id) = app.prefetch.queue.pop_front() else {
@@ -296,15 +309,7 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
             .get(&id)
             .is_some_and(|e| e.info.is_none() && !e.detail.is_loading());
         if still_selected && needed {
-            let req = request(
-                app,
-                Pending::Detail(id.clone()),
-                ApiOp::GetKey(id.clone()),
-                out,
-            );
-            if let Some(e) = app.keys.get_mut(&id) {
-                e.detail = Load::Loading(req);
-            }
+            fetch_detail(app, &id, out);
         }
     }
 }
@@ -928,15 +933,7 @@ fn open_scope_editor(app: &mut App, out: &mut Vec<Command>) {
         None => {
             let id = e.id.clone();
             if !e.detail.is_loading() {
-                let req = request(
-                    app,
-                    Pending::Detail(id.clone()),
-                    ApiOp::GetKey(id.clone()),
-                    out,
-                );
-                if let Some(e) = app.keys.get_mut(&id) {
-                    e.detail = Load::Loading(req);
-                }
+                fetch_detail(app, &id, out);
             }
             toast(
                 app,
@@ -1232,15 +1229,7 @@ fn open_diff(app: &mut App, out: &mut Vec<Command>) {
             && !e.detail.is_loading()
         {
             let id = id.clone();
-            let req = request(
-                app,
-                Pending::Detail(id.clone()),
-                ApiOp::GetKey(id.clone()),
-                out,
-            );
-            if let Some(e) = app.keys.get_mut(&id) {
-                e.detail = Load::Loading(req);
-            }
+            fetch_detail(app, &id, out);
         }
     }
     app.modal = Some(Modal::Diff(DiffModal {
