@@ -140,14 +140,7 @@ fn answer_all(app: &mut App, cmds: Vec<Command>, names: &[String], ids: &HashMap
                 .collect())),
             other => panic!("the bench does not expect {other:?}"),
         };
-        let more = app::update(
-            app,
-            Msg::Api(ApiEvent {
-                req,
-                result,
-                journal_error: None,
-            }),
-        );
+        let more = app::update(app, Msg::Api(ApiEvent { req, result }));
         queue.extend(more);
     }
 }

@@ -1,10 +1,23 @@
-//! The local journal: one JSON line per mutation (create, rename, set scopes, revoke,
-//! recreate), from the TUI or the CLI. Appends are flushed and fsynced before success is
-//! reported. Never holds a secret: [`Entry`] has no field that could carry one.
+//! The local journal: a write-ahead log of every mutation (create, rename, set scopes, revoke,
+//! recreate), from the TUI or the CLI.
+//!
+//! Each mutation writes two JSON lines sharing an `op` id: an **intent** line, appended and
+//! fsynced *before* the request is sent (action, context, key id, name, scopes before), and an
+//! **outcome** line after (`ok` / `failed` / `unknown`, status). A run killed at any instant
+//! therefore leaves every key it touched named in the journal; an intent with no outcome reads
+//! back as "unknown: check". If the intent cannot be written, the request is not sent.
+//!
+//! Reading merges the pair into one [`Entry`]. Lines that are not journal entries (a torn write
+//! after a crash, anything else) are skipped with a warning, never making the journal unreadable,
+//! and the next append starts on a fresh line. Lines written before the write-ahead format (no
+//! `phase`) are complete entries on their own.
+//!
+//! Never holds a secret: [`Entry`] has no field that could carry one.
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,11 +44,47 @@ impl Action {
     }
 }
 
-/// One journal line.
+/// Which half of a write-ahead pair a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Intent,
+    Outcome,
+}
+
+/// How a mutation ended, as far as sgkeys could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Done (confirmed by the answer, or by reading the key back).
+    Ok,
+    /// Not done (refused, or read back unchanged).
+    Failed,
+    /// Nobody can tell yet: no answer, and reading back did not settle it. Check the key.
+    Unknown,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// One journal record: a line as written, or (after [`Journal::read`]) an intent merged with its
+/// outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// RFC 3339, UTC.
     pub time: String,
+    /// Links an intent line to its outcome line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
     pub base_url: String,
     /// The `on-behalf-of` value, or None for the key's own account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,7 +102,11 @@ pub struct Entry {
     /// HTTP status of the mutating request (None when no answer came).
     #[serde(default)]
     pub status: Option<u16>,
+    /// True only when the outcome is [`Outcome::Ok`] (kept for readers of the first format).
     pub ok: bool,
+    /// None on an intent line, and on a merged entry whose outcome was never written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// `cli` or `tui`.
@@ -72,7 +125,9 @@ impl Entry {
         source: &str,
     ) -> Self {
         Entry {
-            time: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            time: now_rfc3339(),
+            op: None,
+            phase: None,
             base_url: base_url.to_owned(),
             on_behalf_of,
             action,
@@ -83,11 +138,49 @@ impl Entry {
             scopes_after: None,
             status: None,
             ok: false,
+            outcome: None,
             error: None,
             source: source.to_owned(),
             replaces: None,
         }
     }
+
+    /// How it ended: the outcome line's word, or for a line of the first format its `ok`;
+    /// an intent that never got an outcome is [`Outcome::Unknown`].
+    pub fn result(&self) -> Outcome {
+        match (self.outcome, self.phase) {
+            (Some(o), _) => o,
+            (None, Some(Phase::Intent)) => Outcome::Unknown,
+            (None, _) if self.ok => Outcome::Ok,
+            (None, _) => Outcome::Failed,
+        }
+    }
+
+    /// An intent line with no outcome: the request may or may not have reached SendGrid.
+    pub fn unresolved(&self) -> bool {
+        self.phase == Some(Phase::Intent) && self.outcome.is_none()
+    }
+
+    /// Set the outcome (and the `ok` flag that mirrors it).
+    pub fn settle(&mut self, outcome: Outcome, status: Option<u16>, error: Option<String>) {
+        self.outcome = Some(outcome);
+        self.ok = outcome == Outcome::Ok;
+        self.status = status;
+        self.error = error;
+    }
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// A fresh op id: time and randomness, unique enough to pair two lines of one file.
+fn new_op_id() -> String {
+    use rand::Rng;
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    format!("{t:x}-{:08x}", rand::rng().random::<u32>())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,128 +195,285 @@ pub enum JournalError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("journal {path} line {line} is not a journal entry: {message}")]
-    Corrupt {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
 }
 
-/// The journal file.
+/// What [`Journal::read`] found.
+#[derive(Debug, Default)]
+pub struct Contents {
+    /// Oldest first; an intent and its outcome merged into one entry at the intent's place.
+    pub entries: Vec<Entry>,
+    /// One line per line that was not a journal entry (skipped).
+    pub warnings: Vec<String>,
+}
+
+/// The journal file. Clones share one lock, so lines from concurrent tasks never interleave.
 #[derive(Debug, Clone)]
 pub struct Journal {
     path: PathBuf,
+    lock: Arc<Mutex<()>>,
 }
+
+/// Largest journal read back (a line is about 300 bytes: this is some 300 000 mutations).
+const MAX_READ: u64 = 128 * 1024 * 1024;
 
 impl Journal {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Journal { path: path.into() }
+        Journal {
+            path: path.into(),
+            lock: Arc::new(Mutex::new(())),
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Append one entry; returns once it is on disk (flushed and fsynced).
+    /// Record the intent to mutate, before the request is sent. Returns the entry to settle and
+    /// pass to [`Journal::outcome`]. An error here means: do not send.
+    pub fn intent(&self, mut entry: Entry) -> Result<Entry, JournalError> {
+        entry.op = Some(new_op_id());
+        entry.phase = Some(Phase::Intent);
+        entry.outcome = None;
+        entry.ok = false;
+        entry.time = now_rfc3339();
+        self.append(&entry)?;
+        Ok(entry)
+    }
+
+    /// Record how an intent ended (the entry returned by [`Journal::intent`], settled).
+    pub fn outcome(&self, entry: &Entry) -> Result<(), JournalError> {
+        let mut line = entry.clone();
+        line.phase = Some(Phase::Outcome);
+        line.time = now_rfc3339();
+        if line.outcome.is_none() {
+            line.settle(Outcome::Unknown, line.status, line.error.clone());
+        }
+        self.append(&line)
+    }
+
+    /// Append one line; returns once it is on disk (flushed and fsynced). The file is created
+    /// 0600; an existing one readable by others is tightened to 0600. A torn last line (a crash
+    /// mid-write) is ended first, so this line starts on a line of its own.
     pub fn append(&self, entry: &Entry) -> Result<(), JournalError> {
         let err = |source| JournalError::Write {
             path: self.path.clone(),
             source,
         };
+        let mut line = serde_json::to_string(entry).map_err(|e| err(std::io::Error::other(e)))?;
+        line.push('\n');
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let mut line = serde_json::to_string(entry).map_err(|e| err(std::io::Error::other(e)))?;
-        line.push('\n');
         let mut opts = OpenOptions::new();
-        opts.create(true).append(true);
+        opts.create(true).append(true).read(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
         let mut f = opts.open(&self.path).map_err(err)?;
+        tighten(&f, &self.path);
+        let len = f.metadata().map_err(err)?.len();
+        if len > 0 && f.metadata().map_err(err)?.is_file() {
+            let mut last = [0u8; 1];
+            f.seek(SeekFrom::Start(len - 1)).map_err(err)?;
+            f.read_exact(&mut last).map_err(err)?;
+            if last[0] != b'\n' {
+                line.insert(0, '\n');
+            }
+        }
         f.write_all(line.as_bytes()).map_err(err)?;
         f.flush().map_err(err)?;
         f.sync_all().map_err(err)?;
         Ok(())
     }
 
-    /// Every entry, oldest first. A missing journal is empty.
-    pub fn read_all(&self) -> Result<Vec<Entry>, JournalError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(JournalError::Read {
-                    path: self.path.clone(),
-                    source,
-                });
-            }
+    /// Every entry, oldest first, with warnings for skipped lines. A missing journal is empty.
+    pub fn read(&self) -> Result<Contents, JournalError> {
+        let read_err = |source| JournalError::Read {
+            path: self.path.clone(),
+            source,
         };
-        let mut out = Vec::new();
-        let lines: Vec<&str> = text.lines().collect();
-        for (i, line) in lines.iter().enumerate() {
+        let file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Contents::default()),
+            Err(e) => return Err(read_err(e)),
+        };
+        let mut bytes = Vec::new();
+        file.take(MAX_READ)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let mut out = Contents::default();
+        let mut by_op: std::collections::HashMap<String, usize> = Default::default();
+        for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str(line) {
-                Ok(e) => out.push(e),
-                // A torn last line (crash mid-write) is skipped; anything else is reported.
-                Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
+            let entry: Entry = match serde_json::from_str(line) {
+                Ok(e) => e,
                 Err(e) => {
-                    return Err(JournalError::Corrupt {
-                        path: self.path.clone(),
-                        line: i + 1,
-                        message: e.to_string(),
-                    });
+                    out.warnings.push(format!(
+                        "{} line {}: skipped, not a journal entry ({e})",
+                        self.path.display(),
+                        i + 1
+                    ));
+                    continue;
                 }
+            };
+            match (entry.phase, entry.op.clone()) {
+                (Some(Phase::Outcome), Some(op)) => match by_op.get(&op) {
+                    Some(&at) => {
+                        let time = out.entries[at].time.clone();
+                        out.entries[at] = Entry {
+                            time,
+                            phase: Some(Phase::Outcome),
+                            ..entry
+                        };
+                    }
+                    None => out.entries.push(entry),
+                },
+                (Some(Phase::Intent), Some(op)) => {
+                    by_op.insert(op, out.entries.len());
+                    out.entries.push(entry);
+                }
+                _ => out.entries.push(entry),
             }
         }
         Ok(out)
     }
+
+    /// Every entry, oldest first (warnings dropped; see [`Journal::read`]).
+    pub fn read_all(&self) -> Result<Vec<Entry>, JournalError> {
+        Ok(self.read()?.entries)
+    }
+}
+
+/// An existing journal readable or writable by others is tightened to 0600 (it names every key
+/// and scope touched). Failure to tighten is logged, not fatal.
+fn tighten(f: &std::fs::File, path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = f.metadata()
+            && meta.is_file()
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let before = meta.permissions().mode() & 0o777;
+            match f.set_permissions(std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => tracing::warn!(
+                    "tightened the permissions of the journal {} from {before:o} to 600",
+                    path.display()
+                ),
+                Err(e) => tracing::warn!(
+                    "the journal {} is mode {before:o} and could not be tightened: {e}",
+                    path.display()
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (f, path);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn appends_and_reads_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let j = Journal::new(dir.path().join("sub/journal.jsonl"));
-        assert!(j.read_all().unwrap().is_empty());
-        let mut e = Entry::new(
-            Action::Revoke,
-            "http://x",
-            Some("acme".into()),
-            "abc",
-            "cli",
-        );
+    fn revoke(id: &str) -> Entry {
+        let mut e = Entry::new(Action::Revoke, "http://x", Some("acme".into()), id, "cli");
         e.name = Some("ci".into());
         e.scopes_before = Some(vec!["mail.send".into()]);
-        e.status = Some(204);
-        e.ok = true;
-        j.append(&e).unwrap();
-        j.append(&Entry::new(Action::Create, "http://x", None, "def", "tui"))
-            .unwrap();
-        let all = j.read_all().unwrap();
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[0], e);
-        assert_eq!(all[1].action, Action::Create);
+        e
     }
 
     #[test]
-    fn torn_last_line_is_skipped_but_corruption_is_reported() {
+    fn intent_and_outcome_merge_into_one_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::new(dir.path().join("sub/journal.jsonl"));
+        assert!(j.read_all().unwrap().is_empty());
+        let mut a = j.intent(revoke("abc")).unwrap();
+        let b = j.intent(revoke("def")).unwrap();
+        a.settle(Outcome::Ok, Some(204), None);
+        j.outcome(&a).unwrap();
+        let text = std::fs::read_to_string(j.path()).unwrap();
+        assert_eq!(text.lines().count(), 3, "two intents and one outcome");
+        let all = j.read_all().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].api_key_id, "abc");
+        assert_eq!(all[0].result(), Outcome::Ok);
+        assert!(all[0].ok);
+        assert_eq!(all[0].status, Some(204));
+        assert_eq!(all[1].api_key_id, "def");
+        assert!(all[1].unresolved());
+        assert_eq!(all[1].result(), Outcome::Unknown);
+        assert_eq!(b.op, all[1].op);
+    }
+
+    #[test]
+    fn first_format_lines_are_whole_entries() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j.jsonl");
-        let good =
-            serde_json::to_string(&Entry::new(Action::Rename, "u", None, "a", "cli")).unwrap();
-        std::fs::write(&p, format!("{good}\n{{\"time\":\"20")).unwrap();
-        assert_eq!(Journal::new(&p).read_all().unwrap().len(), 1);
-        std::fs::write(&p, format!("garbage\n{good}\n")).unwrap();
-        let e = Journal::new(&p).read_all().unwrap_err().to_string();
-        assert!(e.contains("line 1"), "{e}");
+        let old = r#"{"time":"2026-01-01T00:00:00Z","base_url":"u","action":"revoke","api_key_id":"a","status":204,"ok":true,"source":"cli"}"#;
+        std::fs::write(&p, format!("{old}\n")).unwrap();
+        let all = Journal::new(&p).read_all().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].result(), Outcome::Ok);
+        assert!(!all[0].unresolved());
+    }
+
+    #[test]
+    fn a_torn_line_is_skipped_with_a_warning_and_the_next_append_starts_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::new(&p);
+        j.append(&revoke("one")).unwrap();
+        // a crash mid-write
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"time\":\"20").unwrap();
+        drop(f);
+        let c = j.read().unwrap();
+        assert_eq!(c.entries.len(), 1);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("line 2"), "{:?}", c.warnings);
+        j.append(&revoke("two")).unwrap();
+        let c = j.read().unwrap();
+        let ids: Vec<&str> = c.entries.iter().map(|e| e.api_key_id.as_str()).collect();
+        assert_eq!(ids, ["one", "two"]);
+        assert_eq!(c.warnings.len(), 1);
+        // garbage in the middle does not hide what follows
+        std::fs::write(&p, "garbage\n").unwrap();
+        j.append(&revoke("three")).unwrap();
+        let c = j.read().unwrap();
+        assert_eq!(c.entries.len(), 1);
+        assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn created_private_and_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::new(&p);
+        j.append(&revoke("a")).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), 0o600);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        j.append(&revoke("b")).unwrap();
+        assert_eq!(mode(&p), 0o600);
+    }
+
+    #[test]
+    fn an_unwritable_journal_is_an_error() {
+        let j = Journal::new("/dev/full");
+        if Path::new("/dev/full").exists() {
+            assert!(j.intent(revoke("a")).is_err());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // a directory where the file should be
+        let j = Journal::new(dir.path());
+        assert!(j.intent(revoke("a")).is_err());
     }
 }

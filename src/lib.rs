@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod journal;
+pub mod ops;
 pub mod policy;
 pub mod presets;
 pub mod report;

@@ -1,6 +1,7 @@
 //! The background worker: runs [`Command::Api`]s with the API client and sends exactly one
-//! [`ApiEvent`] back per command. It owns the read-only gate (mutations are refused before any
-//! request is sent) and the journal (a mutation's outcome is on disk before the UI hears of it).
+//! [`ApiEvent`] back per command. Mutations go through the operations layer ([`crate::ops`]):
+//! read-only refusal before any request, the write-ahead journal (intent before the request,
+//! outcome before the UI hears of it), strict classification and read-back of unknown outcomes.
 //!
 //! Reads can be cancelled (context switch, quit); each cancelled read still gets its one event
 //! (`ApiError::Cancelled`), and which of "result" or "cancelled" is sent is decided once.
@@ -16,8 +17,8 @@ use tokio::task::{AbortHandle, JoinSet};
 
 use crate::api::{ApiError, Client, OnBehalfOf, Region};
 use crate::app::{ApiEvent, ApiOp, ApiResult, Command, ReqId};
-use crate::journal::{Action, Entry, Journal};
-use crate::scopes;
+use crate::journal::Journal;
+use crate::ops::{Done, Ops};
 
 /// Where the worker's answers go.
 pub trait Sink: Send + Sync + 'static {
@@ -65,7 +66,6 @@ impl Worker {
                             sink.send(ApiEvent {
                                 req,
                                 result: refuse(&op, what),
-                                journal_error: None,
                             });
                             continue;
                         }
@@ -86,11 +86,7 @@ impl Worker {
                         let abort = read_tasks.spawn(async move {
                             let result = this.read(ctx, region, &op2).await;
                             if !claimed2.swap(true, Ordering::SeqCst) {
-                                sink2.send(ApiEvent {
-                                    req,
-                                    result,
-                                    journal_error: None,
-                                });
+                                sink2.send(ApiEvent { req, result });
                             }
                         });
                         reads.insert(req, Read { abort, claimed, op });
@@ -103,7 +99,6 @@ impl Worker {
                             sink.send(ApiEvent {
                                 req,
                                 result: cancelled(&r.op),
-                                journal_error: None,
                             });
                         }
                     }
@@ -137,113 +132,28 @@ impl Worker {
         region: Option<Region>,
         op: ApiOp,
     ) -> ApiEvent {
-        let client = self.client.acting_as(ctx.clone()).in_region(region);
-        let obo = ctx.as_ref().map(OnBehalfOf::header_value);
-        let base = client.base_url().to_owned();
-        let (result, entry) = match op {
-            ApiOp::Create { name, scopes } => {
-                let r = client.create_key_checked(&name, scopes.as_deref()).await;
-                let mut e = Entry::new(Action::Create, &base, obo, "", "tui");
-                e.name = Some(name);
-                match &r {
-                    Ok(k) => {
-                        e.api_key_id = k.api_key_id.0.clone();
-                        e.scopes_after = Some(scopes::sendable(&k.scopes));
-                        e.status = Some(201);
-                        e.ok = true;
-                    }
-                    // it happened: journal it as done, with why the secret is missing
-                    Err(ApiError::CreatedSecretLost { id, cause }) => {
-                        e.api_key_id.clone_from(id);
-                        e.ok = true;
-                        e.error = Some(format!(
-                            "created, but the answer was lost ({cause}): secret unrecoverable"
-                        ));
-                    }
-                    Err(err) => fail(&mut e, err),
-                }
-                (ApiResult::Created(r), e)
-            }
-            ApiOp::Rename {
-                id,
-                name,
-                name_before,
-            } => {
-                let r = client.rename_key(&id, &name).await;
-                let mut e = Entry::new(Action::Rename, &base, obo, id.as_str(), "tui");
-                e.name = Some(name);
-                e.name_before = Some(name_before);
-                ok_or_fail(&mut e, r.as_ref().err(), 200);
-                (ApiResult::Renamed(r), e)
-            }
-            ApiOp::Update {
-                id,
-                name,
-                scopes: wanted,
-                scopes_before,
-            } => {
-                let r = client.update_key(&id, &name, &wanted).await;
-                let mut e = Entry::new(Action::SetScopes, &base, obo, id.as_str(), "tui");
-                e.name = Some(name);
-                e.scopes_before = Some(scopes_before);
-                e.scopes_after = Some(scopes::sendable(&wanted));
-                ok_or_fail(&mut e, r.as_ref().err(), 200);
-                (ApiResult::Updated(r), e)
-            }
-            ApiOp::Delete {
-                id,
-                name,
-                scopes_before,
-            } => {
-                let r = client.delete_key(&id).await;
-                let mut e = Entry::new(Action::Revoke, &base, obo, id.as_str(), "tui");
-                e.name = Some(name);
-                e.scopes_before = scopes_before;
-                ok_or_fail(&mut e, r.as_ref().err(), 204);
-                (ApiResult::Deleted(r), e)
-            }
-            other => {
-                return ApiEvent {
-                    req,
-                    result: refuse(&other, "not a mutation"),
-                    journal_error: None,
-                };
-            }
+        let ApiOp::Mutate(m) = op else {
+            return ApiEvent {
+                req,
+                result: refuse(&op, "not a mutation"),
+            };
         };
-        let journal_error = self
-            .journal
-            .as_ref()
-            .and_then(|j| j.append(&entry).err())
-            .map(|e| e.to_string());
+        let ops = Ops {
+            client: self.client.acting_as(ctx).in_region(region),
+            journal: self.journal.clone(),
+            source: "tui",
+            read_only: self.read_only,
+        };
         ApiEvent {
             req,
-            result,
-            journal_error,
+            result: ApiResult::Mutated(ops.run(m).await),
         }
-    }
-}
-
-fn fail(e: &mut Entry, err: &ApiError) {
-    e.status = err.status();
-    e.error = Some(err.short());
-}
-
-fn ok_or_fail(e: &mut Entry, err: Option<&ApiError>, status: u16) {
-    match err {
-        None => {
-            e.status = Some(status);
-            e.ok = true;
-        }
-        Some(err) => fail(e, err),
     }
 }
 
 fn describe(op: &ApiOp) -> &'static str {
     match op {
-        ApiOp::Create { .. } => "create",
-        ApiOp::Rename { .. } => "rename",
-        ApiOp::Update { .. } => "set scopes",
-        ApiOp::Delete { .. } => "revoke",
+        ApiOp::Mutate(m) => m.verb(),
         _ => "read",
     }
 }
@@ -263,9 +173,6 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::GetKey(_) => ApiResult::Key(Err(e)),
         ApiOp::MyScopes => ApiResult::MyScopes(Err(e)),
         ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
-        ApiOp::Create { .. } => ApiResult::Created(Err(e)),
-        ApiOp::Rename { .. } => ApiResult::Renamed(Err(e)),
-        ApiOp::Update { .. } => ApiResult::Updated(Err(e)),
-        ApiOp::Delete { .. } => ApiResult::Deleted(Err(e)),
+        ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
     }
 }

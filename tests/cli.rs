@@ -98,7 +98,18 @@ impl Env {
             .unwrap()
     }
 
+    /// The journal as read back (each intent merged with its outcome).
     fn journal_entries(&self) -> Vec<Value> {
+        sgkeys::journal::Journal::new(self.journal())
+            .read_all()
+            .unwrap()
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect()
+    }
+
+    /// The journal's raw lines.
+    fn journal_lines(&self) -> Vec<Value> {
         std::fs::read_to_string(self.journal())
             .unwrap_or_default()
             .lines()
@@ -254,6 +265,15 @@ async fn create_rename_set_scopes_revoke_are_journaled() {
     );
     assert_eq!(j[3]["scopes_before"], serde_json::json!(["mail.send"]));
     assert_eq!(j[4]["status"], 204);
+    assert_eq!(j[4]["outcome"], "ok");
+    // write-ahead: every mutation is an intent line, then its outcome line
+    let lines = env.journal_lines();
+    assert_eq!(lines.len(), 10);
+    for pair in lines.chunks(2) {
+        assert_eq!(pair[0]["phase"], "intent");
+        assert_eq!(pair[1]["phase"], "outcome");
+        assert_eq!(pair[0]["op"], pair[1]["op"]);
+    }
     let text = std::fs::read_to_string(env.journal()).unwrap();
     assert!(
         !text.contains(&secret[26..]),

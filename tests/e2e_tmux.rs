@@ -323,7 +323,16 @@ fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
     );
     // and both are in the journal
     let journal = std::fs::read_to_string(dir.join("journal.jsonl")).expect("journal written");
-    assert_eq!(journal.lines().count(), 2, "{journal}");
+    let entries = sgkeys::journal::Journal::new(dir.join("journal.jsonl"))
+        .read_all()
+        .unwrap();
+    assert_eq!(entries.len(), 2, "{journal}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.result() == sgkeys::journal::Outcome::Ok),
+        "{journal}"
+    );
     assert!(journal.contains("\"set_scopes\"") && journal.contains("\"revoke\""));
     assert!(!journal.contains(&sim.key[26..]), "secret in journal");
     let _ = std::fs::remove_dir_all(&dir);

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use sgkeys::api::{ApiKeyId, Client, ClientOptions, KeyDetail, OnBehalfOf};
 use sgkeys::app::{ApiEvent, ApiOp, ApiResult, Command};
-use sgkeys::journal::{Action, Journal};
+use sgkeys::journal::{Action, Journal, Outcome};
+use sgkeys::ops::{Effect, Mutation, Ops};
 use sgkeys::report::KeyReport;
 use sgkeys::scopes;
 use sgkeys::sim::{self, SimConfig, SimHandle};
@@ -33,7 +34,8 @@ fn client(sim: &SimHandle) -> Client {
         sim.admin_key().clone(),
         ClientOptions {
             base_url: sim.base_url(),
-            timeout: Duration::from_millis(250),
+            // one deadline covers every retry: room for a few simulated 400 ms hangs
+            timeout: Duration::from_secs(5),
             ..Default::default()
         },
     )
@@ -136,32 +138,33 @@ async fn mutation_scenario(seed: u64) -> usize {
         .collect();
     let mut plan: Vec<ApiOp> = Vec::new();
     for i in 0..8 {
-        plan.push(ApiOp::Create {
+        plan.push(ApiOp::Mutate(Mutation::Create {
             name: format!("fault-create-{i}"),
             scopes: Some(vec!["mail.send".into()]),
-        });
+            replaces: None,
+        }));
     }
     for (i, id) in ids.iter().take(8).enumerate() {
-        plan.push(ApiOp::Rename {
+        plan.push(ApiOp::Mutate(Mutation::Rename {
             id: ApiKeyId(id.clone()),
             name: format!("renamed-{i}"),
             name_before: start[id].0.clone(),
-        });
+        }));
     }
     for id in ids.iter().skip(8).take(8) {
-        plan.push(ApiOp::Update {
+        plan.push(ApiOp::Mutate(Mutation::SetScopes {
             id: ApiKeyId(id.clone()),
             name: start[id].0.clone(),
             scopes: vec!["alerts.read".into(), "mail.send".into()],
             scopes_before: start[id].1.clone(),
-        });
+        }));
     }
     for id in ids.iter().skip(16).take(10) {
-        plan.push(ApiOp::Delete {
+        plan.push(ApiOp::Mutate(Mutation::Revoke {
             id: ApiKeyId(id.clone()),
             name: start[id].0.clone(),
             scopes_before: Some(start[id].1.clone()),
-        });
+        }));
     }
     let mut reported_failures = 0;
     let mut secret_lost = 0;
@@ -176,17 +179,16 @@ async fn mutation_scenario(seed: u64) -> usize {
             .unwrap();
         let ev = ev_rx.recv().await.expect("one event per command");
         assert_eq!(ev.req, req as u64);
-        assert!(ev.journal_error.is_none());
-        let failed = match &ev.result {
-            ApiResult::Created(Err(sgkeys::api::ApiError::CreatedSecretLost { .. })) => {
+        let ApiResult::Mutated(done) = &ev.result else {
+            panic!("unexpected {:?}", ev.result)
+        };
+        assert!(done.journal_error.is_none());
+        let failed = match &done.result {
+            Err(sgkeys::api::ApiError::CreatedSecretLost { .. }) => {
                 secret_lost += 1;
                 false
             }
-            ApiResult::Created(r) => r.is_err(),
-            ApiResult::Renamed(r) => r.is_err(),
-            ApiResult::Updated(r) => r.is_err(),
-            ApiResult::Deleted(r) => r.is_err(),
-            other => panic!("unexpected {other:?}"),
+            r => r.is_err(),
         };
         reported_failures += usize::from(failed);
     }
@@ -277,27 +279,39 @@ async fn a_post_is_never_retried() {
 async fn reconciliation_after_unknown_outcomes() {
     let sim = clean_sim().await;
     let c = client(&sim);
+    let ops = Ops::new(c.clone(), None, "cli");
     let id = ApiKeyId(sim.keys(None)[3].api_key_id.0.clone());
     let name = sim.keys(None)[3].name.clone();
+    let set = |name: &str, scopes: &[&str]| Mutation::SetScopes {
+        id: id.clone(),
+        name: name.to_owned(),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        scopes_before: vec![],
+    };
 
     // PUT: every attempt (1 + 4 retries) carried out then answered 500; the read-back shows it landed
     sim.fail_next(5, 500, true);
-    let d = c
-        .update_key(&id, &name, &["alerts.read".to_owned()])
-        .await
-        .unwrap();
+    let d = ops.run(set(&name, &["alerts.read"])).await;
+    assert_eq!(d.outcome, Outcome::Ok);
+    let Ok(Effect::Updated(d)) = d.result else {
+        panic!("{d:?}")
+    };
     assert_eq!(scopes::sendable(&d.scopes), vec!["alerts.read"]);
     // PATCH likewise
     sim.fail_next(5, 503, true);
-    let k = c.rename_key(&id, "renamed despite 503s").await.unwrap();
-    assert_eq!(k.name, "renamed despite 503s");
-    // a PUT that never landed stays an error
+    let k = ops
+        .run(Mutation::Rename {
+            id: id.clone(),
+            name: "renamed despite 503s".into(),
+            name_before: name.clone(),
+        })
+        .await;
+    assert!(matches!(&k.result, Ok(Effect::Renamed(k)) if k.name == "renamed despite 503s"));
+    // a PUT that never landed is a failure, confirmed by reading back
     sim.fail_next(5, 500, false);
-    assert!(
-        c.update_key(&id, "x", &["mail.send".to_owned()])
-            .await
-            .is_err()
-    );
+    let d = ops.run(set("x", &["mail.send"])).await;
+    assert!(d.result.is_err());
+    assert_eq!(d.outcome, Outcome::Failed);
     assert_eq!(sim.keys(None)[3].name, "renamed despite 503s");
     // DELETE: first attempt carried out but timed out; the retry sees 404 = revoked
     sim.fail_next(1, 0, true);
@@ -321,7 +335,7 @@ async fn reconciliation_after_unknown_outcomes() {
         r.as_ref()
             .is_err_and(sgkeys::api::ApiError::outcome_unknown)
     );
-    // the same situation through create_key_checked: arm the fault right after its first list
+    // the same situation through the operations layer: arm the fault right after its first list
     let armed = sim.clone();
     let watcher = tokio::spawn(async move {
         loop {
@@ -339,9 +353,19 @@ async fn reconciliation_after_unknown_outcomes() {
         }
     });
     sim.set_latency(Duration::from_millis(150)); // the POST arrives after the watcher armed
-    let checked = c
-        .create_key_checked("lost again", Some(&["mail.send".to_owned()]))
+    let checked = ops
+        .run(Mutation::Create {
+            name: "lost again".into(),
+            scopes: Some(vec!["mail.send".to_owned()]),
+            replaces: None,
+        })
         .await;
+    assert_eq!(
+        checked.outcome,
+        Outcome::Ok,
+        "created, as reading back shows"
+    );
+    let checked = checked.result;
     watcher.await.unwrap();
     sim.set_latency(Duration::ZERO);
     let made = sim

@@ -17,8 +17,8 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sgkeys::api::{ApiError, ApiKey, ApiKeyId, CreatedKey, ErrorBody, KeyDetail};
 use sgkeys::app::{
-    self, ApiEvent, ApiOp, ApiResult, App, Command, CreateStage, Load, Modal, Msg, Pending,
-    ScopeStage,
+    self, ApiEvent, ApiOp, ApiResult, App, Command, CreateStage, Done, Effect, Load, Modal, Msg,
+    Mutation, Pending, ScopeStage,
 };
 use sgkeys::secret::Secret;
 
@@ -102,16 +102,16 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             ApiOp::GetKey(_) => ApiResult::Key(Err(e)),
             ApiOp::MyScopes => ApiResult::MyScopes(Err(e)),
             ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
-            ApiOp::Create { name, .. } if kind == 4 => {
-                ApiResult::Created(Err(ApiError::CreatedSecretLost {
+            ApiOp::Mutate(Mutation::Create { name, .. }) if kind == 4 => {
+                ApiResult::Mutated(Done::err(ApiError::CreatedSecretLost {
                     id: format!("L{n:021}"),
                     cause: format!("lost answer for {name}"),
                 }))
             }
-            ApiOp::Create { .. } => ApiResult::Created(Err(e)),
-            ApiOp::Rename { .. } => ApiResult::Renamed(Err(e)),
-            ApiOp::Update { .. } => ApiResult::Updated(Err(e)),
-            ApiOp::Delete { .. } => ApiResult::Deleted(Err(e)),
+            ApiOp::Mutate(Mutation::Create { .. }) => ApiResult::Mutated(Done::err(e)),
+            ApiOp::Mutate(Mutation::Rename { .. }) => ApiResult::Mutated(Done::err(e)),
+            ApiOp::Mutate(Mutation::SetScopes { .. }) => ApiResult::Mutated(Done::err(e)),
+            ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::err(e)),
         };
     }
     match op {
@@ -139,12 +139,14 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             })),
         },
         // every created key gets its own id and secret, as the server does
-        ApiOp::Create { name, scopes } => ApiResult::Created(Ok(CreatedKey {
-            api_key: Secret::from_server(format!("SG.N{n:021}.{}", "x".repeat(43))),
-            api_key_id: ApiKeyId(format!("N{n:021}")),
-            name: name.clone(),
-            scopes: scopes.clone().unwrap_or_else(|| vec!["mail.send".into()]),
-        })),
+        ApiOp::Mutate(Mutation::Create { name, scopes, .. }) => {
+            ApiResult::Mutated(Done::ok(Effect::Created(CreatedKey {
+                api_key: Secret::from_server(format!("SG.N{n:021}.{}", "x".repeat(43))),
+                api_key_id: ApiKeyId(format!("N{n:021}")),
+                name: name.clone(),
+                scopes: scopes.clone().unwrap_or_else(|| vec!["mail.send".into()]),
+            })))
+        }
         other => common::respond(other),
     }
 }
@@ -306,7 +308,6 @@ fn run(steps: &[Step], read_only: bool) {
                     Msg::Api(ApiEvent {
                         req,
                         result: answer(&op, *k, counter),
-                        journal_error: None,
                     }),
                 )
             }
@@ -319,7 +320,6 @@ fn run(steps: &[Step], read_only: bool) {
                 Msg::Api(ApiEvent {
                     req,
                     result: answer(&op, 6, 0),
-                    journal_error: None,
                 }),
             );
             take(more, &mut outstanding);
@@ -357,7 +357,7 @@ fn a_created_key_with_its_secret_lost_is_listed_and_explained() {
         .find_map(|c| match c {
             Command::Api {
                 req,
-                op: op @ ApiOp::Create { .. },
+                op: op @ ApiOp::Mutate(Mutation::Create { .. }),
                 ..
             } => Some((*req, op.clone())),
             _ => None,
@@ -367,7 +367,7 @@ fn a_created_key_with_its_secret_lost_is_listed_and_explained() {
     common::reply(
         &mut app,
         req,
-        ApiResult::Created(Err(ApiError::CreatedSecretLost {
+        ApiResult::Mutated(Done::err(ApiError::CreatedSecretLost {
             id: id.clone(),
             cause: "503".into(),
         })),

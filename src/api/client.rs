@@ -7,6 +7,12 @@
 //!   such a retry means the first attempt did revoke the key, and counts as success;
 //! - POST: never retried (a second attempt could mint a second key).
 //!
+//! One deadline (`--timeout`) covers a request from the moment it may be sent: connecting,
+//! sending, waiting for the rate-limit window and every retry. A wait for a rate-limit reset
+//! beyond it fails at once, saying when the window resets. Redirects are never followed: a 3xx
+//! is [`ApiError::Redirected`], naming the Location (a mutation answered so has an unknown outcome
+//! for the operations layer to read back).
+//!
 //! Every HTTP exchange (including retries) is reported to an optional observer as a
 //! [`CallRecord`] (method, path, status, time; never a secret) for the `@` log and tracing.
 
@@ -130,16 +136,31 @@ impl Gate {
         }
     }
 
-    async fn acquire(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    /// Wait for a place (not counted against the deadline) and then for room in the rate-limit
+    /// window (counted: the deadline starts when the first place is had). A window that
+    /// resets after the deadline is an error at once, never a long sleep.
+    async fn acquire(
+        &self,
+        deadline: &mut Option<Instant>,
+        timeout: Duration,
+    ) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, ApiError> {
         let permit = self.sem.acquire().await.ok();
+        let until = *deadline.get_or_insert_with(|| Instant::now() + timeout);
         loop {
+            let now = epoch_now_f64();
             let wait = match self.window.lock() {
-                Ok(mut w) => w.take(epoch_now_f64()),
+                Ok(mut w) => w.take(now),
                 Err(_) => None,
             };
             match wait {
+                Some(d) if Instant::now() + d > until => {
+                    return Err(ApiError::RateWaitTooLong {
+                        reset_in_s: d.as_secs_f64().ceil() as u64,
+                        timeout,
+                    });
+                }
                 Some(d) => tokio::time::sleep(d).await,
-                None => return permit,
+                None => return Ok(permit),
             }
         }
     }
@@ -318,6 +339,7 @@ impl Client {
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("sgkeys/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
             .pool_max_idle_per_host(opts.concurrency.max(1))
             .build()
@@ -410,7 +432,15 @@ impl Client {
             .send(Method::GET, path, &[], None, Repeat::Idempotent)
             .await?;
         match decode::<GetOneWire>(status, &bytes, "the key")? {
-            GetOneWire::Flat(k) => Ok(k),
+            GetOneWire::Flat(k) if &k.api_key_id == id => Ok(k),
+            GetOneWire::Flat(k) => Err(ApiError::NotTheAnswer {
+                status,
+                what: format!("reading key {id}"),
+                detail: format!(
+                    "it describes another key ({})",
+                    super::error::clip(&k.api_key_id.0, 40)
+                ),
+            }),
             GetOneWire::Wrapped { result } => result
                 .into_iter()
                 .find(|k| &k.api_key_id == id)
@@ -419,43 +449,6 @@ impl Client {
                     what: "the key".into(),
                     detail: format!("the wrapped answer does not contain key {id}"),
                 }),
-        }
-    }
-
-    /// `POST /v3/api_keys` with reconciliation: when the answer is lost (5xx, timeout, network),
-    /// compare the key list before and after to tell "not created" (the original error) from
-    /// "created, secret lost" ([`ApiError::CreatedSecretLost`], naming the new key). Costs one
-    /// list request before the POST. Never retried.
-    pub async fn create_key_checked(
-        &self,
-        name: &str,
-        scopes: Option<&[String]>,
-    ) -> Result<CreatedKey, ApiError> {
-        let before = self.list_keys(None).await.ok();
-        let err = match self.create_key(name, scopes).await {
-            Err(e) if e.outcome_unknown() => e,
-            other => return other,
-        };
-        let Some(before) = before else {
-            return Err(err);
-        };
-        let known: std::collections::HashSet<ApiKeyId> =
-            before.into_iter().map(|k| k.api_key_id).collect();
-        match self.list_keys(None).await {
-            Ok(after) => {
-                let new: Vec<ApiKey> = after
-                    .into_iter()
-                    .filter(|k| k.name == name && !known.contains(&k.api_key_id))
-                    .collect();
-                match new.as_slice() {
-                    [k] => Err(ApiError::CreatedSecretLost {
-                        id: k.api_key_id.0.clone(),
-                        cause: err.short(),
-                    }),
-                    _ => Err(err),
-                }
-            }
-            Err(_) => Err(err),
         }
     }
 
@@ -478,7 +471,7 @@ impl Client {
                 Repeat::Never,
             )
             .await?;
-        let wire: CreatedWire = decode(status, &bytes, "the new key")?;
+        let wire: CreatedWire = answer(status, &bytes, "the new key")?;
         Ok(CreatedKey {
             api_key: Secret::from_server(wire.api_key),
             api_key_id: wire.api_key_id,
@@ -487,11 +480,11 @@ impl Client {
         })
     }
 
-    /// `PATCH /v3/api_keys/{id}`: rename. When the outcome stays unknown after the retries, the
-    /// key is read back: if it already carries the new name, the rename happened.
+    /// `PATCH /v3/api_keys/{id}`: rename. An unknown outcome is for the caller to read back
+    /// (see [`crate::ops`]).
     pub async fn rename_key(&self, id: &ApiKeyId, name: &str) -> Result<ApiKey, ApiError> {
         let body = serde_json::json!({ "name": name });
-        match self
+        let (status, bytes) = self
             .send(
                 Method::PATCH,
                 key_path(id),
@@ -499,30 +492,17 @@ impl Client {
                 Some(body),
                 Repeat::Idempotent,
             )
-            .await
-        {
-            Ok((status, bytes)) => {
-                let wire: NameIdWire = decode(status, &bytes, "the rename")?;
-                Ok(ApiKey {
-                    api_key_id: wire.api_key_id,
-                    name: wire.name,
-                })
-            }
-            Err(e) if e.outcome_unknown() => match self.get_key(id).await {
-                Ok(k) if k.name == name => Ok(ApiKey {
-                    api_key_id: k.api_key_id,
-                    name: k.name,
-                }),
-                _ => Err(e),
-            },
-            Err(e) => Err(e),
-        }
+            .await?;
+        let wire: NameIdWire = answer(status, &bytes, "the rename")?;
+        Ok(ApiKey {
+            api_key_id: wire.api_key_id,
+            name: wire.name,
+        })
     }
 
     /// `PUT /v3/api_keys/{id}`: replace name and scopes. Auto-assigned scopes are never sent.
     /// The answer may omit scopes (spec schema) or carry them (spec example); without them the
-    /// sent scopes are returned. When the outcome stays unknown after the retries, the key is
-    /// read back: if it is as requested, the PUT happened.
+    /// sent scopes are returned. An unknown outcome is for the caller to read back.
     pub async fn update_key(
         &self,
         id: &ApiKeyId,
@@ -531,7 +511,7 @@ impl Client {
     ) -> Result<KeyDetail, ApiError> {
         let sent = crate::scopes::sendable(scopes);
         let body = serde_json::json!({ "name": name, "scopes": sent });
-        match self
+        let (status, bytes) = self
             .send(
                 Method::PUT,
                 key_path(id),
@@ -539,38 +519,37 @@ impl Client {
                 Some(body),
                 Repeat::Idempotent,
             )
-            .await
-        {
-            Ok((status, bytes)) => {
-                let wire: NameIdWire = decode(status, &bytes, "the scope update")?;
-                Ok(KeyDetail {
-                    api_key_id: wire.api_key_id,
-                    name: wire.name,
-                    scopes: wire.scopes.unwrap_or(sent),
-                })
-            }
-            Err(e) if e.outcome_unknown() => match self.get_key(id).await {
-                Ok(k) if k.name == name && crate::scopes::sendable(&k.scopes) == sent => Ok(k),
-                _ => Err(e),
-            },
-            Err(e) => Err(e),
-        }
+            .await?;
+        let wire: NameIdWire = answer(status, &bytes, "the scope update")?;
+        Ok(KeyDetail {
+            api_key_id: wire.api_key_id,
+            name: wire.name,
+            scopes: wire.scopes.unwrap_or(sent),
+        })
     }
 
-    /// `DELETE /v3/api_keys/{id}`: revoke. A 404 after an unanswered attempt counts as revoked;
-    /// when the outcome stays unknown after the retries, the key is looked up: gone = revoked.
+    /// `DELETE /v3/api_keys/{id}`: revoke. Success is a 204 only (or a 404 after an unanswered
+    /// attempt, which means that attempt revoked the key); any other 2xx is
+    /// [`ApiError::NotTheAnswer`]. An unknown outcome is for the caller to read back.
     pub async fn delete_key(&self, id: &ApiKeyId) -> Result<(), ApiError> {
-        match self
+        let (status, bytes) = self
             .send(Method::DELETE, key_path(id), &[], None, Repeat::Delete)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.outcome_unknown() => match self.get_key(id).await {
-                Err(ApiError::NotFound(_)) => Ok(()),
-                _ => Err(e),
-            },
-            Err(e) => Err(e),
+            .await?;
+        if status == 204 {
+            return Ok(());
         }
+        Err(ApiError::NotTheAnswer {
+            status,
+            what: "the revoke".into(),
+            detail: format!(
+                "expected 204 No Content, got {}",
+                if bytes.is_empty() {
+                    "an empty body".to_owned()
+                } else {
+                    super::error::describe_non_json(&bytes)
+                }
+            ),
+        })
     }
 
     /// `GET /v3/scopes`: the calling key's own scopes.
@@ -637,12 +616,19 @@ impl Client {
         let method_name = method_str(&method);
         let mut uncertain = false;
         let mut attempt = 0u32;
+        let mut deadline: Option<Instant> = None;
         loop {
-            let permit = inner.gate.acquire().await;
+            let permit = inner.gate.acquire(&mut deadline, inner.timeout).await?;
+            let left = deadline
+                .map_or(inner.timeout, |d| {
+                    d.saturating_duration_since(Instant::now())
+                })
+                .max(Duration::from_millis(1));
             let started = Instant::now();
             let mut req = inner
                 .http
                 .request(method.clone(), &url)
+                .timeout(left)
                 .header(AUTHORIZATION, format!("Bearer {}", inner.key.expose()));
             if let Some(v) = &obo {
                 req = req.header("on-behalf-of", v);
@@ -657,7 +643,19 @@ impl Client {
                     let status = resp.status().as_u16();
                     let rate = rate_limit(resp.headers());
                     inner.gate.done(rate);
+                    let location = resp
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .map(|v| super::error::printable(&String::from_utf8_lossy(v.as_bytes())));
                     match read_body(resp).await {
+                        _ if (300..400).contains(&status) => Err((
+                            Some(status),
+                            ApiError::Redirected {
+                                status,
+                                location: location.unwrap_or_else(|| "(no Location)".into()),
+                            },
+                            rate,
+                        )),
                         Ok(bytes) if (200..300).contains(&status) => Ok((status, bytes, rate)),
                         Ok(bytes) => Err((
                             Some(status),
@@ -727,6 +725,10 @@ impl Client {
                 }
                 _ => inner.retry.backoff(attempt),
             };
+            // The deadline covers the retries too: no retry that could not finish in time.
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                return Err(err);
+            }
             tracing::debug!(method = method_name, path = %path, attempt, ?delay, "retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -804,6 +806,27 @@ async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::Erro
         out.extend_from_slice(&chunk);
     }
     Ok(out)
+}
+
+/// Decode the documented success body of a mutation; anything else is
+/// [`ApiError::NotTheAnswer`] (the server said 2xx, but we cannot tell what it did).
+fn answer<T: serde::de::DeserializeOwned>(
+    status: u16,
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, ApiError> {
+    decode(status, bytes, what).map_err(|e| match e {
+        ApiError::Decode {
+            status,
+            what,
+            detail,
+        } => ApiError::NotTheAnswer {
+            status,
+            what,
+            detail,
+        },
+        other => other,
+    })
 }
 
 fn decode<T: serde::de::DeserializeOwned>(

@@ -139,6 +139,18 @@ fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
     s.get(start..end)
 }
 
+/// Server text for a message: control and bidi characters replaced, one line, at most 200
+/// characters.
+pub(crate) fn printable(s: &str) -> String {
+    let bad =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let s: String = s
+        .chars()
+        .map(|c| if bad(c) { '\u{fffd}' } else { c })
+        .collect();
+    clip(&s, 200)
+}
+
 pub(crate) fn clip(s: &str, max: usize) -> String {
     let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= max {
@@ -197,6 +209,30 @@ pub enum ApiError {
     CreatedSecretLost { id: String, cause: String },
     #[error("cancelled")]
     Cancelled,
+    /// The server answered with a redirect. API calls never follow one: the request may have
+    /// been acted on by this origin, and another origin's answer is not SendGrid's.
+    #[error(
+        "HTTP {status} redirect to {location}: sgkeys never follows redirects for API calls \
+         (is --base-url right? a proxy or captive portal in the way?)"
+    )]
+    Redirected { status: u16, location: String },
+    /// A 2xx answer that is not the documented one (e.g. a DELETE answered 200 with a page).
+    #[error("HTTP {status} but not SendGrid's answer to {what}: {detail}")]
+    NotTheAnswer {
+        status: u16,
+        what: String,
+        detail: String,
+    },
+    /// Refused before sending: the journal could not record the intent.
+    #[error("not sent: {0}")]
+    NotJournaled(String),
+    /// The per-request deadline (`--timeout`) would pass while waiting for the rate-limit window.
+    #[error(
+        "not sent: the rate limit is used up and resets in {reset_in_s}s, later than the {}s \
+         --timeout allows",
+        .timeout.as_secs_f32()
+    )]
+    RateWaitTooLong { reset_in_s: u64, timeout: Duration },
 }
 
 fn rate_suffix(rate: &Option<RateLimit>) -> String {
@@ -239,7 +275,9 @@ impl ApiError {
             ApiError::DataResidency(_) => 451,
             ApiError::Server { status, .. }
             | ApiError::Unexpected { status, .. }
-            | ApiError::Decode { status, .. } => *status,
+            | ApiError::Decode { status, .. }
+            | ApiError::Redirected { status, .. }
+            | ApiError::NotTheAnswer { status, .. } => *status,
             _ => return None,
         })
     }
@@ -278,6 +316,20 @@ impl ApiError {
             self,
             ApiError::Server { .. } | ApiError::Timeout(_) | ApiError::Network(_)
         )
+    }
+
+    /// Whether a mutation answered this way may or may not have happened, so that only reading
+    /// the key back can tell: no answer, a server error, a redirect, an unexpected status, or a
+    /// success whose body is not the documented one. (A 4xx from SendGrid is a clear refusal.)
+    pub fn mutation_unknown(&self) -> bool {
+        self.outcome_unknown()
+            || matches!(
+                self,
+                ApiError::Redirected { .. }
+                    | ApiError::NotTheAnswer { .. }
+                    | ApiError::Decode { .. }
+                    | ApiError::Unexpected { .. }
+            )
     }
 
     /// Short label for status bars and logs.

@@ -240,6 +240,8 @@ pub struct ScopeForm {
     pub error: Option<String>,
     /// Opened from a preset ("least-privilege trim").
     pub preset: Option<&'static str>,
+    /// The key sgkeys itself is using: removing its `api_keys.*` scopes locks sgkeys out.
+    pub own: bool,
 }
 
 impl ScopeForm {
@@ -266,6 +268,7 @@ impl ScopeForm {
             stage: ScopeStage::Editing,
             error: None,
             preset: None,
+            own: false,
         }
     }
     pub fn dirty(&self) -> bool {
@@ -276,6 +279,17 @@ impl ScopeForm {
     }
     pub fn removed(&self) -> Vec<&String> {
         self.original.difference(&self.matrix.selected).collect()
+    }
+    /// The `api_keys.*` scopes this change takes from the key sgkeys is using (empty for any
+    /// other key): after saving, sgkeys can no longer do what they allowed.
+    pub fn lockout(&self) -> Vec<&String> {
+        if !self.own {
+            return Vec::new();
+        }
+        self.removed()
+            .into_iter()
+            .filter(|s| s.starts_with("api_keys."))
+            .collect()
     }
     pub fn layer(&self) -> Layer {
         match self.stage {

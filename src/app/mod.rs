@@ -10,9 +10,8 @@ mod update;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use crate::api::{
-    ApiError, ApiKey, ApiKeyId, CallRecord, CreatedKey, KeyDetail, OnBehalfOf, Region, Subuser,
-};
+use crate::api::{ApiError, ApiKey, ApiKeyId, CallRecord, KeyDetail, OnBehalfOf, Region, Subuser};
+pub use crate::ops::{Done, Effect, Mutation};
 use crate::risk::Finding;
 use crate::risk::Risk;
 use crate::scopes::{Category, Classification, KeyType, ScopeSet};
@@ -349,6 +348,8 @@ pub struct DeleteBatch {
     pub total: usize,
     pub ok: usize,
     pub failed: Vec<String>,
+    /// The key sgkeys is using, held back until every other answer of the batch is in.
+    pub last: Option<DeleteTarget>,
 }
 
 /// The dashboard's whole state.
@@ -427,37 +428,13 @@ pub enum ApiOp {
     GetKey(ApiKeyId),
     MyScopes,
     ListSubusers,
-    Create {
-        name: String,
-        scopes: Option<Vec<String>>,
-    },
-    Rename {
-        id: ApiKeyId,
-        name: String,
-        name_before: String,
-    },
-    Update {
-        id: ApiKeyId,
-        name: String,
-        scopes: Vec<String>,
-        scopes_before: Vec<String>,
-    },
-    Delete {
-        id: ApiKeyId,
-        name: String,
-        scopes_before: Option<Vec<String>>,
-    },
+    /// Every change goes through the operations layer ([`crate::ops`]).
+    Mutate(Mutation),
 }
 
 impl ApiOp {
     pub fn is_mutation(&self) -> bool {
-        matches!(
-            self,
-            ApiOp::Create { .. }
-                | ApiOp::Rename { .. }
-                | ApiOp::Update { .. }
-                | ApiOp::Delete { .. }
-        )
+        matches!(self, ApiOp::Mutate(_))
     }
 }
 
@@ -484,8 +461,6 @@ pub enum Command {
 pub struct ApiEvent {
     pub req: ReqId,
     pub result: ApiResult,
-    /// A mutation succeeded but could not be journaled.
-    pub journal_error: Option<String>,
 }
 
 #[derive(Debug)]
@@ -494,10 +469,8 @@ pub enum ApiResult {
     Key(Result<KeyDetail, ApiError>),
     MyScopes(Result<Vec<String>, ApiError>),
     Subusers(Result<Vec<Subuser>, ApiError>),
-    Created(Result<CreatedKey, ApiError>),
-    Renamed(Result<ApiKey, ApiError>),
-    Updated(Result<KeyDetail, ApiError>),
-    Deleted(Result<(), ApiError>),
+    /// How a mutation went: effect, outcome, read-back note, journal trouble.
+    Mutated(Done),
 }
 
 impl App {

@@ -83,11 +83,7 @@ fn ctrl(c: char) -> Msg {
 }
 
 fn answer(req: ReqId, result: ApiResult) -> Msg {
-    Msg::Api(ApiEvent {
-        req,
-        result,
-        journal_error: None,
-    })
+    Msg::Api(ApiEvent { req, result })
 }
 
 fn api_cmds(cmds: &[Command]) -> Vec<(ReqId, ApiOp)> {
@@ -422,18 +418,18 @@ fn rename_validates_then_patches() {
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert_eq!(
         op,
-        ApiOp::Rename {
+        ApiOp::Mutate(Mutation::Rename {
             id: id(0),
             name: "ci deploy (prod)".into(),
             name_before: "ci deploy".into()
-        }
+        })
     );
     // a failure keeps the form open with the reason
     update(
         &mut app,
         answer(
             req,
-            ApiResult::Renamed(Err(ApiError::BadRequest(ErrorBody::default()))),
+            ApiResult::Mutated(Done::err(ApiError::BadRequest(ErrorBody::default()))),
         ),
     );
     assert!(
@@ -445,10 +441,10 @@ fn rename_validates_then_patches() {
         &mut app,
         answer(
             req,
-            ApiResult::Renamed(Ok(ApiKey {
+            ApiResult::Mutated(Done::ok(Effect::Renamed(ApiKey {
                 api_key_id: id(0),
                 name: "ci deploy (prod)".into(),
-            })),
+            }))),
         ),
     );
     assert!(app.modal.is_none());
@@ -480,12 +476,12 @@ fn scope_editor_reviews_rereads_then_puts() {
     assert_eq!(app.layer(), Layer::Busy);
     let cmds = update(&mut app, answer(req, ApiResult::Key(Ok(detail(0)))));
     let (req, op) = api_cmds(&cmds)[0].clone();
-    let ApiOp::Update {
+    let ApiOp::Mutate(Mutation::SetScopes {
         id: put_id,
         name,
         scopes,
         scopes_before,
-    } = op
+    }) = op
     else {
         panic!("{op:?}")
     };
@@ -505,7 +501,10 @@ fn scope_editor_reviews_rereads_then_puts() {
             "2fa_required".into(),
         ],
     };
-    update(&mut app, answer(req, ApiResult::Updated(Ok(after))));
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::Updated(after)))),
+    );
     assert!(app.modal.is_none());
     assert_eq!(
         app.selected()
@@ -534,7 +533,7 @@ fn scope_editor_detects_a_change_made_elsewhere() {
     let cmds = update(&mut app, key('o'));
     let (_, op) = api_cmds(&cmds)[0].clone();
     assert!(
-        matches!(op, ApiOp::Update { ref scopes_before, .. } if scopes_before.contains(&"stats.read".to_owned()))
+        matches!(op, ApiOp::Mutate(Mutation::SetScopes { ref scopes_before, .. }) if scopes_before.contains(&"stats.read".to_owned()))
     );
 
     // or reload theirs
@@ -592,10 +591,11 @@ fn create_full_key_then_secret_shown_once() {
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert_eq!(
         op,
-        ApiOp::Create {
+        ApiOp::Mutate(Mutation::Create {
             name: "deploy bot".into(),
-            scopes: None
-        }
+            scopes: None,
+            replaces: None
+        })
     );
     let secret = Secret::parse(&format!("SG.{}.{}", "N".repeat(22), "s".repeat(43))).unwrap();
     let created = CreatedKey {
@@ -604,7 +604,10 @@ fn create_full_key_then_secret_shown_once() {
         name: "deploy bot".into(),
         scopes: vec!["mail.send".into()],
     };
-    update(&mut app, answer(req, ApiResult::Created(Ok(created))));
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::Created(created)))),
+    );
     assert_eq!(app.layer(), Layer::Secret);
     assert_eq!(selected_name(&app), "deploy bot");
     // state dumps never show it
@@ -645,10 +648,11 @@ fn create_custom_from_preset() {
     let (_, op) = api_cmds(&cmds)[0].clone();
     assert_eq!(
         op,
-        ApiOp::Create {
+        ApiOp::Mutate(Mutation::Create {
             name: "mailer".into(),
-            scopes: Some(vec!["mail.send".into()])
-        }
+            scopes: Some(vec!["mail.send".into()]),
+            replaces: None
+        })
     );
 }
 
@@ -668,14 +672,17 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert_eq!(
         op,
-        ApiOp::Delete {
+        ApiOp::Mutate(Mutation::Revoke {
             id: id(0),
             name: "ci deploy".into(),
             scopes_before: Some(vec!["mail.send".into()])
-        }
+        })
     );
     assert!(app.keys.get(&id(0)).is_some_and(|e| e.revoking));
-    update(&mut app, answer(req, ApiResult::Deleted(Ok(()))));
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
     assert!(app.keys.get(&id(0)).is_none());
     assert_eq!(app.view.rows.len(), NAMES.len() - 1);
     assert!(
@@ -695,7 +702,7 @@ fn failed_revoke_restores_the_row_with_an_error() {
         &mut app,
         answer(
             req,
-            ApiResult::Deleted(Err(ApiError::Server {
+            ApiResult::Mutated(Done::err(ApiError::Server {
                 status: 500,
                 body: ErrorBody::default(),
             })),
@@ -734,21 +741,59 @@ fn bulk_revoke_needs_the_count_typed() {
     update(&mut app, code(KeyCode::Backspace));
     typed(&mut app, "3");
     let cmds = update(&mut app, key('y'));
-    assert_eq!(api_cmds(&cmds).len(), 3);
+    // the key sgkeys is using (id 0, marked first) is held back: the other two go first
+    let sent = api_cmds(&cmds);
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(
+        |(_, op)| !matches!(op, ApiOp::Mutate(Mutation::Revoke { id: i, .. }) if *i == id(0))
+    ));
     assert!(app.view.marks.is_empty());
-    let reqs: Vec<ReqId> = api_cmds(&cmds).iter().map(|(r, _)| *r).collect();
-    update(&mut app, answer(reqs[0], ApiResult::Deleted(Ok(()))));
-    update(&mut app, answer(reqs[1], ApiResult::Deleted(Ok(()))));
+    let reqs: Vec<ReqId> = sent.iter().map(|(r, _)| *r).collect();
+    let after_first = update(
+        &mut app,
+        answer(reqs[0], ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    assert!(
+        api_cmds(&after_first).is_empty(),
+        "own key waits for every other answer"
+    );
+    let last = update(
+        &mut app,
+        answer(
+            reqs[1],
+            ApiResult::Mutated(Done::err(common_server_error())),
+        ),
+    );
+    let last = api_cmds(&last);
+    assert_eq!(
+        last.len(),
+        1,
+        "then the key sgkeys is using, even after a failure"
+    );
+    assert!(matches!(&last[0].1, ApiOp::Mutate(Mutation::Revoke { id: i, .. }) if *i == id(0)));
     assert!(
         app.toast.as_ref().is_some_and(|t| t.level == Level::Info),
         "summary waits for all"
     );
-    update(&mut app, answer(reqs[2], ApiResult::Deleted(Ok(()))));
+    update(
+        &mut app,
+        answer(last[0].0, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
     assert!(
         app.toast
             .as_ref()
-            .is_some_and(|t| t.text == "revoked 3 keys")
+            .is_some_and(|t| t.text.starts_with("1 of 3 revokes failed")),
+        "{:?}",
+        app.toast
     );
+    assert!(app.keys.get(&id(0)).is_none());
+}
+
+fn common_server_error() -> ApiError {
+    ApiError::Server {
+        status: 500,
+        body: ErrorBody::default(),
+    }
 }
 
 #[test]

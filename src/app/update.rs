@@ -901,11 +901,11 @@ fn rename_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
                             id: id.clone(),
                             name: name.clone(),
                         },
-                        ApiOp::Rename {
+                        ApiOp::Mutate(Mutation::Rename {
                             id,
                             name,
                             name_before: before,
-                        },
+                        }),
                         out,
                     );
                     if let Some(Modal::Rename(f)) = &mut app.modal {
@@ -927,7 +927,8 @@ fn open_scope_editor(app: &mut App, out: &mut Vec<Command>) {
     }
     match e.key_detail() {
         Some(detail) => {
-            let form = ScopeForm::new(&detail, app.my_scopes.clone());
+            let mut form = ScopeForm::new(&detail, app.my_scopes.clone());
+            form.own = is_own(app, &form.id);
             app.modal = Some(Modal::EditScopes(Box::new(form)));
         }
         None => {
@@ -998,12 +999,12 @@ fn scope_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) 
         (Layer::ScopesConflict, Action::Overwrite) => {
             if let ScopeStage::Conflict(server) = &f.stage {
                 let server_scopes = scopes::sendable(&server.scopes);
-                let op = ApiOp::Update {
+                let op = ApiOp::Mutate(Mutation::SetScopes {
                     id: f.id.clone(),
                     name: server.name.clone(),
                     scopes: f.matrix.selected.iter().cloned().collect(),
                     scopes_before: server_scopes,
-                };
+                });
                 let id = f.id.clone();
                 let req = request(app, Pending::Update { id }, op, out);
                 if let Some(Modal::EditScopes(f)) = &mut app.modal {
@@ -1015,6 +1016,7 @@ fn scope_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) 
             if let ScopeStage::Conflict(server) = f.stage.clone() {
                 let grantable = f.matrix.grantable.clone();
                 let mut fresh = ScopeForm::new(&server, grantable);
+                fresh.own = f.own;
                 fresh.error =
                     Some("reloaded the key as it is now; your changes were dropped".into());
                 **f = fresh;
@@ -1042,12 +1044,12 @@ fn presave_checked(
         Ok(server) => {
             let now: BTreeSet<String> = scopes::sendable(&server.scopes).into_iter().collect();
             if now == f.original && server.name == f.name {
-                let op = ApiOp::Update {
+                let op = ApiOp::Mutate(Mutation::SetScopes {
                     id: f.id.clone(),
                     name: f.name.clone(),
                     scopes: f.matrix.selected.iter().cloned().collect(),
                     scopes_before: f.original.iter().cloned().collect(),
-                };
+                });
                 let id = f.id.clone();
                 let req = request(app, Pending::Update { id }, op, out);
                 if let Some(Modal::EditScopes(f)) = &mut app.modal {
@@ -1086,7 +1088,11 @@ fn create_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>)
             let req = request(
                 app,
                 Pending::Create { name: name.clone() },
-                ApiOp::Create { name, scopes },
+                ApiOp::Mutate(Mutation::Create {
+                    name,
+                    scopes,
+                    replaces: None,
+                }),
                 out,
             );
             if let Some(Modal::Create(f)) = &mut app.modal {
@@ -1280,6 +1286,7 @@ fn preset_action(app: &mut App, a: Action) {
                 return;
             };
             let mut form = ScopeForm::new(&detail, app.my_scopes.clone());
+            form.own = is_own(app, &form.id);
             let wanted = preset.scopes();
             let (ok, skipped): (Vec<String>, Vec<String>) = wanted.into_iter().partition(|s| {
                 form.matrix.grantable.as_ref().is_none_or(|g| g.contains(s))
@@ -1333,6 +1340,11 @@ fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
 }
 
 // ---------------------------------------------------------------- revoke
+
+/// Whether `id` is the key sgkeys is using (in its own account).
+fn is_own(app: &App, id: &ApiKeyId) -> bool {
+    app.ctx.on_behalf_of.is_none() && app.ctx.caller_key_id.as_deref() == Some(id.as_str())
+}
 
 fn open_confirm_delete(app: &mut App) {
     let own = app.ctx.caller_key_id.clone();
@@ -1395,40 +1407,52 @@ fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         ));
         return;
     }
-    let targets = std::mem::take(&mut c.targets);
+    let mut targets = std::mem::take(&mut c.targets);
     close_modal(app);
     let batch = app.next_req;
-    app.batches.insert(
-        batch,
-        DeleteBatch {
-            total: targets.len(),
-            ..Default::default()
-        },
-    );
-    for t in &targets {
+    // The key sgkeys is using goes last, once every other answer is in: after it, nothing works.
+    let last = match targets.iter().position(|t| t.own) {
+        Some(i) if targets.len() > 1 => Some(targets.remove(i)),
+        _ => None,
+    };
+    let n = targets.len() + usize::from(last.is_some());
+    for t in targets.iter().chain(last.as_ref()) {
         if let Some(e) = app.keys.get_mut(&t.id) {
             e.revoking = true;
         }
         app.view.marks.remove(&t.id);
-        request(
-            app,
-            Pending::Delete {
-                id: t.id.clone(),
-                batch,
-            },
-            ApiOp::Delete {
-                id: t.id.clone(),
-                name: t.name.clone(),
-                scopes_before: t.scopes.clone(),
-            },
-            out,
-        );
     }
-    let n = targets.len();
+    app.batches.insert(
+        batch,
+        DeleteBatch {
+            total: n,
+            last,
+            ..Default::default()
+        },
+    );
+    for t in &targets {
+        send_revoke(app, t, batch, out);
+    }
     toast(
         app,
         Level::Info,
         format!("revoking {n} key{}…", if n == 1 { "" } else { "s" }),
+    );
+}
+
+fn send_revoke(app: &mut App, t: &DeleteTarget, batch: u64, out: &mut Vec<Command>) {
+    request(
+        app,
+        Pending::Delete {
+            id: t.id.clone(),
+            batch,
+        },
+        ApiOp::Mutate(Mutation::Revoke {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            scopes_before: t.scopes.clone(),
+        }),
+        out,
     );
 }
 
@@ -1484,14 +1508,23 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         // Stale: the selection or the context moved on. Drop it.
         return;
     };
-    if let Some(e) = &ev.journal_error {
-        toast(
-            app,
-            Level::Error,
-            format!("the change was made but could not be journaled: {e}"),
-        );
-    }
-    match (pending, ev.result) {
+    let done = match ev.result {
+        ApiResult::Mutated(done) => {
+            if let Some(e) = &done.journal_error {
+                toast(
+                    app,
+                    Level::Error,
+                    format!("the change was made but its outcome could not be journaled: {e}"),
+                );
+            }
+            if let Some(n) = &done.note {
+                log(app, Level::Info, n.clone());
+            }
+            return mutated(app, ev.req, pending, done, out);
+        }
+        other => other,
+    };
+    match (pending, done) {
         (Pending::List, ApiResult::Keys(r)) => keys_loaded(app, r, out),
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
@@ -1541,12 +1574,31 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 app.subusers_load = Load::Failed(why);
             }
         },
-        (Pending::Create { name }, ApiResult::Created(r)) => created(app, ev.req, &name, r),
-        (Pending::Rename { id, name }, ApiResult::Renamed(r)) => {
-            renamed(app, ev.req, &id, &name, r)
+        (p, r) => log(
+            app,
+            Level::Error,
+            format!("internal: answer {r:?} does not fit request {p:?}"),
+        ),
+    }
+}
+
+/// The answer to a mutation, for the request that is waiting for it.
+fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Vec<Command>) {
+    let unknown = done.outcome == crate::journal::Outcome::Unknown;
+    let r = done.result;
+    match (pending, r) {
+        (Pending::Create { name }, Ok(Effect::Created(k))) => created(app, req, &name, Ok(k)),
+        (Pending::Create { name }, Err(e)) => created(app, req, &name, Err(e)),
+        (Pending::Rename { id, name }, Ok(Effect::Renamed(k))) => {
+            renamed(app, req, &id, &name, Ok(k))
         }
-        (Pending::Update { id }, ApiResult::Updated(r)) => updated(app, ev.req, &id, r),
-        (Pending::Delete { id, batch }, ApiResult::Deleted(r)) => deleted(app, &id, batch, r),
+        (Pending::Rename { id, name }, Err(e)) => renamed(app, req, &id, &name, Err(e)),
+        (Pending::Update { id }, Ok(Effect::Updated(k))) => updated(app, req, &id, Ok(k)),
+        (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
+        (Pending::Delete { id, batch }, Ok(Effect::Revoked)) => {
+            deleted(app, &id, batch, Ok(()), false, out)
+        }
+        (Pending::Delete { id, batch }, Err(e)) => deleted(app, &id, batch, Err(e), unknown, out),
         (p, r) => log(
             app,
             Level::Error,
@@ -1859,7 +1911,14 @@ fn updated(app: &mut App, req: ReqId, id: &ApiKeyId, r: Result<KeyDetail, ApiErr
     }
 }
 
-fn deleted(app: &mut App, id: &ApiKeyId, batch: u64, r: Result<(), ApiError>) {
+fn deleted(
+    app: &mut App,
+    id: &ApiKeyId,
+    batch: u64,
+    r: Result<(), ApiError>,
+    unknown: bool,
+    out: &mut Vec<Command>,
+) {
     let name = app.keys.get(id).map(|e| e.name.clone()).unwrap_or_default();
     let ok = r.is_ok();
     match r {
@@ -1875,13 +1934,22 @@ fn deleted(app: &mut App, id: &ApiKeyId, batch: u64, r: Result<(), ApiError>) {
             if let Some(entry) = app.keys.get_mut(id) {
                 entry.revoking = false;
             }
-            log(
-                app,
-                Level::Error,
-                format!("revoking '{name}' ({id}) failed: {e}"),
-            );
+            let (what, short) = if unknown {
+                (
+                    format!(
+                        "revoking '{name}' ({id}): OUTCOME UNKNOWN ({e}); the key could not be read back — check it before trusting it is gone"
+                    ),
+                    format!("'{name}': outcome unknown ({})", e.short()),
+                )
+            } else {
+                (
+                    format!("revoking '{name}' ({id}) failed: {e}"),
+                    format!("'{name}': {}", e.short()),
+                )
+            };
+            log(app, Level::Error, what);
             if let Some(b) = app.batches.get_mut(&batch) {
-                b.failed.push(format!("'{name}': {}", e.short()));
+                b.failed.push(short);
             }
         }
     }
@@ -1890,7 +1958,16 @@ fn deleted(app: &mut App, id: &ApiKeyId, batch: u64, r: Result<(), ApiError>) {
             if ok {
                 b.ok += 1;
             }
-            (b.ok + b.failed.len() == b.total).then(|| b.clone())
+            let answered = b.ok + b.failed.len();
+            if b.last.is_some() && answered + 1 == b.total {
+                // every other key is answered: now the key sgkeys is using
+                if let Some(t) = b.last.take() {
+                    send_revoke(app, &t, batch, out);
+                }
+                None
+            } else {
+                (answered == b.total).then(|| b.clone())
+            }
         }
         None => None,
     };

@@ -11,7 +11,8 @@ use super::output::{self, Progress, clean, csv_row, csv_text, table};
 use super::{Cli, CliError, Command, CreateArgs, ListArgs, RevokeArgs};
 use crate::api::{ApiError, ApiKeyId, Client, ClientOptions, KeyDetail, OnBehalfOf};
 use crate::config::{self, Settings};
-use crate::journal::{Action, Entry, Journal};
+use crate::journal::{Action, Journal, Outcome};
+use crate::ops::{Done, Effect, Mutation, Ops, RevokeTarget};
 use crate::report::KeyReport;
 use crate::scopes::{self, KeyType, Level};
 use crate::secret;
@@ -22,6 +23,8 @@ pub(crate) struct Ctx {
     pub client: Client,
     pub json: bool,
     pub journal: Journal,
+    /// Every mutation goes through here (journal, send, classify, read back).
+    pub ops: Ops,
 }
 
 impl Ctx {
@@ -39,11 +42,14 @@ impl Ctx {
         )
         .map_err(|e| CliError::api("setting up the client", e))?;
         let journal = Journal::new(settings.journal.clone());
+        let mut ops = Ops::new(client.clone(), Some(journal.clone()), "cli");
+        ops.read_only = settings.read_only;
         Ok(Ctx {
             settings,
             client,
             json: global.json,
             journal,
+            ops,
         })
     }
 
@@ -56,21 +62,32 @@ impl Ctx {
         }
         Ok(())
     }
+}
 
-    fn entry(&self, action: Action, id: &str) -> Entry {
-        Entry::new(
-            action,
-            &self.settings.base_url,
-            self.client.on_behalf_of().map(OnBehalfOf::header_value),
-            id,
-            "cli",
-        )
+/// Say on stderr when the outcome of a mutation could not be journaled (the outcome itself is
+/// still reported: it is true, only the record is incomplete).
+fn warn_journal(done: &Done) {
+    if let Some(e) = &done.journal_error {
+        eprintln!(
+            "sgkeys: warning: the outcome above could not be recorded in the journal ({e}); \
+             the journal shows this change as unknown"
+        );
     }
+}
 
-    fn record(&self, entry: &Entry) -> Result<(), CliError> {
-        self.journal
-            .append(entry)
-            .map_err(|e| CliError::Io(e.to_string()))
+/// The error for a mutation that did not succeed: a refusal, a failure confirmed by reading
+/// back, or an outcome nobody can tell (said in capitals: never reported as success).
+fn mutation_error(context: String, done: Done) -> CliError {
+    let note = done.note.clone();
+    let unknown = done.outcome == Outcome::Unknown;
+    let Err(e) = done.result else {
+        return CliError::Failed(format!("{context}: internal: no error"));
+    };
+    match (unknown, note) {
+        (true, Some(n)) => CliError::Failed(format!("{context}: OUTCOME UNKNOWN: {e}; {n}")),
+        (true, None) => CliError::Failed(format!("{context}: OUTCOME UNKNOWN: {e}")),
+        (false, Some(n)) => CliError::Failed(format!("{context}: {e}; {n}")),
+        (false, None) => CliError::api(context, e),
     }
 }
 
@@ -373,74 +390,90 @@ async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> {
         )
     };
     ctx.refuse_if_read_only("create")?;
-    let result = ctx
-        .client
-        .create_key_checked(&name, scopes.as_deref())
+    let billing = args.billing;
+    let done = ctx
+        .ops
+        .run(Mutation::Create {
+            name: name.clone(),
+            scopes,
+            replaces: None,
+        })
         .await;
-    let mut entry = ctx.entry(Action::Create, "");
-    entry.name = Some(name.clone());
-    match result {
-        Ok(created) => {
-            entry.api_key_id = created.api_key_id.0.clone();
-            entry.scopes_after = Some(scopes::sendable(&created.scopes));
-            entry.status = Some(201);
-            entry.ok = true;
-            ctx.record(&entry)?;
-            let report = KeyReport::new(&KeyDetail {
-                api_key_id: created.api_key_id.clone(),
-                name: created.name.clone(),
-                scopes: created.scopes.clone(),
-            });
-            if ctx.json {
-                output::print_json(&json!({
-                    "api_key_id": report.api_key_id,
-                    "name": report.name,
-                    "type": report.key_type,
-                    "scopes": report.scopes,
-                    "api_key": created.api_key.expose(),
-                }))
-                .map_err(io)?;
-            } else {
-                eprintln!(
-                    "Created '{}' ({}), {} with {}.",
-                    clean(&report.name),
-                    report.api_key_id,
-                    report.key_type.label(),
-                    plural(report.scopes.len(), "scope")
-                );
-                eprintln!("The secret below is shown only this once; store it now:");
-                println!("{}", created.api_key.expose());
-            }
+    match &done.result {
+        Ok(Effect::Created(created)) => {
+            print_created(ctx, created, None)?;
+            warn_journal(&done);
             Ok(0)
         }
         Err(ApiError::CreatedSecretLost { id, cause }) => {
-            entry.api_key_id.clone_from(&id);
-            entry.ok = true;
-            entry.error = Some(format!(
-                "created, but the answer was lost ({cause}): secret unrecoverable"
-            ));
-            ctx.record(&entry)?;
+            warn_journal(&done);
             Err(CliError::api(
                 format!("creating '{}'", clean(&name)),
-                ApiError::CreatedSecretLost { id, cause },
+                ApiError::CreatedSecretLost {
+                    id: id.clone(),
+                    cause: cause.clone(),
+                },
             ))
         }
-        Err(e) => {
-            entry.status = e.status();
-            entry.error = Some(e.short());
-            ctx.record(&entry)?;
-            let hint = if args.billing && matches!(e, ApiError::Forbidden(_)) {
+        _ => {
+            warn_journal(&done);
+            let hint = if billing && matches!(done.result, Err(ApiError::Forbidden(_))) {
                 " (a key may grant only scopes it holds, and Full Access keys hold no billing scope: \
                  create Billing keys in SendGrid's App)"
             } else {
                 ""
             };
-            Err(CliError::api(
+            Err(mutation_error(
                 format!("creating '{}'{hint}", clean(&name)),
-                e,
+                done,
             ))
         }
     }
+}
+
+/// A new key and its secret, shown once: on stdout alone (so it can be piped), or in JSON.
+fn print_created(
+    ctx: &Ctx,
+    created: &crate::api::CreatedKey,
+    replaces: Option<&ApiKeyId>,
+) -> Result<(), CliError> {
+    let report = KeyReport::new(&KeyDetail {
+        api_key_id: created.api_key_id.clone(),
+        name: created.name.clone(),
+        scopes: created.scopes.clone(),
+    });
+    if ctx.json {
+        let mut v = json!({
+            "api_key_id": report.api_key_id,
+            "name": report.name,
+            "type": report.key_type,
+            "scopes": report.scopes,
+            "api_key": created.api_key.expose(),
+        });
+        if let Some(r) = replaces {
+            v["replaces"] = json!(r);
+        }
+        output::print_json(&v).map_err(io)?;
+    } else {
+        let what = if replaces.is_some() {
+            "Recreated"
+        } else {
+            "Created"
+        };
+        let also = replaces
+            .map(|r| format!(" (replaces revoked {r})"))
+            .unwrap_or_default();
+        eprintln!(
+            "{what} '{}' ({}), {} with {}{also}.",
+            clean(&report.name),
+            report.api_key_id,
+            report.key_type.label(),
+            plural(report.scopes.len(), "scope")
+        );
+        eprintln!("The secret below is shown only this once; store it now:");
+        println!("{}", created.api_key.expose());
+    }
+    Ok(())
 }
 
 async fn rename(ctx: &Ctx, id: &str, name: &str) -> Result<u8, CliError> {
@@ -452,14 +485,17 @@ async fn rename(ctx: &Ctx, id: &str, name: &str) -> Result<u8, CliError> {
         .get_key(&id)
         .await
         .map_err(|e| CliError::api(format!("reading key {id}"), e))?;
-    let mut entry = ctx.entry(Action::Rename, &id.0);
-    entry.name_before = Some(before.name.clone());
-    entry.name = Some(name.clone());
-    match ctx.client.rename_key(&id, &name).await {
-        Ok(k) => {
-            entry.status = Some(200);
-            entry.ok = true;
-            ctx.record(&entry)?;
+    let done = ctx
+        .ops
+        .run(Mutation::Rename {
+            id: id.clone(),
+            name: name.clone(),
+            name_before: before.name.clone(),
+        })
+        .await;
+    warn_journal(&done);
+    match done.result {
+        Ok(Effect::Renamed(k)) => {
             if ctx.json {
                 output::print_json(&json!({"api_key_id": k.api_key_id, "name": k.name, "previous_name": before.name}))
                     .map_err(io)?;
@@ -472,12 +508,7 @@ async fn rename(ctx: &Ctx, id: &str, name: &str) -> Result<u8, CliError> {
             }
             Ok(0)
         }
-        Err(e) => {
-            entry.status = e.status();
-            entry.error = Some(e.short());
-            ctx.record(&entry)?;
-            Err(CliError::api(format!("renaming {id}"), e))
-        }
+        _ => Err(mutation_error(format!("renaming {id}"), done)),
     }
 }
 
@@ -494,15 +525,18 @@ async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<u8, CliErro
     let added: Vec<&String> = wanted.difference(&old).collect();
     let removed: Vec<&String> = old.difference(&wanted).collect();
     let new: Vec<String> = wanted.iter().cloned().collect();
-    let mut entry = ctx.entry(Action::SetScopes, &id.0);
-    entry.name = Some(before.name.clone());
-    entry.scopes_before = Some(old.iter().cloned().collect());
-    entry.scopes_after = Some(new.clone());
-    match ctx.client.update_key(&id, &before.name, &new).await {
-        Ok(after) => {
-            entry.status = Some(200);
-            entry.ok = true;
-            ctx.record(&entry)?;
+    let done = ctx
+        .ops
+        .run(Mutation::SetScopes {
+            id: id.clone(),
+            name: before.name.clone(),
+            scopes: new,
+            scopes_before: old.iter().cloned().collect(),
+        })
+        .await;
+    warn_journal(&done);
+    match done.result {
+        Ok(Effect::Updated(after)) => {
             let report = KeyReport::new(&after);
             if ctx.json {
                 output::print_json(&json!({
@@ -529,12 +563,7 @@ async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<u8, CliErro
             }
             Ok(0)
         }
-        Err(e) => {
-            entry.status = e.status();
-            entry.error = Some(e.short());
-            ctx.record(&entry)?;
-            Err(CliError::api(format!("updating scopes of {id}"), e))
-        }
+        _ => Err(mutation_error(format!("updating scopes of {id}"), done)),
     }
 }
 
@@ -547,7 +576,7 @@ struct RevokeResult {
     key_type: Option<KeyType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     on_behalf_of: Option<String>,
-    /// would_revoke | revoked | not_found | failed
+    /// would_revoke | revoked | not_found | failed | unknown | not_attempted
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -674,6 +703,9 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
         }
     }
 
+    // The caller's own key goes last: after it, sgkeys can no longer act.
+    targets.sort_by_key(|t| is_callers(ctx, t));
+    let own_included = targets.iter().any(|t| is_callers(ctx, t));
     // Show what is about to go.
     if (!ctx.json || !args.yes) && !targets.is_empty() {
         let verb = if args.dry_run {
@@ -693,9 +725,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                 .on_behalf_of()
                 .map(|o| format!(" [{o}]"))
                 .unwrap_or_default();
-            let own = if ctx.client.caller_key_id() == Some(r.api_key_id.as_str())
-                && t.client.on_behalf_of().is_none()
-            {
+            let own = if is_callers(ctx, t) {
                 "  ← the key sgkeys is using"
             } else {
                 ""
@@ -713,6 +743,12 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                     crate::api::error::clip(&r.scopes.join(" "), 300)
                 );
             }
+        }
+        if own_included {
+            eprintln!(
+                "The key sgkeys is using is among them: it is revoked last, after every other \
+                 answer is in; sgkeys cannot act with it after that."
+            );
         }
     }
     if args.dry_run || targets.is_empty() {
@@ -755,36 +791,41 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             return Ok(1);
         }
     }
-    let outcomes = join_all(
-        targets
-            .iter()
-            .map(|t| t.client.delete_key(&t.detail.api_key_id)),
-    )
-    .await;
-    for (t, outcome) in targets.iter().zip(outcomes) {
-        let r = KeyReport::new(&t.detail);
-        let mut entry = Entry::new(
-            Action::Revoke,
-            &ctx.settings.base_url,
-            t.client.on_behalf_of().map(OnBehalfOf::header_value),
-            &r.api_key_id,
-            "cli",
-        );
-        entry.name = Some(r.name.clone());
-        entry.scopes_before = Some(r.scopes.clone());
-        let (status, error) = match &outcome {
-            Ok(()) => {
-                entry.status = Some(204);
-                entry.ok = true;
-                ("revoked", None)
+    let plan: Vec<RevokeTarget> = targets
+        .iter()
+        .map(|t| {
+            let r = KeyReport::new(&t.detail);
+            RevokeTarget {
+                ops: ctx.ops.acting_as(t.client.clone()),
+                id: t.detail.api_key_id.clone(),
+                name: r.name,
+                scopes_before: Some(r.scopes),
             }
-            Err(e) => {
-                entry.status = e.status();
-                entry.error = Some(e.short());
-                ("failed", Some(e.to_string()))
+        })
+        .collect();
+    // Ctrl-C (or SIGTERM) stops new requests; those under way finish and are journaled. A
+    // second one exits at once: every request sent is already named in the journal.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let watcher = tokio::spawn(interrupt_watcher(stop.clone()));
+    let outcomes = crate::ops::revoke_many(&plan, 16, &stop).await;
+    watcher.abort();
+    let interrupted = stop.is_cancelled();
+    for (t, done) in targets.iter().zip(outcomes) {
+        let r = KeyReport::new(&t.detail);
+        let (status, error) = match &done {
+            None => (
+                "not_attempted",
+                Some("interrupted before it was sent".into()),
+            ),
+            Some(d) => {
+                warn_journal(d);
+                match (&d.result, d.outcome) {
+                    (Ok(_), _) => ("revoked", d.note.clone()),
+                    (Err(_), Outcome::Unknown) => ("unknown", d.describe_error()),
+                    (Err(_), _) => ("failed", d.describe_error()),
+                }
             }
         };
-        ctx.record(&entry)?;
         results.push(RevokeResult {
             api_key_id: r.api_key_id,
             name: Some(r.name),
@@ -794,39 +835,83 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             error,
         });
     }
-    finish_revoke(ctx, false, results)
+    let code = finish_revoke(ctx, false, results)?;
+    if interrupted {
+        eprintln!("Interrupted: keys marked 'not attempted' were not sent.");
+        return Ok(130);
+    }
+    Ok(code)
+}
+
+/// Whether a target is the key sgkeys authenticates with.
+fn is_callers(ctx: &Ctx, t: &Target) -> bool {
+    t.client.on_behalf_of().is_none()
+        && ctx.client.caller_key_id() == Some(t.detail.api_key_id.as_str())
+}
+
+/// Cancel `stop` on the first SIGINT or SIGTERM; exit 130 on the second.
+async fn interrupt_watcher(stop: tokio_util::sync::CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        for round in 0..2 {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            if round == 0 {
+                eprintln!(
+                    "\nsgkeys: interrupted: sending nothing more; waiting for the requests under way \
+                     (again to quit now; the journal names every key sent)"
+                );
+                stop.cancel();
+            } else {
+                std::process::exit(130);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.cancel();
+        }
+    }
 }
 
 fn finish_revoke(ctx: &Ctx, dry_run: bool, results: Vec<RevokeResult>) -> Result<u8, CliError> {
     let failed = results
         .iter()
-        .filter(|r| r.status == "failed" || r.status == "not_found")
+        .filter(|r| r.status != "revoked" && r.status != "would_revoke")
         .count();
     if ctx.json {
         output::print_json(&json!({ "dry_run": dry_run, "results": results })).map_err(io)?;
     } else {
         for r in &results {
+            let name = clean(r.name.as_deref().unwrap_or(""));
             match r.status {
-                "revoked" => println!(
-                    "revoked    {}  {}",
-                    r.api_key_id,
-                    clean(r.name.as_deref().unwrap_or(""))
-                ),
-                "would_revoke" => println!(
-                    "would revoke  {}  {}",
-                    r.api_key_id,
-                    clean(r.name.as_deref().unwrap_or(""))
-                ),
+                "revoked" => println!("revoked    {}  {name}", r.api_key_id),
+                "would_revoke" => println!("would revoke  {}  {name}", r.api_key_id),
                 "not_found" => println!("not found  {}", r.api_key_id),
-                _ => println!(
-                    "FAILED     {}  {}: {}",
+                "not_attempted" => println!("NOT SENT   {}  {name}", r.api_key_id),
+                "unknown" => println!(
+                    "UNKNOWN    {}  {name}: {}",
                     r.api_key_id,
-                    clean(r.name.as_deref().unwrap_or("")),
-                    r.error.as_deref().unwrap_or("")
+                    clean(r.error.as_deref().unwrap_or(""))
+                ),
+                _ => println!(
+                    "FAILED     {}  {name}: {}",
+                    r.api_key_id,
+                    clean(r.error.as_deref().unwrap_or(""))
                 ),
             }
         }
-        if !dry_run && results.iter().any(|r| r.status == "revoked") {
+        if !dry_run && results.iter().any(|r| r.status != "would_revoke") {
             eprintln!("Recorded in the journal {}", ctx.journal.path().display());
         }
     }
@@ -1249,7 +1334,7 @@ async fn recreate(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
     let entry = entries
         .iter()
         .rev()
-        .find(|e| e.action == Action::Revoke && e.ok && e.api_key_id == id.0)
+        .find(|e| e.action == Action::Revoke && e.result() == Outcome::Ok && e.api_key_id == id.0)
         .ok_or_else(|| {
             CliError::Usage(format!(
                 "the journal {} has no revocation of {id}",
@@ -1275,46 +1360,27 @@ async fn recreate(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
         (Some(o), None) => ctx.client.acting_as(OnBehalfOf::parse(o).ok()),
         _ => ctx.client.clone(),
     };
-    let result = client.create_key_checked(&name, Some(&scopes)).await;
-    let mut e = Entry::new(
-        Action::Recreate,
-        &ctx.settings.base_url,
-        client.on_behalf_of().map(OnBehalfOf::header_value),
-        "",
-        "cli",
-    );
-    e.name = Some(name.clone());
-    e.replaces = Some(id.0.clone());
-    match result {
-        Ok(created) => {
-            e.api_key_id = created.api_key_id.0.clone();
-            e.scopes_after = Some(scopes::sendable(&created.scopes));
-            e.status = Some(201);
-            e.ok = true;
-            ctx.record(&e)?;
-            if ctx.json {
-                output::print_json(&json!({
-                    "api_key_id": created.api_key_id, "name": created.name, "replaces": id,
-                    "scopes": scopes::sendable(&created.scopes), "api_key": created.api_key.expose(),
-                }))
-                .map_err(io)?;
-            } else {
-                eprintln!(
-                    "Recreated '{}' as {} with {} (replaces revoked {id}).",
-                    clean(&created.name),
-                    created.api_key_id,
-                    plural(scopes::sendable(&created.scopes).len(), "scope")
-                );
-                eprintln!("The secret below is shown only this once; store it now:");
-                println!("{}", created.api_key.expose());
-            }
+    let done = ctx
+        .ops
+        .acting_as(client)
+        .run(Mutation::Create {
+            name: name.clone(),
+            scopes: Some(scopes),
+            replaces: Some(id.clone()),
+        })
+        .await;
+    match &done.result {
+        Ok(Effect::Created(created)) => {
+            print_created(ctx, created, Some(&id))?;
+            warn_journal(&done);
             Ok(0)
         }
-        Err(err) => {
-            e.status = err.status();
-            e.error = Some(err.short());
-            ctx.record(&e)?;
-            Err(CliError::api(format!("recreating '{}'", clean(&name)), err))
+        _ => {
+            warn_journal(&done);
+            Err(mutation_error(
+                format!("recreating '{}'", clean(&name)),
+                done,
+            ))
         }
     }
 }

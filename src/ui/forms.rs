@@ -367,6 +367,19 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
             if let Some(msg) = &f.matrix.message {
                 top.extend(para(&clean(msg), w, theme.warn));
             }
+            let lockout = f.lockout();
+            if !lockout.is_empty() {
+                let names: Vec<&str> = lockout.iter().map(|s| s.as_str()).collect();
+                top.extend(para(
+                    &format!(
+                        "⚠ This is the key sgkeys is using: without {} sgkeys can no longer do \
+                         that with it.",
+                        names.join(", ")
+                    ),
+                    w,
+                    theme.danger,
+                ));
+            }
             // the request itself, when there is room for it
             let body = f.put_body();
             let body_lines = body.lines().count();

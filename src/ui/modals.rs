@@ -391,9 +391,14 @@ fn confirm_delete(frame: &mut Frame, screen: Rect, c: &ConfirmDelete, theme: &Th
     };
     let mut warnings = para(consequence, cw, theme.warn);
     for t in c.targets.iter().filter(|t| t.own) {
+        let when = if n > 1 {
+            ", revoked last after every other key"
+        } else {
+            ""
+        };
         warnings.extend(para(
             &format!(
-                "⚠ '{}' is the key sgkeys is using: sgkeys will stop working",
+                "⚠ '{}' is the key sgkeys is using{when}: sgkeys will stop working",
                 clean(&t.name)
             ),
             cw,

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sgkeys::api::{ApiError, ApiKey, ApiKeyId, CallRecord, CreatedKey, KeyDetail, Region, Subuser};
-use sgkeys::app::{self, ApiEvent, ApiOp, ApiResult, App, Command, Context, Msg};
+use sgkeys::app::{
+    self, ApiEvent, ApiOp, ApiResult, App, Command, Context, Done, Effect, Msg, Mutation,
+};
 use sgkeys::presets::PRESETS;
 use sgkeys::scopes;
 use sgkeys::secret::Secret;
@@ -231,40 +233,35 @@ pub fn respond(op: &ApiOp) -> ApiResult {
         ),
         ApiOp::MyScopes => ApiResult::MyScopes(Ok(full_scopes())),
         ApiOp::ListSubusers => ApiResult::Subusers(Ok(fixture_subusers())),
-        ApiOp::Create { name, scopes } => {
+        ApiOp::Mutate(Mutation::Create { name, scopes, .. }) => {
             let scopes = scopes.clone().unwrap_or_else(full_scopes);
-            ApiResult::Created(Ok(CreatedKey {
+            ApiResult::Mutated(Done::ok(Effect::Created(CreatedKey {
                 api_key: Secret::from_server(NEW_SECRET.into()),
                 api_key_id: ApiKeyId(NEW_ID.into()),
                 name: name.clone(),
                 scopes,
-            }))
+            })))
         }
-        ApiOp::Rename { id, name, .. } => ApiResult::Renamed(Ok(ApiKey {
-            api_key_id: id.clone(),
-            name: name.clone(),
-        })),
-        ApiOp::Update {
+        ApiOp::Mutate(Mutation::Rename { id, name, .. }) => {
+            ApiResult::Mutated(Done::ok(Effect::Renamed(ApiKey {
+                api_key_id: id.clone(),
+                name: name.clone(),
+            })))
+        }
+        ApiOp::Mutate(Mutation::SetScopes {
             id, name, scopes, ..
-        } => ApiResult::Updated(Ok(KeyDetail {
+        }) => ApiResult::Mutated(Done::ok(Effect::Updated(KeyDetail {
             api_key_id: id.clone(),
             name: name.clone(),
             scopes: scopes.clone(),
-        })),
-        ApiOp::Delete { .. } => ApiResult::Deleted(Ok(())),
+        }))),
+        ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::ok(Effect::Revoked)),
     }
 }
 
 /// Feed one answer to the app; returns the commands it causes.
 pub fn reply(app: &mut App, req: u64, result: ApiResult) -> Vec<Command> {
-    app::update(
-        app,
-        Msg::Api(ApiEvent {
-            req,
-            result,
-            journal_error: None,
-        }),
-    )
+    app::update(app, Msg::Api(ApiEvent { req, result }))
 }
 
 /// Answer every API command from the fixture, and the ones they cause, until none is left.
