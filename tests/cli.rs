@@ -666,3 +666,36 @@ fn sim_json_banner_for_scripts() {
     assert_eq!(v["admin_key"].as_str().unwrap().len(), 69);
     assert_eq!(v["accounts"][0]["keys"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_out_refuses_a_directory_and_keeps_a_symlink() {
+    let env = Env::new().await;
+    let dir = env.dir.path();
+    let sub = dir.join("reports");
+    std::fs::create_dir(&sub).unwrap();
+    let (code, _, err) = env.run(&["audit", "--format", "csv", "--out", sub.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("is a directory") && err.contains("reports"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 0);
+
+    let target = sub.join("audit.csv");
+    let link = dir.join("latest.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, _, err) = env.run(&["audit", "--format", "csv", "--out", link.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .starts_with("context,api_key_id")
+    );
+    env.sim.shutdown().await;
+}
