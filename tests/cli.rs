@@ -667,6 +667,58 @@ fn sim_json_banner_for_scripts() {
     assert_eq!(v["accounts"][0]["keys"], 1);
 }
 
+/// Run the binary outside any simulator, killed after 20 s so that a flag wrongly accepted by
+/// `sim` or `demo` fails the test instead of hanging it. Returns (exit code, stderr).
+fn run_bounded(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env(
+            "SENDGRID_API_KEY",
+            "SG.qfTQ6KG0QBiwWdJ0-pCLCA.abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE",
+        )
+        .env("SGKEYS_BASE_URL", "http://127.0.0.1:9")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("sgkeys {args:?} did not finish within 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_hanging_key_command_times_out() {
+    let t = std::time::Instant::now();
+    let (code, err) = run_bounded(
+        &["--api-key-cmd", "sleep 100", "list"],
+        &[("SGKEYS_KEY_CMD_TIMEOUT", "1")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did not finish within 1 s"), "{err}");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_out_refuses_a_directory_and_keeps_a_symlink() {
     let env = Env::new().await;
