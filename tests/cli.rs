@@ -704,6 +704,54 @@ fn run_bounded(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
 }
 
 #[test]
+fn bad_float_flags_are_usage_errors_never_panics() {
+    let bad = [
+        "1e300", "-1", "NaN", "nan", "inf", "-inf", "0", "3601", "x", "",
+    ];
+    for v in bad {
+        for cmd in [&["list"][..], &["demo"][..]] {
+            let mut args = vec!["--timeout", v];
+            args.extend_from_slice(cmd);
+            let (code, err) = run_bounded(&args, &[]);
+            assert_eq!(code, 2, "{args:?}: {err}");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+        }
+    }
+    // the --timeout=VALUE spelling, where clap cannot mistake "-1" for a flag
+    for v in ["-1", "-inf", "1e300"] {
+        let arg = format!("--timeout={v}");
+        let (code, err) = run_bounded(&[&arg, "list"], &[]);
+        assert_eq!(code, 2, "{arg}: {err}");
+        assert!(err.contains("3600"), "{arg}: {err}");
+    }
+    for v in ["NaN", "inf", "-0.5", "1.5", "1e300", "-inf"] {
+        let arg = format!("--fail-rate={v}");
+        for cmd in ["sim", "demo"] {
+            let args = if cmd == "sim" {
+                vec![cmd, &arg, "--port", "0"]
+            } else {
+                vec![cmd, &arg]
+            };
+            let (code, err) = run_bounded(&args, &[]);
+            assert_eq!(code, 2, "{cmd} {arg}: {err}");
+            assert!(!err.contains("panicked"), "{cmd} {arg}: {err}");
+        }
+    }
+    // a profile's timeout goes through the same check
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "config.toml",
+        "[profiles.p]\ntimeout_secs = nan\n",
+    );
+    let (code, err) = run_bounded(
+        &["--config", cfg.to_str().unwrap(), "--profile", "p", "list"],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
 fn a_hanging_key_command_times_out() {
     let t = std::time::Instant::now();
     let (code, err) = run_bounded(
