@@ -139,6 +139,44 @@ pub fn looks_like_key(text: &str) -> bool {
     validate(text.trim()).is_ok()
 }
 
+/// `text` with everything shaped like a SendGrid key (`SG.` + 22 + `.` + 43 characters of
+/// A-Z, a-z, 0-9, `-`, `_`) replaced by `SG.…redacted`, for showing another program's output
+/// (e.g. a failing key command's stderr). Characters of the same alphabet right after a match
+/// go too, so a longer look-alike does not leave its tail behind.
+pub fn redact_keys(text: &str) -> String {
+    let key_char = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let bytes = text.as_bytes();
+    let is_key_at = |i: usize| {
+        bytes.len() >= i + KEY_LEN
+            && bytes[i..].starts_with(b"SG.")
+            && bytes[i + 3..i + 3 + ID_LEN].iter().all(|&b| key_char(b))
+            && bytes[i + 3 + ID_LEN] == b'.'
+            && bytes[i + 4 + ID_LEN..i + KEY_LEN]
+                .iter()
+                .all(|&b| key_char(b))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'S' && is_key_at(i) {
+            // `i` and `end` sit on ASCII bytes, so both are char boundaries.
+            out.push_str(&text[copied..i]);
+            out.push_str("SG.…redacted");
+            let mut end = i + KEY_LEN;
+            while end < bytes.len() && key_char(bytes[end]) {
+                end += 1;
+            }
+            copied = end;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +251,25 @@ mod tests {
         let odd = Secret::from_server("SG.xxxxxxxx.yyyyyyyy".into());
         assert_eq!(odd.to_string(), "<redacted>");
         assert!(!format!("{odd:?}").contains("yyyy"));
+    }
+
+    #[test]
+    fn redacts_key_shaped_text() {
+        assert_eq!(
+            redact_keys(&format!("error: bad key {GOOD}, try again")),
+            "error: bad key SG.…redacted, try again"
+        );
+        assert_eq!(
+            redact_keys(&format!("é{GOOD}\n{GOOD}xyz.{GOOD}")),
+            "éSG.…redacted\nSG.…redacted.SG.…redacted"
+        );
+        // not key-shaped: left alone
+        for text in ["SG.short.key", "no keys here", "", "SG.", "ééé SG"] {
+            assert_eq!(redact_keys(text), text);
+        }
+        let near = GOOD.replace('.', "+");
+        assert_eq!(redact_keys(&near), near);
+        assert!(!redact_keys(&format!("x{GOOD}")).contains(SECRET_PART));
     }
 
     #[test]

@@ -1162,19 +1162,9 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
 
 /// Write a file atomically enough for reports: temp file in the same directory, then rename.
 fn write_file(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("sgkeys-report")
-    ));
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))
+    // The error names the path already.
+    crate::fsutil::write_output(path, text.as_bytes())
+        .map_err(|e| CliError::Io(format!("cannot write {e}")))
 }
 
 async fn diff(ctx: &Ctx, a: &str, b: Option<&str>, preset: Option<&str>) -> Result<u8, CliError> {

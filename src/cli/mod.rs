@@ -57,7 +57,7 @@ pub struct Global {
     #[arg(long, global = true, env = "SGKEYS_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// Request timeout in seconds [default: 10]
-    #[arg(long, global = true, value_name = "SECS")]
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
     /// Config file [default: $XDG_CONFIG_HOME/sgkeys/config.toml]
     #[arg(long, global = true, env = "SGKEYS_CONFIG", value_name = "FILE")]
@@ -247,7 +247,7 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub rate_limit: u32,
     /// Fraction (0-1) of requests failing with 429/500/503/timeouts
-    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
     pub fail_rate: f64,
     /// How long a simulated timeout hangs, in milliseconds
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
@@ -280,8 +280,28 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 40, value_name = "MS")]
     pub latency_ms: u64,
     /// Fraction (0-1) of requests failing (to see error handling)
-    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
     pub fail_rate: f64,
+}
+
+/// `--timeout`: a finite number of seconds, 0 < t <= 3600 (also checked for profiles in
+/// `config`); rejected here so that no command, including `demo`, sees a value that
+/// `Duration::from_secs_f64` would panic on.
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(t) if t.is_finite() && t > 0.0 && t <= 3600.0 => Ok(t),
+        _ => Err(
+            "expected a number of seconds greater than 0 and at most 3600 (e.g. 10 or 2.5)".into(),
+        ),
+    }
+}
+
+/// `--fail-rate`: a fraction from 0 to 1.
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err("expected a fraction from 0 to 1 (e.g. 0.2)".into()),
+    }
 }
 
 /// A failed command, with its exit code.
