@@ -14,7 +14,6 @@
 //!
 //! Never holds a secret: [`Entry`] has no field that could carry one.
 
-use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -262,26 +261,12 @@ impl Journal {
         let mut line = serde_json::to_string(entry).map_err(|e| err(std::io::Error::other(e)))?;
         line.push('\n');
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(err)?;
+        let (mut f, tightened) = crate::fsutil::create_private_append(&self.path).map_err(err)?;
+        if let Some(w) = tightened {
+            tracing::warn!("journal: {w}");
         }
-        let mut opts = OpenOptions::new();
-        opts.create(true).append(true).read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&self.path).map_err(err)?;
-        tighten(&f, &self.path);
-        let len = f.metadata().map_err(err)?.len();
-        if len > 0 && f.metadata().map_err(err)?.is_file() {
-            let mut last = [0u8; 1];
-            f.seek(SeekFrom::Start(len - 1)).map_err(err)?;
-            f.read_exact(&mut last).map_err(err)?;
-            if last[0] != b'\n' {
-                line.insert(0, '\n');
-            }
+        if ends_torn(&self.path) {
+            line.insert(0, '\n');
         }
         f.write_all(line.as_bytes()).map_err(err)?;
         f.flush().map_err(err)?;
@@ -350,31 +335,20 @@ impl Journal {
     }
 }
 
-/// An existing journal readable or writable by others is tightened to 0600 (it names every key
-/// and scope touched). Failure to tighten is logged, not fatal.
-fn tighten(f: &std::fs::File, path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = f.metadata()
-            && meta.is_file()
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            let before = meta.permissions().mode() & 0o777;
-            match f.set_permissions(std::fs::Permissions::from_mode(0o600)) {
-                Ok(()) => tracing::warn!(
-                    "tightened the permissions of the journal {} from {before:o} to 600",
-                    path.display()
-                ),
-                Err(e) => tracing::warn!(
-                    "the journal {} is mode {before:o} and could not be tightened: {e}",
-                    path.display()
-                ),
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (f, path);
+/// Whether a regular file's last byte is not a newline (a line torn by a crash mid-write).
+fn ends_torn(path: &Path) -> bool {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let len = match f.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        _ => return false,
+    };
+    let mut last = [0u8; 1];
+    len > 0
+        && f.seek(SeekFrom::Start(len - 1)).is_ok()
+        && f.read_exact(&mut last).is_ok()
+        && last[0] != b'\n'
 }
 
 #[cfg(test)]
@@ -430,7 +404,7 @@ mod tests {
         let j = Journal::new(&p);
         j.append(&revoke("one")).unwrap();
         // a crash mid-write
-        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"time\":\"20").unwrap();
         drop(f);
         let c = j.read().unwrap();

@@ -810,6 +810,10 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
     let outcomes = crate::ops::revoke_many(&plan, 16, &stop).await;
     watcher.abort();
     let interrupted = stop.is_cancelled();
+    let unjournaled = outcomes.iter().flatten().find_map(|d| match &d.result {
+        Err(e @ ApiError::NotJournaled(_)) => Some(e.to_string()),
+        _ => None,
+    });
     for (t, done) in targets.iter().zip(outcomes) {
         let r = KeyReport::new(&t.detail);
         let (status, error) = match &done {
@@ -834,6 +838,12 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             status,
             error,
         });
+    }
+    if let Some(e) = unjournaled {
+        if ctx.json {
+            output::print_json(&json!({ "dry_run": false, "results": results })).map_err(io)?;
+        }
+        return Err(CliError::Failed(e));
     }
     let code = finish_revoke(ctx, false, results)?;
     if interrupted {
@@ -1057,7 +1067,7 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
     };
     let policy = match &args.policy {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
+            let text = crate::fsutil::read_to_string_capped(p, crate::fsutil::MAX_INPUT)
                 .map_err(|e| CliError::Usage(format!("cannot read policy {}: {e}", p.display())))?;
             Some(
                 crate::policy::parse(&text)
@@ -1068,7 +1078,8 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
     };
     let old = match &args.since {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
+            // an earlier audit: a 10 000-key account's JSON is some 10 MB
+            let text = crate::fsutil::read_to_string_capped(p, 64 * crate::fsutil::MAX_INPUT)
                 .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))?;
             Some(
                 crate::audit::parse_old(&text)
@@ -1253,9 +1264,11 @@ async fn diff(ctx: &Ctx, a: &str, b: Option<&str>, preset: Option<&str>) -> Resu
 }
 
 fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Result<u8, CliError> {
-    let entries = journal
-        .read_all()
-        .map_err(|e| CliError::Io(e.to_string()))?;
+    let contents = journal.read().map_err(|e| CliError::Io(e.to_string()))?;
+    for w in &contents.warnings {
+        eprintln!("sgkeys: warning: {}", clean(w));
+    }
+    let entries = contents.entries;
     let skip = limit.map_or(0, |n| entries.len().saturating_sub(n));
     let entries = &entries[skip..];
     if json_out {
@@ -1292,10 +1305,12 @@ fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Resu
                 e.action.label().to_owned(),
                 e.api_key_id.clone(),
                 what,
-                match (e.ok, e.status) {
-                    (true, Some(s)) => format!("ok {s}"),
-                    (true, None) => "ok".into(),
-                    (false, s) => {
+                match (e.result(), e.status) {
+                    _ if e.unresolved() => "UNKNOWN: check".into(),
+                    (Outcome::Ok, Some(s)) => format!("ok {s}"),
+                    (Outcome::Ok, None) => "ok".into(),
+                    (Outcome::Unknown, _) => "UNKNOWN: check".into(),
+                    (Outcome::Failed, s) => {
                         format!("FAILED {}", s.map(|s| s.to_string()).unwrap_or_default())
                     }
                 },
@@ -1312,6 +1327,43 @@ fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Resu
         )
     );
     eprintln!("{} entries in {}", entries.len(), journal.path().display());
+    let open: Vec<&crate::journal::Entry> = entries
+        .iter()
+        .filter(|e| e.result() == Outcome::Unknown)
+        .collect();
+    if !open.is_empty() {
+        eprintln!(
+            "{} with an unknown outcome (sgkeys stopped, or the answer was lost, before it could \
+             tell): check each key:",
+            if open.len() == 1 {
+                "1 entry".to_owned()
+            } else {
+                format!("{} entries", open.len())
+            }
+        );
+        for e in open {
+            let ctx = e
+                .on_behalf_of
+                .as_ref()
+                .map(|o| format!(" --on-behalf-of '{}'", clean(o)))
+                .unwrap_or_default();
+            if e.api_key_id.is_empty() {
+                eprintln!(
+                    "  sgkeys --base-url {}{ctx} list   # look for a new key named '{}'",
+                    clean(&e.base_url),
+                    clean(e.name.as_deref().unwrap_or(""))
+                );
+            } else {
+                eprintln!(
+                    "  sgkeys --base-url {}{ctx} show {}   # {} of '{}': 404 means it is gone",
+                    clean(&e.base_url),
+                    clean(&e.api_key_id),
+                    e.action.label(),
+                    clean(e.name.as_deref().unwrap_or(""))
+                );
+            }
+        }
+    }
     Ok(0)
 }
 

@@ -110,6 +110,15 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sgkeys-sim-state".into());
+    // Never replace a link, FIFO or device with a regular file: the state is a plain file.
+    if let Ok(meta) = fs::symlink_metadata(path)
+        && !meta.file_type().is_file()
+    {
+        return Err(std::io::Error::other(format!(
+            "{} is not a regular file; refusing to replace it with the simulator's state",
+            path.display()
+        )));
+    }
     let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
     let result = (|| {
         let mut opts = fs::OpenOptions::new();
