@@ -90,7 +90,10 @@ async fn origin(
             ("GET", p) if p.starts_with("/v3/api_keys") => {
                 Reply::json(200, list_json(&[(&v, "leaky"), (&id_of(&caller()), "me")]))
             }
-            _ => Reply::json(404, json!({"errors":[{"field":null,"message":"not found"}]})),
+            _ => Reply::json(
+                404,
+                json!({"errors":[{"field":null,"message":"not found"}]}),
+            ),
         }
     })
     .await
@@ -209,7 +212,11 @@ async fn an_html_200_to_a_delete_is_read_back() {
     .await;
     assert_eq!(r.code, 1);
     assert!(r.out.contains("UNKNOWN"), "{}", r.out);
-    assert!(r.out.contains(&format!("sgkeys show {victim}")), "{}", r.out);
+    assert!(
+        r.out.contains(&format!("sgkeys show {victim}")),
+        "{}",
+        r.out
+    );
     assert_eq!(journal(dir.path())[0].result(), Outcome::Unknown);
 }
 
@@ -223,7 +230,8 @@ async fn a_list_answered_by_a_redirect_names_the_location() {
     let r = run(dir.path(), &server.url(), &caller(), &["list"]).await;
     assert_eq!(r.code, 1);
     assert!(
-        r.err.contains("302 redirect to https://login.example.invalid/portal"),
+        r.err
+            .contains("302 redirect to https://login.example.invalid/portal"),
         "{}",
         r.err
     );
@@ -351,9 +359,10 @@ async fn the_callers_own_key_is_revoked_last() {
                 seen.lock().unwrap().push((id, Instant::now()));
                 Reply::Slow(Duration::from_millis(300), Box::new(Reply::empty(204)))
             }
-            "GET" if r.path.starts_with("/v3/api_keys/") => {
-                Reply::json(200, key_json(&id, &format!("full {id}"), &["api_keys.delete"]))
-            }
+            "GET" if r.path.starts_with("/v3/api_keys/") => Reply::json(
+                200,
+                key_json(&id, &format!("full {id}"), &["api_keys.delete"]),
+            ),
             _ => {
                 let pairs: Vec<(&str, &str)> =
                     all.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
@@ -402,11 +411,21 @@ async fn nothing_hangs_past_the_timeout() {
         .as_secs()
         + 100_000)
         .to_string();
-    let listed: Vec<(String, String)> = keys.iter().map(|(i, n)| (i.clone(), n.to_string())).collect();
+    let listed: Vec<(String, String)> = keys
+        .iter()
+        .map(|(i, n)| (i.clone(), n.to_string()))
+        .collect();
     let spent = Hostile::start(move |r: &Seen| {
-        let pairs: Vec<(&str, &str)> = listed.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = listed
+            .iter()
+            .map(|(i, n)| (i.as_str(), n.as_str()))
+            .collect();
         let body = if r.path.starts_with("/v3/api_keys/") {
-            key_json(r.path.trim_start_matches("/v3/api_keys/"), "a", &["mail.send"])
+            key_json(
+                r.path.trim_start_matches("/v3/api_keys/"),
+                "a",
+                &["mail.send"],
+            )
         } else {
             list_json(&pairs)
         };
@@ -430,7 +449,10 @@ async fn nothing_hangs_past_the_timeout() {
 async fn a_get_answered_with_another_keys_id_is_an_error() {
     let asked = id_of(&fake_key(30));
     let server = Hostile::start(|_: &Seen| {
-        Reply::json(200, key_json(&id_of(&fake_key(31)), "other", &["mail.send"]))
+        Reply::json(
+            200,
+            key_json(&id_of(&fake_key(31)), "other", &["mail.send"]),
+        )
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -457,5 +479,127 @@ fn a_torn_journal_line_does_not_break_the_journal_command() {
     assert!(o.contains("abc") && o.contains("ok 204"), "{o}");
     assert!(o.contains("UNKNOWN: check"), "{o}");
     assert!(e.contains("line 3: skipped"), "{e}");
-    assert!(e.contains("show def"), "offers the command that resolves it: {e}");
+    assert!(
+        e.contains("show def"),
+        "offers the command that resolves it: {e}"
+    );
+}
+
+/// A bulk revoke of 60 keys at 400 ms latency, interrupted once some DELETEs are under way.
+async fn interrupted_bulk_revoke(
+    signal: &str,
+) -> (Vec<String>, Vec<sgkeys::journal::Entry>, i32, String) {
+    let sim = sgkeys::sim::start(
+        sgkeys::sim::SimConfig {
+            seed: sgkeys::sim::Seed::Bulk(60),
+            latency: Duration::from_millis(400),
+            ..Default::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let admin = sim.admin_key().expose().to_owned();
+    let admin_id = id_of(&admin);
+    let before: Vec<String> = sim
+        .keys(None)
+        .into_iter()
+        .map(|k| k.api_key_id.0)
+        .filter(|i| *i != admin_id)
+        .collect();
+    assert_eq!(before.len(), 60);
+    let dir = tempfile::tempdir().unwrap();
+    // ids may start with '-': after `--` they are never taken for flags
+    let mut args = vec!["revoke", "--yes", "--"];
+    args.extend(before.iter().map(String::as_str));
+    let mut child = cmd(dir.path(), &sim.base_url(), &admin, &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until a first wave of DELETEs (16 at a time) is answered and more are under way
+    let started = Instant::now();
+    while sim.mutating_requests() < 20 {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "no DELETE sent: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    // let any request that was in flight land
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let after: std::collections::HashSet<String> =
+        sim.keys(None).into_iter().map(|k| k.api_key_id.0).collect();
+    let revoked: Vec<String> = before.into_iter().filter(|i| !after.contains(i)).collect();
+    let out_text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (
+        revoked,
+        journal(dir.path()),
+        out.status.code().unwrap_or(-1),
+        out_text,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_bulk_revoke_leaves_every_revoked_key_in_the_journal() {
+    // SIGKILL: nothing runs after it; the intents written before each DELETE name every key
+    let (revoked, j, code, _) = interrupted_bulk_revoke("-KILL").await;
+    assert_eq!(code, -1, "killed");
+    assert!(
+        !revoked.is_empty() && revoked.len() < 60,
+        "{}",
+        revoked.len()
+    );
+    for id in &revoked {
+        assert!(
+            j.iter().any(|e| &e.api_key_id == id),
+            "revoked key {id} is not in the journal"
+        );
+    }
+    eprintln!(
+        "SIGKILL: {} revoked, {} named in the journal, {} without an outcome",
+        revoked.len(),
+        j.len(),
+        j.iter().filter(|e| e.unresolved()).count()
+    );
+
+    // SIGINT: no new request starts; those under way finish and are recorded with their outcome
+    let (revoked, j, code, text) = interrupted_bulk_revoke("-INT").await;
+    assert_eq!(code, 130, "{text}");
+    assert!(
+        !revoked.is_empty() && revoked.len() < 60,
+        "{}",
+        revoked.len()
+    );
+    assert!(text.contains("NOT SENT"), "{text}");
+    for id in &revoked {
+        let e = j
+            .iter()
+            .find(|e| &e.api_key_id == id)
+            .unwrap_or_else(|| panic!("revoked key {id} is not in the journal"));
+        assert_eq!(e.result(), Outcome::Ok, "{e:?}");
+    }
+    assert!(j.iter().all(|e| !e.unresolved()), "every outcome recorded");
+    assert_eq!(
+        j.iter().filter(|e| e.result() == Outcome::Ok).count(),
+        revoked.len(),
+        "the journal says revoked exactly for the keys that are gone"
+    );
 }

@@ -1074,3 +1074,60 @@ fn trim_to_a_preset_previews_the_put_then_saves() {
     update(&mut ro, key('p'));
     assert!(ro.modal.is_none());
 }
+
+#[test]
+fn answers_about_another_key_or_another_name_never_leave_a_key_loading() {
+    // every GET answered with a wrong id (odd keys) or a changed name (even keys)
+    let mut app = App::new(ctx());
+    let cmds = init(&mut app);
+    let list_req = api_cmds(&cmds)[0].0;
+    let many: Vec<ApiKey> = (0..20)
+        .map(|n| ApiKey {
+            api_key_id: ApiKeyId(format!("x{n:021}")),
+            name: format!("key {n}"),
+        })
+        .collect();
+    let mut queue = api_cmds(&update(
+        &mut app,
+        answer(list_req, ApiResult::Keys(Ok(many))),
+    ));
+    let mut answered = 0;
+    while let Some((req, op)) = queue.pop() {
+        answered += 1;
+        assert!(answered < 200, "requests never stop: {op:?}");
+        let result = match op {
+            ApiOp::GetKey(k) => {
+                let n: usize = k.0[1..].parse().unwrap();
+                let (id, name) = if n % 2 == 1 {
+                    (ApiKeyId(format!("y{n:021}")), format!("key {n}"))
+                } else {
+                    (k.clone(), format!("renamed {n}"))
+                };
+                ApiResult::Key(Ok(KeyDetail {
+                    api_key_id: id,
+                    name,
+                    scopes: vec!["mail.send".into()],
+                }))
+            }
+            other => respond_ok(&other),
+        };
+        queue.extend(api_cmds(&update(&mut app, answer(req, result))));
+        update(&mut app, Msg::Tick(answered as u64 * 1000));
+    }
+    assert!(!app.prefetch.active(), "prefetch finished");
+    assert!(app.keys.entries.iter().all(|e| !e.detail.is_loading()));
+    assert!(app.keys.entries.iter().filter(|e| e.info.is_some()).count() == 10);
+    assert!(
+        app.keys.entries.iter().any(|e| e.name == "renamed 0"),
+        "a changed name is taken"
+    );
+}
+
+fn respond_ok(op: &ApiOp) -> ApiResult {
+    match op {
+        ApiOp::MyScopes => ApiResult::MyScopes(Ok(vec!["api_keys.read".into()])),
+        ApiOp::ListKeys => ApiResult::Keys(Ok(vec![])),
+        ApiOp::ListSubusers => ApiResult::Subusers(Ok(vec![])),
+        other => panic!("unexpected {other:?}"),
+    }
+}

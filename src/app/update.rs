@@ -1698,6 +1698,19 @@ fn key_loaded(
     r: Result<KeyDetail, ApiError>,
     background: bool,
 ) {
+    // An answer about another key is no answer about this one: fail it, never leave it
+    // loading (the client already refuses such answers; this keeps the model safe alone).
+    let r = r.and_then(|d| {
+        if &d.api_key_id == id {
+            Ok(d)
+        } else {
+            Err(ApiError::NotTheAnswer {
+                status: 200,
+                what: format!("reading key {id}"),
+                detail: "it describes another key".into(),
+            })
+        }
+    });
     match r {
         Ok(detail) => {
             let renamed = app.keys.get(id).is_some_and(|e| e.name != detail.name);
