@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf, Region};
 use crate::report::KeyReport;
 use crate::risk::{self, Finding, Severity};
-use crate::scopes::{self, KeyType, Level};
+use crate::scopes::{self, KeyType};
 
 /// One key in an audit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -215,7 +215,7 @@ pub fn to_table(a: &Audit, with_context: bool) -> String {
         headers.push("CONTEXT");
     }
     headers.extend(["ID", "NAME", "TYPE", "SCOPES", "RISK", "FINDINGS"]);
-    let mut out = crate::cli::output::table(&headers, &rows);
+    let mut out = crate::output::table(&headers, &rows);
     out.push_str(&summary_line(a));
     out.push('\n');
     for c in &a.contexts {
@@ -249,7 +249,7 @@ fn summary_line(a: &Audit) -> String {
 
 /// CSV: one row per key.
 pub fn to_csv(a: &Audit) -> String {
-    use crate::cli::output::{csv_row, csv_text};
+    use crate::output::{csv_row, csv_text};
     let mut out = csv_row(&[
         "context",
         "api_key_id",
@@ -280,7 +280,7 @@ pub fn to_csv(a: &Audit) -> String {
 }
 
 fn md_escape(s: &str) -> String {
-    crate::cli::output::clean(s)
+    crate::output::clean(s)
         .replace('|', "\\|")
         .replace('`', "'")
 }
@@ -608,82 +608,6 @@ pub fn changes_text(c: &Changes) -> String {
     o
 }
 
-/// Side-by-side comparison of two scope sets, by category.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScopeDiff {
-    pub left: String,
-    pub right: String,
-    pub categories: Vec<CategoryDiff>,
-    pub only_left: Vec<String>,
-    pub only_right: Vec<String>,
-    pub common: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CategoryDiff {
-    pub category: &'static str,
-    pub label: &'static str,
-    pub left: Level,
-    pub right: Level,
-    pub only_left: Vec<String>,
-    pub only_right: Vec<String>,
-}
-
-/// Compare two scope lists (auto-assigned scopes ignored). Categories where both are No Access
-/// are left out.
-pub fn scope_diff(
-    left_label: &str,
-    left: &[String],
-    right_label: &str,
-    right: &[String],
-) -> ScopeDiff {
-    let l: BTreeSet<&str> = left
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !scopes::is_auto_assigned(s))
-        .collect();
-    let r: BTreeSet<&str> = right
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !scopes::is_auto_assigned(s))
-        .collect();
-    let categories = scopes::categories()
-        .iter()
-        .filter_map(|c| {
-            let (ll, rl) = (c.level_of(&l), c.level_of(&r));
-            if ll == Level::No && rl == Level::No {
-                return None;
-            }
-            Some(CategoryDiff {
-                category: c.id,
-                label: c.label,
-                left: ll,
-                right: rl,
-                only_left: c
-                    .scopes
-                    .iter()
-                    .filter(|s| l.contains(*s) && !r.contains(*s))
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-                only_right: c
-                    .scopes
-                    .iter()
-                    .filter(|s| r.contains(*s) && !l.contains(*s))
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-            })
-        })
-        .collect();
-    ScopeDiff {
-        left: left_label.to_owned(),
-        right: right_label.to_owned(),
-        categories,
-        only_left: l.difference(&r).map(|s| (*s).to_owned()).collect(),
-        only_right: r.difference(&l).map(|s| (*s).to_owned()).collect(),
-        common: l.intersection(&r).count(),
-    }
-}
-
 /// Look up a key's detail for the diff command: an id in the client's context.
 pub async fn fetch(client: &Client, id: &str) -> Result<KeyDetail, ApiError> {
     client.get_key(&ApiKeyId(id.to_owned())).await
@@ -779,25 +703,6 @@ mod tests {
                 .unwrap_err()
                 .contains("audit --format json")
         );
-    }
-
-    #[test]
-    fn scope_diff_by_category() {
-        let a: Vec<String> = ["mail.send", "stats.read", "2fa_required"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        let b: Vec<String> = ["mail.send", "alerts.read"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        let d = scope_diff("a", &a, "b", &b);
-        assert_eq!(d.only_left, vec!["stats.read"]);
-        assert_eq!(d.only_right, vec!["alerts.read"]);
-        assert_eq!(d.common, 1);
-        let cats: Vec<&str> = d.categories.iter().map(|c| c.category).collect();
-        assert!(cats.contains(&"mail") && cats.contains(&"alerts") && cats.contains(&"stats"));
-        assert!(!cats.contains(&"billing"));
     }
 
     #[test]

@@ -12,8 +12,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
+use sgkeys::app::layout;
 use sgkeys::app::{self, ApiOp, ApiResult, App, Command, Context, Modal, Msg};
-use sgkeys::ui::{self, Theme, layout};
+use sgkeys::ui::{self, Theme};
 
 // ---------------------------------------------------------------- scenarios
 

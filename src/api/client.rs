@@ -481,7 +481,7 @@ impl Client {
     }
 
     /// `PATCH /v3/api_keys/{id}`: rename. An unknown outcome is for the caller to read back
-    /// (see [`crate::ops`]).
+    /// (the operations layer does).
     pub async fn rename_key(&self, id: &ApiKeyId, name: &str) -> Result<ApiKey, ApiError> {
         let body = serde_json::json!({ "name": name });
         let (status, bytes) = self

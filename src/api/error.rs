@@ -139,16 +139,10 @@ fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
     s.get(start..end)
 }
 
-/// Server text for a message: control and bidi characters replaced, one line, at most 200
-/// characters.
+/// Server text for a message: cleaned by the one sanitiser ([`crate::text::clean`]), one
+/// line, at most 200 characters.
 pub(crate) fn printable(s: &str) -> String {
-    let bad =
-        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    let s: String = s
-        .chars()
-        .map(|c| if bad(c) { '\u{fffd}' } else { c })
-        .collect();
-    clip(&s, 200)
+    clip(&crate::text::clean(s), 200)
 }
 
 pub(crate) fn clip(s: &str, max: usize) -> String {

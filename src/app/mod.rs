@@ -6,6 +6,7 @@
 pub mod filter;
 pub mod forms;
 pub mod keymap;
+pub mod layout;
 mod update;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -660,7 +661,7 @@ pub fn diff_line_count(app: &App, d: &DiffModal) -> usize {
     let Some(((ll, l), (rl, r))) = diff_sides(app, d) else {
         return 0;
     };
-    let diff = crate::audit::scope_diff(&ll, &l, &rl, &r);
+    let diff = crate::scopes::scope_diff(&ll, &l, &rl, &r);
     let catalogued: usize = diff
         .categories
         .iter()

@@ -234,7 +234,7 @@ fn navigation_clamps_and_scrolls() {
     // a tiny terminal: the selection stays visible
     update(&mut app, Msg::Resize(80, 16));
     update(&mut app, key('G'));
-    let cap = crate::ui::layout::list_capacity(80, 16);
+    let cap = crate::app::layout::list_capacity(80, 16);
     assert!(app.view.selected >= app.view.offset && app.view.selected < app.view.offset + cap);
     // focus moves between panes
     update(&mut app, code(KeyCode::Tab));
@@ -1005,7 +1005,7 @@ fn diff_two_marked_keys_or_key_vs_preset() {
         unreachable!()
     };
     let ((_, l), (_, r)) = diff_sides(&app, d).unwrap();
-    let diff = crate::audit::scope_diff("a", &l, "b", &r);
+    let diff = crate::scopes::scope_diff("a", &l, "b", &r);
     assert_eq!(diff.only_right, vec!["marketing.read"]);
     // scrolling stops at the end
     for _ in 0..50 {

@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use super::keymap::{self, Action, Layer};
+use super::layout;
 use super::*;
 use crate::api::{ApiError, ApiKey, KeyDetail, OnBehalfOf};
 use crate::presets::PRESETS;
 use crate::risk;
 use crate::scopes::{self, KeyType};
-use crate::ui::layout;
 
 /// Commands to run when the dashboard opens.
 pub fn init(app: &mut App) -> Vec<Command> {

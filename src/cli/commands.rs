@@ -7,15 +7,16 @@ use futures_util::future::join_all;
 use serde::Serialize;
 use serde_json::json;
 
-use super::output::{self, Progress, clean, csv_row, csv_text, table};
 use super::{Cli, CliError, Command, CreateArgs, ListArgs, RevokeArgs};
 use crate::api::{ApiError, ApiKeyId, Client, ClientOptions, KeyDetail, OnBehalfOf};
 use crate::config::{self, Settings};
 use crate::journal::{Action, Journal, Outcome};
 use crate::ops::{Done, Effect, Mutation, Ops, RevokeTarget};
+use crate::output::{self, Progress, clean, csv_row, csv_text, table};
 use crate::report::KeyReport;
 use crate::scopes::{self, KeyType, Level};
 use crate::secret;
+use crate::text::plural;
 
 /// What every API command needs.
 pub(crate) struct Ctx {
@@ -330,7 +331,7 @@ pub(crate) fn describe_key(r: &KeyReport) -> String {
     out.push_str(&format!(
         "Type     {} ({})\n",
         r.key_type.label(),
-        plural(r.scopes.len(), "scope")
+        plural(r.scopes.len(), "scope", "scopes")
     ));
     out.push_str("Access\n");
     let mut none = 0;
@@ -468,7 +469,7 @@ fn print_created(
             clean(&report.name),
             report.api_key_id,
             report.key_type.label(),
-            plural(report.scopes.len(), "scope")
+            plural(report.scopes.len(), "scope", "scopes")
         );
         eprintln!("The secret below is shown only this once; store it now:");
         println!("{}", created.api_key.expose());
@@ -549,7 +550,7 @@ async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<u8, CliErro
                     "Updated '{}' ({id}): now {} with {}.",
                     clean(&before.name),
                     report.key_type.label(),
-                    plural(report.scopes.len(), "scope")
+                    plural(report.scopes.len(), "scope", "scopes")
                 );
                 for s in &added {
                     println!("  + {s}");
@@ -735,7 +736,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                 r.api_key_id,
                 clean(&r.name),
                 r.key_type.label(),
-                plural(r.scopes.len(), "scope")
+                plural(r.scopes.len(), "scope", "scopes")
             );
             if args.leaked.is_some() {
                 eprintln!(
@@ -990,7 +991,7 @@ async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     println!(
         "Type       {} ({})",
         c.key_type.label(),
-        plural(c.counted, "scope")
+        plural(c.counted, "scope", "scopes")
     );
     let yn = |b: bool| if b { "yes" } else { "no" };
     println!(
@@ -1213,7 +1214,7 @@ async fn diff(ctx: &Ctx, a: &str, b: Option<&str>, preset: Option<&str>) -> Resu
         }
         (None, None) => return Err(CliError::Usage("give a second key id or --preset".into())),
     };
-    let d = crate::audit::scope_diff(
+    let d = crate::scopes::scope_diff(
         &format!("{} ({})", left.name, left.api_key_id),
         &left.scopes,
         &right_label,
@@ -1467,15 +1468,6 @@ fn scopes_catalog(json_out: bool) -> Result<u8, CliError> {
         scopes::auto_assigned().join(" ")
     );
     Ok(0)
-}
-
-/// "1 scope", "3 scopes".
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 fn io(e: std::io::Error) -> CliError {

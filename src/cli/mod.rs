@@ -4,7 +4,6 @@
 //! Exit codes: 0 ok; 1 API, network or I/O failure (or a policy violation); 2 usage error.
 
 mod commands;
-pub mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -402,7 +401,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if json {
-                let _ = output::print_json(&e.json());
+                let _ = crate::output::print_json(&e.json());
             }
             eprintln!("sgkeys: {e}");
             if let (Some(who), CliError::Api { error, .. }) = (&acting_as, &e)

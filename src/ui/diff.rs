@@ -15,9 +15,9 @@ use super::text::{clean, fit_spans, pad, plural, put_line, rule, truncate, width
 use super::theme::Theme;
 use crate::api::ApiKeyId;
 use crate::app::{App, DiffModal, DiffRight, Load, PresetPicker, diff_sides};
-use crate::audit::{ScopeDiff, scope_diff};
 use crate::presets::PRESETS;
 use crate::scopes;
+use crate::scopes::{ScopeDiff, scope_diff};
 
 // ---------------------------------------------------------------- diff
 

@@ -2,14 +2,14 @@
 //! reads a clock (time is `app.now_ms`).
 //!
 //! Layout: header | key list · scope detail | status line | key hints, then the modal on top.
-//! Regions come from [`layout::areas`], the same geometry `update` scrolls with.
+//! Regions come from [`crate::app::layout::areas`], the same geometry `update` scrolls with.
 
 pub mod detail;
 mod diff;
 pub mod forms;
 pub mod header;
 pub mod help;
-pub mod layout;
+
 pub mod list;
 pub mod modals;
 pub mod status;
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         too_small(frame, screen, &theme);
         return;
     }
-    let a = layout::areas(screen.width, screen.height);
+    let a = crate::app::layout::areas(screen.width, screen.height);
     let shift = |r: Rect| {
         Rect {
             x: r.x.saturating_add(screen.x),

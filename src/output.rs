@@ -1,8 +1,11 @@
-//! Plain-text tables, CSV and JSON for the CLI.
+//! Output formats for the CLI and reports, on a low floor: plain-text tables, CSV and JSON.
+//! Every cell of server text goes through [`crate::text::clean`].
 
 use std::io::{IsTerminal, Write};
 
 use unicode_width::UnicodeWidthStr;
+
+pub use crate::text::clean;
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
@@ -29,16 +32,9 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     };
     line(headers.iter().map(|h| (*h).to_owned()).collect());
     for row in rows {
-        line(row.iter().map(|c| clean(c)).collect());
+        line(row.iter().map(|c| clean(c).into_owned()).collect());
     }
     out
-}
-
-/// Control characters in server-provided text (a key name, say) must not reach the terminal.
-pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '�' } else { c })
-        .collect()
 }
 
 /// One CSV record (RFC 4180 quoting).

@@ -3,8 +3,12 @@
 //! them: No / Read / Full access per category, plus Partial when a key holds a subset that is
 //! neither (possible through the API).
 
+mod diff;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
+
+pub use diff::{CategoryDiff, ScopeDiff, scope_diff};
 
 /// One permission category (a row of the App's No / Read / Full matrix).
 #[derive(Debug, PartialEq, Eq)]
