@@ -177,6 +177,7 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
         admin_key,
         get_shape: args.get_shape.parse().map_err(CliError::Usage)?,
         rng_seed: args.rng_seed.or(SimConfig::default().rng_seed),
+        ..SimConfig::default()
     };
     sim::run_standalone(cfg, args.port, json)
         .await
