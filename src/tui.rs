@@ -7,17 +7,22 @@
 //! sleeps: no ticks, no redraws.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event as TermEvent, EventStream,
+    Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
 };
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
+use tokio::signal::unix::SignalKind;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::api::{CallRecord, Client, ClientOptions, Observer};
 use crate::app::{self, App, Command, Context, Msg};
@@ -33,6 +38,112 @@ enum Event {
     Api(app::ApiEvent),
     Call(CallRecord),
     InputClosed,
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT (the number): quit, exit 128 + number.
+    Signal(i32),
+}
+
+/// The signals that end the dashboard like `q` does (terminal restored, changes in flight
+/// waited for), but with exit code 128 + the signal number.
+const QUIT_SIGNALS: [i32; 4] = [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
+
+/// One task per quit signal, each sending [`Event::Signal`] into the loop's channel. From here
+/// on these signals no longer kill the process; the loop decides.
+fn forward_signals(tx: &mpsc::UnboundedSender<Event>) -> Vec<JoinHandle<()>> {
+    QUIT_SIGNALS
+        .iter()
+        .filter_map(
+            |&num| match tokio::signal::unix::signal(SignalKind::from_raw(num)) {
+                Ok(mut stream) => {
+                    let tx = tx.clone();
+                    Some(tokio::spawn(async move {
+                        while stream.recv().await.is_some() {
+                            if tx.send(Event::Signal(num)).is_err() {
+                                break;
+                            }
+                        }
+                    }))
+                }
+                Err(e) => {
+                    tracing::warn!("cannot handle signal {num}: {e}");
+                    None
+                }
+            },
+        )
+        .collect()
+}
+
+/// Exit code for a quit signal: 128 + its number (143 TERM, 129 HUP, 130 INT, 131 QUIT).
+fn signal_exit_code(num: i32) -> u8 {
+    u8::try_from(128 + num).unwrap_or(u8::MAX)
+}
+
+/// Ctrl-Z: hand the terminal back, stop the process (as a shell job), and take the terminal
+/// again on `fg`, with a full redraw.
+fn is_suspend_key(k: &KeyEvent) -> bool {
+    k.kind != KeyEventKind::Release
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(k.code, KeyCode::Char('z' | 'Z'))
+}
+
+fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> std::io::Result<()> {
+    restore_terminal(mouse);
+    tracing::info!("suspended (Ctrl-Z)");
+    // SAFETY: raise() only sends a signal to the calling thread; SIGTSTP's default action
+    // stops the whole process until SIGCONT, after which raise() returns.
+    let rc = unsafe { libc::raise(libc::SIGTSTP) };
+    if rc != 0 {
+        tracing::warn!("raise(SIGTSTP) failed");
+    }
+    tracing::info!("resumed");
+    enable_raw_mode()?;
+    let mut out = std::io::stdout();
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        Clear(ClearType::All)
+    )?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    // Force a full redraw: with both buffers blank the next draw writes every cell. (Not
+    // `terminal.clear()`: it asks the terminal for the cursor position, and that answer would
+    // wait behind the input stream's read until the next key press.)
+    terminal.swap_buffers();
+    Ok(())
+}
+
+/// How the wait for the worker on the way out ended.
+enum Drain {
+    Done,
+    TimedOut,
+    /// Another quit signal (e.g. Ctrl-C in the now cooked terminal) cut the wait short.
+    Interrupted(i32),
+}
+
+/// Wait (at most `limit`) for the worker to finish its mutations in flight; a quit signal ends
+/// the wait early, as it would have killed the process before signals were handled.
+async fn drain_worker<T>(
+    worker: &mut JoinHandle<T>,
+    rx: &mut mpsc::UnboundedReceiver<Event>,
+    limit: Duration,
+) -> Drain {
+    let wait = async {
+        let mut rx_open = true;
+        loop {
+            tokio::select! {
+                _ = &mut *worker => return Drain::Done,
+                ev = rx.recv(), if rx_open => match ev {
+                    Some(Event::Signal(num)) => return Drain::Interrupted(num),
+                    Some(_) => {}
+                    None => rx_open = false,
+                },
+            }
+        }
+    };
+    tokio::time::timeout(limit, wait)
+        .await
+        .unwrap_or(Drain::TimedOut)
 }
 
 /// How to open the dashboard.
@@ -177,6 +288,7 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
         admin_key,
         get_shape: args.get_shape.parse().map_err(CliError::Usage)?,
         rng_seed: args.rng_seed.or(SimConfig::default().rng_seed),
+        ..SimConfig::default()
     };
     sim::run_standalone(cfg, args.port, json)
         .await
@@ -194,16 +306,29 @@ fn observer(tx: mpsc::UnboundedSender<Event>) -> Observer {
     })
 }
 
-/// Logging for the dashboard goes to a file (never to the screen).
-fn init_file_logging(path: &PathBuf) {
+/// Open (create) the log file for appending, readable by its owner only: created 0600, and an
+/// existing file with wider permissions is tightened to 0600.
+fn open_log_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    let mut perms = file.metadata()?.permissions();
+    if perms.mode() & 0o077 != 0 {
+        perms.set_mode(perms.mode() & 0o700);
+        file.set_permissions(perms)?;
+    }
+    Ok(file)
+}
+
+/// Logging for the dashboard goes to a file (never to the screen), without colour codes.
+fn init_file_logging(path: &Path) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    else {
+    let Ok(file) = open_log_file(path) else {
         return;
     };
     let filter = crate::cli::log_filter("info");
@@ -214,13 +339,13 @@ fn init_file_logging(path: &PathBuf) {
         .try_init();
 }
 
-/// Leave the terminal as we found it (also used by the panic hook).
+/// Leave the terminal as we found it (also used by the panic hook, quit signals and Ctrl-Z).
 fn restore_terminal(mouse: bool) {
     let mut out = std::io::stdout();
     if mouse {
         let _ = execute!(out, DisableMouseCapture);
     }
-    let _ = execute!(out, DisableBracketedPaste);
+    let _ = execute!(out, DisableBracketedPaste, Show);
     if let Err(e) = ratatui::try_restore() {
         tracing::warn!("restoring the terminal failed: {e}");
     }
@@ -290,6 +415,8 @@ async fn run_dashboard(
 ) -> Result<u8, CliError> {
     init_file_logging(&opts.log_file);
     let started = Instant::now();
+    // From here on TERM, HUP, INT and QUIT end the loop instead of the process.
+    let signals = forward_signals(&tx);
     let mut terminal =
         ratatui::try_init().map_err(|e| CliError::Io(format!("cannot open the terminal: {e}")))?;
     install_panic_hook(opts.mouse, opts.log_file.clone());
@@ -337,7 +464,7 @@ async fn run_dashboard(
         journal: opts.journal.clone(),
         read_only: opts.ctx.read_only,
     };
-    let worker = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
+    let mut worker = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
     drop(tx);
 
     let dispatch = |cmds: Vec<Command>| {
@@ -404,6 +531,14 @@ async fn run_dashboard(
         }
         for ev in batch {
             let msg = match ev {
+                Event::Term(TermEvent::Key(k)) if is_suspend_key(&k) => {
+                    if let Err(e) = suspend(&mut terminal, opts.mouse) {
+                        result = Err(CliError::Io(format!("cannot resume the terminal: {e}")));
+                        app.should_quit = true;
+                    }
+                    dirty = true;
+                    continue;
+                }
                 Event::Term(TermEvent::Key(k)) => {
                     if TEST_PANIC_UI.load(std::sync::atomic::Ordering::Relaxed) {
                         panic!("test panic in the UI loop (SGKEYS_TEST_PANIC=ui)");
@@ -420,6 +555,15 @@ async fn run_dashboard(
                     result = Err(CliError::Io("the terminal input closed".into()));
                     app.should_quit = true;
                     continue;
+                }
+                Event::Signal(num) => {
+                    // as `q` does (cancel reads, stop the worker), without asking; the events
+                    // after it in this batch are dropped so nothing new starts
+                    tracing::info!(signal = num, "quit signal");
+                    result = Ok(signal_exit_code(num));
+                    app.should_quit = true;
+                    dispatch(vec![Command::CancelReads, Command::Quit]);
+                    break;
                 }
             };
             dispatch(app::update(&mut app, msg));
@@ -438,14 +582,81 @@ async fn run_dashboard(
         eprintln!("sgkeys: waiting for {waiting} change(s) in flight to finish and be journaled…");
     }
     // Mutations in flight finish (and are journaled); reads were cancelled.
-    if tokio::time::timeout(Duration::from_secs(30), worker)
-        .await
-        .is_err()
-    {
-        eprintln!(
+    match drain_worker(&mut worker, &mut rx, Duration::from_secs(30)).await {
+        Drain::Done => {}
+        Drain::TimedOut => eprintln!(
             "sgkeys: gave up waiting for changes in flight; check `sgkeys journal` and the key list"
-        );
+        ),
+        Drain::Interrupted(num) => {
+            eprintln!(
+                "sgkeys: interrupted while waiting for changes in flight; check `sgkeys journal` and the key list"
+            );
+            if matches!(result, Ok(0)) {
+                result = Ok(signal_exit_code(num));
+            }
+        }
+    }
+    for s in signals {
+        s.abort();
     }
     forward.abort();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn log_file_is_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("new.log");
+        drop(open_log_file(&fresh).unwrap());
+        assert_eq!(mode(&fresh), 0o600);
+
+        let wide = dir.path().join("old.log");
+        std::fs::write(&wide, b"earlier line\n").unwrap();
+        std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut f = open_log_file(&wide).unwrap();
+        f.write_all(b"appended\n").unwrap();
+        assert_eq!(mode(&wide), 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&wide).unwrap(),
+            "earlier line\nappended\n"
+        );
+
+        // narrower permissions are left alone
+        let narrow = dir.path().join("narrow.log");
+        std::fs::write(&narrow, b"").unwrap();
+        std::fs::set_permissions(&narrow, std::fs::Permissions::from_mode(0o200)).unwrap();
+        drop(open_log_file(&narrow).unwrap());
+        assert_eq!(mode(&narrow), 0o200);
+    }
+
+    #[test]
+    fn quit_signals_exit_128_plus_their_number() {
+        let codes: Vec<u8> = QUIT_SIGNALS.iter().map(|&s| signal_exit_code(s)).collect();
+        assert_eq!(codes, [143, 129, 130, 131]);
+    }
+
+    #[test]
+    fn ctrl_z_is_the_suspend_key() {
+        let ctrl_z = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL);
+        assert!(is_suspend_key(&ctrl_z));
+        assert!(!is_suspend_key(&KeyEvent::new(
+            KeyCode::Char('z'),
+            KeyModifiers::NONE
+        )));
+        assert!(!is_suspend_key(&KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL
+        )));
+    }
 }

@@ -1372,3 +1372,84 @@ async fn control_api_and_request_log() {
     assert_eq!(sim.mutating_requests(), 0);
     sim.shutdown().await;
 }
+
+// ---------------------------------------------------------------- slow clients
+
+#[tokio::test]
+async fn connections_without_a_complete_request_head_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const SLOW: usize = 200;
+    let timeout = Duration::from_secs(1);
+    let sim = start(SimConfig {
+        header_timeout: timeout,
+        ..SimConfig::default()
+    })
+    .await;
+    let addr = sim.base_url().trim_start_matches("http://").to_owned();
+
+    // slowloris: a request line, then nothing
+    let opened = Instant::now();
+    let mut slow = Vec::with_capacity(SLOW);
+    for _ in 0..SLOW {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        slow.push(s);
+    }
+
+    // (a) a normal request is still answered promptly while they hang on
+    let asked = Instant::now();
+    let key = sim.admin_key().expose().to_owned();
+    let resp = raw_tcp(
+        &sim,
+        &format!(
+            "GET /v3/scopes HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+             Accept: application/json\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    let answered = asked.elapsed();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(
+        answered < Duration::from_millis(500),
+        "answer took {answered:?} with {SLOW} stalled connections open"
+    );
+    assert!(
+        opened.elapsed() < timeout,
+        "too slow to test: the stalled connections may have been closed already"
+    );
+
+    // (b) after the header timeout the server closes every stalled connection
+    let reads = slow.into_iter().map(|mut s| async move {
+        let mut buf = Vec::new();
+        match tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf)).await {
+            Ok(Ok(_)) => Ok(Instant::now()),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(Instant::now()),
+            Ok(Err(e)) => Err(format!("read failed: {e}")),
+            Err(_) => Err("still open after 10 s".to_owned()),
+        }
+    });
+    let closed = futures_util::future::join_all(reads).await;
+    let mut earliest = None::<Duration>;
+    let mut latest = Duration::ZERO;
+    for c in closed {
+        let at = c.unwrap().duration_since(opened);
+        earliest = Some(earliest.map_or(at, |e| e.min(at)));
+        latest = latest.max(at);
+    }
+    let earliest = earliest.unwrap();
+    assert!(
+        earliest >= timeout - Duration::from_millis(100),
+        "closed after {earliest:?}, before the {timeout:?} header timeout"
+    );
+    assert!(
+        latest < timeout * 4,
+        "the last stalled connection was closed only after {latest:?}"
+    );
+    eprintln!(
+        "{SLOW} stalled connections closed between {earliest:?} and {latest:?}; a normal request took {answered:?}"
+    );
+
+    // and the simulator still serves
+    assert!(admin(&sim).my_scopes().await.is_ok());
+    sim.shutdown().await;
+}

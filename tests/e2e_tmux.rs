@@ -407,3 +407,216 @@ fn a_panic_anywhere_restores_the_terminal_and_exits_1() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The simulator's keys as `(id, name)` pairs, from its control API (no latency applies).
+fn sim_keys(sim: &Sim) -> Vec<(String, String)> {
+    use std::io::{Read, Write};
+    let host = sim.url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).expect("connect to sim");
+    let req = format!(
+        "GET /_sim/state HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        sim.key
+    );
+    s.write_all(req.as_bytes()).expect("send");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(body).expect("json body");
+    v["accounts"][0]["keys"]
+        .as_array()
+        .expect("parent keys")
+        .iter()
+        .map(|k| {
+            (
+                k["api_key_id"].as_str().unwrap_or("").to_owned(),
+                k["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The one child process of `parent` (from `/proc`), once it has started.
+fn only_child(parent: &str) -> String {
+    let path = format!("/proc/{parent}/task/{parent}/children");
+    let start = Instant::now();
+    loop {
+        let children = std::fs::read_to_string(&path).unwrap_or_default();
+        let pids: Vec<&str> = children.split_whitespace().collect();
+        if let [pid] = pids[..] {
+            return pid.to_owned();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "children of {parent}: {pids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_during_a_revoke_restores_the_terminal_journals_and_exits_143() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &["--latency-ms", "3000"]);
+    let revoked = sim_keys(&sim)
+        .into_iter()
+        .find(|(_, n)| n == "tmp-debug")
+        .map(|(id, _)| id)
+        .expect("tmp-debug in the demo seed");
+
+    let name = "sgkeys-e2e-sigterm";
+    let t = Tmux::start(name, &env_for(&sim, &dir));
+    let fmt = |f: &str| -> String {
+        let out = tmux(name)
+            .args(["display-message", "-p", "-t", name, f])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    // Run from the pane's shell, not as the pane's command: tmux hides the cursor of a dead
+    // pane, so the terminal state is read while the shell still owns the pane.
+    t.send_line(&format!("{BIN} --mouse"));
+    let pid = only_child(&fmt("#{pane_pid}"));
+
+    // every request takes 3 s: the list appears after one or two round trips
+    t.wait_for("tmp-debug");
+    let mouse_flags = "#{mouse_any_flag}#{mouse_standard_flag}#{mouse_button_flag}#{mouse_all_flag}#{mouse_sgr_flag}";
+    assert!(
+        fmt(mouse_flags).contains('1'),
+        "--mouse did not turn mouse reporting on"
+    );
+    assert_eq!(fmt("#{alternate_on}"), "1");
+    t.send_keys(&["/"]);
+    t.type_text("tmp-debug");
+    t.send_keys(&["Enter"]);
+    t.wait_for("1/");
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.send_keys(&["y"]); // the DELETE is now in flight (for 3 s)
+    let sent = Instant::now();
+    std::thread::sleep(Duration::from_millis(200));
+    let kill = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let signalled_after = sent.elapsed();
+    assert!(
+        signalled_after < Duration::from_millis(700),
+        "SIGTERM only {signalled_after:?} after the revoke"
+    );
+
+    // it exits by itself, once the DELETE has been answered and journaled
+    let start = Instant::now();
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let exited_after = sent.elapsed();
+    // the terminal is restored: main screen, cursor shown, no mouse reporting
+    let screen = t.screen();
+    assert_eq!(
+        fmt("#{alternate_on}"),
+        "0",
+        "alternate screen on:\n{screen}"
+    );
+    assert_eq!(fmt("#{cursor_flag}"), "1", "cursor hidden:\n{screen}");
+    assert_eq!(fmt(mouse_flags), "00000", "mouse reporting left on");
+    assert!(
+        screen.contains("waiting for 1 change(s) in flight"),
+        "no wait message:\n{screen}"
+    );
+    // exit status 143 (= 128 + SIGTERM) from exit(), not death by the signal (bash would
+    // report "Terminated", and nothing would have been restored)
+    t.send_line("echo rc=$?");
+    let screen = t.wait_for("rc=");
+    assert!(screen.contains("rc=143"), "{screen}");
+    assert!(!screen.contains("Terminated"), "{screen}");
+    eprintln!(
+        "SIGTERM {signalled_after:?} after the revoke; exited {exited_after:?} after it, status 143"
+    );
+
+    // the revoke finished and was journaled
+    assert!(
+        !sim_keys(&sim).iter().any(|(id, _)| *id == revoked),
+        "tmp-debug was not revoked"
+    );
+    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).expect("journal written");
+    assert!(
+        journal.contains(&revoked) && journal.contains("\"revoke\""),
+        "{journal}"
+    );
+    drop(t);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_redraws() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let env = vec![
+        ("XDG_STATE_HOME", dir.join("state").display().to_string()),
+        ("HOME", dir.display().to_string()),
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("TERM", "xterm-256color".into()),
+    ];
+    let name = "sgkeys-e2e-suspend";
+    let t = Tmux::start(name, &env);
+    let flags = || -> String {
+        let out = tmux(name)
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                name,
+                "#{alternate_on}#{cursor_flag}#{mouse_any_flag}#{mouse_sgr_flag}",
+            ])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    t.send_line(&format!("{BIN} demo --mouse"));
+    t.wait_for("ci-deploy");
+    t.wait_for("updated");
+    assert_eq!(flags(), "1011", "alternate screen, cursor hidden, mouse on");
+    t.send_keys(&["C-z"]);
+    let stopped = t.wait_for("Stopped");
+    assert_eq!(flags(), "0100", "terminal not handed back:\n{stopped}");
+    t.send_line("fg");
+    let start = Instant::now();
+    let after = loop {
+        let s = t.screen();
+        // drawn again from scratch: the whole dashboard, not just what changed
+        if flags() == "1011"
+            && s.contains("Keys 45")
+            && s.contains("ci-deploy")
+            && s.contains("updated")
+        {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "not redrawn after fg ({}):\n{s}",
+            flags()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(!after.contains("Stopped"), "{after}");
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    let _ = std::fs::remove_dir_all(&dir);
+}

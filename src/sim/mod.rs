@@ -128,11 +128,19 @@ pub struct SimConfig {
     pub get_shape: GetShape,
     /// Seed for the admin key, new keys' secrets and fault rolls; `None` = OS randomness.
     pub rng_seed: Option<u64>,
+    /// A connection that has not sent a complete request head (request line and headers) within
+    /// this long is closed, so idle or slow clients (slowloris) cannot hold the simulator. It
+    /// also closes keep-alive connections that stay idle this long between requests.
+    pub header_timeout: Duration,
 }
+
+/// Default [`SimConfig::header_timeout`] (an assumption: SendGrid does not document its own).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Default for SimConfig {
     /// Demo seed, no latency, 1000 requests/s, no faults, 30 s hang, no state file, generated
-    /// admin key, flat GET, `rng_seed: Some(42)` (stable ids for demos and snapshots).
+    /// admin key, flat GET, `rng_seed: Some(42)` (stable ids for demos and snapshots), 5 s
+    /// header timeout.
     fn default() -> Self {
         SimConfig {
             seed: Seed::Demo,
@@ -144,6 +152,7 @@ impl Default for SimConfig {
             admin_key: None,
             get_shape: GetShape::Flat,
             rng_seed: Some(42),
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 }
@@ -207,6 +216,11 @@ fn build_store(cfg: &SimConfig) -> Result<Store, SimError> {
             "fail rate {} is not between 0 and 1",
             cfg.fail_rate
         )));
+    }
+    if cfg.header_timeout.is_zero() {
+        return Err(SimError::Config(
+            "the header timeout must be above zero".into(),
+        ));
     }
     if let Some(admin) = &cfg.admin_key
         && admin.key_id().is_none()
@@ -282,11 +296,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
     ));
     let app = server::router(Arc::clone(&shared));
     let cancel = shared.cancel.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { cancel.cancelled().await })
-            .await
-    });
+    let task = tokio::spawn(serve(listener, app, cfg.header_timeout, cancel));
     tracing::debug!(%host, "simulator listening");
     Ok(SimHandle {
         shared,
@@ -294,6 +304,58 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
         admin,
         task: Arc::new(Mutex::new(Some(task))),
     })
+}
+
+/// The accept loop: HTTP/1.1 per connection, with a deadline for the request head
+/// (`header_timeout`). On `cancel`, stop accepting, let requests in flight finish and close
+/// idle connections, then return.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    loop {
+        let accepted = tokio::select! {
+            () = cancel.cancelled() => break,
+            r = listener.accept() => r,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) => {
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::ConnectionReset
+                ) {
+                    // e.g. out of file descriptors: wait for some to be freed
+                    tracing::error!("simulator accept error: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                continue;
+            }
+        };
+        let conn =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::trace!("simulator connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 impl SimHandle {
