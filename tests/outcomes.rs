@@ -603,3 +603,58 @@ async fn an_interrupted_bulk_revoke_leaves_every_revoked_key_in_the_journal() {
         "the journal says revoked exactly for the keys that are gone"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_that_fails_after_the_server_acted_never_loses_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let jpath = dir.path().join("journal.jsonl");
+    let new_key = fake_key(40);
+    let (nk, jp) = (new_key.clone(), jpath.clone());
+    let server = Hostile::start(move |r: &Seen| match r.method.as_str() {
+        "POST" => {
+            // the disk "fills" between the intent and the outcome: the journal becomes unwritable
+            let _ = std::fs::remove_file(&jp);
+            let _ = std::fs::create_dir(&jp);
+            Reply::json(
+                201,
+                json!({"api_key": nk, "api_key_id": id_of(&nk), "name": "ci", "scopes": ["mail.send"]}),
+            )
+        }
+        _ => Reply::json(200, list_json(&[])),
+    })
+    .await;
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["create", "ci", "--scope", "mail.send"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "created: {}{}", r.out, r.err);
+    assert_eq!(r.out.trim(), new_key, "the secret is printed");
+    assert!(
+        r.err.contains("could not be recorded in the journal"),
+        "{}",
+        r.err
+    );
+}
+
+#[test]
+fn policy_and_since_files_are_size_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--policy", "--since"] {
+        let started = Instant::now();
+        let out = cmd(
+            dir.path(),
+            "http://127.0.0.1:9",
+            &caller(),
+            &["audit", flag, "/dev/zero"],
+        )
+        .output()
+        .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains("larger than"), "{flag}: {err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

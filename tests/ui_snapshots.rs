@@ -897,3 +897,32 @@ fn preset_picker_preview_matches_the_review() {
         (11, 1, 14)
     );
 }
+
+#[test]
+fn the_review_warns_before_the_key_in_use_loses_its_api_keys_scopes() {
+    let mut app = loaded_app(120, 40);
+    select_name(&mut app, "sgkeys dashboard");
+    press_answer(&mut app, "e");
+    let Some(Modal::EditScopes(f)) = &mut app.modal else {
+        panic!("editor not open")
+    };
+    assert!(f.own, "the editor knows this is the key in use");
+    f.matrix.selected.retain(|s| !s.starts_with("api_keys."));
+    f.stage = app::ScopeStage::Review;
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(
+        text.contains("This is the key sgkeys is using: without api_keys."),
+        "{text}"
+    );
+    // another key losing the same scopes gets no such warning
+    let mut app = loaded_app(120, 40);
+    select_name(&mut app, "marketing: HubSpot sync");
+    press_answer(&mut app, "e");
+    let Some(Modal::EditScopes(f)) = &mut app.modal else {
+        panic!("editor not open")
+    };
+    assert!(!f.own);
+    f.stage = app::ScopeStage::Review;
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(!text.contains("sgkeys is using"), "{text}");
+}
