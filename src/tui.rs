@@ -1,5 +1,5 @@
-//! Terminal lifecycle and the event loop, plus the entry points that open the dashboard
-//! (`sgkeys`, `sgkeys demo`) and run the simulator (`sgkeys sim`).
+//! Terminal lifecycle and the event loop. The entry points that open the dashboard (`sgkeys`,
+//! `sgkeys demo`) are in `cli/dashboard.rs`; this module knows nothing of the command line.
 //!
 //! One loop owns the [`App`]: terminal events and worker answers arrive on one channel; each
 //! batch is applied with the pure `update`, commands go to the worker (or the terminal, for
@@ -24,12 +24,9 @@ use tokio::signal::unix::SignalKind;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::api::{CallRecord, Client, ClientOptions, Observer};
+use crate::api::{CallRecord, Client, Observer};
 use crate::app::{self, App, Command, Context, Msg};
-use crate::cli::{CliError, DemoArgs, Global, SimArgs};
-use crate::config;
 use crate::journal::Journal;
-use crate::sim::{self, SimConfig};
 use crate::worker::Worker;
 
 /// Everything that wakes the loop.
@@ -155,172 +152,32 @@ pub struct DashOptions {
     pub log_file: PathBuf,
 }
 
-impl DashOptions {
-    /// Options from the global flags (colour, mouse, log file) for a context and journal.
-    fn new(global: &Global, ctx: Context, journal: PathBuf) -> Self {
-        DashOptions {
-            ctx,
-            journal: Some(Journal::new(journal)),
-            monochrome: monochrome(global),
-            mouse: global.mouse,
-            log_file: global
-                .log_file
-                .clone()
-                .unwrap_or_else(|| config::state_dir().join("sgkeys.log")),
-        }
+/// The loop's one channel, made before the API client so that the client's observer can feed
+/// every HTTP exchange into it (for the `@` log).
+pub struct Wiring {
+    tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+}
+
+impl Wiring {
+    pub fn new() -> Wiring {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Wiring { tx, rx }
+    }
+
+    /// For [`crate::api::ClientOptions::observer`].
+    pub fn observer(&self) -> Observer {
+        let tx = self.tx.clone();
+        Arc::new(move |rec: &CallRecord| {
+            let _ = tx.send(Event::Call(rec.clone()));
+        })
     }
 }
 
-/// `sgkeys` with no command: the dashboard on the configured account.
-pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
-    let settings = config::resolve(&global.overrides())?;
-    let key = settings.api_key()?;
-    let caller_key_id = key.key_id().map(str::to_owned);
-    let account = settings
-        .profile
-        .clone()
-        .unwrap_or_else(|| "account".to_owned());
-    let (tx, rx) = mpsc::unbounded_channel();
-    let client = Client::new(
-        key,
-        ClientOptions {
-            base_url: settings.base_url.clone(),
-            timeout: settings.timeout,
-            observer: Some(observer(tx.clone())),
-            ..Default::default()
-        },
-    )
-    .map_err(|e| CliError::api("setting up the client", e))?;
-    let ctx = Context {
-        base_url: settings.base_url.clone(),
-        account,
-        on_behalf_of: settings.on_behalf_of.clone(),
-        read_only: settings.read_only,
-        demo: false,
-        caller_key_id,
-        // the configured base URL already matches --region / the profile
-        region: None,
-    };
-    let opts = DashOptions::new(global, ctx, settings.journal.clone());
-    run_dashboard(client, opts, tx, rx).await
-}
-
-/// `sgkeys demo`: the dashboard on an in-process simulator with demo data.
-pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
-    let seed = args.seed.parse().map_err(CliError::Usage)?;
-    if !(0.0..=1.0).contains(&args.fail_rate) {
-        return Err(CliError::Usage(
-            "--fail-rate must be between 0 and 1".into(),
-        ));
+impl Default for Wiring {
+    fn default() -> Self {
+        Wiring::new()
     }
-    let cfg = SimConfig {
-        seed,
-        latency: Duration::from_millis(args.latency_ms),
-        fail_rate: args.fail_rate,
-        hang: Duration::from_secs(3),
-        ..SimConfig::default()
-    };
-    let localhost = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let sim = sim::start(cfg, localhost)
-        .await
-        .map_err(|e| CliError::Failed(e.to_string()))?;
-    let (tx, rx) = mpsc::unbounded_channel();
-    let key = sim.admin_key().clone();
-    let caller_key_id = key.key_id().map(str::to_owned);
-    let client = Client::new(
-        key,
-        ClientOptions {
-            base_url: sim.base_url(),
-            timeout: global
-                .timeout
-                .map_or(Duration::from_secs(10), Duration::from_secs_f64),
-            observer: Some(observer(tx.clone())),
-            ..Default::default()
-        },
-    )
-    .map_err(|e| CliError::api("setting up the client", e))?;
-    let on_behalf_of = match &global.on_behalf_of {
-        Some(o) => Some(crate::api::OnBehalfOf::parse(o).map_err(CliError::Usage)?),
-        None => None,
-    };
-    let ctx = Context {
-        base_url: sim.base_url(),
-        account: "acme-corp".into(),
-        on_behalf_of,
-        read_only: global.read_only || config::env_flag("SGKEYS_READ_ONLY"),
-        demo: true,
-        caller_key_id,
-        // the configured base URL already matches --region / the profile
-        region: None,
-    };
-    let journal = global
-        .journal
-        .clone()
-        .unwrap_or_else(|| config::state_dir().join("demo-journal.jsonl"));
-    let opts = DashOptions::new(global, ctx, journal);
-    let code = run_dashboard(client, opts, tx, rx).await;
-    sim.shutdown().await;
-    code
-}
-
-/// `sgkeys sim`.
-pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
-    crate::cli::init_stderr_logging();
-    if !(0.0..=1.0).contains(&args.fail_rate) {
-        return Err(CliError::Usage(
-            "--fail-rate must be between 0 and 1".into(),
-        ));
-    }
-    let admin_key = match &args.admin_key {
-        Some(k) => Some(
-            crate::secret::Secret::parse(k)
-                .map_err(|e| CliError::Usage(format!("--admin-key: {e}")))?,
-        ),
-        None => None,
-    };
-    let cfg = SimConfig {
-        seed: args.seed.parse().map_err(CliError::Usage)?,
-        latency: Duration::from_millis(args.latency_ms),
-        rate_limit: args.rate_limit,
-        fail_rate: args.fail_rate,
-        hang: Duration::from_millis(args.hang_ms),
-        state_file: args.state.clone(),
-        admin_key,
-        get_shape: args.get_shape.parse().map_err(CliError::Usage)?,
-        rng_seed: args.rng_seed.or(SimConfig::default().rng_seed),
-        ..SimConfig::default()
-    };
-    sim::run_standalone(cfg, args.port, json)
-        .await
-        .map_err(|e| CliError::Failed(e.to_string()))?;
-    Ok(0)
-}
-
-fn monochrome(global: &Global) -> bool {
-    global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-fn observer(tx: mpsc::UnboundedSender<Event>) -> Observer {
-    Arc::new(move |rec: &CallRecord| {
-        let _ = tx.send(Event::Call(rec.clone()));
-    })
-}
-
-/// Open (create) the log file for appending, readable by its owner only: created 0600, and an
-/// existing file with wider permissions is tightened to 0600.
-fn open_log_file(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)?;
-    let mut perms = file.metadata()?.permissions();
-    if perms.mode() & 0o077 != 0 {
-        perms.set_mode(perms.mode() & 0o700);
-        file.set_permissions(perms)?;
-    }
-    Ok(file)
 }
 
 /// Logging for the dashboard goes to a file (never to the screen), without colour codes.
@@ -328,10 +185,11 @@ fn init_file_logging(path: &Path) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let Ok(file) = open_log_file(path) else {
+    // created 0600; an existing log readable by others is tightened
+    let Ok((file, _)) = crate::fsutil::create_private_append(path) else {
         return;
     };
-    let filter = crate::cli::log_filter("info");
+    let filter = crate::logging::filter("info");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
@@ -404,21 +262,26 @@ fn test_panic_hook() {
     }
 }
 
+fn io_err(msg: String) -> std::io::Error {
+    std::io::Error::other(msg)
+}
+
 static TEST_PANIC_UI: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Run the dashboard until the user quits.
-async fn run_dashboard(
+/// Run the dashboard until the user quits (exit code 0), or a quit signal ends it (128 + the
+/// signal number). Errors are the terminal's (it could not be opened, drawn or resumed).
+pub async fn run_dashboard(
     client: Client,
     opts: DashOptions,
-    tx: mpsc::UnboundedSender<Event>,
-    mut rx: mpsc::UnboundedReceiver<Event>,
-) -> Result<u8, CliError> {
+    wiring: Wiring,
+) -> std::io::Result<u8> {
+    let Wiring { tx, mut rx } = wiring;
     init_file_logging(&opts.log_file);
     let started = Instant::now();
     // From here on TERM, HUP, INT and QUIT end the loop instead of the process.
     let signals = forward_signals(&tx);
     let mut terminal =
-        ratatui::try_init().map_err(|e| CliError::Io(format!("cannot open the terminal: {e}")))?;
+        ratatui::try_init().map_err(|e| io_err(format!("cannot open the terminal: {e}")))?;
     install_panic_hook(opts.mouse, opts.log_file.clone());
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if opts.mouse {
@@ -486,7 +349,7 @@ async fn run_dashboard(
     loop {
         if dirty {
             if let Err(e) = terminal.draw(|f| crate::ui::draw(f, &app)) {
-                result = Err(CliError::Io(format!("drawing failed: {e}")));
+                result = Err(io_err(format!("drawing failed: {e}")));
                 break;
             }
             if first_frame {
@@ -533,7 +396,7 @@ async fn run_dashboard(
             let msg = match ev {
                 Event::Term(TermEvent::Key(k)) if is_suspend_key(&k) => {
                     if let Err(e) = suspend(&mut terminal, opts.mouse) {
-                        result = Err(CliError::Io(format!("cannot resume the terminal: {e}")));
+                        result = Err(io_err(format!("cannot resume the terminal: {e}")));
                         app.should_quit = true;
                     }
                     dirty = true;
@@ -552,7 +415,7 @@ async fn run_dashboard(
                 Event::Api(ev) => Msg::Api(ev),
                 Event::Call(rec) => Msg::Call(rec),
                 Event::InputClosed => {
-                    result = Err(CliError::Io("the terminal input closed".into()));
+                    result = Err(io_err("the terminal input closed".into()));
                     app.should_quit = true;
                     continue;
                 }
@@ -605,40 +468,7 @@ async fn run_dashboard(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
-    use std::os::unix::fs::PermissionsExt;
-
     use super::*;
-
-    fn mode(p: &Path) -> u32 {
-        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn log_file_is_owner_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let fresh = dir.path().join("new.log");
-        drop(open_log_file(&fresh).unwrap());
-        assert_eq!(mode(&fresh), 0o600);
-
-        let wide = dir.path().join("old.log");
-        std::fs::write(&wide, b"earlier line\n").unwrap();
-        std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let mut f = open_log_file(&wide).unwrap();
-        f.write_all(b"appended\n").unwrap();
-        assert_eq!(mode(&wide), 0o600);
-        assert_eq!(
-            std::fs::read_to_string(&wide).unwrap(),
-            "earlier line\nappended\n"
-        );
-
-        // narrower permissions are left alone
-        let narrow = dir.path().join("narrow.log");
-        std::fs::write(&narrow, b"").unwrap();
-        std::fs::set_permissions(&narrow, std::fs::Permissions::from_mode(0o200)).unwrap();
-        drop(open_log_file(&narrow).unwrap());
-        assert_eq!(mode(&narrow), 0o200);
-    }
 
     #[test]
     fn quit_signals_exit_128_plus_their_number() {

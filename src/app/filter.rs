@@ -1,110 +1,32 @@
-//! The list filter (`/`) and sort order.
-//!
-//! A query is space-separated terms, all of which must match; `!` negates a term:
-//! - `text`: name or id contains it (case-insensitive);
-//! - `scope:<glob>`: the key holds a scope matching the glob (`scope:mail.*`, `scope:api_keys.create`);
-//! - `type:full|custom|billing`;
-//! - `risk:high|medium|low` (at least that severity);
-//! - a whole `SG.…` key: the key with that id (the secret itself is never kept).
+//! The list's sort order, and the filter query ([`crate::query`]) applied to dashboard entries.
 
 use std::cmp::Ordering;
 
+pub use crate::query::{Candidate, Query, Term};
 use crate::risk::Severity;
 use crate::scopes::{self, KeyType};
 
 use super::KeyEntry;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Term {
-    Text(String),
-    Scope(String),
-    Type(KeyType),
-    Risk(Severity),
-    /// Exact id (from a pasted key).
-    Id(String),
-    /// A term that could not be parsed (shown, matches nothing).
-    Invalid(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Query {
-    pub terms: Vec<(bool, Term)>,
-}
-
-impl Query {
-    pub fn parse(text: &str) -> Self {
-        let mut terms = Vec::new();
-        for raw in text.split_whitespace() {
-            let (negate, tok) = match raw.strip_prefix('!') {
-                Some(rest) if !rest.is_empty() => (true, rest),
-                _ => (false, raw),
-            };
-            let term = if let Ok(id) = crate::secret::key_id_of(tok) {
-                Term::Id(id)
-            } else if let Some(g) = tok.strip_prefix("scope:") {
-                Term::Scope(g.to_lowercase())
-            } else if let Some(t) = tok.strip_prefix("type:") {
-                match t.to_lowercase().as_str() {
-                    "full" | "f" => Term::Type(KeyType::Full),
-                    "custom" | "c" | "restricted" => Term::Type(KeyType::Custom),
-                    "billing" | "b" => Term::Type(KeyType::Billing),
-                    _ => Term::Invalid(tok.to_owned()),
-                }
-            } else if let Some(r) = tok.strip_prefix("risk:") {
-                match r.parse::<Severity>() {
-                    Ok(s) => Term::Risk(s),
-                    Err(_) => Term::Invalid(tok.to_owned()),
-                }
-            } else if let Some(id) = tok.strip_prefix("id:") {
-                Term::Id(id.to_owned())
-            } else {
-                Term::Text(tok.to_lowercase())
-            };
-            terms.push((negate, term));
-        }
-        Query { terms }
+impl Candidate for KeyEntry {
+    fn haystack(&self) -> &str {
+        &self.haystack
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+    fn id(&self) -> &str {
+        self.id.as_str()
     }
-
-    /// Whether the query needs scopes (so keys whose scopes are not loaded yet cannot match).
-    pub fn needs_scopes(&self) -> bool {
-        self.terms
-            .iter()
-            .any(|(_, t)| matches!(t, Term::Scope(_) | Term::Type(_)))
+    fn holds(&self, glob: &str) -> Option<bool> {
+        let info = self.info.as_ref()?;
+        Some(
+            info.iter()
+                .any(|s| scopes::glob_match(glob, s) && !scopes::is_auto_assigned(s)),
+        )
     }
-
-    /// Whether an entry matches. Keys whose scopes are unknown match no scope/type term.
-    pub fn matches(&self, e: &KeyEntry) -> bool {
-        self.terms.iter().all(|(negate, term)| {
-            let hit = match term {
-                Term::Text(t) => e.haystack.contains(t.as_str()),
-                Term::Id(id) => e.id.0 == *id,
-                Term::Scope(glob) => match &e.info {
-                    Some(info) => info
-                        .iter()
-                        .any(|s| scopes::glob_match(glob, s) && !scopes::is_auto_assigned(s)),
-                    None => return false,
-                },
-                Term::Type(t) => match &e.info {
-                    Some(info) => info.key_type == *t,
-                    None => return false,
-                },
-                Term::Risk(min) => e.risk.max().is_some_and(|m| m >= *min),
-                Term::Invalid(_) => false,
-            };
-            hit != *negate
-        })
+    fn key_type(&self) -> Option<KeyType> {
+        self.info.as_ref().map(|i| i.key_type)
     }
-
-    /// A term that did not parse, for the status line.
-    pub fn invalid(&self) -> Option<&str> {
-        self.terms.iter().find_map(|(_, t)| match t {
-            Term::Invalid(s) => Some(s.as_str()),
-            _ => None,
-        })
+    fn max_risk(&self) -> Option<Severity> {
+        self.risk.max()
     }
 }
 

@@ -94,11 +94,11 @@ fn mutation_error(context: String, done: Done) -> CliError {
 
 pub async fn run(cli: Cli) -> Result<u8, CliError> {
     let Some(command) = cli.command else {
-        return crate::tui::run_configured(&cli.global).await;
+        return super::dashboard::run_configured(&cli.global).await;
     };
     match command {
-        Command::Sim(args) => return crate::tui::run_sim(args, cli.global.json).await,
-        Command::Demo(args) => return crate::tui::run_demo(&cli.global, args).await,
+        Command::Sim(args) => return super::dashboard::run_sim(args, cli.global.json).await,
+        Command::Demo(args) => return super::dashboard::run_demo(&cli.global, args).await,
         Command::Scopes => return scopes_catalog(cli.global.json),
         Command::Completions { .. } => return Ok(0),
         Command::Journal { limit } => {
@@ -638,7 +638,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             )));
         }
     } else if let Some(filter) = &args.filter {
-        let query = crate::app::Query::parse(filter);
+        let query = crate::query::Query::parse(filter);
         if query.is_empty() {
             return Err(CliError::Usage(
                 "--filter is empty: it would match every key".into(),
@@ -662,11 +662,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                 Err(ApiError::NotFound(_)) => continue,
                 Err(e) => return Err(CliError::api(format!("reading key {}", k.api_key_id), e)),
             };
-            let mut entry = crate::app::KeyEntry::new(k);
-            let info = crate::app::KeyInfo::new(&detail);
-            entry.risk = crate::risk::combine(&info.scope_findings, &detail.name, None);
-            entry.info = Some(info);
-            if query.matches(&entry) {
+            if query.matches(&crate::query::KeyFacts::new(&detail)) {
                 targets.push(Target {
                     client: ctx.client.clone(),
                     detail,

@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok; 1 API, network or I/O failure (or a policy violation); 2 usage error.
 
 mod commands;
+mod dashboard;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -417,28 +418,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The `SGKEYS_LOG` filter (or `default`), with the HTTP stack's own targets pinned quiet: at
-/// trace level hyper, h2 and rustls would log connection details and headers, and headers carry
-/// the API key. Our own `api call` lines say method, path, status and time, never a header.
-pub(crate) fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
-    let base = std::env::var("SGKEYS_LOG").unwrap_or_else(|_| default.to_owned());
-    let quiet = [
-        "hyper=off",
-        "hyper_util=off",
-        "h2=off",
-        "rustls=off",
-        "reqwest=warn",
-        "axum=warn",
-        "tower=off",
-    ];
-    let spec = format!("{base},{}", quiet.join(","));
-    tracing_subscriber::EnvFilter::try_new(&spec)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
-}
-
 /// Logging for one-shot commands: stderr, `SGKEYS_LOG` filter (default `warn`).
 pub(crate) fn init_stderr_logging() {
-    let filter = log_filter("warn");
+    let filter = crate::logging::filter("warn");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,0 +1,163 @@
+//! The command-line entry points that open the dashboard (`sgkeys`, `sgkeys demo`) and run the
+//! simulator (`sgkeys sim`): settings and flags in, a client and a [`DashOptions`] out, then the
+//! event loop of [`crate::tui`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{CliError, DemoArgs, Global, SimArgs};
+use crate::api::{Client, ClientOptions};
+use crate::app::Context;
+use crate::config;
+use crate::journal::Journal;
+use crate::sim::{self, SimConfig};
+use crate::tui::{DashOptions, Wiring, run_dashboard};
+
+/// Options from the global flags (colour, mouse, log file) for a context and journal.
+fn dash_options(global: &Global, ctx: Context, journal: PathBuf) -> DashOptions {
+    {
+        DashOptions {
+            ctx,
+            journal: Some(Journal::new(journal)),
+            monochrome: monochrome(global),
+            mouse: global.mouse,
+            log_file: global
+                .log_file
+                .clone()
+                .unwrap_or_else(|| config::state_dir().join("sgkeys.log")),
+        }
+    }
+}
+
+/// `sgkeys` with no command: the dashboard on the configured account.
+pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
+    let settings = config::resolve(&global.overrides())?;
+    let key = settings.api_key()?;
+    let caller_key_id = key.key_id().map(str::to_owned);
+    let account = settings
+        .profile
+        .clone()
+        .unwrap_or_else(|| "account".to_owned());
+    let wiring = Wiring::new();
+    let client = Client::new(
+        key,
+        ClientOptions {
+            base_url: settings.base_url.clone(),
+            timeout: settings.timeout,
+            observer: Some(wiring.observer()),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| CliError::api("setting up the client", e))?;
+    let ctx = Context {
+        base_url: settings.base_url.clone(),
+        account,
+        on_behalf_of: settings.on_behalf_of.clone(),
+        read_only: settings.read_only,
+        demo: false,
+        caller_key_id,
+        // the configured base URL already matches --region / the profile
+        region: None,
+    };
+    let opts = dash_options(global, ctx, settings.journal.clone());
+    run_dashboard(client, opts, wiring)
+        .await
+        .map_err(|e| CliError::Io(e.to_string()))
+}
+
+/// `sgkeys demo`: the dashboard on an in-process simulator with demo data.
+pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
+    let seed = args.seed.parse().map_err(CliError::Usage)?;
+    if !(0.0..=1.0).contains(&args.fail_rate) {
+        return Err(CliError::Usage(
+            "--fail-rate must be between 0 and 1".into(),
+        ));
+    }
+    let cfg = SimConfig {
+        seed,
+        latency: Duration::from_millis(args.latency_ms),
+        fail_rate: args.fail_rate,
+        hang: Duration::from_secs(3),
+        ..SimConfig::default()
+    };
+    let localhost = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let sim = sim::start(cfg, localhost)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let wiring = Wiring::new();
+    let key = sim.admin_key().clone();
+    let caller_key_id = key.key_id().map(str::to_owned);
+    let client = Client::new(
+        key,
+        ClientOptions {
+            base_url: sim.base_url(),
+            timeout: global
+                .timeout
+                .map_or(Duration::from_secs(10), Duration::from_secs_f64),
+            observer: Some(wiring.observer()),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| CliError::api("setting up the client", e))?;
+    let on_behalf_of = match &global.on_behalf_of {
+        Some(o) => Some(crate::api::OnBehalfOf::parse(o).map_err(CliError::Usage)?),
+        None => None,
+    };
+    let ctx = Context {
+        base_url: sim.base_url(),
+        account: "acme-corp".into(),
+        on_behalf_of,
+        read_only: global.read_only || config::env_flag("SGKEYS_READ_ONLY"),
+        demo: true,
+        caller_key_id,
+        // the configured base URL already matches --region / the profile
+        region: None,
+    };
+    let journal = global
+        .journal
+        .clone()
+        .unwrap_or_else(|| config::state_dir().join("demo-journal.jsonl"));
+    let opts = dash_options(global, ctx, journal);
+    let code = run_dashboard(client, opts, wiring)
+        .await
+        .map_err(|e| CliError::Io(e.to_string()));
+    sim.shutdown().await;
+    code
+}
+
+/// `sgkeys sim`.
+pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
+    super::init_stderr_logging();
+    if !(0.0..=1.0).contains(&args.fail_rate) {
+        return Err(CliError::Usage(
+            "--fail-rate must be between 0 and 1".into(),
+        ));
+    }
+    let admin_key = match &args.admin_key {
+        Some(k) => Some(
+            crate::secret::Secret::parse(k)
+                .map_err(|e| CliError::Usage(format!("--admin-key: {e}")))?,
+        ),
+        None => None,
+    };
+    let cfg = SimConfig {
+        seed: args.seed.parse().map_err(CliError::Usage)?,
+        latency: Duration::from_millis(args.latency_ms),
+        rate_limit: args.rate_limit,
+        fail_rate: args.fail_rate,
+        hang: Duration::from_millis(args.hang_ms),
+        state_file: args.state.clone(),
+        admin_key,
+        get_shape: args.get_shape.parse().map_err(CliError::Usage)?,
+        rng_seed: args.rng_seed.or(SimConfig::default().rng_seed),
+        ..SimConfig::default()
+    };
+    sim::run_standalone(cfg, args.port, json)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(0)
+}
+
+fn monochrome(global: &Global) -> bool {
+    global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
