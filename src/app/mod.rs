@@ -3,10 +3,20 @@
 //!
 //! Nothing here does IO, awaits or reads a clock: time arrives as `Msg::Tick(now_ms)`.
 
+pub mod browse;
+pub mod contexts;
+pub mod create;
+pub mod diff;
+mod effects;
 pub mod filter;
-pub mod forms;
 pub mod keymap;
 pub mod layout;
+pub mod list;
+pub mod overlays;
+pub mod rename;
+pub mod revoke;
+pub mod scope_editor;
+pub mod secret;
 mod update;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -18,10 +28,18 @@ use crate::risk::Risk;
 use crate::scopes::{Category, Classification, KeyType, ScopeSet};
 use crate::secret::Secret;
 
+pub use contexts::ContextPicker;
+pub use contexts::context_rows;
+pub use create::{CreateField, CreateForm, CreateStage};
+pub use diff::{DiffModal, DiffRight, PresetPicker, diff_line_count, diff_sides};
 pub use filter::{Query, SortKey};
-pub use forms::*;
 pub use keymap::{Action, Layer};
-pub use update::{context_rows, init, update};
+pub use overlays::{HelpModal, LogModal};
+pub use rename::{RenameForm, validate_name};
+pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
+pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
+pub use secret::SecretModal;
+pub use update::{init, update};
 
 /// Identifies one request to the worker; its answer carries the same id.
 pub type ReqId = u64;
@@ -343,16 +361,6 @@ impl Pending {
     }
 }
 
-/// A revoke of one or more keys, to report once all are done.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeleteBatch {
-    pub total: usize,
-    pub ok: usize,
-    pub failed: Vec<String>,
-    /// The key sgkeys is using, held back until every other answer of the batch is in.
-    pub last: Option<DeleteTarget>,
-}
-
 /// The dashboard's whole state.
 #[derive(Debug)]
 pub struct App {
@@ -633,53 +641,6 @@ pub fn detail_rows(app: &App) -> Vec<DetailRow> {
 
 /// One side of a scope diff: a label and the scopes.
 pub type DiffSide = (String, Vec<String>);
-
-/// The two scope lists a diff modal compares, with labels; None while a key's scopes are unknown.
-pub fn diff_sides(app: &App, d: &DiffModal) -> Option<(DiffSide, DiffSide)> {
-    let side = |id: &ApiKeyId| -> Option<DiffSide> {
-        let e = app.keys.get(id)?;
-        let info = e.info.as_ref()?;
-        Some((format!("{} ({})", e.name, e.id), info.scope_names()))
-    };
-    let left = side(&d.left)?;
-    let right = match &d.right {
-        DiffRight::Key(id) => side(id)?,
-        DiffRight::Preset(i) => {
-            let p = crate::presets::PRESETS.get(*i)?;
-            (
-                format!("preset '{}'", p.name),
-                p.scopes().into_iter().collect(),
-            )
-        }
-    };
-    Some((left, right))
-}
-
-/// Lines of the diff modal's body (categories, their differing scopes, uncatalogued scopes): the
-/// scroll limit.
-pub fn diff_line_count(app: &App, d: &DiffModal) -> usize {
-    let Some(((ll, l), (rl, r))) = diff_sides(app, d) else {
-        return 0;
-    };
-    let diff = crate::scopes::scope_diff(&ll, &l, &rl, &r);
-    let catalogued: usize = diff
-        .categories
-        .iter()
-        .map(|c| 1 + c.only_left.len() + c.only_right.len())
-        .sum();
-    let other = diff
-        .only_left
-        .iter()
-        .chain(&diff.only_right)
-        .filter(|s| !crate::scopes::is_known(s))
-        .count();
-    catalogued + other + usize::from(other > 0)
-}
-
-/// Validate a key name as the forms do (shared with the CLI).
-pub fn validate_name(name: &str) -> Result<String, String> {
-    crate::api::models::validate_key_name(name)
-}
 
 #[cfg(test)]
 mod tests;

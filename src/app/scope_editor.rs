@@ -1,36 +1,13 @@
-//! Modal state machines: rename, the scope matrix (shared by "edit scopes" and "new key"),
-//! create, the shown-once secret, revoke confirmation, context picker, help and log.
+//! `e` and presets: the scope matrix (shared with "new key"), the editor form, the re-read before
+//! saving, and SendGrid's answer.
 
 use std::collections::BTreeSet;
 
-use tui_input::Input;
-
-use super::ReqId;
-use super::keymap::Layer;
-use crate::api::{ApiKeyId, KeyDetail};
-use crate::scopes::{self, Category, KeyType, Level};
-use crate::secret::Secret;
-
-/// `?`: bindings of the layer underneath, filterable.
-#[derive(Debug, Clone)]
-pub struct HelpModal {
-    pub filter: Input,
-    /// The layer the help describes.
-    pub under: Layer,
-    pub scroll: usize,
-}
-
-/// `r`: rename (PATCH).
-#[derive(Debug, Clone)]
-pub struct RenameForm {
-    pub id: ApiKeyId,
-    pub original: String,
-    pub input: Input,
-    /// Validation or server error, shown in the form.
-    pub error: Option<String>,
-    /// The PATCH in flight.
-    pub saving: Option<ReqId>,
-}
+use super::keymap::{Action, Layer};
+use super::*;
+use super::{effects::*, list::*};
+use crate::api::{ApiError, ApiKeyId, KeyDetail};
+use crate::scopes::{self, Category, KeyType};
 
 /// A row of the scope matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +63,7 @@ impl ScopeMatrix {
         self.rows().get(self.cursor).copied()
     }
 
-    pub fn level(&self, c: &Category) -> Level {
+    pub fn level(&self, c: &Category) -> scopes::Level {
         let held: BTreeSet<&str> = self.selected.iter().map(String::as_str).collect();
         c.level_of(&held)
     }
@@ -120,7 +97,7 @@ impl ScopeMatrix {
     }
 
     /// Set a category to a level. Scopes the caller cannot grant are left out, with a message.
-    pub fn set_level(&mut self, c: &'static Category, level: Level) {
+    pub fn set_level(&mut self, c: &'static Category, level: scopes::Level) {
         self.message = None;
         if let Some(reason) = self.category_lock(c) {
             self.message = Some(reason.into());
@@ -153,7 +130,7 @@ impl ScopeMatrix {
         let levels = c.levels();
         let cur = match self.level(c) {
             // Partial counts as between Read and Full (or No and Read for read-only categories)
-            Level::Partial => {
+            scopes::Level::Partial => {
                 if dir > 0 {
                     levels
                         .len()
@@ -302,172 +279,198 @@ impl ScopeForm {
     }
 }
 
-/// Fields of the create form, in Tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CreateField {
-    Name,
-    Type,
-    Preset,
-    Matrix,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CreateStage {
-    Editing,
-    Review,
-    Submitting(ReqId),
-    ConfirmDiscard,
-}
-
-/// `n`: create a key (POST).
-#[derive(Debug, Clone)]
-pub struct CreateForm {
-    pub name: Input,
-    pub key_type: KeyType,
-    /// Index into `presets::PRESETS` last applied.
-    pub preset: Option<usize>,
-    pub matrix: ScopeMatrix,
-    pub focus: CreateField,
-    pub stage: CreateStage,
-    pub error: Option<String>,
-}
-
-impl CreateForm {
-    pub fn new(grantable: Option<BTreeSet<String>>) -> Self {
-        CreateForm {
-            name: Input::default(),
-            key_type: KeyType::Custom,
-            preset: None,
-            matrix: ScopeMatrix::new(BTreeSet::new(), grantable, false),
-            focus: CreateField::Name,
-            stage: CreateStage::Editing,
-            error: None,
+pub(crate) fn open_scope_editor(app: &mut App, out: &mut Vec<Command>) {
+    let Some(e) = app.selected() else { return };
+    if e.revoking {
+        return toast(app, Level::Warn, "this key is being revoked");
+    }
+    match e.key_detail() {
+        Some(detail) => {
+            let mut form = ScopeForm::new(&detail, app.my_scopes.clone());
+            form.own = is_own(app, &form.id);
+            app.modal = Some(Modal::EditScopes(Box::new(form)));
         }
-    }
-    pub fn layer(&self) -> Layer {
-        match self.stage {
-            CreateStage::Review => Layer::CreateReview,
-            CreateStage::Submitting(_) => Layer::Busy,
-            CreateStage::ConfirmDiscard => Layer::Discard,
-            CreateStage::Editing if self.focus == CreateField::Name => Layer::CreateName,
-            CreateStage::Editing => Layer::Create,
-        }
-    }
-    pub fn dirty(&self) -> bool {
-        !self.name.value().trim().is_empty()
-            || !self.matrix.selected.is_empty()
-            || self.key_type != KeyType::Custom
-    }
-    /// Fields in Tab order for the chosen type.
-    pub fn fields(&self) -> &'static [CreateField] {
-        match self.key_type {
-            KeyType::Custom => &[
-                CreateField::Name,
-                CreateField::Type,
-                CreateField::Preset,
-                CreateField::Matrix,
-            ],
-            _ => &[CreateField::Name, CreateField::Type],
-        }
-    }
-    /// The scopes the POST will carry: None for Full Access (SendGrid's default).
-    pub fn scopes_to_send(&self) -> Option<Vec<String>> {
-        match self.key_type {
-            KeyType::Full => None,
-            KeyType::Billing => Some(
-                scopes::category("billing")
-                    .map(|c| c.full.iter().map(|s| (*s).to_owned()).collect())
-                    .unwrap_or_default(),
-            ),
-            KeyType::Custom => Some(self.matrix.selected.iter().cloned().collect()),
+        None => {
+            let id = e.id.clone();
+            if !e.detail.is_loading() {
+                fetch_detail(app, &id, out);
+            }
+            toast(
+                app,
+                Level::Info,
+                "loading this key's scopes: press e again in a moment",
+            );
         }
     }
 }
 
-/// The created key's secret, shown once.
-#[derive(Debug, Clone)]
-pub struct SecretModal {
-    pub id: ApiKeyId,
-    pub name: String,
-    pub key_type: KeyType,
-    pub scope_count: usize,
-    pub secret: Secret,
-    pub copied: bool,
-    /// Closing without having copied asks first.
-    pub confirm_close: bool,
-}
-
-/// A key about to be revoked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeleteTarget {
-    pub id: ApiKeyId,
-    pub name: String,
-    pub key_type: Option<KeyType>,
-    pub scopes: Option<Vec<String>>,
-    /// The key sgkeys itself is using.
-    pub own: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfirmFocus {
-    Cancel,
-    Revoke,
-}
-
-/// `d`: confirm revocation of one or more keys. Focus starts on Cancel; more than one key needs
-/// the count typed.
-#[derive(Debug, Clone)]
-pub struct ConfirmDelete {
-    pub targets: Vec<DeleteTarget>,
-    pub focus: ConfirmFocus,
-    pub typed: Input,
-    pub error: Option<String>,
-}
-
-impl ConfirmDelete {
-    pub fn needs_count(&self) -> bool {
-        self.targets.len() > 1
-    }
-    pub fn count_ok(&self) -> bool {
-        !self.needs_count() || self.typed.value().trim() == self.targets.len().to_string()
+/// Matrix keys shared by the scope editor and the create form.
+pub(crate) fn matrix_action(m: &mut ScopeMatrix, a: Action) {
+    let Some(row) = m.current() else { return };
+    match (a, row) {
+        (Action::Up, _) => m.move_cursor(-1),
+        (Action::Down, _) => m.move_cursor(1),
+        (Action::Left, MatrixRow::Category(c)) => m.step(c, -1),
+        (Action::Right, MatrixRow::Category(c)) => m.step(c, 1),
+        (Action::Toggle, MatrixRow::Category(c)) => m.expand_toggle(c),
+        (Action::Toggle, MatrixRow::Scope(c, s)) => m.toggle(c, s),
+        (Action::Left, MatrixRow::Scope(c, s)) if m.selected.contains(s) => m.toggle(c, s),
+        (Action::Right, MatrixRow::Scope(c, s)) if !m.selected.contains(s) => m.toggle(c, s),
+        _ => {}
     }
 }
 
-/// `c`: switch between the key's own account and its subusers.
-#[derive(Debug, Clone)]
-pub struct ContextPicker {
-    pub filter: Input,
-    pub cursor: usize,
+pub(crate) fn scope_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
+    let Some(Modal::EditScopes(f)) = &mut app.modal else {
+        return;
+    };
+    match (layer, a) {
+        (Layer::Scopes, Action::Back) => {
+            if f.dirty() {
+                f.stage = ScopeStage::ConfirmDiscard;
+            } else {
+                close_modal(app);
+            }
+        }
+        (Layer::Scopes, Action::Save) => {
+            if !f.dirty() {
+                f.error = Some("no changes to save".into());
+            } else if f.matrix.selected.is_empty() {
+                f.error = Some("a key needs at least one scope: revoke it instead (d)".into());
+            } else {
+                f.error = None;
+                f.stage = ScopeStage::Review;
+            }
+        }
+        (Layer::Scopes, _) => {
+            f.error = None;
+            matrix_action(&mut f.matrix, a);
+        }
+        (Layer::ScopesReview, Action::Yes) => {
+            // Re-read first: if the key changed elsewhere, say so instead of overwriting.
+            let id = f.id.clone();
+            let req = request(app, Pending::PreSave(id.clone()), ApiOp::GetKey(id), out);
+            if let Some(Modal::EditScopes(f)) = &mut app.modal {
+                f.stage = ScopeStage::Checking(req);
+            }
+        }
+        (Layer::ScopesReview, Action::No) => f.stage = ScopeStage::Editing,
+        (Layer::ScopesConflict, Action::Overwrite) => {
+            if let ScopeStage::Conflict(server) = &f.stage {
+                let server_scopes = scopes::sendable(&server.scopes);
+                let op = ApiOp::Mutate(Mutation::SetScopes {
+                    id: f.id.clone(),
+                    name: server.name.clone(),
+                    scopes: f.matrix.selected.iter().cloned().collect(),
+                    scopes_before: server_scopes,
+                });
+                let id = f.id.clone();
+                let req = request(app, Pending::Update { id }, op, out);
+                if let Some(Modal::EditScopes(f)) = &mut app.modal {
+                    f.stage = ScopeStage::Saving(req);
+                }
+            }
+        }
+        (Layer::ScopesConflict, Action::Reload) => {
+            if let ScopeStage::Conflict(server) = f.stage.clone() {
+                let grantable = f.matrix.grantable.clone();
+                let mut fresh = ScopeForm::new(&server, grantable);
+                fresh.own = f.own;
+                fresh.error =
+                    Some("reloaded the key as it is now; your changes were dropped".into());
+                **f = fresh;
+                set_info(app, server);
+            }
+        }
+        (Layer::ScopesConflict, Action::Back) => f.stage = ScopeStage::Editing,
+        _ => {}
+    }
 }
 
-/// What the right-hand side of a scope diff is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DiffRight {
-    Key(ApiKeyId),
-    /// Index into `presets::PRESETS`.
-    Preset(usize),
+pub(crate) fn presave_checked(
+    app: &mut App,
+    req: ReqId,
+    result: Result<KeyDetail, ApiError>,
+    out: &mut Vec<Command>,
+) {
+    let Some(Modal::EditScopes(f)) = &mut app.modal else {
+        return;
+    };
+    if f.stage != ScopeStage::Checking(req) {
+        return;
+    }
+    match result {
+        Ok(server) => {
+            let now: BTreeSet<String> = scopes::sendable(&server.scopes).into_iter().collect();
+            if now == f.original && server.name == f.name {
+                let op = ApiOp::Mutate(Mutation::SetScopes {
+                    id: f.id.clone(),
+                    name: f.name.clone(),
+                    scopes: f.matrix.selected.iter().cloned().collect(),
+                    scopes_before: f.original.iter().cloned().collect(),
+                });
+                let id = f.id.clone();
+                let req = request(app, Pending::Update { id }, op, out);
+                if let Some(Modal::EditScopes(f)) = &mut app.modal {
+                    f.stage = ScopeStage::Saving(req);
+                }
+            } else {
+                f.stage = ScopeStage::Conflict(server.clone());
+                set_info(app, server);
+                toast(
+                    app,
+                    Level::Warn,
+                    "this key changed since you opened it: review before saving",
+                );
+            }
+        }
+        Err(e) => {
+            f.stage = ScopeStage::Editing;
+            f.error = Some(match &e {
+                ApiError::NotFound(_) => "the key no longer exists (revoked elsewhere)".to_owned(),
+                other => format!("could not re-read the key: {}", other.short()),
+            });
+        }
+    }
 }
 
-/// `=`: two keys' scopes side by side by category (two marked keys), or a key against a
-/// preset (←/→ picks the preset).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiffModal {
-    pub left: ApiKeyId,
-    pub right: DiffRight,
-    pub scroll: usize,
-}
-
-/// `p`: pick a preset to trim a key to (least privilege); the scope editor then previews the PUT.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PresetPicker {
-    pub id: ApiKeyId,
-    pub cursor: usize,
-}
-
-/// `@`: the message and API log. `scroll` counts lines up from the newest.
-#[derive(Debug, Clone, Default)]
-pub struct LogModal {
-    pub scroll: usize,
+pub(crate) fn updated(app: &mut App, req: ReqId, id: &ApiKeyId, r: Result<KeyDetail, ApiError>) {
+    let form_waiting =
+        matches!(&app.modal, Some(Modal::EditScopes(f)) if f.stage == ScopeStage::Saving(req));
+    match r {
+        Ok(detail) => {
+            let (added, removed) = match &app.modal {
+                Some(Modal::EditScopes(f)) if form_waiting => (f.added().len(), f.removed().len()),
+                _ => (0, 0),
+            };
+            let name = detail.name.clone();
+            set_info(app, detail);
+            if app.filter.query.needs_scopes()
+                || matches!(app.view.sort, SortKey::Type | SortKey::Risk)
+            {
+                refilter(app);
+            }
+            if form_waiting {
+                close_modal(app);
+            }
+            toast(
+                app,
+                Level::Success,
+                format!("saved scopes of '{name}' (+{added} −{removed})"),
+            );
+        }
+        Err(e) => {
+            if form_waiting && let Some(Modal::EditScopes(f)) = &mut app.modal {
+                f.stage = ScopeStage::Editing;
+                f.error = Some(format!("SendGrid refused: {}", e.short()));
+            }
+            toast(
+                app,
+                Level::Error,
+                format!("could not save scopes of {id}: {e}"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -483,19 +486,19 @@ mod tests {
         let mut m = ScopeMatrix::new(BTreeSet::new(), None, false);
         let alerts = cat("alerts");
         m.step(alerts, 1);
-        assert_eq!(m.level(alerts), Level::Read);
+        assert_eq!(m.level(alerts), scopes::Level::Read);
         m.step(alerts, 1);
-        assert_eq!(m.level(alerts), Level::Full);
+        assert_eq!(m.level(alerts), scopes::Level::Full);
         m.step(alerts, 1);
-        assert_eq!(m.level(alerts), Level::Full);
+        assert_eq!(m.level(alerts), scopes::Level::Full);
         m.step(alerts, -1);
-        assert_eq!(m.level(alerts), Level::Read);
+        assert_eq!(m.level(alerts), scopes::Level::Read);
         m.step(alerts, -1);
-        assert_eq!(m.level(alerts), Level::No);
+        assert_eq!(m.level(alerts), scopes::Level::No);
 
         let grantable: BTreeSet<String> = ["alerts.read".to_owned()].into();
         let mut m = ScopeMatrix::new(BTreeSet::new(), Some(grantable), false);
-        m.set_level(alerts, Level::Full);
+        m.set_level(alerts, scopes::Level::Full);
         assert_eq!(m.selected, ["alerts.read".to_owned()].into());
         assert!(
             m.message
@@ -511,13 +514,13 @@ mod tests {
     #[test]
     fn billing_is_exclusive() {
         let mut m = ScopeMatrix::new(BTreeSet::new(), None, false);
-        m.set_level(cat("billing"), Level::Full);
+        m.set_level(cat("billing"), scopes::Level::Full);
         assert!(m.selected.is_empty());
         assert!(m.message.is_some());
         let mut m = ScopeMatrix::new(BTreeSet::new(), None, true);
-        m.set_level(cat("mail"), Level::Full);
+        m.set_level(cat("mail"), scopes::Level::Full);
         assert!(m.selected.is_empty());
-        m.set_level(cat("billing"), Level::Read);
+        m.set_level(cat("billing"), scopes::Level::Read);
         assert_eq!(m.selected.len(), 1);
     }
 
@@ -529,16 +532,16 @@ mod tests {
             false,
         );
         let alerts = cat("alerts");
-        assert_eq!(m.level(alerts), Level::Partial);
+        assert_eq!(m.level(alerts), scopes::Level::Partial);
         m.step(alerts, 1);
-        assert_eq!(m.level(alerts), Level::Full);
+        assert_eq!(m.level(alerts), scopes::Level::Full);
         let mut m = ScopeMatrix::new(
             ["alerts.read".to_owned(), "alerts.create".to_owned()].into(),
             None,
             false,
         );
         m.step(alerts, -1);
-        assert_eq!(m.level(alerts), Level::Read);
+        assert_eq!(m.level(alerts), scopes::Level::Read);
     }
 
     #[test]

@@ -1,0 +1,315 @@
+//! `n`: creating a key: the form (name, type, presets, matrix), the review, and the answer.
+
+use std::collections::BTreeSet;
+
+use tui_input::Input;
+
+use super::keymap::{Action, Layer};
+use super::*;
+use super::{effects::*, list::*, scope_editor::*};
+use crate::api::{ApiError, ApiKey, ApiKeyId, KeyDetail};
+use crate::presets::PRESETS;
+use crate::scopes::{self, KeyType};
+
+/// Fields of the create form, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateField {
+    Name,
+    Type,
+    Preset,
+    Matrix,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateStage {
+    Editing,
+    Review,
+    Submitting(ReqId),
+    ConfirmDiscard,
+}
+
+/// `n`: create a key (POST).
+#[derive(Debug, Clone)]
+pub struct CreateForm {
+    pub name: Input,
+    pub key_type: KeyType,
+    /// Index into `presets::PRESETS` last applied.
+    pub preset: Option<usize>,
+    pub matrix: ScopeMatrix,
+    pub focus: CreateField,
+    pub stage: CreateStage,
+    pub error: Option<String>,
+}
+
+impl CreateForm {
+    pub fn new(grantable: Option<BTreeSet<String>>) -> Self {
+        CreateForm {
+            name: Input::default(),
+            key_type: KeyType::Custom,
+            preset: None,
+            matrix: ScopeMatrix::new(BTreeSet::new(), grantable, false),
+            focus: CreateField::Name,
+            stage: CreateStage::Editing,
+            error: None,
+        }
+    }
+    pub fn layer(&self) -> Layer {
+        match self.stage {
+            CreateStage::Review => Layer::CreateReview,
+            CreateStage::Submitting(_) => Layer::Busy,
+            CreateStage::ConfirmDiscard => Layer::Discard,
+            CreateStage::Editing if self.focus == CreateField::Name => Layer::CreateName,
+            CreateStage::Editing => Layer::Create,
+        }
+    }
+    pub fn dirty(&self) -> bool {
+        !self.name.value().trim().is_empty()
+            || !self.matrix.selected.is_empty()
+            || self.key_type != KeyType::Custom
+    }
+    /// Fields in Tab order for the chosen type.
+    pub fn fields(&self) -> &'static [CreateField] {
+        match self.key_type {
+            KeyType::Custom => &[
+                CreateField::Name,
+                CreateField::Type,
+                CreateField::Preset,
+                CreateField::Matrix,
+            ],
+            _ => &[CreateField::Name, CreateField::Type],
+        }
+    }
+    /// The scopes the POST will carry: None for Full Access (SendGrid's default).
+    pub fn scopes_to_send(&self) -> Option<Vec<String>> {
+        match self.key_type {
+            KeyType::Full => None,
+            KeyType::Billing => Some(
+                scopes::category("billing")
+                    .map(|c| c.full.iter().map(|s| (*s).to_owned()).collect())
+                    .unwrap_or_default(),
+            ),
+            KeyType::Custom => Some(self.matrix.selected.iter().cloned().collect()),
+        }
+    }
+}
+
+pub(crate) fn create_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
+    let Some(Modal::Create(f)) = &mut app.modal else {
+        return;
+    };
+    match (layer, a) {
+        (Layer::CreateReview, Action::Yes) => {
+            let name = f.name.value().trim().to_owned();
+            let scopes = f.scopes_to_send();
+            let req = request(
+                app,
+                Pending::Create { name: name.clone() },
+                ApiOp::Mutate(Mutation::Create {
+                    name,
+                    scopes,
+                    replaces: None,
+                }),
+                out,
+            );
+            if let Some(Modal::Create(f)) = &mut app.modal {
+                f.stage = CreateStage::Submitting(req);
+            }
+        }
+        (Layer::CreateReview, Action::No) => f.stage = CreateStage::Editing,
+        (_, Action::Back) => {
+            if f.dirty() {
+                f.stage = CreateStage::ConfirmDiscard;
+            } else {
+                close_modal(app);
+            }
+        }
+        (_, Action::Save) => match validate_name(f.name.value()) {
+            Err(e) => {
+                f.error = Some(e);
+                f.focus = CreateField::Name;
+            }
+            Ok(_) if f.key_type == KeyType::Custom && f.matrix.selected.is_empty() => {
+                f.error =
+                    Some("choose at least one scope, a preset, or the Full Access type".into());
+            }
+            // a key grants only what it holds: say so before SendGrid answers 403
+            Ok(_)
+                if f.key_type == KeyType::Billing
+                    && f.matrix
+                        .grantable
+                        .as_ref()
+                        .is_some_and(|g| !g.iter().any(|s| scopes::is_billing(s))) =>
+            {
+                f.error = Some(
+                    "your key holds no billing scope, so it cannot create a Billing key: \
+                     create Billing keys in SendGrid's App"
+                        .into(),
+                );
+            }
+            Ok(_) => {
+                f.error = None;
+                f.stage = CreateStage::Review;
+            }
+        },
+        (_, Action::NextField | Action::PrevField) => {
+            let fields = f.fields();
+            let i = fields.iter().position(|x| *x == f.focus).unwrap_or(0);
+            let n = fields.len();
+            f.focus = fields[if a == Action::NextField {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }];
+        }
+        (Layer::Create, _) => match f.focus {
+            CreateField::Type => match a {
+                Action::Left | Action::Right => {
+                    let order = [KeyType::Custom, KeyType::Full, KeyType::Billing];
+                    let i = order.iter().position(|t| *t == f.key_type).unwrap_or(0);
+                    f.key_type = order[if a == Action::Right {
+                        (i + 1) % 3
+                    } else {
+                        (i + 2) % 3
+                    }];
+                    f.matrix.billing = f.key_type == KeyType::Billing;
+                }
+                Action::Up => f.focus = CreateField::Name,
+                Action::Down if f.key_type == KeyType::Custom => f.focus = CreateField::Preset,
+                _ => {}
+            },
+            CreateField::Preset => match a {
+                Action::Left | Action::Right => {
+                    let n = PRESETS.len();
+                    let next = match (f.preset, a) {
+                        (None, Action::Right) => 0,
+                        (None, _) => n - 1,
+                        (Some(i), Action::Right) => (i + 1) % n,
+                        (Some(i), _) => (i + n - 1) % n,
+                    };
+                    f.preset = Some(next);
+                    let wanted = PRESETS[next].scopes();
+                    let grantable = f.matrix.grantable.clone();
+                    let (ok, skipped): (Vec<String>, Vec<String>) = wanted
+                        .into_iter()
+                        .partition(|s| grantable.as_ref().is_none_or(|g| g.contains(s)));
+                    f.matrix.selected = ok.into_iter().collect();
+                    f.matrix.message = (!skipped.is_empty()).then(|| {
+                        format!(
+                            "{} preset scopes left out: your key does not hold them",
+                            skipped.len()
+                        )
+                    });
+                }
+                Action::Up => f.focus = CreateField::Type,
+                Action::Down => f.focus = CreateField::Matrix,
+                _ => {}
+            },
+            CreateField::Matrix => {
+                if a == Action::Up && f.matrix.cursor == 0 {
+                    f.focus = CreateField::Preset;
+                } else {
+                    matrix_action(&mut f.matrix, a);
+                }
+            }
+            CreateField::Name => {}
+        },
+        _ => {}
+    }
+}
+
+pub(crate) fn created(
+    app: &mut App,
+    req: ReqId,
+    name: &str,
+    r: Result<crate::api::CreatedKey, ApiError>,
+) {
+    let form_waiting =
+        matches!(&app.modal, Some(Modal::Create(f)) if f.stage == CreateStage::Submitting(req));
+    match r {
+        Ok(created) => {
+            let detail = KeyDetail {
+                api_key_id: created.api_key_id.clone(),
+                name: created.name.clone(),
+                scopes: created.scopes.clone(),
+            };
+            let info = KeyInfo::new(&detail);
+            let (key_type, counted) = (info.key_type, info.counted);
+            let mut entry = KeyEntry::new(ApiKey {
+                api_key_id: created.api_key_id.clone(),
+                name: created.name.clone(),
+            });
+            entry.info = Some(info);
+            entry.detail = Load::Loaded;
+            // a refresh may already have listed it
+            match app.keys.index.get(&created.api_key_id).copied() {
+                Some(i) => app.keys.entries[i] = entry,
+                None => app.keys.entries.push(entry),
+            }
+            app.keys.reindex();
+            recompute_risks(app);
+            refilter(app);
+            if let Some(pos) = app
+                .keys
+                .index
+                .get(&created.api_key_id)
+                .and_then(|i| app.view.rows.iter().position(|r| r == i))
+            {
+                select(app, pos);
+            }
+            // The secret is shown once, whatever modal was up.
+            app.modal = Some(Modal::Secret(SecretModal {
+                id: created.api_key_id.clone(),
+                name: created.name.clone(),
+                key_type,
+                scope_count: counted,
+                secret: created.api_key,
+                copied: false,
+                confirm_close: false,
+            }));
+            toast(
+                app,
+                Level::Success,
+                format!("created '{}' ({})", created.name, created.api_key_id),
+            );
+        }
+        Err(ApiError::CreatedSecretLost { id, cause }) => {
+            // The key exists but its secret is gone: show it, select it, say what to do.
+            let id = ApiKeyId(id);
+            if app.keys.get(&id).is_none() {
+                app.keys.entries.push(KeyEntry::new(ApiKey {
+                    api_key_id: id.clone(),
+                    name: name.to_owned(),
+                }));
+                app.keys.reindex();
+                recompute_risks(app);
+                refilter(app);
+            }
+            if let Some(pos) = app
+                .keys
+                .index
+                .get(&id)
+                .and_then(|i| app.view.rows.iter().position(|r| r == i))
+            {
+                select(app, pos);
+            }
+            if form_waiting {
+                close_modal(app);
+            }
+            toast(
+                app,
+                Level::Error,
+                format!(
+                    "'{name}' was created as {id} but the answer was lost ({cause}): its secret cannot be recovered — revoke it (d) and create a new one"
+                ),
+            );
+        }
+        Err(e) => {
+            let msg = e.short();
+            if form_waiting && let Some(Modal::Create(f)) = &mut app.modal {
+                f.stage = CreateStage::Editing;
+                f.error = Some(format!("SendGrid refused: {msg}"));
+            }
+            toast(app, Level::Error, format!("could not create '{name}': {e}"));
+        }
+    }
+}

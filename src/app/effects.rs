@@ -1,0 +1,62 @@
+//! What every room of the dashboard uses: the log, toasts, sending a request, closing a modal,
+//! quitting, and whether a key is the one sgkeys is using.
+
+use super::*;
+use crate::api::ApiKeyId;
+
+pub(crate) fn log(app: &mut App, level: Level, text: String) {
+    app.log.push_back(LogLine {
+        at_ms: app.now_ms,
+        level,
+        text,
+    });
+    while app.log.len() > LOG_CAP {
+        app.log.pop_front();
+    }
+}
+
+pub(crate) fn toast(app: &mut App, level: Level, text: impl Into<String>) {
+    let text = text.into();
+    log(app, level, text.clone());
+    // An error stays until dismissed: a later info message does not hide it.
+    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) && level < Level::Warn {
+        return;
+    }
+    app.toast = Some(Toast {
+        level,
+        text,
+        at_ms: app.now_ms,
+    });
+}
+
+pub(crate) fn request(app: &mut App, pending: Pending, op: ApiOp, out: &mut Vec<Command>) -> ReqId {
+    let req = app.next_req;
+    app.next_req += 1;
+    app.pending.insert(req, pending);
+    out.push(Command::Api {
+        req,
+        ctx: app.ctx.on_behalf_of.clone(),
+        region: app.ctx.region,
+        op,
+    });
+    req
+}
+
+pub(crate) fn close_modal(app: &mut App) {
+    app.modal = None;
+}
+
+/// Whether `id` is the key sgkeys is using (in its own account).
+pub(crate) fn is_own(app: &App, id: &ApiKeyId) -> bool {
+    app.ctx.on_behalf_of.is_none() && app.ctx.caller_key_id.as_deref() == Some(id.as_str())
+}
+
+pub(crate) fn quit(app: &mut App, force: bool, out: &mut Vec<Command>) {
+    if !force && app.pending_mutations() > 0 && !matches!(app.modal, Some(Modal::ConfirmQuit)) {
+        app.modal = Some(Modal::ConfirmQuit);
+        return;
+    }
+    app.should_quit = true;
+    out.push(Command::CancelReads);
+    out.push(Command::Quit);
+}

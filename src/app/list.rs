@@ -1,0 +1,404 @@
+//! The key list and the selection: loading keys and their scopes (lazily, and in the background),
+//! the filter, the sort, the cursor, and pasting a key to find it.
+
+use super::effects::*;
+use super::layout;
+use super::*;
+use crate::api::{ApiError, ApiKey, ApiKeyId, KeyDetail};
+use crate::risk;
+
+pub(crate) fn capacity(app: &App) -> usize {
+    layout::list_capacity(app.size.0, app.size.1).max(1)
+}
+
+pub(crate) fn keep_selection_visible(app: &mut App) {
+    let n = app.view.rows.len();
+    if n == 0 {
+        app.view.selected = 0;
+        app.view.offset = 0;
+        return;
+    }
+    app.view.selected = app.view.selected.min(n - 1);
+    let cap = capacity(app);
+    if app.view.selected < app.view.offset {
+        app.view.offset = app.view.selected;
+    } else if app.view.selected >= app.view.offset + cap {
+        app.view.offset = app.view.selected + 1 - cap;
+    }
+    app.view.offset = app.view.offset.min(n.saturating_sub(cap));
+}
+
+/// Move the selection to a row position; resets the detail pane and schedules its fetch.
+pub(crate) fn select(app: &mut App, pos: usize) {
+    let before = app.selected().map(|e| e.id.clone());
+    app.view.selected = pos;
+    keep_selection_visible(app);
+    let after = app.selected().map(|e| e.id.clone());
+    if before != after {
+        selection_changed(app);
+    }
+}
+
+pub(crate) fn selection_changed(app: &mut App) {
+    app.detail = DetailView {
+        show_all: app.detail.show_all,
+        ..DetailView::default()
+    };
+    // A detail fetch for the previous selection is stale now: its answer will be dropped.
+    let stale: Vec<ReqId> = app
+        .pending
+        .iter()
+        .filter(|(_, p)| matches!(p, Pending::Detail(_)))
+        .map(|(r, _)| *r)
+        .collect();
+    for r in stale {
+        if let Some(Pending::Detail(id)) = app.pending.remove(&r)
+            && let Some(e) = app.keys.get_mut(&id)
+            && e.detail == Load::Loading(r)
+        {
+            e.detail = Load::NotAsked;
+        }
+    }
+    app.detail_wanted = match app.selected() {
+        Some(e) if e.info.is_none() && !e.detail.is_loading() => Some((e.id.clone(), app.now_ms)),
+        _ => None,
+    };
+}
+
+/// Recompute the visible rows from the entries, the query and the sort; keep the selected key
+/// selected when it is still visible.
+pub(crate) fn refilter(app: &mut App) {
+    let keep = app.selected().map(|e| e.id.clone());
+    let q = &app.filter.query;
+    let entries = &app.keys.entries;
+    let mut rows: Vec<usize> = if q.is_empty() {
+        (0..entries.len()).collect()
+    } else {
+        (0..entries.len())
+            .filter(|i| q.matches(&entries[*i]))
+            .collect()
+    };
+    if app.view.sort != SortKey::Api {
+        let key = app.view.sort;
+        rows.sort_by(|a, b| filter::compare(key, &entries[*a], &entries[*b]).then(a.cmp(b)));
+    }
+    if app.view.reverse {
+        rows.reverse();
+    }
+    app.view.rows = rows;
+    let pos = keep
+        .and_then(|id| app.keys.index.get(&id).copied())
+        .and_then(|idx| app.view.rows.iter().position(|r| *r == idx));
+    match pos {
+        Some(p) => {
+            app.view.selected = p;
+            keep_selection_visible(app);
+        }
+        None => {
+            app.view.selected = 0;
+            app.view.offset = 0;
+            keep_selection_visible(app);
+            selection_changed(app);
+        }
+    }
+}
+
+pub(crate) fn set_info(app: &mut App, detail: KeyDetail) {
+    let dup = app.dups.get(detail.api_key_id.as_str()).copied();
+    if let Some(e) = app.keys.get_mut(&detail.api_key_id) {
+        let info = KeyInfo::new(&detail);
+        e.risk = risk::combine(&info.scope_findings, &detail.name, dup);
+        e.name.clone_from(&detail.name);
+        e.info = Some(info);
+        e.detail = Load::Loaded;
+    }
+}
+
+/// Recompute name-based findings and duplicate names for the whole list (list changes only).
+pub(crate) fn recompute_risks(app: &mut App) {
+    app.dups = risk::duplicate_names(
+        app.keys
+            .entries
+            .iter()
+            .map(|e| (e.id.as_str(), e.name.as_str())),
+    );
+    // scope findings were computed once per key when its scopes arrived: only recombine
+    for e in &mut app.keys.entries {
+        let scope = e.info.as_ref().map_or(&[][..], |i| &i.scope_findings[..]);
+        e.risk = risk::combine(scope, &e.name, app.dups.get(e.id.as_str()).copied());
+    }
+}
+
+/// Ask for a key's scopes on behalf of the selection (a stale answer is dropped when it moves).
+pub(crate) fn fetch_detail(app: &mut App, id: &ApiKeyId, out: &mut Vec<Command>) {
+    let req = request(
+        app,
+        Pending::Detail(id.clone()),
+        ApiOp::GetKey(id.clone()),
+        out,
+    );
+    if let Some(e) = app.keys.get_mut(id) {
+        e.detail = Load::Loading(req);
+    }
+}
+
+pub(crate) fn pump_prefetch(app: &mut App, out: &mut Vec<Command>) {
+    while app.prefetch.in_flight < PREFETCH_CONCURRENCY {
+        let Some(id) = app.prefetch.queue.pop_front() else {
+            break;
+        };
+        let Some(e) = app.keys.get(&id) else { continue };
+        if e.detail.is_loading() {
+            // the selection's own fetch is already on it; count it when it lands
+            app.prefetch.done += 1;
+            continue;
+        }
+        let req = request(
+            app,
+            Pending::Prefetch(id.clone()),
+            ApiOp::GetKey(id.clone()),
+            out,
+        );
+        app.prefetch.in_flight += 1;
+        if let Some(e) = app.keys.get_mut(&id) {
+            e.detail = Load::Loading(req);
+        }
+    }
+}
+
+pub(crate) fn filter_changed(app: &mut App) {
+    let text = app.filter.input.value().to_owned();
+    // A whole key typed or pasted into the filter: never keep the secret, jump to its id.
+    if let Ok(id) = crate::secret::key_id_of(&text) {
+        app.filter.input = tui_input::Input::default();
+        app.filter.query = Query::default();
+        app.filter.editing = false;
+        jump_to_key(app, &id);
+        return;
+    }
+    app.filter.query = Query::parse(&text);
+    refilter(app);
+}
+
+pub(crate) fn jump_to_key(app: &mut App, id: &str) {
+    let id = crate::api::ApiKeyId(id.to_owned());
+    if !app.keys.ever_loaded {
+        toast(
+            app,
+            Level::Warn,
+            "the key list is not loaded yet: paste the key again in a moment",
+        );
+        return;
+    }
+    // Make sure it is visible: clear the filter if it hides the key.
+    if let Some(idx) = app.keys.index.get(&id).copied() {
+        if !app.view.rows.contains(&idx) {
+            app.filter = FilterState::default();
+            refilter(app);
+        }
+        if let Some(pos) = app.view.rows.iter().position(|r| *r == idx) {
+            select(app, pos);
+            app.focus = Pane::List;
+            let name = app.keys.entries[idx].name.clone();
+            let hint = if app.ctx.read_only {
+                ""
+            } else {
+                " — press d to revoke it"
+            };
+            toast(
+                app,
+                Level::Warn,
+                format!("pasted key is '{name}' ({id}){hint}"),
+            );
+        }
+    } else {
+        toast(
+            app,
+            Level::Warn,
+            format!(
+                "no key {id} in {}: already revoked? in another subuser (press c)?",
+                app.context_label()
+            ),
+        );
+    }
+}
+
+pub(crate) fn move_by(app: &mut App, delta: isize) {
+    let n = app.view.rows.len();
+    if n == 0 {
+        return;
+    }
+    let pos = (app.view.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+    select(app, pos);
+}
+
+pub(crate) fn refresh(app: &mut App, out: &mut Vec<Command>) {
+    if app.keys.load.is_loading() {
+        return;
+    }
+    // Stale data stays on screen; every key's scopes are read again in the background.
+    let req = request(app, Pending::List, ApiOp::ListKeys, out);
+    app.keys.load = Load::Loading(req);
+    app.refreshing = true;
+    if app.my_scopes_load != Load::Loaded || app.my_scopes.is_none() {
+        let req = request(app, Pending::MyScopes, ApiOp::MyScopes, out);
+        app.my_scopes_load = Load::Loading(req);
+    }
+}
+
+pub(crate) fn keys_loaded(app: &mut App, r: Result<Vec<ApiKey>, ApiError>, out: &mut Vec<Command>) {
+    let refreshing = std::mem::take(&mut app.refreshing);
+    match r {
+        Ok(keys) => {
+            let mut old: std::collections::HashMap<ApiKeyId, KeyEntry> = app
+                .keys
+                .entries
+                .drain(..)
+                .map(|e| (e.id.clone(), e))
+                .collect();
+            let mut entries = Vec::with_capacity(keys.len());
+            for k in keys {
+                match old.remove(&k.api_key_id) {
+                    // keep what we know (shown as-is until re-read)
+                    Some(mut e) if e.name == k.name => {
+                        e.detail = if e.detail.is_loading() {
+                            e.detail
+                        } else {
+                            Load::NotAsked
+                        };
+                        entries.push(e);
+                    }
+                    Some(mut e) => {
+                        e.name = k.name.clone();
+                        e.haystack = KeyEntry::new(k).haystack;
+                        e.detail = Load::NotAsked;
+                        entries.push(e);
+                    }
+                    None => entries.push(KeyEntry::new(k)),
+                }
+            }
+            app.keys.entries = entries;
+            app.keys.reindex();
+            app.keys.load = Load::Loaded;
+            app.keys.ever_loaded = true;
+            app.keys.loaded_at = Some(app.now_ms);
+            // marks of keys that are gone
+            let index = &app.keys.index;
+            app.view.marks.retain(|id| index.contains_key(id));
+            recompute_risks(app);
+            refilter(app);
+            // prefetch every key's scopes with bounded concurrency
+            let queue: std::collections::VecDeque<ApiKeyId> = app
+                .keys
+                .entries
+                .iter()
+                .filter(|e| !e.detail.is_loading())
+                .map(|e| e.id.clone())
+                .collect();
+            app.prefetch = Prefetch {
+                total: queue.len(),
+                queue,
+                in_flight: app.prefetch.in_flight,
+                done: 0,
+                failed: 0,
+            };
+            pump_prefetch(app, out);
+            if refreshing {
+                let n = app.keys.entries.len();
+                toast(app, Level::Success, format!("refreshed: {n} keys"));
+            }
+            if let Some(f) = risk::limit_finding(app.keys.entries.len()) {
+                toast(app, Level::Warn, f.message);
+            }
+            if app.detail_wanted.is_none() {
+                selection_changed(app);
+            }
+        }
+        Err(e) => {
+            app.keys.load = Load::Failed(e.to_string());
+            let what = if app.keys.ever_loaded {
+                "could not refresh the key list"
+            } else {
+                "could not load the key list"
+            };
+            toast(
+                app,
+                Level::Error,
+                format!("{what}: {} — Ctrl-r to retry", e.short()),
+            );
+        }
+    }
+}
+
+pub(crate) fn key_loaded(
+    app: &mut App,
+    id: &ApiKeyId,
+    req: ReqId,
+    r: Result<KeyDetail, ApiError>,
+    background: bool,
+) {
+    // An answer about another key is no answer about this one: fail it, never leave it
+    // loading (the client already refuses such answers; this keeps the model safe alone).
+    let r = r.and_then(|d| {
+        if &d.api_key_id == id {
+            Ok(d)
+        } else {
+            Err(ApiError::NotTheAnswer {
+                status: 200,
+                what: format!("reading key {id}"),
+                detail: "it describes another key".into(),
+            })
+        }
+    });
+    match r {
+        Ok(detail) => {
+            let renamed = app.keys.get(id).is_some_and(|e| e.name != detail.name);
+            set_info(app, detail);
+            if renamed {
+                if let Some(e) = app.keys.get_mut(id) {
+                    e.haystack =
+                        format!("{}\u{1f}{}", e.name.to_lowercase(), e.id.0.to_lowercase());
+                }
+                recompute_risks(app);
+            }
+            if app.filter.query.needs_scopes()
+                || matches!(app.view.sort, SortKey::Type | SortKey::Risk)
+                || renamed
+            {
+                refilter(app);
+            }
+        }
+        Err(ApiError::NotFound(_)) => {
+            // Revoked elsewhere since the list was read.
+            if let Some(idx) = app.keys.index.get(id).copied() {
+                let name = app.keys.entries[idx].name.clone();
+                app.keys.entries.remove(idx);
+                app.keys.reindex();
+                app.view.marks.remove(id);
+                recompute_risks(app);
+                refilter(app);
+                toast(
+                    app,
+                    Level::Warn,
+                    format!("'{name}' ({id}) no longer exists: revoked elsewhere"),
+                );
+            }
+        }
+        Err(e) => {
+            if let Some(entry) = app.keys.get_mut(id)
+                && entry.detail == Load::Loading(req)
+            {
+                entry.detail = Load::Failed(e.short());
+            }
+            if !background {
+                toast(
+                    app,
+                    Level::Error,
+                    format!("could not read the key's scopes: {}", e.short()),
+                );
+            } else {
+                log(app, Level::Warn, format!("prefetch of {id} failed: {e}"));
+            }
+        }
+    }
+}

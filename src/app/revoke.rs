@@ -1,0 +1,250 @@
+//! `d`: revoking one key or many: the confirmation (Cancel focused, typed count for many), the key
+//! in use held back until last, and the answers.
+
+use tui_input::Input;
+
+use super::keymap::Action;
+use super::*;
+use super::{effects::*, list::*};
+use crate::api::{ApiError, ApiKeyId};
+use crate::scopes::{self, KeyType};
+
+/// A key about to be revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteTarget {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub key_type: Option<KeyType>,
+    pub scopes: Option<Vec<String>>,
+    /// The key sgkeys itself is using.
+    pub own: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmFocus {
+    Cancel,
+    Revoke,
+}
+
+/// `d`: confirm revocation of one or more keys. Focus starts on Cancel; more than one key needs
+/// the count typed.
+#[derive(Debug, Clone)]
+pub struct ConfirmDelete {
+    pub targets: Vec<DeleteTarget>,
+    pub focus: ConfirmFocus,
+    pub typed: Input,
+    pub error: Option<String>,
+}
+
+impl ConfirmDelete {
+    pub fn needs_count(&self) -> bool {
+        self.targets.len() > 1
+    }
+    pub fn count_ok(&self) -> bool {
+        !self.needs_count() || self.typed.value().trim() == self.targets.len().to_string()
+    }
+}
+
+/// A revoke of one or more keys, to report once all are done.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteBatch {
+    pub total: usize,
+    pub ok: usize,
+    pub failed: Vec<String>,
+    /// The key sgkeys is using, held back until every other answer of the batch is in.
+    pub last: Option<DeleteTarget>,
+}
+
+pub(crate) fn open_confirm_delete(app: &mut App) {
+    let own = app.ctx.caller_key_id.clone();
+    let same_account = app.ctx.on_behalf_of.is_none();
+    let targets: Vec<DeleteTarget> = app
+        .targets()
+        .into_iter()
+        .filter(|e| !e.revoking)
+        .map(|e| DeleteTarget {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            key_type: e.key_type(),
+            scopes: e.info.as_ref().map(|i| scopes::sendable(&i.scope_names())),
+            own: same_account && own.as_deref() == Some(e.id.as_str()),
+        })
+        .collect();
+    if targets.is_empty() {
+        return toast(app, Level::Info, "nothing to revoke");
+    }
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete {
+        targets,
+        focus: ConfirmFocus::Cancel,
+        typed: Default::default(),
+        error: None,
+    }));
+}
+
+pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
+    let Some(Modal::ConfirmDelete(c)) = &mut app.modal else {
+        return;
+    };
+    let go = match a {
+        Action::Back => {
+            close_modal(app);
+            return;
+        }
+        Action::NextField => {
+            c.focus = if c.focus == ConfirmFocus::Cancel {
+                ConfirmFocus::Revoke
+            } else {
+                ConfirmFocus::Cancel
+            };
+            return;
+        }
+        Action::Enter if c.focus == ConfirmFocus::Cancel => {
+            close_modal(app);
+            return;
+        }
+        Action::Enter | Action::Yes => true,
+        _ => false,
+    };
+    if !go {
+        return;
+    }
+    if !c.count_ok() {
+        c.error = Some(format!(
+            "type {} to confirm revoking {} keys",
+            c.targets.len(),
+            c.targets.len()
+        ));
+        return;
+    }
+    let mut targets = std::mem::take(&mut c.targets);
+    close_modal(app);
+    let batch = app.next_req;
+    // The key sgkeys is using goes last, once every other answer is in: after it, nothing works.
+    let last = match targets.iter().position(|t| t.own) {
+        Some(i) if targets.len() > 1 => Some(targets.remove(i)),
+        _ => None,
+    };
+    let n = targets.len() + usize::from(last.is_some());
+    for t in targets.iter().chain(last.as_ref()) {
+        if let Some(e) = app.keys.get_mut(&t.id) {
+            e.revoking = true;
+        }
+        app.view.marks.remove(&t.id);
+    }
+    app.batches.insert(
+        batch,
+        DeleteBatch {
+            total: n,
+            last,
+            ..Default::default()
+        },
+    );
+    for t in &targets {
+        send_revoke(app, t, batch, out);
+    }
+    toast(
+        app,
+        Level::Info,
+        format!("revoking {n} key{}…", if n == 1 { "" } else { "s" }),
+    );
+}
+
+pub(crate) fn send_revoke(app: &mut App, t: &DeleteTarget, batch: u64, out: &mut Vec<Command>) {
+    request(
+        app,
+        Pending::Delete {
+            id: t.id.clone(),
+            batch,
+        },
+        ApiOp::Mutate(Mutation::Revoke {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            scopes_before: t.scopes.clone(),
+        }),
+        out,
+    );
+}
+
+pub(crate) fn deleted(
+    app: &mut App,
+    id: &ApiKeyId,
+    batch: u64,
+    r: Result<(), ApiError>,
+    unknown: bool,
+    out: &mut Vec<Command>,
+) {
+    let name = app.keys.get(id).map(|e| e.name.clone()).unwrap_or_default();
+    let ok = r.is_ok();
+    match r {
+        Ok(()) => {
+            if let Some(idx) = app.keys.index.get(id).copied() {
+                app.keys.entries.remove(idx);
+                app.keys.reindex();
+                recompute_risks(app);
+                refilter(app);
+            }
+        }
+        Err(e) => {
+            if let Some(entry) = app.keys.get_mut(id) {
+                entry.revoking = false;
+            }
+            let (what, short) = if unknown {
+                (
+                    format!(
+                        "revoking '{name}' ({id}): OUTCOME UNKNOWN ({e}); the key could not be read back — check it before trusting it is gone"
+                    ),
+                    format!("'{name}': outcome unknown ({})", e.short()),
+                )
+            } else {
+                (
+                    format!("revoking '{name}' ({id}) failed: {e}"),
+                    format!("'{name}': {}", e.short()),
+                )
+            };
+            log(app, Level::Error, what);
+            if let Some(b) = app.batches.get_mut(&batch) {
+                b.failed.push(short);
+            }
+        }
+    }
+    let done = match app.batches.get_mut(&batch) {
+        Some(b) => {
+            if ok {
+                b.ok += 1;
+            }
+            let answered = b.ok + b.failed.len();
+            if b.last.is_some() && answered + 1 == b.total {
+                // every other key is answered: now the key sgkeys is using
+                if let Some(t) = b.last.take() {
+                    send_revoke(app, &t, batch, out);
+                }
+                None
+            } else {
+                (answered == b.total).then(|| b.clone())
+            }
+        }
+        None => None,
+    };
+    if let Some(b) = done {
+        app.batches.remove(&batch);
+        if b.failed.is_empty() {
+            let what = if b.total == 1 {
+                format!("revoked '{name}'")
+            } else {
+                format!("revoked {} keys", b.ok)
+            };
+            toast(app, Level::Success, what);
+        } else {
+            toast(
+                app,
+                Level::Error,
+                format!(
+                    "{} of {} revokes failed: {}",
+                    b.failed.len(),
+                    b.total,
+                    b.failed.join("; ")
+                ),
+            );
+        }
+    }
+}

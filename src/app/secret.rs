@@ -1,0 +1,47 @@
+//! The new key's secret, shown once: copy, and asking before it is closed uncopied.
+
+use super::effects::*;
+use super::keymap::Action;
+use super::*;
+use crate::api::ApiKeyId;
+use crate::scopes::KeyType;
+use crate::secret::Secret;
+
+/// The created key's secret, shown once.
+#[derive(Debug, Clone)]
+pub struct SecretModal {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub key_type: KeyType,
+    pub scope_count: usize,
+    pub secret: Secret,
+    pub copied: bool,
+    /// Closing without having copied asks first.
+    pub confirm_close: bool,
+}
+
+pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
+    let Some(Modal::Secret(s)) = &mut app.modal else {
+        return;
+    };
+    match a {
+        Action::Copy => {
+            out.push(Command::Copy(s.secret.clone()));
+            s.copied = true;
+            s.confirm_close = false;
+            toast(
+                app,
+                Level::Success,
+                "secret copied to the clipboard (OSC 52)",
+            );
+        }
+        Action::Back => {
+            if s.copied || s.confirm_close {
+                close_modal(app);
+            } else {
+                s.confirm_close = true;
+            }
+        }
+        _ => {}
+    }
+}
