@@ -223,11 +223,7 @@ pub fn resolve_with(
             profile.base_url.clone()
         })
         .unwrap_or_else(|| region.base_url().to_owned());
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        return Err(ConfigError::Invalid(format!(
-            "base URL '{base_url}' must start with https:// (or http:// for a local simulator)"
-        )));
-    }
+    check_base_url(&base_url)?;
     let on_behalf_of = ov
         .on_behalf_of
         .as_deref()
@@ -489,6 +485,29 @@ fn seconds(d: Duration) -> String {
         format!("{} s", d.as_secs())
     } else {
         format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// A base URL must be http(s), and must not carry credentials (`user:password@`): sgkeys
+/// authenticates with the API key alone, and a URL is printed and journaled, so credentials in it
+/// would leak. The message never repeats the URL when it holds any.
+fn check_base_url(base_url: &str) -> Result<(), ConfigError> {
+    let parsed = reqwest::Url::parse(base_url);
+    if let Ok(u) = &parsed
+        && (!u.username().is_empty() || u.password().is_some())
+    {
+        return Err(ConfigError::Invalid(
+            "the base URL carries credentials (user:password@…): remove them; sgkeys \
+             authenticates with the API key only (the URL is not shown here because of them)"
+                .into(),
+        ));
+    }
+    let shown = crate::text::clean(base_url).into_owned();
+    match parsed {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(ConfigError::Invalid(format!(
+            "base URL '{shown}' must be https://HOST (or http:// for a local simulator)"
+        ))),
     }
 }
 

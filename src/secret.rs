@@ -139,6 +139,21 @@ pub fn looks_like_key(text: &str) -> bool {
     validate(text.trim()).is_ok()
 }
 
+/// Whether `text` holds what may be part of a secret: `SG.` followed by key characters, or a
+/// run of 30 or more key characters after a `.` (the secret half). Used to refuse echoing an
+/// argument that was meant as an id but carries key material.
+pub fn contains_key_material(text: &str) -> bool {
+    let key_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if let Some(i) = text.find("SG.")
+        && text[i + 3..].chars().take_while(|c| key_char(*c)).count() >= 8
+    {
+        return true;
+    }
+    text.split('.')
+        .skip(1)
+        .any(|part| part.chars().take_while(|c| key_char(*c)).count() >= 30)
+}
+
 /// `text` with everything shaped like a SendGrid key (`SG.` + 22 + `.` + 43 characters of
 /// A-Z, a-z, 0-9, `-`, `_`) replaced by `SG.…redacted`, for showing another program's output
 /// (e.g. a failing key command's stderr). Characters of the same alphabet right after a match

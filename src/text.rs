@@ -37,6 +37,44 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// [`clean`] for text of several lines (reports, messages): newlines and tabs are kept, every
+/// other unsafe character becomes `�`.
+pub fn clean_block(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| c != '\n' && c != '\t' && is_unsafe(c);
+    if s.chars().any(bad) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if bad(c) { '\u{fffd}' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// JSON text with every unsafe character that JSON itself leaves raw (DEL, C1 controls, bidi and
+/// zero-width characters; C0 controls are escaped by any serializer) written as a `\uXXXX`
+/// escape: the same value, safe to print.
+pub fn json_safe(s: &str) -> Cow<'_, str> {
+    // C0 controls are JSON's own whitespace between tokens, and escaped inside strings.
+    let escape = |c: char| c >= ' ' && is_unsafe(c);
+    if !s.chars().any(escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if escape(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Display width in terminal columns.
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -170,6 +208,20 @@ mod tests {
             "x\u{fffd}2J\u{fffd}\u{fffd}y\u{fffd}z\u{fffd}"
         );
         assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn blocks_keep_lines_and_json_keeps_values() {
+        assert_eq!(
+            clean_block("a\n\tb\u{1b}]0;x\u{7}"),
+            "a\n\tb\u{fffd}]0;x\u{fffd}"
+        );
+        let raw = serde_json::to_string("n\u{9b}\u{202e}\u{1b}").unwrap();
+        let safe = json_safe(&raw);
+        assert!(!safe.chars().any(is_unsafe), "{safe}");
+        assert_eq!(json_safe("{\n  \"a\": 1\n}"), "{\n  \"a\": 1\n}");
+        let back: String = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, "n\u{9b}\u{202e}\u{1b}");
     }
 
     #[test]

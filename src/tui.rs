@@ -233,18 +233,47 @@ fn install_panic_hook(mouse: bool, log_file: PathBuf) {
     }));
 }
 
-/// Copy text to the clipboard with OSC 52 (works over SSH and in tmux with set-clipboard on).
-fn osc52(text: &str) {
+/// Copy text to the clipboard with OSC 52, in the form the terminal in front of us accepts, and
+/// say truthfully what happened. Inside tmux, a program's OSC 52 is taken only with tmux's
+/// `set-clipboard on` (it then fills a tmux buffer and passes the copy on to the outer terminal);
+/// with `external` or `off` it is dropped, so that is reported as not copied. Outside tmux the
+/// sequence goes to the terminal, which cannot say whether it allowed it.
+fn copy_to_clipboard(text: &str) -> Result<String, String> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(text);
-    let seq = if std::env::var_os("TMUX").is_some() {
-        format!("\x1bPtmux;\x1b\x1b]52;c;{b64}\x07\x1b\\")
+    let seq = format!("\x1b]52;c;{b64}\x07");
+    let how = if std::env::var_os("TMUX").is_some() {
+        let setting = std::process::Command::new("tmux")
+            .args(["show-options", "-sv", "set-clipboard"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+        match setting.as_deref() {
+            Some("on") => "copied into tmux's paste buffer (and the terminal's clipboard, where \
+                           tmux and the terminal pass it on)"
+                .to_owned(),
+            Some(other) => {
+                return Err(format!(
+                    "not copied: tmux's set-clipboard is '{}', so tmux drops programs' copies; \
+                     run `tmux set -s set-clipboard on`, or select the secret with the mouse",
+                    crate::text::clean(other)
+                ));
+            }
+            None => "sent to tmux as OSC 52 (tmux could not be asked whether it takes it: check \
+                     with `tmux show-buffer`)"
+                .to_owned(),
+        }
     } else {
-        format!("\x1b]52;c;{b64}\x07")
+        "sent to the terminal's clipboard (OSC 52); if your terminal does not allow OSC 52, \
+         select the secret with the mouse"
+            .to_owned()
     };
     let mut out = std::io::stdout();
-    let _ = out.write_all(seq.as_bytes());
-    let _ = out.flush();
+    out.write_all(seq.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("not copied: {e}"))?;
+    Ok(how)
 }
 
 /// Test hook: `SGKEYS_TEST_PANIC=worker` panics in a background task (as a worker bug would),
@@ -330,17 +359,26 @@ pub async fn run_dashboard(
     let mut worker = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
     drop(tx);
 
-    let dispatch = |cmds: Vec<Command>| {
-        for c in cmds {
-            match c {
-                Command::Copy(s) => osc52(s.expose()),
-                other => {
-                    let _ = cmd_tx.send(other);
+    // Commands go to the worker; a copy is done here, and its result goes back to the app.
+    let dispatch = |app: &mut App, cmds: Vec<Command>| {
+        let mut queue = cmds;
+        while !queue.is_empty() {
+            let mut next = Vec::new();
+            for c in queue {
+                match c {
+                    Command::Copy(s) => {
+                        next.extend(app::update(app, Msg::Copied(copy_to_clipboard(s.expose()))));
+                    }
+                    other => {
+                        let _ = cmd_tx.send(other);
+                    }
                 }
             }
+            queue = next;
         }
     };
-    dispatch(app::init(&mut app));
+    let cmds = app::init(&mut app);
+    dispatch(&mut app, cmds);
     test_panic_hook();
 
     let mut first_frame = true;
@@ -369,10 +407,11 @@ pub async fn run_dashboard(
                 Err(_) => {
                     // timer: animate the spinner, expire toasts, fire the debounced detail fetch
                     let before = (app.toast.is_some(), app.pending.len());
-                    dispatch(app::update(
-                        &mut app,
-                        Msg::Tick(started.elapsed().as_millis() as u64),
-                    ));
+                    {
+                        let cmds =
+                            app::update(&mut app, Msg::Tick(started.elapsed().as_millis() as u64));
+                        dispatch(&mut app, cmds);
+                    }
                     dirty = app.busy() || before != (app.toast.is_some(), app.pending.len());
                     continue;
                 }
@@ -381,10 +420,10 @@ pub async fn run_dashboard(
             rx.recv().await
         };
         let Some(first) = first else { break };
-        dispatch(app::update(
-            &mut app,
-            Msg::Tick(started.elapsed().as_millis() as u64),
-        ));
+        {
+            let cmds = app::update(&mut app, Msg::Tick(started.elapsed().as_millis() as u64));
+            dispatch(&mut app, cmds);
+        }
         let mut batch = vec![first];
         while batch.len() < 512 {
             match rx.try_recv() {
@@ -425,11 +464,14 @@ pub async fn run_dashboard(
                     tracing::info!(signal = num, "quit signal");
                     result = Ok(signal_exit_code(num));
                     app.should_quit = true;
-                    dispatch(vec![Command::CancelReads, Command::Quit]);
+                    dispatch(&mut app, vec![Command::CancelReads, Command::Quit]);
                     break;
                 }
             };
-            dispatch(app::update(&mut app, msg));
+            {
+                let cmds = app::update(&mut app, msg);
+                dispatch(&mut app, cmds);
+            }
             dirty = true;
         }
         if app.should_quit {

@@ -184,6 +184,8 @@ async fn no_secret_leaks_from_a_full_session_at_trace_level() {
         }
         new.extend(["bash", "--norc", "--noprofile"]);
         assert!(tmux(&new).status.success());
+        // tmux takes a program's OSC 52 copy only with set-clipboard on
+        assert!(tmux(&["set", "-s", "set-clipboard", "on"]).status.success());
         let screen = || {
             String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "s"]).stdout).into_owned()
         };

@@ -38,12 +38,14 @@ impl ErrorBody {
                 ..Default::default()
             };
         };
+        // Server text: cleaned here, once, so no message built from it can drive a terminal.
         let text = |v: &serde_json::Value| -> Option<String> {
-            match v {
-                serde_json::Value::String(s) if s != "null" && !s.is_empty() => Some(s.clone()),
-                serde_json::Value::Null | serde_json::Value::String(_) => None,
-                other => Some(other.to_string()),
-            }
+            let raw = match v {
+                serde_json::Value::String(s) if s != "null" && !s.is_empty() => s.clone(),
+                serde_json::Value::Null | serde_json::Value::String(_) => return None,
+                other => other.to_string(),
+            };
+            Some(crate::text::clean(&raw).into_owned())
         };
         let mut body = ErrorBody {
             id: value.get("id").and_then(text),
@@ -54,7 +56,7 @@ impl ErrorBody {
                 let message = item
                     .get("message")
                     .and_then(text)
-                    .or_else(|| item.as_str().map(str::to_owned))
+                    .or_else(|| item.as_str().map(|m| crate::text::clean(m).into_owned()))
                     .unwrap_or_default();
                 let field = item.get("field").and_then(text);
                 let help = item
@@ -80,7 +82,7 @@ impl ErrorBody {
         } else {
             body.excerpt = Some(format!(
                 "JSON without an 'errors' list: {}",
-                clip(&value.to_string(), 120)
+                clip(&crate::text::clean(&value.to_string()), 120)
             ));
         }
         body
@@ -122,14 +124,14 @@ pub(crate) fn describe_non_json(bytes: &[u8]) -> String {
     {
         let title = between(trimmed, "<title>", "</title>")
             .or_else(|| between(trimmed, "<h1>", "</h1>"))
-            .map(|t| format!(" ({})", clip(t.trim(), 80)))
+            .map(|t| format!(" ({})", clip(&crate::text::clean(t.trim()), 80)))
             .unwrap_or_default();
         return format!("an HTML page instead of JSON{title}: probably a proxy or an outage");
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return format!("malformed or truncated JSON ({} bytes)", bytes.len());
     }
-    format!("not JSON: \"{}\"", clip(trimmed, 80))
+    format!("not JSON: \"{}\"", clip(&crate::text::clean(trimmed), 80))
 }
 
 fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {

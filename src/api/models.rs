@@ -45,8 +45,15 @@ pub fn validate_key_name(name: &str) -> Result<String, String> {
             "the name is too long ({n} characters; at most {MAX_NAME_LEN})"
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err("the name contains control characters".into());
+    if name.chars().any(crate::text::is_unsafe) {
+        return Err("the name contains control, bidi or invisible characters".into());
+    }
+    if crate::secret::redact_keys(name) != name {
+        return Err(
+            "the name contains an API key: names are shown in lists, audits and the journal, so a \
+             secret must never be one"
+                .into(),
+        );
     }
     Ok(name.to_owned())
 }

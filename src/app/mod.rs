@@ -428,6 +428,8 @@ pub enum Msg {
     Api(ApiEvent),
     /// An HTTP exchange happened (for the `@` log).
     Call(CallRecord),
+    /// What became of a [`Command::Copy`]: how it was copied, or why it was not.
+    Copied(Result<String, String>),
 }
 
 /// A request for the worker.

@@ -25,16 +25,8 @@ pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         return;
     };
     match a {
-        Action::Copy => {
-            out.push(Command::Copy(s.secret.clone()));
-            s.copied = true;
-            s.confirm_close = false;
-            toast(
-                app,
-                Level::Success,
-                "secret copied to the clipboard (OSC 52)",
-            );
-        }
+        // Copied only once the terminal side says so (Msg::Copied).
+        Action::Copy => out.push(Command::Copy(s.secret.clone())),
         Action::Back => {
             if s.copied || s.confirm_close {
                 close_modal(app);
@@ -43,5 +35,19 @@ pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
             }
         }
         _ => {}
+    }
+}
+
+/// What became of the copy: marked copied and said only when it really went out.
+pub(crate) fn copied(app: &mut App, r: Result<String, String>) {
+    match r {
+        Ok(how) => {
+            if let Some(Modal::Secret(s)) = &mut app.modal {
+                s.copied = true;
+                s.confirm_close = false;
+            }
+            toast(app, Level::Success, format!("secret {how}"));
+        }
+        Err(why) => toast(app, Level::Error, why),
     }
 }

@@ -48,6 +48,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Api(ev) => api_event(app, ev, &mut out),
+        Msg::Copied(r) => super::secret::copied(app, r),
         Msg::Call(rec) => {
             let status = rec
                 .status

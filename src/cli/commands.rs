@@ -69,7 +69,7 @@ impl Ctx {
 /// still reported: it is true, only the record is incomplete).
 fn warn_journal(done: &Done) {
     if let Some(e) = &done.journal_error {
-        eprintln!(
+        crate::errln!(
             "sgkeys: warning: the outcome above could not be recorded in the journal ({e}); \
              the journal shows this change as unknown"
         );
@@ -131,10 +131,12 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
 
 fn check_id(id: &str) -> Result<ApiKeyId, CliError> {
     let id = id.trim();
-    if secret::looks_like_key(id) {
+    if secret::looks_like_key(id) || secret::contains_key_material(id) {
+        // Never echo it: the argument carries (part of) a secret.
         return Err(CliError::Usage(
-            "that is a whole API key, not an id: use `sgkeys revoke --leaked` (reads it from stdin) \
-             or pass only the middle part"
+            "that argument looks like an API key (or part of one), not an id; it is not shown. \
+             For a leaked key use `sgkeys revoke --leaked` (reads it from stdin), or pass only the \
+             22-character id"
                 .into(),
         ));
     }
@@ -199,16 +201,16 @@ async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
             for k in &keys {
                 out.push_str(&csv_row(&[k.api_key_id.0.clone(), csv_text(&k.name)]));
             }
-            print!("{out}");
+            crate::out!("{out}");
         } else if keys.is_empty() {
-            println!("No API keys in {}.", ctx.settings.context_label());
+            crate::outln!("No API keys in {}.", ctx.settings.context_label());
         } else {
             let rows: Vec<Vec<String>> = keys
                 .iter()
                 .map(|k| vec![k.api_key_id.0.clone(), k.name.clone()])
                 .collect();
-            print!("{}", table(&["ID", "NAME"], &rows));
-            eprintln!("{}/100 keys", keys.len());
+            crate::out!("{}", table(&["ID", "NAME"], &rows));
+            crate::errln!("{}/100 keys", keys.len());
         }
         return Ok(0);
     }
@@ -237,7 +239,7 @@ async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
                 r.scopes.join(" "),
             ]));
         }
-        print!("{out}");
+        crate::out!("{out}");
     } else {
         let rows: Vec<Vec<String>> = reports
             .iter()
@@ -251,7 +253,7 @@ async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
                 ]
             })
             .collect();
-        print!(
+        crate::out!(
             "{}",
             table(&["ID", "NAME", "TYPE", "SCOPES", "ACCESS"], &rows)
         );
@@ -260,7 +262,7 @@ async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
         Ok(0)
     } else {
         for f in &failures {
-            eprintln!("sgkeys: could not read {f}");
+            crate::errln!("sgkeys: could not read {f}");
         }
         Err(CliError::Failed(format!(
             "{} of {} keys could not be read",
@@ -318,7 +320,7 @@ async fn show(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
     if ctx.json {
         output::print_json(&report).map_err(io)?;
     } else {
-        print!("{}", describe_key(&report));
+        crate::out!("{}", describe_key(&report));
     }
     Ok(0)
 }
@@ -464,15 +466,15 @@ fn print_created(
         let also = replaces
             .map(|r| format!(" (replaces revoked {r})"))
             .unwrap_or_default();
-        eprintln!(
+        crate::errln!(
             "{what} '{}' ({}), {} with {}{also}.",
             clean(&report.name),
             report.api_key_id,
             report.key_type.label(),
             plural(report.scopes.len(), "scope", "scopes")
         );
-        eprintln!("The secret below is shown only this once; store it now:");
-        println!("{}", created.api_key.expose());
+        crate::errln!("The secret below is shown only this once; store it now:");
+        crate::outln!("{}", created.api_key.expose());
     }
     Ok(())
 }
@@ -501,7 +503,7 @@ async fn rename(ctx: &Ctx, id: &str, name: &str) -> Result<u8, CliError> {
                 output::print_json(&json!({"api_key_id": k.api_key_id, "name": k.name, "previous_name": before.name}))
                     .map_err(io)?;
             } else {
-                println!(
+                crate::outln!(
                     "Renamed {id}: '{}' → '{}'",
                     clean(&before.name),
                     clean(&k.name)
@@ -546,20 +548,20 @@ async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<u8, CliErro
                 }))
                 .map_err(io)?;
             } else {
-                println!(
+                crate::outln!(
                     "Updated '{}' ({id}): now {} with {}.",
                     clean(&before.name),
                     report.key_type.label(),
                     plural(report.scopes.len(), "scope", "scopes")
                 );
                 for s in &added {
-                    println!("  + {s}");
+                    crate::outln!("  + {s}");
                 }
                 for s in &removed {
-                    println!("  - {s}");
+                    crate::outln!("  - {s}");
                 }
                 if added.is_empty() && removed.is_empty() {
-                    println!("  (no change)");
+                    crate::outln!("  (no change)");
                 }
             }
             Ok(0)
@@ -670,7 +672,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             }
         }
         if targets.is_empty() {
-            eprintln!("No key matches --filter '{filter}'.");
+            crate::errln!("No key matches --filter '{filter}'.");
         }
     } else {
         let ids: Vec<ApiKeyId> = args
@@ -710,7 +712,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
         } else {
             "About to revoke"
         };
-        eprintln!(
+        crate::errln!(
             "{verb} {} key{}:",
             targets.len(),
             if targets.len() == 1 { "" } else { "s" }
@@ -727,7 +729,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             } else {
                 ""
             };
-            eprintln!(
+            crate::errln!(
                 "  {}  {}  {} ({}){ctxl}{own}",
                 r.api_key_id,
                 clean(&r.name),
@@ -735,14 +737,14 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
                 plural(r.scopes.len(), "scope", "scopes")
             );
             if args.leaked.is_some() {
-                eprintln!(
+                crate::errln!(
                     "      scopes: {}",
                     crate::api::error::clip(&r.scopes.join(" "), 300)
                 );
             }
         }
         if own_included {
-            eprintln!(
+            crate::errln!(
                 "The key sgkeys is using is among them: it is revoked last, after every other \
                  answer is in; sgkeys cannot act with it after that."
             );
@@ -771,7 +773,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
             ));
         }
         let n = targets.len();
-        eprint!(
+        crate::err!(
             "Revoke {n} key{}? Apps using {} will stop working. This cannot be undone. [y/N] ",
             if n == 1 { "" } else { "s" },
             if n == 1 { "it" } else { "them" }
@@ -784,7 +786,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::Io(e.to_string()))?
         .map_err(|e| CliError::Io(e.to_string()))?;
         if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            eprintln!("Nothing revoked.");
+            crate::errln!("Nothing revoked.");
             return Ok(1);
         }
     }
@@ -844,7 +846,7 @@ async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
     }
     let code = finish_revoke(ctx, false, results)?;
     if interrupted {
-        eprintln!("Interrupted: keys marked 'not attempted' were not sent.");
+        crate::errln!("Interrupted: keys marked 'not attempted' were not sent.");
         return Ok(130);
     }
     Ok(code)
@@ -873,7 +875,7 @@ async fn interrupt_watcher(stop: tokio_util::sync::CancellationToken) {
                 _ = term.recv() => {}
             }
             if round == 0 {
-                eprintln!(
+                crate::errln!(
                     "\nsgkeys: interrupted: sending nothing more; waiting for the requests under way \
                      (again to quit now; the journal names every key sent)"
                 );
@@ -902,16 +904,16 @@ fn finish_revoke(ctx: &Ctx, dry_run: bool, results: Vec<RevokeResult>) -> Result
         for r in &results {
             let name = clean(r.name.as_deref().unwrap_or(""));
             match r.status {
-                "revoked" => println!("revoked    {}  {name}", r.api_key_id),
-                "would_revoke" => println!("would revoke  {}  {name}", r.api_key_id),
-                "not_found" => println!("not found  {}", r.api_key_id),
-                "not_attempted" => println!("NOT SENT   {}  {name}", r.api_key_id),
-                "unknown" => println!(
+                "revoked" => crate::outln!("revoked    {}  {name}", r.api_key_id),
+                "would_revoke" => crate::outln!("would revoke  {}  {name}", r.api_key_id),
+                "not_found" => crate::outln!("not found  {}", r.api_key_id),
+                "not_attempted" => crate::outln!("NOT SENT   {}  {name}", r.api_key_id),
+                "unknown" => crate::outln!(
                     "UNKNOWN    {}  {name}: {}",
                     r.api_key_id,
                     clean(r.error.as_deref().unwrap_or(""))
                 ),
-                _ => println!(
+                _ => crate::outln!(
                     "FAILED     {}  {name}: {}",
                     r.api_key_id,
                     clean(r.error.as_deref().unwrap_or(""))
@@ -919,7 +921,7 @@ fn finish_revoke(ctx: &Ctx, dry_run: bool, results: Vec<RevokeResult>) -> Result
             }
         }
         if !dry_run && results.iter().any(|r| r.status != "would_revoke") {
-            eprintln!("Recorded in the journal {}", ctx.journal.path().display());
+            crate::errln!("Recorded in the journal {}", ctx.journal.path().display());
         }
     }
     Ok(if failed > 0 { 1 } else { 0 })
@@ -927,7 +929,7 @@ fn finish_revoke(ctx: &Ctx, dry_run: bool, results: Vec<RevokeResult>) -> Result
 
 fn read_stdin_key() -> Result<String, CliError> {
     if std::io::stdin().is_terminal() {
-        eprint!(
+        crate::err!(
             "Paste the leaked key (input hidden is not possible here; it is not echoed back): "
         );
     }
@@ -981,23 +983,23 @@ async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
         .map_err(io)?;
         return Ok(0);
     }
-    println!("Endpoint   {}", ctx.settings.base_url);
-    println!("Acting as  {}", ctx.settings.context_label());
-    println!("Key        {}", ctx.client.caller_key_id().unwrap_or("?"));
-    println!(
+    crate::outln!("Endpoint   {}", ctx.settings.base_url);
+    crate::outln!("Acting as  {}", ctx.settings.context_label());
+    crate::outln!("Key        {}", ctx.client.caller_key_id().unwrap_or("?"));
+    crate::outln!(
         "Type       {} ({})",
         c.key_type.label(),
         plural(c.counted, "scope", "scopes")
     );
     let yn = |b: bool| if b { "yes" } else { "no" };
-    println!(
+    crate::outln!(
         "API keys   read {}  create {}  update {}  delete {}",
         yn(api("api_keys.read")),
         yn(api("api_keys.create")),
         yn(api("api_keys.update")),
         yn(api("api_keys.delete"))
     );
-    println!(
+    crate::outln!(
         "Subusers   {}",
         if api("subusers.read") {
             "can list"
@@ -1006,7 +1008,7 @@ async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
         }
     );
     if ctx.settings.read_only {
-        println!("Mode       read-only (changes are refused)");
+        crate::outln!("Mode       read-only (changes are refused)");
     }
     let partial: Vec<String> = c
         .levels
@@ -1015,7 +1017,7 @@ async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
         .map(|l| format!("{} {}", l.category.label, l.level.short()))
         .collect();
     if c.key_type == KeyType::Custom && !partial.is_empty() {
-        println!("Access     {}", partial.join(", "));
+        crate::outln!("Access     {}", partial.join(", "));
     }
     Ok(0)
 }
@@ -1029,7 +1031,7 @@ async fn subusers(ctx: &Ctx) -> Result<u8, CliError> {
     if ctx.json {
         output::print_json(&subs).map_err(io)?;
     } else if subs.is_empty() {
-        println!("No subusers.");
+        crate::outln!("No subusers.");
     } else {
         let rows: Vec<Vec<String>> = subs
             .iter()
@@ -1047,7 +1049,7 @@ async fn subusers(ctx: &Ctx) -> Result<u8, CliError> {
                 ]
             })
             .collect();
-        print!(
+        crate::out!(
             "{}",
             table(&["ID", "USERNAME", "EMAIL", "REGION", "STATUS"], &rows)
         );
@@ -1114,23 +1116,23 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
     let with_context = args.all_subusers;
     let rendered = match format {
         AuditFormat::Table => crate::audit::to_table(&report, with_context),
-        AuditFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(|e| CliError::Io(e.to_string()))? + "\n"
-        }
+        AuditFormat::Json => output::json_text(&report).map_err(io)? + "\n",
         AuditFormat::Csv => crate::audit::to_csv(&report),
         AuditFormat::Markdown => crate::audit::to_markdown(&report),
     };
+    // Server text never reaches a file raw either (JSON escapes it, the others replace it).
+    let rendered = crate::text::clean_block(&rendered).into_owned();
     let extra_output = policy.is_some() || old.is_some();
     match &args.out {
         Some(path) => {
             write_file(path, &rendered)?;
-            eprintln!(
+            crate::errln!(
                 "Wrote the audit of {} keys to {}",
                 report.keys.len(),
                 path.display()
             );
         }
-        None if !extra_output => print!("{rendered}"),
+        None if !extra_output => crate::out!("{rendered}"),
         None => {}
     }
     let mut code = 0;
@@ -1139,7 +1141,7 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
         if format == AuditFormat::Json {
             output::print_json(&json!({ "changes": changes })).map_err(io)?;
         } else {
-            print!("{}", crate::audit::changes_text(&changes));
+            crate::out!("{}", crate::audit::changes_text(&changes));
         }
     }
     if let Some(policy) = &policy {
@@ -1147,7 +1149,7 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
         if format == AuditFormat::Json {
             output::print_json(&json!({ "violations": violations })).map_err(io)?;
         } else {
-            print!("{}", crate::policy::report(&violations));
+            crate::out!("{}", crate::policy::report(&violations));
         }
         if !violations.is_empty() {
             code = 1;
@@ -1155,7 +1157,7 @@ async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
     }
     if !report.complete() {
         for c in report.contexts.iter().filter(|c| c.error.is_some()) {
-            eprintln!(
+            crate::errln!(
                 "sgkeys: audit incomplete for {}: {}",
                 c.context.as_deref().unwrap_or("the account"),
                 c.error.as_deref().unwrap_or("")
@@ -1220,7 +1222,7 @@ async fn diff(ctx: &Ctx, a: &str, b: Option<&str>, preset: Option<&str>) -> Resu
         output::print_json(&d).map_err(io)?;
         return Ok(0);
     }
-    println!("A  {}\nB  {}\n", clean(&d.left), clean(&d.right));
+    crate::outln!("A  {}\nB  {}\n", clean(&d.left), clean(&d.right));
     let rows: Vec<Vec<String>> = d
         .categories
         .iter()
@@ -1244,14 +1246,14 @@ async fn diff(ctx: &Ctx, a: &str, b: Option<&str>, preset: Option<&str>) -> Resu
             ]
         })
         .collect();
-    print!(
+    crate::out!(
         "{}",
         table(
             &["", "CATEGORY", "A", "B", "ONLY IN A (-) / ONLY IN B (+)"],
             &rows
         )
     );
-    println!(
+    crate::outln!(
         "\n{} in common, {} only in A, {} only in B",
         d.common,
         d.only_left.len(),
@@ -1263,7 +1265,7 @@ async fn diff(ctx: &Ctx, a: &str, b: Option<&str>, preset: Option<&str>) -> Resu
 fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Result<u8, CliError> {
     let contents = journal.read().map_err(|e| CliError::Io(e.to_string()))?;
     for w in &contents.warnings {
-        eprintln!("sgkeys: warning: {}", clean(w));
+        crate::errln!("sgkeys: warning: {}", clean(w));
     }
     let entries = contents.entries;
     let skip = limit.map_or(0, |n| entries.len().saturating_sub(n));
@@ -1273,7 +1275,7 @@ fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Resu
         return Ok(0);
     }
     if entries.is_empty() {
-        println!("The journal {} is empty.", journal.path().display());
+        crate::outln!("The journal {} is empty.", journal.path().display());
         return Ok(0);
     }
     let rows: Vec<Vec<String>> = entries
@@ -1316,20 +1318,20 @@ fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Resu
             ]
         })
         .collect();
-    print!(
+    crate::out!(
         "{}",
         table(
             &["TIME", "ACTION", "ID", "WHAT", "RESULT", "CONTEXT", "FROM"],
             &rows
         )
     );
-    eprintln!("{} entries in {}", entries.len(), journal.path().display());
+    crate::errln!("{} entries in {}", entries.len(), journal.path().display());
     let open: Vec<&crate::journal::Entry> = entries
         .iter()
         .filter(|e| e.result() == Outcome::Unknown)
         .collect();
     if !open.is_empty() {
-        eprintln!(
+        crate::errln!(
             "{} with an unknown outcome (sgkeys stopped, or the answer was lost, before it could \
              tell): check each key:",
             if open.len() == 1 {
@@ -1345,13 +1347,13 @@ fn show_journal(journal: &Journal, json_out: bool, limit: Option<usize>) -> Resu
                 .map(|o| format!(" --on-behalf-of '{}'", clean(o)))
                 .unwrap_or_default();
             if e.api_key_id.is_empty() {
-                eprintln!(
+                crate::errln!(
                     "  sgkeys --base-url {}{ctx} list   # look for a new key named '{}'",
                     clean(&e.base_url),
                     clean(e.name.as_deref().unwrap_or(""))
                 );
             } else {
-                eprintln!(
+                crate::errln!(
                     "  sgkeys --base-url {}{ctx} show {}   # {} of '{}': 404 means it is gone",
                     clean(&e.base_url),
                     clean(&e.api_key_id),
@@ -1438,7 +1440,7 @@ fn scopes_catalog(json_out: bool) -> Result<u8, CliError> {
         return Ok(0);
     }
     for c in scopes::categories() {
-        println!(
+        crate::outln!(
             "{} ({}){}",
             c.label,
             c.id,
@@ -1448,7 +1450,7 @@ fn scopes_catalog(json_out: bool) -> Result<u8, CliError> {
                 ""
             }
         );
-        println!("  read: {}", c.read.join(" "));
+        crate::outln!("  read: {}", c.read.join(" "));
         if c.has_write() {
             let extra: Vec<&str> = c
                 .full
@@ -1456,10 +1458,10 @@ fn scopes_catalog(json_out: bool) -> Result<u8, CliError> {
                 .copied()
                 .filter(|s| !c.read.contains(s))
                 .collect();
-            println!("  full: + {}", extra.join(" "));
+            crate::outln!("  full: + {}", extra.join(" "));
         }
     }
-    println!(
+    crate::outln!(
         "Auto-assigned (never granted or sent): {}",
         scopes::auto_assigned().join(" ")
     );

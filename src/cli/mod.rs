@@ -391,7 +391,7 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("sgkeys: cannot start the async runtime: {e}");
+            crate::errln!("sgkeys: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -404,11 +404,11 @@ pub fn main() -> ExitCode {
             if json {
                 let _ = crate::output::print_json(&e.json());
             }
-            eprintln!("sgkeys: {e}");
+            crate::errln!("sgkeys: {e}");
             if let (Some(who), CliError::Api { error, .. }) = (&acting_as, &e)
                 && matches!(error.status(), Some(401 | 403))
             {
-                eprintln!(
+                crate::errln!(
                     "hint: requests were sent on behalf of '{who}': check that it exists and belongs to \
                      this account (`sgkeys subusers`)"
                 );
@@ -424,6 +424,8 @@ pub(crate) fn init_stderr_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // colour only on a terminal: a log redirected to a file carries no escape codes
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
