@@ -208,6 +208,21 @@ const fn shift(c: KeyCode) -> Chord {
     }
 }
 
+/// How a binding shows in a dialog's footer. Footers are fitted to their width: descriptions are
+/// shortened first, then extra keys of a binding left out, then whole bindings, least important
+/// first. The `?` help lists every binding whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Foot {
+    /// Not in footers (Ctrl-c, which works everywhere and is in `?`).
+    Hide,
+    /// Shown when there is room; the first to go.
+    Extra,
+    /// Shown unless the footer is too narrow.
+    Main,
+    /// Never left out (only shortened): the way out and the dialog's main action.
+    Always,
+}
+
 /// One row of the table.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
@@ -219,6 +234,84 @@ pub struct Binding {
     pub writes: bool,
     /// Shown in the status-bar hints (the rest only in `?`).
     pub hint: bool,
+    /// Importance in a dialog footer; `None`: [`Foot::Main`] for hints, else [`Foot::Extra`].
+    pub foot: Option<Foot>,
+}
+
+impl Binding {
+    const fn new(
+        layers: &'static [Layer],
+        keys: &'static [Chord],
+        action: Action,
+        desc: &'static str,
+    ) -> Self {
+        Binding {
+            layers,
+            keys,
+            action,
+            desc,
+            writes: false,
+            hint: false,
+            foot: None,
+        }
+    }
+    /// Shown in the status-bar hints.
+    const fn hint(self) -> Self {
+        Binding { hint: true, ..self }
+    }
+    /// Changes data (and is a hint).
+    const fn write(self) -> Self {
+        Binding {
+            writes: true,
+            hint: true,
+            ..self
+        }
+    }
+    /// Never left out of a footer.
+    const fn always(self) -> Self {
+        Binding {
+            foot: Some(Foot::Always),
+            ..self
+        }
+    }
+    /// Shown in footers unless they are too narrow (as hints are).
+    const fn main(self) -> Self {
+        Binding {
+            foot: Some(Foot::Main),
+            ..self
+        }
+    }
+    /// Not in footers.
+    const fn nofoot(self) -> Self {
+        Binding {
+            foot: Some(Foot::Hide),
+            ..self
+        }
+    }
+
+    /// How this binding shows in a dialog footer.
+    pub fn footer(&self) -> Foot {
+        match self.foot {
+            Some(f) => f,
+            None if self.hint => Foot::Main,
+            None => Foot::Extra,
+        }
+    }
+
+    /// The description cut for narrow places: `filter (name, …)` → `filter`.
+    pub fn short_desc(&self) -> &'static str {
+        short_desc(self.desc)
+    }
+}
+
+/// A description shortened for the hint line and narrow footers: up to ` (` or `:`.
+pub fn short_desc(desc: &str) -> &str {
+    let end = [desc.find(" ("), desc.find(':')]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(desc.len());
+    &desc[..end]
 }
 
 use Layer as L;
@@ -230,35 +323,8 @@ const ESC: &[Chord] = &[code(KeyCode::Esc)];
 const ENTER: &[Chord] = &[code(KeyCode::Enter)];
 
 macro_rules! b {
-    ($layers:expr, $keys:expr, $action:ident, $desc:literal) => {
-        Binding {
-            layers: $layers,
-            keys: $keys,
-            action: Action::$action,
-            desc: $desc,
-            writes: false,
-            hint: false,
-        }
-    };
-    ($layers:expr, $keys:expr, $action:ident, $desc:literal, hint) => {
-        Binding {
-            layers: $layers,
-            keys: $keys,
-            action: Action::$action,
-            desc: $desc,
-            writes: false,
-            hint: true,
-        }
-    };
-    ($layers:expr, $keys:expr, $action:ident, $desc:literal, write) => {
-        Binding {
-            layers: $layers,
-            keys: $keys,
-            action: Action::$action,
-            desc: $desc,
-            writes: true,
-            hint: true,
-        }
+    ($layers:expr, $keys:expr, $action:ident, $desc:literal $(, $flag:ident)*) => {
+        Binding::new($layers, $keys, Action::$action, $desc)$(.$flag())*
     };
 }
 
@@ -381,7 +447,8 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Esc), code(KeyCode::F(1))],
         Back,
         "close help",
-        hint
+        hint,
+        always
     ),
     b!(&[L::Help], &[code(KeyCode::Down)], Down, "scroll down"),
     b!(&[L::Help], &[code(KeyCode::Up)], Up, "scroll up"),
@@ -391,7 +458,8 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Esc), k('q'), k('@')],
         Back,
         "close log",
-        hint
+        hint,
+        always
     ),
     b!(&[L::Log], UP, Up, "scroll up", hint),
     b!(&[L::Log], DOWN, Down, "scroll down"),
@@ -408,7 +476,8 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Esc), k('q'), k('=')],
         Back,
         "close",
-        hint
+        hint,
+        always
     ),
     b!(&[L::Diff, L::DiffPreset], UP, Up, "scroll up"),
     b!(&[L::Diff, L::DiffPreset], DOWN, Down, "scroll down"),
@@ -429,33 +498,48 @@ pub static BINDINGS: &[Binding] = &[
     // preset picker
     b!(&[L::Presets], UP, Up, "previous preset"),
     b!(&[L::Presets], DOWN, Down, "next preset"),
-    b!(&[L::Presets], ENTER, Enter, "preview the PUT", hint),
-    b!(&[L::Presets], ESC, Back, "cancel", hint),
+    b!(&[L::Presets], ENTER, Enter, "preview the PUT", hint, always),
+    b!(&[L::Presets], ESC, Back, "cancel", hint, always),
     // rename
-    b!(&[L::Rename], ENTER, Save, "rename", hint),
-    b!(&[L::Rename], ESC, Back, "cancel", hint),
+    b!(&[L::Rename], ENTER, Save, "rename", hint, always),
+    b!(&[L::Rename], ESC, Back, "cancel", hint, always),
     // scope editor
-    b!(&[L::Scopes, L::Create], UP, Up, "previous row"),
-    b!(&[L::Scopes, L::Create], DOWN, Down, "next row"),
+    b!(&[L::Scopes, L::Create], UP, Up, "previous row", nofoot),
+    b!(&[L::Scopes, L::Create], DOWN, Down, "next row", nofoot),
     b!(
-        &[L::Scopes, L::Create],
+        &[L::Scopes],
         &[k('h'), code(KeyCode::Left)],
         Left,
         "less access",
         hint
     ),
     b!(
-        &[L::Scopes, L::Create],
+        &[L::Scopes],
         &[k('l'), code(KeyCode::Right)],
         Right,
         "more access",
+        hint
+    ),
+    // on the create form's type and preset fields ←→ pick, in its matrix they set the level
+    b!(
+        &[L::Create],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "change: previous type or preset, less access",
+        hint
+    ),
+    b!(
+        &[L::Create],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "change: next type or preset, more access",
         hint
     ),
     b!(
         &[L::Scopes, L::Create],
         &[k(' ')],
         Toggle,
-        "toggle scope / expand",
+        "toggle / expand",
         hint
     ),
     b!(
@@ -463,28 +547,40 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Enter), ctrl('s')],
         Save,
         "review and save",
-        hint
+        hint,
+        always
     ),
     b!(
         &[L::Scopes, L::Create, L::CreateName],
         ESC,
         Back,
         "cancel",
-        hint
+        hint,
+        always
     ),
     b!(
-        &[L::ScopesReview, L::CreateReview],
+        &[L::ScopesReview],
         &[code(KeyCode::Enter), k('y')],
         Yes,
-        "confirm",
-        hint
+        "save",
+        hint,
+        always
+    ),
+    b!(
+        &[L::CreateReview],
+        &[code(KeyCode::Enter), k('y')],
+        Yes,
+        "create",
+        hint,
+        always
     ),
     b!(
         &[L::ScopesReview, L::CreateReview],
         &[code(KeyCode::Esc), k('n')],
         No,
         "back to the form",
-        hint
+        hint,
+        always
     ),
     b!(
         &[L::ScopesConflict],
@@ -500,14 +596,31 @@ pub static BINDINGS: &[Binding] = &[
         "reload theirs (drop mine)",
         hint
     ),
-    b!(&[L::ScopesConflict], ESC, Back, "back to the form", hint),
-    b!(&[L::Discard, L::ConfirmQuit], &[k('y')], Yes, "yes", hint),
     b!(
-        &[L::Discard, L::ConfirmQuit],
+        &[L::ScopesConflict],
+        ESC,
+        Back,
+        "back to the form",
+        hint,
+        always
+    ),
+    b!(&[L::Discard], &[k('y')], Yes, "yes", hint, always),
+    b!(
+        &[L::Discard],
         &[k('n'), code(KeyCode::Esc), code(KeyCode::Enter)],
         No,
         "no",
-        hint
+        hint,
+        always
+    ),
+    b!(&[L::ConfirmQuit], &[k('y')], Yes, "quit", hint, always),
+    b!(
+        &[L::ConfirmQuit],
+        &[k('n'), code(KeyCode::Esc), code(KeyCode::Enter)],
+        No,
+        "stay",
+        hint,
+        always
     ),
     // create form
     b!(
@@ -515,20 +628,23 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Tab)],
         NextField,
         "next field",
-        hint
+        hint,
+        always
     ),
     b!(
         &[L::Create, L::CreateName],
         &[code(KeyCode::BackTab), shift(KeyCode::BackTab)],
         PrevField,
-        "previous field"
+        "previous field",
+        nofoot
     ),
     b!(
         &[L::Create, L::CreateName],
         &[code(KeyCode::Enter), ctrl('s')],
         Save,
         "review and create",
-        hint
+        hint,
+        always
     ),
     b!(
         &[L::CreateName],
@@ -542,17 +658,19 @@ pub static BINDINGS: &[Binding] = &[
         &[k('c'), k('y')],
         Copy,
         "copy secret (OSC 52)",
-        hint
+        hint,
+        always
     ),
     b!(
         &[L::Secret],
         &[code(KeyCode::Esc), code(KeyCode::Enter)],
         Back,
         "close (the secret cannot be shown again)",
-        hint
+        hint,
+        always
     ),
     // confirm revoke
-    b!(&[L::Confirm], &[k('y')], Yes, "revoke", hint),
+    b!(&[L::Confirm], &[k('y')], Yes, "revoke", hint, always),
     b!(
         &[L::Confirm],
         &[
@@ -562,7 +680,8 @@ pub static BINDINGS: &[Binding] = &[
             code(KeyCode::Right)
         ],
         NextField,
-        "switch button"
+        "switch button",
+        main
     ),
     b!(
         &[L::Confirm],
@@ -571,7 +690,7 @@ pub static BINDINGS: &[Binding] = &[
         "press the focused button",
         hint
     ),
-    b!(&[L::Confirm], ESC, Back, "cancel", hint),
+    b!(&[L::Confirm], ESC, Back, "cancel", hint, always),
     // context picker
     b!(
         &[L::Contexts],
@@ -585,12 +704,19 @@ pub static BINDINGS: &[Binding] = &[
         Down,
         "next"
     ),
-    b!(&[L::Contexts], ENTER, Enter, "switch", hint),
-    b!(&[L::Contexts], ESC, Back, "cancel", hint),
+    b!(&[L::Contexts], ENTER, Enter, "switch", hint, always),
+    b!(&[L::Contexts], ESC, Back, "cancel", hint, always),
     // busy
-    b!(&[L::Busy], ESC, Back, "close (the request continues)", hint),
+    b!(
+        &[L::Busy],
+        ESC,
+        Back,
+        "close (the request continues)",
+        hint,
+        always
+    ),
     // everywhere
-    b!(Layer::ALL, &[ctrl('c')], ForceQuit, "quit"),
+    b!(Layer::ALL, &[ctrl('c')], ForceQuit, "quit", nofoot),
 ];
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
@@ -659,8 +785,8 @@ pub fn chord_label(c: &Chord) -> String {
     }
 }
 
-/// All chords of a binding: `j/↓`. Shift variants of the same key are folded.
-pub fn keys_label(b: &Binding) -> String {
+/// The chords of a binding as labels, Shift variants of the same key folded: `["j", "↓"]`.
+pub fn key_labels(b: &Binding) -> Vec<String> {
     let mut labels: Vec<String> = Vec::new();
     for c in b.keys {
         let l = chord_label(c);
@@ -668,7 +794,58 @@ pub fn keys_label(b: &Binding) -> String {
             labels.push(l);
         }
     }
-    labels.join("/")
+    labels
+}
+
+/// All chords of a binding: `j/↓`. Shift variants of the same key are folded.
+pub fn keys_label(b: &Binding) -> String {
+    key_labels(b).join("/")
+}
+
+/// One entry of a dialog footer: its keys and what they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FooterItem {
+    pub action: Action,
+    /// One label per key, most common first (`["Enter", "y"]`).
+    pub keys: Vec<String>,
+    pub desc: &'static str,
+    pub foot: Foot,
+}
+
+impl FooterItem {
+    /// The description cut for narrow footers.
+    pub fn short_desc(&self) -> &'static str {
+        short_desc(self.desc)
+    }
+}
+
+/// The footer of a layer's dialog, in table order: every binding of the layer not hidden from
+/// footers (write bindings dropped in read-only mode). Bindings with the same action and
+/// description (the same thing under other keys) are one item.
+pub fn footer(layer: Layer, read_only: bool) -> Vec<FooterItem> {
+    let mut out: Vec<FooterItem> = Vec::new();
+    for b in bindings_for(layer, read_only).filter(|b| b.footer() != Foot::Hide) {
+        let keys = key_labels(b);
+        if let Some(item) = out
+            .iter_mut()
+            .find(|i| i.action == b.action && i.desc == b.desc)
+        {
+            for k in keys {
+                if !item.keys.contains(&k) {
+                    item.keys.push(k);
+                }
+            }
+            item.foot = item.foot.max(b.footer());
+        } else {
+            out.push(FooterItem {
+                action: b.action,
+                keys,
+                desc: b.desc,
+                foot: b.footer(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -774,6 +951,47 @@ mod tests {
         // text layers leave letters to the input
         assert!(resolve(L::Filter, &key(KeyCode::Char('q'), KeyModifiers::NONE)).is_none());
         assert!(resolve(L::Rename, &key(KeyCode::Char('j'), KeyModifiers::NONE)).is_none());
+    }
+
+    #[test]
+    fn footers_list_only_what_the_layer_binds() {
+        for layer in Layer::ALL.iter().copied() {
+            for ro in [false, true] {
+                let bound: Vec<String> = bindings_for(layer, ro).flat_map(key_labels).collect();
+                for item in footer(layer, ro) {
+                    assert_ne!(item.foot, Foot::Hide, "{layer:?}: {item:?}");
+                    assert!(!item.keys.is_empty(), "{layer:?}: {item:?}");
+                    for k in &item.keys {
+                        assert!(bound.contains(k), "{layer:?}: {k} not bound ({item:?})");
+                    }
+                }
+            }
+        }
+        // Ctrl-c works everywhere and is in `?`, but no footer spends room on it
+        assert!(
+            footer(L::Secret, false)
+                .iter()
+                .all(|i| i.action != Action::ForceQuit)
+        );
+        // the same thing under other keys is one entry: Tab and ↓ both go to the next field
+        let name = footer(L::CreateName, false);
+        let next = name.iter().find(|i| i.action == Action::NextField).unwrap();
+        assert_eq!(next.keys, ["Tab", "↓"]);
+    }
+
+    #[test]
+    fn every_dialog_has_a_way_out_in_its_footer() {
+        for layer in Layer::ALL.iter().copied() {
+            if matches!(layer, L::List | L::Detail | L::Filter) {
+                continue;
+            }
+            assert!(
+                footer(layer, false).iter().any(
+                    |i| i.foot == Foot::Always && matches!(i.action, Action::Back | Action::No)
+                ),
+                "{layer:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,11 +9,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::detail::{more_line, pill};
+use super::dialog::{
+    box_h, box_w, caption, caption_text, content_w, cursor_list, footer, frame_box, para,
+    render_parts,
+};
 use super::forms::{diff_spans, scope_list};
-use super::modals::{box_h, box_w, caption, content_w, frame_box, keys_line, para, render_parts};
 use super::text::{clean, fit_spans, pad, plural, put_line, rule, truncate, width};
 use super::theme::Theme;
 use crate::api::ApiKeyId;
+use crate::app::keymap::{Action, Layer};
 use crate::app::{App, DiffModal, DiffRight, Load, PresetPicker, diff_sides};
 use crate::presets::PRESETS;
 use crate::scopes;
@@ -81,15 +85,14 @@ pub fn diff(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme: &T
     };
     let mut head = vec![side("A", &sd.left), side("B", &sd.right)];
     if let Some((i, p)) = preset {
-        let hint = format!(" · preset {}/{} · ", i + 1, PRESETS.len());
-        let room = w.saturating_sub(3 + width(&hint) + width("h/l: other presets"));
+        // which preset of how many (the keys to pick another are in the caption)
+        let at = format!(" · preset {}/{}", i + 1, PRESETS.len());
+        let room = w.saturating_sub(3 + width(&at));
         head.push(Line::from(fit_spans(
             vec![
                 Span::raw("   "),
                 Span::styled(truncate(p.description, room).into_owned(), theme.dim),
-                Span::styled(hint, theme.dim),
-                Span::styled("h/l", theme.key),
-                Span::styled(": other presets", theme.dim),
+                Span::styled(at, theme.dim),
             ],
             w,
         )));
@@ -199,12 +202,19 @@ pub fn diff(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme: &T
         ..area
     };
     render_parts(frame, bottom_area, &[], &bottom);
-    let cap = if overflow {
-        " ↑↓ scroll · Esc close "
+    // the layer is the one update dispatches with (h/l only when the right side is a preset)
+    let layer = if preset.is_some() {
+        Layer::DiffPreset
     } else {
-        " Esc close "
+        Layer::Diff
     };
-    caption(frame, area, cap, theme);
+    let except: &[Action] = if overflow {
+        &[]
+    } else {
+        &[Action::Up, Action::Down]
+    };
+    let cap = caption_text("", layer, app.ctx.read_only, except, area.width as usize);
+    caption(frame, area, &cap, theme);
 }
 
 /// `− scope` lines (only in A: removed) then `+ scope` lines (only in B: added), indented.
@@ -315,7 +325,11 @@ fn diff_waiting(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme
             Span::styled("Loading scopes…", theme.dim),
         ]));
     }
-    let bottom = vec![Line::default(), keys_line(&[("Esc", "close")], theme)];
+    let layer = match d.right {
+        DiffRight::Preset(_) => Layer::DiffPreset,
+        DiffRight::Key(_) => Layer::Diff,
+    };
+    let bottom = vec![Line::default(), footer(layer, app.ctx.read_only, w, theme)];
     let area = frame_box(
         frame,
         screen,
@@ -402,7 +416,7 @@ pub fn presets(frame: &mut Frame, screen: Rect, app: &App, p: &PresetPicker, the
     // fixed below the list: keys
     let bottom = vec![
         Line::default(),
-        keys_line(&[("Enter", "preview the PUT"), ("Esc", "cancel")], theme),
+        footer(Layer::Presets, app.ctx.read_only, w, theme),
     ];
     // how many preview rows the screen leaves for scope names
     let region_h = screen.height.saturating_sub(2) as usize;
@@ -432,7 +446,7 @@ pub fn presets(frame: &mut Frame, screen: Rect, app: &App, p: &PresetPicker, the
         height: lh as u16,
         ..area
     };
-    super::modals::cursor_list(buf, list_area, &list, cursor, theme);
+    cursor_list(buf, list_area, &list, cursor, theme);
     let rest = Rect {
         y: list_area.bottom(),
         height: area.bottom().saturating_sub(list_area.bottom()),

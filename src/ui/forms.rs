@@ -7,13 +7,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::modals::{
-    ask, box_h, box_w, frame_box, input_field, keys_line, para, render_parts, set_cursor,
+use super::dialog::{
+    Ask, ask, box_h, box_w, content_w, footer, frame_box, input_field, para, render_parts,
+    set_cursor,
 };
 use super::text::{
     center_offset, clean, pad, pad_left, plural, put_line, rule, style_row, truncate, width,
 };
 use super::theme::Theme;
+use crate::app::keymap::Layer;
 use crate::app::{
     App, CreateField, CreateForm, CreateStage, MatrixRow, ScopeForm, ScopeMatrix, ScopeStage,
 };
@@ -237,6 +239,7 @@ pub(super) fn scope_list<'a>(
 
 pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: &Theme) {
     let region_h = screen.height.saturating_sub(2) as usize;
+    let ro = app.ctx.read_only;
     let cw = 92usize;
     let title = format!("Edit scopes — {}", clean(&f.name));
     let (added, removed) = (f.added(), f.removed());
@@ -283,15 +286,7 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
                     w,
                     theme,
                 ),
-                keys_line(
-                    &[
-                        ("←→", "level"),
-                        ("Space", "expand/toggle"),
-                        ("Enter", "review & save"),
-                        ("Esc", "cancel"),
-                    ],
-                    theme,
-                ),
+                footer(Layer::Scopes, ro, w, theme),
             ];
             put_line(frame.buffer_mut(), area, 0, &head);
             let b = (bottom.len() as u16).min(area.height.saturating_sub(1));
@@ -314,17 +309,11 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
             };
             render_parts(frame, bottom_area, &[], &bottom);
             if f.stage == ScopeStage::ConfirmDiscard {
-                ask(
-                    frame,
-                    screen,
-                    "Discard changes?",
-                    "Discard your changes? y/n",
-                    theme,
-                );
+                ask(frame, screen, &discard(ro, theme), theme);
             }
         }
         ScopeStage::Review => {
-            let w = super::modals::content_w(screen, 72);
+            let w = content_w(screen, 72);
             let question = match f.preset {
                 Some(p) => Line::from(vec![
                     Span::styled("Trim ", theme.base),
@@ -389,10 +378,7 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
                     Line::from(Span::styled(truncate(&clean(l), w).into_owned(), theme.dim))
                 }));
             }
-            let bottom = vec![
-                Line::default(),
-                keys_line(&[("Enter/y", "save"), ("n", "back")], theme),
-            ];
+            let bottom = vec![Line::default(), footer(Layer::ScopesReview, ro, w, theme)];
             let area = frame_box(
                 frame,
                 screen,
@@ -419,7 +405,7 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
             ];
             let bottom = vec![
                 Line::default(),
-                keys_line(&[("Esc", "close (the request continues)")], theme),
+                footer(Layer::Busy, ro, content_w(screen, 56), theme),
             ];
             let area = frame_box(
                 frame,
@@ -433,7 +419,7 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
             render_parts(frame, area, &top, &bottom);
         }
         ScopeStage::Conflict(server) => {
-            let w = super::modals::content_w(screen, 72);
+            let w = content_w(screen, 72);
             let mut top = para(
                 "This key changed since you opened the editor.",
                 w,
@@ -467,13 +453,7 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
             let mut mine = vec![Span::styled("Your changes  ", theme.dim)];
             mine.extend(diff_spans(added.len(), removed.len(), theme));
             top.push(Line::from(mine));
-            let bottom = vec![
-                Line::default(),
-                keys_line(
-                    &[("o", "overwrite"), ("r", "reload theirs"), ("Esc", "back")],
-                    theme,
-                ),
-            ];
+            let bottom = vec![Line::default(), footer(Layer::ScopesConflict, ro, w, theme)];
             let area = frame_box(
                 frame,
                 screen,
@@ -485,6 +465,17 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
             );
             render_parts(frame, area, &top, &bottom);
         }
+    }
+}
+
+/// The "discard?" question over a form.
+fn discard<'q>(read_only: bool, theme: &Theme) -> Ask<'q> {
+    Ask {
+        layer: Layer::Discard,
+        read_only,
+        title: "Discard changes?",
+        question: "Discard your changes? y/n",
+        border: theme.warn,
     }
 }
 
@@ -507,6 +498,7 @@ const TYPES: [(KeyType, &str); 3] = [
 
 pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme: &Theme) {
     let region_h = screen.height.saturating_sub(2) as usize;
+    let ro = app.ctx.read_only;
     let title = "New API key";
     let name = f.name.value().trim();
     match &f.stage {
@@ -607,6 +599,12 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
                     Span::styled(rule(w.saturating_sub(width(&mtitle) + 2)), theme.border),
                 ]));
             }
+            // the form under a "discard?" question keeps the footer of its focused field
+            let layer = if f.focus == CreateField::Name {
+                Layer::CreateName
+            } else {
+                Layer::Create
+            };
             let lock = if custom && f.focus == CreateField::Matrix {
                 cursor_lock(&f.matrix)
             } else {
@@ -620,15 +618,7 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
                     w,
                     theme,
                 ),
-                keys_line(
-                    &[
-                        ("Tab", "next field"),
-                        ("←→", "change"),
-                        ("Enter", "review"),
-                        ("Esc", "cancel"),
-                    ],
-                    theme,
-                ),
+                footer(layer, ro, w, theme),
             ];
             let b = (bottom.len() as u16).min(area.height);
             let top_h = (top.len() as u16).min(area.height.saturating_sub(b));
@@ -661,17 +651,11 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
                 set_cursor(frame, area.x + lw as u16 + cur, area.y);
             }
             if f.stage == CreateStage::ConfirmDiscard {
-                ask(
-                    frame,
-                    screen,
-                    "Discard changes?",
-                    "Discard your changes? y/n",
-                    theme,
-                );
+                ask(frame, screen, &discard(ro, theme), theme);
             }
         }
         CreateStage::Review => {
-            let w = super::modals::content_w(screen, 72);
+            let w = content_w(screen, 72);
             let scopes = f.scopes_to_send();
             let what = match &scopes {
                 None => format!("{}, every scope except billing", f.key_type.label()),
@@ -709,7 +693,7 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
                     theme.dim,
                 )
                 .remove(0),
-                keys_line(&[("Enter/y", "create"), ("n", "back")], theme),
+                footer(Layer::CreateReview, ro, w, theme),
             ];
             let area = frame_box(
                 frame,
@@ -732,7 +716,7 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
             ])];
             let bottom = vec![
                 Line::default(),
-                keys_line(&[("Esc", "close (the request continues)")], theme),
+                footer(Layer::Busy, ro, content_w(screen, 56), theme),
             ];
             let area = frame_box(
                 frame,

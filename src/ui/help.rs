@@ -5,10 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::modals::{box_h, box_w, caption, frame_box, input_with_placeholder, set_cursor};
+use super::dialog::{
+    box_h, box_w, caption, caption_text, frame_box, input_with_placeholder, set_cursor,
+};
 use super::text::{clean, pad, put_line, truncate, width};
 use super::theme::Theme;
-use crate::app::keymap::{self, Layer};
+use crate::app::keymap::{self, Action, Layer};
 use crate::app::{App, HelpModal};
 
 /// The filter syntax, as (example, meaning).
@@ -129,15 +131,23 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &T
     for (i, l) in lines.iter().skip(scroll).take(bh).enumerate() {
         put_line(buf, body, i as u16, l);
     }
+    let ro = app.ctx.read_only;
     let cap = if max_scroll > 0 {
-        format!(
-            " {}–{} of {} · ↑↓ scroll · Esc close ",
+        let at = format!(
+            "{}–{} of {}",
             scroll + 1,
             (scroll + bh).min(lines.len()),
             lines.len()
-        )
+        );
+        caption_text(&at, Layer::Help, ro, &[], area.width as usize)
     } else {
-        " Esc close ".to_owned()
+        caption_text(
+            "",
+            Layer::Help,
+            ro,
+            &[Action::Up, Action::Down],
+            area.width as usize,
+        )
     };
     caption(frame, area, &cap, theme);
     set_cursor(frame, area.x + 8 + cur, area.y);

@@ -5,6 +5,7 @@
 //! Regions come from [`crate::app::layout::areas`], the same geometry `update` scrolls with.
 
 pub mod detail;
+pub mod dialog;
 mod diff;
 pub mod forms;
 pub mod header;

@@ -1,17 +1,19 @@
-//! Modals: centred over the dashboard with `Clear` underneath, sized to their content and
-//! clamped to the screen. This file has the shared frame and input helpers and the small
-//! dialogs (rename, secret, revoke, contexts, log, quit); `help.rs` and `forms.rs` the rest.
+//! Modals: the dispatcher that draws the open one over the dashboard, and the small dialogs
+//! (rename, secret, revoke, contexts, log, quit). `help.rs`, `forms.rs` and `diff.rs` have the
+//! rest; all of them are built with the toolkit in `dialog.rs`.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
-use ratatui::style::Style;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear};
-use tui_input::Input;
 
-use super::text::{center_offset, clean, pad, plural, put_line, style_row, truncate, width, wrap};
+use super::dialog::{
+    Ask, ask, box_h, box_w, caption, caption_text, centered, content_w, cursor_list, footer,
+    frame_box, input_field, input_with_placeholder, para, render_parts, set_cursor, usable,
+};
+use super::text::{clean, pad, plural, put_line, truncate, width};
 use super::theme::Theme;
 use crate::api::OnBehalfOf;
+use crate::app::keymap::{Action, Layer};
 use crate::app::{
     App, ConfirmDelete, ConfirmFocus, ContextPicker, Level, Load, LogModal, Modal, RenameForm,
     SecretModal, context_rows,
@@ -34,222 +36,25 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         Modal::Rename(f) => rename(frame, screen, app, f, theme),
         Modal::EditScopes(f) => super::forms::scopes(frame, screen, app, f, theme),
         Modal::Create(f) => super::forms::create(frame, screen, app, f, theme),
-        Modal::Secret(s) => secret(frame, screen, s, theme),
-        Modal::ConfirmDelete(c) => confirm_delete(frame, screen, c, theme),
+        Modal::Secret(s) => secret(frame, screen, app, s, theme),
+        Modal::ConfirmDelete(c) => confirm_delete(frame, screen, app, c, theme),
         Modal::Contexts(p) => contexts(frame, screen, app, p, theme),
         Modal::Log(l) => log(frame, screen, app, l, theme),
-        Modal::ConfirmQuit => confirm_quit(frame, screen, theme),
+        Modal::ConfirmQuit => ask(
+            frame,
+            screen,
+            &Ask {
+                layer: Layer::ConfirmQuit,
+                read_only: app.ctx.read_only,
+                title: "Quit?",
+                question: "A change is still being sent. Quit anyway? y/n",
+                border: theme.border_focus,
+            },
+            theme,
+        ),
         Modal::Diff(d) => super::diff::diff(frame, screen, app, d, theme),
         Modal::Presets(p) => super::diff::presets(frame, screen, app, p, theme),
     }
-}
-
-// ---------------------------------------------------------------- shared helpers
-
-/// The region modals may use: the screen minus the header and hint rows (when there are any).
-fn usable(screen: Rect) -> Rect {
-    if screen.height >= 6 {
-        Rect {
-            y: screen.y + 1,
-            height: screen.height - 2,
-            ..screen
-        }
-    } else {
-        screen
-    }
-}
-
-/// Clear a centred `want_w`×`want_h` box (clamped to the screen), draw its border and title, and
-/// return the content area (inside the border, one column of padding on each side).
-pub(super) fn frame_box(
-    frame: &mut Frame,
-    screen: Rect,
-    want_w: u16,
-    want_h: u16,
-    title: &str,
-    border: Style,
-    theme: &Theme,
-) -> Rect {
-    let region = usable(screen);
-    let w = box_width(region, want_w);
-    let h = want_h.min(region.height);
-    let area = Rect {
-        x: region.x + (region.width - w) / 2,
-        y: region.y + (region.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    if area.is_empty() {
-        return area;
-    }
-    let title = truncate(title, (w as usize).saturating_sub(4));
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(border)
-        .title(Line::from(Span::styled(
-            format!(" {title} "),
-            theme.title_focus,
-        )));
-    let inner = block.inner(area);
-    frame.render_widget(Clear, area);
-    frame.render_widget(block, area);
-    if inner.width > 2 {
-        Rect {
-            x: inner.x + 1,
-            width: inner.width - 2,
-            ..inner
-        }
-    } else {
-        inner
-    }
-}
-
-/// The width a box asking for `want_w` gets: clamped to the region, and the whole region when
-/// only a sliver of the panes would show beside it (that reads as noise).
-fn box_width(region: Rect, want_w: u16) -> u16 {
-    let w = want_w.min(region.width);
-    if region.width - w < 6 {
-        region.width
-    } else {
-        w
-    }
-}
-
-/// The content width a box for `content_w` columns really gets on this screen (wrap text to it).
-pub(super) fn content_w(screen: Rect, content_w: usize) -> usize {
-    let w = box_width(usable(screen), box_w(content_w)) as usize;
-    if w > 4 { w - 4 } else { w.saturating_sub(2) }.max(1)
-}
-
-/// Add a bottom-border caption (right-aligned) to a box drawn by [`frame_box`].
-pub(super) fn caption(frame: &mut Frame, content: Rect, text: &str, theme: &Theme) {
-    // the border row is just below the content; the content has one column of padding
-    let y = content.y.saturating_add(content.height);
-    let right = content.right().saturating_add(1);
-    let text = truncate(text, content.width.saturating_sub(2) as usize);
-    let w = width(&text) as u16;
-    if w == 0 || y >= frame.area().bottom() || content.width < 4 {
-        return;
-    }
-    let x = right.saturating_sub(w + 1);
-    let row = Rect::new(x, y, w, 1);
-    put_line(
-        frame.buffer_mut(),
-        row,
-        0,
-        &Line::from(Span::styled(text.into_owned(), theme.dim)),
-    );
-}
-
-/// Draw `top` from the top of `area` and `bottom` anchored at its bottom. When they do not both
-/// fit, `bottom` wins and `top` is cut with a `…` line.
-pub(super) fn render_parts(frame: &mut Frame, area: Rect, top: &[Line], bottom: &[Line]) {
-    let h = area.height as usize;
-    let b = bottom.len().min(h);
-    let room = h - b;
-    let buf = frame.buffer_mut();
-    if top.len() <= room {
-        for (i, l) in top.iter().enumerate() {
-            put_line(buf, area, i as u16, l);
-        }
-    } else if room > 0 {
-        for (i, l) in top.iter().take(room - 1).enumerate() {
-            put_line(buf, area, i as u16, l);
-        }
-        put_line(buf, area, (room - 1) as u16, &Line::from("…"));
-    }
-    for (i, l) in bottom.iter().skip(bottom.len() - b).enumerate() {
-        put_line(buf, area, (room + i) as u16, l);
-    }
-}
-
-/// The visible part of a text input as a fixed-width field, and the cursor column within it.
-pub(super) fn input_field<'a>(input: &Input, w: usize, theme: &Theme) -> (Span<'a>, u16) {
-    input_with_placeholder(input, w, "", theme)
-}
-
-/// Like [`input_field`], showing `placeholder` (dim) while the input is empty.
-pub(super) fn input_with_placeholder<'a>(
-    input: &Input,
-    w: usize,
-    placeholder: &str,
-    theme: &Theme,
-) -> (Span<'a>, u16) {
-    let w = w.max(1);
-    if input.value().is_empty() && !placeholder.is_empty() {
-        return (
-            Span::styled(pad(placeholder, w), theme.input.patch(theme.dim)),
-            0,
-        );
-    }
-    let inner_w = w.saturating_sub(1).max(1);
-    let scroll = input.visual_scroll(inner_w);
-    let value = clean(input.value());
-    let mut col = 0;
-    let mut shown = String::new();
-    let mut used = 0;
-    for c in value.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if col < scroll {
-            col += cw;
-            continue;
-        }
-        if used + cw > inner_w {
-            break;
-        }
-        shown.push(c);
-        used += cw;
-    }
-    let cursor = input.visual_cursor().saturating_sub(scroll).min(inner_w) as u16;
-    (Span::styled(pad(&shown, w), theme.input), cursor)
-}
-
-/// Place the terminal cursor, if the position is on screen.
-pub(super) fn set_cursor(frame: &mut Frame, x: u16, y: u16) {
-    let a = frame.area();
-    if x >= a.x && x < a.right() && y >= a.y && y < a.bottom() {
-        frame.set_cursor_position(Position::new(x, y));
-    }
-}
-
-/// `key desc · key desc` in hint styles.
-pub(super) fn keys_line<'a>(pairs: &[(&str, &str)], theme: &Theme) -> Line<'a> {
-    let mut spans = Vec::new();
-    for (i, (k, d)) in pairs.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(" · ", theme.dim));
-        }
-        spans.push(Span::styled((*k).to_owned(), theme.key));
-        spans.push(Span::styled(format!(" {d}"), theme.dim));
-    }
-    Line::from(spans)
-}
-
-/// Wrapped text as lines in one style.
-pub(super) fn para<'a>(text: &str, w: usize, style: Style) -> Vec<Line<'a>> {
-    wrap(text, w)
-        .into_iter()
-        .map(|l| Line::from(Span::styled(l, style)))
-        .collect()
-}
-
-/// A line centred in `w` columns.
-pub(super) fn centered<'a>(line: Line<'a>, w: usize) -> Line<'a> {
-    let lw = super::text::line_width(&line);
-    let mut spans = vec![Span::raw(" ".repeat(w.saturating_sub(lw) / 2))];
-    spans.extend(line.spans);
-    Line::from(spans)
-}
-
-/// Width for a box whose content is `content_w` wide (borders and padding added).
-pub(super) fn box_w(content_w: usize) -> u16 {
-    (content_w + 4).min(u16::MAX as usize) as u16
-}
-
-/// Height for a box with `lines` content lines.
-pub(super) fn box_h(lines: usize) -> u16 {
-    (lines + 2).min(u16::MAX as usize) as u16
 }
 
 // ---------------------------------------------------------------- rename
@@ -277,7 +82,7 @@ fn rename(frame: &mut Frame, screen: Rect, app: &App, f: &RenameForm, theme: &Th
                 theme.dim,
             ))
         } else {
-            keys_line(&[("Enter", "rename"), ("Esc", "cancel")], theme)
+            footer(Layer::Rename, app.ctx.read_only, cw, theme)
         },
     ];
     let area = frame_box(
@@ -309,7 +114,7 @@ fn rename(frame: &mut Frame, screen: Rect, app: &App, f: &RenameForm, theme: &Th
 
 // ---------------------------------------------------------------- secret
 
-fn secret(frame: &mut Frame, screen: Rect, s: &SecretModal, theme: &Theme) {
+fn secret(frame: &mut Frame, screen: Rect, app: &App, s: &SecretModal, theme: &Theme) {
     let value = s.secret.expose();
     let cw = (width(value) + 2).max(60);
     let inner_w = content_w(screen, cw);
@@ -359,7 +164,7 @@ fn secret(frame: &mut Frame, screen: Rect, s: &SecretModal, theme: &Theme) {
     }
     let bottom = vec![
         Line::default(),
-        keys_line(&[("c", "copy (OSC 52)"), ("Esc", "close")], theme),
+        footer(Layer::Secret, app.ctx.read_only, inner_w, theme),
     ];
     let area = frame_box(
         frame,
@@ -375,7 +180,7 @@ fn secret(frame: &mut Frame, screen: Rect, s: &SecretModal, theme: &Theme) {
 
 // ---------------------------------------------------------------- revoke
 
-fn confirm_delete(frame: &mut Frame, screen: Rect, c: &ConfirmDelete, theme: &Theme) {
+fn confirm_delete(frame: &mut Frame, screen: Rect, app: &App, c: &ConfirmDelete, theme: &Theme) {
     let n = c.targets.len();
     let cw = content_w(screen, 72);
     let avail = usable(screen).height.saturating_sub(2) as usize;
@@ -474,10 +279,7 @@ fn confirm_delete(frame: &mut Frame, screen: Rect, c: &ConfirmDelete, theme: &Th
     bottom.push(centered(buttons, cw));
     if roomy {
         bottom.push(centered(
-            keys_line(
-                &[("y", "revoke"), ("Tab", "switch"), ("Esc", "cancel")],
-                theme,
-            ),
+            footer(Layer::Confirm, app.ctx.read_only, cw, theme),
             cw,
         ));
     }
@@ -575,10 +377,7 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
     let list_h = list.len().clamp(1, 14);
     let bottom = vec![
         Line::default(),
-        keys_line(
-            &[("↑↓", "move"), ("Enter", "switch"), ("Esc", "cancel")],
-            theme,
-        ),
+        footer(Layer::Contexts, app.ctx.read_only, cw, theme),
     ];
     let total = 2 + list_h + notes.len() + bottom.len();
     let area = frame_box(
@@ -623,24 +422,6 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
     };
     render_parts(frame, notes_area, &notes, &bottom);
     set_cursor(frame, area.x + 8 + cur, area.y);
-}
-
-/// Draw a list into `area`, scrolled to keep `cursor` near the middle, its row highlighted.
-pub(super) fn cursor_list(
-    buf: &mut ratatui::buffer::Buffer,
-    area: Rect,
-    list: &[Line<'_>],
-    cursor: usize,
-    theme: &Theme,
-) {
-    let lh = area.height as usize;
-    let offset = center_offset(cursor, list.len(), lh);
-    for (i, l) in list.iter().skip(offset).take(lh).enumerate() {
-        put_line(buf, area, i as u16, l);
-        if offset + i == cursor {
-            style_row(buf, area, i as u16, theme.selected);
-        }
-    }
 }
 
 // ---------------------------------------------------------------- log
@@ -691,55 +472,18 @@ fn log(frame: &mut Frame, screen: Rect, app: &App, l: &LogModal, theme: &Theme) 
         ]);
         put_line(buf, area, (first_row + i) as u16, &l);
     }
-    let cap = if scroll > 0 {
-        format!(" {scroll} newer below · G newest · Esc close ")
+    // scrolled up: how much is below and the way back; at the bottom, nothing to go down to
+    let (status, except) = if scroll > 0 {
+        (format!("{scroll} newer below"), &[][..])
     } else {
-        " ↑ older · Esc close ".to_owned()
+        (String::new(), &[Action::Down, Action::Bottom][..])
     };
+    let cap = caption_text(
+        &status,
+        Layer::Log,
+        app.ctx.read_only,
+        except,
+        area.width as usize,
+    );
     caption(frame, area, &cap, theme);
-}
-
-// ---------------------------------------------------------------- quit
-
-fn confirm_quit(frame: &mut Frame, screen: Rect, theme: &Theme) {
-    let cw = content_w(screen, 48);
-    let top = para(
-        "A change is still being sent. Quit anyway? y/n",
-        cw,
-        theme.warn,
-    );
-    let bottom = vec![
-        Line::default(),
-        keys_line(&[("y", "quit"), ("n", "stay")], theme),
-    ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        "Quit?",
-        theme.border_focus,
-        theme,
-    );
-    render_parts(frame, area, &top, &bottom);
-}
-
-/// Draw a small yes/no question over whatever is below (used by forms for "discard?").
-pub(super) fn ask(frame: &mut Frame, screen: Rect, title: &str, question: &str, theme: &Theme) {
-    let cw = content_w(screen, (width(question) + 2).clamp(20, 50));
-    let top = para(question, cw, theme.warn);
-    let bottom = vec![
-        Line::default(),
-        keys_line(&[("y", "yes"), ("n", "no")], theme),
-    ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        title,
-        theme.warn,
-        theme,
-    );
-    render_parts(frame, area, &top, &bottom);
 }

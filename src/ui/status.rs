@@ -228,14 +228,7 @@ fn skip_cols(s: &str, skip: usize, w: usize) -> String {
 }
 
 /// A binding's description shortened for the hint line: `filter (name, …)` → `filter`.
-pub fn short_desc(desc: &str) -> &str {
-    let end = [desc.find(" ("), desc.find(':')]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(desc.len());
-    &desc[..end]
-}
+pub use keymap::short_desc;
 
 /// The first chord of a binding, as shown in hints.
 pub fn first_key(b: &Binding) -> String {
@@ -250,10 +243,18 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let layer = app.layer();
     let ro = app.ctx.read_only;
     let help = keymap::bindings_for(layer, ro).find(|b| b.action == Action::Help);
-    let items: Vec<(String, &str)> = keymap::bindings_for(layer, ro)
-        .filter(|b| b.hint && b.action != Action::Help)
-        .map(|b| (first_key(b), short_desc(b.desc)))
-        .collect();
+    // neighbours saying the same share it: `h/l change`
+    let mut items: Vec<(String, &str)> = Vec::new();
+    for b in keymap::bindings_for(layer, ro).filter(|b| b.hint && b.action != Action::Help) {
+        let (k, d) = (first_key(b), short_desc(b.desc));
+        match items.last_mut() {
+            Some((keys, desc)) if *desc == d => {
+                keys.push('/');
+                keys.push_str(&k);
+            }
+            _ => items.push((k, d)),
+        }
+    }
     let w = area.width as usize;
     let item_w = |k: &str, d: &str| width(k) + 1 + width(d) + 2;
     let tail = help.map(first_key);
