@@ -1453,3 +1453,169 @@ async fn connections_without_a_complete_request_head_are_closed() {
     assert!(admin(&sim).my_scopes().await.is_ok());
     sim.shutdown().await;
 }
+
+/// The pipeline's steps run in the documented order (latency, faults, Accept, authentication,
+/// rate limit, on-behalf-of, routing, permission, body): each pair below has a request that
+/// fails both steps, and the earlier step must answer.
+#[tokio::test]
+async fn pipeline_steps_run_in_the_documented_order() {
+    let sim = demo().await;
+    let read_only = sim.add_key(None, "read-only", &["api_keys.read"]);
+    let sub_key = sim.add_key(Some("acme-transactional"), "sub", &["api_keys.read"]);
+    // an Accept without JSON, no Authorization
+    let bare = || RawReq {
+        accept: Some("text/html"),
+        ..RawReq::default()
+    };
+
+    // latency before faults: an injected failure still waits for the latency
+    sim.set_latency(Duration::from_millis(300));
+    sim.fail_next(1, 500, false);
+    let started = Instant::now();
+    let r = raw(&sim, bare()).await;
+    assert_eq!(r.status, 500);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    sim.set_latency(Duration::ZERO);
+
+    // faults before Accept and authentication
+    sim.fail_next(1, 503, false);
+    let r = raw(&sim, bare()).await;
+    assert_eq!(r.status, 503);
+    r.rate_headers();
+
+    // Accept before authentication
+    let r = raw(&sim, bare()).await;
+    assert_eq!(r.status, 406);
+    r.rate_headers();
+
+    // authentication before the rate limit: with a limit of 0 every counted request is a 429
+    sim.set_rate_limit(0);
+    let r = raw(
+        &sim,
+        RawReq {
+            key: Some("SG.unknown"),
+            ..RawReq::default()
+        },
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(message_of(&r), INVALID_GRANT);
+    // the rate limit before on-behalf-of, routing and permission
+    for req in [
+        RawReq {
+            obo: Some("nobody"),
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+        admin_raw(&sim, "GET", "/v3/templates"),
+        admin_raw(&sim, "DELETE", "/v3/api_keys"),
+        RawReq {
+            key: Some(read_only.expose()),
+            ..admin_raw(&sim, "DELETE", "/v3/api_keys/x")
+        },
+    ] {
+        let r = raw(&sim, req).await;
+        assert_eq!(r.status, 429);
+        assert_eq!(r.rate_headers().1, 0);
+    }
+    sim.set_rate_limit(1000);
+
+    // on-behalf-of before routing
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("nobody"),
+            ..admin_raw(&sim, "GET", "/v3/templates")
+        },
+    )
+    .await;
+    assert_eq!(
+        (r.status, message_of(&r).as_str()),
+        (401, "authorization required")
+    );
+    let r = raw(
+        &sim,
+        RawReq {
+            key: Some(sub_key.expose()),
+            obo: Some("acme-eu-marketing"),
+            ..admin_raw(&sim, "DELETE", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!(
+        (r.status, message_of(&r).as_str()),
+        (403, "access forbidden")
+    );
+
+    // routing (404, 405) before permission
+    let ro = |method: &'static str, path: &'static str| RawReq {
+        method,
+        path,
+        key: Some(read_only.expose()),
+        ..RawReq::default()
+    };
+    assert_eq!(raw(&sim, ro("DELETE", "/v3/api_keys")).await.status, 405);
+    assert_eq!(raw(&sim, ro("GET", "/v3/templates")).await.status, 404);
+
+    // permission before the body
+    let r = raw(
+        &sim,
+        RawReq {
+            body: Some("{not json"),
+            ..ro("POST", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!(
+        (r.status, message_of(&r).as_str()),
+        (403, "access forbidden")
+    );
+    let r = raw(
+        &sim,
+        RawReq {
+            body: Some("{not json"),
+            ..admin_raw(&sim, "POST", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!(
+        (r.status, message_of(&r).as_str()),
+        (400, "request body is not valid JSON")
+    );
+
+    // every one of them was logged with its status, and the mutating ones counted
+    let statuses: Vec<u16> = sim.requests().iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            500, 503, 406, 401, 429, 429, 429, 429, 401, 403, 405, 404, 403, 400
+        ]
+    );
+    assert_eq!(sim.mutating_requests(), 6);
+    sim.shutdown().await;
+}
+
+/// A path parameter is percent-decoded (as by any HTTP server): `%41` is `A`.
+#[tokio::test]
+async fn key_ids_in_the_path_are_percent_decoded() {
+    let sim = demo().await;
+    let id = sim.keys(None)[3].api_key_id.0.clone();
+    let encoded = format!("/v3/api_keys/{}%{:02X}", &id[..21], id.as_bytes()[21]);
+    let r = raw(&sim, admin_raw(&sim, "GET", &encoded)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["api_key_id"], id.as_str());
+    // the log keeps the path as sent
+    assert_eq!(sim.requests().last().unwrap().path, encoded);
+    let r = raw(&sim, admin_raw(&sim, "GET", "/v3/api_keys/%FF")).await;
+    assert_eq!(
+        (r.status, message_of(&r).as_str()),
+        (404, "unable to find API Key")
+    );
+    sim.shutdown().await;
+}
+
+fn message_of(r: &Raw) -> String {
+    r.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

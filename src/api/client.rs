@@ -296,6 +296,8 @@ impl std::fmt::Debug for ClientOptions {
 struct Inner {
     http: reqwest::Client,
     base: String,
+    /// `base`, parsed once.
+    base_url: reqwest::Url,
     key: Secret,
     timeout: Duration,
     retry: RetryPolicy,
@@ -350,10 +352,13 @@ impl Client {
                 "base URL '{base}' must start with http:// or https://"
             )));
         }
+        let base_url = reqwest::Url::parse(&base)
+            .map_err(|e| ApiError::Network(format!("base URL '{base}' is not a URL: {e}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base,
+                base_url,
                 key,
                 timeout: opts.timeout,
                 retry: opts.retry,
@@ -414,7 +419,7 @@ impl Client {
         let (status, bytes) = self
             .send(
                 Method::GET,
-                "/v3/api_keys".into(),
+                &["v3", "api_keys"],
                 &query,
                 None,
                 Repeat::Idempotent,
@@ -429,7 +434,7 @@ impl Client {
     pub async fn get_key(&self, id: &ApiKeyId) -> Result<KeyDetail, ApiError> {
         let path = key_path(id);
         let (status, bytes) = self
-            .send(Method::GET, path, &[], None, Repeat::Idempotent)
+            .send(Method::GET, &path, &[], None, Repeat::Idempotent)
             .await?;
         match decode::<GetOneWire>(status, &bytes, "the key")? {
             GetOneWire::Flat(k) if &k.api_key_id == id => Ok(k),
@@ -465,7 +470,7 @@ impl Client {
         let (status, bytes) = self
             .send(
                 Method::POST,
-                "/v3/api_keys".into(),
+                &["v3", "api_keys"],
                 &[],
                 Some(body),
                 Repeat::Never,
@@ -487,7 +492,7 @@ impl Client {
         let (status, bytes) = self
             .send(
                 Method::PATCH,
-                key_path(id),
+                &key_path(id),
                 &[],
                 Some(body),
                 Repeat::Idempotent,
@@ -514,7 +519,7 @@ impl Client {
         let (status, bytes) = self
             .send(
                 Method::PUT,
-                key_path(id),
+                &key_path(id),
                 &[],
                 Some(body),
                 Repeat::Idempotent,
@@ -533,7 +538,7 @@ impl Client {
     /// [`ApiError::NotTheAnswer`]. An unknown outcome is for the caller to read back.
     pub async fn delete_key(&self, id: &ApiKeyId) -> Result<(), ApiError> {
         let (status, bytes) = self
-            .send(Method::DELETE, key_path(id), &[], None, Repeat::Delete)
+            .send(Method::DELETE, &key_path(id), &[], None, Repeat::Delete)
             .await?;
         if status == 204 {
             return Ok(());
@@ -557,7 +562,7 @@ impl Client {
         let (status, bytes) = self
             .send(
                 Method::GET,
-                "/v3/scopes".into(),
+                &["v3", "scopes"],
                 &[],
                 None,
                 Repeat::Idempotent,
@@ -581,7 +586,7 @@ impl Client {
             let (status, bytes) = me
                 .send(
                     Method::GET,
-                    "/v3/subusers".into(),
+                    &["v3", "subusers"],
                     &query,
                     None,
                     Repeat::Idempotent,
@@ -599,19 +604,24 @@ impl Client {
     async fn send(
         &self,
         method: Method,
-        path: String,
+        segments: &[&str],
         query: &[(&str, String)],
         body: Option<serde_json::Value>,
         repeat: Repeat,
     ) -> Result<(u16, Vec<u8>), ApiError> {
         let inner = &self.inner;
-        let mut url = format!("{}{}", self.effective_base_url(), path);
-        for (i, (k, v)) in query.iter().enumerate() {
-            url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&percent_encode(k));
-            url.push('=');
-            url.push_str(&percent_encode(v));
-        }
+        let base = match self.base_override {
+            Some(host) => reqwest::Url::parse(host)
+                .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}")))?,
+            None => inner.base_url.clone(),
+        };
+        let url = endpoint(&base, segments, query)?;
+        // The path below the base, as sent (for the call log).
+        let path = url
+            .path()
+            .strip_prefix(base.path().trim_end_matches('/'))
+            .unwrap_or(url.path())
+            .to_owned();
         let obo = self.on_behalf_of.as_ref().map(OnBehalfOf::header_value);
         let method_name = method_str(&method);
         let mut uncertain = false;
@@ -627,7 +637,7 @@ impl Client {
             let started = Instant::now();
             let mut req = inner
                 .http
-                .request(method.clone(), &url)
+                .request(method.clone(), url.clone())
                 .timeout(left)
                 .header(AUTHORIZATION, format!("Bearer {}", inner.key.expose()));
             if let Some(v) = &obo {
@@ -759,21 +769,33 @@ impl Client {
     }
 }
 
-fn key_path(id: &ApiKeyId) -> String {
-    // Ids are base64url; encode anything else so a strange id cannot change the path.
-    format!("/v3/api_keys/{}", percent_encode(id.as_str()))
+fn key_path(id: &ApiKeyId) -> [&str; 3] {
+    ["v3", "api_keys", id.as_str()]
 }
 
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+/// The URL of the path `segments` under `base`, with the `query` pairs. Each segment is
+/// percent-encoded as one segment (`/`, `?`, `#` and `%` included), so a strange id cannot
+/// change the path.
+fn endpoint(
+    base: &reqwest::Url,
+    segments: &[&str],
+    query: &[(&str, String)],
+) -> Result<reqwest::Url, ApiError> {
+    let mut url = base.clone();
+    url.path_segments_mut()
+        .map_err(|()| ApiError::Network(format!("base URL '{base}' cannot take a path")))?
+        .pop_if_empty()
+        // `extend` skips "." and ".." (a URL would resolve them); an empty segment keeps such
+        // an id from naming the collection or its parent instead.
+        .extend(
+            segments
+                .iter()
+                .map(|s| if matches!(*s, "." | "..") { "" } else { *s }),
+        );
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(url)
 }
 
 fn method_str(m: &Method) -> &'static str {
@@ -979,8 +1001,30 @@ mod tests {
 
     #[test]
     fn key_paths_are_encoded() {
-        assert_eq!(key_path(&ApiKeyId::from("abc-_1")), "/v3/api_keys/abc-_1");
-        assert_eq!(key_path(&ApiKeyId::from("a/b?c")), "/v3/api_keys/a%2Fb%3Fc");
+        let base = reqwest::Url::parse("http://127.0.0.1:9").unwrap();
+        let url = |id: &str| endpoint(&base, &key_path(&ApiKeyId::from(id)), &[]).unwrap();
+        assert_eq!(url("abc-_1").path(), "/v3/api_keys/abc-_1");
+        assert_eq!(url("a/b?c").path(), "/v3/api_keys/a%2Fb%3Fc");
+        assert_eq!(url("a/b?c").query(), None);
+        assert_eq!(
+            url("50%#x").as_str(),
+            "http://127.0.0.1:9/v3/api_keys/50%25%23x"
+        );
+        assert_eq!(url("..").path(), "/v3/api_keys/");
+    }
+
+    #[test]
+    fn urls_keep_the_base_path_and_encode_the_query() {
+        let base = reqwest::Url::parse("https://proxy.example/sendgrid/").unwrap();
+        let query = [("limit", "5".to_owned()), ("a&b", "c d=e".to_owned())];
+        let url = endpoint(&base, &["v3", "api_keys"], &query).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://proxy.example/sendgrid/v3/api_keys?limit=5&a%26b=c+d%3De"
+        );
+        let plain = reqwest::Url::parse("http://127.0.0.1:9").unwrap();
+        let url = endpoint(&plain, &["v3", "scopes"], &[]).unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/v3/scopes");
     }
 
     #[test]
