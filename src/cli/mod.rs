@@ -3,8 +3,14 @@
 //!
 //! Exit codes: 0 ok; 1 API, network or I/O failure (or a policy violation); 2 usage error.
 
+mod account;
 mod commands;
+mod context;
 mod dashboard;
+mod journal_cmd;
+mod keys;
+mod reports;
+mod revoke;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,0 +1,196 @@
+//! What every command shares: the context (settings, client, journal, operations layer), id
+//! and name checks, and how a mutation's outcome is said.
+
+use futures_util::future::join_all;
+use serde_json::json;
+
+use super::CliError;
+use crate::api::{ApiError, ApiKeyId, Client, ClientOptions, KeyDetail};
+use crate::config::{self, Settings};
+use crate::journal::{Journal, Outcome};
+use crate::ops::{Done, Ops};
+use crate::output::{self, Progress, clean};
+use crate::report::KeyReport;
+use crate::secret;
+use crate::text::plural;
+
+/// What every API command needs.
+pub(crate) struct Ctx {
+    pub settings: Settings,
+    pub client: Client,
+    pub json: bool,
+    pub journal: Journal,
+    /// Every mutation goes through here (journal, send, classify, read back).
+    pub ops: Ops,
+}
+
+impl Ctx {
+    pub fn new(global: &super::Global) -> Result<Self, CliError> {
+        let settings = config::resolve(&global.overrides())?;
+        let key = settings.api_key()?;
+        let client = Client::new(
+            key,
+            ClientOptions {
+                base_url: settings.base_url.clone(),
+                timeout: settings.timeout,
+                on_behalf_of: settings.on_behalf_of.clone(),
+                ..Default::default()
+            },
+        )
+        .map_err(|e| CliError::api("setting up the client", e))?;
+        let journal = Journal::new(settings.journal.clone());
+        let mut ops = Ops::new(client.clone(), Some(journal.clone()), "cli");
+        ops.read_only = settings.read_only;
+        Ok(Ctx {
+            settings,
+            client,
+            json: global.json,
+            journal,
+            ops,
+        })
+    }
+
+    pub(crate) fn refuse_if_read_only(&self, what: &str) -> Result<(), CliError> {
+        if self.settings.read_only {
+            return Err(CliError::api(
+                what.to_owned(),
+                ApiError::ReadOnly(what.to_owned()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Say on stderr when the outcome of a mutation could not be journaled (the outcome itself is
+/// still reported: it is true, only the record is incomplete).
+pub(crate) fn warn_journal(done: &Done) {
+    if let Some(e) = &done.journal_error {
+        crate::errln!(
+            "sgkeys: warning: the outcome above could not be recorded in the journal ({e}); \
+             the journal shows this change as unknown"
+        );
+    }
+}
+
+/// The error for a mutation that did not succeed: a refusal, a failure confirmed by reading
+/// back, or an outcome nobody can tell (said in capitals: never reported as success).
+pub(crate) fn mutation_error(context: String, done: Done) -> CliError {
+    let note = done.note.clone();
+    let unknown = done.outcome == Outcome::Unknown;
+    let Err(e) = done.result else {
+        return CliError::Failed(format!("{context}: internal: no error"));
+    };
+    match (unknown, note) {
+        (true, Some(n)) => CliError::Failed(format!("{context}: OUTCOME UNKNOWN: {e}; {n}")),
+        (true, None) => CliError::Failed(format!("{context}: OUTCOME UNKNOWN: {e}")),
+        (false, Some(n)) => CliError::Failed(format!("{context}: {e}; {n}")),
+        (false, None) => CliError::api(context, e),
+    }
+}
+
+pub(crate) fn check_id(id: &str) -> Result<ApiKeyId, CliError> {
+    let id = id.trim();
+    if secret::looks_like_key(id) || secret::contains_key_material(id) {
+        // Never echo it: the argument carries (part of) a secret.
+        return Err(CliError::Usage(
+            "that argument looks like an API key (or part of one), not an id; it is not shown. \
+             For a leaked key use `sgkeys revoke --leaked` (reads it from stdin), or pass only the \
+             22-character id"
+                .into(),
+        ));
+    }
+    if id.is_empty()
+        || id.len() > 100
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(CliError::Usage(format!(
+            "'{}' is not a key id (ids are 22 characters of A-Z a-z 0-9 - _)",
+            clean(&output_clip(id))
+        )));
+    }
+    Ok(ApiKeyId(id.to_owned()))
+}
+
+pub(crate) fn output_clip(s: &str) -> String {
+    crate::api::error::clip(s, 40)
+}
+
+/// Validate a key name the way the dashboard's form does.
+pub(crate) fn check_name(name: &str) -> Result<String, CliError> {
+    crate::api::models::validate_key_name(name).map_err(CliError::Usage)
+}
+
+pub(crate) fn io(e: std::io::Error) -> CliError {
+    CliError::Io(e.to_string())
+}
+
+/// Fetch details of many keys concurrently (bounded by the client's gate), with progress.
+pub(crate) async fn fetch_details(
+    client: &Client,
+    ids: &[ApiKeyId],
+    label: &str,
+) -> Vec<Result<KeyDetail, ApiError>> {
+    let progress = std::sync::Mutex::new(Progress::new(label, ids.len()));
+    let results = join_all(ids.iter().map(|id| {
+        let progress = &progress;
+        async move {
+            let r = client.get_key(id).await;
+            if let Ok(mut p) = progress.lock() {
+                p.tick();
+            }
+            r
+        }
+    }))
+    .await;
+    if let Ok(p) = progress.lock() {
+        p.finish();
+    }
+    results
+}
+
+/// A new key and its secret, shown once: on stdout alone (so it can be piped), or in JSON.
+pub(crate) fn print_created(
+    ctx: &Ctx,
+    created: &crate::api::CreatedKey,
+    replaces: Option<&ApiKeyId>,
+) -> Result<(), CliError> {
+    let report = KeyReport::new(&KeyDetail {
+        api_key_id: created.api_key_id.clone(),
+        name: created.name.clone(),
+        scopes: created.scopes.clone(),
+    });
+    if ctx.json {
+        let mut v = json!({
+            "api_key_id": report.api_key_id,
+            "name": report.name,
+            "type": report.key_type,
+            "scopes": report.scopes,
+            "api_key": created.api_key.expose(),
+        });
+        if let Some(r) = replaces {
+            v["replaces"] = json!(r);
+        }
+        output::print_json(&v).map_err(io)?;
+    } else {
+        let what = if replaces.is_some() {
+            "Recreated"
+        } else {
+            "Created"
+        };
+        let also = replaces
+            .map(|r| format!(" (replaces revoked {r})"))
+            .unwrap_or_default();
+        crate::errln!(
+            "{what} '{}' ({}), {} with {}{also}.",
+            clean(&report.name),
+            report.api_key_id,
+            report.key_type.label(),
+            plural(report.scopes.len(), "scope", "scopes")
+        );
+        crate::errln!("The secret below is shown only this once; store it now:");
+        crate::outln!("{}", created.api_key.expose());
+    }
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! `journal` and `recreate`: the record of every change, and replaying a revoked key's scopes.
+
+use std::collections::BTreeSet;
+
+use super::CliError;
+use crate::api::OnBehalfOf;
+use crate::journal::{Action, Journal, Outcome};
+use crate::ops::{Effect, Mutation};
+use crate::output::{self, clean, table};
+
+use super::context::*;
+
+pub(crate) fn show_journal(
+    journal: &Journal,
+    json_out: bool,
+    limit: Option<usize>,
+) -> Result<u8, CliError> {
+    let contents = journal.read().map_err(|e| CliError::Io(e.to_string()))?;
+    for w in &contents.warnings {
+        crate::errln!("sgkeys: warning: {}", clean(w));
+    }
+    let entries = contents.entries;
+    let skip = limit.map_or(0, |n| entries.len().saturating_sub(n));
+    let entries = &entries[skip..];
+    if json_out {
+        output::print_json(&entries).map_err(io)?;
+        return Ok(0);
+    }
+    if entries.is_empty() {
+        crate::outln!("The journal {} is empty.", journal.path().display());
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let what = match e.action {
+                Action::Rename => format!(
+                    "'{}' → '{}'",
+                    e.name_before.as_deref().unwrap_or("?"),
+                    e.name.as_deref().unwrap_or("?")
+                ),
+                Action::SetScopes => {
+                    let before: BTreeSet<&String> = e.scopes_before.iter().flatten().collect();
+                    let after: BTreeSet<&String> = e.scopes_after.iter().flatten().collect();
+                    format!(
+                        "{}: +{} −{}",
+                        e.name.as_deref().unwrap_or(""),
+                        after.difference(&before).count(),
+                        before.difference(&after).count()
+                    )
+                }
+                _ => e.name.clone().unwrap_or_default(),
+            };
+            vec![
+                e.time.clone(),
+                e.action.label().to_owned(),
+                e.api_key_id.clone(),
+                what,
+                match (e.result(), e.status) {
+                    _ if e.unresolved() => "UNKNOWN: check".into(),
+                    (Outcome::Ok, Some(s)) => format!("ok {s}"),
+                    (Outcome::Ok, None) => "ok".into(),
+                    (Outcome::Unknown, _) => "UNKNOWN: check".into(),
+                    (Outcome::Failed, s) => {
+                        format!("FAILED {}", s.map(|s| s.to_string()).unwrap_or_default())
+                    }
+                },
+                e.on_behalf_of.clone().unwrap_or_default(),
+                e.source.clone(),
+            ]
+        })
+        .collect();
+    crate::out!(
+        "{}",
+        table(
+            &["TIME", "ACTION", "ID", "WHAT", "RESULT", "CONTEXT", "FROM"],
+            &rows
+        )
+    );
+    crate::errln!("{} entries in {}", entries.len(), journal.path().display());
+    let open: Vec<&crate::journal::Entry> = entries
+        .iter()
+        .filter(|e| e.result() == Outcome::Unknown)
+        .collect();
+    if !open.is_empty() {
+        crate::errln!(
+            "{} with an unknown outcome (sgkeys stopped, or the answer was lost, before it could \
+             tell): check each key:",
+            if open.len() == 1 {
+                "1 entry".to_owned()
+            } else {
+                format!("{} entries", open.len())
+            }
+        );
+        for e in open {
+            let ctx = e
+                .on_behalf_of
+                .as_ref()
+                .map(|o| format!(" --on-behalf-of '{}'", clean(o)))
+                .unwrap_or_default();
+            if e.api_key_id.is_empty() {
+                crate::errln!(
+                    "  sgkeys --base-url {}{ctx} list   # look for a new key named '{}'",
+                    clean(&e.base_url),
+                    clean(e.name.as_deref().unwrap_or(""))
+                );
+            } else {
+                crate::errln!(
+                    "  sgkeys --base-url {}{ctx} show {}   # {} of '{}': 404 means it is gone",
+                    clean(&e.base_url),
+                    clean(&e.api_key_id),
+                    e.action.label(),
+                    clean(e.name.as_deref().unwrap_or(""))
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) async fn recreate(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
+    let id = check_id(id)?;
+    let entries = ctx
+        .journal
+        .read_all()
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    let entry = entries
+        .iter()
+        .rev()
+        .find(|e| e.action == Action::Revoke && e.result() == Outcome::Ok && e.api_key_id == id.0)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "the journal {} has no revocation of {id}",
+                ctx.journal.path().display()
+            ))
+        })?;
+    let scopes = entry
+        .scopes_before
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            CliError::Failed(format!(
+                "the journal does not know the scopes {id} had (revoked before they were read)"
+            ))
+        })?;
+    let name = entry
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("recreated {id}"));
+    ctx.refuse_if_read_only("recreate")?;
+    // act where the key lived, unless told otherwise
+    let client = match (&entry.on_behalf_of, ctx.client.on_behalf_of()) {
+        (Some(o), None) => ctx.client.acting_as(OnBehalfOf::parse(o).ok()),
+        _ => ctx.client.clone(),
+    };
+    let done = ctx
+        .ops
+        .acting_as(client)
+        .run(Mutation::Create {
+            name: name.clone(),
+            scopes: Some(scopes),
+            replaces: Some(id.clone()),
+        })
+        .await;
+    match &done.result {
+        Ok(Effect::Created(created)) => {
+            print_created(ctx, created, Some(&id))?;
+            warn_journal(&done);
+            Ok(0)
+        }
+        _ => {
+            warn_journal(&done);
+            Err(mutation_error(
+                format!("recreating '{}'", clean(&name)),
+                done,
+            ))
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! `list`, `show`, `create`, `rename`, `set-scopes`: reading keys and changing one.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::{CliError, CreateArgs, ListArgs};
+use crate::api::{ApiError, ApiKeyId};
+use crate::ops::{Effect, Mutation};
+use crate::output::{self, clean, csv_row, csv_text, table};
+use crate::report::KeyReport;
+use crate::scopes::{self, KeyType, Level};
+use crate::text::plural;
+
+use super::context::*;
+
+pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
+    let keys = ctx
+        .client
+        .list_keys(args.limit)
+        .await
+        .map_err(|e| CliError::api("listing keys", e))?;
+    if !args.scopes {
+        if ctx.json {
+            output::print_json(&keys).map_err(io)?;
+        } else if args.csv {
+            let mut out = csv_row(&["api_key_id", "name"]);
+            for k in &keys {
+                out.push_str(&csv_row(&[k.api_key_id.0.clone(), csv_text(&k.name)]));
+            }
+            crate::out!("{out}");
+        } else if keys.is_empty() {
+            crate::outln!("No API keys in {}.", ctx.settings.context_label());
+        } else {
+            let rows: Vec<Vec<String>> = keys
+                .iter()
+                .map(|k| vec![k.api_key_id.0.clone(), k.name.clone()])
+                .collect();
+            crate::out!("{}", table(&["ID", "NAME"], &rows));
+            crate::errln!("{}/100 keys", keys.len());
+        }
+        return Ok(0);
+    }
+    let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
+    let details = fetch_details(&ctx.client, &ids, "fetching scopes").await;
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    for (k, d) in keys.iter().zip(details) {
+        match d {
+            Ok(d) => reports.push(KeyReport::new(&d)),
+            // Deleted between list and get: not an error worth failing for.
+            Err(ApiError::NotFound(_)) => {}
+            Err(e) => failures.push(format!("{} ({}): {e}", k.api_key_id, clean(&k.name))),
+        }
+    }
+    if ctx.json {
+        output::print_json(&reports).map_err(io)?;
+    } else if args.csv {
+        let mut out = csv_row(&["api_key_id", "name", "type", "scope_count", "scopes"]);
+        for r in &reports {
+            out.push_str(&csv_row(&[
+                r.api_key_id.clone(),
+                csv_text(&r.name),
+                r.key_type.badge().to_lowercase(),
+                r.scopes.len().to_string(),
+                r.scopes.join(" "),
+            ]));
+        }
+        crate::out!("{out}");
+    } else {
+        let rows: Vec<Vec<String>> = reports
+            .iter()
+            .map(|r| {
+                vec![
+                    r.api_key_id.clone(),
+                    r.name.clone(),
+                    r.key_type.badge().to_owned(),
+                    r.scopes.len().to_string(),
+                    summary(r),
+                ]
+            })
+            .collect();
+        crate::out!(
+            "{}",
+            table(&["ID", "NAME", "TYPE", "SCOPES", "ACCESS"], &rows)
+        );
+    }
+    if failures.is_empty() {
+        Ok(0)
+    } else {
+        for f in &failures {
+            crate::errln!("sgkeys: could not read {f}");
+        }
+        Err(CliError::Failed(format!(
+            "{} of {} keys could not be read",
+            failures.len(),
+            keys.len()
+        )))
+    }
+}
+
+/// "Mail Send: Full, Stats: Read, +3" style summary.
+pub(crate) fn summary(r: &KeyReport) -> String {
+    match r.key_type {
+        KeyType::Full => return "everything except billing".into(),
+        KeyType::Billing => return "billing only".into(),
+        KeyType::Custom => {}
+    }
+    let parts: Vec<String> = scopes::categories()
+        .iter()
+        .filter_map(|c| {
+            let level = r.categories.get(c.id)?;
+            if *level != Level::Partial {
+                return Some(format!("{} {}", c.label, level.short()));
+            }
+            // name the scopes when there are few: "mail.send" says more than "Mail Send Partial"
+            let held: Vec<&str> = c
+                .scopes
+                .iter()
+                .copied()
+                .filter(|s| r.scopes.iter().any(|x| x == s))
+                .collect();
+            Some(if held.len() <= 2 {
+                held.join(", ")
+            } else {
+                format!("{} {}/{}", c.label, held.len(), c.scopes.len())
+            })
+        })
+        .collect();
+    if parts.len() > 3 {
+        format!("{}, +{}", parts[..3].join(", "), parts.len() - 3)
+    } else if parts.is_empty() {
+        "no scopes".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+pub(crate) async fn show(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
+    let id = check_id(id)?;
+    let detail = ctx
+        .client
+        .get_key(&id)
+        .await
+        .map_err(|e| CliError::api(format!("reading key {id}"), e))?;
+    let report = KeyReport::new(&detail);
+    if ctx.json {
+        output::print_json(&report).map_err(io)?;
+    } else {
+        crate::out!("{}", describe_key(&report));
+    }
+    Ok(0)
+}
+
+/// Human description of a key: type, per-category access, scopes.
+pub(crate) fn describe_key(r: &KeyReport) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("Name     {}\n", clean(&r.name)));
+    out.push_str(&format!("ID       {}\n", r.api_key_id));
+    out.push_str(&format!(
+        "Type     {} ({})\n",
+        r.key_type.label(),
+        plural(r.scopes.len(), "scope", "scopes")
+    ));
+    out.push_str("Access\n");
+    let mut none = 0;
+    for c in scopes::categories() {
+        match r.categories.get(c.id) {
+            Some(Level::Partial) => {
+                let held = c
+                    .scopes
+                    .iter()
+                    .filter(|s| r.scopes.iter().any(|x| x == *s))
+                    .count();
+                out.push_str(&format!(
+                    "  {:<32} Partial ({held} of {})\n",
+                    c.label,
+                    c.scopes.len()
+                ));
+            }
+            Some(level) => out.push_str(&format!("  {:<32} {}\n", c.label, level.label())),
+            None => none += 1,
+        }
+    }
+    if none > 0 {
+        out.push_str(&format!("  ({none} more categories: No Access)\n"));
+    }
+    if !r.unknown_scopes.is_empty() {
+        out.push_str(&format!("Other    {}\n", r.unknown_scopes.join(", ")));
+    }
+    if !r.auto_assigned.is_empty() {
+        out.push_str(&format!(
+            "Auto-assigned by SendGrid (not counted): {}\n",
+            r.auto_assigned.join(", ")
+        ));
+    }
+    out.push_str("Scopes\n");
+    for s in &r.scopes {
+        out.push_str(&format!("  {s}\n"));
+    }
+    out
+}
+
+pub(crate) async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> {
+    let name = check_name(&args.name)?;
+    let scopes: Option<Vec<String>> = if args.full {
+        None
+    } else if args.billing {
+        Some(
+            scopes::category("billing")
+                .map(|c| c.full.iter().map(|s| (*s).to_owned()).collect())
+                .unwrap_or_default(),
+        )
+    } else {
+        Some(
+            scopes::expand_specs(&args.scopes)
+                .map_err(|e| CliError::Usage(e.to_string()))?
+                .into_iter()
+                .collect(),
+        )
+    };
+    ctx.refuse_if_read_only("create")?;
+    let billing = args.billing;
+    let done = ctx
+        .ops
+        .run(Mutation::Create {
+            name: name.clone(),
+            scopes,
+            replaces: None,
+        })
+        .await;
+    match &done.result {
+        Ok(Effect::Created(created)) => {
+            print_created(ctx, created, None)?;
+            warn_journal(&done);
+            Ok(0)
+        }
+        Err(ApiError::CreatedSecretLost { id, cause }) => {
+            warn_journal(&done);
+            Err(CliError::api(
+                format!("creating '{}'", clean(&name)),
+                ApiError::CreatedSecretLost {
+                    id: id.clone(),
+                    cause: cause.clone(),
+                },
+            ))
+        }
+        _ => {
+            warn_journal(&done);
+            let hint = if billing && matches!(done.result, Err(ApiError::Forbidden(_))) {
+                " (a key may grant only scopes it holds, and Full Access keys hold no billing scope: \
+                 create Billing keys in SendGrid's App)"
+            } else {
+                ""
+            };
+            Err(mutation_error(
+                format!("creating '{}'{hint}", clean(&name)),
+                done,
+            ))
+        }
+    }
+}
+
+pub(crate) async fn rename(ctx: &Ctx, id: &str, name: &str) -> Result<u8, CliError> {
+    let id = check_id(id)?;
+    let name = check_name(name)?;
+    ctx.refuse_if_read_only("rename")?;
+    let before = ctx
+        .client
+        .get_key(&id)
+        .await
+        .map_err(|e| CliError::api(format!("reading key {id}"), e))?;
+    let done = ctx
+        .ops
+        .run(Mutation::Rename {
+            id: id.clone(),
+            name: name.clone(),
+            name_before: before.name.clone(),
+        })
+        .await;
+    warn_journal(&done);
+    match done.result {
+        Ok(Effect::Renamed(k)) => {
+            if ctx.json {
+                output::print_json(&json!({"api_key_id": k.api_key_id, "name": k.name, "previous_name": before.name}))
+                    .map_err(io)?;
+            } else {
+                crate::outln!(
+                    "Renamed {id}: '{}' → '{}'",
+                    clean(&before.name),
+                    clean(&k.name)
+                );
+            }
+            Ok(0)
+        }
+        _ => Err(mutation_error(format!("renaming {id}"), done)),
+    }
+}
+
+pub(crate) async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<u8, CliError> {
+    let id = check_id(id)?;
+    let wanted = scopes::expand_specs(specs).map_err(|e| CliError::Usage(e.to_string()))?;
+    ctx.refuse_if_read_only("set-scopes")?;
+    let before = ctx
+        .client
+        .get_key(&id)
+        .await
+        .map_err(|e| CliError::api(format!("reading key {id}"), e))?;
+    let old: BTreeSet<String> = scopes::sendable(&before.scopes).into_iter().collect();
+    let added: Vec<&String> = wanted.difference(&old).collect();
+    let removed: Vec<&String> = old.difference(&wanted).collect();
+    let new: Vec<String> = wanted.iter().cloned().collect();
+    let done = ctx
+        .ops
+        .run(Mutation::SetScopes {
+            id: id.clone(),
+            name: before.name.clone(),
+            scopes: new,
+            scopes_before: old.iter().cloned().collect(),
+        })
+        .await;
+    warn_journal(&done);
+    match done.result {
+        Ok(Effect::Updated(after)) => {
+            let report = KeyReport::new(&after);
+            if ctx.json {
+                output::print_json(&json!({
+                    "api_key_id": report.api_key_id, "name": report.name, "type": report.key_type,
+                    "scopes": report.scopes, "added": added, "removed": removed,
+                }))
+                .map_err(io)?;
+            } else {
+                crate::outln!(
+                    "Updated '{}' ({id}): now {} with {}.",
+                    clean(&before.name),
+                    report.key_type.label(),
+                    plural(report.scopes.len(), "scope", "scopes")
+                );
+                for s in &added {
+                    crate::outln!("  + {s}");
+                }
+                for s in &removed {
+                    crate::outln!("  - {s}");
+                }
+                if added.is_empty() && removed.is_empty() {
+                    crate::outln!("  (no change)");
+                }
+            }
+            Ok(0)
+        }
+        _ => Err(mutation_error(format!("updating scopes of {id}"), done)),
+    }
+}

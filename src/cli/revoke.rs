@@ -1,0 +1,403 @@
+//! `revoke`: by id, by `--filter`, or a leaked key; the caller's own key last; Ctrl-C stops sending and records what was sent.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Read};
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{CliError, RevokeArgs};
+use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf};
+use crate::journal::Outcome;
+use crate::ops::RevokeTarget;
+use crate::output::{self, clean};
+use crate::report::KeyReport;
+use crate::scopes::KeyType;
+use crate::secret;
+use crate::text::plural;
+
+use super::context::*;
+
+#[derive(Serialize)]
+pub(crate) struct RevokeResult {
+    api_key_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    key_type: Option<KeyType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_behalf_of: Option<String>,
+    /// would_revoke | revoked | not_found | failed | unknown | not_attempted
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// A key located for revocation, with the client (context) it lives in.
+pub(crate) struct Target {
+    client: Client,
+    detail: KeyDetail,
+}
+
+pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
+    let mut results: Vec<RevokeResult> = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
+    if let Some(leaked) = &args.leaked {
+        let raw = if leaked == "-" {
+            read_stdin_key()?
+        } else {
+            leaked.clone()
+        };
+        let id = secret::key_id_of(&raw).map_err(|e| CliError::Usage(format!("--leaked: {e}")))?;
+        let id = ApiKeyId(id);
+        let mut contexts = vec![ctx.client.clone()];
+        if args.all_subusers {
+            let subs = ctx
+                .client
+                .list_subusers()
+                .await
+                .map_err(|e| CliError::api("listing subusers", e))?;
+            contexts.extend(subs.into_iter().map(|s| {
+                ctx.client
+                    .acting_as(Some(OnBehalfOf::Subuser(s.username)))
+                    .in_region(s.region)
+            }));
+        }
+        for client in contexts {
+            match client.get_key(&id).await {
+                Ok(detail) => {
+                    targets.push(Target { client, detail });
+                    break;
+                }
+                Err(ApiError::NotFound(_)) => {}
+                Err(e) => return Err(CliError::api(format!("looking up key {id}"), e)),
+            }
+        }
+        if targets.is_empty() {
+            let hint = if args.all_subusers {
+                "it is not in this account or any of its subusers: already revoked, or another account?"
+            } else {
+                "already revoked? another account or subuser? try --all-subusers or --on-behalf-of"
+            };
+            if ctx.json {
+                output::print_json(&json!({"dry_run": args.dry_run, "results": [{"api_key_id": id, "status": "not_found"}]}))
+                    .map_err(io)?;
+            }
+            return Err(CliError::Failed(format!(
+                "no key with id {id} was found ({hint})"
+            )));
+        }
+    } else if let Some(filter) = &args.filter {
+        let query = crate::query::Query::parse(filter);
+        if query.is_empty() {
+            return Err(CliError::Usage(
+                "--filter is empty: it would match every key".into(),
+            ));
+        }
+        if let Some(bad) = query.invalid() {
+            return Err(CliError::Usage(format!(
+                "--filter: '{bad}' is not a valid term"
+            )));
+        }
+        let keys = ctx
+            .client
+            .list_keys(None)
+            .await
+            .map_err(|e| CliError::api("listing keys", e))?;
+        let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
+        let details = fetch_details(&ctx.client, &ids, "reading keys").await;
+        for (k, d) in keys.into_iter().zip(details) {
+            let detail = match d {
+                Ok(d) => d,
+                Err(ApiError::NotFound(_)) => continue,
+                Err(e) => return Err(CliError::api(format!("reading key {}", k.api_key_id), e)),
+            };
+            if query.matches(&crate::query::KeyFacts::new(&detail)) {
+                targets.push(Target {
+                    client: ctx.client.clone(),
+                    detail,
+                });
+            }
+        }
+        if targets.is_empty() {
+            crate::errln!("No key matches --filter '{filter}'.");
+        }
+    } else {
+        let ids: Vec<ApiKeyId> = args
+            .ids
+            .iter()
+            .map(|i| check_id(i))
+            .collect::<Result<_, _>>()?;
+        let mut seen = BTreeSet::new();
+        let ids: Vec<ApiKeyId> = ids.into_iter().filter(|i| seen.insert(i.clone())).collect();
+        let details = fetch_details(&ctx.client, &ids, "reading keys").await;
+        for (id, d) in ids.iter().zip(details) {
+            match d {
+                Ok(detail) => targets.push(Target {
+                    client: ctx.client.clone(),
+                    detail,
+                }),
+                Err(ApiError::NotFound(_)) => results.push(RevokeResult {
+                    api_key_id: id.0.clone(),
+                    name: None,
+                    key_type: None,
+                    on_behalf_of: None,
+                    status: "not_found",
+                    error: Some("no such key (already revoked?)".into()),
+                }),
+                Err(e) => return Err(CliError::api(format!("reading key {id}"), e)),
+            }
+        }
+    }
+
+    // The caller's own key goes last: after it, sgkeys can no longer act.
+    targets.sort_by_key(|t| is_callers(ctx, t));
+    let own_included = targets.iter().any(|t| is_callers(ctx, t));
+    // Show what is about to go.
+    if (!ctx.json || !args.yes) && !targets.is_empty() {
+        let verb = if args.dry_run {
+            "Would revoke"
+        } else {
+            "About to revoke"
+        };
+        crate::errln!(
+            "{verb} {} key{}:",
+            targets.len(),
+            if targets.len() == 1 { "" } else { "s" }
+        );
+        for t in &targets {
+            let r = KeyReport::new(&t.detail);
+            let ctxl = t
+                .client
+                .on_behalf_of()
+                .map(|o| format!(" [{o}]"))
+                .unwrap_or_default();
+            let own = if is_callers(ctx, t) {
+                "  ← the key sgkeys is using"
+            } else {
+                ""
+            };
+            crate::errln!(
+                "  {}  {}  {} ({}){ctxl}{own}",
+                r.api_key_id,
+                clean(&r.name),
+                r.key_type.label(),
+                plural(r.scopes.len(), "scope", "scopes")
+            );
+            if args.leaked.is_some() {
+                crate::errln!(
+                    "      scopes: {}",
+                    crate::api::error::clip(&r.scopes.join(" "), 300)
+                );
+            }
+        }
+        if own_included {
+            crate::errln!(
+                "The key sgkeys is using is among them: it is revoked last, after every other \
+                 answer is in; sgkeys cannot act with it after that."
+            );
+        }
+    }
+    if args.dry_run || targets.is_empty() {
+        for t in &targets {
+            let r = KeyReport::new(&t.detail);
+            results.push(RevokeResult {
+                api_key_id: r.api_key_id,
+                name: Some(r.name),
+                key_type: Some(r.key_type),
+                on_behalf_of: t.client.on_behalf_of().map(OnBehalfOf::header_value),
+                status: "would_revoke",
+                error: None,
+            });
+        }
+        return finish_revoke(ctx, args.dry_run, results);
+    }
+    ctx.refuse_if_read_only("revoke")?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::Usage(
+                "refusing to revoke without confirmation: stdin is not a terminal (pass --yes)"
+                    .into(),
+            ));
+        }
+        let n = targets.len();
+        crate::err!(
+            "Revoke {n} key{}? Apps using {} will stop working. This cannot be undone. [y/N] ",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        );
+        let answer = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map(|_| line)
+        })
+        .await
+        .map_err(|e| CliError::Io(e.to_string()))?
+        .map_err(|e| CliError::Io(e.to_string()))?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            crate::errln!("Nothing revoked.");
+            return Ok(1);
+        }
+    }
+    let plan: Vec<RevokeTarget> = targets
+        .iter()
+        .map(|t| {
+            let r = KeyReport::new(&t.detail);
+            RevokeTarget {
+                ops: ctx.ops.acting_as(t.client.clone()),
+                id: t.detail.api_key_id.clone(),
+                name: r.name,
+                scopes_before: Some(r.scopes),
+            }
+        })
+        .collect();
+    // Ctrl-C (or SIGTERM) stops new requests; those under way finish and are journaled. A
+    // second one exits at once: every request sent is already named in the journal.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let watcher = tokio::spawn(interrupt_watcher(stop.clone()));
+    let outcomes = crate::ops::revoke_many(&plan, 16, &stop).await;
+    watcher.abort();
+    let interrupted = stop.is_cancelled();
+    let unjournaled = outcomes.iter().flatten().find_map(|d| match &d.result {
+        Err(e @ ApiError::NotJournaled(_)) => Some(e.to_string()),
+        _ => None,
+    });
+    for (t, done) in targets.iter().zip(outcomes) {
+        let r = KeyReport::new(&t.detail);
+        let (status, error) = match &done {
+            None => (
+                "not_attempted",
+                Some("interrupted before it was sent".into()),
+            ),
+            Some(d) => {
+                warn_journal(d);
+                match (&d.result, d.outcome) {
+                    (Ok(_), _) => ("revoked", d.note.clone()),
+                    (Err(_), Outcome::Unknown) => ("unknown", d.describe_error()),
+                    (Err(_), _) => ("failed", d.describe_error()),
+                }
+            }
+        };
+        results.push(RevokeResult {
+            api_key_id: r.api_key_id,
+            name: Some(r.name),
+            key_type: Some(r.key_type),
+            on_behalf_of: t.client.on_behalf_of().map(OnBehalfOf::header_value),
+            status,
+            error,
+        });
+    }
+    if let Some(e) = unjournaled {
+        if ctx.json {
+            output::print_json(&json!({ "dry_run": false, "results": results })).map_err(io)?;
+        }
+        return Err(CliError::Failed(e));
+    }
+    let code = finish_revoke(ctx, false, results)?;
+    if interrupted {
+        crate::errln!("Interrupted: keys marked 'not attempted' were not sent.");
+        return Ok(130);
+    }
+    Ok(code)
+}
+
+/// Whether a target is the key sgkeys authenticates with.
+pub(crate) fn is_callers(ctx: &Ctx, t: &Target) -> bool {
+    t.client.on_behalf_of().is_none()
+        && ctx.client.caller_key_id() == Some(t.detail.api_key_id.as_str())
+}
+
+/// Cancel `stop` on the first SIGINT or SIGTERM; exit 130 on the second.
+pub(crate) async fn interrupt_watcher(stop: tokio_util::sync::CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        for round in 0..2 {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            if round == 0 {
+                crate::errln!(
+                    "\nsgkeys: interrupted: sending nothing more; waiting for the requests under way \
+                     (again to quit now; the journal names every key sent)"
+                );
+                stop.cancel();
+            } else {
+                std::process::exit(130);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.cancel();
+        }
+    }
+}
+
+pub(crate) fn finish_revoke(
+    ctx: &Ctx,
+    dry_run: bool,
+    results: Vec<RevokeResult>,
+) -> Result<u8, CliError> {
+    let failed = results
+        .iter()
+        .filter(|r| r.status != "revoked" && r.status != "would_revoke")
+        .count();
+    if ctx.json {
+        output::print_json(&json!({ "dry_run": dry_run, "results": results })).map_err(io)?;
+    } else {
+        for r in &results {
+            let name = clean(r.name.as_deref().unwrap_or(""));
+            match r.status {
+                "revoked" => crate::outln!("revoked    {}  {name}", r.api_key_id),
+                "would_revoke" => crate::outln!("would revoke  {}  {name}", r.api_key_id),
+                "not_found" => crate::outln!("not found  {}", r.api_key_id),
+                "not_attempted" => crate::outln!("NOT SENT   {}  {name}", r.api_key_id),
+                "unknown" => crate::outln!(
+                    "UNKNOWN    {}  {name}: {}",
+                    r.api_key_id,
+                    clean(r.error.as_deref().unwrap_or(""))
+                ),
+                _ => crate::outln!(
+                    "FAILED     {}  {name}: {}",
+                    r.api_key_id,
+                    clean(r.error.as_deref().unwrap_or(""))
+                ),
+            }
+        }
+        if !dry_run && results.iter().any(|r| r.status != "would_revoke") {
+            crate::errln!("Recorded in the journal {}", ctx.journal.path().display());
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+pub(crate) fn read_stdin_key() -> Result<String, CliError> {
+    if std::io::stdin().is_terminal() {
+        crate::err!(
+            "Paste the leaked key (input hidden is not possible here; it is not echoed back): "
+        );
+    }
+    let mut s = String::new();
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut s)
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    let line = s
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_owned();
+    if line.is_empty() {
+        return Err(CliError::Usage("--leaked: no key given on stdin".into()));
+    }
+    Ok(line)
+}
