@@ -2,12 +2,12 @@
 
 pub mod client;
 pub mod error;
+pub mod gate;
 pub mod models;
 
-pub use client::{
-    CallRecord, Client, ClientOptions, Observer, RetryPolicy, epoch_now, install_crypto_provider,
-};
+pub use client::{CallRecord, Client, ClientOptions, Observer, install_crypto_provider};
 pub use error::{ApiError, ErrorBody, ErrorItem};
+pub use gate::{RetryPolicy, epoch_now};
 pub use models::{ApiKey, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf, RateLimit, Region, Subuser};
 
 /// SendGrid's global API host.

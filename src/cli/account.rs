@@ -1,6 +1,5 @@
 //! `whoami`, `subusers`, `scopes` and `diff`: the caller, the account, the catalog, two keys side by side.
 
-
 use serde_json::json;
 
 use super::CliError;

@@ -1,0 +1,453 @@
+//! The one keymap table. It drives key dispatch, the status-bar hints and the `?` help overlay:
+//! a key that is not in this table does not exist. Bindings that change data are flagged
+//! `writes` and vanish from hints and help in read-only mode (pressing them says why).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Which set of bindings is active (derived from the app state, never stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    List,
+    Detail,
+    Filter,
+    Help,
+    Rename,
+    /// Scope editor: the matrix.
+    Scopes,
+    /// Scope editor: the added/removed summary before saving.
+    ScopesReview,
+    /// Scope editor: the key changed elsewhere.
+    ScopesConflict,
+    /// A form asks whether to discard unsaved changes.
+    Discard,
+    /// Create form, typing the name.
+    CreateName,
+    /// Create form, on the type, preset or matrix.
+    Create,
+    CreateReview,
+    Secret,
+    Confirm,
+    Contexts,
+    Log,
+    Diff,
+    /// The diff compares a key with a preset (h/l pick the preset).
+    DiffPreset,
+    Presets,
+    ConfirmQuit,
+    /// A request is in flight in a form; only cancel/quit work.
+    Busy,
+}
+
+impl Layer {
+    /// Every layer (for bindings that apply everywhere). `index` below keeps it complete.
+    pub const ALL: &'static [Layer] = &[
+        Layer::List,
+        Layer::Detail,
+        Layer::Filter,
+        Layer::Help,
+        Layer::Rename,
+        Layer::Scopes,
+        Layer::ScopesReview,
+        Layer::ScopesConflict,
+        Layer::Discard,
+        Layer::CreateName,
+        Layer::Create,
+        Layer::CreateReview,
+        Layer::Secret,
+        Layer::Confirm,
+        Layer::Contexts,
+        Layer::Log,
+        Layer::Diff,
+        Layer::DiffPreset,
+        Layer::Presets,
+        Layer::ConfirmQuit,
+        Layer::Busy,
+    ];
+
+    /// Position in [`Layer::ALL`]; the exhaustive match makes a new layer a compile error here.
+    pub fn index(self) -> usize {
+        match self {
+            Layer::List => 0,
+            Layer::Detail => 1,
+            Layer::Filter => 2,
+            Layer::Help => 3,
+            Layer::Rename => 4,
+            Layer::Scopes => 5,
+            Layer::ScopesReview => 6,
+            Layer::ScopesConflict => 7,
+            Layer::Discard => 8,
+            Layer::CreateName => 9,
+            Layer::Create => 10,
+            Layer::CreateReview => 11,
+            Layer::Secret => 12,
+            Layer::Confirm => 13,
+            Layer::Contexts => 14,
+            Layer::Log => 15,
+            Layer::Diff => 16,
+            Layer::DiffPreset => 17,
+            Layer::Presets => 18,
+            Layer::ConfirmQuit => 19,
+            Layer::Busy => 20,
+        }
+    }
+
+    /// Layers where unbound printable keys go into a text field.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Layer::Filter
+                | Layer::Help
+                | Layer::Rename
+                | Layer::CreateName
+                | Layer::Confirm
+                | Layer::Contexts
+        )
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Layer::List => "Key list",
+            Layer::Detail => "Scope detail",
+            Layer::Filter => "Filter",
+            Layer::Help => "Help",
+            Layer::Rename => "Rename",
+            Layer::Scopes => "Edit scopes",
+            Layer::ScopesReview => "Review changes",
+            Layer::ScopesConflict => "Changed elsewhere",
+            Layer::Discard => "Discard changes?",
+            Layer::CreateName | Layer::Create => "New key",
+            Layer::CreateReview => "Create key?",
+            Layer::Secret => "New key secret",
+            Layer::Confirm => "Revoke",
+            Layer::Contexts => "Switch context",
+            Layer::Log => "Message log",
+            Layer::Diff | Layer::DiffPreset => "Scope diff",
+            Layer::Presets => "Trim to a preset",
+            Layer::ConfirmQuit => "Quit?",
+            Layer::Busy => "Working",
+        }
+    }
+}
+
+/// What a key press means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    ForceQuit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    HalfUp,
+    HalfDown,
+    PageUp,
+    PageDown,
+    NextPane,
+    PrevPane,
+    Left,
+    Right,
+    Enter,
+    Back,
+    Filter,
+    Help,
+    Refresh,
+    New,
+    Rename,
+    EditScopes,
+    Revoke,
+    Mark,
+    MarkAll,
+    CopyId,
+    Log,
+    Contexts,
+    Sort,
+    SortReverse,
+    ShowAll,
+    Toggle,
+    Save,
+    Yes,
+    No,
+    Overwrite,
+    Reload,
+    Copy,
+    NextField,
+    PrevField,
+    Diff,
+    Trim,
+}
+
+/// A key with modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chord {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(c: char) -> Chord {
+    Chord {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn ctrl(c: char) -> Chord {
+    Chord {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+const fn code(c: KeyCode) -> Chord {
+    Chord {
+        code: c,
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn shift(c: KeyCode) -> Chord {
+    Chord {
+        code: c,
+        mods: KeyModifiers::SHIFT,
+    }
+}
+
+/// How a binding shows in a dialog's footer. Footers are fitted to their width: descriptions are
+/// shortened first, then extra keys of a binding left out, then whole bindings, least important
+/// first. The `?` help lists every binding whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Foot {
+    /// Not in footers (Ctrl-c, which works everywhere and is in `?`).
+    Hide,
+    /// Shown when there is room; the first to go.
+    Extra,
+    /// Shown unless the footer is too narrow.
+    Main,
+    /// Never left out (only shortened): the way out and the dialog's main action.
+    Always,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub layers: &'static [Layer],
+    pub keys: &'static [Chord],
+    pub action: Action,
+    pub desc: &'static str,
+    /// Changes data: hidden and refused in read-only mode.
+    pub writes: bool,
+    /// Shown in the status-bar hints (the rest only in `?`).
+    pub hint: bool,
+    /// Importance in a dialog footer; `None`: [`Foot::Main`] for hints, else [`Foot::Extra`].
+    pub foot: Option<Foot>,
+}
+
+impl Binding {
+    const fn new(
+        layers: &'static [Layer],
+        keys: &'static [Chord],
+        action: Action,
+        desc: &'static str,
+    ) -> Self {
+        Binding {
+            layers,
+            keys,
+            action,
+            desc,
+            writes: false,
+            hint: false,
+            foot: None,
+        }
+    }
+    /// Shown in the status-bar hints.
+    const fn hint(self) -> Self {
+        Binding { hint: true, ..self }
+    }
+    /// Changes data (and is a hint).
+    const fn write(self) -> Self {
+        Binding {
+            writes: true,
+            hint: true,
+            ..self
+        }
+    }
+    /// Never left out of a footer.
+    const fn always(self) -> Self {
+        Binding {
+            foot: Some(Foot::Always),
+            ..self
+        }
+    }
+    /// Shown in footers unless they are too narrow (as hints are).
+    const fn main(self) -> Self {
+        Binding {
+            foot: Some(Foot::Main),
+            ..self
+        }
+    }
+    /// Not in footers.
+    const fn nofoot(self) -> Self {
+        Binding {
+            foot: Some(Foot::Hide),
+            ..self
+        }
+    }
+
+    /// How this binding shows in a dialog footer.
+    pub fn footer(&self) -> Foot {
+        match self.foot {
+            Some(f) => f,
+            None if self.hint => Foot::Main,
+            None => Foot::Extra,
+        }
+    }
+
+    /// The description cut for narrow places: `filter (name, …)` → `filter`.
+    pub fn short_desc(&self) -> &'static str {
+        short_desc(self.desc)
+    }
+}
+
+/// A description shortened for the hint line and narrow footers: up to ` (` or `:`.
+pub fn short_desc(desc: &str) -> &str {
+    let end = [desc.find(" ("), desc.find(':')]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(desc.len());
+    &desc[..end]
+}
+
+use Layer as L;
+
+mod table;
+
+pub use table::BINDINGS;
+
+fn matches(chord: &Chord, key: &KeyEvent) -> bool {
+    if chord.code != key.code {
+        return false;
+    }
+    // Terminals differ on whether an upper-case letter carries SHIFT: ignore it for characters.
+    let mut mods = key.mods_without_shift_for_chars();
+    let mut want = chord.mods;
+    if matches!(chord.code, KeyCode::Char(_)) {
+        want.remove(KeyModifiers::SHIFT);
+        mods.remove(KeyModifiers::SHIFT);
+    }
+    mods == want
+}
+
+trait KeyMods {
+    fn mods_without_shift_for_chars(&self) -> KeyModifiers;
+}
+
+impl KeyMods for KeyEvent {
+    fn mods_without_shift_for_chars(&self) -> KeyModifiers {
+        self.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT)
+    }
+}
+
+/// The binding a key triggers in a layer.
+pub fn resolve(layer: Layer, key: &KeyEvent) -> Option<&'static Binding> {
+    BINDINGS
+        .iter()
+        .find(|b| b.layers.contains(&layer) && b.keys.iter().any(|c| matches(c, key)))
+}
+
+/// Bindings of a layer, as shown in hints and help (write bindings dropped in read-only mode).
+pub fn bindings_for(layer: Layer, read_only: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
+}
+
+/// Display text for a chord: `j`, `↓`, `Ctrl-r`, `Enter`.
+pub fn chord_label(c: &Chord) -> String {
+    let key = match c.code {
+        KeyCode::Char(' ') => "Space".to_owned(),
+        KeyCode::Char(ch) => ch.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if c.mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{key}")
+    } else {
+        key
+    }
+}
+
+/// The chords of a binding as labels, Shift variants of the same key folded: `["j", "↓"]`.
+pub fn key_labels(b: &Binding) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for c in b.keys {
+        let l = chord_label(c);
+        if !labels.contains(&l) {
+            labels.push(l);
+        }
+    }
+    labels
+}
+
+/// All chords of a binding: `j/↓`. Shift variants of the same key are folded.
+pub fn keys_label(b: &Binding) -> String {
+    key_labels(b).join("/")
+}
+
+/// One entry of a dialog footer: its keys and what they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FooterItem {
+    pub action: Action,
+    /// One label per key, most common first (`["Enter", "y"]`).
+    pub keys: Vec<String>,
+    pub desc: &'static str,
+    pub foot: Foot,
+}
+
+impl FooterItem {
+    /// The description cut for narrow footers.
+    pub fn short_desc(&self) -> &'static str {
+        short_desc(self.desc)
+    }
+}
+
+/// The footer of a layer's dialog, in table order: every binding of the layer not hidden from
+/// footers (write bindings dropped in read-only mode). Bindings with the same action and
+/// description (the same thing under other keys) are one item.
+pub fn footer(layer: Layer, read_only: bool) -> Vec<FooterItem> {
+    let mut out: Vec<FooterItem> = Vec::new();
+    for b in bindings_for(layer, read_only).filter(|b| b.footer() != Foot::Hide) {
+        let keys = key_labels(b);
+        if let Some(item) = out
+            .iter_mut()
+            .find(|i| i.action == b.action && i.desc == b.desc)
+        {
+            for k in keys {
+                if !item.keys.contains(&k) {
+                    item.keys.push(k);
+                }
+            }
+            item.foot = item.foot.max(b.footer());
+        } else {
+            out.push(FooterItem {
+                action: b.action,
+                keys,
+                desc: b.desc,
+                foot: b.footer(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,406 @@
+//! The table itself: every binding of every layer, in the order hints and help show them.
+
+use super::*;
+
+const BROWSE: &[Layer] = &[L::List, L::Detail];
+const UP: &[Chord] = &[k('k'), code(KeyCode::Up)];
+const DOWN: &[Chord] = &[k('j'), code(KeyCode::Down)];
+const ESC: &[Chord] = &[code(KeyCode::Esc)];
+const ENTER: &[Chord] = &[code(KeyCode::Enter)];
+
+macro_rules! b {
+    ($layers:expr, $keys:expr, $action:ident, $desc:literal $(, $flag:ident)*) => {
+        Binding::new($layers, $keys, Action::$action, $desc)$(.$flag())*
+    };
+}
+
+/// Every binding. Order matters only for display.
+pub static BINDINGS: &[Binding] = &[
+    // browsing
+    b!(BROWSE, UP, Up, "move up"),
+    b!(BROWSE, DOWN, Down, "move down"),
+    b!(BROWSE, &[k('g'), code(KeyCode::Home)], Top, "first row"),
+    b!(
+        BROWSE,
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "last row"
+    ),
+    b!(BROWSE, &[ctrl('u')], HalfUp, "half page up"),
+    b!(BROWSE, &[ctrl('d')], HalfDown, "half page down"),
+    b!(
+        BROWSE,
+        &[code(KeyCode::PageUp), ctrl('b')],
+        PageUp,
+        "page up"
+    ),
+    b!(
+        BROWSE,
+        &[code(KeyCode::PageDown), ctrl('f')],
+        PageDown,
+        "page down"
+    ),
+    b!(BROWSE, &[code(KeyCode::Tab)], NextPane, "switch pane", hint),
+    b!(
+        BROWSE,
+        &[code(KeyCode::BackTab), shift(KeyCode::BackTab)],
+        PrevPane,
+        "switch pane back"
+    ),
+    b!(
+        &[L::List],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "go to the scope detail"
+    ),
+    b!(
+        &[L::Detail],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "back to the key list"
+    ),
+    b!(&[L::List], ENTER, Enter, "open the key's scopes"),
+    b!(
+        &[L::Detail],
+        &[code(KeyCode::Enter), k(' '), k('l'), code(KeyCode::Right)],
+        Toggle,
+        "expand/collapse category",
+        hint
+    ),
+    b!(
+        &[L::Detail],
+        &[k('a')],
+        ShowAll,
+        "show/hide No Access categories",
+        hint
+    ),
+    b!(
+        BROWSE,
+        &[k('/')],
+        Filter,
+        "filter (name, id, scope:glob, type:, risk:)",
+        hint
+    ),
+    b!(&[L::List], &[k(' ')], Mark, "mark/unmark key", hint),
+    b!(&[L::List], &[ctrl('a')], MarkAll, "mark all shown keys"),
+    b!(BROWSE, ESC, Back, "clear marks / filter / error"),
+    b!(
+        &[L::List],
+        &[k('s')],
+        Sort,
+        "sort: API order, name, type, risk",
+        hint
+    ),
+    b!(&[L::List], &[k('S')], SortReverse, "reverse sort"),
+    b!(BROWSE, &[k('n')], New, "new key", write),
+    b!(BROWSE, &[k('r')], Rename, "rename key", write),
+    b!(BROWSE, &[k('e')], EditScopes, "edit scopes", write),
+    b!(
+        BROWSE,
+        &[k('d'), code(KeyCode::Delete)],
+        Revoke,
+        "revoke key(s)",
+        write
+    ),
+    b!(BROWSE, &[k('y')], CopyId, "copy key id"),
+    b!(
+        BROWSE,
+        &[k('=')],
+        Diff,
+        "diff two marked keys (or key vs preset)",
+        hint
+    ),
+    b!(
+        BROWSE,
+        &[k('p')],
+        Trim,
+        "trim key to a preset (least privilege)",
+        write
+    ),
+    b!(BROWSE, &[ctrl('r')], Refresh, "refresh", hint),
+    b!(BROWSE, &[k('c')], Contexts, "switch account/subuser", hint),
+    b!(BROWSE, &[k('@')], Log, "message and API log"),
+    b!(BROWSE, &[k('?'), code(KeyCode::F(1))], Help, "help", hint),
+    b!(BROWSE, &[k('q')], Quit, "quit", hint),
+    // filter input
+    b!(&[L::Filter], ENTER, Enter, "keep filter", hint),
+    b!(&[L::Filter], ESC, Back, "clear filter", hint),
+    b!(&[L::Filter], &[code(KeyCode::Down)], Down, "move down"),
+    b!(&[L::Filter], &[code(KeyCode::Up)], Up, "move up"),
+    // help
+    b!(
+        &[L::Help],
+        &[code(KeyCode::Esc), code(KeyCode::F(1))],
+        Back,
+        "close help",
+        hint,
+        always
+    ),
+    b!(&[L::Help], &[code(KeyCode::Down)], Down, "scroll down"),
+    b!(&[L::Help], &[code(KeyCode::Up)], Up, "scroll up"),
+    // log
+    b!(
+        &[L::Log],
+        &[code(KeyCode::Esc), k('q'), k('@')],
+        Back,
+        "close log",
+        hint,
+        always
+    ),
+    b!(&[L::Log], UP, Up, "scroll up", hint),
+    b!(&[L::Log], DOWN, Down, "scroll down"),
+    b!(&[L::Log], &[k('g'), code(KeyCode::Home)], Top, "oldest"),
+    b!(
+        &[L::Log],
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "newest (follow)"
+    ),
+    // diff
+    b!(
+        &[L::Diff, L::DiffPreset],
+        &[code(KeyCode::Esc), k('q'), k('=')],
+        Back,
+        "close",
+        hint,
+        always
+    ),
+    b!(&[L::Diff, L::DiffPreset], UP, Up, "scroll up"),
+    b!(&[L::Diff, L::DiffPreset], DOWN, Down, "scroll down"),
+    b!(
+        &[L::DiffPreset],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "previous preset",
+        hint
+    ),
+    b!(
+        &[L::DiffPreset],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "next preset",
+        hint
+    ),
+    // preset picker
+    b!(&[L::Presets], UP, Up, "previous preset"),
+    b!(&[L::Presets], DOWN, Down, "next preset"),
+    b!(&[L::Presets], ENTER, Enter, "preview the PUT", hint, always),
+    b!(&[L::Presets], ESC, Back, "cancel", hint, always),
+    // rename
+    b!(&[L::Rename], ENTER, Save, "rename", hint, always),
+    b!(&[L::Rename], ESC, Back, "cancel", hint, always),
+    // scope editor
+    b!(&[L::Scopes, L::Create], UP, Up, "previous row", nofoot),
+    b!(&[L::Scopes, L::Create], DOWN, Down, "next row", nofoot),
+    b!(
+        &[L::Scopes],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "less access",
+        hint
+    ),
+    b!(
+        &[L::Scopes],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "more access",
+        hint
+    ),
+    // on the create form's type and preset fields ←→ pick, in its matrix they set the level
+    b!(
+        &[L::Create],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "change: previous type or preset, less access",
+        hint
+    ),
+    b!(
+        &[L::Create],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "change: next type or preset, more access",
+        hint
+    ),
+    b!(
+        &[L::Scopes, L::Create],
+        &[k(' ')],
+        Toggle,
+        "toggle / expand",
+        hint
+    ),
+    b!(
+        &[L::Scopes],
+        &[code(KeyCode::Enter), ctrl('s')],
+        Save,
+        "review and save",
+        hint,
+        always
+    ),
+    b!(
+        &[L::Scopes, L::Create, L::CreateName],
+        ESC,
+        Back,
+        "cancel",
+        hint,
+        always
+    ),
+    b!(
+        &[L::ScopesReview],
+        &[code(KeyCode::Enter), k('y')],
+        Yes,
+        "save",
+        hint,
+        always
+    ),
+    b!(
+        &[L::CreateReview],
+        &[code(KeyCode::Enter), k('y')],
+        Yes,
+        "create",
+        hint,
+        always
+    ),
+    b!(
+        &[L::ScopesReview, L::CreateReview],
+        &[code(KeyCode::Esc), k('n')],
+        No,
+        "back to the form",
+        hint,
+        always
+    ),
+    b!(
+        &[L::ScopesConflict],
+        &[k('o')],
+        Overwrite,
+        "overwrite with my changes",
+        hint
+    ),
+    b!(
+        &[L::ScopesConflict],
+        &[k('r')],
+        Reload,
+        "reload theirs (drop mine)",
+        hint
+    ),
+    b!(
+        &[L::ScopesConflict],
+        ESC,
+        Back,
+        "back to the form",
+        hint,
+        always
+    ),
+    b!(&[L::Discard], &[k('y')], Yes, "yes", hint, always),
+    b!(
+        &[L::Discard],
+        &[k('n'), code(KeyCode::Esc), code(KeyCode::Enter)],
+        No,
+        "no",
+        hint,
+        always
+    ),
+    b!(&[L::ConfirmQuit], &[k('y')], Yes, "quit", hint, always),
+    b!(
+        &[L::ConfirmQuit],
+        &[k('n'), code(KeyCode::Esc), code(KeyCode::Enter)],
+        No,
+        "stay",
+        hint,
+        always
+    ),
+    // create form
+    b!(
+        &[L::Create, L::CreateName],
+        &[code(KeyCode::Tab)],
+        NextField,
+        "next field",
+        hint,
+        always
+    ),
+    b!(
+        &[L::Create, L::CreateName],
+        &[code(KeyCode::BackTab), shift(KeyCode::BackTab)],
+        PrevField,
+        "previous field",
+        nofoot
+    ),
+    b!(
+        &[L::Create, L::CreateName],
+        &[code(KeyCode::Enter), ctrl('s')],
+        Save,
+        "review and create",
+        hint,
+        always
+    ),
+    b!(
+        &[L::CreateName],
+        &[code(KeyCode::Down)],
+        NextField,
+        "next field"
+    ),
+    // secret
+    b!(
+        &[L::Secret],
+        &[k('c'), k('y')],
+        Copy,
+        "copy secret (OSC 52)",
+        hint,
+        always
+    ),
+    b!(
+        &[L::Secret],
+        &[code(KeyCode::Esc), code(KeyCode::Enter)],
+        Back,
+        "close (the secret cannot be shown again)",
+        hint,
+        always
+    ),
+    // confirm revoke
+    b!(&[L::Confirm], &[k('y')], Yes, "revoke", hint, always),
+    b!(
+        &[L::Confirm],
+        &[
+            code(KeyCode::Tab),
+            code(KeyCode::BackTab),
+            code(KeyCode::Left),
+            code(KeyCode::Right)
+        ],
+        NextField,
+        "switch button",
+        main
+    ),
+    b!(
+        &[L::Confirm],
+        ENTER,
+        Enter,
+        "press the focused button",
+        hint
+    ),
+    b!(&[L::Confirm], ESC, Back, "cancel", hint, always),
+    // context picker
+    b!(
+        &[L::Contexts],
+        &[code(KeyCode::Up), ctrl('p')],
+        Up,
+        "previous"
+    ),
+    b!(
+        &[L::Contexts],
+        &[code(KeyCode::Down), ctrl('n')],
+        Down,
+        "next"
+    ),
+    b!(&[L::Contexts], ENTER, Enter, "switch", hint, always),
+    b!(&[L::Contexts], ESC, Back, "cancel", hint, always),
+    // busy
+    b!(
+        &[L::Busy],
+        ESC,
+        Back,
+        "close (the request continues)",
+        hint,
+        always
+    ),
+    // everywhere
+    b!(Layer::ALL, &[ctrl('c')], ForceQuit, "quit", nofoot),
+];
