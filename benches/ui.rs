@@ -162,7 +162,7 @@ fn loaded_app() -> App {
     answer_all(&mut app, cmds, &names, &ids);
     assert_eq!(app.keys.entries.len(), N);
     assert!(
-        app.keys.entries.iter().all(|e| e.info.is_some()),
+        app.keys.entries.iter().all(|e| e.info().is_some()),
         "every key's scopes are known"
     );
     assert!(!app.prefetch.active() && !app.busy());

@@ -17,8 +17,8 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sgkeys::api::{ApiError, ApiKey, ApiKeyId, CreatedKey, ErrorBody, KeyDetail};
 use sgkeys::app::{
-    self, ApiEvent, ApiOp, ApiResult, App, Command, CreateStage, Done, Effect, Load, Modal, Msg,
-    Mutation, Pending, ScopeStage,
+    self, ApiEvent, ApiOp, ApiResult, App, Command, CreateStage, Done, Effect, KeyState, Modal,
+    Msg, Mutation, Pending, ScopeStage,
 };
 use sgkeys::secret::Secret;
 
@@ -178,16 +178,22 @@ fn check_invariants(app: &App) {
     );
     for (i, e) in app.keys.entries.iter().enumerate() {
         assert_eq!(app.keys.index.get(&e.id), Some(&i));
-        if let Load::Loading(r) = e.detail {
+        if let Some(r) = e.state.scopes().and_then(|s| s.req()) {
             assert!(
                 app.pending.contains_key(&r),
                 "row waits on a forgotten request"
             );
         }
+        if let KeyState::Revoking { req: Some(r), .. } = &e.state {
+            assert!(
+                matches!(app.pending.get(r), Some(Pending::Delete { id, .. }) if *id == e.id),
+                "a revoking row's request is not a pending revoke of it"
+            );
+        }
     }
-    if let Load::Loading(r) = app.keys.load {
+    if let Some(r) = app.keys.status.req() {
         assert!(
-            matches!(app.pending.get(&r), Some(Pending::List)),
+            matches!(app.pending.get(&r), Some(Pending::List { .. })),
             "list waits on a forgotten request"
         );
     }

@@ -739,7 +739,7 @@ fn header_shows_the_limit_warning_and_hints_end_with_more() {
     let req = app
         .pending
         .iter()
-        .find(|(_, p)| matches!(p, app::Pending::List))
+        .find(|(_, p)| matches!(p, app::Pending::List { .. }))
         .map(|(r, _)| *r)
         .unwrap();
     let _ = reply(&mut app, req, ApiResult::Keys(Ok(many_keys(95))));

@@ -148,12 +148,12 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         }
         Action::Contexts => open_contexts(app, out),
         Action::New => {
-            let grantable = app.my_scopes.clone();
+            let grantable = app.my_scopes.value().cloned();
             app.modal = Some(Modal::Create(Box::new(CreateForm::new(grantable))));
         }
         Action::Rename => {
             if let Some(e) = app.selected() {
-                if e.revoking {
+                if e.state.is_revoking() {
                     return toast(app, Level::Warn, "this key is being revoked");
                 }
                 let form = RenameForm {
@@ -170,7 +170,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Diff => open_diff(app, out),
         Action::Trim => {
             let Some(e) = app.selected() else { return };
-            if e.info.is_none() {
+            if e.info().is_none() {
                 return toast(
                     app,
                     Level::Info,

@@ -15,18 +15,18 @@ pub struct ContextPicker {
 }
 
 pub(crate) fn load_context(app: &mut App, out: &mut Vec<Command>) {
-    let req = request(app, Pending::List, ApiOp::ListKeys, out);
-    app.keys.load = Load::Loading(req);
-    if app.my_scopes.is_none() && !app.my_scopes_load.is_loading() {
+    let req = request(app, Pending::List { by_user: false }, ApiOp::ListKeys, out);
+    app.keys.status.start(req);
+    if app.my_scopes.value().is_none() && !app.my_scopes.is_loading() {
         let req = request(app, Pending::MyScopes, ApiOp::MyScopes, out);
-        app.my_scopes_load = Load::Loading(req);
+        app.my_scopes.start(req);
     }
 }
 
 pub(crate) fn open_contexts(app: &mut App, out: &mut Vec<Command>) {
-    if app.subusers.is_none() && !app.subusers_load.is_loading() {
+    if app.subusers.value().is_none() && !app.subusers.is_loading() {
         let req = request(app, Pending::Subusers, ApiOp::ListSubusers, out);
-        app.subusers_load = Load::Loading(req);
+        app.subusers.start(req);
     }
     app.modal = Some(Modal::Contexts(ContextPicker {
         filter: Default::default(),
@@ -47,7 +47,7 @@ pub fn context_rows(app: &App) -> Vec<Option<&crate::api::Subuser>> {
     {
         rows.push(None);
     }
-    if let Some(subs) = &app.subusers {
+    if let Some(subs) = app.subusers.value() {
         rows.extend(
             subs.iter()
                 .filter(|s| s.username.to_lowercase().contains(&filter))
@@ -96,7 +96,7 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     app.ctx.region = match &to {
         Some(OnBehalfOf::Subuser(name)) => app
             .subusers
-            .as_ref()
+            .value()
             .and_then(|s| s.iter().find(|u| &u.username == name))
             .and_then(|u| u.region),
         _ => None,
@@ -111,8 +111,7 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     app.prefetch = Prefetch::default();
     app.detail = DetailView::default();
     app.detail_wanted = None;
-    app.my_scopes = None;
-    app.my_scopes_load = Load::NotAsked;
+    app.my_scopes.reset();
     app.dups.clear();
     load_context(app, out);
     let label = app.context_label();

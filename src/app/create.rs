@@ -238,8 +238,7 @@ pub(crate) fn created(
                 api_key_id: created.api_key_id.clone(),
                 name: created.name.clone(),
             });
-            entry.info = Some(info);
-            entry.detail = Load::Loaded;
+            entry.state = KeyState::Scopes(Remote::Ready(info));
             // a refresh may already have listed it
             match app.keys.index.get(&created.api_key_id).copied() {
                 Some(i) => app.keys.entries[i] = entry,

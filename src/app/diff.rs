@@ -34,7 +34,7 @@ pub struct PresetPicker {
 pub fn diff_sides(app: &App, d: &DiffModal) -> Option<(DiffSide, DiffSide)> {
     let side = |id: &ApiKeyId| -> Option<DiffSide> {
         let e = app.keys.get(id)?;
-        let info = e.info.as_ref()?;
+        let info = e.info()?;
         Some((format!("{} ({})", e.name, e.id), info.scope_names()))
     };
     let left = side(&d.left)?;
@@ -100,8 +100,8 @@ pub(crate) fn open_diff(app: &mut App, out: &mut Vec<Command>) {
         DiffRight::Preset(_) => None,
     }) {
         if let Some(e) = app.keys.get(id)
-            && e.info.is_none()
-            && !e.detail.is_loading()
+            && e.info().is_none()
+            && !e.state.is_loading()
         {
             let id = id.clone();
             fetch_detail(app, &id, out);
@@ -154,7 +154,7 @@ pub(crate) fn preset_action(app: &mut App, a: Action) {
             let Some(detail) = app.keys.get(&id).and_then(KeyEntry::key_detail) else {
                 return;
             };
-            let mut form = ScopeForm::new(&detail, app.my_scopes.clone());
+            let mut form = ScopeForm::new(&detail, app.my_scopes.value().cloned());
             form.own = is_own(app, &form.id);
             let wanted = preset.scopes();
             let (ok, skipped): (Vec<String>, Vec<String>) = wanted.into_iter().partition(|s| {

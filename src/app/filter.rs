@@ -16,14 +16,14 @@ impl Candidate for KeyEntry {
         self.id.as_str()
     }
     fn holds(&self, glob: &str) -> Option<bool> {
-        let info = self.info.as_ref()?;
+        let info = self.info()?;
         Some(
             info.iter()
                 .any(|s| scopes::glob_match(glob, s) && !scopes::is_auto_assigned(s)),
         )
     }
     fn key_type(&self) -> Option<KeyType> {
-        self.info.as_ref().map(|i| i.key_type)
+        self.info().map(|i| i.key_type)
     }
     fn max_risk(&self) -> Option<Severity> {
         self.risk.max()

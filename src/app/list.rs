@@ -54,13 +54,12 @@ pub(crate) fn selection_changed(app: &mut App) {
     for r in stale {
         if let Some(Pending::Detail(id)) = app.pending.remove(&r)
             && let Some(e) = app.keys.get_mut(&id)
-            && e.detail == Load::Loading(r)
         {
-            e.detail = Load::NotAsked;
+            e.state.load_ended(r, None);
         }
     }
     app.detail_wanted = match app.selected() {
-        Some(e) if e.info.is_none() && !e.detail.is_loading() => Some((e.id.clone(), app.now_ms)),
+        Some(e) if e.info().is_none() && !e.state.is_loading() => Some((e.id.clone(), app.now_ms)),
         _ => None,
     };
 }
@@ -109,8 +108,7 @@ pub(crate) fn set_info(app: &mut App, detail: KeyDetail) {
         let info = KeyInfo::new(&detail);
         e.risk = risk::combine(&info.scope_findings, &detail.name, dup);
         e.name.clone_from(&detail.name);
-        e.info = Some(info);
-        e.detail = Load::Loaded;
+        e.state.known(info);
     }
 }
 
@@ -124,7 +122,7 @@ pub(crate) fn recompute_risks(app: &mut App) {
     );
     // scope findings were computed once per key when its scopes arrived: only recombine
     for e in &mut app.keys.entries {
-        let scope = e.info.as_ref().map_or(&[][..], |i| &i.scope_findings[..]);
+        let scope = e.info().map_or(&[][..], |i| &i.scope_findings[..]);
         e.risk = risk::combine(scope, &e.name, app.dups.get(e.id.as_str()).copied());
     }
 }
@@ -138,7 +136,7 @@ pub(crate) fn fetch_detail(app: &mut App, id: &ApiKeyId, out: &mut Vec<Command>)
         out,
     );
     if let Some(e) = app.keys.get_mut(id) {
-        e.detail = Load::Loading(req);
+        e.state.start_load(req);
     }
 }
 
@@ -148,7 +146,7 @@ pub(crate) fn pump_prefetch(app: &mut App, out: &mut Vec<Command>) {
             break;
         };
         let Some(e) = app.keys.get(&id) else { continue };
-        if e.detail.is_loading() {
+        if e.state.is_loading() {
             // the selection's own fetch is already on it; count it when it lands
             app.prefetch.done += 1;
             continue;
@@ -161,7 +159,7 @@ pub(crate) fn pump_prefetch(app: &mut App, out: &mut Vec<Command>) {
         );
         app.prefetch.in_flight += 1;
         if let Some(e) = app.keys.get_mut(&id) {
-            e.detail = Load::Loading(req);
+            e.state.start_load(req);
         }
     }
 }
@@ -182,7 +180,7 @@ pub(crate) fn filter_changed(app: &mut App) {
 
 pub(crate) fn jump_to_key(app: &mut App, id: &str) {
     let id = crate::api::ApiKeyId(id.to_owned());
-    if !app.keys.ever_loaded {
+    if !app.keys.ever_loaded() {
         toast(
             app,
             Level::Warn,
@@ -233,21 +231,25 @@ pub(crate) fn move_by(app: &mut App, delta: isize) {
 }
 
 pub(crate) fn refresh(app: &mut App, out: &mut Vec<Command>) {
-    if app.keys.load.is_loading() {
+    if app.keys.status.is_loading() {
         return;
     }
     // Stale data stays on screen; every key's scopes are read again in the background.
-    let req = request(app, Pending::List, ApiOp::ListKeys, out);
-    app.keys.load = Load::Loading(req);
-    app.refreshing = true;
-    if app.my_scopes_load != Load::Loaded || app.my_scopes.is_none() {
+    let req = request(app, Pending::List { by_user: true }, ApiOp::ListKeys, out);
+    app.keys.status.start(req);
+    if !matches!(app.my_scopes, Remote::Ready(_) | Remote::Loading { .. }) {
         let req = request(app, Pending::MyScopes, ApiOp::MyScopes, out);
-        app.my_scopes_load = Load::Loading(req);
+        app.my_scopes.start(req);
     }
 }
 
-pub(crate) fn keys_loaded(app: &mut App, r: Result<Vec<ApiKey>, ApiError>, out: &mut Vec<Command>) {
-    let refreshing = std::mem::take(&mut app.refreshing);
+/// The key list arrived (`by_user`: asked for with Ctrl-r, so said when done).
+pub(crate) fn keys_loaded(
+    app: &mut App,
+    r: Result<Vec<ApiKey>, ApiError>,
+    by_user: bool,
+    out: &mut Vec<Command>,
+) {
     match r {
         Ok(keys) => {
             let mut old: std::collections::HashMap<ApiKeyId, KeyEntry> = app
@@ -259,19 +261,11 @@ pub(crate) fn keys_loaded(app: &mut App, r: Result<Vec<ApiKey>, ApiError>, out: 
             let mut entries = Vec::with_capacity(keys.len());
             for k in keys {
                 match old.remove(&k.api_key_id) {
-                    // keep what we know (shown as-is until re-read)
-                    Some(mut e) if e.name == k.name => {
-                        e.detail = if e.detail.is_loading() {
-                            e.detail
-                        } else {
-                            Load::NotAsked
-                        };
-                        entries.push(e);
-                    }
+                    // keep what we know (shown as-is until re-read below)
+                    Some(e) if e.name == k.name => entries.push(e),
                     Some(mut e) => {
                         e.name = k.name.clone();
                         e.haystack = KeyEntry::new(k).haystack;
-                        e.detail = Load::NotAsked;
                         entries.push(e);
                     }
                     None => entries.push(KeyEntry::new(k)),
@@ -279,9 +273,7 @@ pub(crate) fn keys_loaded(app: &mut App, r: Result<Vec<ApiKey>, ApiError>, out: 
             }
             app.keys.entries = entries;
             app.keys.reindex();
-            app.keys.load = Load::Loaded;
-            app.keys.ever_loaded = true;
-            app.keys.loaded_at = Some(app.now_ms);
+            app.keys.status.ready(app.now_ms);
             // marks of keys that are gone
             let index = &app.keys.index;
             app.view.marks.retain(|id| index.contains_key(id));
@@ -292,7 +284,7 @@ pub(crate) fn keys_loaded(app: &mut App, r: Result<Vec<ApiKey>, ApiError>, out: 
                 .keys
                 .entries
                 .iter()
-                .filter(|e| !e.detail.is_loading())
+                .filter(|e| !e.state.is_loading())
                 .map(|e| e.id.clone())
                 .collect();
             app.prefetch = Prefetch {
@@ -303,7 +295,7 @@ pub(crate) fn keys_loaded(app: &mut App, r: Result<Vec<ApiKey>, ApiError>, out: 
                 failed: 0,
             };
             pump_prefetch(app, out);
-            if refreshing {
+            if by_user {
                 let n = app.keys.entries.len();
                 toast(app, Level::Success, format!("refreshed: {n} keys"));
             }
@@ -315,8 +307,8 @@ pub(crate) fn keys_loaded(app: &mut App, r: Result<Vec<ApiKey>, ApiError>, out: 
             }
         }
         Err(e) => {
-            app.keys.load = Load::Failed(e.to_string());
-            let what = if app.keys.ever_loaded {
+            app.keys.status.fail(e.to_string());
+            let what = if app.keys.ever_loaded() {
                 "could not refresh the key list"
             } else {
                 "could not load the key list"
@@ -385,10 +377,8 @@ pub(crate) fn key_loaded(
             }
         }
         Err(e) => {
-            if let Some(entry) = app.keys.get_mut(id)
-                && entry.detail == Load::Loading(req)
-            {
-                entry.detail = Load::Failed(e.short());
+            if let Some(entry) = app.keys.get_mut(id) {
+                entry.state.load_ended(req, Some(e.short()));
             }
             if !background {
                 toast(

@@ -77,19 +77,175 @@ pub struct Context {
     pub region: Option<Region>,
 }
 
-/// How far a remote resource has loaded. Data stays visible while it refreshes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Load {
+/// Anything loaded from SendGrid: not asked yet, under way, here, or failed. What was known
+/// before stays with a refresh (`last`), so data stays on screen while it reloads or after a
+/// reload failed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Remote<T> {
     #[default]
     NotAsked,
-    Loading(ReqId),
-    Loaded,
-    Failed(String),
+    Loading {
+        req: ReqId,
+        last: Option<T>,
+    },
+    Ready(T),
+    Failed {
+        error: String,
+        last: Option<T>,
+    },
 }
 
-impl Load {
+impl<T> Remote<T> {
+    /// What is known: the value, or the last one while reloading or after a failed reload.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Remote::Ready(v) => Some(v),
+            Remote::Loading { last, .. } | Remote::Failed { last, .. } => last.as_ref(),
+            Remote::NotAsked => None,
+        }
+    }
     pub fn is_loading(&self) -> bool {
-        matches!(self, Load::Loading(_))
+        matches!(self, Remote::Loading { .. })
+    }
+    /// The request under way, if any.
+    pub fn req(&self) -> Option<ReqId> {
+        match self {
+            Remote::Loading { req, .. } => Some(*req),
+            _ => None,
+        }
+    }
+    /// Why the last load failed.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Remote::Failed { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+    pub(crate) fn take(&mut self) -> Option<T> {
+        match std::mem::take(self) {
+            Remote::Ready(v) => Some(v),
+            Remote::Loading { last, .. } | Remote::Failed { last, .. } => last,
+            Remote::NotAsked => None,
+        }
+    }
+    /// A request went out (what was known is kept).
+    pub fn start(&mut self, req: ReqId) {
+        let last = self.take();
+        *self = Remote::Loading { req, last };
+    }
+    pub fn ready(&mut self, v: T) {
+        *self = Remote::Ready(v);
+    }
+    /// The request failed (what was known is kept).
+    pub fn fail(&mut self, error: String) {
+        let last = self.take();
+        *self = Remote::Failed { error, last };
+    }
+    /// The request was dropped (stale): back to what was known.
+    pub fn abandon(&mut self) {
+        *self = match self.take() {
+            Some(v) => Remote::Ready(v),
+            None => Remote::NotAsked,
+        };
+    }
+    /// Forget everything (context switch).
+    pub fn reset(&mut self) {
+        *self = Remote::NotAsked;
+    }
+}
+
+/// One key's state: its scopes as loaded (a [`Remote`]), or a revoke under way. One record:
+/// nothing else says a key is loading or being revoked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyState {
+    /// Listed, with its scopes' load: not asked, loading, known or failed.
+    Scopes(Remote<KeyInfo>),
+    /// A revoke is in flight (`req`), or queued behind the others of its batch (`None`: the
+    /// key sgkeys is using goes last); `info` is what was known of its scopes.
+    Revoking {
+        req: Option<ReqId>,
+        info: Option<KeyInfo>,
+    },
+}
+
+impl Default for KeyState {
+    fn default() -> Self {
+        KeyState::Scopes(Remote::NotAsked)
+    }
+}
+
+impl KeyState {
+    pub fn info(&self) -> Option<&KeyInfo> {
+        match self {
+            KeyState::Scopes(r) => r.value(),
+            KeyState::Revoking { info, .. } => info.as_ref(),
+        }
+    }
+    /// The scopes are being loaded.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, KeyState::Scopes(r) if r.is_loading())
+    }
+    pub fn is_revoking(&self) -> bool {
+        matches!(self, KeyState::Revoking { .. })
+    }
+    /// Why loading the scopes failed (the last attempt).
+    pub fn error(&self) -> Option<&str> {
+        self.scopes().and_then(Remote::error)
+    }
+    /// The scopes' load, when no revoke is in flight.
+    pub fn scopes(&self) -> Option<&Remote<KeyInfo>> {
+        match self {
+            KeyState::Scopes(r) => Some(r),
+            _ => None,
+        }
+    }
+    /// The scopes' load, to change it (None while a revoke is in flight).
+    pub fn scopes_mut(&mut self) -> Option<&mut Remote<KeyInfo>> {
+        match self {
+            KeyState::Scopes(r) => Some(r),
+            _ => None,
+        }
+    }
+    /// The scopes are known now (also while a revoke is in flight).
+    pub fn known(&mut self, info: KeyInfo) {
+        match self {
+            KeyState::Scopes(r) => r.ready(info),
+            KeyState::Revoking { info: i, .. } => *i = Some(info),
+        }
+    }
+    /// A load of the scopes went out (not while a revoke is in flight).
+    pub fn start_load(&mut self, req: ReqId) {
+        if let KeyState::Scopes(r) = self {
+            r.start(req);
+        }
+    }
+    /// The load `req` was dropped (stale) or failed (`error`); a newer load is left alone.
+    pub fn load_ended(&mut self, req: ReqId, error: Option<String>) {
+        if let KeyState::Scopes(r) = self
+            && r.req() == Some(req)
+        {
+            match error {
+                Some(e) => r.fail(e),
+                None => r.abandon(),
+            }
+        }
+    }
+    /// A revoke went out (`Some`), or is queued (`None`).
+    pub fn start_revoke(&mut self, req: Option<ReqId>) {
+        let info = match std::mem::take(self) {
+            KeyState::Scopes(mut r) => r.take(),
+            KeyState::Revoking { info, .. } => info,
+        };
+        *self = KeyState::Revoking { req, info };
+    }
+    /// The revoke did not happen: back to the scopes as known.
+    pub fn revoke_failed(&mut self) {
+        if let KeyState::Revoking { info, .. } = self {
+            *self = KeyState::Scopes(match info.take() {
+                Some(i) => Remote::Ready(i),
+                None => Remote::NotAsked,
+            });
+        }
     }
 }
 
@@ -150,13 +306,10 @@ pub struct KeyEntry {
     pub name: String,
     /// Lower-cased name and id, for filtering.
     pub haystack: String,
-    /// Scopes, once fetched.
-    pub info: Option<KeyInfo>,
-    pub detail: Load,
+    /// Scopes (loading, known, failed) or a revoke in flight: the one per-key state.
+    pub state: KeyState,
     /// Findings: from the name at once, from the scopes once they are known.
     pub risk: Risk,
-    /// A revoke is in flight ("revoking…").
-    pub revoking: bool,
 }
 
 impl KeyEntry {
@@ -170,19 +323,21 @@ impl KeyEntry {
             id: k.api_key_id,
             name: k.name,
             haystack,
-            info: None,
-            detail: Load::NotAsked,
+            state: KeyState::Scopes(Remote::NotAsked),
             risk: Risk::default(),
-            revoking: false,
         }
     }
+    /// The scopes, when known.
+    pub fn info(&self) -> Option<&KeyInfo> {
+        self.state.info()
+    }
     pub fn key_type(&self) -> Option<KeyType> {
-        self.info.as_ref().map(|i| i.key_type)
+        self.info().map(|i| i.key_type)
     }
 
     /// The key as the API describes it, when its scopes are known.
     pub fn key_detail(&self) -> Option<KeyDetail> {
-        let info = self.info.as_ref()?;
+        let info = self.info()?;
         Some(KeyDetail {
             api_key_id: self.id.clone(),
             name: self.name.clone(),
@@ -198,14 +353,19 @@ pub struct KeyList {
     pub entries: Vec<KeyEntry>,
     /// id → index in `entries`.
     pub index: HashMap<ApiKeyId, usize>,
-    pub load: Load,
-    /// `now_ms` of the last successful load.
-    pub loaded_at: Option<u64>,
-    /// A load has succeeded at least once (tells "empty" from "not loaded").
-    pub ever_loaded: bool,
+    /// The list's load; its value is `now_ms` of the last successful one.
+    pub status: Remote<u64>,
 }
 
 impl KeyList {
+    /// A load has succeeded at least once (tells "empty" from "not loaded").
+    pub fn ever_loaded(&self) -> bool {
+        self.status.value().is_some()
+    }
+    /// `now_ms` of the last successful load.
+    pub fn loaded_at(&self) -> Option<u64> {
+        self.status.value().copied()
+    }
     pub fn get(&self, id: &ApiKeyId) -> Option<&KeyEntry> {
         self.index.get(id).and_then(|i| self.entries.get(*i))
     }
@@ -260,13 +420,30 @@ impl FilterState {
 }
 
 /// The detail pane's cursor over categories and expanded categories.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DetailView {
     /// Row under the cursor (categories with access first; see ui::detail rows).
     pub cursor: usize,
     pub expanded: BTreeSet<&'static str>,
     /// Show categories with No Access too.
     pub show_all: bool,
+    /// The selected key's classification, computed once when the selection or its scopes
+    /// change (not per frame): the id and the scopes it was computed from, and the result.
+    pub class: Option<(ApiKeyId, KeyInfo, std::sync::Arc<Classification>)>,
+}
+
+impl DetailView {
+    /// The cached classification of `entry`, if it is the one cached.
+    pub fn class_of(
+        &self,
+        id: &ApiKeyId,
+        info: &KeyInfo,
+    ) -> Option<std::sync::Arc<Classification>> {
+        self.class
+            .as_ref()
+            .filter(|(i, k, _)| i == id && k == info)
+            .map(|(_, _, c)| std::sync::Arc::clone(c))
+    }
 }
 
 /// Severity of a toast and of log lines.
@@ -325,7 +502,10 @@ impl Prefetch {
 /// What a pending request was for (to route and to recognise stale answers).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
-    List,
+    /// The key list; `by_user` when asked for with Ctrl-r (said when done).
+    List {
+        by_user: bool,
+    },
     /// Detail for the selection (dropped when the selection moved on and nobody else wants it).
     Detail(ApiKeyId),
     Prefetch(ApiKeyId),
@@ -372,10 +552,9 @@ pub struct App {
     pub focus: Pane,
     pub detail: DetailView,
     /// The calling key's scopes (`GET /v3/scopes`): what may be granted.
-    pub my_scopes: Option<BTreeSet<String>>,
-    pub my_scopes_load: Load,
-    pub subusers: Option<Vec<Subuser>>,
-    pub subusers_load: Load,
+    /// The calling key's own scopes (what it may grant).
+    pub my_scopes: Remote<BTreeSet<String>>,
+    pub subusers: Remote<Vec<Subuser>>,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
     pub log: VecDeque<LogLine>,
@@ -393,8 +572,6 @@ pub struct App {
     pub should_quit: bool,
     /// Key id → how many keys share its name (for the duplicate-name finding).
     pub dups: HashMap<String, usize>,
-    /// A Ctrl-r refresh is in flight (toast when done).
-    pub refreshing: bool,
 }
 
 /// The modal on top, if any. At most one; it takes the keys first.
@@ -493,10 +670,8 @@ impl App {
             filter: FilterState::default(),
             focus: Pane::List,
             detail: DetailView::default(),
-            my_scopes: None,
-            my_scopes_load: Load::NotAsked,
-            subusers: None,
-            subusers_load: Load::NotAsked,
+            my_scopes: Remote::NotAsked,
+            subusers: Remote::NotAsked,
             modal: None,
             toast: None,
             log: VecDeque::new(),
@@ -511,7 +686,6 @@ impl App {
             mouse: false,
             should_quit: false,
             dups: HashMap::new(),
-            refreshing: false,
         }
     }
 
@@ -614,10 +788,12 @@ pub enum DetailRow {
 /// The detail pane's rows for the selected key: categories with access (all of them with
 /// `show_all`), each followed by its scopes when expanded. Empty until the scopes are known.
 pub fn detail_rows(app: &App) -> Vec<DetailRow> {
-    let Some(info) = app.selected().and_then(|e| e.info.as_ref()) else {
+    let Some(class) = selected_class(app) else {
         return Vec::new();
     };
-    let class = info.classify();
+    let Some(info) = app.selected().and_then(|e| e.info()) else {
+        return Vec::new();
+    };
     let mut rows = Vec::new();
     for cl in &class.levels {
         if cl.level == crate::scopes::Level::No && !app.detail.show_all {
@@ -639,6 +815,18 @@ pub fn detail_rows(app: &App) -> Vec<DetailRow> {
         }
     }
     rows
+}
+
+/// The selected key's classification: the cached one (see [`DetailView::class`]), or computed
+/// when the cache is behind (a model built without `update`).
+pub fn selected_class(app: &App) -> Option<std::sync::Arc<Classification>> {
+    let e = app.selected()?;
+    let info = e.info()?;
+    Some(
+        app.detail
+            .class_of(&e.id, info)
+            .unwrap_or_else(|| std::sync::Arc::new(info.classify())),
+    )
 }
 
 /// One side of a scope diff: a label and the scopes.

@@ -61,12 +61,12 @@ pub(crate) fn open_confirm_delete(app: &mut App) {
     let targets: Vec<DeleteTarget> = app
         .targets()
         .into_iter()
-        .filter(|e| !e.revoking)
+        .filter(|e| !e.state.is_revoking())
         .map(|e| DeleteTarget {
             id: e.id.clone(),
             name: e.name.clone(),
             key_type: e.key_type(),
-            scopes: e.info.as_ref().map(|i| scopes::sendable(&i.scope_names())),
+            scopes: e.info().map(|i| scopes::sendable(&i.scope_names())),
             own: same_account && own.as_deref() == Some(e.id.as_str()),
         })
         .collect();
@@ -127,7 +127,7 @@ pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     let n = targets.len() + usize::from(last.is_some());
     for t in targets.iter().chain(last.as_ref()) {
         if let Some(e) = app.keys.get_mut(&t.id) {
-            e.revoking = true;
+            e.state.start_revoke(None);
         }
         app.view.marks.remove(&t.id);
     }
@@ -150,7 +150,7 @@ pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
 }
 
 pub(crate) fn send_revoke(app: &mut App, t: &DeleteTarget, batch: u64, out: &mut Vec<Command>) {
-    request(
+    let req = request(
         app,
         Pending::Delete {
             id: t.id.clone(),
@@ -163,6 +163,9 @@ pub(crate) fn send_revoke(app: &mut App, t: &DeleteTarget, batch: u64, out: &mut
         }),
         out,
     );
+    if let Some(e) = app.keys.get_mut(&t.id) {
+        e.state.start_revoke(Some(req));
+    }
 }
 
 pub(crate) fn deleted(
@@ -186,7 +189,7 @@ pub(crate) fn deleted(
         }
         Err(e) => {
             if let Some(entry) = app.keys.get_mut(id) {
-                entry.revoking = false;
+                entry.state.revoke_failed();
             }
             let (what, short) = if unknown {
                 (

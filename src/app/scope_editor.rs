@@ -281,18 +281,18 @@ impl ScopeForm {
 
 pub(crate) fn open_scope_editor(app: &mut App, out: &mut Vec<Command>) {
     let Some(e) = app.selected() else { return };
-    if e.revoking {
+    if e.state.is_revoking() {
         return toast(app, Level::Warn, "this key is being revoked");
     }
     match e.key_detail() {
         Some(detail) => {
-            let mut form = ScopeForm::new(&detail, app.my_scopes.clone());
+            let mut form = ScopeForm::new(&detail, app.my_scopes.value().cloned());
             form.own = is_own(app, &form.id);
             app.modal = Some(Modal::EditScopes(Box::new(form)));
         }
         None => {
             let id = e.id.clone();
-            if !e.detail.is_loading() {
+            if !e.state.is_loading() {
                 fetch_detail(app, &id, out);
             }
             toast(

@@ -155,7 +155,7 @@ fn loads_list_then_prefetches_scopes_with_bounded_concurrency() {
     let cmds = init(&mut app);
     let ops: Vec<ApiOp> = api_cmds(&cmds).into_iter().map(|(_, o)| o).collect();
     assert_eq!(ops, vec![ApiOp::ListKeys, ApiOp::MyScopes]);
-    assert!(app.keys.load.is_loading() && !app.keys.ever_loaded);
+    assert!(app.keys.status.is_loading() && !app.keys.ever_loaded());
 
     let list_req = api_cmds(&cmds)[0].0;
     let mut many: Vec<ApiKey> = (0..30)
@@ -198,7 +198,7 @@ fn loads_list_then_prefetches_scopes_with_bounded_concurrency() {
 fn empty_loading_and_failed_are_distinct() {
     let mut app = App::new(ctx());
     let cmds = init(&mut app);
-    assert!(!app.keys.ever_loaded);
+    assert!(!app.keys.ever_loaded());
     let req = api_cmds(&cmds)[0].0;
     update(
         &mut app,
@@ -207,13 +207,13 @@ fn empty_loading_and_failed_are_distinct() {
             ApiResult::Keys(Err(ApiError::Network("connection refused".into()))),
         ),
     );
-    assert!(matches!(app.keys.load, Load::Failed(_)));
+    assert!(app.keys.status.error().is_some());
     assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
     // Ctrl-r retries
     let cmds = update(&mut app, ctrl('r'));
     let req = api_cmds(&cmds)[0].0;
     update(&mut app, answer(req, ApiResult::Keys(Ok(vec![]))));
-    assert!(app.keys.ever_loaded && app.keys.entries.is_empty());
+    assert!(app.keys.ever_loaded() && app.keys.entries.is_empty());
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn selection_detail_fetch_is_debounced_and_stale_answers_are_dropped() {
     app.pending
         .retain(|_, p| !matches!(p, Pending::Prefetch(_)));
     for e in &mut app.keys.entries {
-        e.detail = Load::NotAsked;
+        e.state = KeyState::default();
     }
     update(&mut app, Msg::Tick(1_000));
     update(&mut app, key('j'));
@@ -271,7 +271,7 @@ fn selection_detail_fetch_is_debounced_and_stale_answers_are_dropped() {
     update(&mut app, key('j'));
     update(&mut app, answer(req_a, ApiResult::Key(Ok(detail(1)))));
     assert!(
-        app.keys.get(&id(1)).is_some_and(|e| e.info.is_none()),
+        app.keys.get(&id(1)).is_some_and(|e| e.info().is_none()),
         "stale answer dropped"
     );
     assert!(!app.pending.contains_key(&req_a));
@@ -507,9 +507,7 @@ fn scope_editor_reviews_rereads_then_puts() {
     );
     assert!(app.modal.is_none());
     assert_eq!(
-        app.selected()
-            .and_then(|e| e.info.as_ref())
-            .map(|i| i.counted),
+        app.selected().and_then(|e| e.info()).map(|i| i.counted),
         Some(2)
     );
 }
@@ -678,7 +676,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
             scopes_before: Some(vec!["mail.send".into()])
         })
     );
-    assert!(app.keys.get(&id(0)).is_some_and(|e| e.revoking));
+    assert!(app.keys.get(&id(0)).is_some_and(|e| e.state.is_revoking()));
     update(
         &mut app,
         answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
@@ -708,7 +706,7 @@ fn failed_revoke_restores_the_row_with_an_error() {
             })),
         ),
     );
-    assert!(app.keys.get(&id(0)).is_some_and(|e| !e.revoking));
+    assert!(app.keys.get(&id(0)).is_some_and(|e| !e.state.is_revoking()));
     assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
     // errors stay until dismissed
     update(&mut app, Msg::Tick(100_000));
@@ -860,10 +858,10 @@ fn context_switch_reloads_and_drops_old_answers() {
         "an EU subuser's requests go to the EU host"
     );
     assert!(app.context_label().contains("acme-eu"));
-    assert!(!app.keys.ever_loaded);
+    assert!(!app.keys.ever_loaded());
     update(&mut app, answer(stale_req, ApiResult::Keys(Ok(keys()))));
     assert!(
-        !app.keys.ever_loaded,
+        !app.keys.ever_loaded(),
         "the old context's answer was dropped"
     );
     update(
@@ -1115,8 +1113,15 @@ fn answers_about_another_key_or_another_name_never_leave_a_key_loading() {
         update(&mut app, Msg::Tick(answered as u64 * 1000));
     }
     assert!(!app.prefetch.active(), "prefetch finished");
-    assert!(app.keys.entries.iter().all(|e| !e.detail.is_loading()));
-    assert!(app.keys.entries.iter().filter(|e| e.info.is_some()).count() == 10);
+    assert!(app.keys.entries.iter().all(|e| !e.state.is_loading()));
+    assert!(
+        app.keys
+            .entries
+            .iter()
+            .filter(|e| e.info().is_some())
+            .count()
+            == 10
+    );
     assert!(
         app.keys.entries.iter().any(|e| e.name == "renamed 0"),
         "a changed name is taken"
@@ -1130,4 +1135,47 @@ fn respond_ok(op: &ApiOp) -> ApiResult {
         ApiOp::ListSubusers => ApiResult::Subusers(Ok(vec![])),
         other => panic!("unexpected {other:?}"),
     }
+}
+
+#[test]
+fn the_selected_keys_classification_is_computed_once_per_change() {
+    let mut app = loaded();
+    let first = app.detail.class.clone().expect("classified on load");
+    for t in 0..5 {
+        update(&mut app, Msg::Tick(10_000 + t));
+    }
+    let again = app.detail.class.clone().expect("still there");
+    assert!(
+        std::sync::Arc::ptr_eq(&first.2, &again.2),
+        "not recomputed per message"
+    );
+    update(&mut app, key('j'));
+    let moved = app
+        .detail
+        .class
+        .clone()
+        .expect("classified for the new selection");
+    assert_ne!(moved.0, first.0);
+    assert!(!std::sync::Arc::ptr_eq(&first.2, &moved.2));
+}
+
+#[test]
+fn a_revoke_is_one_per_key_state_and_failing_restores_the_scopes() {
+    let mut app = loaded();
+    let info = app.keys.get(&id(1)).and_then(|e| e.info().cloned());
+    assert!(info.is_some());
+    update(&mut app, key('j'));
+    update(&mut app, key('d'));
+    let cmds = update(&mut app, key('y'));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    let e = app.keys.get(&id(1)).unwrap();
+    assert!(matches!(e.state, KeyState::Revoking { req: Some(r), .. } if r == req));
+    assert_eq!(e.info().cloned(), info, "scopes stay known while revoking");
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::err(common_server_error()))),
+    );
+    let e = app.keys.get(&id(1)).unwrap();
+    assert!(!e.state.is_revoking());
+    assert_eq!(e.info().cloned(), info, "back to what was known");
 }

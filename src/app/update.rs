@@ -83,7 +83,24 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             );
         }
     }
+    sync_selected_class(app);
     out
+}
+
+/// Classify the selected key's scopes once, when the selection or its scopes changed.
+fn sync_selected_class(app: &mut App) {
+    let Some(e) = app.selected() else {
+        app.detail.class = None;
+        return;
+    };
+    let Some(info) = e.info() else {
+        app.detail.class = None;
+        return;
+    };
+    if app.detail.class_of(&e.id, info).is_none() {
+        let class = std::sync::Arc::new(info.classify());
+        app.detail.class = Some((e.id.clone(), info.clone(), class));
+    }
 }
 
 fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
@@ -101,7 +118,7 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
         let needed = app
             .keys
             .get(&id)
-            .is_some_and(|e| e.info.is_none() && !e.detail.is_loading());
+            .is_some_and(|e| e.info().is_none() && !e.state.is_loading());
         if still_selected && needed {
             fetch_detail(app, &id, out);
         }
@@ -285,7 +302,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         other => other,
     };
     match (pending, done) {
-        (Pending::List, ApiResult::Keys(r)) => keys_loaded(app, r, out),
+        (Pending::List { by_user }, ApiResult::Keys(r)) => keys_loaded(app, r, by_user, out),
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
             app.prefetch.in_flight = app.prefetch.in_flight.saturating_sub(1);
@@ -301,8 +318,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::MyScopes, ApiResult::MyScopes(r)) => match r {
             Ok(s) => {
                 let set: BTreeSet<String> = s.into_iter().collect();
-                app.my_scopes = Some(set.clone());
-                app.my_scopes_load = Load::Loaded;
+                app.my_scopes.ready(set.clone());
                 if let Some(Modal::Create(f)) = &mut app.modal {
                     f.matrix.grantable = Some(set.clone());
                 }
@@ -311,7 +327,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 }
             }
             Err(e) => {
-                app.my_scopes_load = Load::Failed(e.short());
+                app.my_scopes.fail(e.short());
                 log(
                     app,
                     Level::Warn,
@@ -321,8 +337,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         },
         (Pending::Subusers, ApiResult::Subusers(r)) => match r {
             Ok(s) => {
-                app.subusers = Some(s);
-                app.subusers_load = Load::Loaded;
+                app.subusers.ready(s);
             }
             Err(e) => {
                 let why = match &e {
@@ -331,7 +346,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                     }
                     other => other.short(),
                 };
-                app.subusers_load = Load::Failed(why);
+                app.subusers.fail(why);
             }
         },
         (p, r) => log(

@@ -2,8 +2,6 @@
 //! per permission category (`app::detail_rows`), expandable to single scopes, with auto-assigned
 //! and unknown scopes listed apart. Scrolls so the cursor row stays visible, without state.
 
-use std::collections::BTreeSet;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -15,7 +13,7 @@ use super::text::{
     width, wrap, wrap_max,
 };
 use super::theme::{Theme, severity_symbol};
-use crate::app::{App, DetailRow, KeyEntry, Load, Pane, detail_rows};
+use crate::app::{App, DetailRow, KeyEntry, Pane, detail_rows};
 use crate::risk::Finding;
 use crate::scopes::Level;
 
@@ -75,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let findings_room = (h / 3).max(1);
     head.extend(findings(
         &entry.risk.findings,
-        entry.info.is_some(),
+        entry.info().is_some(),
         w,
         findings_room,
         theme,
@@ -96,9 +94,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
 
-    let Some(info) = &entry.info else {
-        let lines: Vec<(String, Style)> = match &entry.detail {
-            Load::Failed(reason) => vec![
+    let Some(info) = entry.info() else {
+        let lines: Vec<(String, Style)> = match entry.state.error() {
+            Some(reason) => vec![
                 (
                     format!("Could not load scopes: {}", clean(reason)),
                     theme.danger,
@@ -116,11 +114,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // body: category rows (the cursor moves over these), then notes
     let rows = detail_rows(app);
-    let held: BTreeSet<&str> = info.iter().collect();
     let class = info.classify();
     let mut lines: Vec<Line> = rows
         .iter()
-        .map(|r| row_line(r, app, &held, w, theme))
+        .map(|r| row_line(r, app, info, w, theme))
         .collect();
     if rows.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -200,7 +197,7 @@ pub fn more_line<'a>(above: usize, below: usize, w: usize, theme: &Theme) -> Lin
 }
 
 fn type_line<'a>(entry: &KeyEntry, theme: &Theme) -> Line<'a> {
-    match &entry.info {
+    match entry.info() {
         Some(info) => {
             let t = info.key_type;
             Line::from(vec![
@@ -305,7 +302,7 @@ fn held_names(names: &[&str], room: usize) -> Option<String> {
 fn row_line<'a>(
     row: &DetailRow,
     app: &App,
-    held_set: &BTreeSet<&str>,
+    info: &crate::app::KeyInfo,
     w: usize,
     theme: &Theme,
 ) -> Line<'a> {
@@ -331,7 +328,7 @@ fn row_line<'a>(
                     .scopes
                     .iter()
                     .copied()
-                    .filter(|s| held_set.contains(s))
+                    .filter(|s| info.holds(s))
                     .collect()
             } else {
                 Vec::new()

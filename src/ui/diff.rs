@@ -18,7 +18,7 @@ use super::text::{clean, fit_spans, pad, plural, put_line, rule, truncate, width
 use super::theme::Theme;
 use crate::api::ApiKeyId;
 use crate::app::keymap::{Action, Layer};
-use crate::app::{App, DiffModal, DiffRight, Load, PresetPicker, diff_sides};
+use crate::app::{App, DiffModal, DiffRight, PresetPicker, diff_sides};
 use crate::presets::PRESETS;
 use crate::scopes;
 use crate::scopes::{ScopeDiff, scope_diff};
@@ -303,8 +303,8 @@ fn diff_waiting(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme
                 w,
                 theme.danger,
             )),
-            Some(e) if e.info.is_none() => {
-                if let Load::Failed(why) = &e.detail {
+            Some(e) if e.info().is_none() => {
+                if let Some(why) = e.state.error() {
                     top.extend(para(
                         &format!(
                             "Could not load the scopes of '{}': {}",
@@ -362,13 +362,13 @@ struct Trim {
 }
 
 fn trim(app: &App, id: &ApiKeyId, preset: usize) -> Option<Trim> {
-    let info = app.keys.get(id)?.info.as_ref()?;
+    let info = app.keys.get(id)?.info()?;
     let p = PRESETS.get(preset)?;
     let original: BTreeSet<String> = scopes::sendable(&info.scope_names()).into_iter().collect();
-    let (ok, skipped): (BTreeSet<String>, BTreeSet<String>) =
-        p.scopes().into_iter().partition(|s| {
-            app.my_scopes.as_ref().is_none_or(|g| g.contains(s)) || original.contains(s)
-        });
+    let (ok, skipped): (BTreeSet<String>, BTreeSet<String>) = p
+        .scopes()
+        .into_iter()
+        .partition(|s| app.my_scopes.value().is_none_or(|g| g.contains(s)) || original.contains(s));
     Some(Trim {
         added: ok.difference(&original).cloned().collect(),
         removed: original.difference(&ok).cloned().collect(),

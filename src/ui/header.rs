@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // right side: count and badges
     let mut right: Vec<Span> = Vec::new();
-    if app.keys.ever_loaded {
+    if app.keys.ever_loaded() {
         let n = app.keys.entries.len();
         let style = if n >= KEY_LIMIT {
             theme.danger

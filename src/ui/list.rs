@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders};
 
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::{Theme, severity_symbol};
-use crate::app::{App, KeyEntry, Load, Pane, SortKey};
+use crate::app::{App, KeyEntry, Pane, SortKey};
 
 /// The list pane shows the id column from this width on (border included).
 pub const ID_MIN_WIDTH: u16 = 62;
@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .iter()
             .filter_map(|i| app.keys.entries.get(*i))
     };
-    let type_w = if visible().any(|e| e.revoking) {
+    let type_w = if visible().any(|e| e.state.is_revoking()) {
         TYPE_W_REVOKING
     } else {
         TYPE_W
@@ -159,7 +159,7 @@ pub fn visible_offset(offset: usize, selected: usize, cap: usize, n: usize) -> u
 fn title(app: &App, max: usize) -> String {
     let total = app.keys.entries.len();
     let n = app.view.rows.len();
-    let mut parts = vec![if !app.keys.ever_loaded && total == 0 {
+    let mut parts = vec![if !app.keys.ever_loaded() && total == 0 {
         "Keys".to_owned()
     } else if app.filter.active() {
         format!("Keys {n}/{total}")
@@ -180,9 +180,9 @@ fn title(app: &App, max: usize) -> String {
     if !app.view.marks.is_empty() {
         parts.push(format!("{} marked", app.view.marks.len()));
     }
-    if app.keys.load.is_loading() && app.keys.ever_loaded {
+    if app.keys.status.is_loading() && app.keys.ever_loaded() {
         parts.push("refreshing…".into());
-    } else if matches!(app.keys.load, Load::Failed(_)) && app.keys.ever_loaded {
+    } else if app.keys.status.error().is_some() && app.keys.ever_loaded() {
         parts.push("stale".into());
     }
     // drop trailing details until it fits, then cut
@@ -212,7 +212,7 @@ fn row_line<'a>(
         None => Span::raw(" "),
     });
     spans.push(Span::raw(" "));
-    let name_style = if e.revoking {
+    let name_style = if e.state.is_revoking() {
         theme.dim
     } else if marked {
         theme.marked
@@ -225,13 +225,13 @@ fn row_line<'a>(
         spans.push(Span::styled(pad(&clean(e.id.as_str()), ID_W), theme.dim));
     }
     spans.push(Span::raw(" "));
-    let (badge, style) = if e.revoking {
+    let (badge, style) = if e.state.is_revoking() {
         ("revoking…", theme.danger_dim)
     } else {
-        match (e.key_type(), &e.detail) {
+        match (e.key_type(), e.state.error()) {
             (Some(t), _) => (t.badge(), theme.badge(t)),
-            (None, Load::Failed(_)) => ("?", theme.warn),
-            (None, _) => ("…", theme.dim),
+            (None, Some(_)) => ("?", theme.warn),
+            (None, None) => ("…", theme.dim),
         }
     };
     spans.push(Span::styled(pad(badge, type_w), style));
@@ -241,7 +241,7 @@ fn row_line<'a>(
 fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)> {
     let keys = &app.keys;
     if keys.entries.is_empty() {
-        if let Load::Failed(reason) = &keys.load {
+        if let Some(reason) = keys.status.error() {
             return vec![
                 ("Could not load keys:".into(), theme.danger),
                 (clean(reason).into_owned(), theme.danger),
@@ -249,7 +249,7 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
                 ("Ctrl-r to retry".into(), theme.dim),
             ];
         }
-        if !keys.ever_loaded {
+        if !keys.ever_loaded() {
             return vec![(
                 format!("{} Loading keys…", super::status::spinner(app)),
                 theme.dim,

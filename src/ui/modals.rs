@@ -15,7 +15,7 @@ use super::theme::Theme;
 use crate::api::OnBehalfOf;
 use crate::app::keymap::{Action, Layer};
 use crate::app::{
-    App, ConfirmDelete, ConfirmFocus, ContextPicker, Level, Load, LogModal, Modal, RenameForm,
+    App, ConfirmDelete, ConfirmFocus, ContextPicker, Level, LogModal, Modal, RenameForm,
     SecretModal, context_rows,
 };
 
@@ -356,19 +356,19 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
         list.push(Line::from(spans));
     }
     let mut notes: Vec<Line> = Vec::new();
-    match &app.subusers_load {
-        Load::Loading(_) => notes.push(Line::from(Span::styled(
+    if app.subusers.is_loading() {
+        notes.push(Line::from(Span::styled(
             format!("{} Loading subusers…", super::status::spinner(app)),
             theme.dim,
-        ))),
-        Load::Failed(why) => notes.extend(para(
+        )));
+    } else if let Some(why) = app.subusers.error() {
+        notes.extend(para(
             &format!("Could not load subusers: {}", clean(why)),
             cw,
             theme.danger,
-        )),
-        _ => {}
+        ));
     }
-    if rows.is_empty() && !app.subusers_load.is_loading() {
+    if rows.is_empty() && !app.subusers.is_loading() {
         notes.push(Line::from(Span::styled(
             "Nothing matches the filter",
             theme.dim,

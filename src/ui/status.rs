@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use super::text::{clean, fit_spans, put_line, put_line_at, truncate, width};
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Binding};
-use crate::app::{App, Level, Load};
+use crate::app::{App, Level};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -32,8 +32,8 @@ pub fn ago(ms: u64) -> String {
 /// What is in flight, in words; empty when idle.
 pub fn pending_text(app: &App) -> Vec<String> {
     let mut out = Vec::new();
-    if app.keys.load.is_loading() {
-        out.push(if app.keys.ever_loaded {
+    if app.keys.status.is_loading() {
+        out.push(if app.keys.ever_loaded() {
             "refreshing…".into()
         } else {
             "loading keys…".into()
@@ -46,14 +46,14 @@ pub fn pending_text(app: &App) -> Vec<String> {
         ));
     } else if app
         .selected()
-        .is_some_and(|e| e.info.is_none() && e.detail.is_loading())
+        .is_some_and(|e| e.info().is_none() && e.state.is_loading())
     {
         out.push("loading scopes…".into());
     }
     if app.pending_mutations() > 0 {
         out.push("saving…".into());
     }
-    if app.subusers_load.is_loading() {
+    if app.subusers.is_loading() {
         out.push("loading subusers…".into());
     }
     if out.is_empty() && app.busy() {
@@ -99,7 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let pending = pending_text(app);
     let mut right_text = if !pending.is_empty() {
         pending.join(" · ")
-    } else if let Some(at) = app.keys.loaded_at {
+    } else if let Some(at) = app.keys.loaded_at() {
         format!("updated {}", ago(app.now_ms.saturating_sub(at)))
     } else {
         String::new()
@@ -178,8 +178,8 @@ fn toast_look(level: Level, theme: &Theme) -> (&'static str, Style) {
 
 fn summary(app: &App, theme: &Theme, out: &mut Vec<Span<'static>>) {
     let total = app.keys.entries.len();
-    if !app.keys.ever_loaded && total == 0 {
-        if let Load::Failed(_) = app.keys.load {
+    if !app.keys.ever_loaded() && total == 0 {
+        if app.keys.status.error().is_some() {
             out.push(Span::styled(" not loaded", theme.danger));
         }
         return;
