@@ -1,0 +1,23 @@
+//! Every integration test in one crate: one link of axum, reqwest, rustls and ratatui instead of
+//! one per file (a clean `.ci/run` on 2 cores spent most of its time compiling and linking).
+//!
+//! - `api_sim`: the client against the simulator over real HTTP; `parsers`: lenient parsing;
+//! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
+//!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
+//! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
+//! - `e2e_tmux`, `secrets`: the real binary in tmux.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+mod common;
+mod hostile;
+
+mod api_sim;
+mod cli;
+mod e2e_tmux;
+mod faults;
+mod hostile_selftest;
+mod outcomes;
+mod parsers;
+mod props;
+mod secrets;
+mod ui_snapshots;

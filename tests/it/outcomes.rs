@@ -1,0 +1,658 @@
+//! Every outcome sgkeys reports is true: the real binary against a hostile stand-in for
+//! SendGrid (redirects, HTML 200s, lost answers, silence, an exhausted rate limit) and against
+//! the simulator for interrupted bulk revokes. Each case checks what was printed, the exit code,
+//! what the server received, and what the journal says.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+use serde_json::json;
+use sgkeys::journal::{Journal, Outcome};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+
+/// The binary, pointed at `url` with `key`, journaling into `dir`.
+fn cmd(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("SENDGRID_API_KEY", key)
+        .env("SGKEYS_BASE_URL", url)
+        .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
+        .stdin(Stdio::null());
+    c
+}
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+    took: Duration,
+}
+
+async fn run(dir: &Path, url: &str, key: &str, args: &[&str]) -> Run {
+    let mut c = cmd(dir, url, key, args);
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&out.stdout).into_owned(),
+        err: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: started.elapsed(),
+    };
+    assert!(
+        !r.out.contains(&key[26..]) && !r.err.contains(&key[26..]),
+        "the caller's key was printed"
+    );
+    r
+}
+
+fn journal(dir: &Path) -> Vec<sgkeys::journal::Entry> {
+    Journal::new(dir.join("journal.jsonl")).read_all().unwrap()
+}
+
+fn caller() -> String {
+    fake_key(1)
+}
+
+/// A SendGrid whose DELETE answers `delete`, and whose GET of the key answers `get`.
+/// Before any DELETE, the GET shows the key (sgkeys reads it before revoking).
+async fn origin(
+    victim: &str,
+    delete: impl Fn() -> Reply + Send + Sync + 'static,
+    get: impl Fn() -> Reply + Send + Sync + 'static,
+) -> Hostile {
+    let v = victim.to_owned();
+    let deleted = std::sync::atomic::AtomicBool::new(false);
+    Hostile::start(move |r: &Seen| {
+        let one = format!("/v3/api_keys/{v}");
+        match (r.method.as_str(), r.path.as_str()) {
+            ("DELETE", p) if p == one => {
+                deleted.store(true, std::sync::atomic::Ordering::SeqCst);
+                delete()
+            }
+            ("GET", p) if p == one && !deleted.load(std::sync::atomic::Ordering::SeqCst) => {
+                Reply::json(200, key_json(&v, "leaky", &["mail.send"]))
+            }
+            ("GET", p) if p == one => get(),
+            ("GET", p) if p.starts_with("/v3/api_keys") => {
+                Reply::json(200, list_json(&[(&v, "leaky"), (&id_of(&caller()), "me")]))
+            }
+            _ => Reply::json(
+                404,
+                json!({"errors":[{"field":null,"message":"not found"}]}),
+            ),
+        }
+    })
+    .await
+}
+
+fn still_there(victim: &str) -> impl Fn() -> Reply + Send + Sync + 'static {
+    let v = victim.to_owned();
+    move || Reply::json(200, key_json(&v, "leaky", &["mail.send"]))
+}
+
+fn gone() -> Reply {
+    Reply::json(
+        404,
+        json!({"errors":[{"field":null,"message":"unable to find API Key"}]}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirected_delete_is_never_called_revoked_and_the_redirect_is_not_followed() {
+    let victim = id_of(&fake_key(2));
+    for status in [301u16, 302, 303, 307, 308] {
+        let elsewhere = Hostile::start(|_: &Seen| Reply::empty(204)).await;
+        let target = format!("{}/v3/api_keys/{victim}", elsewhere.url());
+        let t = target.clone();
+        let server = origin(
+            &victim,
+            move || Reply::redirect(status, &t),
+            still_there(&victim),
+        )
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(
+            dir.path(),
+            &server.url(),
+            &caller(),
+            &["revoke", &victim, "--yes"],
+        )
+        .await;
+        assert_eq!(r.code, 1, "{status}: {}{}", r.out, r.err);
+        assert!(!r.out.contains("revoked    "), "{status}: {}", r.out);
+        assert!(r.out.contains("FAILED"), "{status}: {}", r.out);
+        assert!(r.out.contains("NOT revoked"), "{status}: {}", r.out);
+        assert!(r.out.contains(&target), "names the Location: {}", r.out);
+        assert_eq!(elsewhere.requests().len(), 0, "the redirect was followed");
+        assert_eq!(server.count("DELETE", "/v3/api_keys/"), 1, "not retried");
+        let j = journal(dir.path());
+        assert_eq!(j.len(), 1);
+        assert_eq!(j[0].result(), Outcome::Failed);
+        assert_eq!(j[0].status, Some(status));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_html_200_to_a_delete_is_read_back() {
+    let victim = id_of(&fake_key(3));
+    // the key is still there: not revoked
+    let server = origin(
+        &victim,
+        || Reply::html(200, "<html><title>Welcome to the portal</title></html>"),
+        still_there(&victim),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["revoke", &victim, "--yes", "--json"],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["results"][0]["status"], "failed");
+    assert_eq!(journal(dir.path())[0].result(), Outcome::Failed);
+
+    // the key is gone when read back: the revoke happened, and says how it is known
+    let server = origin(
+        &victim,
+        || Reply::html(200, "<html><title>ok</title></html>"),
+        gone,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["revoke", &victim, "--yes", "--json"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["results"][0]["status"], "revoked");
+    assert!(
+        v["results"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("read back: the key is gone")
+    );
+    assert_eq!(journal(dir.path())[0].result(), Outcome::Ok);
+
+    // the read-back fails too: unknown, never success
+    let server = origin(
+        &victim,
+        || Reply::html(200, "<html>hi</html>"),
+        || Reply::html(502, "<html><title>502</title></html>"),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["--timeout", "2", "revoke", &victim, "--yes"],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(r.out.contains("UNKNOWN"), "{}", r.out);
+    assert!(
+        r.out.contains(&format!("sgkeys show {victim}")),
+        "{}",
+        r.out
+    );
+    assert_eq!(journal(dir.path())[0].result(), Outcome::Unknown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_answered_by_a_redirect_names_the_location() {
+    let server = Hostile::start(|_: &Seen| {
+        Reply::redirect(302, "https://login.example.invalid/portal?next=%2Fv3")
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &server.url(), &caller(), &["list"]).await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.err
+            .contains("302 redirect to https://login.example.invalid/portal"),
+        "{}",
+        r.err
+    );
+    assert!(r.out.is_empty(), "no keys from another origin: {}", r.out);
+}
+
+/// A SendGrid that creates the key, then loses the answer with `lost`.
+async fn lossy_create(lost: Reply) -> (Hostile, Arc<Mutex<Vec<(String, String)>>>) {
+    let keys = Arc::new(Mutex::new(vec![(id_of(&caller()), "me".to_owned())]));
+    let k = Arc::clone(&keys);
+    let server = Hostile::start(move |r: &Seen| match r.method.as_str() {
+        "POST" => {
+            let name = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            k.lock().unwrap().push((id_of(&fake_key(9)), name));
+            lost.clone()
+        }
+        _ => {
+            let all = k.lock().unwrap().clone();
+            let pairs: Vec<(&str, &str)> =
+                all.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+            Reply::json(200, list_json(&pairs))
+        }
+    })
+    .await;
+    (server, keys)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_whose_answer_is_lost_is_found_by_reading_back() {
+    let new_id = id_of(&fake_key(9));
+    for lost in [
+        Reply::html(500, "<html><title>500 Internal Server Error</title></html>"),
+        Reply::json(201, json!({"api_key": "SG.tru"})),
+        Reply::Truncated {
+            status: 201,
+            declared: 400,
+            body: b"{\"api_key\":\"SG.".to_vec(),
+        },
+    ] {
+        let (server, _) = lossy_create(lost).await;
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(
+            dir.path(),
+            &server.url(),
+            &caller(),
+            &["create", "ci deploy", "--scope", "mail.send"],
+        )
+        .await;
+        assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+        assert!(r.err.contains(&format!("created as {new_id}")), "{}", r.err);
+        assert!(r.err.contains("cannot be recovered"), "{}", r.err);
+        assert!(r.err.contains(&format!("revoke {new_id}")), "{}", r.err);
+        assert_eq!(server.count("POST", "/v3/api_keys"), 1, "never retried");
+        let j = journal(dir.path());
+        assert_eq!(j.len(), 1);
+        assert_eq!(j[0].result(), Outcome::Ok, "the journal agrees: created");
+        assert_eq!(j[0].api_key_id, new_id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwritable_journal_refuses_before_sending() {
+    let victim = id_of(&fake_key(4));
+    let server = origin(&victim, || Reply::empty(204), still_there(&victim)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let mut targets: Vec<PathBuf> = vec![ro.join("sub").join("journal.jsonl")];
+    if Path::new("/dev/full").exists() {
+        targets.push("/dev/full".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+    }
+    let root = unsafe_is_root();
+    for j in targets {
+        if root && j.starts_with(&ro) {
+            continue; // root writes through a read-only directory's mode
+        }
+        for args in [
+            vec!["revoke", victim.as_str(), "--yes"],
+            vec!["create", "x", "--scope", "mail.send"],
+            vec!["rename", victim.as_str(), "new name"],
+        ] {
+            let mut c = cmd(dir.path(), &server.url(), &caller(), &args);
+            c.env("SGKEYS_JOURNAL", &j);
+            let out = c.output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?} {j:?}: {err}");
+            assert!(err.contains("not sent"), "{err}");
+            assert!(err.contains("journal"), "{err}");
+        }
+        assert_eq!(server.count("DELETE", "/"), 0);
+        assert_eq!(server.count("POST", "/"), 0);
+        assert_eq!(server.count("PATCH", "/"), 0);
+    }
+}
+
+/// Whether the tests run as root (CI does): file modes do not stop root.
+fn unsafe_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_callers_own_key_is_revoked_last() {
+    let me = id_of(&caller());
+    let others: Vec<String> = (10..16).map(|i| id_of(&fake_key(i))).collect();
+    let answered = Arc::new(Mutex::new(Vec::<(String, Instant)>::new()));
+    let seen = Arc::clone(&answered);
+    let all: Vec<(String, String)> = std::iter::once((me.clone(), "sgkeys admin".to_owned()))
+        .chain(others.iter().map(|i| (i.clone(), format!("full {i}"))))
+        .collect();
+    let server = Hostile::start(move |r: &Seen| {
+        let id = r.path.trim_start_matches("/v3/api_keys/").to_owned();
+        match r.method.as_str() {
+            "DELETE" => {
+                seen.lock().unwrap().push((id, Instant::now()));
+                Reply::Slow(Duration::from_millis(300), Box::new(Reply::empty(204)))
+            }
+            "GET" if r.path.starts_with("/v3/api_keys/") => Reply::json(
+                200,
+                key_json(&id, &format!("full {id}"), &["api_keys.delete"]),
+            ),
+            _ => {
+                let pairs: Vec<(&str, &str)> =
+                    all.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+                Reply::json(200, list_json(&pairs))
+            }
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    // the caller's key is named first
+    let mut args = vec!["revoke", me.as_str()];
+    args.extend(others.iter().map(String::as_str));
+    args.push("--yes");
+    let r = run(dir.path(), &server.url(), &caller(), &args).await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(r.err.contains("revoked last"), "said before: {}", r.err);
+    let order = answered.lock().unwrap().clone();
+    assert_eq!(order.len(), 7);
+    assert_eq!(order[6].0, me, "the key in use went last: {order:?}");
+    // and only after every other answer (each took 300 ms)
+    let others_sent = order[5].1;
+    assert!(order[6].1 >= others_sent + Duration::from_millis(280));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_hangs_past_the_timeout() {
+    // a server that never answers: one deadline covers every retry
+    let silent = Hostile::start(|_: &Seen| Reply::Silent).await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        dir.path(),
+        &silent.url(),
+        &caller(),
+        &["--timeout", "1", "list"],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(r.took < Duration::from_secs(2), "took {:?}", r.took);
+    assert!(r.err.contains("timeout"), "{}", r.err);
+
+    // a 200 that says the rate limit is spent for 100 000 s: fail at once, saying why
+    let keys = [(id_of(&fake_key(20)), "a"), (id_of(&fake_key(21)), "b")];
+    let far = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 100_000)
+        .to_string();
+    let listed: Vec<(String, String)> = keys
+        .iter()
+        .map(|(i, n)| (i.clone(), n.to_string()))
+        .collect();
+    let spent = Hostile::start(move |r: &Seen| {
+        let pairs: Vec<(&str, &str)> = listed
+            .iter()
+            .map(|(i, n)| (i.as_str(), n.as_str()))
+            .collect();
+        let body = if r.path.starts_with("/v3/api_keys/") {
+            key_json(
+                r.path.trim_start_matches("/v3/api_keys/"),
+                "a",
+                &["mail.send"],
+            )
+        } else {
+            list_json(&pairs)
+        };
+        Reply::json(200, body)
+            .with_header("X-RateLimit-Remaining", "0")
+            .with_header("X-RateLimit-Reset", &far)
+    })
+    .await;
+    let r = run(
+        dir.path(),
+        &spent.url(),
+        &caller(),
+        &["--timeout", "1", "list", "--scopes"],
+    )
+    .await;
+    assert!(r.took < Duration::from_secs(2), "took {:?}", r.took);
+    assert!(r.err.contains("rate limit"), "{}{}", r.out, r.err);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_get_answered_with_another_keys_id_is_an_error() {
+    let asked = id_of(&fake_key(30));
+    let server = Hostile::start(|_: &Seen| {
+        Reply::json(
+            200,
+            key_json(&id_of(&fake_key(31)), "other", &["mail.send"]),
+        )
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &server.url(), &caller(), &["show", &asked]).await;
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(r.err.contains("another key"), "{}", r.err);
+}
+
+#[test]
+fn a_torn_journal_line_does_not_break_the_journal_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("journal.jsonl");
+    let good = r#"{"time":"2026-11-28T01:00:00Z","base_url":"http://x","action":"revoke","api_key_id":"abc","status":204,"ok":true,"source":"cli"}"#;
+    let intent = r#"{"time":"2026-11-28T01:00:01Z","op":"1-a","phase":"intent","base_url":"http://x","action":"revoke","api_key_id":"def","name":"ci","ok":false,"source":"cli"}"#;
+    std::fs::write(&p, format!("{good}\n{intent}\n{{\"time\":\"2026-1")).unwrap();
+    let out = cmd(dir.path(), "http://127.0.0.1:9", &caller(), &["journal"])
+        .output()
+        .unwrap();
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{o}{e}");
+    assert!(o.contains("abc") && o.contains("ok 204"), "{o}");
+    assert!(o.contains("UNKNOWN: check"), "{o}");
+    assert!(e.contains("line 3: skipped"), "{e}");
+    assert!(
+        e.contains("show def"),
+        "offers the command that resolves it: {e}"
+    );
+}
+
+/// A bulk revoke of 60 keys at 400 ms latency, interrupted once some DELETEs are under way.
+async fn interrupted_bulk_revoke(
+    signal: &str,
+) -> (Vec<String>, Vec<sgkeys::journal::Entry>, i32, String) {
+    let sim = sgkeys::sim::start(
+        sgkeys::sim::SimConfig {
+            seed: sgkeys::sim::Seed::Bulk(60),
+            latency: Duration::from_millis(400),
+            ..Default::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let admin = sim.admin_key().expose().to_owned();
+    let admin_id = id_of(&admin);
+    let before: Vec<String> = sim
+        .keys(None)
+        .into_iter()
+        .map(|k| k.api_key_id.0)
+        .filter(|i| *i != admin_id)
+        .collect();
+    assert_eq!(before.len(), 60);
+    let dir = tempfile::tempdir().unwrap();
+    // ids may start with '-': after `--` they are never taken for flags
+    let mut args = vec!["revoke", "--yes", "--"];
+    args.extend(before.iter().map(String::as_str));
+    let mut child = cmd(dir.path(), &sim.base_url(), &admin, &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until a first wave of DELETEs (16 at a time) is answered and more are under way
+    let started = Instant::now();
+    while sim.mutating_requests() < 20 {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "no DELETE sent: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    // let any request that was in flight land
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let after: std::collections::HashSet<String> =
+        sim.keys(None).into_iter().map(|k| k.api_key_id.0).collect();
+    let revoked: Vec<String> = before.into_iter().filter(|i| !after.contains(i)).collect();
+    let out_text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (
+        revoked,
+        journal(dir.path()),
+        out.status.code().unwrap_or(-1),
+        out_text,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_bulk_revoke_leaves_every_revoked_key_in_the_journal() {
+    // SIGKILL: nothing runs after it; the intents written before each DELETE name every key
+    let (revoked, j, code, _) = interrupted_bulk_revoke("-KILL").await;
+    assert_eq!(code, -1, "killed");
+    assert!(
+        !revoked.is_empty() && revoked.len() < 60,
+        "{}",
+        revoked.len()
+    );
+    for id in &revoked {
+        assert!(
+            j.iter().any(|e| &e.api_key_id == id),
+            "revoked key {id} is not in the journal"
+        );
+    }
+    eprintln!(
+        "SIGKILL: {} revoked, {} named in the journal, {} without an outcome",
+        revoked.len(),
+        j.len(),
+        j.iter().filter(|e| e.unresolved()).count()
+    );
+
+    // SIGINT: no new request starts; those under way finish and are recorded with their outcome
+    let (revoked, j, code, text) = interrupted_bulk_revoke("-INT").await;
+    assert_eq!(code, 130, "{text}");
+    assert!(
+        !revoked.is_empty() && revoked.len() < 60,
+        "{}",
+        revoked.len()
+    );
+    assert!(text.contains("NOT SENT"), "{text}");
+    for id in &revoked {
+        let e = j
+            .iter()
+            .find(|e| &e.api_key_id == id)
+            .unwrap_or_else(|| panic!("revoked key {id} is not in the journal"));
+        assert_eq!(e.result(), Outcome::Ok, "{e:?}");
+    }
+    assert!(j.iter().all(|e| !e.unresolved()), "every outcome recorded");
+    assert_eq!(
+        j.iter().filter(|e| e.result() == Outcome::Ok).count(),
+        revoked.len(),
+        "the journal says revoked exactly for the keys that are gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_that_fails_after_the_server_acted_never_loses_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let jpath = dir.path().join("journal.jsonl");
+    let new_key = fake_key(40);
+    let (nk, jp) = (new_key.clone(), jpath.clone());
+    let server = Hostile::start(move |r: &Seen| match r.method.as_str() {
+        "POST" => {
+            // the disk "fills" between the intent and the outcome: the journal becomes unwritable
+            let _ = std::fs::remove_file(&jp);
+            let _ = std::fs::create_dir(&jp);
+            Reply::json(
+                201,
+                json!({"api_key": nk, "api_key_id": id_of(&nk), "name": "ci", "scopes": ["mail.send"]}),
+            )
+        }
+        _ => Reply::json(200, list_json(&[])),
+    })
+    .await;
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["create", "ci", "--scope", "mail.send"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "created: {}{}", r.out, r.err);
+    assert_eq!(r.out.trim(), new_key, "the secret is printed");
+    assert!(
+        r.err.contains("could not be recorded in the journal"),
+        "{}",
+        r.err
+    );
+}
+
+#[test]
+fn policy_and_since_files_are_size_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--policy", "--since"] {
+        let started = Instant::now();
+        let out = cmd(
+            dir.path(),
+            "http://127.0.0.1:9",
+            &caller(),
+            &["audit", flag, "/dev/zero"],
+        )
+        .output()
+        .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains("larger than"), "{flag}: {err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

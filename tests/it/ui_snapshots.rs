@@ -1,0 +1,928 @@
+//! Render snapshots of every screen (80×24 and 120×40, plus the too-small screen), style
+//! assertions that text snapshots cannot see, a no-panic sweep over sizes from 0×0 to 250×80,
+//! and a frame-time check with 10 000 keys. States are reached through the real `init`/`update`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common;
+
+use common::*;
+use proptest::prelude::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use sgkeys::app::layout;
+use sgkeys::app::{self, ApiOp, ApiResult, App, Command, Context, Modal, Msg};
+use sgkeys::ui::{self, Theme};
+
+// ---------------------------------------------------------------- scenarios
+
+fn loading(w: u16, h: u16) -> App {
+    let mut app = new_app(w, h);
+    let _ = app::init(&mut app);
+    app::update(&mut app, Msg::Tick(240));
+    app
+}
+
+fn empty(w: u16, h: u16) -> App {
+    let mut app = new_app(w, h);
+    for cmd in app::init(&mut app) {
+        if let Command::Api { req, op, .. } = cmd {
+            let result = match op {
+                ApiOp::ListKeys => ApiResult::Keys(Ok(vec![])),
+                other => respond(&other),
+            };
+            reply(&mut app, req, result);
+        }
+    }
+    tick(&mut app, 3_000);
+    app
+}
+
+fn load_failed(w: u16, h: u16) -> App {
+    let mut app = new_app(w, h);
+    for cmd in app::init(&mut app) {
+        if let Command::Api { req, op, .. } = cmd {
+            let result = match op {
+                ApiOp::ListKeys => ApiResult::Keys(Err(server_error())),
+                other => respond(&other),
+            };
+            reply(&mut app, req, result);
+        }
+    }
+    app
+}
+
+fn loaded(w: u16, h: u16) -> App {
+    loaded_app(w, h)
+}
+
+fn filtered(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "/ci<Enter>");
+    app
+}
+
+fn filter_editing(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "/risk:high !tmp");
+    app
+}
+
+fn no_match(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "/zzz type:nope<Enter>");
+    app
+}
+
+fn detail_expanded(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "analytics: Looker export");
+    press_answer(&mut app, "<Tab><Space>jj");
+    app
+}
+
+fn help(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "?");
+    app
+}
+
+fn help_filtered(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "?scope");
+    app
+}
+
+fn rename(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    press_answer(&mut app, "r<BS><BS><BS><BS>smoke-test: staging");
+    app
+}
+
+fn rename_error(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    press_answer(&mut app, "r<BS><BS><BS><BS><Enter>");
+    app
+}
+
+fn scopes_editing(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "marketing: HubSpot sync");
+    // Alerts → Read, then expand Mail Send and grant mail.send
+    press_answer(&mut app, "el");
+    press_answer(&mut app, "jjjjjjjjjj<Space>jjjjj<Space>");
+    app
+}
+
+fn scopes_billing_locked(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "marketing: HubSpot sync");
+    press_answer(&mut app, "ejjjl");
+    app
+}
+
+fn scopes_review(w: u16, h: u16) -> App {
+    let mut app = scopes_editing(w, h);
+    press_answer(&mut app, "<Enter>");
+    app
+}
+
+fn trim_review(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    // "Stats read-only": drops mail.send, adds the rest of the stats scopes
+    press_answer(&mut app, "pjj<Enter>");
+    assert!(matches!(&app.modal, Some(Modal::EditScopes(f)) if f.stage == app::ScopeStage::Review));
+    app
+}
+
+fn scopes_checking(w: u16, h: u16) -> App {
+    let mut app = scopes_review(w, h);
+    let _ = press(&mut app, "y");
+    app
+}
+
+fn scopes_conflict(w: u16, h: u16) -> App {
+    let mut app = scopes_review(w, h);
+    let cmds = press(&mut app, "y");
+    for cmd in cmds {
+        if let Command::Api {
+            req,
+            op: ApiOp::GetKey(id),
+            ..
+        } = cmd
+        {
+            let server = conflicting(&fixture_detail(id.as_str()).unwrap());
+            reply(&mut app, req, ApiResult::Key(Ok(server)));
+        }
+    }
+    assert!(
+        matches!(&app.modal, Some(Modal::EditScopes(f)) if matches!(f.stage, app::ScopeStage::Conflict(_)))
+    );
+    app
+}
+
+fn scopes_saving(w: u16, h: u16) -> App {
+    let mut app = scopes_conflict(w, h);
+    let _ = press(&mut app, "o");
+    app
+}
+
+fn scopes_discard(w: u16, h: u16) -> App {
+    let mut app = scopes_editing(w, h);
+    press_answer(&mut app, "<Esc>");
+    app
+}
+
+fn create_custom_preset(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(
+        &mut app,
+        "nci-deploy: billing-svc<Tab><Tab><Right><Right><Tab>",
+    );
+    app
+}
+
+fn create_name(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "nnew key");
+    app
+}
+
+fn create_full(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "nadmin<Tab><Right>");
+    app
+}
+
+fn create_review(w: u16, h: u16) -> App {
+    let mut app = create_custom_preset(w, h);
+    press_answer(&mut app, "<Enter>");
+    app
+}
+
+fn create_submitting(w: u16, h: u16) -> App {
+    let mut app = create_review(w, h);
+    let _ = press(&mut app, "y");
+    app
+}
+
+fn create_discard(w: u16, h: u16) -> App {
+    let mut app = create_custom_preset(w, h);
+    press_answer(&mut app, "<Esc>");
+    app
+}
+
+fn secret(w: u16, h: u16) -> App {
+    let mut app = create_review(w, h);
+    press_answer(&mut app, "y");
+    assert!(matches!(app.modal, Some(Modal::Secret(_))));
+    app
+}
+
+fn secret_confirm_close(w: u16, h: u16) -> App {
+    let mut app = secret(w, h);
+    press_answer(&mut app, "<Esc>");
+    app
+}
+
+fn confirm_delete_single(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "prod-mail-key (LEAKED?)");
+    press_answer(&mut app, "d");
+    app
+}
+
+fn confirm_delete_multi(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    press_answer(&mut app, "<Space><Space>");
+    select_name(&mut app, "sgkeys dashboard");
+    press_answer(&mut app, "<Space>d");
+    app
+}
+
+fn confirm_delete_typed(w: u16, h: u16) -> App {
+    let mut app = confirm_delete_multi(w, h);
+    press_answer(&mut app, "2y");
+    app
+}
+
+fn revoking(w: u16, h: u16) -> App {
+    let mut app = confirm_delete_single(w, h);
+    let _ = press(&mut app, "y");
+    app
+}
+
+fn contexts(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "c");
+    app
+}
+
+fn contexts_loading(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    let _ = press(&mut app, "c");
+    app
+}
+
+fn log(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    log_calls(&mut app);
+    press_answer(&mut app, "@");
+    app
+}
+
+fn log_scrolled(w: u16, h: u16) -> App {
+    let mut app = log(w, h);
+    press_answer(&mut app, "kk");
+    app
+}
+
+fn diff_keys(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    press_answer(&mut app, "<Space>");
+    select_name(&mut app, "analytics: Looker export");
+    press_answer(&mut app, "<Space>=");
+    assert!(
+        matches!(&app.modal, Some(Modal::Diff(d)) if matches!(d.right, app::DiffRight::Key(_)))
+    );
+    app
+}
+
+fn diff_preset(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    // "Mail Send + Scheduled Sends"
+    press_answer(&mut app, "=l");
+    assert!(matches!(&app.modal, Some(Modal::Diff(d)) if d.right == app::DiffRight::Preset(1)));
+    app
+}
+
+fn diff_scrolled_past_end(w: u16, h: u16) -> App {
+    let mut app = diff_preset(w, h);
+    press_answer(&mut app, &"j".repeat(60));
+    app
+}
+
+fn diff_loading(w: u16, h: u16) -> App {
+    let mut app = new_app(w, h);
+    let cmds = app::init(&mut app);
+    // the list and the caller's scopes arrive; no key's scopes do
+    let _ = answer_where(&mut app, cmds, |op| !matches!(op, ApiOp::GetKey(_)));
+    let _ = press(&mut app, "=");
+    app::update(&mut app, Msg::Tick(400));
+    assert!(matches!(app.modal, Some(Modal::Diff(_))));
+    app
+}
+
+fn preset_picker(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    // cursor on "Stats read-only"
+    press_answer(&mut app, "pjj");
+    assert!(matches!(&app.modal, Some(Modal::Presets(p)) if p.cursor == 2));
+    app
+}
+
+fn error_toast(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    for cmd in press(&mut app, "<C-r>") {
+        if let Command::Api { req, op, .. } = cmd {
+            let result = match op {
+                ApiOp::ListKeys => ApiResult::Keys(Err(server_error())),
+                other => respond(&other),
+            };
+            reply(&mut app, req, result);
+        }
+    }
+    app
+}
+
+fn refreshing(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    let _ = press(&mut app, "<C-r>");
+    app::update(&mut app, Msg::Tick(12_900));
+    app
+}
+
+fn read_only(w: u16, h: u16) -> App {
+    loaded_app_with(
+        Context {
+            read_only: true,
+            demo: true,
+            ..ctx()
+        },
+        w,
+        h,
+    )
+}
+
+fn monochrome(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    app.monochrome = true;
+    app
+}
+
+fn confirm_quit(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    let _ = press(&mut app, "r-old<Enter>");
+    let _ = press(&mut app, "<Esc>q");
+    assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
+    app
+}
+
+fn hostile_names(w: u16, h: u16) -> App {
+    let mut app = new_app(w, h);
+    for cmd in app::init(&mut app) {
+        if let Command::Api { req, op, .. } = cmd {
+            let result = match op {
+                ApiOp::ListKeys => ApiResult::Keys(Ok(vec![
+                    sgkeys::api::ApiKey {
+                        api_key_id: "Ev1lN4m3sAr3Fun0000000".into(),
+                        name: "\u{1b}[31mred\u{1b}[0m\ttab\nnewline\u{202e}reversed".into(),
+                    },
+                    sgkeys::api::ApiKey {
+                        api_key_id: "W1d3Ch4r5N4m3s00000000".into(),
+                        name: "日本語のキー名前がとても長い場合の表示テスト・全角文字".into(),
+                    },
+                ])),
+                other => respond(&other),
+            };
+            reply(&mut app, req, result);
+        }
+    }
+    app
+}
+
+type Scenario = (&'static str, fn(u16, u16) -> App);
+
+/// Every state the UI can be in, for the no-panic sweep.
+const ALL: &[Scenario] = &[
+    ("loading", loading),
+    ("empty", empty),
+    ("load_failed", load_failed),
+    ("loaded", loaded),
+    ("filtered", filtered),
+    ("filter_editing", filter_editing),
+    ("no_match", no_match),
+    ("detail_expanded", detail_expanded),
+    ("help", help),
+    ("help_filtered", help_filtered),
+    ("rename", rename),
+    ("rename_error", rename_error),
+    ("scopes_editing", scopes_editing),
+    ("scopes_billing_locked", scopes_billing_locked),
+    ("scopes_review", scopes_review),
+    ("trim_review", trim_review),
+    ("scopes_checking", scopes_checking),
+    ("scopes_conflict", scopes_conflict),
+    ("scopes_saving", scopes_saving),
+    ("scopes_discard", scopes_discard),
+    ("create_custom_preset", create_custom_preset),
+    ("create_name", create_name),
+    ("create_full", create_full),
+    ("create_review", create_review),
+    ("create_submitting", create_submitting),
+    ("create_discard", create_discard),
+    ("secret", secret),
+    ("secret_confirm_close", secret_confirm_close),
+    ("confirm_delete_single", confirm_delete_single),
+    ("confirm_delete_multi", confirm_delete_multi),
+    ("confirm_delete_typed", confirm_delete_typed),
+    ("revoking", revoking),
+    ("contexts", contexts),
+    ("contexts_loading", contexts_loading),
+    ("log", log),
+    ("log_scrolled", log_scrolled),
+    ("diff_keys", diff_keys),
+    ("diff_preset", diff_preset),
+    ("diff_scrolled_past_end", diff_scrolled_past_end),
+    ("diff_loading", diff_loading),
+    ("preset_picker", preset_picker),
+    ("error_toast", error_toast),
+    ("refreshing", refreshing),
+    ("read_only", read_only),
+    ("monochrome", monochrome),
+    ("confirm_quit", confirm_quit),
+    ("hostile_names", hostile_names),
+];
+
+// ---------------------------------------------------------------- helpers
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+    terminal
+}
+
+fn row_text(buf: &Buffer, y: u16) -> String {
+    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+}
+
+fn screen_text(buf: &Buffer) -> String {
+    (0..buf.area.height)
+        .map(|y| row_text(buf, y))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Position (x, y) of the first occurrence of `needle` on screen.
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    find_in(buf, buf.area, needle)
+}
+
+/// Position (x, y) of the first occurrence of `needle` inside `area`.
+fn find_in(buf: &Buffer, area: ratatui::layout::Rect, needle: &str) -> Option<(u16, u16)> {
+    let n: Vec<String> = needle.chars().map(|c| c.to_string()).collect();
+    for y in area.top()..area.bottom() {
+        let cells: Vec<&str> = (area.left()..area.right())
+            .map(|x| buf[(x, y)].symbol())
+            .collect();
+        if n.len() > cells.len() {
+            return None;
+        }
+        for x in 0..=(cells.len() - n.len()) {
+            if cells[x..x + n.len()].iter().zip(&n).all(|(a, b)| *a == b) {
+                return Some((area.x + x as u16, y));
+            }
+        }
+    }
+    None
+}
+
+fn snapshot(name: &str, build: fn(u16, u16) -> App) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let app = build(w, h);
+        let terminal = render(&app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+macro_rules! snapshots {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                snapshot(stringify!($name), super::$name);
+            }
+        )*
+    };
+}
+
+mod snap {
+    use super::snapshot;
+    snapshots!(
+        loading,
+        empty,
+        load_failed,
+        loaded,
+        filtered,
+        filter_editing,
+        no_match,
+        detail_expanded,
+        help,
+        rename,
+        rename_error,
+        scopes_editing,
+        scopes_review,
+        trim_review,
+        scopes_conflict,
+        scopes_discard,
+        create_custom_preset,
+        create_review,
+        confirm_delete_single,
+        confirm_delete_multi,
+        contexts,
+        log,
+        diff_keys,
+        diff_preset,
+        preset_picker,
+        error_toast,
+        refreshing,
+        revoking,
+        read_only,
+        monochrome,
+        hostile_names,
+    );
+}
+
+// ---------------------------------------------------------------- special snapshots
+
+#[test]
+fn secret_is_shown_in_full_but_redacted_in_the_snapshot() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let app = secret(w, h);
+        let terminal = render(&app, w, h);
+        let raw = screen_text(terminal.backend().buffer());
+        assert!(
+            raw.contains(NEW_SECRET),
+            "the secret modal must show the whole secret:\n{raw}"
+        );
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", "[SECRET]");
+        settings.bind(|| {
+            insta::assert_snapshot!(format!("secret_{w}x{h}"), terminal.backend());
+        });
+    }
+}
+
+#[test]
+fn secret_unconfirmed_close_warns() {
+    let app = secret_confirm_close(80, 24);
+    let raw = screen_text(render(&app, 80, 24).backend().buffer());
+    assert!(raw.contains("You have not copied it."), "{raw}");
+}
+
+#[test]
+fn too_small() {
+    let mut app = loaded_app(80, 24);
+    app::update(&mut app, Msg::Resize(50, 12));
+    let terminal = render(&app, 50, 12);
+    insta::assert_snapshot!("too_small_50x12", terminal.backend());
+}
+
+// ---------------------------------------------------------------- styles
+
+#[test]
+fn selected_row_is_highlighted() {
+    let app = loaded_app(80, 24);
+    let terminal = render(&app, 80, 24);
+    let buf = terminal.backend().buffer();
+    let list = layout::areas(80, 24).list;
+    let theme = Theme::color();
+    let first = list.y + 2;
+    let y = first + (app.view.selected - app.view.offset) as u16;
+    for x in list.x + 1..list.right() - 1 {
+        assert_eq!(
+            buf[(x, y)].bg,
+            theme.selected.bg.unwrap(),
+            "cell {x},{y} not highlighted"
+        );
+    }
+    // the next row is not
+    assert_eq!(buf[(list.x + 4, y + 1)].bg, Color::Reset);
+    assert!(row_text(buf, y).contains("ci-deploy: web-frontend"));
+}
+
+#[test]
+fn detail_cursor_is_highlighted_when_focused() {
+    let app = detail_expanded(80, 24);
+    let buf = render(&app, 80, 24).backend().buffer().clone();
+    let (x, y) = find(&buf, "alerts.delete").expect("expanded scope row");
+    assert_eq!(buf[(x, y)].bg, Theme::color().selected.bg.unwrap());
+    // the list's selection is shown unfocused meanwhile
+    let (lx, ly) = find_in(&buf, layout::areas(80, 24).list, "analytics: Looker").unwrap();
+    assert_eq!(
+        buf[(lx, ly)].bg,
+        Theme::color().selected_unfocused.bg.unwrap()
+    );
+}
+
+#[test]
+fn monochrome_uses_no_colour_at_all() {
+    for build in [monochrome as fn(u16, u16) -> App, |w, h| {
+        let mut app = confirm_delete_multi(w, h);
+        app.monochrome = true;
+        app
+    }] {
+        let app = build(120, 40);
+        let terminal = render(&app, 120, 40);
+        let buf = terminal.backend().buffer();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                let c = &buf[(x, y)];
+                assert_eq!(
+                    (c.fg, c.bg),
+                    (Color::Reset, Color::Reset),
+                    "cell {x},{y} {:?} has colour",
+                    c.symbol()
+                );
+            }
+        }
+    }
+    let app = monochrome(120, 40);
+    let terminal = render(&app, 120, 40);
+    let buf = terminal.backend().buffer();
+    let list = layout::areas(120, 40).list;
+    let y = list.y + 2 + (app.view.selected - app.view.offset) as u16;
+    for x in list.x + 1..list.right() - 1 {
+        assert!(
+            buf[(x, y)].modifier.contains(Modifier::REVERSED),
+            "cell {x},{y} not reversed"
+        );
+    }
+}
+
+#[test]
+fn revoke_button_is_danger_and_focus_starts_on_cancel() {
+    let mut app = confirm_delete_single(80, 24);
+    let theme = Theme::color();
+    let buf = render(&app, 80, 24).backend().buffer().clone();
+    let (x, y) = find(&buf, "[ Revoke ]").expect("revoke button");
+    for i in 0..10 {
+        let c = &buf[(x + i, y)];
+        assert_eq!(
+            c.fg,
+            theme.button_danger.fg.unwrap(),
+            "revoke button cell {i} not danger"
+        );
+        assert!(
+            !c.modifier.contains(Modifier::REVERSED),
+            "revoke must not be focused at first"
+        );
+    }
+    let (cx, cy) = find(&buf, "[ Cancel ]").unwrap();
+    assert!(
+        buf[(cx, cy)].modifier.contains(Modifier::REVERSED),
+        "cancel is focused at first"
+    );
+    // Tab moves the focus to Revoke: still danger, now reversed
+    press_answer(&mut app, "<Tab>");
+    let buf = render(&app, 80, 24).backend().buffer().clone();
+    let c = &buf[(x, y)];
+    assert_eq!(c.fg, theme.button_danger.fg.unwrap());
+    assert!(c.modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn read_only_badge_is_in_the_header_and_write_hints_are_gone() {
+    let app = read_only(120, 40);
+    let buf = render(&app, 120, 40).backend().buffer().clone();
+    let (x, y) = find(&buf, "[READ-ONLY]").expect("badge");
+    assert_eq!(y, 0, "badge on the header row");
+    assert_eq!(buf[(x, y)].fg, Theme::color().warn.fg.unwrap());
+    let hints = row_text(&buf, 39);
+    for gone in ["new key", "rename", "edit scopes", "revoke"] {
+        assert!(
+            !hints.contains(gone),
+            "{gone} shown in read-only hints: {hints}"
+        );
+    }
+    // the badge survives narrow screens
+    let app = read_only(60, 16);
+    let buf = render(&app, 60, 16).backend().buffer().clone();
+    assert!(
+        row_text(&buf, 0).contains("[READ-ONLY]"),
+        "{}",
+        row_text(&buf, 0)
+    );
+}
+
+#[test]
+fn text_inputs_place_the_cursor() {
+    let mut app = loaded_app(80, 24);
+    press_answer(&mut app, "/ci");
+    let mut t = render(&app, 80, 24);
+    let pos = t.get_cursor_position().unwrap();
+    assert_eq!((pos.x, pos.y), (4, 22), "after `/ci` on the status line");
+
+    let app = rename(80, 24);
+    let mut t = render(&app, 80, 24);
+    let pos = t.get_cursor_position().unwrap();
+    let buf = t.backend().buffer().clone();
+    let (x, y) = find(&buf, "smoke-test: staging").unwrap();
+    assert_eq!((pos.x, pos.y), (x + "smoke-test: staging".len() as u16, y));
+}
+
+#[test]
+fn header_shows_the_limit_warning_and_hints_end_with_more() {
+    let mut app = new_app(80, 24);
+    let cmds = app::init(&mut app);
+    let _ = answer_where(&mut app, cmds, |op| matches!(op, ApiOp::MyScopes));
+    let req = app
+        .pending
+        .iter()
+        .find(|(_, p)| matches!(p, app::Pending::List { .. }))
+        .map(|(r, _)| *r)
+        .unwrap();
+    let _ = reply(&mut app, req, ApiResult::Keys(Ok(many_keys(95))));
+    let buf = render(&app, 80, 24).backend().buffer().clone();
+    let (x, y) = find(&buf, "95/100 keys").unwrap();
+    assert_eq!(buf[(x, y)].fg, Theme::color().warn.fg.unwrap());
+    assert!(
+        row_text(&buf, 23).trim_end().ends_with("? more"),
+        "{}",
+        row_text(&buf, 23)
+    );
+}
+
+// ---------------------------------------------------------------- robustness
+
+fn draw_at(app: &App, w: u16, h: u16) {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+}
+
+#[test]
+fn every_state_draws_at_every_size() {
+    const WIDTHS: [u16; 14] = [0, 1, 2, 5, 10, 20, 40, 59, 60, 61, 80, 100, 120, 250];
+    const HEIGHTS: [u16; 12] = [0, 1, 2, 3, 5, 10, 15, 16, 17, 24, 40, 80];
+    for (name, build) in ALL {
+        let mut app = build(120, 40);
+        for w in WIDTHS {
+            for h in HEIGHTS {
+                // the app knows the size (as after a resize event)
+                app::update(&mut app, Msg::Resize(w, h));
+                let r =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw_at(&app, w, h)));
+                assert!(r.is_ok(), "{name} panicked at {w}×{h}");
+            }
+        }
+        // and when the frame and the app disagree (a resize not processed yet)
+        app::update(&mut app, Msg::Resize(120, 40));
+        for (w, h) in [(60, 16), (61, 17), (80, 24), (250, 80), (10, 3)] {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw_at(&app, w, h)));
+            assert!(r.is_ok(), "{name} panicked at {w}×{h} with app size 120×40");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #[test]
+    fn any_state_any_size(i in 0..ALL.len(), w in 0u16..300, h in 0u16..100) {
+        let (_, build) = ALL[i];
+        let mut app = build(120, 40);
+        app::update(&mut app, Msg::Resize(w, h));
+        draw_at(&app, w, h);
+    }
+}
+
+#[test]
+fn ten_thousand_keys_draw_the_visible_slice() {
+    let mut app = new_app(120, 40);
+    let cmds = app::init(&mut app);
+    let cmds = answer_where(&mut app, cmds, |op| matches!(op, ApiOp::MyScopes));
+    for cmd in cmds {
+        if let Command::Api {
+            req,
+            op: ApiOp::ListKeys,
+            ..
+        } = cmd
+        {
+            let _ = reply(&mut app, req, ApiResult::Keys(Ok(many_keys(10_000))));
+        }
+    }
+    assert_eq!(app.keys.entries.len(), 10_000);
+    let _ = press(&mut app, "<PgDn><PgDn>jjj");
+    // (the time per frame is measured by `cargo bench --bench ui`, never asserted in a test)
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| ui::draw(f, &app)).unwrap();
+    let text = screen_text(terminal.backend().buffer());
+    assert!(text.contains("service-00"), "{text}");
+    let sel = app.selected().map(|e| e.name.clone()).unwrap_or_default();
+    assert!(text.contains(&sel), "the selected key is on screen: {sel}");
+    assert!(text.contains("/10000"), "position indicator: {text}");
+}
+
+// ---------------------------------------------------------------- diff and presets
+
+#[test]
+fn diff_scope_lines_use_the_added_and_removed_styles() {
+    for (theme, build) in [
+        (Theme::color(), diff_preset as fn(u16, u16) -> App),
+        (Theme::mono(), |w, h| {
+            let mut app = diff_preset(w, h);
+            app.monochrome = true;
+            app
+        }),
+    ] {
+        let app = build(120, 40);
+        let buf = render(&app, 120, 40).backend().buffer().clone();
+        for (needle, style) in [
+            ("+ mail.batch.read", theme.ok),
+            ("− email_activity.read", theme.danger),
+        ] {
+            let (x, y) = find(&buf, needle).unwrap_or_else(|| panic!("no {needle:?}"));
+            for i in 0..needle.chars().count() as u16 {
+                let c = &buf[(x + i, y)];
+                assert_eq!(
+                    (c.fg, c.modifier),
+                    (style.fg.unwrap_or(Color::Reset), style.add_modifier),
+                    "{needle:?} cell {i}"
+                );
+            }
+        }
+    }
+    // the two styles really differ, in colour and without it
+    assert_ne!(Theme::color().ok, Theme::color().danger);
+    assert_ne!(Theme::mono().ok, Theme::mono().danger);
+}
+
+#[test]
+fn diff_scroll_stops_at_the_end() {
+    let app = diff_scrolled_past_end(80, 24);
+    let Some(Modal::Diff(d)) = &app.modal else {
+        panic!("no diff")
+    };
+    // update clamps the scroll at the last line (pressing Up works at once afterwards)
+    assert_eq!(d.scroll + 1, sgkeys::app::diff_line_count(&app, d));
+    let text = screen_text(render(&app, 80, 24).backend().buffer());
+    // the last lines are in view, the totals too, and nothing is hidden below
+    assert!(text.contains("− stats.global.read"), "{text}");
+    assert!(text.contains("↑ 2 more"), "{text}");
+    assert!(
+        text.contains("1 in common · 3 only in A · 8 only in B"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diff_waits_for_scopes() {
+    let app = diff_loading(80, 24);
+    let text = screen_text(render(&app, 80, 24).backend().buffer());
+    assert!(text.contains("Loading scopes…"), "{text}");
+    assert!(text.contains("Scope diff"), "{text}");
+}
+
+#[test]
+fn preset_picker_preview_matches_the_review() {
+    let mut app = preset_picker(120, 40);
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(text.contains("+11 −1"), "{text}");
+    assert!(text.contains("would hold 14 scopes"), "{text}");
+    press_answer(&mut app, "<Enter>");
+    let Some(Modal::EditScopes(f)) = &app.modal else {
+        panic!("no review")
+    };
+    assert_eq!(
+        (f.added().len(), f.removed().len(), f.matrix.selected.len()),
+        (11, 1, 14)
+    );
+}
+
+#[test]
+fn the_review_warns_before_the_key_in_use_loses_its_api_keys_scopes() {
+    let mut app = loaded_app(120, 40);
+    select_name(&mut app, "sgkeys dashboard");
+    press_answer(&mut app, "e");
+    let Some(Modal::EditScopes(f)) = &mut app.modal else {
+        panic!("editor not open")
+    };
+    assert!(f.own, "the editor knows this is the key in use");
+    f.matrix.selected.retain(|s| !s.starts_with("api_keys."));
+    f.stage = app::ScopeStage::Review;
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(
+        text.contains("This is the key sgkeys is using: without api_keys."),
+        "{text}"
+    );
+    // another key losing the same scopes gets no such warning
+    let mut app = loaded_app(120, 40);
+    select_name(&mut app, "marketing: HubSpot sync");
+    press_answer(&mut app, "e");
+    let Some(Modal::EditScopes(f)) = &mut app.modal else {
+        panic!("editor not open")
+    };
+    assert!(!f.own);
+    f.stage = app::ScopeStage::Review;
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(!text.contains("sgkeys is using"), "{text}");
+}
