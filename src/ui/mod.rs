@@ -13,6 +13,7 @@ pub mod help;
 
 pub mod list;
 pub mod modals;
+mod revoke;
 pub mod status;
 pub mod text;
 pub mod theme;

@@ -1,22 +1,21 @@
 //! Modals: the dispatcher that draws the open one over the dashboard, and the small dialogs
-//! (rename, secret, revoke, contexts, log, quit). `help.rs`, `forms.rs` and `diff.rs` have the
-//! rest; all of them are built with the toolkit in `dialog.rs`.
+//! (rename, secret, contexts, log, quit). `revoke.rs`, `help.rs`, `forms.rs` and `diff.rs` have
+//! the rest; all of them are built with the toolkit in `dialog.rs`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    Ask, ask, box_h, box_w, caption, caption_text, centered, content_w, cursor_list, footer,
-    frame_box, input_field, input_with_placeholder, para, render_parts, set_cursor, usable,
+    Ask, ask, box_h, box_w, caption, caption_text, content_w, cursor_list, footer, frame_box,
+    input_field, input_with_placeholder, para, render_parts, set_cursor, usable,
 };
 use super::text::{clean, pad, plural, put_line, truncate, width};
 use super::theme::Theme;
 use crate::api::OnBehalfOf;
 use crate::app::keymap::{Action, Layer};
 use crate::app::{
-    App, ConfirmDelete, ConfirmFocus, ContextPicker, Level, LogModal, Modal, RenameForm,
-    SecretModal, context_rows,
+    App, ContextPicker, Level, LogModal, Modal, RenameForm, SecretModal, context_rows,
 };
 
 /// Draw the modal on top, if any.
@@ -37,7 +36,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         Modal::EditScopes(f) => super::forms::scopes(frame, screen, app, f, theme),
         Modal::Create(f) => super::forms::create(frame, screen, app, f, theme),
         Modal::Secret(s) => secret(frame, screen, app, s, theme),
-        Modal::ConfirmDelete(c) => confirm_delete(frame, screen, app, c, theme),
+        Modal::ConfirmDelete(c) => super::revoke::confirm_delete(frame, screen, app, c, theme),
         Modal::Contexts(p) => contexts(frame, screen, app, p, theme),
         Modal::Log(l) => log(frame, screen, app, l, theme),
         Modal::ConfirmQuit => ask(
@@ -179,140 +178,6 @@ fn secret(frame: &mut Frame, screen: Rect, app: &App, s: &SecretModal, theme: &T
 }
 
 // ---------------------------------------------------------------- revoke
-
-fn confirm_delete(frame: &mut Frame, screen: Rect, app: &App, c: &ConfirmDelete, theme: &Theme) {
-    let n = c.targets.len();
-    let cw = content_w(screen, 72);
-    let avail = usable(screen).height.saturating_sub(2) as usize;
-    let show_id = cw >= 60;
-    let type_w = 14;
-    let name_w = cw.saturating_sub(2 + type_w + 1 + if show_id { 23 } else { 0 });
-
-    // what must be said, whatever the size
-    let consequence = if n == 1 {
-        "Apps using it will stop working. This cannot be undone."
-    } else {
-        "Apps using them will stop working. This cannot be undone."
-    };
-    let mut warnings = para(consequence, cw, theme.warn);
-    for t in c.targets.iter().filter(|t| t.own) {
-        let when = if n > 1 {
-            ", revoked last after every other key"
-        } else {
-            ""
-        };
-        warnings.extend(para(
-            &format!(
-                "⚠ '{}' is the key sgkeys is using{when}: sgkeys will stop working",
-                clean(&t.name)
-            ),
-            cw,
-            theme.danger,
-        ));
-    }
-    let errors = c
-        .error
-        .as_ref()
-        .map(|e| para(&clean(e), cw, theme.danger))
-        .unwrap_or_default();
-    let essentials = warnings.len() + usize::from(c.needs_count()) + errors.len() + 1;
-    // spacing and the key reminder go first when space is short, then list rows
-    let roomy = avail >= n.min(8) + essentials + 4;
-    let max_list = if roomy {
-        8
-    } else {
-        avail.saturating_sub(essentials).max(1)
-    };
-
-    let mut top: Vec<Line> = Vec::new();
-    for (i, t) in c.targets.iter().enumerate() {
-        if i + 1 == max_list && n > max_list {
-            top.push(Line::from(Span::styled(
-                format!("  … and {} more", n - i),
-                theme.dim,
-            )));
-            break;
-        }
-        let mut spans = vec![
-            Span::styled("● ", if t.own { theme.danger } else { theme.dim }),
-            Span::styled(pad(&clean(&t.name), name_w), theme.strong),
-        ];
-        if show_id {
-            spans.push(Span::styled(
-                format!(" {}", pad(&clean(t.id.as_str()), 22)),
-                theme.dim,
-            ));
-        }
-        spans.push(Span::raw(" "));
-        spans.push(match t.key_type {
-            Some(k) => Span::styled(pad(k.label(), type_w), theme.badge(k)),
-            None => Span::styled(pad("type unknown", type_w), theme.dim),
-        });
-        top.push(Line::from(spans));
-    }
-    if roomy {
-        top.push(Line::default());
-    }
-    top.extend(warnings);
-    let mut input_row = None;
-    if c.needs_count() {
-        if roomy {
-            top.push(Line::default());
-        }
-        input_row = Some(top.len());
-        top.push(Line::default()); // "Type N to confirm: [input]"
-    }
-    top.extend(errors);
-    let (cancel, revoke) = match c.focus {
-        ConfirmFocus::Cancel => (theme.button_focus, theme.button_danger),
-        ConfirmFocus::Revoke => (theme.button, theme.button_danger_focus),
-    };
-    let buttons = Line::from(vec![
-        Span::styled("[ Cancel ]", cancel),
-        Span::raw("   "),
-        Span::styled("[ Revoke ]", revoke),
-    ]);
-    let mut bottom = Vec::new();
-    if roomy {
-        bottom.push(Line::default());
-    }
-    bottom.push(centered(buttons, cw));
-    if roomy {
-        bottom.push(centered(
-            footer(Layer::Confirm, app.ctx.read_only, cw, theme),
-            cw,
-        ));
-    }
-    let title = format!("Revoke {}?", plural(n, "API key", "API keys"));
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        &title,
-        theme.danger,
-        theme,
-    );
-    if area.is_empty() {
-        return;
-    }
-    render_parts(frame, area, &top, &bottom);
-    if let Some(row) = input_row {
-        let room = area.height.saturating_sub(bottom.len() as u16);
-        if (row as u16) < room {
-            let label = format!("Type {n} to confirm: [");
-            let (field, cur) = input_field(&c.typed, 6, theme);
-            let lw = width(&label) as u16;
-            let line = Line::from(vec![
-                Span::styled(label, theme.strong),
-                field,
-                Span::styled("]", theme.strong),
-            ]);
-            put_line(frame.buffer_mut(), area, row as u16, &line);
-            set_cursor(frame, area.x + lw + cur, area.y + row as u16);
-        }
-    }
-}
 
 // ---------------------------------------------------------------- contexts
 
