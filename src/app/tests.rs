@@ -1179,3 +1179,45 @@ fn a_revoke_is_one_per_key_state_and_failing_restores_the_scopes() {
     assert!(!e.state.is_revoking());
     assert_eq!(e.info().cloned(), info, "back to what was known");
 }
+
+#[test]
+fn a_name_holding_an_api_key_is_refused_by_the_dashboard_too() {
+    let mut app = loaded();
+    update(&mut app, key('r'));
+    update(&mut app, ctrl('u'));
+    let key_text = format!("SG.{}.{}", "A".repeat(22), "b".repeat(43));
+    typed(&mut app, &format!("backup {key_text}"));
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(api_cmds(&cmds).is_empty(), "nothing sent");
+    assert!(
+        matches!(&app.modal, Some(Modal::Rename(f)) if f.error.as_deref().is_some_and(|e| e.contains("contains an API key")))
+    );
+}
+
+#[test]
+fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
+    let mut app = loaded();
+    app.modal = Some(Modal::Secret(SecretModal {
+        id: id(0),
+        name: "x".into(),
+        key_type: KeyType::Custom,
+        scope_count: 1,
+        secret: Secret::parse(&format!("SG.{}.{}", "N".repeat(22), "s".repeat(43))).unwrap(),
+        copied: false,
+        confirm_close: false,
+    }));
+    let cmds = update(&mut app, key('c'));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Copy(_))));
+    assert!(
+        matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied),
+        "not yet"
+    );
+    update(
+        &mut app,
+        Msg::Copied(Err("not copied: tmux says no".into())),
+    );
+    assert!(matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied));
+    assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
+    update(&mut app, Msg::Copied(Ok("copied".into())));
+    assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.copied));
+}

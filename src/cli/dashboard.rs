@@ -133,12 +133,21 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
             "--fail-rate must be between 0 and 1".into(),
         ));
     }
-    let admin_key = match &args.admin_key {
-        Some(k) => Some(
+    let admin_key = match (&args.admin_key, &args.admin_key_file) {
+        (Some(k), _) => Some(
             crate::secret::Secret::parse(k)
                 .map_err(|e| CliError::Usage(format!("--admin-key: {e}")))?,
         ),
-        None => None,
+        (None, Some(path)) => {
+            let text = crate::fsutil::read_to_string_capped(path, 4096).map_err(|e| {
+                CliError::Usage(format!("--admin-key-file {}: {e}", path.display()))
+            })?;
+            let first = text.lines().next().unwrap_or_default().trim();
+            Some(crate::secret::Secret::parse(first).map_err(|e| {
+                CliError::Usage(format!("--admin-key-file {}: {e}", path.display()))
+            })?)
+        }
+        (None, None) => None,
     };
     let cfg = SimConfig {
         seed: args.seed.parse().map_err(CliError::Usage)?,
@@ -149,7 +158,8 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
         state_file: args.state.clone(),
         admin_key,
         get_shape: args.get_shape.parse().map_err(CliError::Usage)?,
-        rng_seed: args.rng_seed.or(SimConfig::default().rng_seed),
+        // a new admin key and new secrets on every start, unless a seed is given
+        rng_seed: args.rng_seed,
         ..SimConfig::default()
     };
     sim::run_standalone(cfg, args.port, json)

@@ -261,18 +261,23 @@ pub struct SimArgs {
     /// Persist state in FILE across restarts
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// Use this admin key instead of a generated one
+    /// Use this admin key instead of a generated one (visible in `ps`: prefer
+    /// --admin-key-file or SGKEYS_SIM_ADMIN_KEY)
     #[arg(
         long,
         value_name = "KEY",
         env = "SGKEYS_SIM_ADMIN_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        conflicts_with = "admin_key_file"
     )]
     pub admin_key: Option<String>,
+    /// Read the admin key from FILE (its first line)
+    #[arg(long, value_name = "FILE")]
+    pub admin_key_file: Option<PathBuf>,
     /// Shape of GET /v3/api_keys/{id}: flat (real) or wrapped (the spec's)
     #[arg(long, default_value = "flat")]
     pub get_shape: String,
-    /// Seed for generated ids and secrets
+    /// Seed for the admin key and created keys' secrets (default: random on every start)
     #[arg(long, value_name = "N")]
     pub rng_seed: Option<u64>,
 }

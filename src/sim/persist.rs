@@ -40,7 +40,33 @@ impl Persister {
 }
 
 /// Read a state file; `Ok(None)` when it does not exist.
+/// Remove temporary state files a killed simulator left behind (`.NAME.tmpPID` beside the state
+/// file): they hold the admin key.
+pub(crate) fn remove_stale_temps(path: &Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = n.strip_prefix(&prefix)
+            && pid.chars().all(|c| c.is_ascii_digit())
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 pub(crate) fn load(path: &Path, rng_seed: Option<u64>) -> Result<Option<Store>, SimError> {
+    remove_stale_temps(path);
     let bad = |reason: String| SimError::State {
         path: path.to_owned(),
         reason,

@@ -620,3 +620,82 @@ fn ctrl_z_suspends_and_fg_redraws() {
     t.wait_for("rc=0");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The one-time secret's copy goes through tmux as tmux takes it (plain OSC 52 with
+/// `set-clipboard on`), lands in tmux's buffer, and "copied" is said only then; with
+/// `set-clipboard external` tmux drops programs' copies, and sgkeys says so.
+#[test]
+fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let t = Tmux::start("sgkeys-e2e-copy", &env_for(&sim, &dir));
+    let set = |v: &str| {
+        assert!(
+            tmux(&t.name)
+                .args(["set", "-s", "set-clipboard", v])
+                .status()
+                .expect("tmux set")
+                .success()
+        );
+    };
+    set("on");
+    t.send_line(BIN);
+    t.wait_for("updated");
+    let create = |name: &str| -> String {
+        t.send_keys(&["n"]);
+        t.type_text(name);
+        t.send_keys(&["Tab", "Tab", "l", "Enter"]);
+        t.wait_for(&format!("Create '{name}'"));
+        t.send_keys(&["y"]);
+        let shown = t.wait_for("shown once");
+        shown
+            .split_whitespace()
+            .find(|w| w.starts_with("SG.") && w.len() == 69)
+            .expect("the secret is on screen")
+            .to_owned()
+    };
+    let secret = create("copy on");
+    t.send_keys(&["c"]);
+    t.wait_for("copied into tmux");
+    let buffer = tmux(&t.name)
+        .args(["show-buffer"])
+        .output()
+        .expect("show-buffer");
+    assert_eq!(
+        String::from_utf8_lossy(&buffer.stdout).trim(),
+        secret,
+        "tmux's buffer holds the secret"
+    );
+    t.send_keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !t.screen().contains("shown once"),
+        "closes at once once copied"
+    );
+
+    set("external");
+    let _ = tmux(&t.name).args(["delete-buffer"]).output();
+    create("copy external");
+    t.send_keys(&["c"]);
+    t.wait_for("not copied");
+    assert!(
+        !tmux(&t.name)
+            .args(["show-buffer"])
+            .output()
+            .expect("show-buffer")
+            .status
+            .success(),
+        "nothing reached tmux"
+    );
+    t.send_keys(&["Escape"]);
+    t.wait_for("You have not copied it");
+    t.send_keys(&["Escape"]);
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    let _ = std::fs::remove_dir_all(&dir);
+}

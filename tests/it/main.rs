@@ -16,6 +16,7 @@ mod cli;
 mod e2e_tmux;
 mod faults;
 mod hostile_selftest;
+mod hostile_text;
 mod outcomes;
 mod parsers;
 mod props;

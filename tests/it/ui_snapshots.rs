@@ -926,3 +926,69 @@ fn the_review_warns_before_the_key_in_use_loses_its_api_keys_scopes() {
     let text = screen_text(render(&app, 120, 40).backend().buffer());
     assert!(!text.contains("sgkeys is using"), "{text}");
 }
+
+#[test]
+fn hostile_server_text_never_reaches_the_dashboard_raw() {
+    const EVIL: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}\u{202e}gpj.exe\u{200b}";
+    let mut app = common::new_app(120, 40);
+    let cmds = app::init(&mut app);
+    let list_req = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Api {
+                req,
+                op: app::ApiOp::ListKeys,
+                ..
+            } => Some(*req),
+            _ => None,
+        })
+        .unwrap();
+    let keys: Vec<sgkeys::api::ApiKey> = (0..3)
+        .map(|i| sgkeys::api::ApiKey {
+            api_key_id: sgkeys::api::ApiKeyId(format!("k{i:020}{EVIL}")),
+            name: format!("name {i} {EVIL}"),
+        })
+        .collect();
+    let more = common::reply(&mut app, list_req, app::ApiResult::Keys(Ok(keys)));
+    // scopes and an error, both hostile
+    for c in more {
+        if let Command::Api {
+            req,
+            op: app::ApiOp::GetKey(id),
+            ..
+        } = c
+        {
+            let r = if id.0.starts_with("k00000000000000000000") {
+                Ok(sgkeys::api::KeyDetail {
+                    api_key_id: id,
+                    name: format!("name 0 {EVIL}"),
+                    scopes: vec!["mail.send".into(), format!("z.{EVIL}")],
+                })
+            } else {
+                Err(sgkeys::api::ApiError::from_status(
+                    500,
+                    format!("{{\"errors\":[{{\"message\":\"boom {EVIL}\"}}]}}").as_bytes(),
+                    None,
+                ))
+            };
+            common::reply(&mut app, req, app::ApiResult::Key(r));
+        }
+    }
+    for w in [80u16, 120] {
+        app::update(&mut app, Msg::Resize(w, 40));
+        for keys in ["", "@", "<Esc>?", "<Esc>"] {
+            let _ = press(&mut app, keys);
+            let text = screen_text(render(&app, w, 40).backend().buffer());
+            let bad = text.chars().find(|c| {
+                (*c < ' ' && *c != '\n')
+                    || ('\u{7f}'..='\u{9f}').contains(c)
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{200b}')
+            });
+            assert!(
+                bad.is_none(),
+                "U+{:04X} on screen at {w} ({keys}):\n{text}",
+                bad.map_or(0, |c| c as u32)
+            );
+        }
+    }
+}
