@@ -57,7 +57,7 @@ impl Audit {
 }
 
 /// Progress callback: (done, total).
-pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+pub use crate::fetch::Progress;
 
 /// Audit the client's context, and with `subusers` each of the given subusers.
 /// Subusers are given with their regions: an EU subuser is audited on SendGrid's EU host.
@@ -84,12 +84,6 @@ pub async fn collect(
         async move { (cl.clone(), cl.list_keys(None).await) }
     }))
     .await;
-    let total: usize = lists
-        .iter()
-        .map(|(_, r)| r.as_ref().map_or(0, Vec::len))
-        .sum();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    progress(0, total);
     let mut summaries = Vec::new();
     let mut keys = Vec::new();
     let mut jobs = Vec::new();
@@ -114,16 +108,11 @@ pub async fn collect(
             }),
         }
     }
-    let details = futures_util::future::join_all(jobs.iter().map(|(_, cl, id)| {
-        let done = &done;
-        async move {
-            let r = cl.get_key(id).await;
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress(n, total);
-            r
-        }
-    }))
-    .await;
+    let asks: Vec<(Client, ApiKeyId)> = jobs
+        .iter()
+        .map(|(_, cl, id)| (cl.clone(), id.clone()))
+        .collect();
+    let details = crate::fetch::details(&asks, progress).await;
     let mut by_ctx: BTreeMap<Option<String>, Vec<KeyDetail>> = BTreeMap::new();
     for ((ctx, _, id), r) in jobs.into_iter().zip(details) {
         match r {

@@ -1,7 +1,6 @@
 //! What every command shares: the context (settings, client, journal, operations layer), id
 //! and name checks, and how a mutation's outcome is said.
 
-use futures_util::future::join_all;
 use serde_json::json;
 
 use super::CliError;
@@ -133,17 +132,15 @@ pub(crate) async fn fetch_details(
     label: &str,
 ) -> Vec<Result<KeyDetail, ApiError>> {
     let progress = std::sync::Mutex::new(Progress::new(label, ids.len()));
-    let results = join_all(ids.iter().map(|id| {
-        let progress = &progress;
-        async move {
-            let r = client.get_key(id).await;
-            if let Ok(mut p) = progress.lock() {
-                p.tick();
-            }
-            r
+    let jobs: Vec<(Client, ApiKeyId)> = ids.iter().map(|id| (client.clone(), id.clone())).collect();
+    let tick = |n: usize, _total: usize| {
+        if n > 0
+            && let Ok(mut p) = progress.lock()
+        {
+            p.tick();
         }
-    }))
-    .await;
+    };
+    let results = crate::fetch::details(&jobs, &tick).await;
     if let Ok(p) = progress.lock() {
         p.finish();
     }
