@@ -26,22 +26,18 @@ pub fn is_unsafe(c: char) -> bool {
 /// HTML titles): every [`is_unsafe`] character becomes a visible `�`. Use it before any output,
 /// terminal or file.
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if s.chars().any(is_unsafe) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if is_unsafe(c) { '\u{fffd}' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
+    replace_where(s, is_unsafe)
 }
 
 /// [`clean`] for text of several lines (reports, messages): newlines and tabs are kept, every
 /// other unsafe character becomes `�`.
 pub fn clean_block(s: &str) -> Cow<'_, str> {
-    let bad = |c: char| c != '\n' && c != '\t' && is_unsafe(c);
-    if s.chars().any(bad) {
+    replace_where(s, |c| c != '\n' && c != '\t' && is_unsafe(c))
+}
+
+/// `s` with every character matching `bad` replaced by `�` (borrowed when there is none).
+fn replace_where(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if s.chars().any(&bad) {
         Cow::Owned(
             s.chars()
                 .map(|c| if bad(c) { '\u{fffd}' } else { c })
