@@ -7,6 +7,7 @@ use crate::api::OnBehalfOf;
 use crate::journal::{Action, Journal, Outcome};
 use crate::ops::{Effect, Mutation};
 use crate::output::{self, clean, table};
+use crate::text::plural;
 
 use super::context::*;
 
@@ -77,7 +78,11 @@ pub(crate) fn show_journal(
             &rows
         )
     );
-    crate::errln!("{} entries in {}", entries.len(), journal.path().display());
+    crate::errln!(
+        "{} in {}",
+        plural(entries.len(), "entry", "entries"),
+        journal.path().display()
+    );
     let open: Vec<&crate::journal::Entry> = entries
         .iter()
         .filter(|e| e.result() == Outcome::Unknown)
