@@ -113,6 +113,12 @@ pub struct Entry {
     /// For `recreate`: the id of the revoked key it replaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
+    /// For a revoke whose key was at hand (a leak): whether it was then seen refused by
+    /// SendGrid (401), and how long after the revoke.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_after_ms: Option<u64>,
 }
 
 impl Entry {
@@ -141,6 +147,8 @@ impl Entry {
             error: None,
             source: source.to_owned(),
             replaces: None,
+            verified: None,
+            verified_after_ms: None,
         }
     }
 

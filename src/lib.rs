@@ -9,6 +9,7 @@ pub mod config;
 pub mod fetch;
 pub mod fsutil;
 pub mod journal;
+pub mod leak;
 pub mod logging;
 pub mod ops;
 pub mod output;

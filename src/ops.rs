@@ -135,6 +135,8 @@ pub enum Effect {
     Renamed(ApiKey),
     Updated(KeyDetail),
     Revoked,
+    /// The key was not there to revoke (404): already gone.
+    AlreadyGone,
 }
 
 /// The whole story of one mutation.
@@ -151,6 +153,8 @@ pub struct Done {
     pub journal_error: Option<String>,
     /// Sent at all (false when refused before sending: read-only, journal unwritable).
     pub sent: bool,
+    /// The journal entry as settled (to add a verification to), when journaled.
+    pub entry: Option<Box<Entry>>,
 }
 
 impl Done {
@@ -162,6 +166,7 @@ impl Done {
             note: None,
             journal_error: None,
             sent: true,
+            entry: None,
         }
     }
 
@@ -180,6 +185,7 @@ impl Done {
             note: None,
             journal_error: None,
             sent: false,
+            entry: None,
         }
     }
 
@@ -259,6 +265,7 @@ impl Ops {
             Ok(Effect::Created(_)) => Some(201),
             Ok(Effect::Renamed(_) | Effect::Updated(_)) => Some(200),
             Ok(Effect::Revoked) => Some(204),
+            Ok(Effect::AlreadyGone) => Some(404),
             Err(e) => e.status(),
         };
         let error = match (&done.result, &done.note) {
@@ -268,12 +275,24 @@ impl Ops {
             (Err(e), None) => Some(e.short()),
         };
         entry.settle(done.outcome, status, error);
-        if let Some(j) = &self.journal
-            && let Err(e) = j.outcome(&entry)
-        {
-            done.journal_error = Some(e.to_string());
+        if let Some(j) = &self.journal {
+            match j.outcome(&entry) {
+                Ok(()) => done.entry = Some(Box::new(entry)),
+                Err(e) => done.journal_error = Some(e.to_string()),
+            }
         }
         done
+    }
+
+    /// Add to a revoke's journal record whether the key was then seen dead, and when.
+    pub fn record_verification(&self, done: &Done, dead: bool, after_ms: u64) -> Option<String> {
+        let (Some(j), Some(entry)) = (&self.journal, &done.entry) else {
+            return None;
+        };
+        let mut e = (**entry).clone();
+        e.verified = Some(dead);
+        e.verified_after_ms = Some(after_ms);
+        j.outcome(&e).err().map(|e| e.to_string())
     }
 
     async fn perform(&self, m: &Mutation) -> Done {
@@ -337,6 +356,12 @@ impl Ops {
             },
             Mutation::Revoke { id, .. } => match c.delete_key(id).await {
                 Ok(()) => (Ok(Effect::Revoked), Outcome::Ok, None),
+                // gone already (revoked elsewhere, or by an earlier attempt): done for an incident
+                Err(ApiError::NotFound(_)) => (
+                    Ok(Effect::AlreadyGone),
+                    Outcome::Ok,
+                    Some("already revoked: SendGrid answered 404".into()),
+                ),
                 Err(e) if e.mutation_unknown() => match c.get_key(id).await {
                     Err(ApiError::NotFound(_)) => (
                         Ok(Effect::Revoked),
@@ -359,6 +384,7 @@ impl Ops {
             note,
             journal_error: None,
             sent: true,
+            entry: None,
         }
     }
 

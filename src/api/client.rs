@@ -178,6 +178,27 @@ impl Client {
         })
     }
 
+    /// The same endpoint, timeout and connection pool, authenticating with another key (a leaked
+    /// one, to ask it what it can do and whether it is dead). Its own rate gate: the limit
+    /// belongs to the calling key.
+    pub fn with_key(&self, key: Secret) -> Client {
+        let i = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                http: i.http.clone(),
+                base: i.base.clone(),
+                base_url: i.base_url.clone(),
+                key,
+                timeout: i.timeout,
+                retry: i.retry.clone(),
+                gate: Gate::new(4),
+                observer: i.observer.clone(),
+            }),
+            on_behalf_of: None,
+            base_override: self.base_override,
+        }
+    }
+
     /// A client acting for another subuser/account (or the key's own account with `None`).
     /// Shares the connection pool and rate gate (the limit belongs to the calling key).
     pub fn acting_as(&self, on_behalf_of: Option<OnBehalfOf>) -> Client {

@@ -370,7 +370,7 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Rename { id, name }, Err(e)) => renamed(app, req, &id, &name, Err(e)),
         (Pending::Update { id }, Ok(Effect::Updated(k))) => updated(app, req, &id, Ok(k)),
         (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
-        (Pending::Delete { id, batch }, Ok(Effect::Revoked)) => {
+        (Pending::Delete { id, batch }, Ok(Effect::Revoked | Effect::AlreadyGone)) => {
             deleted(app, &id, batch, Ok(()), false, out)
         }
         (Pending::Delete { id, batch }, Err(e)) => deleted(app, &id, batch, Err(e), unknown, out),

@@ -76,6 +76,7 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let cfg = SimConfig {
         seed,
         latency: Duration::from_millis(args.latency_ms),
+        revoke_delay: Duration::from_millis(args.revoke_delay_ms),
         fail_rate: args.fail_rate,
         hang: Duration::from_secs(3),
         ..SimConfig::default()
@@ -152,6 +153,7 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
     let cfg = SimConfig {
         seed: args.seed.parse().map_err(CliError::Usage)?,
         latency: Duration::from_millis(args.latency_ms),
+        revoke_delay: Duration::from_millis(args.revoke_delay_ms),
         rate_limit: args.rate_limit,
         fail_rate: args.fail_rate,
         hang: Duration::from_millis(args.hang_ms),

@@ -9,6 +9,8 @@ mod context;
 mod dashboard;
 mod journal_cmd;
 mod keys;
+mod leaked;
+mod prompt;
 mod reports;
 mod revoke;
 
@@ -190,17 +192,37 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// Key ids
-    #[arg(required_unless_present_any = ["leaked", "filter"], conflicts_with_all = ["leaked", "filter"])]
+    #[arg(
+        required_unless_present_any = ["leaked", "filter", "from_file", "from_report"],
+        conflicts_with_all = ["leaked", "filter", "from_file", "from_report"]
+    )]
     pub ids: Vec<String>,
     /// Every key matching a filter, as in the dashboard: text, `scope:GLOB`, `type:full`,
     /// `risk:high`, `!term` (e.g. `--filter 'type:full !admin'`); combine with --dry-run first
     #[arg(long, value_name = "QUERY", conflicts_with = "leaked")]
     pub filter: Option<String>,
-    /// A leaked key (the whole `SG.…` value); `-` or nothing reads it from stdin
-    #[arg(long, num_args = 0..=1, default_missing_value = "-", value_name = "KEY")]
+    /// A leaked key (the whole `SG.…` value). Without a value it is read from stdin, or asked
+    /// for with echo off on a terminal (Enter submits); `-` reads stdin. It is asked first
+    /// whether it still works, looked up in the account and every subuser, revoked, then
+    /// proven dead.
+    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "KEY")]
     pub leaked: Option<String>,
-    /// With --leaked: look in the account and every subuser
-    #[arg(long, requires = "leaked")]
+    /// A leaked key read from FILE (its first SendGrid key)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["leaked", "filter", "from_report"])]
+    pub from_file: Option<PathBuf>,
+    /// Every SendGrid key in a scanner's report: gitleaks JSON, trufflehog JSON lines, or any
+    /// text. One table, one confirmation, then each live key is revoked and proven dead
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["leaked", "filter"])]
+    pub from_report: Option<PathBuf>,
+    /// With a leaked key: how long to wait for SendGrid to refuse it after the revoke
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_timeout)]
+    pub verify_timeout: f64,
+    /// A leaked key in no account sgkeys can reach that may delete keys itself: revoke it with
+    /// its own credential
+    #[arg(long)]
+    pub self_revoke: bool,
+    /// Kept for scripts: a leaked key is now always looked up in every subuser
+    #[arg(long, hide = true)]
     pub all_subusers: bool,
     /// Show what would be revoked; send nothing
     #[arg(long)]
@@ -277,6 +299,10 @@ pub struct SimArgs {
     /// Shape of GET /v3/api_keys/{id}: flat (real) or wrapped (the spec's)
     #[arg(long, default_value = "flat")]
     pub get_shape: String,
+    /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
+    /// delay)
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub revoke_delay_ms: u64,
     /// Seed for the admin key and created keys' secrets (default: random on every start)
     #[arg(long, value_name = "N")]
     pub rng_seed: Option<u64>,
@@ -293,6 +319,10 @@ pub struct DemoArgs {
     /// Fraction (0-1) of requests failing (to see error handling)
     #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
     pub fail_rate: f64,
+    /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
+    /// delay; small in the demo so the proof that a key is dead is visible)
+    #[arg(long, default_value_t = 1200, value_name = "MS")]
+    pub revoke_delay_ms: u64,
 }
 
 /// `--timeout`: a finite number of seconds, 0 < t <= 3600 (also checked for profiles in

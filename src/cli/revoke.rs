@@ -1,7 +1,7 @@
 //! `revoke`: by id, by `--filter`, or a leaked key; the caller's own key last; Ctrl-C stops sending and records what was sent.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::{BufRead, IsTerminal};
 
 use serde::Serialize;
 use serde_json::json;
@@ -13,7 +13,6 @@ use crate::ops::RevokeTarget;
 use crate::output::{self, clean};
 use crate::report::KeyReport;
 use crate::scopes::KeyType;
-use crate::secret;
 use crate::text::plural;
 
 use super::context::*;
@@ -27,7 +26,7 @@ pub(crate) struct RevokeResult {
     key_type: Option<KeyType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     on_behalf_of: Option<String>,
-    /// would_revoke | revoked | not_found | failed | unknown | not_attempted
+    /// would_revoke | revoked | already_revoked | not_found | failed | unknown | not_attempted
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -42,52 +41,10 @@ pub(crate) struct Target {
 pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
     let mut results: Vec<RevokeResult> = Vec::new();
     let mut targets: Vec<Target> = Vec::new();
-    if let Some(leaked) = &args.leaked {
-        let raw = if leaked == "-" {
-            read_stdin_key()?
-        } else {
-            leaked.clone()
-        };
-        let id = secret::key_id_of(&raw).map_err(|e| CliError::Usage(format!("--leaked: {e}")))?;
-        let id = ApiKeyId(id);
-        let mut contexts = vec![ctx.client.clone()];
-        if args.all_subusers {
-            let subs = ctx
-                .client
-                .list_subusers()
-                .await
-                .map_err(|e| CliError::api("listing subusers", e))?;
-            contexts.extend(subs.into_iter().map(|s| {
-                ctx.client
-                    .acting_as(Some(OnBehalfOf::Subuser(s.username)))
-                    .in_region(s.region)
-            }));
-        }
-        for client in contexts {
-            match client.get_key(&id).await {
-                Ok(detail) => {
-                    targets.push(Target { client, detail });
-                    break;
-                }
-                Err(ApiError::NotFound(_)) => {}
-                Err(e) => return Err(CliError::api(format!("looking up key {id}"), e)),
-            }
-        }
-        if targets.is_empty() {
-            let hint = if args.all_subusers {
-                "it is not in this account or any of its subusers: already revoked, or another account?"
-            } else {
-                "already revoked? another account or subuser? try --all-subusers or --on-behalf-of"
-            };
-            if ctx.json {
-                output::print_json(&json!({"dry_run": args.dry_run, "results": [{"api_key_id": id, "status": "not_found"}]}))
-                    .map_err(io)?;
-            }
-            return Err(CliError::Failed(format!(
-                "no key with id {id} was found ({hint})"
-            )));
-        }
-    } else if let Some(filter) = &args.filter {
+    if args.leaked.is_some() || args.from_file.is_some() || args.from_report.is_some() {
+        return super::leaked::run(ctx, &args).await;
+    }
+    if let Some(filter) = &args.filter {
         let query = crate::query::Query::parse(filter);
         if query.is_empty() {
             return Err(CliError::Usage(
@@ -184,12 +141,6 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
                 r.key_type.label(),
                 plural(r.scopes.len(), "scope", "scopes")
             );
-            if args.leaked.is_some() {
-                crate::errln!(
-                    "      scopes: {}",
-                    crate::api::error::clip(&r.scopes.join(" "), 300)
-                );
-            }
         }
         if own_included {
             crate::errln!(
@@ -271,6 +222,7 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
             Some(d) => {
                 warn_journal(d);
                 match (&d.result, d.outcome) {
+                    (Ok(crate::ops::Effect::AlreadyGone), _) => ("already_revoked", d.note.clone()),
                     (Ok(_), _) => ("revoked", d.note.clone()),
                     (Err(_), Outcome::Unknown) => ("unknown", d.describe_error()),
                     (Err(_), _) => ("failed", d.describe_error()),
@@ -348,7 +300,7 @@ pub(crate) fn finish_revoke(
 ) -> Result<u8, CliError> {
     let failed = results
         .iter()
-        .filter(|r| r.status != "revoked" && r.status != "would_revoke")
+        .filter(|r| !matches!(r.status, "revoked" | "would_revoke" | "already_revoked"))
         .count();
     if ctx.json {
         output::print_json(&json!({ "dry_run": dry_run, "results": results })).map_err(io)?;
@@ -357,6 +309,9 @@ pub(crate) fn finish_revoke(
             let name = clean(r.name.as_deref().unwrap_or(""));
             match r.status {
                 "revoked" => crate::outln!("revoked    {}  {name}", r.api_key_id),
+                "already_revoked" => {
+                    crate::outln!("already revoked  {}  {name}", r.api_key_id)
+                }
                 "would_revoke" => crate::outln!("would revoke  {}  {name}", r.api_key_id),
                 "not_found" => crate::outln!("not found  {}", r.api_key_id),
                 "not_attempted" => crate::outln!("NOT SENT   {}  {name}", r.api_key_id),
@@ -377,27 +332,4 @@ pub(crate) fn finish_revoke(
         }
     }
     Ok(if failed > 0 { 1 } else { 0 })
-}
-
-pub(crate) fn read_stdin_key() -> Result<String, CliError> {
-    if std::io::stdin().is_terminal() {
-        crate::err!(
-            "Paste the leaked key (input hidden is not possible here; it is not echoed back): "
-        );
-    }
-    let mut s = String::new();
-    std::io::stdin()
-        .take(4096)
-        .read_to_string(&mut s)
-        .map_err(|e| CliError::Io(e.to_string()))?;
-    let line = s
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_owned();
-    if line.is_empty() {
-        return Err(CliError::Usage("--leaked: no key given on stdin".into()));
-    }
-    Ok(line)
 }

@@ -132,6 +132,8 @@ pub struct SimConfig {
     /// this long is closed, so idle or slow clients (slowloris) cannot hold the simulator. It
     /// also closes keep-alive connections that stay idle this long between requests.
     pub header_timeout: Duration,
+    /// How long a revoked key keeps authenticating (SendGrid's propagation delay).
+    pub revoke_delay: Duration,
 }
 
 /// Default [`SimConfig::header_timeout`] (an assumption: SendGrid does not document its own).
@@ -153,6 +155,7 @@ impl Default for SimConfig {
             get_shape: GetShape::Flat,
             rng_seed: Some(42),
             header_timeout: HEADER_TIMEOUT,
+            revoke_delay: Duration::ZERO,
         }
     }
 }
@@ -211,6 +214,12 @@ impl fmt::Debug for SimHandle {
 }
 
 fn build_store(cfg: &SimConfig) -> Result<Store, SimError> {
+    let mut store = build_store_data(cfg)?;
+    store.revoke_delay = cfg.revoke_delay;
+    Ok(store)
+}
+
+fn build_store_data(cfg: &SimConfig) -> Result<Store, SimError> {
     if !(0.0..=1.0).contains(&cfg.fail_rate) {
         return Err(SimError::Config(format!(
             "fail rate {} is not between 0 and 1",
@@ -377,6 +386,11 @@ impl SimHandle {
 
     pub fn set_latency(&self, d: Duration) {
         lock(&self.shared.knobs).latency = d;
+    }
+
+    /// How long a revoked key keeps authenticating from now on.
+    pub fn set_revoke_delay(&self, d: Duration) {
+        lock(&self.shared.store).revoke_delay = d;
     }
 
     /// Clamped to 0–1 (NaN counts as 0).

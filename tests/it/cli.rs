@@ -344,36 +344,35 @@ async fn leaked_key_revocation_known_unknown_and_malformed() {
         err.contains("leaky") && err.contains("mail.send"),
         "shows name and scopes: {err}"
     );
-    assert!(out.contains("revoked"));
+    assert!(
+        out.contains("revoked") && out.contains("confirmed dead"),
+        "{out}"
+    );
     assert!(
         !out.contains(&secret[26..]) && !err.contains(&secret[26..]),
         "the leaked secret was echoed"
     );
     assert!(!env.sim.keys(None).iter().any(|k| k.api_key_id.0 == id));
-    // the same key again: unknown, plain message, exit 1
+    // the same key again: the key itself says it is dead; nothing is sent, exit 0
+    let before = env.sim.mutating_requests();
     let (code, _, err) = env.run_in(&["revoke", "--leaked", "--yes"], &secret);
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("already revoked") && err.contains("--all-subusers"),
-        "{err}"
-    );
-    // malformed: exit 2
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("does not authenticate"), "{err}");
+    assert_eq!(env.sim.mutating_requests(), before, "nothing sent");
+    // malformed: exit 2, not echoed
     let (code, _, err) = env.run_in(&["revoke", "--leaked", "--yes"], "SG.not-a-key\n");
     assert_eq!(code, 2);
-    assert!(err.contains("69 characters"), "{err}");
-    // a subuser's key is found with --all-subusers
+    assert!(err.contains("not a whole SendGrid key"), "{err}");
+    assert!(!err.contains("not-a-key"), "{err}");
+    // a subuser's key is found in the subuser, by default
     let sub = env
         .sim
         .add_key(Some("acme-eu-marketing"), "eu leak", &["mail.send"]);
-    let (code, _, _) = env.run_in(&["revoke", "--leaked", "--yes"], sub.expose());
-    assert_eq!(code, 1, "not in the parent account");
-    let (code, out, err) = env.run_in(
-        &["revoke", "--leaked", "--all-subusers", "--yes", "--json"],
-        sub.expose(),
-    );
+    let (code, out, err) = env.run_in(&["revoke", "--leaked", "--yes", "--json"], sub.expose());
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["results"][0]["on_behalf_of"], "acme-eu-marketing");
+    assert_eq!(v["account"], "acme-eu-marketing");
+    assert_eq!(v["verified"], true);
     assert!(
         env.sim
             .keys(Some("acme-eu-marketing"))

@@ -206,6 +206,11 @@ pub(crate) struct Store {
     ids: HashMap<String, usize>,
     pub admin: Secret,
     pub keygen: KeyGen,
+    /// How long a revoked key keeps authenticating (SendGrid: "after some small propagation
+    /// delay"); zero revokes at once.
+    pub revoke_delay: std::time::Duration,
+    /// Revoked keys still inside their propagation delay: hash → who they were, until when.
+    pub(super) lingering: HashMap<[u8; 32], (Caller, std::time::Instant)>,
 }
 
 impl Store {
@@ -225,6 +230,8 @@ impl Store {
             ids: HashMap::new(),
             admin: admin.clone(),
             keygen,
+            revoke_delay: std::time::Duration::ZERO,
+            lingering: HashMap::new(),
         };
         let scopes = ScopeSet::admin().union(ScopeSet::default_auto());
         store.insert_key(
@@ -315,7 +322,15 @@ impl Store {
 
     /// The caller a bearer token stands for, if any key has it.
     pub fn authenticate(&self, token: &str) -> Option<Caller> {
-        let id = self.hashes.get(&sha256(token))?;
+        let hash = sha256(token);
+        let Some(id) = self.hashes.get(&hash) else {
+            // a revoked key still propagating keeps authenticating, with what it held
+            return self
+                .lingering
+                .get(&hash)
+                .filter(|(_, until)| std::time::Instant::now() < *until)
+                .map(|(c, _)| c.clone());
+        };
         let account = *self.ids.get(id)?;
         let key = self
             .accounts
@@ -417,6 +432,16 @@ impl Store {
         let key = acct.keys.remove(pos);
         self.hashes.remove(&key.hash);
         self.ids.remove(&key.id);
+        let now = std::time::Instant::now();
+        self.lingering.retain(|_, (_, until)| *until > now);
+        if !self.revoke_delay.is_zero() {
+            let caller = Caller {
+                account,
+                scopes: key.scopes,
+            };
+            self.lingering
+                .insert(key.hash, (caller, now + self.revoke_delay));
+        }
         Ok(())
     }
 

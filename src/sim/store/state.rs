@@ -63,6 +63,8 @@ impl Store {
                 seed: rng_seed,
                 generated: state.generated,
             },
+            revoke_delay: std::time::Duration::ZERO,
+            lingering: HashMap::new(),
         };
         let mut usernames = HashSet::new();
         for (ai, a) in state.accounts.into_iter().enumerate() {
