@@ -258,6 +258,20 @@ impl Journal {
         self.append(&line)
     }
 
+    /// Add to a settled revoke's record whether the key was then seen refused by SendGrid, and
+    /// after how long (one more outcome line for the same op: the newest wins on reading).
+    pub fn verification(
+        &self,
+        entry: &Entry,
+        dead: bool,
+        after_ms: u64,
+    ) -> Result<(), JournalError> {
+        let mut e = entry.clone();
+        e.verified = Some(dead);
+        e.verified_after_ms = Some(after_ms);
+        self.outcome(&e)
+    }
+
     /// Append one line; returns once it is on disk (flushed and fsynced). The file is created
     /// 0600; an existing one readable by others is tightened to 0600. A torn last line (a crash
     /// mid-write) is ended first, so this line starts on a line of its own.

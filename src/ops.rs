@@ -289,10 +289,9 @@ impl Ops {
         let (Some(j), Some(entry)) = (&self.journal, &done.entry) else {
             return None;
         };
-        let mut e = (**entry).clone();
-        e.verified = Some(dead);
-        e.verified_after_ms = Some(after_ms);
-        j.outcome(&e).err().map(|e| e.to_string())
+        j.verification(entry, dead, after_ms)
+            .err()
+            .map(|e| e.to_string())
     }
 
     async fn perform(&self, m: &Mutation) -> Done {

@@ -291,6 +291,33 @@ fn test_panic_hook() {
     }
 }
 
+/// Runs of keystrokes in a batch that no person could type that fast become one paste
+/// ([`app::burst`]); everything else keeps its place.
+fn coalesce_keys(batch: Vec<Event>) -> Vec<Event> {
+    let mut out = Vec::with_capacity(batch.len());
+    let mut keys: Vec<Msg> = Vec::new();
+    let flush = |keys: &mut Vec<Msg>, out: &mut Vec<Event>| {
+        for m in app::burst::coalesce(std::mem::take(keys)) {
+            match m {
+                Msg::Key(k) => out.push(Event::Term(TermEvent::Key(k))),
+                Msg::Paste(p) => out.push(Event::Term(TermEvent::Paste(p))),
+                _ => {}
+            }
+        }
+    };
+    for ev in batch {
+        match ev {
+            Event::Term(TermEvent::Key(k)) if !is_suspend_key(&k) => keys.push(Msg::Key(k)),
+            other => {
+                flush(&mut keys, &mut out);
+                out.push(other);
+            }
+        }
+    }
+    flush(&mut keys, &mut out);
+    out
+}
+
 fn io_err(msg: String) -> std::io::Error {
     std::io::Error::other(msg)
 }
@@ -431,6 +458,19 @@ pub async fn run_dashboard(
                 Err(_) => break,
             }
         }
+        // Keystrokes: gather what arrives within a few milliseconds, so that a paste from a
+        // terminal without bracketed paste (all its keys at once) is seen whole and becomes a
+        // paste instead of commands. A person's next key is far slower.
+        if matches!(batch.last(), Some(Event::Term(TermEvent::Key(_)))) {
+            let until = Instant::now() + Duration::from_millis(40);
+            while batch.len() < 4096 && Instant::now() < until {
+                match tokio::time::timeout(Duration::from_millis(3), rx.recv()).await {
+                    Ok(Some(ev)) => batch.push(ev),
+                    _ => break,
+                }
+            }
+        }
+        let batch = coalesce_keys(batch);
         for ev in batch {
             let msg = match ev {
                 Event::Term(TermEvent::Key(k)) if is_suspend_key(&k) => {

@@ -121,6 +121,16 @@ impl Worker {
             ApiOp::GetKey(id) => ApiResult::Key(client.get_key(id).await),
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
+            ApiOp::VerifyDead { secret, entry } => {
+                let timeout = std::time::Duration::from_millis(crate::app::leak::VERIFY_TIMEOUT_MS);
+                let v = crate::leak::verify_dead(&client, secret, timeout, &|_, _| {}).await;
+                if let (Some(j), Some(e)) = (&self.journal, entry)
+                    && let Err(err) = j.verification(e, v.dead, v.after.as_millis() as u64)
+                {
+                    tracing::warn!("the verification could not be journaled: {err}");
+                }
+                ApiResult::Verified(Ok(v))
+            }
             other => refuse(other, "not a read"),
         }
     }
@@ -174,5 +184,6 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::MyScopes => ApiResult::MyScopes(Err(e)),
         ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
+        ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
     }
 }

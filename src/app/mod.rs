@@ -4,6 +4,7 @@
 //! Nothing here does IO, awaits or reads a clock: time arrives as `Msg::Tick(now_ms)`.
 
 pub mod browse;
+pub mod burst;
 pub mod contexts;
 pub mod create;
 pub mod diff;
@@ -11,6 +12,7 @@ mod effects;
 pub mod filter;
 pub mod keymap;
 pub mod layout;
+pub mod leak;
 pub mod list;
 pub mod overlays;
 mod remote;
@@ -357,6 +359,16 @@ pub enum Pending {
         id: ApiKeyId,
         batch: u64,
     },
+    /// Looking for a pasted key in another context.
+    Locate {
+        id: ApiKeyId,
+        ctx: Option<OnBehalfOf>,
+        region: Option<Region>,
+    },
+    /// Asking a revoked leaked key until SendGrid refuses it.
+    Verify {
+        id: ApiKeyId,
+    },
 }
 
 impl Pending {
@@ -394,6 +406,8 @@ pub struct App {
     pub batches: HashMap<u64, DeleteBatch>,
     /// Selection waiting for its detail fetch: (id, when it was selected).
     pub detail_wanted: Option<(ApiKeyId, u64)>,
+    /// A pasted (leaked) key being followed: found, revoked, proven dead.
+    pub leak: Option<leak::LeakHunt>,
     pub now_ms: u64,
     /// Terminal size.
     pub size: (u16, u16),
@@ -448,6 +462,11 @@ pub enum ApiOp {
     ListSubusers,
     /// Every change goes through the operations layer ([`crate::ops`]).
     Mutate(Mutation),
+    /// Ask a revoked (leaked) key until SendGrid refuses it; record that in its journal entry.
+    VerifyDead {
+        secret: Secret,
+        entry: Option<Box<crate::journal::Entry>>,
+    },
 }
 
 impl ApiOp {
@@ -489,6 +508,7 @@ pub enum ApiResult {
     Subusers(Result<Vec<Subuser>, ApiError>),
     /// How a mutation went: effect, outcome, read-back note, journal trouble.
     Mutated(Done),
+    Verified(Result<crate::leak::Verification, ApiError>),
 }
 
 impl App {
@@ -510,6 +530,7 @@ impl App {
             prefetch: Prefetch::default(),
             batches: HashMap::new(),
             detail_wanted: None,
+            leak: None,
             now_ms: 0,
             size: (120, 40),
             monochrome: false,

@@ -321,7 +321,7 @@ fn filter_by_text_scope_type_and_negation() {
 }
 
 #[test]
-fn a_pasted_key_jumps_to_it_and_is_never_kept() {
+fn a_pasted_key_jumps_to_it_and_never_reaches_an_input_or_the_log() {
     let mut app = loaded();
     let secret = format!("SG.{}.{}", id(5).0, "a".repeat(43));
     update(&mut app, Msg::Paste(secret.clone()));
@@ -339,14 +339,111 @@ fn a_pasted_key_jumps_to_it_and_is_never_kept() {
     assert_eq!(selected_name(&app), "stats");
     assert_eq!(app.filter.input.value(), "");
     assert!(app.log.iter().all(|l| !l.text.contains(&secret[26..])));
-    // an unknown key says so plainly
+    // a key not here is looked for in the subusers; in none, it says so plainly
     let other = format!("SG.{}.{}", "Z".repeat(22), "b".repeat(43));
-    update(&mut app, Msg::Paste(other));
+    let cmds = update(&mut app, Msg::Paste(other));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::ListSubusers);
+    update(&mut app, answer(req, ApiResult::Subusers(Ok(vec![]))));
     assert!(
         app.toast
             .as_ref()
-            .is_some_and(|t| t.text.contains("already revoked"))
+            .is_some_and(|t| t.text.contains("already revoked")),
+        "{:?}",
+        app.toast
     );
+    assert!(app.leak.is_none(), "the secret is let go");
+}
+
+#[test]
+fn a_pasted_key_of_a_subuser_switches_there_selects_it_and_is_proven_dead_after_revoke() {
+    let mut app = loaded();
+    let secret = format!("SG.{}.{}", "S".repeat(22), "c".repeat(43));
+    let cmds = update(&mut app, Msg::Paste(secret));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    let sub = crate::api::Subuser {
+        id: 7,
+        username: "acme-tx".into(),
+        email: "tx@example.com".into(),
+        disabled: false,
+        region: None,
+    };
+    let cmds = update(&mut app, answer(req, ApiResult::Subusers(Ok(vec![sub]))));
+    // one lookup, in the subuser's context
+    let lookups: Vec<&Command> = cmds
+        .iter()
+        .filter(|c| {
+            matches!(
+                c,
+                Command::Api {
+                    op: ApiOp::GetKey(_),
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert_eq!(lookups.len(), 1);
+    let Command::Api { req, ctx, .. } = lookups[0] else {
+        unreachable!()
+    };
+    assert_eq!(ctx, &Some(OnBehalfOf::Subuser("acme-tx".into())));
+    let found = KeyDetail {
+        api_key_id: ApiKeyId("S".repeat(22)),
+        name: "tx leak".into(),
+        scopes: vec!["mail.send".into()],
+    };
+    let cmds = update(&mut app, answer(*req, ApiResult::Key(Ok(found))));
+    assert_eq!(
+        app.ctx.on_behalf_of,
+        Some(OnBehalfOf::Subuser("acme-tx".into()))
+    );
+    let (list_req, _) = api_cmds(&cmds)
+        .into_iter()
+        .find(|(_, op)| *op == ApiOp::ListKeys)
+        .unwrap();
+    update(
+        &mut app,
+        answer(
+            list_req,
+            ApiResult::Keys(Ok(vec![ApiKey {
+                api_key_id: ApiKeyId("S".repeat(22)),
+                name: "tx leak".into(),
+            }])),
+        ),
+    );
+    assert_eq!(selected_name(&app), "tx leak", "selected in the subuser");
+    // d y: the revoke, then the key itself is asked until it is refused
+    update(&mut app, key('d'));
+    let cmds = update(&mut app, key('y'));
+    let (req, _) = api_cmds(&cmds)
+        .into_iter()
+        .find(|(_, op)| matches!(op, ApiOp::Mutate(Mutation::Revoke { .. })))
+        .unwrap();
+    let cmds = update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    let (vreq, vop) = api_cmds(&cmds)[0].clone();
+    assert!(matches!(vop, ApiOp::VerifyDead { .. }));
+    update(
+        &mut app,
+        answer(
+            vreq,
+            ApiResult::Verified(Ok(crate::leak::Verification {
+                dead: true,
+                after: std::time::Duration::from_millis(2400),
+                attempts: 4,
+            })),
+        ),
+    );
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("confirmed dead after 2.4 s")),
+        "{:?}",
+        app.toast
+    );
+    assert!(app.leak.is_none());
 }
 
 #[test]

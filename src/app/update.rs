@@ -41,7 +41,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 key(app, k, &mut out);
             }
         }
-        Msg::Paste(text) => paste(app, &text),
+        Msg::Paste(text) => paste(app, &text, &mut out),
         Msg::Mouse(m) => {
             if app.mouse {
                 mouse(app, m, &mut out);
@@ -302,7 +302,14 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         other => other,
     };
     match (pending, done) {
-        (Pending::List { by_user }, ApiResult::Keys(r)) => keys_loaded(app, r, by_user, out),
+        (Pending::List { by_user }, ApiResult::Keys(r)) => {
+            keys_loaded(app, r, by_user, out);
+            super::leak::keys_arrived(app);
+        }
+        (Pending::Locate { id, ctx, region }, ApiResult::Key(r)) => {
+            super::leak::located(app, &id, ctx, region, r, out)
+        }
+        (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
             app.prefetch.in_flight = app.prefetch.in_flight.saturating_sub(1);
@@ -338,6 +345,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::Subusers, ApiResult::Subusers(r)) => match r {
             Ok(s) => {
                 app.subusers.ready(s);
+                super::leak::subusers_arrived(app, out);
             }
             Err(e) => {
                 let why = match &e {
@@ -347,6 +355,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                     other => other.short(),
                 };
                 app.subusers.fail(why);
+                super::leak::subusers_arrived(app, out);
             }
         },
         (p, r) => log(
@@ -360,6 +369,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
 /// The answer to a mutation, for the request that is waiting for it.
 fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Vec<Command>) {
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
+    let entry = done.entry;
     let r = done.result;
     match (pending, r) {
         (Pending::Create { name }, Ok(Effect::Created(k))) => created(app, req, &name, Ok(k)),
@@ -371,7 +381,8 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Update { id }, Ok(Effect::Updated(k))) => updated(app, req, &id, Ok(k)),
         (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
         (Pending::Delete { id, batch }, Ok(Effect::Revoked | Effect::AlreadyGone)) => {
-            deleted(app, &id, batch, Ok(()), false, out)
+            deleted(app, &id, batch, Ok(()), false, out);
+            super::leak::revoked(app, &id, entry, out);
         }
         (Pending::Delete { id, batch }, Err(e)) => deleted(app, &id, batch, Err(e), unknown, out),
         (p, r) => log(
@@ -425,17 +436,17 @@ fn mouse(app: &mut App, m: MouseEvent, out: &mut Vec<Command>) {
     }
 }
 
-fn paste(app: &mut App, text: &str) {
+fn paste(app: &mut App, text: &str, out: &mut Vec<Command>) {
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or_default()
         .to_owned();
-    if let Ok(id) = crate::secret::key_id_of(&line) {
+    if let Ok(secret) = crate::secret::Secret::parse(&line) {
         if matches!(app.layer(), Layer::List | Layer::Detail | Layer::Filter) {
             app.filter.editing = false;
-            jump_to_key(app, &id);
+            super::leak::hunt(app, secret, out);
             return;
         }
         // Never put a secret into a form field.

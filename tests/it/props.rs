@@ -112,6 +112,7 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             ApiOp::Mutate(Mutation::Rename { .. }) => ApiResult::Mutated(Done::err(e)),
             ApiOp::Mutate(Mutation::SetScopes { .. }) => ApiResult::Mutated(Done::err(e)),
             ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::err(e)),
+            ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         };
     }
     match op {

@@ -256,6 +256,11 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             scopes: scopes.clone(),
         }))),
         ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::ok(Effect::Revoked)),
+        ApiOp::VerifyDead { .. } => ApiResult::Verified(Ok(sgkeys::leak::Verification {
+            dead: true,
+            after: std::time::Duration::from_millis(1200),
+            attempts: 3,
+        })),
     }
 }
 
