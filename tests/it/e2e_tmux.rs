@@ -699,3 +699,197 @@ fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
     t.wait_for("rc=0");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `sgkeys create NAME` in `account` (None: the key's own) against the simulator: the secret.
+fn mint(sim: &Sim, dir: &Path, name: &str, account: Option<&str>) -> String {
+    let mut c = Command::new(BIN);
+    if let Some(a) = account {
+        c.args(["--on-behalf-of", a]);
+    }
+    let out = c
+        .args([
+            "create",
+            name,
+            "--scope",
+            "mail.send",
+            "--scope",
+            "stats.read",
+            "--json",
+        ])
+        .env("SENDGRID_API_KEY", &sim.key)
+        .env("SGKEYS_BASE_URL", &sim.url)
+        .env("SGKEYS_JOURNAL", dir.join("mint-journal.jsonl"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .expect("sgkeys create");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create --json");
+    v["api_key"].as_str().expect("a secret").to_owned()
+}
+
+/// The README's incident block, line by line.
+fn readme_incident_commands() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let block = readme
+        .split("<!-- incident:begin -->")
+        .nth(1)
+        .and_then(|r| r.split("<!-- incident:end -->").next())
+        .expect("the incident block");
+    block
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("sgkeys") || l.starts_with("cat "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn readme_incident_commands_run_as_written() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let commands = readme_incident_commands();
+    assert_eq!(commands.len(), 6, "{commands:?}");
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &["--revoke-delay-ms", "1500"]);
+    // `sgkeys` on PATH, as installed
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(BIN, bin.join("sgkeys")).unwrap();
+    let env = env_for(&sim, &dir);
+    let typed = mint(&sim, &dir, "pasted at 3am", None);
+    let redirected = mint(&sim, &dir, "in a file", None);
+    let piped = mint(&sim, &dir, "in a pipe", None);
+    let reported = mint(&sim, &dir, "in a repo", None);
+    let reported_sub = mint(&sim, &dir, "in a repo too", Some("acme-transactional"));
+    let gitleaks = serde_json::json!([
+        {"Description": "SendGrid API token", "StartLine": 4, "File": "deploy/.env", "Commit": "c0ffee00",
+         "Secret": reported, "Match": format!("SENDGRID_API_KEY={reported}"), "RuleID": "sendgrid-api-token"},
+        {"Description": "SendGrid API token", "StartLine": 9, "File": "cfg/mail.yml", "Commit": "c0ffee00",
+         "Secret": reported_sub, "Match": reported_sub, "RuleID": "sendgrid-api-token"}
+    ]);
+    std::fs::write(dir.join("gitleaks.json"), gitleaks.to_string()).unwrap();
+
+    let t = Tmux::start("sgkeys-e2e-incident", &env);
+    // tmux keeps its own PATH for a new session: put `sgkeys` first in the shell
+    t.send_line(&format!(
+        "cd {}; export PATH={}:$PATH; PS1='[rc=$?]$ '; clear",
+        dir.display(),
+        bin.display()
+    ));
+    t.wait_for("[rc=0]$");
+    let secrets = [&typed, &redirected, &piped, &reported, &reported_sub];
+    for cmd in &commands {
+        // what each command reads
+        if cmd.contains("< leaked.txt") {
+            std::fs::write(dir.join("leaked.txt"), format!("{redirected}\n")).unwrap();
+        }
+        if cmd.starts_with("cat leaked.txt") {
+            std::fs::write(dir.join("leaked.txt"), format!("{piped}\n")).unwrap();
+        }
+        t.send_line("clear");
+        std::thread::sleep(Duration::from_millis(200));
+        t.send_line(cmd);
+        let start = Instant::now();
+        let (mut pasted, mut confirmed) = (false, false);
+        let screen = loop {
+            let s = t.screen();
+            if !pasted && s.contains("Paste the leaked key") {
+                t.type_text(&typed);
+                t.send_keys(&["Enter"]);
+                pasted = true;
+            }
+            if !confirmed && (s.contains("[y/N]") || s.contains("to revoke the")) {
+                let answer = if s.contains("Type 2") { "2" } else { "y" };
+                t.send_line(answer);
+                confirmed = true;
+            }
+            // the prompt after `clear`, then the command's own output, then the next prompt
+            if s.matches("[rc=").count() >= 2 {
+                break s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{cmd}: no end; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let last_rc = screen
+            .rsplit("[rc=")
+            .next()
+            .and_then(|r| r.split(']').next())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(last_rc, "0", "{cmd} failed:\n{screen}");
+        for s in secrets {
+            assert!(
+                !screen.contains(&s[26..]),
+                "{cmd}: a secret on screen:\n{screen}"
+            );
+        }
+        if cmd.starts_with("sgkeys revoke --leaked") || cmd.starts_with("cat ") {
+            assert!(screen.contains("confirmed dead after"), "{cmd}:\n{screen}");
+        }
+        if cmd.ends_with("--dry-run") {
+            assert!(
+                screen.contains("deploy/.env:4") && screen.contains("LIVE"),
+                "{screen}"
+            );
+        }
+        if cmd == "sgkeys journal" {
+            assert!(screen.contains("revoke"), "{screen}");
+        }
+    }
+    // all five are gone from the account
+    let names = ["pasted at 3am", "in a file", "in a pipe", "in a repo"];
+    let left = list_with_scopes(&sim, &dir);
+    for n in names {
+        assert!(
+            !left.values().any(|(name, _)| name == n),
+            "{n} is still there"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without bracketed paste a pasted key arrives as keystrokes: it must select the key (in
+/// whichever account holds it) and run nothing else; `d` `y` then revokes it and the status
+/// says when SendGrid refused it.
+#[test]
+fn a_key_typed_in_one_burst_is_a_paste_found_in_its_subuser_and_proven_dead() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &["--revoke-delay-ms", "1500"]);
+    let leaked = mint(&sim, &dir, "sub leak", Some("acme-transactional"));
+    let t = Tmux::start("sgkeys-e2e-burst", &env_for(&sim, &dir));
+    t.send_line(BIN);
+    t.wait_for("updated");
+    let before = mutating_requests(&sim);
+    // tmux send-keys is not a bracketed paste: the keys arrive as typing, all at once
+    t.type_text(&leaked);
+    t.wait_for("acme-transactional");
+    let s = t.wait_for("sub leak");
+    assert!(s.contains("press d to revoke"), "{s}");
+    assert!(!s.contains(&leaked[26..]), "the secret on screen:\n{s}");
+    assert_eq!(
+        mutating_requests(&sim),
+        before,
+        "the keystrokes ran nothing"
+    );
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.send_keys(&["y"]);
+    let s = t.wait_for("confirmed dead after");
+    assert!(
+        s.contains("sub leak") || s.contains("SendGrid refuses"),
+        "{s}"
+    );
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,6 +17,7 @@ mod e2e_tmux;
 mod faults;
 mod hostile_selftest;
 mod hostile_text;
+mod leaked;
 mod outcomes;
 mod parsers;
 mod props;
