@@ -180,6 +180,8 @@ pub(crate) fn deleted(
     let ok = r.is_ok();
     match r {
         Ok(()) => {
+            // marked while its revoke was in flight: the mark goes with the key
+            app.view.marks.remove(id);
             if let Some(idx) = app.keys.index.get(id).copied() {
                 app.keys.entries.remove(idx);
                 app.keys.reindex();

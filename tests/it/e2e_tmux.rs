@@ -523,7 +523,12 @@ fn sigterm_during_a_revoke_restores_the_terminal_journals_and_exits_143() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let exited_after = sent.elapsed();
-    // the terminal is restored: main screen, cursor shown, no mouse reporting
+    // the terminal is restored: main screen, cursor shown, no mouse reporting (give tmux a
+    // moment to read the process's last output on a loaded machine)
+    let settle = Instant::now();
+    while fmt("#{alternate_on}") != "0" && settle.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let screen = t.screen();
     assert_eq!(
         fmt("#{alternate_on}"),
