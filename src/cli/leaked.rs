@@ -338,11 +338,13 @@ async fn verify(ctx: &Ctx, key: &Secret, args: &RevokeArgs) -> leak::Verificatio
     let id = key.key_id().unwrap_or("?").to_owned();
     let timeout = Duration::from_secs_f64(args.verify_timeout);
     let progress = |n: u32, t: Duration| {
-        if n == 1 || n.is_multiple_of(5) {
+        if n == 1 {
             crate::errln!(
-                "  {id} still authenticates after {} (SendGrid's propagation delay); asking again…",
-                leak::seconds(t)
+                "  {id} still authenticates (SendGrid applies a revoke after a short delay); \
+                 asking again until it is refused…"
             );
+        } else if n.is_multiple_of(5) {
+            crate::errln!("  {id} still authenticates after {}…", leak::seconds(t));
         }
     };
     let v = leak::verify_dead(&ctx.client, key, timeout, &progress).await;
