@@ -121,6 +121,9 @@ impl Worker {
             ApiOp::GetKey(id) => ApiResult::Key(client.get_key(id).await),
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
+            ApiOp::Probe(secret) => {
+                ApiResult::Probed(client.with_key(secret.clone()).my_scopes().await)
+            }
             ApiOp::VerifyDead { secret, entry } => {
                 let timeout = std::time::Duration::from_millis(crate::app::leak::VERIFY_TIMEOUT_MS);
                 let v = crate::leak::verify_dead(&client, secret, timeout, &|_, _| {}).await;
@@ -185,5 +188,6 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
+        ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
     }
 }

@@ -82,7 +82,7 @@ fn search(app: &mut App, out: &mut Vec<Command>) {
         None => {}
     }
     if targets.is_empty() {
-        return not_found(app);
+        return not_found(app, out);
     }
     for (ctx, region) in &targets {
         let req = app.next_req;
@@ -118,17 +118,49 @@ fn search(app: &mut App, out: &mut Vec<Command>) {
     );
 }
 
-fn not_found(app: &mut App) {
-    let id = app.leak.take().map(|h| h.id);
-    if let Some(id) = id {
-        toast(
+/// In no reachable account: ask the key itself whether it still works.
+fn not_found(app: &mut App, out: &mut Vec<Command>) {
+    let Some(h) = app.leak.take() else { return };
+    request(
+        app,
+        Pending::Probe { id: h.id.clone() },
+        ApiOp::Probe(h.secret),
+        out,
+    );
+}
+
+/// What the key itself said, for a key in no reachable account.
+pub(crate) fn probed(app: &mut App, id: &ApiKeyId, r: Result<Vec<String>, ApiError>) {
+    match r {
+        Err(ApiError::Unauthorized(_)) => toast(
+            app,
+            Level::Success,
+            format!("{id} does not authenticate: already revoked, or not a whole key"),
+        ),
+        Ok(scopes) => {
+            let self_revoke = scopes.iter().any(|s| s == "api_keys.delete");
+            toast(
+                app,
+                Level::Error,
+                format!(
+                    "{id} WORKS ({} scopes) but is in no account this key can reach: {}",
+                    scopes.len(),
+                    if self_revoke {
+                        "it may delete itself: `sgkeys revoke --leaked --self-revoke`"
+                    } else {
+                        "its account's owner must revoke it"
+                    }
+                ),
+            );
+        }
+        Err(e) => toast(
             app,
             Level::Warn,
             format!(
-                "{id} is in no account this key can reach: already revoked? (`sgkeys revoke \
-                 --leaked` asks the key itself, and can revoke it with its own credential)"
+                "{id} is in no account this key can reach, and asking the key itself failed: {}",
+                e.short()
             ),
-        );
+        ),
     }
 }
 
@@ -138,7 +170,7 @@ pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
         if app.subusers.value().is_some() {
             search(app, out);
         } else {
-            not_found(app);
+            not_found(app, out);
         }
     }
 }
@@ -165,7 +197,7 @@ pub(crate) fn located(
             switch_context(app, ctx, out);
             app.ctx.region = region.or(app.ctx.region);
         }
-        Err(_) if h.searching == 0 => not_found(app),
+        Err(_) if h.searching == 0 => not_found(app, out),
         Err(_) => {}
     }
 }

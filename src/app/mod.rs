@@ -369,6 +369,10 @@ pub enum Pending {
     Verify {
         id: ApiKeyId,
     },
+    /// Asking a leaked key found nowhere whether it still works.
+    Probe {
+        id: ApiKeyId,
+    },
 }
 
 impl Pending {
@@ -462,6 +466,8 @@ pub enum ApiOp {
     ListSubusers,
     /// Every change goes through the operations layer ([`crate::ops`]).
     Mutate(Mutation),
+    /// Ask a leaked key itself what it may do (`GET /v3/scopes` with it).
+    Probe(Secret),
     /// Ask a revoked (leaked) key until SendGrid refuses it; record that in its journal entry.
     VerifyDead {
         secret: Secret,
@@ -509,6 +515,8 @@ pub enum ApiResult {
     /// How a mutation went: effect, outcome, read-back note, journal trouble.
     Mutated(Done),
     Verified(Result<crate::leak::Verification, ApiError>),
+    /// The leaked key's own scopes (401: it does not authenticate).
+    Probed(Result<Vec<String>, ApiError>),
 }
 
 impl App {

@@ -344,7 +344,18 @@ fn a_pasted_key_jumps_to_it_and_never_reaches_an_input_or_the_log() {
     let cmds = update(&mut app, Msg::Paste(other));
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert_eq!(op, ApiOp::ListSubusers);
-    update(&mut app, answer(req, ApiResult::Subusers(Ok(vec![]))));
+    let cmds = update(&mut app, answer(req, ApiResult::Subusers(Ok(vec![]))));
+    assert!(app.leak.is_none(), "the secret is let go");
+    // then the key itself is asked: dead
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert!(matches!(op, ApiOp::Probe(_)));
+    update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
+        ),
+    );
     assert!(
         app.toast
             .as_ref()
@@ -352,7 +363,6 @@ fn a_pasted_key_jumps_to_it_and_never_reaches_an_input_or_the_log() {
         "{:?}",
         app.toast
     );
-    assert!(app.leak.is_none(), "the secret is let go");
 }
 
 #[test]

@@ -310,6 +310,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
             super::leak::located(app, &id, ctx, region, r, out)
         }
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
+        (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
             app.prefetch.in_flight = app.prefetch.in_flight.saturating_sub(1);

@@ -113,6 +113,7 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             ApiOp::Mutate(Mutation::SetScopes { .. }) => ApiResult::Mutated(Done::err(e)),
             ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::err(e)),
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
+            ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
         };
     }
     match op {

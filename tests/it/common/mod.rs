@@ -256,6 +256,7 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             scopes: scopes.clone(),
         }))),
         ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::ok(Effect::Revoked)),
+        ApiOp::Probe(_) => ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Ok(sgkeys::leak::Verification {
             dead: true,
             after: std::time::Duration::from_millis(1200),
