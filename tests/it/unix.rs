@@ -573,3 +573,137 @@ async fn unknown_scopes_are_unknown_risk_and_odd_secrets_are_warned() {
     assert!(v["warning"].as_str().unwrap().contains("not shaped"));
     let _ = key_json; // (the helper set is shared with other modules)
 }
+
+/// Simulator fidelity over HTTP: a body over the limit is SendGrid's error body, after
+/// authentication, with the rate-limit headers; POST and PUT echo only the scopes asked for.
+#[tokio::test(flavor = "multi_thread")]
+async fn sim_413_after_auth_and_answers_echo_requested_scopes() {
+    sgkeys::api::install_crypto_provider();
+    let env = Env::new().await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/v3/api_keys", env.sim.base_url());
+    let big = vec![b'a'; 10 * 1024 * 1024];
+    let send = |key: String, body: Vec<u8>| {
+        // (small bodies only: a client still writing a big one sees the connection close)
+        http.post(&url)
+            .header("accept", "application/json")
+            .header("authorization", format!("Bearer {key}"))
+            .body(body)
+            .send()
+    };
+    // a bad key with a 10 MB body announced: 401 without the body read
+    let head = raw_head(
+        &env.sim.base_url(),
+        &format!(
+            "POST /v3/api_keys HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\
+             Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+            fake_key(9),
+            big.len()
+        ),
+    )
+    .await;
+    assert!(
+        head.starts_with("HTTP/1.1 401"),
+        "authentication comes first: {head}"
+    );
+    assert!(
+        head.to_ascii_lowercase().contains("x-ratelimit-limit"),
+        "{head}"
+    );
+    // the admin key with 10 MB: SendGrid's error body, with the rate-limit headers
+    let answer = raw_exchange(
+        &env.sim.base_url(),
+        &format!(
+            "POST /v3/api_keys HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\
+             Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+            env.sim.admin_key().expose(),
+            big.len()
+        ),
+        &big,
+    )
+    .await;
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 413"), "{head}");
+    assert!(head.contains("x-ratelimit-remaining"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["errors"][0]["message"], "request body too large");
+    assert!(v["errors"][0]["field"].is_null());
+
+    let admin = env.sim.admin_key().expose().to_owned();
+    let r = send(
+        admin.clone(),
+        br#"{"name":"echo","scopes":["stats.read","2fa_required"]}"#.to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(v["scopes"], json!(["stats.read"]));
+    let id = v["api_key_id"].as_str().unwrap().to_owned();
+    let r = http
+        .put(format!("{url}/{id}"))
+        .header("accept", "application/json")
+        .header("authorization", format!("Bearer {admin}"))
+        .body(r#"{"name":"echo","scopes":["alerts.read"]}"#)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(v["scopes"], json!(["alerts.read"]));
+    let r = http
+        .get(format!("{url}/{id}"))
+        .header("accept", "application/json")
+        .header("authorization", format!("Bearer {admin}"))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        v["scopes"],
+        json!([
+            "alerts.read",
+            "2fa_required",
+            "sender_verification_eligible"
+        ])
+    );
+    env.sim.shutdown().await;
+}
+
+/// Send a raw request head and return the answer's head.
+async fn raw_head(base: &str, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut buf).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Send a request head and as much of `body` as the server reads; return the whole answer
+/// (the server closes the connection after a 413).
+async fn raw_exchange(base: &str, head: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut r, mut w) = s.into_split();
+    w.write_all(head.as_bytes()).await.unwrap();
+    let body = body.to_vec();
+    let writer = tokio::spawn(async move {
+        let _ = w.write_all(&body).await; // the server stops reading at its limit
+        w
+    });
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), r.read_to_end(&mut got)).await;
+    writer.abort();
+    String::from_utf8_lossy(&got).into_owned()
+}
