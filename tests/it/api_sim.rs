@@ -924,7 +924,7 @@ async fn on_behalf_of_isolation() {
     let sim = demo().await;
     let parent = admin(&sim);
     let tx = parent.acting_as(Some(OnBehalfOf::Subuser("acme-transactional".into())));
-    let eu = parent.acting_as(Some(OnBehalfOf::AccountId("1002".into())));
+    let eu = parent.acting_as(Some(OnBehalfOf::Subuser("acme-eu-marketing".into())));
 
     let parent_ids: Vec<ApiKeyId> = parent
         .list_keys(None)
@@ -1007,10 +1007,34 @@ async fn on_behalf_of_isolation() {
         .unwrap_err();
     assert!(matches!(e, ApiError::Forbidden(_)), "{e}");
 
-    // unknown subuser or account id
+    // `account-id` names a customer account (reseller setups), with a store of its own
+    let customer = parent.acting_as(Some(OnBehalfOf::AccountId("abc123def456hij789klm0".into())));
+    let customer_keys = customer.list_keys(None).await.unwrap();
+    assert_eq!(customer_keys.len(), 2);
+    let made = customer.create_key("reseller made", None).await.unwrap();
+    assert!(
+        sim.keys(Some("globex-customer"))
+            .iter()
+            .any(|k| k.api_key_id == made.api_key_id)
+    );
+    let e = parent.get_key(&made.api_key_id).await.unwrap_err();
+    assert!(matches!(e, ApiError::NotFound(_)), "{e}");
+    // a customer account is no subuser: not listed, and its name does not reach it
+    assert!(
+        !parent
+            .list_subusers()
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.username == "globex-customer")
+    );
+    // unknown subuser or account id; a subuser's id is not an account id, nor a customer's
+    // name a subuser
     for obo in [
         OnBehalfOf::Subuser("nobody".into()),
+        OnBehalfOf::Subuser("globex-customer".into()),
         OnBehalfOf::AccountId("9999".into()),
+        OnBehalfOf::AccountId("1002".into()),
     ] {
         let e = parent
             .acting_as(Some(obo))
@@ -1025,7 +1049,7 @@ async fn on_behalf_of_isolation() {
     let log = sim.requests();
     assert!(
         log.iter()
-            .any(|r| r.on_behalf_of.as_deref() == Some("account-id 1002"))
+            .any(|r| r.on_behalf_of.as_deref() == Some("account-id abc123def456hij789klm0"))
     );
     assert!(log.iter().any(|r| r.on_behalf_of.is_none()));
     sim.shutdown().await;
@@ -1313,7 +1337,12 @@ async fn control_api_and_request_log() {
     let text = r.text().await.unwrap();
     assert!(!text.contains(&key[26..]), "no secrets in the state view");
     let state: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(state["accounts"].as_array().unwrap().len(), 3);
+    // the parent, two subusers and a customer account
+    assert_eq!(state["accounts"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        state["accounts"][3]["customer_id"],
+        "abc123def456hij789klm0"
+    );
     assert_eq!(state["accounts"][0]["keys"].as_array().unwrap().len(), 46);
 
     // fail-next over HTTP
