@@ -13,14 +13,57 @@ use crate::scopes::{self, KeyType};
 
 /// One key in an audit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "AuditKeyJson")]
 pub struct AuditKey {
     /// Subuser name, or None for the key's own account.
     pub context: Option<String>,
-    #[serde(flatten)]
     pub report: KeyReport,
     pub findings: Vec<Finding>,
-    /// Most severe finding.
+    /// Most severe finding (of the name alone when the scopes are unknown).
     pub risk: Option<Severity>,
+    /// The server said which scopes the key holds. A GET answer without any (Prism serving
+    /// the official spec, whose GET-one schema has none; SendGrid itself always lists at least
+    /// the auto-assigned ones) leaves the key's access unknown: its risk is "unknown", never
+    /// low.
+    pub scopes_known: bool,
+}
+
+impl AuditKey {
+    /// "high", "medium", "low", "none", or "unknown" when the scopes are.
+    pub fn risk_label(&self) -> &'static str {
+        if self.scopes_known {
+            sev_label(self.risk)
+        } else {
+            "unknown"
+        }
+    }
+}
+
+/// The JSON of an [`AuditKey`]: `risk` is `"unknown"` when the scopes are.
+#[derive(Serialize)]
+struct AuditKeyJson {
+    context: Option<String>,
+    #[serde(flatten)]
+    report: KeyReport,
+    findings: Vec<Finding>,
+    risk: Option<&'static str>,
+    scopes_known: bool,
+}
+
+impl From<AuditKey> for AuditKeyJson {
+    fn from(k: AuditKey) -> Self {
+        let risk = match (k.scopes_known, k.risk) {
+            (false, _) => Some("unknown"),
+            (true, r) => r.map(Severity::label),
+        };
+        AuditKeyJson {
+            context: k.context,
+            report: k.report,
+            findings: k.findings,
+            risk,
+            scopes_known: k.scopes_known,
+        }
+    }
 }
 
 /// One context (account or subuser) in an audit.
@@ -51,8 +94,16 @@ impl Audit {
     pub fn count_type(&self, t: KeyType) -> usize {
         self.keys.iter().filter(|k| k.report.key_type == t).count()
     }
+    /// Keys whose most severe finding is `s` (keys with unknown scopes are not counted).
     pub fn count_risk(&self, s: Severity) -> usize {
-        self.keys.iter().filter(|k| k.risk == Some(s)).count()
+        self.keys
+            .iter()
+            .filter(|k| k.scopes_known && k.risk == Some(s))
+            .count()
+    }
+    /// Keys whose scopes the server did not say.
+    pub fn count_unknown(&self) -> usize {
+        self.keys.iter().filter(|k| !k.scopes_known).count()
     }
 }
 
@@ -155,7 +206,8 @@ pub fn assess_context(context: Option<String>, details: &[KeyDetail]) -> Vec<Aud
         .iter()
         .map(|d| {
             let class = scopes::classify(&d.scopes);
-            let mut r = risk::assess(&d.name, Some((&d.scopes, &class)));
+            let scopes_known = !d.scopes.is_empty();
+            let mut r = risk::assess(&d.name, scopes_known.then_some((&d.scopes[..], &class)));
             if let Some(n) = dups.get(d.api_key_id.as_str()) {
                 r.findings.push(risk::duplicate_finding(*n));
             }
@@ -165,6 +217,7 @@ pub fn assess_context(context: Option<String>, details: &[KeyDetail]) -> Vec<Aud
                 report: KeyReport::new(d),
                 findings: r.findings,
                 risk: max,
+                scopes_known,
             }
         })
         .collect()
@@ -190,7 +243,7 @@ pub fn to_table(a: &Audit, with_context: bool) -> String {
         row.push(k.report.name.clone());
         row.push(k.report.key_type.badge().to_owned());
         row.push(k.report.scopes.len().to_string());
-        row.push(sev_label(k.risk).to_owned());
+        row.push(k.risk_label().to_owned());
         let codes: Vec<&str> = k.findings.iter().map(|f| f.code).collect();
         row.push(if codes.len() > 3 {
             format!("{}, +{}", codes[..3].join(", "), codes.len() - 3)
@@ -224,8 +277,9 @@ pub fn to_table(a: &Audit, with_context: bool) -> String {
 }
 
 fn summary_line(a: &Audit) -> String {
+    let unknown = a.count_unknown();
     format!(
-        "{} keys: {} Full, {} Custom, {} Billing; risk: {} high, {} medium, {} low",
+        "{} keys: {} Full, {} Custom, {} Billing; risk: {} high, {} medium, {} low{}",
         a.keys.len(),
         a.count_type(KeyType::Full),
         a.count_type(KeyType::Custom),
@@ -233,6 +287,14 @@ fn summary_line(a: &Audit) -> String {
         a.count_risk(Severity::High),
         a.count_risk(Severity::Medium),
         a.count_risk(Severity::Low),
+        if unknown > 0 {
+            format!(
+                ", {unknown} unknown (the server did not say their scopes: check them in \
+                 SendGrid's App)"
+            )
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -256,7 +318,7 @@ pub fn to_csv(a: &Audit) -> String {
             csv_text(&k.report.name),
             k.report.key_type.badge().to_lowercase(),
             k.report.scopes.len().to_string(),
-            sev_label(k.risk).to_owned(),
+            k.risk_label().to_owned(),
             k.findings
                 .iter()
                 .map(|f| f.code)
@@ -343,7 +405,7 @@ pub fn to_markdown(a: &Audit) -> String {
             k.report.api_key_id,
             k.report.key_type.label(),
             k.report.scopes.len(),
-            sev_label(k.risk),
+            k.risk_label(),
             findings
         ));
     }

@@ -80,6 +80,19 @@ impl Mutation {
         }
     }
 
+    /// The request [`Ops::run`] would send first, for a dry run (the read-back of an unknown
+    /// outcome aside).
+    pub fn plan(&self, client: &Client) -> Result<crate::api::PlannedRequest, ApiError> {
+        match self {
+            Mutation::Create { name, scopes, .. } => client.plan_create(name, scopes.as_deref()),
+            Mutation::Rename { id, name, .. } => client.plan_rename(id, name),
+            Mutation::SetScopes {
+                id, name, scopes, ..
+            } => client.plan_update(id, name, scopes),
+            Mutation::Revoke { id, .. } => client.plan_delete(id),
+        }
+    }
+
     /// The intent, as the journal records it.
     fn intent(&self, client: &Client, source: &str) -> Entry {
         let mut e = Entry::new(

@@ -152,6 +152,14 @@ pub fn check(policy: &Policy, audit: &Audit) -> Vec<Violation> {
             message,
         };
         for k in &matched {
+            if !k.scopes_known {
+                // No rule can be checked against scopes nobody knows: that is no pass either.
+                out.push(v(
+                    k,
+                    "its scopes are unknown (the server's answer carried none): not checked".into(),
+                ));
+                continue;
+            }
             if let Some(allowed) = &rule.allow_only {
                 let extra: Vec<&str> = k
                     .report

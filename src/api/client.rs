@@ -292,10 +292,7 @@ impl Client {
         name: &str,
         scopes: Option<&[String]>,
     ) -> Result<CreatedKey, ApiError> {
-        let mut body = serde_json::json!({ "name": name });
-        if let Some(scopes) = scopes {
-            body["scopes"] = serde_json::json!(crate::scopes::sendable(scopes));
-        }
+        let body = create_body(name, scopes);
         let (status, bytes) = self
             .send(
                 Method::POST,
@@ -317,7 +314,7 @@ impl Client {
     /// `PATCH /v3/api_keys/{id}`: rename. An unknown outcome is for the caller to read back
     /// (the operations layer does).
     pub async fn rename_key(&self, id: &ApiKeyId, name: &str) -> Result<ApiKey, ApiError> {
-        let body = serde_json::json!({ "name": name });
+        let body = rename_body(name);
         let (status, bytes) = self
             .send(
                 Method::PATCH,
@@ -344,7 +341,7 @@ impl Client {
         scopes: &[String],
     ) -> Result<KeyDetail, ApiError> {
         let sent = crate::scopes::sendable(scopes);
-        let body = serde_json::json!({ "name": name, "scopes": sent });
+        let body = update_body(name, scopes);
         let (status, bytes) = self
             .send(
                 Method::PUT,
@@ -428,6 +425,62 @@ impl Client {
                 return Ok(all);
             }
         }
+    }
+
+    /// `POST /v3/api_keys` as [`Client::create_key`] would send it (for a dry run).
+    pub fn plan_create(
+        &self,
+        name: &str,
+        scopes: Option<&[String]>,
+    ) -> Result<PlannedRequest, ApiError> {
+        self.plan(
+            Method::POST,
+            &["v3", "api_keys"],
+            Some(create_body(name, scopes)),
+        )
+    }
+
+    /// `PATCH /v3/api_keys/{id}` as [`Client::rename_key`] would send it.
+    pub fn plan_rename(&self, id: &ApiKeyId, name: &str) -> Result<PlannedRequest, ApiError> {
+        self.plan(Method::PATCH, &key_path(id), Some(rename_body(name)))
+    }
+
+    /// `PUT /v3/api_keys/{id}` as [`Client::update_key`] would send it.
+    pub fn plan_update(
+        &self,
+        id: &ApiKeyId,
+        name: &str,
+        scopes: &[String],
+    ) -> Result<PlannedRequest, ApiError> {
+        self.plan(Method::PUT, &key_path(id), Some(update_body(name, scopes)))
+    }
+
+    /// `DELETE /v3/api_keys/{id}` as [`Client::delete_key`] would send it.
+    pub fn plan_delete(&self, id: &ApiKeyId) -> Result<PlannedRequest, ApiError> {
+        self.plan(Method::DELETE, &key_path(id), None)
+    }
+
+    /// The URL and headers [`Client::send`] would use, without sending (and without the
+    /// `Authorization` header: a plan never carries the secret).
+    fn plan(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: Option<serde_json::Value>,
+    ) -> Result<PlannedRequest, ApiError> {
+        let base = match self.base_override {
+            Some(host) => reqwest::Url::parse(host)
+                .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}")))?,
+            None => self.inner.base_url.clone(),
+        };
+        let url = endpoint(&base, segments, &[])?;
+        Ok(PlannedRequest {
+            method: method_str(&method),
+            path: url.path().to_owned(),
+            url: url.to_string(),
+            on_behalf_of: self.on_behalf_of.as_ref().map(OnBehalfOf::header_value),
+            body,
+        })
     }
 
     async fn send(
@@ -596,6 +649,33 @@ impl Client {
             ApiError::Network(chain(&e))
         }
     }
+}
+
+/// A request as it would be sent, for dry runs: method, URL, the `on-behalf-of` header and the
+/// JSON body. Never the `Authorization` header (the body of a key request holds no secret).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PlannedRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub path: String,
+    pub on_behalf_of: Option<String>,
+    pub body: Option<serde_json::Value>,
+}
+
+fn create_body(name: &str, scopes: Option<&[String]>) -> serde_json::Value {
+    let mut body = serde_json::json!({ "name": name });
+    if let Some(scopes) = scopes {
+        body["scopes"] = serde_json::json!(crate::scopes::sendable(scopes));
+    }
+    body
+}
+
+fn rename_body(name: &str) -> serde_json::Value {
+    serde_json::json!({ "name": name })
+}
+
+fn update_body(name: &str, scopes: &[String]) -> serde_json::Value {
+    serde_json::json!({ "name": name, "scopes": crate::scopes::sendable(scopes) })
 }
 
 fn key_path(id: &ApiKeyId) -> [&str; 3] {

@@ -5,7 +5,9 @@ pub mod error;
 pub mod gate;
 pub mod models;
 
-pub use client::{CallRecord, Client, ClientOptions, Observer, install_crypto_provider};
+pub use client::{
+    CallRecord, Client, ClientOptions, Observer, PlannedRequest, install_crypto_provider,
+};
 pub use error::{ApiError, ErrorBody, ErrorItem};
 pub use gate::{RetryPolicy, epoch_now};
 pub use models::{ApiKey, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf, RateLimit, Region, Subuser};

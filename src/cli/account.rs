@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::CliError;
+use super::{CliError, Format};
 use crate::api::OnBehalfOf;
 use crate::output::{self, clean, table};
 use crate::scopes::{self, KeyType, Level};
@@ -82,15 +82,15 @@ pub(crate) async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     Ok(0)
 }
 
-pub(crate) async fn subusers(ctx: &Ctx) -> Result<u8, CliError> {
+pub(crate) async fn subusers(ctx: &Ctx, format: Format) -> Result<u8, CliError> {
     let subs = ctx
         .client
         .list_subusers()
         .await
         .map_err(|e| CliError::api("listing subusers", e))?;
-    if ctx.json {
+    if format == Format::Json {
         output::print_json(&subs).map_err(io)?;
-    } else if subs.is_empty() {
+    } else if subs.is_empty() && format == Format::Table {
         crate::outln!("No subusers.");
     } else {
         let rows: Vec<Vec<String>> = subs
@@ -109,12 +109,26 @@ pub(crate) async fn subusers(ctx: &Ctx) -> Result<u8, CliError> {
                 ]
             })
             .collect();
-        crate::out!(
-            "{}",
-            table(&["ID", "USERNAME", "EMAIL", "REGION", "STATUS"], &rows)
-        );
+        let headers = ["ID", "USERNAME", "EMAIL", "REGION", "STATUS"];
+        crate::out!("{}", render(format, &headers, &rows));
     }
     Ok(0)
+}
+
+/// A listing as a table, CSV (lower-case headers) or Markdown (JSON is each command's own).
+pub(crate) fn render(format: Format, headers: &[&str], rows: &[Vec<String>]) -> String {
+    match format {
+        Format::Csv => {
+            let mut out =
+                output::csv_row(&headers.iter().map(|h| h.to_lowercase()).collect::<Vec<_>>());
+            for r in rows {
+                out.push_str(&output::csv_row(r));
+            }
+            out
+        }
+        Format::Markdown => output::markdown_table(headers, rows),
+        Format::Table | Format::Json => table(headers, rows),
+    }
 }
 
 pub(crate) async fn diff(
@@ -163,9 +177,11 @@ pub(crate) async fn diff(
         &right_label,
         &right_scopes,
     );
+    // As diff(1): 0 when the same, 1 when they differ (2 is a usage error).
+    let code = u8::from(!(d.only_left.is_empty() && d.only_right.is_empty()));
     if ctx.json {
         output::print_json(&d).map_err(io)?;
-        return Ok(0);
+        return Ok(code);
     }
     crate::outln!("A  {}\nB  {}\n", clean(&d.left), clean(&d.right));
     let rows: Vec<Vec<String>> = d
@@ -204,11 +220,30 @@ pub(crate) async fn diff(
         d.only_left.len(),
         d.only_right.len()
     );
-    Ok(0)
+    Ok(code)
 }
 
-pub(crate) fn scopes_catalog(json_out: bool) -> Result<u8, CliError> {
-    if json_out {
+pub(crate) fn scopes_catalog(format: Format) -> Result<u8, CliError> {
+    if matches!(format, Format::Csv | Format::Markdown) {
+        let rows: Vec<Vec<String>> = scopes::categories()
+            .iter()
+            .map(|c| {
+                vec![
+                    c.id.to_owned(),
+                    c.label.to_owned(),
+                    c.billing.to_string(),
+                    c.read.join(" "),
+                    c.full.join(" "),
+                ]
+            })
+            .collect();
+        crate::out!(
+            "{}",
+            render(format, &["ID", "LABEL", "BILLING", "READ", "FULL"], &rows)
+        );
+        return Ok(0);
+    }
+    if format == Format::Json {
         let cats: Vec<serde_json::Value> = scopes::categories()
             .iter()
             .map(|c| {

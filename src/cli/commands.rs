@@ -13,32 +13,99 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     match command {
         Command::Sim(args) => return super::dashboard::run_sim(args, cli.global.json).await,
         Command::Demo(args) => return super::dashboard::run_demo(&cli.global, args).await,
-        Command::Scopes => return scopes_catalog(cli.global.json),
-        Command::Completions { .. } => return Ok(0),
-        Command::Journal { limit } => {
+        Command::Scopes { format } => {
+            return scopes_catalog(format.resolve(cli.global.json, None)?);
+        }
+        Command::Completions { .. } | Command::Man { .. } => return Ok(0),
+        Command::Journal { limit, format } => {
+            let format = format.resolve(cli.global.json, None)?;
             let settings = config::resolve(&cli.global.overrides())?;
-            return show_journal(&Journal::new(settings.journal), cli.global.json, limit);
+            return show_journal(&Journal::new(settings.journal), format, limit);
         }
         _ => {}
     }
     super::init_stderr_logging();
     let ctx = Ctx::new(&cli.global)?;
+    let needs = needed_scope(&command);
+    let result = dispatch(&ctx, command).await;
+    match (result, needs) {
+        (Err(e), Some(scope)) if forbidden(&e) => Err(with_scope_hint(&ctx, e, scope).await),
+        (result, _) => result,
+    }
+}
+
+/// The scope a command cannot work without (the first request it sends needs it).
+fn needed_scope(command: &Command) -> Option<&'static str> {
+    Some(match command {
+        Command::List(_) | Command::Show { .. } | Command::Diff { .. } | Command::Audit(_) => {
+            "api_keys.read"
+        }
+        // create and recreate list the keys first (to settle an unknown outcome), but the
+        // POST is what a key without the scope is refused
+        Command::Create(_) | Command::Recreate { .. } => "api_keys.create",
+        Command::Rename { .. } | Command::SetScopes { .. } => "api_keys.update",
+        Command::Revoke(_) => "api_keys.delete",
+        Command::Subusers { .. } => "subusers.read",
+        _ => return None,
+    })
+}
+
+fn forbidden(e: &CliError) -> bool {
+    matches!(e, CliError::Api { error, hint: None, .. } if error.status() == Some(403))
+}
+
+/// A 403 says what to do: when the calling key lacks the scope the command needs (its own
+/// `GET /v3/scopes` tells), name the scope and the access level that grants it.
+async fn with_scope_hint(ctx: &Ctx, e: CliError, scope: &'static str) -> CliError {
+    let Ok(mine) = ctx.client.my_scopes().await else {
+        return e;
+    };
+    if mine.iter().any(|s| s == scope) {
+        return e;
+    }
+    let Some(category) = crate::scopes::categories()
+        .iter()
+        .find(|c| c.scopes.contains(&scope))
+    else {
+        return e;
+    };
+    let level = if category.read.contains(&scope) {
+        "Read Access"
+    } else {
+        "Full Access"
+    };
+    match e {
+        CliError::Api { context, error, .. } => CliError::Api {
+            context,
+            error,
+            hint: Some(format!(
+                "this key lacks {scope}: give it {}: {level} in SendGrid's App \
+                 (Settings > API Keys > Edit), or use a key that has it",
+                category.label
+            )),
+        },
+        other => other,
+    }
+}
+
+async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
     match command {
-        Command::List(args) => list(&ctx, args).await,
-        Command::Show { id } => show(&ctx, &id).await,
-        Command::Create(args) => create(&ctx, args).await,
-        Command::Rename { id, name } => rename(&ctx, &id, &name).await,
-        Command::SetScopes { id, scopes } => set_scopes(&ctx, &id, &scopes).await,
-        Command::Revoke(args) => revoke(&ctx, args).await,
-        Command::Whoami => whoami(&ctx).await,
-        Command::Audit(args) => audit(&ctx, args).await,
-        Command::Diff { a, b, preset } => diff(&ctx, &a, b.as_deref(), preset.as_deref()).await,
-        Command::Recreate { id } => recreate(&ctx, &id).await,
-        Command::Subusers => subusers(&ctx).await,
+        Command::List(args) => list(ctx, args).await,
+        Command::Show { id } => show(ctx, &id).await,
+        Command::Create(args) => create(ctx, args).await,
+        Command::Rename { id, name, dry } => rename(ctx, &id, &name, dry).await,
+        Command::SetScopes { id, scopes, dry } => set_scopes(ctx, &id, &scopes, dry).await,
+        Command::Revoke(args) => revoke(ctx, args).await,
+        Command::Whoami => whoami(ctx).await,
+        Command::Audit(args) => audit(ctx, args).await,
+        Command::Diff { a, b, preset } => diff(ctx, &a, b.as_deref(), preset.as_deref()).await,
+        Command::Recreate { id, dry } => recreate(ctx, &id, dry).await,
+        Command::Subusers { format } => subusers(ctx, format.resolve(ctx.json, None)?).await,
         Command::Sim(_)
         | Command::Demo(_)
-        | Command::Scopes
+        | Command::Scopes { .. }
         | Command::Completions { .. }
+        | Command::Man { .. }
         | Command::Journal { .. } => Ok(0),
     }
 }

@@ -7,7 +7,7 @@ use super::CliError;
 use crate::api::{ApiError, ApiKeyId, Client, ClientOptions, KeyDetail};
 use crate::config::{self, Settings};
 use crate::journal::{Journal, Outcome};
-use crate::ops::{Done, Ops};
+use crate::ops::{Done, Mutation, Ops};
 use crate::output::{self, Progress, clean};
 use crate::report::KeyReport;
 use crate::secret;
@@ -87,6 +87,53 @@ pub(crate) fn mutation_error(context: String, done: Done) -> CliError {
     }
 }
 
+/// `--dry-run`: print the exact request a mutation would send (method, URL, `on-behalf-of`,
+/// body; never the key) and send nothing.
+pub(crate) fn print_dry_run(ctx: &Ctx, m: &Mutation) -> Result<u8, CliError> {
+    print_dry_run_as(ctx, &ctx.client, m)
+}
+
+/// [`print_dry_run`] for a request sent with `client` (another context than `ctx`'s).
+pub(crate) fn print_dry_run_as(ctx: &Ctx, client: &Client, m: &Mutation) -> Result<u8, CliError> {
+    let plan = m
+        .plan(client)
+        .map_err(|e| CliError::api(format!("planning the {}", m.verb()), e))?;
+    if ctx.json {
+        output::print_json(&json!({ "dry_run": true, "request": plan })).map_err(io)?;
+        return Ok(0);
+    }
+    crate::errln!("Dry run: nothing was sent. The {} would send:", m.verb());
+    crate::outln!("{} {}", plan.method, plan.url);
+    if let Some(obo) = &plan.on_behalf_of {
+        crate::outln!("on-behalf-of: {obo}");
+    }
+    if let Some(body) = &plan.body {
+        crate::outln!("Content-Type: application/json\n");
+        crate::outln!("{}", output::json_text(body).map_err(io)?);
+    }
+    Ok(0)
+}
+
+/// A created key whose secret is not SendGrid-shaped (`SG.` + 22 + `.` + 43 characters), or
+/// whose middle part is not the id the answer gave, is said, not silently accepted: a mock
+/// (Prism answers `SG.xxxxxxxx.yyyyyyyy`) or a proxy that rewrote it. Never says the value.
+pub(crate) fn created_shape_warning(created: &crate::api::CreatedKey) -> Option<String> {
+    match created.api_key.key_id() {
+        None => Some(format!(
+            "the server's answer for {} carries an api_key that is not shaped like a SendGrid \
+             key (SG. + 22 + . + 43 characters, 69 in all): it may not work; test it before \
+             relying on it",
+            created.api_key_id
+        )),
+        Some(id) if id != created.api_key_id.as_str() => Some(format!(
+            "the server's answer for {} carries an api_key whose id part is another key's: \
+             it may not be this key's secret",
+            created.api_key_id
+        )),
+        Some(_) => None,
+    }
+}
+
 pub(crate) fn check_id(id: &str) -> Result<ApiKeyId, CliError> {
     let id = id.trim();
     if secret::looks_like_key(id) || secret::contains_key_material(id) {
@@ -158,6 +205,10 @@ pub(crate) fn print_created(
         name: created.name.clone(),
         scopes: created.scopes.clone(),
     });
+    let shape_warning = created_shape_warning(created);
+    if let Some(w) = &shape_warning {
+        crate::errln!("sgkeys: warning: {w}");
+    }
     if ctx.json {
         let mut v = json!({
             "api_key_id": report.api_key_id,
@@ -168,6 +219,9 @@ pub(crate) fn print_created(
         });
         if let Some(r) = replaces {
             v["replaces"] = json!(r);
+        }
+        if let Some(w) = &shape_warning {
+            v["warning"] = json!(w);
         }
         output::print_json(&v).map_err(io)?;
     } else {

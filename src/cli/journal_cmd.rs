@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::CliError;
+use super::{CliError, Format};
 use crate::api::OnBehalfOf;
 use crate::journal::{Action, Journal, Outcome};
 use crate::ops::{Effect, Mutation};
@@ -13,21 +13,21 @@ use super::context::*;
 
 pub(crate) fn show_journal(
     journal: &Journal,
-    json_out: bool,
+    format: Format,
     limit: Option<usize>,
 ) -> Result<u8, CliError> {
     let contents = journal.read().map_err(|e| CliError::Io(e.to_string()))?;
     for w in &contents.warnings {
         crate::errln!("sgkeys: warning: {}", clean(w));
     }
-    let entries = contents.entries;
-    let skip = limit.map_or(0, |n| entries.len().saturating_sub(n));
-    let entries = &entries[skip..];
-    if json_out {
+    let all = contents.entries;
+    let skip = limit.map_or(0, |n| all.len().saturating_sub(n));
+    let entries = &all[skip..];
+    if format == Format::Json {
         output::print_json(&entries).map_err(io)?;
         return Ok(0);
     }
-    if entries.is_empty() {
+    if all.is_empty() && format == Format::Table {
         crate::outln!("The journal {} is empty.", journal.path().display());
         return Ok(0);
     }
@@ -71,16 +71,36 @@ pub(crate) fn show_journal(
             ]
         })
         .collect();
-    crate::out!(
-        "{}",
-        table(
-            &["TIME", "ACTION", "ID", "WHAT", "RESULT", "CONTEXT", "FROM"],
-            &rows
-        )
-    );
+    let headers = ["TIME", "ACTION", "ID", "WHAT", "RESULT", "CONTEXT", "FROM"];
+    match format {
+        Format::Csv => {
+            let mut out = output::csv_row(&headers.map(str::to_lowercase));
+            for r in &rows {
+                out.push_str(&output::csv_row(r));
+            }
+            crate::out!("{out}");
+            return Ok(0);
+        }
+        Format::Markdown => {
+            crate::out!("{}", output::markdown_table(&headers, &rows));
+            return Ok(0);
+        }
+        Format::Table | Format::Json => {}
+    }
+    if !entries.is_empty() {
+        crate::out!("{}", table(&headers, &rows));
+    }
     crate::errln!(
         "{} in {}",
-        plural(entries.len(), "entry", "entries"),
+        if entries.len() == all.len() {
+            plural(all.len(), "entry", "entries")
+        } else {
+            format!(
+                "{} shown of {}",
+                entries.len(),
+                plural(all.len(), "entry", "entries")
+            )
+        },
         journal.path().display()
     );
     let open: Vec<&crate::journal::Entry> = entries
@@ -123,7 +143,7 @@ pub(crate) fn show_journal(
     Ok(0)
 }
 
-pub(crate) async fn recreate(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
+pub(crate) async fn recreate(ctx: &Ctx, id: &str, dry: super::DryRun) -> Result<u8, CliError> {
     let id = check_id(id)?;
     let entries = ctx
         .journal
@@ -152,21 +172,21 @@ pub(crate) async fn recreate(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
         .name
         .clone()
         .unwrap_or_else(|| format!("recreated {id}"));
-    ctx.refuse_if_read_only("recreate")?;
     // act where the key lived, unless told otherwise
     let client = match (&entry.on_behalf_of, ctx.client.on_behalf_of()) {
         (Some(o), None) => ctx.client.acting_as(OnBehalfOf::parse(o).ok()),
         _ => ctx.client.clone(),
     };
-    let done = ctx
-        .ops
-        .acting_as(client)
-        .run(Mutation::Create {
-            name: name.clone(),
-            scopes: Some(scopes),
-            replaces: Some(id.clone()),
-        })
-        .await;
+    let mutation = Mutation::Create {
+        name: name.clone(),
+        scopes: Some(scopes),
+        replaces: Some(id.clone()),
+    };
+    if dry.dry_run {
+        return print_dry_run_as(ctx, &client, &mutation);
+    }
+    ctx.refuse_if_read_only("recreate")?;
+    let done = ctx.ops.acting_as(client).run(mutation).await;
     match &done.result {
         Ok(Effect::Created(created)) => {
             print_created(ctx, created, Some(&id))?;

@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::{CliError, CreateArgs, ListArgs};
+use super::{CliError, CreateArgs, Format, ListArgs};
 use crate::api::{ApiError, ApiKeyId};
 use crate::ops::{Effect, Mutation};
-use crate::output::{self, clean, csv_row, csv_text, table};
+use crate::output::{self, clean, csv_row, markdown_table, table};
 use crate::report::KeyReport;
 use crate::scopes::{self, KeyType, Level};
 use crate::text::plural;
@@ -15,29 +15,36 @@ use crate::text::plural;
 use super::context::*;
 
 pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
+    let format = args
+        .format
+        .resolve(ctx.json, args.csv.then_some(("--csv", Format::Csv)))?;
     let keys = ctx
         .client
         .list_keys(args.limit)
         .await
         .map_err(|e| CliError::api("listing keys", e))?;
     if !args.scopes {
-        if ctx.json {
-            output::print_json(&keys).map_err(io)?;
-        } else if args.csv {
-            let mut out = csv_row(&["api_key_id", "name"]);
-            for k in &keys {
-                out.push_str(&csv_row(&[k.api_key_id.0.clone(), csv_text(&k.name)]));
+        let rows: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| vec![k.api_key_id.0.clone(), k.name.clone()])
+            .collect();
+        match format {
+            Format::Json => output::print_json(&keys).map_err(io)?,
+            Format::Csv => {
+                let mut out = csv_row(&["api_key_id", "name"]);
+                for r in &rows {
+                    out.push_str(&csv_row(r));
+                }
+                crate::out!("{out}");
             }
-            crate::out!("{out}");
-        } else if keys.is_empty() {
-            crate::outln!("No API keys in {}.", ctx.settings.context_label());
-        } else {
-            let rows: Vec<Vec<String>> = keys
-                .iter()
-                .map(|k| vec![k.api_key_id.0.clone(), k.name.clone()])
-                .collect();
-            crate::out!("{}", table(&["ID", "NAME"], &rows));
-            crate::errln!("{}/100 keys", keys.len());
+            Format::Markdown => crate::out!("{}", markdown_table(&["ID", "NAME"], &rows)),
+            Format::Table if keys.is_empty() => {
+                crate::outln!("No API keys in {}.", ctx.settings.context_label());
+            }
+            Format::Table => {
+                crate::out!("{}", table(&["ID", "NAME"], &rows));
+                crate::errln!("{}", list_footer(keys.len(), args.limit));
+            }
         }
         return Ok(0);
     }
@@ -53,37 +60,42 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
             Err(e) => failures.push(format!("{} ({}): {e}", k.api_key_id, clean(&k.name))),
         }
     }
-    if ctx.json {
-        output::print_json(&reports).map_err(io)?;
-    } else if args.csv {
-        let mut out = csv_row(&["api_key_id", "name", "type", "scope_count", "scopes"]);
-        for r in &reports {
-            out.push_str(&csv_row(&[
-                r.api_key_id.clone(),
-                csv_text(&r.name),
-                r.key_type.badge().to_lowercase(),
-                r.scopes.len().to_string(),
-                r.scopes.join(" "),
-            ]));
-        }
-        crate::out!("{out}");
-    } else {
-        let rows: Vec<Vec<String>> = reports
-            .iter()
-            .map(|r| {
-                vec![
+    match format {
+        Format::Json => output::print_json(&reports).map_err(io)?,
+        Format::Csv => {
+            let mut out = csv_row(&["api_key_id", "name", "type", "scope_count", "scopes"]);
+            for r in &reports {
+                out.push_str(&csv_row(&[
                     r.api_key_id.clone(),
                     r.name.clone(),
-                    r.key_type.badge().to_owned(),
+                    r.key_type.badge().to_lowercase(),
                     r.scopes.len().to_string(),
-                    summary(r),
-                ]
-            })
-            .collect();
-        crate::out!(
-            "{}",
-            table(&["ID", "NAME", "TYPE", "SCOPES", "ACCESS"], &rows)
-        );
+                    r.scopes.join(" "),
+                ]));
+            }
+            crate::out!("{out}");
+        }
+        Format::Table | Format::Markdown => {
+            let rows: Vec<Vec<String>> = reports
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.api_key_id.clone(),
+                        r.name.clone(),
+                        r.key_type.badge().to_owned(),
+                        r.scopes.len().to_string(),
+                        summary(r),
+                    ]
+                })
+                .collect();
+            let headers = ["ID", "NAME", "TYPE", "SCOPES", "ACCESS"];
+            if format == Format::Markdown {
+                crate::out!("{}", markdown_table(&headers, &rows));
+            } else {
+                crate::out!("{}", table(&headers, &rows));
+                crate::errln!("{}", list_footer(reports.len(), args.limit));
+            }
+        }
     }
     if failures.is_empty() {
         Ok(0)
@@ -97,6 +109,26 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
             keys.len()
         )))
     }
+}
+
+/// The line under `list`'s table: how many rows, and what they are out of only when that is
+/// known ("3 shown" after `--limit 3`, never "100000/100").
+pub(crate) fn list_footer(shown: usize, limit: Option<u32>) -> String {
+    match limit {
+        Some(l) => format!("{shown} shown (--limit {l})"),
+        None => plural(shown, "key", "keys"),
+    }
+}
+
+/// Expand scope specs, saying on stderr what each glob selected (`'*'` is 200 scopes, not
+/// "everything"): the notes come from [`scopes::expand_specs_noted`].
+pub(crate) fn expand_noted(specs: &[String]) -> Result<BTreeSet<String>, CliError> {
+    let (set, notes) =
+        scopes::expand_specs_noted(specs).map_err(|e| CliError::Usage(e.to_string()))?;
+    for n in notes {
+        crate::errln!("{n}");
+    }
+    Ok(set)
 }
 
 /// "Mail Send: Full, Stats: Read, +3" style summary.
@@ -212,23 +244,19 @@ pub(crate) async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> 
                 .unwrap_or_default(),
         )
     } else {
-        Some(
-            scopes::expand_specs(&args.scopes)
-                .map_err(|e| CliError::Usage(e.to_string()))?
-                .into_iter()
-                .collect(),
-        )
+        Some(expand_noted(&args.scopes)?.into_iter().collect())
     };
-    ctx.refuse_if_read_only("create")?;
     let billing = args.billing;
-    let done = ctx
-        .ops
-        .run(Mutation::Create {
-            name: name.clone(),
-            scopes,
-            replaces: None,
-        })
-        .await;
+    let mutation = Mutation::Create {
+        name: name.clone(),
+        scopes,
+        replaces: None,
+    };
+    if args.dry.dry_run {
+        return print_dry_run(ctx, &mutation);
+    }
+    ctx.refuse_if_read_only("create")?;
+    let done = ctx.ops.run(mutation).await;
     match &done.result {
         Ok(Effect::Created(created)) => {
             print_created(ctx, created, None)?;
@@ -261,9 +289,25 @@ pub(crate) async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> 
     }
 }
 
-pub(crate) async fn rename(ctx: &Ctx, id: &str, name: &str) -> Result<u8, CliError> {
+pub(crate) async fn rename(
+    ctx: &Ctx,
+    id: &str,
+    name: &str,
+    dry: super::DryRun,
+) -> Result<u8, CliError> {
     let id = check_id(id)?;
     let name = check_name(name)?;
+    if dry.dry_run {
+        // The PATCH needs nothing read first: the key is not even looked up.
+        return print_dry_run(
+            ctx,
+            &Mutation::Rename {
+                id,
+                name,
+                name_before: String::new(),
+            },
+        );
+    }
     ctx.refuse_if_read_only("rename")?;
     let before = ctx
         .client
@@ -297,10 +341,18 @@ pub(crate) async fn rename(ctx: &Ctx, id: &str, name: &str) -> Result<u8, CliErr
     }
 }
 
-pub(crate) async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<u8, CliError> {
+pub(crate) async fn set_scopes(
+    ctx: &Ctx,
+    id: &str,
+    specs: &[String],
+    dry: super::DryRun,
+) -> Result<u8, CliError> {
     let id = check_id(id)?;
-    let wanted = scopes::expand_specs(specs).map_err(|e| CliError::Usage(e.to_string()))?;
-    ctx.refuse_if_read_only("set-scopes")?;
+    let wanted = expand_noted(specs)?;
+    if !dry.dry_run {
+        ctx.refuse_if_read_only("set-scopes")?;
+    }
+    // The PUT carries the name too, so even a dry run reads the key (a GET; nothing changes).
     let before = ctx
         .client
         .get_key(&id)
@@ -310,15 +362,21 @@ pub(crate) async fn set_scopes(ctx: &Ctx, id: &str, specs: &[String]) -> Result<
     let added: Vec<&String> = wanted.difference(&old).collect();
     let removed: Vec<&String> = old.difference(&wanted).collect();
     let new: Vec<String> = wanted.iter().cloned().collect();
-    let done = ctx
-        .ops
-        .run(Mutation::SetScopes {
-            id: id.clone(),
-            name: before.name.clone(),
-            scopes: new,
-            scopes_before: old.iter().cloned().collect(),
-        })
-        .await;
+    let mutation = Mutation::SetScopes {
+        id: id.clone(),
+        name: before.name.clone(),
+        scopes: new,
+        scopes_before: old.iter().cloned().collect(),
+    };
+    if dry.dry_run {
+        crate::errln!(
+            "{} added, {} removed",
+            plural(added.len(), "scope", "scopes"),
+            removed.len()
+        );
+        return print_dry_run(ctx, &mutation);
+    }
+    let done = ctx.ops.run(mutation).await;
     warn_journal(&done);
     match done.result {
         Ok(Effect::Updated(after)) => {

@@ -1,7 +1,8 @@
 //! Command line: argument parsing (clap), settings, logging, exit codes, and dispatch to the
 //! dashboard, the simulator or a one-shot command.
 //!
-//! Exit codes: 0 ok; 1 API, network or I/O failure (or a policy violation); 2 usage error.
+//! Exit codes: 0 ok; 1 API, network or I/O failure (or a policy violation, or `diff` finding a
+//! difference, as diff(1)); 2 usage error, before any request; 130 an interrupted bulk revoke.
 
 mod account;
 mod commands;
@@ -10,6 +11,7 @@ mod dashboard;
 mod journal_cmd;
 mod keys;
 mod leaked;
+mod man;
 mod prompt;
 mod reports;
 mod revoke;
@@ -51,6 +53,7 @@ impl From<RegionArg> for Region {
 }
 
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Profile from the config file
     #[arg(long, global = true, env = "SGKEYS_PROFILE", value_name = "NAME")]
@@ -79,7 +82,7 @@ pub struct Global {
     /// Journal file for mutations [default: $XDG_STATE_HOME/sgkeys/journal.jsonl]
     #[arg(long, global = true, env = "SGKEYS_JOURNAL", value_name = "FILE")]
     pub journal: Option<PathBuf>,
-    /// Machine-readable JSON output (stable; see README)
+    /// Machine-readable JSON output (stable; see README); on listings, short for --format json
     #[arg(long, global = true)]
     pub json: bool,
     /// Monochrome dashboard (also NO_COLOR)
@@ -96,64 +99,215 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List keys (names and ids; with --scopes also type and scopes)
+    #[command(after_help = "Examples:
+  sgkeys list
+  sgkeys list --scopes --format csv > keys.csv
+  sgkeys list --json | jq -r '.[].api_key_id'
+  sgkeys list --limit 3")]
     List(ListArgs),
     /// Show one key: type, access per category, scopes
+    #[command(after_help = "Examples:
+  sgkeys show qfTQ6KG0QBiwWdJ0-pCLCA
+  sgkeys show qfTQ6KG0QBiwWdJ0-pCLCA --json | jq .scopes")]
     Show {
         /// Key id (the middle part of the key)
         id: String,
     },
     /// Create a key; its secret is printed once
+    #[command(after_help = "Examples:
+  sgkeys create 'deploy bot' --scope mail.send
+  sgkeys create 'stats reader' --scope stats=read,suppression=read
+  sgkeys create 'admin' --full --dry-run
+  sgkeys create 'invoices' --billing")]
     Create(CreateArgs),
     /// Rename a key
-    Rename { id: String, name: String },
+    #[command(after_help = "Examples:
+  sgkeys rename qfTQ6KG0QBiwWdJ0-pCLCA 'deploy bot (old)'
+  sgkeys rename qfTQ6KG0QBiwWdJ0-pCLCA 'new name' --dry-run")]
+    Rename {
+        /// Key id
+        id: String,
+        /// New name (1-100 characters)
+        name: String,
+        #[command(flatten)]
+        dry: DryRun,
+    },
     /// Replace a key's scopes (keeps its name)
+    #[command(after_help = "Examples:
+  sgkeys set-scopes qfTQ6KG0QBiwWdJ0-pCLCA mail.send
+  sgkeys set-scopes qfTQ6KG0QBiwWdJ0-pCLCA 'mail.*' stats=read --dry-run
+  sgkeys set-scopes qfTQ6KG0QBiwWdJ0-pCLCA '*'   # every non-billing scope (said on stderr)")]
     SetScopes {
+        /// Key id
         id: String,
         /// Scopes: exact (`mail.send`), globs (`mail.*`) or `category=no|read|full` (`stats=read`)
         #[arg(required = true, num_args = 1.., value_delimiter = ',')]
         scopes: Vec<String>,
+        #[command(flatten)]
+        dry: DryRun,
     },
     /// Revoke (delete) keys by id, or a leaked key by its full value
+    #[command(after_help = "Examples:
+  sgkeys revoke qfTQ6KG0QBiwWdJ0-pCLCA
+  sgkeys revoke --filter 'type:full !admin' --dry-run
+  pbpaste | sgkeys revoke --leaked --all-subusers")]
     Revoke(RevokeArgs),
     /// Audit every key: type, scopes, risk findings; policy checks; changes since an earlier audit
+    #[command(after_help = "Examples:
+  sgkeys audit
+  sgkeys audit --all-subusers --format markdown --out audit.md
+  sgkeys audit --format json --out before.json; sgkeys audit --since before.json
+  sgkeys audit --policy policy.toml   # exit 1 on a violation")]
     Audit(AuditArgs),
-    /// Compare two keys' scopes by category (or a key with a preset)
+    /// Compare two keys' scopes by category (or a key with a preset); exit 1 when they differ
+    #[command(
+        after_help = "Exit status: 0 when the scopes are the same, 1 when they differ (as diff(1)), 2 on a usage error, 1 on an API error.
+
+Examples:
+  sgkeys diff qfTQ6KG0QBiwWdJ0-pCLCA Zx9vB2cD4eF6gH8iJ0kL1m
+  sgkeys diff qfTQ6KG0QBiwWdJ0-pCLCA --preset 'Mail Send only'"
+    )]
     Diff {
         /// Key id
         a: String,
         /// Second key id (or use --preset)
         #[arg(required_unless_present = "preset", conflicts_with = "preset")]
         b: Option<String>,
-        /// Compare with a preset instead (see `sgkeys diff --help` for names)
-        #[arg(long, value_name = "NAME")]
+        /// Compare with a preset instead (names are matched without regard to case)
+        #[arg(long, value_name = "NAME", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(crate::presets::PRESETS.iter().map(|p| p.name)))]
         preset: Option<String>,
     },
     /// Show the journal of changes made with sgkeys
+    #[command(after_help = "Examples:
+  sgkeys journal --limit 20
+  sgkeys journal --format csv > changes.csv")]
     Journal {
         /// Only the last N entries
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Recreate a revoked key from the journal: same name and scopes, new secret (shown once)
+    #[command(after_help = "Examples:
+  sgkeys recreate qfTQ6KG0QBiwWdJ0-pCLCA --dry-run
+  sgkeys recreate qfTQ6KG0QBiwWdJ0-pCLCA")]
     Recreate {
         /// Id of the revoked key
         id: String,
+        #[command(flatten)]
+        dry: DryRun,
     },
     /// Show the calling key's own scopes and what it may do
+    #[command(after_help = "Examples:
+  sgkeys whoami
+  sgkeys --on-behalf-of acme-transactional whoami --json")]
     Whoami,
     /// List the subusers of the account (contexts for --on-behalf-of)
-    Subusers,
+    #[command(after_help = "Examples:
+  sgkeys subusers
+  sgkeys subusers --format csv")]
+    Subusers {
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Print the scope catalog (categories, read and full scopes)
-    Scopes,
+    #[command(after_help = "Examples:
+  sgkeys scopes
+  sgkeys scopes --format markdown
+  sgkeys scopes --json | jq -r '.categories[].id'")]
+    Scopes {
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Run the SendGrid-compatible simulator
+    #[command(after_help = "Examples:
+  sgkeys sim --port 3030
+  sgkeys sim --port 0 --seed bulk:500 --json   # one JSON line: base URLs and the admin key")]
     Sim(SimArgs),
     /// Open the dashboard on an in-process simulator with demo data
+    #[command(after_help = "Examples:
+  sgkeys demo
+  sgkeys demo --latency-ms 300 --fail-rate 0.2")]
     Demo(DemoArgs),
     /// Print shell completions
+    #[command(after_help = "Examples:
+  sgkeys completions bash > ~/.local/share/bash-completion/completions/sgkeys
+  sgkeys completions zsh > ~/.zfunc/_sgkeys")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Write man pages (roff): sgkeys(1) on stdout, or one page per command into DIR
+    #[command(after_help = "Examples:
+  sgkeys man | man -l -
+  sgkeys man --out ~/.local/share/man/man1")]
+    Man {
+        /// Write sgkeys.1 and sgkeys-COMMAND.1 for every command into DIR
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `--dry-run` for the mutating commands.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct DryRun {
+    /// Print the exact request (method, URL, body) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The one output-format flag of the listing commands (`--json` is its shorthand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// `--format` on a listing command.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct FormatArg {
+    /// Output format (--json is short for --format json)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+}
+
+impl FormatArg {
+    /// The format asked for: `--format`, or `--json` (or the `shorthand` a command still
+    /// accepts, like `list --csv`); two different ones are a usage error.
+    pub fn resolve(
+        self,
+        json: bool,
+        shorthand: Option<(&str, Format)>,
+    ) -> Result<Format, CliError> {
+        let mut asked: Vec<(String, Format)> = Vec::new();
+        if let Some(f) = self.format {
+            let name = f
+                .to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default();
+            asked.push((format!("--format {name}"), f));
+        }
+        if json {
+            asked.push(("--json".into(), Format::Json));
+        }
+        if let Some((flag, f)) = shorthand {
+            asked.push((flag.to_owned(), f));
+        }
+        match asked.as_slice() {
+            [] => Ok(Format::Table),
+            [(_, f), rest @ ..] => match rest.iter().find(|(_, g)| g != f) {
+                Some((other, _)) => Err(CliError::Usage(format!(
+                    "{} and {other} ask for different output formats; give one",
+                    asked[0].0
+                ))),
+                None => Ok(*f),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -161,11 +315,13 @@ pub struct ListArgs {
     /// Fetch every key's scopes (one GET per key, concurrently)
     #[arg(long)]
     pub scopes: bool,
-    /// CSV output
-    #[arg(long, conflicts_with = "json")]
+    /// Short for --format csv
+    #[arg(long)]
     pub csv: bool,
-    /// Ask the API for at most N keys
-    #[arg(long, value_name = "N")]
+    #[command(flatten)]
+    pub format: FormatArg,
+    /// Ask the API for at most N keys (1 or more)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: Option<u32>,
 }
 
@@ -187,6 +343,8 @@ pub struct CreateArgs {
     /// Billing Access (billing scopes only)
     #[arg(long)]
     pub billing: bool,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
 #[derive(Debug, Args)]
@@ -232,20 +390,10 @@ pub struct RevokeArgs {
     pub yes: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum AuditFormat {
-    #[default]
-    Table,
-    Json,
-    Csv,
-    Markdown,
-}
-
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Report format
-    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
-    pub format: AuditFormat,
+    #[command(flatten)]
+    pub format: FormatArg,
     /// Also audit every subuser (via on-behalf-of); adds a context column
     #[arg(long)]
     pub all_subusers: bool,
@@ -356,6 +504,8 @@ pub enum CliError {
     Api {
         context: String,
         error: Box<ApiError>,
+        /// What to do about it, printed on a line of its own after the error.
+        hint: Option<String>,
     },
     #[error("{0}")]
     Failed(String),
@@ -368,6 +518,7 @@ impl CliError {
         CliError::Api {
             context: context.into(),
             error: Box::new(error),
+            hint: None,
         }
     }
     pub fn exit_code(&self) -> u8 {
@@ -385,7 +536,14 @@ impl CliError {
             CliError::Failed(_) => ("failed", None),
             CliError::Io(_) => ("io", None),
         };
-        serde_json::json!({ "error": { "kind": kind, "status": status, "message": self.to_string() } })
+        let mut v = serde_json::json!({ "error": { "kind": kind, "status": status, "message": self.to_string() } });
+        if let CliError::Api {
+            hint: Some(hint), ..
+        } = self
+        {
+            v["error"]["hint"] = serde_json::json!(hint);
+        }
+        v
     }
 }
 
@@ -417,14 +575,29 @@ pub fn main() -> ExitCode {
     };
     let json = cli.global.json;
     let acting_as = cli.global.on_behalf_of.clone();
-    if let Some(Command::Completions { shell }) = &cli.command {
-        clap_complete::generate(
-            *shell,
-            &mut Cli::command(),
-            "sgkeys",
-            &mut std::io::stdout(),
-        );
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "sgkeys", &mut script);
+            return match crate::output::out_bytes(&script) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    crate::errln!("sgkeys: cannot write the completions: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Some(Command::Man { out }) => {
+            return match man::write(out.as_deref()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    crate::errln!("sgkeys: {e}");
+                    ExitCode::from(e.exit_code())
+                }
+            };
+        }
+        _ => {}
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -446,6 +619,12 @@ pub fn main() -> ExitCode {
                 let _ = crate::output::print_json(&e.json());
             }
             crate::errln!("sgkeys: {e}");
+            if let CliError::Api {
+                hint: Some(hint), ..
+            } = &e
+            {
+                crate::errln!("hint: {hint}");
+            }
             if let (Some(who), CliError::Api { error, .. }) = (&acting_as, &e)
                 && matches!(error.status(), Some(401 | 403))
             {

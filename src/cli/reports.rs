@@ -8,12 +8,8 @@ use crate::output::{self, Progress};
 use super::context::*;
 
 pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
-    use super::AuditFormat;
-    let format = if ctx.json {
-        AuditFormat::Json
-    } else {
-        args.format
-    };
+    use super::Format as AuditFormat;
+    let format = args.format.resolve(ctx.json, None)?;
     let policy = match &args.policy {
         Some(p) => {
             let text = crate::fsutil::read_to_string_capped(p, crate::fsutil::MAX_INPUT)

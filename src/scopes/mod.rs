@@ -504,7 +504,19 @@ pub enum ScopeSpecError {
 /// a glob over catalog scopes (`mail.*`), or `category=level` (`stats=read`, `mail=full`).
 /// Auto-assigned scopes are dropped; billing exclusivity is checked.
 pub fn expand_specs<S: AsRef<str>>(specs: &[S]) -> Result<BTreeSet<String>, ScopeSpecError> {
+    expand_specs_noted(specs).map(|(set, _)| set)
+}
+
+/// [`expand_specs`], with a note per glob saying what it selected (`'*' selected 196 scopes in
+/// 25 categories`). Billing scopes a glob matched among others are left out, with a note
+/// (billing cannot be combined with other scopes); billing scopes named outright still make
+/// the mix an error.
+pub fn expand_specs_noted<S: AsRef<str>>(
+    specs: &[S],
+) -> Result<(BTreeSet<String>, Vec<String>), ScopeSpecError> {
     let mut out = BTreeSet::new();
+    let mut named = BTreeSet::new();
+    let mut notes = Vec::new();
     let all = all_scopes();
     for spec in specs {
         let spec = spec.as_ref().trim();
@@ -525,24 +537,60 @@ pub fn expand_specs<S: AsRef<str>>(specs: &[S]) -> Result<BTreeSet<String>, Scop
                     level: "full".into(),
                 });
             }
-            out.extend(c.scopes_for(level).iter().map(|s| (*s).to_owned()));
+            let these = c.scopes_for(level).iter().map(|s| (*s).to_owned());
+            named.extend(these.clone());
+            out.extend(these);
         } else if spec.contains(['*', '?']) {
-            let before = out.len();
-            out.extend(
-                all.iter()
-                    .filter(|s| glob_match(spec, s))
-                    .map(|s| (*s).to_owned()),
-            );
-            if out.len() == before && !all.iter().any(|s| glob_match(spec, s)) {
+            let matched: Vec<&str> = all
+                .iter()
+                .copied()
+                .filter(|s| glob_match(spec, s))
+                .collect();
+            if matched.is_empty() {
                 return Err(ScopeSpecError::Unknown(spec.to_owned()));
             }
+            let cats: BTreeSet<&str> = matched
+                .iter()
+                .filter_map(|s| {
+                    categories()
+                        .iter()
+                        .find(|c| c.scopes.contains(s))
+                        .map(|c| c.id)
+                })
+                .collect();
+            notes.push(format!(
+                "'{spec}' selected {} scope{} in {} categor{}",
+                matched.len(),
+                if matched.len() == 1 { "" } else { "s" },
+                cats.len(),
+                if cats.len() == 1 { "y" } else { "ies" },
+            ));
+            out.extend(matched.iter().map(|s| (*s).to_owned()));
         } else if is_auto_assigned(spec) {
             // assigned by SendGrid itself; never sent
         } else if is_known(spec) || is_teammate_only(spec) {
+            named.insert(spec.to_owned());
             out.insert(spec.to_owned());
         } else {
             return Err(ScopeSpecError::Unknown(spec.to_owned()));
         }
+    }
+    let billing: Vec<String> = out.iter().filter(|s| is_billing(s)).cloned().collect();
+    if !billing.is_empty()
+        && billing.len() < out.len()
+        && !billing.iter().any(|s| named.contains(s))
+        && out.iter().any(|s| !is_billing(s))
+    {
+        for s in &billing {
+            out.remove(s);
+        }
+        notes.push(format!(
+            "left out {} billing scope{} ({}): billing cannot be combined with other scopes \
+             (a Billing key takes --billing)",
+            billing.len(),
+            if billing.len() == 1 { "" } else { "s" },
+            billing.join(", ")
+        ));
     }
     if out.is_empty() {
         return Err(ScopeSpecError::Empty);
@@ -551,7 +599,14 @@ pub fn expand_specs<S: AsRef<str>>(specs: &[S]) -> Result<BTreeSet<String>, Scop
     if billing > 0 && billing < out.len() {
         return Err(ScopeSpecError::MixedBilling);
     }
-    Ok(out)
+    if !notes.is_empty() {
+        notes.push(format!("{} in all", plural_scopes(out.len())));
+    }
+    Ok((out, notes))
+}
+
+fn plural_scopes(n: usize) -> String {
+    format!("{n} scope{}", if n == 1 { "" } else { "s" })
 }
 
 /// Scopes to send in a PUT/POST body: without auto-assigned scopes, sorted, unique.

@@ -434,7 +434,7 @@ impl SimHandle {
         lock(&self.shared.store)
             .accounts
             .iter()
-            .filter(|a| !a.parent)
+            .filter(|a| a.is_subuser())
             .map(|a| a.subuser(true))
             .collect()
     }
@@ -509,13 +509,22 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
             parent.username,
             parent.keys.len()
         );
-        for a in store.accounts.iter().filter(|a| !a.parent) {
+        for a in store.accounts.iter().filter(|a| a.is_subuser()) {
             let _ = writeln!(
                 banner,
                 "  subuser   {} (id {}, {}, {} keys)",
                 a.username,
                 a.id,
                 a.region.as_str(),
+                a.keys.len()
+            );
+        }
+        for a in store.accounts.iter().filter(|a| a.customer_id.is_some()) {
+            let _ = writeln!(
+                banner,
+                "  customer  {} (--on-behalf-of 'account-id {}', {} keys)",
+                a.username,
+                a.customer_id.as_deref().unwrap_or(""),
                 a.keys.len()
             );
         }
@@ -543,12 +552,16 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
             .accounts
             .iter()
             .map(|a| {
-                serde_json::json!({
+                let mut v = serde_json::json!({
                     "username": a.username,
-                    "subuser": !a.parent,
+                    "subuser": a.is_subuser(),
                     "region": a.region.as_str(),
                     "keys": a.keys.len(),
-                })
+                });
+                if let Some(id) = &a.customer_id {
+                    v["customer_id"] = serde_json::json!(id);
+                }
+                v
             })
             .collect();
         banner = serde_json::json!({

@@ -314,6 +314,25 @@ const DEMO_SUBUSERS: &[SubuserSeed] = &[
     ),
 ];
 
+/// Customer accounts of a reseller setup: (account id, username, email, keys). The id is the
+/// spec's example for `on-behalf-of: account-id <id>`.
+type CustomerSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, Spec, bool)],
+);
+
+const DEMO_CUSTOMERS: &[CustomerSeed] = &[(
+    "abc123def456hij789klm0",
+    "globex-customer",
+    "it@globex.example",
+    &[
+        ("globex: mail", Spec::S(&["mail.send"]), false),
+        ("globex: full access", Spec::Full, false),
+    ],
+)];
+
 fn scopes_of(spec: &Spec, available: ScopeSet) -> ScopeSet {
     match spec {
         Spec::Full => available.minus(ScopeSet::billing_mask()),
@@ -355,6 +374,10 @@ pub(crate) fn apply(store: &mut Store, seed: &Seed) {
             add_all(store, PARENT, DEMO_PARENT, &mut rng);
             for (id, username, email, region, keys) in DEMO_SUBUSERS {
                 let acct = store.add_subuser(*id, username, email, *region);
+                add_all(store, acct, keys, &mut rng);
+            }
+            for (customer_id, username, email, keys) in DEMO_CUSTOMERS {
+                let acct = store.add_customer(customer_id, username, email);
                 add_all(store, acct, keys, &mut rng);
             }
         }
@@ -497,7 +520,13 @@ mod tests {
             assert!(!k.scopes.granted().is_empty(), "{}", k.name);
         }
 
-        assert_eq!(a.accounts.len(), 3);
+        assert_eq!(a.accounts.len(), 4);
+        let customer = &a.accounts[3];
+        assert_eq!(
+            customer.customer_id.as_deref(),
+            Some("abc123def456hij789klm0")
+        );
+        assert!(!customer.is_subuser() && customer.keys.len() == 2);
         let tx = &a.accounts[1];
         let eu = &a.accounts[2];
         assert_eq!(

@@ -255,14 +255,17 @@ async fn create_with_and_without_scopes() {
     assert_eq!(&secret[3..25], created.api_key_id.as_str());
     assert_eq!(created.api_key.key_id(), Some(created.api_key_id.as_str()));
     assert_eq!(created.name, "ci-deploy");
+    // the answer echoes the scopes asked for, as the spec's examples (not the auto-assigned)
+    assert_eq!(created.scopes, ["mail.send"]);
+
+    // the new key works and holds exactly what it was given, plus the auto-assigned scopes
+    let mine = client(&sim, &created.api_key).my_scopes().await.unwrap();
     assert_eq!(
-        created.scopes,
+        mine,
         ["mail.send", "2fa_required", "sender_verification_eligible"]
     );
-
-    // the new key works and holds exactly what it was given
-    let mine = client(&sim, &created.api_key).my_scopes().await.unwrap();
-    assert_eq!(mine, created.scopes);
+    let got = c.get_key(&created.api_key_id).await.unwrap();
+    assert_eq!(got.scopes, mine);
 
     // no scopes = Full Access (never billing)
     let full = c.create_key("everything", None).await.unwrap();
@@ -291,7 +294,7 @@ async fn create_with_and_without_scopes() {
         assert!(!text.contains("api_key\""), "{text}");
     }
     let got = c.get_key(&created.api_key_id).await.unwrap();
-    assert_eq!(got.scopes, created.scopes);
+    assert_eq!(got.scopes, mine);
     assert_eq!(
         sim.keys(None).len(),
         3,
@@ -329,6 +332,8 @@ async fn rename_and_put_replace_scopes_keeping_auto_assigned() {
         )
         .await
         .unwrap();
+    // the PUT answer echoes the granted scopes; GET adds the auto-assigned ones, kept
+    assert_eq!(updated.scopes, ["alerts.read", "stats.read"]);
     let want = [
         "alerts.read",
         "stats.read",
@@ -336,12 +341,11 @@ async fn rename_and_put_replace_scopes_keeping_auto_assigned() {
         "sender_verification_eligible",
         "sender_verification_legacy",
     ];
-    assert_eq!(updated.scopes, want);
     assert_eq!(updated.name, "legacy (read-only stats)");
     let got = c.get_key(&legacy.api_key_id).await.unwrap();
     assert_eq!(got.scopes, want);
     assert_eq!(got.name, "legacy (read-only stats)");
-    // the PUT answer carries scopes
+    // the PUT answer carries the scopes asked for (GET shows the auto-assigned ones too)
     let path = format!("/v3/api_keys/{}", legacy.api_key_id);
     let r = raw(
         &sim,
@@ -354,8 +358,7 @@ async fn rename_and_put_replace_scopes_keeping_auto_assigned() {
     assert_eq!(r.status, 200);
     assert_eq!(
         r.json(),
-        json!({"api_key_id": legacy.api_key_id.0, "name": "n", "scopes": [
-            "mail.send", "2fa_required", "sender_verification_eligible", "sender_verification_legacy"]})
+        json!({"api_key_id": legacy.api_key_id.0, "name": "n", "scopes": ["mail.send"]})
     );
     // the PATCH answer is id and name
     let r = raw(
@@ -662,13 +665,7 @@ async fn forbidden_is_403() {
     let ok = mc.create_key("same", None).await.unwrap();
     assert_eq!(
         ok.scopes,
-        [
-            "api_keys.create",
-            "api_keys.update",
-            "mail.send",
-            "2fa_required",
-            "sender_verification_eligible"
-        ]
+        ["api_keys.create", "api_keys.update", "mail.send",]
     );
     sim.shutdown().await;
 }
@@ -927,7 +924,7 @@ async fn on_behalf_of_isolation() {
     let sim = demo().await;
     let parent = admin(&sim);
     let tx = parent.acting_as(Some(OnBehalfOf::Subuser("acme-transactional".into())));
-    let eu = parent.acting_as(Some(OnBehalfOf::AccountId("1002".into())));
+    let eu = parent.acting_as(Some(OnBehalfOf::Subuser("acme-eu-marketing".into())));
 
     let parent_ids: Vec<ApiKeyId> = parent
         .list_keys(None)
@@ -1010,10 +1007,34 @@ async fn on_behalf_of_isolation() {
         .unwrap_err();
     assert!(matches!(e, ApiError::Forbidden(_)), "{e}");
 
-    // unknown subuser or account id
+    // `account-id` names a customer account (reseller setups), with a store of its own
+    let customer = parent.acting_as(Some(OnBehalfOf::AccountId("abc123def456hij789klm0".into())));
+    let customer_keys = customer.list_keys(None).await.unwrap();
+    assert_eq!(customer_keys.len(), 2);
+    let made = customer.create_key("reseller made", None).await.unwrap();
+    assert!(
+        sim.keys(Some("globex-customer"))
+            .iter()
+            .any(|k| k.api_key_id == made.api_key_id)
+    );
+    let e = parent.get_key(&made.api_key_id).await.unwrap_err();
+    assert!(matches!(e, ApiError::NotFound(_)), "{e}");
+    // a customer account is no subuser: not listed, and its name does not reach it
+    assert!(
+        !parent
+            .list_subusers()
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.username == "globex-customer")
+    );
+    // unknown subuser or account id; a subuser's id is not an account id, nor a customer's
+    // name a subuser
     for obo in [
         OnBehalfOf::Subuser("nobody".into()),
+        OnBehalfOf::Subuser("globex-customer".into()),
         OnBehalfOf::AccountId("9999".into()),
+        OnBehalfOf::AccountId("1002".into()),
     ] {
         let e = parent
             .acting_as(Some(obo))
@@ -1028,7 +1049,7 @@ async fn on_behalf_of_isolation() {
     let log = sim.requests();
     assert!(
         log.iter()
-            .any(|r| r.on_behalf_of.as_deref() == Some("account-id 1002"))
+            .any(|r| r.on_behalf_of.as_deref() == Some("account-id abc123def456hij789klm0"))
     );
     assert!(log.iter().any(|r| r.on_behalf_of.is_none()));
     sim.shutdown().await;
@@ -1316,7 +1337,12 @@ async fn control_api_and_request_log() {
     let text = r.text().await.unwrap();
     assert!(!text.contains(&key[26..]), "no secrets in the state view");
     let state: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(state["accounts"].as_array().unwrap().len(), 3);
+    // the parent, two subusers and a customer account
+    assert_eq!(state["accounts"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        state["accounts"][3]["customer_id"],
+        "abc123def456hij789klm0"
+    );
     assert_eq!(state["accounts"][0]["keys"].as_array().unwrap().len(), 46);
 
     // fail-next over HTTP

@@ -553,7 +553,8 @@ async fn diff_two_keys_and_key_vs_preset() {
     let env = Env::new().await;
     let a = env.id_named("ci-deploy: web-frontend (GitHub Actions)");
     let b = env.id_named("jenkins: nightly reports");
-    let d = env.json(&["diff", &a, &b, "--json"]);
+    // as diff(1): the keys differ, so the exit status is 1
+    let d = env.json_code(&["diff", &a, &b, "--json"], 1);
     assert!(!d["only_right"].as_array().unwrap().is_empty());
     assert!(
         d["categories"]
@@ -562,6 +563,7 @@ async fn diff_two_keys_and_key_vs_preset() {
             .iter()
             .any(|c| c["category"] == "mail")
     );
+    // the deploy key holds exactly the preset's scopes: same, exit 0
     let (code, text, _) = env.run(&["diff", &a, "--preset", "Mail Send only"]);
     assert_eq!(code, 0);
     assert!(text.contains("in common"), "{text}");

@@ -23,3 +23,4 @@ mod parsers;
 mod props;
 mod secrets;
 mod ui_snapshots;
+mod unix;

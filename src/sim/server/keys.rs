@@ -10,12 +10,14 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::pipeline::Ctx;
-use super::reply::{Reply, bad_request, not_found, op_error};
+use super::reply::{Reply, bad_request, error, not_found, op_error};
 use super::{Shared, lock, param};
 use crate::sim::GetShape;
 
 /// A request body read as JSON whatever its `Content-Type` (an empty or blank body counts as
-/// `{}`). Malformed JSON is SendGrid's 400; a body over axum's limit keeps axum's answer.
+/// `{}`). Malformed JSON is SendGrid's 400; a body over axum's limit (2 MB) is a 413 with the
+/// documented error body (the message is **assumed**), after authentication and the
+/// permission check like every other answer, with the rate-limit headers.
 /// Handlers take it as `Result<JsonBody, Reply>` so that the permission check comes first.
 pub(super) struct JsonBody(Value);
 
@@ -23,9 +25,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Reply;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Reply> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| Reply::Raw(Box::new(e.into_response())))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    None,
+                    "request body too large",
+                    true,
+                )
+            } else {
+                Reply::Raw(Box::new(e.into_response()))
+            }
+        })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(json!({})));
         }
@@ -61,6 +72,14 @@ fn strings(v: &Value) -> Option<Vec<String>> {
     v.as_array()?
         .iter()
         .map(|s| s.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The scopes a POST or PUT answer echoes: those granted, without the auto-assigned ones.
+fn granted(scopes: &[String]) -> Vec<&String> {
+    scopes
+        .iter()
+        .filter(|s| !crate::scopes::is_auto_assigned(s))
         .collect()
 }
 
@@ -143,11 +162,13 @@ pub(super) async fn create(
         let c = store
             .create(ctx.account, ctx.effective, &name, requested.as_deref())
             .map_err(op_error)?;
+        // As the spec's examples: the scopes granted, without the auto-assigned ones (GET
+        // shows those).
         let body = json!({
             "api_key": c.secret.expose(),
             "api_key_id": c.detail.api_key_id,
             "name": c.detail.name,
-            "scopes": c.detail.scopes,
+            "scopes": granted(&c.detail.scopes),
         });
         (Reply::Json(StatusCode::CREATED, body), sh.snapshot(&store))
     };
@@ -202,7 +223,8 @@ pub(super) async fn update(
         let d = store
             .update(ctx.account, ctx.effective, &key_id(id), &name, &scopes)
             .map_err(op_error)?;
-        let body = json!({"api_key_id": d.api_key_id, "name": d.name, "scopes": d.scopes});
+        let body =
+            json!({"api_key_id": d.api_key_id, "name": d.name, "scopes": granted(&d.scopes)});
         (Reply::Json(StatusCode::OK, body), sh.snapshot(&store))
     };
     sh.save(snap).await;

@@ -71,7 +71,7 @@ pub(super) async fn subusers(
     let list: Vec<crate::api::Subuser> = store
         .accounts
         .iter()
-        .filter(|a| !a.parent)
+        .filter(|a| a.is_subuser())
         .filter(|a| username.is_none_or(|u| a.username == u))
         .filter(|a| region.is_none_or(|r| a.region == r))
         .skip(offset)
@@ -117,6 +117,7 @@ pub(super) async fn ctl_state(State(sh): State<Arc<Shared>>, headers: HeaderMap)
                 "region": a.region,
                 "disabled": a.disabled,
                 "parent": a.parent,
+                "customer_id": a.customer_id,
                 "keys": a.keys.iter().map(|k| k.detail()).collect::<Vec<_>>(),
             })
         })

@@ -100,7 +100,8 @@ impl Key {
     }
 }
 
-/// The parent account or a subuser, with its own key store.
+/// The parent account, a subuser, or a customer account (reseller setups), each with its own
+/// key store.
 #[derive(Debug, Clone)]
 pub(crate) struct Account {
     pub id: u64,
@@ -109,17 +110,27 @@ pub(crate) struct Account {
     pub region: Region,
     pub disabled: bool,
     pub parent: bool,
+    /// Set for a customer account: the id `on-behalf-of: account-id <id>` names (NOTES: the
+    /// spec's example is `abc123def456hij789klm0`). Customer accounts are not subusers: they
+    /// are not listed by `GET /v3/subusers` and a username does not reach them.
+    pub customer_id: Option<String>,
     pub keys: Vec<Key>,
 }
 
 impl Account {
     /// The scopes this account can hold at all.
     pub fn available(&self) -> ScopeSet {
-        if self.parent {
+        if self.parent || self.customer_id.is_some() {
+            // a customer account is an account of its own (assumed: not documented)
             ScopeSet::catalog()
         } else {
             ScopeSet::subuser_available()
         }
+    }
+
+    /// A subuser of the parent (not the parent, not a customer account).
+    pub fn is_subuser(&self) -> bool {
+        !self.parent && self.customer_id.is_none()
     }
 
     pub fn subuser(&self, include_region: bool) -> Subuser {
@@ -224,6 +235,7 @@ impl Store {
                 region: Region::Global,
                 disabled: false,
                 parent: true,
+                customer_id: None,
                 keys: Vec::new(),
             }],
             hashes: HashMap::new(),
@@ -252,6 +264,23 @@ impl Store {
             region,
             disabled: false,
             parent: false,
+            customer_id: None,
+            keys: Vec::new(),
+        });
+        self.accounts.len() - 1
+    }
+
+    /// A customer account (reseller setups), reached with `on-behalf-of: account-id <id>`.
+    pub fn add_customer(&mut self, customer_id: &str, username: &str, email: &str) -> usize {
+        let id = 2000 + self.accounts.len() as u64;
+        self.accounts.push(Account {
+            id,
+            username: username.to_owned(),
+            email: email.to_owned(),
+            region: Region::Global,
+            disabled: false,
+            parent: false,
+            customer_id: Some(customer_id.to_owned()),
             keys: Vec::new(),
         });
         self.accounts.len() - 1
@@ -302,15 +331,20 @@ impl Store {
     /// The account a subuser name or `account-id <id>` names (subusers only).
     pub fn find_on_behalf_of(&self, value: &str) -> Option<usize> {
         let value = value.trim();
+        // `account-id <id>` names a customer account (NOTES: reseller setups), never a subuser;
+        // a bare name is a subuser's username, never a customer account's.
         if let Some(rest) = value.strip_prefix("account-id")
             && rest.starts_with(char::is_whitespace)
         {
-            let id: u64 = rest.trim().parse().ok()?;
-            return self.accounts.iter().position(|a| !a.parent && a.id == id);
+            let id = rest.trim();
+            return self
+                .accounts
+                .iter()
+                .position(|a| a.customer_id.as_deref() == Some(id));
         }
         self.accounts
             .iter()
-            .position(|a| !a.parent && a.username == value)
+            .position(|a| a.is_subuser() && a.username == value)
     }
 
     pub fn find_account(&self, username: Option<&str>) -> Option<usize> {

@@ -24,6 +24,7 @@ impl Store {
                     region: a.region,
                     disabled: a.disabled,
                     parent: a.parent,
+                    customer_id: a.customer_id.clone(),
                     keys: a
                         .keys
                         .iter()
@@ -112,6 +113,7 @@ impl Store {
                 region: a.region,
                 disabled: a.disabled,
                 parent: a.parent,
+                customer_id: a.customer_id,
                 keys,
             });
         }
@@ -168,6 +170,9 @@ pub(crate) struct AccountState {
     pub disabled: bool,
     #[serde(default)]
     pub parent: bool,
+    /// Set for a customer account (reached with `on-behalf-of: account-id <id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
     pub keys: Vec<KeyState>,
 }
 

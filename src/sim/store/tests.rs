@@ -157,8 +157,17 @@ fn on_behalf_of_narrows_scopes_to_the_subuser() {
     let mut s = store();
     let sub = s.add_subuser(1001, "acme-tx", "t@x", Region::Global);
     assert_eq!(s.find_on_behalf_of("acme-tx"), Some(sub));
-    assert_eq!(s.find_on_behalf_of("account-id 1001"), Some(sub));
+    // account-id names customer accounts (reseller setups), never subusers
+    assert_eq!(s.find_on_behalf_of("account-id 1001"), None);
     assert_eq!(s.find_on_behalf_of("account-id 9"), None);
+    let customer = s.add_customer("abc123", "cust", "c@x");
+    assert_eq!(s.find_on_behalf_of("account-id abc123"), Some(customer));
+    assert_eq!(s.find_on_behalf_of("account-id  abc123 "), Some(customer));
+    assert_eq!(
+        s.find_on_behalf_of("cust"),
+        None,
+        "a customer is no subuser"
+    );
     assert_eq!(
         s.find_on_behalf_of("acme"),
         None,
