@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use super::text::{clean, fit_spans, put_line, put_line_at, truncate, width};
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Binding};
+
 use crate::app::{App, Level};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -235,53 +236,67 @@ pub fn first_key(b: &Binding) -> String {
     b.keys.first().map(keymap::chord_label).unwrap_or_default()
 }
 
-/// The hint line: `key desc` pairs of the current layer, `? more` when they do not all fit.
+/// The hint line: `key desc` pairs of the current layer, most important first (the keymap's
+/// [`keymap::HINT_ORDER`]): when they do not all fit, the least important are left out and the
+/// help key, always last, says `? more`.
 pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.is_empty() {
         return;
     }
+    let spans = hint_spans(app, area.width as usize, theme);
+    put_line(frame.buffer_mut(), area, 0, &Line::from(spans));
+}
+
+/// The hint line's items, fitted to `w` columns: `(keys, description)`.
+pub fn hint_items(app: &App, w: usize) -> Vec<(String, &'static str)> {
     let layer = app.layer();
     let ro = app.ctx.read_only;
-    let help = keymap::bindings_for(layer, ro).find(|b| b.action == Action::Help);
-    // neighbours saying the same share it: `h/l change`
-    let mut items: Vec<(String, &str)> = Vec::new();
-    for b in keymap::bindings_for(layer, ro).filter(|b| b.hint && b.action != Action::Help) {
+    let hints = keymap::hints(layer, ro);
+    let help = hints.iter().find(|b| b.action == Action::Help);
+    // hints saying the same share one item: `h/l change`
+    let mut items: Vec<(String, &'static str)> = Vec::new();
+    for b in hints.iter().filter(|b| b.action != Action::Help) {
         let (k, d) = (first_key(b), short_desc(b.desc));
-        match items.last_mut() {
-            Some((keys, desc)) if *desc == d => {
+        match items.iter_mut().find(|(_, desc)| *desc == d) {
+            Some((keys, _)) => {
                 keys.push('/');
                 keys.push_str(&k);
             }
-            _ => items.push((k, d)),
+            None => items.push((k, d)),
         }
     }
-    let w = area.width as usize;
     let item_w = |k: &str, d: &str| width(k) + 1 + width(d) + 2;
-    let tail = help.map(first_key);
-    let all_w: usize = items.iter().map(|(k, d)| item_w(k, d)).sum::<usize>()
+    let tail = help.map(|b| first_key(b));
+    let all_w: usize = 1
+        + items.iter().map(|(k, d)| item_w(k, d)).sum::<usize>()
         + tail.as_ref().map_or(0, |k| item_w(k, "help"));
-    let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    let fits_all = all_w < w;
+    let fits_all = all_w <= w;
     let reserve = match (&tail, fits_all) {
         (Some(k), false) => item_w(k, "more"),
         _ => 0,
     };
-    let mut cut = false;
-    for (k, d) in &items {
-        let iw = item_w(k, d);
+    let mut out = Vec::new();
+    let mut used = 1;
+    for (k, d) in items {
+        let iw = item_w(&k, d);
         if !fits_all && used + iw + reserve > w {
-            cut = true;
             break;
         }
-        push_item(&mut spans, k, d, theme);
         used += iw;
+        out.push((k, d));
     }
     if let Some(k) = tail {
-        let label = if cut || !fits_all { "more" } else { "help" };
-        push_item(&mut spans, &k, label, theme);
+        out.push((k, if fits_all { "help" } else { "more" }));
     }
-    put_line(frame.buffer_mut(), area, 0, &Line::from(spans));
+    out
+}
+
+fn hint_spans(app: &App, w: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::raw(" ")];
+    for (k, d) in hint_items(app, w) {
+        push_item(&mut spans, &k, d, theme);
+    }
+    spans
 }
 
 fn push_item(spans: &mut Vec<Span<'static>>, key: &str, desc: &str, theme: &Theme) {

@@ -753,6 +753,34 @@ fn header_shows_the_limit_warning_and_hints_end_with_more() {
     );
 }
 
+#[test]
+fn hints_keep_revoke_and_help_at_every_width() {
+    for w in 60..=200u16 {
+        let app = loaded_app(w, 40);
+        let buf = render(&app, w, 40).backend().buffer().clone();
+        let hints = row_text(&buf, 39);
+        assert!(
+            hints.contains(" d revoke"),
+            "no `d` at {w} columns: {hints}"
+        );
+        let tail = hints.trim_end();
+        assert!(
+            tail.ends_with("? more") || tail.ends_with("? help"),
+            "no `?` last at {w} columns: {hints}"
+        );
+    }
+    // the order is by importance: revoke first, and narrowing drops the least important first
+    let wide = row_text(render(&loaded_app(200, 40), 200, 40).backend().buffer(), 39);
+    let narrow = row_text(render(&loaded_app(80, 40), 80, 40).backend().buffer(), 39);
+    assert!(wide.trim_start().starts_with("d revoke"), "{wide}");
+    for item in narrow.trim().split("  ").filter(|i| !i.starts_with('?')) {
+        assert!(
+            wide.contains(item.trim()),
+            "{item} not in the wide hints: {wide}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- robustness
 
 fn draw_at(app: &App, w: u16, h: u16) {

@@ -318,7 +318,7 @@ use Layer as L;
 
 mod table;
 
-pub use table::BINDINGS;
+pub use table::{BINDINGS, HINT_ORDER};
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
     if chord.code != key.code {
@@ -356,6 +356,21 @@ pub fn bindings_for(layer: Layer, read_only: bool) -> impl Iterator<Item = &'sta
     BINDINGS
         .iter()
         .filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
+}
+
+/// The hints of a layer (bindings flagged `hint`), most important first ([`HINT_ORDER`], then
+/// table order, then `Back`); write bindings dropped in read-only mode.
+pub fn hints(layer: Layer, read_only: bool) -> Vec<&'static Binding> {
+    let rank = |b: &Binding| match HINT_ORDER.iter().position(|a| *a == b.action) {
+        Some(i) => i,
+        None if b.action == Action::Back => HINT_ORDER.len() + 1,
+        None => HINT_ORDER.len(),
+    };
+    let mut out: Vec<&'static Binding> =
+        bindings_for(layer, read_only).filter(|b| b.hint).collect();
+    // stable: bindings of equal rank keep table order
+    out.sort_by_key(|b| rank(b));
+    out
 }
 
 /// Display text for a chord: `j`, `↓`, `Ctrl-r`, `Enter`.

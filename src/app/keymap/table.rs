@@ -14,6 +14,30 @@ macro_rules! b {
     };
 }
 
+/// The order the status-bar hint line offers a layer's hints in, most important first: when the
+/// terminal narrows, the last ones go first. Hints whose action is not listed follow in table
+/// order, then `Back` (the way out of a dialog, which its footer shows anyway). `Help` is drawn last (`? more` when hints were left out) and is never left out.
+pub static HINT_ORDER: &[Action] = &[
+    Action::Revoke,
+    Action::EditScopes,
+    Action::New,
+    Action::Filter,
+    Action::Help,
+    Action::Rename,
+    Action::Mark,
+    Action::Left,
+    Action::Right,
+    Action::Toggle,
+    Action::ShowAll,
+    Action::Refresh,
+    Action::Contexts,
+    Action::Trim,
+    Action::Diff,
+    Action::Sort,
+    Action::NextPane,
+    Action::Quit,
+];
+
 /// Every binding. Order matters only for display.
 pub static BINDINGS: &[Binding] = &[
     // browsing
@@ -81,7 +105,13 @@ pub static BINDINGS: &[Binding] = &[
         "filter (name, id, scope:glob, type:, risk:)",
         hint
     ),
-    b!(&[L::List], &[k(' ')], Mark, "mark/unmark key", hint),
+    b!(
+        &[L::List],
+        &[k(' ')],
+        Mark,
+        "mark/unmark and move down",
+        hint
+    ),
     b!(&[L::List], &[ctrl('a')], MarkAll, "mark all shown keys"),
     b!(BROWSE, ESC, Back, "clear marks / filter / error"),
     b!(
