@@ -42,6 +42,8 @@ pub struct Profile {
     pub timeout_secs: Option<f64>,
     /// Journal file for this profile (default: the XDG state dir).
     pub journal: Option<PathBuf>,
+    /// Dashboard: re-read the key list every this many seconds (0: only on Ctrl-r).
+    pub refresh_secs: Option<u64>,
 }
 
 /// Errors in configuration; all are usage errors (exit 2).
@@ -110,6 +112,8 @@ pub struct Overrides {
     pub api_key_cmd: Option<String>,
     pub read_only: bool,
     pub journal: Option<PathBuf>,
+    /// `--refresh SECS`.
+    pub refresh: Option<u64>,
 }
 
 /// Resolved settings for one run.
@@ -125,6 +129,8 @@ pub struct Settings {
     /// The inline key, when the source is `Inline` (read once with the file).
     inline_key: Option<Secret>,
     pub journal: PathBuf,
+    /// The dashboard's periodic refresh in seconds (0: off); `--refresh`, the profile, or 60.
+    pub refresh_secs: u64,
 }
 
 /// Default config path: `$XDG_CONFIG_HOME/sgkeys/config.toml`.
@@ -280,6 +286,10 @@ pub fn resolve_with(
         key_source,
         inline_key,
         journal,
+        refresh_secs: ov
+            .refresh
+            .or(profile.refresh_secs)
+            .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS),
     })
 }
 

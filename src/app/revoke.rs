@@ -180,12 +180,7 @@ pub(crate) fn deleted(
     let ok = r.is_ok();
     match r {
         Ok(()) => {
-            if let Some(idx) = app.keys.index.get(id).copied() {
-                app.keys.entries.remove(idx);
-                app.keys.reindex();
-                recompute_risks(app);
-                refilter(app);
-            }
+            remove_keys(app, std::slice::from_ref(id));
         }
         Err(e) => {
             if let Some(entry) = app.keys.get_mut(id) {

@@ -123,6 +123,7 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
             fetch_detail(app, &id, out);
         }
     }
+    super::live::tick(app, out);
 }
 
 fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {

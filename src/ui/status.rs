@@ -110,11 +110,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut toast: Vec<Span> = Vec::new();
     if let Some(t) = &app.toast {
         let (icon, style) = toast_look(t.level, theme);
-        let suffix = if t.level == Level::Error {
-            " (Esc dismisses)"
+        // when it happened: the clock time, and how long ago once it lingers
+        let age = app.now_ms.saturating_sub(t.at_ms);
+        let when = if age >= 5_000 {
+            format!(" · {} {}", app.clock.hms(t.at_ms), ago(age))
         } else {
-            ""
+            format!(" · {}", app.clock.hms(t.at_ms))
         };
+        let suffix = if t.level == Level::Error {
+            format!("{when} (Esc dismisses)")
+        } else {
+            when
+        };
+        let suffix = suffix.as_str();
         let text = clean(&t.text);
         let need = width(icon) + 1 + width(&text) + width(suffix);
         let lw: usize = left.iter().map(|s| width(&s.content)).sum();
