@@ -55,6 +55,17 @@ fn paused(app: &App) -> bool {
     app.modal.is_some() || app.keys.status.is_loading() || !app.keys.ever_loaded()
 }
 
+/// When the next periodic refresh is due: one interval after the last list load ended (or, for
+/// a model whose interval was set after its first load, after that load).
+fn due(app: &App) -> Option<u64> {
+    if app.live.every_ms == 0 {
+        return None;
+    }
+    app.live
+        .due_at
+        .or_else(|| app.keys.loaded_at().map(|t| t + app.live.every_ms))
+}
+
 /// Time passed: send the periodic refresh when due, let badges expire.
 pub(crate) fn tick(app: &mut App, out: &mut Vec<Command>) {
     let now = app.now_ms;
@@ -62,7 +73,7 @@ pub(crate) fn tick(app: &mut App, out: &mut Vec<Command>) {
     if app.live.every_ms == 0 || paused(app) {
         return;
     }
-    if app.live.due_at.is_some_and(|due| now >= due) {
+    if due(app).is_some_and(|due| now >= due) {
         app.live.due_at = None;
         let req = request(app, Pending::List { by_user: false }, ApiOp::ListKeys, out);
         app.keys.status.start(req);
@@ -120,11 +131,7 @@ pub(crate) fn compare(app: &mut App, old: &[(ApiKeyId, String, bool)]) {
 /// ticking anyway ([`App::wants_tick`]): the next periodic refresh, a badge's expiry, or the
 /// next change of a lingering toast's "… ago". `None`: sleep until an event.
 pub fn next_wakeup(app: &App) -> Option<u64> {
-    let refresh = if app.live.every_ms > 0 && !paused(app) {
-        app.live.due_at
-    } else {
-        None
-    };
+    let refresh = if paused(app) { None } else { due(app) };
     let badge = app.live.added.values().map(|at| at + BADGE_MS).min();
     let toast = app.toast.as_ref().map(|t| {
         let age = app.now_ms.saturating_sub(t.at_ms);

@@ -4,6 +4,7 @@
 //! Nothing here does IO, awaits or reads a clock: time arrives as `Msg::Tick(now_ms)`.
 
 pub mod browse;
+pub mod command;
 pub mod contexts;
 pub mod create;
 pub mod diff;
@@ -31,6 +32,7 @@ use crate::scopes::{Category, Classification, KeyType, ScopeSet};
 use crate::secret::Secret;
 pub use remote::{KeyState, Remote};
 
+pub use command::CommandLine;
 pub use contexts::ContextPicker;
 pub use contexts::context_rows;
 pub use create::{CreateField, CreateForm, CreateStage};
@@ -38,7 +40,7 @@ pub use diff::{DiffModal, DiffRight, PresetPicker, diff_line_count, diff_sides};
 pub use filter::{Query, SortKey};
 pub use keymap::{Action, Layer};
 pub use live::Live;
-pub use overlays::{HelpModal, LogModal};
+pub use overlays::{FILTER_SYNTAX, HelpModal, LogModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
 pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
@@ -408,6 +410,8 @@ pub struct App {
     pub live: Live,
     /// Wall-clock time for the log and toasts.
     pub clock: Clock,
+    /// A `:ctx NAME` waiting for the subusers to be read.
+    pub want_ctx: Option<String>,
 }
 
 /// What turns `now_ms` (milliseconds since start) into a local clock time: set once by the loop
@@ -450,6 +454,8 @@ pub enum Modal {
     Presets(PresetPicker),
     /// Quit while a change is still being sent?
     ConfirmQuit,
+    /// The `:` command line.
+    Command(CommandLine),
 }
 
 /// Events the loop feeds into [`update`].
@@ -548,6 +554,7 @@ impl App {
             dups: HashMap::new(),
             live: Live::default(),
             clock: Clock::default(),
+            want_ctx: None,
         }
     }
 
@@ -573,6 +580,7 @@ impl App {
     /// The keymap layer in effect: modal > filter input > pane.
     pub fn layer(&self) -> Layer {
         match &self.modal {
+            Some(Modal::Help(h)) if h.editing => Layer::HelpFilter,
             Some(Modal::Help(_)) => Layer::Help,
             Some(Modal::Rename(_)) => Layer::Rename,
             Some(Modal::EditScopes(f)) => f.layer(),
@@ -587,6 +595,7 @@ impl App {
             },
             Some(Modal::Presets(_)) => Layer::Presets,
             Some(Modal::ConfirmQuit) => Layer::ConfirmQuit,
+            Some(Modal::Command(_)) => Layer::Command,
             None if self.filter.editing => Layer::Filter,
             None => match self.focus {
                 Pane::List => Layer::List,

@@ -21,6 +21,10 @@ use crate::app::{
 /// Draw the modal on top, if any.
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
     let Some(modal) = &app.modal else { return };
+    if let Modal::Command(c) = modal {
+        // a line in place of the status line; the panes stay as they are
+        return super::status::draw_command(frame, screen, app, c, theme);
+    }
     // fade the panes so the modal stands out (header, status and hints stay readable)
     if screen.height > 3 {
         let panes = Rect {
@@ -53,6 +57,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         ),
         Modal::Diff(d) => super::diff::diff(frame, screen, app, d, theme),
         Modal::Presets(p) => super::diff::presets(frame, screen, app, p, theme),
+        Modal::Command(_) => {}
     }
 }
 

@@ -216,6 +216,74 @@ fn summary(app: &App, theme: &Theme, out: &mut Vec<Span<'static>>) {
     }
 }
 
+/// The `:` command line over the status line: the input, the completion it would take (dim),
+/// and the other candidates.
+pub fn draw_command(
+    frame: &mut Frame,
+    screen: Rect,
+    app: &App,
+    c: &crate::app::CommandLine,
+    theme: &Theme,
+) {
+    let a = crate::app::layout::areas(screen.width, screen.height);
+    let area = Rect {
+        x: a.status.x + screen.x,
+        y: a.status.y + screen.y,
+        ..a.status
+    }
+    .intersection(screen);
+    if area.is_empty() {
+        return;
+    }
+    let w = area.width as usize;
+    let typed = c.input.value();
+    let field_w = (w / 2).clamp(4.min(w), 60);
+    let text_w = field_w.saturating_sub(2).max(1);
+    let scroll = c.input.visual_scroll(text_w);
+    let shown = skip_cols(&clean(typed), scroll, text_w);
+    let all = crate::app::command::completions(app, typed);
+    let ghost = all
+        .first()
+        .and_then(|first| first.strip_prefix(typed.trim_start()))
+        .unwrap_or_default();
+    let mut spans = vec![
+        Span::styled(" :", theme.accent),
+        Span::styled(shown.clone(), theme.base),
+    ];
+    let ghost = truncate(&clean(ghost), text_w.saturating_sub(width(&shown))).into_owned();
+    let used = width(&shown) + width(&ghost);
+    spans.push(Span::styled(ghost, theme.dim));
+    spans.push(Span::raw(" ".repeat(text_w.saturating_sub(used))));
+    let others: Vec<String> = if typed.trim().is_empty() {
+        crate::app::command::COMMANDS
+            .iter()
+            .map(|(c, _)| format!(":{c}"))
+            .collect()
+    } else if all.is_empty() {
+        vec!["no such command".into()]
+    } else {
+        all.iter()
+            .skip(1)
+            .take(8)
+            .map(|s| format!(":{s}"))
+            .collect()
+    };
+    if !others.is_empty() {
+        spans.push(Span::styled(
+            format!("  {}", clean(&others.join("  "))),
+            theme.dim,
+        ));
+    }
+    let buf = frame.buffer_mut();
+    buf.set_style(area, theme.base);
+    let line = Line::from(fit_spans(spans, w));
+    // blank the status line first: the command line replaces it
+    put_line(buf, area, 0, &Line::from(" ".repeat(w)));
+    put_line(buf, area, 0, &line);
+    let x = (2 + c.input.visual_cursor().saturating_sub(scroll)).min(w.saturating_sub(1)) as u16;
+    frame.set_cursor_position(Position::new(area.x + x, area.y));
+}
+
 /// `s` with its first `skip` columns dropped, at most `w` columns.
 fn skip_cols(s: &str, skip: usize, w: usize) -> String {
     let mut col = 0;

@@ -10,7 +10,10 @@ pub enum Layer {
     List,
     Detail,
     Filter,
+    /// The `?` overlay: scrolling.
     Help,
+    /// The `?` overlay: typing its filter (after `/`).
+    HelpFilter,
     Rename,
     /// Scope editor: the matrix.
     Scopes,
@@ -36,6 +39,8 @@ pub enum Layer {
     ConfirmQuit,
     /// A request is in flight in a form; only cancel/quit work.
     Busy,
+    /// The `:` command line.
+    Command,
 }
 
 impl Layer {
@@ -62,6 +67,8 @@ impl Layer {
         Layer::Presets,
         Layer::ConfirmQuit,
         Layer::Busy,
+        Layer::HelpFilter,
+        Layer::Command,
     ];
 
     /// Position in [`Layer::ALL`]; the exhaustive match makes a new layer a compile error here.
@@ -88,6 +95,8 @@ impl Layer {
             Layer::Presets => 18,
             Layer::ConfirmQuit => 19,
             Layer::Busy => 20,
+            Layer::HelpFilter => 21,
+            Layer::Command => 22,
         }
     }
 
@@ -96,7 +105,8 @@ impl Layer {
         matches!(
             self,
             Layer::Filter
-                | Layer::Help
+                | Layer::HelpFilter
+                | Layer::Command
                 | Layer::Rename
                 | Layer::CreateName
                 | Layer::Confirm
@@ -109,7 +119,7 @@ impl Layer {
             Layer::List => "Key list",
             Layer::Detail => "Scope detail",
             Layer::Filter => "Filter",
-            Layer::Help => "Help",
+            Layer::Help | Layer::HelpFilter => "Help",
             Layer::Rename => "Rename",
             Layer::Scopes => "Edit scopes",
             Layer::ScopesReview => "Review changes",
@@ -125,6 +135,7 @@ impl Layer {
             Layer::Presets => "Trim to a preset",
             Layer::ConfirmQuit => "Quit?",
             Layer::Busy => "Working",
+            Layer::Command => "Command",
         }
     }
 }
@@ -174,6 +185,10 @@ pub enum Action {
     PrevField,
     Diff,
     Trim,
+    /// `:` opens the command line.
+    Command,
+    /// Complete the command line's word.
+    Complete,
 }
 
 /// A key with modifiers.

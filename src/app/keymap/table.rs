@@ -24,6 +24,7 @@ pub static HINT_ORDER: &[Action] = &[
     Action::Filter,
     Action::Help,
     Action::Rename,
+    Action::Command,
     Action::Mark,
     Action::Left,
     Action::Right,
@@ -150,6 +151,13 @@ pub static BINDINGS: &[Binding] = &[
     b!(BROWSE, &[ctrl('r')], Refresh, "refresh", hint),
     b!(BROWSE, &[k('c')], Contexts, "switch account/subuser", hint),
     b!(BROWSE, &[k('@')], Log, "message and API log"),
+    b!(
+        BROWSE,
+        &[k(':')],
+        Command,
+        "command line (:ctx NAME, :keys, :refresh, :q)",
+        hint
+    ),
     b!(BROWSE, &[k('?'), code(KeyCode::F(1))], Help, "help", hint),
     b!(BROWSE, &[k('q')], Quit, "quit", hint),
     // filter input
@@ -157,17 +165,62 @@ pub static BINDINGS: &[Binding] = &[
     b!(&[L::Filter], ESC, Back, "clear filter", hint),
     b!(&[L::Filter], &[code(KeyCode::Down)], Down, "move down"),
     b!(&[L::Filter], &[code(KeyCode::Up)], Up, "move up"),
-    // help
+    // help: scrolling, then `/` to filter
     b!(
         &[L::Help],
-        &[code(KeyCode::Esc), code(KeyCode::F(1))],
+        &[code(KeyCode::Esc), code(KeyCode::F(1)), k('q'), k('?')],
         Back,
         "close help",
         hint,
         always
     ),
-    b!(&[L::Help], &[code(KeyCode::Down)], Down, "scroll down"),
-    b!(&[L::Help], &[code(KeyCode::Up)], Up, "scroll up"),
+    b!(&[L::Help], DOWN, Down, "scroll down"),
+    b!(&[L::Help], UP, Up, "scroll up"),
+    b!(
+        &[L::Help],
+        &[k('g'), code(KeyCode::Home)],
+        Top,
+        "top",
+        nofoot
+    ),
+    b!(
+        &[L::Help],
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "bottom",
+        nofoot
+    ),
+    b!(
+        &[L::Help],
+        &[code(KeyCode::PageUp), ctrl('b')],
+        PageUp,
+        "page up",
+        nofoot
+    ),
+    b!(
+        &[L::Help],
+        &[code(KeyCode::PageDown), ctrl('f'), k(' ')],
+        PageDown,
+        "page down",
+        nofoot
+    ),
+    b!(&[L::Help], &[k('/')], Filter, "filter the help", hint, main),
+    b!(&[L::HelpFilter], ENTER, Enter, "keep filter", hint),
+    b!(
+        &[L::HelpFilter],
+        ESC,
+        Back,
+        "clear filter (Esc again closes)",
+        hint,
+        always
+    ),
+    b!(
+        &[L::HelpFilter],
+        &[code(KeyCode::Down)],
+        Down,
+        "scroll down"
+    ),
+    b!(&[L::HelpFilter], &[code(KeyCode::Up)], Up, "scroll up"),
     // log
     b!(
         &[L::Log],
@@ -422,6 +475,17 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(&[L::Contexts], ENTER, Enter, "switch", hint, always),
     b!(&[L::Contexts], ESC, Back, "cancel", hint, always),
+    // command line
+    b!(&[L::Command], ENTER, Enter, "run", hint, always),
+    b!(
+        &[L::Command],
+        &[code(KeyCode::Tab)],
+        Complete,
+        "complete",
+        hint,
+        always
+    ),
+    b!(&[L::Command], ESC, Back, "cancel", hint, always),
     // busy
     b!(
         &[L::Busy],
