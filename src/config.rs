@@ -555,6 +555,35 @@ mod tests {
     }
 
     #[test]
+    fn the_dashboard_refresh_comes_from_the_flag_the_profile_or_60s() {
+        let f = file(
+            r#"
+            [profiles.slow]
+            refresh_secs = 300
+            "#,
+        );
+        let s = resolve_with(&Overrides::default(), &f, None, |_| None).unwrap();
+        assert_eq!(s.refresh_secs, 60);
+        let ov = Overrides {
+            profile: Some("slow".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_with(&ov, &f, None, |_| None).unwrap().refresh_secs,
+            300
+        );
+        let ov = Overrides {
+            profile: Some("slow".into()),
+            refresh: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_with(&ov, &f, None, |_| None).unwrap().refresh_secs,
+            0
+        );
+    }
+
+    #[test]
     fn profiles_and_precedence() {
         let f = file(
             r#"
