@@ -42,6 +42,8 @@ pub struct Profile {
     pub timeout_secs: Option<f64>,
     /// Journal file for this profile (default: the XDG state dir).
     pub journal: Option<PathBuf>,
+    /// Dashboard: re-read the key list every this many seconds (0: only on Ctrl-r).
+    pub refresh_secs: Option<u64>,
 }
 
 /// Errors in configuration; all are usage errors (exit 2).
@@ -110,6 +112,8 @@ pub struct Overrides {
     pub api_key_cmd: Option<String>,
     pub read_only: bool,
     pub journal: Option<PathBuf>,
+    /// `--refresh SECS`.
+    pub refresh: Option<u64>,
 }
 
 /// Resolved settings for one run.
@@ -125,6 +129,8 @@ pub struct Settings {
     /// The inline key, when the source is `Inline` (read once with the file).
     inline_key: Option<Secret>,
     pub journal: PathBuf,
+    /// The dashboard's periodic refresh in seconds (0: off); `--refresh`, the profile, or 60.
+    pub refresh_secs: u64,
 }
 
 /// Default config path: `$XDG_CONFIG_HOME/sgkeys/config.toml`.
@@ -280,6 +286,10 @@ pub fn resolve_with(
         key_source,
         inline_key,
         journal,
+        refresh_secs: ov
+            .refresh
+            .or(profile.refresh_secs)
+            .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS),
     })
 }
 
@@ -541,6 +551,35 @@ mod tests {
         assert!(
             bad.contains("69 characters") && !bad.contains("nope"),
             "{bad}"
+        );
+    }
+
+    #[test]
+    fn the_dashboard_refresh_comes_from_the_flag_the_profile_or_60s() {
+        let f = file(
+            r#"
+            [profiles.slow]
+            refresh_secs = 300
+            "#,
+        );
+        let s = resolve_with(&Overrides::default(), &f, None, |_| None).unwrap();
+        assert_eq!(s.refresh_secs, 60);
+        let ov = Overrides {
+            profile: Some("slow".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_with(&ov, &f, None, |_| None).unwrap().refresh_secs,
+            300
+        );
+        let ov = Overrides {
+            profile: Some("slow".into()),
+            refresh: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_with(&ov, &f, None, |_| None).unwrap().refresh_secs,
+            0
         );
     }
 

@@ -150,6 +150,8 @@ pub struct DashOptions {
     pub monochrome: bool,
     pub mouse: bool,
     pub log_file: PathBuf,
+    /// Re-read the key list every this many seconds; 0: only on Ctrl-r.
+    pub refresh_secs: u64,
 }
 
 /// The loop's one channel, made before the API client so that the client's observer can feed
@@ -318,6 +320,29 @@ fn coalesce_keys(batch: Vec<Event>) -> Vec<Event> {
     out
 }
 
+/// The local clock as of now: Unix time at `now_ms` 0 and the UTC offset (from the C library's
+/// `localtime_r`, which reads `TZ` and the system zone once here; `update` never reads a clock).
+fn local_clock(elapsed_ms: u64) -> app::Clock {
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let t = (unix_ms / 1000) as libc::time_t;
+    // SAFETY: `tm` is plain data that localtime_r fills; both pointers are valid for the call.
+    let offset = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            0
+        } else {
+            #[allow(clippy::useless_conversion)] // c_long is i32 on 32-bit targets
+            i64::from(tm.tm_gmtoff)
+        }
+    };
+    app::Clock {
+        start_unix_ms: unix_ms.saturating_sub(elapsed_ms),
+        utc_offset_s: offset,
+    }
+}
+
 fn io_err(msg: String) -> std::io::Error {
     std::io::Error::other(msg)
 }
@@ -347,6 +372,8 @@ pub async fn run_dashboard(
     let mut app = App::new(opts.ctx.clone());
     app.monochrome = opts.monochrome;
     app.mouse = opts.mouse;
+    app.live.every_ms = opts.refresh_secs.saturating_mul(1000);
+    app.clock = local_clock(started.elapsed().as_millis() as u64);
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
@@ -423,28 +450,38 @@ pub async fn run_dashboard(
             }
             dirty = false;
         }
-        let tick_in = if app.busy() {
-            Duration::from_millis(80)
+        // Tick while something moves (spinner, toast expiry, debounce); else sleep until the
+        // next time-driven thing (periodic refresh, badge expiry), or until an event.
+        let now = started.elapsed().as_millis() as u64;
+        let (wait, animating) = if app.wants_tick() {
+            let tick_in = if app.busy() { 80 } else { 250 };
+            (Some(Duration::from_millis(tick_in)), true)
         } else {
-            Duration::from_millis(250)
+            let at = app.next_wakeup();
+            (
+                at.map(|at| Duration::from_millis(at.saturating_sub(now))),
+                false,
+            )
         };
-        let first = if app.wants_tick() {
-            match tokio::time::timeout(tick_in, rx.recv()).await {
+        let first = match wait {
+            Some(wait) => match tokio::time::timeout(wait, rx.recv()).await {
                 Ok(ev) => ev,
                 Err(_) => {
-                    // timer: animate the spinner, expire toasts, fire the debounced detail fetch
+                    // timer: animate the spinner, expire toasts, fire the debounced detail
+                    // fetch or the periodic refresh
                     let before = (app.toast.is_some(), app.pending.len());
                     {
                         let cmds =
                             app::update(&mut app, Msg::Tick(started.elapsed().as_millis() as u64));
                         dispatch(&mut app, cmds);
                     }
-                    dirty = app.busy() || before != (app.toast.is_some(), app.pending.len());
+                    dirty = !animating
+                        || app.busy()
+                        || before != (app.toast.is_some(), app.pending.len());
                     continue;
                 }
-            }
-        } else {
-            rx.recv().await
+            },
+            None => rx.recv().await,
         };
         let Some(first) = first else { break };
         {

@@ -88,6 +88,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Help => {
             app.modal = Some(Modal::Help(HelpModal {
                 filter: Default::default(),
+                editing: false,
                 under: layer,
                 scroll: 0,
             }));
@@ -190,6 +191,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
             }));
         }
         Action::Revoke => open_confirm_delete(app),
+        Action::Command => super::command::open(app, out),
         _ => {}
     }
 }

@@ -68,6 +68,12 @@ pub(crate) fn selection_changed(app: &mut App) {
 /// selected when it is still visible.
 pub(crate) fn refilter(app: &mut App) {
     let keep = app.selected().map(|e| e.id.clone());
+    refilter_keeping(app, keep);
+}
+
+/// [`refilter`], keeping `keep` selected when it is visible (the selection's id taken before
+/// the entries changed: `view.rows` indexes the old entries until this runs).
+fn refilter_keeping(app: &mut App, keep: Option<ApiKeyId>) {
     let q = &app.filter.query;
     let entries = &app.keys.entries;
     let mut rows: Vec<usize> = if q.is_empty() {
@@ -100,6 +106,79 @@ pub(crate) fn refilter(app: &mut App) {
             selection_changed(app);
         }
     }
+}
+
+/// Where the selection is, remembered before keys leave or join the list (a revoke, a refresh)
+/// so that [`refilter_in_place`] can keep it steady.
+pub(crate) struct Place {
+    selected: Option<ApiKeyId>,
+    /// The visible rows' ids after the selection, nearest first.
+    after: Vec<ApiKeyId>,
+    /// The visible rows' ids before the selection, nearest first.
+    before: Vec<ApiKeyId>,
+    offset: usize,
+}
+
+pub(crate) fn place(app: &App) -> Place {
+    let ids: Vec<&ApiKeyId> = app
+        .view
+        .rows
+        .iter()
+        .filter_map(|i| app.keys.entries.get(*i).map(|e| &e.id))
+        .collect();
+    let sel = app.view.selected.min(ids.len().saturating_sub(1));
+    Place {
+        selected: ids.get(sel).map(|id| (*id).clone()),
+        after: ids.iter().skip(sel + 1).map(|id| (*id).clone()).collect(),
+        before: ids.iter().take(sel).rev().map(|id| (*id).clone()).collect(),
+        offset: app.view.offset,
+    }
+}
+
+/// Recompute the visible rows after keys left or joined the list: the selection stays on its
+/// key; when its key is gone, it goes to the row that took its place (the next one that is not
+/// being revoked itself), or the previous one at the end. The scroll offset stays as it was
+/// where it can.
+pub(crate) fn refilter_in_place(app: &mut App, place: Place) {
+    refilter_keeping(app, place.selected.clone());
+    let Some(id) = place.selected else { return };
+    if app.selected().is_some_and(|e| e.id == id) {
+        return;
+    }
+    let pos_of = |app: &App, id: &ApiKeyId, settled: bool| {
+        let idx = *app.keys.index.get(id)?;
+        let e = app.keys.entries.get(idx)?;
+        if settled && e.state.is_revoking() {
+            return None;
+        }
+        app.view.rows.iter().position(|r| *r == idx)
+    };
+    let find = |app: &App, settled: bool| {
+        place
+            .after
+            .iter()
+            .find_map(|id| pos_of(app, id, settled))
+            .or_else(|| place.before.iter().find_map(|id| pos_of(app, id, settled)))
+    };
+    if let Some(pos) = find(app, true).or_else(|| find(app, false)) {
+        app.view.offset = place.offset;
+        select(app, pos);
+    }
+}
+
+/// Take keys out of the list (revoked here or elsewhere), keeping the selection steady.
+pub(crate) fn remove_keys(app: &mut App, ids: &[ApiKeyId]) {
+    if !ids.iter().any(|id| app.keys.index.contains_key(id)) {
+        return;
+    }
+    let at = place(app);
+    app.keys.entries.retain(|e| !ids.contains(&e.id));
+    app.keys.reindex();
+    for id in ids {
+        app.view.marks.remove(id);
+    }
+    recompute_risks(app);
+    refilter_in_place(app, at);
 }
 
 pub(crate) fn set_info(app: &mut App, detail: KeyDetail) {
@@ -232,6 +311,13 @@ pub(crate) fn move_by(app: &mut App, delta: isize) {
 
 pub(crate) fn refresh(app: &mut App, out: &mut Vec<Command>) {
     if app.keys.status.is_loading() {
+        // a periodic refresh under way becomes this one (said when done, scopes read again)
+        if super::live::is_auto(app)
+            && let Some(req) = app.live.auto_req.take()
+            && let Some(p) = app.pending.get_mut(&req)
+        {
+            *p = Pending::List { by_user: true };
+        }
         return;
     }
     // Stale data stays on screen; every key's scopes are read again in the background.
@@ -250,8 +336,17 @@ pub(crate) fn keys_loaded(
     by_user: bool,
     out: &mut Vec<Command>,
 ) {
+    let auto = super::live::is_auto(app);
+    super::live::list_ended(app);
     match r {
         Ok(keys) => {
+            let at = place(app);
+            let before: Vec<(ApiKeyId, String, bool)> = app
+                .keys
+                .entries
+                .iter()
+                .map(|e| (e.id.clone(), e.name.clone(), e.state.is_revoking()))
+                .collect();
             let mut old: std::collections::HashMap<ApiKeyId, KeyEntry> = app
                 .keys
                 .entries
@@ -273,12 +368,25 @@ pub(crate) fn keys_loaded(
             }
             app.keys.entries = entries;
             app.keys.reindex();
+            super::live::compare(app, &before);
             app.keys.status.ready(app.now_ms);
             // marks of keys that are gone
             let index = &app.keys.index;
             app.view.marks.retain(|id| index.contains_key(id));
             recompute_risks(app);
-            refilter(app);
+            refilter_in_place(app, at);
+            if auto {
+                // One request per interval: scopes of new keys are read when they are selected
+                // (or with Ctrl-r); the selection's own fetch is scheduled if it needs one.
+                if app.detail_wanted.is_none()
+                    && app
+                        .selected()
+                        .is_some_and(|e| e.info().is_none() && !e.state.is_loading())
+                {
+                    selection_changed(app);
+                }
+                return;
+            }
             // prefetch every key's scopes with bounded concurrency
             let queue: std::collections::VecDeque<ApiKeyId> = app
                 .keys
@@ -362,13 +470,8 @@ pub(crate) fn key_loaded(
         }
         Err(ApiError::NotFound(_)) => {
             // Revoked elsewhere since the list was read.
-            if let Some(idx) = app.keys.index.get(id).copied() {
-                let name = app.keys.entries[idx].name.clone();
-                app.keys.entries.remove(idx);
-                app.keys.reindex();
-                app.view.marks.remove(id);
-                recompute_risks(app);
-                refilter(app);
+            if let Some(name) = app.keys.get(id).map(|e| e.name.clone()) {
+                remove_keys(app, std::slice::from_ref(id));
                 toast(
                     app,
                     Level::Warn,

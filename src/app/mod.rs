@@ -5,6 +5,7 @@
 
 pub mod browse;
 pub mod burst;
+pub mod command;
 pub mod contexts;
 pub mod create;
 pub mod diff;
@@ -14,6 +15,7 @@ pub mod keymap;
 pub mod layout;
 pub mod leak;
 pub mod list;
+pub mod live;
 pub mod overlays;
 mod remote;
 pub mod rename;
@@ -32,13 +34,15 @@ use crate::scopes::{Category, Classification, KeyType, ScopeSet};
 use crate::secret::Secret;
 pub use remote::{KeyState, Remote};
 
+pub use command::CommandLine;
 pub use contexts::ContextPicker;
 pub use contexts::context_rows;
 pub use create::{CreateField, CreateForm, CreateStage};
 pub use diff::{DiffModal, DiffRight, PresetPicker, diff_line_count, diff_sides};
 pub use filter::{Query, SortKey};
 pub use keymap::{Action, Layer};
-pub use overlays::{HelpModal, LogModal};
+pub use live::Live;
+pub use overlays::{FILTER_SYNTAX, HelpModal, LogModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
 pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
@@ -420,6 +424,36 @@ pub struct App {
     pub should_quit: bool,
     /// Key id → how many keys share its name (for the duplicate-name finding).
     pub dups: HashMap<String, usize>,
+    /// The periodic refresh and the badges of keys that appeared.
+    pub live: Live,
+    /// Wall-clock time for the log and toasts.
+    pub clock: Clock,
+    /// A `:ctx NAME` waiting for the subusers to be read.
+    pub want_ctx: Option<String>,
+}
+
+/// What turns `now_ms` (milliseconds since start) into a local clock time: set once by the loop
+/// at start (`update` reads no clock). Zero in tests: `now_ms` 5 000 is `00:00:05`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// Unix time in ms when `now_ms` was 0.
+    pub start_unix_ms: u64,
+    /// Local offset from UTC in seconds (east positive), as it was at start.
+    pub utc_offset_s: i64,
+}
+
+impl Clock {
+    /// `HH:MM:SS` local time of a moment given in `now_ms` time.
+    pub fn hms(&self, at_ms: u64) -> String {
+        let unix_s = (self.start_unix_ms + at_ms) as i64 / 1000 + self.utc_offset_s;
+        let day_s = unix_s.rem_euclid(86_400);
+        format!(
+            "{:02}:{:02}:{:02}",
+            day_s / 3600,
+            day_s / 60 % 60,
+            day_s % 60
+        )
+    }
 }
 
 /// The modal on top, if any. At most one; it takes the keys first.
@@ -438,6 +472,8 @@ pub enum Modal {
     Presets(PresetPicker),
     /// Quit while a change is still being sent?
     ConfirmQuit,
+    /// The `:` command line.
+    Command(CommandLine),
 }
 
 /// Events the loop feeds into [`update`].
@@ -545,6 +581,9 @@ impl App {
             mouse: false,
             should_quit: false,
             dups: HashMap::new(),
+            live: Live::default(),
+            clock: Clock::default(),
+            want_ctx: None,
         }
     }
 
@@ -570,6 +609,7 @@ impl App {
     /// The keymap layer in effect: modal > filter input > pane.
     pub fn layer(&self) -> Layer {
         match &self.modal {
+            Some(Modal::Help(h)) if h.editing => Layer::HelpFilter,
             Some(Modal::Help(_)) => Layer::Help,
             Some(Modal::Rename(_)) => Layer::Rename,
             Some(Modal::EditScopes(f)) => f.layer(),
@@ -584,6 +624,7 @@ impl App {
             },
             Some(Modal::Presets(_)) => Layer::Presets,
             Some(Modal::ConfirmQuit) => Layer::ConfirmQuit,
+            Some(Modal::Command(_)) => Layer::Command,
             None if self.filter.editing => Layer::Filter,
             None => match self.focus {
                 Pane::List => Layer::List,
@@ -610,6 +651,12 @@ impl App {
                 .toast
                 .as_ref()
                 .is_some_and(|t| t.expires_at().is_some())
+    }
+
+    /// When the loop must wake up for something time-driven while it is not ticking (the next
+    /// periodic refresh, a badge's expiry); `None`: sleep until an event.
+    pub fn next_wakeup(&self) -> Option<u64> {
+        live::next_wakeup(self)
     }
 
     /// Whether the terminal is large enough to draw the dashboard.

@@ -180,14 +180,8 @@ pub(crate) fn deleted(
     let ok = r.is_ok();
     match r {
         Ok(()) => {
-            // marked while its revoke was in flight: the mark goes with the key
-            app.view.marks.remove(id);
-            if let Some(idx) = app.keys.index.get(id).copied() {
-                app.keys.entries.remove(idx);
-                app.keys.reindex();
-                recompute_risks(app);
-                refilter(app);
-            }
+            // (a mark set while its revoke was in flight goes with the key)
+            remove_keys(app, std::slice::from_ref(id));
         }
         Err(e) => {
             if let Some(entry) = app.keys.get_mut(id) {

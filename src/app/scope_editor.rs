@@ -125,30 +125,33 @@ impl ScopeMatrix {
         }
     }
 
-    /// Step a category's level down (-1) or up (+1) through its levels.
+    /// Step a category's level down (-1) or up (+1) as a whole: No, Read, Full. A Partial
+    /// category goes up to its top level, and down to Read when it has write scopes and the key
+    /// already holds some of its read scopes (a real lowering), else to No: `h` never swaps a
+    /// held scope for one the key did not have. Single scopes change in the expanded view.
     pub fn step(&mut self, c: &'static Category, dir: i8) {
         let levels = c.levels();
-        let cur = match self.level(c) {
-            // Partial counts as between Read and Full (or No and Read for read-only categories)
+        let top = levels.len() - 1;
+        let level = self.level(c);
+        let target = match level {
+            scopes::Level::Partial if dir > 0 => levels[top],
             scopes::Level::Partial => {
-                if dir > 0 {
-                    levels
-                        .len()
-                        .saturating_sub(1)
-                        .saturating_sub(if c.has_write() { 1 } else { 0 })
+                if c.has_write() && c.read.iter().any(|s| self.selected.contains(*s)) {
+                    scopes::Level::Read
                 } else {
-                    levels.len().saturating_sub(1)
+                    scopes::Level::No
                 }
             }
-            l => levels.iter().position(|x| *x == l).unwrap_or(0),
+            l => {
+                let cur = levels.iter().position(|x| *x == l).unwrap_or(0);
+                levels[if dir > 0 {
+                    (cur + 1).min(top)
+                } else {
+                    cur.saturating_sub(1)
+                }]
+            }
         };
-        let next = if dir > 0 {
-            (cur + 1).min(levels.len() - 1)
-        } else {
-            cur.saturating_sub(1)
-        };
-        let target = levels[next];
-        if target != self.level(c) {
+        if target != level {
             self.set_level(c, target);
         }
     }
@@ -542,6 +545,94 @@ mod tests {
         );
         m.step(alerts, -1);
         assert_eq!(m.level(alerts), scopes::Level::Read);
+    }
+
+    fn set(scopes: &[&str]) -> BTreeSet<String> {
+        scopes.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn partial_mail_send_only_goes_down_to_no_and_up_to_full() {
+        // Mail Send holding only mail.send: `h` must not swap it for mail.batch.read
+        let mail = cat("mail");
+        let mut m = ScopeMatrix::new(set(&["mail.send"]), None, false);
+        assert_eq!(m.level(mail), scopes::Level::Partial);
+        m.step(mail, -1);
+        assert_eq!(m.level(mail), scopes::Level::No);
+        assert!(m.selected.is_empty());
+        let mut m = ScopeMatrix::new(set(&["mail.send"]), None, false);
+        m.step(mail, 1);
+        assert_eq!(m.level(mail), scopes::Level::Full);
+    }
+
+    #[test]
+    fn partial_with_read_scopes_goes_down_to_read() {
+        let templates = cat("templates");
+        let mut m = ScopeMatrix::new(set(&["templates.read", "templates.create"]), None, false);
+        assert_eq!(m.level(templates), scopes::Level::Partial);
+        m.step(templates, -1);
+        assert_eq!(m.level(templates), scopes::Level::Read);
+        assert!(!m.selected.contains("templates.create"));
+        m.step(templates, -1);
+        assert_eq!(m.level(templates), scopes::Level::No);
+    }
+
+    #[test]
+    fn read_only_categories_move_between_no_and_read() {
+        let stats = cat("stats");
+        assert!(!stats.has_write());
+        let mut m = ScopeMatrix::new(set(&["stats.read"]), None, false);
+        assert_eq!(m.level(stats), scopes::Level::Partial);
+        m.step(stats, 1);
+        assert_eq!(m.level(stats), scopes::Level::Read);
+        m.step(stats, 1);
+        assert_eq!(m.level(stats), scopes::Level::Read, "Read is the top");
+        let mut m = ScopeMatrix::new(set(&["stats.read"]), None, false);
+        m.step(stats, -1);
+        assert_eq!(
+            m.level(stats),
+            scopes::Level::No,
+            "a partial read-only category: No"
+        );
+        let email_marketing = cat("email_marketing");
+        let mut m = ScopeMatrix::new(BTreeSet::new(), None, false);
+        m.step(email_marketing, 1);
+        assert_eq!(m.level(email_marketing), scopes::Level::Read);
+        m.step(email_marketing, -1);
+        assert_eq!(m.level(email_marketing), scopes::Level::No);
+    }
+
+    #[test]
+    fn billing_levels_on_a_billing_key_and_locked_on_others() {
+        let billing = cat("billing");
+        let mut m = ScopeMatrix::new(set(&["billing.read", "billing.update"]), None, true);
+        assert_eq!(m.level(billing), scopes::Level::Partial);
+        m.step(billing, -1);
+        assert_eq!(m.level(billing), scopes::Level::Read);
+        m.step(billing, 1);
+        assert_eq!(m.level(billing), scopes::Level::Full);
+        let mut m = ScopeMatrix::new(set(&["billing.update"]), None, true);
+        m.step(billing, -1);
+        assert_eq!(m.level(billing), scopes::Level::No);
+        // not a billing key: billing stays locked, with the reason
+        let mut m = ScopeMatrix::new(BTreeSet::new(), None, false);
+        m.step(billing, 1);
+        assert!(m.selected.is_empty() && m.message.is_some());
+    }
+
+    #[test]
+    fn every_category_steps_through_its_levels_as_a_whole() {
+        for c in scopes::categories() {
+            let mut m = ScopeMatrix::new(BTreeSet::new(), None, c.billing);
+            for want in c.levels().iter().skip(1) {
+                m.step(c, 1);
+                assert_eq!(m.level(c), *want, "{} up", c.id);
+            }
+            for want in c.levels().iter().rev().skip(1) {
+                m.step(c, -1);
+                assert_eq!(m.level(c), *want, "{} down", c.id);
+            }
+        }
     }
 
     #[test]

@@ -1328,3 +1328,403 @@ fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
     update(&mut app, Msg::Copied(Ok("copied".into())));
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.copied));
 }
+
+// ---------------------------------------------------------------- a steady cursor
+
+fn revoke_answer(app: &mut App, cmds: &[Command]) {
+    for (req, op) in api_cmds(cmds) {
+        if matches!(op, ApiOp::Mutate(Mutation::Revoke { .. })) {
+            let more = update(
+                app,
+                answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+            );
+            revoke_answer(app, &more);
+        }
+    }
+}
+
+fn many(n: usize) -> Vec<ApiKey> {
+    (0..n)
+        .map(|i| ApiKey {
+            api_key_id: ApiKeyId(format!("m{i:021}")),
+            name: format!("key {i:02}"),
+        })
+        .collect()
+}
+
+/// A loaded list of `n` keys `key 00`…; scopes left unread.
+fn loaded_many(n: usize) -> App {
+    let mut app = App::new(ctx());
+    app.size = (120, 40);
+    let cmds = init(&mut app);
+    for (req, op) in api_cmds(&cmds) {
+        if op == ApiOp::ListKeys {
+            update(&mut app, answer(req, ApiResult::Keys(Ok(many(n)))));
+        }
+    }
+    app
+}
+
+#[test]
+fn revoking_a_key_selects_the_row_that_took_its_place() {
+    let mut app = loaded_many(45);
+    // the 10th row
+    for _ in 0..9 {
+        update(&mut app, key('j'));
+    }
+    assert_eq!(selected_name(&app), "key 09");
+    update(&mut app, key('d'));
+    let cmds = update(&mut app, key('y'));
+    revoke_answer(&mut app, &cmds);
+    assert_eq!(app.view.rows.len(), 44);
+    assert_eq!(app.view.selected, 9, "still the 10th row");
+    assert_eq!(selected_name(&app), "key 10");
+}
+
+#[test]
+fn revoking_the_last_key_selects_the_new_last_row() {
+    let mut app = loaded_many(45);
+    update(&mut app, key('G'));
+    update(&mut app, key('d'));
+    let cmds = update(&mut app, key('y'));
+    revoke_answer(&mut app, &cmds);
+    assert_eq!(app.view.rows.len(), 44);
+    assert_eq!(app.view.selected, 43, "44/44, not 1/44");
+    assert_eq!(selected_name(&app), "key 43");
+}
+
+#[test]
+fn a_bulk_revoke_selects_the_first_row_after_the_revoked_ones() {
+    let mut app = loaded_many(20);
+    // mark 5, 6, 7 (Space marks and moves down), then back onto 5
+    for _ in 0..5 {
+        update(&mut app, key('j'));
+    }
+    typed(&mut app, "   kkk");
+    assert_eq!(selected_name(&app), "key 05");
+    update(&mut app, key('d'));
+    typed(&mut app, "3");
+    let cmds = update(&mut app, key('y'));
+    assert_eq!(api_cmds(&cmds).len(), 3);
+    // answers one by one: the cursor never rests on a key being revoked
+    for (req, _) in api_cmds(&cmds) {
+        update(
+            &mut app,
+            answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+        );
+        assert!(app.selected().is_some_and(|e| !e.state.is_revoking()));
+    }
+    assert_eq!(app.view.rows.len(), 17);
+    assert_eq!(selected_name(&app), "key 08");
+    assert_eq!(app.view.selected, 5);
+}
+
+#[test]
+fn a_refresh_keeps_the_selected_key_or_its_place() {
+    let mut app = loaded_many(10);
+    for _ in 0..4 {
+        update(&mut app, key('j'));
+    }
+    assert_eq!(selected_name(&app), "key 04");
+    // one key added on top, one above the selection removed: still on key 04
+    let mut list = many(10);
+    list.remove(1);
+    list.insert(
+        0,
+        ApiKey {
+            api_key_id: ApiKeyId("n00000000000000000000a".into()),
+            name: "fresh".into(),
+        },
+    );
+    let cmds = update(&mut app, ctrl('r'));
+    let req = api_cmds(&cmds)[0].0;
+    update(&mut app, answer(req, ApiResult::Keys(Ok(list.clone()))));
+    assert_eq!(selected_name(&app), "key 04");
+    // the selected key revoked elsewhere: the row that took its place
+    list.retain(|k| k.name != "key 04");
+    let cmds = update(&mut app, ctrl('r'));
+    let req = api_cmds(&cmds)[0].0;
+    update(&mut app, answer(req, ApiResult::Keys(Ok(list))));
+    assert_eq!(selected_name(&app), "key 05");
+}
+
+// ---------------------------------------------------------------- live data
+
+fn list_reqs(cmds: &[Command]) -> Vec<ReqId> {
+    api_cmds(cmds)
+        .into_iter()
+        .filter(|(_, op)| *op == ApiOp::ListKeys)
+        .map(|(r, _)| r)
+        .collect()
+}
+
+#[test]
+fn the_periodic_refresh_spends_one_request_per_interval() {
+    let mut app = App::new(ctx());
+    app.size = (120, 40);
+    app.live.every_ms = 60_000;
+    let cmds = init(&mut app);
+    settle(&mut app, cmds);
+    assert_eq!(app.live.due_at, Some(60_000));
+    assert_eq!(
+        app.next_wakeup(),
+        Some(60_000),
+        "the loop sleeps until then"
+    );
+    typed(&mut app, "jj");
+    let before = selected_name(&app);
+    assert!(api_cmds(&update(&mut app, Msg::Tick(59_999))).is_empty());
+    let cmds = update(&mut app, Msg::Tick(60_000));
+    let sent = api_cmds(&cmds);
+    assert_eq!(sent.len(), 1, "one request: {sent:?}");
+    assert_eq!(sent[0].1, ApiOp::ListKeys);
+    // nothing more while it is under way, however often the loop ticks
+    assert!(api_cmds(&update(&mut app, Msg::Tick(61_000))).is_empty());
+    assert_eq!(app.next_wakeup(), None);
+    // a key created elsewhere: badged, its scopes not read (no request spent on it)
+    let mut list = keys();
+    list.insert(
+        0,
+        ApiKey {
+            api_key_id: ApiKeyId("n00000000000000000000a".into()),
+            name: "made elsewhere".into(),
+        },
+    );
+    let more = update(&mut app, answer(sent[0].0, ApiResult::Keys(Ok(list))));
+    assert!(api_cmds(&more).is_empty(), "{:?}", api_cmds(&more));
+    let fresh = ApiKeyId("n00000000000000000000a".into());
+    assert!(app.live.is_new(&fresh));
+    assert_eq!(selected_name(&app), before, "the cursor stays on its key");
+    assert!(app.toast.as_ref().is_some_and(|t| t.text.contains("1 new")));
+    assert_eq!(app.live.due_at, Some(121_000));
+    // the badge goes after BADGE_MS; the loop wakes for it
+    assert_eq!(
+        app.next_wakeup().map(|t| t <= 61_000 + live::BADGE_MS),
+        Some(true)
+    );
+    update(&mut app, Msg::Tick(61_000 + live::BADGE_MS));
+    assert!(!app.live.is_new(&fresh));
+    assert_eq!(app.live.sent, 1);
+}
+
+#[test]
+fn the_periodic_refresh_waits_while_a_dialog_is_open() {
+    let mut app = App::new(ctx());
+    app.size = (120, 40);
+    app.live.every_ms = 2_000;
+    let cmds = init(&mut app);
+    settle(&mut app, cmds);
+    update(&mut app, key('?'));
+    assert!(list_reqs(&update(&mut app, Msg::Tick(5_000))).is_empty());
+    assert_eq!(
+        app.next_wakeup().filter(|t| *t <= 5_000),
+        None,
+        "no wakeup for the refresh while paused"
+    );
+    update(&mut app, code(KeyCode::Esc));
+    // due since long: the loop wakes at once, one request goes out
+    assert!(app.next_wakeup().is_some_and(|t| t <= 5_000));
+    assert_eq!(list_reqs(&update(&mut app, Msg::Tick(5_001))).len(), 1);
+}
+
+#[test]
+fn refresh_off_never_wakes_the_loop() {
+    let mut app = loaded();
+    assert_eq!(app.live.every_ms, 0);
+    update(&mut app, Msg::Tick(10_000));
+    assert!(app.toast.is_none());
+    assert_eq!(app.next_wakeup(), None);
+    assert!(list_reqs(&update(&mut app, Msg::Tick(1_000_000))).is_empty());
+}
+
+#[test]
+fn keys_gone_elsewhere_are_named_and_ctrl_r_takes_over_a_periodic_refresh() {
+    let mut app = App::new(ctx());
+    app.size = (120, 40);
+    app.live.every_ms = 1_000;
+    let cmds = init(&mut app);
+    settle(&mut app, cmds);
+    let req = list_reqs(&update(&mut app, Msg::Tick(1_000)))[0];
+    // Ctrl-r meanwhile: no second request, and the answer counts as the user's
+    assert!(api_cmds(&update(&mut app, ctrl('r'))).is_empty());
+    let mut list = keys();
+    list.retain(|k| k.name != "webhooks");
+    let more = update(&mut app, answer(req, ApiResult::Keys(Ok(list))));
+    assert!(
+        !api_cmds(&more).is_empty(),
+        "scopes read again after Ctrl-r"
+    );
+    assert!(
+        app.log
+            .iter()
+            .any(|l| l.text.contains("1 gone ('webhooks')")),
+        "{:?}",
+        app.log
+    );
+}
+
+#[test]
+fn clock_times_are_local_hh_mm_ss() {
+    let c = Clock {
+        start_unix_ms: 1_700_000_000_000,
+        utc_offset_s: 3_600,
+    };
+    // 2023-11-14 22:13:20 UTC, 23:13:20 at UTC+1
+    assert_eq!(c.hms(0), "23:13:20");
+    assert_eq!(c.hms(45_000), "23:14:05");
+    assert_eq!(Clock::default().hms(5_000), "00:00:05");
+    let west = Clock {
+        start_unix_ms: 0,
+        utc_offset_s: -5 * 3_600,
+    };
+    assert_eq!(west.hms(0), "19:00:00");
+}
+
+// ---------------------------------------------------------------- help, command line
+
+fn help_scroll(app: &App) -> usize {
+    match &app.modal {
+        Some(Modal::Help(h)) => h.scroll,
+        _ => usize::MAX,
+    }
+}
+
+#[test]
+fn help_keys_scroll_and_slash_filters() {
+    let mut app = loaded();
+    app.size = (80, 24);
+    update(&mut app, key('?'));
+    assert_eq!(app.layer(), Layer::Help);
+    let max = match &app.modal {
+        Some(Modal::Help(h)) => overlays::help_max_scroll(h, false, 24),
+        _ => 0,
+    };
+    assert!(max > 0, "the list help is longer than 24 rows");
+    typed(&mut app, "jj");
+    assert_eq!(help_scroll(&app), 2, "j scrolls, it is not typed");
+    update(&mut app, key('k'));
+    assert_eq!(help_scroll(&app), 1);
+    update(&mut app, key('G'));
+    assert_eq!(help_scroll(&app), max);
+    update(&mut app, key('j'));
+    assert_eq!(help_scroll(&app), max, "stops at the end");
+    update(&mut app, key('k'));
+    assert_eq!(
+        help_scroll(&app),
+        max - 1,
+        "one up from the end moves at once"
+    );
+    update(&mut app, key('g'));
+    assert_eq!(help_scroll(&app), 0);
+    update(&mut app, code(KeyCode::PageDown));
+    assert!(help_scroll(&app) > 1);
+    update(&mut app, code(KeyCode::PageUp));
+    assert_eq!(help_scroll(&app), 0);
+    // `/` starts the filter: now letters are typed
+    update(&mut app, key('/'));
+    assert_eq!(app.layer(), Layer::HelpFilter);
+    typed(&mut app, "jk");
+    assert!(matches!(&app.modal, Some(Modal::Help(h)) if h.filter.value() == "jk"));
+    // Esc leaves the filter, then the overlay
+    update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.layer(), Layer::Help);
+    assert!(matches!(&app.modal, Some(Modal::Help(h)) if h.filter.value().is_empty()));
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.modal.is_none());
+}
+
+fn command(app: &mut App, line: &str) -> Vec<Command> {
+    let mut out = update(app, key(':'));
+    assert_eq!(app.layer(), Layer::Command);
+    out.extend(typed(app, line));
+    out.extend(update(app, code(KeyCode::Enter)));
+    out
+}
+
+#[test]
+fn the_command_line_switches_context_and_refreshes() {
+    let mut app = loaded();
+    // `:` reads the subusers once, for completion
+    let cmds = update(&mut app, key(':'));
+    assert!(
+        api_cmds(&cmds)
+            .iter()
+            .any(|(_, op)| *op == ApiOp::ListSubusers)
+    );
+    settle(&mut app, cmds);
+    typed(&mut app, "ctx a");
+    update(&mut app, code(KeyCode::Tab));
+    assert!(matches!(&app.modal, Some(Modal::Command(c)) if c.input.value() == "ctx acme-eu"));
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(app.modal.is_none());
+    assert_eq!(
+        app.ctx.on_behalf_of,
+        Some(crate::api::OnBehalfOf::Subuser("acme-eu".into()))
+    );
+    assert_eq!(app.ctx.region, Some(crate::api::Region::Eu));
+    assert!(cmds.contains(&Command::CancelReads));
+    settle(&mut app, cmds);
+    // back to the own account
+    let cmds = command(&mut app, "ctx -");
+    assert_eq!(app.ctx.on_behalf_of, None);
+    settle(&mut app, cmds);
+    // :refresh is Ctrl-r
+    let cmds = command(&mut app, "refresh");
+    assert!(list_reqs(&cmds).len() == 1);
+    settle(&mut app, cmds);
+    // :keys back to the list
+    update(&mut app, code(KeyCode::Tab));
+    assert_eq!(app.focus, Pane::Detail);
+    command(&mut app, "keys");
+    assert_eq!(app.focus, Pane::List);
+}
+
+#[test]
+fn ctx_waits_for_the_subusers_and_refuses_unknown_names() {
+    let mut app = loaded();
+    // typed before the subusers are known: switches once they are
+    let mut cmds = update(&mut app, key(':'));
+    cmds.extend(typed(&mut app, "ctx acme-eu"));
+    cmds.extend(update(&mut app, code(KeyCode::Enter)));
+    assert_eq!(app.ctx.on_behalf_of, None);
+    assert_eq!(app.want_ctx.as_deref(), Some("acme-eu"));
+    settle(&mut app, cmds);
+    assert_eq!(
+        app.ctx.on_behalf_of,
+        Some(crate::api::OnBehalfOf::Subuser("acme-eu".into()))
+    );
+    // an unknown subuser: said, no switch
+    command(&mut app, "ctx nobody");
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("no subuser 'nobody'"))
+    );
+    assert_eq!(
+        app.ctx.on_behalf_of,
+        Some(crate::api::OnBehalfOf::Subuser("acme-eu".into()))
+    );
+}
+
+#[test]
+fn unknown_commands_and_unbound_keys_say_so() {
+    let mut app = loaded();
+    command(&mut app, "matrix");
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.starts_with("unknown command ':matrix'")),
+        "{:?}",
+        app.toast
+    );
+    update(&mut app, key('x'));
+    assert_eq!(
+        app.toast.as_ref().map(|t| t.text.as_str()),
+        Some("no action for x — ? for help")
+    );
+    // not logged: a stray key is no event
+    assert!(!app.log.iter().any(|l| l.text.contains("no action")));
+    // :q quits
+    let cmds = command(&mut app, "q");
+    assert!(cmds.contains(&Command::Quit));
+}

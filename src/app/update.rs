@@ -123,6 +123,7 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
             fetch_detail(app, &id, out);
         }
     }
+    super::live::tick(app, out);
 }
 
 fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
@@ -155,7 +156,7 @@ fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
             action(app, layer, b.action, out);
         }
         None if layer.is_text() => text_input(app, layer, k),
-        None => {}
+        None => super::command::no_action(app, &k),
     }
 }
 
@@ -168,10 +169,15 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
             app.filter.input.handle(req);
             filter_changed(app);
         }
-        Layer::Help => {
+        Layer::HelpFilter => {
             if let Some(Modal::Help(h)) = &mut app.modal {
                 h.filter.handle(req);
                 h.scroll = 0;
+            }
+        }
+        Layer::Command => {
+            if let Some(Modal::Command(c)) = &mut app.modal {
+                c.input.handle(req);
             }
         }
         Layer::Rename => {
@@ -221,19 +227,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
             Action::Up => move_by(app, -1),
             _ => {}
         },
-        Layer::Help => match a {
-            Action::Back => close_modal(app),
-            Action::Down | Action::Up => {
-                if let Some(Modal::Help(h)) = &mut app.modal {
-                    h.scroll = if a == Action::Down {
-                        h.scroll + 1
-                    } else {
-                        h.scroll.saturating_sub(1)
-                    };
-                }
-            }
-            _ => {}
-        },
+        Layer::Help | Layer::HelpFilter => super::overlays::help_action(app, layer, a),
         Layer::Log => {
             let n = app.log.len();
             if let Some(Modal::Log(l)) = &mut app.modal {
@@ -271,6 +265,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
         Layer::Presets => preset_action(app, a),
         Layer::Confirm => confirm_action(app, a, out),
         Layer::Contexts => context_action(app, a, out),
+        Layer::Command => super::command::command_action(app, a, out),
         Layer::Busy => {
             if a == Action::Back {
                 close_modal(app);
@@ -347,6 +342,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
             Ok(s) => {
                 app.subusers.ready(s);
                 super::leak::subusers_arrived(app, out);
+                super::command::subusers_arrived(app, out);
             }
             Err(e) => {
                 let why = match &e {
@@ -357,6 +353,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 };
                 app.subusers.fail(why);
                 super::leak::subusers_arrived(app, out);
+                super::command::subusers_arrived(app, out);
             }
         },
         (p, r) => log(

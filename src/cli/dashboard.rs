@@ -13,8 +13,8 @@ use crate::journal::Journal;
 use crate::sim::{self, SimConfig};
 use crate::tui::{DashOptions, Wiring, run_dashboard};
 
-/// Options from the global flags (colour, mouse, log file) for a context and journal.
-fn dash_options(global: &Global, ctx: Context, journal: PathBuf) -> DashOptions {
+/// Options from the global flags (colour, mouse, log file) for a context, journal and refresh.
+fn dash_options(global: &Global, ctx: Context, journal: PathBuf, refresh_secs: u64) -> DashOptions {
     {
         DashOptions {
             ctx,
@@ -25,6 +25,7 @@ fn dash_options(global: &Global, ctx: Context, journal: PathBuf) -> DashOptions 
                 .log_file
                 .clone()
                 .unwrap_or_else(|| config::state_dir().join("sgkeys.log")),
+            refresh_secs,
         }
     }
 }
@@ -59,7 +60,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         // the configured base URL already matches --region / the profile
         region: None,
     };
-    let opts = dash_options(global, ctx, settings.journal.clone());
+    let opts = dash_options(global, ctx, settings.journal.clone(), settings.refresh_secs);
     run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()))
@@ -118,7 +119,10 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         .journal
         .clone()
         .unwrap_or_else(|| config::state_dir().join("demo-journal.jsonl"));
-    let opts = dash_options(global, ctx, journal);
+    let refresh = global
+        .refresh
+        .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS);
+    let opts = dash_options(global, ctx, journal, refresh);
     let code = run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()));

@@ -94,6 +94,9 @@ pub struct Global {
     /// Log file for the dashboard [default: $XDG_STATE_HOME/sgkeys/sgkeys.log]
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// Dashboard: re-read the key list every SECS seconds (0: only on Ctrl-r) [default: 60]
+    #[arg(long, global = true, value_name = "SECS")]
+    pub refresh: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -559,6 +562,7 @@ impl Global {
             api_key_cmd: self.api_key_cmd.clone(),
             read_only: self.read_only,
             journal: self.journal.clone(),
+            refresh: self.refresh,
         }
     }
 }

@@ -534,6 +534,6 @@ mod tests {
         assert!(c.starts_with(" 3 newer below · Esc/q/@ close log"), "{c}");
         assert!(width(&c) <= 200);
         let c = caption_text("", Layer::Help, false, &[Action::Up, Action::Down], 60);
-        assert_eq!(c, " Esc/F1 close help ");
+        assert_eq!(c, " Esc/F1/q/? close help · / filter the help ");
     }
 }

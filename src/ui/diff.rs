@@ -540,10 +540,10 @@ fn preview_lines<'a>(
             theme.dim,
         )
     };
-    out.push(Line::from(Span::styled(
-        truncate(&note.0, w).into_owned(),
-        note.1,
-    )));
+    // wrapped, never cut
+    for l in super::text::wrap(&note.0, w.max(1)) {
+        out.push(Line::from(Span::styled(l, note.1)));
+    }
     out
 }
 

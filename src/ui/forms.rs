@@ -12,7 +12,7 @@ use super::dialog::{
     set_cursor,
 };
 use super::text::{
-    center_offset, clean, pad, pad_left, plural, put_line, rule, style_row, truncate, width,
+    center_offset, clean, pad, pad_left, plural, put_line, rule, style_row, truncate, width, wrap,
 };
 use super::theme::Theme;
 use crate::app::keymap::Layer;
@@ -173,22 +173,23 @@ fn cursor_lock(m: &ScopeMatrix) -> Option<&'static str> {
     }
 }
 
-/// One footer line: the error (danger), else the matrix's message (warn), else why the row under
-/// the cursor is locked (dim), else blank. Cut to `w` columns so the form never changes height.
-fn message_line<'a>(
+/// The footer message: the error (danger), else the matrix's message (warn), else why the row
+/// under the cursor is locked (dim), else one blank line. Wrapped to `w` columns, never cut: the
+/// form grows (or its matrix shrinks) by the extra lines.
+fn message_lines<'a>(
     error: Option<&str>,
     message: Option<&str>,
     lock: Option<&str>,
     w: usize,
     theme: &Theme,
-) -> Line<'a> {
+) -> Vec<Line<'a>> {
     let (text, style) = match (error, message, lock) {
         (Some(e), _, _) => (clean(e).into_owned(), theme.danger),
         (None, Some(m), _) => (clean(m).into_owned(), theme.warn),
         (None, None, Some(l)) => (l.to_owned(), theme.dim),
-        _ => return Line::default(),
+        _ => return vec![Line::default()],
     };
-    Line::from(Span::styled(truncate(&text, w).into_owned(), style))
+    para(&text, w, style)
 }
 
 /// `+N −M`, each coloured when non-zero.
@@ -245,8 +246,16 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
     let (added, removed) = (f.added(), f.removed());
     match &f.stage {
         ScopeStage::Editing | ScopeStage::ConfirmDiscard => {
-            // header, matrix, then a fixed footer: rule, diff, message (or blank), keys
-            let want = 1 + f.matrix.rows().len() + 4;
+            // header, matrix, then a footer: rule, diff, message (or blank, wrapped), keys
+            let msg_w = content_w(screen, cw);
+            let msg = message_lines(
+                f.error.as_deref(),
+                f.matrix.message.as_deref(),
+                cursor_lock(&f.matrix),
+                msg_w,
+                theme,
+            );
+            let want = 1 + f.matrix.rows().len() + 3 + msg.len();
             let area = frame_box(
                 frame,
                 screen,
@@ -276,18 +285,12 @@ pub fn scopes(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, theme: 
             ]);
             let mut status = diff_spans(added.len(), removed.len(), theme);
             status.insert(0, Span::styled("Changes ", theme.dim));
-            let bottom: Vec<Line> = vec![
+            let mut bottom: Vec<Line> = vec![
                 Line::from(Span::styled(rule(w), theme.border)),
                 Line::from(status),
-                message_line(
-                    f.error.as_deref(),
-                    f.matrix.message.as_deref(),
-                    cursor_lock(&f.matrix),
-                    w,
-                    theme,
-                ),
-                footer(Layer::Scopes, ro, w, theme),
             ];
+            bottom.extend(msg);
+            bottom.push(footer(Layer::Scopes, ro, w, theme));
             put_line(frame.buffer_mut(), area, 0, &head);
             let b = (bottom.len() as u16).min(area.height.saturating_sub(1));
             let matrix_area = Rect {
@@ -505,10 +508,28 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
         CreateStage::Editing | CreateStage::ConfirmDiscard => {
             let custom = f.key_type == KeyType::Custom;
             // name, type, explanation (+ preset, matrix title, matrix), message, keys
-            let want_h = if custom {
-                5 + f.matrix.rows().len() + 2
+            let lock = if custom && f.focus == CreateField::Matrix {
+                cursor_lock(&f.matrix)
             } else {
-                3 + 2
+                None
+            };
+            let msg = message_lines(
+                f.error.as_deref(),
+                f.matrix.message.as_deref(),
+                lock,
+                content_w(screen, 92),
+                theme,
+            );
+            let explain = TYPES
+                .iter()
+                .find(|(t, _)| *t == f.key_type)
+                .map_or("", |(_, e)| e);
+            let explain_lines = wrap(explain, content_w(screen, 92).saturating_sub(9).max(1));
+            let top_h = 2 + explain_lines.len().max(1);
+            let want_h = if custom {
+                top_h + 2 + f.matrix.rows().len() + 1 + msg.len()
+            } else {
+                top_h + 1 + msg.len()
             };
             let area = frame_box(
                 frame,
@@ -552,17 +573,12 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
                 spans.push(Span::raw("   "));
             }
             top.push(Line::from(spans));
-            let explain = TYPES
-                .iter()
-                .find(|(t, _)| *t == f.key_type)
-                .map_or("", |(_, e)| e);
-            top.push(Line::from(vec![
-                Span::raw(" ".repeat(lw)),
-                Span::styled(
-                    truncate(explain, w.saturating_sub(lw)).into_owned(),
-                    theme.dim,
-                ),
-            ]));
+            for l in wrap(explain, w.saturating_sub(lw).max(1)) {
+                top.push(Line::from(vec![
+                    Span::raw(" ".repeat(lw)),
+                    Span::styled(l, theme.dim),
+                ]));
+            }
             if custom {
                 let (pname, pdesc) = match f.preset.and_then(|i| PRESETS.get(i)) {
                     Some(p) => (p.name, p.description),
@@ -605,21 +621,8 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
             } else {
                 Layer::Create
             };
-            let lock = if custom && f.focus == CreateField::Matrix {
-                cursor_lock(&f.matrix)
-            } else {
-                None
-            };
-            let bottom: Vec<Line> = vec![
-                message_line(
-                    f.error.as_deref(),
-                    f.matrix.message.as_deref(),
-                    lock,
-                    w,
-                    theme,
-                ),
-                footer(layer, ro, w, theme),
-            ];
+            let mut bottom: Vec<Line> = msg;
+            bottom.push(footer(layer, ro, w, theme));
             let b = (bottom.len() as u16).min(area.height);
             let top_h = (top.len() as u16).min(area.height.saturating_sub(b));
             let top_area = Rect {

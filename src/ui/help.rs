@@ -13,40 +13,14 @@ use super::theme::Theme;
 use crate::app::keymap::{self, Action, Layer};
 use crate::app::{App, HelpModal};
 
-/// The filter syntax, as (example, meaning).
-pub const FILTER_SYNTAX: &[(&str, &str)] = &[
-    ("text", "name or id contains the text"),
-    (
-        "scope:glob",
-        "holds a matching scope (scope:mail.*, scope:api_keys.create)",
-    ),
-    ("type:full|custom|billing", "key type"),
-    ("risk:high|medium|low", "at least that severity"),
-    ("!term", "invert a term (!ci, !type:full)"),
-    (
-        "SG.xxxx.yyyy",
-        "paste a whole SendGrid key to jump to its row",
-    ),
-];
+pub use crate::app::FILTER_SYNTAX;
 
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &Theme) {
-    let filter = h.filter.value().to_lowercase();
-    let hit = |a: &str, b: &str| {
-        filter.is_empty()
-            || a.to_lowercase().contains(&filter)
-            || b.to_lowercase().contains(&filter)
-    };
-    let bindings: Vec<(String, &str)> = keymap::bindings_for(h.under, app.ctx.read_only)
+    let (bindings, syntax) = crate::app::overlays::help_entries(h, app.ctx.read_only);
+    let bindings: Vec<(String, &str)> = bindings
+        .into_iter()
         .map(|b| (keymap::keys_label(b), b.desc))
-        .filter(|(k, d)| hit(k, d))
         .collect();
-    let show_syntax = matches!(h.under, Layer::List | Layer::Detail | Layer::Filter);
-    let syntax: Vec<&(&str, &str)> = if show_syntax {
-        FILTER_SYNTAX.iter().filter(|(a, b)| hit(a, b)).collect()
-    } else {
-        Vec::new()
-    };
-
     let cw: usize = 72;
     let key_w = bindings
         .iter()
@@ -110,7 +84,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &T
     let (field, cur) = input_with_placeholder(
         &h.filter,
         (area.width as usize).saturating_sub(8),
-        "type to filter",
+        "/ to filter",
         theme,
     );
     put_line(
@@ -126,6 +100,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &T
     };
     let bh = body.height as usize;
     let max_scroll = lines.len().saturating_sub(bh);
+    // the model keeps the scroll within the same geometry (app::overlays::help_max_scroll)
     let scroll = h.scroll.min(max_scroll);
     let buf = frame.buffer_mut();
     for (i, l) in lines.iter().skip(scroll).take(bh).enumerate() {
@@ -139,16 +114,33 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &T
             (scroll + bh).min(lines.len()),
             lines.len()
         );
-        caption_text(&at, Layer::Help, ro, &[], area.width as usize)
+        caption_text(&at, h_layer(h), ro, &[], area.width as usize)
     } else {
         caption_text(
             "",
-            Layer::Help,
+            h_layer(h),
             ro,
-            &[Action::Up, Action::Down],
+            &[
+                Action::Up,
+                Action::Down,
+                Action::Top,
+                Action::Bottom,
+                Action::PageUp,
+                Action::PageDown,
+            ],
             area.width as usize,
         )
     };
     caption(frame, area, &cap, theme);
-    set_cursor(frame, area.x + 8 + cur, area.y);
+    if h.editing {
+        set_cursor(frame, area.x + 8 + cur, area.y);
+    }
+}
+
+fn h_layer(h: &HelpModal) -> Layer {
+    if h.editing {
+        Layer::HelpFilter
+    } else {
+        Layer::Help
+    }
 }

@@ -227,6 +227,9 @@ fn row_line<'a>(
     spans.push(Span::raw(" "));
     let (badge, style) = if e.state.is_revoking() {
         ("revoking…", theme.danger_dim)
+    } else if app.live.is_new(&e.id) {
+        // appeared since the last look (a periodic refresh or Ctrl-r); for a short while
+        ("new", theme.ok.patch(theme.strong))
     } else {
         match (e.key_type(), e.state.error()) {
             (Some(t), _) => (t.badge(), theme.badge(t)),

@@ -21,6 +21,10 @@ use crate::app::{
 /// Draw the modal on top, if any.
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
     let Some(modal) = &app.modal else { return };
+    if let Modal::Command(c) = modal {
+        // a line in place of the status line; the panes stay as they are
+        return super::status::draw_command(frame, screen, app, c, theme);
+    }
     // fade the panes so the modal stands out (header, status and hints stay readable)
     if screen.height > 3 {
         let panes = Rect {
@@ -53,6 +57,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         ),
         Modal::Diff(d) => super::diff::diff(frame, screen, app, d, theme),
         Modal::Presets(p) => super::diff::presets(frame, screen, app, p, theme),
+        Modal::Command(_) => {}
     }
 }
 
@@ -291,9 +296,13 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
 
 // ---------------------------------------------------------------- log
 
-/// `+12.3s` since the session started.
-pub fn stamp(at_ms: u64) -> String {
-    format!("+{}.{}s", at_ms / 1000, (at_ms % 1000) / 100)
+/// `14:03:27  12s ago`: the local clock time, for a postmortem, and how long ago, at a glance.
+pub fn stamp(app: &App, at_ms: u64) -> String {
+    format!(
+        "{} {:>8}",
+        app.clock.hms(at_ms),
+        super::status::ago(app.now_ms.saturating_sub(at_ms))
+    )
 }
 
 fn log(frame: &mut Frame, screen: Rect, app: &App, l: &LogModal, theme: &Theme) {
@@ -320,7 +329,7 @@ fn log(frame: &mut Frame, screen: Rect, app: &App, l: &LogModal, theme: &Theme) 
     let scroll = l.scroll.min(n.saturating_sub(1));
     let end = n - scroll;
     let start = end.saturating_sub(rows);
-    let stamp_w = app.log.back().map_or(7, |x| width(&stamp(x.at_ms))).max(7);
+    let stamp_w = app.log.back().map_or(17, |x| width(&stamp(app, x.at_ms)));
     // newest at the bottom: pad from the top when there are fewer lines than rows
     let first_row = rows.saturating_sub(end - start);
     for (i, line) in app.log.range(start..end).enumerate() {
@@ -332,7 +341,7 @@ fn log(frame: &mut Frame, screen: Rect, app: &App, l: &LogModal, theme: &Theme) 
         };
         let text_w = (area.width as usize).saturating_sub(stamp_w + 1);
         let l = Line::from(vec![
-            Span::styled(format!("{:>stamp_w$} ", stamp(line.at_ms)), theme.dim),
+            Span::styled(format!("{:>stamp_w$} ", stamp(app, line.at_ms)), theme.dim),
             Span::styled(truncate(&clean(&line.text), text_w).into_owned(), style),
         ]);
         put_line(buf, area, (first_row + i) as u16, &l);

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use super::text::{clean, fit_spans, put_line, put_line_at, truncate, width};
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Binding};
+
 use crate::app::{App, Level};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -109,11 +110,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut toast: Vec<Span> = Vec::new();
     if let Some(t) = &app.toast {
         let (icon, style) = toast_look(t.level, theme);
-        let suffix = if t.level == Level::Error {
-            " (Esc dismisses)"
+        // when it happened: the clock time, and how long ago once it lingers
+        let age = app.now_ms.saturating_sub(t.at_ms);
+        let when = if age >= 5_000 {
+            format!(" · {} {}", app.clock.hms(t.at_ms), ago(age))
         } else {
-            ""
+            format!(" · {}", app.clock.hms(t.at_ms))
         };
+        let suffix = if t.level == Level::Error {
+            format!("{when} (Esc dismisses)")
+        } else {
+            when
+        };
+        let suffix = suffix.as_str();
         let text = clean(&t.text);
         let need = width(icon) + 1 + width(&text) + width(suffix);
         let lw: usize = left.iter().map(|s| width(&s.content)).sum();
@@ -207,6 +216,74 @@ fn summary(app: &App, theme: &Theme, out: &mut Vec<Span<'static>>) {
     }
 }
 
+/// The `:` command line over the status line: the input, the completion it would take (dim),
+/// and the other candidates.
+pub fn draw_command(
+    frame: &mut Frame,
+    screen: Rect,
+    app: &App,
+    c: &crate::app::CommandLine,
+    theme: &Theme,
+) {
+    let a = crate::app::layout::areas(screen.width, screen.height);
+    let area = Rect {
+        x: a.status.x + screen.x,
+        y: a.status.y + screen.y,
+        ..a.status
+    }
+    .intersection(screen);
+    if area.is_empty() {
+        return;
+    }
+    let w = area.width as usize;
+    let typed = c.input.value();
+    let field_w = (w / 2).clamp(4.min(w), 60);
+    let text_w = field_w.saturating_sub(2).max(1);
+    let scroll = c.input.visual_scroll(text_w);
+    let shown = skip_cols(&clean(typed), scroll, text_w);
+    let all = crate::app::command::completions(app, typed);
+    let ghost = all
+        .first()
+        .and_then(|first| first.strip_prefix(typed.trim_start()))
+        .unwrap_or_default();
+    let mut spans = vec![
+        Span::styled(" :", theme.accent),
+        Span::styled(shown.clone(), theme.base),
+    ];
+    let ghost = truncate(&clean(ghost), text_w.saturating_sub(width(&shown))).into_owned();
+    let used = width(&shown) + width(&ghost);
+    spans.push(Span::styled(ghost, theme.dim));
+    spans.push(Span::raw(" ".repeat(text_w.saturating_sub(used))));
+    let others: Vec<String> = if typed.trim().is_empty() {
+        crate::app::command::COMMANDS
+            .iter()
+            .map(|(c, _)| format!(":{c}"))
+            .collect()
+    } else if all.is_empty() {
+        vec!["no such command".into()]
+    } else {
+        all.iter()
+            .skip(1)
+            .take(8)
+            .map(|s| format!(":{s}"))
+            .collect()
+    };
+    if !others.is_empty() {
+        spans.push(Span::styled(
+            format!("  {}", clean(&others.join("  "))),
+            theme.dim,
+        ));
+    }
+    let buf = frame.buffer_mut();
+    buf.set_style(area, theme.base);
+    let line = Line::from(fit_spans(spans, w));
+    // blank the status line first: the command line replaces it
+    put_line(buf, area, 0, &Line::from(" ".repeat(w)));
+    put_line(buf, area, 0, &line);
+    let x = (2 + c.input.visual_cursor().saturating_sub(scroll)).min(w.saturating_sub(1)) as u16;
+    frame.set_cursor_position(Position::new(area.x + x, area.y));
+}
+
 /// `s` with its first `skip` columns dropped, at most `w` columns.
 fn skip_cols(s: &str, skip: usize, w: usize) -> String {
     let mut col = 0;
@@ -235,53 +312,67 @@ pub fn first_key(b: &Binding) -> String {
     b.keys.first().map(keymap::chord_label).unwrap_or_default()
 }
 
-/// The hint line: `key desc` pairs of the current layer, `? more` when they do not all fit.
+/// The hint line: `key desc` pairs of the current layer, most important first (the keymap's
+/// [`keymap::HINT_ORDER`]): when they do not all fit, the least important are left out and the
+/// help key, always last, says `? more`.
 pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.is_empty() {
         return;
     }
+    let spans = hint_spans(app, area.width as usize, theme);
+    put_line(frame.buffer_mut(), area, 0, &Line::from(spans));
+}
+
+/// The hint line's items, fitted to `w` columns: `(keys, description)`.
+pub fn hint_items(app: &App, w: usize) -> Vec<(String, &'static str)> {
     let layer = app.layer();
     let ro = app.ctx.read_only;
-    let help = keymap::bindings_for(layer, ro).find(|b| b.action == Action::Help);
-    // neighbours saying the same share it: `h/l change`
-    let mut items: Vec<(String, &str)> = Vec::new();
-    for b in keymap::bindings_for(layer, ro).filter(|b| b.hint && b.action != Action::Help) {
+    let hints = keymap::hints(layer, ro);
+    let help = hints.iter().find(|b| b.action == Action::Help);
+    // hints saying the same share one item: `h/l change`
+    let mut items: Vec<(String, &'static str)> = Vec::new();
+    for b in hints.iter().filter(|b| b.action != Action::Help) {
         let (k, d) = (first_key(b), short_desc(b.desc));
-        match items.last_mut() {
-            Some((keys, desc)) if *desc == d => {
+        match items.iter_mut().find(|(_, desc)| *desc == d) {
+            Some((keys, _)) => {
                 keys.push('/');
                 keys.push_str(&k);
             }
-            _ => items.push((k, d)),
+            None => items.push((k, d)),
         }
     }
-    let w = area.width as usize;
     let item_w = |k: &str, d: &str| width(k) + 1 + width(d) + 2;
-    let tail = help.map(first_key);
-    let all_w: usize = items.iter().map(|(k, d)| item_w(k, d)).sum::<usize>()
+    let tail = help.map(|b| first_key(b));
+    let all_w: usize = 1
+        + items.iter().map(|(k, d)| item_w(k, d)).sum::<usize>()
         + tail.as_ref().map_or(0, |k| item_w(k, "help"));
-    let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    let fits_all = all_w < w;
+    let fits_all = all_w <= w;
     let reserve = match (&tail, fits_all) {
         (Some(k), false) => item_w(k, "more"),
         _ => 0,
     };
-    let mut cut = false;
-    for (k, d) in &items {
-        let iw = item_w(k, d);
+    let mut out = Vec::new();
+    let mut used = 1;
+    for (k, d) in items {
+        let iw = item_w(&k, d);
         if !fits_all && used + iw + reserve > w {
-            cut = true;
             break;
         }
-        push_item(&mut spans, k, d, theme);
         used += iw;
+        out.push((k, d));
     }
     if let Some(k) = tail {
-        let label = if cut || !fits_all { "more" } else { "help" };
-        push_item(&mut spans, &k, label, theme);
+        out.push((k, if fits_all { "help" } else { "more" }));
     }
-    put_line(frame.buffer_mut(), area, 0, &Line::from(spans));
+    out
+}
+
+fn hint_spans(app: &App, w: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::raw(" ")];
+    for (k, d) in hint_items(app, w) {
+        push_item(&mut spans, &k, d, theme);
+    }
+    spans
 }
 
 fn push_item(spans: &mut Vec<Span<'static>>, key: &str, desc: &str, theme: &Theme) {

@@ -898,3 +898,100 @@ fn a_key_typed_in_one_burst_is_a_paste_found_in_its_subuser_and_proven_dead() {
     t.wait_for("rc=0");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The `N/M` position in the key list's bottom border.
+fn list_position(screen: &str) -> Option<(usize, usize)> {
+    screen.lines().find_map(|l| {
+        let l = l.trim_start();
+        if !l.starts_with('└') {
+            return None;
+        }
+        let pos = l.split_whitespace().find(|w| w.contains('/'))?;
+        let (a, b) = pos.split_once('/')?;
+        Some((a.parse().ok()?, b.trim_end_matches('┘').parse().ok()?))
+    })
+}
+
+/// The acceptance run at 120×40: `d` in the hints, revoking the 10th key leaves the 10th
+/// row selected, a key created elsewhere appears within `--refresh 2` + 1 s, `:ctx` switches.
+#[test]
+fn k9s_habits_hints_steady_cursor_live_refresh_and_command_line() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let t = Tmux::start("sgkeys-e2e-k9s", &env_for(&sim, &dir));
+    t.send_line(&format!("{BIN} --refresh 2"));
+    t.wait_for("ci-deploy");
+    let screen = t.wait_for("updated");
+    let hints = screen.lines().nth(39).unwrap_or_default().to_owned();
+    assert!(hints.contains("d revoke"), "no `d` in the hints: {hints}");
+
+    // the 10th row, revoked: the 10th row is selected after it
+    let (_, total) = list_position(&screen).expect("list position");
+    for _ in 0..9 {
+        t.send_keys(&["j"]);
+    }
+    t.wait_for(&format!("10/{total}"));
+    let before = sim_keys(&sim);
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.send_keys(&["y"]);
+    let screen = t.wait_for("revoked '");
+    let screen = if list_position(&screen) == Some((10, total - 1)) {
+        screen
+    } else {
+        t.wait_for(&format!("10/{}", total - 1))
+    };
+    assert_eq!(list_position(&screen), Some((10, total - 1)), "{screen}");
+    assert_eq!(sim_keys(&sim).len(), before.len() - 1);
+
+    // a key created elsewhere shows up by itself within the interval + 1 s (at the end of the
+    // list, in API order: the count and the toast say so on screen)
+    let out = Command::new(BIN)
+        .args(["create", "made-elsewhere", "--scope", "stats=read"])
+        .args(["--base-url", &sim.url])
+        .env("SENDGRID_API_KEY", &sim.key)
+        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
+        .output()
+        .expect("sgkeys create");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created = Instant::now();
+    loop {
+        let s = t.screen();
+        if s.contains("since the last look: 1 new") && s.contains(&format!("{total} keys")) {
+            break;
+        }
+        assert!(
+            created.elapsed() < Duration::from_secs(3),
+            "the new key did not appear within 3 s:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("the new key appeared after {:?}", created.elapsed());
+    // the cursor did not move: still the 10th row; the new key is last
+    let s = t.screen();
+    assert_eq!(list_position(&s), Some((10, total)), "{s}");
+    t.send_keys(&["/"]);
+    t.type_text("made-elsewhere");
+    t.send_keys(&["Enter"]);
+    t.wait_for("made-elsewhere");
+    t.send_keys(&["Escape"]);
+
+    // :ctx switches context
+    t.send_keys(&[":"]);
+    t.type_text("ctx acme-transactional");
+    t.send_keys(&["Enter"]);
+    t.wait_for("subuser acme-transactional");
+
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    let _ = std::fs::remove_dir_all(&dir);
+}

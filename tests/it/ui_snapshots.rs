@@ -91,7 +91,7 @@ fn help(w: u16, h: u16) -> App {
 
 fn help_filtered(w: u16, h: u16) -> App {
     let mut app = loaded_app(w, h);
-    press_answer(&mut app, "?scope");
+    press_answer(&mut app, "?/scope");
     app
 }
 
@@ -214,6 +214,39 @@ fn create_submitting(w: u16, h: u16) -> App {
 fn create_discard(w: u16, h: u16) -> App {
     let mut app = create_custom_preset(w, h);
     press_answer(&mut app, "<Esc>");
+    app
+}
+
+fn create_billing_refused(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "nbilling export<Tab><Right><Right><Enter>");
+    app
+}
+
+fn command_line(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, ":ctx acme-");
+    app
+}
+
+fn new_key_badge(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    app.live.every_ms = 60_000;
+    press_answer(&mut app, "jj");
+    let mut list = fixture_keys();
+    list.insert(
+        2,
+        sgkeys::api::ApiKey {
+            api_key_id: "Nw0Ne1Wk2Ey3Fr4Om5El6S".into(),
+            name: "made elsewhere".into(),
+        },
+    );
+    let cmds = app::update(&mut app, Msg::Tick(80_000));
+    for cmd in cmds {
+        if let Command::Api { req, .. } = cmd {
+            let _ = reply(&mut app, req, ApiResult::Keys(Ok(list.clone())));
+        }
+    }
     app
 }
 
@@ -431,6 +464,9 @@ const ALL: &[Scenario] = &[
     ("create_review", create_review),
     ("create_submitting", create_submitting),
     ("create_discard", create_discard),
+    ("create_billing_refused", create_billing_refused),
+    ("command_line", command_line),
+    ("new_key_badge", new_key_badge),
     ("secret", secret),
     ("secret_confirm_close", secret_confirm_close),
     ("confirm_delete_single", confirm_delete_single),
@@ -528,6 +564,7 @@ mod snap {
         no_match,
         detail_expanded,
         help,
+        help_filtered,
         rename,
         rename_error,
         scopes_editing,
@@ -537,6 +574,9 @@ mod snap {
         scopes_discard,
         create_custom_preset,
         create_review,
+        create_billing_refused,
+        command_line,
+        new_key_badge,
         confirm_delete_single,
         confirm_delete_multi,
         contexts,
@@ -751,6 +791,34 @@ fn header_shows_the_limit_warning_and_hints_end_with_more() {
         "{}",
         row_text(&buf, 23)
     );
+}
+
+#[test]
+fn hints_keep_revoke_and_help_at_every_width() {
+    for w in 60..=200u16 {
+        let app = loaded_app(w, 40);
+        let buf = render(&app, w, 40).backend().buffer().clone();
+        let hints = row_text(&buf, 39);
+        assert!(
+            hints.contains(" d revoke"),
+            "no `d` at {w} columns: {hints}"
+        );
+        let tail = hints.trim_end();
+        assert!(
+            tail.ends_with("? more") || tail.ends_with("? help"),
+            "no `?` last at {w} columns: {hints}"
+        );
+    }
+    // the order is by importance: revoke first, and narrowing drops the least important first
+    let wide = row_text(render(&loaded_app(200, 40), 200, 40).backend().buffer(), 39);
+    let narrow = row_text(render(&loaded_app(80, 40), 80, 40).backend().buffer(), 39);
+    assert!(wide.trim_start().starts_with("d revoke"), "{wide}");
+    for item in narrow.trim().split("  ").filter(|i| !i.starts_with('?')) {
+        assert!(
+            wide.contains(item.trim()),
+            "{item} not in the wide hints: {wide}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- robustness

@@ -10,7 +10,10 @@ pub enum Layer {
     List,
     Detail,
     Filter,
+    /// The `?` overlay: scrolling.
     Help,
+    /// The `?` overlay: typing its filter (after `/`).
+    HelpFilter,
     Rename,
     /// Scope editor: the matrix.
     Scopes,
@@ -36,6 +39,8 @@ pub enum Layer {
     ConfirmQuit,
     /// A request is in flight in a form; only cancel/quit work.
     Busy,
+    /// The `:` command line.
+    Command,
 }
 
 impl Layer {
@@ -62,6 +67,8 @@ impl Layer {
         Layer::Presets,
         Layer::ConfirmQuit,
         Layer::Busy,
+        Layer::HelpFilter,
+        Layer::Command,
     ];
 
     /// Position in [`Layer::ALL`]; the exhaustive match makes a new layer a compile error here.
@@ -88,6 +95,8 @@ impl Layer {
             Layer::Presets => 18,
             Layer::ConfirmQuit => 19,
             Layer::Busy => 20,
+            Layer::HelpFilter => 21,
+            Layer::Command => 22,
         }
     }
 
@@ -96,7 +105,8 @@ impl Layer {
         matches!(
             self,
             Layer::Filter
-                | Layer::Help
+                | Layer::HelpFilter
+                | Layer::Command
                 | Layer::Rename
                 | Layer::CreateName
                 | Layer::Confirm
@@ -109,7 +119,7 @@ impl Layer {
             Layer::List => "Key list",
             Layer::Detail => "Scope detail",
             Layer::Filter => "Filter",
-            Layer::Help => "Help",
+            Layer::Help | Layer::HelpFilter => "Help",
             Layer::Rename => "Rename",
             Layer::Scopes => "Edit scopes",
             Layer::ScopesReview => "Review changes",
@@ -125,6 +135,7 @@ impl Layer {
             Layer::Presets => "Trim to a preset",
             Layer::ConfirmQuit => "Quit?",
             Layer::Busy => "Working",
+            Layer::Command => "Command",
         }
     }
 }
@@ -174,6 +185,10 @@ pub enum Action {
     PrevField,
     Diff,
     Trim,
+    /// `:` opens the command line.
+    Command,
+    /// Complete the command line's word.
+    Complete,
 }
 
 /// A key with modifiers.
@@ -318,7 +333,7 @@ use Layer as L;
 
 mod table;
 
-pub use table::BINDINGS;
+pub use table::{BINDINGS, HINT_ORDER};
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
     if chord.code != key.code {
@@ -356,6 +371,21 @@ pub fn bindings_for(layer: Layer, read_only: bool) -> impl Iterator<Item = &'sta
     BINDINGS
         .iter()
         .filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
+}
+
+/// The hints of a layer (bindings flagged `hint`), most important first ([`HINT_ORDER`], then
+/// table order, then `Back`); write bindings dropped in read-only mode.
+pub fn hints(layer: Layer, read_only: bool) -> Vec<&'static Binding> {
+    let rank = |b: &Binding| match HINT_ORDER.iter().position(|a| *a == b.action) {
+        Some(i) => i,
+        None if b.action == Action::Back => HINT_ORDER.len() + 1,
+        None => HINT_ORDER.len(),
+    };
+    let mut out: Vec<&'static Binding> =
+        bindings_for(layer, read_only).filter(|b| b.hint).collect();
+    // stable: bindings of equal rank keep table order
+    out.sort_by_key(|b| rank(b));
+    out
 }
 
 /// Display text for a chord: `j`, `↓`, `Ctrl-r`, `Enter`.

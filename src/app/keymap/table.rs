@@ -14,6 +14,31 @@ macro_rules! b {
     };
 }
 
+/// The order the status-bar hint line offers a layer's hints in, most important first: when the
+/// terminal narrows, the last ones go first. Hints whose action is not listed follow in table
+/// order, then `Back` (the way out of a dialog, which its footer shows anyway). `Help` is drawn last (`? more` when hints were left out) and is never left out.
+pub static HINT_ORDER: &[Action] = &[
+    Action::Revoke,
+    Action::EditScopes,
+    Action::New,
+    Action::Filter,
+    Action::Help,
+    Action::Rename,
+    Action::Command,
+    Action::Mark,
+    Action::Left,
+    Action::Right,
+    Action::Toggle,
+    Action::ShowAll,
+    Action::Refresh,
+    Action::Contexts,
+    Action::Trim,
+    Action::Diff,
+    Action::Sort,
+    Action::NextPane,
+    Action::Quit,
+];
+
 /// Every binding. Order matters only for display.
 pub static BINDINGS: &[Binding] = &[
     // browsing
@@ -81,7 +106,13 @@ pub static BINDINGS: &[Binding] = &[
         "filter (name, id, scope:glob, type:, risk:)",
         hint
     ),
-    b!(&[L::List], &[k(' ')], Mark, "mark/unmark key", hint),
+    b!(
+        &[L::List],
+        &[k(' ')],
+        Mark,
+        "mark/unmark and move down",
+        hint
+    ),
     b!(&[L::List], &[ctrl('a')], MarkAll, "mark all shown keys"),
     b!(BROWSE, ESC, Back, "clear marks / filter / error"),
     b!(
@@ -120,6 +151,13 @@ pub static BINDINGS: &[Binding] = &[
     b!(BROWSE, &[ctrl('r')], Refresh, "refresh", hint),
     b!(BROWSE, &[k('c')], Contexts, "switch account/subuser", hint),
     b!(BROWSE, &[k('@')], Log, "message and API log"),
+    b!(
+        BROWSE,
+        &[k(':')],
+        Command,
+        "command line (:ctx NAME, :keys, :refresh, :q)",
+        hint
+    ),
     b!(BROWSE, &[k('?'), code(KeyCode::F(1))], Help, "help", hint),
     b!(BROWSE, &[k('q')], Quit, "quit", hint),
     // filter input
@@ -127,17 +165,62 @@ pub static BINDINGS: &[Binding] = &[
     b!(&[L::Filter], ESC, Back, "clear filter", hint),
     b!(&[L::Filter], &[code(KeyCode::Down)], Down, "move down"),
     b!(&[L::Filter], &[code(KeyCode::Up)], Up, "move up"),
-    // help
+    // help: scrolling, then `/` to filter
     b!(
         &[L::Help],
-        &[code(KeyCode::Esc), code(KeyCode::F(1))],
+        &[code(KeyCode::Esc), code(KeyCode::F(1)), k('q'), k('?')],
         Back,
         "close help",
         hint,
         always
     ),
-    b!(&[L::Help], &[code(KeyCode::Down)], Down, "scroll down"),
-    b!(&[L::Help], &[code(KeyCode::Up)], Up, "scroll up"),
+    b!(&[L::Help], DOWN, Down, "scroll down"),
+    b!(&[L::Help], UP, Up, "scroll up"),
+    b!(
+        &[L::Help],
+        &[k('g'), code(KeyCode::Home)],
+        Top,
+        "top",
+        nofoot
+    ),
+    b!(
+        &[L::Help],
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "bottom",
+        nofoot
+    ),
+    b!(
+        &[L::Help],
+        &[code(KeyCode::PageUp), ctrl('b')],
+        PageUp,
+        "page up",
+        nofoot
+    ),
+    b!(
+        &[L::Help],
+        &[code(KeyCode::PageDown), ctrl('f'), k(' ')],
+        PageDown,
+        "page down",
+        nofoot
+    ),
+    b!(&[L::Help], &[k('/')], Filter, "filter the help", hint, main),
+    b!(&[L::HelpFilter], ENTER, Enter, "keep filter", hint),
+    b!(
+        &[L::HelpFilter],
+        ESC,
+        Back,
+        "clear filter (Esc again closes)",
+        hint,
+        always
+    ),
+    b!(
+        &[L::HelpFilter],
+        &[code(KeyCode::Down)],
+        Down,
+        "scroll down"
+    ),
+    b!(&[L::HelpFilter], &[code(KeyCode::Up)], Up, "scroll up"),
     // log
     b!(
         &[L::Log],
@@ -392,6 +475,17 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(&[L::Contexts], ENTER, Enter, "switch", hint, always),
     b!(&[L::Contexts], ESC, Back, "cancel", hint, always),
+    // command line
+    b!(&[L::Command], ENTER, Enter, "run", hint, always),
+    b!(
+        &[L::Command],
+        &[code(KeyCode::Tab)],
+        Complete,
+        "complete",
+        hint,
+        always
+    ),
+    b!(&[L::Command], ESC, Back, "cancel", hint, always),
     // busy
     b!(
         &[L::Busy],
