@@ -29,6 +29,8 @@ pub struct ConfigFile {
 pub struct Profile {
     pub region: Option<String>,
     pub base_url: Option<String>,
+    /// Where EU subusers' calls go when `base_url` is not SendGrid's own (a simulator, a proxy).
+    pub eu_base_url: Option<String>,
     /// A subuser name or `account-id <id>`.
     pub on_behalf_of: Option<String>,
     #[serde(default)]
@@ -107,6 +109,7 @@ pub struct Overrides {
     pub profile: Option<String>,
     pub region: Option<Region>,
     pub base_url: Option<String>,
+    pub eu_base_url: Option<String>,
     pub on_behalf_of: Option<String>,
     pub timeout: Option<f64>,
     pub api_key_cmd: Option<String>,
@@ -121,6 +124,8 @@ pub struct Overrides {
 pub struct Settings {
     pub profile: Option<String>,
     pub base_url: String,
+    /// EU subusers' host when `base_url` is not SendGrid's own.
+    pub eu_base_url: Option<String>,
     pub region: Region,
     pub on_behalf_of: Option<OnBehalfOf>,
     pub timeout: Duration,
@@ -276,9 +281,14 @@ pub fn resolve_with(
         .or_else(|| env("SGKEYS_JOURNAL").map(PathBuf::from))
         .or(profile.journal.clone())
         .unwrap_or_else(|| state_dir().join("journal.jsonl"));
+    let eu_base_url = ov.eu_base_url.clone().or(profile.eu_base_url.clone());
+    if let Some(u) = &eu_base_url {
+        check_base_url(u)?;
+    }
     Ok(Settings {
         profile: profile_name,
         base_url,
+        eu_base_url,
         region,
         on_behalf_of,
         timeout: Duration::from_secs_f64(timeout),

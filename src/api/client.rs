@@ -69,6 +69,9 @@ enum Repeat {
 #[derive(Clone)]
 pub struct ClientOptions {
     pub base_url: String,
+    /// Where EU subusers' calls go when `base_url` is not SendGrid's own global host (a
+    /// simulator's or a proxy's EU host); None: only SendGrid's own hosts are switched.
+    pub eu_base_url: Option<String>,
     pub timeout: Duration,
     pub on_behalf_of: Option<OnBehalfOf>,
     pub retry: RetryPolicy,
@@ -81,6 +84,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             base_url: super::GLOBAL_BASE_URL.into(),
+            eu_base_url: None,
             timeout: Duration::from_secs(10),
             on_behalf_of: None,
             retry: RetryPolicy::default(),
@@ -106,6 +110,8 @@ struct Inner {
     base: String,
     /// `base`, parsed once.
     base_url: reqwest::Url,
+    /// See [`ClientOptions::eu_base_url`].
+    eu_base: Option<String>,
     key: Secret,
     timeout: Duration,
     retry: RetryPolicy,
@@ -119,7 +125,7 @@ pub struct Client {
     inner: Arc<Inner>,
     on_behalf_of: Option<OnBehalfOf>,
     /// SendGrid's EU host for an EU subuser when the client points at the global host.
-    base_override: Option<&'static str>,
+    base_override: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -167,6 +173,7 @@ impl Client {
                 http,
                 base,
                 base_url,
+                eu_base: opts.eu_base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 key,
                 timeout: opts.timeout,
                 retry: opts.retry,
@@ -188,6 +195,7 @@ impl Client {
                 http: i.http.clone(),
                 base: i.base.clone(),
                 base_url: i.base_url.clone(),
+                eu_base: i.eu_base.clone(),
                 key,
                 timeout: i.timeout,
                 retry: i.retry.clone(),
@@ -195,7 +203,7 @@ impl Client {
                 observer: i.observer.clone(),
             }),
             on_behalf_of: None,
-            base_override: self.base_override,
+            base_override: self.base_override.clone(),
         }
     }
 
@@ -210,12 +218,17 @@ impl Client {
     }
 
     /// Requests for a subuser must go to its region's host (NOTES: on-behalf-of calls for EU
-    /// subusers use api.eu.sendgrid.com, else 451). Only SendGrid's own hosts are switched; a
-    /// simulator or proxy base URL is kept as it is.
+    /// subusers use api.eu.sendgrid.com, else 451). SendGrid's own hosts are switched, and a
+    /// configured EU host (`--eu-base-url`, a simulator's or proxy's) is used for EU subusers;
+    /// any other base URL is kept as it is.
     pub fn in_region(mut self, region: Option<Region>) -> Client {
-        self.base_override = match (region, self.inner.base.as_str()) {
-            (Some(Region::Eu), super::GLOBAL_BASE_URL) => Some(super::EU_BASE_URL),
-            (Some(Region::Global), super::EU_BASE_URL) => Some(super::GLOBAL_BASE_URL),
+        let base = self.inner.base.as_str();
+        self.base_override = match (region, self.inner.eu_base.as_deref(), base) {
+            (Some(Region::Eu), Some(eu), _) if eu != base => Some(Arc::from(eu)),
+            (Some(Region::Eu), None, super::GLOBAL_BASE_URL) => Some(Arc::from(super::EU_BASE_URL)),
+            (Some(Region::Global), _, super::EU_BASE_URL) => {
+                Some(Arc::from(super::GLOBAL_BASE_URL))
+            }
             _ => None,
         };
         self
@@ -223,7 +236,7 @@ impl Client {
 
     /// The base URL requests go to.
     pub fn effective_base_url(&self) -> &str {
-        self.base_override.unwrap_or(&self.inner.base)
+        self.base_override.as_deref().unwrap_or(&self.inner.base)
     }
 
     pub fn on_behalf_of(&self) -> Option<&OnBehalfOf> {
@@ -397,6 +410,31 @@ impl Client {
         Ok(decode::<ScopesWire>(status, &bytes, "the scope list")?.scopes)
     }
 
+    /// A subuser's region (`GET /v3/subusers?username=NAME&limit=1&include_region=true`, as
+    /// NOTES describes); None when there is no such subuser or no region is said.
+    pub async fn subuser_region(&self, username: &str) -> Result<Option<Region>, ApiError> {
+        let me = self.acting_as(None);
+        let query = [
+            ("username", username.to_owned()),
+            ("limit", "1".to_owned()),
+            ("include_region", "true".to_owned()),
+        ];
+        let (status, bytes) = me
+            .send(
+                Method::GET,
+                &["v3", "subusers"],
+                &query,
+                None,
+                Repeat::Idempotent,
+            )
+            .await?;
+        let page: Vec<Subuser> = decode(status, &bytes, "the subuser list")?;
+        Ok(page
+            .into_iter()
+            .find(|s| s.username == username)
+            .and_then(|s| s.region))
+    }
+
     /// `GET /v3/subusers` (all pages, with regions). Sent without `on-behalf-of`: the spec
     /// declares none for this operation.
     pub async fn list_subusers(&self) -> Result<Vec<Subuser>, ApiError> {
@@ -468,7 +506,7 @@ impl Client {
         segments: &[&str],
         body: Option<serde_json::Value>,
     ) -> Result<PlannedRequest, ApiError> {
-        let base = match self.base_override {
+        let base = match self.base_override.as_deref() {
             Some(host) => reqwest::Url::parse(host)
                 .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}")))?,
             None => self.inner.base_url.clone(),
@@ -492,7 +530,7 @@ impl Client {
         repeat: Repeat,
     ) -> Result<(u16, Vec<u8>), ApiError> {
         let inner = &self.inner;
-        let base = match self.base_override {
+        let base = match self.base_override.as_deref() {
             Some(host) => reqwest::Url::parse(host)
                 .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}")))?,
             None => inner.base_url.clone(),

@@ -25,7 +25,8 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         _ => {}
     }
     super::init_stderr_logging();
-    let ctx = Ctx::new(&cli.global)?;
+    let mut ctx = Ctx::new(&cli.global)?;
+    ctx.follow_region().await;
     let needs = needed_scope(&command);
     let result = dispatch(&ctx, command).await;
     match (result, needs) {

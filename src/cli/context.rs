@@ -31,6 +31,7 @@ impl Ctx {
             key,
             ClientOptions {
                 base_url: settings.base_url.clone(),
+                eu_base_url: settings.eu_base_url.clone(),
                 timeout: settings.timeout,
                 on_behalf_of: settings.on_behalf_of.clone(),
                 ..Default::default()
@@ -47,6 +48,20 @@ impl Ctx {
             journal,
             ops,
         })
+    }
+
+    /// Acting for a subuser: send its calls to its region's host (an EU subuser's to the EU
+    /// host), as SendGrid requires (else 451). Its region is asked once; when that fails the
+    /// configured host is kept and SendGrid's answer will say.
+    pub(crate) async fn follow_region(&mut self) {
+        let Some(crate::api::OnBehalfOf::Subuser(name)) = self.client.on_behalf_of().cloned()
+        else {
+            return;
+        };
+        if let Ok(Some(region)) = self.client.subuser_region(&name).await {
+            self.client = self.client.clone().in_region(Some(region));
+            self.ops.client = self.client.clone();
+        }
     }
 
     pub(crate) fn refuse_if_read_only(&self, what: &str) -> Result<(), CliError> {

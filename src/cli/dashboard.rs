@@ -44,6 +44,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         key,
         ClientOptions {
             base_url: settings.base_url.clone(),
+            eu_base_url: settings.eu_base_url.clone(),
             timeout: settings.timeout,
             observer: Some(wiring.observer()),
             ..Default::default()
@@ -93,6 +94,7 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         key,
         ClientOptions {
             base_url: sim.base_url(),
+            eu_base_url: Some(sim.eu_base_url()),
             timeout: global
                 .timeout
                 .map_or(Duration::from_secs(10), Duration::from_secs_f64),

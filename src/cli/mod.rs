@@ -67,6 +67,10 @@ pub struct Global {
     /// API base URL (a simulator, a proxy); overrides --region
     #[arg(long, global = true, env = "SGKEYS_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
+    /// Where EU subusers' calls go when --base-url is not SendGrid's own (a simulator's or
+    /// proxy's EU host; `sgkeys sim` prints it)
+    #[arg(long, global = true, env = "SGKEYS_EU_BASE_URL", value_name = "URL")]
+    pub eu_base_url: Option<String>,
     /// Request timeout in seconds [default: 10]
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
@@ -557,6 +561,7 @@ impl Global {
             profile: self.profile.clone(),
             region: self.region.map(Into::into),
             base_url: self.base_url.clone(),
+            eu_base_url: self.eu_base_url.clone(),
             on_behalf_of: self.on_behalf_of.clone(),
             timeout: self.timeout,
             api_key_cmd: self.api_key_cmd.clone(),

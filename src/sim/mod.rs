@@ -200,6 +200,8 @@ pub struct RequestLog {
 pub struct SimHandle {
     shared: Arc<Shared>,
     base_url: String,
+    /// The EU host (`api.eu.sendgrid.com` stands in for it): EU subusers' on-behalf-of calls.
+    eu_base_url: String,
     admin: Secret,
     task: Arc<Mutex<Option<JoinHandle<std::io::Result<()>>>>>,
 }
@@ -303,13 +305,29 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
         cfg.get_shape,
         cfg.hang,
     ));
-    let app = server::router(Arc::clone(&shared));
+    // The EU host: a second listener on the same address, same store, its own region.
+    let eu_listener = tokio::net::TcpListener::bind(SocketAddr::new(host.ip(), 0))
+        .await
+        .map_err(|source| SimError::Bind { addr, source })?;
+    let eu_host = eu_listener
+        .local_addr()
+        .map_err(|source| SimError::Bind { addr, source })?;
+    let app = server::router(Arc::clone(&shared), crate::api::Region::Global);
+    let eu_app = server::router(Arc::clone(&shared), crate::api::Region::Eu);
     let cancel = shared.cancel.clone();
-    let task = tokio::spawn(serve(listener, app, cfg.header_timeout, cancel));
-    tracing::debug!(%host, "simulator listening");
+    let timeout = cfg.header_timeout;
+    let task = tokio::spawn(async move {
+        let (a, b) = tokio::join!(
+            serve(listener, app, timeout, cancel.clone()),
+            serve(eu_listener, eu_app, timeout, cancel)
+        );
+        a.and(b)
+    });
+    tracing::debug!(%host, %eu_host, "simulator listening");
     Ok(SimHandle {
         shared,
         base_url: format!("http://{host}"),
+        eu_base_url: format!("http://{eu_host}"),
         admin,
         task: Arc::new(Mutex::new(Some(task))),
     })
@@ -371,6 +389,12 @@ impl SimHandle {
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    /// The EU host's base URL: on-behalf-of calls for an EU subuser must come here (else 451),
+    /// as they must go to `api.eu.sendgrid.com`.
+    pub fn eu_base_url(&self) -> String {
+        self.eu_base_url.clone()
     }
 
     /// The admin key: a Full Access key (every scope except billing).
@@ -489,7 +513,8 @@ impl SimHandle {
 
 /// `sgkeys sim`: start on 127.0.0.1:`port`, print a banner, serve until Ctrl-C.
 /// `sgkeys sim`: serve until Ctrl-C. The banner is text, or with `json` one line
-/// `{"base_url","admin_key","accounts":[{"username","region","keys"}]}` for scripts.
+/// `{"base_url","eu_base_url","admin_key","accounts":[{"username","region","keys"}]}` for
+/// scripts.
 pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(), SimError> {
     use std::io::Write as _;
     let addr = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port);
@@ -497,12 +522,17 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
     let knobs = (cfg.latency, cfg.rate_limit, cfg.fail_rate, cfg.get_shape);
     let sim = start(cfg, addr).await?;
     let url = sim.base_url();
+    let eu_url = sim.eu_base_url();
     let mut banner = String::new();
     {
         use std::fmt::Write as _;
         let store = lock(&sim.shared.store);
         let parent = &store.accounts[PARENT];
         let _ = writeln!(banner, "sgkeys SendGrid simulator listening on {url}");
+        let _ = writeln!(
+            banner,
+            "  EU host   {eu_url} (EU subusers' on-behalf-of calls; elsewhere they get 451)"
+        );
         let _ = writeln!(
             banner,
             "  account   {} ({} keys)",
@@ -541,7 +571,7 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
         let _ = writeln!(banner, "\nTry:");
         let _ = writeln!(
             banner,
-            "  SENDGRID_API_KEY={} sgkeys --base-url {url} list",
+            "  SENDGRID_API_KEY={} sgkeys --base-url {url} --eu-base-url {eu_url} list",
             sim.admin_key().expose()
         );
         let _ = writeln!(banner, "\nPress Ctrl-C to stop.");
@@ -566,6 +596,7 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
             .collect();
         banner = serde_json::json!({
             "base_url": url,
+            "eu_base_url": eu_url,
             "admin_key": sim.admin_key().expose(),
             "accounts": accounts,
         })

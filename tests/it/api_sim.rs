@@ -37,6 +37,7 @@ async fn empty() -> SimHandle {
 fn opts(sim: &SimHandle) -> ClientOptions {
     ClientOptions {
         base_url: sim.base_url(),
+        eu_base_url: Some(sim.eu_base_url()),
         timeout: Duration::from_secs(5),
         retry: RetryPolicy::none(),
         ..ClientOptions::default()
@@ -924,7 +925,19 @@ async fn on_behalf_of_isolation() {
     let sim = demo().await;
     let parent = admin(&sim);
     let tx = parent.acting_as(Some(OnBehalfOf::Subuser("acme-transactional".into())));
-    let eu = parent.acting_as(Some(OnBehalfOf::Subuser("acme-eu-marketing".into())));
+    // an EU subuser's calls on the global host: 451, as SendGrid answers (data residency)
+    let eu_on_global = parent.acting_as(Some(OnBehalfOf::Subuser("acme-eu-marketing".into())));
+    let e = eu_on_global.list_keys(None).await.unwrap_err();
+    assert_eq!(e.status(), Some(451), "{e}");
+    // on its region's host they work
+    let eu = eu_on_global.in_region(Some(sgkeys::api::Region::Eu));
+    assert_eq!(eu.effective_base_url(), sim.eu_base_url());
+    // and a global subuser on the EU host is refused the same way
+    let tx_on_eu = tx.clone().in_region(Some(sgkeys::api::Region::Eu));
+    assert_eq!(
+        tx_on_eu.list_keys(None).await.unwrap_err().status(),
+        Some(451)
+    );
 
     let parent_ids: Vec<ApiKeyId> = parent
         .list_keys(None)
@@ -1078,6 +1091,7 @@ async fn state_survives_a_restart() {
         .unwrap();
     let sub = c
         .acting_as(Some(OnBehalfOf::Subuser("acme-eu-marketing".into())))
+        .in_region(Some(sgkeys::api::Region::Eu))
         .create_key("eu persisted", None)
         .await
         .unwrap();

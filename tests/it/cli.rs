@@ -45,6 +45,7 @@ impl Env {
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .env("SENDGRID_API_KEY", self.sim.admin_key().expose())
             .env("SGKEYS_BASE_URL", self.sim.base_url())
+            .env("SGKEYS_EU_BASE_URL", self.sim.eu_base_url())
             .env("SGKEYS_JOURNAL", self.journal());
         c
     }
@@ -818,5 +819,28 @@ async fn audit_out_refuses_a_directory_and_keeps_a_symlink() {
             .unwrap()
             .starts_with("context,api_key_id")
     );
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_eu_subusers_calls_go_to_its_regions_host() {
+    let env = Env::new().await;
+    // with the EU host known, the subuser's region is looked up and its calls go there
+    let (code, out, err) = env.run(&["--on-behalf-of", "acme-eu-marketing", "list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let keys: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        keys.as_array().unwrap().len(),
+        env.sim.keys(Some("acme-eu-marketing")).len()
+    );
+    // without it, SendGrid's answer (451) says what to do
+    let out = env
+        .cmd(&["--on-behalf-of", "acme-eu-marketing", "list"])
+        .env_remove("SGKEYS_EU_BASE_URL")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("451") && err.contains("region"), "{err}");
     env.sim.shutdown().await;
 }

@@ -22,6 +22,7 @@ fn have_tmux() -> bool {
 struct Sim {
     child: Child,
     url: String,
+    eu_url: String,
     key: String,
 }
 
@@ -38,11 +39,15 @@ impl Sim {
             .expect("start sgkeys sim");
         let out = child.stdout.take().expect("sim stdout");
         let mut url = String::new();
+        let mut eu_url = String::new();
         let mut key = String::new();
         for line in BufReader::new(out).lines() {
             let line = line.expect("sim banner");
             if let Some(u) = line.strip_prefix("sgkeys SendGrid simulator listening on ") {
                 url = u.trim().to_owned();
+            }
+            if let Some(u) = line.trim().strip_prefix("EU host") {
+                eu_url = u.split_whitespace().next().unwrap_or_default().to_owned();
             }
             if let Some(k) = line.trim().strip_prefix("admin key ") {
                 key = k.trim().to_owned();
@@ -55,7 +60,12 @@ impl Sim {
             url.starts_with("http://") && key.starts_with("SG."),
             "sim banner not understood"
         );
-        Sim { child, url, key }
+        Sim {
+            child,
+            url,
+            eu_url,
+            key,
+        }
     }
 }
 
@@ -222,6 +232,7 @@ fn env_for(sim: &Sim, dir: &Path) -> Vec<(&'static str, String)> {
     vec![
         ("SENDGRID_API_KEY", sim.key.clone()),
         ("SGKEYS_BASE_URL", sim.url.clone()),
+        ("SGKEYS_EU_BASE_URL", sim.eu_url.clone()),
         (
             "SGKEYS_JOURNAL",
             dir.join("journal.jsonl").display().to_string(),

@@ -34,6 +34,7 @@ fn client(sim: &SimHandle) -> Client {
         sim.admin_key().clone(),
         ClientOptions {
             base_url: sim.base_url(),
+            eu_base_url: Some(sim.eu_base_url()),
             // one deadline covers every retry: room for a few simulated 400 ms hangs
             timeout: Duration::from_secs(5),
             ..Default::default()
@@ -53,7 +54,7 @@ fn faults_seen(sim: &SimHandle) -> usize {
 async fn audit_is_complete_and_correct_despite_faults() {
     let sim = faulty_sim(7).await;
     let c = client(&sim);
-    // regions as the simulator lists them (it serves every region on one host)
+    // regions as the simulator lists them (EU calls go to its EU host)
     let subs = vec![
         ("acme-transactional".to_owned(), None),
         (

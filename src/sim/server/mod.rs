@@ -271,7 +271,11 @@ fn only(route: &'static str, methods: MethodRouter<Arc<Shared>>) -> MethodRouter
     methods.head(refuse).fallback(refuse)
 }
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// The region a listener serves (the global or the EU host).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HostRegion(pub crate::api::Region);
+
+pub(crate) fn router(shared: Arc<Shared>, region: crate::api::Region) -> Router {
     let sh = &shared;
     let v3 = Router::new()
         .route(KEYS, only(KEYS, get(keys::list).post(keys::create)))
@@ -300,7 +304,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(from_fn_with_state(Arc::clone(sh), pipeline::accept))
         .layer(from_fn_with_state(Arc::clone(sh), pipeline::faults))
         .layer(from_fn_with_state(Arc::clone(sh), pipeline::latency))
-        .layer(from_fn_with_state(Arc::clone(sh), pipeline::record));
+        .layer(from_fn_with_state(Arc::clone(sh), pipeline::record))
+        .layer(axum::Extension(HostRegion(region)));
     Router::new()
         .route("/_sim/state", get(other::ctl_state))
         .route("/_sim/requests", get(other::ctl_requests))

@@ -17,7 +17,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::reply::{
-    Reply, error, forbidden, html_page, internal, method_not_allowed, too_many, unauthorized,
+    Reply, error, forbidden, html_page, internal, method_not_allowed, residency, too_many,
+    unauthorized,
 };
 use super::{Fault, RateInfo, Shared, lock};
 use crate::sim::RequestLog;
@@ -236,6 +237,16 @@ pub(super) async fn on_behalf_of(
             }
         }
     };
+    // A subuser's on-behalf-of calls must use its region's host (NOTES, DOCS on-behalf-of:
+    // "451 Unavailable due to data residency restrictions" on the newer errors page).
+    let host = req
+        .extensions()
+        .get::<super::HostRegion>()
+        .map_or(crate::api::Region::Global, |h| h.0);
+    let region = lock(&sh.store).accounts.get(target).map(|a| a.region);
+    if target != caller && region.is_some_and(|r| r != host) {
+        return residency().into_response();
+    }
     req.extensions_mut().insert(Target(target));
     next.run(req).await
 }

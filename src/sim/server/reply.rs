@@ -74,6 +74,17 @@ pub(super) fn unauthorized(message: &str) -> Reply {
     error(StatusCode::UNAUTHORIZED, None, message, false)
 }
 
+/// 451: an on-behalf-of call on the wrong region's host. The status is documented (newer
+/// errors page); the message is **(assumed)**.
+pub(super) fn residency() -> Reply {
+    error(
+        StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+        None,
+        "Unavailable due to data residency restrictions: use the base URL of the subuser's region",
+        false,
+    )
+}
+
 pub(super) fn too_many() -> Reply {
     error(
         StatusCode::TOO_MANY_REQUESTS,
