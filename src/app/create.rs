@@ -79,6 +79,15 @@ impl CreateForm {
             _ => &[CreateField::Name, CreateField::Type],
         }
     }
+    /// For a caller that does not hold every Full Access scope: how many it holds (a Full Access
+    /// key it creates holds those only). None when the caller holds them all, or is unknown.
+    pub fn full_held_by_caller(&self) -> Option<usize> {
+        let g = self.matrix.grantable.as_ref()?;
+        let full = crate::scopes::full_access_scopes();
+        let held = full.iter().filter(|s| g.contains(**s)).count();
+        (held < full.len()).then_some(held)
+    }
+
     /// The scopes the POST will carry: None for Full Access (SendGrid's default).
     pub fn scopes_to_send(&self) -> Option<Vec<String>> {
         match self.key_type {

@@ -104,23 +104,29 @@ impl ScopeMatrix {
             return;
         }
         let want = c.scopes_for(level);
-        let mut skipped = 0;
+        let mut skipped: Vec<&str> = Vec::new();
         for s in c.scopes {
             if want.contains(s) {
                 if self.may_grant(s) {
                     self.selected.insert((*s).to_owned());
                 } else if !self.selected.contains(*s) {
-                    skipped += 1;
+                    skipped.push(s);
                 }
             } else {
                 self.selected.remove(*s);
             }
         }
-        if skipped > 0 {
+        if !skipped.is_empty() {
+            let n = skipped.len();
+            let named = if n <= 3 {
+                skipped.join(", ")
+            } else {
+                format!("{} and {} more", skipped[..2].join(", "), n - 2)
+            };
             self.message = Some(format!(
-                "{skipped} scope{} left out: your key does not hold {}",
-                if skipped == 1 { "" } else { "s" },
-                if skipped == 1 { "it" } else { "them" }
+                "{named} left out: your key does not hold {}, so it cannot grant {}",
+                if n == 1 { "it" } else { "them" },
+                if n == 1 { "it" } else { "them" }
             ));
         }
     }
@@ -503,12 +509,9 @@ mod tests {
         let mut m = ScopeMatrix::new(BTreeSet::new(), Some(grantable), false);
         m.set_level(alerts, scopes::Level::Full);
         assert_eq!(m.selected, ["alerts.read".to_owned()].into());
-        assert!(
-            m.message
-                .as_deref()
-                .unwrap_or_default()
-                .contains("3 scopes left out")
-        );
+        assert!(m.message.as_deref().unwrap_or_default().contains(
+            "alerts.create, alerts.delete, alerts.update left out: your key does not hold them"
+        ));
         assert!(m.scope_lock(alerts, "alerts.create").is_some());
         m.toggle(alerts, "alerts.create");
         assert!(!m.selected.contains("alerts.create"));

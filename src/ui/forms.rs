@@ -520,10 +520,19 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
                 content_w(screen, 92),
                 theme,
             );
-            let explain = TYPES
-                .iter()
-                .find(|(t, _)| *t == f.key_type)
-                .map_or("", |(_, e)| e);
+            let limited_full = f.full_held_by_caller().map(|n| {
+                format!(
+                    "all {n} scopes you hold (your key does not hold every scope, so neither will \
+                     this one): convenient, dangerous if it leaks"
+                )
+            });
+            let explain = match (&limited_full, f.key_type) {
+                (Some(text), KeyType::Full) => text.as_str(),
+                _ => TYPES
+                    .iter()
+                    .find(|(t, _)| *t == f.key_type)
+                    .map_or("", |(_, e)| e),
+            };
             let explain_lines = wrap(explain, content_w(screen, 92).saturating_sub(9).max(1));
             let top_h = 2 + explain_lines.len().max(1);
             let want_h = if custom {
@@ -661,7 +670,13 @@ pub fn create(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, theme:
             let w = content_w(screen, 72);
             let scopes = f.scopes_to_send();
             let what = match &scopes {
-                None => format!("{}, every scope except billing", f.key_type.label()),
+                None => match f.full_held_by_caller() {
+                    Some(n) => format!(
+                        "{}, all {n} scopes you hold (your key does not hold every scope)",
+                        f.key_type.label()
+                    ),
+                    None => format!("{}, every scope except billing", f.key_type.label()),
+                },
                 Some(s) => format!(
                     "{}, {}",
                     f.key_type.label(),

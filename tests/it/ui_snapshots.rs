@@ -1060,3 +1060,27 @@ fn hostile_server_text_never_reaches_the_dashboard_raw() {
         }
     }
 }
+
+#[test]
+fn a_limited_caller_is_told_what_full_access_means_for_it() {
+    let mut app = loaded_app(120, 40);
+    press_answer(&mut app, "n");
+    let Some(Modal::Create(f)) = &mut app.modal else {
+        panic!("create form not open")
+    };
+    f.matrix.grantable = Some(
+        ["mail.send", "alerts.read", "api_keys.read"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+    );
+    f.key_type = sgkeys::scopes::KeyType::Full;
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(text.contains("all 3 scopes you hold"), "{text}");
+    let Some(Modal::Create(f)) = &mut app.modal else {
+        unreachable!()
+    };
+    f.stage = app::CreateStage::Review;
+    let text = screen_text(render(&app, 120, 40).backend().buffer());
+    assert!(text.contains("all 3 scopes you hold"), "{text}");
+}
