@@ -100,7 +100,12 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Whoami => whoami(ctx).await,
         Command::Audit(args) => audit(ctx, args).await,
         Command::Diff { a, b, preset } => diff(ctx, &a, b.as_deref(), preset.as_deref()).await,
-        Command::Recreate { id, dry } => recreate(ctx, &id, dry).await,
+        Command::Recreate {
+            id,
+            into_current,
+            yes,
+            dry,
+        } => recreate(ctx, &id, into_current, yes, dry).await,
         Command::Subusers { format } => subusers(ctx, format.resolve(ctx.json, None)?).await,
         Command::Sim(_)
         | Command::Demo(_)

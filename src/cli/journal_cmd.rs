@@ -143,7 +143,13 @@ pub(crate) fn show_journal(
     Ok(0)
 }
 
-pub(crate) async fn recreate(ctx: &Ctx, id: &str, dry: super::DryRun) -> Result<u8, CliError> {
+pub(crate) async fn recreate(
+    ctx: &Ctx,
+    id: &str,
+    into_current: bool,
+    yes: bool,
+    dry: super::DryRun,
+) -> Result<u8, CliError> {
     let id = check_id(id)?;
     let entries = ctx
         .journal
@@ -172,11 +178,25 @@ pub(crate) async fn recreate(ctx: &Ctx, id: &str, dry: super::DryRun) -> Result<
         .name
         .clone()
         .unwrap_or_else(|| format!("recreated {id}"));
-    // act where the key lived, unless told otherwise
-    let client = match (&entry.on_behalf_of, ctx.client.on_behalf_of()) {
-        (Some(o), None) => ctx.client.acting_as(OnBehalfOf::parse(o).ok()),
-        _ => ctx.client.clone(),
+    // Act only where the key lived: a journal entry replayed into another endpoint or account
+    // would mint a key in the wrong place.
+    let here_endpoint = ctx.settings.base_url.trim_end_matches('/');
+    let here_obo = ctx.client.on_behalf_of().map(OnBehalfOf::header_value);
+    let there = |url: &str, obo: &Option<String>| match obo {
+        Some(o) => format!("{} on behalf of '{}'", clean(url), clean(o)),
+        None => clean(url).into_owned(),
     };
+    let elsewhere =
+        entry.base_url.trim_end_matches('/') != here_endpoint || entry.on_behalf_of != here_obo;
+    if elsewhere && !into_current {
+        return Err(CliError::Usage(format!(
+            "{id} was revoked at {}, but sgkeys points at {}: run it there (--base-url, \
+             --on-behalf-of), or pass --into-current to recreate it here",
+            there(&entry.base_url, &entry.on_behalf_of),
+            there(here_endpoint, &here_obo)
+        )));
+    }
+    let client = ctx.client.clone();
     let mutation = Mutation::Create {
         name: name.clone(),
         scopes: Some(scopes),
@@ -186,6 +206,32 @@ pub(crate) async fn recreate(ctx: &Ctx, id: &str, dry: super::DryRun) -> Result<
         return print_dry_run_as(ctx, &client, &mutation);
     }
     ctx.refuse_if_read_only("recreate")?;
+    if !yes {
+        if !super::prompt::can_ask() {
+            return Err(CliError::Usage(
+                "refusing to recreate without confirmation: there is no terminal to ask on (pass \
+                 --yes)"
+                    .into(),
+            ));
+        }
+        let n = match &mutation {
+            Mutation::Create {
+                scopes: Some(s), ..
+            } => s.len(),
+            _ => 0,
+        };
+        let answer = super::prompt::ask(&format!(
+            "Recreate '{}' with {} at {}? A new secret is shown once. [y/N] ",
+            clean(&name),
+            crate::text::plural(n, "scope", "scopes"),
+            there(here_endpoint, &here_obo)
+        ))
+        .map_err(|e| CliError::Io(e.to_string()))?;
+        if !matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes") {
+            crate::errln!("Nothing created.");
+            return Ok(1);
+        }
+    }
     let done = ctx.ops.acting_as(client).run(mutation).await;
     match &done.result {
         Ok(Effect::Created(created)) => {

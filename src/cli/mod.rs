@@ -202,6 +202,12 @@ Examples:
     Recreate {
         /// Id of the revoked key
         id: String,
+        /// Recreate it where sgkeys points now, though the journal says it lived elsewhere
+        #[arg(long)]
+        into_current: bool,
+        /// Do not ask for confirmation
+        #[arg(long, short = 'y')]
+        yes: bool,
         #[command(flatten)]
         dry: DryRun,
     },

@@ -517,7 +517,7 @@ async fn recreate_from_the_journal() {
         .find(|k| k.api_key_id.0 == id)
         .unwrap();
     assert_eq!(env.run(&["revoke", &id, "--yes"]).0, 0);
-    let (code, out, err) = env.run(&["recreate", &id]);
+    let (code, out, err) = env.run(&["recreate", &id, "--yes"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.trim().starts_with("SG."),
@@ -843,4 +843,52 @@ async fn an_eu_subusers_calls_go_to_its_regions_host() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("451") && err.contains("region"), "{err}");
     env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recreate_acts_only_in_the_context_the_key_lived_in() {
+    let env = Env::new().await;
+    let other = Env::new().await;
+    let id = env.id_named("tmp-debug");
+    let (code, _, err) = env.run(&["revoke", &id, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    // the same journal, another simulator: refused, nothing created there
+    let before = other.sim.keys(None).len();
+    let out = other
+        .cmd(&["recreate", &id, "--yes"])
+        .env("SGKEYS_JOURNAL", env.journal())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--into-current"), "{err}");
+    assert_eq!(other.sim.keys(None).len(), before);
+    // another account of the same simulator: refused too
+    let (code, _, err) = env.run(&[
+        "--on-behalf-of",
+        "acme-transactional",
+        "recreate",
+        &id,
+        "--yes",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    // with --into-current it goes where sgkeys points
+    let out = other
+        .cmd(&["recreate", &id, "--yes", "--into-current", "--json"])
+        .env("SGKEYS_JOURNAL", env.journal())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(other.sim.keys(None).len(), before + 1);
+    // no terminal, no --yes: refused, said
+    let (code, _, err) = env.run(&["recreate", &id]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    env.sim.shutdown().await;
+    other.sim.shutdown().await;
 }

@@ -131,7 +131,7 @@ async fn no_secret_leaks_from_a_full_session_at_trace_level() {
     assert!(leak.stdout.contains("revoked"), "{}", leak.stderr);
     runs.push(leak);
     // recreate prints the new secret on purpose
-    let rc = r(&["recreate", &id1], "");
+    let rc = r(&["recreate", &id1, "--yes"], "");
     let s3 = rc.stdout.trim().to_owned();
     assert_eq!(s3.len(), 69, "{}", rc.stderr);
     secrets.push(s3.clone());
