@@ -29,6 +29,8 @@ pub enum Action {
     SetScopes,
     Revoke,
     Recreate,
+    /// A replacement made for a key that keeps working until it is revoked (`replaces`).
+    Rotate,
 }
 
 impl Action {
@@ -39,6 +41,7 @@ impl Action {
             Action::SetScopes => "set-scopes",
             Action::Revoke => "revoke",
             Action::Recreate => "recreate",
+            Action::Rotate => "rotate",
         }
     }
 }
@@ -349,6 +352,27 @@ impl Journal {
             }
         }
         Ok(out)
+    }
+
+    /// Rotations whose old key has not been revoked yet (a replacement made, the old key kept
+    /// until the new one is deployed), oldest first.
+    pub fn pending_rotations(entries: &[Entry]) -> Vec<&Entry> {
+        entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.action == Action::Rotate && e.result() == Outcome::Ok)
+            .filter(|(i, e)| {
+                let old = e.replaces.as_deref().unwrap_or_default();
+                !entries[i + 1..].iter().any(|r| {
+                    r.action == Action::Revoke
+                        && r.api_key_id == old
+                        && r.result() == Outcome::Ok
+                        && r.base_url == e.base_url
+                        && r.on_behalf_of == e.on_behalf_of
+                })
+            })
+            .map(|(_, e)| e)
+            .collect()
     }
 
     /// Every entry, oldest first (warnings dropped; see [`Journal::read`]).

@@ -49,6 +49,12 @@ pub enum Mutation {
         name: String,
         scopes_before: Option<Vec<String>>,
     },
+    /// A replacement for `old` with its scopes (rotation); `old` stays until revoked.
+    Rotate {
+        old: ApiKeyId,
+        name: String,
+        scopes: Vec<String>,
+    },
 }
 
 impl Mutation {
@@ -56,6 +62,7 @@ impl Mutation {
         match self {
             Mutation::Create { replaces: None, .. } => Action::Create,
             Mutation::Create { .. } => Action::Recreate,
+            Mutation::Rotate { .. } => Action::Rotate,
             Mutation::Rename { .. } => Action::Rename,
             Mutation::SetScopes { .. } => Action::SetScopes,
             Mutation::Revoke { .. } => Action::Revoke,
@@ -73,7 +80,7 @@ impl Mutation {
     /// The key it changes (None for a create).
     pub fn id(&self) -> Option<&ApiKeyId> {
         match self {
-            Mutation::Create { .. } => None,
+            Mutation::Create { .. } | Mutation::Rotate { .. } => None,
             Mutation::Rename { id, .. }
             | Mutation::SetScopes { id, .. }
             | Mutation::Revoke { id, .. } => Some(id),
@@ -85,6 +92,7 @@ impl Mutation {
     pub fn plan(&self, client: &Client) -> Result<crate::api::PlannedRequest, ApiError> {
         match self {
             Mutation::Create { name, scopes, .. } => client.plan_create(name, scopes.as_deref()),
+            Mutation::Rotate { name, scopes, .. } => client.plan_create(name, Some(scopes)),
             Mutation::Rename { id, name, .. } => client.plan_rename(id, name),
             Mutation::SetScopes {
                 id, name, scopes, ..
@@ -111,6 +119,11 @@ impl Mutation {
                 e.name = Some(name.clone());
                 e.scopes_after = scopes.as_deref().map(scopes::sendable);
                 e.replaces = replaces.as_ref().map(|r| r.0.clone());
+            }
+            Mutation::Rotate { old, name, scopes } => {
+                e.name = Some(name.clone());
+                e.scopes_after = Some(scopes::sendable(scopes));
+                e.replaces = Some(old.0.clone());
             }
             Mutation::Rename {
                 name, name_before, ..
@@ -314,6 +327,14 @@ impl Ops {
                 // The list before lets an unknown answer be settled by comparing.
                 let before = c.list_keys(None).await.ok();
                 match c.create_key(name, scopes.as_deref()).await {
+                    Ok(k) => (Ok(Effect::Created(k)), Outcome::Ok, None),
+                    Err(e) if e.mutation_unknown() => self.settle_create(name, before, e).await,
+                    Err(e) => (Err(e), Outcome::Failed, None),
+                }
+            }
+            Mutation::Rotate { name, scopes, .. } => {
+                let before = c.list_keys(None).await.ok();
+                match c.create_key(name, Some(scopes)).await {
                     Ok(k) => (Ok(Effect::Created(k)), Outcome::Ok, None),
                     Err(e) if e.mutation_unknown() => self.settle_create(name, before, e).await,
                     Err(e) => (Err(e), Outcome::Failed, None),

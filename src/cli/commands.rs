@@ -43,7 +43,7 @@ fn needed_scope(command: &Command) -> Option<&'static str> {
         }
         // create and recreate list the keys first (to settle an unknown outcome), but the
         // POST is what a key without the scope is refused
-        Command::Create(_) | Command::Recreate { .. } => "api_keys.create",
+        Command::Create(_) | Command::Recreate { .. } | Command::Rotate(_) => "api_keys.create",
         Command::Rename { .. } | Command::SetScopes { .. } => "api_keys.update",
         Command::Revoke(_) => "api_keys.delete",
         Command::Subusers { .. } => "subusers.read",
@@ -97,6 +97,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Rename { id, name, dry } => rename(ctx, &id, &name, dry).await,
         Command::SetScopes { id, scopes, dry } => set_scopes(ctx, &id, &scopes, dry).await,
         Command::Revoke(args) => revoke(ctx, args).await,
+        Command::Rotate(args) => super::rotate::rotate(ctx, args).await,
         Command::Whoami => whoami(ctx).await,
         Command::Audit(args) => audit(ctx, args).await,
         Command::Diff { a, b, preset } => diff(ctx, &a, b.as_deref(), preset.as_deref()).await,

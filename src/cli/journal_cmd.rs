@@ -103,6 +103,27 @@ pub(crate) fn show_journal(
         },
         journal.path().display()
     );
+    let pending = Journal::pending_rotations(&all);
+    if !pending.is_empty() {
+        crate::errln!(
+            "{} (the old key still works): finish each with `sgkeys rotate --finish OLD_ID` once the \
+             new key is deployed:",
+            plural(pending.len(), "pending rotation", "pending rotations")
+        );
+        for e in &pending {
+            crate::errln!(
+                "  {} → {} '{}'  at {}{}",
+                clean(e.replaces.as_deref().unwrap_or("?")),
+                clean(&e.api_key_id),
+                clean(e.name.as_deref().unwrap_or("")),
+                clean(&e.base_url),
+                e.on_behalf_of
+                    .as_ref()
+                    .map(|o| format!(" [{}]", clean(o)))
+                    .unwrap_or_default()
+            );
+        }
+    }
     let open: Vec<&crate::journal::Entry> = entries
         .iter()
         .filter(|e| e.result() == Outcome::Unknown)

@@ -15,6 +15,7 @@ mod man;
 mod prompt;
 mod reports;
 mod revoke;
+mod rotate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -153,6 +154,14 @@ pub enum Command {
         #[command(flatten)]
         dry: DryRun,
     },
+    /// Rotate keys: a replacement with the same scopes (secret shown once), then the old key
+    /// revoked once the new one is deployed (now, or later with --finish)
+    #[command(after_help = "Examples:
+  sgkeys rotate qfTQ6KG0QBiwWdJ0-pCLCA
+  sgkeys rotate qfTQ6KG0QBiwWdJ0-pCLCA --later
+  sgkeys rotate --finish qfTQ6KG0QBiwWdJ0-pCLCA
+  sgkeys rotate --filter 'type:full' --secrets-out new-keys.env --yes")]
+    Rotate(RotateArgs),
     /// Revoke (delete) keys by id, or a leaked key by its full value
     #[command(after_help = "Examples:
   sgkeys revoke qfTQ6KG0QBiwWdJ0-pCLCA
@@ -356,6 +365,37 @@ pub struct CreateArgs {
     /// Billing Access (billing scopes only)
     #[arg(long)]
     pub billing: bool,
+    #[command(flatten)]
+    pub dry: DryRun,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Key ids (with --finish: the old keys of pending rotations; none: every pending one here)
+    #[arg(required_unless_present_any = ["filter", "finish"], conflicts_with = "filter")]
+    pub ids: Vec<String>,
+    /// Every key matching a filter, as in the dashboard (e.g. 'type:full')
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
+    /// The replacement's name (one key) [default: NAME (rotated YYYY-MM-DD)]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The new keys are deployed: revoke the old ones at once, without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Keep the old keys for now (a pending rotation; finish with --finish)
+    #[arg(long, conflicts_with = "yes")]
+    pub later: bool,
+    /// Finish pending rotations: revoke the old keys (these, or every pending one here)
+    #[arg(long, conflicts_with_all = ["filter", "name", "later", "secrets_out"])]
+    pub finish: bool,
+    /// Write the new secrets to FILE, a new file created 0600: `NAME=SG.…` lines for a `.env`
+    /// file, else JSON. They then go nowhere else
+    #[arg(long, value_name = "FILE")]
+    pub secrets_out: Option<PathBuf>,
+    /// With --finish: act where sgkeys points, though the rotation was made elsewhere
+    #[arg(long)]
+    pub into_current: bool,
     #[command(flatten)]
     pub dry: DryRun,
 }

@@ -892,3 +892,101 @@ async fn recreate_acts_only_in_the_context_the_key_lived_in() {
     env.sim.shutdown().await;
     other.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_now_later_and_finish_many_with_a_secrets_file() {
+    let env = Env::new().await;
+    let old = env.id_named("jenkins: nightly reports");
+    let old_scopes = granted_of(&env, &old);
+    // dry run: both requests, nothing sent
+    let before = env.sim.mutating_requests();
+    let (code, out, err) = env.run(&["rotate", &old, "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("POST") && out.contains("DELETE"), "{out}");
+    assert!(out.contains("(rotated "), "the lineage name: {out}");
+    assert_eq!(env.sim.mutating_requests(), before);
+    // now (--yes): replacement with the same scopes, old key revoked and verified gone
+    let v = env.json(&["rotate", &old, "--yes", "--json"]);
+    assert_eq!(v["revoked"], true);
+    assert_eq!(v["verified"], true);
+    let new_id = v["new"]["api_key_id"].as_str().unwrap().to_owned();
+    assert!(v["new"]["api_key"].as_str().unwrap().starts_with("SG."));
+    assert!(
+        v["new"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("jenkins: nightly reports (rotated ")
+    );
+    assert!(!env.sim.keys(None).iter().any(|k| k.api_key_id.0 == old));
+    assert_eq!(granted_of(&env, &new_id), old_scopes, "same scopes");
+    // later: both kept, a pending rotation in the journal, finished by --finish
+    let old2 = env.id_named("stats: category sums");
+    let (code, out, err) = env.run(&["rotate", &old2, "--later"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.trim().starts_with("SG."),
+        "the secret on stdout, once: {out}"
+    );
+    assert!(
+        env.sim.keys(None).iter().any(|k| k.api_key_id.0 == old2),
+        "old kept"
+    );
+    let (_, _, jerr) = env.run(&["journal"]);
+    assert!(
+        jerr.contains("1 pending rotation") && jerr.contains(&old2),
+        "{jerr}"
+    );
+    let (code, _, err) = env.run(&["rotate", "--finish", &old2, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("verified gone"), "{err}");
+    assert!(!env.sim.keys(None).iter().any(|k| k.api_key_id.0 == old2));
+    let (_, _, jerr) = env.run(&["journal"]);
+    assert!(!jerr.contains("pending rotation"), "{jerr}");
+    // many, secrets to a new 0600 file (dotenv), never to stdout or the journal
+    let a = env.id_named("webhooks: event consumer");
+    let b = env.id_named("webhooks: full");
+    let file = env.dir.path().join("new-keys.env");
+    let f = file.to_string_lossy().into_owned();
+    let (code, out, err) = env.run(&["rotate", &a, &b, "--secrets-out", &f, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("SG."), "no secret on stdout: {out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.contains("=SG.") && l.starts_with("WEBHOOKS_"))
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let journal = std::fs::read_to_string(env.journal()).unwrap();
+    for l in text.lines() {
+        let secret = l.split_once('=').unwrap().1;
+        assert!(!journal.contains(&secret[26..]), "a secret in the journal");
+    }
+    // an existing file is never written over
+    let (code, _, err) = env.run(&[
+        "rotate",
+        &env.id_named("test"),
+        "--secrets-out",
+        &f,
+        "--yes",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    env.sim.shutdown().await;
+}
+
+fn granted_of(env: &Env, id: &str) -> Vec<String> {
+    let d = env
+        .sim
+        .keys(None)
+        .into_iter()
+        .find(|k| k.api_key_id.0 == id)
+        .unwrap();
+    let mut s = sgkeys::scopes::sendable(&d.scopes);
+    s.sort();
+    s
+}

@@ -215,7 +215,7 @@ async fn mutation_scenario(seed: u64) -> usize {
             Action::Revoke => {
                 expected.remove(&e.api_key_id);
             }
-            Action::Recreate => unreachable!(),
+            Action::Recreate | Action::Rotate => unreachable!(),
         }
     }
     let end: BTreeMap<String, (String, Vec<String>)> = sim

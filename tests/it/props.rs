@@ -111,7 +111,9 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             ApiOp::Mutate(Mutation::Create { .. }) => ApiResult::Mutated(Done::err(e)),
             ApiOp::Mutate(Mutation::Rename { .. }) => ApiResult::Mutated(Done::err(e)),
             ApiOp::Mutate(Mutation::SetScopes { .. }) => ApiResult::Mutated(Done::err(e)),
-            ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::err(e)),
+            ApiOp::Mutate(Mutation::Revoke { .. } | Mutation::Rotate { .. }) => {
+                ApiResult::Mutated(Done::err(e))
+            }
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
             ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
         };

@@ -256,6 +256,9 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             scopes: scopes.clone(),
         }))),
         ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::ok(Effect::Revoked)),
+        ApiOp::Mutate(Mutation::Rotate { .. }) => {
+            ApiResult::Mutated(Done::err(ApiError::from_status(400, b"{}", None)))
+        }
         ApiOp::Probe(_) => ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Ok(sgkeys::leak::Verification {
             dead: true,
