@@ -550,3 +550,25 @@ pub async fn revoke_many(
     }
     out
 }
+
+/// The replacement's name: `NAME (rotated YYYY-MM-DD)`, without stacking earlier suffixes.
+pub fn lineage_name(old: &str, today: &str) -> String {
+    let base = match old.rfind(" (rotated ") {
+        Some(i) if old.ends_with(')') => &old[..i],
+        _ => old,
+    };
+    let name = format!("{base} (rotated {today})");
+    let max = crate::api::models::MAX_NAME_LEN;
+    if name.chars().count() <= max {
+        return name;
+    }
+    let suffix = format!(" (rotated {today})");
+    let keep: String = base.chars().take(max - suffix.chars().count()).collect();
+    format!("{keep}{suffix}")
+}
+
+/// Today's date, `YYYY-MM-DD` (UTC), for [`lineage_name`].
+pub fn today() -> String {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    now.chars().take(10).collect()
+}

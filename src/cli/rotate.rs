@@ -13,31 +13,10 @@ use super::context::*;
 use super::{CliError, RotateArgs};
 use crate::api::{ApiError, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf};
 use crate::journal::{Entry, Journal};
-use crate::ops::{Effect, Mutation, RevokeTarget};
+use crate::ops::{Effect, Mutation, RevokeTarget, lineage_name, today};
 use crate::output::{self, clean};
 use crate::scopes;
 use crate::text::plural;
-
-/// The replacement's name: `NAME (rotated YYYY-MM-DD)`, without stacking earlier suffixes.
-pub(crate) fn lineage_name(old: &str, today: &str) -> String {
-    let base = match old.rfind(" (rotated ") {
-        Some(i) if old.ends_with(')') => &old[..i],
-        _ => old,
-    };
-    let name = format!("{base} (rotated {today})");
-    let max = crate::api::models::MAX_NAME_LEN;
-    if name.chars().count() <= max {
-        return name;
-    }
-    let suffix = format!(" (rotated {today})");
-    let keep: String = base.chars().take(max - suffix.chars().count()).collect();
-    format!("{keep}{suffix}")
-}
-
-fn today() -> String {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    now.chars().take(10).collect()
-}
 
 /// One key rotated (or not).
 struct Rotated {
