@@ -17,10 +17,16 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             return scopes_catalog(format.resolve(cli.global.json, None)?);
         }
         Command::Completions { .. } | Command::Man { .. } => return Ok(0),
-        Command::Journal { limit, format } => {
+        Command::Journal {
+            limit,
+            since,
+            context,
+            format,
+        } => {
             let format = format.resolve(cli.global.json, None)?;
             let settings = config::resolve(&cli.global.overrides())?;
-            return show_journal(&Journal::new(settings.journal), format, limit);
+            let select = super::journal_cmd::Select::new(limit, since.as_deref(), context)?;
+            return show_journal(&Journal::new(settings.journal), format, &select);
         }
         _ => {}
     }

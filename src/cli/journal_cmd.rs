@@ -11,20 +11,102 @@ use crate::text::plural;
 
 use super::context::*;
 
+/// Which entries `sgkeys journal` shows.
+pub(crate) struct Select {
+    limit: Option<usize>,
+    /// Entries at or after this time.
+    since: Option<std::time::SystemTime>,
+    /// `Some(None)`: the key's own account only; `Some(Some(x))`: on-behalf-of `x` only.
+    context: Option<Option<String>>,
+}
+
+impl Select {
+    pub(crate) fn new(
+        limit: Option<usize>,
+        since: Option<&str>,
+        context: Option<String>,
+    ) -> Result<Select, CliError> {
+        let since = match since {
+            None => None,
+            Some(s) => Some(match humantime::parse_duration(s.trim()) {
+                Ok(d) => std::time::SystemTime::now()
+                    .checked_sub(d)
+                    .unwrap_or(std::time::UNIX_EPOCH),
+                Err(_) => humantime::parse_rfc3339_weak(s.trim()).map_err(|_| {
+                    CliError::Usage(format!(
+                        "--since '{}': a duration ago (2h, 30m, 1d) or a time (2026-11-28T01:00:00Z)",
+                        clean(s)
+                    ))
+                })?,
+            }),
+        };
+        let context = context.map(|c| match c.as_str() {
+            "own" | "" => None,
+            other => Some(
+                OnBehalfOf::parse(other)
+                    .map(|o| o.header_value())
+                    .unwrap_or_else(|_| other.to_owned()),
+            ),
+        });
+        Ok(Select {
+            limit,
+            since,
+            context,
+        })
+    }
+
+    fn keeps(&self, e: &crate::journal::Entry) -> bool {
+        let time_ok = self
+            .since
+            .is_none_or(|since| humantime::parse_rfc3339_weak(&e.time).is_ok_and(|t| t >= since));
+        let ctx_ok = self
+            .context
+            .as_ref()
+            .is_none_or(|c| e.on_behalf_of.as_deref() == c.as_deref());
+        time_ok && ctx_ok
+    }
+}
+
+/// Where an entry acted: the endpoint's host, and the account acted for.
+fn place(e: &crate::journal::Entry) -> String {
+    let host = e
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(&e.base_url)
+        .trim_end_matches('/');
+    match &e.on_behalf_of {
+        Some(o) => format!("{host} [{o}]"),
+        None => host.to_owned(),
+    }
+}
+
 pub(crate) fn show_journal(
     journal: &Journal,
     format: Format,
-    limit: Option<usize>,
+    select: &Select,
 ) -> Result<u8, CliError> {
     let contents = journal.read().map_err(|e| CliError::Io(e.to_string()))?;
     for w in &contents.warnings {
         crate::errln!("sgkeys: warning: {}", clean(w));
     }
-    let all = contents.entries;
-    let skip = limit.map_or(0, |n| all.len().saturating_sub(n));
+    let everything = contents.entries;
+    let all: Vec<crate::journal::Entry> = everything
+        .iter()
+        .filter(|e| select.keeps(e))
+        .cloned()
+        .collect();
+    let skip = select.limit.map_or(0, |n| all.len().saturating_sub(n));
     let entries = &all[skip..];
     if format == Format::Json {
         output::print_json(&entries).map_err(io)?;
+        return Ok(0);
+    }
+    if format == Format::Markdown {
+        crate::out!(
+            "{}",
+            incident_record(journal, entries, &Journal::pending_rotations(&everything))
+        );
         return Ok(0);
     }
     if all.is_empty() && format == Format::Table {
@@ -66,7 +148,7 @@ pub(crate) fn show_journal(
                         format!("FAILED {}", s.map(|s| s.to_string()).unwrap_or_default())
                     }
                 },
-                e.on_behalf_of.clone().unwrap_or_default(),
+                place(e),
                 e.source.clone(),
             ]
         })
@@ -81,11 +163,7 @@ pub(crate) fn show_journal(
             crate::out!("{out}");
             return Ok(0);
         }
-        Format::Markdown => {
-            crate::out!("{}", output::markdown_table(&headers, &rows));
-            return Ok(0);
-        }
-        Format::Table | Format::Json => {}
+        Format::Table | Format::Json | Format::Markdown => {}
     }
     if !entries.is_empty() {
         crate::out!("{}", table(&headers, &rows));
@@ -103,7 +181,7 @@ pub(crate) fn show_journal(
         },
         journal.path().display()
     );
-    let pending = Journal::pending_rotations(&all);
+    let pending = Journal::pending_rotations(&everything);
     if !pending.is_empty() {
         crate::errln!(
             "{} (the old key still works): finish each with `sgkeys rotate --finish OLD_ID` once the \
@@ -268,4 +346,100 @@ pub(crate) async fn recreate(
             ))
         }
     }
+}
+
+/// The journal as an incident record for a postmortem: a timeline (clock time, context, key,
+/// scopes before and after, outcome, proof, replacements), then what is still open.
+pub(crate) fn incident_record(
+    journal: &Journal,
+    entries: &[crate::journal::Entry],
+    pending: &[&crate::journal::Entry],
+) -> String {
+    let md = |s: &str| clean(s).replace('|', "\\|").replace('`', "'");
+    let scopes = |v: &Option<Vec<String>>| match v {
+        None => "—".to_owned(),
+        Some(v) if v.is_empty() => "none".to_owned(),
+        Some(v) if v.len() <= 4 => v.join(", "),
+        Some(v) => format!("{}, … ({} scopes)", v[..3].join(", "), v.len()),
+    };
+    let mut o = String::from("# sgkeys incident record\n\n");
+    let (first, last) = (
+        entries.first().map_or("—", |e| e.time.as_str()),
+        entries.last().map_or("—", |e| e.time.as_str()),
+    );
+    o.push_str(&format!(
+        "- Journal: `{}`\n- {} from {first} to {last} (UTC)\n\n",
+        md(&journal.path().display().to_string()),
+        plural(entries.len(), "action", "actions"),
+    ));
+    o.push_str("## Timeline\n\n");
+    o.push_str("| Time (UTC) | Action | Where | Key | Name | Scopes before | Scopes after | Outcome | Proof | Replaces |\n");
+    o.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    for e in entries {
+        let outcome = match (e.result(), e.status) {
+            _ if e.unresolved() => "**UNKNOWN**: no outcome recorded".to_owned(),
+            (Outcome::Ok, Some(s)) => format!("ok ({s})"),
+            (Outcome::Ok, None) => "ok".to_owned(),
+            (Outcome::Unknown, _) => {
+                format!("**UNKNOWN**: {}", md(e.error.as_deref().unwrap_or("")))
+            }
+            (Outcome::Failed, s) => format!(
+                "FAILED{}: {}",
+                s.map(|s| format!(" ({s})")).unwrap_or_default(),
+                md(e.error.as_deref().unwrap_or(""))
+            ),
+        };
+        let proof = match (e.verified, e.verified_after_ms) {
+            (Some(true), Some(ms)) => format!("dead after {:.1} s", ms as f64 / 1000.0),
+            (Some(false), Some(ms)) => {
+                format!("**still authenticated** after {:.1} s", ms as f64 / 1000.0)
+            }
+            _ => "—".to_owned(),
+        };
+        let time = e.time.get(11..19).unwrap_or(&e.time);
+        o.push_str(&format!(
+            "| {} {time} | {} | {} | `{}` | {} | {} | {} | {outcome} | {proof} | {} |\n",
+            e.time.get(..10).unwrap_or(""),
+            e.action.label(),
+            md(&place(e)),
+            md(if e.api_key_id.is_empty() {
+                "—"
+            } else {
+                &e.api_key_id
+            }),
+            md(e.name.as_deref().unwrap_or("")),
+            md(&scopes(&e.scopes_before)),
+            md(&scopes(&e.scopes_after)),
+            e.replaces
+                .as_deref()
+                .map_or("—".to_owned(), |r| format!("`{}`", md(r))),
+        ));
+    }
+    let open: Vec<&crate::journal::Entry> = entries
+        .iter()
+        .filter(|e| e.result() == Outcome::Unknown)
+        .collect();
+    if !pending.is_empty() || !open.is_empty() {
+        o.push_str("\n## Still open\n\n");
+        for e in pending {
+            o.push_str(&format!(
+                "- Rotation of `{}` → `{}` ('{}') at {}: the old key still works; finish with `sgkeys rotate --finish {}`\n",
+                md(e.replaces.as_deref().unwrap_or("?")),
+                md(&e.api_key_id),
+                md(e.name.as_deref().unwrap_or("")),
+                md(&place(e)),
+                md(e.replaces.as_deref().unwrap_or("?")),
+            ));
+        }
+        for e in open {
+            o.push_str(&format!(
+                "- {} of `{}` at {}: outcome unknown; check with `sgkeys show {}`\n",
+                e.action.label(),
+                md(&e.api_key_id),
+                md(&place(e)),
+                md(&e.api_key_id),
+            ));
+        }
+    }
+    o
 }

@@ -193,14 +193,21 @@ Examples:
         #[arg(long, value_name = "NAME", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(crate::presets::PRESETS.iter().map(|p| p.name)))]
         preset: Option<String>,
     },
-    /// Show the journal of changes made with sgkeys
+    /// Show the journal of changes made with sgkeys (with --format markdown: an incident record)
     #[command(after_help = "Examples:
   sgkeys journal --limit 20
-  sgkeys journal --format csv > changes.csv")]
+  sgkeys journal --since 2h --format markdown > incident.md
+  sgkeys journal --context acme-transactional --format csv > changes.csv")]
     Journal {
         /// Only the last N entries
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// Only entries since a time: a duration ago (`2h`, `30m`, `1d`) or an RFC 3339 time
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only one context: `own` (the key's own account) or a subuser/`account-id ID`
+        #[arg(long, value_name = "CONTEXT")]
+        context: Option<String>,
         #[command(flatten)]
         format: FormatArg,
     },

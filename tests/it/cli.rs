@@ -990,3 +990,185 @@ fn granted_of(env: &Env, id: &str) -> Vec<String> {
     s.sort();
     s
 }
+
+/// A journal of a small incident, written by hand (fixed times).
+fn incident_journal(path: &Path) {
+    let lines = [
+        r#"{"time":"2026-11-27T03:01:10Z","op":"a","phase":"intent","base_url":"https://api.sendgrid.com","action":"revoke","api_key_id":"LeakedKey000000000000a","name":"prod-mail-key","scopes_before":["mail.send","stats.read"],"status":null,"ok":false,"source":"cli"}"#,
+        r#"{"time":"2026-11-27T03:01:11Z","op":"a","phase":"outcome","base_url":"https://api.sendgrid.com","action":"revoke","api_key_id":"LeakedKey000000000000a","name":"prod-mail-key","scopes_before":["mail.send","stats.read"],"status":204,"ok":true,"outcome":"ok","source":"cli","verified":true,"verified_after_ms":1340}"#,
+        r#"{"time":"2026-11-27T03:05:00Z","op":"b","phase":"intent","base_url":"https://api.sendgrid.com","on_behalf_of":"acme-transactional","action":"rotate","api_key_id":"","name":"checkout (rotated 2026-11-28)","scopes_after":["mail.send"],"status":null,"ok":false,"source":"tui","replaces":"OldCheckout00000000000"}"#,
+        r#"{"time":"2026-11-27T03:05:01Z","op":"b","phase":"outcome","base_url":"https://api.sendgrid.com","on_behalf_of":"acme-transactional","action":"rotate","api_key_id":"NewCheckout00000000000","name":"checkout (rotated 2026-11-28)","scopes_after":["mail.send"],"status":201,"ok":true,"outcome":"ok","source":"tui","replaces":"OldCheckout00000000000"}"#,
+        r#"{"time":"2026-11-27T03:07:00Z","op":"c","phase":"intent","base_url":"https://api.sendgrid.com","action":"set_scopes","api_key_id":"Grafana000000000000000","name":"grafana | stats","scopes_before":["stats.read","mail.send"],"scopes_after":["stats.read"],"status":null,"ok":false,"source":"cli"}"#,
+    ];
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_journal_is_an_incident_record() {
+    let env = Env::new().await;
+    let path = env.dir.path().join("incident.jsonl");
+    incident_journal(&path);
+    let p = path.to_string_lossy().into_owned();
+    let (code, out, err) = env.run(&["--journal", &p, "journal", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    let out = out.replace(&p, "JOURNAL");
+    insta::assert_snapshot!("incident_record", out);
+    // --context and --since select
+    let (_, out, _) = env.run(&[
+        "--journal",
+        &p,
+        "journal",
+        "--context",
+        "acme-transactional",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    let (_, out, _) = env.run(&[
+        "--journal",
+        &p,
+        "journal",
+        "--since",
+        "2026-11-27T03:04:00Z",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let (_, out, _) = env.run(&["--journal", &p, "journal", "--since", "1h", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // the table names where each action happened
+    let (_, out, _) = env.run(&["--journal", &p, "journal"]);
+    assert!(
+        out.contains("api.sendgrid.com [acme-transactional]"),
+        "{out}"
+    );
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotation_whose_revoke_fails_keeps_the_secret_and_says_so() {
+    let env = Env::new().await;
+    // a key that may create keys (with the old key's scopes) but not delete them
+    let old = env.id_named("stats: category sums");
+    let mut scopes = granted_of(&env, &old);
+    scopes.extend(["api_keys.read".to_owned(), "api_keys.create".to_owned()]);
+    let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let limited = env.sim.add_key(None, "rotator", &refs);
+    let out = env
+        .cmd(&["rotate", &old, "--yes", "--json"])
+        .env("SENDGRID_API_KEY", limited.expose())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        v["new"]["api_key"].as_str().unwrap().starts_with("SG."),
+        "the secret is kept"
+    );
+    assert_eq!(v["revoked"], false);
+    assert!(v["error"].as_str().unwrap().contains("403"), "{v}");
+    assert!(
+        env.sim.keys(None).iter().any(|k| k.api_key_id.0 == old),
+        "old key still there"
+    );
+    // and the journal shows a pending rotation to finish
+    let (_, _, jerr) = env.run(&["journal"]);
+    assert!(jerr.contains("1 pending rotation"), "{jerr}");
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_bulk_rotation_is_plain_and_finish_completes_it() {
+    let env = Env::with(SimConfig {
+        latency: std::time::Duration::from_millis(300),
+        ..SimConfig::default()
+    })
+    .await;
+    let names = [
+        "webhooks: event consumer",
+        "webhooks: inbound parse router",
+        "webhooks: full",
+        "stats: category sums",
+        "templates: editor",
+        "suppressions: sync job",
+    ];
+    let olds: Vec<String> = names.iter().map(|n| env.id_named(n)).collect();
+    let file = env.dir.path().join("rotated.env");
+    let mut args: Vec<String> = vec!["rotate".into(), "--yes".into(), "--secrets-out".into()];
+    args.push(file.to_string_lossy().into_owned());
+    args.push("--".into());
+    args.extend(olds.iter().cloned());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = env.cmd(&argv).spawn().unwrap();
+    // kill it once two replacements are journaled as made
+    let journal = sgkeys::journal::Journal::new(env.journal());
+    let start = std::time::Instant::now();
+    loop {
+        let made = journal
+            .read_all()
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| e.action == sgkeys::journal::Action::Rotate && e.ok)
+            .count();
+        if made >= 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "no rotation happened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let made: Vec<String> = env
+        .sim
+        .keys(None)
+        .iter()
+        .filter(|k| k.name.contains("(rotated "))
+        .map(|k| k.name.clone())
+        .collect();
+    assert!(made.len() >= 2 && made.len() < 6, "{made:?}");
+    // the journal says plainly which keys were replaced (pending rotations) and which
+    // replacement's outcome is unknown (killed mid-request); the old keys are all still there
+    let entries = journal.read_all().unwrap();
+    let pending = sgkeys::journal::Journal::pending_rotations(&entries).len();
+    assert!(pending >= 2, "{entries:?}");
+    let (_, _, jerr) = env.run(&["journal"]);
+    assert!(
+        jerr.contains(&format!("{pending} pending rotation")),
+        "{jerr}"
+    );
+    let left: Vec<String> = env
+        .sim
+        .keys(None)
+        .iter()
+        .map(|k| k.api_key_id.0.clone())
+        .collect();
+    assert!(
+        olds.iter().all(|o| left.contains(o)),
+        "nothing revoked before the question"
+    );
+    let (code, _, err) = env.run(&["rotate", "--finish", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let left: Vec<String> = env
+        .sim
+        .keys(None)
+        .iter()
+        .map(|k| k.api_key_id.0.clone())
+        .collect();
+    let gone = olds.iter().filter(|o| !left.contains(o)).count();
+    assert_eq!(gone, pending, "exactly the replaced keys were revoked");
+    let (_, _, jerr) = env.run(&["journal"]);
+    assert!(!jerr.contains("pending rotation"), "{jerr}");
+    env.sim.shutdown().await;
+}
