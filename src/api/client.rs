@@ -465,60 +465,13 @@ impl Client {
         }
     }
 
-    /// `POST /v3/api_keys` as [`Client::create_key`] would send it (for a dry run).
-    pub fn plan_create(
-        &self,
-        name: &str,
-        scopes: Option<&[String]>,
-    ) -> Result<PlannedRequest, ApiError> {
-        self.plan(
-            Method::POST,
-            &["v3", "api_keys"],
-            Some(create_body(name, scopes)),
-        )
-    }
-
-    /// `PATCH /v3/api_keys/{id}` as [`Client::rename_key`] would send it.
-    pub fn plan_rename(&self, id: &ApiKeyId, name: &str) -> Result<PlannedRequest, ApiError> {
-        self.plan(Method::PATCH, &key_path(id), Some(rename_body(name)))
-    }
-
-    /// `PUT /v3/api_keys/{id}` as [`Client::update_key`] would send it.
-    pub fn plan_update(
-        &self,
-        id: &ApiKeyId,
-        name: &str,
-        scopes: &[String],
-    ) -> Result<PlannedRequest, ApiError> {
-        self.plan(Method::PUT, &key_path(id), Some(update_body(name, scopes)))
-    }
-
-    /// `DELETE /v3/api_keys/{id}` as [`Client::delete_key`] would send it.
-    pub fn plan_delete(&self, id: &ApiKeyId) -> Result<PlannedRequest, ApiError> {
-        self.plan(Method::DELETE, &key_path(id), None)
-    }
-
-    /// The URL and headers [`Client::send`] would use, without sending (and without the
-    /// `Authorization` header: a plan never carries the secret).
-    fn plan(
-        &self,
-        method: Method,
-        segments: &[&str],
-        body: Option<serde_json::Value>,
-    ) -> Result<PlannedRequest, ApiError> {
-        let base = match self.base_override.as_deref() {
+    /// The base URL this client's requests go to, parsed.
+    pub(super) fn resolved_base(&self) -> Result<reqwest::Url, ApiError> {
+        match self.base_override.as_deref() {
             Some(host) => reqwest::Url::parse(host)
-                .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}")))?,
-            None => self.inner.base_url.clone(),
-        };
-        let url = endpoint(&base, segments, &[])?;
-        Ok(PlannedRequest {
-            method: method_str(&method),
-            path: url.path().to_owned(),
-            url: url.to_string(),
-            on_behalf_of: self.on_behalf_of.as_ref().map(OnBehalfOf::header_value),
-            body,
-        })
+                .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}"))),
+            None => Ok(self.inner.base_url.clone()),
+        }
     }
 
     async fn send(
@@ -530,11 +483,7 @@ impl Client {
         repeat: Repeat,
     ) -> Result<(u16, Vec<u8>), ApiError> {
         let inner = &self.inner;
-        let base = match self.base_override.as_deref() {
-            Some(host) => reqwest::Url::parse(host)
-                .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}")))?,
-            None => inner.base_url.clone(),
-        };
+        let base = self.resolved_base()?;
         let url = endpoint(&base, segments, query)?;
         // The path below the base, as sent (for the call log).
         let path = url
@@ -689,18 +638,7 @@ impl Client {
     }
 }
 
-/// A request as it would be sent, for dry runs: method, URL, the `on-behalf-of` header and the
-/// JSON body. Never the `Authorization` header (the body of a key request holds no secret).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PlannedRequest {
-    pub method: &'static str,
-    pub url: String,
-    pub path: String,
-    pub on_behalf_of: Option<String>,
-    pub body: Option<serde_json::Value>,
-}
-
-fn create_body(name: &str, scopes: Option<&[String]>) -> serde_json::Value {
+pub(super) fn create_body(name: &str, scopes: Option<&[String]>) -> serde_json::Value {
     let mut body = serde_json::json!({ "name": name });
     if let Some(scopes) = scopes {
         body["scopes"] = serde_json::json!(crate::scopes::sendable(scopes));
@@ -708,22 +646,22 @@ fn create_body(name: &str, scopes: Option<&[String]>) -> serde_json::Value {
     body
 }
 
-fn rename_body(name: &str) -> serde_json::Value {
+pub(super) fn rename_body(name: &str) -> serde_json::Value {
     serde_json::json!({ "name": name })
 }
 
-fn update_body(name: &str, scopes: &[String]) -> serde_json::Value {
+pub(super) fn update_body(name: &str, scopes: &[String]) -> serde_json::Value {
     serde_json::json!({ "name": name, "scopes": crate::scopes::sendable(scopes) })
 }
 
-fn key_path(id: &ApiKeyId) -> [&str; 3] {
+pub(super) fn key_path(id: &ApiKeyId) -> [&str; 3] {
     ["v3", "api_keys", id.as_str()]
 }
 
 /// The URL of the path `segments` under `base`, with the `query` pairs. Each segment is
 /// percent-encoded as one segment (`/`, `?`, `#` and `%` included), so a strange id cannot
 /// change the path.
-fn endpoint(
+pub(super) fn endpoint(
     base: &reqwest::Url,
     segments: &[&str],
     query: &[(&str, String)],
@@ -745,7 +683,7 @@ fn endpoint(
     Ok(url)
 }
 
-fn method_str(m: &Method) -> &'static str {
+pub(super) fn method_str(m: &Method) -> &'static str {
     match *m {
         Method::GET => "GET",
         Method::POST => "POST",

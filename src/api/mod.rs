@@ -4,13 +4,13 @@ pub mod client;
 pub mod error;
 pub mod gate;
 pub mod models;
+pub mod plan;
 
-pub use client::{
-    CallRecord, Client, ClientOptions, Observer, PlannedRequest, install_crypto_provider,
-};
+pub use client::{CallRecord, Client, ClientOptions, Observer, install_crypto_provider};
 pub use error::{ApiError, ErrorBody, ErrorItem};
 pub use gate::{RetryPolicy, epoch_now};
 pub use models::{ApiKey, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf, RateLimit, Region, Subuser};
+pub use plan::PlannedRequest;
 
 /// SendGrid's global API host.
 pub const GLOBAL_BASE_URL: &str = "https://api.sendgrid.com";
