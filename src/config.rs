@@ -31,6 +31,8 @@ pub struct Profile {
     pub base_url: Option<String>,
     /// Where EU subusers' calls go when `base_url` is not SendGrid's own (a simulator, a proxy).
     pub eu_base_url: Option<String>,
+    /// A CA certificate (PEM) to trust besides the system's (a TLS-intercepting proxy, `sgkeys sim --tls`).
+    pub ca_cert: Option<PathBuf>,
     /// A subuser name or `account-id <id>`.
     pub on_behalf_of: Option<String>,
     #[serde(default)]
@@ -110,6 +112,8 @@ pub struct Overrides {
     pub region: Option<Region>,
     pub base_url: Option<String>,
     pub eu_base_url: Option<String>,
+    /// `--ca-cert FILE`.
+    pub ca_cert: Option<PathBuf>,
     pub on_behalf_of: Option<String>,
     pub timeout: Option<f64>,
     pub api_key_cmd: Option<String>,
@@ -126,6 +130,8 @@ pub struct Settings {
     pub base_url: String,
     /// EU subusers' host when `base_url` is not SendGrid's own.
     pub eu_base_url: Option<String>,
+    /// Extra CA certificate(s) to trust, PEM, read from `--ca-cert` / the profile's `ca_cert`.
+    pub ca_cert_pem: Option<String>,
     pub region: Region,
     pub on_behalf_of: Option<OnBehalfOf>,
     pub timeout: Duration,
@@ -285,10 +291,15 @@ pub fn resolve_with(
     if let Some(u) = &eu_base_url {
         check_base_url(u)?;
     }
+    let ca_cert_pem = match ov.ca_cert.clone().or(profile.ca_cert.clone()) {
+        None => None,
+        Some(path) => Some(read_ca_cert(&path)?),
+    };
     Ok(Settings {
         profile: profile_name,
         base_url,
         eu_base_url,
+        ca_cert_pem,
         region,
         on_behalf_of,
         timeout: Duration::from_secs_f64(timeout),
@@ -300,6 +311,23 @@ pub fn resolve_with(
             .refresh
             .or(profile.refresh_secs)
             .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS),
+    })
+}
+
+/// The `--ca-cert` file: PEM certificate(s), read whole (at most 1 MiB).
+fn read_ca_cert(path: &Path) -> Result<String, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.len() <= 1 << 20 && t.contains("-----BEGIN CERTIFICATE-----"));
+    text.ok_or_else(|| {
+        ConfigError::Invalid(format!(
+            "--ca-cert {}: not a PEM certificate file (expected -----BEGIN CERTIFICATE-----)",
+            path.display()
+        ))
     })
 }
 
@@ -591,6 +619,35 @@ mod tests {
             resolve_with(&ov, &f, None, |_| None).unwrap().refresh_secs,
             0
         );
+    }
+
+    #[test]
+    fn a_ca_cert_comes_from_the_flag_or_the_profile_and_must_be_pem() {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("ca.pem");
+        let text = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        std::fs::write(&pem, text).unwrap();
+        let other = dir.path().join("other.pem");
+        std::fs::write(&other, "junk").unwrap();
+        let f = file(&format!(
+            "[profiles.proxy]\nca_cert = {:?}\n",
+            pem.display().to_string()
+        ));
+        let s = resolve_with(&Overrides::default(), &f, None, |_| None).unwrap();
+        assert_eq!(s.ca_cert_pem, None);
+        let ov = Overrides {
+            profile: Some("proxy".into()),
+            ..Default::default()
+        };
+        let s = resolve_with(&ov, &f, None, |_| None).unwrap();
+        assert_eq!(s.ca_cert_pem.as_deref(), Some(text));
+        let ov = Overrides {
+            profile: Some("proxy".into()),
+            ca_cert: Some(other.clone()),
+            ..Default::default()
+        };
+        let e = resolve_with(&ov, &f, None, |_| None).unwrap_err();
+        assert!(e.to_string().contains("not a PEM certificate"), "{e}");
     }
 
     #[test]

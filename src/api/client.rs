@@ -72,6 +72,8 @@ pub struct ClientOptions {
     /// Where EU subusers' calls go when `base_url` is not SendGrid's own global host (a
     /// simulator's or a proxy's EU host); None: only SendGrid's own hosts are switched.
     pub eu_base_url: Option<String>,
+    /// Extra CA certificate(s) to trust (PEM), besides the bundled web roots.
+    pub ca_cert_pem: Option<String>,
     pub timeout: Duration,
     pub on_behalf_of: Option<OnBehalfOf>,
     pub retry: RetryPolicy,
@@ -85,6 +87,7 @@ impl Default for ClientOptions {
         ClientOptions {
             base_url: super::GLOBAL_BASE_URL.into(),
             eu_base_url: None,
+            ca_cert_pem: None,
             timeout: Duration::from_secs(10),
             on_behalf_of: None,
             retry: RetryPolicy::default(),
@@ -151,7 +154,24 @@ impl Client {
         install_crypto_provider();
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = &opts.ca_cert_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+                ApiError::Network(format!(
+                    "--ca-cert: not a usable certificate: {}",
+                    chain(&e)
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(ApiError::Network(
+                    "--ca-cert: the file holds no certificate".into(),
+                ));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("sgkeys/", env!("CARGO_PKG_VERSION")))
@@ -633,8 +653,44 @@ impl Client {
         if e.is_timeout() {
             ApiError::Timeout(self.inner.timeout)
         } else {
-            ApiError::Network(chain(&e))
+            let detail = chain(&e);
+            match tls_in_plain_words(&detail) {
+                Some(words) => ApiError::Network(format!("{words} ({detail})")),
+                None => ApiError::Network(detail),
+            }
         }
+    }
+}
+
+/// A TLS failure said so a person can act on it: most are a TLS-inspecting proxy whose CA
+/// sgkeys does not trust, or a plain-HTTP endpoint named with https.
+pub(crate) fn tls_in_plain_words(detail: &str) -> Option<&'static str> {
+    let d = detail.to_ascii_lowercase();
+    if d.contains("unknownissuer")
+        || d.contains("unknown issuer")
+        || d.contains("self-signed")
+        || d.contains("selfsigned")
+    {
+        Some(
+            "TLS: the server's certificate is signed by a CA sgkeys does not trust — behind a \
+             TLS-inspecting proxy, pass its CA with --ca-cert FILE (or SGKEYS_CA_CERT)",
+        )
+    } else if d.contains("notvalidforname") || d.contains("not valid for name") {
+        Some("TLS: the server's certificate is for another host name — check --base-url")
+    } else if d.contains("expired") || d.contains("notvalidyet") {
+        Some(
+            "TLS: the server's certificate is expired or not yet valid — check the clock, or the proxy",
+        )
+    } else if d.contains("invalidcontenttype")
+        || d.contains("corrupt message")
+        || d.contains("invalid content type")
+        || d.contains("received corrupt")
+    {
+        Some("TLS: the server did not answer with TLS — is it plain HTTP? (use http://)")
+    } else if d.contains("invalid peer certificate") || d.contains("certificate") {
+        Some("TLS: the server's certificate was refused")
+    } else {
+        None
     }
 }
 

@@ -45,6 +45,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         ClientOptions {
             base_url: settings.base_url.clone(),
             eu_base_url: settings.eu_base_url.clone(),
+            ca_cert_pem: settings.ca_cert_pem.clone(),
             timeout: settings.timeout,
             observer: Some(wiring.observer()),
             ..Default::default()
@@ -168,9 +169,11 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
         get_shape: args.get_shape.parse().map_err(CliError::Usage)?,
         // a new admin key and new secrets on every start, unless a seed is given
         rng_seed: args.rng_seed,
+        tls: args.tls,
+        http1_only: args.http1_only,
         ..SimConfig::default()
     };
-    sim::run_standalone(cfg, args.port, json)
+    sim::run_standalone(cfg, args.port, json, args.tls_ca_out.as_deref())
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(0)

@@ -72,6 +72,9 @@ pub struct Global {
     /// proxy's EU host; `sgkeys sim` prints it)
     #[arg(long, global = true, env = "SGKEYS_EU_BASE_URL", value_name = "URL")]
     pub eu_base_url: Option<String>,
+    /// Also trust this CA certificate (PEM): a TLS-inspecting proxy's, or `sgkeys sim --tls`'s
+    #[arg(long, global = true, env = "SGKEYS_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Request timeout in seconds [default: 10]
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
@@ -514,6 +517,15 @@ pub struct SimArgs {
     /// Seed for the admin key and created keys' secrets (default: random on every start)
     #[arg(long, value_name = "N")]
     pub rng_seed: Option<u64>,
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a certificate from a CA made at start
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: write the CA certificate (PEM) to FILE, for `sgkeys --ca-cert FILE`
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_ca_out: Option<PathBuf>,
+    /// With --tls: offer HTTP/1.1 only (to compare with HTTP/2)
+    #[arg(long, requires = "tls")]
+    pub http1_only: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -615,6 +627,7 @@ impl Global {
             region: self.region.map(Into::into),
             base_url: self.base_url.clone(),
             eu_base_url: self.eu_base_url.clone(),
+            ca_cert: self.ca_cert.clone(),
             on_behalf_of: self.on_behalf_of.clone(),
             timeout: self.timeout,
             api_key_cmd: self.api_key_cmd.clone(),

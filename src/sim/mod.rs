@@ -12,6 +12,7 @@ mod persist;
 mod seed;
 mod server;
 mod store;
+mod tls;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -134,6 +135,10 @@ pub struct SimConfig {
     pub header_timeout: Duration,
     /// How long a revoked key keeps authenticating (SendGrid's propagation delay).
     pub revoke_delay: Duration,
+    /// Serve HTTPS (a fresh CA per start; HTTP/2 and HTTP/1.1 by ALPN).
+    pub tls: bool,
+    /// With `tls`: offer HTTP/1.1 only (for comparisons).
+    pub http1_only: bool,
 }
 
 /// Default [`SimConfig::header_timeout`] (an assumption: SendGrid does not document its own).
@@ -156,6 +161,8 @@ impl Default for SimConfig {
             rng_seed: Some(42),
             header_timeout: HEADER_TIMEOUT,
             revoke_delay: Duration::ZERO,
+            tls: false,
+            http1_only: false,
         }
     }
 }
@@ -193,6 +200,8 @@ pub struct RequestLog {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,
+    /// The HTTP version the request came over: "1.1" or "2".
+    pub http: &'static str,
 }
 
 /// A running simulator. Clones share it; [`SimHandle::shutdown`] stops it for all.
@@ -202,6 +211,8 @@ pub struct SimHandle {
     base_url: String,
     /// The EU host (`api.eu.sendgrid.com` stands in for it): EU subusers' on-behalf-of calls.
     eu_base_url: String,
+    /// With TLS: the CA certificate (PEM) clients must trust.
+    ca_pem: Option<String>,
     admin: Secret,
     task: Arc<Mutex<Option<JoinHandle<std::io::Result<()>>>>>,
 }
@@ -315,41 +326,74 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
     let app = server::router(Arc::clone(&shared), crate::api::Region::Global);
     let eu_app = server::router(Arc::clone(&shared), crate::api::Region::Eu);
     let cancel = shared.cancel.clone();
-    let timeout = cfg.header_timeout;
+    let tls = if cfg.tls {
+        Some(tls::setup(cfg.http1_only)?)
+    } else {
+        None
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+    let (on, on_eu) = (
+        Serving {
+            timeout: cfg.header_timeout,
+            tls: tls.as_ref().map(|t| t.acceptor.clone()),
+            http1_only: cfg.http1_only,
+        },
+        Serving {
+            timeout: cfg.header_timeout,
+            tls: tls.as_ref().map(|t| t.acceptor.clone()),
+            http1_only: cfg.http1_only,
+        },
+    );
     let task = tokio::spawn(async move {
         let (a, b) = tokio::join!(
-            serve(listener, app, timeout, cancel.clone()),
-            serve(eu_listener, eu_app, timeout, cancel)
+            serve(listener, app, on, cancel.clone()),
+            serve(eu_listener, eu_app, on_eu, cancel)
         );
         a.and(b)
     });
     tracing::debug!(%host, %eu_host, "simulator listening");
     Ok(SimHandle {
         shared,
-        base_url: format!("http://{host}"),
-        eu_base_url: format!("http://{eu_host}"),
+        base_url: format!("{scheme}://{host}"),
+        eu_base_url: format!("{scheme}://{eu_host}"),
+        ca_pem,
         admin,
         task: Arc::new(Mutex::new(Some(task))),
     })
 }
 
-/// The accept loop: HTTP/1.1 per connection, with a deadline for the request head
-/// (`header_timeout`). On `cancel`, stop accepting, let requests in flight finish and close
-/// idle connections, then return.
+/// How a listener serves its connections.
+struct Serving {
+    /// A connection must send its request head (and, with TLS, finish its handshake) this soon.
+    timeout: Duration,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    http1_only: bool,
+}
+
+/// Accept connections until `cancel`, then let the requests in flight finish. Plain HTTP is
+/// HTTP/1.1; over TLS, HTTP/2 or HTTP/1.1 by ALPN (`http1_only`: HTTP/1.1). A connection that
+/// does not send a complete request head (or finish its TLS handshake) within `timeout` is
+/// closed (1 000 silent sockets must not hold the simulator).
 async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
-    header_timeout: Duration,
+    how: Serving,
     cancel: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut builder = hyper::server::conn::http1::Builder::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
+        .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(how.timeout);
+    builder.http2().timer(TokioTimer::new());
+    if how.http1_only || how.tls.is_none() {
+        builder = builder.http1_only();
+    }
     loop {
         let accepted = tokio::select! {
             () = cancel.cancelled() => break,
@@ -371,11 +415,32 @@ async fn serve(
                 continue;
             }
         };
-        let conn =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let conn = graceful.watch(conn);
+        let service = TowerToHyperService::new(app.clone());
+        let watcher = graceful.watcher();
+        let builder = builder.clone();
+        let tls = how.tls.clone();
+        let timeout = how.timeout;
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let result = match tls {
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn.into_owned()).await
+                }
+                Some(acceptor) => {
+                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            let conn = builder.serve_connection(TokioIo::new(tls_stream), service);
+                            watcher.watch(conn.into_owned()).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!("simulator TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => return,
+                    }
+                }
+            };
+            if let Err(e) = result {
                 tracing::trace!("simulator connection ended: {e}");
             }
         });
@@ -389,6 +454,11 @@ impl SimHandle {
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    /// With `tls`: the CA certificate (PEM) to trust (`sgkeys --ca-cert FILE`).
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The EU host's base URL: on-behalf-of calls for an EU subuser must come here (else 451),
@@ -515,7 +585,12 @@ impl SimHandle {
 /// `sgkeys sim`: serve until Ctrl-C. The banner is text, or with `json` one line
 /// `{"base_url","eu_base_url","admin_key","accounts":[{"username","region","keys"}]}` for
 /// scripts.
-pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(), SimError> {
+pub async fn run_standalone(
+    cfg: SimConfig,
+    port: u16,
+    json: bool,
+    ca_out: Option<&std::path::Path>,
+) -> Result<(), SimError> {
     use std::io::Write as _;
     let addr = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port);
     let state_file = cfg.state_file.clone();
@@ -523,6 +598,19 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
     let sim = start(cfg, addr).await?;
     let url = sim.base_url();
     let eu_url = sim.eu_base_url();
+    if let (Some(pem), Some(path)) = (sim.ca_cert_pem(), ca_out) {
+        crate::fsutil::write_output(path, pem.as_bytes()).map_err(|e| {
+            SimError::Config(format!(
+                "cannot write the CA certificate to {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    let ca_flag = match (sim.ca_cert_pem(), ca_out) {
+        (Some(_), Some(path)) => format!(" --ca-cert {}", path.display()),
+        (Some(_), None) => " --ca-cert CA.pem".to_owned(),
+        _ => String::new(),
+    };
     let mut banner = String::new();
     {
         use std::fmt::Write as _;
@@ -568,10 +656,26 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
         if let Some(p) = &state_file {
             let _ = writeln!(banner, "  state     {}", p.display());
         }
+        match (sim.ca_cert_pem(), ca_out) {
+            (Some(_), Some(path)) => {
+                let _ = writeln!(
+                    banner,
+                    "  TLS       HTTP/2 and HTTP/1.1 over TLS; a CA made for this run is in {}",
+                    path.display()
+                );
+            }
+            (Some(pem), None) => {
+                let _ = writeln!(
+                    banner,
+                    "  TLS       a CA made for this run (save it as CA.pem, or start with --tls-ca-out FILE):\n{pem}"
+                );
+            }
+            _ => {}
+        }
         let _ = writeln!(banner, "\nTry:");
         let _ = writeln!(
             banner,
-            "  SENDGRID_API_KEY={} sgkeys --base-url {url} --eu-base-url {eu_url} list",
+            "  SENDGRID_API_KEY={} sgkeys --base-url {url} --eu-base-url {eu_url}{ca_flag} list",
             sim.admin_key().expose()
         );
         let _ = writeln!(banner, "\nPress Ctrl-C to stop.");
@@ -599,6 +703,8 @@ pub async fn run_standalone(cfg: SimConfig, port: u16, json: bool) -> Result<(),
             "eu_base_url": eu_url,
             "admin_key": sim.admin_key().expose(),
             "accounts": accounts,
+            "ca_cert": sim.ca_cert_pem(),
+            "ca_cert_file": ca_out.map(|p| p.display().to_string()),
         })
         .to_string();
         banner.push('\n');

@@ -1396,7 +1396,7 @@ async fn control_api_and_request_log() {
     assert_eq!(log["mutating"], json!(1));
     assert_eq!(
         log["requests"][0],
-        json!({"method":"GET","path":"/v3/scopes","status":503})
+        json!({"method":"GET","path":"/v3/scopes","status":503,"http":"1.1"})
     );
     assert_eq!(sim.requests().len(), 4);
     assert_eq!(sim.mutating_requests(), 1);

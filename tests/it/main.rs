@@ -22,5 +22,6 @@ mod outcomes;
 mod parsers;
 mod props;
 mod secrets;
+mod tls;
 mod ui_snapshots;
 mod unix;

@@ -37,6 +37,7 @@ struct Entry {
     method: String,
     path: String,
     on_behalf_of: Option<String>,
+    http: &'static str,
 }
 
 impl Entry {
@@ -49,6 +50,11 @@ impl Entry {
                 .get("on-behalf-of")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            http: match req.version() {
+                axum::http::Version::HTTP_2 => "2",
+                axum::http::Version::HTTP_10 => "1.0",
+                _ => "1.1",
+            },
         }
     }
 
@@ -58,6 +64,7 @@ impl Entry {
             path: self.path,
             status,
             on_behalf_of: self.on_behalf_of,
+            http: self.http,
         }
     }
 }

@@ -1,0 +1,147 @@
+//! HTTPS: the simulator's `--tls` (HTTP/2 and HTTP/1.1 by ALPN, a CA made at start) and the
+//! client's `--ca-cert`: calls work over TLS with the CA trusted, go over HTTP/2 unless the
+//! server offers only HTTP/1.1, and fail in plain words when the CA is not trusted.
+
+use std::process::Command;
+use std::time::Duration;
+
+use sgkeys::api::{ApiError, Client, ClientOptions, RetryPolicy};
+use sgkeys::sim::{self, SimConfig, SimHandle};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+
+async fn tls_sim(http1_only: bool) -> SimHandle {
+    let cfg = SimConfig {
+        tls: true,
+        http1_only,
+        ..SimConfig::default()
+    };
+    sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn client(sim: &SimHandle, ca: Option<&str>) -> Client {
+    Client::new(
+        sim.admin_key().clone(),
+        ClientOptions {
+            base_url: sim.base_url(),
+            eu_base_url: Some(sim.eu_base_url()),
+            ca_cert_pem: ca.map(str::to_owned),
+            timeout: Duration::from_secs(5),
+            retry: RetryPolicy::none(),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn with_the_ca_trusted_calls_go_over_http2() {
+    let sim = tls_sim(false).await;
+    assert!(sim.base_url().starts_with("https://127.0.0.1:"));
+    let ca = sim
+        .ca_cert_pem()
+        .expect("a TLS simulator has a CA")
+        .to_owned();
+    let c = client(&sim, Some(&ca));
+    let keys = c.list_keys(None).await.unwrap();
+    assert!(keys.len() > 10, "the demo account's keys: {}", keys.len());
+    // a few calls at once share one connection, multiplexed
+    let ids: Vec<_> = keys.iter().take(8).map(|k| k.api_key_id.clone()).collect();
+    let all = futures_util::future::join_all(ids.iter().map(|id| c.get_key(id))).await;
+    assert!(all.iter().all(Result::is_ok));
+    let log = sim.requests();
+    assert_eq!(log.len(), 9);
+    assert!(log.iter().all(|r| r.http == "2"), "{log:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn http1_only_is_honoured() {
+    let sim = tls_sim(true).await;
+    let ca = sim.ca_cert_pem().unwrap().to_owned();
+    client(&sim, Some(&ca)).list_keys(None).await.unwrap();
+    let log = sim.requests();
+    assert!(
+        !log.is_empty() && log.iter().all(|r| r.http == "1.1"),
+        "{log:?}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_untrusted_ca_fails_in_plain_words_and_sends_nothing() {
+    let sim = tls_sim(false).await;
+    let err = client(&sim, None).list_keys(None).await.unwrap_err();
+    let ApiError::Network(msg) = &err else {
+        panic!("expected a network error, got {err:?}");
+    };
+    assert!(msg.contains("CA sgkeys does not trust"), "{msg}");
+    assert!(msg.contains("--ca-cert"), "{msg}");
+    assert!(sim.requests().is_empty(), "no request got through");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_says_so() {
+    let sim = sim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let https = sim.base_url().replace("http://", "https://");
+    let c = Client::new(
+        sim.admin_key().clone(),
+        ClientOptions {
+            base_url: https,
+            timeout: Duration::from_secs(5),
+            retry: RetryPolicy::none(),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let err = c.list_keys(None).await.unwrap_err();
+    assert!(err.to_string().contains("did not answer with TLS"), "{err}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_takes_ca_cert_and_refuses_a_file_that_is_not_one() {
+    let sim = tls_sim(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.ca_cert_pem().unwrap()).unwrap();
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(&bad, "not a certificate\n").unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(BIN)
+            .args(extra)
+            .args(["--json", "list"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("SENDGRID_API_KEY", sim.admin_key().expose())
+            .env("SGKEYS_BASE_URL", sim.base_url())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["--ca-cert", ca.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.as_array().is_some_and(|a| a.len() > 10), "{out}");
+
+    let (code, _, err) = run(&[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--ca-cert"), "{err}");
+
+    let (code, _, err) = run(&["--ca-cert", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a PEM certificate"), "{err}");
+    sim.shutdown().await;
+}
