@@ -526,6 +526,9 @@ pub struct SimArgs {
     /// With --tls: offer HTTP/1.1 only (to compare with HTTP/2)
     #[arg(long, requires = "tls")]
     pub http1_only: bool,
+    /// A new connection's first answer waits MS more (a TCP + TLS handshake on the internet)
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub connect_ms: u64,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -41,6 +41,8 @@ pub enum Seed {
     /// The admin key plus N generated keys in the parent (the 100-key limit applies to
     /// creation, not seeding).
     Bulk(usize),
+    /// `fleet:S:N`: S subusers (`fleet-001`…, global region) with N generated keys each.
+    Fleet { subusers: usize, keys: usize },
 }
 
 /// Largest bulk seed accepted.
@@ -53,10 +55,25 @@ impl FromStr for Seed {
         match s.to_ascii_lowercase().as_str() {
             "demo" => Ok(Seed::Demo),
             "empty" => Ok(Seed::Empty),
+            other if other.starts_with("fleet:") => {
+                let bad = || format!("'{s}': use fleet:S:N (S subusers with N keys each)");
+                let mut parts = other["fleet:".len()..].split(':');
+                let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
+                    return Err(bad());
+                };
+                let subusers: usize = a.trim().parse().map_err(|_| bad())?;
+                let keys: usize = b.trim().parse().map_err(|_| bad())?;
+                if subusers > 1000 || subusers.saturating_mul(keys) > MAX_BULK {
+                    return Err(format!(
+                        "'{s}': at most 1000 subusers and {MAX_BULK} keys in all"
+                    ));
+                }
+                Ok(Seed::Fleet { subusers, keys })
+            }
             other => {
-                let n = other
-                    .strip_prefix("bulk:")
-                    .ok_or_else(|| format!("unknown seed '{s}': use demo, empty or bulk:N"))?;
+                let n = other.strip_prefix("bulk:").ok_or_else(|| {
+                    format!("unknown seed '{s}': use demo, empty, bulk:N or fleet:S:N")
+                })?;
                 let n: usize = n
                     .trim()
                     .parse()
@@ -76,6 +93,7 @@ impl fmt::Display for Seed {
             Seed::Demo => f.write_str("demo"),
             Seed::Empty => f.write_str("empty"),
             Seed::Bulk(n) => write!(f, "bulk:{n}"),
+            Seed::Fleet { subusers, keys } => write!(f, "fleet:{subusers}:{keys}"),
         }
     }
 }
@@ -139,6 +157,9 @@ pub struct SimConfig {
     pub tls: bool,
     /// With `tls`: offer HTTP/1.1 only (for comparisons).
     pub http1_only: bool,
+    /// A new connection's first answer waits this much more (a TCP + TLS handshake's round
+    /// trips), so per-connection costs show in benchmarks as they do on the internet.
+    pub connect_delay: Duration,
 }
 
 /// Default [`SimConfig::header_timeout`] (an assumption: SendGrid does not document its own).
@@ -163,6 +184,7 @@ impl Default for SimConfig {
             revoke_delay: Duration::ZERO,
             tls: false,
             http1_only: false,
+            connect_delay: Duration::ZERO,
         }
     }
 }
@@ -333,18 +355,14 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
-    let (on, on_eu) = (
-        Serving {
-            timeout: cfg.header_timeout,
-            tls: tls.as_ref().map(|t| t.acceptor.clone()),
-            http1_only: cfg.http1_only,
-        },
-        Serving {
-            timeout: cfg.header_timeout,
-            tls: tls.as_ref().map(|t| t.acceptor.clone()),
-            http1_only: cfg.http1_only,
-        },
-    );
+    let serving = || Serving {
+        timeout: cfg.header_timeout,
+        tls: tls.as_ref().map(|t| t.acceptor.clone()),
+        http1_only: cfg.http1_only,
+        connect_delay: cfg.connect_delay,
+        shared: Arc::clone(&shared),
+    };
+    let (on, on_eu) = (serving(), serving());
     let task = tokio::spawn(async move {
         let (a, b) = tokio::join!(
             serve(listener, app, on, cancel.clone()),
@@ -369,6 +387,10 @@ struct Serving {
     timeout: Duration,
     tls: Option<tokio_rustls::TlsAcceptor>,
     http1_only: bool,
+    /// See [`SimConfig::connect_delay`].
+    connect_delay: Duration,
+    /// Counts connections opened.
+    shared: Arc<Shared>,
 }
 
 /// Accept connections until `cancel`, then let the requests in flight finish. Plain HTTP is
@@ -420,7 +442,13 @@ async fn serve(
         let builder = builder.clone();
         let tls = how.tls.clone();
         let timeout = how.timeout;
+        lock(&how.shared.log).connections += 1;
+        let connect_delay = how.connect_delay;
         tokio::spawn(async move {
+            if !connect_delay.is_zero() {
+                // the handshake's round trips, before the first byte is read
+                tokio::time::sleep(connect_delay).await;
+            }
             let result = match tls {
                 None => {
                     let conn = builder.serve_connection(TokioIo::new(stream), service);
@@ -506,6 +534,11 @@ impl SimHandle {
     /// ones included.
     pub fn mutating_requests(&self) -> usize {
         lock(&self.shared.log).mutating
+    }
+
+    /// Connections opened (both hosts) since the start or the last reset.
+    pub fn connections(&self) -> u64 {
+        lock(&self.shared.log).connections
     }
 
     /// Clear the request log and counters.
@@ -756,6 +789,23 @@ mod tests {
         assert!("bulk:1000001".parse::<Seed>().is_err());
         assert!("other".parse::<Seed>().is_err());
         assert_eq!(Seed::Bulk(5).to_string(), "bulk:5");
+        assert_eq!(
+            "fleet:20:100".parse::<Seed>(),
+            Ok(Seed::Fleet {
+                subusers: 20,
+                keys: 100
+            })
+        );
+        assert_eq!(
+            Seed::Fleet {
+                subusers: 2,
+                keys: 3
+            }
+            .to_string(),
+            "fleet:2:3"
+        );
+        assert!("fleet:20".parse::<Seed>().is_err());
+        assert!("fleet:2000:1".parse::<Seed>().is_err());
         assert_eq!("wrapped".parse::<GetShape>(), Ok(GetShape::Wrapped));
         assert_eq!("flat".parse::<GetShape>(), Ok(GetShape::Flat));
         assert!("round".parse::<GetShape>().is_err());

@@ -381,7 +381,19 @@ pub(crate) fn apply(store: &mut Store, seed: &Seed) {
                 add_all(store, acct, keys, &mut rng);
             }
         }
-        Seed::Bulk(n) => bulk(store, *n),
+        Seed::Bulk(n) => bulk(store, PARENT, *n),
+        Seed::Fleet { subusers, keys } => {
+            for i in 1..=*subusers {
+                let username = format!("fleet-{i:03}");
+                let acct = store.add_subuser(
+                    3000 + i as u64,
+                    &username,
+                    &format!("{username}@example.com"),
+                    crate::api::Region::Global,
+                );
+                bulk(store, acct, *keys);
+            }
+        }
     }
 }
 
@@ -418,11 +430,11 @@ const BULK_TEMPLATES: &[(u32, Spec)] = &[
     (3, Spec::S(&["mail.send", "mail.batch.read"])),
 ];
 
-fn bulk(store: &mut Store, n: usize) {
-    let mut rng = StdRng::seed_from_u64(BULK_SEED ^ n as u64);
-    let available = store.accounts[PARENT].available();
+fn bulk(store: &mut Store, acct: usize, n: usize) {
+    let mut rng = StdRng::seed_from_u64(BULK_SEED ^ n as u64 ^ ((acct as u64) << 32));
+    let available = store.accounts[acct].available();
     let total: u32 = BULK_TEMPLATES.iter().map(|(w, _)| w).sum();
-    store.accounts[PARENT].keys.reserve(n);
+    store.accounts[acct].keys.reserve(n);
     for i in 1..=n {
         let service = SERVICES[rng.random_range(0..SERVICES.len())];
         let env = ENVS[rng.random_range(0..ENVS.len())];
@@ -443,7 +455,7 @@ fn bulk(store: &mut Store, n: usize) {
         };
         let scopes = scopes_of(spec, available).union(auto);
         let name = format!("{service}-{env}-{i:05}");
-        while !store.insert_key(PARENT, &name, scopes, &Secret::generate(&mut rng), false) {}
+        while !store.insert_key(acct, &name, scopes, &Secret::generate(&mut rng), false) {}
     }
 }
 

@@ -145,3 +145,53 @@ async fn the_binary_takes_ca_cert_and_refuses_a_file_that_is_not_one() {
     assert!(err.contains("not a PEM certificate"), "{err}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn connect_ms_delays_only_a_new_connections_first_answer_and_connections_are_counted() {
+    let cfg = SimConfig {
+        tls: true,
+        connect_delay: Duration::from_millis(300),
+        ..SimConfig::default()
+    };
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let ca = sim.ca_cert_pem().unwrap().to_owned();
+    let c = client(&sim, Some(&ca));
+    let t = std::time::Instant::now();
+    let keys = c.list_keys(None).await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+    // 20 more calls, 10 at a time: HTTP/2 keeps them on the one connection
+    for chunk in keys.iter().take(20).collect::<Vec<_>>().chunks(10) {
+        let all =
+            futures_util::future::join_all(chunk.iter().map(|k| c.get_key(&k.api_key_id))).await;
+        assert!(all.iter().all(Result::is_ok));
+    }
+    assert_eq!(
+        sim.connections(),
+        1,
+        "one connection for 21 calls over HTTP/2"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_fleet_seed_makes_s_subusers_with_n_keys_each() {
+    let cfg = SimConfig {
+        seed: "fleet:3:7".parse().unwrap(),
+        ..SimConfig::default()
+    };
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let names: Vec<String> = sim.subusers().into_iter().map(|s| s.username).collect();
+    assert_eq!(names, ["fleet-001", "fleet-002", "fleet-003"]);
+    let c =
+        client(&sim, None).acting_as(Some(sgkeys::api::OnBehalfOf::Subuser("fleet-002".into())));
+    assert_eq!(c.list_keys(None).await.unwrap().len(), 7);
+    sim.shutdown().await;
+}

@@ -61,6 +61,8 @@ pub(crate) struct Log {
     pub entries: VecDeque<RequestLog>,
     pub counts: BTreeMap<String, u64>,
     pub mutating: usize,
+    /// Connections accepted (both hosts).
+    pub connections: u64,
 }
 
 /// Everything the server tasks and the handle share.

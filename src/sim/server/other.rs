@@ -129,6 +129,7 @@ pub(super) async fn ctl_state(State(sh): State<Arc<Shared>>, headers: HeaderMap)
 struct RequestsView<'a> {
     counts: &'a BTreeMap<String, u64>,
     mutating: usize,
+    connections: u64,
     requests: &'a VecDeque<RequestLog>,
 }
 
@@ -140,6 +141,7 @@ pub(super) async fn ctl_requests(State(sh): State<Arc<Shared>>, headers: HeaderM
     axum::Json(RequestsView {
         counts: &log.counts,
         mutating: log.mutating,
+        connections: log.connections,
         requests: &log.entries,
     })
     .into_response()
@@ -201,6 +203,7 @@ pub(crate) fn reset_counters(sh: &Shared) {
     log.entries.clear();
     log.counts.clear();
     log.mutating = 0;
+    log.connections = 0;
 }
 
 pub(super) async fn ctl_reset(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> Response {
