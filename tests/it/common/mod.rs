@@ -265,6 +265,7 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             after: std::time::Duration::from_millis(1200),
             attempts: 3,
         })),
+        ApiOp::ReadJournal => ApiResult::Journal(Ok(vec![])),
     }
 }
 
