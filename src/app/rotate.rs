@@ -22,6 +22,27 @@ pub struct RotateForm {
     pub error: Option<String>,
     /// The create request in flight.
     pub submitting: Option<ReqId>,
+    /// Rotating the marked keys: each with its lineage name (the name field is then unused).
+    pub many: Vec<RotateTarget>,
+}
+
+/// One key of a rotation of several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotateTarget {
+    pub old: ApiKeyId,
+    pub old_name: String,
+    pub scopes: Vec<String>,
+    /// The replacement's name.
+    pub name: String,
+}
+
+/// A rotation of several keys: replacements answered so far, and what is left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RotateBatch {
+    /// Answers still to come.
+    pub waiting: usize,
+    pub made: Vec<Rotated>,
+    pub failed: Vec<String>,
 }
 
 /// What a rotation made: the old key (still working) and its replacement.
@@ -50,16 +71,23 @@ pub struct Rotations {
     pub pending: Vec<crate::journal::Entry>,
     /// Old keys whose revoke is in flight and is to be verified: id → name.
     pub verify: HashMap<ApiKeyId, String>,
+    /// Secrets of replacements waiting for the one on screen to be closed.
+    pub queue: VecDeque<SecretModal>,
+    /// A rotation of several keys in progress.
+    pub batch: Option<RotateBatch>,
 }
 
 /// `R` on the selection: the name form, prefilled with the lineage name.
 pub(crate) fn open_rotate(app: &mut App) {
-    if app.view.marks.len() > 1 {
+    if app.rotations.batch.is_some() {
         return toast(
             app,
             Level::Info,
-            "rotate works on one key at a time here: unmark (Esc), or use `sgkeys rotate` for many",
+            "a rotation of several keys is still in progress",
         );
+    }
+    if app.view.marks.len() > 1 {
+        return open_rotate_many(app);
     }
     let Some(e) = app.targets().into_iter().next() else {
         return toast(app, Level::Info, "nothing to rotate");
@@ -85,8 +113,54 @@ pub(crate) fn open_rotate(app: &mut App) {
         name: Input::new(name),
         error: None,
         submitting: None,
+        many: Vec::new(),
     };
     app.modal = Some(Modal::Rotate(Box::new(form)));
+}
+
+/// `R` with several keys marked: each gets a replacement with its lineage name.
+fn open_rotate_many(app: &mut App) {
+    let today = app.clock.date(app.now_ms);
+    let targets = app.targets();
+    let unknown: Vec<String> = targets
+        .iter()
+        .filter(|e| e.info().is_none())
+        .map(|e| e.name.clone())
+        .collect();
+    if !unknown.is_empty() {
+        return toast(
+            app,
+            Level::Warn,
+            format!(
+                "the scopes of {} are not loaded yet: rotate copies them, try again in a moment",
+                unknown.join(", ")
+            ),
+        );
+    }
+    let many: Vec<RotateTarget> = targets
+        .iter()
+        .filter(|e| !e.state.is_revoking())
+        .filter_map(|e| {
+            Some(RotateTarget {
+                old: e.id.clone(),
+                old_name: e.name.clone(),
+                scopes: crate::scopes::sendable(&e.info()?.scope_names()),
+                name: crate::ops::lineage_name(&e.name, &today),
+            })
+        })
+        .collect();
+    let Some(first) = many.first().cloned() else {
+        return toast(app, Level::Info, "nothing to rotate");
+    };
+    app.modal = Some(Modal::Rotate(Box::new(RotateForm {
+        old: first.old,
+        old_name: first.old_name,
+        scopes: first.scopes,
+        name: Input::new(first.name),
+        error: None,
+        submitting: None,
+        many,
+    })));
 }
 
 pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
@@ -95,6 +169,35 @@ pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     };
     match a {
         Action::Back => close_modal(app),
+        Action::Save if !f.many.is_empty() => {
+            let many = std::mem::take(&mut f.many);
+            close_modal(app);
+            app.rotations.batch = Some(RotateBatch {
+                waiting: many.len(),
+                ..Default::default()
+            });
+            for t in &many {
+                app.view.marks.remove(&t.old);
+                request(
+                    app,
+                    Pending::Rotate {
+                        old: t.old.clone(),
+                        name: t.name.clone(),
+                    },
+                    ApiOp::Mutate(Mutation::Rotate {
+                        old: t.old.clone(),
+                        name: t.name.clone(),
+                        scopes: t.scopes.clone(),
+                    }),
+                    out,
+                );
+            }
+            toast(
+                app,
+                Level::Info,
+                format!("creating {} replacements…", many.len()),
+            );
+        }
         Action::Save => {
             let name = match validate_name(f.name.value()) {
                 Ok(n) => n,
@@ -157,7 +260,7 @@ pub(crate) fn rotated(
             app.keys.reindex();
             recompute_risks(app);
             refilter(app);
-            app.modal = Some(Modal::Secret(SecretModal {
+            let secret = SecretModal {
                 id: created.api_key_id.clone(),
                 name: created.name.clone(),
                 key_type,
@@ -172,7 +275,18 @@ pub(crate) fn rotated(
                     new_id: created.api_key_id.clone(),
                     new_name: created.name.clone(),
                 }),
-            }));
+            };
+            if let Some(b) = &mut app.rotations.batch
+                && let Some(r) = &secret.rotated
+            {
+                b.made.push(r.clone());
+            }
+            // one secret at a time: the others wait until it is closed
+            if matches!(app.modal, Some(Modal::Secret(_))) {
+                app.rotations.queue.push_back(secret);
+            } else {
+                app.modal = Some(Modal::Secret(secret));
+            }
             toast(
                 app,
                 Level::Success,
@@ -186,6 +300,10 @@ pub(crate) fn rotated(
             if form_waiting {
                 close_modal(app);
             }
+            if let Some(b) = &mut app.rotations.batch {
+                b.failed
+                    .push(format!("'{old_name}': answer lost (made as {id})"));
+            }
             toast(
                 app,
                 Level::Error,
@@ -195,6 +313,9 @@ pub(crate) fn rotated(
             );
         }
         Err(e) => {
+            if let Some(b) = &mut app.rotations.batch {
+                b.failed.push(format!("'{old_name}': {}", e.short()));
+            }
             if form_waiting && let Some(Modal::Rotate(f)) = &mut app.modal {
                 f.submitting = None;
                 f.error = Some(format!("SendGrid refused: {}", e.short()));
@@ -208,8 +329,93 @@ pub(crate) fn rotated(
     }
 }
 
-/// The secret modal closed on a rotation's replacement: ask whether it is deployed.
+/// One replacement of a rotation of several answered: when every answer is in and no secret
+/// is left to show, ask once (typed count, the key in use last) to revoke the old keys.
+pub(crate) fn batch_answered(app: &mut App) {
+    if let Some(b) = &mut app.rotations.batch {
+        b.waiting = b.waiting.saturating_sub(1);
+    }
+    batch_next(app);
+}
+
+fn batch_next(app: &mut App) {
+    let done = app.rotations.batch.as_ref().is_some_and(|b| b.waiting == 0);
+    if !done || app.modal.is_some() || !app.rotations.queue.is_empty() {
+        return;
+    }
+    let Some(b) = app.rotations.batch.take() else {
+        return;
+    };
+    if !b.failed.is_empty() {
+        toast(
+            app,
+            Level::Error,
+            format!(
+                "{} of {} replacements failed ({}): their old keys are untouched",
+                b.failed.len(),
+                b.failed.len() + b.made.len(),
+                b.failed.join("; ")
+            ),
+        );
+    }
+    if b.made.is_empty() {
+        return;
+    }
+    let targets: Vec<DeleteTarget> = b
+        .made
+        .iter()
+        .map(|r| DeleteTarget {
+            id: r.old.clone(),
+            name: r.old_name.clone(),
+            key_type: app.keys.get(&r.old).and_then(KeyEntry::key_type),
+            scopes: r.old_scopes.clone(),
+            own: is_own(app, &r.old),
+        })
+        .collect();
+    for r in &b.made {
+        app.rotations
+            .verify
+            .insert(r.old.clone(), r.old_name.clone());
+    }
+    if targets.len() == 1 {
+        // one replacement made: the same question as for one key
+        if let Some(r) = b.made.into_iter().next() {
+            ask_deployed_now(app, r);
+        }
+        return;
+    }
+    let n = targets.len();
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete {
+        targets,
+        focus: ConfirmFocus::Cancel,
+        typed: Default::default(),
+        error: None,
+    }));
+    toast(
+        app,
+        Level::Info,
+        format!(
+            "{n} replacements made: revoke the old keys now, or Esc to keep them (the rotations stay pending)"
+        ),
+    );
+}
+
+/// The secret modal closed on a rotation's replacement: the next secret, or (one key) whether it
+/// is deployed, or (several) the revoke of the old keys once all are shown.
 pub(crate) fn ask_deployed(app: &mut App, rotated: Rotated) {
+    if let Some(next) = app.rotations.queue.pop_front() {
+        app.modal = Some(Modal::Secret(next));
+        return;
+    }
+    if app.rotations.batch.is_some() {
+        close_modal(app);
+        return batch_next(app);
+    }
+    ask_deployed_now(app, rotated);
+}
+
+fn ask_deployed_now(app: &mut App, rotated: Rotated) {
+    app.rotations.verify.remove(&rotated.old);
     app.modal = Some(Modal::Deployed(DeployedAsk {
         rotated,
         focus_revoke: false,

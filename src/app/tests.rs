@@ -2060,3 +2060,84 @@ fn clock_dates_and_journal_stamps() {
     assert_eq!(Clock::default().date(0), "1970-01-01");
     assert_eq!(c.local_stamp("garbage"), "garbage");
 }
+
+#[test]
+fn rotate_many_shows_each_secret_then_one_typed_confirmation_revokes_the_old_keys_own_last() {
+    let mut app = loaded();
+    // mark the key in use (id 0) and the next two
+    typed(&mut app, "   ");
+    assert_eq!(app.view.marks.len(), 3);
+    update(&mut app, key('R'));
+    let Some(Modal::Rotate(f)) = &app.modal else {
+        panic!("no rotate form");
+    };
+    assert_eq!(f.many.len(), 3);
+    // typing does not go anywhere: the names are the lineage names
+    typed(&mut app, "x");
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    let sent = api_cmds(&cmds);
+    assert_eq!(sent.len(), 3);
+    assert!(app.modal.is_none());
+    for (n, (req, op)) in sent.into_iter().enumerate() {
+        let ApiOp::Mutate(Mutation::Rotate { name, scopes, .. }) = op else {
+            panic!("not a rotate: {op:?}");
+        };
+        assert!(name.ends_with("(rotated 1970-01-01)"), "{name}");
+        let new_id = format!("{}{n}", "R".repeat(21));
+        let created = CreatedKey {
+            api_key: Secret::parse(&format!("SG.{new_id}.{}", "s".repeat(43))).unwrap(),
+            api_key_id: ApiKeyId(new_id),
+            name,
+            scopes,
+        };
+        update(
+            &mut app,
+            answer(req, ApiResult::Mutated(Done::ok(Effect::Created(created)))),
+        );
+        // the first secret is on screen; the others wait
+        assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.id.0.ends_with('0')));
+    }
+    // each secret once, closed uncopied (asked twice)
+    for n in 0..3 {
+        assert!(
+            matches!(&app.modal, Some(Modal::Secret(s)) if s.id.0.ends_with(&n.to_string())),
+            "secret {n}"
+        );
+        update(&mut app, code(KeyCode::Esc));
+        update(&mut app, code(KeyCode::Esc));
+    }
+    // one confirmation for the old keys: the count typed, the key in use last
+    let Some(Modal::ConfirmDelete(c)) = &app.modal else {
+        panic!("no revoke confirmation: {:?}", app.modal);
+    };
+    assert_eq!(c.targets.len(), 3);
+    assert!(c.targets.iter().any(|t| t.own && t.id == id(0)));
+    let cmds = update(&mut app, key('y'));
+    assert!(api_cmds(&cmds).is_empty(), "the count must be typed");
+    typed(&mut app, "3");
+    let cmds = update(&mut app, key('y'));
+    let sent = api_cmds(&cmds);
+    assert_eq!(sent.len(), 2, "the key in use is held back");
+    let mut own_sent = Vec::new();
+    for (req, _) in sent {
+        let cmds = update(
+            &mut app,
+            answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+        );
+        own_sent.extend(api_cmds(&cmds).into_iter().filter(
+            |(_, op)| matches!(op, ApiOp::Mutate(Mutation::Revoke { id: i, .. }) if *i == id(0)),
+        ));
+        assert!(
+            api_cmds(&cmds)
+                .iter()
+                .any(|(_, op)| matches!(op, ApiOp::GetKey(_))),
+            "each old key is read back"
+        );
+    }
+    assert_eq!(own_sent.len(), 1, "the key in use goes last");
+    assert!(
+        app.keys
+            .get(&ApiKeyId(format!("{}0", "R".repeat(21))))
+            .is_some()
+    );
+}

@@ -195,7 +195,9 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
             }
         }
         Layer::RotateName => {
-            if let Some(Modal::Rotate(f)) = &mut app.modal {
+            if let Some(Modal::Rotate(f)) = &mut app.modal
+                && f.many.is_empty()
+            {
                 f.name.handle(req);
                 f.error = None;
             }
@@ -405,10 +407,12 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
     }
     match (pending, r) {
         (Pending::Rotate { old, name }, Ok(Effect::Created(k))) => {
-            super::rotate::rotated(app, req, &old, &name, Ok(k))
+            super::rotate::rotated(app, req, &old, &name, Ok(k));
+            super::rotate::batch_answered(app);
         }
         (Pending::Rotate { old, name }, Err(e)) => {
-            super::rotate::rotated(app, req, &old, &name, Err(e))
+            super::rotate::rotated(app, req, &old, &name, Err(e));
+            super::rotate::batch_answered(app);
         }
         (Pending::Create { name }, Ok(Effect::Created(k))) => created(app, req, &name, Ok(k)),
         (Pending::Create { name }, Err(e)) => created(app, req, &name, Err(e)),

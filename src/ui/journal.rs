@@ -27,6 +27,9 @@ pub(super) fn rotate_form(
     f: &RotateForm,
     theme: &Theme,
 ) {
+    if !f.many.is_empty() {
+        return rotate_many(frame, screen, app, f, theme);
+    }
     let cw = content_w(screen, 64);
     let label = |l: &str| Span::styled(format!("{l:<10}"), theme.dim);
     let mut top = vec![
@@ -95,6 +98,56 @@ pub(super) fn rotate_form(
             set_cursor(frame, area.x + cur, area.y + input_row as u16);
         }
     }
+}
+
+fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme: &Theme) {
+    let cw = content_w(screen, 72);
+    let n = f.many.len();
+    let avail = usable(screen).height.saturating_sub(10) as usize;
+    let show = n.min(avail.max(1));
+    let mut top = para(
+        "Each key gets a replacement with its scopes, named for its lineage:",
+        cw,
+        theme.base,
+    );
+    top.push(Line::default());
+    for (i, t) in f.many.iter().enumerate() {
+        if i + 1 == show && n > show {
+            top.push(Line::from(Span::styled(
+                format!("  … and {} more", n - i),
+                theme.dim,
+            )));
+            break;
+        }
+        top.push(Line::from(vec![
+            Span::styled("● ", theme.dim),
+            Span::styled(
+                truncate(&clean(&t.name), cw.saturating_sub(2)).into_owned(),
+                theme.strong,
+            ),
+        ]));
+    }
+    top.push(Line::default());
+    top.extend(para(
+        "Each secret is shown once, one after the other. Then one confirmation (the count typed) \
+         revokes the old keys, the key sgkeys uses last; Esc there keeps them (pending).",
+        cw,
+        theme.dim,
+    ));
+    let bottom = vec![
+        Line::default(),
+        footer(Layer::RotateName, app.ctx.read_only, cw, theme),
+    ];
+    let area = frame_box(
+        frame,
+        screen,
+        box_w(cw),
+        box_h(top.len() + bottom.len()),
+        &format!("Rotate {}", plural(n, "key", "keys")),
+        theme.border_focus,
+        theme,
+    );
+    render_parts(frame, area, &top, &bottom);
 }
 
 // ---------------------------------------------------------------- rotate: deployed?

@@ -275,6 +275,14 @@ fn rotate_name(w: u16, h: u16) -> App {
     app
 }
 
+fn rotate_many(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    app.clock.start_unix_ms = ROTATE_DAY_MS - app.now_ms;
+    press_answer(&mut app, "<Space><Space><Space>R");
+    assert!(matches!(&app.modal, Some(Modal::Rotate(f)) if f.many.len() == 3));
+    app
+}
+
 fn rotate_deployed(w: u16, h: u16) -> App {
     let mut app = rotate_name(w, h);
     // the replacement is created, its secret shown; closed uncopied (asked twice)
@@ -599,6 +607,7 @@ const ALL: &[Scenario] = &[
     ("secret_confirm_close", secret_confirm_close),
     ("rotate_name", rotate_name),
     ("rotate_deployed", rotate_deployed),
+    ("rotate_many", rotate_many),
     ("rotate_pending_badge", rotate_pending_badge),
     ("journal", journal),
     ("journal_all", journal_all),
@@ -727,6 +736,7 @@ mod snap {
         hostile_names,
         rotate_name,
         rotate_deployed,
+        rotate_many,
         rotate_pending_badge,
         journal,
         journal_all,

@@ -507,7 +507,7 @@ pub static BINDINGS: &[Binding] = &[
         &[L::RotateName],
         &[code(KeyCode::Enter), ctrl('s')],
         Save,
-        "create the replacement",
+        "create the replacement(s)",
         hint,
         always
     ),
