@@ -134,6 +134,16 @@ impl Worker {
                 }
                 ApiResult::Verified(Ok(v))
             }
+            ApiOp::ReadJournal => ApiResult::Journal(match &self.journal {
+                Some(j) => {
+                    let j = j.clone();
+                    match tokio::task::spawn_blocking(move || j.read_all()).await {
+                        Ok(r) => r.map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("reading the journal stopped: {e}")),
+                    }
+                }
+                None => Err("no journal is kept (--no-journal?)".into()),
+            }),
             other => refuse(other, "not a read"),
         }
     }
@@ -189,5 +199,6 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
+        ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
     }
 }

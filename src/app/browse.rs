@@ -191,6 +191,8 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
             }));
         }
         Action::Revoke => open_confirm_delete(app),
+        Action::Rotate => super::rotate::open_rotate(app),
+        Action::Journal => super::journal::open_journal(app, out),
         Action::Command => super::command::open(app, out),
         _ => {}
     }

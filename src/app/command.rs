@@ -26,6 +26,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("keys", "the key list"),
     ("refresh", "re-read the key list"),
     ("log", "message and API log"),
+    ("journal", "journal of changes (pending rotations)"),
     ("help", "help"),
     ("q", "quit"),
 ];
@@ -131,6 +132,7 @@ pub(crate) fn run(app: &mut App, line: &str, out: &mut Vec<Command>) {
         }
         "refresh" | "r" => refresh(app, out),
         "log" => app.modal = Some(Modal::Log(LogModal::default())),
+        "journal" | "j" => super::journal::open_journal(app, out),
         "help" | "h" => {
             app.modal = Some(Modal::Help(HelpModal {
                 filter: Input::default(),

@@ -273,6 +273,7 @@ pub(crate) fn created(
                 secret: created.api_key,
                 copied: false,
                 confirm_close: false,
+                rotated: None,
             }));
             toast(
                 app,

@@ -11,6 +11,7 @@ pub mod create;
 pub mod diff;
 mod effects;
 pub mod filter;
+pub mod journal;
 pub mod keymap;
 pub mod layout;
 pub mod leak;
@@ -20,6 +21,7 @@ pub mod overlays;
 mod remote;
 pub mod rename;
 pub mod revoke;
+pub mod rotate;
 pub mod scope_editor;
 pub mod secret;
 mod update;
@@ -40,11 +42,13 @@ pub use contexts::context_rows;
 pub use create::{CreateField, CreateForm, CreateStage};
 pub use diff::{DiffModal, DiffRight, PresetPicker, diff_line_count, diff_sides};
 pub use filter::{Query, SortKey};
+pub use journal::{JournalConfirm, JournalFix, JournalView};
 pub use keymap::{Action, Layer};
 pub use live::Live;
 pub use overlays::{FILTER_SYNTAX, HelpModal, LogModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
+pub use rotate::{DeployedAsk, RotateForm, Rotated};
 pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
 pub use secret::SecretModal;
 pub use update::{init, update};
@@ -377,6 +381,18 @@ pub enum Pending {
     Probe {
         id: ApiKeyId,
     },
+    /// The journal, read by the worker (for the `J` view and the pending-rotation badges).
+    Journal,
+    /// A rotation's replacement for `old`.
+    Rotate {
+        old: ApiKeyId,
+        name: String,
+    },
+    /// Reading a rotated key back after its revoke: 404 proves it gone.
+    VerifyGone {
+        id: ApiKeyId,
+        name: String,
+    },
 }
 
 impl Pending {
@@ -384,6 +400,7 @@ impl Pending {
         matches!(
             self,
             Pending::Create { .. }
+                | Pending::Rotate { .. }
                 | Pending::Rename { .. }
                 | Pending::Update { .. }
                 | Pending::Delete { .. }
@@ -430,6 +447,11 @@ pub struct App {
     pub clock: Clock,
     /// A `:ctx NAME` waiting for the subusers to be read.
     pub want_ctx: Option<String>,
+    /// The journal as last read (oldest first), for the `J` view.
+    pub journal: Remote<Vec<crate::journal::Entry>>,
+    /// Rotations whose old key is not revoked yet, in every context (the badges show this
+    /// context's), and old keys whose revoke is to be verified.
+    pub rotations: rotate::Rotations,
 }
 
 /// What turns `now_ms` (milliseconds since start) into a local clock time: set once by the loop
@@ -454,6 +476,47 @@ impl Clock {
             day_s % 60
         )
     }
+
+    /// `YYYY-MM-DD` (UTC) of a moment given in `now_ms` time (for a rotation's lineage name).
+    pub fn date(&self, at_ms: u64) -> String {
+        let days = ((self.start_unix_ms + at_ms) / 1000 / 86_400) as i64;
+        let (y, m, d) = civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+
+    /// `MM-DD HH:MM:SS` local time of a journal time (RFC 3339, UTC); the text itself when it
+    /// does not parse.
+    pub fn local_stamp(&self, rfc3339: &str) -> String {
+        let Ok(t) = humantime::parse_rfc3339_weak(rfc3339) else {
+            return rfc3339.to_owned();
+        };
+        let unix = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+            + self.utc_offset_s;
+        let (_, m, d) = civil_from_days(unix.div_euclid(86_400));
+        let s = unix.rem_euclid(86_400);
+        format!(
+            "{m:02}-{d:02} {:02}:{:02}:{:02}",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
+    }
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
 }
 
 /// The modal on top, if any. At most one; it takes the keys first.
@@ -474,6 +537,12 @@ pub enum Modal {
     ConfirmQuit,
     /// The `:` command line.
     Command(CommandLine),
+    /// `R`: the replacement's name before it is created.
+    Rotate(Box<RotateForm>),
+    /// After a rotation's secret: is the new key deployed? (revoke the old one now or later)
+    Deployed(DeployedAsk),
+    /// `J`: the journal.
+    Journal(Box<JournalView>),
 }
 
 /// Events the loop feeds into [`update`].
@@ -509,6 +578,8 @@ pub enum ApiOp {
         secret: Secret,
         entry: Option<Box<crate::journal::Entry>>,
     },
+    /// Read the local journal (no request).
+    ReadJournal,
 }
 
 impl ApiOp {
@@ -553,6 +624,8 @@ pub enum ApiResult {
     Verified(Result<crate::leak::Verification, ApiError>),
     /// The leaked key's own scopes (401: it does not authenticate).
     Probed(Result<Vec<String>, ApiError>),
+    /// The journal's entries, oldest first (or why it could not be read).
+    Journal(Result<Vec<crate::journal::Entry>, String>),
 }
 
 impl App {
@@ -584,6 +657,8 @@ impl App {
             live: Live::default(),
             clock: Clock::default(),
             want_ctx: None,
+            journal: Remote::NotAsked,
+            rotations: rotate::Rotations::default(),
         }
     }
 
@@ -625,6 +700,10 @@ impl App {
             Some(Modal::Presets(_)) => Layer::Presets,
             Some(Modal::ConfirmQuit) => Layer::ConfirmQuit,
             Some(Modal::Command(_)) => Layer::Command,
+            Some(Modal::Rotate(f)) if f.submitting.is_some() => Layer::Busy,
+            Some(Modal::Rotate(_)) => Layer::RotateName,
+            Some(Modal::Deployed(_)) => Layer::Deployed,
+            Some(Modal::Journal(v)) => v.layer(),
             None if self.filter.editing => Layer::Filter,
             None => match self.focus {
                 Pane::List => Layer::List,
@@ -671,6 +750,20 @@ impl App {
             Some(OnBehalfOf::AccountId(id)) => format!("{} › account-id {id}", self.ctx.account),
             None => self.ctx.account.clone(),
         }
+    }
+
+    /// The pending rotation (its journal entry) whose old key is `id`, in this context.
+    pub fn pending_rotation(&self, id: &ApiKeyId) -> Option<&crate::journal::Entry> {
+        self.rotations
+            .pending
+            .iter()
+            .find(|e| e.replaces.as_deref() == Some(id.as_str()) && self.in_context(e))
+    }
+
+    /// Whether a journal entry was made where the dashboard points now (endpoint and account).
+    pub fn in_context(&self, e: &crate::journal::Entry) -> bool {
+        e.base_url.trim_end_matches('/') == self.ctx.base_url.trim_end_matches('/')
+            && e.on_behalf_of == self.ctx.on_behalf_of.as_ref().map(OnBehalfOf::header_value)
     }
 }
 

@@ -18,6 +18,8 @@ pub struct SecretModal {
     pub copied: bool,
     /// Closing without having copied asks first.
     pub confirm_close: bool,
+    /// A rotation's replacement: closing asks whether it is deployed.
+    pub rotated: Option<super::Rotated>,
 }
 
 pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
@@ -29,7 +31,10 @@ pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         Action::Copy => out.push(Command::Copy(s.secret.clone())),
         Action::Back => {
             if s.copied || s.confirm_close {
-                close_modal(app);
+                match s.rotated.take() {
+                    Some(r) => super::rotate::ask_deployed(app, r),
+                    None => close_modal(app),
+                }
             } else {
                 s.confirm_close = true;
             }

@@ -24,6 +24,8 @@ use crate::api::ApiError;
 pub fn init(app: &mut App) -> Vec<Command> {
     let mut out = Vec::new();
     load_context(app, &mut out);
+    // a pending rotation from an earlier run shows its badge from the start
+    super::rotate::read_journal(app, &mut out);
     out
 }
 
@@ -192,6 +194,20 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
                 f.error = None;
             }
         }
+        Layer::RotateName => {
+            if let Some(Modal::Rotate(f)) = &mut app.modal
+                && f.many.is_empty()
+            {
+                f.name.handle(req);
+                f.error = None;
+            }
+        }
+        Layer::JournalFilter => {
+            if let Some(Modal::Journal(v)) = &mut app.modal {
+                v.filter.handle(req);
+                v.cursor = 0;
+            }
+        }
         Layer::Confirm => {
             if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
                 c.typed.handle(req);
@@ -266,6 +282,11 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
         Layer::Confirm => confirm_action(app, a, out),
         Layer::Contexts => context_action(app, a, out),
         Layer::Command => super::command::command_action(app, a, out),
+        Layer::RotateName => super::rotate::rotate_action(app, a, out),
+        Layer::Deployed => super::rotate::deployed_action(app, a, out),
+        Layer::Journal | Layer::JournalFilter | Layer::JournalDetail | Layer::JournalConfirm => {
+            super::journal::journal_action(app, layer, a, out)
+        }
         Layer::Busy => {
             if a == Action::Back {
                 close_modal(app);
@@ -306,6 +327,10 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         }
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
+        (Pending::Journal, ApiResult::Journal(r)) => super::rotate::journal_read(app, r),
+        (Pending::VerifyGone { id, name }, ApiResult::Key(r)) => {
+            super::rotate::verify_gone(app, &id, &name, r)
+        }
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
             app.prefetch.in_flight = app.prefetch.in_flight.saturating_sub(1);
@@ -369,7 +394,26 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
     let entry = done.entry;
     let r = done.result;
+    // a rotation made or finished: re-read the journal for the pending-rotation badges
+    let rotation = match &pending {
+        Pending::Rotate { .. } => true,
+        Pending::Delete { id, .. } => {
+            app.pending_rotation(id).is_some() || app.rotations.verify.contains_key(id)
+        }
+        _ => false,
+    };
+    if done.sent && rotation {
+        super::rotate::read_journal(app, out);
+    }
     match (pending, r) {
+        (Pending::Rotate { old, name }, Ok(Effect::Created(k))) => {
+            super::rotate::rotated(app, req, &old, &name, Ok(k));
+            super::rotate::batch_answered(app);
+        }
+        (Pending::Rotate { old, name }, Err(e)) => {
+            super::rotate::rotated(app, req, &old, &name, Err(e));
+            super::rotate::batch_answered(app);
+        }
         (Pending::Create { name }, Ok(Effect::Created(k))) => created(app, req, &name, Ok(k)),
         (Pending::Create { name }, Err(e)) => created(app, req, &name, Err(e)),
         (Pending::Rename { id, name }, Ok(Effect::Renamed(k))) => {
@@ -381,8 +425,17 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Delete { id, batch }, Ok(Effect::Revoked | Effect::AlreadyGone)) => {
             deleted(app, &id, batch, Ok(()), false, out);
             super::leak::revoked(app, &id, entry, out);
+            super::rotate::old_revoked(app, &id, Ok(()), out);
         }
-        (Pending::Delete { id, batch }, Err(e)) => deleted(app, &id, batch, Err(e), unknown, out),
+        (Pending::Delete { id, batch }, Err(e)) => {
+            let why = if unknown {
+                format!("outcome unknown ({})", e.short())
+            } else {
+                e.short()
+            };
+            deleted(app, &id, batch, Err(e), unknown, out);
+            super::rotate::old_revoked(app, &id, Err(why), out);
+        }
         (p, r) => log(
             app,
             Level::Error,

@@ -79,11 +79,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .iter()
             .filter_map(|i| app.keys.entries.get(*i))
     };
-    let type_w = if visible().any(|e| e.state.is_revoking()) {
-        TYPE_W_REVOKING
-    } else {
-        TYPE_W
-    };
+    let type_w =
+        if visible().any(|e| e.state.is_revoking() || app.pending_rotation(&e.id).is_some()) {
+            TYPE_W_REVOKING
+        } else {
+            TYPE_W
+        };
     let show_id = area.width >= ID_MIN_WIDTH;
     let name_w = w.saturating_sub(3 + type_w + 1 + if show_id { ID_W + 1 } else { 0 });
 
@@ -227,6 +228,9 @@ fn row_line<'a>(
     spans.push(Span::raw(" "));
     let (badge, style) = if e.state.is_revoking() {
         ("revoking…", theme.danger_dim)
+    } else if app.pending_rotation(&e.id).is_some() {
+        // a replacement exists; this key stays until the rotation is finished
+        ("⟳ pending", theme.warn)
     } else if app.live.is_new(&e.id) {
         // appeared since the last look (a periodic refresh or Ctrl-r); for a short while
         ("new", theme.ok.patch(theme.strong))

@@ -10,6 +10,7 @@ mod diff;
 pub mod forms;
 pub mod header;
 pub mod help;
+mod journal;
 
 pub mod list;
 pub mod modals;

@@ -58,6 +58,9 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         Modal::Diff(d) => super::diff::diff(frame, screen, app, d, theme),
         Modal::Presets(p) => super::diff::presets(frame, screen, app, p, theme),
         Modal::Command(_) => {}
+        Modal::Rotate(f) => super::journal::rotate_form(frame, screen, app, f, theme),
+        Modal::Deployed(d) => super::journal::deployed(frame, screen, app, d, theme),
+        Modal::Journal(v) => super::journal::journal(frame, screen, app, v, theme),
     }
 }
 

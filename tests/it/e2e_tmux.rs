@@ -1006,3 +1006,87 @@ fn k9s_habits_hints_steady_cursor_live_refresh_and_command_line() {
     t.wait_for("rc=0");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rotate_in_the_dashboard_creates_the_replacement_and_revokes_the_old_key_verified_gone() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let before = list_with_scopes(&sim, &dir);
+    let (old_id, (old_name, old_scopes)) = before
+        .iter()
+        .find(|(_, (n, _))| n == "webhooks: event consumer")
+        .map(|(id, v)| (id.clone(), v.clone()))
+        .expect("key in demo seed");
+
+    let t = Tmux::start("sgkeys-e2e-rotate", &env_for(&sim, &dir));
+    // let the OSC 52 copy land in tmux's buffer (else the copy error stays on the status line)
+    let _ = tmux(&t.name)
+        .args(["set", "-s", "set-clipboard", "on"])
+        .status();
+    t.send_line(BIN);
+    t.wait_for("ci-deploy");
+    t.wait_for("updated"); // prefetch finished: the scopes are known
+
+    t.send_keys(&["/"]);
+    t.type_text("webhooks: event consumer");
+    t.send_keys(&["Enter"]);
+    t.wait_for("1/");
+    // R: the name form, prefilled with the lineage name; Enter creates the replacement
+    t.send_keys(&["R"]);
+    t.wait_for("(rotated ");
+    t.send_keys(&["Enter"]);
+    t.wait_for("shown once");
+    // copy (OSC 52 in tmux, or a message why not), then close (twice if it was not copied)
+    t.send_keys(&["c"]);
+    t.send_keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    if !t.screen().contains("New key deployed?") {
+        t.send_keys(&["Escape"]);
+    }
+    t.wait_for("New key deployed?");
+    t.send_keys(&["y"]);
+    t.wait_for("verified gone");
+
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    let screen = t.wait_for("rc=0");
+    assert!(!t.alternate_screen_on(), "{screen}");
+
+    // the old key is gone; its replacement holds the same scopes under the lineage name
+    let after = list_with_scopes(&sim, &dir);
+    assert!(!after.contains_key(&old_id), "the old key still exists");
+    let new: Vec<_> = after
+        .iter()
+        .filter(|(id, _)| !before.contains_key(*id))
+        .collect();
+    assert_eq!(new.len(), 1, "one replacement: {new:?}");
+    let (_, (new_name, new_scopes)) = new[0];
+    assert!(
+        new_name.starts_with(&format!("{old_name} (rotated ")),
+        "{new_name}"
+    );
+    let set = |v: &Vec<String>| v.iter().cloned().collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(set(new_scopes), set(&old_scopes));
+    // journaled: the rotation (replaces the old key) and the revoke, both ok; none pending
+    let entries = sgkeys::journal::Journal::new(dir.join("journal.jsonl"))
+        .read_all()
+        .unwrap();
+    let rotate = entries
+        .iter()
+        .find(|e| e.action == sgkeys::journal::Action::Rotate)
+        .expect("rotate journaled");
+    assert_eq!(rotate.replaces.as_deref(), Some(old_id.as_str()));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == sgkeys::journal::Action::Revoke
+                && e.api_key_id == old_id
+                && e.result() == sgkeys::journal::Outcome::Ok)
+    );
+    assert!(sgkeys::journal::Journal::pending_rotations(&entries).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

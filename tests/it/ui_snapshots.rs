@@ -263,6 +263,142 @@ fn secret_confirm_close(w: u16, h: u16) -> App {
     app
 }
 
+/// 2026-11-28 09:30:00 UTC: the day of the rotations below.
+const ROTATE_DAY_MS: u64 = 1_795_858_200_000;
+
+fn rotate_name(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    app.clock.start_unix_ms = ROTATE_DAY_MS - app.now_ms;
+    select_name(&mut app, "jenkins: nightly reports");
+    press_answer(&mut app, "R");
+    assert!(matches!(app.modal, Some(Modal::Rotate(_))));
+    app
+}
+
+fn rotate_many(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    app.clock.start_unix_ms = ROTATE_DAY_MS - app.now_ms;
+    press_answer(&mut app, "<Space><Space><Space>R");
+    assert!(matches!(&app.modal, Some(Modal::Rotate(f)) if f.many.len() == 3));
+    app
+}
+
+fn rotate_deployed(w: u16, h: u16) -> App {
+    let mut app = rotate_name(w, h);
+    // the replacement is created, its secret shown; closed uncopied (asked twice)
+    let cmds = press(&mut app, "<Enter>");
+    answer_with_journal(&mut app, cmds);
+    assert!(matches!(app.modal, Some(Modal::Secret(_))));
+    press_answer(&mut app, "<Esc><Esc>");
+    assert!(matches!(app.modal, Some(Modal::Deployed(_))));
+    app
+}
+
+/// A journal: a create, a revoke (recreatable), a rotation left pending, an intent without
+/// outcome, and a change made for a subuser (shown with `a`).
+fn journal_fixture() -> Vec<sgkeys::journal::Entry> {
+    use sgkeys::journal::{Action, Entry, Outcome, Phase};
+    let entry = |action, id: &str, name: &str, time: &str, obo: Option<&str>| {
+        let mut e = Entry::new(action, BASE_URL, obo.map(str::to_owned), id, "tui");
+        e.name = Some(name.into());
+        e.time = time.into();
+        e.settle(Outcome::Ok, Some(200), None);
+        e
+    };
+    let create = entry(
+        Action::Create,
+        "Cr8aTe1dKeY2345678901A",
+        "staging smoke test",
+        "2026-11-27T16:02:11Z",
+        None,
+    );
+    let mut revoke = entry(
+        Action::Revoke,
+        "Rv0kEdKeY123456789012B",
+        "old zapier hook",
+        "2026-11-28T08:15:40Z",
+        None,
+    );
+    revoke.scopes_before = Some(vec!["mail.send".into(), "stats.read".into()]);
+    let mut rotate = entry(
+        Action::Rotate,
+        NEW_ID,
+        "jenkins: nightly reports (rotated 2026-11-28)",
+        "2026-11-28T09:30:02Z",
+        None,
+    );
+    rotate.replaces = Some("Qw1ErT6yUi9OpA2sDf7GhJ".into());
+    rotate.scopes_after = Some(vec!["mail.send".into(), "stats.read".into()]);
+    let mut intent = entry(
+        Action::Rename,
+        "Hf3ZpQ8wYc6TgJ0uVn5kBo",
+        "ci-deploy: api-gw",
+        "2026-11-28T09:41:17Z",
+        None,
+    );
+    intent.outcome = None;
+    intent.ok = false;
+    intent.phase = Some(Phase::Intent);
+    let eu = entry(
+        Action::Revoke,
+        "Eu5uBuSeRkEy678901234C",
+        "eu marketing",
+        "2026-11-28T09:44:00Z",
+        Some("acme-eu"),
+    );
+    vec![create, revoke, rotate, intent, eu]
+}
+
+/// Answer the journal reads among `cmds` with [`journal_fixture`], the rest from the fixture.
+fn answer_with_journal(app: &mut App, cmds: Vec<Command>) {
+    let rest = answer_where(app, cmds, |op| !matches!(op, ApiOp::ReadJournal));
+    for cmd in rest {
+        if let Command::Api {
+            req,
+            op: ApiOp::ReadJournal,
+            ..
+        } = cmd
+        {
+            let _ = reply(app, req, ApiResult::Journal(Ok(journal_fixture())));
+        }
+    }
+}
+
+fn rotate_pending_badge(w: u16, h: u16) -> App {
+    let mut app = rotate_deployed(w, h);
+    let cmds = press(&mut app, "l");
+    answer_with_journal(&mut app, cmds);
+    select_name(&mut app, "jenkins: nightly reports");
+    app
+}
+
+fn journal(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    let cmds = press(&mut app, "J");
+    answer_with_journal(&mut app, cmds);
+    assert!(matches!(app.modal, Some(Modal::Journal(_))));
+    app
+}
+
+fn journal_all(w: u16, h: u16) -> App {
+    let mut app = journal(w, h);
+    press_answer(&mut app, "a");
+    app
+}
+
+fn journal_detail(w: u16, h: u16) -> App {
+    let mut app = journal(w, h);
+    // newest first: the intent, then the rotation
+    press_answer(&mut app, "j<Enter>");
+    app
+}
+
+fn journal_confirm(w: u16, h: u16) -> App {
+    let mut app = journal_detail(w, h);
+    press_answer(&mut app, "f");
+    app
+}
+
 fn confirm_delete_single(w: u16, h: u16) -> App {
     let mut app = loaded_app(w, h);
     select_name(&mut app, "prod-mail-key (LEAKED?)");
@@ -469,6 +605,14 @@ const ALL: &[Scenario] = &[
     ("new_key_badge", new_key_badge),
     ("secret", secret),
     ("secret_confirm_close", secret_confirm_close),
+    ("rotate_name", rotate_name),
+    ("rotate_deployed", rotate_deployed),
+    ("rotate_many", rotate_many),
+    ("rotate_pending_badge", rotate_pending_badge),
+    ("journal", journal),
+    ("journal_all", journal_all),
+    ("journal_detail", journal_detail),
+    ("journal_confirm", journal_confirm),
     ("confirm_delete_single", confirm_delete_single),
     ("confirm_delete_multi", confirm_delete_multi),
     ("confirm_delete_typed", confirm_delete_typed),
@@ -590,6 +734,14 @@ mod snap {
         read_only,
         monochrome,
         hostile_names,
+        rotate_name,
+        rotate_deployed,
+        rotate_many,
+        rotate_pending_badge,
+        journal,
+        journal_all,
+        journal_detail,
+        journal_confirm,
     );
 }
 

@@ -41,6 +41,18 @@ pub enum Layer {
     Busy,
     /// The `:` command line.
     Command,
+    /// `R`: the replacement's name.
+    RotateName,
+    /// After a rotation's secret: revoke the old key now, or later?
+    Deployed,
+    /// `J`: the journal's entries.
+    Journal,
+    /// The journal view, typing its filter.
+    JournalFilter,
+    /// One journal entry and what can be done with it.
+    JournalDetail,
+    /// Confirming a journal entry's action (Cancel focused).
+    JournalConfirm,
 }
 
 impl Layer {
@@ -69,6 +81,12 @@ impl Layer {
         Layer::Busy,
         Layer::HelpFilter,
         Layer::Command,
+        Layer::RotateName,
+        Layer::Deployed,
+        Layer::Journal,
+        Layer::JournalFilter,
+        Layer::JournalDetail,
+        Layer::JournalConfirm,
     ];
 
     /// Position in [`Layer::ALL`]; the exhaustive match makes a new layer a compile error here.
@@ -97,6 +115,12 @@ impl Layer {
             Layer::Busy => 20,
             Layer::HelpFilter => 21,
             Layer::Command => 22,
+            Layer::RotateName => 23,
+            Layer::Deployed => 24,
+            Layer::Journal => 25,
+            Layer::JournalFilter => 26,
+            Layer::JournalDetail => 27,
+            Layer::JournalConfirm => 28,
         }
     }
 
@@ -111,6 +135,8 @@ impl Layer {
                 | Layer::CreateName
                 | Layer::Confirm
                 | Layer::Contexts
+                | Layer::RotateName
+                | Layer::JournalFilter
         )
     }
 
@@ -136,6 +162,11 @@ impl Layer {
             Layer::ConfirmQuit => "Quit?",
             Layer::Busy => "Working",
             Layer::Command => "Command",
+            Layer::RotateName => "Rotate key",
+            Layer::Deployed => "New key deployed?",
+            Layer::Journal | Layer::JournalFilter => "Journal",
+            Layer::JournalDetail => "Journal entry",
+            Layer::JournalConfirm => "Confirm",
         }
     }
 }
@@ -189,6 +220,18 @@ pub enum Action {
     Command,
     /// Complete the command line's word.
     Complete,
+    /// `R`: replace a key with a new one of the same scopes.
+    Rotate,
+    /// `J`: the journal view.
+    Journal,
+    /// Decide later (keep both keys of a rotation).
+    Later,
+    /// This endpoint only / every context.
+    AllContexts,
+    /// Finish a pending rotation: revoke the old key.
+    Finish,
+    /// Recreate a revoked key from its journal entry.
+    Recreate,
 }
 
 /// A key with modifiers.

@@ -24,6 +24,7 @@ pub static HINT_ORDER: &[Action] = &[
     Action::Filter,
     Action::Help,
     Action::Rename,
+    Action::Rotate,
     Action::Command,
     Action::Mark,
     Action::Left,
@@ -32,6 +33,7 @@ pub static HINT_ORDER: &[Action] = &[
     Action::ShowAll,
     Action::Refresh,
     Action::Contexts,
+    Action::Journal,
     Action::Trim,
     Action::Diff,
     Action::Sort,
@@ -150,7 +152,21 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(BROWSE, &[ctrl('r')], Refresh, "refresh", hint),
     b!(BROWSE, &[k('c')], Contexts, "switch account/subuser", hint),
+    b!(
+        BROWSE,
+        &[k('R'), shift(KeyCode::Char('R'))],
+        Rotate,
+        "rotate: a replacement with the same scopes",
+        write
+    ),
     b!(BROWSE, &[k('@')], Log, "message and API log"),
+    b!(
+        BROWSE,
+        &[k('J'), shift(KeyCode::Char('J'))],
+        Journal,
+        "journal of changes (pending rotations)",
+        hint
+    ),
     b!(
         BROWSE,
         &[k(':')],
@@ -486,6 +502,143 @@ pub static BINDINGS: &[Binding] = &[
         always
     ),
     b!(&[L::Command], ESC, Back, "cancel", hint, always),
+    // rotate: the replacement's name, then (after its secret) deployed?
+    b!(
+        &[L::RotateName],
+        &[code(KeyCode::Enter), ctrl('s')],
+        Save,
+        "create the replacement(s)",
+        hint,
+        always
+    ),
+    b!(&[L::RotateName], ESC, Back, "cancel", hint, always),
+    b!(
+        &[L::Deployed],
+        &[k('y')],
+        Yes,
+        "yes: revoke the old key now",
+        hint,
+        always
+    ),
+    b!(
+        &[L::Deployed],
+        &[k('l')],
+        Later,
+        "later: keep both (pending rotation)",
+        hint,
+        always
+    ),
+    b!(
+        &[L::Deployed],
+        ESC,
+        Back,
+        "later (nothing is revoked)",
+        hint,
+        always
+    ),
+    b!(
+        &[L::Deployed, L::JournalConfirm],
+        &[
+            code(KeyCode::Tab),
+            code(KeyCode::BackTab),
+            code(KeyCode::Left),
+            code(KeyCode::Right)
+        ],
+        NextField,
+        "switch button",
+        main
+    ),
+    b!(
+        &[L::Deployed, L::JournalConfirm],
+        ENTER,
+        Enter,
+        "press the focused button",
+        hint
+    ),
+    // journal view
+    b!(
+        &[L::Journal],
+        &[
+            code(KeyCode::Esc),
+            k('q'),
+            k('J'),
+            shift(KeyCode::Char('J'))
+        ],
+        Back,
+        "close journal",
+        hint,
+        always
+    ),
+    b!(
+        &[L::Journal, L::JournalDetail],
+        UP,
+        Up,
+        "previous entry",
+        nofoot
+    ),
+    b!(
+        &[L::Journal, L::JournalDetail],
+        DOWN,
+        Down,
+        "next entry",
+        nofoot
+    ),
+    b!(
+        &[L::Journal],
+        &[k('g'), code(KeyCode::Home)],
+        Top,
+        "newest",
+        nofoot
+    ),
+    b!(
+        &[L::Journal],
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "oldest",
+        nofoot
+    ),
+    b!(&[L::Journal], ENTER, Enter, "open the entry", hint, main),
+    b!(&[L::Journal], &[k('/')], Filter, "filter", hint, main),
+    b!(
+        &[L::Journal],
+        &[k('a')],
+        AllContexts,
+        "this endpoint / all contexts",
+        hint
+    ),
+    b!(&[L::JournalFilter], ENTER, Enter, "keep filter", hint),
+    b!(&[L::JournalFilter], ESC, Back, "clear filter", hint, always),
+    b!(
+        &[L::JournalDetail],
+        &[k('f')],
+        Finish,
+        "finish rotation: revoke the old key",
+        write
+    ),
+    b!(
+        &[L::JournalDetail],
+        &[k('r')],
+        Recreate,
+        "recreate the revoked key",
+        write
+    ),
+    b!(
+        &[L::JournalDetail],
+        ESC,
+        Back,
+        "back to the journal",
+        hint,
+        always
+    ),
+    b!(
+        &[L::JournalConfirm],
+        &[k('y')],
+        Yes,
+        "confirm",
+        hint,
+        always
+    ),
+    b!(&[L::JournalConfirm], ESC, Back, "cancel", hint, always),
     // busy
     b!(
         &[L::Busy],

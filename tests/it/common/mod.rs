@@ -256,8 +256,13 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             scopes: scopes.clone(),
         }))),
         ApiOp::Mutate(Mutation::Revoke { .. }) => ApiResult::Mutated(Done::ok(Effect::Revoked)),
-        ApiOp::Mutate(Mutation::Rotate { .. }) => {
-            ApiResult::Mutated(Done::err(ApiError::from_status(400, b"{}", None)))
+        ApiOp::Mutate(Mutation::Rotate { name, scopes, .. }) => {
+            ApiResult::Mutated(Done::ok(Effect::Created(CreatedKey {
+                api_key: Secret::from_server(NEW_SECRET.into()),
+                api_key_id: ApiKeyId(NEW_ID.into()),
+                name: name.clone(),
+                scopes: scopes.clone(),
+            })))
         }
         ApiOp::Probe(_) => ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Ok(sgkeys::leak::Verification {
@@ -265,6 +270,7 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             after: std::time::Duration::from_millis(1200),
             attempts: 3,
         })),
+        ApiOp::ReadJournal => ApiResult::Journal(Ok(vec![])),
     }
 }
 

@@ -1,0 +1,549 @@
+//! The rotation dialogs (`R`: the replacement's name; "deployed?") and the `J` journal view with
+//! an entry's detail and its confirmation. State and transitions are in `app::rotate` and
+//! `app::journal`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::dialog::{
+    box_h, box_w, centered, content_w, cursor_list, footer, footer_except, frame_box, input_field,
+    input_with_placeholder, para, render_parts, set_cursor, usable,
+};
+use super::text::{clean, pad, plural, put_line, truncate};
+use super::theme::Theme;
+use crate::app::journal::{
+    JournalFix, context_of, current_entry, fix_for, is_pending, journal_rows, outcome_label,
+};
+use crate::app::keymap::{Action, Layer};
+use crate::app::{App, DeployedAsk, JournalConfirm, JournalView, RotateForm};
+
+// ---------------------------------------------------------------- rotate: the name
+
+pub(super) fn rotate_form(
+    frame: &mut Frame,
+    screen: Rect,
+    app: &App,
+    f: &RotateForm,
+    theme: &Theme,
+) {
+    if !f.many.is_empty() {
+        return rotate_many(frame, screen, app, f, theme);
+    }
+    let cw = content_w(screen, 64);
+    let label = |l: &str| Span::styled(format!("{l:<10}"), theme.dim);
+    let mut top = vec![
+        Line::from(vec![
+            label("Replaces"),
+            Span::styled(clean(&f.old_name).into_owned(), theme.strong),
+            Span::styled(format!(" {}", clean(f.old.as_str())), theme.dim),
+        ]),
+        Line::from(vec![
+            label("Scopes"),
+            Span::styled(
+                format!(
+                    "{}, the same as the old key",
+                    plural(f.scopes.len(), "scope", "scopes")
+                ),
+                theme.base,
+            ),
+        ]),
+        Line::default(),
+        Line::from(Span::styled("Name of the replacement", theme.accent)),
+        Line::default(), // the input field
+    ];
+    let input_row = 4;
+    top.extend(para(
+        "The old key keeps working until you revoke it: after the secret you are asked whether \
+         the new key is deployed.",
+        cw,
+        theme.dim,
+    ));
+    if let Some(e) = &f.error {
+        top.extend(para(&clean(e), cw, theme.danger));
+    }
+    let bottom = vec![
+        Line::default(),
+        if f.submitting.is_some() {
+            Line::from(Span::styled(
+                format!("{} Creating the replacement…", super::status::spinner(app)),
+                theme.dim,
+            ))
+        } else {
+            footer(Layer::RotateName, app.ctx.read_only, cw, theme)
+        },
+    ];
+    let area = frame_box(
+        frame,
+        screen,
+        box_w(cw),
+        box_h(top.len() + bottom.len()),
+        "Rotate key",
+        theme.border_focus,
+        theme,
+    );
+    if area.is_empty() {
+        return;
+    }
+    render_parts(frame, area, &top, &bottom);
+    let (field, cur) = input_field(&f.name, area.width as usize, theme);
+    if (input_row as u16) < area.height.saturating_sub(bottom.len() as u16) {
+        put_line(
+            frame.buffer_mut(),
+            area,
+            input_row as u16,
+            &Line::from(field),
+        );
+        if f.submitting.is_none() {
+            set_cursor(frame, area.x + cur, area.y + input_row as u16);
+        }
+    }
+}
+
+fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme: &Theme) {
+    let cw = content_w(screen, 72);
+    let n = f.many.len();
+    let avail = usable(screen).height.saturating_sub(10) as usize;
+    let show = n.min(avail.max(1));
+    let mut top = para(
+        "Each key gets a replacement with its scopes, named for its lineage:",
+        cw,
+        theme.base,
+    );
+    top.push(Line::default());
+    for (i, t) in f.many.iter().enumerate() {
+        if i + 1 == show && n > show {
+            top.push(Line::from(Span::styled(
+                format!("  … and {} more", n - i),
+                theme.dim,
+            )));
+            break;
+        }
+        top.push(Line::from(vec![
+            Span::styled("● ", theme.dim),
+            Span::styled(
+                truncate(&clean(&t.name), cw.saturating_sub(2)).into_owned(),
+                theme.strong,
+            ),
+        ]));
+    }
+    top.push(Line::default());
+    top.extend(para(
+        "Each secret is shown once, one after the other. Then one confirmation (the count typed) \
+         revokes the old keys, the key sgkeys uses last; Esc there keeps them (pending).",
+        cw,
+        theme.dim,
+    ));
+    let bottom = vec![
+        Line::default(),
+        footer(Layer::RotateName, app.ctx.read_only, cw, theme),
+    ];
+    let area = frame_box(
+        frame,
+        screen,
+        box_w(cw),
+        box_h(top.len() + bottom.len()),
+        &format!("Rotate {}", plural(n, "key", "keys")),
+        theme.border_focus,
+        theme,
+    );
+    render_parts(frame, area, &top, &bottom);
+}
+
+// ---------------------------------------------------------------- rotate: deployed?
+
+pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedAsk, theme: &Theme) {
+    let cw = content_w(screen, 64);
+    let r = &d.rotated;
+    let (old, new) = (clean(&r.old_name), clean(&r.new_name));
+    let mut top = para(
+        &format!("Is '{new}' deployed everywhere '{old}' was used?"),
+        cw,
+        theme.strong,
+    );
+    top.push(Line::default());
+    top.extend(para(
+        &format!(
+            "Yes: revoke '{old}' ({}) now and check it is gone. Apps still using it stop working.",
+            clean(r.old.as_str())
+        ),
+        cw,
+        theme.warn,
+    ));
+    top.extend(para(
+        &format!(
+            "Later: keep both. The rotation stays pending (⟳ on the old key, J, sgkeys rotate \
+             --finish {}).",
+            clean(r.new_id.as_str())
+        ),
+        cw,
+        theme.base,
+    ));
+    let (later, now) = if d.focus_revoke {
+        (theme.button, theme.button_danger_focus)
+    } else {
+        (theme.button_focus, theme.button_danger)
+    };
+    let bottom = vec![
+        Line::default(),
+        centered(
+            Line::from(vec![
+                Span::styled("[ Later ]", later),
+                Span::raw("   "),
+                Span::styled("[ Revoke old key now ]", now),
+            ]),
+            cw,
+        ),
+        centered(footer(Layer::Deployed, app.ctx.read_only, cw, theme), cw),
+    ];
+    let area = frame_box(
+        frame,
+        screen,
+        box_w(cw),
+        box_h(top.len() + bottom.len()),
+        "New key deployed?",
+        theme.border_focus,
+        theme,
+    );
+    render_parts(frame, area, &top, &bottom);
+}
+
+// ---------------------------------------------------------------- journal
+
+const TIME_W: usize = 14;
+const ACTION_W: usize = 10;
+const ID_W: usize = 22;
+const OUTCOME_W: usize = 10;
+
+pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalView, theme: &Theme) {
+    let region = usable(screen);
+    let w = region.width.saturating_sub(2).max(1);
+    let h = region.height.saturating_sub(1).max(1);
+    let rows = journal_rows(app, v);
+    let scope = if v.all {
+        "all contexts"
+    } else {
+        "this endpoint"
+    };
+    let title = format!(
+        "Journal · {} · {scope} · newest first",
+        plural(rows.len(), "entry", "entries")
+    );
+    let area = frame_box(frame, screen, w, h, &title, theme.border_focus, theme);
+    if area.is_empty() {
+        return;
+    }
+    let cw = area.width as usize;
+    // filter line
+    let (field, cur) = input_with_placeholder(
+        &v.filter,
+        cw.saturating_sub(8),
+        "/ to filter (action, id, name, outcome, pending)",
+        theme,
+    );
+    put_line(
+        frame.buffer_mut(),
+        area,
+        0,
+        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
+    );
+    if v.editing {
+        set_cursor(frame, area.x + 8 + cur, area.y);
+    }
+    let show_ctx = cw >= 110;
+    let show_id = cw >= 72;
+    let fixed = TIME_W + 1 + ACTION_W + 1 + OUTCOME_W + 1 + if show_id { ID_W + 1 } else { 0 };
+    let rest = cw.saturating_sub(fixed);
+    let (name_w, ctx_w) = if show_ctx {
+        let n = rest * 2 / 5;
+        (n, rest.saturating_sub(n + 1))
+    } else {
+        (rest, 0)
+    };
+    let header = {
+        let mut s = vec![
+            Span::styled(pad("TIME", TIME_W + 1), theme.column_header),
+            Span::styled(pad("ACTION", ACTION_W + 1), theme.column_header),
+        ];
+        if show_id {
+            s.push(Span::styled(pad("KEY ID", ID_W + 1), theme.column_header));
+        }
+        s.push(Span::styled(pad("NAME", name_w), theme.column_header));
+        s.push(Span::styled(
+            format!(" {}", pad("OUTCOME", OUTCOME_W)),
+            theme.column_header,
+        ));
+        if show_ctx {
+            s.push(Span::styled(
+                format!(" {}", pad("CONTEXT", ctx_w)),
+                theme.column_header,
+            ));
+        }
+        Line::from(s)
+    };
+    put_line(frame.buffer_mut(), area, 1, &header);
+    let entries = app.journal.value().map(Vec::as_slice).unwrap_or_default();
+    let list: Vec<Line> = rows
+        .iter()
+        .filter_map(|&i| entries.get(i))
+        .map(|e| {
+            let (outcome, style) = if is_pending(app, e) {
+                ("⟳ pending", theme.warn)
+            } else {
+                match outcome_label(e) {
+                    "ok" => ("ok", theme.ok),
+                    "failed" => ("failed", theme.danger),
+                    o => (o, theme.danger.patch(theme.strong)),
+                }
+            };
+            let mut s = vec![
+                Span::styled(pad(&app.clock.local_stamp(&e.time), TIME_W + 1), theme.dim),
+                Span::styled(pad(e.action.label(), ACTION_W + 1), theme.base),
+            ];
+            if show_id {
+                s.push(Span::styled(
+                    pad(&clean(&e.api_key_id), ID_W + 1),
+                    theme.dim,
+                ));
+            }
+            s.push(Span::styled(
+                pad(&clean(e.name.as_deref().unwrap_or("—")), name_w),
+                theme.strong,
+            ));
+            s.push(Span::styled(format!(" {}", pad(outcome, OUTCOME_W)), style));
+            if show_ctx {
+                s.push(Span::styled(
+                    format!(" {}", pad(&truncate(&clean(&context_of(e)), ctx_w), ctx_w)),
+                    theme.dim,
+                ));
+            }
+            Line::from(s)
+        })
+        .collect();
+    let foot_row = area.height.saturating_sub(1);
+    let list_area = Rect {
+        y: area.y + 2,
+        height: foot_row.saturating_sub(2),
+        ..area
+    };
+    if list.is_empty() {
+        let why = if app.journal.is_loading() {
+            format!("{} Reading the journal…", super::status::spinner(app))
+        } else if let Some(e) = app.journal.error() {
+            format!("Could not read the journal: {}", clean(e))
+        } else if v.filter.value().trim().is_empty() && !v.all {
+            "No changes made at this endpoint yet (a for all contexts)".into()
+        } else {
+            "Nothing matches".into()
+        };
+        put_line(
+            frame.buffer_mut(),
+            list_area,
+            0,
+            &Line::from(Span::styled(why, theme.dim)),
+        );
+    } else {
+        let cursor = v.cursor.min(list.len() - 1);
+        cursor_list(frame.buffer_mut(), list_area, &list, cursor, theme);
+    }
+    let layer = if v.editing {
+        Layer::JournalFilter
+    } else {
+        Layer::Journal
+    };
+    put_line(
+        frame.buffer_mut(),
+        area,
+        foot_row,
+        &footer(layer, app.ctx.read_only, cw, theme),
+    );
+    if v.detail
+        && let Some(e) = current_entry(app, v)
+    {
+        detail(frame, screen, app, v, e, theme);
+    }
+    if let Some(c) = &v.confirm {
+        confirm(frame, screen, app, c, theme);
+    }
+}
+
+fn detail(
+    frame: &mut Frame,
+    screen: Rect,
+    app: &App,
+    v: &JournalView,
+    e: &crate::journal::Entry,
+    theme: &Theme,
+) {
+    let cw = content_w(screen, 76);
+    let label = |l: &str| Span::styled(format!("{l:<15}"), theme.dim);
+    let row = |l: &str, value: String| Line::from(vec![label(l), Span::styled(value, theme.base)]);
+    let mut top = vec![
+        row(
+            "Time",
+            format!(
+                "{} (local) · {}",
+                app.clock.local_stamp(&e.time),
+                clean(&e.time)
+            ),
+        ),
+        row(
+            "Action",
+            format!("{} · from {}", e.action.label(), clean(&e.source)),
+        ),
+        row("Key", clean(&e.api_key_id).into_owned()),
+        row("Name", clean(e.name.as_deref().unwrap_or("—")).into_owned()),
+    ];
+    if let Some(b) = &e.name_before {
+        top.push(row("Name before", clean(b).into_owned()));
+    }
+    top.push(row("Context", clean(&context_of(e)).into_owned()));
+    let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+    top.push(Line::from(vec![
+        label("Outcome"),
+        Span::styled(
+            format!("{}{status}", outcome_label(e)),
+            if outcome_label(e) == "ok" {
+                theme.ok
+            } else {
+                theme.danger
+            },
+        ),
+    ]));
+    if let Some(r) = &e.replaces {
+        top.push(row("Replaces", clean(r).into_owned()));
+    }
+    let scopes = |s: &Option<Vec<String>>| match s {
+        Some(s) => {
+            let list = s
+                .iter()
+                .map(|x| clean(x).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            truncate(&format!("{} · {list}", s.len()), cw.saturating_sub(15)).into_owned()
+        }
+        None => "—".into(),
+    };
+    top.push(row("Scopes before", scopes(&e.scopes_before)));
+    top.push(row("Scopes after", scopes(&e.scopes_after)));
+    if let Some(err) = &e.error {
+        top.extend(para(&format!("Error: {}", clean(err)), cw, theme.danger));
+    }
+    if let Some(dead) = e.verified {
+        let after = e
+            .verified_after_ms
+            .map(|ms| format!(" after {ms} ms"))
+            .unwrap_or_default();
+        top.push(row(
+            "Verified",
+            if dead {
+                format!("refused by SendGrid{after}")
+            } else {
+                format!("NOT refused{after}")
+            },
+        ));
+    }
+    top.push(Line::default());
+    let fix = fix_for(app, e);
+    let mut except = vec![Action::Finish, Action::Recreate];
+    match &fix {
+        Some(Ok(JournalFix::Finish { old, name, .. })) => {
+            except.retain(|a| *a != Action::Finish);
+            top.extend(para(
+                &format!(
+                    "Pending rotation: the old key '{}' ({}) still works. f revokes it.",
+                    clean(name),
+                    clean(old.as_str())
+                ),
+                cw,
+                theme.warn,
+            ));
+        }
+        Some(Ok(JournalFix::Recreate { scopes, .. })) => {
+            except.retain(|a| *a != Action::Recreate);
+            top.extend(para(
+                &format!(
+                    "r creates a new key with this name and its {} (a new secret).",
+                    plural(scopes.len(), "scope", "scopes")
+                ),
+                cw,
+                theme.base,
+            ));
+        }
+        Some(Err(why)) => top.extend(para(&clean(why), cw, theme.warn)),
+        None => {}
+    }
+    if let Some(m) = &v.message {
+        top.extend(para(&clean(m), cw, theme.danger));
+    }
+    let bottom = vec![
+        Line::default(),
+        footer_except(Layer::JournalDetail, app.ctx.read_only, &except, cw, theme),
+    ];
+    let area = frame_box(
+        frame,
+        screen,
+        box_w(cw),
+        box_h(top.len() + bottom.len()),
+        "Journal entry",
+        theme.border_focus,
+        theme,
+    );
+    render_parts(frame, area, &top, &bottom);
+}
+
+fn confirm(frame: &mut Frame, screen: Rect, app: &App, c: &JournalConfirm, theme: &Theme) {
+    let cw = content_w(screen, 56);
+    let (title, question, button) = match &c.fix {
+        JournalFix::Finish { old, name, .. } => (
+            "Finish the rotation?",
+            format!(
+                "Revoke the old key '{}' ({})? Apps still using it stop working. This cannot be undone.",
+                clean(name),
+                clean(old.as_str())
+            ),
+            "[ Revoke ]",
+        ),
+        JournalFix::Recreate { id, name, scopes } => (
+            "Recreate the key?",
+            format!(
+                "Create a new key '{}' with the {} of {}? Its secret is shown once.",
+                clean(name),
+                plural(scopes.len(), "scope", "scopes"),
+                clean(id.as_str())
+            ),
+            "[ Recreate ]",
+        ),
+    };
+    let top = para(&question, cw, theme.warn);
+    let (cancel, yes) = if c.focus_yes {
+        (theme.button, theme.button_danger_focus)
+    } else {
+        (theme.button_focus, theme.button_danger)
+    };
+    let bottom = vec![
+        Line::default(),
+        centered(
+            Line::from(vec![
+                Span::styled("[ Cancel ]", cancel),
+                Span::raw("   "),
+                Span::styled(button, yes),
+            ]),
+            cw,
+        ),
+        centered(
+            footer(Layer::JournalConfirm, app.ctx.read_only, cw, theme),
+            cw,
+        ),
+    ];
+    let area = frame_box(
+        frame,
+        screen,
+        box_w(cw),
+        box_h(top.len() + bottom.len()),
+        title,
+        theme.danger,
+        theme,
+    );
+    render_parts(frame, area, &top, &bottom);
+}
