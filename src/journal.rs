@@ -122,6 +122,10 @@ pub struct Entry {
     pub verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_after_ms: Option<u64>,
+    /// For a revoke whose secret was not at hand (a rotation's old key): whether reading the
+    /// key back then answered 404 (gone from the account; not proof it no longer authenticates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone_on_read_back: Option<bool>,
 }
 
 impl Entry {
@@ -152,6 +156,7 @@ impl Entry {
             replaces: None,
             verified: None,
             verified_after_ms: None,
+            gone_on_read_back: None,
         }
     }
 
@@ -272,6 +277,13 @@ impl Journal {
         let mut e = entry.clone();
         e.verified = Some(dead);
         e.verified_after_ms = Some(after_ms);
+        self.outcome(&e)
+    }
+
+    /// Add to a settled revoke's record what reading the key back answered (gone: 404).
+    pub fn read_back(&self, entry: &Entry, gone: bool) -> Result<(), JournalError> {
+        let mut e = entry.clone();
+        e.gone_on_read_back = Some(gone);
         self.outcome(&e)
     }
 

@@ -320,6 +320,14 @@ impl Ops {
             .map(|e| e.to_string())
     }
 
+    /// Add to a revoke's journal record what reading the key back answered (gone: 404).
+    pub fn record_read_back(&self, done: &Done, gone: bool) -> Option<String> {
+        let (Some(j), Some(entry)) = (&self.journal, &done.entry) else {
+            return None;
+        };
+        j.read_back(entry, gone).err().map(|e| e.to_string())
+    }
+
     async fn perform(&self, m: &Mutation) -> Done {
         let c = &self.client;
         let (result, outcome, note) = match m {

@@ -394,7 +394,11 @@ pub(crate) fn incident_record(
             (Some(false), Some(ms)) => {
                 format!("**still authenticated** after {:.1} s", ms as f64 / 1000.0)
             }
-            _ => "—".to_owned(),
+            _ => match e.gone_on_read_back {
+                Some(true) => "gone on read-back (404)".to_owned(),
+                Some(false) => "**still listed** on read-back".to_owned(),
+                None => "—".to_owned(),
+            },
         };
         let time = e.time.get(11..19).unwrap_or(&e.time);
         o.push_str(&format!(

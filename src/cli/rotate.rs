@@ -330,6 +330,9 @@ async fn revoke_olds(ctx: &Ctx, rotated: &mut [Rotated], which: &[usize]) {
             ctx.client.get_key(&rotated[i].old.api_key_id).await,
             Err(ApiError::NotFound(_))
         );
+        if let Some(e) = ctx.ops.record_read_back(&done, rotated[i].verified) {
+            crate::errln!("sgkeys: warning: the journal did not take the read-back: {e}");
+        }
     }
 }
 

@@ -919,6 +919,9 @@ async fn rotate_now_later_and_finish_many_with_a_secrets_file() {
     );
     assert!(!env.sim.keys(None).iter().any(|k| k.api_key_id.0 == old));
     assert_eq!(granted_of(&env, &new_id), old_scopes, "same scopes");
+    // the incident record says how the old key was proven gone: read back, 404
+    let (_, md, _) = env.run(&["journal", "--format", "markdown"]);
+    assert!(md.contains("gone on read-back (404)"), "{md}");
     // later: both kept, a pending rotation in the journal, finished by --finish
     let old2 = env.id_named("stats: category sums");
     let (code, out, err) = env.run(&["rotate", &old2, "--later"]);
