@@ -446,7 +446,7 @@ pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) 
             Level::Info,
             format!(
                 "kept both: '{}' stays until you finish the rotation (J, or sgkeys rotate --finish {})",
-                r.old_name, r.new_id
+                r.old_name, r.old
             ),
         );
         read_journal(app, out);

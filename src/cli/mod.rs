@@ -381,7 +381,7 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
-    /// Key ids (with --finish: the old keys of pending rotations; none: every pending one here)
+    /// Key ids (with --finish: the old keys of pending rotations, or their replacements; none: every pending one here)
     #[arg(required_unless_present_any = ["filter", "finish"], conflicts_with = "filter")]
     pub ids: Vec<String>,
     /// Every key matching a filter, as in the dashboard (e.g. 'type:full')

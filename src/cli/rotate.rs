@@ -394,7 +394,8 @@ async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
             let id = check_id(id)?;
             let e = pending
                 .iter()
-                .find(|e| e.replaces.as_deref() == Some(id.as_str()))
+                // the old key's id, or its replacement's
+                .find(|e| e.replaces.as_deref() == Some(id.as_str()) || e.api_key_id == id.as_str())
                 .ok_or_else(|| {
                     CliError::Usage(format!("no pending rotation of {id} in the journal"))
                 })?;

@@ -174,7 +174,7 @@ pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedA
         &format!(
             "Later: keep both. The rotation stays pending (⟳ on the old key, J, sgkeys rotate \
              --finish {}).",
-            clean(r.new_id.as_str())
+            clean(r.old.as_str())
         ),
         cw,
         theme.base,
