@@ -121,7 +121,13 @@ pub struct Overrides {
     pub journal: Option<PathBuf>,
     /// `--refresh SECS`.
     pub refresh: Option<u64>,
+    /// `--concurrency N`.
+    pub concurrency: Option<usize>,
 }
+
+/// Requests in flight at most by default: every GET of a 100-key audit in two waves at most,
+/// within SendGrid's documented limits (the rate-limit headers still pace the rest).
+pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// Resolved settings for one run.
 #[derive(Debug, Clone)]
@@ -132,6 +138,8 @@ pub struct Settings {
     pub eu_base_url: Option<String>,
     /// Extra CA certificate(s) to trust, PEM, read from `--ca-cert` / the profile's `ca_cert`.
     pub ca_cert_pem: Option<String>,
+    /// Requests in flight at most (`--concurrency`; the rate-limit headers lower it further).
+    pub concurrency: usize,
     pub region: Region,
     pub on_behalf_of: Option<OnBehalfOf>,
     pub timeout: Duration,
@@ -300,6 +308,7 @@ pub fn resolve_with(
         base_url,
         eu_base_url,
         ca_cert_pem,
+        concurrency: ov.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
         region,
         on_behalf_of,
         timeout: Duration::from_secs_f64(timeout),

@@ -91,7 +91,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(10),
             on_behalf_of: None,
             retry: RetryPolicy::default(),
-            concurrency: 16,
+            concurrency: crate::config::DEFAULT_CONCURRENCY,
             observer: None,
         }
     }

@@ -163,7 +163,7 @@ fn loads_list_then_prefetches_scopes_with_bounded_concurrency() {
     assert!(app.keys.status.is_loading() && !app.keys.ever_loaded());
 
     let list_req = api_cmds(&cmds)[0].0;
-    let mut many: Vec<ApiKey> = (0..30)
+    let mut many: Vec<ApiKey> = (0..100)
         .map(|n| ApiKey {
             api_key_id: ApiKeyId(format!("x{n:021}")),
             name: format!("key {n}"),
@@ -177,8 +177,8 @@ fn loads_list_then_prefetches_scopes_with_bounded_concurrency() {
     let gets = api_cmds(&cmds);
     assert_eq!(gets.len(), PREFETCH_CONCURRENCY, "bounded prefetch");
     assert!(gets.iter().all(|(_, op)| matches!(op, ApiOp::GetKey(_))));
-    assert_eq!(app.keys.entries.len(), 31);
-    assert_eq!(app.prefetch.total, 31);
+    assert_eq!(app.keys.entries.len(), 101);
+    assert_eq!(app.prefetch.total, 101);
     assert!(app.prefetch.active());
 
     // each answer pulls the next one in

@@ -33,6 +33,7 @@ impl Ctx {
                 base_url: settings.base_url.clone(),
                 eu_base_url: settings.eu_base_url.clone(),
                 ca_cert_pem: settings.ca_cert_pem.clone(),
+                concurrency: settings.concurrency,
                 timeout: settings.timeout,
                 on_behalf_of: settings.on_behalf_of.clone(),
                 ..Default::default()

@@ -46,6 +46,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
             base_url: settings.base_url.clone(),
             eu_base_url: settings.eu_base_url.clone(),
             ca_cert_pem: settings.ca_cert_pem.clone(),
+            concurrency: settings.concurrency,
             timeout: settings.timeout,
             observer: Some(wiring.observer()),
             ..Default::default()

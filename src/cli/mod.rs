@@ -75,6 +75,10 @@ pub struct Global {
     /// Also trust this CA certificate (PEM): a TLS-inspecting proxy's, or `sgkeys sim --tls`'s
     #[arg(long, global = true, env = "SGKEYS_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Requests in flight at most [default: 64]; the rate-limit headers pace them further
+    #[arg(long, global = true, env = "SGKEYS_CONCURRENCY", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
     /// Request timeout in seconds [default: 10]
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
@@ -637,6 +641,7 @@ impl Global {
             read_only: self.read_only,
             journal: self.journal.clone(),
             refresh: self.refresh,
+            concurrency: self.concurrency.map(usize::from),
         }
     }
 }
