@@ -66,13 +66,15 @@ impl Drop for Quiet {
 /// empty line cancels.
 pub fn read_hidden(prompt: &str) -> Result<String, PromptError> {
     let mut t = tty()?;
-    t.write_all(prompt.as_bytes())?;
-    t.flush()?;
+    // Quiet before the prompt shows (as getpass does): a paste that follows the prompt at once
+    // must neither echo nor be flushed half-way by the switch.
     #[cfg(unix)]
     let guard = {
         use std::os::fd::AsRawFd;
         Quiet::new(t.as_raw_fd())?
     };
+    t.write_all(prompt.as_bytes())?;
+    t.flush()?;
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     let result = loop {
