@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Side by side, in one run: `sgkeys audit` of 100 keys against the official Node client
+# (`@sendgrid/client`, list then every GET with Promise.all) and the official Python SDK
+# (sequential, scripts/sdk_sequential.py), on the same simulator, alternating, median of RUNS.
+#
+#   scripts/peers.sh            # plain HTTP at --latency-ms 50, then --tls --connect-ms 50
+#
+# Knobs (environment): RUNS (7), PY_RUNS (3), LATENCY_MS (50), CONNECT_MS (50).
+# Installs the peers from the registries into a temporary directory (npm, python3 -m venv);
+# needs cargo, node + npm, python3, curl. Prints a table; every process is stopped on exit.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNS=${RUNS:-7}
+PY_RUNS=${PY_RUNS:-3}
+LATENCY_MS=${LATENCY_MS:-50}
+CONNECT_MS=${CONNECT_MS:-50}
+WORK=$(mktemp -d)
+SIM_PID=
+cleanup() {
+    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== building (cargo build --release)"
+(cd "$ROOT" && cargo build --release --quiet)
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/sgkeys
+
+echo "== installing the peers (npm @sendgrid/client, pip sendgrid) into $WORK"
+npm install --silent --no-audit --no-fund --prefix "$WORK/node" @sendgrid/client >/dev/null
+python3 -m venv "$WORK/py"
+"$WORK/py/bin/pip" install --quiet sendgrid
+NODE_VER=$(node -p "require('$WORK/node/node_modules/@sendgrid/client/package.json').version")
+PY_VER=$("$WORK/py/bin/python" -c 'import sendgrid; print(sendgrid.__version__)')
+echo "  @sendgrid/client $NODE_VER (node $(node --version)), sendgrid $PY_VER (python $("$WORK/py/bin/python" -V 2>&1 | cut -d' ' -f2))"
+
+cat >"$WORK/peer.js" <<'EOF'
+// The official Node client, the way its examples read keys: list, then every GET at once.
+const client = require(process.env.SG_CLIENT);
+client.setApiKey(process.env.SENDGRID_API_KEY);
+client.setDefaultRequest('baseUrl', process.env.BASE_URL);
+(async () => {
+  const [, list] = await client.request({ method: 'GET', url: '/v3/api_keys' });
+  const details = await Promise.all(list.result.map((k) =>
+    client.request({ method: 'GET', url: `/v3/api_keys/${k.api_key_id}` }).then(([, b]) => b)));
+  if (details.length !== list.result.length) process.exit(1);
+})().catch((e) => { console.error(e.message); process.exit(1); });
+EOF
+
+start_sim() {
+    local log="$WORK/sim.$RANDOM.log" i
+    "$BIN" sim --port 0 --seed bulk:99 --latency-ms "$LATENCY_MS" "$@" >"$log" 2>&1 &
+    SIM_PID=$!
+    for ((i = 0; i < 600; i++)); do
+        grep -q '^  admin key ' "$log" && break
+        sleep 0.05
+    done
+    SIM_URL=$(sed -n 's/.*listening on \(https\{0,1\}:[^ ]*\).*/\1/p' "$log" | head -1)
+    SIM_KEY=$(awk '/^  admin key / { print $3; exit }' "$log")
+    [ -n "$SIM_URL" ] && [ -n "$SIM_KEY" ] || { cat "$log" >&2; exit 1; }
+}
+stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
+CURL_CA=()
+sim_reset() { curl -fsS "${CURL_CA[@]}" -X POST -H "Authorization: Bearer $SIM_KEY" "$SIM_URL/_sim/reset-counters" >/dev/null; }
+sim_connections() {
+    curl -fsS "${CURL_CA[@]}" -H "Authorization: Bearer $SIM_KEY" "$SIM_URL/_sim/requests" |
+        grep -o '"connections":[0-9]*' | cut -d: -f2
+}
+
+# run NAME CMD…: one timed run (whole process); appends seconds to $WORK/NAME.t, connections
+# opened to $WORK/NAME.c.
+run() {
+    local name=$1 t0 t1
+    shift
+    sim_reset
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>"$WORK/err" || { echo "$name failed:" >&2; cat "$WORK/err" >&2; exit 1; }
+    t1=$(date +%s%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }' >>"$WORK/$name.t"
+    sim_connections >>"$WORK/$name.c"
+}
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+ROWS=()
+scenario() {
+    local label=$1 tag=$2 i
+    shift 2
+    CA=()
+    CURL_CA=()
+    start_sim "$@"
+    if [ -s "$WORK/ca.pem" ] && [[ $SIM_URL == https:* ]]; then
+        CA=(--ca-cert "$WORK/ca.pem")
+        CURL_CA=(--cacert "$WORK/ca.pem")
+    fi
+    echo "== $label: $SIM_URL, $RUNS runs (Python $PY_RUNS), alternating"
+    export SENDGRID_API_KEY=$SIM_KEY BASE_URL=$SIM_URL SG_CLIENT="$WORK/node/node_modules/@sendgrid/client"
+    export NODE_EXTRA_CA_CERTS="$WORK/ca.pem" SSL_CERT_FILE="$WORK/ca.pem"
+    for ((i = 1; i <= RUNS; i++)); do
+        run "$tag.sgkeys" "$BIN" --base-url "$SIM_URL" "${CA[@]}" audit --format json
+        run "$tag.node" node "$WORK/peer.js"
+        if ((i <= PY_RUNS)); then
+            run "$tag.python" "$WORK/py/bin/python" "$ROOT/scripts/sdk_sequential.py" --host "$SIM_URL"
+        fi
+    done
+    stop_sim
+    local s n p
+    s=$(median "$WORK/$tag.sgkeys.t")
+    n=$(median "$WORK/$tag.node.t")
+    p=$(median "$WORK/$tag.python.t")
+    ROWS+=("| $label | sgkeys audit | $s s | $(median "$WORK/$tag.sgkeys.c") | — |")
+    ROWS+=("| $label | Node @sendgrid/client $NODE_VER, Promise.all | $n s | $(median "$WORK/$tag.node.c") | sgkeys $(awk -v a="$n" -v b="$s" 'BEGIN { printf "%.2f", a / b }')× faster |")
+    ROWS+=("| $label | Python sendgrid $PY_VER, sequential | $p s | $(median "$WORK/$tag.python.c") | sgkeys $(awk -v a="$p" -v b="$s" 'BEGIN { printf "%.1f", a / b }')× faster |")
+}
+
+scenario "plain HTTP, ${LATENCY_MS} ms" plain
+scenario "TLS, ${LATENCY_MS} ms + ${CONNECT_MS} ms per new connection" tls \
+    --tls --tls-ca-out "$WORK/ca.pem" --connect-ms "$CONNECT_MS"
+
+echo
+echo "== results: 100 keys (list + 100 GETs), median whole-process wall time; floor = 2 × ${LATENCY_MS} ms + start-up"
+echo "$(nproc) CPUs · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "| setting | client | median | connections | vs sgkeys |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
