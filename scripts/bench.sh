@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Whole-process performance harness for sgkeys (release build) against its own simulator.
 #
-#   scripts/bench.sh [audit|ratelimit|sdk|startup|idle|memory|all]...   (default: all)
+#   scripts/bench.sh [audit|ratelimit|sdk|startup|risk|idle|memory|all]...   (default: all)
 #
 #   audit      `sgkeys audit` of 100 keys at 50 ms latency, ≥ 10 runs       goal ≤ 0.45 s mean
 #   ratelimit  the same audit with the simulator at 20 requests/s           goal ≤ 1.2 × N/R, exit 0
 #   sdk        the official Python SDK's sequential way, same simulator     ratio to sgkeys
 #   startup    `sgkeys demo` in tmux: the `first frame` ms it logs, 5 runs  goal ≤ 60 ms median
+#   risk       dashboard on 100 keys at 50 ms: first frame → every risk marker drawn (the
+#              `every risk marker drawn` ms it logs), 5 runs                 goal ≤ 250 ms median
 #   idle       dashboard CPU over 10 s once loaded (utime+stime)            goal ≈ 0
 #   memory     dashboard peak RSS with 10 000 keys' scopes loaded           goal ≤ 30 MB
 #              (and `sgkeys audit` peak RSS on the same 10 000 keys)
@@ -41,8 +43,8 @@ usage() {
 WHAT=()
 for a in "$@"; do
     case "$a" in
-        audit | ratelimit | sdk | startup | idle | memory) WHAT+=("$a") ;;
-        all) WHAT+=(audit ratelimit sdk startup idle memory) ;;
+        audit | ratelimit | sdk | startup | risk | idle | memory) WHAT+=("$a") ;;
+        all) WHAT+=(audit ratelimit sdk startup risk idle memory) ;;
         -h | --help)
             usage
             exit 0
@@ -54,7 +56,7 @@ for a in "$@"; do
             ;;
     esac
 done
-[ ${#WHAT[@]} -gt 0 ] || WHAT=(audit ratelimit sdk startup idle memory)
+[ ${#WHAT[@]} -gt 0 ] || WHAT=(audit ratelimit sdk startup risk idle memory)
 
 # ------------------------------------------------------------------ set-up and clean-up
 
@@ -422,6 +424,44 @@ bench_startup() {
             IFS=,
             echo "${mss[*]}"
         )); tmux new-session → log line: median $wmed ms" "$(verdict "$med" 60)"
+}
+
+# ------------------------------------------------------------------ d2. risk picture
+
+bench_risk() {
+    echo "== first frame to every risk marker: 100 keys, 50 ms latency, tmux 120×40, $STARTUP_RUNS runs"
+    need tmux risk "apt-get install tmux" || return 1
+    start_sim --seed bulk:99 --latency-ms 50
+    local i j log ms mss=()
+    for ((i = 1; i <= STARTUP_RUNS; i++)); do
+        log="$WORK/risk.$i.log"
+        dash "risk$i" env SENDGRID_API_KEY="$SIM_KEY" XDG_STATE_HOME="$WORK/state" \
+            "$BIN" --base-url "$SIM_URL" --log-file "$log"
+        ms=
+        for ((j = 0; j < 200; j++)); do
+            if grep -q 'every risk marker drawn' "$log" 2>/dev/null; then
+                ms=$(sed -n 's/.*every risk marker drawn.*ms=\([0-9.]*\).*/\1/p' "$log" | head -1)
+                break
+            fi
+            sleep 0.05
+        done
+        quit_dash "risk$i"
+        if [ -z "$ms" ]; then
+            echo "bench.sh: no 'every risk marker drawn' line in $log after 10 s" >&2
+            stop_sim
+            return 1
+        fi
+        echo "  run $i: every risk marker drawn $ms ms after the first frame"
+        mss+=("$ms")
+    done
+    stop_sim
+    local med
+    med=$(printf '%s\n' "${mss[@]}" | sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+    row "dashboard: first frame → every risk marker, 100 keys, 50 ms" "≤ 250 ms median" \
+        "median $med ms ($(
+            IFS=,
+            echo "${mss[*]}"
+        ))" "$(verdict "$med" 250)"
 }
 
 # ------------------------------------------------------------------ e. idle CPU

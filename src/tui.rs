@@ -436,6 +436,9 @@ pub async fn run_dashboard(
     test_panic_hook();
 
     let mut first_frame = true;
+    // when the first frame was drawn; cleared once every key's risk marker is on screen
+    let mut first_frame_at: Option<Instant> = None;
+    let mut risk_logged = false;
     let mut dirty = true;
     let mut result = Ok(0);
     loop {
@@ -446,7 +449,23 @@ pub async fn run_dashboard(
             }
             if first_frame {
                 first_frame = false;
+                first_frame_at = Some(Instant::now());
                 tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame");
+            }
+            // `scripts/bench.sh risk`: from the first frame to the frame with every key's scopes
+            // (so every risk marker) drawn.
+            if !risk_logged
+                && app.keys.ever_loaded()
+                && app.prefetch.total > 0
+                && !app.prefetch.active()
+                && let Some(t) = first_frame_at
+            {
+                risk_logged = true;
+                tracing::info!(
+                    ms = t.elapsed().as_secs_f64() * 1000.0,
+                    keys = app.prefetch.total,
+                    "every risk marker drawn"
+                );
             }
             dirty = false;
         }
