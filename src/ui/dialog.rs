@@ -232,6 +232,59 @@ pub(super) fn cursor_list(
 
 /// Draw a small question over whatever is below (forms: "discard?"; quitting), its footer from
 /// `layer`'s bindings.
+/// A dialog with one text field (rename, rotate): `top` ends with a blank line at `input_row`
+/// where the field goes; below, a spinner with `busy` while a request is under way, else the
+/// layer's footer. The cursor is shown only while idle.
+pub(super) struct OneField<'a> {
+    pub title: &'a str,
+    pub top: Vec<Line<'a>>,
+    pub input_row: usize,
+    pub input: &'a Input,
+    pub busy: Option<&'a str>,
+    pub layer: Layer,
+    pub cw: usize,
+}
+
+pub(super) fn one_field(
+    frame: &mut Frame,
+    screen: Rect,
+    app: &crate::app::App,
+    d: OneField,
+    theme: &Theme,
+) {
+    let bottom = vec![
+        Line::default(),
+        match d.busy {
+            Some(what) => Line::from(Span::styled(
+                format!("{} {what}", super::status::spinner(app)),
+                theme.dim,
+            )),
+            None => footer(d.layer, app.ctx.read_only, d.cw, theme),
+        },
+    ];
+    let area = frame_box(
+        frame,
+        screen,
+        box_w(d.cw),
+        box_h(d.top.len() + bottom.len()),
+        d.title,
+        theme.border_focus,
+        theme,
+    );
+    if area.is_empty() {
+        return;
+    }
+    render_parts(frame, area, &d.top, &bottom);
+    let (field, cur) = input_field(d.input, area.width as usize, theme);
+    let row = d.input_row as u16;
+    if row < area.height.saturating_sub(bottom.len() as u16) {
+        super::text::put_line(frame.buffer_mut(), area, row, &Line::from(field));
+        if d.busy.is_none() {
+            set_cursor(frame, area.x + cur, area.y + row);
+        }
+    }
+}
+
 pub(super) struct Ask<'q> {
     pub layer: Layer,
     pub read_only: bool,

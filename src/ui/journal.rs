@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    box_h, box_w, centered, content_w, cursor_list, footer, footer_except, frame_box, input_field,
-    input_with_placeholder, para, render_parts, set_cursor, usable,
+    OneField, box_h, box_w, centered, content_w, cursor_list, footer, footer_except, frame_box,
+    input_with_placeholder, one_field, para, render_parts, set_cursor, usable,
 };
 use super::text::{clean, pad, plural, put_line, truncate};
 use super::theme::Theme;
@@ -62,42 +62,16 @@ pub(super) fn rotate_form(
     if let Some(e) = &f.error {
         top.extend(para(&clean(e), cw, theme.danger));
     }
-    let bottom = vec![
-        Line::default(),
-        if f.submitting.is_some() {
-            Line::from(Span::styled(
-                format!("{} Creating the replacement…", super::status::spinner(app)),
-                theme.dim,
-            ))
-        } else {
-            footer(Layer::RotateName, app.ctx.read_only, cw, theme)
-        },
-    ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        "Rotate key",
-        theme.border_focus,
-        theme,
-    );
-    if area.is_empty() {
-        return;
-    }
-    render_parts(frame, area, &top, &bottom);
-    let (field, cur) = input_field(&f.name, area.width as usize, theme);
-    if (input_row as u16) < area.height.saturating_sub(bottom.len() as u16) {
-        put_line(
-            frame.buffer_mut(),
-            area,
-            input_row as u16,
-            &Line::from(field),
-        );
-        if f.submitting.is_none() {
-            set_cursor(frame, area.x + cur, area.y + input_row as u16);
-        }
-    }
+    let d = OneField {
+        title: "Rotate key",
+        top,
+        input_row,
+        input: &f.name,
+        busy: f.submitting.map(|_| "Creating the replacement…"),
+        layer: Layer::RotateName,
+        cw,
+    };
+    one_field(frame, screen, app, d, theme);
 }
 
 fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme: &Theme) {

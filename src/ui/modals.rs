@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    Ask, ask, box_h, box_w, caption, caption_text, content_w, cursor_list, footer, frame_box,
-    input_field, input_with_placeholder, para, render_parts, set_cursor, usable,
+    Ask, OneField, ask, box_h, box_w, caption, caption_text, content_w, cursor_list, footer,
+    frame_box, input_with_placeholder, one_field, para, render_parts, set_cursor, usable,
 };
 use super::text::{clean, pad, plural, put_line, truncate, width};
 use super::theme::Theme;
@@ -81,42 +81,16 @@ fn rename(frame: &mut Frame, screen: Rect, app: &App, f: &RenameForm, theme: &Th
     if let Some(e) = &f.error {
         top.extend(para(&clean(e), cw, theme.danger));
     }
-    let bottom = vec![
-        Line::default(),
-        if f.saving.is_some() {
-            Line::from(Span::styled(
-                format!("{} Saving…", super::status::spinner(app)),
-                theme.dim,
-            ))
-        } else {
-            footer(Layer::Rename, app.ctx.read_only, cw, theme)
-        },
-    ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        "Rename key",
-        theme.border_focus,
-        theme,
-    );
-    if area.is_empty() {
-        return;
-    }
-    render_parts(frame, area, &top, &bottom);
-    let (field, cur) = input_field(&f.input, area.width as usize, theme);
-    if (input_row as u16) < area.height.saturating_sub(bottom.len() as u16) {
-        put_line(
-            frame.buffer_mut(),
-            area,
-            input_row as u16,
-            &Line::from(field),
-        );
-        if f.saving.is_none() {
-            set_cursor(frame, area.x + cur, area.y + input_row as u16);
-        }
-    }
+    let d = OneField {
+        title: "Rename key",
+        top,
+        input_row,
+        input: &f.input,
+        busy: f.saving.map(|_| "Saving…"),
+        layer: Layer::Rename,
+        cw,
+    };
+    one_field(frame, screen, app, d, theme);
 }
 
 // ---------------------------------------------------------------- secret
