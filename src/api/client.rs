@@ -25,8 +25,9 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValu
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::gate::{Gate, RetryPolicy, epoch_now_f64, rate_limit};
+use super::gate::{Gate, RetryPolicy, Ticket, epoch_now_f64, rate_limit};
 use super::models::*;
+use super::waves::Budget;
 use crate::secret::Secret;
 
 /// Largest response body accepted (a 10 000-key list is under 1 MiB).
@@ -129,6 +130,8 @@ pub struct Client {
     on_behalf_of: Option<OnBehalfOf>,
     /// SendGrid's EU host for an EU subuser when the client points at the global host.
     base_override: Option<Arc<str>>,
+    /// A share of the budget the fetch engine reserved for this client's next request.
+    prepaid: Option<Arc<std::sync::Mutex<Option<Ticket>>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -202,6 +205,7 @@ impl Client {
             }),
             on_behalf_of: opts.on_behalf_of,
             base_override: None,
+            prepaid: None,
         })
     }
 
@@ -224,6 +228,7 @@ impl Client {
             }),
             on_behalf_of: None,
             base_override: self.base_override.clone(),
+            prepaid: None,
         }
     }
 
@@ -234,6 +239,32 @@ impl Client {
             inner: Arc::clone(&self.inner),
             base_override: None,
             on_behalf_of,
+            prepaid: None,
+        }
+    }
+
+    /// The rate-limit budget this client's requests spend (shared by every context of one
+    /// key: on-behalf-of calls count against the calling key's account). None until an answer
+    /// has told.
+    pub(crate) fn budget(&self) -> Option<Budget> {
+        self.inner.gate.budget()
+    }
+
+    /// Clients with the same id spend one budget (the same key's gate).
+    pub(crate) fn budget_id(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// Count `n` requests against the budget now, for the fetch engine's wave.
+    pub(crate) fn reserve(&self, n: usize) -> Vec<Ticket> {
+        self.inner.gate.reserve(n)
+    }
+
+    /// This client, its next request already counted by `ticket`.
+    pub(crate) fn with_ticket(&self, ticket: Ticket) -> Client {
+        Client {
+            prepaid: Some(Arc::new(std::sync::Mutex::new(Some(ticket)))),
+            ..self.clone()
         }
     }
 
@@ -516,8 +547,15 @@ impl Client {
         let mut uncertain = false;
         let mut attempt = 0u32;
         let mut deadline: Option<Instant> = None;
+        let mut ticket = self
+            .prepaid
+            .as_ref()
+            .and_then(|t| t.lock().ok().and_then(|mut t| t.take()));
         loop {
-            let permit = inner.gate.acquire(&mut deadline, inner.timeout).await?;
+            let permit = inner
+                .gate
+                .acquire(&mut deadline, inner.timeout, ticket.take())
+                .await?;
             let left = deadline
                 .map_or(inner.timeout, |d| {
                     d.saturating_duration_since(Instant::now())

@@ -2,7 +2,7 @@
 //! by SendGrid's `X-RateLimit-*` headers (a local estimate of the window, corrected by every
 //! answer), and how failed requests are repeated with jittered backoff.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 
 use super::error::ApiError;
 use super::models::RateLimit;
+use super::waves::{self, Budget};
 
 /// Seconds since the Unix epoch (the unit of `X-RateLimit-Reset`).
 pub fn epoch_now() -> u64 {
@@ -68,7 +69,7 @@ impl RetryPolicy {
 #[derive(Debug)]
 pub(crate) struct Gate {
     sem: Semaphore,
-    window: Mutex<Window>,
+    window: Arc<Mutex<Window>>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -82,28 +83,93 @@ pub(crate) struct Window {
     stalled_since: Option<f64>,
     /// The newest reset any answer has named; answers naming an older one are stale.
     newest_reset: u64,
+    /// The smallest step between two named resets: the window's length (seconds).
+    period: Option<u64>,
     /// Requests sent and not answered yet (they may land in the next window).
     in_flight: u64,
+}
+
+/// One request's share of the budget, taken ahead by the fetch engine ([`Gate::reserve`]): the
+/// request it is given to skips the window check (it was counted when reserved). Dropped
+/// unspent, it is given back.
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    window: Arc<Mutex<Window>>,
+    /// The window it was counted in (None: none known).
+    reset: Option<u64>,
+    spent: bool,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if self.spent {
+            return;
+        }
+        if let Ok(mut w) = self.window.lock() {
+            w.in_flight = w.in_flight.saturating_sub(1);
+            if w.reset == self.reset
+                && let Some(r) = &mut w.remaining
+            {
+                *r += 1;
+            }
+        }
+    }
 }
 
 impl Gate {
     pub(crate) fn new(concurrency: usize) -> Self {
         Gate {
             sem: Semaphore::new(concurrency.max(1)),
-            window: Mutex::new(Window::default()),
+            window: Arc::new(Mutex::new(Window::default())),
         }
+    }
+
+    /// What may still be sent (None: no answer has told yet).
+    pub(crate) fn budget(&self) -> Option<Budget> {
+        self.window
+            .lock()
+            .ok()
+            .and_then(|mut w| w.budget(epoch_now_f64()))
+    }
+
+    /// Count `n` requests against the window now (the caller's plan says the budget covers
+    /// them), one [`Ticket`] each.
+    pub(crate) fn reserve(&self, n: usize) -> Vec<Ticket> {
+        let Ok(mut w) = self.window.lock() else {
+            return Vec::new();
+        };
+        w.roll(epoch_now_f64());
+        w.in_flight += n as u64;
+        if let Some(r) = &mut w.remaining {
+            *r = r.saturating_sub(n as u64);
+        }
+        let reset = w.reset;
+        drop(w);
+        (0..n)
+            .map(|_| Ticket {
+                window: Arc::clone(&self.window),
+                reset,
+                spent: false,
+            })
+            .collect()
     }
 
     /// Wait for a place (not counted against the deadline) and then for room in the rate-limit
     /// window (counted: the deadline starts when the first place is had). A window that
-    /// resets after the deadline is an error at once, never a long sleep.
+    /// resets after the deadline is an error at once, never a long sleep. A `ticket` was
+    /// counted when it was reserved: no window check.
     pub(crate) async fn acquire(
         &self,
         deadline: &mut Option<Instant>,
         timeout: Duration,
+        ticket: Option<Ticket>,
     ) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, ApiError> {
         let permit = self.sem.acquire().await.ok();
         let until = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+        if let Some(mut t) = ticket {
+            t.spent = true;
+            return Ok(permit);
+        }
         loop {
             let now = epoch_now_f64();
             let wait = match self.window.lock() {
@@ -135,37 +201,49 @@ impl Gate {
 }
 
 impl Window {
-    /// Reserve one request, or say how long to wait first.
-    fn take(&mut self, now: f64) -> Option<Duration> {
+    /// A window whose reset has passed rolls over: a full allowance, less what is still in
+    /// flight (it may be counted in the new window), until an answer says otherwise.
+    fn roll(&mut self, now: f64) {
         if let Some(reset) = self.reset
             && now >= reset as f64
         {
-            // The window has rolled over: a full allowance, less what is still in flight (it may
-            // be counted in the new window), until an answer says otherwise.
             self.reset = None;
             self.remaining = self.limit.map(|l| l.saturating_sub(self.in_flight));
         }
-        match (self.remaining, self.reset) {
-            (Some(0), Some(reset)) => Some(
-                Duration::from_secs_f64((reset as f64 - now).max(0.0)) + Duration::from_millis(5),
-            ),
-            (Some(0), None) => {
-                // Waiting for an answer to tell us the new window; don't stall forever.
-                let since = *self.stalled_since.get_or_insert(now);
-                if now - since > 1.0 {
-                    self.stalled_since = None;
-                    self.remaining = None;
-                    None
-                } else {
-                    Some(Duration::from_millis(20))
+    }
+
+    /// The budget as [`waves::plan`] takes it.
+    fn budget(&mut self, now: f64) -> Option<Budget> {
+        self.roll(now);
+        Some(Budget {
+            limit: self.limit?,
+            remaining: self.remaining?,
+            reset: self.reset.map(|r| r as f64),
+            period: self.period.map_or(1.0, |p| p as f64),
+        })
+    }
+
+    /// Reserve one request, or say how long to wait first: the first wave of the plan for
+    /// one request.
+    fn take(&mut self, now: f64) -> Option<Duration> {
+        self.roll(now);
+        if self.remaining == Some(0) && self.reset.is_none() {
+            // Waiting for an answer to tell us the new window; don't stall forever.
+            let since = *self.stalled_since.get_or_insert(now);
+            if now - since > 1.0 {
+                self.stalled_since = None;
+                self.remaining = None;
+            } else {
+                return Some(Duration::from_millis(20));
+            }
+        }
+        let first = waves::plan(self.budget(now), now, 1).first().copied();
+        match first {
+            Some(w) if w.at > now => Some(Duration::from_secs_f64(w.at - now)),
+            _ => {
+                if let Some(r) = &mut self.remaining {
+                    *r = r.saturating_sub(1);
                 }
-            }
-            (Some(n), _) => {
-                self.remaining = Some(n - 1);
-                self.in_flight += 1;
-                None
-            }
-            (None, _) => {
                 self.in_flight += 1;
                 None
             }
@@ -179,6 +257,10 @@ impl Window {
             || (self.reset.is_none() && rate.reset == self.newest_reset && self.newest_reset != 0);
         if stale {
             return; // an answer from a window that has already rolled over
+        }
+        if self.newest_reset != 0 && rate.reset > self.newest_reset {
+            let step = rate.reset - self.newest_reset;
+            self.period = Some(self.period.map_or(step, |p| p.min(step)));
         }
         self.newest_reset = rate.reset;
         match self.reset {
@@ -291,6 +373,73 @@ mod tests {
             reset: 200,
         });
         assert_eq!(w.remaining, Some(7));
+    }
+
+    #[test]
+    fn reserved_tickets_count_at_once_and_unspent_ones_are_given_back() {
+        let gate = Gate::new(64);
+        let far = epoch_now() + 3600;
+        gate.done(Some(RateLimit {
+            limit: 20,
+            remaining: 19,
+            reset: far,
+        }));
+        let b = gate.budget().unwrap();
+        assert_eq!((b.limit, b.remaining, b.reset), (20, 19, Some(far as f64)));
+        let mut tickets = gate.reserve(15);
+        assert_eq!(tickets.len(), 15);
+        assert_eq!(gate.budget().unwrap().remaining, 4, "counted when reserved");
+        // the plan for one more request now: 4 left, so now
+        let now = epoch_now_f64();
+        assert_eq!(waves::plan(gate.budget(), now, 5)[0].count, 4);
+        tickets.truncate(10); // five dropped unspent
+        assert_eq!(gate.budget().unwrap().remaining, 9);
+        let w = gate.window.lock().unwrap();
+        assert_eq!(w.in_flight, 10);
+    }
+
+    #[tokio::test]
+    async fn a_ticket_skips_the_window_check_an_empty_window_makes_others_wait() {
+        let gate = Gate::new(4);
+        gate.done(Some(RateLimit {
+            limit: 2,
+            remaining: 1,
+            reset: epoch_now() + 3600,
+        }));
+        let mut tickets = gate.reserve(1);
+        assert_eq!(gate.budget().unwrap().remaining, 0);
+        let mut deadline = None;
+        let timeout = Duration::from_secs(5);
+        let permit = gate
+            .acquire(&mut deadline, timeout, tickets.pop())
+            .await
+            .unwrap();
+        assert!(permit.is_some());
+        // without a ticket the window is spent until the reset an hour away: too long
+        let mut deadline = None;
+        let err = gate
+            .acquire(&mut deadline, timeout, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ApiError::RateWaitTooLong { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_window_length_is_learned_from_consecutive_resets() {
+        let mut w = Window::default();
+        assert_eq!(w.budget(0.0), None);
+        w.observe(RateLimit {
+            limit: 600,
+            remaining: 599,
+            reset: 1060,
+        });
+        assert_eq!(w.budget(1000.0).unwrap().period, 1.0, "unknown: 1 s");
+        w.observe(RateLimit {
+            limit: 600,
+            remaining: 599,
+            reset: 1120,
+        });
+        assert_eq!(w.budget(1061.0).unwrap().period, 60.0);
     }
 
     #[test]

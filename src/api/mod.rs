@@ -5,6 +5,7 @@ pub mod error;
 pub mod gate;
 pub mod models;
 pub mod plan;
+pub mod waves;
 
 pub use client::{CallRecord, Client, ClientOptions, Observer, install_crypto_provider};
 pub use error::{ApiError, ErrorBody, ErrorItem};
