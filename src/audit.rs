@@ -124,17 +124,27 @@ pub async fn collect(
         contexts.push(Some(name.clone()));
         regions.push(*region);
     }
-    // list every context first (so progress knows the total), then all details at once
-    let lists = futures_util::future::join_all(contexts.iter().zip(&regions).map(|(c, region)| {
-        let cl = client
-            .acting_as(
-                c.as_deref()
-                    .map(|s| OnBehalfOf::parse(s).unwrap_or(OnBehalfOf::Subuser(s.to_owned()))),
-            )
-            .in_region(*region);
-        async move { (cl.clone(), cl.list_keys(None).await) }
-    }))
+    // list every context first (so progress knows the total), then every detail: both through
+    // the fetch engine, in the waves the shared budget allows
+    let list_clients: Vec<Client> = contexts
+        .iter()
+        .zip(&regions)
+        .map(|(c, region)| {
+            client
+                .acting_as(
+                    c.as_deref()
+                        .map(|s| OnBehalfOf::parse(s).unwrap_or(OnBehalfOf::Subuser(s.to_owned()))),
+                )
+                .in_region(*region)
+        })
+        .collect();
+    let answers = crate::fetch::run(
+        &list_clients,
+        |_, cl| async move { cl.list_keys(None).await },
+        &crate::fetch::quiet,
+    )
     .await;
+    let lists = list_clients.into_iter().zip(answers);
     let mut summaries = Vec::new();
     let mut keys = Vec::new();
     let mut jobs = Vec::new();

@@ -197,23 +197,45 @@ pub async fn locate(
     contexts: &[Client],
     id: &ApiKeyId,
 ) -> (Option<(Client, KeyDetail)>, Vec<String>) {
-    let answers = futures_util::future::join_all(contexts.iter().map(|c| c.get_key(id))).await;
-    let mut found = None;
-    let mut unsure = Vec::new();
-    for (c, a) in contexts.iter().zip(answers) {
-        match a {
-            Ok(d) if found.is_none() => found = Some((c.clone(), d)),
-            Ok(_) | Err(ApiError::NotFound(_)) => {}
-            Err(e) => unsure.push(format!(
-                "{}: {}",
-                c.on_behalf_of()
-                    .map_or_else(|| "own account".to_owned(), OnBehalfOf::header_value),
-                e.short()
-            )),
-        }
-    }
-    (found, unsure)
+    locate_many(contexts, std::slice::from_ref(id))
+        .await
+        .pop()
+        .unwrap_or((None, Vec::new()))
 }
+
+/// [`locate`] for several keys: every lookup (keys × contexts) in one run of the fetch engine,
+/// in the waves the rate-limit budget allows. One answer per id, in order.
+pub async fn locate_many(contexts: &[Client], ids: &[ApiKeyId]) -> Vec<Located> {
+    let jobs: Vec<(Client, ApiKeyId)> = ids
+        .iter()
+        .flat_map(|id| contexts.iter().map(move |c| (c.clone(), id.clone())))
+        .collect();
+    let mut answers = crate::fetch::details(&jobs, &crate::fetch::quiet)
+        .await
+        .into_iter();
+    let mut out = Vec::with_capacity(ids.len());
+    for _ in ids {
+        let mut found = None;
+        let mut unsure = Vec::new();
+        for (c, a) in contexts.iter().zip(answers.by_ref()) {
+            match a {
+                Ok(d) if found.is_none() => found = Some((c.clone(), d)),
+                Ok(_) | Err(ApiError::NotFound(_)) => {}
+                Err(e) => unsure.push(format!(
+                    "{}: {}",
+                    c.on_behalf_of()
+                        .map_or_else(|| "own account".to_owned(), OnBehalfOf::header_value),
+                    e.short()
+                )),
+            }
+        }
+        out.push((found, unsure));
+    }
+    out
+}
+
+/// Where a key was found (its context and detail), and the contexts that could not answer.
+pub type Located = (Option<(Client, KeyDetail)>, Vec<String>);
 
 /// How proving a revoked key dead went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -76,8 +76,20 @@ pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
     } else {
         (Vec::new(), None)
     };
+    // every live key in every context: one run of the fetch engine
+    let lookups: Vec<Option<ApiKeyId>> = sightings
+        .iter()
+        .zip(&probes)
+        .map(|(s, p)| {
+            (!matches!(p, Probe::Dead))
+                .then(|| s.key.key_id().map(|id| ApiKeyId(id.to_owned())))
+                .flatten()
+        })
+        .collect();
+    let ids: Vec<ApiKeyId> = lookups.iter().flatten().cloned().collect();
+    let mut located = leak::locate_many(&contexts, &ids).await.into_iter();
     let mut cases = Vec::new();
-    for (sighting, probe) in sightings.into_iter().zip(probes) {
+    for ((sighting, probe), lookup) in sightings.into_iter().zip(probes).zip(&lookups) {
         let mut case = Case {
             sighting,
             probe,
@@ -85,9 +97,9 @@ pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
             self_revoke: false,
         };
         if case.live()
-            && let Some(id) = case.sighting.key.key_id()
+            && lookup.is_some()
+            && let Some((found, unsure)) = located.next()
         {
-            let (found, unsure) = leak::locate(&contexts, &ApiKeyId(id.to_owned())).await;
             for u in unsure {
                 crate::errln!("sgkeys: warning: could not search {}", clean(&u));
             }
