@@ -224,6 +224,11 @@ pub struct RequestLog {
     pub on_behalf_of: Option<String>,
     /// The HTTP version the request came over: "1.1" or "2".
     pub http: &'static str,
+    /// The rate-limit window (its epoch second) that counted the request, against the calling
+    /// key's account; None when it was answered before the rate limit (406, 401, an injected
+    /// fault).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<u64>,
 }
 
 /// A running simulator. Clones share it; [`SimHandle::shutdown`] stops it for all.

@@ -58,16 +58,21 @@ impl Entry {
         }
     }
 
-    fn with_status(self, status: u16) -> RequestLog {
+    fn with_status(self, status: u16, window: Option<u64>) -> RequestLog {
         RequestLog {
             method: self.method,
             path: self.path,
             status,
             on_behalf_of: self.on_behalf_of,
             http: self.http,
+            window,
         }
     }
 }
+
+/// The rate-limit window (epoch second) that counted the request, for the log.
+#[derive(Debug, Clone, Copy)]
+struct Counted(u64);
 
 /// `reply` answered with the window `rate`.
 fn with_rate(reply: Reply, rate: RateInfo) -> Response {
@@ -95,8 +100,9 @@ pub(super) async fn record(State(sh): State<Arc<Shared>>, req: Request, next: Ne
     h.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
     h.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
+    let window = resp.extensions_mut().remove::<Counted>().map(|c| c.0);
     if resp.extensions_mut().remove::<Recorded>().is_none() {
-        sh.record(entry.with_status(resp.status().as_u16()));
+        sh.record(entry.with_status(resp.status().as_u16(), window));
     }
     resp
 }
@@ -130,7 +136,7 @@ pub(super) async fn faults(State(sh): State<Arc<Shared>>, req: Request, next: Ne
     if fault.status == 0 {
         // A client that gives up first drops the connection and these layers with it: log the
         // timeout now (as the 504 it ends in), or it would never be counted.
-        sh.record(entry.with_status(504));
+        sh.record(entry.with_status(504, None));
         let mut resp = with_rate(fault_reply(&sh, fault, allow).await, rate);
         resp.extensions_mut().insert(Recorded);
         return resp;
@@ -213,11 +219,14 @@ pub(super) async fn rate_limit(
         return with_rate(internal(), sh.peek(None));
     };
     let (ok, rate) = sh.count(account);
-    if !ok {
-        return with_rate(too_many(), rate);
-    }
-    let mut resp = next.run(req).await;
+    let counted = Counted(rate.reset.saturating_sub(1));
+    let mut resp = if ok {
+        next.run(req).await
+    } else {
+        too_many().into_response()
+    };
     resp.extensions_mut().insert(rate);
+    resp.extensions_mut().insert(counted);
     resp
 }
 
