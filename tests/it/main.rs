@@ -25,3 +25,4 @@ mod secrets;
 mod tls;
 mod ui_snapshots;
 mod unix;
+mod waves;
