@@ -122,11 +122,13 @@ struct Group {
     pending: VecDeque<usize>,
 }
 
+/// Request indices by context (on-behalf-of), in first-seen order.
+type ByContext = Vec<(Option<String>, Vec<usize>)>;
+
 fn budget_groups(clients: &[Client]) -> Vec<Group> {
     // budget → context → indices, in first-seen order
     let mut order: Vec<usize> = Vec::new();
-    let mut by_budget: BTreeMap<usize, (usize, Vec<(Option<String>, Vec<usize>)>)> =
-        BTreeMap::new();
+    let mut by_budget: BTreeMap<usize, (usize, ByContext)> = BTreeMap::new();
     for (i, c) in clients.iter().enumerate() {
         let id = c.budget_id();
         let entry = by_budget.entry(id).or_insert_with(|| {
