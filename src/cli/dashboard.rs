@@ -173,6 +173,7 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
         tls: args.tls,
         http1_only: args.http1_only,
         connect_delay: Duration::from_millis(args.connect_ms),
+        h2_max_streams: args.h2_max_streams,
         ..SimConfig::default()
     };
     sim::run_standalone(cfg, args.port, json, args.tls_ca_out.as_deref())

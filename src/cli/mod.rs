@@ -533,6 +533,10 @@ pub struct SimArgs {
     /// A new connection's first answer waits MS more (a TCP + TLS handshake on the internet)
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub connect_ms: u64,
+    /// With --tls: HTTP/2 streams a client may have open at once on one connection
+    #[arg(long, default_value_t = crate::sim::H2_MAX_STREAMS, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub h2_max_streams: u32,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -160,7 +160,14 @@ pub struct SimConfig {
     /// A new connection's first answer waits this much more (a TCP + TLS handshake's round
     /// trips), so per-connection costs show in benchmarks as they do on the internet.
     pub connect_delay: Duration,
+    /// HTTP/2: streams a client may have open at once on one connection
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`); more wait in the client for a stream to close.
+    pub h2_max_streams: u32,
 }
+
+/// Default [`SimConfig::h2_max_streams`]: 128, as nginx and AWS load balancers advertise
+/// (an assumption: SendGrid's own figure is not documented).
+pub const H2_MAX_STREAMS: u32 = 128;
 
 /// Default [`SimConfig::header_timeout`] (an assumption: SendGrid does not document its own).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -185,6 +192,7 @@ impl Default for SimConfig {
             tls: false,
             http1_only: false,
             connect_delay: Duration::ZERO,
+            h2_max_streams: H2_MAX_STREAMS,
         }
     }
 }
@@ -365,6 +373,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
         tls: tls.as_ref().map(|t| t.acceptor.clone()),
         http1_only: cfg.http1_only,
         connect_delay: cfg.connect_delay,
+        h2_max_streams: cfg.h2_max_streams,
         shared: Arc::clone(&shared),
     };
     let (on, on_eu) = (serving(), serving());
@@ -394,6 +403,8 @@ struct Serving {
     http1_only: bool,
     /// See [`SimConfig::connect_delay`].
     connect_delay: Duration,
+    /// See [`SimConfig::h2_max_streams`].
+    h2_max_streams: u32,
     /// Counts connections opened.
     shared: Arc<Shared>,
 }
@@ -417,7 +428,10 @@ async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(how.timeout);
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(how.h2_max_streams.max(1));
     if how.http1_only || how.tls.is_none() {
         builder = builder.http1_only();
     }

@@ -195,3 +195,29 @@ async fn the_fleet_seed_makes_s_subusers_with_n_keys_each() {
     assert_eq!(c.list_keys(None).await.unwrap().len(), 7);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_streams_stay_within_the_servers_limit_on_one_connection() {
+    // 100 keys and a server that allows 10 streams at once: every GET on the one connection,
+    // the client queueing streams rather than failing or opening more connections
+    let cfg = SimConfig {
+        tls: true,
+        seed: sgkeys::sim::Seed::Bulk(99),
+        h2_max_streams: 10,
+        latency: Duration::from_millis(20),
+        ..SimConfig::default()
+    };
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let ca = sim.ca_cert_pem().unwrap().to_owned();
+    let c = client(&sim, Some(&ca));
+    let audit = sgkeys::audit::collect(&c, &[], &sgkeys::fetch::quiet).await;
+    assert!(audit.complete(), "{:?}", audit.contexts);
+    assert_eq!(audit.keys.len(), 100);
+    let log = sim.requests();
+    assert_eq!(log.len(), 101);
+    assert!(log.iter().all(|r| r.http == "2" && r.status == 200));
+    assert_eq!(sim.connections(), 1, "one HTTP/2 connection for all");
+    sim.shutdown().await;
+}
