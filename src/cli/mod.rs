@@ -75,7 +75,8 @@ pub struct Global {
     /// Also trust this CA certificate (PEM): a TLS-inspecting proxy's, or `sgkeys sim --tls`'s
     #[arg(long, global = true, env = "SGKEYS_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// Requests in flight at most [default: 64]; the rate-limit headers pace them further
+    /// Requests in flight at most (HTTP/2: streams on one connection) [default: 100]; the
+    /// rate-limit budget paces them further
     #[arg(long, global = true, env = "SGKEYS_CONCURRENCY", value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,
