@@ -5,7 +5,9 @@
 #
 #   scripts/peers.sh            # plain HTTP at --latency-ms 50, then --tls --connect-ms 50
 #
-# Knobs (environment): RUNS (7), PY_RUNS (3), LATENCY_MS (50), CONNECT_MS (50).
+# Knobs (environment): RUNS (7), PY_RUNS (3), LATENCY_MS (50), CONNECT_MS (50),
+# CONCURRENCIES ("100 64": one sgkeys row per `--concurrency N`, the first is the default and
+# the one the peers are compared with).
 # Installs the peers from the registries into a temporary directory (npm, python3 -m venv);
 # needs cargo, node + npm, python3, curl. Prints a table; every process is stopped on exit.
 
@@ -16,6 +18,7 @@ RUNS=${RUNS:-7}
 PY_RUNS=${PY_RUNS:-3}
 LATENCY_MS=${LATENCY_MS:-50}
 CONNECT_MS=${CONNECT_MS:-50}
+read -r -a CONCURRENCIES <<<"${CONCURRENCIES:-100 64}"
 WORK=$(mktemp -d)
 SIM_PID=
 cleanup() {
@@ -64,9 +67,11 @@ start_sim() {
 stop_sim() { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; }
 CURL_CA=()
 sim_reset() { curl -fsS "${CURL_CA[@]}" -X POST -H "Authorization: Bearer $SIM_KEY" "$SIM_URL/_sim/reset-counters" >/dev/null; }
+# Connections the run opened: the count less one, the connection of this very query (the
+# simulator counts a connection when it accepts it; the reset before the run zeroed its own).
 sim_connections() {
     curl -fsS "${CURL_CA[@]}" -H "Authorization: Bearer $SIM_KEY" "$SIM_URL/_sim/requests" |
-        grep -o '"connections":[0-9]*' | cut -d: -f2
+        grep -o '"connections":[0-9]*' | cut -d: -f2 | awk '{ print $1 - 1 }'
 }
 
 # run NAME CMD…: one timed run (whole process); appends seconds to $WORK/NAME.t, connections
@@ -81,7 +86,8 @@ run() {
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }' >>"$WORK/$name.t"
     sim_connections >>"$WORK/$name.c"
 }
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median FILE [FORMAT]: the median of the numbers in FILE (printf FORMAT, default %.3f).
+median() { sort -n "$1" | awk -v f="${2:-%.3f}" '{ v[NR] = $1 } END { printf f "\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 ROWS=()
 scenario() {
@@ -98,20 +104,26 @@ scenario() {
     export SENDGRID_API_KEY=$SIM_KEY BASE_URL=$SIM_URL SG_CLIENT="$WORK/node/node_modules/@sendgrid/client"
     export NODE_EXTRA_CA_CERTS="$WORK/ca.pem" SSL_CERT_FILE="$WORK/ca.pem"
     for ((i = 1; i <= RUNS; i++)); do
-        run "$tag.sgkeys" "$BIN" --base-url "$SIM_URL" "${CA[@]}" audit --format json
+        for c in "${CONCURRENCIES[@]}"; do
+            run "$tag.sgkeys$c" "$BIN" --base-url "$SIM_URL" "${CA[@]}" --concurrency "$c" audit --format json
+        done
         run "$tag.node" node "$WORK/peer.js"
         if ((i <= PY_RUNS)); then
             run "$tag.python" "$WORK/py/bin/python" "$ROOT/scripts/sdk_sequential.py" --host "$SIM_URL"
         fi
     done
     stop_sim
-    local s n p
-    s=$(median "$WORK/$tag.sgkeys.t")
+    local s n p c first=${CONCURRENCIES[0]}
+    s=$(median "$WORK/$tag.sgkeys$first.t")
     n=$(median "$WORK/$tag.node.t")
     p=$(median "$WORK/$tag.python.t")
-    ROWS+=("| $label | sgkeys audit | $s s | $(median "$WORK/$tag.sgkeys.c") | — |")
-    ROWS+=("| $label | Node @sendgrid/client $NODE_VER, Promise.all | $n s | $(median "$WORK/$tag.node.c") | sgkeys $(awk -v a="$n" -v b="$s" 'BEGIN { printf "%.2f", a / b }')× faster |")
-    ROWS+=("| $label | Python sendgrid $PY_VER, sequential | $p s | $(median "$WORK/$tag.python.c") | sgkeys $(awk -v a="$p" -v b="$s" 'BEGIN { printf "%.1f", a / b }')× faster |")
+    for c in "${CONCURRENCIES[@]}"; do
+        local t
+        t=$(median "$WORK/$tag.sgkeys$c.t")
+        ROWS+=("| $label | sgkeys audit --concurrency $c | $t s | $(median "$WORK/$tag.sgkeys$c.c" %g) | $(awk -v a="$n" -v b="$t" 'BEGIN { printf "%.2f", a / b }')× faster than Node |")
+    done
+    ROWS+=("| $label | Node @sendgrid/client $NODE_VER, Promise.all | $n s | $(median "$WORK/$tag.node.c" %g) | sgkeys $(awk -v a="$n" -v b="$s" 'BEGIN { printf "%.2f", a / b }')× faster |")
+    ROWS+=("| $label | Python sendgrid $PY_VER, sequential | $p s | $(median "$WORK/$tag.python.c" %g) | sgkeys $(awk -v a="$p" -v b="$s" 'BEGIN { printf "%.1f", a / b }')× faster |")
 }
 
 scenario "plain HTTP, ${LATENCY_MS} ms" plain
@@ -120,6 +132,7 @@ scenario "TLS, ${LATENCY_MS} ms + ${CONNECT_MS} ms per new connection" tls \
 
 echo
 echo "== results: 100 keys (list + 100 GETs), median whole-process wall time; floor = 2 × ${LATENCY_MS} ms + start-up"
+echo "   (vs sgkeys: against sgkeys --concurrency ${CONCURRENCIES[0]}, the first of CONCURRENCIES)"
 echo "$(nproc) CPUs · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "| setting | client | median | connections | vs sgkeys |"
 echo "|---|---|---|---|---|"
