@@ -5,7 +5,9 @@
 //! the last answers gave (`X-RateLimit-Remaining` and `-Reset`, less what was sent since): when
 //! the budget covers every request they all go at once, bounded only by the client's hard cap
 //! in flight (`--concurrency`); otherwise what it covers goes now and the rest at each reset,
-//! so no answer is a 429. The plan is made again as answers correct the budget. Requests whose
+//! so no answer is a 429 (a wave the plan puts after a request's `--timeout` is not waited for:
+//! those requests fail at once, saying when the window resets). The plan is made again as
+//! answers correct the budget. Requests whose
 //! clients share one key share one budget: the contexts of a sweep (on-behalf-of calls count
 //! against the parent account) are planned together, interleaved so every context moves at
 //! once. A wave's requests are counted against the budget when it is released (a
@@ -74,14 +76,32 @@ where
                 .take_while(|w| w.at <= now)
                 .map(|w| w.count)
                 .sum();
-            if let Some(w) = waves.iter().find(|w| w.at > now) {
+            // A wave due after a request's deadline would only be a long sleep: those go to
+            // the gate now, which fails them at once saying when the window resets.
+            let horizon = now + client.timeout().as_secs_f64();
+            let hopeless: usize = waves
+                .iter()
+                .filter(|w| w.at > horizon)
+                .map(|w| w.count)
+                .sum();
+            if let Some(w) = waves.iter().find(|w| w.at > now && w.at <= horizon) {
                 next_at = Some(next_at.map_or(w.at, |t: f64| t.min(w.at)));
             }
+            let mut release = Vec::new();
             for ticket in client.reserve(due) {
                 let Some(i) = g.pending.pop_front() else {
                     break;
                 };
-                let fut = op(i, clients[i].with_ticket(ticket));
+                release.push((i, clients[i].with_ticket(ticket)));
+            }
+            for _ in 0..hopeless {
+                let Some(i) = g.pending.pop_back() else {
+                    break;
+                };
+                release.push((i, clients[i].clone()));
+            }
+            for (i, c) in release {
+                let fut = op(i, c);
                 running.push(async move { (i, fut.await) });
             }
         }

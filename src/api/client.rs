@@ -250,6 +250,11 @@ impl Client {
         self.inner.gate.budget()
     }
 
+    /// One request's deadline (`--timeout`): no request waits longer for a reset.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
     /// Clients with the same id spend one budget (the same key's gate).
     pub(crate) fn budget_id(&self) -> usize {
         Arc::as_ptr(&self.inner) as usize
