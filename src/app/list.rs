@@ -8,7 +8,11 @@ use crate::api::{ApiError, ApiKey, ApiKeyId, KeyDetail};
 use crate::risk;
 
 pub(crate) fn capacity(app: &App) -> usize {
-    layout::list_capacity(app.size.0, app.size.1).max(1)
+    if app.matrix_on() {
+        layout::matrix_capacity(app.size.0, app.size.1).max(1)
+    } else {
+        layout::list_capacity(app.size.0, app.size.1).max(1)
+    }
 }
 
 pub(crate) fn keep_selection_visible(app: &mut App) {
@@ -106,6 +110,7 @@ fn refilter_keeping(app: &mut App, keep: Option<ApiKeyId>) {
             selection_changed(app);
         }
     }
+    super::matrix::resweep(app);
 }
 
 /// Where the selection is, remembered before keys leave or join the list (a revoke, a refresh)
@@ -461,10 +466,7 @@ pub(crate) fn key_loaded(
                 }
                 recompute_risks(app);
             }
-            if app.filter.query.needs_scopes()
-                || matches!(app.view.sort, SortKey::Type | SortKey::Risk)
-                || renamed
-            {
+            if app.filter.query.needs_scopes() || app.view.sort.needs_scopes() || renamed {
                 refilter(app);
             }
         }

@@ -399,6 +399,89 @@ fn journal_confirm(w: u16, h: u16) -> App {
     app
 }
 
+fn matrix(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    press_answer(&mut app, "mll");
+    app
+}
+
+fn matrix_sorted(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    // API Keys column, most access first, then scrolled to the last column and back one
+    press_answer(&mut app, "mls$h");
+    app
+}
+
+fn matrix_filtered_marked(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "m/type:full<Enter><Space>");
+    app
+}
+
+fn matrix_cell(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    press_answer(&mut app, "ml<Enter>");
+    app
+}
+
+/// Every context in one matrix: each subuser answers with two keys of its own.
+fn matrix_all_contexts(w: u16, h: u16) -> App {
+    use sgkeys::api::{ApiKey, ApiKeyId, KeyDetail, OnBehalfOf};
+    let mut app = loaded_app(w, h);
+    let mut queue: std::collections::VecDeque<Command> = press(&mut app, "ma").into();
+    let sub_keys = |sub: &str| -> Vec<(ApiKey, Vec<String>)> {
+        let tag: String = sub.chars().filter(char::is_ascii_alphanumeric).collect();
+        vec![
+            (
+                ApiKey {
+                    api_key_id: ApiKeyId(format!("{:A<22}", format!("{tag}0"))),
+                    name: format!("{sub}: mail send"),
+                },
+                vec!["mail.send".to_owned()],
+            ),
+            (
+                ApiKey {
+                    api_key_id: ApiKeyId(format!("{:A<22}", format!("{tag}1"))),
+                    name: format!("{sub}: admin"),
+                },
+                full_scopes(),
+            ),
+        ]
+    };
+    while let Some(cmd) = queue.pop_front() {
+        let Command::Api { req, op, ctx, .. } = cmd else {
+            continue;
+        };
+        let sub = match &ctx {
+            Some(OnBehalfOf::Subuser(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let result = match (&op, &sub) {
+            (ApiOp::ListKeys, Some(s)) => {
+                ApiResult::Keys(Ok(sub_keys(s).into_iter().map(|(k, _)| k).collect()))
+            }
+            (ApiOp::GetKey(id), Some(s)) => {
+                let (k, scopes) = sub_keys(s)
+                    .into_iter()
+                    .find(|(k, _)| &k.api_key_id == id)
+                    .unwrap();
+                ApiResult::Key(Ok(KeyDetail {
+                    api_key_id: k.api_key_id,
+                    name: k.name,
+                    scopes,
+                }))
+            }
+            _ => respond(&op),
+        };
+        queue.extend(reply(&mut app, req, result));
+    }
+    tick(&mut app, 13_000);
+    press_answer(&mut app, "ls");
+    app
+}
+
 fn confirm_delete_single(w: u16, h: u16) -> App {
     let mut app = loaded_app(w, h);
     select_name(&mut app, "prod-mail-key (LEAKED?)");
@@ -742,6 +825,11 @@ mod snap {
         journal_all,
         journal_detail,
         journal_confirm,
+        matrix,
+        matrix_sorted,
+        matrix_filtered_marked,
+        matrix_cell,
+        matrix_all_contexts,
     );
 }
 
@@ -1235,4 +1323,72 @@ fn a_limited_caller_is_told_what_full_access_means_for_it() {
     f.stage = app::CreateStage::Review;
     let text = screen_text(render(&app, 120, 40).backend().buffer());
     assert!(text.contains("all 3 scopes you hold"), "{text}");
+}
+
+// ---------------------------------------------------------------- the matrix's colours
+
+/// The screen with its styles: each row's text, then the runs of cells whose style is not the
+/// default (`x0-x1 fg bg modifiers`), so a theme's snapshot shows what colour every cell gets.
+fn styled_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        out.push_str(&row_text(buf, y));
+        out.push('\n');
+        let mut x = 0;
+        while x < buf.area.width {
+            let style = buf[(x, y)].style();
+            let start = x;
+            while x < buf.area.width && buf[(x, y)].style() == style {
+                x += 1;
+            }
+            if style != ratatui::style::Style::default()
+                && (style.fg.is_some_and(|c| c != Color::Reset)
+                    || style.bg.is_some_and(|c| c != Color::Reset)
+                    || !style.add_modifier.is_empty())
+            {
+                out.push_str(&format!(
+                    "  {start}-{}: fg={:?} bg={:?} {:?}\n",
+                    x - 1,
+                    style.fg.unwrap_or(Color::Reset),
+                    style.bg.unwrap_or(Color::Reset),
+                    style.add_modifier
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn matrix_in_each_theme() {
+    for (theme, mono) in [("color", false), ("mono", true)] {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let mut app = matrix(w, h);
+            app.monochrome = mono;
+            let terminal = render(&app, w, h);
+            insta::assert_snapshot!(
+                format!("matrix_theme_{theme}_{w}x{h}"),
+                styled_text(terminal.backend().buffer())
+            );
+        }
+    }
+}
+
+/// Every level keeps a distinct glyph and a distinct style in every theme (the monochrome one
+/// included), so a cell never depends on colour alone.
+#[test]
+fn matrix_cells_differ_by_glyph_and_style_in_every_theme() {
+    use sgkeys::scopes::Level;
+    let levels = [Level::No, Level::Read, Level::Full, Level::Partial];
+    let glyphs: std::collections::BTreeSet<&str> =
+        levels.iter().map(|l| ui::matrix::glyph(*l)).collect();
+    assert_eq!(glyphs.len(), 4);
+    for theme in [Theme::color(), Theme::mono()] {
+        let styles: Vec<_> = levels.iter().map(|l| theme.level(*l)).collect();
+        for i in 0..styles.len() {
+            for j in i + 1..styles.len() {
+                assert_ne!(styles[i], styles[j], "{:?} and {:?}", levels[i], levels[j]);
+            }
+        }
+    }
 }
