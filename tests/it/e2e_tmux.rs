@@ -1090,3 +1090,73 @@ fn rotate_in_the_dashboard_creates_the_replacement_and_revokes_the_old_key_verif
     assert!(sgkeys::journal::Journal::pending_rotations(&entries).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_permission_matrix_sorts_shows_a_cell_sweeps_every_context_and_revokes() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let t = Tmux::start("sgkeys-e2e-matrix", &env_for(&sim, &dir));
+    t.send_line(BIN);
+    t.wait_for("updated");
+    t.send_keys(&["m"]);
+    t.wait_for("Permission matrix");
+    // API Keys is the second column: sort by it, the keys that can mint keys first
+    t.send_keys(&["l", "s"]);
+    let s = t.wait_for("sorted by API Keys");
+    let legend = s
+        .lines()
+        .find(|l| l.contains("API Keys ·") && l.contains("Full"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(legend.contains("Partial"), "the legend: {legend}\n{s}");
+    // the first key row (after the border, the labels and the two count rows) holds Full there
+    let first = s.lines().nth(5).unwrap_or_default();
+    assert!(first.contains("[F]"), "first row: {first}\n{s}");
+    t.send_keys(&["Enter"]);
+    let s = t.wait_for("Keys · API Keys");
+    assert!(s.contains("✓ api_keys.create"), "{s}");
+    t.send_keys(&["Escape"]);
+
+    // every context in one matrix
+    t.send_keys(&["a"]);
+    let s = t.wait_for(" contexts, ");
+    assert!(s.contains("all contexts ("), "{s}");
+    assert!(s.contains("own account"), "{s}");
+    t.send_keys(&["a"]);
+    t.wait_for("permission matrix of");
+
+    // revoke from the matrix: filter to one key, d, y
+    let keys = sim_keys(&sim);
+    let names: Vec<&str> = keys.iter().map(|(_, n)| n.as_str()).collect();
+    let (victim_id, victim) = keys
+        .iter()
+        .find(|(_, n)| {
+            n.len() > 5
+                && !n.contains("sgkeys")
+                && names.iter().filter(|m| m.contains(n.as_str())).count() == 1
+        })
+        .cloned()
+        .expect("a key with a unique name");
+    t.send_keys(&["/"]);
+    t.type_text(&victim);
+    t.send_keys(&["Enter"]);
+    t.wait_for("1/1");
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.send_keys(&["y"]);
+    t.wait_for("revoked '");
+    assert!(
+        !sim_keys(&sim).iter().any(|(id, _)| *id == victim_id),
+        "{victim} is still in the simulator"
+    );
+    t.send_keys(&["Escape", "m"]);
+    t.wait_for(" Keys ");
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    let _ = std::fs::remove_dir_all(&dir);
+}
