@@ -224,6 +224,40 @@ pub(crate) fn fetch_detail(app: &mut App, id: &ApiKeyId, out: &mut Vec<Command>)
     }
 }
 
+/// The keys whose scopes are still to be read, most visible first: the selected key, the rows
+/// on screen (list or matrix), the rest of the visible rows in view order, then the others.
+pub(crate) fn prefetch_order(app: &App) -> std::collections::VecDeque<ApiKeyId> {
+    let n = app.keys.entries.len();
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    let mut push = |i: usize, order: &mut Vec<usize>| {
+        if i < n && !seen[i] {
+            seen[i] = true;
+            order.push(i);
+        }
+    };
+    if let Some(&i) = app.view.rows.get(app.view.selected) {
+        push(i, &mut order);
+    }
+    let cap = capacity(app);
+    let on_screen = app.view.offset..(app.view.offset + cap).min(app.view.rows.len());
+    for &i in app.view.rows.get(on_screen).unwrap_or(&[]) {
+        push(i, &mut order);
+    }
+    for &i in &app.view.rows {
+        push(i, &mut order);
+    }
+    for i in 0..n {
+        push(i, &mut order);
+    }
+    order
+        .into_iter()
+        .filter_map(|i| app.keys.entries.get(i))
+        .filter(|e| !e.state.is_loading())
+        .map(|e| e.id.clone())
+        .collect()
+}
+
 pub(crate) fn pump_prefetch(app: &mut App, out: &mut Vec<Command>) {
     while app.prefetch.in_flight < PREFETCH_CONCURRENCY {
         let Some(id) = app.prefetch.queue.pop_front() else {
@@ -392,14 +426,10 @@ pub(crate) fn keys_loaded(
                 }
                 return;
             }
-            // prefetch every key's scopes with bounded concurrency
-            let queue: std::collections::VecDeque<ApiKeyId> = app
-                .keys
-                .entries
-                .iter()
-                .filter(|e| !e.state.is_loading())
-                .map(|e| e.id.clone())
-                .collect();
+            // prefetch every key's scopes with bounded concurrency, in the order they are
+            // seen: the selection, the rows on screen, the rest of the view, then the keys the
+            // filter hides
+            let queue = prefetch_order(app);
             app.prefetch = Prefetch {
                 total: queue.len(),
                 queue,

@@ -2432,3 +2432,33 @@ fn matrix_drops_answers_of_a_sweep_it_left() {
     );
     assert_eq!(app.matrix_cursor().0, NAMES.len() + 1);
 }
+
+#[test]
+fn the_prefetch_reads_the_selection_then_the_rows_on_screen_first() {
+    let mut app = App::new(ctx());
+    app.size = (80, 24);
+    let cmds = init(&mut app);
+    let list_req = api_cmds(&cmds)[0].0;
+    let many: Vec<ApiKey> = (0..300)
+        .map(|n| ApiKey {
+            api_key_id: ApiKeyId(format!("x{n:021}")),
+            name: format!("key {n:03}"),
+        })
+        .collect();
+    // sorted by name, reversed, before the list arrives: the view's order is not the API's
+    app.view.sort = SortKey::Name;
+    app.view.reverse = true;
+    let cmds = update(&mut app, answer(list_req, ApiResult::Keys(Ok(many))));
+    let gets: Vec<String> = api_cmds(&cmds)
+        .into_iter()
+        .filter_map(|(_, op)| match op {
+            ApiOp::GetKey(k) => Some(k.0),
+            _ => None,
+        })
+        .collect();
+    let cap = layout::list_capacity(80, 24);
+    // the selection (the top row: key 299), then the rest of the screen, in view order
+    let want: Vec<String> = (0..cap).map(|i| format!("x{:021}", 299 - i)).collect();
+    assert_eq!(gets[..cap], want[..]);
+    assert_eq!(app.prefetch.total, 300);
+}
