@@ -454,7 +454,8 @@ pub struct App {
     pub now_ms: u64,
     /// Terminal size.
     pub size: (u16, u16),
-    pub monochrome: bool,
+    /// The dashboard's colours (`--theme`, decided before the first frame).
+    pub theme: crate::config::ThemeName,
     pub mouse: bool,
     pub should_quit: bool,
     /// Key id → how many keys share its name (for the duplicate-name finding).
@@ -672,7 +673,7 @@ impl App {
             leak: None,
             now_ms: 0,
             size: (120, 40),
-            monochrome: false,
+            theme: crate::config::ThemeName::Dark,
             mouse: false,
             should_quit: false,
             dups: HashMap::new(),

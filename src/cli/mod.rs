@@ -53,6 +53,31 @@ impl From<RegionArg> for Region {
     }
 }
 
+/// `--theme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    /// Ask the terminal for its background colour (OSC 11): light or dark; dark when it does not answer
+    Auto,
+    /// For dark backgrounds (black to #282c34)
+    Dark,
+    /// For light backgrounds (#ffffff, #fdf6e3, #eeeeee)
+    Light,
+    /// No colour at all (as --no-color)
+    Mono,
+}
+
+impl From<ThemeArg> for crate::config::ThemeChoice {
+    fn from(t: ThemeArg) -> Self {
+        use crate::config::ThemeChoice;
+        match t {
+            ThemeArg::Auto => ThemeChoice::Auto,
+            ThemeArg::Dark => ThemeChoice::Dark,
+            ThemeArg::Light => ThemeChoice::Light,
+            ThemeArg::Mono => ThemeChoice::Mono,
+        }
+    }
+}
+
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
@@ -97,9 +122,12 @@ pub struct Global {
     /// Machine-readable JSON output (stable; see README); on listings, short for --format json
     #[arg(long, global = true)]
     pub json: bool,
-    /// Monochrome dashboard (also NO_COLOR)
+    /// Monochrome dashboard (also NO_COLOR); beats --theme
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Dashboard colours (also SGKEYS_THEME or `theme` in the profile) [default: auto]
+    #[arg(long, global = true, value_enum, value_name = "THEME")]
+    pub theme: Option<ThemeArg>,
     /// Mouse support in the dashboard (wheel, click to select)
     #[arg(long, global = true)]
     pub mouse: bool,

@@ -5,6 +5,7 @@
 //! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
 //! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
+//!   `palette`: the themes' WCAG contrast;
 //! - `e2e_tmux`, `secrets`: the real binary in tmux.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
@@ -19,6 +20,7 @@ mod hostile_selftest;
 mod hostile_text;
 mod leaked;
 mod outcomes;
+mod palette;
 mod parsers;
 mod props;
 mod secrets;
