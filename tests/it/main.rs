@@ -5,7 +5,8 @@
 //! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
 //! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
-//! - `e2e_tmux`, `secrets`: the real binary in tmux.
+//! - `e2e_tmux`, `secrets`: the real binary in tmux;
+//! - `html_report`: `audit --format html` rendered by headless Chromium.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 mod common;
@@ -17,6 +18,7 @@ mod e2e_tmux;
 mod faults;
 mod hostile_selftest;
 mod hostile_text;
+mod html_report;
 mod leaked;
 mod outcomes;
 mod parsers;
