@@ -207,6 +207,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   sgkeys audit
   sgkeys audit --all-subusers --format markdown --out audit.md
+  sgkeys audit --all-subusers --format html --out audit.html
   sgkeys audit --format json --out before.json; sgkeys audit --since before.json
   sgkeys audit --policy policy.toml   # exit 1 on a violation")]
     Audit(AuditArgs),
@@ -485,10 +486,63 @@ pub struct RevokeArgs {
     pub yes: bool,
 }
 
+/// `audit --format`: the listing formats, and a self-contained HTML page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    /// One self-contained page: summary, access matrix heatmap, findings (write it with --out)
+    Html,
+}
+
+impl AuditFormat {
+    fn listing(self) -> Option<Format> {
+        match self {
+            AuditFormat::Table => Some(Format::Table),
+            AuditFormat::Json => Some(Format::Json),
+            AuditFormat::Csv => Some(Format::Csv),
+            AuditFormat::Markdown => Some(Format::Markdown),
+            AuditFormat::Html => None,
+        }
+    }
+}
+
+/// `--format` on `audit` (the listing formats plus `html`).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct AuditFormatArg {
+    /// Output format (--json is short for --format json)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<AuditFormat>,
+}
+
+impl AuditFormatArg {
+    /// As [`FormatArg::resolve`]; `--format html` with `--json` is a usage error too.
+    pub fn resolve(self, json: bool) -> Result<AuditFormat, CliError> {
+        let listing = match self.format {
+            Some(AuditFormat::Html) if json => {
+                return Err(CliError::Usage(
+                    "--format html and --json ask for different output formats; give one".into(),
+                ));
+            }
+            Some(AuditFormat::Html) => return Ok(AuditFormat::Html),
+            Some(f) => f.listing(),
+            None => None,
+        };
+        Ok(match (FormatArg { format: listing }).resolve(json, None)? {
+            Format::Table => AuditFormat::Table,
+            Format::Json => AuditFormat::Json,
+            Format::Csv => AuditFormat::Csv,
+            Format::Markdown => AuditFormat::Markdown,
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[command(flatten)]
-    pub format: FormatArg,
+    pub format: AuditFormatArg,
     /// Also audit every subuser (via on-behalf-of); adds a context column
     #[arg(long)]
     pub all_subusers: bool,

@@ -6,7 +6,8 @@
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
 //! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
 //!   `palette`: the themes' WCAG contrast;
-//! - `e2e_tmux`, `secrets`: the real binary in tmux.
+//! - `e2e_tmux`, `secrets`: the real binary in tmux;
+//! - `html_report`: `audit --format html` rendered by headless Chromium.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 mod common;
@@ -18,6 +19,7 @@ mod e2e_tmux;
 mod faults;
 mod hostile_selftest;
 mod hostile_text;
+mod html_report;
 mod leaked;
 mod outcomes;
 mod palette;
