@@ -94,8 +94,8 @@ shot list-detail / LEAKED Enter Escape "@wait 45 keys"
 shot revoke-confirm d "@wait Cancel"
 # the scope editor of the key above (a Custom key: Partial, Read and No), closed with Esc
 shot scope-editor Escape k e "@wait Edit scopes"
-# the permission matrix of every key: enable when the matrix view (`m`) is in main
-# shot matrix Escape m "@sleep 0.5"
+# the permission matrix: every key × every category, sorted by API Keys (who can mint keys first)
+shot matrix Escape m l s "@wait sorted by"
 
 tmux -L "$SOCK" send-keys -t shots q
 sleep 0.3
