@@ -164,6 +164,8 @@ def main():
     ap.add_argument("--cols", type=int, default=120)
     ap.add_argument("--rows", type=int, default=34)
     ap.add_argument("--title", default="sgkeys")
+    ap.add_argument("--bg", default=BG, help="the terminal's background (a light one: #ffffff)")
+    ap.add_argument("--fg", default=FG, help="the terminal's default text colour")
     a = ap.parse_args()
     with open(a.capture, encoding="utf-8", errors="replace") as f:
         lines = f.read().split("\n")
@@ -178,8 +180,8 @@ def main():
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(a.title)}</title>
 <style>
-html, body {{ margin: 0; background: {BG}; overflow: hidden; }}
-pre {{ margin: 0; padding: {PAD}px; color: {FG}; background: {BG};
+html, body {{ margin: 0; background: {a.bg}; overflow: hidden; }}
+pre {{ margin: 0; padding: {PAD}px; color: {a.fg}; background: {a.bg};
   font: {FONT_PX}px/{LINE} "DejaVu Sans Mono", "Liberation Mono", monospace;
   font-variant-ligatures: none; white-space: pre; }}
 </style></head>

@@ -75,17 +75,26 @@ shot() {
   sleep 0.6
   tmux -L "$SOCK" capture-pane -e -p -t shots >"$WORK/$name.ans"
   read -r w h < <(python3 scripts/ansi2html.py "$WORK/$name.ans" "$WORK/$name.html" \
-    --cols "$COLS" --rows "$ROWS" --title "sgkeys $name")
+    --cols "$COLS" --rows "$ROWS" --title "sgkeys $name" --bg "$PAGE_BG" --fg "$PAGE_FG")
   snap "$WORK/$name.html" "$OUT/$name.png" "$w" "$h"
 }
 
 # The dashboard on the embedded simulator, its state and journal in a scratch directory.
-tmux -L "$SOCK" -f /dev/null new-session -d -s shots -x "$COLS" -y "$ROWS" \
-  -e HOME="$WORK/home" -e XDG_STATE_HOME="$WORK/state" -e XDG_CONFIG_HOME="$WORK/config" \
-  -e TERM=xterm-256color -e COLORTERM=truecolor \
-  "$SGKEYS_BIN" demo --latency-ms 0
-tmux -L "$SOCK" set-option -t shots status off >/dev/null
-wait_for "updated"
+# demo THEME: (re)start it in the given theme; the pictures' page takes a matching background.
+demo() {
+  tmux -L "$SOCK" kill-server 2>/dev/null || true
+  case "$1" in
+    light) PAGE_BG="#ffffff"; PAGE_FG="#1d1f21" ;;
+    *) PAGE_BG="#14161b"; PAGE_FG="#d7dae0" ;;
+  esac
+  tmux -L "$SOCK" -f /dev/null new-session -d -s shots -x "$COLS" -y "$ROWS" \
+    -e HOME="$WORK/home" -e XDG_STATE_HOME="$WORK/state" -e XDG_CONFIG_HOME="$WORK/config" \
+    -e TERM=xterm-256color -e COLORTERM=truecolor \
+    "$SGKEYS_BIN" demo --latency-ms 0 --theme "$1"
+  tmux -L "$SOCK" set-option -t shots status off >/dev/null
+  wait_for "updated"
+}
+demo dark
 
 # list + detail: the leaked key found with the filter, the filter cleared (the selection stays
 # on it), its findings and scopes on the right
@@ -96,6 +105,9 @@ shot revoke-confirm d "@wait Cancel"
 shot scope-editor Escape k e "@wait Edit scopes"
 # the permission matrix: every key × every category, sorted by API Keys (who can mint keys first)
 shot matrix Escape m l s "@wait sorted by"
+# the same on a light terminal (--theme light; `auto` picks it from the terminal's background)
+demo light
+shot matrix-light m l s "@wait sorted by"
 
 tmux -L "$SOCK" send-keys -t shots q
 sleep 0.3
