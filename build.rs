@@ -7,33 +7,38 @@ use std::fmt::Write as _;
 use std::{env, fs, path::Path};
 
 /// Short labels for the category matrix, following SendGrid's App where it names the group
-/// (scopes.json `ui_label`), otherwise the docs' section heading.
-const LABELS: &[(&str, &str)] = &[
-    ("alerts", "Alerts"),
-    ("api_keys", "API Keys"),
-    ("asm_groups", "Unsubscribe Groups"),
-    ("billing", "Billing"),
-    ("categories", "Category Management"),
-    ("clients", "Email Clients & Devices"),
-    ("credentials", "Credentials"),
-    ("email_marketing", "Email Marketing"),
-    ("ips", "IP Management"),
-    ("mail_settings", "Mail Settings"),
-    ("mail", "Mail Send"),
-    ("marketing_campaigns_legacy", "Marketing Campaigns (legacy)"),
-    ("newsletter", "Newsletter"),
-    ("partner_settings", "Partner Settings"),
-    ("scheduled_sends", "Scheduled Sends"),
-    ("stats", "Stats"),
-    ("subusers", "Subusers"),
-    ("suppressions", "Suppressions"),
-    ("teammates", "Teammates"),
-    ("templates", "Template Engine"),
-    ("tracking", "Tracking"),
-    ("user_settings", "User Account"),
-    ("webhook", "Inbound Parse & Event Webhook"),
-    ("domain_authentication", "Sender Authentication"),
-    ("reverse_dns", "Security (IP Access)"),
+/// (scopes.json `ui_label`), otherwise the docs' section heading; then a column header of at
+/// most 4 characters for the account-wide permission matrix.
+const LABELS: &[(&str, &str, &str)] = &[
+    ("alerts", "Alerts", "Alrt"),
+    ("api_keys", "API Keys", "Keys"),
+    ("asm_groups", "Unsubscribe Groups", "Unsb"),
+    ("billing", "Billing", "Bill"),
+    ("categories", "Category Management", "Catg"),
+    ("clients", "Email Clients & Devices", "Clnt"),
+    ("credentials", "Credentials", "Cred"),
+    ("email_marketing", "Email Marketing", "EMkt"),
+    ("ips", "IP Management", "IPs"),
+    ("mail_settings", "Mail Settings", "MSet"),
+    ("mail", "Mail Send", "Mail"),
+    (
+        "marketing_campaigns_legacy",
+        "Marketing Campaigns (legacy)",
+        "MCmp",
+    ),
+    ("newsletter", "Newsletter", "News"),
+    ("partner_settings", "Partner Settings", "Prtn"),
+    ("scheduled_sends", "Scheduled Sends", "Schd"),
+    ("stats", "Stats", "Stat"),
+    ("subusers", "Subusers", "Subu"),
+    ("suppressions", "Suppressions", "Supp"),
+    ("teammates", "Teammates", "Team"),
+    ("templates", "Template Engine", "Tmpl"),
+    ("tracking", "Tracking", "Trck"),
+    ("user_settings", "User Account", "User"),
+    ("webhook", "Inbound Parse & Event Webhook", "Hook"),
+    ("domain_authentication", "Sender Authentication", "SAut"),
+    ("reverse_dns", "Security (IP Access)", "IPAc"),
 ];
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
@@ -64,15 +69,19 @@ fn main() {
     let cats = doc["categories"].as_array().expect("categories array");
     for c in cats {
         let id = c["id"].as_str().expect("category id");
-        let label = LABELS
+        let (label, abbr) = LABELS
             .iter()
-            .find(|(k, _)| *k == id)
-            .map(|(_, v)| *v)
+            .find(|(k, _, _)| *k == id)
+            .map(|(_, v, a)| (*v, *a))
             .unwrap_or_else(|| panic!("no label for category {id}: add it to LABELS in build.rs"));
+        assert!(
+            abbr.chars().count() <= 4,
+            "abbreviation {abbr:?} is longer than 4"
+        );
         let name = c["name"].as_str().expect("category name");
         let _ = write!(
             out,
-            "    Category {{ id: {id:?}, label: {label:?}, docs_name: {name:?}, billing: {}, scopes: ",
+            "    Category {{ id: {id:?}, label: {label:?}, abbr: {abbr:?}, docs_name: {name:?}, billing: {}, scopes: ",
             c["billing"].as_bool().unwrap_or(false)
         );
         list(&mut out, &strings(&c["scopes"]));

@@ -138,6 +138,7 @@ fn answer_all(app: &mut App, cmds: Vec<Command>, names: &[String], ids: &HashMap
                 .into_iter()
                 .map(str::to_owned)
                 .collect())),
+            ApiOp::ReadJournal => ApiResult::Journal(Ok(vec![])),
             other => panic!("the bench does not expect {other:?}"),
         };
         let more = app::update(app, Msg::Api(ApiEvent { req, result }));
@@ -332,5 +333,54 @@ fn filter(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, render, filter);
+/// The permission matrix (`m`) over 10 000 keys: one frame (visible rows and columns drawn, the
+/// header counts over every key), a column move, and the sort by the focused column.
+fn matrix(c: &mut Criterion) {
+    let mut app = loaded_app();
+    let mut g = c.benchmark_group("matrix");
+    g.measurement_time(Duration::from_secs(5));
+    app::update(&mut app, key('m'));
+    app::update(&mut app, key('l'));
+    assert_eq!(app.layer(), Layer::Matrix);
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
+    terminal.draw(|f| sgkeys::ui::draw(f, &app)).unwrap();
+    let text = screen_text(&terminal);
+    assert!(
+        text.contains("Permission matrix · 10000 keys"),
+        "the matrix shows 10 000 keys"
+    );
+    g.bench_function("matrix frame 120x40, 10k keys", |b| {
+        b.iter(|| {
+            terminal.draw(|f| sgkeys::ui::draw(f, &app)).unwrap();
+        });
+    });
+    g.bench_function("matrix frame 120x40, 10k keys, full repaint", |b| {
+        b.iter(|| {
+            terminal.clear().unwrap();
+            terminal.draw(|f| sgkeys::ui::draw(f, &app)).unwrap();
+        });
+    });
+    let mut right = true;
+    g.bench_function("matrix h/l + frame 120x40, 10k keys", |b| {
+        b.iter(|| {
+            let c = if right { 'l' } else { 'h' };
+            right = !right;
+            black_box(app::update(&mut app, key(c)));
+            terminal.draw(|f| sgkeys::ui::draw(f, &app)).unwrap();
+        });
+    });
+    g.bench_function("matrix sort by the focused column, 10k keys", |b| {
+        b.iter_custom(keystroke(
+            &mut app,
+            || key('s'),
+            |app| {
+                app.view.sort = SortKey::Api;
+                app.view.reverse = false;
+            },
+        ));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, render, filter, matrix);
 criterion_main!(benches);

@@ -1,6 +1,9 @@
 //! Headless audit: every key of one or more contexts with its scopes (fetched concurrently,
-//! rate-limit aware), type and findings; reports in table, JSON, CSV and Markdown; and the
-//! difference between two audits (`--since`), since SendGrid keeps no audit log or timestamps.
+//! rate-limit aware), type and findings; reports in table, JSON, CSV, Markdown and HTML
+//! ([`html`]); and the difference between two audits (`--since`), since SendGrid keeps no audit
+//! log or timestamps.
+
+pub mod html;
 
 use std::collections::{BTreeMap, BTreeSet};
 

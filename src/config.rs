@@ -48,6 +48,8 @@ pub struct Profile {
     pub journal: Option<PathBuf>,
     /// Dashboard: re-read the key list every this many seconds (0: only on Ctrl-r).
     pub refresh_secs: Option<u64>,
+    /// Dashboard colours: `auto`, `dark`, `light` or `mono` (see [`ThemeChoice`]).
+    pub theme: Option<String>,
 }
 
 /// Errors in configuration; all are usage errors (exit 2).
@@ -125,6 +127,99 @@ pub struct Overrides {
     pub concurrency: Option<usize>,
 }
 
+/// The dashboard's colours as asked for (`--theme`, `SGKEYS_THEME`, the profile's `theme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThemeChoice {
+    /// Ask the terminal for its background colour (OSC 11) and pick dark or light.
+    #[default]
+    Auto,
+    Dark,
+    Light,
+    /// No colour at all (also `--no-color` and `NO_COLOR`).
+    Mono,
+}
+
+/// The theme the dashboard draws with, once `auto` has been decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
+    Mono,
+}
+
+impl ThemeChoice {
+    /// The valid values, for messages and `--help`.
+    pub const NAMES: &'static str = "auto, dark, light, mono";
+
+    /// The fixed theme, or `None` for `auto`.
+    pub fn fixed(self) -> Option<ThemeName> {
+        match self {
+            ThemeChoice::Auto => None,
+            ThemeChoice::Dark => Some(ThemeName::Dark),
+            ThemeChoice::Light => Some(ThemeName::Light),
+            ThemeChoice::Mono => Some(ThemeName::Mono),
+        }
+    }
+}
+
+impl std::str::FromStr for ThemeChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(ThemeChoice::Auto),
+            "dark" => Ok(ThemeChoice::Dark),
+            "light" => Ok(ThemeChoice::Light),
+            "mono" => Ok(ThemeChoice::Mono),
+            _ => Err(format!(
+                "unknown theme '{}' (valid: {})",
+                crate::text::clean(s),
+                ThemeChoice::NAMES
+            )),
+        }
+    }
+}
+
+impl ThemeName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThemeName::Dark => "dark",
+            ThemeName::Light => "light",
+            ThemeName::Mono => "mono",
+        }
+    }
+}
+
+/// The theme asked for, highest first: `--no-color` or a non-empty `NO_COLOR` (always mono),
+/// the `--theme` flag, `SGKEYS_THEME`, the profile's `theme`, else `auto`. An empty variable
+/// counts as unset; an unknown value is a usage error naming the valid ones.
+pub fn theme_choice(
+    no_color: bool,
+    flag: Option<ThemeChoice>,
+    env: impl Fn(&str) -> Option<String>,
+    profile: Option<&str>,
+) -> Result<ThemeChoice, ConfigError> {
+    let set = |v: Option<String>| v.filter(|v| !v.is_empty());
+    if no_color || set(env("NO_COLOR")).is_some() {
+        return Ok(ThemeChoice::Mono);
+    }
+    if let Some(t) = flag {
+        return Ok(t);
+    }
+    if let Some(v) = set(env("SGKEYS_THEME")) {
+        return v
+            .parse()
+            .map_err(|e| ConfigError::Invalid(format!("SGKEYS_THEME: {e}")));
+    }
+    match profile {
+        Some(v) => v
+            .parse()
+            .map_err(|e| ConfigError::Invalid(format!("the profile's theme: {e}"))),
+        None => Ok(ThemeChoice::Auto),
+    }
+}
+
 /// Requests in flight at most by default (the hard cap; the rate-limit budget paces below it):
 /// 100, SendGrid's limit of keys per account, so one account's details always go in one wave
 /// (two round trips for an audit: the list, then every GET). Over HTTP/1.1 that is up to 100
@@ -155,6 +250,9 @@ pub struct Settings {
     pub journal: PathBuf,
     /// The dashboard's periodic refresh in seconds (0: off); `--refresh`, the profile, or 60.
     pub refresh_secs: u64,
+    /// The profile's `theme`, unchecked: only the dashboard reads it (through
+    /// [`theme_choice`]), so a bad value does not stop the other commands.
+    pub profile_theme: Option<String>,
 }
 
 /// Default config path: `$XDG_CONFIG_HOME/sgkeys/config.toml`.
@@ -325,6 +423,7 @@ pub fn resolve_with(
             .refresh
             .or(profile.refresh_secs)
             .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS),
+        profile_theme: profile.theme.clone(),
     })
 }
 
@@ -633,6 +732,78 @@ mod tests {
             resolve_with(&ov, &f, None, |_| None).unwrap().refresh_secs,
             0
         );
+    }
+
+    #[test]
+    fn the_theme_comes_from_no_color_the_flag_the_env_the_profile_or_auto() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let none = env(&[]);
+        assert_eq!(
+            theme_choice(false, None, none, None).unwrap(),
+            ThemeChoice::Auto
+        );
+        assert_eq!(
+            theme_choice(false, None, env(&[]), Some("Light")).unwrap(),
+            ThemeChoice::Light
+        );
+        let light_env = env(&[("SGKEYS_THEME", "light")]);
+        assert_eq!(
+            theme_choice(false, None, light_env, Some("dark")).unwrap(),
+            ThemeChoice::Light,
+            "env beats the profile"
+        );
+        assert_eq!(
+            theme_choice(false, Some(ThemeChoice::Dark), light_env, Some("mono")).unwrap(),
+            ThemeChoice::Dark,
+            "the flag beats env and profile"
+        );
+        // an empty variable is unset
+        let empty = env(&[("SGKEYS_THEME", ""), ("NO_COLOR", "")]);
+        assert_eq!(
+            theme_choice(false, None, empty, Some("light")).unwrap(),
+            ThemeChoice::Light
+        );
+        // --no-color and NO_COLOR always mean mono
+        assert_eq!(
+            theme_choice(true, Some(ThemeChoice::Light), env(&[]), None).unwrap(),
+            ThemeChoice::Mono
+        );
+        let no_color = env(&[("NO_COLOR", "1"), ("SGKEYS_THEME", "light")]);
+        assert_eq!(
+            theme_choice(false, Some(ThemeChoice::Dark), no_color, None).unwrap(),
+            ThemeChoice::Mono
+        );
+        // unknown values name the valid ones, from wherever they came
+        let bad = env(&[("SGKEYS_THEME", "solarized")]);
+        let e = theme_choice(false, None, bad, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("SGKEYS_THEME") && e.contains("auto, dark, light, mono"),
+            "{e}"
+        );
+        let e = theme_choice(false, None, env(&[]), Some("neon"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("theme 'neon'") && e.contains("auto, dark, light, mono"),
+            "{e}"
+        );
+        // the profile's value is carried unchecked, so other commands are not stopped by it
+        let f = file("[profiles.p]\ntheme = \"neon\"\n");
+        let ov = Overrides {
+            profile: Some("p".into()),
+            ..Default::default()
+        };
+        let s = resolve_with(&ov, &f, None, |_| None).unwrap();
+        assert_eq!(s.profile_theme.as_deref(), Some("neon"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod risk;
 pub mod scopes;
 pub mod secret;
 pub mod sim;
+pub mod termbg;
 pub mod text;
 pub mod tui;
 pub mod ui;

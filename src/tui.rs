@@ -19,13 +19,16 @@ use ratatui::crossterm::event::{
     Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
 };
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
+use ratatui::crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use tokio::signal::unix::SignalKind;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::api::{CallRecord, Client, Observer};
 use crate::app::{self, App, Command, Context, Msg};
+use crate::config::{ThemeChoice, ThemeName};
 use crate::journal::Journal;
 use crate::worker::Worker;
 
@@ -147,7 +150,8 @@ async fn drain_worker<T>(
 pub struct DashOptions {
     pub ctx: Context,
     pub journal: Option<Journal>,
-    pub monochrome: bool,
+    /// `auto` is decided here, before the alternate screen, by asking the terminal.
+    pub theme: ThemeChoice,
     pub mouse: bool,
     pub log_file: PathBuf,
     /// Re-read the key list every this many seconds; 0: only on Ctrl-r.
@@ -197,6 +201,31 @@ fn init_file_logging(path: &Path) {
         .with_ansi(false)
         .with_writer(std::sync::Mutex::new(file))
         .try_init();
+}
+
+/// The theme to draw with: the one asked for, or for `auto` the terminal's answer to OSC 11
+/// ([`crate::termbg`]). Leaves raw mode on when it asked (the dashboard turns it on anyway).
+fn pick_theme(choice: ThemeChoice) -> ThemeName {
+    if let Some(t) = choice.fixed() {
+        tracing::info!(
+            "theme: {} (set by --theme, SGKEYS_THEME, the profile, --no-color or NO_COLOR)",
+            t.as_str()
+        );
+        return t;
+    }
+    if let Err(e) = enable_raw_mode() {
+        tracing::info!("theme: dark (auto: no raw mode to ask the terminal: {e})");
+        return ThemeName::Dark;
+    }
+    let found = crate::termbg::detect();
+    tracing::info!("theme: {} (auto: {})", found.theme.as_str(), found.reason);
+    if found.dropped > 0 {
+        tracing::info!(
+            "{} byte(s) typed while the terminal was asked for its background were dropped",
+            found.dropped
+        );
+    }
+    found.theme
 }
 
 /// Leave the terminal as we found it (also used by the panic hook, quit signals and Ctrl-Z).
@@ -361,8 +390,11 @@ pub async fn run_dashboard(
     let started = Instant::now();
     // From here on TERM, HUP, INT and QUIT end the loop instead of the process.
     let signals = forward_signals(&tx);
-    let mut terminal =
-        ratatui::try_init().map_err(|e| io_err(format!("cannot open the terminal: {e}")))?;
+    let theme = pick_theme(opts.theme);
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        let _ = disable_raw_mode();
+        io_err(format!("cannot open the terminal: {e}"))
+    })?;
     install_panic_hook(opts.mouse, opts.log_file.clone());
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if opts.mouse {
@@ -370,7 +402,7 @@ pub async fn run_dashboard(
     }
 
     let mut app = App::new(opts.ctx.clone());
-    app.monochrome = opts.monochrome;
+    app.theme = theme;
     app.mouse = opts.mouse;
     app.live.every_ms = opts.refresh_secs.saturating_mul(1000);
     app.clock = local_clock(started.elapsed().as_millis() as u64);

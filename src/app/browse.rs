@@ -121,9 +121,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Sort => {
             app.view.sort = app.view.sort.next();
             refilter(app);
-            let extra = if matches!(app.view.sort, SortKey::Type | SortKey::Risk)
-                && app.prefetch.active()
-            {
+            let extra = if app.view.sort.needs_scopes() && app.prefetch.active() {
                 " (scopes still loading)"
             } else {
                 ""
@@ -194,6 +192,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Rotate => super::rotate::open_rotate(app),
         Action::Journal => super::journal::open_journal(app, out),
         Action::Command => super::command::open(app, out),
+        Action::Matrix => super::matrix::toggle(app),
         _ => {}
     }
 }

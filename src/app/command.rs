@@ -27,6 +27,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("refresh", "re-read the key list"),
     ("log", "message and API log"),
     ("journal", "journal of changes (pending rotations)"),
+    ("matrix", "permission matrix: every key × every category"),
     ("help", "help"),
     ("q", "quit"),
 ];
@@ -127,17 +128,26 @@ pub(crate) fn run(app: &mut App, line: &str, out: &mut Vec<Command>) {
         "" => {}
         "ctx" | "context" => ctx(app, arg, out),
         "keys" | "key" => {
+            app.matrix = None;
             app.focus = Pane::List;
             app.filter.editing = false;
+            keep_selection_visible(app);
         }
         "refresh" | "r" => refresh(app, out),
         "log" => app.modal = Some(Modal::Log(LogModal::default())),
         "journal" | "j" => super::journal::open_journal(app, out),
+        "matrix" | "m" => {
+            if !app.matrix_on() {
+                super::matrix::toggle(app);
+            }
+        }
         "help" | "h" => {
             app.modal = Some(Modal::Help(HelpModal {
                 filter: Input::default(),
                 editing: false,
-                under: if app.focus == Pane::Detail {
+                under: if app.matrix_on() {
+                    keymap::Layer::Matrix
+                } else if app.focus == Pane::Detail {
                     keymap::Layer::Detail
                 } else {
                     keymap::Layer::List

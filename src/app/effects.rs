@@ -30,13 +30,26 @@ pub(crate) fn toast(app: &mut App, level: Level, text: impl Into<String>) {
 }
 
 pub(crate) fn request(app: &mut App, pending: Pending, op: ApiOp, out: &mut Vec<Command>) -> ReqId {
+    let (ctx, region) = (app.ctx.on_behalf_of.clone(), app.ctx.region);
+    request_in(app, ctx, region, pending, op, out)
+}
+
+/// [`request`] in another context than the current one (the all-contexts matrix).
+pub(crate) fn request_in(
+    app: &mut App,
+    ctx: Option<crate::api::OnBehalfOf>,
+    region: Option<crate::api::Region>,
+    pending: Pending,
+    op: ApiOp,
+    out: &mut Vec<Command>,
+) -> ReqId {
     let req = app.next_req;
     app.next_req += 1;
     app.pending.insert(req, pending);
     out.push(Command::Api {
         req,
-        ctx: app.ctx.on_behalf_of.clone(),
-        region: app.ctx.region,
+        ctx,
+        region,
         op,
     });
     req

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 pub use crate::query::{Candidate, Query, Term};
 use crate::risk::Severity;
-use crate::scopes::{self, KeyType};
+use crate::scopes::{self, KeyType, Level};
 
 use super::KeyEntry;
 
@@ -57,15 +57,19 @@ pub enum SortKey {
     Name,
     Type,
     Risk,
+    /// By the access level in one permission category (its index in the catalog): Full,
+    /// Partial, Read, No, unknown last. Set from the permission matrix's focused column.
+    Level(u8),
 }
 
 impl SortKey {
+    /// The next of the list's `s` cycle (a category sort goes back to the start of it).
     pub fn next(self) -> Self {
         match self {
             SortKey::Api => SortKey::Name,
             SortKey::Name => SortKey::Type,
             SortKey::Type => SortKey::Risk,
-            SortKey::Risk => SortKey::Api,
+            SortKey::Risk | SortKey::Level(_) => SortKey::Api,
         }
     }
     pub fn label(self) -> &'static str {
@@ -74,7 +78,14 @@ impl SortKey {
             SortKey::Name => "name",
             SortKey::Type => "type",
             SortKey::Risk => "risk",
+            SortKey::Level(i) => crate::scopes::categories()
+                .get(usize::from(i))
+                .map_or("access", |c| c.label),
         }
+    }
+    /// The order depends on the scopes (it changes while they load).
+    pub fn needs_scopes(self) -> bool {
+        matches!(self, SortKey::Type | SortKey::Risk | SortKey::Level(_))
     }
 }
 
@@ -95,6 +106,17 @@ pub fn compare(key: SortKey, a: &KeyEntry, b: &KeyEntry) -> Ordering {
         }
         // riskiest first
         SortKey::Risk => b.risk.score().cmp(&a.risk.score()),
+        // most access first, unknown last
+        SortKey::Level(i) => {
+            let rank = |e: &KeyEntry| match e.info().map(|k| k.levels.get(usize::from(i))) {
+                Some(Level::Full) => 0,
+                Some(Level::Partial) => 1,
+                Some(Level::Read) => 2,
+                Some(Level::No) => 3,
+                None => 4,
+            };
+            rank(a).cmp(&rank(b))
+        }
     }
 }
 

@@ -78,6 +78,85 @@ pub fn in_detail(width: u16, height: u16, x: u16, y: u16) -> bool {
     x >= d.x && x < d.x + d.width && y >= d.y && y < d.y + d.height
 }
 
+/// Width of one category column of the permission matrix: a 4-character header and a gap.
+pub const MATRIX_COL_W: usize = 5;
+/// The matrix's type column (`Billing`).
+pub const MATRIX_TYPE_W: usize = 7;
+/// Header rows of the matrix (labels, Full counts, Read counts) and its legend row.
+pub const MATRIX_HEAD_ROWS: u16 = 3;
+pub const MATRIX_FOOT_ROWS: u16 = 1;
+
+/// How the permission matrix divides its width: the fixed columns (mark, risk, name, [context],
+/// type) and how many category columns fit beside them. Used by the renderer and by `update`
+/// (horizontal scrolling), so both agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatrixGeom {
+    pub name_w: usize,
+    /// The context column (all-contexts mode), 0 when hidden.
+    pub ctx_w: usize,
+    /// Columns before the first category column, inside the border.
+    pub fixed: usize,
+    /// Category columns that fit.
+    pub cols: usize,
+}
+
+pub fn matrix_geom(width: u16, all_contexts: bool) -> MatrixGeom {
+    let inner = width.saturating_sub(2) as usize;
+    let (name_w, ctx_w) = if all_contexts {
+        ((inner / 6).clamp(10, 26), (inner / 8).clamp(8, 18))
+    } else {
+        ((inner / 4).clamp(12, 30), 0)
+    };
+    // mark, risk, space | name, space | [context, space] | type, space
+    let fixed = 3 + name_w + 1 + if ctx_w > 0 { ctx_w + 1 } else { 0 } + MATRIX_TYPE_W + 1;
+    let cols = (inner.saturating_sub(fixed) / MATRIX_COL_W).max(1);
+    MatrixGeom {
+        name_w,
+        ctx_w,
+        fixed,
+        cols,
+    }
+}
+
+/// Rows of keys visible in the matrix (the list and detail panes' area, one bordered box).
+pub fn matrix_capacity(width: u16, height: u16) -> usize {
+    let body = areas(width, height).list.height;
+    body.saturating_sub(2 + MATRIX_HEAD_ROWS + MATRIX_FOOT_ROWS) as usize
+}
+
+/// The matrix's box: the list and detail panes together.
+pub fn matrix_area(width: u16, height: u16) -> Rect {
+    let a = areas(width, height);
+    Rect {
+        width: a.list.width + a.detail.width,
+        ..a.list
+    }
+}
+
+/// The visible matrix row and category column (0-based from the first visible ones) at a
+/// screen position; the column is None over the fixed columns.
+pub fn matrix_cell_at(
+    width: u16,
+    height: u16,
+    all_contexts: bool,
+    x: u16,
+    y: u16,
+) -> Option<(usize, Option<usize>)> {
+    let m = matrix_area(width, height);
+    let first = m.y + 1 + MATRIX_HEAD_ROWS;
+    let last = m.y + m.height.saturating_sub(1 + MATRIX_FOOT_ROWS);
+    if !(x > m.x && x + 1 < m.x + m.width && y >= first && y < last) {
+        return None;
+    }
+    let g = matrix_geom(width, all_contexts);
+    let rel = (x - m.x - 1) as usize;
+    let col = rel
+        .checked_sub(g.fixed)
+        .map(|c| c / MATRIX_COL_W)
+        .filter(|c| *c < g.cols);
+    Some(((y - first) as usize, col))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +189,27 @@ mod tests {
         assert_eq!(list_row_at(80, 24, 5, 2), None); // column header
         assert_eq!(list_row_at(80, 24, 0, 3), None); // border
         assert!(in_detail(80, 24, 70, 5));
+    }
+
+    #[test]
+    fn matrix_geometry() {
+        let g = matrix_geom(80, false);
+        assert!(g.fixed + g.cols * MATRIX_COL_W <= 78);
+        assert!(g.cols >= 8, "{g:?}");
+        let wide = matrix_geom(200, false);
+        assert!(wide.cols >= 25, "{wide:?}");
+        let all = matrix_geom(80, true);
+        assert!(all.ctx_w > 0 && all.cols >= 5, "{all:?}");
+        assert_eq!(matrix_capacity(80, 24), 21 - 6);
+        // first key row, first category column
+        let x = 1 + g.fixed as u16;
+        assert_eq!(matrix_cell_at(80, 24, false, x, 5), Some((0, Some(0))));
+        assert_eq!(matrix_cell_at(80, 24, false, 3, 5), Some((0, None)));
+        assert_eq!(matrix_cell_at(80, 24, false, x, 4), None); // header
+        for (w, h) in [(0, 0), (1, 1), (5, 3)] {
+            let _ = matrix_geom(w, true);
+            let _ = matrix_capacity(w, h);
+            assert_eq!(matrix_cell_at(w, h, false, 0, 0), None);
+        }
     }
 }

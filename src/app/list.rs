@@ -8,7 +8,11 @@ use crate::api::{ApiError, ApiKey, ApiKeyId, KeyDetail};
 use crate::risk;
 
 pub(crate) fn capacity(app: &App) -> usize {
-    layout::list_capacity(app.size.0, app.size.1).max(1)
+    if app.matrix_on() {
+        layout::matrix_capacity(app.size.0, app.size.1).max(1)
+    } else {
+        layout::list_capacity(app.size.0, app.size.1).max(1)
+    }
 }
 
 pub(crate) fn keep_selection_visible(app: &mut App) {
@@ -106,6 +110,7 @@ fn refilter_keeping(app: &mut App, keep: Option<ApiKeyId>) {
             selection_changed(app);
         }
     }
+    super::matrix::resweep(app);
 }
 
 /// Where the selection is, remembered before keys leave or join the list (a revoke, a refresh)
@@ -217,6 +222,40 @@ pub(crate) fn fetch_detail(app: &mut App, id: &ApiKeyId, out: &mut Vec<Command>)
     if let Some(e) = app.keys.get_mut(id) {
         e.state.start_load(req);
     }
+}
+
+/// The keys whose scopes are still to be read, most visible first: the selected key, the rows
+/// on screen (list or matrix), the rest of the visible rows in view order, then the others.
+pub(crate) fn prefetch_order(app: &App) -> std::collections::VecDeque<ApiKeyId> {
+    let n = app.keys.entries.len();
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    let mut push = |i: usize, order: &mut Vec<usize>| {
+        if i < n && !seen[i] {
+            seen[i] = true;
+            order.push(i);
+        }
+    };
+    if let Some(&i) = app.view.rows.get(app.view.selected) {
+        push(i, &mut order);
+    }
+    let cap = capacity(app);
+    let on_screen = app.view.offset..(app.view.offset + cap).min(app.view.rows.len());
+    for &i in app.view.rows.get(on_screen).unwrap_or(&[]) {
+        push(i, &mut order);
+    }
+    for &i in &app.view.rows {
+        push(i, &mut order);
+    }
+    for i in 0..n {
+        push(i, &mut order);
+    }
+    order
+        .into_iter()
+        .filter_map(|i| app.keys.entries.get(i))
+        .filter(|e| !e.state.is_loading())
+        .map(|e| e.id.clone())
+        .collect()
 }
 
 pub(crate) fn pump_prefetch(app: &mut App, out: &mut Vec<Command>) {
@@ -387,14 +426,10 @@ pub(crate) fn keys_loaded(
                 }
                 return;
             }
-            // prefetch every key's scopes with bounded concurrency
-            let queue: std::collections::VecDeque<ApiKeyId> = app
-                .keys
-                .entries
-                .iter()
-                .filter(|e| !e.state.is_loading())
-                .map(|e| e.id.clone())
-                .collect();
+            // prefetch every key's scopes with bounded concurrency, in the order they are
+            // seen: the selection, the rows on screen, the rest of the view, then the keys the
+            // filter hides
+            let queue = prefetch_order(app);
             app.prefetch = Prefetch {
                 total: queue.len(),
                 queue,
@@ -461,10 +496,7 @@ pub(crate) fn key_loaded(
                 }
                 recompute_risks(app);
             }
-            if app.filter.query.needs_scopes()
-                || matches!(app.view.sort, SortKey::Type | SortKey::Risk)
-                || renamed
-            {
+            if app.filter.query.needs_scopes() || app.view.sort.needs_scopes() || renamed {
                 refilter(app);
             }
         }

@@ -17,6 +17,7 @@ pub mod layout;
 pub mod leak;
 pub mod list;
 pub mod live;
+pub mod matrix;
 pub mod overlays;
 mod remote;
 pub mod rename;
@@ -32,7 +33,7 @@ use crate::api::{ApiError, ApiKey, ApiKeyId, CallRecord, KeyDetail, OnBehalfOf, 
 pub use crate::ops::{Done, Effect, Mutation};
 use crate::risk::Finding;
 use crate::risk::Risk;
-use crate::scopes::{Category, Classification, KeyType, ScopeSet};
+use crate::scopes::{Category, Classification, KeyType, Levels, ScopeSet};
 use crate::secret::Secret;
 pub use remote::{KeyState, Remote};
 
@@ -45,6 +46,7 @@ pub use filter::{Query, SortKey};
 pub use journal::{JournalConfirm, JournalFix, JournalView};
 pub use keymap::{Action, Layer};
 pub use live::Live;
+pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
 pub use overlays::{FILTER_SYNTAX, HelpModal, LogModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
@@ -105,6 +107,8 @@ pub struct KeyInfo {
     pub counted: usize,
     /// Findings that come from the scopes (name findings are added per list).
     pub scope_findings: Vec<Finding>,
+    /// The level in every category (the permission matrix).
+    pub levels: Levels,
 }
 
 impl KeyInfo {
@@ -117,6 +121,7 @@ impl KeyInfo {
             other,
             key_type: class.key_type,
             counted: class.counted,
+            levels: Levels::of(&class),
         }
     }
 
@@ -395,6 +400,17 @@ pub enum Pending {
         id: ApiKeyId,
         name: String,
     },
+    /// The all-contexts matrix: one context's key list.
+    SweepList {
+        sweep: u64,
+        ctx: usize,
+    },
+    /// The all-contexts matrix: one key's scopes.
+    SweepKey {
+        sweep: u64,
+        ctx: usize,
+        id: ApiKeyId,
+    },
 }
 
 impl Pending {
@@ -438,7 +454,8 @@ pub struct App {
     pub now_ms: u64,
     /// Terminal size.
     pub size: (u16, u16),
-    pub monochrome: bool,
+    /// The dashboard's colours (`--theme`, decided before the first frame).
+    pub theme: crate::config::ThemeName,
     pub mouse: bool,
     pub should_quit: bool,
     /// Key id → how many keys share its name (for the duplicate-name finding).
@@ -454,6 +471,8 @@ pub struct App {
     /// Rotations whose old key is not revoked yet, in every context (the badges show this
     /// context's), and old keys whose revoke is to be verified.
     pub rotations: rotate::Rotations,
+    /// `m`: the permission matrix in place of the list and detail panes.
+    pub matrix: Option<MatrixView>,
 }
 
 /// What turns `now_ms` (milliseconds since start) into a local clock time: set once by the loop
@@ -545,6 +564,8 @@ pub enum Modal {
     Deployed(DeployedAsk),
     /// `J`: the journal.
     Journal(Box<JournalView>),
+    /// Enter on a permission-matrix cell: the scopes behind it.
+    Cell(Box<CellView>),
 }
 
 /// Events the loop feeds into [`update`].
@@ -652,7 +673,7 @@ impl App {
             leak: None,
             now_ms: 0,
             size: (120, 40),
-            monochrome: false,
+            theme: crate::config::ThemeName::Dark,
             mouse: false,
             should_quit: false,
             dups: HashMap::new(),
@@ -661,6 +682,7 @@ impl App {
             want_ctx: None,
             journal: Remote::NotAsked,
             rotations: rotate::Rotations::default(),
+            matrix: None,
         }
     }
 
@@ -706,7 +728,9 @@ impl App {
             Some(Modal::Rotate(_)) => Layer::RotateName,
             Some(Modal::Deployed(_)) => Layer::Deployed,
             Some(Modal::Journal(v)) => v.layer(),
+            Some(Modal::Cell(_)) => Layer::Cell,
             None if self.filter.editing => Layer::Filter,
+            None if self.matrix.is_some() => Layer::Matrix,
             None => match self.focus {
                 Pane::List => Layer::List,
                 Pane::Detail => Layer::Detail,

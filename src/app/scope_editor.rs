@@ -454,9 +454,7 @@ pub(crate) fn updated(app: &mut App, req: ReqId, id: &ApiKeyId, r: Result<KeyDet
             };
             let name = detail.name.clone();
             set_info(app, detail);
-            if app.filter.query.needs_scopes()
-                || matches!(app.view.sort, SortKey::Type | SortKey::Risk)
-            {
+            if app.filter.query.needs_scopes() || app.view.sort.needs_scopes() {
                 refilter(app);
             }
             if form_waiting {

@@ -233,11 +233,16 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
     }
     match layer {
         Layer::List | Layer::Detail => browse(app, layer, a, out),
+        Layer::Matrix => super::matrix::action(app, a, out),
+        Layer::Cell => super::matrix::cell_action(app, a),
         Layer::Filter => match a {
             Action::Enter => app.filter.editing = false,
             Action::Back => {
                 app.filter = FilterState::default();
                 refilter(app);
+            }
+            Action::Down | Action::Up if app.sweep().is_some() => {
+                super::matrix::action(app, a, out)
             }
             Action::Down => move_by(app, 1),
             Action::Up => move_by(app, -1),
@@ -321,6 +326,13 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::List { by_user }, ApiResult::Keys(r)) => {
             keys_loaded(app, r, by_user, out);
             super::leak::keys_arrived(app);
+            super::matrix::keys_arrived(app);
+        }
+        (Pending::SweepList { sweep, ctx }, ApiResult::Keys(r)) => {
+            super::matrix::sweep_listed(app, sweep, ctx, r, out)
+        }
+        (Pending::SweepKey { sweep, ctx, id }, ApiResult::Key(r)) => {
+            super::matrix::sweep_key(app, sweep, ctx, &id, r, out)
         }
         (Pending::Locate { id, ctx, region }, ApiResult::Key(r)) => {
             super::leak::located(app, &id, ctx, region, r, out)
@@ -368,6 +380,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 app.subusers.ready(s);
                 super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
+                super::matrix::subusers_arrived(app, out);
             }
             Err(e) => {
                 let why = match &e {
@@ -379,6 +392,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 app.subusers.fail(why);
                 super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
+                super::matrix::subusers_arrived(app, out);
             }
         },
         (p, r) => log(
@@ -446,6 +460,9 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
 
 fn mouse(app: &mut App, m: MouseEvent, out: &mut Vec<Command>) {
     let (w, h) = app.size;
+    if app.matrix_on() {
+        return super::matrix::mouse(app, m, out);
+    }
     match m.kind {
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
             let d = if m.kind == MouseEventKind::ScrollDown {
@@ -495,7 +512,10 @@ fn paste(app: &mut App, text: &str, out: &mut Vec<Command>) {
         .unwrap_or_default()
         .to_owned();
     if let Ok(secret) = crate::secret::Secret::parse(&line) {
-        if matches!(app.layer(), Layer::List | Layer::Detail | Layer::Filter) {
+        if matches!(
+            app.layer(),
+            Layer::List | Layer::Detail | Layer::Filter | Layer::Matrix
+        ) {
             app.filter.editing = false;
             super::leak::hunt(app, secret, out);
             return;

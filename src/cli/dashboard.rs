@@ -8,18 +8,24 @@ use std::time::Duration;
 use super::{CliError, DemoArgs, Global, SimArgs};
 use crate::api::{Client, ClientOptions};
 use crate::app::Context;
-use crate::config;
+use crate::config::{self, ThemeChoice};
 use crate::journal::Journal;
 use crate::sim::{self, SimConfig};
 use crate::tui::{DashOptions, Wiring, run_dashboard};
 
-/// Options from the global flags (colour, mouse, log file) for a context, journal and refresh.
-fn dash_options(global: &Global, ctx: Context, journal: PathBuf, refresh_secs: u64) -> DashOptions {
+/// Options from the global flags (mouse, log file) for a context, journal, refresh and theme.
+fn dash_options(
+    global: &Global,
+    ctx: Context,
+    journal: PathBuf,
+    refresh_secs: u64,
+    theme: ThemeChoice,
+) -> DashOptions {
     {
         DashOptions {
             ctx,
             journal: Some(Journal::new(journal)),
-            monochrome: monochrome(global),
+            theme,
             mouse: global.mouse,
             log_file: global
                 .log_file
@@ -63,7 +69,14 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         // the configured base URL already matches --region / the profile
         region: None,
     };
-    let opts = dash_options(global, ctx, settings.journal.clone(), settings.refresh_secs);
+    let theme = theme(global, settings.profile_theme.as_deref())?;
+    let opts = dash_options(
+        global,
+        ctx,
+        settings.journal.clone(),
+        settings.refresh_secs,
+        theme,
+    );
     run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()))
@@ -72,6 +85,8 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
 /// `sgkeys demo`: the dashboard on an in-process simulator with demo data.
 pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let seed = args.seed.parse().map_err(CliError::Usage)?;
+    // the demo reads no config file: flag, environment, or auto
+    let theme = theme(global, None)?;
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return Err(CliError::Usage(
             "--fail-rate must be between 0 and 1".into(),
@@ -126,7 +141,7 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let refresh = global
         .refresh
         .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS);
-    let opts = dash_options(global, ctx, journal, refresh);
+    let opts = dash_options(global, ctx, journal, refresh, theme);
     let code = run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()));
@@ -182,6 +197,12 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
     Ok(0)
 }
 
-fn monochrome(global: &Global) -> bool {
-    global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+/// `--no-color` / `NO_COLOR` > `--theme` > `SGKEYS_THEME` > the profile's `theme` > auto.
+fn theme(global: &Global, profile: Option<&str>) -> Result<ThemeChoice, CliError> {
+    Ok(config::theme_choice(
+        global.no_color,
+        global.theme.map(Into::into),
+        |k| std::env::var(k).ok(),
+        profile,
+    )?)
 }

@@ -53,6 +53,31 @@ impl From<RegionArg> for Region {
     }
 }
 
+/// `--theme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    /// Ask the terminal for its background colour (OSC 11): light or dark; dark when it does not answer
+    Auto,
+    /// For dark backgrounds (black to #282c34)
+    Dark,
+    /// For light backgrounds (#ffffff, #fdf6e3, #eeeeee)
+    Light,
+    /// No colour at all (as --no-color)
+    Mono,
+}
+
+impl From<ThemeArg> for crate::config::ThemeChoice {
+    fn from(t: ThemeArg) -> Self {
+        use crate::config::ThemeChoice;
+        match t {
+            ThemeArg::Auto => ThemeChoice::Auto,
+            ThemeArg::Dark => ThemeChoice::Dark,
+            ThemeArg::Light => ThemeChoice::Light,
+            ThemeArg::Mono => ThemeChoice::Mono,
+        }
+    }
+}
+
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
@@ -98,9 +123,12 @@ pub struct Global {
     /// Machine-readable JSON output (stable; see README); on listings, short for --format json
     #[arg(long, global = true)]
     pub json: bool,
-    /// Monochrome dashboard (also NO_COLOR)
+    /// Monochrome dashboard (also NO_COLOR); beats --theme
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Dashboard colours (also SGKEYS_THEME or `theme` in the profile) [default: auto]
+    #[arg(long, global = true, value_enum, value_name = "THEME")]
+    pub theme: Option<ThemeArg>,
     /// Mouse support in the dashboard (wheel, click to select)
     #[arg(long, global = true)]
     pub mouse: bool,
@@ -180,6 +208,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   sgkeys audit
   sgkeys audit --all-subusers --format markdown --out audit.md
+  sgkeys audit --all-subusers --format html --out audit.html
   sgkeys audit --format json --out before.json; sgkeys audit --since before.json
   sgkeys audit --policy policy.toml   # exit 1 on a violation")]
     Audit(AuditArgs),
@@ -458,10 +487,63 @@ pub struct RevokeArgs {
     pub yes: bool,
 }
 
+/// `audit --format`: the listing formats, and a self-contained HTML page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    /// One self-contained page: summary, access matrix heatmap, findings (write it with --out)
+    Html,
+}
+
+impl AuditFormat {
+    fn listing(self) -> Option<Format> {
+        match self {
+            AuditFormat::Table => Some(Format::Table),
+            AuditFormat::Json => Some(Format::Json),
+            AuditFormat::Csv => Some(Format::Csv),
+            AuditFormat::Markdown => Some(Format::Markdown),
+            AuditFormat::Html => None,
+        }
+    }
+}
+
+/// `--format` on `audit` (the listing formats plus `html`).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct AuditFormatArg {
+    /// Output format (--json is short for --format json)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<AuditFormat>,
+}
+
+impl AuditFormatArg {
+    /// As [`FormatArg::resolve`]; `--format html` with `--json` is a usage error too.
+    pub fn resolve(self, json: bool) -> Result<AuditFormat, CliError> {
+        let listing = match self.format {
+            Some(AuditFormat::Html) if json => {
+                return Err(CliError::Usage(
+                    "--format html and --json ask for different output formats; give one".into(),
+                ));
+            }
+            Some(AuditFormat::Html) => return Ok(AuditFormat::Html),
+            Some(f) => f.listing(),
+            None => None,
+        };
+        Ok(match (FormatArg { format: listing }).resolve(json, None)? {
+            Format::Table => AuditFormat::Table,
+            Format::Json => AuditFormat::Json,
+            Format::Csv => AuditFormat::Csv,
+            Format::Markdown => AuditFormat::Markdown,
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[command(flatten)]
-    pub format: FormatArg,
+    pub format: AuditFormatArg,
     /// Also audit every subuser (via on-behalf-of); adds a context column
     #[arg(long)]
     pub all_subusers: bool,

@@ -1,4 +1,4 @@
-//! `audit` (table, JSON, CSV, Markdown; policies; `--since`) and the files reports are written to.
+//! `audit` (table, JSON, CSV, Markdown, HTML; policies; `--since`) and the files reports are written to.
 
 use serde_json::json;
 
@@ -8,8 +8,8 @@ use crate::output::{self, Progress};
 use super::context::*;
 
 pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
-    use super::Format as AuditFormat;
-    let format = args.format.resolve(ctx.json, None)?;
+    use super::AuditFormat;
+    let format = args.format.resolve(ctx.json)?;
     let policy = match &args.policy {
         Some(p) => {
             let text = crate::fsutil::read_to_string_capped(p, crate::fsutil::MAX_INPUT)
@@ -65,6 +65,7 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
         AuditFormat::Json => output::json_text(&report).map_err(io)? + "\n",
         AuditFormat::Csv => crate::audit::to_csv(&report),
         AuditFormat::Markdown => crate::audit::to_markdown(&report),
+        AuditFormat::Html => crate::audit::html::render(&report),
     };
     // Server text never reaches a file raw either (JSON escapes it, the others replace it).
     let rendered = crate::text::clean_block(&rendered).into_owned();

@@ -17,6 +17,8 @@ pub struct Category {
     pub id: &'static str,
     /// Short label for the matrix.
     pub label: &'static str,
+    /// A column header of at most 4 characters (the account-wide permission matrix).
+    pub abbr: &'static str,
     /// The section heading in SendGrid's API-key permissions docs.
     pub docs_name: &'static str,
     /// Billing scopes cannot be combined with any other scope.
@@ -399,6 +401,43 @@ impl Classification {
     }
 }
 
+/// A key's level in every category, 2 bits each in catalog order: one `u64` per key, so the
+/// account-wide matrix of 10 000 keys counts and sorts without classifying anything again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Levels(u64);
+
+impl Levels {
+    /// Categories a `Levels` can hold (the catalog has 25; a test keeps it within this).
+    pub const MAX: usize = 32;
+
+    pub fn of(class: &Classification) -> Self {
+        let mut bits = 0u64;
+        for (i, l) in class.levels.iter().enumerate().take(Self::MAX) {
+            let v: u64 = match l.level {
+                Level::No => 0,
+                Level::Read => 1,
+                Level::Partial => 2,
+                Level::Full => 3,
+            };
+            bits |= v << (2 * i);
+        }
+        Levels(bits)
+    }
+
+    /// The level in the category at `i` (catalog order); No beyond the catalog.
+    pub fn get(self, i: usize) -> Level {
+        if i >= Self::MAX {
+            return Level::No;
+        }
+        match (self.0 >> (2 * i)) & 3 {
+            0 => Level::No,
+            1 => Level::Read,
+            2 => Level::Partial,
+            _ => Level::Full,
+        }
+    }
+}
+
 /// Classify a key's scopes: its type and per-category levels. Auto-assigned scopes never count.
 pub fn classify<S: AsRef<str>>(scopes: &[S]) -> Classification {
     let mut auto = Vec::new();
@@ -622,6 +661,31 @@ pub fn sendable<S: AsRef<str>>(scopes: &[S]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_levels_agree_with_the_classification() {
+        assert!(categories().len() <= Levels::MAX);
+        let abbrs: BTreeSet<&str> = categories().iter().map(|c| c.abbr).collect();
+        assert_eq!(
+            abbrs.len(),
+            categories().len(),
+            "column headers are distinct"
+        );
+        for scopes in [
+            vec!["mail.send", "api_keys.read", "api_keys.create"],
+            full_access_scopes().into_iter().collect(),
+            vec!["billing.read"],
+            vec!["stats.read", "user.webhooks.event.settings.read"],
+            vec![],
+        ] {
+            let class = classify(&scopes);
+            let packed = Levels::of(&class);
+            for (i, l) in class.levels.iter().enumerate() {
+                assert_eq!(packed.get(i), l.level, "{} in {scopes:?}", l.category.id);
+            }
+            assert_eq!(packed.get(Levels::MAX + 3), Level::No);
+        }
+    }
 
     #[test]
     fn catalog_matches_the_facts() {

@@ -469,10 +469,12 @@ mod tests {
 
     /// Dialog layers (the panes and the filter input use the status-bar hint line instead).
     fn dialogs() -> impl Iterator<Item = Layer> {
-        Layer::ALL
-            .iter()
-            .copied()
-            .filter(|l| !matches!(l, Layer::List | Layer::Detail | Layer::Filter))
+        Layer::ALL.iter().copied().filter(|l| {
+            !matches!(
+                l,
+                Layer::List | Layer::Detail | Layer::Filter | Layer::Matrix
+            )
+        })
     }
 
     #[test]

@@ -554,7 +554,7 @@ mod tests {
 
     #[test]
     fn scroll_is_clamped_to_the_end() {
-        let theme = Theme::color();
+        let theme = Theme::dark();
         let lines: Vec<Line> = (0..10).map(|i| Line::from(format!("line {i}"))).collect();
         let area = Rect::new(0, 0, 20, 4);
         let mut buf = Buffer::empty(area);

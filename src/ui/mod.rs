@@ -13,6 +13,7 @@ pub mod help;
 mod journal;
 
 pub mod list;
+pub mod matrix;
 pub mod modals;
 mod revoke;
 pub mod status;
@@ -43,8 +44,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         .intersection(screen)
     };
     header::draw(frame, shift(a.header), app, &theme);
-    list::draw(frame, shift(a.list), app, &theme);
-    detail::draw(frame, shift(a.detail), app, &theme);
+    if app.matrix_on() {
+        let m = crate::app::layout::matrix_area(screen.width, screen.height);
+        matrix::draw(frame, shift(m), app, &theme);
+    } else {
+        list::draw(frame, shift(a.list), app, &theme);
+        detail::draw(frame, shift(a.detail), app, &theme);
+    }
     status::draw(frame, shift(a.status), app, &theme);
     status::draw_hints(frame, shift(a.hints), app, &theme);
     modals::draw(frame, screen, app, &theme);

@@ -61,6 +61,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         Modal::Rotate(f) => super::journal::rotate_form(frame, screen, app, f, theme),
         Modal::Deployed(d) => super::journal::deployed(frame, screen, app, d, theme),
         Modal::Journal(v) => super::journal::journal(frame, screen, app, v, theme),
+        Modal::Cell(c) => super::matrix::cell(frame, screen, app, c, theme),
     }
 }
 

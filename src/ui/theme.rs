@@ -1,20 +1,35 @@
 //! Semantic styles. Widgets ask for a role (`theme.danger`, `theme.selected`) and never name a
-//! colour, so the monochrome theme (`NO_COLOR`, `--no-color`) is a drop-in swap.
+//! colour, so a theme is a drop-in swap.
 //!
-//! The colour theme uses only the 16 ANSI colours and leaves the terminal's own background
-//! (`Color::Reset`) everywhere except the selection, so user palettes and light terminals work.
-//! The monochrome theme sets no colour at all (every cell keeps `Color::Reset`): it speaks in
-//! modifiers only (selection = REVERSED, danger = BOLD|UNDERLINED, focus = bold border, dim = DIM).
+//! Three themes (`--theme`): `dark` and `light` use the xterm 256-colour palette's indices
+//! 16–255 only (the 6×6×6 cube and the grey ramp), whose RGB values are standard, so every
+//! colour pair can be checked for WCAG AA contrast (4.5:1) — the 16 ANSI colours have no
+//! defined RGB and are not used. Each colour theme names the backgrounds it is designed for
+//! ([`Theme::backgrounds`]) and otherwise keeps the terminal's own background (`Color::Reset`),
+//! except where a style brings its own `bg` (selection, level badges, focused buttons). No
+//! meaning rides on `DIM` or `REVERSED` there (their colours are the terminal's guess): secondary
+//! text is an explicit grey that passes. Roles that set no colour (plain text) keep the
+//! terminal's own pair.
+//!
+//! The monochrome theme (`mono`, `NO_COLOR`, `--no-color`) sets no colour at all (every cell
+//! keeps `Color::Reset`): it speaks in modifiers only (selection = REVERSED, danger =
+//! BOLD|UNDERLINED, focus = bold border, dim = DIM).
 
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::app::Level as ToastLevel;
+use crate::config::ThemeName;
 use crate::risk::Severity;
 use crate::scopes::{KeyType, Level};
 
 /// Every style the UI uses, by role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
+    /// Which theme this is.
+    pub name: ThemeName,
+    /// The terminal backgrounds the colours are designed (and tested) for, by name; empty for
+    /// `mono`, which sets no colour.
+    pub backgrounds: &'static [(&'static str, Color)],
     /// Plain text.
     pub base: Style,
     /// Secondary text: ids, explanations, placeholders.
@@ -73,49 +88,150 @@ pub struct Theme {
     pub mark_symbol: &'static str,
 }
 
+/// An xterm 256-colour palette entry (16–255: standard RGB).
+const fn ix(i: u8) -> Color {
+    Color::Indexed(i)
+}
+
+// The palette: xterm indices with their RGB, so the contrast figures can be checked by eye.
+const WHITE: Color = ix(231); // #ffffff
+const BLACK: Color = ix(16); // #000000
+const SEL_BLUE: Color = ix(25); // #005faf
+const RED_BG: Color = ix(124); // #af0000
+
+/// Backgrounds the dark theme is designed for: black up to the usual dark greys.
+const DARK_BACKGROUNDS: &[(&str, Color)] = &[
+    ("black #000000", Color::Rgb(0x00, 0x00, 0x00)),
+    ("VS Code #1e1e1e", Color::Rgb(0x1e, 0x1e, 0x1e)),
+    ("One Dark #282c34", Color::Rgb(0x28, 0x2c, 0x34)),
+    ("Solarized dark #002b36", Color::Rgb(0x00, 0x2b, 0x36)),
+    ("Ubuntu #300a24", Color::Rgb(0x30, 0x0a, 0x24)),
+];
+
+/// Backgrounds the light theme is designed for: white down to a light grey.
+const LIGHT_BACKGROUNDS: &[(&str, Color)] = &[
+    ("white #ffffff", Color::Rgb(0xff, 0xff, 0xff)),
+    ("Solarized light #fdf6e3", Color::Rgb(0xfd, 0xf6, 0xe3)),
+    ("light grey #eeeeee", Color::Rgb(0xee, 0xee, 0xee)),
+];
+
 impl Theme {
-    /// The default theme: 16 ANSI colours on the terminal's own background.
-    pub fn color() -> Self {
+    /// The theme by name.
+    pub fn named(name: ThemeName) -> Self {
+        match name {
+            ThemeName::Dark => Theme::dark(),
+            ThemeName::Light => Theme::light(),
+            ThemeName::Mono => Theme::mono(),
+        }
+    }
+
+    /// For dark backgrounds ([`DARK_BACKGROUNDS`]): light greys, cyan, green, yellow, a light red.
+    pub fn dark() -> Self {
         let fg = |c: Color| Style::new().fg(c);
+        let on = |f: Color, b: Color| Style::new().fg(f).bg(b);
         let bold = Modifier::BOLD;
+        let grey = ix(247); // #9e9e9e, 5.2:1 on #282c34
+        let border = ix(246); // #949494, 4.6:1
+        let cyan = ix(80); // #5fd7d7
+        let red = ix(203); // #ff5f5f, 4.7:1
+        let muted_red = ix(174); // #d78787
+        let yellow = ix(220); // #ffd700
+        let green = ix(114); // #87d787
+        let magenta = ix(176); // #d787d7
         Theme {
+            name: ThemeName::Dark,
+            backgrounds: DARK_BACKGROUNDS,
             base: Style::new(),
-            dim: fg(Color::DarkGray),
+            dim: fg(grey),
             strong: Style::new().add_modifier(bold),
             header: Style::new(),
-            brand: fg(Color::Cyan).add_modifier(bold),
-            border: fg(Color::DarkGray),
-            border_focus: fg(Color::Cyan),
+            brand: fg(cyan).add_modifier(bold),
+            border: fg(border),
+            border_focus: fg(cyan),
             title: Style::new(),
-            title_focus: fg(Color::Cyan).add_modifier(bold),
-            column_header: fg(Color::DarkGray).add_modifier(bold),
-            selected: Style::new()
-                .fg(Color::White)
-                .bg(Color::Blue)
-                .add_modifier(bold),
-            selected_unfocused: Style::new().fg(Color::White).bg(Color::DarkGray),
-            marked: fg(Color::Yellow).add_modifier(bold),
-            danger: fg(Color::Red).add_modifier(bold),
-            danger_dim: fg(Color::Red).add_modifier(Modifier::DIM),
-            warn: fg(Color::Yellow),
-            ok: fg(Color::Green),
-            info: fg(Color::Cyan),
-            accent: fg(Color::Cyan),
-            key: fg(Color::Cyan).add_modifier(bold),
-            badge_full: fg(Color::Red),
-            badge_custom: fg(Color::Green),
-            badge_billing: fg(Color::Magenta),
-            level_no: fg(Color::DarkGray),
-            level_read: fg(Color::Green).add_modifier(Modifier::REVERSED),
-            level_full: fg(Color::Yellow).add_modifier(Modifier::REVERSED),
-            level_partial: fg(Color::Magenta).add_modifier(Modifier::REVERSED),
+            title_focus: fg(cyan).add_modifier(bold),
+            column_header: fg(grey).add_modifier(bold),
+            selected: on(WHITE, SEL_BLUE).add_modifier(bold),
+            selected_unfocused: on(WHITE, ix(240)), // #585858
+            marked: fg(yellow).add_modifier(bold),
+            danger: fg(red).add_modifier(bold),
+            danger_dim: fg(muted_red),
+            warn: fg(yellow),
+            ok: fg(green),
+            info: fg(cyan),
+            accent: fg(cyan),
+            key: fg(cyan).add_modifier(bold),
+            badge_full: fg(red),
+            badge_custom: fg(green),
+            badge_billing: fg(magenta),
+            level_no: fg(grey),
+            level_read: on(BLACK, green),
+            level_full: on(BLACK, yellow),
+            level_partial: on(BLACK, magenta),
             input: Style::new().add_modifier(Modifier::UNDERLINED),
             button: Style::new(),
-            button_focus: Style::new().add_modifier(Modifier::REVERSED | bold),
-            button_danger: fg(Color::Red).add_modifier(bold),
-            button_danger_focus: fg(Color::Red).add_modifier(Modifier::REVERSED | bold),
-            scrollbar: fg(Color::Cyan),
-            backdrop: Style::new().add_modifier(Modifier::DIM),
+            button_focus: on(WHITE, SEL_BLUE).add_modifier(bold),
+            button_danger: fg(red).add_modifier(bold),
+            button_danger_focus: on(WHITE, RED_BG).add_modifier(bold),
+            scrollbar: fg(cyan),
+            // everything behind a dialog turns grey on the terminal's background
+            backdrop: fg(grey).bg(Color::Reset),
+            mark_symbol: "▌",
+        }
+    }
+
+    /// For light backgrounds ([`LIGHT_BACKGROUNDS`]): dark greys, blue, green, a dark amber for
+    /// warnings and "Full" (yellow is unreadable on white), dark red.
+    pub fn light() -> Self {
+        let fg = |c: Color| Style::new().fg(c);
+        let on = |f: Color, b: Color| Style::new().fg(f).bg(b);
+        let bold = Modifier::BOLD;
+        let grey = ix(241); // #626262, 5.3:1 on #eeeeee
+        let border = ix(242); // #6c6c6c, 4.5:1
+        let blue = ix(24); // #005f87
+        let red = ix(124); // #af0000
+        let muted_red = ix(95); // #875f5f
+        let amber = ix(94); // #875f00, 4.9:1
+        let orange = ix(130); // #af5f00, under white text 4.7:1
+        let green = ix(22); // #005f00
+        let magenta = ix(90); // #870087
+        Theme {
+            name: ThemeName::Light,
+            backgrounds: LIGHT_BACKGROUNDS,
+            base: Style::new(),
+            dim: fg(grey),
+            strong: Style::new().add_modifier(bold),
+            header: Style::new(),
+            brand: fg(blue).add_modifier(bold),
+            border: fg(border),
+            border_focus: fg(blue),
+            title: Style::new(),
+            title_focus: fg(blue).add_modifier(bold),
+            column_header: fg(grey).add_modifier(bold),
+            selected: on(WHITE, SEL_BLUE).add_modifier(bold),
+            selected_unfocused: on(BLACK, ix(252)), // #d0d0d0
+            marked: fg(amber).add_modifier(bold),
+            danger: fg(red).add_modifier(bold),
+            danger_dim: fg(muted_red),
+            warn: fg(amber),
+            ok: fg(green),
+            info: fg(blue),
+            accent: fg(blue),
+            key: fg(blue).add_modifier(bold),
+            badge_full: fg(red),
+            badge_custom: fg(green),
+            badge_billing: fg(magenta),
+            level_no: fg(grey),
+            level_read: on(WHITE, green),
+            level_full: on(WHITE, orange),
+            level_partial: on(WHITE, magenta),
+            input: Style::new().add_modifier(Modifier::UNDERLINED),
+            button: Style::new(),
+            button_focus: on(WHITE, SEL_BLUE).add_modifier(bold),
+            button_danger: fg(red).add_modifier(bold),
+            button_danger_focus: on(WHITE, RED_BG).add_modifier(bold),
+            scrollbar: fg(blue),
+            backdrop: fg(grey).bg(Color::Reset),
             mark_symbol: "▌",
         }
     }
@@ -127,6 +243,8 @@ impl Theme {
         let bold = Modifier::BOLD;
         let danger = m(Modifier::BOLD | Modifier::UNDERLINED);
         Theme {
+            name: ThemeName::Mono,
+            backgrounds: &[],
             base: none,
             dim: m(Modifier::DIM),
             strong: m(bold),
@@ -167,11 +285,87 @@ impl Theme {
 
     /// The theme the app asks for.
     pub fn for_app(app: &crate::app::App) -> Self {
-        if app.monochrome {
-            Theme::mono()
-        } else {
-            Theme::color()
-        }
+        Theme::named(app.theme)
+    }
+
+    /// Every style role with its name, for checks over the whole palette (the contrast test).
+    /// The destructuring names every field, so a new role does not compile until it is listed.
+    pub fn roles(&self) -> Vec<(&'static str, Style)> {
+        let Theme {
+            name: _,
+            backgrounds: _,
+            base,
+            dim,
+            strong,
+            header,
+            brand,
+            border,
+            border_focus,
+            title,
+            title_focus,
+            column_header,
+            selected,
+            selected_unfocused,
+            marked,
+            danger,
+            danger_dim,
+            warn,
+            ok,
+            info,
+            accent,
+            key,
+            badge_full,
+            badge_custom,
+            badge_billing,
+            level_no,
+            level_read,
+            level_full,
+            level_partial,
+            input,
+            button,
+            button_focus,
+            button_danger,
+            button_danger_focus,
+            scrollbar,
+            backdrop,
+            mark_symbol: _,
+        } = *self;
+        vec![
+            ("base", base),
+            ("dim", dim),
+            ("strong", strong),
+            ("header", header),
+            ("brand", brand),
+            ("border", border),
+            ("border_focus", border_focus),
+            ("title", title),
+            ("title_focus", title_focus),
+            ("column_header", column_header),
+            ("selected", selected),
+            ("selected_unfocused", selected_unfocused),
+            ("marked", marked),
+            ("danger", danger),
+            ("danger_dim", danger_dim),
+            ("warn", warn),
+            ("ok", ok),
+            ("info", info),
+            ("accent", accent),
+            ("key", key),
+            ("badge_full", badge_full),
+            ("badge_custom", badge_custom),
+            ("badge_billing", badge_billing),
+            ("level_no", level_no),
+            ("level_read", level_read),
+            ("level_full", level_full),
+            ("level_partial", level_partial),
+            ("input", input),
+            ("button", button),
+            ("button_focus", button_focus),
+            ("button_danger", button_danger),
+            ("button_danger_focus", button_danger_focus),
+            ("scrollbar", scrollbar),
+            ("backdrop", backdrop),
+        ]
     }
 
     pub fn badge(&self, t: KeyType) -> Style {
@@ -216,4 +410,47 @@ pub fn severity_symbol(s: Severity) -> &'static str {
         Severity::Medium => "▲",
         Severity::Low => "·",
     }
+}
+
+/// The RGB of a colour with a defined value: `Color::Rgb`, or an xterm 256-colour index 16–255
+/// (the 6×6×6 cube with levels 0, 95, 135, 175, 215, 255, then the grey ramp 8, 18, …, 238).
+/// `None` for the 16 ANSI colours (the terminal's palette decides them) and `Reset`.
+pub fn rgb(c: Color) -> Option<(u8, u8, u8)> {
+    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+    match c {
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(i @ 16..=231) => {
+            let i = usize::from(i - 16);
+            Some((LEVELS[i / 36], LEVELS[(i / 6) % 6], LEVELS[i % 6]))
+        }
+        Color::Indexed(i @ 232..=255) => {
+            let g = 8 + 10 * (i - 232);
+            Some((g, g, g))
+        }
+        _ => None,
+    }
+}
+
+/// WCAG 2 relative luminance of an sRGB colour given as 0.0–1.0 channels.
+pub fn relative_luminance(r: f64, g: f64, b: f64) -> f64 {
+    let lin = |c: f64| {
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// WCAG 2 relative luminance of an 8-bit sRGB colour.
+pub fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+    let c = |v: u8| f64::from(v) / 255.0;
+    relative_luminance(c(r), c(g), c(b))
+}
+
+/// WCAG 2 contrast ratio of two colours (1.0–21.0; AA for text is 4.5).
+pub fn contrast_ratio(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }

@@ -1090,3 +1090,160 @@ fn rotate_in_the_dashboard_creates_the_replacement_and_revokes_the_old_key_verif
     assert!(sgkeys::journal::Journal::pending_rotations(&entries).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_permission_matrix_sorts_shows_a_cell_sweeps_every_context_and_revokes() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let t = Tmux::start("sgkeys-e2e-matrix", &env_for(&sim, &dir));
+    t.send_line(BIN);
+    t.wait_for("updated");
+    t.send_keys(&["m"]);
+    t.wait_for("Permission matrix");
+    // API Keys is the second column: sort by it, the keys that can mint keys first
+    t.send_keys(&["l", "s"]);
+    let s = t.wait_for("sorted by API Keys");
+    let legend = s
+        .lines()
+        .find(|l| l.contains("API Keys ·") && l.contains("Full"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(legend.contains("Partial"), "the legend: {legend}\n{s}");
+    // the first key row (after the border, the labels and the two count rows) holds Full there
+    let first = s.lines().nth(5).unwrap_or_default();
+    assert!(first.contains("[F]"), "first row: {first}\n{s}");
+    t.send_keys(&["Enter"]);
+    let s = t.wait_for("Keys · API Keys");
+    assert!(s.contains("✓ api_keys.create"), "{s}");
+    t.send_keys(&["Escape"]);
+
+    // every context in one matrix
+    t.send_keys(&["a"]);
+    let s = t.wait_for(" contexts, ");
+    assert!(s.contains("all contexts ("), "{s}");
+    assert!(s.contains("own account"), "{s}");
+    t.send_keys(&["a"]);
+    t.wait_for("permission matrix of");
+
+    // revoke from the matrix: filter to one key, d, y
+    let keys = sim_keys(&sim);
+    let names: Vec<&str> = keys.iter().map(|(_, n)| n.as_str()).collect();
+    let (victim_id, victim) = keys
+        .iter()
+        .find(|(_, n)| {
+            n.len() > 5
+                && !n.contains("sgkeys")
+                && names.iter().filter(|m| m.contains(n.as_str())).count() == 1
+        })
+        .cloned()
+        .expect("a key with a unique name");
+    t.send_keys(&["/"]);
+    t.type_text(&victim);
+    t.send_keys(&["Enter"]);
+    t.wait_for("1/1");
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.send_keys(&["y"]);
+    t.wait_for("revoked '");
+    assert!(
+        !sim_keys(&sim).iter().any(|(id, _)| *id == victim_id),
+        "{victim} is still in the simulator"
+    );
+    t.send_keys(&["Escape", "m"]);
+    t.wait_for(" Keys ");
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--theme auto` asks the terminal for its background (OSC 11). tmux 3.x answers with the
+/// pane's own background when one is set (`window-style` or `select-pane -P`; without one a
+/// detached tmux does not answer OSC 11 at all, only the DA1 that follows the query): on a white
+/// pane the light theme is chosen (the log says so, and the screen's escape codes carry its
+/// dark amber 94 instead of the dark theme's yellow 220); on a dark pane, and with no answer,
+/// the dark theme. No reply byte reaches the dashboard as keys.
+#[test]
+fn auto_theme_asks_tmux_for_the_background_and_picks_light_on_white() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let env = vec![
+        ("XDG_STATE_HOME", dir.join("state").display().to_string()),
+        ("HOME", dir.display().to_string()),
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("TERM", "xterm-256color".into()),
+    ];
+    let cases = [
+        (
+            Some("bg=#ffffff"),
+            "theme: light (auto: the terminal's background is #ffffff",
+        ),
+        (
+            Some("bg=#1e1e1e"),
+            "theme: dark (auto: the terminal's background is #1e1e1e",
+        ),
+        (
+            None,
+            "theme: dark (auto: the terminal does not answer OSC 11",
+        ),
+    ];
+    for (i, (style, want)) in cases.into_iter().enumerate() {
+        let name = format!("sgkeys-e2e-theme-{i}");
+        let t = Tmux::start(&name, &env);
+        if let Some(style) = style {
+            let ok = tmux(&name)
+                .args(["set", "-g", "window-style", style])
+                .status()
+                .expect("tmux set");
+            assert!(ok.success());
+        }
+        let log = dir.join(format!("theme-{i}.log"));
+        t.send_line(&format!(
+            "{BIN} demo --theme auto --log-file {}",
+            log.display()
+        ));
+        t.wait_for("ci-deploy");
+        let screen = t.wait_for("updated");
+        let text = std::fs::read_to_string(&log).expect("log");
+        let line = text
+            .lines()
+            .find(|l| l.contains("theme: "))
+            .unwrap_or_else(|| panic!("no theme line in the log:\n{text}"));
+        assert!(line.contains(want), "{line}");
+        assert!(!text.contains("dropped"), "no input lost: {text}");
+        // the reply never reached the dashboard as keys: no filter, no command line opened
+        assert!(
+            !screen.contains("rgb:") && !screen.contains("11;"),
+            "{screen}"
+        );
+        assert!(screen.contains("Keys 45"), "{screen}");
+        let coded = tmux(&name)
+            .args(["capture-pane", "-p", "-e", "-t", &name])
+            .output()
+            .expect("capture-pane -e");
+        let coded = String::from_utf8_lossy(&coded.stdout);
+        let (amber, yellow) = ("38;5;94m", "38;5;220m");
+        if i == 0 {
+            assert!(
+                coded.contains(amber) && !coded.contains(yellow),
+                "light theme colours expected:\n{coded}"
+            );
+        } else {
+            assert!(
+                coded.contains(yellow) && !coded.contains(amber),
+                "dark theme colours expected:\n{coded}"
+            );
+        }
+        t.send_keys(&["q"]);
+        t.send_line("echo rc=$?");
+        t.wait_for("rc=0");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -131,6 +131,8 @@ async fn hostile_text_never_reaches_any_output_raw() {
         vec!["audit", "--format", "csv"],
         vec!["audit", "--format", "markdown"],
         vec!["audit", "--format", "json"],
+        vec!["audit", "--format", "html"],
+        vec!["audit", "--format", "html", "--all-subusers"],
         vec!["audit", "--all-subusers"],
         vec!["subusers"],
         vec!["subusers", "--json"],

@@ -5,7 +5,9 @@
 //! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
 //! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
-//! - `e2e_tmux`, `secrets`: the real binary in tmux.
+//!   `palette`: the themes' WCAG contrast;
+//! - `e2e_tmux`, `secrets`: the real binary in tmux;
+//! - `html_report`: `audit --format html` rendered by headless Chromium.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 mod common;
@@ -17,8 +19,10 @@ mod e2e_tmux;
 mod faults;
 mod hostile_selftest;
 mod hostile_text;
+mod html_report;
 mod leaked;
 mod outcomes;
+mod palette;
 mod parsers;
 mod props;
 mod secrets;

@@ -119,6 +119,7 @@ async fn no_secret_leaks_from_a_full_session_at_trace_level() {
         vec!["audit", "--format", "markdown"],
         vec!["audit", "--format", "csv", "--all-subusers"],
         vec!["audit", "--format", "json"],
+        vec!["audit", "--format", "html", "--all-subusers"],
         vec!["diff", &id1, "--preset", "Mail Send only"],
         vec!["revoke", &id1, "--dry-run"],
         vec!["revoke", &id1, "--yes"],

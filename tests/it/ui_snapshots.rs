@@ -399,6 +399,89 @@ fn journal_confirm(w: u16, h: u16) -> App {
     app
 }
 
+fn matrix(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    press_answer(&mut app, "mll");
+    app
+}
+
+fn matrix_sorted(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    // API Keys column, most access first, then scrolled to the last column and back one
+    press_answer(&mut app, "mls$h");
+    app
+}
+
+fn matrix_filtered_marked(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "m/type:full<Enter><Space>");
+    app
+}
+
+fn matrix_cell(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "test");
+    press_answer(&mut app, "ml<Enter>");
+    app
+}
+
+/// Every context in one matrix: each subuser answers with two keys of its own.
+fn matrix_all_contexts(w: u16, h: u16) -> App {
+    use sgkeys::api::{ApiKey, ApiKeyId, KeyDetail, OnBehalfOf};
+    let mut app = loaded_app(w, h);
+    let mut queue: std::collections::VecDeque<Command> = press(&mut app, "ma").into();
+    let sub_keys = |sub: &str| -> Vec<(ApiKey, Vec<String>)> {
+        let tag: String = sub.chars().filter(char::is_ascii_alphanumeric).collect();
+        vec![
+            (
+                ApiKey {
+                    api_key_id: ApiKeyId(format!("{:A<22}", format!("{tag}0"))),
+                    name: format!("{sub}: mail send"),
+                },
+                vec!["mail.send".to_owned()],
+            ),
+            (
+                ApiKey {
+                    api_key_id: ApiKeyId(format!("{:A<22}", format!("{tag}1"))),
+                    name: format!("{sub}: admin"),
+                },
+                full_scopes(),
+            ),
+        ]
+    };
+    while let Some(cmd) = queue.pop_front() {
+        let Command::Api { req, op, ctx, .. } = cmd else {
+            continue;
+        };
+        let sub = match &ctx {
+            Some(OnBehalfOf::Subuser(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let result = match (&op, &sub) {
+            (ApiOp::ListKeys, Some(s)) => {
+                ApiResult::Keys(Ok(sub_keys(s).into_iter().map(|(k, _)| k).collect()))
+            }
+            (ApiOp::GetKey(id), Some(s)) => {
+                let (k, scopes) = sub_keys(s)
+                    .into_iter()
+                    .find(|(k, _)| &k.api_key_id == id)
+                    .unwrap();
+                ApiResult::Key(Ok(KeyDetail {
+                    api_key_id: k.api_key_id,
+                    name: k.name,
+                    scopes,
+                }))
+            }
+            _ => respond(&op),
+        };
+        queue.extend(reply(&mut app, req, result));
+    }
+    tick(&mut app, 13_000);
+    press_answer(&mut app, "ls");
+    app
+}
+
 fn confirm_delete_single(w: u16, h: u16) -> App {
     let mut app = loaded_app(w, h);
     select_name(&mut app, "prod-mail-key (LEAKED?)");
@@ -534,7 +617,7 @@ fn read_only(w: u16, h: u16) -> App {
 
 fn monochrome(w: u16, h: u16) -> App {
     let mut app = loaded_app(w, h);
-    app.monochrome = true;
+    app.theme = sgkeys::config::ThemeName::Mono;
     app
 }
 
@@ -742,6 +825,11 @@ mod snap {
         journal_all,
         journal_detail,
         journal_confirm,
+        matrix,
+        matrix_sorted,
+        matrix_filtered_marked,
+        matrix_cell,
+        matrix_all_contexts,
     );
 }
 
@@ -788,7 +876,7 @@ fn selected_row_is_highlighted() {
     let terminal = render(&app, 80, 24);
     let buf = terminal.backend().buffer();
     let list = layout::areas(80, 24).list;
-    let theme = Theme::color();
+    let theme = Theme::dark();
     let first = list.y + 2;
     let y = first + (app.view.selected - app.view.offset) as u16;
     for x in list.x + 1..list.right() - 1 {
@@ -808,12 +896,12 @@ fn detail_cursor_is_highlighted_when_focused() {
     let app = detail_expanded(80, 24);
     let buf = render(&app, 80, 24).backend().buffer().clone();
     let (x, y) = find(&buf, "alerts.delete").expect("expanded scope row");
-    assert_eq!(buf[(x, y)].bg, Theme::color().selected.bg.unwrap());
+    assert_eq!(buf[(x, y)].bg, Theme::dark().selected.bg.unwrap());
     // the list's selection is shown unfocused meanwhile
     let (lx, ly) = find_in(&buf, layout::areas(80, 24).list, "analytics: Looker").unwrap();
     assert_eq!(
         buf[(lx, ly)].bg,
-        Theme::color().selected_unfocused.bg.unwrap()
+        Theme::dark().selected_unfocused.bg.unwrap()
     );
 }
 
@@ -821,7 +909,7 @@ fn detail_cursor_is_highlighted_when_focused() {
 fn monochrome_uses_no_colour_at_all() {
     for build in [monochrome as fn(u16, u16) -> App, |w, h| {
         let mut app = confirm_delete_multi(w, h);
-        app.monochrome = true;
+        app.theme = sgkeys::config::ThemeName::Mono;
         app
     }] {
         let app = build(120, 40);
@@ -855,7 +943,7 @@ fn monochrome_uses_no_colour_at_all() {
 #[test]
 fn revoke_button_is_danger_and_focus_starts_on_cancel() {
     let mut app = confirm_delete_single(80, 24);
-    let theme = Theme::color();
+    let theme = Theme::dark();
     let buf = render(&app, 80, 24).backend().buffer().clone();
     let (x, y) = find(&buf, "[ Revoke ]").expect("revoke button");
     for i in 0..10 {
@@ -865,22 +953,26 @@ fn revoke_button_is_danger_and_focus_starts_on_cancel() {
             theme.button_danger.fg.unwrap(),
             "revoke button cell {i} not danger"
         );
-        assert!(
-            !c.modifier.contains(Modifier::REVERSED),
-            "revoke must not be focused at first"
-        );
+        assert_eq!(c.bg, Color::Reset, "revoke must not be focused at first");
     }
     let (cx, cy) = find(&buf, "[ Cancel ]").unwrap();
-    assert!(
-        buf[(cx, cy)].modifier.contains(Modifier::REVERSED),
+    assert_eq!(
+        buf[(cx, cy)].bg,
+        theme.button_focus.bg.unwrap(),
         "cancel is focused at first"
     );
-    // Tab moves the focus to Revoke: still danger, now reversed
+    // Tab moves the focus to Revoke: the danger button's focused style (white on red)
     press_answer(&mut app, "<Tab>");
     let buf = render(&app, 80, 24).backend().buffer().clone();
     let c = &buf[(x, y)];
-    assert_eq!(c.fg, theme.button_danger.fg.unwrap());
-    assert!(c.modifier.contains(Modifier::REVERSED));
+    assert_eq!(
+        (c.fg, c.bg),
+        (
+            theme.button_danger_focus.fg.unwrap(),
+            theme.button_danger_focus.bg.unwrap()
+        )
+    );
+    assert_eq!(buf[(cx, cy)].bg, Color::Reset, "cancel lost the focus");
 }
 
 #[test]
@@ -889,7 +981,7 @@ fn read_only_badge_is_in_the_header_and_write_hints_are_gone() {
     let buf = render(&app, 120, 40).backend().buffer().clone();
     let (x, y) = find(&buf, "[READ-ONLY]").expect("badge");
     assert_eq!(y, 0, "badge on the header row");
-    assert_eq!(buf[(x, y)].fg, Theme::color().warn.fg.unwrap());
+    assert_eq!(buf[(x, y)].fg, Theme::dark().warn.fg.unwrap());
     let hints = row_text(&buf, 39);
     for gone in ["new key", "rename", "edit scopes", "revoke"] {
         assert!(
@@ -937,7 +1029,7 @@ fn header_shows_the_limit_warning_and_hints_end_with_more() {
     let _ = reply(&mut app, req, ApiResult::Keys(Ok(many_keys(95))));
     let buf = render(&app, 80, 24).backend().buffer().clone();
     let (x, y) = find(&buf, "95/100 keys").unwrap();
-    assert_eq!(buf[(x, y)].fg, Theme::color().warn.fg.unwrap());
+    assert_eq!(buf[(x, y)].fg, Theme::dark().warn.fg.unwrap());
     assert!(
         row_text(&buf, 23).trim_end().ends_with("? more"),
         "{}",
@@ -1047,10 +1139,15 @@ fn ten_thousand_keys_draw_the_visible_slice() {
 #[test]
 fn diff_scope_lines_use_the_added_and_removed_styles() {
     for (theme, build) in [
-        (Theme::color(), diff_preset as fn(u16, u16) -> App),
+        (Theme::dark(), diff_preset as fn(u16, u16) -> App),
         (Theme::mono(), |w, h| {
             let mut app = diff_preset(w, h);
-            app.monochrome = true;
+            app.theme = sgkeys::config::ThemeName::Mono;
+            app
+        }),
+        (Theme::light(), |w, h| {
+            let mut app = diff_preset(w, h);
+            app.theme = sgkeys::config::ThemeName::Light;
             app
         }),
     ] {
@@ -1072,7 +1169,7 @@ fn diff_scope_lines_use_the_added_and_removed_styles() {
         }
     }
     // the two styles really differ, in colour and without it
-    assert_ne!(Theme::color().ok, Theme::color().danger);
+    assert_ne!(Theme::dark().ok, Theme::dark().danger);
     assert_ne!(Theme::mono().ok, Theme::mono().danger);
 }
 
@@ -1235,4 +1332,77 @@ fn a_limited_caller_is_told_what_full_access_means_for_it() {
     f.stage = app::CreateStage::Review;
     let text = screen_text(render(&app, 120, 40).backend().buffer());
     assert!(text.contains("all 3 scopes you hold"), "{text}");
+}
+
+// ---------------------------------------------------------------- the matrix's colours
+
+/// The screen with its styles: each row's text, then the runs of cells whose style is not the
+/// default (`x0-x1 fg bg modifiers`), so a theme's snapshot shows what colour every cell gets.
+fn styled_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        out.push_str(&row_text(buf, y));
+        out.push('\n');
+        let mut x = 0;
+        while x < buf.area.width {
+            let style = buf[(x, y)].style();
+            let start = x;
+            while x < buf.area.width && buf[(x, y)].style() == style {
+                x += 1;
+            }
+            if style != ratatui::style::Style::default()
+                && (style.fg.is_some_and(|c| c != Color::Reset)
+                    || style.bg.is_some_and(|c| c != Color::Reset)
+                    || !style.add_modifier.is_empty())
+            {
+                out.push_str(&format!(
+                    "  {start}-{}: fg={:?} bg={:?} {:?}\n",
+                    x - 1,
+                    style.fg.unwrap_or(Color::Reset),
+                    style.bg.unwrap_or(Color::Reset),
+                    style.add_modifier
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn matrix_in_each_theme() {
+    use sgkeys::config::ThemeName;
+    for (theme, name) in [
+        ("dark", ThemeName::Dark),
+        ("light", ThemeName::Light),
+        ("mono", ThemeName::Mono),
+    ] {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let mut app = matrix(w, h);
+            app.theme = name;
+            let terminal = render(&app, w, h);
+            insta::assert_snapshot!(
+                format!("matrix_theme_{theme}_{w}x{h}"),
+                styled_text(terminal.backend().buffer())
+            );
+        }
+    }
+}
+
+/// Every level keeps a distinct glyph and a distinct style in every theme (the monochrome one
+/// included), so a cell never depends on colour alone.
+#[test]
+fn matrix_cells_differ_by_glyph_and_style_in_every_theme() {
+    use sgkeys::scopes::Level;
+    let levels = [Level::No, Level::Read, Level::Full, Level::Partial];
+    let glyphs: std::collections::BTreeSet<&str> =
+        levels.iter().map(|l| ui::matrix::glyph(*l)).collect();
+    assert_eq!(glyphs.len(), 4);
+    for theme in [Theme::dark(), Theme::light(), Theme::mono()] {
+        let styles: Vec<_> = levels.iter().map(|l| theme.level(*l)).collect();
+        for i in 0..styles.len() {
+            for j in i + 1..styles.len() {
+                assert_ne!(styles[i], styles[j], "{:?} and {:?}", levels[i], levels[j]);
+            }
+        }
+    }
 }

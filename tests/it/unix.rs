@@ -535,6 +535,19 @@ async fn unknown_scopes_are_unknown_risk_and_odd_secrets_are_warned() {
         table.contains("unknown") && !table.contains(" low "),
         "{table}"
     );
+    // the HTML matrix says "unknown" in every cell of such a key, never "No"
+    let (code, html, err) = output(cmd(
+        dir.path(),
+        &prism.url(),
+        &key,
+        &["audit", "--format", "html"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let n = v["keys"].as_array().unwrap().len();
+    assert!(n > 0);
+    assert_eq!(html.matches("data-level=\"unknown\"").count(), n * 25);
+    assert!(!html.contains("data-level=\"no\""));
+    assert!(html.contains(&format!("<dd data-count=\"unknown_scopes\">{n}</dd>")));
     // a policy cannot pass keys nobody knows the scopes of
     let policy = dir.path().join("p.toml");
     std::fs::write(

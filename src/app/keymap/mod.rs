@@ -53,6 +53,10 @@ pub enum Layer {
     JournalDetail,
     /// Confirming a journal entry's action (Cancel focused).
     JournalConfirm,
+    /// `m`: the permission matrix.
+    Matrix,
+    /// A matrix cell's scopes.
+    Cell,
 }
 
 impl Layer {
@@ -87,6 +91,8 @@ impl Layer {
         Layer::JournalFilter,
         Layer::JournalDetail,
         Layer::JournalConfirm,
+        Layer::Matrix,
+        Layer::Cell,
     ];
 
     /// Position in [`Layer::ALL`]; the exhaustive match makes a new layer a compile error here.
@@ -121,6 +127,8 @@ impl Layer {
             Layer::JournalFilter => 26,
             Layer::JournalDetail => 27,
             Layer::JournalConfirm => 28,
+            Layer::Matrix => 29,
+            Layer::Cell => 30,
         }
     }
 
@@ -167,6 +175,8 @@ impl Layer {
             Layer::Journal | Layer::JournalFilter => "Journal",
             Layer::JournalDetail => "Journal entry",
             Layer::JournalConfirm => "Confirm",
+            Layer::Matrix => "Permission matrix",
+            Layer::Cell => "Scopes of a cell",
         }
     }
 }
@@ -232,6 +242,12 @@ pub enum Action {
     Finish,
     /// Recreate a revoked key from its journal entry.
     Recreate,
+    /// `m`: the permission matrix, and back.
+    Matrix,
+    /// Sort by the matrix's focused column.
+    SortColumn,
+    FirstColumn,
+    LastColumn,
 }
 
 /// A key with modifiers.

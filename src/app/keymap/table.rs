@@ -3,6 +3,8 @@
 use super::*;
 
 const BROWSE: &[Layer] = &[L::List, L::Detail];
+/// The list, the detail pane and the permission matrix: keys that act on the selected key.
+const KEYS: &[Layer] = &[L::List, L::Detail, L::Matrix];
 const UP: &[Chord] = &[k('k'), code(KeyCode::Up)];
 const DOWN: &[Chord] = &[k('j'), code(KeyCode::Down)];
 const ESC: &[Chord] = &[code(KeyCode::Esc)];
@@ -22,6 +24,9 @@ pub static HINT_ORDER: &[Action] = &[
     Action::EditScopes,
     Action::New,
     Action::Filter,
+    Action::Matrix,
+    Action::SortColumn,
+    Action::AllContexts,
     Action::Help,
     Action::Rename,
     Action::Rotate,
@@ -44,25 +49,20 @@ pub static HINT_ORDER: &[Action] = &[
 /// Every binding. Order matters only for display.
 pub static BINDINGS: &[Binding] = &[
     // browsing
-    b!(BROWSE, UP, Up, "move up"),
-    b!(BROWSE, DOWN, Down, "move down"),
-    b!(BROWSE, &[k('g'), code(KeyCode::Home)], Top, "first row"),
+    b!(KEYS, UP, Up, "move up"),
+    b!(KEYS, DOWN, Down, "move down"),
+    b!(KEYS, &[k('g'), code(KeyCode::Home)], Top, "first row"),
     b!(
-        BROWSE,
+        KEYS,
         &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
         Bottom,
         "last row"
     ),
-    b!(BROWSE, &[ctrl('u')], HalfUp, "half page up"),
-    b!(BROWSE, &[ctrl('d')], HalfDown, "half page down"),
+    b!(KEYS, &[ctrl('u')], HalfUp, "half page up"),
+    b!(KEYS, &[ctrl('d')], HalfDown, "half page down"),
+    b!(KEYS, &[code(KeyCode::PageUp), ctrl('b')], PageUp, "page up"),
     b!(
-        BROWSE,
-        &[code(KeyCode::PageUp), ctrl('b')],
-        PageUp,
-        "page up"
-    ),
-    b!(
-        BROWSE,
+        KEYS,
         &[code(KeyCode::PageDown), ctrl('f')],
         PageDown,
         "page down"
@@ -102,21 +102,26 @@ pub static BINDINGS: &[Binding] = &[
         hint
     ),
     b!(
-        BROWSE,
+        KEYS,
         &[k('/')],
         Filter,
         "filter (name, id, scope:glob, type:, risk:)",
         hint
     ),
     b!(
-        &[L::List],
+        &[L::List, L::Matrix],
         &[k(' ')],
         Mark,
         "mark/unmark and move down",
         hint
     ),
-    b!(&[L::List], &[ctrl('a')], MarkAll, "mark all shown keys"),
-    b!(BROWSE, ESC, Back, "clear marks / filter / error"),
+    b!(
+        &[L::List, L::Matrix],
+        &[ctrl('a')],
+        MarkAll,
+        "mark all shown keys"
+    ),
+    b!(KEYS, ESC, Back, "clear marks / filter / error"),
     b!(
         &[L::List],
         &[k('s')],
@@ -124,58 +129,132 @@ pub static BINDINGS: &[Binding] = &[
         "sort: API order, name, type, risk",
         hint
     ),
-    b!(&[L::List], &[k('S')], SortReverse, "reverse sort"),
-    b!(BROWSE, &[k('n')], New, "new key", write),
-    b!(BROWSE, &[k('r')], Rename, "rename key", write),
-    b!(BROWSE, &[k('e')], EditScopes, "edit scopes", write),
     b!(
-        BROWSE,
+        &[L::List, L::Matrix],
+        &[k('S')],
+        SortReverse,
+        "reverse sort"
+    ),
+    b!(KEYS, &[k('n')], New, "new key", write),
+    b!(KEYS, &[k('r')], Rename, "rename key", write),
+    b!(KEYS, &[k('e')], EditScopes, "edit scopes", write),
+    b!(
+        KEYS,
         &[k('d'), code(KeyCode::Delete)],
         Revoke,
         "revoke key(s)",
         write
     ),
-    b!(BROWSE, &[k('y')], CopyId, "copy key id"),
+    b!(KEYS, &[k('y')], CopyId, "copy key id"),
     b!(
-        BROWSE,
+        KEYS,
         &[k('=')],
         Diff,
         "diff two marked keys (or key vs preset)",
         hint
     ),
     b!(
-        BROWSE,
+        KEYS,
         &[k('p')],
         Trim,
         "trim key to a preset (least privilege)",
         write
     ),
-    b!(BROWSE, &[ctrl('r')], Refresh, "refresh", hint),
-    b!(BROWSE, &[k('c')], Contexts, "switch account/subuser", hint),
+    b!(KEYS, &[ctrl('r')], Refresh, "refresh", hint),
+    b!(KEYS, &[k('c')], Contexts, "switch account/subuser", hint),
     b!(
-        BROWSE,
+        KEYS,
         &[k('R'), shift(KeyCode::Char('R'))],
         Rotate,
         "rotate: a replacement with the same scopes",
         write
     ),
-    b!(BROWSE, &[k('@')], Log, "message and API log"),
+    b!(KEYS, &[k('@')], Log, "message and API log"),
     b!(
-        BROWSE,
+        KEYS,
         &[k('J'), shift(KeyCode::Char('J'))],
         Journal,
         "journal of changes (pending rotations)",
         hint
     ),
     b!(
-        BROWSE,
+        KEYS,
         &[k(':')],
         Command,
         "command line (:ctx NAME, :keys, :refresh, :q)",
         hint
     ),
-    b!(BROWSE, &[k('?'), code(KeyCode::F(1))], Help, "help", hint),
-    b!(BROWSE, &[k('q')], Quit, "quit", hint),
+    b!(KEYS, &[k('?'), code(KeyCode::F(1))], Help, "help", hint),
+    b!(KEYS, &[k('q')], Quit, "quit", hint),
+    b!(
+        BROWSE,
+        &[k('m')],
+        Matrix,
+        "permission matrix: every key × every category",
+        hint
+    ),
+    // the permission matrix
+    b!(
+        &[L::Matrix],
+        &[k('h'), code(KeyCode::Left)],
+        Left,
+        "previous category column"
+    ),
+    b!(
+        &[L::Matrix],
+        &[k('l'), code(KeyCode::Right)],
+        Right,
+        "next category column"
+    ),
+    b!(
+        &[L::Matrix],
+        &[k('0')],
+        FirstColumn,
+        "first category column"
+    ),
+    b!(
+        &[L::Matrix],
+        &[k('$'), shift(KeyCode::Char('$'))],
+        LastColumn,
+        "last category column"
+    ),
+    b!(
+        &[L::Matrix],
+        ENTER,
+        Enter,
+        "the scopes behind the cell",
+        hint
+    ),
+    b!(
+        &[L::Matrix],
+        &[k('s')],
+        SortColumn,
+        "sort by this column (most access first; again: reverse)",
+        hint
+    ),
+    b!(
+        &[L::Matrix],
+        &[k('a')],
+        AllContexts,
+        "all contexts: every subuser in one matrix",
+        hint
+    ),
+    b!(
+        &[L::Matrix],
+        &[k('m')],
+        Matrix,
+        "back to the key list",
+        hint
+    ),
+    // a matrix cell's scopes
+    b!(
+        &[L::Cell],
+        &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')],
+        Back,
+        "close",
+        hint,
+        always
+    ),
     // filter input
     b!(&[L::Filter], ENTER, Enter, "keep filter", hint),
     b!(&[L::Filter], ESC, Back, "clear filter", hint),

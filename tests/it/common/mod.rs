@@ -142,7 +142,7 @@ pub fn fixture_keys() -> Vec<ApiKey> {
         .collect()
 }
 
-fn full_scopes() -> Vec<String> {
+pub fn full_scopes() -> Vec<String> {
     scopes::full_access_scopes()
         .into_iter()
         .map(str::to_owned)
