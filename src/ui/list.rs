@@ -203,24 +203,7 @@ fn row_line<'a>(
 ) -> Line<'a> {
     let marked = app.view.marks.contains(&e.id);
     let mut spans = Vec::with_capacity(8);
-    spans.push(if marked {
-        Span::styled(theme.mark_symbol, theme.marked)
-    } else {
-        Span::raw(" ")
-    });
-    spans.push(match e.risk.max() {
-        Some(s) => Span::styled(severity_symbol(s), theme.severity(s)),
-        None => Span::raw(" "),
-    });
-    spans.push(Span::raw(" "));
-    let name_style = if e.state.is_revoking() {
-        theme.dim
-    } else if marked {
-        theme.marked
-    } else {
-        theme.base
-    };
-    spans.push(Span::styled(pad(&clean(&e.name), name_w), name_style));
+    row_lead(&mut spans, e, marked, name_w, theme);
     if show_id {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(pad(&clean(e.id.as_str()), ID_W), theme.dim));
@@ -243,6 +226,35 @@ fn row_line<'a>(
     };
     spans.push(Span::styled(pad(badge, type_w), style));
     Line::from(spans)
+}
+
+/// The start of a key's row, in the list and in the permission matrix: the mark, the risk
+/// marker, the name (dim while it is being revoked).
+pub(super) fn row_lead(
+    spans: &mut Vec<Span<'_>>,
+    e: &KeyEntry,
+    marked: bool,
+    name_w: usize,
+    theme: &Theme,
+) {
+    spans.push(if marked {
+        Span::styled(theme.mark_symbol, theme.marked)
+    } else {
+        Span::raw(" ")
+    });
+    spans.push(match e.risk.max() {
+        Some(s) => Span::styled(severity_symbol(s), theme.severity(s)),
+        None => Span::raw(" "),
+    });
+    spans.push(Span::raw(" "));
+    let name_style = if e.state.is_revoking() {
+        theme.dim
+    } else if marked {
+        theme.marked
+    } else {
+        theme.base
+    };
+    spans.push(Span::styled(pad(&clean(&e.name), name_w), name_style));
 }
 
 fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)> {

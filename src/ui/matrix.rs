@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders};
 use super::dialog::{box_h, box_w, content_w, footer, frame_box, render_parts};
 use super::list::visible_offset;
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
-use super::theme::{Theme, severity_symbol};
+use super::theme::Theme;
 use crate::app::layout::{MATRIX_COL_W, MATRIX_HEAD_ROWS, MATRIX_TYPE_W, matrix_geom};
 use crate::app::{App, CellView, KeyEntry, Layer, SortKey};
 use crate::scopes::{self, Level};
@@ -311,24 +311,7 @@ fn row_line<'a>(
 ) -> Line<'a> {
     let marked = ctx.is_none() && app.view.marks.contains(&e.id);
     let mut spans = Vec::with_capacity(8 + 2 * visible.len());
-    spans.push(if marked {
-        Span::styled(theme.mark_symbol, theme.marked)
-    } else {
-        Span::raw(" ")
-    });
-    spans.push(match e.risk.max() {
-        Some(s) => Span::styled(severity_symbol(s), theme.severity(s)),
-        None => Span::raw(" "),
-    });
-    spans.push(Span::raw(" "));
-    let name_style = if e.state.is_revoking() {
-        theme.dim
-    } else if marked {
-        theme.marked
-    } else {
-        theme.base
-    };
-    spans.push(Span::styled(pad(&clean(&e.name), g.name_w), name_style));
+    super::list::row_lead(&mut spans, e, marked, g.name_w, theme);
     spans.push(Span::raw(" "));
     if let Some(c) = ctx {
         spans.push(Span::styled(pad(&clean(c), g.ctx_w), theme.dim));
