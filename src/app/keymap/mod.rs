@@ -392,7 +392,7 @@ use Layer as L;
 
 mod table;
 
-pub use table::{BINDINGS, HINT_ORDER};
+pub use table::{BINDINGS, HINT_ORDER, MATRIX_HINTS_FIRST};
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
     if chord.code != key.code {
@@ -435,10 +435,18 @@ pub fn bindings_for(layer: Layer, read_only: bool) -> impl Iterator<Item = &'sta
 /// The hints of a layer (bindings flagged `hint`), most important first ([`HINT_ORDER`], then
 /// table order, then `Back`); write bindings dropped in read-only mode.
 pub fn hints(layer: Layer, read_only: bool) -> Vec<&'static Binding> {
-    let rank = |b: &Binding| match HINT_ORDER.iter().position(|a| *a == b.action) {
+    // a view's own keys come before the shared ones (k9s shows a view's commands first)
+    let first: &[Action] = match layer {
+        Layer::Matrix => MATRIX_HINTS_FIRST,
+        _ => &[],
+    };
+    let rank = |b: &Binding| match first.iter().position(|a| *a == b.action) {
         Some(i) => i,
-        None if b.action == Action::Back => HINT_ORDER.len() + 1,
-        None => HINT_ORDER.len(),
+        None => match HINT_ORDER.iter().position(|a| *a == b.action) {
+            Some(i) => first.len() + i,
+            None if b.action == Action::Back => first.len() + HINT_ORDER.len() + 1,
+            None => first.len() + HINT_ORDER.len(),
+        },
     };
     let mut out: Vec<&'static Binding> =
         bindings_for(layer, read_only).filter(|b| b.hint).collect();

@@ -46,6 +46,16 @@ pub static HINT_ORDER: &[Action] = &[
     Action::Quit,
 ];
 
+/// The permission matrix's own hints, before [`HINT_ORDER`]'s: sort by the column, revoke (the
+/// incident's key), the cell's scopes, every context, the way back.
+pub static MATRIX_HINTS_FIRST: &[Action] = &[
+    Action::SortColumn,
+    Action::Revoke,
+    Action::Enter,
+    Action::AllContexts,
+    Action::Matrix,
+];
+
 /// Every binding. Order matters only for display.
 pub static BINDINGS: &[Binding] = &[
     // browsing
@@ -218,18 +228,12 @@ pub static BINDINGS: &[Binding] = &[
         LastColumn,
         "last category column"
     ),
-    b!(
-        &[L::Matrix],
-        ENTER,
-        Enter,
-        "the scopes behind the cell",
-        hint
-    ),
+    b!(&[L::Matrix], ENTER, Enter, "scopes of the cell", hint),
     b!(
         &[L::Matrix],
         &[k('s')],
         SortColumn,
-        "sort by this column (most access first; again: reverse)",
+        "sort by column (most access first; again: reverse)",
         hint
     ),
     b!(

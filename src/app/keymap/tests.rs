@@ -150,3 +150,23 @@ fn labels() {
     let b = resolve(L::List, &key(KeyCode::End, KeyModifiers::NONE)).unwrap();
     assert_eq!(keys_label(b), "G/End");
 }
+
+#[test]
+fn the_matrix_offers_its_own_keys_first_then_revoke() {
+    let h: Vec<Action> = hints(L::Matrix, false).iter().map(|b| b.action).collect();
+    assert_eq!(
+        h[..5],
+        [
+            Action::SortColumn,
+            Action::Revoke,
+            Action::Enter,
+            Action::AllContexts,
+            Action::Matrix
+        ]
+    );
+    // read-only: no revoke, the rest in the same order
+    let ro: Vec<Action> = hints(L::Matrix, true).iter().map(|b| b.action).collect();
+    assert_eq!(ro[..2], [Action::SortColumn, Action::Enter]);
+    // the list is unchanged: revoke first
+    assert_eq!(hints(L::List, false)[0].action, Action::Revoke);
+}
