@@ -27,7 +27,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("refresh", "re-read the key list"),
     ("log", "message and API log"),
     ("journal", "journal of changes (pending rotations)"),
-    ("matrix", "permission matrix: every key × every category"),
+    (
+        "matrix",
+        "permission matrix: every key × every category (:matrix all: every context)",
+    ),
     ("help", "help"),
     ("q", "quit"),
 ];
@@ -68,6 +71,7 @@ pub fn completions(app: &App, typed: &str) -> Vec<String> {
             }
             out
         }
+        Some(("matrix", arg)) if "all".starts_with(arg.trim()) => vec!["matrix all".to_owned()],
         Some(_) => Vec::new(),
     }
 }
@@ -139,6 +143,18 @@ pub(crate) fn run(app: &mut App, line: &str, out: &mut Vec<Command>) {
         "matrix" | "m" => {
             if !app.matrix_on() {
                 super::matrix::toggle(app);
+            }
+            match arg.trim() {
+                "all" if app.sweep().is_none() => super::matrix::start_sweep(app, out),
+                "" | "all" => {}
+                other => toast(
+                    app,
+                    Level::Warn,
+                    format!(
+                        "unknown argument '{}': :matrix or :matrix all",
+                        crate::text::clean(other)
+                    ),
+                ),
             }
         }
         "help" | "h" => {

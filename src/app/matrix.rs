@@ -445,7 +445,7 @@ pub(crate) fn cell_action(app: &mut App, a: Action) {
 
 // ---------------------------------------------------------------- the all-contexts sweep
 
-fn start_sweep(app: &mut App, out: &mut Vec<Command>) {
+pub(crate) fn start_sweep(app: &mut App, out: &mut Vec<Command>) {
     let id = app.next_req;
     app.next_req += 1;
     let Some(m) = &mut app.matrix else { return };

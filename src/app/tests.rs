@@ -2401,6 +2401,29 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
 }
 
 #[test]
+fn matrix_all_from_the_command_line_starts_the_sweep() {
+    let mut app = loaded();
+    // `:` reads the subusers (for completion); the sweep waits for them, then reads each
+    let mut cmds = update(&mut app, key(':'));
+    typed(&mut app, "matrix all");
+    cmds.extend(update(&mut app, code(KeyCode::Enter)));
+    assert_eq!(app.layer(), Layer::Matrix);
+    assert!(app.sweep().is_some_and(|s| s.waiting_subusers));
+    settle(&mut app, cmds);
+    let s = app.sweep().unwrap();
+    assert!(!s.waiting_subusers);
+    assert_eq!(s.contexts.len(), 1, "the fixture's one subuser");
+    update(&mut app, key(':'));
+    typed(&mut app, "matrix bogus");
+    update(&mut app, code(KeyCode::Enter));
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains(":matrix all"))
+    );
+}
+
+#[test]
 fn matrix_drops_answers_of_a_sweep_it_left() {
     let mut app = loaded();
     update(&mut app, key('m'));
