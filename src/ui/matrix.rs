@@ -136,14 +136,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             );
         }
     }
+    // one pass over every shown key: Full and Read per visible column, Partial in the focused one
     let mut full = vec![0usize; visible.len()];
     let mut read = vec![0usize; visible.len()];
+    let mut partial = 0usize;
     for pos in 0..n {
         if let Some(info) = app.matrix_entry(pos).and_then(|(_, e)| e.info()) {
             for (k, &c) in visible.iter().enumerate() {
                 match info.levels.get(c) {
                     Level::Full => full[k] += 1,
                     Level::Read => read[k] += 1,
+                    Level::Partial if c == col => partial += 1,
                     _ => {}
                 }
             }
@@ -205,13 +208,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // legend: the focused column in full, its counts, the glyphs
     let Some(cat) = cats.get(col) else { return };
-    let partial = (0..n)
-        .filter(|p| {
-            app.matrix_entry(*p)
-                .and_then(|(_, e)| e.info())
-                .is_some_and(|i| i.levels.get(col) == Level::Partial)
-        })
-        .count();
     let k = visible.iter().position(|c| *c == col);
     let (f, r) = k.map_or((0, 0), |k| (full[k], read[k]));
     let mut left = format!("{} · {} Full · {} Read", cat.label, f, r);
