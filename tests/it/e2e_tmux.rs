@@ -80,6 +80,14 @@ impl Drop for Sim {
 /// run in parallel and never touch the user's tmux.
 struct Tmux {
     name: String,
+    /// The tmux server's socket: the session name and this process's id, so two test runs on
+    /// one machine (two checkouts, or CI beside a developer) never share or kill a server.
+    socket: String,
+}
+
+/// The socket of the test's own tmux server for session `name`.
+fn socket_for(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
 }
 
 fn tmux(socket: &str) -> Command {
@@ -90,8 +98,9 @@ fn tmux(socket: &str) -> Command {
 
 impl Tmux {
     fn start(name: &str, env: &[(&str, String)]) -> Tmux {
-        let _ = tmux(name).args(["kill-server"]).output();
-        let mut cmd = tmux(name);
+        let socket = socket_for(name);
+        let _ = tmux(&socket).args(["kill-server"]).output();
+        let mut cmd = tmux(&socket);
         cmd.args([
             "-f",
             "/dev/null",
@@ -111,13 +120,14 @@ impl Tmux {
         assert!(cmd.status().expect("tmux").success());
         let t = Tmux {
             name: name.to_owned(),
+            socket,
         };
         t.send_line("PS1='$ '; clear");
         t
     }
 
     fn send_keys(&self, keys: &[&str]) {
-        let mut cmd = tmux(&self.name);
+        let mut cmd = tmux(&self.socket);
         cmd.args(["send-keys", "-t", &self.name]);
         cmd.args(keys);
         assert!(cmd.status().expect("tmux send-keys").success());
@@ -126,7 +136,7 @@ impl Tmux {
 
     /// Type literal text (no key-name interpretation).
     fn type_text(&self, text: &str) {
-        let status = tmux(&self.name)
+        let status = tmux(&self.socket)
             .args(["send-keys", "-t", &self.name, "-l", text])
             .status();
         assert!(status.expect("tmux send-keys -l").success());
@@ -139,7 +149,7 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        let out = tmux(&self.name)
+        let out = tmux(&self.socket)
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .expect("capture-pane");
@@ -147,7 +157,7 @@ impl Tmux {
     }
 
     fn alternate_screen_on(&self) -> bool {
-        let out = tmux(&self.name)
+        let out = tmux(&self.socket)
             .args(["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
             .output()
             .expect("display-message");
@@ -173,7 +183,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = tmux(&self.name).args(["kill-server"]).output();
+        let _ = tmux(&self.socket).args(["kill-server"]).output();
     }
 }
 
@@ -484,7 +494,7 @@ fn sigterm_during_a_revoke_restores_the_terminal_journals_and_exits_143() {
     let name = "sgkeys-e2e-sigterm";
     let t = Tmux::start(name, &env_for(&sim, &dir));
     let fmt = |f: &str| -> String {
-        let out = tmux(name)
+        let out = tmux(&socket_for(name))
             .args(["display-message", "-p", "-t", name, f])
             .output()
             .expect("display-message");
@@ -592,7 +602,7 @@ fn ctrl_z_suspends_and_fg_redraws() {
     let name = "sgkeys-e2e-suspend";
     let t = Tmux::start(name, &env);
     let flags = || -> String {
-        let out = tmux(name)
+        let out = tmux(&socket_for(name))
             .args([
                 "display-message",
                 "-p",
@@ -651,7 +661,7 @@ fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
     let t = Tmux::start("sgkeys-e2e-copy", &env_for(&sim, &dir));
     let set = |v: &str| {
         assert!(
-            tmux(&t.name)
+            tmux(&t.socket)
                 .args(["set", "-s", "set-clipboard", v])
                 .status()
                 .expect("tmux set")
@@ -677,7 +687,7 @@ fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
     let secret = create("copy on");
     t.send_keys(&["c"]);
     t.wait_for("copied into tmux");
-    let buffer = tmux(&t.name)
+    let buffer = tmux(&t.socket)
         .args(["show-buffer"])
         .output()
         .expect("show-buffer");
@@ -694,12 +704,12 @@ fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
     );
 
     set("external");
-    let _ = tmux(&t.name).args(["delete-buffer"]).output();
+    let _ = tmux(&t.socket).args(["delete-buffer"]).output();
     create("copy external");
     t.send_keys(&["c"]);
     t.wait_for("not copied");
     assert!(
-        !tmux(&t.name)
+        !tmux(&t.socket)
             .args(["show-buffer"])
             .output()
             .expect("show-buffer")
@@ -1024,7 +1034,7 @@ fn rotate_in_the_dashboard_creates_the_replacement_and_revokes_the_old_key_verif
 
     let t = Tmux::start("sgkeys-e2e-rotate", &env_for(&sim, &dir));
     // let the OSC 52 copy land in tmux's buffer (else the copy error stays on the status line)
-    let _ = tmux(&t.name)
+    let _ = tmux(&t.socket)
         .args(["set", "-s", "set-clipboard", "on"])
         .status();
     t.send_line(BIN);
@@ -1198,7 +1208,7 @@ fn auto_theme_asks_tmux_for_the_background_and_picks_light_on_white() {
         let name = format!("sgkeys-e2e-theme-{i}");
         let t = Tmux::start(&name, &env);
         if let Some(style) = style {
-            let ok = tmux(&name)
+            let ok = tmux(&t.socket)
                 .args(["set", "-g", "window-style", style])
                 .status()
                 .expect("tmux set");
@@ -1224,7 +1234,7 @@ fn auto_theme_asks_tmux_for_the_background_and_picks_light_on_white() {
             "{screen}"
         );
         assert!(screen.contains("Keys 45"), "{screen}");
-        let coded = tmux(&name)
+        let coded = tmux(&t.socket)
             .args(["capture-pane", "-p", "-e", "-t", &name])
             .output()
             .expect("capture-pane -e");
