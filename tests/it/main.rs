@@ -25,6 +25,7 @@ mod outcomes;
 mod palette;
 mod parsers;
 mod props;
+mod rotation;
 mod secrets;
 mod tls;
 mod ui_snapshots;
