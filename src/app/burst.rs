@@ -134,7 +134,7 @@ pub(crate) fn arrived(
     // 2. a text field: typed into it
     let layer = app.layer();
     if layer.is_text() {
-        type_text(app, layer, text, out);
+        type_text(app, layer, text);
         if enter {
             press(app, KeyCode::Enter, out);
         }
@@ -146,7 +146,7 @@ pub(crate) fn arrived(
         press(app, KeyCode::Char(first), out);
         let layer = app.layer();
         if layer.is_text() {
-            type_text(app, layer, chars.as_str(), out);
+            type_text(app, layer, chars.as_str());
             if enter {
                 press(app, KeyCode::Enter, out);
             }
@@ -187,22 +187,13 @@ fn ignored(app: &mut App, text: &str, enter: bool, how: Arrival) {
 /// Type pasted text into the field of `layer`: its first line, without control characters, cut
 /// to [`PASTE_MAX`], inserted in one step at the cursor (linear in the text, never per
 /// character: a megabyte pasted into the filter costs one filter pass, not a million).
-pub(crate) fn type_text(app: &mut App, layer: Layer, text: &str, out: &mut Vec<Command>) {
-    let _ = out;
+pub(crate) fn type_text(app: &mut App, layer: Layer, text: &str) {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let line = lines.next().unwrap_or_default();
     let more_lines = lines.next().is_some();
-    let mut clean = String::with_capacity(line.len().min(PASTE_MAX * 4));
-    let mut n = 0;
-    let mut cut = false;
-    for c in line.chars().filter(|c| !c.is_control()) {
-        if n == PASTE_MAX {
-            cut = true;
-            break;
-        }
-        clean.push(c);
-        n += 1;
-    }
+    let mut chars = line.chars().filter(|c| !c.is_control());
+    let clean: String = chars.by_ref().take(PASTE_MAX).collect();
+    let cut = chars.next().is_some();
     super::update::edit_field(app, layer, |input| insert_str(input, &clean));
     let mut said = Vec::new();
     if more_lines {
