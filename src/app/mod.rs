@@ -581,7 +581,13 @@ pub enum Msg {
     /// Time passes (milliseconds since start).
     Tick(u64),
     Key(ratatui::crossterm::event::KeyEvent),
+    /// A bracketed paste.
     Paste(String),
+    /// Keystrokes that arrived together ([`burst::coalesce`]); `enter`: an Enter ended them.
+    Burst {
+        text: String,
+        enter: bool,
+    },
     Resize(u16, u16),
     Mouse(ratatui::crossterm::event::MouseEvent),
     /// A worker answer.

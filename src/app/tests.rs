@@ -7,6 +7,9 @@ use super::*;
 use crate::api::{ApiError, ApiKey, CreatedKey, ErrorBody, KeyDetail, Subuser};
 use crate::secret::Secret;
 
+// new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
+mod burst;
+
 fn ctx() -> Context {
     Context {
         base_url: "http://sim".into(),

@@ -43,7 +43,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 key(app, k, &mut out);
             }
         }
-        Msg::Paste(text) => paste(app, &text, &mut out),
+        Msg::Paste(text) => {
+            super::burst::arrived(app, &text, false, super::burst::Arrival::Paste, &mut out)
+        }
+        Msg::Burst { text, enter } => {
+            super::burst::arrived(app, &text, enter, super::burst::Arrival::Burst, &mut out)
+        }
         Msg::Mouse(m) => {
             if app.mouse {
                 mouse(app, m, &mut out);
@@ -128,7 +133,7 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
     super::live::tick(app, out);
 }
 
-fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
+pub(super) fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
     let layer = app.layer();
     if !app.fits() && layer != Layer::ConfirmQuit {
         // Only quitting works on a too-small screen.
@@ -166,31 +171,39 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
     let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(k)) else {
         return;
     };
+    edit_field(app, layer, |input| {
+        input.handle(req);
+    });
+}
+
+/// Change the text field of `layer` (a key typed, text pasted), then what follows from it: the
+/// filter re-applied, an error cleared, a cursor reset.
+pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui_input::Input)) {
     match layer {
         Layer::Filter => {
-            app.filter.input.handle(req);
+            edit(&mut app.filter.input);
             filter_changed(app);
         }
         Layer::HelpFilter => {
             if let Some(Modal::Help(h)) = &mut app.modal {
-                h.filter.handle(req);
+                edit(&mut h.filter);
                 h.scroll = 0;
             }
         }
         Layer::Command => {
             if let Some(Modal::Command(c)) = &mut app.modal {
-                c.input.handle(req);
+                edit(&mut c.input);
             }
         }
         Layer::Rename => {
             if let Some(Modal::Rename(f)) = &mut app.modal {
-                f.input.handle(req);
+                edit(&mut f.input);
                 f.error = None;
             }
         }
         Layer::CreateName => {
             if let Some(Modal::Create(f)) = &mut app.modal {
-                f.name.handle(req);
+                edit(&mut f.name);
                 f.error = None;
             }
         }
@@ -198,19 +211,19 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
             if let Some(Modal::Rotate(f)) = &mut app.modal
                 && f.many.is_empty()
             {
-                f.name.handle(req);
+                edit(&mut f.name);
                 f.error = None;
             }
         }
         Layer::JournalFilter => {
             if let Some(Modal::Journal(v)) = &mut app.modal {
-                v.filter.handle(req);
+                edit(&mut v.filter);
                 v.cursor = 0;
             }
         }
         Layer::Confirm => {
             if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
-                c.typed.handle(req);
+                edit(&mut c.typed);
                 c.error = None;
                 if c.count_ok() && c.needs_count() {
                     c.focus = ConfirmFocus::Revoke;
@@ -219,7 +232,7 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
         }
         Layer::Contexts => {
             if let Some(Modal::Contexts(p)) = &mut app.modal {
-                p.filter.handle(req);
+                edit(&mut p.filter);
                 p.cursor = 0;
             }
         }
@@ -503,41 +516,5 @@ fn mouse(app: &mut App, m: MouseEvent, out: &mut Vec<Command>) {
             }
         }
         _ => {}
-    }
-}
-
-fn paste(app: &mut App, text: &str, out: &mut Vec<Command>) {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_owned();
-    if let Ok(secret) = crate::secret::Secret::parse(&line) {
-        if matches!(
-            app.layer(),
-            Layer::List | Layer::Detail | Layer::Filter | Layer::Matrix
-        ) {
-            app.filter.editing = false;
-            super::leak::hunt(app, secret, out);
-            return;
-        }
-        // Never put a secret into a form field.
-        toast(
-            app,
-            Level::Warn,
-            "that is an API key secret: paste it into the key list to find the key",
-        );
-        return;
-    }
-    let layer = app.layer();
-    if layer.is_text() {
-        for c in line.chars().filter(|c| !c.is_control()) {
-            let k = KeyEvent::new(
-                ratatui::crossterm::event::KeyCode::Char(c),
-                ratatui::crossterm::event::KeyModifiers::NONE,
-            );
-            text_input(app, layer, k);
-        }
     }
 }
