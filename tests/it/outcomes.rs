@@ -13,7 +13,6 @@ use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json}
 use serde_json::json;
 use sgkeys::journal::{Journal, Outcome};
 
-
 /// The binary, pointed at `url` with `key`, journaling into `dir`.
 fn cmd(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
     crate::common::env::bin_at(dir, url, key, args)
