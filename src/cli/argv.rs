@@ -86,8 +86,7 @@ pub(crate) fn hyphen_ids(args: Vec<OsString>) -> Vec<OsString> {
 /// Shaped like a key id: 22 characters of the base64url alphabet.
 fn id_shaped(t: &str) -> bool {
     t.len() == crate::secret::ID_LEN
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
@@ -101,9 +100,7 @@ fn flag(cmd: &clap::Command, t: &str) -> Option<bool> {
             None => (long, false),
         };
         let a = cmd.get_arguments().find(|a| {
-            a.get_long() == Some(name)
-                || a.get_all_aliases()
-                    .is_some_and(|v| v.contains(&name))
+            a.get_long() == Some(name) || a.get_all_aliases().is_some_and(|v| v.contains(&name))
         })?;
         // an optional value (`--leaked [KEY]`) is taken only when it does not look like a flag
         return Some(takes(a) && !attached && a.get_num_args().is_some_and(|n| n.min_values() > 0));
@@ -165,7 +162,9 @@ mod tests {
         assert_eq!(r.name.as_deref(), Some("web"));
         assert_eq!(r.ids, [ID]);
         let cli = parse(&["diff", ID, ID]);
-        assert!(matches!(cli.command, Some(Command::Diff { a, b, .. }) if a == ID && b.as_deref() == Some(ID)));
+        assert!(
+            matches!(cli.command, Some(Command::Diff { a, b, .. }) if a == ID && b.as_deref() == Some(ID))
+        );
         let cli = parse(&["recreate", ID, "--dry-run"]);
         assert!(matches!(cli.command, Some(Command::Recreate { id, .. }) if id == ID));
         let cli = parse(&["set-scopes", ID, "mail.send", "--dry-run"]);

@@ -1037,7 +1037,9 @@ async fn ids_that_begin_with_a_hyphen_are_ids_wherever_ids_are_taken() {
     let (code, out, _) = env.run(&["revoke", &id, "--yes"]);
     assert_eq!(code, 1);
     assert!(
-        out.contains(&format!("not found  {id}: already revoked, or never existed")),
+        out.contains(&format!(
+            "not found  {id}: already revoked, or never existed"
+        )),
         "{out}"
     );
     // a real unknown flag is still refused as one
