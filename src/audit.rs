@@ -4,6 +4,7 @@
 //! log or timestamps.
 
 pub mod html;
+pub mod openmetrics;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,7 +74,12 @@ impl From<AuditKey> for AuditKeyJson {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContextSummary {
     pub context: Option<String>,
+    /// Keys read in full (name and scopes): the keys of this context in the audit.
     pub keys: usize,
+    /// Keys the context's list named; None when the list itself could not be read. More than
+    /// `keys` when some could not be read (see `error`) or were revoked in between.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listed: Option<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
     /// The context could not be read (the audit is incomplete).
@@ -157,6 +163,7 @@ pub async fn collect(
                 summaries.push(ContextSummary {
                     context: ctx.clone(),
                     keys: list.len(),
+                    listed: Some(list.len()),
                     findings: Vec::new(),
                     error: None,
                 });
@@ -167,6 +174,7 @@ pub async fn collect(
             Err(e) => summaries.push(ContextSummary {
                 context: ctx.clone(),
                 keys: 0,
+                listed: None,
                 findings: Vec::new(),
                 error: Some(e.to_string()),
             }),
@@ -696,6 +704,7 @@ mod tests {
             contexts: vec![ContextSummary {
                 context: None,
                 keys: keys.len(),
+                listed: Some(keys.len()),
                 findings: vec![],
                 error: None,
             }],
