@@ -685,17 +685,48 @@ pub async fn fetch(client: &Client, id: &str) -> Result<KeyDetail, ApiError> {
     client.get_key(&ApiKeyId(id.to_owned())).await
 }
 
+/// Audits for the unit tests of the audit's readers (reports, exports).
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixture {
     use super::*;
 
-    fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
+    /// A key as the API answers it.
+    pub fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
         KeyDetail {
             api_key_id: ApiKeyId(id.into()),
             name: name.into(),
             scopes: s.iter().map(|x| (*x).to_owned()).collect(),
         }
     }
+
+    /// An audit of `contexts`, each with its keys, every key read.
+    pub fn audit_of(contexts: &[(Option<&str>, &[KeyDetail])]) -> Audit {
+        let mut summaries = Vec::new();
+        let mut keys = Vec::new();
+        for (c, details) in contexts {
+            let c = c.map(str::to_owned);
+            summaries.push(ContextSummary {
+                context: c.clone(),
+                keys: details.len(),
+                listed: Some(details.len()),
+                findings: vec![],
+                error: None,
+            });
+            keys.extend(assess_context(c, details));
+        }
+        Audit {
+            generated_at: "2026-11-22T00:00:00Z".into(),
+            base_url: "http://sim".into(),
+            contexts: summaries,
+            keys,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::d;
+    use super::*;
 
     fn audit(keys: Vec<AuditKey>) -> Audit {
         Audit {

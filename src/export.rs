@@ -100,39 +100,18 @@ pub fn select<'a>(audit: &'a Audit, query: &Query) -> Selection<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiKeyId, KeyDetail};
-    use crate::audit::{ContextSummary, assess_context};
-
-    fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
-        KeyDetail {
-            api_key_id: ApiKeyId(id.into()),
-            name: name.into(),
-            scopes: s.iter().map(|x| (*x).to_owned()).collect(),
-        }
-    }
+    use crate::audit::fixture::{audit_of, d};
 
     #[test]
     fn the_filter_selects_and_unknown_scopes_are_never_exported() {
-        let keys = assess_context(
+        let audit = audit_of(&[(
             None,
             &[
                 d("a", "ci deploy", &["mail.send", "2fa_required"]),
                 d("b", "stats", &["stats.read"]),
                 d("c", "ci mystery", &[]),
             ],
-        );
-        let audit = Audit {
-            generated_at: "2026-11-22T00:00:00Z".into(),
-            base_url: "http://sim".into(),
-            contexts: vec![ContextSummary {
-                context: None,
-                keys: 3,
-                listed: Some(3),
-                findings: vec![],
-                error: None,
-            }],
-            keys,
-        };
+        )]);
         fn ids(s: &Selection) -> Vec<String> {
             s.keys.iter().map(|k| k.report.api_key_id.clone()).collect()
         }

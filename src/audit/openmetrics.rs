@@ -216,16 +216,7 @@ fn context_series(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiKeyId, KeyDetail};
-    use crate::audit::assess_context;
-
-    fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
-        KeyDetail {
-            api_key_id: ApiKeyId(id.into()),
-            name: name.into(),
-            scopes: s.iter().map(|x| (*x).to_owned()).collect(),
-        }
-    }
+    use crate::audit::fixture::{audit_of, d};
 
     #[test]
     fn label_values_are_cleaned_and_escaped() {
@@ -240,29 +231,12 @@ mod tests {
     #[test]
     fn an_incomplete_context_has_no_counts_it_cannot_back() {
         let full: Vec<&str> = crate::scopes::full_access_scopes().into_iter().collect();
-        let mut keys = assess_context(None, &[d("a", "ci", &["mail.send"]), d("b", "root", &full)]);
-        keys.extend(assess_context(Some("sub".into()), &[d("c", "x", &full)]));
-        let audit = Audit {
-            generated_at: "2026-11-22T00:00:00Z".into(),
-            base_url: "http://sim".into(),
-            contexts: vec![
-                ContextSummary {
-                    context: None,
-                    keys: 2,
-                    listed: Some(2),
-                    findings: vec![],
-                    error: None,
-                },
-                ContextSummary {
-                    context: Some("sub".into()),
-                    keys: 1,
-                    listed: Some(3),
-                    findings: vec![],
-                    error: Some("key q: timed out".into()),
-                },
-            ],
-            keys,
-        };
+        let mut audit = audit_of(&[
+            (None, &[d("a", "ci", &["mail.send"]), d("b", "root", &full)]),
+            (Some("sub"), &[d("c", "x", &full)]),
+        ]);
+        audit.contexts[1].listed = Some(3);
+        audit.contexts[1].error = Some("key q: timed out".into());
         let text = render(&audit);
         assert!(text.ends_with("# EOF\n"));
         assert!(

@@ -13,10 +13,9 @@ use std::process::Command;
 
 use hcl::eval::{Context, Evaluate};
 use hcl::{BlockLabel, Body, Expression, TraversalOperator};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::common::run::{Runner, on_path};
-use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+use crate::common::run::{PartlyReadable, Runner, on_path};
 
 /// Key names a server could send: quotes, backslashes, HCL template sequences (already doubled
 /// ones too), line breaks, escape sequences, bidi and zero-width characters, a try at closing
@@ -412,32 +411,14 @@ fn terraform_checks(text: &str, keys: &[&Value], dir: &Path) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_that_cannot_be_read_are_named_and_the_export_fails() {
-    let (good, vague, broken) = (
-        id_of(&fake_key(31)),
-        id_of(&fake_key(32)),
-        id_of(&fake_key(33)),
-    );
-    let (g, v, b) = (good.clone(), vague.clone(), broken.clone());
-    let server = Hostile::start(move |r: &Seen| {
-        let path = r.path.split('?').next().unwrap_or_default();
-        match path.strip_prefix("/v3/api_keys") {
-            Some("") => Reply::json(
-                200,
-                list_json(&[(&g, "good"), (&v, "vague \u{202e}name"), (&b, "broken")]),
-            ),
-            Some(rest) if rest == format!("/{g}") => Reply::json(
-                200,
-                key_json(&g, "good", &["mail.send", "2fa_required", "odd\"${scope}"]),
-            ),
-            // an answer without scopes: the key's access is unknown
-            Some(rest) if rest == format!("/{v}") => {
-                Reply::json(200, json!({"api_key_id": v, "name": "vague \u{202e}name"}))
-            }
-            _ => Reply::json(500, json!({"errors": [{"message": "internal error"}]})),
-        }
-    })
+    let account = PartlyReadable::start(
+        "good",
+        &["mail.send", "2fa_required", "odd\"${scope}"],
+        "vague \u{202e}name",
+    )
     .await;
-    let r = Runner::at(&server.url(), &fake_key(1));
+    let (good, vague, broken) = (&account.good, &account.vague, &account.broken);
+    let r = account.runner();
     let out = r.path("keys.tf");
     let ran = r.run(&[
         "--timeout",
@@ -462,11 +443,11 @@ async fn keys_that_cannot_be_read_are_named_and_the_export_fails() {
         "{text}"
     );
     assert!(
-        text.contains(&broken),
+        text.contains(broken.as_str()),
         "the unreadable key is named: {text}"
     );
     let parsed = parse(&text);
-    let (_, label) = &parsed.imports[&good];
+    let (_, label) = &parsed.imports[good];
     let (_, name, scopes) = &parsed.resources[label];
     assert_eq!(name, "good");
     assert_eq!(scopes, &["mail.send", "odd\"${scope}"]);

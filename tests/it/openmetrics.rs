@@ -10,23 +10,19 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openmetrics_parser::{MetricNumber, OpenMetricsValue, PrometheusValue};
 use promql_parser::parser::{self, Expr};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::common::readme;
-use crate::common::run::{Runner, on_path};
-use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+use crate::common::run::{PartlyReadable, Runner, on_path};
 
 /// (family, labels) → value.
 type Figures = BTreeMap<(String, BTreeMap<String, String>), f64>;
 
-fn number(n: &MetricNumber) -> f64 {
-    n.as_f64()
-}
-
-/// Every sample of the file, read by the OpenMetrics parser.
-fn openmetrics(text: &str) -> Figures {
-    let exp = openmetrics_parser::openmetrics::parse_openmetrics(text)
-        .unwrap_or_else(|e| panic!("not OpenMetrics: {e:?}\n{text}"));
+/// Every sample of an exposition, gauges only, by family and label set.
+fn figures<T: Clone, V: openmetrics_parser::RenderableMetricValue + Clone>(
+    exp: &openmetrics_parser::MetricsExposition<T, V>,
+    gauge: impl Fn(&V) -> Option<&MetricNumber>,
+) -> Figures {
     let mut out = Figures::new();
     for (name, family) in &exp.families {
         for s in family.iter_samples() {
@@ -36,11 +32,9 @@ fn openmetrics(text: &str) -> Figures {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let OpenMetricsValue::Gauge(v) = &s.value else {
-                panic!("{name} is not a gauge")
-            };
+            let v = gauge(&s.value).unwrap_or_else(|| panic!("{name} is not a gauge"));
             assert!(
-                out.insert((name.clone(), labels), number(v)).is_none(),
+                out.insert((name.clone(), labels), v.as_f64()).is_none(),
                 "{name}: a label set twice"
             );
         }
@@ -48,26 +42,24 @@ fn openmetrics(text: &str) -> Figures {
     out
 }
 
-/// The same, read by the Prometheus text-format parser.
+/// The file read by the OpenMetrics parser.
+fn openmetrics(text: &str) -> Figures {
+    let exp = openmetrics_parser::openmetrics::parse_openmetrics(text)
+        .unwrap_or_else(|e| panic!("not OpenMetrics: {e:?}\n{text}"));
+    figures(&exp, |v| match v {
+        OpenMetricsValue::Gauge(n) => Some(n),
+        _ => None,
+    })
+}
+
+/// The file read by the Prometheus text-format parser (node_exporter's textfile collector's).
 fn prometheus(text: &str) -> Figures {
     let exp = openmetrics_parser::prometheus::parse_prometheus(text)
         .unwrap_or_else(|e| panic!("not Prometheus text: {e:?}\n{text}"));
-    let mut out = Figures::new();
-    for (name, family) in &exp.families {
-        for s in family.iter_samples() {
-            let labels = s
-                .get_labelset()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let PrometheusValue::Gauge(v) = &s.value else {
-                panic!("{name} is not a gauge")
-            };
-            out.insert((name.clone(), labels), number(v));
-        }
-    }
-    out
+    figures(&exp, |v| match v {
+        PrometheusValue::Gauge(n) => Some(n),
+        _ => None,
+    })
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -250,31 +242,10 @@ async fn the_readme_cron_line_writes_what_both_parsers_read_with_the_json_audits
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_incomplete_audit_emits_no_count_it_cannot_back() {
-    let (root, vague, broken) = (
-        id_of(&fake_key(41)),
-        id_of(&fake_key(42)),
-        id_of(&fake_key(43)),
-    );
-    let (a, v, b) = (root.clone(), vague.clone(), broken.clone());
-    let full: Vec<&'static str> = sgkeys::scopes::full_access_scopes().into_iter().collect();
-    let server = Hostile::start(move |r: &Seen| {
-        let path = r.path.split('?').next().unwrap_or_default();
-        match path.strip_prefix("/v3/api_keys") {
-            Some("") => Reply::json(
-                200,
-                list_json(&[(&a, "root \"admin\""), (&v, "vague"), (&b, "broken")]),
-            ),
-            Some(rest) if rest == format!("/{a}") => {
-                Reply::json(200, key_json(&a, "root \"admin\"", &full))
-            }
-            Some(rest) if rest == format!("/{v}") => {
-                Reply::json(200, json!({"api_key_id": v, "name": "vague"}))
-            }
-            _ => Reply::json(500, json!({"errors": [{"message": "internal error"}]})),
-        }
-    })
-    .await;
-    let r = Runner::at(&server.url(), &fake_key(1));
+    let full: Vec<&str> = sgkeys::scopes::full_access_scopes().into_iter().collect();
+    let account = PartlyReadable::start("root \"admin\"", &full, "vague").await;
+    let root = &account.good;
+    let r = account.runner();
     let out = r.path("sgkeys.prom");
     let ran = r.run(&[
         "--timeout",

@@ -137,3 +137,64 @@ pub fn on_path(name: &str) -> Option<PathBuf> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
+
+/// A hostile stand-in whose account has three keys: one read in full, one whose answer lists
+/// no scopes (its access unknown), and one that always fails with a 500: an audit of it is
+/// incomplete.
+pub struct PartlyReadable {
+    pub server: crate::hostile::Hostile,
+    /// The key read in full.
+    pub good: String,
+    /// The key whose answer has no `scopes`.
+    pub vague: String,
+    /// The key that cannot be read.
+    pub broken: String,
+}
+
+impl PartlyReadable {
+    /// `good` and `vague` are the keys' names; `scopes` the good key's (as the server says).
+    pub async fn start(good: &str, scopes: &[&str], vague: &str) -> PartlyReadable {
+        use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+        let ids = (
+            id_of(&fake_key(31)),
+            id_of(&fake_key(32)),
+            id_of(&fake_key(33)),
+        );
+        let (g, v, b) = ids.clone();
+        let (good_name, vague_name) = (good.to_owned(), vague.to_owned());
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        let server = Hostile::start(move |r: &Seen| {
+            let path = r.path.split('?').next().unwrap_or_default();
+            match path.strip_prefix("/v3/api_keys") {
+                Some("") => Reply::json(
+                    200,
+                    list_json(&[(&g, &good_name), (&v, &vague_name), (&b, "broken")]),
+                ),
+                Some(rest) if rest == format!("/{g}") => {
+                    let s: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                    Reply::json(200, key_json(&g, &good_name, &s))
+                }
+                Some(rest) if rest == format!("/{v}") => Reply::json(
+                    200,
+                    serde_json::json!({"api_key_id": v, "name": vague_name}),
+                ),
+                _ => Reply::json(
+                    500,
+                    serde_json::json!({"errors": [{"message": "internal error"}]}),
+                ),
+            }
+        })
+        .await;
+        PartlyReadable {
+            server,
+            good: ids.0,
+            vague: ids.1,
+            broken: ids.2,
+        }
+    }
+
+    /// A runner against it, with a well-formed key.
+    pub fn runner(&self) -> Runner {
+        Runner::at(&self.server.url(), &crate::hostile::fake_key(1))
+    }
+}
