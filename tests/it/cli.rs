@@ -6,8 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::common::simulator::start;
 use serde_json::Value;
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
@@ -18,13 +19,11 @@ struct Env {
 
 impl Env {
     async fn new() -> Env {
-        Env::with(SimConfig::default()).await
+        Env::with(SimConfig::fast()).await
     }
 
     async fn with(cfg: SimConfig) -> Env {
-        let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let sim = start(cfg).await;
         Env {
             sim,
             dir: tempfile::tempdir().unwrap(),
@@ -1092,7 +1091,7 @@ async fn a_rotation_whose_revoke_fails_keeps_the_secret_and_says_so() {
 async fn an_interrupted_bulk_rotation_is_plain_and_finish_completes_it() {
     let env = Env::with(SimConfig {
         latency: std::time::Duration::from_millis(300),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     })
     .await;
     let names = [

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::simulator::FAST_ARGS;
+
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
 fn have_tmux() -> bool {
@@ -27,7 +29,19 @@ struct Sim {
 }
 
 impl Sim {
+    /// The demo seed without SendGrid's waits (`extra` may set any of them again).
     fn start(dir: &Path, extra: &[&str]) -> Sim {
+        let fast = FAST_ARGS
+            .chunks(2)
+            .filter(|flag_value| !extra.contains(&flag_value[0]))
+            .flatten()
+            .copied();
+        let args: Vec<&str> = fast.chain(extra.iter().copied()).collect();
+        Sim::realistic(dir, &args)
+    }
+
+    /// The demo seed at the simulator's defaults: as slow and strict as SendGrid.
+    fn realistic(dir: &Path, extra: &[&str]) -> Sim {
         let mut child = Command::new(BIN)
             .args(["sim", "--port", "0", "--seed", "demo"])
             .arg("--state")
@@ -278,7 +292,8 @@ fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
         return;
     }
     let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
+    // at the defaults (600 requests a minute, a 2 s propagation delay), as a user meets SendGrid
+    let sim = Sim::realistic(&dir, &[]);
     let before = list_with_scopes(&sim, &dir);
     let by_name = |m: &BTreeMap<String, (String, Vec<String>)>, name: &str| -> String {
         m.iter()
