@@ -1038,6 +1038,16 @@ async fn on_behalf_of_isolation() {
     );
     let e = parent.get_key(&made.api_key_id).await.unwrap_err();
     assert!(matches!(e, ApiError::NotFound(_)), "{e}");
+    // a customer account has no subusers of its own (the parent's are not its)
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("account-id abc123def456hij789klm0"),
+            ..admin_raw(&sim, "GET", "/v3/subusers")
+        },
+    )
+    .await;
+    assert_eq!((r.status, r.json()), (200, json!([])));
     // a customer account is no subuser: not listed, and its name does not reach it
     assert!(
         !parent

@@ -84,10 +84,12 @@ pub(super) async fn subusers(
     };
     let username = q("username");
     let store = lock(&sh.store);
+    // Only the parent has subusers: on behalf of a customer account the list is empty.
+    let parent = ctx.account == crate::sim::store::PARENT;
     let list: Vec<crate::api::Subuser> = store
         .accounts
         .iter()
-        .filter(|a| a.is_subuser())
+        .filter(|a| parent && a.is_subuser())
         .filter(|a| username.is_none_or(|u| a.username == u))
         .filter(|a| region.is_none_or(|r| a.region == r))
         .skip(offset)
