@@ -57,12 +57,11 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
             )));
         }
         let keys = ctx
-            .client
             .list_keys(None)
             .await
             .map_err(|e| CliError::api("listing keys", e))?;
         let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
-        let details = fetch_details(&ctx.client, &ids, "reading keys").await;
+        let details = fetch_details(ctx, &ids, "reading keys").await;
         for (k, d) in keys.into_iter().zip(details) {
             let detail = match d {
                 Ok(d) => d,
@@ -87,7 +86,7 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
             .collect::<Result<_, _>>()?;
         let mut seen = BTreeSet::new();
         let ids: Vec<ApiKeyId> = ids.into_iter().filter(|i| seen.insert(i.clone())).collect();
-        let details = fetch_details(&ctx.client, &ids, "reading keys").await;
+        let details = fetch_details(ctx, &ids, "reading keys").await;
         for (id, d) in ids.iter().zip(details) {
             match d {
                 Ok(detail) => targets.push(Target {

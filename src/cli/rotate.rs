@@ -41,12 +41,11 @@ pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> 
             )));
         }
         let keys = ctx
-            .client
             .list_keys(None)
             .await
             .map_err(|e| CliError::api("listing keys", e))?;
         let ids: Vec<ApiKeyId> = keys.into_iter().map(|k| k.api_key_id).collect();
-        fetch_details(&ctx.client, &ids, "reading keys")
+        fetch_details(ctx, &ids, "reading keys")
             .await
             .into_iter()
             .filter_map(Result::ok)
@@ -61,7 +60,7 @@ pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> 
         let mut out = Vec::new();
         for (id, d) in ids
             .iter()
-            .zip(fetch_details(&ctx.client, &ids, "reading keys").await)
+            .zip(fetch_details(ctx, &ids, "reading keys").await)
         {
             out.push(d.map_err(|e| CliError::api(format!("reading key {id}"), e))?);
         }
@@ -327,7 +326,7 @@ async fn revoke_olds(ctx: &Ctx, rotated: &mut [Rotated], which: &[usize]) {
             continue;
         }
         rotated[i].verified = matches!(
-            ctx.client.get_key(&rotated[i].old.api_key_id).await,
+            ctx.get_key(&rotated[i].old.api_key_id).await,
             Err(ApiError::NotFound(_))
         );
         if let Some(e) = ctx.ops.record_read_back(&done, rotated[i].verified) {
@@ -442,7 +441,7 @@ async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
         crate::errln!("Nothing revoked.");
         return Ok(1);
     }
-    let details = fetch_details(&ctx.client, &ids, "reading keys").await;
+    let details = fetch_details(ctx, &ids, "reading keys").await;
     let mut rotated: Vec<Rotated> = ids
         .iter()
         .zip(details)
