@@ -12,7 +12,27 @@ use sgkeys::app::{ApiEvent, ApiOp, Command, Mutation};
 use sgkeys::inventory::{Inventory, Scope};
 use sgkeys::worker::Worker;
 
-use crate::common::binary::Bin;
+use crate::common::env::Env as Bin;
+
+/// `$XDG_STATE_HOME/sgkeys` of the test's home.
+fn state(b: &Bin) -> std::path::PathBuf {
+    b.dir.path().join("state/sgkeys")
+}
+
+/// The default inventory file.
+fn inventory(b: &Bin) -> std::path::PathBuf {
+    state(b).join("inventory.sqlite")
+}
+
+/// (exit code, stdout, stderr) of a command run to its end, stdin closed.
+fn output(mut c: std::process::Command) -> (i32, String, String) {
+    let out = c.stdin(std::process::Stdio::null()).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
 
 fn events_of(history: &Value, id: &str) -> Vec<String> {
     history
@@ -34,7 +54,7 @@ fn events_of(history: &Value, id: &str) -> Vec<String> {
 fn inventory_bytes(b: &Bin) -> Vec<u8> {
     let mut all = Vec::new();
     for suffix in ["", "-wal", "-shm"] {
-        let p = format!("{}{suffix}", b.inventory().display());
+        let p = format!("{}{suffix}", inventory(b).display());
         if let Ok(bytes) = std::fs::read(&p) {
             all.extend(bytes);
         }
@@ -48,7 +68,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_and_writes_are_recorded_with_no_secret_in_the_file() {
-    let b = Bin::start().await;
+    let b = Bin::new().await;
     let (code, _, err) = b.run(&["list", "--scopes"]);
     assert_eq!(code, 0, "{err}");
     let created = b.json(&[
@@ -124,7 +144,7 @@ async fn reads_and_writes_are_recorded_with_no_secret_in_the_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_complete_list_read_marks_a_key_gone() {
-    let b = Bin::start().await;
+    let b = Bin::new().await;
     assert_eq!(b.run(&["list"]).0, 0);
     let victim = b.id_named("test");
     // revoked behind the inventory's back (another machine, the web app)
@@ -158,11 +178,11 @@ async fn only_a_complete_list_read_marks_a_key_gone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_inventory_stores_nothing_anywhere() {
-    let b = Bin::start().await;
+    let b = Bin::new().await;
     assert_eq!(b.run(&["--no-inventory", "list", "--scopes"]).0, 0);
     let mut c = b.cmd(&["audit"]);
     c.env("SGKEYS_NO_INVENTORY", "1");
-    assert_eq!(Bin::output(c).0, 0);
+    assert_eq!(output(c).0, 0);
     let cfg = b.dir.path().join("config.toml");
     std::fs::write(
         &cfg,
@@ -171,8 +191,8 @@ async fn no_inventory_stores_nothing_anywhere() {
     .unwrap();
     let mut c = b.cmd(&["list"]);
     c.env("SGKEYS_CONFIG", &cfg);
-    assert_eq!(Bin::output(c).0, 0);
-    let leftovers: Vec<_> = std::fs::read_dir(b.state())
+    assert_eq!(output(c).0, 0);
+    let leftovers: Vec<_> = std::fs::read_dir(state(&b))
         .map(|d| {
             d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
                 .filter(|n| n.contains("inventory"))
@@ -189,20 +209,20 @@ async fn no_inventory_stores_nothing_anywhere() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inventory_path_and_clear() {
-    let b = Bin::start().await;
+    let b = Bin::new().await;
     let (code, out, err) = b.run(&["inventory", "path"]);
     assert_eq!(code, 0);
-    assert_eq!(out.trim(), b.inventory().display().to_string());
+    assert_eq!(out.trim(), inventory(&b).display().to_string());
     assert!(err.contains("not created yet"), "{err}");
     assert!(
-        !b.inventory().exists(),
+        !inventory(&b).exists(),
         "asking where it is creates nothing"
     );
     let (code, out, _) = b.run(&["history"]);
     assert_eq!(code, 0);
     assert!(out.contains("empty"), "{out}");
     assert_eq!(b.run(&["list"]).0, 0);
-    assert!(b.inventory().exists());
+    assert!(inventory(&b).exists());
     // elsewhere with --inventory
     let other = b.dir.path().join("other.sqlite");
     let other_s = other.display().to_string();
@@ -214,25 +234,25 @@ async fn inventory_path_and_clear() {
     let (code, _, err) = b.run(&["inventory", "clear"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--yes"), "{err}");
-    assert!(b.inventory().exists());
+    assert!(inventory(&b).exists());
     let (code, out, _) = b.run(&["inventory", "clear", "--yes"]);
     assert_eq!(code, 0);
     assert!(out.contains("Deleted"), "{out}");
     for suffix in ["", "-wal", "-shm"] {
-        assert!(!std::path::Path::new(&format!("{}{suffix}", b.inventory().display())).exists());
+        assert!(!std::path::Path::new(&format!("{}{suffix}", inventory(&b).display())).exists());
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_inventory_never_stops_a_revoke() {
-    let b = Bin::start().await;
-    std::fs::create_dir_all(b.state()).unwrap();
-    std::fs::write(b.inventory(), vec![0x5a; 4096]).unwrap();
+    let b = Bin::new().await;
+    std::fs::create_dir_all(state(&b)).unwrap();
+    std::fs::write(inventory(&b), vec![0x5a; 4096]).unwrap();
     let victim = b.id_named("tmp-debug");
     let (code, out, err) = b.run(&["revoke", &victim, "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(b.sim.keys(None).iter().all(|k| k.api_key_id.0 != victim));
-    let inv = b.inventory().display().to_string();
+    let inv = inventory(&b).display().to_string();
     assert!(
         err.contains(&inv) && err.contains("sgkeys inventory clear") && err.contains("going on"),
         "{err}"
@@ -255,12 +275,12 @@ async fn a_damaged_inventory_never_stops_a_revoke() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_process_holding_the_file_is_waited_for_and_no_answer_is_lost() {
-    let b = Bin::start().await;
+    let b = Bin::new().await;
     assert_eq!(b.run(&["list"]).0, 0);
     let before = b.json(&["history", "--json"]).as_array().unwrap().len();
     b.sim.add_key(None, "made while busy", &["mail.send"]);
     // another sgkeys holds the write lock while this one lists
-    let mut other = rusqlite::Connection::open(b.inventory()).unwrap();
+    let mut other = rusqlite::Connection::open(inventory(&b)).unwrap();
     let tx = other
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .unwrap();
@@ -294,8 +314,8 @@ async fn a_second_process_holding_the_file_is_waited_for_and_no_answer_is_lost()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_worker_records_what_it_reads_and_writes() {
-    let b = Bin::start().await;
-    let inv = Inventory::open(&b.inventory()).unwrap();
+    let b = Bin::new().await;
+    let inv = Inventory::open(&inventory(&b)).unwrap();
     let scope = Scope {
         base_url: b.sim.base_url(),
         account: "key:test".into(),

@@ -13,22 +13,9 @@ use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json}
 use serde_json::json;
 use sgkeys::journal::{Journal, Outcome};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
-
 /// The binary, pointed at `url` with `key`, journaling into `dir`.
 fn cmd(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("SENDGRID_API_KEY", key)
-        .env("SGKEYS_BASE_URL", url)
-        .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
-        .stdin(Stdio::null());
-    c
+    crate::common::env::bin_at(dir, url, key, args)
 }
 
 struct Run {

@@ -135,6 +135,20 @@ async fn a_closed_pipe_ends_every_command_quietly() {
     env.sim.shutdown().await;
 }
 
+/// `--out /dev/stdout` with stdout a pipe (`| less`, a CI log): the report goes into the pipe.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_out_dev_stdout_goes_into_a_pipe() {
+    let env = Env::new().await;
+    for format in ["markdown", "html", "csv"] {
+        let (code, out, err) = env.run(&["audit", "--format", format, "--out", "/dev/stdout"]);
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(
+            out.len() > 200,
+            "{format}: the report is in the pipe: {out}{err}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_runs_print_the_request_and_send_nothing() {
     let env = Env::new().await;
