@@ -109,6 +109,8 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         seed,
         latency: Duration::from_millis(args.latency_ms),
         revoke_delay: Duration::from_millis(args.revoke_delay_ms),
+        rate_limit: args.rate_limit,
+        create_rate: args.create_rate,
         fail_rate: args.fail_rate,
         hang: Duration::from_secs(3),
         ..SimConfig::default()
@@ -205,6 +207,8 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
         latency: Duration::from_millis(args.latency_ms),
         revoke_delay: Duration::from_millis(args.revoke_delay_ms),
         rate_limit: args.rate_limit,
+        create_rate: args.create_rate,
+        eu_port: args.eu_port,
         fail_rate: args.fail_rate,
         hang: Duration::from_millis(args.hang_ms),
         state_file: args.state.clone(),

@@ -318,14 +318,30 @@ Examples:
         format: FormatArg,
     },
     /// Run the SendGrid-compatible simulator
-    #[command(after_help = "Examples:
+    #[command(after_help = "Seeds (--seed):
+  demo        acme-corp: the admin key and 44 varied keys; subusers acme-transactional
+              (global, 5 keys) and acme-eu-marketing (EU, 4 keys); customer account
+              globex-customer (on-behalf-of 'account-id abc123def456hij789klm0', 2 keys)
+  empty       the admin key only
+  bulk:N      the admin key and N generated keys in the parent (N up to 100000)
+  fleet:S:N   S subusers fleet-001... (global) with N generated keys each (S up to 1000,
+              S x N up to 100000)
+
+By default it is as slow and strict as SendGrid is believed to be: 600 requests per 60 s per
+account, one key creation per 2 s, a revoked key authenticating for 2 s more (each figure an
+assumption; see docs/simulator.md). Tests and benchmarks that need speed ask for it.
+
+Examples:
   sgkeys sim --port 3030
-  sgkeys sim --port 0 --seed bulk:500 --json   # one JSON line: base URLs and the admin key")]
+  sgkeys sim --port 0 --seed bulk:500 --json   # one JSON line: base URLs and the admin key
+  sgkeys sim --seed fleet:1000:20 --port 3030 --eu-port 3031
+  sgkeys sim --rate-limit 1000/1s --create-rate 1000/1s --revoke-delay-ms 0   # no waits")]
     Sim(SimArgs),
     /// Open the dashboard on an in-process simulator with demo data
     #[command(after_help = "Examples:
   sgkeys demo
-  sgkeys demo --latency-ms 300 --fail-rate 0.2")]
+  sgkeys demo --latency-ms 300 --fail-rate 0.2
+  sgkeys demo --rate-limit 1000/1s --create-rate 1000/1s --revoke-delay-ms 0   # no waits")]
     Demo(DemoArgs),
     /// Print shell completions
     #[command(after_help = "Examples:
@@ -625,15 +641,23 @@ pub struct SimArgs {
     /// Port on 127.0.0.1 (0 = any free port)
     #[arg(long, default_value_t = 3030)]
     pub port: u16,
-    /// Data: demo, empty, or bulk:N (N generated keys)
+    /// Data: demo, empty, bulk:N or fleet:S:N (see Seeds below)
     #[arg(long, default_value = "demo")]
     pub seed: String,
+    /// Port of the EU host (api.eu.sendgrid.com's stand-in) on 127.0.0.1 (0 = any free port)
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub eu_port: u16,
     /// Added latency per request, in milliseconds
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
-    /// Requests per second per account
-    #[arg(long, default_value_t = 1000, value_name = "N")]
-    pub rate_limit: u32,
+    /// Requests per fixed window per account, N/PERIOD (e.g. 600/60s, 1000/1s); on-behalf-of
+    /// calls count against the calling key's account
+    #[arg(long, default_value_t = crate::sim::DEFAULT_RATE, value_name = "N/PERIOD")]
+    pub rate_limit: crate::sim::Rate,
+    /// Key creations (POST /v3/api_keys) per fixed window per account, N/PERIOD, on top of
+    /// --rate-limit
+    #[arg(long, default_value_t = crate::sim::DEFAULT_CREATE_RATE, value_name = "N/PERIOD")]
+    pub create_rate: crate::sim::Rate,
     /// Fraction (0-1) of requests failing with 429/500/503/timeouts
     #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
     pub fail_rate: f64,
@@ -660,8 +684,8 @@ pub struct SimArgs {
     #[arg(long, default_value = "flat")]
     pub get_shape: String,
     /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
-    /// delay)
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    /// delay; 0 = at once)
+    #[arg(long, default_value_t = DEFAULT_REVOKE_DELAY_MS, value_name = "MS")]
     pub revoke_delay_ms: u64,
     /// Seed for the admin key and created keys' secrets (default: random on every start)
     #[arg(long, value_name = "N")]
@@ -686,20 +710,29 @@ pub struct SimArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
-    /// Data: demo, empty, or bulk:N
+    /// Data: demo, empty, bulk:N or fleet:S:N (as `sgkeys sim --seed`)
     #[arg(long, default_value = "demo")]
     pub seed: String,
     /// Simulated latency per request, in milliseconds
     #[arg(long, default_value_t = 40, value_name = "MS")]
     pub latency_ms: u64,
+    /// Requests per fixed window per account, N/PERIOD (e.g. 600/60s, 1000/1s)
+    #[arg(long, default_value_t = crate::sim::DEFAULT_RATE, value_name = "N/PERIOD")]
+    pub rate_limit: crate::sim::Rate,
+    /// Key creations per fixed window per account, N/PERIOD
+    #[arg(long, default_value_t = crate::sim::DEFAULT_CREATE_RATE, value_name = "N/PERIOD")]
+    pub create_rate: crate::sim::Rate,
     /// Fraction (0-1) of requests failing (to see error handling)
     #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
     pub fail_rate: f64,
     /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
-    /// delay; small in the demo so the proof that a key is dead is visible)
-    #[arg(long, default_value_t = 1200, value_name = "MS")]
+    /// delay; 0 = at once)
+    #[arg(long, default_value_t = DEFAULT_REVOKE_DELAY_MS, value_name = "MS")]
     pub revoke_delay_ms: u64,
 }
+
+/// `--revoke-delay-ms`'s default: the simulator's [`crate::sim::DEFAULT_REVOKE_DELAY`].
+const DEFAULT_REVOKE_DELAY_MS: u64 = crate::sim::DEFAULT_REVOKE_DELAY.as_millis() as u64;
 
 /// `--timeout`: a finite number of seconds, 0 < t <= 3600 (also checked for profiles in
 /// `config`); rejected here so that no command, including `demo`, sees a value that
