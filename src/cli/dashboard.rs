@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::inventory_cmd::Kept;
 use super::{CliError, DemoArgs, Global, SimArgs};
 use crate::api::{Client, ClientOptions};
 use crate::app::Context;
@@ -20,11 +21,13 @@ fn dash_options(
     journal: PathBuf,
     refresh_secs: u64,
     theme: ThemeChoice,
+    inventory: Option<&Kept>,
 ) -> DashOptions {
     {
         DashOptions {
             ctx,
             journal: Some(Journal::new(journal)),
+            inventory: inventory.map(|k| k.rec.clone()),
             theme,
             mouse: global.mouse,
             log_file: global
@@ -70,16 +73,26 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         region: None,
     };
     let theme = theme(global, settings.profile_theme.as_deref())?;
+    let inventory = Kept::open(
+        settings.inventory.as_deref(),
+        &settings.base_url,
+        client.caller_key_id(),
+    );
     let opts = dash_options(
         global,
         ctx,
         settings.journal.clone(),
         settings.refresh_secs,
         theme,
+        inventory.as_ref(),
     );
-    run_dashboard(client, opts, wiring)
+    let code = run_dashboard(client, opts, wiring)
         .await
-        .map_err(|e| CliError::Io(e.to_string()))
+        .map_err(|e| CliError::Io(e.to_string()));
+    if let Some(k) = inventory {
+        k.close();
+    }
+    code
 }
 
 /// `sgkeys demo`: the dashboard on an in-process simulator with demo data.
@@ -143,11 +156,25 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let refresh = global
         .refresh
         .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS);
-    let opts = dash_options(global, ctx, journal, refresh, theme);
+    // the demo's own inventory, like its own journal; its context is "demo" whatever port
+    // the simulator took
+    let inventory_path = crate::inventory::resolve_path(
+        global.no_inventory,
+        global.inventory.clone(),
+        |k| std::env::var(k).ok(),
+        false,
+        None,
+        config::state_dir().join(crate::inventory::DEMO_FILE_NAME),
+    );
+    let inventory = Kept::open(inventory_path.as_deref(), "demo", client.caller_key_id());
+    let opts = dash_options(global, ctx, journal, refresh, theme, inventory.as_ref());
     let code = run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()));
     sim.shutdown().await;
+    if let Some(k) = inventory {
+        k.close();
+    }
     code
 }
 

@@ -8,6 +8,7 @@ mod account;
 mod commands;
 mod context;
 mod dashboard;
+mod inventory_cmd;
 mod journal_cmd;
 mod keys;
 mod leaked;
@@ -140,6 +141,18 @@ pub struct Global {
     /// Dashboard: re-read the key list every SECS seconds (0: only on Ctrl-r) [default: 60]
     #[arg(long, global = true, value_name = "SECS")]
     pub refresh: Option<u64>,
+    /// The inventory of what sgkeys has seen (also SGKEYS_INVENTORY) [default:
+    /// $XDG_STATE_HOME/sgkeys/inventory.sqlite]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Keep no inventory: nothing about what was seen is stored (also SGKEYS_NO_INVENTORY=1
+    /// or `no_inventory = true` in the profile)
+    #[arg(long, global = true, conflicts_with = "inventory")]
+    pub no_inventory: bool,
+    /// Read nothing from SendGrid: answer `list`, `show` and `audit` from the inventory,
+    /// saying how old it is
+    #[arg(long, global = true, conflicts_with = "no_inventory")]
+    pub offline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +263,22 @@ Examples:
         #[command(flatten)]
         format: FormatArg,
     },
+    /// What sgkeys has seen of keys (from its inventory): when each was first seen, renamed,
+    /// changed scopes, gone
+    #[command(after_help = "Examples:
+  sgkeys history
+  sgkeys history qfTQ6KG0QBiwWdJ0-pCLCA
+  sgkeys history --since 2h --context acme-transactional
+  sgkeys history --json | jq '.[] | select(.event == \"first_seen\")'")]
+    History(HistoryArgs),
+    /// The inventory of what sgkeys has seen: where it is, or clear it
+    #[command(after_help = "Examples:
+  sgkeys inventory path
+  sgkeys inventory clear --yes")]
+    Inventory {
+        #[command(subcommand)]
+        action: InventoryAction,
+    },
     /// Recreate a revoked key from the journal: same name and scopes, new secret (shown once)
     #[command(after_help = "Examples:
   sgkeys recreate qfTQ6KG0QBiwWdJ0-pCLCA --dry-run
@@ -330,6 +359,37 @@ Examples:
         /// Write sgkeys.1 and sgkeys-COMMAND.1 for every command into DIR
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+}
+
+/// `sgkeys history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this key (its id)
+    pub id: Option<String>,
+    /// Only the last N events
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Only events since a time: a duration ago (`2h`, `30m`, `1d`) or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only one context: `own` (the key's own account) or a subuser/`account-id ID`
+    #[arg(long, value_name = "CONTEXT")]
+    pub context: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// `sgkeys inventory …`.
+#[derive(Debug, Subcommand)]
+pub enum InventoryAction {
+    /// Print where the inventory is
+    Path,
+    /// Delete the inventory (asks first)
+    Clear {
+        /// Do not ask for confirmation
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
 }
 
@@ -764,6 +824,8 @@ impl Global {
             journal: self.journal.clone(),
             refresh: self.refresh,
             concurrency: self.concurrency.map(usize::from),
+            inventory: self.inventory.clone(),
+            no_inventory: self.no_inventory,
         }
     }
 }

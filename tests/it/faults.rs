@@ -125,6 +125,7 @@ async fn mutation_scenario(seed: u64) -> usize {
         client: client(&sim),
         journal: Some(journal.clone()),
         read_only: false,
+        inventory: None,
     };
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();
