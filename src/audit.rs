@@ -351,32 +351,28 @@ pub fn to_csv(a: &Audit) -> String {
     out
 }
 
-fn md_escape(s: &str) -> String {
-    crate::output::clean(s)
-        .replace('|', "\\|")
-        .replace('`', "'")
-}
-
 /// Markdown report for humans (e.g. attached to a ticket).
 pub fn to_markdown(a: &Audit) -> String {
+    use crate::output::{md_code, md_text};
     let mut o = String::new();
     o.push_str("# SendGrid API key audit\n\n");
     o.push_str(&format!(
         "- Generated: {}\n- Endpoint: {}\n",
-        a.generated_at, a.base_url
+        md_text(&a.generated_at),
+        md_text(&a.base_url)
     ));
     for c in &a.contexts {
         o.push_str(&format!(
             "- Context **{}**: {} keys",
-            ctx_label(&c.context),
+            md_text(ctx_label(&c.context)),
             c.keys
         ));
         if let Some(e) = &c.error {
-            o.push_str(&format!(" — **incomplete**: {}", md_escape(e)));
+            o.push_str(&format!(" — **incomplete**: {}", md_text(e)));
         }
         o.push('\n');
     }
-    o.push_str(&format!("\n**{}**\n\n", summary_line(a)));
+    o.push_str(&format!("\n**{}**\n\n", md_text(&summary_line(a))));
     let with_context = a.contexts.len() > 1;
     let account: Vec<&Finding> = a.contexts.iter().flat_map(|c| c.findings.iter()).collect();
     if !account.is_empty() {
@@ -386,8 +382,8 @@ pub fn to_markdown(a: &Audit) -> String {
                 o.push_str(&format!(
                     "- **{}** {}: {}\n",
                     f.severity.label(),
-                    ctx_label(&c.context),
-                    f.message
+                    md_text(ctx_label(&c.context)),
+                    md_text(&f.message)
                 ));
             }
         }
@@ -416,14 +412,14 @@ pub fn to_markdown(a: &Audit) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         let ctx = if with_context {
-            format!("| {} ", md_escape(ctx_label(&k.context)))
+            format!("| {} ", md_text(ctx_label(&k.context)))
         } else {
             String::new()
         };
         o.push_str(&format!(
-            "{ctx}| {} | `{}` | {} | {} | {} | {} |\n",
-            md_escape(&k.report.name),
-            k.report.api_key_id,
+            "{ctx}| {} | {} | {} | {} | {} | {} |\n",
+            md_text(&k.report.name),
+            md_code(&k.report.api_key_id),
             k.report.key_type.label(),
             k.report.scopes.len(),
             k.risk_label(),
@@ -435,15 +431,19 @@ pub fn to_markdown(a: &Audit) -> String {
         o.push_str("\n## Findings\n\n");
         for k in risky {
             o.push_str(&format!(
-                "### {} (`{}`)\n\n",
-                md_escape(&k.report.name),
-                k.report.api_key_id
+                "### {} ({})\n\n",
+                md_text(&k.report.name),
+                md_code(&k.report.api_key_id)
             ));
             if with_context {
-                o.push_str(&format!("Context: {}\n\n", ctx_label(&k.context)));
+                o.push_str(&format!("Context: {}\n\n", md_text(ctx_label(&k.context))));
             }
             for f in &k.findings {
-                o.push_str(&format!("- **{}** — {}\n", f.severity.label(), f.message));
+                o.push_str(&format!(
+                    "- **{}** — {}\n",
+                    f.severity.label(),
+                    md_text(&f.message)
+                ));
             }
             let access: Vec<String> = scopes::categories()
                 .iter()
@@ -455,7 +455,7 @@ pub fn to_markdown(a: &Audit) -> String {
                 })
                 .collect();
             if !access.is_empty() && k.report.key_type != KeyType::Full {
-                o.push_str(&format!("- Access: {}\n", access.join(", ")));
+                o.push_str(&format!("- Access: {}\n", md_text(&access.join(", "))));
             }
             o.push('\n');
         }

@@ -31,6 +31,23 @@ fn at(path: &Path, e: io::Error) -> io::Error {
 #[cfg(unix)]
 pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::os::unix::fs::FileTypeExt;
+    let special = |m: &std::fs::Metadata| {
+        let t = m.file_type();
+        t.is_fifo() || t.is_char_device() || t.is_block_device() || t.is_socket()
+    };
+    let in_place = |target: &Path| -> io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(target)
+            .map_err(|e| at(path, e))?;
+        f.write_all(bytes).map_err(|e| at(path, e))?;
+        f.flush().map_err(|e| at(path, e))
+    };
+    // What the path opens, the kernel following every link: also /dev/stdout's "magic" link to
+    // a pipe, which has no name a program could resolve by hand.
+    if std::fs::metadata(path).is_ok_and(|m| special(&m)) {
+        return in_place(path);
+    }
     let target = resolve_links(path)?;
     let meta = match std::fs::metadata(&target) {
         Ok(m) => Some(m),
@@ -42,19 +59,7 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
             path,
             io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
         )),
-        Some(m)
-            if m.file_type().is_fifo()
-                || m.file_type().is_char_device()
-                || m.file_type().is_block_device()
-                || m.file_type().is_socket() =>
-        {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .map_err(|e| at(path, e))?;
-            f.write_all(bytes).map_err(|e| at(path, e))?;
-            f.flush().map_err(|e| at(path, e))
-        }
+        Some(m) if special(&m) => in_place(&target),
         existing => replace_file(&target, bytes, existing.as_ref()).map_err(|e| at(path, e)),
     }
 }

@@ -21,23 +21,10 @@ pub(crate) async fn export(ctx: &Ctx, args: ExportArgs) -> Result<u8, CliError> 
         ));
     }
     let query = match &args.filter {
-        Some(f) => {
-            let q = Query::parse(f);
-            if q.is_empty() {
-                return Err(CliError::Usage(
-                    "--filter is empty: leave it out to export every key".into(),
-                ));
-            }
-            if let Some(bad) = q.invalid() {
-                return Err(CliError::Usage(format!(
-                    "--filter: '{bad}' is not a valid term"
-                )));
-            }
-            q
-        }
+        Some(f) => super::select::parse_filter(f)?,
         None => Query::default(),
     };
-    let audit = sweep(ctx, args.all_subusers, "reading keys").await?;
+    let audit = sweep(ctx, args.all_subusers, "export", "reading keys").await?;
     let selection = crate::export::select(&audit, &query);
     let text = match args.format {
         ExportFormat::Terraform => {

@@ -34,7 +34,7 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
         }
         None => None,
     };
-    let report = sweep(ctx, args.all_subusers, "auditing").await?;
+    let report = sweep(ctx, args.all_subusers, "audit", "auditing").await?;
     let with_context = args.all_subusers;
     let rendered = match format {
         AuditFormat::Table => crate::audit::to_table(&report, with_context),
@@ -96,10 +96,12 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
 
 /// Every key of the context sgkeys points at (and with `all_subusers`, of every subuser) read
 /// with its scopes: the one sweep behind `audit` and `export`, through the fetch engine
-/// ([`crate::audit::collect`]), with a progress counter on a terminal.
+/// ([`crate::audit::collect`]), with a progress counter (`label`) on a terminal, recorded in the
+/// inventory as a sweep of `kind`.
 pub(crate) async fn sweep(
     ctx: &Ctx,
     all_subusers: bool,
+    kind: &str,
     label: &str,
 ) -> Result<crate::audit::Audit, CliError> {
     let subusers: Vec<(String, Option<crate::api::Region>)> = if all_subusers {
@@ -122,7 +124,12 @@ pub(crate) async fn sweep(
             }
         }
     };
+    // the inventory records what the sweep saw, as a sweep of this kind (`audit`, `export`)
+    let recording = ctx.recorder().map(|r| (r, r.sweep_start(kind)));
     let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
+    if let Some((rec, id)) = recording {
+        super::inventory_cmd::record_audit(rec, id, &report, &subusers);
+    }
     if let Ok(p) = progress.lock()
         && let Some(p) = p.as_ref()
     {

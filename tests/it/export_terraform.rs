@@ -217,12 +217,7 @@ fn body_of(text: &str) -> &str {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_export_parses_and_round_trips_every_name_and_scope() {
-    let sim = sgkeys::sim::start(
-        sgkeys::sim::SimConfig::default(),
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .unwrap();
+    let sim = crate::common::simulator::fast().await;
     for name in HOSTILE {
         sim.add_key(None, name, &["mail.send", "stats.read"]);
     }

@@ -180,12 +180,7 @@ fn cron_line(key_file: &str, out: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_readme_cron_line_writes_what_both_parsers_read_with_the_json_audits_figures() {
-    let sim = sgkeys::sim::start(
-        sgkeys::sim::SimConfig::default(),
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .unwrap();
+    let sim = crate::common::simulator::fast().await;
     let full: Vec<&str> = sgkeys::scopes::full_access_scopes().into_iter().collect();
     // a hostile name on a Full Access key (of the EU subuser: not in the README's excerpt): it
     // becomes a label value
