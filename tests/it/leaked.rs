@@ -48,6 +48,29 @@ fn run(dir: &Path, url: &str, caller: &str, args: &[&str], stdin: &str) -> (i32,
     (out.status.code().unwrap_or(-1), o, e)
 }
 
+/// [`run`] on a blocking thread, for async tests.
+async fn run_off(
+    dir: &Path,
+    url: &str,
+    caller: &str,
+    args: &[&str],
+    stdin: &str,
+) -> (i32, String, String) {
+    let (d, u, c, i) = (
+        dir.to_owned(),
+        url.to_owned(),
+        caller.to_owned(),
+        stdin.to_owned(),
+    );
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&d, &u, &c, &a, &i)
+    })
+    .await
+    .unwrap()
+}
+
 async fn sim_with_delay(ms: u64) -> SimHandle {
     sim::start(
         SimConfig {
@@ -322,19 +345,10 @@ async fn run_report(
 ) -> (i32, String, String) {
     let path = dir.join("report.txt");
     std::fs::write(&path, report).unwrap();
-    let mut all = vec![
-        "revoke".to_owned(),
-        "--from-report".to_owned(),
-        path.to_string_lossy().into_owned(),
-    ];
-    all.extend(args.iter().map(|a| (*a).to_owned()));
-    let (d, u, c) = (dir.to_owned(), url.to_owned(), caller.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let a: Vec<&str> = all.iter().map(String::as_str).collect();
-        run(&d, &u, &c, &a, "")
-    })
-    .await
-    .unwrap()
+    let p = path.to_string_lossy().into_owned();
+    let mut all = vec!["revoke", "--from-report", &p];
+    all.extend(args);
+    run_off(dir, url, caller, &all, "").await
 }
 
 /// The keys of a `--from-report --json` answer, by id.
@@ -434,27 +448,22 @@ async fn a_gateways_html_401_is_never_dead() {
     );
     let server = gateway(&id_of(&leaked), &leaked, page).await;
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let (d, u, k) = (dir.path().to_owned(), server.url(), leaked.clone());
-        move || {
-            run(
-                &d,
-                &u,
-                &fake_key(1),
-                &[
-                    "revoke",
-                    "--leaked",
-                    "--yes",
-                    "--json",
-                    "--verify-timeout",
-                    "1",
-                ],
-                &k,
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let leaked_args = [
+        "revoke",
+        "--leaked",
+        "--yes",
+        "--json",
+        "--verify-timeout",
+        "1",
+    ];
+    let (code, out, err) = run_off(
+        dir.path(),
+        &server.url(),
+        &fake_key(1),
+        &leaked_args,
+        &leaked,
+    )
+    .await;
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["probe"], "unknown", "{v}");
@@ -530,20 +539,9 @@ async fn no_connection_is_unknown_never_works() {
         .unwrap()
         .port();
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let d = dir.path().to_owned();
-        move || {
-            run(
-                &d,
-                &format!("http://127.0.0.1:{port}"),
-                &fake_key(1),
-                &["--timeout", "2", "revoke", "--leaked", "--yes", "--json"],
-                &fake_key(78),
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let args = ["--timeout", "2", "revoke", "--leaked", "--yes", "--json"];
+    let (code, out, err) = run_off(dir.path(), &url, &fake_key(1), &args, &fake_key(78)).await;
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["probe"], "unknown", "{v}");
@@ -808,27 +806,15 @@ async fn verify_timeout_is_honoured_to_the_end() {
     let key = fake_key(84);
     let server = immortal(&id_of(&key)).await;
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let (d, u, k) = (dir.path().to_owned(), server.url(), key.clone());
-        move || {
-            run(
-                &d,
-                &u,
-                &fake_key(1),
-                &[
-                    "revoke",
-                    "--leaked",
-                    "--yes",
-                    "--json",
-                    "--verify-timeout",
-                    "3",
-                ],
-                &k,
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let args = [
+        "revoke",
+        "--leaked",
+        "--yes",
+        "--json",
+        "--verify-timeout",
+        "3",
+    ];
+    let (code, out, err) = run_off(dir.path(), &server.url(), &fake_key(1), &args, &key).await;
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     let after = v["verified_after_ms"].as_u64().unwrap();
