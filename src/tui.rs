@@ -37,6 +37,11 @@ enum Event {
     Term(TermEvent),
     Api(app::ApiEvent),
     Call(CallRecord),
+    /// Keystrokes that arrived together ([`app::burst`]).
+    Burst {
+        text: String,
+        enter: bool,
+    },
     InputClosed,
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT (the number): quit, exit 128 + number.
     Signal(i32),
@@ -322,7 +327,7 @@ fn test_panic_hook() {
     }
 }
 
-/// Runs of keystrokes in a batch that no person could type that fast become one paste
+/// Runs of keystrokes in a batch that no person could type that fast become one burst
 /// ([`app::burst`]); everything else keeps its place.
 fn coalesce_keys(batch: Vec<Event>) -> Vec<Event> {
     let mut out = Vec::with_capacity(batch.len());
@@ -331,7 +336,7 @@ fn coalesce_keys(batch: Vec<Event>) -> Vec<Event> {
         for m in app::burst::coalesce(std::mem::take(keys)) {
             match m {
                 Msg::Key(k) => out.push(Event::Term(TermEvent::Key(k))),
-                Msg::Paste(p) => out.push(Event::Term(TermEvent::Paste(p))),
+                Msg::Burst { text, enter } => out.push(Event::Burst { text, enter }),
                 _ => {}
             }
         }
@@ -576,6 +581,7 @@ pub async fn run_dashboard(
                     Msg::Key(k)
                 }
                 Event::Term(TermEvent::Paste(p)) => Msg::Paste(p),
+                Event::Burst { text, enter } => Msg::Burst { text, enter },
                 Event::Term(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
                 Event::Term(TermEvent::Mouse(m)) => Msg::Mouse(m),
                 Event::Term(_) => continue,

@@ -59,6 +59,17 @@ impl Worker {
                     region,
                     op,
                 } => {
+                    if let ApiOp::RecordDelivery { entry, delivered } = op {
+                        // a journal line, not a request: never cancelled, waited for at the end
+                        let (journal, sink) = (this.journal.clone(), Arc::clone(&sink));
+                        mutations.spawn(async move {
+                            let result = ApiResult::Recorded(
+                                record_delivery(journal, entry, delivered).await,
+                            );
+                            sink.send(ApiEvent { req, result });
+                        });
+                        continue;
+                    }
                     if op.is_mutation() {
                         if this.read_only {
                             // Refused before any request is sent.
@@ -143,6 +154,15 @@ impl Worker {
                 }
                 None => Err("no journal is kept (--no-journal?)".into()),
             }),
+            ApiOp::ReadBack(step) => {
+                let ops = Ops {
+                    client,
+                    journal: self.journal.clone(),
+                    source: "tui",
+                    read_only: self.read_only,
+                };
+                ApiResult::ReadBack(ops.read_back(step).await)
+            }
             other => refuse(other, "not a read"),
         }
     }
@@ -173,6 +193,21 @@ impl Worker {
     }
 }
 
+/// Journal a rotation's delivery (off the async threads: it fsyncs).
+async fn record_delivery(
+    journal: Option<Journal>,
+    entry: Box<crate::journal::Entry>,
+    delivered: bool,
+) -> Result<(), String> {
+    let Some(j) = journal else {
+        return Ok(());
+    };
+    match tokio::task::spawn_blocking(move || j.delivery(&entry, delivered)).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("recording stopped: {e}")),
+    }
+}
+
 fn describe(op: &ApiOp) -> &'static str {
     match op {
         ApiOp::Mutate(m) => m.verb(),
@@ -199,5 +234,11 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         ApiOp::Probe(_) => ApiResult::Probed(crate::leak::Probe::Unknown(e.short())),
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+        ApiOp::ReadBack(_) => ApiResult::ReadBack(crate::ops::rotate::ReadBack {
+            gone: None,
+            error: Some(e.short()),
+            journal_error: None,
+        }),
+        ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
     }
 }

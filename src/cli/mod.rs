@@ -16,6 +16,8 @@ mod prompt;
 mod reports;
 mod revoke;
 mod rotate;
+mod secrets_out;
+mod select;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -6,7 +6,7 @@
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
 //! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
 //!   `palette`: the themes' WCAG contrast;
-//! - `e2e_tmux`, `secrets`: the real binary in tmux;
+//! - `e2e_tmux`, `e2e_dashboard`, `secrets`: the real binary in tmux (`common::tmux`);
 //! - `html_report`: `audit --format html` rendered by headless Chromium.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
@@ -15,6 +15,7 @@ mod hostile;
 
 mod api_sim;
 mod cli;
+mod e2e_dashboard;
 mod e2e_tmux;
 mod faults;
 mod hostile_selftest;
@@ -25,6 +26,7 @@ mod outcomes;
 mod palette;
 mod parsers;
 mod props;
+mod rotation;
 mod secrets;
 mod tls;
 mod ui_snapshots;

@@ -117,6 +117,12 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
             ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Unknown(e.short())),
             ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+            ApiOp::ReadBack(_) => ApiResult::ReadBack(sgkeys::ops::rotate::ReadBack {
+                gone: None,
+                error: Some(e.short()),
+                journal_error: None,
+            }),
+            ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
         };
     }
     match op {
