@@ -217,7 +217,8 @@ fn html_404() -> Reply {
 async fn an_html_404_to_a_delete_is_never_already_revoked() {
     let victim = id_of(&fake_key(4));
     // (the read-back, what revoke then says, exit code)
-    let cases: Vec<(Box<dyn Fn() -> Reply + Send + Sync>, &str, i32)> = vec![
+    type ReadBack = Box<dyn Fn() -> Reply + Send + Sync>;
+    let cases: Vec<(ReadBack, &str, i32)> = vec![
         (Box::new(still_there(&victim)), "failed", 1),
         (Box::new(html_404), "unknown", 1),
         (Box::new(gone), "revoked", 0),
