@@ -36,6 +36,8 @@ pub struct Worker {
     pub client: Client,
     pub journal: Option<Journal>,
     pub read_only: bool,
+    /// Every list and key read, and every write, is recorded here (none: nothing is kept).
+    pub inventory: Option<crate::inventory::Recorder>,
 }
 
 struct Read {
@@ -128,8 +130,25 @@ impl Worker {
     async fn read(&self, ctx: Option<OnBehalfOf>, region: Option<Region>, op: &ApiOp) -> ApiResult {
         let client = self.client.acting_as(ctx).in_region(region);
         match op {
-            ApiOp::ListKeys => ApiResult::Keys(client.list_keys(None).await),
-            ApiOp::GetKey(id) => ApiResult::Key(client.get_key(id).await),
+            ApiOp::ListKeys => {
+                let answer = client.list_keys(None).await;
+                if let Some(rec) = &self.inventory {
+                    crate::seen::list(rec, &crate::seen::place(rec, &client), &answer, true, None);
+                }
+                ApiResult::Keys(answer)
+            }
+            ApiOp::GetKey(id) => {
+                let answer = client.get_key(id).await;
+                if let Some(rec) = &self.inventory {
+                    crate::seen::detail(
+                        rec,
+                        &crate::seen::place(rec, &client),
+                        id.as_str(),
+                        &answer,
+                    );
+                }
+                ApiResult::Key(answer)
+            }
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
             ApiOp::Probe(secret) => ApiResult::Probed(crate::leak::probe(&client, secret).await),
@@ -160,6 +179,7 @@ impl Worker {
                     journal: self.journal.clone(),
                     source: "tui",
                     read_only: self.read_only,
+                    after: self.inventory.clone().map(crate::seen::after_write),
                 };
                 ApiResult::ReadBack(ops.read_back(step).await)
             }
@@ -185,6 +205,7 @@ impl Worker {
             journal: self.journal.clone(),
             source: "tui",
             read_only: self.read_only,
+            after: self.inventory.clone().map(crate::seen::after_write),
         };
         ApiEvent {
             req,

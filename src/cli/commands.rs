@@ -28,6 +28,23 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             let select = super::journal_cmd::Select::new(limit, since.as_deref(), context)?;
             return show_journal(&Journal::new(settings.journal), format, &select);
         }
+        Command::History(args) => {
+            let format = args.format.resolve(cli.global.json, None)?;
+            let settings = config::resolve(&cli.global.overrides())?;
+            return super::inventory_cmd::history(settings.inventory.as_deref(), &args, format);
+        }
+        Command::Inventory { action } => {
+            let settings = config::resolve(&cli.global.overrides())?;
+            let path = settings.inventory.as_deref();
+            return match action {
+                super::InventoryAction::Path => {
+                    super::inventory_cmd::inventory_path(path, cli.global.json)
+                }
+                super::InventoryAction::Clear { yes } => {
+                    super::inventory_cmd::inventory_clear(path, yes, cli.global.json)
+                }
+            };
+        }
         _ => {}
     }
     super::init_stderr_logging();
@@ -35,6 +52,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     ctx.follow_region().await;
     let needs = needed_scope(&command);
     let result = dispatch(&ctx, command).await;
+    ctx.close_inventory();
     match (result, needs) {
         (Err(e), Some(scope)) if forbidden(&e) => Err(with_scope_hint(&ctx, e, scope).await),
         (result, _) => result,
@@ -119,6 +137,8 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         | Command::Scopes { .. }
         | Command::Completions { .. }
         | Command::Man { .. }
-        | Command::Journal { .. } => Ok(0),
+        | Command::Journal { .. }
+        | Command::History(_)
+        | Command::Inventory { .. } => Ok(0),
     }
 }

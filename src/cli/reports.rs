@@ -53,7 +53,11 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
             }
         }
     };
+    let sweep = ctx.recorder().map(|r| (r, r.sweep_start("audit")));
     let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
+    if let Some((rec, id)) = sweep {
+        super::inventory_cmd::record_audit(rec, id, &report, &subusers);
+    }
     if let Ok(p) = progress.lock()
         && let Some(p) = p.as_ref()
     {

@@ -247,6 +247,19 @@ pub struct Ops {
     /// `cli` or `tui`, recorded in the journal.
     pub source: &'static str,
     pub read_only: bool,
+    /// Told what each write did (the inventory records it: [`crate::seen::after_write`]).
+    pub after: Option<AfterWrite>,
+}
+
+/// Called with each mutation's outcome, in the context of the client that sent it.
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub struct AfterWrite(pub Arc<dyn Fn(&Client, &Mutation, &Done) + Send + Sync>);
+
+impl std::fmt::Debug for AfterWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AfterWrite")
+    }
 }
 
 impl Ops {
@@ -256,6 +269,7 @@ impl Ops {
             journal,
             source,
             read_only: false,
+            after: None,
         }
     }
 
@@ -327,6 +341,9 @@ impl Ops {
                 Ok(()) => done.entry = Some(Box::new(entry)),
                 Err(e) => done.journal_error = Some(e.to_string()),
             }
+        }
+        if let Some(after) = &self.after {
+            (after.0)(&self.client, &m, &done);
         }
         done
     }

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sgkeys::journal::Journal;
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 
+use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
@@ -72,15 +73,11 @@ async fn run_off(
 }
 
 async fn sim_with_delay(ms: u64) -> SimHandle {
-    sim::start(
-        SimConfig {
-            revoke_delay: Duration::from_millis(ms),
-            ..SimConfig::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
+    start(SimConfig {
+        revoke_delay: Duration::from_millis(ms),
+        ..SimConfig::fast()
+    })
     .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -21,6 +21,7 @@ mod faults;
 mod hostile_selftest;
 mod hostile_text;
 mod html_report;
+mod inventory;
 mod leaked;
 mod outcomes;
 mod palette;

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 use serde_json::json;
 use sgkeys::journal::{Journal, Outcome};
@@ -567,16 +568,12 @@ fn a_torn_journal_line_does_not_break_the_journal_command() {
 async fn interrupted_bulk_revoke(
     signal: &str,
 ) -> (Vec<String>, Vec<sgkeys::journal::Entry>, i32, String) {
-    let sim = sgkeys::sim::start(
-        sgkeys::sim::SimConfig {
-            seed: sgkeys::sim::Seed::Bulk(60),
-            latency: Duration::from_millis(400),
-            ..Default::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sim = start(sgkeys::sim::SimConfig {
+        seed: sgkeys::sim::Seed::Bulk(60),
+        latency: Duration::from_millis(400),
+        ..sgkeys::sim::SimConfig::fast()
+    })
+    .await;
     let admin = sim.admin_key().expose().to_owned();
     let admin_id = id_of(&admin);
     let before: Vec<String> = sim

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod simulator;
 pub mod tmux;
 
 use std::collections::BTreeSet;
