@@ -151,13 +151,12 @@ impl Worker {
             }
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
-            ApiOp::Probe(secret) => {
-                ApiResult::Probed(client.with_key(secret.clone()).my_scopes().await)
-            }
+            ApiOp::Probe(secret) => ApiResult::Probed(crate::leak::probe(&client, secret).await),
             ApiOp::VerifyDead { secret, entry } => {
                 let timeout = std::time::Duration::from_millis(crate::app::leak::VERIFY_TIMEOUT_MS);
                 let v = crate::leak::verify_dead(&client, secret, timeout, &|_, _| {}).await;
-                if let (Some(j), Some(e)) = (&self.journal, entry)
+                // an unclear end (no telling answer) is no proof either way: nothing to record
+                if let (Some(j), Some(e), None) = (&self.journal, entry, &v.unclear)
                     && let Err(err) = j.verification(e, v.dead, v.after.as_millis() as u64)
                 {
                     tracing::warn!("the verification could not be journaled: {err}");
@@ -254,7 +253,7 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
-        ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
+        ApiOp::Probe(_) => ApiResult::Probed(crate::leak::Probe::Unknown(e.short())),
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
         ApiOp::ReadBack(_) => ApiResult::ReadBack(crate::ops::rotate::ReadBack {
             gone: None,

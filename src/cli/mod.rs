@@ -14,6 +14,7 @@ mod journal_cmd;
 mod keys;
 mod leaked;
 mod man;
+mod offline;
 mod prompt;
 mod reports;
 mod revoke;
@@ -230,6 +231,8 @@ pub enum Command {
   sgkeys audit --all-subusers --format html --out audit.html
   sgkeys audit --all-subusers --format openmetrics --out sgkeys.prom
   sgkeys audit --format json --out before.json; sgkeys audit --since before.json
+  sgkeys audit --all-subusers --since 2h   # keys that appeared since, from the inventory
+  sgkeys --offline audit                   # from the inventory alone, saying how old it is
   sgkeys audit --policy policy.toml   # exit 1 on a violation")]
     Audit(AuditArgs),
     /// Write keys as Terraform configuration: resources and import blocks (kenzo0107/sendgrid)
@@ -657,8 +660,10 @@ pub struct AuditArgs {
     /// Check a TOML policy; exit 1 with the violations when any rule fails
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Show what changed since an earlier `audit --format json` report
-    #[arg(long, value_name = "OLD.json")]
+    /// Show what changed since an earlier `audit --format json` report (a file), or since a
+    /// time, from the inventory: a duration ago (`2h`, `1d`) or an RFC 3339 time (keys first
+    /// seen, gone, renamed or rescoped since; said plainly where there is no baseline)
+    #[arg(long, value_name = "OLD.json|WHEN")]
     pub since: Option<PathBuf>,
 }
 

@@ -104,6 +104,8 @@ pub struct EventFilter {
     pub since: Option<Millis>,
     /// Only contexts acting for this (`Some(None)`: the accounts themselves).
     pub on_behalf_of: Option<Option<String>>,
+    /// Only this context (its [`ContextRow::id`]).
+    pub context: Option<i64>,
 }
 
 /// A connection for reading.
@@ -310,6 +312,29 @@ impl Reader {
             .map_err(|e| self.err(&e))
     }
 
+    /// Keys of context `ctx` gone after `t`, in the order they went.
+    pub fn gone_after(&self, ctx: i64, t: Millis) -> Result<Vec<KeyRow>, InventoryError> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM keys WHERE context_id = ?1 AND gone_at > ?2
+             ORDER BY gone_at, key_id"
+        );
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
+        st.query_map(params![ctx, t], key_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(&e))
+    }
+
+    /// The first complete list read of context `ctx`.
+    pub fn first_complete_read(&self, ctx: i64) -> Result<Option<Millis>, InventoryError> {
+        self.conn
+            .query_row(
+                "SELECT min(at) FROM list_reads WHERE context_id = ?1 AND complete = 1",
+                [ctx],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(&e))
+    }
+
     /// The last complete list read of context `ctx` at or before `t`.
     pub fn complete_read_before(
         &self,
@@ -374,6 +399,10 @@ impl Reader {
         if let Some(since) = filter.since {
             args.push(Box::new(since));
             sql.push_str(&format!(" AND e.at >= ?{}", args.len()));
+        }
+        if let Some(ctx) = filter.context {
+            args.push(Box::new(ctx));
+            sql.push_str(&format!(" AND e.context_id = ?{}", args.len()));
         }
         if let Some(obo) = &filter.on_behalf_of {
             args.push(Box::new(obo.clone().unwrap_or_default()));

@@ -436,24 +436,27 @@ impl Ops {
             Mutation::Revoke { id, .. } => match c.delete_key(id).await {
                 Ok(()) => (Ok(Effect::Revoked), Outcome::Ok, None),
                 // gone already (revoked elsewhere, or by an earlier attempt): done for an incident
-                Err(ApiError::NotFound(_)) => (
+                Err(e) if e.gone_by_sendgrid() => (
                     Ok(Effect::AlreadyGone),
                     Outcome::Ok,
                     Some("already revoked: SendGrid answered 404".into()),
                 ),
-                Err(e) if e.mutation_unknown() => match c.get_key(id).await {
-                    Err(ApiError::NotFound(_)) => (
-                        Ok(Effect::Revoked),
-                        Outcome::Ok,
-                        Some(format!("{}; read back: the key is gone", e.short())),
-                    ),
-                    Ok(_) => (
-                        Err(e),
-                        Outcome::Failed,
-                        Some("read back: the key still exists: NOT revoked".into()),
-                    ),
-                    Err(r) => unknown(e, id, &r),
-                },
+                // a gateway's page (an HTML 404) says nothing about the key: read it back
+                Err(e) if e.mutation_unknown() || e.not_from_sendgrid() => {
+                    match c.get_key(id).await {
+                        Err(r) if r.gone_by_sendgrid() => (
+                            Ok(Effect::Revoked),
+                            Outcome::Ok,
+                            Some(format!("{}; read back: the key is gone", e.short())),
+                        ),
+                        Ok(_) => (
+                            Err(e),
+                            Outcome::Failed,
+                            Some("read back: the key still exists: NOT revoked".into()),
+                        ),
+                        Err(r) => unknown(e, id, &r),
+                    }
+                }
                 Err(e) => (Err(e), Outcome::Failed, None),
             },
         };

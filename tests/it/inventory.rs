@@ -375,3 +375,137 @@ async fn the_dashboard_worker_records_what_it_reads_and_writes() {
     assert!(k.scopes.is_some() && k.detail_read_at.is_some());
     assert_eq!(k.gone_how.as_deref(), Some("revoked"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_answers_from_the_inventory_alone_and_says_how_old_it_is() {
+    let b = Bin::new().await;
+    // nothing recorded yet
+    let (code, _, err) = b.run(&["--offline", "list"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("empty"), "{err}");
+    assert_eq!(b.run(&["list"]).0, 0);
+    let read = b.id_named("jenkins: nightly reports");
+    let unread = b.id_named("tmp-debug");
+    assert_eq!(b.run(&["show", &read]).0, 0);
+    let gone = b.id_named("test");
+    assert_eq!(b.run(&["revoke", &gone, "--yes"]).0, 0);
+    let sent = b.sim.requests().len();
+
+    let (code, out, err) = b.run(&["--offline", "list", "--scopes", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("as of its last complete list read"), "{err}");
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), b.sim.keys(None).len());
+    let row = |id: &str| rows.iter().find(|r| r["api_key_id"] == id).unwrap().clone();
+    let mut granted: Vec<String> = b
+        .sim
+        .keys(None)
+        .into_iter()
+        .find(|k| k.api_key_id.0 == read)
+        .unwrap()
+        .scopes
+        .into_iter()
+        .filter(|s| !sgkeys::scopes::is_auto_assigned(s))
+        .collect();
+    granted.sort();
+    assert_eq!(row(&read)["scopes"], serde_json::json!(granted));
+    assert!(row(&read)["scopes_read_at"].is_string());
+    // never read in detail: unknown, not "no scopes"
+    assert_eq!(row(&unread)["scopes"], Value::Null);
+    assert_eq!(row(&unread)["type"], Value::Null);
+    assert!(rows.iter().all(|r| r["api_key_id"] != gone.as_str()));
+
+    let (code, out, _) = b.run(&["--offline", "list", "--scopes"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("unknown: never read in detail"), "{out}");
+    let (code, out, _) = b.run(&["--offline", "show", &unread]);
+    assert_eq!(code, 0);
+    assert!(out.contains("unknown: its scopes were never read"), "{out}");
+    let (code, out, _) = b.run(&["--offline", "show", &read]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("stats.read") && out.contains("scopes read"),
+        "{out}"
+    );
+    let (code, _, err) = b.run(&["--offline", "show", &gone]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("gone") && err.contains("revoked by sgkeys"),
+        "{err}"
+    );
+
+    let audit = b.json(&["--offline", "audit", "--format", "json"]);
+    let keys = audit["keys"].as_array().unwrap();
+    let k = |id: &str| keys.iter().find(|k| k["api_key_id"] == id).unwrap().clone();
+    assert_eq!(k(&unread)["risk"], "unknown");
+    assert_eq!(k(&unread)["scopes_known"], false);
+    assert_eq!(k(&read)["scopes_known"], true);
+
+    // it sends nothing, and refuses what it cannot answer
+    let (code, _, err) = b.run(&["--offline", "create", "x", "--scope", "mail.send"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        b.sim.requests().len(),
+        sent,
+        "an offline answer sent a request"
+    );
+    // a context never read
+    let (code, _, err) = b.run(&["--offline", "--on-behalf-of", "acme-transactional", "list"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("never read acme-transactional"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_since_a_time_names_what_appeared_with_its_baseline() {
+    let b = Bin::new().await;
+    // no baseline yet: said, never "no changes"
+    let (code, out, err) = b.run(&["audit", "--since", "1h"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("No baseline for the account"), "{err}");
+    assert!(
+        out.contains("where there is a baseline (none for the account"),
+        "{out}"
+    );
+    // a baseline, then a time after it, then changes
+    std::thread::sleep(Duration::from_millis(1100));
+    let t = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    std::thread::sleep(Duration::from_millis(1100));
+    b.sim.add_key(None, "appeared later", &["api_keys.create"]);
+    let renamed = b.id_named("tmp-debug");
+    assert_eq!(b.run(&["rename", &renamed, "tmp-debug (old)"]).0, 0);
+    let (code, out, err) = b.run(&["audit", "--since", &t, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(&out)
+        .into_iter::<Value>()
+        .map(Result::unwrap)
+        .collect();
+    let since = docs.iter().find(|d| d.get("changes").is_some()).unwrap();
+    let added: Vec<&str> = since["changes"]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, ["appeared later"]);
+    assert_eq!(since["changes"]["renamed"][0]["to"], "tmp-debug (old)");
+    assert!(
+        since["baselines"][0]["complete_read_at"].is_string(),
+        "{since}"
+    );
+    assert!(err.contains("Baseline for the account"), "{err}");
+    // the file form is kept
+    let report = b.dir.path().join("before.json");
+    let report_s = report.display().to_string();
+    assert_eq!(
+        b.run(&["audit", "--format", "json", "--out", &report_s]).0,
+        0
+    );
+    let (code, out, _) = b.run(&["audit", "--since", &report_s]);
+    assert_eq!(code, 0);
+    assert!(out.contains("No changes since"), "{out}");
+    // neither a file nor a time
+    let (code, _, err) = b.run(&["audit", "--since", "no-such-file.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such file, and not a time"), "{err}");
+}
