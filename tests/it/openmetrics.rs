@@ -266,7 +266,7 @@ async fn an_incomplete_audit_emits_no_count_it_cannot_back() {
             "sgkeys_full_access_key",
             &labels(&[
                 ("context", ""),
-                ("api_key_id", &root),
+                ("api_key_id", root),
                 ("name", "root \"admin\"")
             ])
         ),
