@@ -665,8 +665,8 @@ pub enum ApiResult {
     /// How a mutation went: effect, outcome, read-back note, journal trouble.
     Mutated(Done),
     Verified(Result<crate::leak::Verification, ApiError>),
-    /// The leaked key's own scopes (401: it does not authenticate).
-    Probed(Result<Vec<String>, ApiError>),
+    /// What the leaked key itself said (dead only when SendGrid refused it in its own words).
+    Probed(crate::leak::Probe),
     /// The journal's entries, oldest first (or why it could not be read).
     Journal(Result<Vec<crate::journal::Entry>, String>),
     /// What reading a revoked key back answered.

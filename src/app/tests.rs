@@ -359,10 +359,7 @@ fn a_pasted_key_jumps_to_it_and_never_reaches_an_input_or_the_log() {
     assert!(matches!(op, ApiOp::Probe(_)));
     update(
         &mut app,
-        answer(
-            req,
-            ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
-        ),
+        answer(req, ApiResult::Probed(crate::leak::Probe::Dead)),
     );
     assert!(
         app.toast
@@ -451,6 +448,7 @@ fn a_pasted_key_of_a_subuser_switches_there_selects_it_and_is_proven_dead_after_
                 dead: true,
                 after: std::time::Duration::from_millis(2400),
                 attempts: 4,
+                ..Default::default()
             })),
         ),
     );

@@ -363,7 +363,7 @@ async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
         crate::errln!("Nothing revoked.");
         return Ok(1);
     }
-    let details = fetch_details(&ctx.client, &olds, "reading keys").await;
+    let details = fetch_details(ctx, &olds, "reading keys").await;
     let mut plan: Vec<Rotation> = wanted
         .iter()
         .zip(olds.iter().zip(details))
@@ -383,7 +383,7 @@ async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
     let mut revokes = Vec::new();
     for (i, r) in plan.iter_mut().enumerate() {
         let Some(new) = r.finish() else { continue };
-        let read = ctx.client.get_key(&new).await;
+        let read = ctx.get_key(&new).await;
         if let Some(m) = r.replacement_read(read) {
             revokes.push((i, m));
         }

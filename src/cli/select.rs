@@ -72,7 +72,6 @@ pub(crate) async fn select(
         Some(f) => {
             let query = parse_filter(f)?;
             let keys = ctx
-                .client
                 .list_keys(None)
                 .await
                 .map_err(|e| CliError::api("listing keys", e))?;
@@ -84,7 +83,7 @@ pub(crate) async fn select(
             (unique(ids), None)
         }
     };
-    let details = fetch_details(&ctx.client, &ids, "reading keys").await;
+    let details = fetch_details(ctx, &ids, "reading keys").await;
     for (id, d) in ids.into_iter().zip(details) {
         match d {
             Ok(d) => {

@@ -247,6 +247,19 @@ pub struct Ops {
     /// `cli` or `tui`, recorded in the journal.
     pub source: &'static str,
     pub read_only: bool,
+    /// Told what each write did (the inventory records it: [`crate::seen::after_write`]).
+    pub after: Option<AfterWrite>,
+}
+
+/// Called with each mutation's outcome, in the context of the client that sent it.
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub struct AfterWrite(pub Arc<dyn Fn(&Client, &Mutation, &Done) + Send + Sync>);
+
+impl std::fmt::Debug for AfterWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AfterWrite")
+    }
 }
 
 impl Ops {
@@ -256,6 +269,7 @@ impl Ops {
             journal,
             source,
             read_only: false,
+            after: None,
         }
     }
 
@@ -327,6 +341,9 @@ impl Ops {
                 Ok(()) => done.entry = Some(Box::new(entry)),
                 Err(e) => done.journal_error = Some(e.to_string()),
             }
+        }
+        if let Some(after) = &self.after {
+            (after.0)(&self.client, &m, &done);
         }
         done
     }
@@ -419,24 +436,27 @@ impl Ops {
             Mutation::Revoke { id, .. } => match c.delete_key(id).await {
                 Ok(()) => (Ok(Effect::Revoked), Outcome::Ok, None),
                 // gone already (revoked elsewhere, or by an earlier attempt): done for an incident
-                Err(ApiError::NotFound(_)) => (
+                Err(e) if e.gone_by_sendgrid() => (
                     Ok(Effect::AlreadyGone),
                     Outcome::Ok,
                     Some("already revoked: SendGrid answered 404".into()),
                 ),
-                Err(e) if e.mutation_unknown() => match c.get_key(id).await {
-                    Err(ApiError::NotFound(_)) => (
-                        Ok(Effect::Revoked),
-                        Outcome::Ok,
-                        Some(format!("{}; read back: the key is gone", e.short())),
-                    ),
-                    Ok(_) => (
-                        Err(e),
-                        Outcome::Failed,
-                        Some("read back: the key still exists: NOT revoked".into()),
-                    ),
-                    Err(r) => unknown(e, id, &r),
-                },
+                // a gateway's page (an HTML 404) says nothing about the key: read it back
+                Err(e) if e.mutation_unknown() || e.not_from_sendgrid() => {
+                    match c.get_key(id).await {
+                        Err(r) if r.gone_by_sendgrid() => (
+                            Ok(Effect::Revoked),
+                            Outcome::Ok,
+                            Some(format!("{}; read back: the key is gone", e.short())),
+                        ),
+                        Ok(_) => (
+                            Err(e),
+                            Outcome::Failed,
+                            Some("read back: the key still exists: NOT revoked".into()),
+                        ),
+                        Err(r) => unknown(e, id, &r),
+                    }
+                }
                 Err(e) => (Err(e), Outcome::Failed, None),
             },
         };

@@ -431,7 +431,8 @@ impl Ops {
     /// Read a revoked key back (404: gone) and add the answer to its revoke's journal record.
     pub async fn read_back(&self, step: &ReadBackStep) -> ReadBack {
         let (gone, error) = match self.client.get_key(&step.id).await {
-            Err(ApiError::NotFound(_)) => (Some(true), None),
+            // only SendGrid's own 404: a gateway's page says nothing about the key
+            Err(e) if e.gone_by_sendgrid() => (Some(true), None),
             Ok(_) => (Some(false), None),
             Err(e) => (None, Some(e.short())),
         };

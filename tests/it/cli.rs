@@ -615,6 +615,34 @@ fn run_bounded(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     )
 }
 
+/// `--rate-limit` / `--create-rate` take N/PERIOD; nonsense is a usage error saying why.
+#[test]
+fn sim_rate_flags_refuse_nonsense_with_the_reason() {
+    for (cmd, flag, value, why) in [
+        ("sim", "--rate-limit", "600", "no period"),
+        ("sim", "--rate-limit", "600/60", "needs a unit"),
+        ("sim", "--create-rate", "0/2s", "at least 1 request"),
+        (
+            "sim",
+            "--rate-limit",
+            "600/500ms",
+            "whole number of seconds",
+        ),
+        ("demo", "--rate-limit", "lots/1s", "not a whole number"),
+    ] {
+        let mut args = vec![cmd, flag, value];
+        if cmd == "sim" {
+            args.extend(["--port", "0"]);
+        }
+        let (code, err) = run_bounded(&args, &[]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains(why) && err.contains("N/PERIOD"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn bad_float_flags_are_usage_errors_never_panics() {
     let bad = [

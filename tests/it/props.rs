@@ -115,7 +115,7 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
                 ApiResult::Mutated(Done::err(e))
             }
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
-            ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
+            ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Unknown(e.short())),
             ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
             ApiOp::ReadBack(_) => ApiResult::ReadBack(sgkeys::ops::rotate::ReadBack {
                 gone: None,

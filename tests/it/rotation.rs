@@ -182,7 +182,7 @@ async fn an_interrupted_bulk_rotation_keeps_every_secret_and_finish_completes_it
         // each create waits, so the signal lands mid-run
         let env = Env::with(SimConfig {
             latency: Duration::from_millis(300),
-            ..SimConfig::default()
+            ..SimConfig::fast()
         })
         .await;
         let file = env.dir.path().join(file);

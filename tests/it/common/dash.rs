@@ -47,6 +47,7 @@ impl Dash {
             client,
             journal: Some(journal.clone()),
             read_only: false,
+            inventory: None,
         };
         let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
         let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();

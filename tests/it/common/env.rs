@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
@@ -17,14 +17,13 @@ pub struct Env {
 }
 
 impl Env {
+    /// On the demo seed without SendGrid's waits.
     pub async fn new() -> Env {
-        Env::with(SimConfig::default()).await
+        Env::with(SimConfig::fast()).await
     }
 
     pub async fn with(cfg: SimConfig) -> Env {
-        let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let sim = super::simulator::start(cfg).await;
         Env {
             sim,
             dir: tempfile::tempdir().unwrap(),

@@ -4,6 +4,9 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod readme;
+pub mod run;
+pub mod simulator;
 pub mod tmux;
 
 use std::collections::BTreeSet;
@@ -269,11 +272,12 @@ pub fn respond(op: &ApiOp) -> ApiResult {
                 scopes: scopes.clone(),
             })))
         }
-        ApiOp::Probe(_) => ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
+        ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Dead),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Ok(sgkeys::leak::Verification {
             dead: true,
             after: std::time::Duration::from_millis(1200),
             attempts: 3,
+            ..Default::default()
         })),
         ApiOp::ReadJournal => ApiResult::Journal(Ok(vec![])),
         ApiOp::ReadBack(_) => ApiResult::ReadBack(sgkeys::ops::rotate::ReadBack {
