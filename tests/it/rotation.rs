@@ -398,7 +398,10 @@ async fn a_journal_over_128_mib_is_read_whole() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1, "{out}");
     assert!(err.contains("longer than 1024 KiB"), "{err}");
-    assert!(err.contains("30 more lines skipped"), "the warnings are capped: {err}");
+    assert!(
+        err.contains("30 more lines skipped"),
+        "the warnings are capped: {err}"
+    );
     let (code, _, err) = env.run(&["rotate", "--finish", "--yes"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("verified gone"), "{err}");
