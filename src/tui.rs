@@ -525,7 +525,14 @@ pub async fn run_dashboard(
                 Err(_) => {
                     // timer: animate the spinner, expire toasts, fire the debounced detail
                     // fetch or the periodic refresh
-                    let before = (app.toast.is_some(), app.pending.len());
+                    let look = |app: &App| {
+                        (
+                            app.toast.is_some(),
+                            app.pending.len(),
+                            app.arming_until().is_some(),
+                        )
+                    };
+                    let before = look(&app);
                     {
                         let cmds =
                             app::update(&mut app, Msg::Tick(started.elapsed().as_millis() as u64));
@@ -533,7 +540,7 @@ pub async fn run_dashboard(
                     }
                     dirty = !animating
                         || app.busy()
-                        || before != (app.toast.is_some(), app.pending.len());
+                        || before != look(&app);
                     continue;
                 }
             },

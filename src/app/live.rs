@@ -129,7 +129,8 @@ pub(crate) fn compare(app: &mut App, old: &[(ApiKeyId, String, bool)]) {
 
 /// When the loop must wake up (in `now_ms` time) for something time-driven, when it is not
 /// ticking anyway ([`App::wants_tick`]): the next periodic refresh, a badge's expiry, or the
-/// next change of a lingering toast's "… ago". `None`: sleep until an event.
+/// next change of a lingering toast's "… ago", a revoke confirmation's buttons coming alive.
+/// `None`: sleep until an event.
 pub fn next_wakeup(app: &App) -> Option<u64> {
     let refresh = if paused(app) { None } else { due(app) };
     let badge = app.live.added.values().map(|at| at + BADGE_MS).min();
@@ -139,5 +140,8 @@ pub fn next_wakeup(app: &App) -> Option<u64> {
         let step = if age < 60_000 { 1_000 } else { 60_000 };
         t.at_ms + (age / step + 1) * step
     });
-    [refresh, badge, toast].into_iter().flatten().min()
+    [refresh, badge, toast, app.arming_until()]
+        .into_iter()
+        .flatten()
+        .min()
 }

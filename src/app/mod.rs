@@ -703,6 +703,16 @@ impl App {
                 .is_some_and(|t| t.expires_at().is_some())
     }
 
+    /// When an open revoke confirmation starts taking keys, while it does not yet.
+    pub fn arming_until(&self) -> Option<u64> {
+        match &self.modal {
+            Some(Modal::ConfirmDelete(c)) if !c.armed(self.now_ms) => {
+                Some(c.opened_ms + revoke::ARM_MS)
+            }
+            _ => None,
+        }
+    }
+
     /// When the loop must wake up for something time-driven while it is not ticking (the next
     /// periodic refresh, a badge's expiry); `None`: sleep until an event.
     pub fn next_wakeup(&self) -> Option<u64> {

@@ -26,6 +26,11 @@ pub enum ConfirmFocus {
     Revoke,
 }
 
+/// The revoke confirmation takes no key but Esc for this long after it opens (its buttons are
+/// greyed meanwhile), as browsers do for security dialogs: `d` `y` typed as one gesture (k9s's
+/// describe and YAML) revokes nothing.
+pub const ARM_MS: u64 = 400;
+
 /// `d`: confirm revocation of one or more keys. Focus starts on Cancel; more than one key needs
 /// the count typed.
 #[derive(Debug, Clone)]
@@ -34,9 +39,35 @@ pub struct ConfirmDelete {
     pub focus: ConfirmFocus,
     pub typed: Input,
     pub error: Option<String>,
+    /// When it opened (`now_ms`): keys count from [`ARM_MS`] later.
+    pub opened_ms: u64,
+    /// Keys pressed before then, said in the dialog.
+    pub ignored: Vec<String>,
 }
 
 impl ConfirmDelete {
+    /// Cancel focused, nothing typed, opened now.
+    pub fn new(targets: Vec<DeleteTarget>, now_ms: u64) -> Self {
+        ConfirmDelete {
+            targets,
+            focus: ConfirmFocus::Cancel,
+            typed: Input::default(),
+            error: None,
+            opened_ms: now_ms,
+            ignored: Vec::new(),
+        }
+    }
+    /// Whether keys count yet.
+    pub fn armed(&self, now_ms: u64) -> bool {
+        now_ms >= self.opened_ms + ARM_MS
+    }
+    /// A key pressed too soon: remembered (and said), never acted on. The label only: a typed
+    /// count is a digit, never a secret.
+    pub(crate) fn too_soon(&mut self, label: String) {
+        if self.ignored.len() < 8 {
+            self.ignored.push(label);
+        }
+    }
     pub fn needs_count(&self) -> bool {
         self.targets.len() > 1
     }
@@ -73,18 +104,21 @@ pub(crate) fn open_confirm_delete(app: &mut App) {
     if targets.is_empty() {
         return toast(app, Level::Info, "nothing to revoke");
     }
-    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete {
-        targets,
-        focus: ConfirmFocus::Cancel,
-        typed: Default::default(),
-        error: None,
-    }));
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(targets, app.now_ms)));
 }
 
 pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
+    let now = app.now_ms;
     let Some(Modal::ConfirmDelete(c)) = &mut app.modal else {
         return;
     };
+    if a != Action::Back && !c.armed(now) {
+        let label = super::keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == a && b.layers.contains(&super::keymap::Layer::Confirm))
+            .map_or_else(|| format!("{a:?}"), super::keymap::keys_label);
+        return c.too_soon(label);
+    }
     let go = match a {
         Action::Back => {
             close_modal(app);

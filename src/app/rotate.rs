@@ -385,12 +385,7 @@ fn batch_next(app: &mut App) {
         return;
     }
     let n = targets.len();
-    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete {
-        targets,
-        focus: ConfirmFocus::Cancel,
-        typed: Default::default(),
-        error: None,
-    }));
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(targets, app.now_ms)));
     toast(
         app,
         Level::Info,

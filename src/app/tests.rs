@@ -9,6 +9,7 @@ use crate::secret::Secret;
 
 // new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
 mod burst;
+mod revoke;
 
 fn ctx() -> Context {
     Context {
@@ -143,6 +144,12 @@ fn loaded() -> App {
 
 fn selected_name(app: &App) -> String {
     app.selected().map(|e| e.name.clone()).unwrap_or_default()
+}
+
+/// Let the revoke confirmation's first moment pass (it takes no key but Esc before).
+fn arm(app: &mut App) {
+    let now = app.now_ms + crate::app::revoke::ARM_MS;
+    update(app, Msg::Tick(now));
 }
 
 fn typed(app: &mut App, s: &str) -> Vec<Command> {
@@ -432,6 +439,7 @@ fn a_pasted_key_of_a_subuser_switches_there_selects_it_and_is_proven_dead_after_
     assert_eq!(selected_name(&app), "tx leak", "selected in the subuser");
     // d y: the revoke, then the key itself is asked until it is refused
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     let (req, _) = api_cmds(&cmds)
         .into_iter()
@@ -773,6 +781,7 @@ fn create_custom_from_preset() {
 fn revoke_one_with_confirmation_focus_on_cancel() {
     let mut app = loaded();
     update(&mut app, key('d'));
+    arm(&mut app);
     assert_eq!(app.layer(), Layer::Confirm);
     assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.focus == ConfirmFocus::Cancel));
     // Enter presses Cancel
@@ -780,6 +789,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
     assert!(api_cmds(&cmds).is_empty() && app.modal.is_none());
     // d again does not confirm: y does
     update(&mut app, key('d'));
+    arm(&mut app);
     assert!(api_cmds(&update(&mut app, key('d'))).is_empty());
     let cmds = update(&mut app, key('y'));
     let (req, op) = api_cmds(&cmds)[0].clone();
@@ -809,6 +819,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
 fn failed_revoke_restores_the_row_with_an_error() {
     let mut app = loaded();
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     let (req, _) = api_cmds(&cmds)[0].clone();
     update(
@@ -837,6 +848,7 @@ fn bulk_revoke_needs_the_count_typed() {
         update(&mut app, key(' '));
     }
     update(&mut app, key('d'));
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!()
     };
@@ -914,6 +926,7 @@ fn the_callers_own_key_is_flagged_in_the_confirm_dialog() {
     let mut app = loaded();
     app.ctx.caller_key_id = Some(id(0).0);
     update(&mut app, key('d'));
+    arm(&mut app);
     assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.targets[0].own));
 }
 
@@ -1000,6 +1013,7 @@ fn quitting_waits_for_confirmation_while_a_change_is_in_flight() {
 
     let mut app = loaded();
     update(&mut app, key('d'));
+    arm(&mut app);
     update(&mut app, key('y'));
     let cmds = update(&mut app, key('q'));
     assert!(!cmds.contains(&Command::Quit));
@@ -1282,6 +1296,7 @@ fn a_revoke_is_one_per_key_state_and_failing_restores_the_scopes() {
     assert!(info.is_some());
     update(&mut app, key('j'));
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     let (req, _) = api_cmds(&cmds)[0].clone();
     let e = app.keys.get(&id(1)).unwrap();
@@ -1384,6 +1399,7 @@ fn revoking_a_key_selects_the_row_that_took_its_place() {
     }
     assert_eq!(selected_name(&app), "key 09");
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     revoke_answer(&mut app, &cmds);
     assert_eq!(app.view.rows.len(), 44);
@@ -1396,6 +1412,7 @@ fn revoking_the_last_key_selects_the_new_last_row() {
     let mut app = loaded_many(45);
     update(&mut app, key('G'));
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     revoke_answer(&mut app, &cmds);
     assert_eq!(app.view.rows.len(), 44);
@@ -1413,6 +1430,7 @@ fn a_bulk_revoke_selects_the_first_row_after_the_revoked_ones() {
     typed(&mut app, "   kkk");
     assert_eq!(selected_name(&app), "key 05");
     update(&mut app, key('d'));
+    arm(&mut app);
     typed(&mut app, "3");
     let cmds = update(&mut app, key('y'));
     assert_eq!(api_cmds(&cmds).len(), 3);
@@ -2110,6 +2128,7 @@ fn rotate_many_shows_each_secret_then_one_typed_confirmation_revokes_the_old_key
         update(&mut app, code(KeyCode::Esc));
     }
     // one confirmation for the old keys: the count typed, the key in use last
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!("no revoke confirmation: {:?}", app.modal);
     };
@@ -2262,6 +2281,7 @@ fn matrix_marks_filter_and_revoke_act_on_the_rows_key() {
     update(&mut app, key(' '));
     assert!(app.view.marks.contains(&id(5)));
     update(&mut app, key('d'));
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!("no confirm dialog: {:?}", app.modal)
     };
@@ -2397,6 +2417,7 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
     );
     assert_eq!(selected_name(&app), "eu key 2");
     update(&mut app, key('d'));
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!("no confirm dialog")
     };

@@ -222,7 +222,11 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
             }
         }
         Layer::Confirm => {
+            let now = app.now_ms;
             if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
+                if !c.armed(now) {
+                    return c.too_soon("typing".into());
+                }
                 edit(&mut c.typed);
                 c.error = None;
                 if c.count_ok() && c.needs_count() {

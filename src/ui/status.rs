@@ -327,7 +327,10 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 pub fn hint_items(app: &App, w: usize) -> Vec<(String, &'static str)> {
     let layer = app.layer();
     let ro = app.ctx.read_only;
-    let hints = keymap::hints(layer, ro);
+    let hints: Vec<&Binding> = keymap::hints(layer, ro)
+        .into_iter()
+        .filter(|b| keymap::available(app, b))
+        .collect();
     let help = hints.iter().find(|b| b.action == Action::Help);
     // hints saying the same share one item: `h/l change`
     let mut items: Vec<(String, &'static str)> = Vec::new();

@@ -455,6 +455,12 @@ pub fn hints(layer: Layer, read_only: bool) -> Vec<&'static Binding> {
     out
 }
 
+/// Whether a binding does something right now, for the hint line: not the revoke
+/// confirmation's buttons while it takes no keys yet ([`super::revoke::ARM_MS`]).
+pub fn available(app: &super::App, b: &Binding) -> bool {
+    !(app.arming_until().is_some() && b.layers.contains(&Layer::Confirm) && b.action != Action::Back)
+}
+
 /// Display text for a chord: `j`, `↓`, `Ctrl-r`, `Enter`.
 pub fn chord_label(c: &Chord) -> String {
     let key = match c.code {

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod screen;
 pub mod tmux;
 
 use std::collections::BTreeSet;
@@ -374,6 +375,12 @@ pub fn press_answer(app: &mut App, spec: &str) {
 pub fn tick(app: &mut App, now_ms: u64) {
     let cmds = app::update(app, Msg::Tick(now_ms));
     answer_all(app, cmds);
+}
+
+/// Let the revoke confirmation's first moment pass (it takes no key but Esc before).
+pub fn arm(app: &mut App) {
+    let now = app.now_ms + app::revoke::ARM_MS;
+    tick(app, now);
 }
 
 /// The fixture account fully loaded (keys, every key's scopes, the caller's scopes), 12.5 s
