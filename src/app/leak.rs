@@ -158,7 +158,7 @@ pub(crate) fn probed(app: &mut App, id: &ApiKeyId, r: Result<Vec<String>, ApiErr
             Level::Warn,
             format!(
                 "{id} is in no account this key can reach, and asking the key itself failed: {}",
-                e.short()
+                super::errors::describe(&e)
             ),
         ),
     }
@@ -264,7 +264,7 @@ pub(crate) fn verified(app: &mut App, id: &ApiKeyId, r: Result<Verification, Api
         Err(e) => toast(
             app,
             Level::Error,
-            format!("could not prove {id} dead: {}", e.short()),
+            format!("could not prove {id} dead: {}", super::errors::describe(&e)),
         ),
     }
 }

@@ -12,6 +12,7 @@ pub mod create;
 mod detail;
 pub mod diff;
 mod effects;
+pub mod errors;
 pub mod filter;
 pub mod journal;
 pub mod keymap;
@@ -206,6 +207,9 @@ pub struct KeyList {
     pub index: HashMap<ApiKeyId, usize>,
     /// The list's load; its value is `now_ms` of the last successful one.
     pub status: Remote<u64>,
+    /// Why the last load failed, kept to complete its message when the key's own scopes
+    /// arrive (a 403 then names the scope the key lacks).
+    pub failure: Option<ApiError>,
 }
 
 impl KeyList {

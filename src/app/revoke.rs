@@ -221,17 +221,18 @@ pub(crate) fn deleted(
             if let Some(entry) = app.keys.get_mut(id) {
                 entry.state.revoke_failed();
             }
+            let why = super::errors::explain(app, &e, Some("api_keys.delete"));
             let (what, short) = if unknown {
                 (
                     format!(
-                        "revoking '{name}' ({id}): OUTCOME UNKNOWN ({e}); the key could not be read back — check it before trusting it is gone"
+                        "revoking '{name}' ({id}): OUTCOME UNKNOWN ({why}); the key could not be read back — check it before trusting it is gone"
                     ),
-                    format!("'{name}': outcome unknown ({})", e.short()),
+                    format!("'{name}': outcome unknown ({why})"),
                 )
             } else {
                 (
-                    format!("revoking '{name}' ({id}) failed: {e}"),
-                    format!("'{name}': {}", e.short()),
+                    format!("revoking '{name}' ({id}) failed: {why}"),
+                    format!("'{name}': {why}"),
                 )
             };
             log(app, Level::Error, what);

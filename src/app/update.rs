@@ -382,13 +382,20 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 if let Some(Modal::EditScopes(f)) = &mut app.modal {
                     f.matrix.grantable = Some(set);
                 }
+                // a refused list is said again, now with the scope the key lacks
+                if app.keys.status.error().is_some()
+                    && matches!(app.keys.failure, Some(ApiError::Forbidden(_)))
+                {
+                    list_failed(app);
+                }
             }
             Err(e) => {
-                app.my_scopes.fail(e.short());
+                let why = super::errors::describe(&e);
+                app.my_scopes.fail(why.clone());
                 log(
                     app,
                     Level::Warn,
-                    format!("could not read the key's own scopes: {e}"),
+                    format!("could not read the key's own scopes: {why}"),
                 );
             }
         },
@@ -400,12 +407,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 super::matrix::subusers_arrived(app, out);
             }
             Err(e) => {
-                let why = match &e {
-                    ApiError::Forbidden(_) => {
-                        "this key may not list subusers (needs subusers.read)".to_owned()
-                    }
-                    other => other.short(),
-                };
+                let why = super::errors::explain(app, &e, Some("subusers.read"));
                 app.subusers.fail(why);
                 super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
@@ -459,10 +461,11 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
             super::rotate::old_revoked(app, &id, Ok(()), out);
         }
         (Pending::Delete { id, batch }, Err(e)) => {
+            let why = super::errors::describe(&e);
             let why = if unknown {
-                format!("outcome unknown ({})", e.short())
+                format!("outcome unknown ({why})")
             } else {
-                e.short()
+                why
             };
             deleted(app, &id, batch, Err(e), unknown, out);
             super::rotate::old_revoked(app, &id, Err(why), out);

@@ -145,10 +145,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let lw: usize = left.iter().map(|s| width(&s.content)).sum();
         let room = w.saturating_sub(lw + 2 + 2 + rw);
         if room > 8 {
-            let body = room.saturating_sub(width(icon) + 1 + width(suffix)).max(4);
+            let mut body = room.saturating_sub(width(icon) + 1 + width(suffix)).max(4);
+            // cut: the whole text is in the @ log, and the toast says so
+            let more = " (@ all)";
+            let cut = width(&text) > body;
+            if cut {
+                body = body.saturating_sub(width(more)).max(4);
+            }
             toast.push(Span::raw("  "));
             toast.push(Span::styled(
-                format!("{icon} {}{suffix}", truncate(&text, body)),
+                format!(
+                    "{icon} {}{}{suffix}",
+                    truncate(&text, body),
+                    if cut { more } else { "" }
+                ),
                 style,
             ));
         }

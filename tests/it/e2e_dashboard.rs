@@ -58,3 +58,40 @@ fn keys_that_arrive_at_once_are_typed_opened_repeated_or_refused_aloud() {
     );
     quit(&t, &dir);
 }
+
+/// Issue 23 item 1: a least-privilege key's 403 says which scope it lacks and how to grant it,
+/// as `sgkeys list` does with the same key.
+#[test]
+fn a_key_without_api_keys_read_is_told_which_scope_it_lacks() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let weak = mint(&sim, &dir, "mail only", None);
+    let mut env = env_for(&sim, &dir);
+    for (k, v) in &mut env {
+        if *k == "SENDGRID_API_KEY" {
+            v.clone_from(&weak);
+        }
+    }
+    let t = Tmux::start("sgkeys-e2e-403", &env);
+    t.send_line(BIN);
+    let s = t.wait_for("this key lacks api_keys.read");
+    assert!(s.contains("403 Forbidden"), "{s}");
+    assert!(s.contains("API Keys: Read Access"), "{s}");
+    // the CLI with the same key: the same hint
+    let out = std::process::Command::new(BIN)
+        .args(["list", "--base-url", &sim.url])
+        .env("SENDGRID_API_KEY", &weak)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .expect("sgkeys list");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this key lacks api_keys.read: give it API Keys: Read Access"),
+        "{err}"
+    );
+    quit(&t, &dir);
+}

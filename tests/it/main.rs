@@ -4,7 +4,7 @@
 //! - `api_sim`: the client against the simulator over real HTTP; `parsers`: lenient parsing;
 //! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
-//! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
+//! - `ui_snapshots`, `ui_screens`, `props`: the dashboard's model and renderer (`common` holds their fixture);
 //!   `palette`: the themes' WCAG contrast;
 //! - `e2e_tmux`, `e2e_dashboard`, `secrets`: the real binary in tmux (`common::tmux`);
 //! - `html_report`: `audit --format html` rendered by headless Chromium.
@@ -28,6 +28,7 @@ mod parsers;
 mod props;
 mod secrets;
 mod tls;
+mod ui_screens;
 mod ui_snapshots;
 mod unix;
 mod waves;
