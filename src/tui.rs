@@ -292,7 +292,7 @@ fn copy_to_clipboard(text: &str) -> Result<String, String> {
             Some(other) => {
                 return Err(format!(
                     "not copied: tmux's set-clipboard is '{}', so tmux drops programs' copies; \
-                     run `tmux set -s set-clipboard on`, or select the secret with the mouse",
+                     run `tmux set -s set-clipboard on`, or select it with the mouse",
                     crate::text::clean(other)
                 ));
             }
@@ -302,7 +302,7 @@ fn copy_to_clipboard(text: &str) -> Result<String, String> {
         }
     } else {
         "sent to the terminal's clipboard (OSC 52); if your terminal does not allow OSC 52, \
-         select the secret with the mouse"
+         select it with the mouse"
             .to_owned()
     };
     let mut out = std::io::stdout();
@@ -457,8 +457,9 @@ pub async fn run_dashboard(
             let mut next = Vec::new();
             for c in queue {
                 match c {
-                    Command::Copy(s) => {
-                        next.extend(app::update(app, Msg::Copied(copy_to_clipboard(s.expose()))));
+                    Command::Copy { text, what } => {
+                        let result = copy_to_clipboard(text.expose());
+                        next.extend(app::update(app, Msg::Copied { what, result }));
                     }
                     other => {
                         let _ = cmd_tx.send(other);

@@ -104,7 +104,7 @@ impl Worker {
                     }
                 }
                 Command::Quit => break,
-                Command::Copy(_) => {}
+                Command::Copy { .. } => {}
             }
             // reap finished tasks so the sets stay small
             while read_tasks.try_join_next().is_some() {}

@@ -137,12 +137,12 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
             refilter(app);
         }
         Action::CopyId => {
+            // said when the terminal side has done it (Msg::Copied)
             if let Some(e) = app.selected() {
-                let id = e.id.0.clone();
-                out.push(Command::Copy(crate::secret::Secret::from_server(
-                    id.clone(),
-                )));
-                toast(app, Level::Info, format!("copied id {id}"));
+                out.push(Command::Copy {
+                    text: crate::secret::Secret::from_server(e.id.0.clone()),
+                    what: Clip::Id(e.id.clone()),
+                });
             }
         }
         Action::Contexts => open_contexts(app, out),

@@ -265,5 +265,6 @@ pub(crate) fn no_action(app: &mut App, k: &ratatui::crossterm::event::KeyEvent) 
         level: Level::Info,
         text: format!("no action for {} — ? for help", crate::text::clean(&label)),
         at_ms: app.now_ms,
+        about: None,
     });
 }

@@ -116,5 +116,7 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     app.dups.clear();
     load_context(app, out);
     let label = app.context_label();
+    // an error about the old context's list no longer holds here
+    clear_error_about(app, "list");
     toast(app, Level::Info, format!("switched to {label}"));
 }

@@ -410,6 +410,7 @@ pub(crate) fn keys_loaded(
             super::live::compare(app, &before);
             app.keys.status.ready(app.now_ms);
             app.keys.failure = None;
+            clear_error_about(app, "list");
             // marks of keys that are gone
             let index = &app.keys.index;
             app.view.marks.retain(|id| index.contains_key(id));
@@ -469,7 +470,12 @@ pub(crate) fn list_failed(app: &mut App) {
     } else {
         "could not load the key list"
     };
-    toast(app, Level::Error, format!("{what}: {why} — Ctrl-r to retry"));
+    toast_about(
+        app,
+        Level::Error,
+        format!("{what}: {why} — Ctrl-r to retry"),
+        "list",
+    );
 }
 
 pub(crate) fn key_loaded(

@@ -316,6 +316,9 @@ pub struct Toast {
     pub level: Level,
     pub text: String,
     pub at_ms: u64,
+    /// What it is about (`"list"`, `"id …"`): a later success about the same thing replaces an
+    /// error, which otherwise stays until dismissed.
+    pub about: Option<String>,
 }
 
 impl Toast {
@@ -531,7 +534,10 @@ pub enum Msg {
     /// An HTTP exchange happened (for the `@` log).
     Call(CallRecord),
     /// What became of a [`Command::Copy`]: how it was copied, or why it was not.
-    Copied(Result<String, String>),
+    Copied {
+        what: Clip,
+        result: Result<String, String>,
+    },
 }
 
 /// A request for the worker.
@@ -571,11 +577,22 @@ pub enum Command {
         region: Option<Region>,
         op: ApiOp,
     },
-    /// Copy to the clipboard (OSC 52).
-    Copy(Secret),
+    /// Copy to the clipboard (OSC 52); `what` says what it is (in the toast, never the text).
+    Copy { text: Secret, what: Clip },
     /// Stop every read in flight (context switch, quit).
     CancelReads,
     Quit,
+}
+
+/// What a [`Command::Copy`] copies, for what the toast and the log say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clip {
+    /// A created key's secret.
+    Secret,
+    /// A key's id.
+    Id(ApiKeyId),
+    /// A key's JSON as SendGrid answered it (the describe view).
+    Json(ApiKeyId),
 }
 
 /// The answer to one [`Command::Api`].

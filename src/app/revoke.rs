@@ -82,6 +82,8 @@ pub struct DeleteBatch {
     pub total: usize,
     pub ok: usize,
     pub failed: Vec<String>,
+    /// Keys someone had revoked already (SendGrid answered 404): gone, but not by this revoke.
+    pub already: Vec<String>,
     /// The key sgkeys is using, held back until every other answer of the batch is in.
     pub last: Option<DeleteTarget>,
 }
@@ -206,14 +208,24 @@ pub(crate) fn deleted(
     app: &mut App,
     id: &ApiKeyId,
     batch: u64,
-    r: Result<(), ApiError>,
+    r: Result<bool, ApiError>,
     unknown: bool,
     out: &mut Vec<Command>,
 ) {
     let name = app.keys.get(id).map(|e| e.name.clone()).unwrap_or_default();
     let ok = r.is_ok();
     match r {
-        Ok(()) => {
+        Ok(already) => {
+            if already {
+                log(
+                    app,
+                    Level::Warn,
+                    format!("'{name}' ({id}) was already revoked: SendGrid answered 404"),
+                );
+                if let Some(b) = app.batches.get_mut(&batch) {
+                    b.already.push(format!("'{name}'"));
+                }
+            }
             // (a mark set while its revoke was in flight goes with the key)
             remove_keys(app, std::slice::from_ref(id));
         }
@@ -261,7 +273,29 @@ pub(crate) fn deleted(
     };
     if let Some(b) = done {
         app.batches.remove(&batch);
-        if b.failed.is_empty() {
+        let gone = b.already.len();
+        if b.failed.is_empty() && gone == b.total && b.total == 1 {
+            toast(
+                app,
+                Level::Warn,
+                format!(
+                    "'{name}' was already revoked (by someone else: SendGrid answered 404); \
+                     nothing was revoked now"
+                ),
+            );
+        } else if b.failed.is_empty() && gone > 0 {
+            let names = b.already.join(", ");
+            toast(
+                app,
+                Level::Warn,
+                format!(
+                    "revoked {} of {} keys; {gone} {} already revoked ({names})",
+                    b.ok - gone,
+                    b.total,
+                    if gone == 1 { "was" } else { "were" }
+                ),
+            );
+        } else if b.failed.is_empty() {
             let what = if b.total == 1 {
                 format!("revoked '{name}'")
             } else {

@@ -9,6 +9,7 @@ use crate::secret::Secret;
 
 // new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
 mod burst;
+mod copy;
 mod revoke;
 
 fn ctx() -> Context {
@@ -737,7 +738,13 @@ fn create_full_key_then_secret_shown_once() {
     update(&mut app, code(KeyCode::Esc));
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.confirm_close));
     let cmds = update(&mut app, key('c'));
-    assert_eq!(cmds, vec![Command::Copy(secret)]);
+    assert_eq!(
+        cmds,
+        vec![Command::Copy {
+            text: secret,
+            what: Clip::Secret
+        }]
+    );
     update(&mut app, code(KeyCode::Esc));
     assert!(app.modal.is_none());
 }
@@ -1339,18 +1346,27 @@ fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
         rotated: None,
     }));
     let cmds = update(&mut app, key('c'));
-    assert!(cmds.iter().any(|c| matches!(c, Command::Copy(_))));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Copy { .. })));
     assert!(
         matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied),
         "not yet"
     );
     update(
         &mut app,
-        Msg::Copied(Err("not copied: tmux says no".into())),
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Err("not copied: tmux says no".into()),
+        },
     );
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied));
     assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
-    update(&mut app, Msg::Copied(Ok("copied".into())));
+    update(
+        &mut app,
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Ok("copied".into()),
+        },
+    );
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.copied));
 }
 
@@ -1815,8 +1831,20 @@ fn rotated_marketing() -> App {
     assert!(app.keys.get(&new_key_id()).is_some());
     assert!(app.keys.get(&id(1)).is_some(), "the old key stays");
     let cmds = update(&mut app, key('c'));
-    assert_eq!(cmds, vec![Command::Copy(new_key_secret())]);
-    update(&mut app, Msg::Copied(Ok("copied".into())));
+    assert_eq!(
+        cmds,
+        vec![Command::Copy {
+            text: new_key_secret(),
+            what: Clip::Secret
+        }]
+    );
+    update(
+        &mut app,
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Ok("copied".into()),
+        },
+    );
     update(&mut app, code(KeyCode::Esc));
     assert_eq!(app.layer(), Layer::Deployed);
     app

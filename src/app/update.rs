@@ -55,7 +55,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Api(ev) => api_event(app, ev, &mut out),
-        Msg::Copied(r) => super::secret::copied(app, r),
+        Msg::Copied {
+            what: Clip::Secret,
+            result,
+        } => super::secret::copied(app, result),
+        Msg::Copied { what, result } => super::effects::copied(app, &what, result),
         Msg::Call(rec) => {
             let status = rec
                 .status
@@ -455,8 +459,8 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Rename { id, name }, Err(e)) => renamed(app, req, &id, &name, Err(e)),
         (Pending::Update { id }, Ok(Effect::Updated(k))) => updated(app, req, &id, Ok(k)),
         (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
-        (Pending::Delete { id, batch }, Ok(Effect::Revoked | Effect::AlreadyGone)) => {
-            deleted(app, &id, batch, Ok(()), false, out);
+        (Pending::Delete { id, batch }, Ok(e @ (Effect::Revoked | Effect::AlreadyGone))) => {
+            deleted(app, &id, batch, Ok(matches!(e, Effect::AlreadyGone)), false, out);
             super::leak::revoked(app, &id, entry, out);
             super::rotate::old_revoked(app, &id, Ok(()), out);
         }

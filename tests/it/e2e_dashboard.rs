@@ -95,3 +95,66 @@ fn a_key_without_api_keys_read_is_told_which_scope_it_lacks() {
     );
     quit(&t, &dir);
 }
+
+/// Issue 23 item 5: `y` copies the key's id, and the toast says the id was copied only when it
+/// was (tmux takes a program's copy only with `set-clipboard on`).
+#[test]
+fn the_copy_toast_says_id_and_whether_it_was_copied() {
+    let Some((dir, sim, t)) = open("sgkeys-e2e-copy", "", &[]) else {
+        return;
+    };
+    // the selected row: the first key in API order
+    let first = sim_keys(&sim).remove(0).0;
+    let set = |v: &str| {
+        let ok = tmux(&t.socket)
+            .args(["set", "-s", "set-clipboard", v])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux set-clipboard {v}");
+    };
+    set("off");
+    t.send_keys(&["y"]);
+    let s = t.wait_for("not copied");
+    assert!(s.contains(&format!("id {first} not copied")), "{s}");
+    assert!(!s.contains("secret"), "the toast says what was copied:\n{s}");
+    set("on");
+    t.send_keys(&["y"]);
+    t.wait_for(&format!("id {first} copied into tmux's paste buffer"));
+    let buf = tmux(&t.socket).args(["show-buffer"]).output().expect("show-buffer");
+    assert_eq!(String::from_utf8_lossy(&buf.stdout).trim(), first);
+    quit(&t, &dir);
+}
+
+/// Issue 23 item 8: revoking a key someone else revoked meanwhile is said as such, never as
+/// "✓ revoked".
+#[test]
+fn a_key_revoked_elsewhere_meanwhile_is_said_to_be_already_revoked() {
+    let Some((dir, sim, t)) = open("sgkeys-e2e-already", "", &[]) else {
+        return;
+    };
+    let id = sim_keys(&sim)
+        .into_iter()
+        .find(|(_, n)| n == "tmp-debug")
+        .map(|(id, _)| id)
+        .expect("tmp-debug in the demo seed");
+    t.send_keys(&["/"]);
+    t.type_text("tmp-debug\r");
+    t.wait_for("1/");
+    // someone revokes it with the CLI while the dashboard still shows it
+    let out = std::process::Command::new(BIN)
+        .args(["revoke", &id, "--yes", "--base-url", &sim.url])
+        .env("SENDGRID_API_KEY", &sim.key)
+        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .expect("sgkeys revoke");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.wait_for("y revoke");
+    t.send_keys(&["y"]);
+    let s = t.wait_for("was already revoked");
+    assert!(s.contains("'tmp-debug' was already revoked"), "{s}");
+    assert!(!s.contains("✓ revoked"), "{s}");
+    quit(&t, &dir);
+}

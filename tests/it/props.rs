@@ -274,7 +274,7 @@ fn run(steps: &[Step], read_only: bool) {
                         }
                     });
                 }
-                Command::Copy(_) | Command::Quit => {}
+                Command::Copy { .. } | Command::Quit => {}
             }
         }
         cancelled

@@ -68,3 +68,48 @@ fn esc_works_at_once_and_a_typed_count_waits_too() {
     let cmds = update(&mut app, key('y'));
     assert_eq!(api_cmds(&cmds).len(), 2);
 }
+
+#[test]
+fn a_key_someone_already_revoked_is_not_called_revoked_now() {
+    let mut app = loaded();
+    update(&mut app, key('j'));
+    update(&mut app, key('d'));
+    arm(&mut app);
+    let cmds = update(&mut app, key('y'));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::AlreadyGone))),
+    );
+    let t = app.toast.clone().expect("a toast");
+    assert_eq!(t.level, Level::Warn);
+    assert!(
+        t.text.starts_with("'marketing' was already revoked"),
+        "{}",
+        t.text
+    );
+    assert!(!t.text.contains("✓") && !t.text.starts_with("revoked"));
+    assert!(app.keys.get(&id(1)).is_none(), "the row goes: the key is gone");
+    // in a batch, the count says which were revoked now
+    update(&mut app, key(' '));
+    update(&mut app, key(' '));
+    update(&mut app, key('d'));
+    arm(&mut app);
+    update(&mut app, key('2'));
+    let cmds = update(&mut app, key('y'));
+    let reqs = api_cmds(&cmds);
+    update(
+        &mut app,
+        answer(reqs[0].0, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    update(
+        &mut app,
+        answer(reqs[1].0, ApiResult::Mutated(Done::ok(Effect::AlreadyGone))),
+    );
+    let t = app.toast.clone().expect("a toast");
+    assert!(
+        t.text.starts_with("revoked 1 of 2 keys; 1 was already revoked"),
+        "{}",
+        t.text
+    );
+}
