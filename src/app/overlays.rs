@@ -72,10 +72,11 @@ pub fn help_line_count(h: &HelpModal, read_only: bool) -> usize {
 }
 
 /// Body rows of the help box on a screen `screen_h` high (the geometry `ui::help` draws with:
-/// the box fits its lines + filter row + gap + borders into the screen minus header and hints).
+/// the box fits its lines + filter row + gap + borders into the screen minus header, status
+/// line and hints).
 pub fn help_body_rows(h: &HelpModal, read_only: bool, screen_h: u16) -> usize {
     let lines = help_line_count(h, read_only);
-    let region = usize::from(screen_h).saturating_sub(2);
+    let region = usize::from(screen_h).saturating_sub(3);
     (lines + 4).min(region).saturating_sub(4).max(1)
 }
 

@@ -19,12 +19,14 @@ use super::text::{
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Foot, FooterItem, Layer};
 
-/// The region modals may use: the screen minus the header and hint rows (when there are any).
+/// The region modals may use: the screen minus the header, the status line and the hint row
+/// (when there are any), so a toast raised while a dialog is open (a warning, a failure) stays
+/// readable under it.
 pub(super) fn usable(screen: Rect) -> Rect {
-    if screen.height >= 6 {
+    if screen.height >= 8 {
         Rect {
             y: screen.y + 1,
-            height: screen.height - 2,
+            height: screen.height - 3,
             ..screen
         }
     } else {

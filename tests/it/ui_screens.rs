@@ -33,6 +33,25 @@ fn load_forbidden(w: u16, h: u16) -> App {
     app
 }
 
+/// A warning raised while a dialog is open (a refresh finds the account at SendGrid's key
+/// limit while the scope editor is open): the status line stays visible under the dialog.
+fn dialog_with_warning(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    let refresh = press(&mut app, "<C-r>");
+    select_name(&mut app, "marketing: HubSpot sync");
+    press_answer(&mut app, "e");
+    let mut keys = fixture_keys();
+    keys.extend(many_keys(100 - keys.len()));
+    for cmd in refresh {
+        if let Command::Api { req, op, .. } = cmd {
+            if op == ApiOp::ListKeys {
+                reply(&mut app, req, ApiResult::Keys(Ok(keys.clone())));
+            }
+        }
+    }
+    app
+}
+
 macro_rules! screens {
     ($($name:ident),* $(,)?) => {
         $(
@@ -46,7 +65,7 @@ macro_rules! screens {
 
 mod snap {
     use crate::common::screen::snapshot_sizes;
-    screens!(load_forbidden);
+    screens!(load_forbidden, dialog_with_warning);
 }
 
 #[test]
@@ -91,4 +110,14 @@ fn a_403_names_the_missing_scope_whichever_answer_comes_first() {
     // the CLI says the same words
     let cli = sgkeys::scopes::missing_scope_hint("api_keys.read", ["mail.send"].into_iter());
     assert!(s.contains(&cli.unwrap()[..60]));
+}
+
+#[test]
+fn a_warning_raised_under_a_dialog_is_on_screen() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let app = dialog_with_warning(w, h);
+        assert!(matches!(app.modal, Some(app::Modal::EditScopes(_))));
+        let s = screen_text(render(&app, w, h).backend().buffer());
+        assert!(s.contains("⚠ 100/100 keys"), "{s}");
+    }
 }

@@ -1152,7 +1152,7 @@ fn diff_scroll_stops_at_the_end() {
     let text = screen_text(render(&app, 80, 24).backend().buffer());
     // the last lines are in view, the totals too, and nothing is hidden below
     assert!(text.contains("− stats.global.read"), "{text}");
-    assert!(text.contains("↑ 2 more"), "{text}");
+    assert!(text.contains("↑ 3 more"), "{text}");
     assert!(
         text.contains("1 in common · 3 only in A · 8 only in B"),
         "{text}"
