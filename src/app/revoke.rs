@@ -115,8 +115,7 @@ pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         return;
     };
     if a != Action::Back && !c.armed(now) {
-        let label = super::keymap::BINDINGS
-            .iter()
+        let label = super::keymap::bindings()
             .find(|b| b.action == a && b.layers.contains(&super::keymap::Layer::Confirm))
             .map_or_else(|| format!("{a:?}"), super::keymap::keys_label);
         return c.too_soon(label);

@@ -390,9 +390,15 @@ pub fn short_desc(desc: &str) -> &str {
 
 use Layer as L;
 
+mod dialogs;
 mod table;
 
-pub use table::{BINDINGS, HINT_ORDER, MATRIX_HINTS_FIRST};
+pub use table::{HINT_ORDER, MATRIX_HINTS_FIRST};
+
+/// Every binding of every layer: the panes' first, then the dialogs', in display order.
+pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+    table::BINDINGS.iter().chain(dialogs::BINDINGS)
+}
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
     if chord.code != key.code {
@@ -420,16 +426,12 @@ impl KeyMods for KeyEvent {
 
 /// The binding a key triggers in a layer.
 pub fn resolve(layer: Layer, key: &KeyEvent) -> Option<&'static Binding> {
-    BINDINGS
-        .iter()
-        .find(|b| b.layers.contains(&layer) && b.keys.iter().any(|c| matches(c, key)))
+    bindings().find(|b| b.layers.contains(&layer) && b.keys.iter().any(|c| matches(c, key)))
 }
 
 /// Bindings of a layer, as shown in hints and help (write bindings dropped in read-only mode).
 pub fn bindings_for(layer: Layer, read_only: bool) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS
-        .iter()
-        .filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
+    bindings().filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
 }
 
 /// The hints of a layer (bindings flagged `hint`), most important first ([`HINT_ORDER`], then
