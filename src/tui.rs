@@ -539,9 +539,7 @@ pub async fn run_dashboard(
                             app::update(&mut app, Msg::Tick(started.elapsed().as_millis() as u64));
                         dispatch(&mut app, cmds);
                     }
-                    dirty = !animating
-                        || app.busy()
-                        || before != look(&app);
+                    dirty = !animating || app.busy() || before != look(&app);
                     continue;
                 }
             },

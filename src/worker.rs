@@ -119,6 +119,12 @@ impl Worker {
         match op {
             ApiOp::ListKeys => ApiResult::Keys(client.list_keys(None).await),
             ApiOp::GetKey(id) => ApiResult::Key(client.get_key(id).await),
+            ApiOp::Describe(id) => ApiResult::Described(
+                client
+                    .get_key_answer(id)
+                    .await
+                    .map(|(k, body)| (k, crate::app::describe::body_text(&body))),
+            ),
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
             ApiOp::Probe(secret) => {
@@ -200,5 +206,6 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+        ApiOp::Describe(_) => ApiResult::Described(Err(e)),
     }
 }

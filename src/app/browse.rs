@@ -85,14 +85,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
                 app.focus = Pane::List;
             }
         }
-        Action::Help => {
-            app.modal = Some(Modal::Help(HelpModal {
-                filter: Default::default(),
-                editing: false,
-                under: layer,
-                scroll: 0,
-            }));
-        }
+        Action::Help => super::overlays::open_help(app, layer),
         Action::Log => app.modal = Some(Modal::Log(LogModal::default())),
         Action::Refresh => refresh(app, out),
         Action::Mark => {
@@ -146,6 +139,8 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
             }
         }
         Action::Contexts => open_contexts(app, out),
+        Action::PreviousContext => previous_context(app, out),
+        Action::Describe => super::describe::open(app, out),
         Action::New => {
             let grantable = app.my_scopes.value().cloned();
             app.modal = Some(Modal::Create(Box::new(CreateForm::new(grantable))));

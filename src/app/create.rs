@@ -318,7 +318,11 @@ pub(crate) fn created(
                 f.stage = CreateStage::Editing;
                 f.error = Some(format!("SendGrid refused: {msg}"));
             }
-            toast(app, Level::Error, format!("could not create '{name}': {msg}"));
+            toast(
+                app,
+                Level::Error,
+                format!("could not create '{name}': {msg}"),
+            );
         }
     }
 }

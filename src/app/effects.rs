@@ -5,11 +5,26 @@ use super::*;
 use crate::api::ApiKeyId;
 
 pub(crate) fn log(app: &mut App, level: Level, text: String) {
-    app.log.push_back(LogLine {
+    let line = LogLine {
         at_ms: app.now_ms,
         level,
         text,
-    });
+        count: 1,
+    };
+    push_log(app, line);
+}
+
+/// Append a line to the `@` log; the same line said again right away counts up instead.
+pub(crate) fn push_log(app: &mut App, line: LogLine) {
+    if let Some(last) = app.log.back_mut()
+        && last.level == line.level
+        && last.text == line.text
+    {
+        last.count = last.count.saturating_add(line.count);
+        last.at_ms = line.at_ms;
+        return;
+    }
+    app.log.push_back(line);
     while app.log.len() > LOG_CAP {
         app.log.pop_front();
     }
@@ -41,8 +56,7 @@ fn say(app: &mut App, level: Level, text: String, about: Option<String>) {
     // An error stays until dismissed: a later info message does not hide it, unless it is
     // about the same thing.
     let same = about.is_some() && app.toast.as_ref().is_some_and(|t| t.about == about);
-    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) && level < Level::Warn && !same
-    {
+    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) && level < Level::Warn && !same {
         return;
     }
     app.toast = Some(Toast {

@@ -536,7 +536,11 @@ pub(crate) fn key_loaded(
                     format!("could not read the key's scopes: {why}"),
                 );
             } else {
-                log(app, Level::Warn, format!("reading the scopes of {id} failed: {why}"));
+                log(
+                    app,
+                    Level::Warn,
+                    format!("reading the scopes of {id} failed: {why}"),
+                );
             }
         }
     }

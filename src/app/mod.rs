@@ -9,6 +9,7 @@ mod clock;
 pub mod command;
 pub mod contexts;
 pub mod create;
+pub mod describe;
 mod detail;
 pub mod diff;
 mod effects;
@@ -20,6 +21,7 @@ pub mod layout;
 pub mod leak;
 pub mod list;
 pub mod live;
+pub mod log;
 pub mod matrix;
 pub mod overlays;
 mod remote;
@@ -42,8 +44,8 @@ pub use remote::{KeyState, Remote};
 
 pub use clock::Clock;
 pub use command::CommandLine;
-pub use contexts::ContextPicker;
-pub use contexts::context_rows;
+pub use contexts::{ContextPicker, ContextRow, context_rows, picker_rows};
+pub use describe::DescribeView;
 pub use create::{CreateField, CreateForm, CreateStage};
 pub use detail::{DetailRow, detail_rows, selected_class};
 pub use diff::{DiffModal, DiffRight, PresetPicker, diff_line_count, diff_sides};
@@ -51,8 +53,9 @@ pub use filter::{Query, SortKey};
 pub use journal::{JournalConfirm, JournalFix, JournalView};
 pub use keymap::{Action, Layer};
 pub use live::Live;
+pub use log::LogModal;
 pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
-pub use overlays::{FILTER_SYNTAX, HelpModal, LogModal};
+pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
 pub use rotate::{DeployedAsk, RotateForm, Rotated};
@@ -335,9 +338,12 @@ impl Toast {
 /// One line of the `@` log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    /// When it was said (the last time, for a repeated line).
     pub at_ms: u64,
     pub level: Level,
     pub text: String,
+    /// How many times it was said in a row.
+    pub count: u32,
 }
 
 /// Background prefetch of every key's scopes.
@@ -416,6 +422,8 @@ pub enum Pending {
         sweep: u64,
         ctx: usize,
     },
+    /// `v`: the key read afresh, with its answer's body.
+    Describe(ApiKeyId),
     /// The all-contexts matrix: one key's scopes.
     SweepKey {
         sweep: u64,
@@ -484,6 +492,11 @@ pub struct App {
     pub rotations: rotate::Rotations,
     /// `m`: the permission matrix in place of the list and detail panes.
     pub matrix: Option<MatrixView>,
+    /// Contexts pointed at this session or named in the journal (the picker lists them: a
+    /// customer account has no list to be found in).
+    pub contexts_seen: Vec<OnBehalfOf>,
+    /// Where the dashboard pointed before the last switch (`-`, `:ctx -`).
+    pub previous_ctx: Option<Option<OnBehalfOf>>,
 }
 
 /// The modal on top, if any. At most one; it takes the keys first.
@@ -512,6 +525,8 @@ pub enum Modal {
     Journal(Box<JournalView>),
     /// Enter on a permission-matrix cell: the scopes behind it.
     Cell(Box<CellView>),
+    /// `v`: a key described (its JSON, scopes, journal history).
+    Describe(Box<DescribeView>),
 }
 
 /// Events the loop feeds into [`update`].
@@ -558,6 +573,8 @@ pub enum ApiOp {
     },
     /// Read the local journal (no request).
     ReadJournal,
+    /// `GET /v3/api_keys/{id}` with the answer's body (the describe view).
+    Describe(ApiKeyId),
 }
 
 impl ApiOp {
@@ -578,7 +595,10 @@ pub enum Command {
         op: ApiOp,
     },
     /// Copy to the clipboard (OSC 52); `what` says what it is (in the toast, never the text).
-    Copy { text: Secret, what: Clip },
+    Copy {
+        text: Secret,
+        what: Clip,
+    },
     /// Stop every read in flight (context switch, quit).
     CancelReads,
     Quit,
@@ -615,6 +635,8 @@ pub enum ApiResult {
     Probed(Result<Vec<String>, ApiError>),
     /// The journal's entries, oldest first (or why it could not be read).
     Journal(Result<Vec<crate::journal::Entry>, String>),
+    /// A key and its answer's body as sent (sanitised, cut at [`describe::BODY_MAX`]).
+    Described(Result<(KeyDetail, String), ApiError>),
 }
 
 impl App {
@@ -649,6 +671,8 @@ impl App {
             journal: Remote::NotAsked,
             rotations: rotate::Rotations::default(),
             matrix: None,
+            contexts_seen: Vec::new(),
+            previous_ctx: None,
         }
     }
 
@@ -681,8 +705,8 @@ impl App {
             Some(Modal::Create(f)) => f.layer(),
             Some(Modal::Secret(_)) => Layer::Secret,
             Some(Modal::ConfirmDelete(_)) => Layer::Confirm,
-            Some(Modal::Contexts(_)) => Layer::Contexts,
-            Some(Modal::Log(_)) => Layer::Log,
+            Some(Modal::Contexts(p)) => p.layer(),
+            Some(Modal::Log(l)) => l.layer(),
             Some(Modal::Diff(d)) => match d.right {
                 DiffRight::Preset(_) => Layer::DiffPreset,
                 DiffRight::Key(_) => Layer::Diff,
@@ -695,6 +719,7 @@ impl App {
             Some(Modal::Deployed(_)) => Layer::Deployed,
             Some(Modal::Journal(v)) => v.layer(),
             Some(Modal::Cell(_)) => Layer::Cell,
+            Some(Modal::Describe(v)) => v.layer(),
             None if self.filter.editing => Layer::Filter,
             None if self.matrix.is_some() => Layer::Matrix,
             None => match self.focus {

@@ -106,7 +106,9 @@ pub(crate) fn open_confirm_delete(app: &mut App) {
     if targets.is_empty() {
         return toast(app, Level::Info, "nothing to revoke");
     }
-    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(targets, app.now_ms)));
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(
+        targets, app.now_ms,
+    )));
 }
 
 pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {

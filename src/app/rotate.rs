@@ -385,7 +385,9 @@ fn batch_next(app: &mut App) {
         return;
     }
     let n = targets.len();
-    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(targets, app.now_ms)));
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(
+        targets, app.now_ms,
+    )));
     toast(
         app,
         Level::Info,

@@ -9,7 +9,10 @@ use crate::secret::Secret;
 
 // new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
 mod burst;
+mod contexts;
 mod copy;
+mod describe;
+mod log;
 mod revoke;
 
 fn ctx() -> Context {

@@ -60,39 +60,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             result,
         } => super::secret::copied(app, result),
         Msg::Copied { what, result } => super::effects::copied(app, &what, result),
-        Msg::Call(rec) => {
-            let status = rec
-                .status
-                .map_or_else(|| "---".to_owned(), |s| s.to_string());
-            let ctx = rec
-                .on_behalf_of
-                .as_deref()
-                .map(|o| format!(" [{o}]"))
-                .unwrap_or_default();
-            let retry = if rec.attempt > 0 {
-                format!(" (retry {})", rec.attempt)
-            } else {
-                String::new()
-            };
-            let err = rec
-                .error
-                .as_deref()
-                .map(|e| format!(" — {e}"))
-                .unwrap_or_default();
-            let level = match rec.status {
-                Some(s) if s < 400 => Level::Info,
-                Some(429) => Level::Warn,
-                _ => Level::Error,
-            };
-            log(
-                app,
-                level,
-                format!(
-                    "{} {} {status} {}ms{ctx}{retry}{err}",
-                    rec.method, rec.path, rec.elapsed_ms
-                ),
-            );
-        }
+        Msg::Call(rec) => super::log::call(app, rec),
     }
     sync_selected_class(app);
     out
@@ -219,6 +187,18 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
                 f.error = None;
             }
         }
+        Layer::LogFilter => {
+            if let Some(Modal::Log(l)) = &mut app.modal {
+                edit(&mut l.filter);
+                super::log::filter_changed(l);
+            }
+        }
+        Layer::DescribeFilter => {
+            if let Some(Modal::Describe(v)) = &mut app.modal {
+                edit(&mut v.search);
+            }
+            super::describe::search_changed(app);
+        }
         Layer::JournalFilter => {
             if let Some(Modal::Journal(v)) = &mut app.modal {
                 edit(&mut v.filter);
@@ -238,10 +218,11 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
                 }
             }
         }
-        Layer::Contexts => {
+        Layer::ContextsFilter => {
             if let Some(Modal::Contexts(p)) = &mut app.modal {
                 edit(&mut p.filter);
                 p.cursor = 0;
+                p.moved = true;
             }
         }
         _ => {}
@@ -251,6 +232,10 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
 fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
     if a == Action::ForceQuit {
         return quit(app, true, out);
+    }
+    // `?` in a dialog: its help, over it
+    if a == Action::Help && !matches!(layer, Layer::Help | Layer::HelpFilter) {
+        return super::overlays::open_help(app, layer);
     }
     match layer {
         Layer::List | Layer::Detail => browse(app, layer, a, out),
@@ -270,19 +255,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
             _ => {}
         },
         Layer::Help | Layer::HelpFilter => super::overlays::help_action(app, layer, a),
-        Layer::Log => {
-            let n = app.log.len();
-            if let Some(Modal::Log(l)) = &mut app.modal {
-                match a {
-                    Action::Back => app.modal = None,
-                    Action::Up => l.scroll = (l.scroll + 1).min(n.saturating_sub(1)),
-                    Action::Down => l.scroll = l.scroll.saturating_sub(1),
-                    Action::Top => l.scroll = n.saturating_sub(1),
-                    Action::Bottom => l.scroll = 0,
-                    _ => {}
-                }
-            }
-        }
+        Layer::Log | Layer::LogFilter => super::log::log_action(app, layer, a),
         Layer::ConfirmQuit => match a {
             Action::Yes => quit(app, true, out),
             _ => close_modal(app),
@@ -306,7 +279,10 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
         Layer::Diff | Layer::DiffPreset => diff_action(app, a),
         Layer::Presets => preset_action(app, a),
         Layer::Confirm => confirm_action(app, a, out),
-        Layer::Contexts => context_action(app, a, out),
+        Layer::Contexts | Layer::ContextsFilter => context_action(app, layer, a, out),
+        Layer::Describe | Layer::DescribeFilter => {
+            super::describe::describe_action(app, layer, a, out)
+        }
         Layer::Command => super::command::command_action(app, a, out),
         Layer::RotateName => super::rotate::rotate_action(app, a, out),
         Layer::Deployed => super::rotate::deployed_action(app, a, out),
@@ -360,9 +336,17 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         }
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
-        (Pending::Journal, ApiResult::Journal(r)) => super::rotate::journal_read(app, r),
+        (Pending::Journal, ApiResult::Journal(r)) => {
+            if let Ok(entries) = &r {
+                super::contexts::journal_seen(app, entries);
+            }
+            super::rotate::journal_read(app, r)
+        }
         (Pending::VerifyGone { id, name }, ApiResult::Key(r)) => {
             super::rotate::verify_gone(app, &id, &name, r)
+        }
+        (Pending::Describe(id), ApiResult::Described(r)) => {
+            super::describe::answered(app, ev.req, &id, r)
         }
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
@@ -409,6 +393,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
                 super::matrix::subusers_arrived(app, out);
+                super::contexts::cursor_on_current(app);
             }
             Err(e) => {
                 let why = super::errors::explain(app, &e, Some("subusers.read"));
@@ -460,7 +445,14 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Update { id }, Ok(Effect::Updated(k))) => updated(app, req, &id, Ok(k)),
         (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
         (Pending::Delete { id, batch }, Ok(e @ (Effect::Revoked | Effect::AlreadyGone))) => {
-            deleted(app, &id, batch, Ok(matches!(e, Effect::AlreadyGone)), false, out);
+            deleted(
+                app,
+                &id,
+                batch,
+                Ok(matches!(e, Effect::AlreadyGone)),
+                false,
+                out,
+            );
             super::leak::revoked(app, &id, entry, out);
             super::rotate::old_revoked(app, &id, Ok(()), out);
         }

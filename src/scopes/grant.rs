@@ -42,6 +42,9 @@ mod tests {
         let h = missing_scope_hint("api_keys.delete", held.iter().copied()).unwrap_or_default();
         assert!(h.contains("API Keys: Full Access"), "{h}");
         assert_eq!(missing_scope_hint("mail.send", held.iter().copied()), None);
-        assert_eq!(missing_scope_hint("no.such.scope", held.iter().copied()), None);
+        assert_eq!(
+            missing_scope_hint("no.such.scope", held.iter().copied()),
+            None
+        );
     }
 }

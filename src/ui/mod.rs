@@ -5,6 +5,7 @@
 //! Regions come from [`crate::app::layout::areas`], the same geometry `update` scrolls with.
 
 pub mod detail;
+pub mod describe;
 pub mod dialog;
 mod diff;
 pub mod forms;
@@ -13,6 +14,7 @@ pub mod help;
 mod journal;
 
 pub mod list;
+mod log;
 pub mod matrix;
 pub mod modals;
 mod revoke;

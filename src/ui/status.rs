@@ -252,24 +252,22 @@ pub fn draw_command(
     let scroll = c.input.visual_scroll(text_w);
     let shown = skip_cols(&clean(typed), scroll, text_w);
     let all = crate::app::command::completions(app, typed);
-    let ghost = all
-        .first()
-        .and_then(|first| first.strip_prefix(typed.trim_start()))
-        .unwrap_or_default();
+    // what Enter runs is what is typed: the suggestion stands apart (after the field, labelled
+    // with the key that takes it, in its own style), never as if it were typed
     let mut spans = vec![
         Span::styled(" :", theme.accent),
         Span::styled(shown.clone(), theme.base),
+        Span::raw(" ".repeat(text_w.saturating_sub(width(&shown)))),
     ];
-    let ghost = truncate(&clean(ghost), text_w.saturating_sub(width(&shown))).into_owned();
-    let used = width(&shown) + width(&ghost);
-    spans.push(Span::styled(ghost, theme.dim));
-    spans.push(Span::raw(" ".repeat(text_w.saturating_sub(used))));
-    let others: Vec<String> = if typed.trim().is_empty() {
-        crate::app::command::COMMANDS
-            .iter()
-            .map(|(c, _)| format!(":{c}"))
-            .collect()
-    } else if all.is_empty() {
+    let next = all
+        .first()
+        .filter(|c| c.as_str() != typed.trim())
+        .map(|c| format!(":{}", clean(c)));
+    if let Some(next) = next {
+        spans.push(Span::styled("  Tab ", theme.key));
+        spans.push(Span::styled(next, theme.suggestion));
+    }
+    let others: Vec<String> = if all.is_empty() && !typed.trim().is_empty() {
         vec!["no such command".into()]
     } else {
         all.iter()

@@ -116,11 +116,17 @@ fn the_copy_toast_says_id_and_whether_it_was_copied() {
     t.send_keys(&["y"]);
     let s = t.wait_for("not copied");
     assert!(s.contains(&format!("id {first} not copied")), "{s}");
-    assert!(!s.contains("secret"), "the toast says what was copied:\n{s}");
+    assert!(
+        !s.contains("secret"),
+        "the toast says what was copied:\n{s}"
+    );
     set("on");
     t.send_keys(&["y"]);
     t.wait_for(&format!("id {first} copied into tmux's paste buffer"));
-    let buf = tmux(&t.socket).args(["show-buffer"]).output().expect("show-buffer");
+    let buf = tmux(&t.socket)
+        .args(["show-buffer"])
+        .output()
+        .expect("show-buffer");
     assert_eq!(String::from_utf8_lossy(&buf.stdout).trim(), first);
     quit(&t, &dir);
 }
@@ -148,7 +154,11 @@ fn a_key_revoked_elsewhere_meanwhile_is_said_to_be_already_revoked() {
         .env("XDG_STATE_HOME", dir.join("state"))
         .output()
         .expect("sgkeys revoke");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     t.send_keys(&["d"]);
     t.wait_for("Revoke 1 API key");
     t.wait_for("y revoke");

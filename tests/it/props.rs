@@ -117,6 +117,7 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
             ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
             ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+            ApiOp::Describe(_) => ApiResult::Described(Err(e)),
         };
     }
     match op {

@@ -52,6 +52,67 @@ fn dialog_with_warning(w: u16, h: u16) -> App {
     app
 }
 
+/// The `@` log filtered to the copies, wrapped: the long tmux fix command whole, a repeated
+/// failure once with its count.
+fn log_filtered_wrapped(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    log_calls(&mut app);
+    for _ in 0..3 {
+        app::update(
+            &mut app,
+            app::Msg::Copied {
+                what: app::Clip::Id(sgkeys::api::ApiKeyId("Ts7Qa1Wz4Xs8Ed2Cr5Vf9T".into())),
+                result: Err("not copied: tmux's set-clipboard is 'external', so tmux drops \
+                             programs' copies; run `tmux set -s set-clipboard on`, or select it \
+                             with the mouse"
+                    .into()),
+            },
+        );
+    }
+    press_answer(&mut app, "<Esc>@/copied<Enter>w");
+    app
+}
+
+/// The context picker of a dashboard opened for a customer account, back in its own account:
+/// the customer account is listed (and marked as the previous context).
+fn contexts_customer(w: u16, h: u16) -> App {
+    let mut ctx = ctx();
+    ctx.on_behalf_of = Some(sgkeys::api::OnBehalfOf::AccountId("8812345".into()));
+    let mut app = loaded_app_with(ctx, w, h);
+    press_answer(&mut app, ":ctx own<Enter>");
+    press_answer(&mut app, "c");
+    app
+}
+
+/// `:ctx ` typed: the suggestion (Tab takes it) stands apart from what is typed.
+fn command_suggestion(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, ":ctx acme-eu<Enter>:ctx ");
+    app
+}
+
+/// `v` on a key: its scopes by category, its journal history, its JSON as answered.
+fn describe(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "jenkins: nightly reports");
+    press_answer(&mut app, "v");
+    app
+}
+
+/// `/` in the describe view: the matches highlighted, the first brought into view.
+fn describe_search(w: u16, h: u16) -> App {
+    let mut app = describe(w, h);
+    press_answer(&mut app, "/stats.read<Enter>");
+    app
+}
+
+/// `?` in the journal: its help over it.
+fn help_over_dialog(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "J?");
+    app
+}
+
 macro_rules! screens {
     ($($name:ident),* $(,)?) => {
         $(
@@ -65,7 +126,16 @@ macro_rules! screens {
 
 mod snap {
     use crate::common::screen::snapshot_sizes;
-    screens!(load_forbidden, dialog_with_warning);
+    screens!(
+        load_forbidden,
+        dialog_with_warning,
+        log_filtered_wrapped,
+        contexts_customer,
+        command_suggestion,
+        describe,
+        describe_search,
+        help_over_dialog,
+    );
 }
 
 #[test]

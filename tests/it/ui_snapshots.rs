@@ -730,7 +730,6 @@ const ALL: &[Scenario] = &[
 
 // ---------------------------------------------------------------- helpers
 
-
 fn snapshot(name: &str, build: fn(u16, u16) -> App) {
     snapshot_sizes!(name, build);
 }

@@ -1,14 +1,39 @@
 //! The dialogs' bindings (help, log, diff, forms, confirmations, pickers, the journal), in the
 //! order hints and help show them; `table.rs` has the panes' and the matrix's.
 
-use super::*;
 use super::table::{DOWN, ENTER, ESC, UP};
+use super::*;
 
 macro_rules! b {
     ($layers:expr, $keys:expr, $action:ident, $desc:literal $(, $flag:ident)*) => {
         Binding::new($layers, $keys, Action::$action, $desc)$(.$flag())*
     };
 }
+
+/// The dialogs where `?` opens the help (not the panes, which bind it themselves, nor layers
+/// that type text, where `?` is a character).
+const HELP_IN: &[Layer] = &[
+    L::Scopes,
+    L::ScopesReview,
+    L::ScopesConflict,
+    L::Discard,
+    L::Create,
+    L::CreateReview,
+    L::Secret,
+    L::Contexts,
+    L::Log,
+    L::Diff,
+    L::DiffPreset,
+    L::Presets,
+    L::ConfirmQuit,
+    L::Busy,
+    L::Deployed,
+    L::Journal,
+    L::JournalDetail,
+    L::JournalConfirm,
+    L::Cell,
+    L::Describe,
+];
 
 /// Every dialog binding. Order matters only for display.
 pub static BINDINGS: &[Binding] = &[
@@ -86,6 +111,32 @@ pub static BINDINGS: &[Binding] = &[
         Bottom,
         "newest (follow)"
     ),
+    b!(
+        &[L::Log],
+        &[code(KeyCode::PageUp), ctrl('b')],
+        PageUp,
+        "page up",
+        nofoot
+    ),
+    b!(
+        &[L::Log],
+        &[code(KeyCode::PageDown), ctrl('f')],
+        PageDown,
+        "page down",
+        nofoot
+    ),
+    b!(&[L::Log], &[k('/')], Filter, "filter", hint, main),
+    b!(
+        &[L::Log],
+        &[k('w')],
+        Toggle,
+        "wrap long lines / cut them",
+        hint
+    ),
+    b!(&[L::LogFilter], ENTER, Enter, "keep filter", hint),
+    b!(&[L::LogFilter], ESC, Back, "clear filter", hint, always),
+    b!(&[L::LogFilter], &[code(KeyCode::Up)], Up, "scroll up"),
+    b!(&[L::LogFilter], &[code(KeyCode::Down)], Down, "scroll down"),
     // diff
     b!(
         &[L::Diff, L::DiffPreset],
@@ -307,21 +358,68 @@ pub static BINDINGS: &[Binding] = &[
         hint
     ),
     b!(&[L::Confirm], ESC, Back, "cancel", hint, always),
-    // context picker
+    // context picker: j/k move, `/` filters, `-` goes back
     b!(
         &[L::Contexts],
-        &[code(KeyCode::Up), ctrl('p')],
+        &[k('k'), code(KeyCode::Up), ctrl('p')],
         Up,
-        "previous"
+        "previous",
+        nofoot
     ),
     b!(
         &[L::Contexts],
-        &[code(KeyCode::Down), ctrl('n')],
+        &[k('j'), code(KeyCode::Down), ctrl('n')],
         Down,
-        "next"
+        "next",
+        nofoot
+    ),
+    b!(
+        &[L::Contexts],
+        &[k('g'), code(KeyCode::Home)],
+        Top,
+        "first",
+        nofoot
+    ),
+    b!(
+        &[L::Contexts],
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "last",
+        nofoot
     ),
     b!(&[L::Contexts], ENTER, Enter, "switch", hint, always),
+    b!(&[L::Contexts], &[k('/')], Filter, "filter", hint, main),
+    b!(
+        &[L::Contexts],
+        &[k('-')],
+        PreviousContext,
+        "previous context",
+        hint
+    ),
     b!(&[L::Contexts], ESC, Back, "cancel", hint, always),
+    b!(
+        &[L::ContextsFilter],
+        &[code(KeyCode::Up), ctrl('p')],
+        Up,
+        "previous",
+        nofoot
+    ),
+    b!(
+        &[L::ContextsFilter],
+        &[code(KeyCode::Down), ctrl('n')],
+        Down,
+        "next",
+        nofoot
+    ),
+    b!(&[L::ContextsFilter], ENTER, Enter, "keep filter", hint),
+    b!(
+        &[L::ContextsFilter],
+        ESC,
+        Back,
+        "clear filter",
+        hint,
+        always
+    ),
     // command line
     b!(&[L::Command], ENTER, Enter, "run", hint, always),
     b!(
@@ -470,6 +568,78 @@ pub static BINDINGS: &[Binding] = &[
         always
     ),
     b!(&[L::JournalConfirm], ESC, Back, "cancel", hint, always),
+    // describe view
+    b!(
+        &[L::Describe],
+        &[code(KeyCode::Esc), k('q'), k('v')],
+        Back,
+        "close",
+        hint,
+        always
+    ),
+    b!(&[L::Describe], UP, Up, "scroll up", nofoot),
+    b!(&[L::Describe], DOWN, Down, "scroll down", nofoot),
+    b!(
+        &[L::Describe],
+        &[k('g'), code(KeyCode::Home)],
+        Top,
+        "top",
+        nofoot
+    ),
+    b!(
+        &[L::Describe],
+        &[k('G'), shift(KeyCode::Char('G')), code(KeyCode::End)],
+        Bottom,
+        "bottom",
+        nofoot
+    ),
+    b!(
+        &[L::Describe],
+        &[code(KeyCode::PageUp), ctrl('b')],
+        PageUp,
+        "page up",
+        nofoot
+    ),
+    b!(
+        &[L::Describe],
+        &[code(KeyCode::PageDown), ctrl('f'), k(' ')],
+        PageDown,
+        "page down",
+        nofoot
+    ),
+    b!(&[L::Describe], &[ctrl('u')], HalfUp, "half page up", nofoot),
+    b!(
+        &[L::Describe],
+        &[ctrl('d')],
+        HalfDown,
+        "half page down",
+        nofoot
+    ),
+    b!(&[L::Describe], &[k('/')], Filter, "search", hint, main),
+    b!(&[L::Describe], &[k('n')], NextMatch, "next match", hint),
+    b!(
+        &[L::Describe],
+        &[k('N'), shift(KeyCode::Char('N'))],
+        PrevMatch,
+        "previous match"
+    ),
+    b!(
+        &[L::Describe],
+        &[k('y')],
+        CopyId,
+        "copy the JSON (OSC 52)",
+        hint,
+        main
+    ),
+    b!(&[L::DescribeFilter], ENTER, Enter, "keep the search", hint),
+    b!(
+        &[L::DescribeFilter],
+        ESC,
+        Back,
+        "clear the search",
+        hint,
+        always
+    ),
     // busy
     b!(
         &[L::Busy],
@@ -480,5 +650,6 @@ pub static BINDINGS: &[Binding] = &[
         always
     ),
     // everywhere
+    b!(HELP_IN, &[k('?'), code(KeyCode::F(1))], Help, "help", hint, nofoot),
     b!(Layer::ALL, &[ctrl('c')], ForceQuit, "quit", nofoot),
 ];

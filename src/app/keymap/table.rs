@@ -160,6 +160,13 @@ pub static BINDINGS: &[Binding] = &[
     b!(KEYS, &[k('y')], CopyId, "copy key id"),
     b!(
         KEYS,
+        &[k('v')],
+        Describe,
+        "describe: the key's JSON as SendGrid answers, scopes, journal history",
+        hint
+    ),
+    b!(
+        KEYS,
         &[k('=')],
         Diff,
         "diff two marked keys (or key vs preset)",
@@ -174,6 +181,12 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(KEYS, &[ctrl('r')], Refresh, "refresh", hint),
     b!(KEYS, &[k('c')], Contexts, "switch account/subuser", hint),
+    b!(
+        KEYS,
+        &[k('-')],
+        PreviousContext,
+        "previous context (as :ctx -)"
+    ),
     b!(
         KEYS,
         &[k('R'), shift(KeyCode::Char('R'))],

@@ -170,3 +170,19 @@ fn the_matrix_offers_its_own_keys_first_then_revoke() {
     // the list is unchanged: revoke first
     assert_eq!(hints(L::List, false)[0].action, Action::Revoke);
 }
+
+#[test]
+fn question_mark_is_help_in_every_layer_that_does_not_type_it() {
+    for layer in Layer::ALL.iter().copied() {
+        if layer.is_text() {
+            continue;
+        }
+        let b = resolve(layer, &key(KeyCode::Char('?'), KeyModifiers::NONE));
+        let want = if layer == L::Help {
+            Action::Back // `?` again closes the help
+        } else {
+            Action::Help
+        };
+        assert_eq!(b.map(|b| b.action), Some(want), "{layer:?}");
+    }
+}

@@ -13,7 +13,10 @@ fn copying_the_id_says_id_and_only_when_it_went_out() {
             what: Clip::Id(id(0)),
         }]
     );
-    assert!(app.toast.is_none(), "nothing said before the terminal side answers");
+    assert!(
+        app.toast.is_none(),
+        "nothing said before the terminal side answers"
+    );
     assert!(app.log.iter().all(|l| !l.text.contains("copied")));
     // it failed: said, and nothing claims it was copied
     update(
@@ -25,7 +28,11 @@ fn copying_the_id_says_id_and_only_when_it_went_out() {
     );
     let t = app.toast.clone().expect("a toast");
     assert_eq!(t.level, Level::Error);
-    assert!(t.text.starts_with(&format!("id {} not copied", id(0))), "{}", t.text);
+    assert!(
+        t.text.starts_with(&format!("id {} not copied", id(0))),
+        "{}",
+        t.text
+    );
     assert!(!t.text.contains("secret"));
     // a later success replaces the error (same thing, done now)
     update(
@@ -66,7 +73,11 @@ fn a_failed_secret_copy_is_cleared_by_a_later_one_that_worked() {
             );
         }
     }
-    assert!(matches!(app.modal, Some(Modal::Secret(_))), "{:?}", app.modal);
+    assert!(
+        matches!(app.modal, Some(Modal::Secret(_))),
+        "{:?}",
+        app.modal
+    );
     update(&mut app, key('c'));
     update(
         &mut app,

@@ -89,7 +89,10 @@ fn a_key_someone_already_revoked_is_not_called_revoked_now() {
         t.text
     );
     assert!(!t.text.contains("✓") && !t.text.starts_with("revoked"));
-    assert!(app.keys.get(&id(1)).is_none(), "the row goes: the key is gone");
+    assert!(
+        app.keys.get(&id(1)).is_none(),
+        "the row goes: the key is gone"
+    );
     // in a batch, the count says which were revoked now
     update(&mut app, key(' '));
     update(&mut app, key(' '));
@@ -108,7 +111,8 @@ fn a_key_someone_already_revoked_is_not_called_revoked_now() {
     );
     let t = app.toast.clone().expect("a toast");
     assert!(
-        t.text.starts_with("revoked 1 of 2 keys; 1 was already revoked"),
+        t.text
+            .starts_with("revoked 1 of 2 keys; 1 was already revoked"),
         "{}",
         t.text
     );

@@ -234,6 +234,19 @@ pub fn respond(op: &ApiOp) -> ApiResult {
         ApiOp::GetKey(id) => ApiResult::Key(
             fixture_detail(id.as_str()).ok_or_else(|| ApiError::from_status(404, b"{}", None)),
         ),
+        // the answer as SendGrid sends it: compact JSON, its own key order
+        ApiOp::Describe(id) => ApiResult::Described(
+            fixture_detail(id.as_str())
+                .map(|d| {
+                    let body = serde_json::json!({
+                        "api_key_id": d.api_key_id.0,
+                        "name": d.name,
+                        "scopes": d.scopes,
+                    });
+                    (d, body.to_string())
+                })
+                .ok_or_else(|| ApiError::from_status(404, b"{}", None)),
+        ),
         ApiOp::MyScopes => ApiResult::MyScopes(Ok(full_scopes())),
         ApiOp::ListSubusers => ApiResult::Subusers(Ok(fixture_subusers())),
         ApiOp::Mutate(Mutation::Create { name, scopes, .. }) => {
