@@ -150,7 +150,10 @@ pub(crate) fn answered(
 pub fn describe_lines(app: &App, v: &DescribeView) -> Vec<DescLine> {
     let mut out = Vec::new();
     out.push(line(LineKind::Heading, crate::text::clean(&v.name)));
-    out.push(line(LineKind::Dim, format!("id {}", crate::text::clean(v.id.as_str()))));
+    out.push(line(
+        LineKind::Dim,
+        format!("id {}", crate::text::clean(v.id.as_str())),
+    ));
     let context = match &v.ctx {
         None => format!("{} (own account)", app.ctx.account),
         Some(o) => o.header_value(),
@@ -166,7 +169,10 @@ pub fn describe_lines(app: &App, v: &DescribeView) -> Vec<DescLine> {
             None
         }
         Remote::Failed { error, .. } => {
-            out.push(line(LineKind::Warn, format!("could not read the key: {error}")));
+            out.push(line(
+                LineKind::Warn,
+                format!("could not read the key: {error}"),
+            ));
             None
         }
     };
@@ -441,7 +447,11 @@ pub(crate) fn describe_action(app: &mut App, layer: Layer, a: Action, out: &mut 
         (_, Action::Top) => v.scroll = 0,
         (_, Action::Bottom) => v.scroll = max,
         (_, Action::PageDown | Action::HalfDown) => {
-            let step = if a == Action::HalfDown { page / 2 } else { page };
+            let step = if a == Action::HalfDown {
+                page / 2
+            } else {
+                page
+            };
             v.scroll = (v.scroll + step.max(1)).min(max);
         }
         (_, Action::PageUp | Action::HalfUp) => {

@@ -33,11 +33,12 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, v: &DescribeView, theme:
     let mut head = vec![Span::styled("Search  ", theme.dim), field];
     if !v.search.value().trim().is_empty() {
         head.push(Span::styled(
-            format!(
-                "  {}",
-                super::text::plural(hits.len(), "match", "matches")
-            ),
-            if hits.is_empty() { theme.warn } else { theme.dim },
+            format!("  {}", super::text::plural(hits.len(), "match", "matches")),
+            if hits.is_empty() {
+                theme.warn
+            } else {
+                theme.dim
+            },
         ));
     }
     put_line(frame.buffer_mut(), area, 0, &Line::from(head));
@@ -63,7 +64,12 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, v: &DescribeView, theme:
             LineKind::Json => theme.base,
         };
         let text = truncate(&l.text, body.width as usize).into_owned();
-        put_line(buf, body, k as u16, &highlight(&text, &needle, style, theme));
+        put_line(
+            buf,
+            body,
+            k as u16,
+            &highlight(&text, &needle, style, theme),
+        );
     }
     let at = if lines.is_empty() {
         String::new()

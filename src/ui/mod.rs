@@ -4,8 +4,8 @@
 //! Layout: header | key list · scope detail | status line | key hints, then the modal on top.
 //! Regions come from [`crate::app::layout::areas`], the same geometry `update` scrolls with.
 
-pub mod detail;
 pub mod describe;
+pub mod detail;
 pub mod dialog;
 mod diff;
 pub mod forms;

@@ -168,3 +168,103 @@ fn a_key_revoked_elsewhere_meanwhile_is_said_to_be_already_revoked() {
     assert!(!s.contains("✓ revoked"), "{s}");
     quit(&t, &dir);
 }
+
+/// Issue 23 item 9: `/` in the @ log filters it (and routine reads are not what fills it).
+#[test]
+fn the_log_is_searched_with_slash() {
+    let Some((dir, _sim, t)) = open("sgkeys-e2e-log", "", &[]) else {
+        return;
+    };
+    t.send_keys(&["@"]);
+    t.wait_for("Message log");
+    t.send_keys(&["/"]);
+    t.type_text("scopes");
+    t.send_keys(&["Enter"]);
+    let s = t.wait_for("1 matching");
+    assert!(s.contains("GET /v3/scopes 200"), "{s}");
+    assert!(!s.contains("GET /v3/api_keys 200"), "filtered out:\n{s}");
+    // ? in the log is its help, and Esc goes back to the log
+    t.send_keys(&["?"]);
+    t.wait_for("Help — Message log");
+    t.send_keys(&["Escape"]);
+    t.wait_for("1 matching");
+    t.send_keys(&["Escape"]);
+    t.send_keys(&["Escape"]);
+    quit(&t, &dir);
+}
+
+/// Issue 23 items 7 and 11: `:ctx -` completed with Tab switches back (Enter runs what is
+/// shown), and a customer account the dashboard was opened for stays in the picker.
+#[test]
+fn ctx_minus_by_tab_switches_back_and_the_picker_keeps_the_customer_account() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, &[]);
+    let customer = sim
+        .customers
+        .first()
+        .cloned()
+        .expect("a customer account in the demo");
+    let t = Tmux::start("sgkeys-e2e-ctx", &env_for(&sim, &dir));
+    t.send_line(&format!("{BIN} --on-behalf-of 'account-id {customer}'"));
+    t.wait_for(&format!("account-id {customer}"));
+    t.wait_for("updated");
+    // to a subuser, typed
+    t.send_keys(&[":"]);
+    t.type_text("ctx acme-transactional");
+    t.send_keys(&["Enter"]);
+    t.wait_for("subuser acme-transactional");
+    // back with `:ctx ` + Tab: the line shows `:ctx -`, Enter switches (no picker)
+    t.send_keys(&[":"]);
+    t.type_text("ctx ");
+    t.send_keys(&["Tab"]);
+    t.wait_for(":ctx -");
+    t.send_keys(&["Enter"]);
+    let s = t.wait_for(&format!("switched to account › account-id {customer}"));
+    assert!(!s.contains("Switch context"), "the picker opened:\n{s}");
+    // to the own account, then the picker lists the customer account and Enter goes there
+    t.send_keys(&[":"]);
+    t.type_text("ctx own");
+    t.send_keys(&["Enter"]);
+    t.wait_for("switched to account ");
+    t.send_keys(&["c"]);
+    let s = t.wait_for("Switch context");
+    assert!(s.contains(&format!("account-id {customer}")), "{s}");
+    t.send_keys(&["/"]);
+    t.type_text(&customer);
+    t.send_keys(&["Enter", "Enter"]);
+    t.wait_for(&format!("switched to account › account-id {customer}"));
+    quit(&t, &dir);
+}
+
+/// `v`: the describe view of the selected key, its JSON as the simulator answered it.
+#[test]
+fn v_describes_the_key_with_its_json() {
+    let Some((dir, sim, t)) = open("sgkeys-e2e-describe", "", &[]) else {
+        return;
+    };
+    let id = sim_keys(&sim)
+        .into_iter()
+        .find(|(_, n)| n == "tmp-debug")
+        .map(|(id, _)| id)
+        .expect("tmp-debug in the demo seed");
+    t.send_keys(&["/"]);
+    t.type_text("tmp-debug\r");
+    t.wait_for("1/");
+    t.send_keys(&["v"]);
+    t.wait_for("Describe · tmp-debug");
+    let s = t.wait_for("Scopes by category");
+    assert!(s.contains(&format!("id {id}")), "{s}");
+    // the search brings the JSON into view
+    t.send_keys(&["/"]);
+    t.type_text("\"api_key_id\"");
+    t.send_keys(&["Enter"]);
+    t.wait_for("1 match");
+    t.wait_for(&format!("\"api_key_id\": \"{id}\""));
+    t.send_keys(&["Escape"]);
+    t.wait_for("1/");
+    quit(&t, &dir);
+}

@@ -43,10 +43,10 @@ fn dialog_with_warning(w: u16, h: u16) -> App {
     let mut keys = fixture_keys();
     keys.extend(many_keys(100 - keys.len()));
     for cmd in refresh {
-        if let Command::Api { req, op, .. } = cmd {
-            if op == ApiOp::ListKeys {
-                reply(&mut app, req, ApiResult::Keys(Ok(keys.clone())));
-            }
+        if let Command::Api { req, op, .. } = cmd
+            && op == ApiOp::ListKeys
+        {
+            reply(&mut app, req, ApiResult::Keys(Ok(keys.clone())));
         }
     }
     app
@@ -62,10 +62,12 @@ fn log_filtered_wrapped(w: u16, h: u16) -> App {
             &mut app,
             app::Msg::Copied {
                 what: app::Clip::Id(sgkeys::api::ApiKeyId("Ts7Qa1Wz4Xs8Ed2Cr5Vf9T".into())),
-                result: Err("not copied: tmux's set-clipboard is 'external', so tmux drops \
+                result: Err(
+                    "not copied: tmux's set-clipboard is 'external', so tmux drops \
                              programs' copies; run `tmux set -s set-clipboard on`, or select it \
                              with the mouse"
-                    .into()),
+                        .into(),
+                ),
             },
         );
     }

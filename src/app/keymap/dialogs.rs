@@ -650,6 +650,13 @@ pub static BINDINGS: &[Binding] = &[
         always
     ),
     // everywhere
-    b!(HELP_IN, &[k('?'), code(KeyCode::F(1))], Help, "help", hint, nofoot),
+    b!(
+        HELP_IN,
+        &[k('?'), code(KeyCode::F(1))],
+        Help,
+        "help",
+        hint,
+        nofoot
+    ),
     b!(Layer::ALL, &[ctrl('c')], ForceQuit, "quit", nofoot),
 ];

@@ -41,9 +41,12 @@ fn the_picker_lists_own_account_subusers_and_customer_accounts_seen() {
     settle(&mut app, cmds);
     let rows = context_rows(&app, "");
     assert_eq!(rows[0], ContextRow::Own);
-    assert!(rows.iter().any(|r| matches!(r, ContextRow::Subuser(s) if s.username == "acme-eu")));
+    assert!(
+        rows.iter()
+            .any(|r| matches!(r, ContextRow::Subuser(s) if s.username == "acme-eu"))
+    );
     let customer = OnBehalfOf::AccountId("8812345".into());
-    assert!(rows.iter().any(|r| *r == ContextRow::Seen(&customer)), "{rows:?}");
+    assert!(rows.contains(&ContextRow::Seen(&customer)), "{rows:?}");
     // the cursor starts on the current context; k moves up to the own account, Enter switches
     assert_eq!(rows[cursor(&app)].target(), Some(customer.clone()));
     let to_top = cursor(&app);
@@ -92,10 +95,7 @@ fn customer_accounts_named_in_the_journal_are_listed() {
     assert!(context_rows(&app, "777").is_empty());
     let rows = context_rows(&app, "4242");
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(
-        rows[0].target(),
-        Some(OnBehalfOf::AccountId("4242".into()))
-    );
+    assert_eq!(rows[0].target(), Some(OnBehalfOf::AccountId("4242".into())));
 }
 
 #[test]

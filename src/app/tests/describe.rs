@@ -55,7 +55,10 @@ fn v_reads_the_key_afresh_and_shows_its_json_scopes_and_history() {
     assert!(page.contains("api_keys.create api_keys.read"), "{page}");
     assert!(page.contains("rename"), "{page}");
     assert!(page.contains("'tmp' → 'test'"), "{page}");
-    assert!(page.contains("JSON as SendGrid answered GET /v3/api_keys/"), "{page}");
+    assert!(
+        page.contains("JSON as SendGrid answered GET /v3/api_keys/"),
+        "{page}"
+    );
     assert!(lines.iter().any(|l| l == r#"  "name": "test","#), "{page}");
     // `/` searches and brings the match into view; n goes to the next one
     app.size = (80, 16);

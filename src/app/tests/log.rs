@@ -76,7 +76,9 @@ fn a_periodic_refresh_that_changes_nothing_stays_out_of_the_log() {
     }
     assert_eq!(app.live.quiet, sent);
     assert!(
-        app.log.iter().all(|l| !l.text.starts_with("GET /v3/api_keys 200")),
+        app.log
+            .iter()
+            .all(|l| !l.text.starts_with("GET /v3/api_keys 200")),
         "{:?}",
         app.log
     );
@@ -91,13 +93,21 @@ fn a_periodic_refresh_that_changes_nothing_stays_out_of_the_log() {
         name: "new one".into(),
     });
     update(&mut app, answer(reqs[0], ApiResult::Keys(Ok(more))));
-    assert!(app.log.iter().any(|l| l.text.starts_with("GET /v3/api_keys 200")));
+    assert!(
+        app.log
+            .iter()
+            .any(|l| l.text.starts_with("GET /v3/api_keys 200"))
+    );
     // and a failed one always is
     now += 2_500;
     let cmds = update(&mut app, Msg::Tick(now));
     assert_eq!(list_reqs(&cmds).len(), 1);
     call(&mut app, "/v3/api_keys", 503);
-    assert!(app.log.iter().any(|l| l.text.starts_with("GET /v3/api_keys 503")));
+    assert!(
+        app.log
+            .iter()
+            .any(|l| l.text.starts_with("GET /v3/api_keys 503"))
+    );
 }
 
 #[test]
