@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{caption, caption_text, frame_box, input_with_placeholder, set_cursor, usable};
+use super::dialog::{caption, caption_text, filter_row, frame_box, usable};
 use super::text::{clean, plural, put_line, truncate, width, wrap};
 use super::theme::Theme;
 use crate::app::keymap::Action;
@@ -56,27 +56,15 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, l: &LogModal, theme: &Th
     if area.is_empty() {
         return;
     }
-    let buf = frame.buffer_mut();
-    let (field, cur) = input_with_placeholder(
+    let body = filter_row(
+        frame,
+        area,
+        "Filter",
         &l.filter,
-        (area.width as usize).saturating_sub(8),
         "/ to filter",
+        l.editing,
         theme,
     );
-    put_line(
-        buf,
-        area,
-        0,
-        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
-    );
-    if l.editing {
-        set_cursor(frame, area.x + 8 + cur, area.y);
-    }
-    let body = Rect {
-        y: area.y + 2.min(area.height),
-        height: area.height.saturating_sub(2),
-        ..area
-    };
     let buf = frame.buffer_mut();
     let n = rows_idx.len();
     if n == 0 {

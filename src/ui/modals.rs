@@ -7,10 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    Ask, OneField, ask, box_h, box_w, content_w, cursor_list, footer, frame_box,
-    input_with_placeholder, one_field, para, render_parts, set_cursor,
+    Ask, OneField, ask, box_h, box_w, content_w, cursor_list, filter_row, footer, frame_box,
+    one_field, para, render_parts,
 };
-use super::text::{clean, pad, plural, put_line, width};
+use super::text::{clean, pad, plural, width};
 use super::theme::Theme;
 use crate::api::OnBehalfOf;
 use crate::app::keymap::Layer;
@@ -255,19 +255,16 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
     if area.is_empty() {
         return;
     }
-    let buf = frame.buffer_mut();
-    let (field, cur) = input_with_placeholder(
+    let _ = filter_row(
+        frame,
+        area,
+        "Filter",
         &p.filter,
-        (area.width as usize).saturating_sub(8),
         "/ to filter",
+        p.editing,
         theme,
     );
-    put_line(
-        buf,
-        area,
-        0,
-        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
-    );
+    let buf = frame.buffer_mut();
     let list_area = Rect {
         y: area.y + 2,
         height: area
@@ -284,7 +281,4 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
         ..area
     };
     render_parts(frame, notes_area, &notes, &bottom);
-    if p.editing {
-        set_cursor(frame, area.x + 8 + cur, area.y);
-    }
 }

@@ -4,14 +4,20 @@
 
 use crate::common::tmux::*;
 
-/// A dashboard on the demo simulator, idle (every key's scopes read).
-fn open(name: &str, args: &str, sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim, Tmux)> {
+/// A demo simulator in a fresh directory (None, said, without tmux).
+fn start(sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim)> {
     if !have_tmux() {
         eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
         return None;
     }
     let dir = tempdir();
     let sim = Sim::start(&dir, sim_args);
+    Some((dir, sim))
+}
+
+/// A dashboard on the demo simulator, idle (every key's scopes read).
+fn open(name: &str, args: &str, sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim, Tmux)> {
+    let (dir, sim) = start(sim_args)?;
     let t = Tmux::start(name, &env_for(&sim, &dir));
     t.send_line(&format!("{BIN} {args}"));
     t.wait_for("updated");
@@ -63,12 +69,9 @@ fn keys_that_arrive_at_once_are_typed_opened_repeated_or_refused_aloud() {
 /// as `sgkeys list` does with the same key.
 #[test]
 fn a_key_without_api_keys_read_is_told_which_scope_it_lacks() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim)) = start(&[]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
+    };
     let weak = mint(&sim, &dir, "mail only", None);
     let mut env = env_for(&sim, &dir);
     for (k, v) in &mut env {
@@ -197,12 +200,9 @@ fn the_log_is_searched_with_slash() {
 /// shown), and a customer account the dashboard was opened for stays in the picker.
 #[test]
 fn ctx_minus_by_tab_switches_back_and_the_picker_keeps_the_customer_account() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim)) = start(&[]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
+    };
     let customer = sim
         .customers
         .first()
