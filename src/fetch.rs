@@ -65,6 +65,9 @@ where
     let mut running = FuturesUnordered::new();
     let mut done = 0usize;
     loop {
+        // Groups with nothing left to send are done (thousands of one-request groups, one per
+        // leaked key, must not be planned again after every answer).
+        groups.retain(|g| !g.pending.is_empty());
         // Release every wave that is due; note when the next one is.
         let now = epoch_now_f64();
         let mut next_at: Option<f64> = None;

@@ -195,11 +195,9 @@ pub fn human_size(n: u64) -> String {
     }
 }
 
-/// Read a UTF-8 text file of at most `max` bytes: a drop-in for `std::fs::read_to_string`
-/// (its errors do not repeat the path; callers name it). A larger input, or an endless one such
-/// as `/dev/zero`, is an error as soon as `max + 1` bytes were read: "the file is larger than
-/// 1 MiB".
-pub fn read_to_string_capped(path: &Path, max: u64) -> io::Result<String> {
+/// The bytes of a file of at most `max` bytes; a larger (or endless) one is an error as soon
+/// as `max + 1` bytes were read: "the file is larger than 1 MiB".
+pub fn read_capped(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     File::open(path)?
         .take(max.saturating_add(1))
@@ -210,7 +208,15 @@ pub fn read_to_string_capped(path: &Path, max: u64) -> io::Result<String> {
             format!("the file is larger than {}", human_size(max)),
         ));
     }
-    String::from_utf8(bytes)
+    Ok(bytes)
+}
+
+/// Read a UTF-8 text file of at most `max` bytes: a drop-in for `std::fs::read_to_string`
+/// (its errors do not repeat the path; callers name it). A larger input, or an endless one such
+/// as `/dev/zero`, is an error as soon as `max + 1` bytes were read: "the file is larger than
+/// 1 MiB".
+pub fn read_to_string_capped(path: &Path, max: u64) -> io::Result<String> {
+    String::from_utf8(read_capped(path, max)?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not UTF-8 text"))
 }
 

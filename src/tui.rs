@@ -155,6 +155,8 @@ async fn drain_worker<T>(
 pub struct DashOptions {
     pub ctx: Context,
     pub journal: Option<Journal>,
+    /// Where what the dashboard reads and writes is recorded (none: nothing is kept).
+    pub inventory: Option<crate::inventory::Recorder>,
     /// `auto` is decided here, before the alternate screen, by asking the terminal.
     pub theme: ThemeChoice,
     pub mouse: bool,
@@ -446,6 +448,7 @@ pub async fn run_dashboard(
         client,
         journal: opts.journal.clone(),
         read_only: opts.ctx.read_only,
+        inventory: opts.inventory.clone(),
     };
     let mut worker = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
     drop(tx);

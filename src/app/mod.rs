@@ -58,7 +58,7 @@ pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
-pub use rotate::{DeployedAsk, RotateForm, Rotated};
+pub use rotate::{DeployedAsk, RotateForm};
 pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
 pub use secret::SecretModal;
 pub use update::{init, update};
@@ -412,10 +412,17 @@ pub enum Pending {
         old: ApiKeyId,
         name: String,
     },
-    /// Reading a rotated key back after its revoke: 404 proves it gone.
-    VerifyGone {
+    /// Reading a rotation's old key back after its revoke (404 proves it gone), journaled.
+    ReadBack {
         id: ApiKeyId,
-        name: String,
+    },
+    /// Journaling that a rotation's secret was delivered (or not).
+    Delivery {
+        old: ApiKeyId,
+    },
+    /// Finishing a rotation: its replacement read back before the old key is revoked.
+    Replacement {
+        old: ApiKeyId,
     },
     /// The all-contexts matrix: one context's key list.
     SweepList {
@@ -575,6 +582,13 @@ pub enum ApiOp {
     ReadJournal,
     /// `GET /v3/api_keys/{id}` with the answer's body (the describe view).
     Describe(ApiKeyId),
+    /// Read a revoked key back (404: gone) and journal the answer (a rotation's step 5).
+    ReadBack(crate::ops::rotate::ReadBackStep),
+    /// Journal whether a rotation's secret was delivered (no request; never cancelled).
+    RecordDelivery {
+        entry: Box<crate::journal::Entry>,
+        delivered: bool,
+    },
 }
 
 impl ApiOp {
@@ -631,12 +645,16 @@ pub enum ApiResult {
     /// How a mutation went: effect, outcome, read-back note, journal trouble.
     Mutated(Done),
     Verified(Result<crate::leak::Verification, ApiError>),
-    /// The leaked key's own scopes (401: it does not authenticate).
-    Probed(Result<Vec<String>, ApiError>),
+    /// What the leaked key itself said (dead only when SendGrid refused it in its own words).
+    Probed(crate::leak::Probe),
     /// The journal's entries, oldest first (or why it could not be read).
     Journal(Result<Vec<crate::journal::Entry>, String>),
     /// A key and its answer's body as sent (sanitised, cut at [`describe::BODY_MAX`]).
     Described(Result<(KeyDetail, String), ApiError>),
+    /// What reading a revoked key back answered.
+    ReadBack(crate::ops::rotate::ReadBack),
+    /// A journal line written (or why not).
+    Recorded(Result<(), String>),
 }
 
 impl App {

@@ -342,8 +342,10 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
             }
             super::rotate::journal_read(app, r)
         }
-        (Pending::VerifyGone { id, name }, ApiResult::Key(r)) => {
-            super::rotate::verify_gone(app, &id, &name, r)
+        (Pending::ReadBack { id }, ApiResult::ReadBack(r)) => super::rotate::read_back(app, &id, r),
+        (Pending::Delivery { .. }, ApiResult::Recorded(r)) => super::rotate::recorded(app, r),
+        (Pending::Replacement { old }, ApiResult::Key(r)) => {
+            super::rotate::replacement_read(app, &old, r, out)
         }
         (Pending::Describe(id), ApiResult::Described(r)) => {
             super::describe::answered(app, ev.req, &id, r)
@@ -414,28 +416,28 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
 /// The answer to a mutation, for the request that is waiting for it.
 fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Vec<Command>) {
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
-    let entry = done.entry;
-    let r = done.result;
     // a rotation made or finished: re-read the journal for the pending-rotation badges
     let rotation = match &pending {
         Pending::Rotate { .. } => true,
         Pending::Delete { id, .. } => {
-            app.pending_rotation(id).is_some() || app.rotations.verify.contains_key(id)
+            app.pending_rotation(id).is_some() || app.rotations.active.contains_key(id)
         }
         _ => false,
     };
     if done.sent && rotation {
         super::rotate::read_journal(app, out);
     }
+    if let Pending::Rotate { old, name } = &pending {
+        super::rotate::rotated(app, req, old, name, done);
+        super::rotate::batch_answered(app);
+        return;
+    }
+    for w in &done.differs {
+        toast(app, Level::Warn, format!("warning: {w}"));
+    }
+    let entry = done.entry;
+    let r = done.result;
     match (pending, r) {
-        (Pending::Rotate { old, name }, Ok(Effect::Created(k))) => {
-            super::rotate::rotated(app, req, &old, &name, Ok(k));
-            super::rotate::batch_answered(app);
-        }
-        (Pending::Rotate { old, name }, Err(e)) => {
-            super::rotate::rotated(app, req, &old, &name, Err(e));
-            super::rotate::batch_answered(app);
-        }
         (Pending::Create { name }, Ok(Effect::Created(k))) => created(app, req, &name, Ok(k)),
         (Pending::Create { name }, Err(e)) => created(app, req, &name, Err(e)),
         (Pending::Rename { id, name }, Ok(Effect::Renamed(k))) => {
@@ -445,16 +447,10 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Update { id }, Ok(Effect::Updated(k))) => updated(app, req, &id, Ok(k)),
         (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
         (Pending::Delete { id, batch }, Ok(e @ (Effect::Revoked | Effect::AlreadyGone))) => {
-            deleted(
-                app,
-                &id,
-                batch,
-                Ok(matches!(e, Effect::AlreadyGone)),
-                false,
-                out,
-            );
+            let already = matches!(e, Effect::AlreadyGone);
+            deleted(app, &id, batch, Ok(already), false, out);
+            super::rotate::old_revoked(app, &id, Ok(()), false, entry.clone(), out);
             super::leak::revoked(app, &id, entry, out);
-            super::rotate::old_revoked(app, &id, Ok(()), out);
         }
         (Pending::Delete { id, batch }, Err(e)) => {
             let why = super::errors::describe(&e);
@@ -464,7 +460,7 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
                 why
             };
             deleted(app, &id, batch, Err(e), unknown, out);
-            super::rotate::old_revoked(app, &id, Err(why), out);
+            super::rotate::old_revoked(app, &id, Err(why), unknown, entry, out);
         }
         (p, r) => log(
             app,

@@ -202,6 +202,22 @@ pub(crate) fn show_journal(
             );
         }
     }
+    let lost = Journal::lost_rotations(&everything);
+    if !lost.is_empty() {
+        crate::errln!(
+            "{} whose secret was never delivered (secret lost): the old key is kept; revoke the \
+             orphan replacement and rotate again:",
+            plural(lost.len(), "rotation", "rotations")
+        );
+        for e in &lost {
+            crate::errln!(
+                "  {} → {} (orphan: sgkeys revoke {})",
+                clean(e.replaces.as_deref().unwrap_or("?")),
+                clean(&e.api_key_id),
+                clean(&e.api_key_id)
+            );
+        }
+    }
     let open: Vec<&crate::journal::Entry> = entries
         .iter()
         .filter(|e| e.result() == Outcome::Unknown)

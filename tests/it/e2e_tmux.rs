@@ -18,7 +18,8 @@ fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
         return;
     }
     let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
+    // at the defaults (600 requests a minute, a 2 s propagation delay), as a user meets SendGrid
+    let sim = Sim::realistic(&dir, &[]);
     let before = list_with_scopes(&sim, &dir);
     let by_name = |m: &BTreeMap<String, (String, Vec<String>)>, name: &str| -> String {
         m.iter()

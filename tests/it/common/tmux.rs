@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::simulator::FAST_ARGS;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
 pub fn have_tmux() -> bool {
@@ -29,7 +31,20 @@ pub struct Sim {
 }
 
 impl Sim {
+    /// The demo seed without SendGrid's waits ([`FAST_ARGS`]; `extra` may set any of them
+    /// again).
     pub fn start(dir: &Path, extra: &[&str]) -> Sim {
+        let fast = FAST_ARGS
+            .chunks(2)
+            .filter(|flag_value| !extra.contains(&flag_value[0]))
+            .flatten()
+            .copied();
+        let args: Vec<&str> = fast.chain(extra.iter().copied()).collect();
+        Sim::realistic(dir, &args)
+    }
+
+    /// The demo seed at the simulator's defaults: as slow and strict as SendGrid.
+    pub fn realistic(dir: &Path, extra: &[&str]) -> Sim {
         let mut child = Command::new(BIN)
             .args(["sim", "--port", "0", "--seed", "demo"])
             .arg("--state")
