@@ -44,7 +44,10 @@ fn the_version_names_the_commit() {
     match top.map(|t| std::fs::canonicalize(t).unwrap()) {
         Some(t) if t == here => {
             let head = git(&["rev-parse", "--short=12", "HEAD"]).unwrap();
-            assert!(v.contains(&format!("(commit {head},")), "{v} is not HEAD {head}");
+            assert!(
+                v.contains(&format!("(commit {head},")),
+                "{v} is not HEAD {head}"
+            );
         }
         _ => eprintln!("not a git checkout: the version says {v}"),
     }
@@ -64,7 +67,13 @@ fn the_crate_ships_what_builds_it_and_no_test_fixture() {
     let cargo = std::env::var("CARGO").unwrap_or("cargo".into());
     let list = output(
         Command::new(cargo)
-            .args(["package", "--list", "--locked", "--offline", "--allow-dirty"])
+            .args([
+                "package",
+                "--list",
+                "--locked",
+                "--offline",
+                "--allow-dirty",
+            ])
             .current_dir(ROOT),
     );
     let files: Vec<&str> = list.lines().collect();
@@ -80,7 +89,10 @@ fn the_crate_ships_what_builds_it_and_no_test_fixture() {
         "src/audit/report.css",
         "src/audit/report.js",
     ] {
-        assert!(files.contains(&needed), "{needed} is not in the crate: {files:?}");
+        assert!(
+            files.contains(&needed),
+            "{needed} is not in the crate: {files:?}"
+        );
     }
     for f in &files {
         let shipped = f.starts_with("src/")
@@ -147,7 +159,10 @@ fn the_release_script_packs_binary_completions_man_pages_and_sums() {
     );
     let v = output(Command::new(dist.path().join(&name).join("sgkeys")).arg("--version"));
     assert!(v.starts_with(&format!("sgkeys {version} (commit ")), "{v}");
-    let fish = std::fs::read_to_string(dist.path().join(&name).join("completions/sgkeys.fish"))
-        .unwrap();
-    assert!(fish.contains("complete -c sgkeys"), "a fish completion script");
+    let fish =
+        std::fs::read_to_string(dist.path().join(&name).join("completions/sgkeys.fish")).unwrap();
+    assert!(
+        fish.contains("complete -c sgkeys"),
+        "a fish completion script"
+    );
 }
