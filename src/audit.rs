@@ -4,6 +4,7 @@
 //! log or timestamps.
 
 pub mod html;
+pub mod openmetrics;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,7 +74,12 @@ impl From<AuditKey> for AuditKeyJson {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContextSummary {
     pub context: Option<String>,
+    /// Keys read in full (name and scopes): the keys of this context in the audit.
     pub keys: usize,
+    /// Keys the context's list named; None when the list itself could not be read. More than
+    /// `keys` when some could not be read (see `error`) or were revoked in between.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listed: Option<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
     /// The context could not be read (the audit is incomplete).
@@ -157,6 +163,7 @@ pub async fn collect(
                 summaries.push(ContextSummary {
                     context: ctx.clone(),
                     keys: list.len(),
+                    listed: Some(list.len()),
                     findings: Vec::new(),
                     error: None,
                 });
@@ -167,6 +174,7 @@ pub async fn collect(
             Err(e) => summaries.push(ContextSummary {
                 context: ctx.clone(),
                 keys: 0,
+                listed: None,
                 findings: Vec::new(),
                 error: Some(e.to_string()),
             }),
@@ -677,17 +685,48 @@ pub async fn fetch(client: &Client, id: &str) -> Result<KeyDetail, ApiError> {
     client.get_key(&ApiKeyId(id.to_owned())).await
 }
 
+/// Audits for the unit tests of the audit's readers (reports, exports).
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixture {
     use super::*;
 
-    fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
+    /// A key as the API answers it.
+    pub fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
         KeyDetail {
             api_key_id: ApiKeyId(id.into()),
             name: name.into(),
             scopes: s.iter().map(|x| (*x).to_owned()).collect(),
         }
     }
+
+    /// An audit of `contexts`, each with its keys, every key read.
+    pub fn audit_of(contexts: &[(Option<&str>, &[KeyDetail])]) -> Audit {
+        let mut summaries = Vec::new();
+        let mut keys = Vec::new();
+        for (c, details) in contexts {
+            let c = c.map(str::to_owned);
+            summaries.push(ContextSummary {
+                context: c.clone(),
+                keys: details.len(),
+                listed: Some(details.len()),
+                findings: vec![],
+                error: None,
+            });
+            keys.extend(assess_context(c, details));
+        }
+        Audit {
+            generated_at: "2026-11-22T00:00:00Z".into(),
+            base_url: "http://sim".into(),
+            contexts: summaries,
+            keys,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::d;
+    use super::*;
 
     fn audit(keys: Vec<AuditKey>) -> Audit {
         Audit {
@@ -696,6 +735,7 @@ mod tests {
             contexts: vec![ContextSummary {
                 context: None,
                 keys: keys.len(),
+                listed: Some(keys.len()),
                 findings: vec![],
                 error: None,
             }],

@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod fetch;
 pub mod fsutil;
 pub mod inventory;

@@ -305,6 +305,7 @@ mod tests {
             contexts: vec![ContextSummary {
                 context: None,
                 keys: keys.len(),
+                listed: Some(keys.len()),
                 findings: vec![],
                 error: None,
             }],

@@ -415,30 +415,11 @@ fn findings(o: &mut String, a: &Audit) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiKeyId, KeyDetail};
-    use crate::audit::{ContextSummary, assess_context};
-
-    fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
-        KeyDetail {
-            api_key_id: ApiKeyId(id.into()),
-            name: name.into(),
-            scopes: s.iter().map(|x| (*x).to_owned()).collect(),
-        }
-    }
+    use crate::api::KeyDetail;
+    use crate::audit::fixture::{audit_of, d};
 
     fn audit(details: &[KeyDetail]) -> Audit {
-        let keys = assess_context(None, details);
-        Audit {
-            generated_at: "2026-11-28T00:00:00Z".into(),
-            base_url: "http://sim".into(),
-            contexts: vec![ContextSummary {
-                context: None,
-                keys: keys.len(),
-                findings: vec![],
-                error: None,
-            }],
-            keys,
-        }
+        audit_of(&[(None, details)])
     }
 
     #[test]

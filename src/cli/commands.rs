@@ -72,9 +72,11 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
 /// The scope a command cannot work without (the first request it sends needs it).
 fn needed_scope(command: &Command) -> Option<&'static str> {
     Some(match command {
-        Command::List(_) | Command::Show { .. } | Command::Diff { .. } | Command::Audit(_) => {
-            "api_keys.read"
-        }
+        Command::List(_)
+        | Command::Show { .. }
+        | Command::Diff { .. }
+        | Command::Audit(_)
+        | Command::Export(_) => "api_keys.read",
         // create and recreate list the keys first (to settle an unknown outcome), but the
         // POST is what a key without the scope is refused
         Command::Create(_) | Command::Recreate { .. } | Command::Rotate(_) => "api_keys.create",
@@ -134,6 +136,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Rotate(args) => super::rotate::rotate(ctx, args).await,
         Command::Whoami => whoami(ctx).await,
         Command::Audit(args) => audit(ctx, args).await,
+        Command::Export(args) => super::export::export(ctx, args).await,
         Command::Diff { a, b, preset } => diff(ctx, &a, b.as_deref(), preset.as_deref()).await,
         Command::Recreate {
             id,

@@ -8,6 +8,7 @@ mod account;
 mod commands;
 mod context;
 mod dashboard;
+mod export;
 mod inventory_cmd;
 mod journal_cmd;
 mod keys;
@@ -29,9 +30,12 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::api::{ApiError, Region};
 use crate::config::{ConfigError, Overrides};
 
+/// `sgkeys --version`: the version, the commit it was built from and the target (build.rs).
+pub const LONG_VERSION: &str = env!("SGKEYS_LONG_VERSION");
+
 /// Manage Twilio SendGrid API keys: browse, audit scopes, revoke fast.
 #[derive(Debug, Parser)]
-#[command(name = "sgkeys", version, about, long_about = None, propagate_version = true)]
+#[command(name = "sgkeys", version = LONG_VERSION, about, long_about = None, propagate_version = true)]
 #[command(
     after_help = "Run without a command to open the dashboard. Try `sgkeys demo` first: it needs no account."
 )]
@@ -225,11 +229,24 @@ pub enum Command {
   sgkeys audit
   sgkeys audit --all-subusers --format markdown --out audit.md
   sgkeys audit --all-subusers --format html --out audit.html
+  sgkeys audit --all-subusers --format openmetrics --out sgkeys.prom
   sgkeys audit --format json --out before.json; sgkeys audit --since before.json
   sgkeys audit --all-subusers --since 2h   # keys that appeared since, from the inventory
   sgkeys --offline audit                   # from the inventory alone, saying how old it is
   sgkeys audit --policy policy.toml   # exit 1 on a violation")]
     Audit(AuditArgs),
+    /// Write keys as Terraform configuration: resources and import blocks (kenzo0107/sendgrid)
+    #[command(
+        after_help = "Secrets cannot be imported: SendGrid shows a key's secret only when it is created.
+Exit status: 0 when every key asked for is in the output; 1 when some could not be read or their
+scopes are unknown (the output then says which, in a comment at the top); 2 on a usage error.
+
+Examples:
+  sgkeys export --format terraform --out sendgrid_keys.tf
+  sgkeys export --format terraform --all-subusers --out sendgrid_keys.tf
+  sgkeys export --format terraform --filter 'type:full' > full_access_keys.tf"
+    )]
+    Export(ExportArgs),
     /// Compare two keys' scopes by category (or a key with a preset); exit 1 when they differ
     #[command(
         after_help = "Exit status: 0 when the scopes are the same, 1 when they differ (as diff(1)), 2 on a usage error, 1 on an API error.
@@ -577,6 +594,8 @@ pub enum AuditFormat {
     Markdown,
     /// One self-contained page: summary, access matrix heatmap, findings (write it with --out)
     Html,
+    /// Gauges for Prometheus' textfile collector (OpenMetrics text; see README "Prometheus")
+    Openmetrics,
 }
 
 impl AuditFormat {
@@ -586,12 +605,12 @@ impl AuditFormat {
             AuditFormat::Json => Some(Format::Json),
             AuditFormat::Csv => Some(Format::Csv),
             AuditFormat::Markdown => Some(Format::Markdown),
-            AuditFormat::Html => None,
+            AuditFormat::Html | AuditFormat::Openmetrics => None,
         }
     }
 }
 
-/// `--format` on `audit` (the listing formats plus `html`).
+/// `--format` on `audit` (the listing formats plus `html` and `openmetrics`).
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct AuditFormatArg {
     /// Output format (--json is short for --format json)
@@ -600,15 +619,22 @@ pub struct AuditFormatArg {
 }
 
 impl AuditFormatArg {
-    /// As [`FormatArg::resolve`]; `--format html` with `--json` is a usage error too.
+    /// As [`FormatArg::resolve`]; `--format html` (or `openmetrics`) with `--json` is a usage
+    /// error too.
     pub fn resolve(self, json: bool) -> Result<AuditFormat, CliError> {
         let listing = match self.format {
-            Some(AuditFormat::Html) if json => {
-                return Err(CliError::Usage(
-                    "--format html and --json ask for different output formats; give one".into(),
-                ));
+            Some(f) if f.listing().is_none() => {
+                if json {
+                    let name = f
+                        .to_possible_value()
+                        .map(|v| v.get_name().to_owned())
+                        .unwrap_or_default();
+                    return Err(CliError::Usage(format!(
+                        "--format {name} and --json ask for different output formats; give one"
+                    )));
+                }
+                return Ok(f);
             }
-            Some(AuditFormat::Html) => return Ok(AuditFormat::Html),
             Some(f) => f.listing(),
             None => None,
         };
@@ -639,6 +665,31 @@ pub struct AuditArgs {
     /// seen, gone, renamed or rescoped since; said plainly where there is no baseline)
     #[arg(long, value_name = "OLD.json|WHEN")]
     pub since: Option<PathBuf>,
+}
+
+/// `export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// HCL for the kenzo0107/sendgrid provider: per key a sendgrid_api_key resource and an
+    /// import block (Terraform 1.5+); a provider alias per subuser
+    Terraform,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+    /// Also export every subuser's keys (a provider alias each)
+    #[arg(long)]
+    pub all_subusers: bool,
+    /// Only the keys matching a filter, as in the dashboard: text, `scope:GLOB`, `type:full`,
+    /// `risk:high`, `!term`
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
+    /// Write to FILE instead of stdout (replaced whole, never half-written)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -397,6 +397,8 @@ fn audit(o: &Offline, args: &AuditArgs, json: bool) -> Result<u8, CliError> {
         summaries.push(ContextSummary {
             context: c.on_behalf_of.clone(),
             keys: details.len(),
+            // what the last complete list named; unknown when none was complete
+            listed: c.list_read_at.map(|_| details.len()),
             findings: crate::risk::limit_finding(details.len())
                 .into_iter()
                 .collect(),

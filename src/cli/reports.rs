@@ -1,4 +1,5 @@
-//! `audit` (table, JSON, CSV, Markdown, HTML; policies; `--since`) and the files reports are written to.
+//! `audit` (table, JSON, CSV, Markdown, HTML, OpenMetrics; policies; `--since`), the sweep it
+//! shares with `export`, and the files reports are written to.
 
 use serde_json::json;
 
@@ -77,36 +78,7 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
                 .into(),
         ));
     }
-    let subusers: Vec<(String, Option<crate::api::Region>)> = if args.all_subusers {
-        ctx.client
-            .list_subusers()
-            .await
-            .map_err(|e| CliError::api("listing subusers for --all-subusers", e))?
-            .into_iter()
-            .map(|s| (s.username, s.region))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let progress = std::sync::Mutex::new(None::<Progress>);
-    let on_progress = |done: usize, total: usize| {
-        if let Ok(mut p) = progress.lock() {
-            let bar = p.get_or_insert_with(|| Progress::new("auditing", total));
-            while bar.done() < done {
-                bar.tick();
-            }
-        }
-    };
-    let sweep = ctx.recorder().map(|r| (r, r.sweep_start("audit")));
-    let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
-    if let Some((rec, id)) = sweep {
-        super::inventory_cmd::record_audit(rec, id, &report, &subusers);
-    }
-    if let Ok(p) = progress.lock()
-        && let Some(p) = p.as_ref()
-    {
-        p.finish();
-    }
+    let report = sweep(ctx, args.all_subusers, "audit", "auditing").await?;
     let since = match &asked.since {
         Some(Since::Time(t)) => match &ctx.inventory {
             Some(k) => Some(k.changes_since(&report, *t)?),
@@ -154,6 +126,7 @@ pub(crate) fn finish(
         AuditFormat::Csv => crate::audit::to_csv(report),
         AuditFormat::Markdown => crate::audit::to_markdown(report),
         AuditFormat::Html => crate::audit::html::render(report),
+        AuditFormat::Openmetrics => crate::audit::openmetrics::render(report),
     };
     // Server text never reaches a file raw either (JSON escapes it, the others replace it).
     let rendered = crate::text::clean_block(&rendered).into_owned();
@@ -210,6 +183,49 @@ pub(crate) fn finish(
         ));
     }
     Ok(code)
+}
+
+/// Every key of the context sgkeys points at (and with `all_subusers`, of every subuser) read
+/// with its scopes: the one sweep behind `audit` and `export`, through the fetch engine
+/// ([`crate::audit::collect`]), with a progress counter (`label`) on a terminal, recorded in the
+/// inventory as a sweep of `kind`.
+pub(crate) async fn sweep(
+    ctx: &Ctx,
+    all_subusers: bool,
+    kind: &str,
+    label: &str,
+) -> Result<crate::audit::Audit, CliError> {
+    let subusers: Vec<(String, Option<crate::api::Region>)> = if all_subusers {
+        ctx.client
+            .list_subusers()
+            .await
+            .map_err(|e| CliError::api("listing subusers for --all-subusers", e))?
+            .into_iter()
+            .map(|s| (s.username, s.region))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let progress = std::sync::Mutex::new(None::<Progress>);
+    let on_progress = |done: usize, total: usize| {
+        if let Ok(mut p) = progress.lock() {
+            let bar = p.get_or_insert_with(|| Progress::new(label, total));
+            while bar.done() < done {
+                bar.tick();
+            }
+        }
+    };
+    let recording = ctx.recorder().map(|r| (r, r.sweep_start(kind)));
+    let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
+    if let Some((rec, id)) = recording {
+        super::inventory_cmd::record_audit(rec, id, &report, &subusers);
+    }
+    if let Ok(p) = progress.lock()
+        && let Some(p) = p.as_ref()
+    {
+        p.finish();
+    }
+    Ok(report)
 }
 
 /// Write a file atomically enough for reports: temp file in the same directory, then rename.

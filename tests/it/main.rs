@@ -7,7 +7,9 @@
 //! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
 //!   `palette`: the themes' WCAG contrast;
 //! - `e2e_tmux`, `e2e_dashboard`, `secrets`: the real binary in tmux (`common::tmux`);
-//! - `html_report`: `audit --format html` rendered by headless Chromium.
+//! - `html_report`: `audit --format html` rendered by headless Chromium;
+//! - `export_terraform`, `openmetrics`: `export --format terraform` and `audit --format
+//!   openmetrics` read back by real parsers (HCL, OpenMetrics, PromQL; Terraform where installed).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 mod common;
@@ -17,12 +19,14 @@ mod api_sim;
 mod cli;
 mod e2e_dashboard;
 mod e2e_tmux;
+mod export_terraform;
 mod faults;
 mod hostile_selftest;
 mod hostile_text;
 mod html_report;
 mod inventory;
 mod leaked;
+mod openmetrics;
 mod outcomes;
 mod palette;
 mod parsers;

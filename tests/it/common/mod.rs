@@ -4,6 +4,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod readme;
+pub mod run;
 pub mod simulator;
 pub mod tmux;
 
