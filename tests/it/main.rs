@@ -8,6 +8,7 @@
 //!   `palette`: the themes' WCAG contrast;
 //! - `e2e_tmux`, `e2e_dashboard`, `secrets`: the real binary in tmux (`common::tmux`);
 //! - `html_report`: `audit --format html` rendered by headless Chromium;
+//! - `install`: `--version`, what the crate ships, `scripts/release.sh`'s archive;
 //! - `export_terraform`, `openmetrics`: `export --format terraform` and `audit --format
 //!   openmetrics` read back by real parsers (HCL, OpenMetrics, PromQL; Terraform where installed).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
@@ -24,6 +25,7 @@ mod faults;
 mod hostile_selftest;
 mod hostile_text;
 mod html_report;
+mod install;
 mod inventory;
 mod leaked;
 mod openmetrics;
