@@ -120,7 +120,7 @@ impl Worker {
                     }
                 }
                 Command::Quit => break,
-                Command::Copy(_) => {}
+                Command::Copy { .. } => {}
             }
             // reap finished tasks so the sets stay small
             while read_tasks.try_join_next().is_some() {}
@@ -151,6 +151,24 @@ impl Worker {
                     );
                 }
                 ApiResult::Key(answer)
+            }
+            ApiOp::Describe(id) => {
+                let answer = client.get_key_answer(id).await;
+                if let Some(rec) = &self.inventory {
+                    let detail = answer
+                        .as_ref()
+                        .map(|(k, _)| k.clone())
+                        .map_err(Clone::clone);
+                    crate::seen::detail(
+                        rec,
+                        &crate::seen::place(rec, &client),
+                        id.as_str(),
+                        &detail,
+                    );
+                }
+                ApiResult::Described(
+                    answer.map(|(k, body)| (k, crate::app::describe::body_text(&body))),
+                )
             }
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
@@ -258,6 +276,7 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         ApiOp::Probe(_) => ApiResult::Probed(crate::leak::Probe::Unknown(e.short())),
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+        ApiOp::Describe(_) => ApiResult::Described(Err(e)),
         ApiOp::ReadBack(_) => ApiResult::ReadBack(crate::ops::rotate::ReadBack {
             gone: None,
             error: Some(e.short()),
