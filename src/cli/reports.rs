@@ -73,9 +73,15 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
     match &args.out {
         Some(path) => {
             write_file(path, &rendered)?;
+            let unread = report.count_unread();
             crate::errln!(
-                "Wrote the audit of {} keys to {}",
-                report.keys.len(),
+                "Wrote the audit of {}{} to {}",
+                crate::text::plural(report.keys.len(), "key", "keys"),
+                if unread > 0 {
+                    format!(" ({unread} could not be read)")
+                } else {
+                    String::new()
+                },
                 path.display()
             );
         }
@@ -103,16 +109,65 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
         }
     }
     if !report.complete() {
-        for c in report.contexts.iter().filter(|c| c.error.is_some()) {
-            crate::errln!(
-                "sgkeys: audit incomplete for {}: {}",
-                c.context.as_deref().unwrap_or("the account"),
-                c.error.as_deref().unwrap_or("")
-            );
+        // The table names each key it could not read; the other formats get them here.
+        let listed_in_report = format == AuditFormat::Table && args.out.is_none();
+        for c in &report.contexts {
+            let who = c.context.as_deref().unwrap_or("the account");
+            if let Some(e) = &c.error {
+                crate::errln!(
+                    "sgkeys: audit incomplete: the keys of {who} could not be listed: {e}"
+                );
+            } else if c.unread > 0 {
+                crate::errln!(
+                    "sgkeys: audit incomplete: {} of the {} keys of {who} could not be read \
+                     (their type and risk are unknown){}",
+                    c.unread,
+                    c.keys,
+                    if listed_in_report {
+                        " — listed above as NOT READ"
+                    } else {
+                        ":"
+                    }
+                );
+                if listed_in_report {
+                    continue;
+                }
+                for k in report
+                    .keys
+                    .iter()
+                    .filter(|k| k.context == c.context && k.unread.is_some())
+                {
+                    crate::errln!(
+                        "  {} ({}): {}",
+                        k.report.api_key_id,
+                        crate::output::clean(&k.report.name),
+                        k.unread.as_deref().unwrap_or_default()
+                    );
+                }
+            }
         }
-        return Err(CliError::Failed(
-            "the audit is incomplete (see above)".into(),
-        ));
+        let hint = report
+            .keys
+            .iter()
+            .find_map(|k| k.unread.as_ref())
+            .map(|_| "run the audit again; raise --timeout if the keys timed out".to_owned());
+        if let Some(h) = hint {
+            crate::errln!("hint: {h}");
+        }
+        let unlisted = report.contexts.iter().filter(|c| c.error.is_some()).count();
+        return Err(CliError::Failed(format!(
+            "the audit is incomplete: {} of {} keys read{}",
+            report.keys.len() - report.count_unread(),
+            report.keys.len(),
+            if unlisted > 0 {
+                format!(
+                    ", {} not listed",
+                    crate::text::plural(unlisted, "context", "contexts")
+                )
+            } else {
+                String::new()
+            }
+        )));
     }
     Ok(code)
 }

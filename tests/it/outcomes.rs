@@ -836,3 +836,152 @@ async fn a_451_behind_a_custom_base_url_names_eu_base_url_not_region() {
     assert_eq!(r.code, 0, "{}", r.err);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_audit_with_keys_it_could_not_read_says_n_of_n_and_claims_nothing_it_cannot_back() {
+    // Before: 95 keys read of 100 listed: "95 keys: …; risk: …" and "95/100 keys: close to
+    // SendGrid's limit" about an account of 100 keys.
+    let listed: Vec<(String, String)> = (0..100u8)
+        .map(|i| (id_of(&fake_key(i)), format!("svc {i}")))
+        .collect();
+    let refused: Vec<String> = listed.iter().take(5).map(|(i, _)| i.clone()).collect();
+    let keys = listed.clone();
+    let server = Hostile::start(move |r: &Seen| match r.path.strip_prefix("/v3/api_keys/") {
+        Some(id) if refused.iter().any(|x| x == id) => Reply::json(
+            403,
+            json!({"errors":[{"field":null,"message":"access forbidden"}]}),
+        ),
+        Some(id) => Reply::json(200, key_json(id, "svc", &["mail.send", "2fa_required"])),
+        None => Reply::json(
+            200,
+            list_json(
+                &keys
+                    .iter()
+                    .map(|(i, n)| (i.as_str(), n.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &server.url(), &caller(), &["audit"]).await;
+    assert_eq!(r.code, 1, "incomplete: {}", r.err);
+    assert!(
+        r.out
+            .contains("95 of 100 keys read: 0 Full, 95 Custom, 0 Billing; risk among the 95 read"),
+        "{}",
+        r.out
+    );
+    assert!(
+        r.out
+            .contains("(account): 100/100 keys: no new key can be created"),
+        "{}",
+        r.out
+    );
+    assert!(!r.out.contains("close to SendGrid's limit"), "{}", r.out);
+    assert_eq!(r.out.matches("NOT READ ").count(), 5, "{}", r.out);
+    assert!(
+        r.err
+            .contains("the audit is incomplete: 95 of 100 keys read"),
+        "{}",
+        r.err
+    );
+
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["audit", "--format", "json"],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["contexts"][0]["keys"], 100);
+    assert_eq!(v["contexts"][0]["unread"], 5);
+    let unread: Vec<&serde_json::Value> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k.get("error").is_some())
+        .collect();
+    assert_eq!(unread.len(), 5);
+    assert!(
+        unread
+            .iter()
+            .all(|k| k["type"] == "unknown" && k["risk"] == "unknown")
+    );
+    // the JSON names every key it could not read on stderr as well
+    assert_eq!(r.err.matches("access forbidden").count(), 5, "{}", r.err);
+
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["audit", "--format", "html"],
+    )
+    .await;
+    assert!(r.out.contains("data-count=\"unread\">5<"), "html summary");
+    assert!(
+        r.out
+            .contains("5 of the 100 keys of (account) could not be read")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_without_scopes_is_scopes_unknown_never_no_access() {
+    // Prism serving the official spec answers GET-one with the wrapped shape and no scopes.
+    // Before: `show` said "Custom (0 scopes)" and "(25 more categories: No Access)"; `list
+    // --scopes` said "0" and "no scopes".
+    let ids = [id_of(&fake_key(60)), id_of(&fake_key(61))];
+    let listed = ids.clone();
+    let server = Hostile::start(move |r: &Seen| match r.path.strip_prefix("/v3/api_keys/") {
+        Some(id) => Reply::json(
+            200,
+            json!({"result":[{"api_key_id": id, "name": "Mail Send"}]}),
+        ),
+        None => Reply::json(
+            200,
+            list_json(&[(listed[0].as_str(), "a"), (listed[1].as_str(), "b")]),
+        ),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &server.url(), &caller(), &["show", &ids[0]]).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.contains("Type     unknown"), "{}", r.out);
+    assert!(
+        !r.out.contains("No Access") && !r.out.contains("0 scopes"),
+        "{}",
+        r.out
+    );
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["--json", "show", &ids[0]],
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(
+        (&v["type"], &v["scopes_known"]),
+        (&json!("unknown"), &json!(false))
+    );
+
+    let r = run(dir.path(), &server.url(), &caller(), &["list", "--scopes"]).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(r.out.matches("scopes unknown").count(), 2, "{}", r.out);
+    assert!(!r.out.contains("no scopes"), "{}", r.out);
+    assert!(r.err.contains("2 with scopes unknown"), "{}", r.err);
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["--json", "list", "--scopes"],
+    )
+    .await;
+    let v: Vec<serde_json::Value> = serde_json::from_str(&r.out).unwrap();
+    assert!(
+        v.iter()
+            .all(|k| k["type"] == "unknown" && k["scopes_known"] == false)
+    );
+}
