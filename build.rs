@@ -1,6 +1,8 @@
 //! Compiles `assets/scopes.json` (the scope facts from ../shared/sendgrid) into Rust statics, so the
 //! scope catalog is part of the binary and cannot fail to load at run time.
 //! A failure here means the compiled-in asset is broken: failing the build loudly is the point.
+//!
+//! It also names the commit the binary is built from, for `sgkeys --version` ([`version`]).
 #![allow(clippy::expect_used)]
 
 use std::fmt::Write as _;
@@ -61,6 +63,7 @@ fn list(out: &mut String, items: &[String]) {
 }
 
 fn main() {
+    version();
     println!("cargo::rerun-if-changed=assets/scopes.json");
     let text = fs::read_to_string("assets/scopes.json").expect("assets/scopes.json is readable");
     let doc: serde_json::Value = serde_json::from_str(&text).expect("assets/scopes.json is JSON");
@@ -110,4 +113,92 @@ fn main() {
     }
     let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("scopes_gen.rs");
     fs::write(dest, out).expect("write scopes_gen.rs");
+}
+
+/// `SGKEYS_LONG_VERSION` for `sgkeys --version`: the version, the commit and the target, e.g.
+/// `0.1.0 (commit 2a03ad5c1e2f, x86_64-unknown-linux-gnu)`. The commit comes from, in order:
+/// `SGKEYS_BUILD_COMMIT` (a packager's), the `.cargo_vcs_info.json` that `cargo package` puts
+/// in a crate (a crates.io tarball has no `.git`), git when this directory is the top of its
+/// work tree; otherwise the version says the commit is unknown. Never fails the build.
+fn version() {
+    println!("cargo::rerun-if-env-changed=SGKEYS_BUILD_COMMIT");
+    let dir = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let dir = Path::new(&dir);
+    let commit = env::var("SGKEYS_BUILD_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| c.trim().to_owned())
+        .or_else(|| vcs_info_commit(dir))
+        .or_else(|| git_commit(dir));
+    let target = env::var("TARGET").unwrap_or_default();
+    let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let long = match commit {
+        Some(c) => format!("{version} (commit {c}, {target})"),
+        None => format!("{version} (commit unknown: built without git metadata, {target})"),
+    };
+    println!("cargo::rustc-env=SGKEYS_LONG_VERSION={long}");
+}
+
+/// The commit recorded by `cargo package` in the crate (`{"git": {"sha1": …, "dirty": …}}`).
+fn vcs_info_commit(dir: &Path) -> Option<String> {
+    let file = dir.join(".cargo_vcs_info.json");
+    // only files that exist: cargo re-runs a build script on every build for a missing one
+    if !file.exists() {
+        return None;
+    }
+    println!("cargo::rerun-if-changed={}", file.display());
+    let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(file).ok()?).ok()?;
+    let sha = doc["git"]["sha1"].as_str()?;
+    let short: String = sha.chars().take(12).collect();
+    Some(if doc["git"]["dirty"].as_bool() == Some(true) {
+        format!("{short}-dirty")
+    } else {
+        short
+    })
+}
+
+/// `git rev-parse` in `dir`, when `dir` is the top of a git work tree (a crate unpacked inside
+/// some other repository is not that repository's commit). Re-run when HEAD moves.
+fn git_commit(dir: &Path) -> Option<String> {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    if fs::canonicalize(&top).ok()? != fs::canonicalize(dir).ok()? {
+        return None;
+    }
+    let abs = |p: String| {
+        let p = Path::new(&p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            dir.join(p)
+        }
+    };
+    // only files that exist: cargo re-runs a build script on every build for a missing one
+    let watch = |p: std::path::PathBuf| {
+        if p.exists() {
+            println!("cargo::rerun-if-changed={}", p.display());
+        }
+    };
+    if let Some(git_dir) = git(&["rev-parse", "--git-dir"]) {
+        watch(abs(git_dir).join("HEAD"));
+    }
+    if let (Some(common), Some(head_ref)) = (
+        git(&["rev-parse", "--git-common-dir"]),
+        git(&["symbolic-ref", "-q", "HEAD"]),
+    ) {
+        let common = abs(common);
+        watch(common.join(&head_ref));
+        watch(common.join("packed-refs"));
+    }
+    git(&["rev-parse", "--short=12", "HEAD"])
 }

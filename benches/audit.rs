@@ -63,6 +63,7 @@ fn bench(c: &mut Criterion) {
         contexts: vec![ContextSummary {
             context: None,
             keys: N,
+            listed: Some(N),
             unread: 0,
             findings: Vec::new(),
             error: None,

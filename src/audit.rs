@@ -4,6 +4,7 @@
 //! log or timestamps.
 
 pub mod html;
+pub mod openmetrics;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -113,10 +114,15 @@ impl From<AuditKey> for AuditKeyJson {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContextSummary {
     pub context: Option<String>,
-    /// Keys in the account as its list named them (less any revoked before they were read):
-    /// the keys of the report, read or not.
+    /// Keys read in full (name and scopes): the keys of this context in the audit whose
+    /// scopes were read.
     pub keys: usize,
-    /// Of those, how many could not be read (their type and risk are unknown).
+    /// Keys the context's list named; None when the list itself could not be read. More than
+    /// `keys` when some could not be read (`unread`) or were revoked in between.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listed: Option<usize>,
+    /// Listed keys that could not be read: in the audit by their listed name, their type and
+    /// risk unknown (`error` then says how many).
     #[serde(skip_serializing_if = "is_zero")]
     pub unread: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -222,6 +228,7 @@ pub async fn collect(
                 summaries.push(ContextSummary {
                     context: ctx.clone(),
                     keys: list.len(),
+                    listed: Some(list.len()),
                     unread: 0,
                     findings: Vec::new(),
                     error: None,
@@ -233,6 +240,7 @@ pub async fn collect(
             Err(e) => summaries.push(ContextSummary {
                 context: ctx.clone(),
                 keys: 0,
+                listed: None,
                 unread: 0,
                 findings: Vec::new(),
                 error: Some(e.to_string()),
@@ -259,14 +267,21 @@ pub async fn collect(
     }
     for summary in &mut summaries {
         let items = by_ctx.remove(&summary.context).unwrap_or_default();
-        summary.keys = items.len();
         summary.unread = items
             .iter()
             .filter(|i| matches!(i, Listed::Unread { .. }))
             .count();
+        summary.keys = items.len() - summary.unread;
+        if summary.unread > 0 {
+            summary.error = Some(format!(
+                "{} of {} keys could not be read",
+                summary.unread,
+                items.len()
+            ));
+        }
         // The count of keys comes from the list, read or not: backed whatever the GETs said.
         // A context whose list failed makes no claim at all.
-        if summary.error.is_none() {
+        if summary.listed.is_some() {
             summary.findings.extend(risk::limit_finding(items.len()));
         }
         keys.extend(assess_listed(summary.context.clone(), &items));
@@ -389,7 +404,7 @@ pub fn to_table(a: &Audit, with_context: bool) -> String {
                 f.severity.label()
             ));
         }
-        if let Some(e) = &c.error {
+        if let (None, Some(e)) = (c.listed, &c.error) {
             out.push_str(&format!(
                 "INCOMPLETE {}: its keys could not be listed: {e}\n",
                 ctx_label(&c.context)
@@ -449,7 +464,7 @@ pub fn summary_line(a: &Audit) -> String {
              SendGrid's App)"
         ));
     }
-    let unlisted = a.contexts.iter().filter(|c| c.error.is_some()).count();
+    let unlisted = a.contexts.iter().filter(|c| c.listed.is_none()).count();
     if unlisted > 0 {
         line.push_str(&format!(
             "; {} could not be listed: {} not counted",
@@ -500,42 +515,38 @@ pub fn to_csv(a: &Audit) -> String {
     out
 }
 
-fn md_escape(s: &str) -> String {
-    crate::output::clean(s)
-        .replace('|', "\\|")
-        .replace('`', "'")
-}
-
 /// Markdown report for humans (e.g. attached to a ticket).
 pub fn to_markdown(a: &Audit) -> String {
+    use crate::output::{md_code, md_text};
     let mut o = String::new();
     o.push_str("# SendGrid API key audit\n\n");
     o.push_str(&format!(
         "- Generated: {}\n- Endpoint: {}\n",
-        a.generated_at, a.base_url
+        md_text(&a.generated_at),
+        md_text(&a.base_url)
     ));
     for c in &a.contexts {
-        match (&c.error, c.unread) {
-            (Some(e), _) => o.push_str(&format!(
+        match (c.listed, c.unread) {
+            (None, _) => o.push_str(&format!(
                 "- Context **{}**: **incomplete**: its keys could not be listed: {}",
-                ctx_label(&c.context),
-                md_escape(e)
+                md_text(ctx_label(&c.context)),
+                md_text(c.error.as_deref().unwrap_or_default())
             )),
-            (None, 0) => o.push_str(&format!(
+            (Some(_), 0) => o.push_str(&format!(
                 "- Context **{}**: {}",
-                ctx_label(&c.context),
+                md_text(ctx_label(&c.context)),
                 crate::text::plural(c.keys, "key", "keys")
             )),
-            (None, n) => o.push_str(&format!(
+            (Some(_), n) => o.push_str(&format!(
                 "- Context **{}**: {} of {} keys read — **incomplete**: {n} could not be read",
-                ctx_label(&c.context),
-                c.keys - n,
-                c.keys
+                md_text(ctx_label(&c.context)),
+                c.keys,
+                c.keys + n
             )),
         }
         o.push('\n');
     }
-    o.push_str(&format!("\n**{}**\n\n", summary_line(a)));
+    o.push_str(&format!("\n**{}**\n\n", md_text(&summary_line(a))));
     let with_context = a.contexts.len() > 1;
     let account: Vec<&Finding> = a.contexts.iter().flat_map(|c| c.findings.iter()).collect();
     if !account.is_empty() {
@@ -545,8 +556,8 @@ pub fn to_markdown(a: &Audit) -> String {
                 o.push_str(&format!(
                     "- **{}** {}: {}\n",
                     f.severity.label(),
-                    ctx_label(&c.context),
-                    f.message
+                    md_text(ctx_label(&c.context)),
+                    md_text(&f.message)
                 ));
             }
         }
@@ -575,14 +586,14 @@ pub fn to_markdown(a: &Audit) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         let ctx = if with_context {
-            format!("| {} ", md_escape(ctx_label(&k.context)))
+            format!("| {} ", md_text(ctx_label(&k.context)))
         } else {
             String::new()
         };
         o.push_str(&format!(
-            "{ctx}| {} | `{}` | {} | {} | {} | {} |\n",
-            md_escape(&k.report.name),
-            k.report.api_key_id,
+            "{ctx}| {} | {} | {} | {} | {} | {} |\n",
+            md_text(&k.report.name),
+            md_code(&k.report.api_key_id),
             if k.scopes_known {
                 k.report.key_type.label()
             } else {
@@ -601,18 +612,22 @@ pub fn to_markdown(a: &Audit) -> String {
         o.push_str("\n## Findings\n\n");
         for k in risky {
             o.push_str(&format!(
-                "### {} (`{}`)\n\n",
-                md_escape(&k.report.name),
-                k.report.api_key_id
+                "### {} ({})\n\n",
+                md_text(&k.report.name),
+                md_code(&k.report.api_key_id)
             ));
             if with_context {
-                o.push_str(&format!("Context: {}\n\n", ctx_label(&k.context)));
+                o.push_str(&format!("Context: {}\n\n", md_text(ctx_label(&k.context))));
             }
             if let Some(why) = k.unknown_why() {
-                o.push_str(&format!("- Scopes unknown: {}\n", md_escape(&why)));
+                o.push_str(&format!("- Scopes unknown: {}\n", md_text(&why)));
             }
             for f in &k.findings {
-                o.push_str(&format!("- **{}** — {}\n", f.severity.label(), f.message));
+                o.push_str(&format!(
+                    "- **{}** — {}\n",
+                    f.severity.label(),
+                    md_text(&f.message)
+                ));
             }
             let access: Vec<String> = scopes::categories()
                 .iter()
@@ -624,7 +639,7 @@ pub fn to_markdown(a: &Audit) -> String {
                 })
                 .collect();
             if !access.is_empty() && k.report.key_type != KeyType::Full {
-                o.push_str(&format!("- Access: {}\n", access.join(", ")));
+                o.push_str(&format!("- Access: {}\n", md_text(&access.join(", "))));
             }
             o.push('\n');
         }
@@ -855,17 +870,49 @@ pub async fn fetch(client: &Client, id: &str) -> Result<KeyDetail, ApiError> {
     client.get_key(&ApiKeyId(id.to_owned())).await
 }
 
+/// Audits for the unit tests of the audit's readers (reports, exports).
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixture {
     use super::*;
 
-    fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
+    /// A key as the API answers it.
+    pub fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
         KeyDetail {
             api_key_id: ApiKeyId(id.into()),
             name: name.into(),
             scopes: s.iter().map(|x| (*x).to_owned()).collect(),
         }
     }
+
+    /// An audit of `contexts`, each with its keys, every key read.
+    pub fn audit_of(contexts: &[(Option<&str>, &[KeyDetail])]) -> Audit {
+        let mut summaries = Vec::new();
+        let mut keys = Vec::new();
+        for (c, details) in contexts {
+            let c = c.map(str::to_owned);
+            summaries.push(ContextSummary {
+                context: c.clone(),
+                keys: details.len(),
+                listed: Some(details.len()),
+                unread: 0,
+                findings: vec![],
+                error: None,
+            });
+            keys.extend(assess_context(c, details));
+        }
+        Audit {
+            generated_at: "2026-11-22T00:00:00Z".into(),
+            base_url: "http://sim".into(),
+            contexts: summaries,
+            keys,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::d;
+    use super::*;
 
     fn audit(keys: Vec<AuditKey>) -> Audit {
         Audit {
@@ -874,6 +921,7 @@ mod tests {
             contexts: vec![ContextSummary {
                 context: None,
                 keys: keys.len(),
+                listed: Some(keys.len()),
                 unread: 0,
                 findings: vec![],
                 error: None,
@@ -969,10 +1017,12 @@ mod tests {
             base_url: "http://sim".into(),
             contexts: vec![ContextSummary {
                 context: None,
-                keys: n,
+                keys: n - not_read.len(),
+                listed: Some(n),
                 unread: not_read.len(),
                 findings: risk::limit_finding(n).into_iter().collect(),
-                error: None,
+                error: (!not_read.is_empty())
+                    .then(|| format!("{} of {n} keys could not be read", not_read.len())),
             }],
             keys,
         }
@@ -1120,6 +1170,7 @@ mod tests {
     fn a_context_whose_list_failed_claims_nothing() {
         let mut a = partial(&[], &[]);
         a.contexts[0].error = Some("503 server error".into());
+        a.contexts[0].listed = None;
         a.contexts[0].findings.clear();
         let t = to_table(&a, false);
         assert!(

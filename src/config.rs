@@ -50,6 +50,11 @@ pub struct Profile {
     pub refresh_secs: Option<u64>,
     /// Dashboard colours: `auto`, `dark`, `light` or `mono` (see [`ThemeChoice`]).
     pub theme: Option<String>,
+    /// The inventory file for this profile (default: the XDG state dir).
+    pub inventory: Option<PathBuf>,
+    /// Keep no inventory at all (nothing stored about what was seen).
+    #[serde(default)]
+    pub no_inventory: bool,
 }
 
 /// Errors in configuration; all are usage errors (exit 2).
@@ -125,6 +130,10 @@ pub struct Overrides {
     pub refresh: Option<u64>,
     /// `--concurrency N`.
     pub concurrency: Option<usize>,
+    /// `--inventory FILE`.
+    pub inventory: Option<PathBuf>,
+    /// `--no-inventory`.
+    pub no_inventory: bool,
 }
 
 /// The dashboard's colours as asked for (`--theme`, `SGKEYS_THEME`, the profile's `theme`).
@@ -253,6 +262,8 @@ pub struct Settings {
     /// The profile's `theme`, unchecked: only the dashboard reads it (through
     /// [`theme_choice`]), so a bad value does not stop the other commands.
     pub profile_theme: Option<String>,
+    /// The inventory file, or `None` when none is kept (see [`crate::inventory::resolve_path`]).
+    pub inventory: Option<PathBuf>,
 }
 
 /// Default config path: `$XDG_CONFIG_HOME/sgkeys/config.toml`.
@@ -424,6 +435,14 @@ pub fn resolve_with(
             .or(profile.refresh_secs)
             .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS),
         profile_theme: profile.theme.clone(),
+        inventory: crate::inventory::resolve_path(
+            ov.no_inventory,
+            ov.inventory.clone(),
+            &env,
+            profile.no_inventory,
+            profile.inventory.clone(),
+            state_dir().join(crate::inventory::FILE_NAME),
+        ),
     })
 }
 

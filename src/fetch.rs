@@ -135,6 +135,9 @@ where
         copy(i, Abortable::new(op(i, c), reg))
     };
     loop {
+        // Groups with nothing left to send are done (thousands of one-request groups, one per
+        // leaked key, must not be planned again after every answer).
+        groups.retain(|g| !g.pending.is_empty());
         // Release every wave that is due; note when the next one is.
         let mut next_wait: Option<Duration> = None;
         for g in &mut groups {

@@ -31,6 +31,23 @@ fn at(path: &Path, e: io::Error) -> io::Error {
 #[cfg(unix)]
 pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::os::unix::fs::FileTypeExt;
+    let special = |m: &std::fs::Metadata| {
+        let t = m.file_type();
+        t.is_fifo() || t.is_char_device() || t.is_block_device() || t.is_socket()
+    };
+    let in_place = |target: &Path| -> io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(target)
+            .map_err(|e| at(path, e))?;
+        f.write_all(bytes).map_err(|e| at(path, e))?;
+        f.flush().map_err(|e| at(path, e))
+    };
+    // What the path opens, the kernel following every link: also /dev/stdout's "magic" link to
+    // a pipe, which has no name a program could resolve by hand.
+    if std::fs::metadata(path).is_ok_and(|m| special(&m)) {
+        return in_place(path);
+    }
     let target = resolve_links(path)?;
     let meta = match std::fs::metadata(&target) {
         Ok(m) => Some(m),
@@ -42,19 +59,7 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
             path,
             io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
         )),
-        Some(m)
-            if m.file_type().is_fifo()
-                || m.file_type().is_char_device()
-                || m.file_type().is_block_device()
-                || m.file_type().is_socket() =>
-        {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .map_err(|e| at(path, e))?;
-            f.write_all(bytes).map_err(|e| at(path, e))?;
-            f.flush().map_err(|e| at(path, e))
-        }
+        Some(m) if special(&m) => in_place(&target),
         existing => replace_file(&target, bytes, existing.as_ref()).map_err(|e| at(path, e)),
     }
 }
@@ -190,11 +195,9 @@ pub fn human_size(n: u64) -> String {
     }
 }
 
-/// Read a UTF-8 text file of at most `max` bytes: a drop-in for `std::fs::read_to_string`
-/// (its errors do not repeat the path; callers name it). A larger input, or an endless one such
-/// as `/dev/zero`, is an error as soon as `max + 1` bytes were read: "the file is larger than
-/// 1 MiB".
-pub fn read_to_string_capped(path: &Path, max: u64) -> io::Result<String> {
+/// The bytes of a file of at most `max` bytes; a larger (or endless) one is an error as soon
+/// as `max + 1` bytes were read: "the file is larger than 1 MiB".
+pub fn read_capped(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     File::open(path)?
         .take(max.saturating_add(1))
@@ -205,7 +208,15 @@ pub fn read_to_string_capped(path: &Path, max: u64) -> io::Result<String> {
             format!("the file is larger than {}", human_size(max)),
         ));
     }
-    String::from_utf8(bytes)
+    Ok(bytes)
+}
+
+/// Read a UTF-8 text file of at most `max` bytes: a drop-in for `std::fs::read_to_string`
+/// (its errors do not repeat the path; callers name it). A larger input, or an endless one such
+/// as `/dev/zero`, is an error as soon as `max + 1` bytes were read: "the file is larger than
+/// 1 MiB".
+pub fn read_to_string_capped(path: &Path, max: u64) -> io::Result<String> {
+    String::from_utf8(read_capped(path, max)?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not UTF-8 text"))
 }
 

@@ -126,6 +126,12 @@ pub struct Entry {
     /// key back then answered 404 (gone from the account; not proof it no longer authenticates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gone_on_read_back: Option<bool>,
+    /// For a rotation's replacement: whether its secret reached its destination (a file, the
+    /// terminal, the dialog). `false` from the intent until a later line says it was delivered;
+    /// absent in entries written before it was recorded. A rotation whose secret was not
+    /// delivered is never pending: its replacement is an orphan (see [`Journal::lost_rotations`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_delivered: Option<bool>,
 }
 
 impl Entry {
@@ -157,6 +163,7 @@ impl Entry {
             verified: None,
             verified_after_ms: None,
             gone_on_read_back: None,
+            secret_delivered: None,
         }
     }
 
@@ -287,6 +294,13 @@ impl Journal {
         self.outcome(&e)
     }
 
+    /// Add to a settled rotation's record whether its replacement's secret was delivered.
+    pub fn delivery(&self, entry: &Entry, delivered: bool) -> Result<(), JournalError> {
+        let mut e = entry.clone();
+        e.secret_delivered = Some(delivered);
+        self.outcome(&e)
+    }
+
     /// Append one line; returns once it is on disk (flushed and fsynced). The file is created
     /// 0600; an existing one readable by others is tightened to 0600. A torn last line (a crash
     /// mid-write) is ended first, so this line starts on a line of its own.
@@ -366,30 +380,103 @@ impl Journal {
         Ok(out)
     }
 
-    /// Rotations whose old key has not been revoked yet (a replacement made, the old key kept
-    /// until the new one is deployed), oldest first.
+    /// Rotations whose old key has not been revoked yet (a replacement made and its secret
+    /// delivered, the old key kept until the new one is deployed), oldest first. A rotation
+    /// whose replacement was revoked since is over, not pending.
     pub fn pending_rotations(entries: &[Entry]) -> Vec<&Entry> {
-        entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.action == Action::Rotate && e.result() == Outcome::Ok)
-            .filter(|(i, e)| {
-                let old = e.replaces.as_deref().unwrap_or_default();
-                !entries[i + 1..].iter().any(|r| {
-                    r.action == Action::Revoke
-                        && r.api_key_id == old
-                        && r.result() == Outcome::Ok
-                        && r.base_url == e.base_url
-                        && r.on_behalf_of == e.on_behalf_of
-                })
-            })
-            .map(|(_, e)| e)
-            .collect()
+        let mut p = Pending::default();
+        for e in entries {
+            p.add(e);
+        }
+        p.pending_refs(entries)
+    }
+
+    /// Rotations whose replacement exists but whose secret reached nobody (the answer was lost,
+    /// the secrets file could not be written, sgkeys stopped first): the replacement is an
+    /// orphan to revoke, the old key is kept, and the rotation is to be made again.
+    pub fn lost_rotations(entries: &[Entry]) -> Vec<&Entry> {
+        let mut p = Pending::default();
+        for e in entries {
+            p.add(e);
+        }
+        p.lost_refs(entries)
     }
 
     /// Every entry, oldest first (warnings dropped; see [`Journal::read`]).
     pub fn read_all(&self) -> Result<Vec<Entry>, JournalError> {
         Ok(self.read()?.entries)
+    }
+}
+
+/// Where rotations stand, built from the journal's entries in order (oldest first), in memory
+/// bounded by the rotations that are still open.
+#[derive(Debug, Default, Clone)]
+pub struct Pending {
+    /// Rotations whose replacement exists, by (context, old key id), with their order.
+    open: std::collections::HashMap<(String, Option<String>, String), (u64, Entry)>,
+    seq: u64,
+}
+
+impl Pending {
+    /// Take one entry (merged intent and outcome) into account.
+    pub fn add(&mut self, e: &Entry) {
+        let ctx = (e.base_url.clone(), e.on_behalf_of.clone());
+        match e.action {
+            Action::Rotate
+                if e.result() == Outcome::Ok
+                    && !e.api_key_id.is_empty()
+                    && e.replaces.is_some() =>
+            {
+                let old = e.replaces.clone().unwrap_or_default();
+                self.seq += 1;
+                self.open.insert((ctx.0, ctx.1, old), (self.seq, e.clone()));
+            }
+            Action::Revoke if e.result() == Outcome::Ok => {
+                // the old key revoked: finished; the replacement revoked: over
+                self.open
+                    .remove(&(ctx.0.clone(), ctx.1.clone(), e.api_key_id.clone()));
+                self.open.retain(|(b, o, _), (_, r)| {
+                    !(b == &ctx.0 && o == &ctx.1 && r.api_key_id == e.api_key_id)
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn sorted(&self, lost: bool) -> Vec<&Entry> {
+        let mut v: Vec<&(u64, Entry)> = self
+            .open
+            .values()
+            .filter(|(_, e)| (e.secret_delivered == Some(false)) == lost)
+            .collect();
+        v.sort_by_key(|(n, _)| *n);
+        v.into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// Pending rotations (secret delivered, old key not revoked), oldest first.
+    pub fn pending(&self) -> Vec<&Entry> {
+        self.sorted(false)
+    }
+
+    /// Rotations whose secret was lost (see [`Journal::lost_rotations`]), oldest first.
+    pub fn lost(&self) -> Vec<&Entry> {
+        self.sorted(true)
+    }
+
+    fn refs<'a>(&self, entries: &'a [Entry], lost: bool) -> Vec<&'a Entry> {
+        let wanted = self.sorted(lost);
+        entries
+            .iter()
+            .filter(|e| e.action == Action::Rotate && wanted.contains(e))
+            .collect()
+    }
+
+    fn pending_refs<'a>(&self, entries: &'a [Entry]) -> Vec<&'a Entry> {
+        self.refs(entries, false)
+    }
+
+    fn lost_refs<'a>(&self, entries: &'a [Entry]) -> Vec<&'a Entry> {
+        self.refs(entries, true)
     }
 }
 

@@ -1,12 +1,25 @@
 //! A leaked key, from any input to confirmed dead: find SendGrid keys in what a person pastes or
-//! a scanner reports, ask each key itself what it can do (a harmless `GET /v3/scopes` with the
-//! leaked key), find which reachable account holds it, and after the revoke prove it dead by
-//! asking again until SendGrid refuses it (401).
+//! a scanner reports (as a person reads it: through terminal colours and string escapes), ask
+//! each key itself what it can do (a harmless `GET /v3/scopes` with the leaked key), find which
+//! reachable account holds it, and after the revoke prove it dead by asking again until
+//! SendGrid refuses it.
+//!
+//! "Dead" only when SendGrid said so: a 401 in SendGrid's own JSON shape, while the key sgkeys
+//! uses still authenticates (a server or gateway that refuses everything refuses that one too).
+//! An HTML or other non-JSON 401, a 5xx, no connection: unknown, never dead, never "works".
+//!
+//! Every request made with leaked keys goes through the fetch engine ([`crate::fetch`]), at most
+//! `--concurrency` at once, and none starts after the deadline it is given.
 //!
 //! Never keeps a secret longer than needed and never prints one: a [`Sighting`] holds the key as
 //! a [`Secret`].
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
 
 use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf, Subuser};
 use crate::secret::Secret;
@@ -23,11 +36,13 @@ pub struct Sighting {
 }
 
 impl Sighting {
-    /// `file:line @commit`, as far as known.
+    /// `file:line @commit`, as far as known (`line N` in a report that names no file).
     pub fn place(&self) -> String {
         let mut s = self.file.clone().unwrap_or_default();
-        if let Some(l) = self.line {
-            s.push_str(&format!(":{l}"));
+        match (self.line, s.is_empty()) {
+            (Some(l), true) => s.push_str(&format!("line {l}")),
+            (Some(l), false) => s.push_str(&format!(":{l}")),
+            (None, _) => {}
         }
         if let Some(c) = &self.commit
             && !c.is_empty()
@@ -39,9 +54,162 @@ impl Sighting {
     }
 }
 
-/// Every SendGrid-shaped key (`SG.` + 22 + `.` + 43) in `text`, in order, without repeats.
+/// `text` as a person reads it: the escape sequences that colour a terminal (`ESC [31m`, OSC
+/// hyperlinks) are gone, and the escapes of JSON and of most languages' strings (`\n`, `\"`,
+/// `\u001b`, `\x1b`, `\033`) stand for what they mean, a line break or tab as a space. Linear
+/// in the length of `text`.
+pub fn readable(text: &str) -> Cow<'_, str> {
+    let text = if text.contains('\\') {
+        Cow::Owned(unescape(text))
+    } else {
+        Cow::Borrowed(text)
+    };
+    if text.contains(['\u{1b}', '\u{9b}']) {
+        Cow::Owned(strip_terminal_codes(&text))
+    } else {
+        text
+    }
+}
+
+/// Backslash escapes read as what they stand for; control characters become spaces (ESC is kept
+/// for [`strip_terminal_codes`]); a backslash that escapes nothing known stays.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    let hex = |h: Option<&str>| h.and_then(|h| u32::from_str_radix(h, 16).ok());
+    let visible = |c: char| {
+        if c.is_control() && c != '\u{1b}' {
+            ' '
+        } else {
+            c
+        }
+    };
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        let (c, used) = match rest.as_bytes().first() {
+            Some(b'n' | b'r' | b't' | b'b' | b'f' | b'v') => (' ', 1),
+            Some(b'e') => ('\u{1b}', 1),
+            Some(q @ (b'"' | b'\\' | b'/' | b'\'' | b'`')) => (char::from(*q), 1),
+            Some(b'0') if rest.starts_with("033") => ('\u{1b}', 3),
+            Some(b'u')
+                if rest
+                    .get(1..5)
+                    .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())) =>
+            {
+                (
+                    hex(rest.get(1..5))
+                        .and_then(char::from_u32)
+                        .map_or('\u{fffd}', visible),
+                    5,
+                )
+            }
+            Some(b'x')
+                if rest
+                    .get(1..3)
+                    .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())) =>
+            {
+                (
+                    hex(rest.get(1..3))
+                        .and_then(char::from_u32)
+                        .map_or(' ', visible),
+                    3,
+                )
+            }
+            _ => ('\\', 0),
+        };
+        out.push(c);
+        rest = &rest[used..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Terminal escape sequences removed: CSI (`ESC [` … final byte, or C1 `CSI`), OSC and the other
+/// strings (`ESC ]` … `BEL` or `ESC \`, at most 2 048 characters and never past the next ESC, so
+/// an unterminated one cannot swallow a key), and the two- or three-character escapes (an ESC
+/// before anything else is dropped alone).
+fn strip_terminal_codes(s: &str) -> String {
+    const MAX_STRING: usize = 2048;
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(['\u{1b}', '\u{9b}']) {
+        out.push_str(&rest[..i]);
+        let (csi, after) = match rest[i..].strip_prefix('\u{9b}') {
+            Some(a) => (true, a),
+            None => {
+                let a = &rest[i + 1..];
+                match a.as_bytes().first() {
+                    Some(b'[') => (true, &a[1..]),
+                    _ => (false, a),
+                }
+            }
+        };
+        rest = if csi {
+            // parameters and intermediates (0x20–0x3F), then one final byte (0x40–0x7E)
+            let n = after
+                .bytes()
+                .take_while(|b| (0x20..=0x3f).contains(b))
+                .count();
+            match after.as_bytes().get(n) {
+                Some(b) if (0x40..=0x7e).contains(b) => &after[n + 1..],
+                _ => &after[n..],
+            }
+        } else {
+            match after.as_bytes().first() {
+                Some(b']' | b'P' | b'X' | b'^' | b'_') => {
+                    let body = &after[1..];
+                    let window = &body[..floor_char_boundary(body, MAX_STRING)];
+                    match window.find(['\u{7}', '\u{1b}']) {
+                        Some(j) if body.as_bytes()[j] == 7 => &body[j + 1..],
+                        Some(j) if body[j + 1..].starts_with('\\') => &body[j + 2..],
+                        Some(j) => &body[j..],
+                        // unterminated: only the introducer goes
+                        None => body,
+                    }
+                }
+                Some(b'(' | b')' | b'*' | b'+' | b'#' | b'%') => {
+                    let mut c = after.char_indices().skip(2);
+                    c.next().map_or("", |(j, _)| &after[j..])
+                }
+                Some(
+                    b'7' | b'8' | b'=' | b'>' | b'c' | b'D' | b'E' | b'H' | b'M' | b'N' | b'O'
+                    | b'Z' | b'\\',
+                ) => &after[1..],
+                _ => after,
+            }
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The largest char boundary of `s` at or below `max`.
+fn floor_char_boundary(s: &str, max: usize) -> usize {
+    if max >= s.len() {
+        return s.len();
+    }
+    (0..=max)
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+/// Every SendGrid-shaped key (`SG.` + 22 + `.` + 43) in `text` as a person reads it
+/// ([`readable`]), in order, without repeats. Whatever comes before a key does not matter
+/// (`KEY=SG.…`, a quote, the `n` of an escaped line break); after it comes no key character
+/// (a longer token is not a key), unless another key starts there.
 pub fn keys_in(text: &str) -> Vec<Secret> {
-    let mut out: Vec<Secret> = Vec::new();
+    let text = readable(text);
+    let mut seen = HashSet::new();
+    candidates(&text)
+        .into_iter()
+        .filter(|k| seen.insert(k.expose().to_owned()))
+        .collect()
+}
+
+fn candidates(text: &str) -> Vec<Secret> {
+    let mut out = Vec::new();
     let bytes = text.as_bytes();
     let key_char = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     let mut i = 0;
@@ -49,49 +217,65 @@ pub fn keys_in(text: &str) -> Vec<Secret> {
         let start = i + pos;
         let end = start + crate::secret::KEY_LEN;
         i = start + 3;
-        if end > bytes.len() || (start > 0 && key_char(bytes[start - 1])) {
-            continue;
+        if end > bytes.len() {
+            break;
         }
-        if end < bytes.len() && key_char(bytes[end]) {
-            continue;
-        }
-        if let Ok(k) = Secret::parse(&text[start..end])
-            && !out.iter().any(|o| o.expose() == k.expose())
+        if end < bytes.len()
+            && key_char(bytes[end])
+            && !text.get(end..).is_some_and(|t| t.starts_with("SG."))
         {
+            continue;
+        }
+        if let Some(k) = text.get(start..end).and_then(|k| Secret::parse(k).ok()) {
             out.push(k);
+            i = end;
         }
     }
     out
 }
 
-/// The keys in a scanner's report: a gitleaks JSON report (an array of findings with `Secret`,
-/// `Match`, `File`, `StartLine`, `Commit`), trufflehog JSON lines (`Raw`/`RawV2` and
-/// `SourceMetadata.Data.<source>.{file,line,commit}`; its log lines are skipped), or any other
-/// text (every SendGrid-shaped key, with its line number). One sighting per distinct key.
-pub fn sightings(report: &str) -> Vec<Sighting> {
-    let mut found: Vec<Sighting> = Vec::new();
+/// Sightings, one per distinct key, found in linear time.
+#[derive(Default)]
+struct Found {
+    list: Vec<Sighting>,
+    index: HashMap<String, usize>,
+}
+
+impl Found {
     fn add(
-        found: &mut Vec<Sighting>,
+        &mut self,
         key: Secret,
         file: Option<String>,
         line: Option<u64>,
         commit: Option<String>,
     ) {
-        match found.iter_mut().find(|s| s.key.expose() == key.expose()) {
-            Some(s) => s.count += 1,
-            None => found.push(Sighting {
-                key,
-                file,
-                line,
-                commit,
-                count: 1,
-            }),
+        match self.index.get(key.expose()) {
+            Some(&i) => self.list[i].count += 1,
+            None => {
+                self.index.insert(key.expose().to_owned(), self.list.len());
+                self.list.push(Sighting {
+                    key,
+                    file,
+                    line,
+                    commit,
+                    count: 1,
+                });
+            }
         }
     }
+}
+
+/// The keys in a scanner's report: a gitleaks JSON report (an array of findings with `Secret`,
+/// `Match`, `File`, `StartLine`, `Commit`), trufflehog JSON lines (`Raw`/`RawV2` and
+/// `SourceMetadata.Data.<source>.{file,line,commit}`), and then every other key a person reading
+/// the file would see (any text, any format: each with its line number). One sighting per
+/// distinct key; linear in the size of the report.
+pub fn sightings(report: &str) -> Vec<Sighting> {
+    let mut found = Found::default();
     let str_of =
         |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-    // gitleaks: one JSON array
     if let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(report) {
+        // gitleaks: one JSON array
         for it in &items {
             let text = ["Secret", "Match", "Line"]
                 .iter()
@@ -99,8 +283,7 @@ pub fn sightings(report: &str) -> Vec<Sighting> {
                 .collect::<Vec<_>>()
                 .join("\n");
             for key in keys_in(&text) {
-                add(
-                    &mut found,
+                found.add(
                     key,
                     str_of(it, "File"),
                     it.get("StartLine").and_then(serde_json::Value::as_u64),
@@ -108,66 +291,228 @@ pub fn sightings(report: &str) -> Vec<Sighting> {
                 );
             }
         }
-        return found;
-    }
-    // trufflehog: JSON lines
-    let mut json_lines = 0;
-    for line in report.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line.trim()) else {
-            continue;
-        };
-        json_lines += 1;
-        let text = ["Raw", "RawV2", "Redacted"]
-            .iter()
-            .filter_map(|k| str_of(&v, k))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let meta = v
-            .pointer("/SourceMetadata/Data")
-            .and_then(|d| d.as_object())
-            .and_then(|d| d.values().next())
-            .cloned()
-            .unwrap_or_default();
-        for key in keys_in(&text) {
-            add(
-                &mut found,
-                key,
-                str_of(&meta, "file").or_else(|| str_of(&meta, "link")),
-                meta.get("line").and_then(serde_json::Value::as_u64),
-                str_of(&meta, "commit"),
-            );
+    } else {
+        // trufflehog: JSON lines (its log lines hold no key)
+        for line in report.lines() {
+            let line = line.trim();
+            if !line.starts_with('{') {
+                continue;
+            }
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let text = ["Raw", "RawV2", "Redacted"]
+                .iter()
+                .filter_map(|k| str_of(&v, k))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let meta = v
+                .pointer("/SourceMetadata/Data")
+                .and_then(|d| d.as_object())
+                .and_then(|d| d.values().next())
+                .cloned()
+                .unwrap_or_default();
+            for key in keys_in(&text) {
+                found.add(
+                    key,
+                    str_of(&meta, "file").or_else(|| str_of(&meta, "link")),
+                    meta.get("line").and_then(serde_json::Value::as_u64),
+                    str_of(&meta, "commit"),
+                );
+            }
         }
     }
-    if json_lines > 0 && !found.is_empty() {
-        return found;
-    }
-    // any text
+    // every key a person would see that no finding named, at its line
+    let named: HashSet<String> = found.index.keys().cloned().collect();
     for (n, line) in report.lines().enumerate() {
+        if !line.contains("SG.") && !line.contains('\\') && !line.contains(['\u{1b}', '\u{9b}']) {
+            continue;
+        }
         for key in keys_in(line) {
-            add(&mut found, key, None, Some(n as u64 + 1), None);
+            if !named.contains(key.expose()) {
+                found.add(key, None, Some(n as u64 + 1), None);
+            }
         }
     }
-    found
+    found.list
 }
 
-/// What the key itself says (`GET /v3/scopes` with the leaked key).
-#[derive(Debug)]
+/// What SendGrid said about a key, asked with the key itself (`GET /v3/scopes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
-    /// 401: it does not authenticate (already revoked, or not a whole key).
+    /// SendGrid refused it (a 401 in its own JSON shape, while the key sgkeys uses still
+    /// authenticates): already revoked, or not a whole key.
     Dead,
     /// It authenticates and holds these scopes: the blast radius.
     Live(Vec<String>),
-    /// No clear answer (network, 5xx, …).
-    Unknown(ApiError),
+    /// No answer that tells (why, in plain words): no connection, a 5xx, a gateway's page, or a
+    /// refusal the key sgkeys uses got too.
+    Unknown(String),
+    /// Not asked: `--timeout` was over before its turn.
+    NotChecked,
 }
 
-/// Ask the leaked key itself.
-pub async fn probe(base: &Client, key: &Secret) -> Probe {
-    match base.with_key(key.clone()).my_scopes().await {
-        Ok(s) => Probe::Live(s),
-        Err(ApiError::Unauthorized(_)) => Probe::Dead,
-        Err(e) => Probe::Unknown(e),
+impl Probe {
+    /// "dead", "LIVE", "unknown (why)", "not checked".
+    pub fn label(&self) -> String {
+        match self {
+            Probe::Dead => "dead".into(),
+            Probe::Live(_) => "LIVE".into(),
+            Probe::Unknown(why) => format!("unknown ({why})"),
+            Probe::NotChecked => "not checked".into(),
+        }
     }
+
+    /// For `--json`: `dead`, `live`, `unknown`, `not_checked`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Probe::Dead => "dead",
+            Probe::Live(_) => "live",
+            Probe::Unknown(_) => "unknown",
+            Probe::NotChecked => "not_checked",
+        }
+    }
+}
+
+/// How requests made with leaked keys go: at most `concurrency` at once, none started after
+/// `deadline` and none waited for past it.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub concurrency: usize,
+    pub deadline: Option<Instant>,
+}
+
+/// One answer to a probe; `None`: not asked, or not answered, before the deadline.
+type Answer = Option<Result<Vec<String>, ApiError>>;
+
+/// `GET /v3/scopes` with each key, through the fetch engine (each key spends its own rate
+/// budget) and a shared cap of `pace.concurrency` in flight.
+async fn ask(
+    base: &Client,
+    keys: &[&Secret],
+    pace: Pace,
+    progress: crate::fetch::Progress<'_>,
+) -> Vec<Answer> {
+    let clients: Vec<Client> = keys.iter().map(|k| base.with_key((*k).clone())).collect();
+    let cap = Arc::new(Semaphore::new(pace.concurrency.max(1)));
+    crate::fetch::run(
+        &clients,
+        |_, client| {
+            let cap = Arc::clone(&cap);
+            async move {
+                let _permit = cap.acquire_owned().await.ok()?;
+                let Some(deadline) = pace.deadline else {
+                    return Some(client.my_scopes().await);
+                };
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return None;
+                }
+                // cut at the deadline: not answered in time, as good as not asked
+                tokio::time::timeout(left, client.my_scopes()).await.ok()
+            }
+        },
+        progress,
+    )
+    .await
+}
+
+/// Whether the key sgkeys uses still authenticates, asked right after a leaked key was
+/// refused: only then does the refusal say something about the leaked key.
+async fn control(base: &Client) -> Result<(), String> {
+    match base.acting_as(None).my_scopes().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.refused_by_sendgrid() => Err(
+            "refused, but so is the key sgkeys uses: a server refusing everything looks the same"
+                .into(),
+        ),
+        Err(e) => Err(format!(
+            "refused, but the key sgkeys uses could not be checked ({})",
+            e.short()
+        )),
+    }
+}
+
+/// Why an answer tells nothing about a key, in plain words.
+fn why_unclear(e: &ApiError) -> String {
+    match (e.not_from_sendgrid(), e.status(), e.body()) {
+        (true, Some(s), Some(b)) => format!("HTTP {s} not from SendGrid: {b}"),
+        _ => e.short(),
+    }
+}
+
+/// Ask every key itself, through the fetch engine within `pace`. A refusal counts as
+/// [`Probe::Dead`] only in SendGrid's JSON shape and only when the key sgkeys uses (`base`'s)
+/// still authenticates right after.
+pub async fn probe_all(
+    base: &Client,
+    keys: &[&Secret],
+    pace: Pace,
+    progress: crate::fetch::Progress<'_>,
+) -> Vec<Probe> {
+    let answers = ask(base, keys, pace, progress).await;
+    let refused = answers
+        .iter()
+        .any(|a| matches!(a, Some(Err(e)) if e.refused_by_sendgrid()));
+    let control = if refused {
+        Some(control(base).await)
+    } else {
+        None
+    };
+    answers
+        .into_iter()
+        .map(|a| match a {
+            None => Probe::NotChecked,
+            Some(Ok(scopes)) => Probe::Live(scopes),
+            Some(Err(e)) if e.refused_by_sendgrid() => match &control {
+                Some(Ok(())) => Probe::Dead,
+                Some(Err(why)) => Probe::Unknown(why.clone()),
+                None => {
+                    Probe::Unknown("refused, and not checked against the key sgkeys uses".into())
+                }
+            },
+            Some(Err(e)) => Probe::Unknown(why_unclear(&e)),
+        })
+        .collect()
+}
+
+/// [`probe_all`] for one key.
+pub async fn probe(base: &Client, key: &Secret) -> Probe {
+    let pace = Pace {
+        concurrency: 1,
+        deadline: None,
+    };
+    probe_all(base, &[key], pace, &crate::fetch::quiet)
+        .await
+        .pop()
+        .unwrap_or(Probe::NotChecked)
+}
+
+/// Where a key lives, as far as the reachable accounts told.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// In the context `Client` acts in, with its detail.
+    Found(Client, KeyDetail),
+    /// Every reachable account answered, and none holds it.
+    Nowhere,
+    /// Not in the accounts that answered; these could not be searched (each with why).
+    Unsure(Vec<String>),
+}
+
+/// Find each key (by id) in the accounts the caller reaches. The strategies run in order, each
+/// settling what it can and leaving the rest to the next:
+///
+/// 1. the sweep: the caller's own account and every subuser, every lookup in one run of the
+///    fetch engine ([`sweep`]).
+///
+/// One answer per id, in order.
+pub async fn locate(client: &Client, ids: &[ApiKeyId]) -> Vec<Location> {
+    let mut settled: Vec<Option<Location>> = vec![None; ids.len()];
+    sweep(client, ids, &mut settled).await;
+    settled
+        .into_iter()
+        .map(|l| l.unwrap_or(Location::Nowhere))
+        .collect()
 }
 
 /// The reachable contexts: the caller's own account, then every subuser (on its region's host).
@@ -187,107 +532,196 @@ pub async fn contexts(client: &Client) -> (Vec<Client>, Option<String>) {
             }));
             (out, None)
         }
-        Err(e) => (out, Some(format!("subusers not searched: {}", e.short()))),
+        Err(e) => (
+            out,
+            Some(format!("the subusers (listing them failed: {})", e.short())),
+        ),
     }
 }
 
-/// Find the key with `id` in any of `contexts` (all asked at once): its context and detail.
-/// A context that could not answer is reported (a key there cannot be ruled out).
-pub async fn locate(
-    contexts: &[Client],
-    id: &ApiKeyId,
-) -> (Option<(Client, KeyDetail)>, Vec<String>) {
-    locate_many(contexts, std::slice::from_ref(id))
-        .await
-        .pop()
-        .unwrap_or((None, Vec::new()))
-}
-
-/// [`locate`] for several keys: every lookup (keys × contexts) in one run of the fetch engine,
-/// in the waves the rate-limit budget allows. One answer per id, in order.
-pub async fn locate_many(contexts: &[Client], ids: &[ApiKeyId]) -> Vec<Located> {
-    let jobs: Vec<(Client, ApiKeyId)> = ids
+/// Look for every unsettled id in every reachable context (keys × contexts, one run of the fetch
+/// engine, in the waves the rate-limit budget allows). A context that could not answer, or
+/// subusers that could not be listed, leave the key [`Location::Unsure`], never "nowhere".
+async fn sweep(client: &Client, ids: &[ApiKeyId], settled: &mut [Option<Location>]) {
+    let open: Vec<usize> = (0..ids.len()).filter(|&i| settled[i].is_none()).collect();
+    if open.is_empty() {
+        return;
+    }
+    let (contexts, unlisted) = contexts(client).await;
+    let jobs: Vec<(Client, ApiKeyId)> = open
         .iter()
-        .flat_map(|id| contexts.iter().map(move |c| (c.clone(), id.clone())))
+        .flat_map(|&i| contexts.iter().map(move |c| (c.clone(), ids[i].clone())))
         .collect();
     let mut answers = crate::fetch::details(&jobs, &crate::fetch::quiet)
         .await
         .into_iter();
-    let mut out = Vec::with_capacity(ids.len());
-    for _ in ids {
+    for &i in &open {
         let mut found = None;
-        let mut unsure = Vec::new();
+        let mut failed: Vec<String> = unlisted.iter().cloned().collect();
         for (c, a) in contexts.iter().zip(answers.by_ref()) {
             match a {
-                Ok(d) if found.is_none() => found = Some((c.clone(), d)),
-                Ok(_) | Err(ApiError::NotFound(_)) => {}
-                Err(e) => unsure.push(format!(
-                    "{}: {}",
-                    c.on_behalf_of()
-                        .map_or_else(|| "own account".to_owned(), OnBehalfOf::header_value),
-                    e.short()
-                )),
+                Ok(d) if found.is_none() => found = Some(Location::Found(c.clone(), d)),
+                Ok(_) => {}
+                Err(e) if e.gone_by_sendgrid() => {}
+                Err(e) => failed.push(format!("{}: {}", context_name(c), why_unclear(&e))),
             }
         }
-        out.push((found, unsure));
+        settled[i] = Some(match found {
+            Some(l) => l,
+            None if failed.is_empty() => Location::Nowhere,
+            None => Location::Unsure(failed),
+        });
+    }
+}
+
+/// "own account" or the subuser's name.
+pub fn context_name(c: &Client) -> String {
+    c.on_behalf_of()
+        .map_or_else(|| "own account".to_owned(), OnBehalfOf::header_value)
+}
+
+/// How proving a revoked key dead went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// SendGrid refused the key (a 401 in its own shape, the key sgkeys uses still accepted).
+    pub dead: bool,
+    /// From the start of the wait to the refusal, or to the last answer.
+    pub after: Duration,
+    /// Questions answered.
+    pub attempts: u32,
+    /// Not dead, and the last answer did not show it authenticating either: why (no answer, a
+    /// gateway's page, a refusal that could not be checked). `None` with `dead: false`: it
+    /// still authenticated at the last answer.
+    pub unclear: Option<String>,
+    /// Dead by SendGrid's refusal, but the key sgkeys uses was revoked in the same run, so no
+    /// check could tell a server refusing everything apart.
+    pub unchecked: bool,
+}
+
+impl Verification {
+    /// It authenticated at the last answer.
+    pub fn still_works(&self) -> bool {
+        !self.dead && self.unclear.is_none()
+    }
+
+    /// "confirmed dead after 2.4 s", "STILL AUTHENTICATES after 60.0 s", "NOT PROVEN DEAD
+    /// after 60.0 s: why".
+    pub fn describe(&self) -> String {
+        match (&self.unclear, self.dead) {
+            (_, true) if self.unchecked => format!(
+                "refused after {} (unchecked: the key sgkeys uses was revoked too)",
+                seconds(self.after)
+            ),
+            (_, true) => format!("confirmed dead after {}", seconds(self.after)),
+            (None, false) => format!("STILL AUTHENTICATES after {}", seconds(self.after)),
+            (Some(why), false) => format!("NOT PROVEN DEAD after {}: {why}", seconds(self.after)),
+        }
+    }
+}
+
+/// After a revoke, ask every key itself (`GET /v3/scopes`) until SendGrid refuses it, all keys
+/// in each round (through the fetch engine, `concurrency` at once), with backoff between rounds
+/// (100 ms growing to 2 s), for `timeout`: the last round is sent early enough for its answers
+/// to come in time (twice the slowest round so far before the end). SendGrid documents that authentication with a deleted key fails "after
+/// some small propagation delay". A refusal counts as in [`probe_all`]; when the key sgkeys
+/// uses is among `keys` (revoked in the same run), its refusal of the check is expected and
+/// the refusals count, marked [`Verification::unchecked`]. `on_round(round, elapsed, works,
+/// unclear)` is told after every round that left keys unproven: how many still authenticated,
+/// how many gave no telling answer.
+pub async fn verify_all(
+    base: &Client,
+    keys: &[&Secret],
+    timeout: Duration,
+    concurrency: usize,
+    on_round: &(dyn Fn(u32, Duration, usize, usize) + Sync),
+) -> Vec<Verification> {
+    let own = base.caller_key_id();
+    let own_revoked = own.is_some() && keys.iter().any(|k| k.key_id() == own);
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let mut out = vec![Verification::default(); keys.len()];
+    let mut open: Vec<usize> = (0..keys.len()).collect();
+    let mut wait = Duration::from_millis(100);
+    let mut slowest = Duration::ZERO;
+    let mut round = 0;
+    while !open.is_empty() {
+        round += 1;
+        let asked: Vec<&Secret> = open.iter().map(|&i| keys[i]).collect();
+        let sent = Instant::now();
+        let pace = Pace {
+            concurrency,
+            deadline: Some(deadline),
+        };
+        let answers = ask(base, &asked, pace, &crate::fetch::quiet).await;
+        let refused = answers
+            .iter()
+            .any(|a| matches!(a, Some(Err(e)) if e.refused_by_sendgrid()));
+        let check = if refused {
+            Some(control(base).await)
+        } else {
+            None
+        };
+        slowest = slowest.max(sent.elapsed());
+        let at = started.elapsed();
+        let mut still = Vec::new();
+        for (&i, a) in open.iter().zip(answers) {
+            let v = &mut out[i];
+            let Some(a) = a else {
+                still.push(i);
+                continue;
+            };
+            v.attempts += 1;
+            v.after = at;
+            match a {
+                Ok(_) => v.unclear = None,
+                Err(e) if e.refused_by_sendgrid() => match &check {
+                    Some(Ok(())) => v.dead = true,
+                    Some(Err(_)) if own_revoked => {
+                        v.dead = true;
+                        v.unchecked = true;
+                    }
+                    Some(Err(why)) => v.unclear = Some(why.clone()),
+                    None => {}
+                },
+                Err(e) => v.unclear = Some(why_unclear(&e)),
+            }
+            if v.dead {
+                v.unclear = None;
+            } else {
+                still.push(i);
+            }
+        }
+        open = still;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if open.is_empty() || left.is_zero() {
+            break;
+        }
+        let works = open.iter().filter(|&&i| out[i].still_works()).count();
+        on_round(round, started.elapsed(), works, open.len() - works);
+        let margin = (slowest * 2).max(Duration::from_millis(50));
+        tokio::time::sleep(wait.min(left.saturating_sub(margin))).await;
+        wait = (wait * 3 / 2).min(Duration::from_secs(2));
+    }
+    for &i in &open {
+        if out[i].attempts == 0 {
+            out[i].after = started.elapsed();
+            out[i].unclear = Some(format!("no answer within the {} allowed", seconds(timeout)));
+        }
     }
     out
 }
 
-/// Where a key was found (its context and detail), and the contexts that could not answer.
-pub type Located = (Option<(Client, KeyDetail)>, Vec<String>);
-
-/// How proving a revoked key dead went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verification {
-    /// SendGrid refused the key (401).
-    pub dead: bool,
-    /// From the start of the wait to the first refusal (or to giving up).
-    pub after: Duration,
-    pub attempts: u32,
-}
-
-/// After a revoke, ask the key itself (`GET /v3/scopes`) until SendGrid refuses it, with backoff
-/// (100 ms growing to 2 s), for at most `timeout`. SendGrid documents that authentication with a
-/// deleted key fails "after some small propagation delay". `on_attempt(n, elapsed)` is told of
-/// every attempt (for a progress line).
+/// [`verify_all`] for one key; `on_attempt(n, elapsed)` after each unproven round.
 pub async fn verify_dead(
     base: &Client,
     key: &Secret,
     timeout: Duration,
     on_attempt: &(dyn Fn(u32, Duration) + Sync),
 ) -> Verification {
-    let leaked = base.with_key(key.clone());
-    let started = Instant::now();
-    let mut wait = Duration::from_millis(100);
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let answer = tokio::time::timeout(
-            timeout
-                .saturating_sub(started.elapsed())
-                .max(Duration::from_millis(1)),
-            leaked.my_scopes(),
-        )
-        .await;
-        if let Ok(Err(ApiError::Unauthorized(_))) = answer {
-            return Verification {
-                dead: true,
-                after: started.elapsed(),
-                attempts,
-            };
-        }
-        on_attempt(attempts, started.elapsed());
-        if started.elapsed() + wait >= timeout {
-            return Verification {
-                dead: false,
-                after: started.elapsed(),
-                attempts,
-            };
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 3 / 2).min(Duration::from_secs(2));
-    }
+    verify_all(base, &[key], timeout, 1, &|n, t, _, _| on_attempt(n, t))
+        .await
+        .pop()
+        .unwrap_or_default()
 }
 
 /// A human duration: "2.4 s", "850 ms".
@@ -311,12 +745,50 @@ mod tests {
     fn finds_keys_in_text_once_each() {
         let a = key('a');
         let text = format!(
-            "token={a}, again \"{a}\" and SG.short.one and x{}",
+            "token={a}, again \"{a}\" and SG.short.one and {}x",
             key('b')
         );
         let found = keys_in(&text);
-        assert_eq!(found.len(), 1, "the glued one is not a key");
+        assert_eq!(found.len(), 1, "a longer token is not a key");
         assert_eq!(found[0].expose(), a);
+        // what comes before does not matter; another key right after does not hide it
+        let glued = format!("x{}{}", key('c'), key('d'));
+        let found: Vec<String> = keys_in(&glued)
+            .iter()
+            .map(|k| k.expose().to_owned())
+            .collect();
+        assert_eq!(found, [key('c'), key('d')]);
+    }
+
+    #[test]
+    fn keys_are_found_as_a_person_reads_them() {
+        let (a, b, c, d) = (key('a'), key('b'), key('c'), key('d'));
+        // terminal colours around and inside, an OSC 8 hyperlink, C1 CSI
+        let coloured = format!(
+            "\u{1b}[1;31m{}\u{1b}[0m{} \u{1b}]8;;http://x\u{1b}\\{b}\u{1b}]8;;\u{7} \u{9b}32m{c}",
+            &a[..10],
+            &a[10..]
+        );
+        let found: Vec<String> = keys_in(&coloured)
+            .iter()
+            .map(|k| k.expose().to_owned())
+            .collect();
+        assert_eq!(found, [a.clone(), b.clone(), c.clone()]);
+        // JSON and shell escapes: a key right after an escaped line break or quote, escaped
+        // colour codes
+        let escaped =
+            format!("\"line\\n{a}\\t\\\"{b}\\\" \\u001b[31m{c}\\u001b[0m \\x1b[1m\\033[2m{d}\"");
+        let found: Vec<String> = keys_in(&escaped)
+            .iter()
+            .map(|k| k.expose().to_owned())
+            .collect();
+        assert_eq!(found, [a.clone(), b, c, d]);
+        // an escaped backslash before an n is a backslash and an n
+        assert_eq!(readable("a\\\\nb"), "a\\nb");
+        // an unterminated OSC does not swallow what follows
+        let open = format!("\u{1b}]0;title {a}");
+        assert_eq!(keys_in(&open).len(), 1);
+        assert_eq!(readable("x\u{1b}(By"), "xy");
     }
 
     #[test]
@@ -342,5 +814,61 @@ mod tests {
         let text = format!("line one\nexport K={b}\n");
         let s = sightings(&text);
         assert_eq!(s[0].line, Some(2));
+    }
+
+    #[test]
+    fn a_key_no_finding_names_is_still_found_at_its_line() {
+        let (a, c) = (key('a'), key('c'));
+        let gitleaks = format!(
+            "[{{\"File\":\"x\",\"StartLine\":1,\"Secret\":\"{a}\"}},\n{{\"File\":\"y\",\"Note\":\"also \\u001b[31m{c}\\u001b[0m\"}}]"
+        );
+        let s = sightings(&gitleaks);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(
+            s[0].count, 1,
+            "the line of a named key does not count it twice"
+        );
+        assert_eq!((s[1].key.expose(), s[1].line), (c.as_str(), Some(2)));
+    }
+
+    #[test]
+    fn many_findings_are_counted_once_each() {
+        // 20 000 findings of 10 000 keys: every one found, each counted twice
+        let keys: Vec<Secret> = {
+            let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
+            (0..10_000).map(|_| Secret::generate(&mut rng)).collect()
+        };
+        let report: String = keys
+            .iter()
+            .chain(keys.iter())
+            .map(|k| format!("found {}\n", k.expose()))
+            .collect();
+        let s = sightings(&report);
+        assert_eq!(s.len(), 10_000);
+        assert!(s.iter().all(|s| s.count == 2));
+        assert_eq!(s[9_999].line, Some(10_000));
+    }
+
+    #[test]
+    fn verification_says_what_was_seen() {
+        let v = Verification {
+            after: Duration::from_millis(2400),
+            dead: true,
+            ..Default::default()
+        };
+        assert_eq!(v.describe(), "confirmed dead after 2.4 s");
+        let v = Verification {
+            after: Duration::from_secs(3),
+            ..Default::default()
+        };
+        assert!(v.still_works());
+        assert_eq!(v.describe(), "STILL AUTHENTICATES after 3.0 s");
+        let v = Verification {
+            after: Duration::from_secs(3),
+            unclear: Some("HTTP 502".into()),
+            ..Default::default()
+        };
+        assert!(!v.still_works());
+        assert_eq!(v.describe(), "NOT PROVEN DEAD after 3.0 s: HTTP 502");
     }
 }

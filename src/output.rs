@@ -113,20 +113,62 @@ pub fn out_bytes(bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-/// Markdown table: `|` and line breaks inside cells are escaped; cells are cleaned ([`clean`]).
+/// Text for a Markdown document (inline: a table cell, a list item, a heading), safe for any
+/// CommonMark or GitHub renderer, HTML on or off: cleaned ([`clean`]), then every character
+/// Markdown or HTML could act on is backslash-escaped (backslash, backtick and
+/// `* _ [ ] < > ! | ~ & # @`), and the starts of GitHub's bare autolinks (`://`, `www.`) are
+/// broken with an escape too, so no server text becomes an element, a link, an image or
+/// emphasis: it renders as the text itself. Never used at the start of a line (where `-`, `+`,
+/// `=` or `1.` would start a block).
+pub fn md_text(s: &str) -> String {
+    let s = clean(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s.as_ref();
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("://") {
+            out.push_str(":\\/\\/");
+            rest = &rest[3..];
+            continue;
+        }
+        if rest
+            .get(..4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("www."))
+        {
+            out.push_str(&rest[..3]);
+            out.push_str("\\.");
+            rest = &rest[4..];
+            continue;
+        }
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '|' | '~' | '&' | '#' | '@'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// An id or another token for a Markdown document as a code span, when it is plain (nothing a
+/// code span or a table could not hold: a backtick, `|`, `\\`, or anything [`clean`] changes);
+/// otherwise as [`md_text`]: server text can never close the span.
+pub fn md_code(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s.contains(['`', '|', '\\'])
+        && matches!(clean(s), std::borrow::Cow::Borrowed(_));
+    if plain { format!("`{s}`") } else { md_text(s) }
+}
+
+/// Markdown table: every cell through [`md_text`] (so `|`, HTML and links stay text).
 pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let cell = |c: &str| {
-        clean(c)
-            .replace('\\', "\\\\")
-            .replace('|', "\\|")
-            .replace(['\n', '\r'], " ")
-    };
     let mut out = String::new();
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    out.push_str(&line(headers.iter().map(|h| cell(h)).collect()));
+    out.push_str(&line(headers.iter().map(|h| md_text(h)).collect()));
     out.push_str(&line(headers.iter().map(|_| "---".to_owned()).collect()));
     for r in rows {
-        out.push_str(&line(r.iter().map(|c| cell(c)).collect()));
+        out.push_str(&line(r.iter().map(|c| md_text(c)).collect()));
     }
     out
 }
@@ -238,6 +280,23 @@ mod tests {
             ],
         );
         assert_eq!(t, "ID   NAME\na    x�[31m\nbbb  y\n");
+    }
+
+    #[test]
+    fn markdown_text_is_escaped_and_code_spans_cannot_be_closed() {
+        assert_eq!(md_text("a|b <i>"), "a\\|b \\<i\\>");
+        assert_eq!(md_text("[x](y) *z*"), "\\[x\\](y) \\*z\\*");
+        // GitHub's bare autolinks are broken, the text stays the same once rendered
+        assert_eq!(
+            md_text("see http://e.x or WWW.e.x"),
+            "see http:\\/\\/e.x or WWW\\.e.x"
+        );
+        assert_eq!(md_text("ünï www"), "ünï www");
+        assert_eq!(md_text("a\nb"), "a\u{fffd}b");
+        assert_eq!(md_code("Abc-_1"), "`Abc-_1`");
+        assert_eq!(md_code("a`b"), "a\\`b");
+        assert_eq!(md_code("a|b"), "a\\|b");
+        assert_eq!(md_code(""), "");
     }
 
     #[test]

@@ -303,6 +303,7 @@ mod tests {
             contexts: vec![ContextSummary {
                 context: None,
                 keys: keys.len(),
+                listed: Some(keys.len()),
                 unread: 0,
                 findings: vec![],
                 error: None,

@@ -37,6 +37,11 @@ enum Event {
     Term(TermEvent),
     Api(app::ApiEvent),
     Call(CallRecord),
+    /// Keystrokes that arrived together ([`app::burst`]).
+    Burst {
+        text: String,
+        enter: bool,
+    },
     InputClosed,
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT (the number): quit, exit 128 + number.
     Signal(i32),
@@ -150,6 +155,8 @@ async fn drain_worker<T>(
 pub struct DashOptions {
     pub ctx: Context,
     pub journal: Option<Journal>,
+    /// Where what the dashboard reads and writes is recorded (none: nothing is kept).
+    pub inventory: Option<crate::inventory::Recorder>,
     /// `auto` is decided here, before the alternate screen, by asking the terminal.
     pub theme: ThemeChoice,
     pub mouse: bool,
@@ -322,7 +329,7 @@ fn test_panic_hook() {
     }
 }
 
-/// Runs of keystrokes in a batch that no person could type that fast become one paste
+/// Runs of keystrokes in a batch that no person could type that fast become one burst
 /// ([`app::burst`]); everything else keeps its place.
 fn coalesce_keys(batch: Vec<Event>) -> Vec<Event> {
     let mut out = Vec::with_capacity(batch.len());
@@ -331,7 +338,7 @@ fn coalesce_keys(batch: Vec<Event>) -> Vec<Event> {
         for m in app::burst::coalesce(std::mem::take(keys)) {
             match m {
                 Msg::Key(k) => out.push(Event::Term(TermEvent::Key(k))),
-                Msg::Paste(p) => out.push(Event::Term(TermEvent::Paste(p))),
+                Msg::Burst { text, enter } => out.push(Event::Burst { text, enter }),
                 _ => {}
             }
         }
@@ -441,6 +448,7 @@ pub async fn run_dashboard(
         client,
         journal: opts.journal.clone(),
         read_only: opts.ctx.read_only,
+        inventory: opts.inventory.clone(),
     };
     let mut worker = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
     drop(tx);
@@ -576,6 +584,7 @@ pub async fn run_dashboard(
                     Msg::Key(k)
                 }
                 Event::Term(TermEvent::Paste(p)) => Msg::Paste(p),
+                Event::Burst { text, enter } => Msg::Burst { text, enter },
                 Event::Term(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
                 Event::Term(TermEvent::Mouse(m)) => Msg::Mouse(m),
                 Event::Term(_) => continue,

@@ -36,6 +36,8 @@ pub struct Worker {
     pub client: Client,
     pub journal: Option<Journal>,
     pub read_only: bool,
+    /// Every list and key read, and every write, is recorded here (none: nothing is kept).
+    pub inventory: Option<crate::inventory::Recorder>,
 }
 
 struct Read {
@@ -59,6 +61,17 @@ impl Worker {
                     region,
                     op,
                 } => {
+                    if let ApiOp::RecordDelivery { entry, delivered } = op {
+                        // a journal line, not a request: never cancelled, waited for at the end
+                        let (journal, sink) = (this.journal.clone(), Arc::clone(&sink));
+                        mutations.spawn(async move {
+                            let result = ApiResult::Recorded(
+                                record_delivery(journal, entry, delivered).await,
+                            );
+                            sink.send(ApiEvent { req, result });
+                        });
+                        continue;
+                    }
                     if op.is_mutation() {
                         if this.read_only {
                             // Refused before any request is sent.
@@ -117,17 +130,33 @@ impl Worker {
     async fn read(&self, ctx: Option<OnBehalfOf>, region: Option<Region>, op: &ApiOp) -> ApiResult {
         let client = self.client.acting_as(ctx).in_region(region);
         match op {
-            ApiOp::ListKeys => ApiResult::Keys(client.list_keys(None).await),
-            ApiOp::GetKey(id) => ApiResult::Key(client.get_key(id).await),
+            ApiOp::ListKeys => {
+                let answer = client.list_keys(None).await;
+                if let Some(rec) = &self.inventory {
+                    crate::seen::list(rec, &crate::seen::place(rec, &client), &answer, true, None);
+                }
+                ApiResult::Keys(answer)
+            }
+            ApiOp::GetKey(id) => {
+                let answer = client.get_key(id).await;
+                if let Some(rec) = &self.inventory {
+                    crate::seen::detail(
+                        rec,
+                        &crate::seen::place(rec, &client),
+                        id.as_str(),
+                        &answer,
+                    );
+                }
+                ApiResult::Key(answer)
+            }
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
-            ApiOp::Probe(secret) => {
-                ApiResult::Probed(client.with_key(secret.clone()).my_scopes().await)
-            }
+            ApiOp::Probe(secret) => ApiResult::Probed(crate::leak::probe(&client, secret).await),
             ApiOp::VerifyDead { secret, entry } => {
                 let timeout = std::time::Duration::from_millis(crate::app::leak::VERIFY_TIMEOUT_MS);
                 let v = crate::leak::verify_dead(&client, secret, timeout, &|_, _| {}).await;
-                if let (Some(j), Some(e)) = (&self.journal, entry)
+                // an unclear end (no telling answer) is no proof either way: nothing to record
+                if let (Some(j), Some(e), None) = (&self.journal, entry, &v.unclear)
                     && let Err(err) = j.verification(e, v.dead, v.after.as_millis() as u64)
                 {
                     tracing::warn!("the verification could not be journaled: {err}");
@@ -144,6 +173,16 @@ impl Worker {
                 }
                 None => Err("no journal is kept (--no-journal?)".into()),
             }),
+            ApiOp::ReadBack(step) => {
+                let ops = Ops {
+                    client,
+                    journal: self.journal.clone(),
+                    source: "tui",
+                    read_only: self.read_only,
+                    after: self.inventory.clone().map(crate::seen::after_write),
+                };
+                ApiResult::ReadBack(ops.read_back(step).await)
+            }
             other => refuse(other, "not a read"),
         }
     }
@@ -166,11 +205,27 @@ impl Worker {
             journal: self.journal.clone(),
             source: "tui",
             read_only: self.read_only,
+            after: self.inventory.clone().map(crate::seen::after_write),
         };
         ApiEvent {
             req,
             result: ApiResult::Mutated(ops.run(m).await),
         }
+    }
+}
+
+/// Journal a rotation's delivery (off the async threads: it fsyncs).
+async fn record_delivery(
+    journal: Option<Journal>,
+    entry: Box<crate::journal::Entry>,
+    delivered: bool,
+) -> Result<(), String> {
+    let Some(j) = journal else {
+        return Ok(());
+    };
+    match tokio::task::spawn_blocking(move || j.delivery(&entry, delivered)).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("recording stopped: {e}")),
     }
 }
 
@@ -198,7 +253,13 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
-        ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
+        ApiOp::Probe(_) => ApiResult::Probed(crate::leak::Probe::Unknown(e.short())),
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+        ApiOp::ReadBack(_) => ApiResult::ReadBack(crate::ops::rotate::ReadBack {
+            gone: None,
+            error: Some(e.short()),
+            journal_error: None,
+        }),
+        ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
     }
 }

@@ -671,7 +671,7 @@ impl Client {
                     err
                 }
             };
-            if repeat == Repeat::Delete && uncertain && matches!(err, ApiError::NotFound(_)) {
+            if repeat == Repeat::Delete && uncertain && err.gone_by_sendgrid() {
                 record.error = Some("404 after an unanswered attempt: the key was revoked".into());
                 self.report(&record);
                 return Ok((204, Vec::new()));

@@ -26,6 +26,11 @@ pub struct ErrorBody {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
+    /// SendGrid's documented shape: JSON with an `errors` list of objects with a `message`.
+    /// A gateway's, proxy's or captive portal's answer (an HTML page, plain text, other JSON)
+    /// is not, whatever its status: it says nothing about the key.
+    #[serde(skip)]
+    pub documented: bool,
 }
 
 impl ErrorBody {
@@ -52,6 +57,10 @@ impl ErrorBody {
             ..Default::default()
         };
         if let Some(items) = value.get("errors").and_then(|e| e.as_array()) {
+            body.documented = !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| i.get("message").is_some_and(serde_json::Value::is_string));
             for item in items {
                 let message = item
                     .get("message")
@@ -607,9 +616,6 @@ impl ApiError {
             ApiError::Server { .. } => {
                 Some("SendGrid had a problem: try again later (status.sendgrid.com)".into())
             }
-            ApiError::Forbidden(_) => {
-                Some("the key lacks a scope this needs: `sgkeys whoami` lists what it holds".into())
-            }
             ApiError::RateLimited { .. } => {
                 Some("wait for the reset, or lower --concurrency".into())
             }
@@ -622,6 +628,30 @@ impl ApiError {
             what: self.to_string(),
             hint,
         }
+    }
+
+    /// Whether SendGrid itself answered: an error status with its documented JSON body
+    /// ([`ErrorBody::documented`]), not a gateway's page.
+    pub fn from_sendgrid(&self) -> bool {
+        self.body().is_some_and(|b| b.documented)
+    }
+
+    /// SendGrid refused the credential: a 401 in its own JSON shape. (An HTML or non-JSON 401
+    /// comes from something in front of SendGrid and says nothing about the key.)
+    pub fn refused_by_sendgrid(&self) -> bool {
+        matches!(self, ApiError::Unauthorized(b) if b.documented)
+    }
+
+    /// SendGrid said there is no such key: a 404 in its own JSON shape.
+    pub fn gone_by_sendgrid(&self) -> bool {
+        matches!(self, ApiError::NotFound(b) if b.documented)
+    }
+
+    /// An error status in a body SendGrid never sends (an HTML page, plain text, other
+    /// JSON): a gateway, proxy or captive portal answered, so what SendGrid did is unknown.
+    pub fn not_from_sendgrid(&self) -> bool {
+        self.status().is_some_and(|s| (400..500).contains(&s))
+            && self.body().is_some_and(|b| !b.documented)
     }
 
     /// Short label for status bars and logs.
@@ -656,6 +686,27 @@ mod tests {
         assert_eq!(b.to_string(), "boom");
         let b = ErrorBody::parse(br#"{"errors":[{"message":"internal server error"}]}"#);
         assert_eq!(b.to_string(), "internal server error");
+        assert!(b.documented);
+        // only SendGrid's own shape counts as SendGrid speaking
+        for other in [
+            &br#"{"error":"boom"}"#[..],
+            br#"{"errors":[]}"#,
+            br#"{"errors":["authorization required"]}"#,
+            br#"{"message":"Unauthorized"}"#,
+            b"<html><title>401 Authorization Required</title></html>",
+            b"",
+        ] {
+            assert!(!ErrorBody::parse(other).documented, "{other:?}");
+        }
+        let html = ApiError::from_status(401, b"<html>401</html>", None);
+        assert!(!html.refused_by_sendgrid() && html.not_from_sendgrid());
+        let json = ApiError::from_status(
+            401,
+            br#"{"errors":[{"field":null,"message":"authorization required"}]}"#,
+            None,
+        );
+        assert!(json.refused_by_sendgrid() && !json.not_from_sendgrid());
+        assert!(!ApiError::from_status(404, b"Not Found", None).gone_by_sendgrid());
     }
 
     #[test]

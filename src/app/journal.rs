@@ -265,12 +265,7 @@ fn confirm(app: &mut App, a: Action, out: &mut Vec<Command>) {
     close_modal(app);
     match fix {
         JournalFix::Finish { old, name, .. } => {
-            let scopes = app
-                .keys
-                .get(&old)
-                .and_then(|e| e.info())
-                .map(|i| crate::scopes::sendable(&i.scope_names()));
-            super::rotate::revoke_old(app, &old, &name, scopes, out);
+            super::rotate::finish_pending(app, &old, &name, out);
         }
         JournalFix::Recreate { id, name, scopes } => {
             request(

@@ -9,7 +9,7 @@ use super::effects::*;
 use super::list::*;
 use super::*;
 use crate::api::{ApiError, ApiKeyId, OnBehalfOf};
-use crate::leak::{Verification, seconds};
+use crate::leak::{Probe, Verification, seconds};
 
 /// How long the dashboard waits for SendGrid to refuse a revoked leaked key.
 pub const VERIFY_TIMEOUT_MS: u64 = 60_000;
@@ -129,15 +129,16 @@ fn not_found(app: &mut App, out: &mut Vec<Command>) {
     );
 }
 
-/// What the key itself said, for a key in no reachable account.
-pub(crate) fn probed(app: &mut App, id: &ApiKeyId, r: Result<Vec<String>, ApiError>) {
-    match r {
-        Err(ApiError::Unauthorized(_)) => toast(
+/// What the key itself said, for a key in no reachable account ("dead" only when SendGrid
+/// refused it in its own words while the dashboard's key still works).
+pub(crate) fn probed(app: &mut App, id: &ApiKeyId, p: Probe) {
+    match p {
+        Probe::Dead => toast(
             app,
             Level::Success,
             format!("{id} does not authenticate: already revoked, or not a whole key"),
         ),
-        Ok(scopes) => {
+        Probe::Live(scopes) => {
             let self_revoke = scopes.iter().any(|s| s == "api_keys.delete");
             toast(
                 app,
@@ -153,13 +154,17 @@ pub(crate) fn probed(app: &mut App, id: &ApiKeyId, r: Result<Vec<String>, ApiErr
                 ),
             );
         }
-        Err(e) => toast(
+        Probe::Unknown(why) => toast(
             app,
             Level::Warn,
             format!(
-                "{id} is in no account this key can reach, and asking the key itself failed: {}",
-                e.short()
+                "{id} is in no account this key can reach; whether it still works is unknown: {why}"
             ),
+        ),
+        Probe::NotChecked => toast(
+            app,
+            Level::Warn,
+            format!("{id} is in no account this key can reach; it was not asked whether it works"),
         ),
     }
 }
@@ -256,8 +261,8 @@ pub(crate) fn verified(app: &mut App, id: &ApiKeyId, r: Result<Verification, Api
             app,
             Level::Error,
             format!(
-                "{id} STILL AUTHENTICATES after {}: escalate (revoke it in SendGrid's App, contact support)",
-                seconds(v.after)
+                "{id} {}: escalate (revoke it in SendGrid's App, contact support)",
+                v.describe()
             ),
         ),
         Err(ApiError::Cancelled) => {}

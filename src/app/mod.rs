@@ -50,7 +50,7 @@ pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
 pub use overlays::{FILTER_SYNTAX, HelpModal, LogModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
-pub use rotate::{DeployedAsk, RotateForm, Rotated};
+pub use rotate::{DeployedAsk, RotateForm};
 pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
 pub use secret::SecretModal;
 pub use update::{init, update};
@@ -395,10 +395,17 @@ pub enum Pending {
         old: ApiKeyId,
         name: String,
     },
-    /// Reading a rotated key back after its revoke: 404 proves it gone.
-    VerifyGone {
+    /// Reading a rotation's old key back after its revoke (404 proves it gone), journaled.
+    ReadBack {
         id: ApiKeyId,
-        name: String,
+    },
+    /// Journaling that a rotation's secret was delivered (or not).
+    Delivery {
+        old: ApiKeyId,
+    },
+    /// Finishing a rotation: its replacement read back before the old key is revoked.
+    Replacement {
+        old: ApiKeyId,
     },
     /// The all-contexts matrix: one context's key list.
     SweepList {
@@ -574,7 +581,13 @@ pub enum Msg {
     /// Time passes (milliseconds since start).
     Tick(u64),
     Key(ratatui::crossterm::event::KeyEvent),
+    /// A bracketed paste.
     Paste(String),
+    /// Keystrokes that arrived together ([`burst::coalesce`]); `enter`: an Enter ended them.
+    Burst {
+        text: String,
+        enter: bool,
+    },
     Resize(u16, u16),
     Mouse(ratatui::crossterm::event::MouseEvent),
     /// A worker answer.
@@ -603,6 +616,13 @@ pub enum ApiOp {
     },
     /// Read the local journal (no request).
     ReadJournal,
+    /// Read a revoked key back (404: gone) and journal the answer (a rotation's step 5).
+    ReadBack(crate::ops::rotate::ReadBackStep),
+    /// Journal whether a rotation's secret was delivered (no request; never cancelled).
+    RecordDelivery {
+        entry: Box<crate::journal::Entry>,
+        delivered: bool,
+    },
 }
 
 impl ApiOp {
@@ -645,10 +665,14 @@ pub enum ApiResult {
     /// How a mutation went: effect, outcome, read-back note, journal trouble.
     Mutated(Done),
     Verified(Result<crate::leak::Verification, ApiError>),
-    /// The leaked key's own scopes (401: it does not authenticate).
-    Probed(Result<Vec<String>, ApiError>),
+    /// What the leaked key itself said (dead only when SendGrid refused it in its own words).
+    Probed(crate::leak::Probe),
     /// The journal's entries, oldest first (or why it could not be read).
     Journal(Result<Vec<crate::journal::Entry>, String>),
+    /// What reading a revoked key back answered.
+    ReadBack(crate::ops::rotate::ReadBack),
+    /// A journal line written (or why not).
+    Recorded(Result<(), String>),
 }
 
 impl App {

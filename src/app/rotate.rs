@@ -1,15 +1,17 @@
-//! `R`: rotating a key. A replacement with the same scopes and a lineage name (editable), its
-//! secret shown once, then "is the new key deployed?": yes revokes the old key and reads it back
-//! until the API says it is gone (404); later keeps both, and the journal's pending rotation
-//! shows as a badge on the old key until it is finished (here, from `J`, or with
-//! `sgkeys rotate --finish`).
+//! `R`: rotating a key, by driving the one rotation plan ([`crate::ops::rotate::Rotation`]) with
+//! commands and answers (no IO here). A replacement with the same scopes and a lineage name
+//! (editable), its secret shown once (closing the dialog journals its delivery), then "is the
+//! new key deployed?": yes revokes the old key and reads it back (404: gone; the answer is
+//! journaled, as the CLI does); later keeps both, and the journal's pending rotation shows as a
+//! badge on the old key until it is finished (here, from `J`, or with `sgkeys rotate --finish`).
 
 use tui_input::Input;
 
 use super::keymap::Action;
 use super::*;
 use super::{effects::*, list::*, revoke::*};
-use crate::api::{ApiError, ApiKey, ApiKeyId, KeyDetail};
+use crate::api::{ApiKey, ApiKeyId, KeyDetail};
+use crate::ops::rotate::{OldKey, ReadBack, Rotation, Stage};
 
 /// The name of the replacement, before it is created.
 #[derive(Debug, Clone)]
@@ -37,40 +39,32 @@ pub struct RotateTarget {
 }
 
 /// A rotation of several keys: replacements answered so far, and what is left.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RotateBatch {
     /// Answers still to come.
     pub waiting: usize,
-    pub made: Vec<Rotated>,
+    /// Rotations whose secret was delivered (their old keys to revoke in one confirmation).
+    pub made: Vec<Rotation>,
     pub failed: Vec<String>,
-}
-
-/// What a rotation made: the old key (still working) and its replacement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rotated {
-    pub old: ApiKeyId,
-    pub old_name: String,
-    pub old_scopes: Option<Vec<String>>,
-    pub new_id: ApiKeyId,
-    pub new_name: String,
 }
 
 /// "Is the new key deployed?" after the replacement's secret. Focus starts on Later: nothing is
 /// revoked by accident.
 #[derive(Debug, Clone)]
 pub struct DeployedAsk {
-    pub rotated: Rotated,
+    pub rotation: Box<Rotation>,
     /// Focus on "Revoke old key now" (else on "Later").
     pub focus_revoke: bool,
 }
 
-/// Rotations known from the journal, and revokes waiting to be read back.
+/// Rotations known from the journal, and those under way.
 #[derive(Debug, Clone, Default)]
 pub struct Rotations {
     /// Pending rotations in every context (the journal's, as last read).
     pub pending: Vec<crate::journal::Entry>,
-    /// Old keys whose revoke is in flight and is to be verified: id → name.
-    pub verify: HashMap<ApiKeyId, String>,
+    /// Rotations with a step under way (a create, a revoke, a read-back), or made in a batch
+    /// whose old keys wait for their confirmation: by old key id.
+    pub active: HashMap<ApiKeyId, Rotation>,
     /// Secrets of replacements waiting for the one on screen to be closed.
     pub queue: VecDeque<SecretModal>,
     /// A rotation of several keys in progress.
@@ -178,19 +172,12 @@ pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
             });
             for t in &many {
                 app.view.marks.remove(&t.old);
-                request(
-                    app,
-                    Pending::Rotate {
-                        old: t.old.clone(),
-                        name: t.name.clone(),
-                    },
-                    ApiOp::Mutate(Mutation::Rotate {
-                        old: t.old.clone(),
-                        name: t.name.clone(),
-                        scopes: t.scopes.clone(),
-                    }),
-                    out,
-                );
+                let old = OldKey {
+                    id: t.old.clone(),
+                    name: t.old_name.clone(),
+                    scopes: t.scopes.clone(),
+                };
+                start(app, Rotation::plan(old, t.name.clone()), out);
             }
             toast(
                 app,
@@ -206,16 +193,12 @@ pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
                     return;
                 }
             };
-            let (old, scopes) = (f.old.clone(), f.scopes.clone());
-            let req = request(
-                app,
-                Pending::Rotate {
-                    old: old.clone(),
-                    name: name.clone(),
-                },
-                ApiOp::Mutate(Mutation::Rotate { old, name, scopes }),
-                out,
-            );
+            let old = OldKey {
+                id: f.old.clone(),
+                name: f.old_name.clone(),
+                scopes: f.scopes.clone(),
+            };
+            let req = start(app, Rotation::plan(old, name), out);
             if let Some(Modal::Rotate(f)) = &mut app.modal {
                 f.submitting = Some(req);
             }
@@ -224,24 +207,52 @@ pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     }
 }
 
+/// Step 1: send a rotation's create; it waits in `active` for its answer.
+fn start(app: &mut App, mut rot: Rotation, out: &mut Vec<Command>) -> ReqId {
+    let m = rot.create();
+    let old = rot.old.id.clone();
+    let req = request(
+        app,
+        Pending::Rotate {
+            old: old.clone(),
+            name: rot.name.clone(),
+        },
+        ApiOp::Mutate(m),
+        out,
+    );
+    app.rotations.active.insert(old, rot);
+    req
+}
+
 /// The replacement's answer: its secret shown once (then the deployed? question), or why not.
-pub(crate) fn rotated(
-    app: &mut App,
-    req: ReqId,
-    old: &ApiKeyId,
-    name: &str,
-    r: Result<crate::api::CreatedKey, ApiError>,
-) {
+pub(crate) fn rotated(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, done: Done) {
     let form_waiting = matches!(&app.modal, Some(Modal::Rotate(f)) if f.submitting == Some(req));
-    let (old_name, old_scopes) = match app.keys.get(old) {
-        Some(e) => (
-            e.name.clone(),
-            e.info().map(|i| crate::scopes::sendable(&i.scope_names())),
-        ),
-        None => (old.to_string(), None),
-    };
-    match r {
-        Ok(created) => {
+    let mut rot = app.rotations.active.remove(old).unwrap_or_else(|| {
+        // (never: every create is sent with its rotation)
+        let old = match app.keys.get(old) {
+            Some(e) => OldKey {
+                id: old.clone(),
+                name: e.name.clone(),
+                scopes: e
+                    .info()
+                    .map(|i| crate::scopes::sendable(&i.scope_names()))
+                    .unwrap_or_default(),
+            },
+            None => OldKey {
+                id: old.clone(),
+                name: old.to_string(),
+                scopes: Vec::new(),
+            },
+        };
+        Rotation::plan(old, name.to_owned())
+    });
+    let old_name = rot.old.name.clone();
+    let created = rot.created(done);
+    for w in std::mem::take(&mut rot.warnings) {
+        toast(app, Level::Warn, w);
+    }
+    match created {
+        Some(created) => {
             let info = KeyInfo::new(&KeyDetail {
                 api_key_id: created.api_key_id.clone(),
                 name: created.name.clone(),
@@ -260,33 +271,6 @@ pub(crate) fn rotated(
             app.keys.reindex();
             recompute_risks(app);
             refilter(app);
-            let secret = SecretModal {
-                id: created.api_key_id.clone(),
-                name: created.name.clone(),
-                key_type,
-                scope_count: counted,
-                secret: created.api_key,
-                copied: false,
-                confirm_close: false,
-                rotated: Some(Rotated {
-                    old: old.clone(),
-                    old_name: old_name.clone(),
-                    old_scopes,
-                    new_id: created.api_key_id.clone(),
-                    new_name: created.name.clone(),
-                }),
-            };
-            if let Some(b) = &mut app.rotations.batch
-                && let Some(r) = &secret.rotated
-            {
-                b.made.push(r.clone());
-            }
-            // one secret at a time: the others wait until it is closed
-            if matches!(app.modal, Some(Modal::Secret(_))) {
-                app.rotations.queue.push_back(secret);
-            } else {
-                app.modal = Some(Modal::Secret(secret));
-            }
             toast(
                 app,
                 Level::Success,
@@ -295,36 +279,52 @@ pub(crate) fn rotated(
                     created.name, created.api_key_id
                 ),
             );
+            let secret = SecretModal {
+                id: created.api_key_id.clone(),
+                name: created.name.clone(),
+                key_type,
+                scope_count: counted,
+                secret: created.api_key,
+                copied: false,
+                confirm_close: false,
+                rotated: Some(Box::new(rot)),
+            };
+            // one secret at a time: the others wait until it is closed
+            if matches!(app.modal, Some(Modal::Secret(_))) {
+                app.rotations.queue.push_back(secret);
+            } else {
+                app.modal = Some(Modal::Secret(secret));
+            }
         }
-        Err(ApiError::CreatedSecretLost { id, cause }) => {
-            if form_waiting {
+        None => {
+            let lost = matches!(rot.stage, Stage::SecretLost { .. });
+            if let Some(b) = &mut app.rotations.batch {
+                b.failed.push(match (&rot.new, lost) {
+                    (Some(n), true) => format!("'{old_name}': answer lost (made as {})", n.id),
+                    _ => format!("'{old_name}': not created"),
+                });
+            }
+            if form_waiting && lost {
                 close_modal(app);
-            }
-            if let Some(b) = &mut app.rotations.batch {
-                b.failed
-                    .push(format!("'{old_name}': answer lost (made as {id})"));
-            }
-            toast(
-                app,
-                Level::Error,
-                format!(
-                    "the replacement '{name}' was created as {id} but the answer was lost ({cause}): its secret cannot be recovered — revoke it (d) and rotate again; '{old_name}' is untouched"
-                ),
-            );
-        }
-        Err(e) => {
-            if let Some(b) = &mut app.rotations.batch {
-                b.failed.push(format!("'{old_name}': {}", e.short()));
-            }
-            if form_waiting && let Some(Modal::Rotate(f)) = &mut app.modal {
+            } else if form_waiting && let Some(Modal::Rotate(f)) = &mut app.modal {
                 f.submitting = None;
-                f.error = Some(format!("SendGrid refused: {}", e.short()));
+                f.error = Some(match &rot.stage {
+                    Stage::NotCreated { why, .. } => format!("SendGrid refused: {why}"),
+                    _ => rot.describe(),
+                });
             }
-            toast(
-                app,
-                Level::Error,
-                format!("could not create the replacement for '{old_name}': {e}"),
-            );
+            let text = if lost {
+                format!(
+                    "{} — in the list: select it, d to revoke it, then R on '{old_name}' again",
+                    rot.describe()
+                )
+            } else {
+                format!(
+                    "could not create the replacement for '{old_name}': {}",
+                    rot.describe()
+                )
+            };
+            toast(app, Level::Error, text);
         }
     }
 }
@@ -361,30 +361,30 @@ fn batch_next(app: &mut App) {
     if b.made.is_empty() {
         return;
     }
+    if b.made.len() == 1 {
+        // one replacement made: the same question as for one key
+        if let Some(r) = b.made.into_iter().next() {
+            ask_deployed_now(app, Box::new(r));
+        }
+        return;
+    }
+    // the revoke room sends what the plan's revoke would (name, scopes before); each answer
+    // comes back to its rotation, waiting in `active`
     let targets: Vec<DeleteTarget> = b
         .made
         .iter()
         .map(|r| DeleteTarget {
-            id: r.old.clone(),
-            name: r.old_name.clone(),
-            key_type: app.keys.get(&r.old).and_then(KeyEntry::key_type),
-            scopes: r.old_scopes.clone(),
-            own: is_own(app, &r.old),
+            id: r.old.id.clone(),
+            name: r.old.name.clone(),
+            key_type: app.keys.get(&r.old.id).and_then(KeyEntry::key_type),
+            scopes: Some(r.old.scopes.clone()),
+            own: is_own(app, &r.old.id),
         })
         .collect();
-    for r in &b.made {
-        app.rotations
-            .verify
-            .insert(r.old.clone(), r.old_name.clone());
-    }
-    if targets.len() == 1 {
-        // one replacement made: the same question as for one key
-        if let Some(r) = b.made.into_iter().next() {
-            ask_deployed_now(app, r);
-        }
-        return;
-    }
     let n = targets.len();
+    for r in b.made {
+        app.rotations.active.insert(r.old.id.clone(), r);
+    }
     app.modal = Some(Modal::ConfirmDelete(ConfirmDelete {
         targets,
         focus: ConfirmFocus::Cancel,
@@ -400,28 +400,48 @@ fn batch_next(app: &mut App) {
     );
 }
 
-/// The secret modal closed on a rotation's replacement: the next secret, or (one key) whether it
-/// is deployed, or (several) the revoke of the old keys once all are shown.
-pub(crate) fn ask_deployed(app: &mut App, rotated: Rotated) {
-    if let Some(next) = app.rotations.queue.pop_front() {
-        app.modal = Some(Modal::Secret(next));
+/// Step 2: the secret dialog of a rotation's replacement closed (the secret was shown, and
+/// copied or its loss accepted): journal the delivery, then the next secret, or (one key)
+/// whether it is deployed, or (several) the revoke of the old keys once all are shown.
+pub(crate) fn secret_closed(app: &mut App, mut rot: Box<Rotation>, out: &mut Vec<Command>) {
+    if let Some((entry, delivered)) = rot.delivered(Ok(())) {
+        request(
+            app,
+            Pending::Delivery {
+                old: rot.old.id.clone(),
+            },
+            ApiOp::RecordDelivery { entry, delivered },
+            out,
+        );
+    }
+    if let Some(b) = &mut app.rotations.batch {
+        b.made.push(*rot);
+        match app.rotations.queue.pop_front() {
+            Some(next) => app.modal = Some(Modal::Secret(next)),
+            None => {
+                close_modal(app);
+                batch_next(app);
+            }
+        }
         return;
     }
-    if app.rotations.batch.is_some() {
-        close_modal(app);
-        return batch_next(app);
+    if let Some(next) = app.rotations.queue.pop_front() {
+        app.modal = Some(Modal::Secret(next));
+        // (a rotation outside a batch never queues; keep its question for later all the same)
+        app.rotations.active.insert(rot.old.id.clone(), *rot);
+        return;
     }
-    ask_deployed_now(app, rotated);
+    ask_deployed_now(app, rot);
 }
 
-fn ask_deployed_now(app: &mut App, rotated: Rotated) {
-    app.rotations.verify.remove(&rotated.old);
+fn ask_deployed_now(app: &mut App, rotation: Box<Rotation>) {
     app.modal = Some(Modal::Deployed(DeployedAsk {
-        rotated,
+        rotation,
         focus_revoke: false,
     }));
 }
 
+/// Step 3, the deployed? gate.
 pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     let Some(Modal::Deployed(d)) = &mut app.modal else {
         return;
@@ -436,39 +456,41 @@ pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) 
         Action::Later | Action::Back => false,
         _ => return,
     };
-    let r = d.rotated.clone();
+    let mut rot = d.rotation.clone();
     close_modal(app);
-    if now {
-        revoke_old(app, &r.old, &r.old_name, r.old_scopes.clone(), out);
-    } else {
-        toast(
-            app,
-            Level::Info,
-            format!(
-                "kept both: '{}' stays until you finish the rotation (J, or sgkeys rotate --finish {})",
-                r.old_name, r.old
-            ),
-        );
-        read_journal(app, out);
+    match rot.deployed(now) {
+        Some(m) => revoke_old(app, *rot, m, out),
+        None => {
+            toast(
+                app,
+                Level::Info,
+                format!(
+                    "kept both: '{}' stays until you finish the rotation (J, or sgkeys rotate --finish {})",
+                    rot.old.name, rot.old.id
+                ),
+            );
+            read_journal(app, out);
+        }
     }
 }
 
-/// Revoke a rotation's old key, then read it back (see [`verify_gone`]).
-pub(crate) fn revoke_old(
-    app: &mut App,
-    old: &ApiKeyId,
-    name: &str,
-    scopes: Option<Vec<String>>,
-    out: &mut Vec<Command>,
-) {
-    let own =
-        app.ctx.on_behalf_of.is_none() && app.ctx.caller_key_id.as_deref() == Some(old.as_str());
+/// Step 4: send the plan's revoke of the old key through the revoke room; the rotation waits
+/// in `active` for the answer ([`old_revoked`]).
+pub(crate) fn revoke_old(app: &mut App, rot: Rotation, m: Mutation, out: &mut Vec<Command>) {
+    let Mutation::Revoke {
+        id,
+        name,
+        scopes_before,
+    } = m
+    else {
+        return;
+    };
     let t = DeleteTarget {
-        id: old.clone(),
-        name: name.to_owned(),
-        key_type: app.keys.get(old).and_then(KeyEntry::key_type),
-        scopes,
-        own,
+        key_type: app.keys.get(&id).and_then(KeyEntry::key_type),
+        own: is_own(app, &id),
+        id: id.clone(),
+        name: name.clone(),
+        scopes: scopes_before,
     };
     let batch = app.next_req;
     app.batches.insert(
@@ -478,89 +500,161 @@ pub(crate) fn revoke_old(
             ..Default::default()
         },
     );
-    app.rotations.verify.insert(old.clone(), name.to_owned());
-    app.view.marks.remove(old);
-    if let Some(e) = app.keys.get_mut(old) {
+    app.rotations.active.insert(id.clone(), rot);
+    app.view.marks.remove(&id);
+    if let Some(e) = app.keys.get_mut(&id) {
         e.state.start_revoke(None);
     }
     send_revoke(app, &t, batch, out);
     toast(app, Level::Info, format!("revoking the old key '{name}'…"));
 }
 
-/// A revoke answered: for a rotation's old key, read it back (ok) or say plainly what is left.
+/// Finish a pending rotation from the journal (`J`, `f`): the replacement read back first
+/// ([`replacement_read`]), then the old key revoked and read back.
+pub(crate) fn finish_pending(
+    app: &mut App,
+    old: &ApiKeyId,
+    old_name: &str,
+    out: &mut Vec<Command>,
+) {
+    let Some(entry) = app.pending_rotation(old).cloned() else {
+        return toast(
+            app,
+            Level::Info,
+            "not a pending rotation: nothing to finish",
+        );
+    };
+    let scopes = app
+        .keys
+        .get(old)
+        .and_then(|e| e.info())
+        .map(|i| crate::scopes::sendable(&i.scope_names()))
+        .unwrap_or_default();
+    let mut rot = Rotation::pending(
+        OldKey {
+            id: old.clone(),
+            name: old_name.to_owned(),
+            scopes,
+        },
+        &entry,
+    );
+    let Some(new) = rot.finish() else {
+        return;
+    };
+    app.rotations.active.insert(old.clone(), rot);
+    request(
+        app,
+        Pending::Replacement { old: old.clone() },
+        ApiOp::GetKey(new),
+        out,
+    );
+    toast(
+        app,
+        Level::Info,
+        format!("reading the replacement back before revoking '{old_name}'…"),
+    );
+}
+
+/// The replacement of a rotation being finished, read back: there, the old key is revoked;
+/// gone or unreadable, the old key is kept and that is said.
+pub(crate) fn replacement_read(
+    app: &mut App,
+    old: &ApiKeyId,
+    r: Result<KeyDetail, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    let Some(mut rot) = app.rotations.active.remove(old) else {
+        return;
+    };
+    match rot.replacement_read(r) {
+        Some(m) => revoke_old(app, rot, m, out),
+        None => toast(app, Level::Error, rot.describe()),
+    }
+}
+
+/// A revoke answered: for a rotation's old key, read it back (journaled) or say plainly what
+/// is left.
 pub(crate) fn old_revoked(
     app: &mut App,
     id: &ApiKeyId,
     r: Result<(), String>,
+    unknown: bool,
+    entry: Option<Box<crate::journal::Entry>>,
     out: &mut Vec<Command>,
 ) {
-    let Some(name) = app.rotations.verify.remove(id) else {
+    let Some(mut rot) = app.rotations.active.remove(id) else {
         return;
     };
-    match r {
-        Ok(())
-            if app.ctx.caller_key_id.as_deref() == Some(id.as_str())
-                && app.ctx.on_behalf_of.is_none() =>
-        {
-            // the key sgkeys was using: nothing can read it back any more
-            toast(
-                app,
-                Level::Success,
-                format!("'{name}' revoked (it was the key sgkeys used: restart with the new one)"),
-            );
-        }
-        Ok(()) => {
-            app.rotations.verify.insert(id.clone(), name.clone());
+    let own = is_own(app, id);
+    let name = rot.old.name.clone();
+    match rot.revoked(r, unknown, entry, own) {
+        Some(step) => {
+            app.rotations.active.insert(id.clone(), rot);
             request(
                 app,
-                Pending::VerifyGone {
-                    id: id.clone(),
-                    name,
-                },
-                ApiOp::GetKey(id.clone()),
+                Pending::ReadBack { id: id.clone() },
+                ApiOp::ReadBack(step),
                 out,
             );
         }
-        Err(why) => {
-            app.rotations.verify.remove(id);
-            toast(
+        None => match &rot.stage {
+            Stage::Finished { .. } => toast(
+                app,
+                Level::Success,
+                format!("'{name}' revoked (it was the key sgkeys used: restart with the new one)"),
+            ),
+            Stage::RevokeFailed { why, .. } => toast(
                 app,
                 Level::Error,
                 format!(
                     "the new key is kept, but revoking the old key '{name}' failed: {why} — it still works; finish from J or with sgkeys rotate --finish"
                 ),
-            );
-        }
+            ),
+            _ => {}
+        },
     }
 }
 
-/// The read-back of a revoked old key: 404 is "verified gone".
-pub(crate) fn verify_gone(
-    app: &mut App,
-    id: &ApiKeyId,
-    name: &str,
-    r: Result<KeyDetail, ApiError>,
-) {
-    app.rotations.verify.remove(id);
-    match r {
-        Err(ApiError::NotFound(_)) => toast(
+/// Step 5: the read-back of a revoked old key (404 is "verified gone"), journaled by the worker.
+pub(crate) fn read_back(app: &mut App, id: &ApiKeyId, r: ReadBack) {
+    let Some(mut rot) = app.rotations.active.remove(id) else {
+        return;
+    };
+    rot.read_back(&r);
+    let name = rot.old.name.clone();
+    for w in std::mem::take(&mut rot.warnings) {
+        log(app, Level::Warn, w);
+    }
+    match r.gone {
+        Some(true) => toast(
             app,
             Level::Success,
             format!("'{name}' ({id}) revoked, verified gone"),
         ),
-        Ok(_) => toast(
+        Some(false) => toast(
             app,
             Level::Error,
             format!("'{name}' ({id}) was revoked but still reads back: check it (Ctrl-r)"),
         ),
-        Err(e) => toast(
+        None => toast(
             app,
             Level::Warn,
             format!(
                 "'{name}' ({id}) revoked; reading it back failed: {}",
-                e.short()
+                r.error.unwrap_or_default()
             ),
         ),
+    }
+}
+
+/// A journal line the worker wrote for a rotation (its delivery): said only when it failed.
+pub(crate) fn recorded(app: &mut App, r: Result<(), String>) {
+    if let Err(why) = r {
+        toast(
+            app,
+            Level::Warn,
+            format!("the journal did not record the secret's delivery: {why}"),
+        );
     }
 }
 

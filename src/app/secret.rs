@@ -18,8 +18,9 @@ pub struct SecretModal {
     pub copied: bool,
     /// Closing without having copied asks first.
     pub confirm_close: bool,
-    /// A rotation's replacement: closing asks whether it is deployed.
-    pub rotated: Option<super::Rotated>,
+    /// A rotation's replacement (its plan, delivering): closing journals the delivery and
+    /// asks whether it is deployed.
+    pub rotated: Option<Box<crate::ops::Rotation>>,
 }
 
 pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
@@ -32,7 +33,7 @@ pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         Action::Back => {
             if s.copied || s.confirm_close {
                 match s.rotated.take() {
-                    Some(r) => super::rotate::ask_deployed(app, r),
+                    Some(r) => super::rotate::secret_closed(app, r, out),
                     None => close_modal(app),
                 }
             } else {

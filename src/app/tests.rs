@@ -7,6 +7,9 @@ use super::*;
 use crate::api::{ApiError, ApiKey, CreatedKey, ErrorBody, KeyDetail, Subuser};
 use crate::secret::Secret;
 
+// new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
+mod burst;
+
 fn ctx() -> Context {
     Context {
         base_url: "http://sim".into(),
@@ -356,10 +359,7 @@ fn a_pasted_key_jumps_to_it_and_never_reaches_an_input_or_the_log() {
     assert!(matches!(op, ApiOp::Probe(_)));
     update(
         &mut app,
-        answer(
-            req,
-            ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
-        ),
+        answer(req, ApiResult::Probed(crate::leak::Probe::Dead)),
     );
     assert!(
         app.toast
@@ -448,6 +448,7 @@ fn a_pasted_key_of_a_subuser_switches_there_selects_it_and_is_proven_dead_after_
                 dead: true,
                 after: std::time::Duration::from_millis(2400),
                 attempts: 4,
+                ..Default::default()
             })),
         ),
     );
@@ -1780,10 +1781,9 @@ fn rotated_marketing() -> App {
         name: name.clone(),
         scopes,
     };
-    let cmds = update(
-        &mut app,
-        answer(req, ApiResult::Mutated(Done::ok(Effect::Created(created)))),
-    );
+    let mut done = Done::ok(Effect::Created(created));
+    done.entry = Some(Box::new(rotation_entry()));
+    let cmds = update(&mut app, answer(req, ApiResult::Mutated(done)));
     // the journal is re-read (a rotation was made)
     assert!(
         api_cmds(&cmds)
@@ -1796,7 +1796,15 @@ fn rotated_marketing() -> App {
     let cmds = update(&mut app, key('c'));
     assert_eq!(cmds, vec![Command::Copy(new_key_secret())]);
     update(&mut app, Msg::Copied(Ok("copied".into())));
-    update(&mut app, code(KeyCode::Esc));
+    let cmds = update(&mut app, code(KeyCode::Esc));
+    // the secret reached the person: journaled as delivered, as the CLI does for its file
+    assert!(
+        api_cmds(&cmds).iter().any(|(_, op)| matches!(
+            op,
+            ApiOp::RecordDelivery { entry, delivered: true } if entry.replaces == Some(id(1).0)
+        )),
+        "{cmds:?}"
+    );
     assert_eq!(app.layer(), Layer::Deployed);
     app
 }
@@ -1851,15 +1859,19 @@ fn rotate_now_revokes_the_old_key_and_reads_it_back_gone() {
     let sent = api_cmds(&cmds);
     let (vreq, _) = sent
         .iter()
-        .find(|(_, op)| *op == ApiOp::GetKey(id(1)))
+        .find(|(_, op)| matches!(op, ApiOp::ReadBack(s) if s.id == id(1)))
         .cloned()
-        .expect("the old key is read back");
+        .expect("the old key is read back (and the answer journaled)");
     assert!(app.keys.get(&id(1)).is_none());
     update(
         &mut app,
         answer(
             vreq,
-            ApiResult::Key(Err(ApiError::NotFound(ErrorBody::default()))),
+            ApiResult::ReadBack(crate::ops::rotate::ReadBack {
+                gone: Some(true),
+                error: None,
+                journal_error: None,
+            }),
         ),
     );
     let t = app.toast.clone().unwrap();
@@ -1920,6 +1932,11 @@ fn rotate_later_keeps_both_and_the_journal_shows_the_badge_until_finished() {
     update(&mut app, key('f'));
     let cmds = update(&mut app, key('y'));
     assert!(app.modal.is_none());
+    // the replacement is read back first: gone, the old key is kept
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::GetKey(new_key_id()));
+    // there: the old key is revoked, then read back
+    let cmds = update(&mut app, answer(req, ApiResult::Key(Ok(detail(1)))));
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert!(matches!(op, ApiOp::Mutate(Mutation::Revoke { id: ref i, .. }) if *i == id(1)));
     let cmds = update(
@@ -1927,8 +1944,41 @@ fn rotate_later_keeps_both_and_the_journal_shows_the_badge_until_finished() {
         answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
     );
     let sent = api_cmds(&cmds);
-    assert!(sent.iter().any(|(_, op)| *op == ApiOp::GetKey(id(1))));
+    assert!(
+        sent.iter()
+            .any(|(_, op)| matches!(op, ApiOp::ReadBack(s) if s.id == id(1)))
+    );
     assert!(sent.iter().any(|(_, op)| *op == ApiOp::ReadJournal));
+}
+
+#[test]
+fn finishing_from_the_journal_keeps_the_old_key_when_the_replacement_is_gone() {
+    let mut app = loaded();
+    let cmds = update(&mut app, key('J'));
+    let req = api_cmds(&cmds)[0].0;
+    update(
+        &mut app,
+        answer(req, ApiResult::Journal(Ok(vec![rotation_entry()]))),
+    );
+    assert!(app.pending_rotation(&id(1)).is_some());
+    update(&mut app, code(KeyCode::Enter));
+    update(&mut app, key('f'));
+    let cmds = update(&mut app, key('y'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::GetKey(new_key_id()));
+    let cmds = update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Key(Err(ApiError::NotFound(ErrorBody::default()))),
+        ),
+    );
+    assert!(api_cmds(&cmds).is_empty(), "nothing revoked");
+    let t = app.toast.clone().unwrap();
+    assert_eq!(t.level, Level::Error);
+    assert!(t.text.contains("is gone"), "{}", t.text);
+    assert!(app.rotations.active.is_empty());
+    assert!(!app.keys.get(&id(1)).unwrap().state.is_revoking());
 }
 
 #[test]
@@ -1953,7 +2003,7 @@ fn rotate_whose_revoke_fails_keeps_the_new_key_and_says_so_plainly() {
     let old = app.keys.get(&id(1)).unwrap();
     assert!(!old.state.is_revoking() && old.info().is_some());
     assert!(app.keys.get(&new_key_id()).is_some());
-    assert!(app.rotations.verify.is_empty());
+    assert!(app.rotations.active.is_empty());
 }
 
 #[test]
@@ -2130,7 +2180,7 @@ fn rotate_many_shows_each_secret_then_one_typed_confirmation_revokes_the_old_key
         assert!(
             api_cmds(&cmds)
                 .iter()
-                .any(|(_, op)| matches!(op, ApiOp::GetKey(_))),
+                .any(|(_, op)| matches!(op, ApiOp::ReadBack(_))),
             "each old key is read back"
         );
     }

@@ -43,7 +43,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 key(app, k, &mut out);
             }
         }
-        Msg::Paste(text) => paste(app, &text, &mut out),
+        Msg::Paste(text) => {
+            super::burst::arrived(app, &text, false, super::burst::Arrival::Paste, &mut out)
+        }
+        Msg::Burst { text, enter } => {
+            super::burst::arrived(app, &text, enter, super::burst::Arrival::Burst, &mut out)
+        }
         Msg::Mouse(m) => {
             if app.mouse {
                 mouse(app, m, &mut out);
@@ -128,7 +133,7 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
     super::live::tick(app, out);
 }
 
-fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
+pub(super) fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
     let layer = app.layer();
     if !app.fits() && layer != Layer::ConfirmQuit {
         // Only quitting works on a too-small screen.
@@ -166,31 +171,39 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
     let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(k)) else {
         return;
     };
+    edit_field(app, layer, |input| {
+        input.handle(req);
+    });
+}
+
+/// Change the text field of `layer` (a key typed, text pasted), then what follows from it: the
+/// filter re-applied, an error cleared, a cursor reset.
+pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui_input::Input)) {
     match layer {
         Layer::Filter => {
-            app.filter.input.handle(req);
+            edit(&mut app.filter.input);
             filter_changed(app);
         }
         Layer::HelpFilter => {
             if let Some(Modal::Help(h)) = &mut app.modal {
-                h.filter.handle(req);
+                edit(&mut h.filter);
                 h.scroll = 0;
             }
         }
         Layer::Command => {
             if let Some(Modal::Command(c)) = &mut app.modal {
-                c.input.handle(req);
+                edit(&mut c.input);
             }
         }
         Layer::Rename => {
             if let Some(Modal::Rename(f)) = &mut app.modal {
-                f.input.handle(req);
+                edit(&mut f.input);
                 f.error = None;
             }
         }
         Layer::CreateName => {
             if let Some(Modal::Create(f)) = &mut app.modal {
-                f.name.handle(req);
+                edit(&mut f.name);
                 f.error = None;
             }
         }
@@ -198,19 +211,19 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
             if let Some(Modal::Rotate(f)) = &mut app.modal
                 && f.many.is_empty()
             {
-                f.name.handle(req);
+                edit(&mut f.name);
                 f.error = None;
             }
         }
         Layer::JournalFilter => {
             if let Some(Modal::Journal(v)) = &mut app.modal {
-                v.filter.handle(req);
+                edit(&mut v.filter);
                 v.cursor = 0;
             }
         }
         Layer::Confirm => {
             if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
-                c.typed.handle(req);
+                edit(&mut c.typed);
                 c.error = None;
                 if c.count_ok() && c.needs_count() {
                     c.focus = ConfirmFocus::Revoke;
@@ -219,7 +232,7 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
         }
         Layer::Contexts => {
             if let Some(Modal::Contexts(p)) = &mut app.modal {
-                p.filter.handle(req);
+                edit(&mut p.filter);
                 p.cursor = 0;
             }
         }
@@ -340,8 +353,10 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
         (Pending::Journal, ApiResult::Journal(r)) => super::rotate::journal_read(app, r),
-        (Pending::VerifyGone { id, name }, ApiResult::Key(r)) => {
-            super::rotate::verify_gone(app, &id, &name, r)
+        (Pending::ReadBack { id }, ApiResult::ReadBack(r)) => super::rotate::read_back(app, &id, r),
+        (Pending::Delivery { .. }, ApiResult::Recorded(r)) => super::rotate::recorded(app, r),
+        (Pending::Replacement { old }, ApiResult::Key(r)) => {
+            super::rotate::replacement_read(app, &old, r, out)
         }
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
@@ -406,28 +421,28 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
 /// The answer to a mutation, for the request that is waiting for it.
 fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Vec<Command>) {
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
-    let entry = done.entry;
-    let r = done.result;
     // a rotation made or finished: re-read the journal for the pending-rotation badges
     let rotation = match &pending {
         Pending::Rotate { .. } => true,
         Pending::Delete { id, .. } => {
-            app.pending_rotation(id).is_some() || app.rotations.verify.contains_key(id)
+            app.pending_rotation(id).is_some() || app.rotations.active.contains_key(id)
         }
         _ => false,
     };
     if done.sent && rotation {
         super::rotate::read_journal(app, out);
     }
+    if let Pending::Rotate { old, name } = &pending {
+        super::rotate::rotated(app, req, old, name, done);
+        super::rotate::batch_answered(app);
+        return;
+    }
+    for w in &done.differs {
+        toast(app, Level::Warn, format!("warning: {w}"));
+    }
+    let entry = done.entry;
+    let r = done.result;
     match (pending, r) {
-        (Pending::Rotate { old, name }, Ok(Effect::Created(k))) => {
-            super::rotate::rotated(app, req, &old, &name, Ok(k));
-            super::rotate::batch_answered(app);
-        }
-        (Pending::Rotate { old, name }, Err(e)) => {
-            super::rotate::rotated(app, req, &old, &name, Err(e));
-            super::rotate::batch_answered(app);
-        }
         (Pending::Create { name }, Ok(Effect::Created(k))) => created(app, req, &name, Ok(k)),
         (Pending::Create { name }, Err(e)) => created(app, req, &name, Err(e)),
         (Pending::Rename { id, name }, Ok(Effect::Renamed(k))) => {
@@ -438,8 +453,8 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
         (Pending::Delete { id, batch }, Ok(Effect::Revoked | Effect::AlreadyGone)) => {
             deleted(app, &id, batch, Ok(()), false, out);
+            super::rotate::old_revoked(app, &id, Ok(()), false, entry.clone(), out);
             super::leak::revoked(app, &id, entry, out);
-            super::rotate::old_revoked(app, &id, Ok(()), out);
         }
         (Pending::Delete { id, batch }, Err(e)) => {
             let why = if unknown {
@@ -448,7 +463,7 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
                 e.short()
             };
             deleted(app, &id, batch, Err(e), unknown, out);
-            super::rotate::old_revoked(app, &id, Err(why), out);
+            super::rotate::old_revoked(app, &id, Err(why), unknown, entry, out);
         }
         (p, r) => log(
             app,
@@ -501,41 +516,5 @@ fn mouse(app: &mut App, m: MouseEvent, out: &mut Vec<Command>) {
             }
         }
         _ => {}
-    }
-}
-
-fn paste(app: &mut App, text: &str, out: &mut Vec<Command>) {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_owned();
-    if let Ok(secret) = crate::secret::Secret::parse(&line) {
-        if matches!(
-            app.layer(),
-            Layer::List | Layer::Detail | Layer::Filter | Layer::Matrix
-        ) {
-            app.filter.editing = false;
-            super::leak::hunt(app, secret, out);
-            return;
-        }
-        // Never put a secret into a form field.
-        toast(
-            app,
-            Level::Warn,
-            "that is an API key secret: paste it into the key list to find the key",
-        );
-        return;
-    }
-    let layer = app.layer();
-    if layer.is_text() {
-        for c in line.chars().filter(|c| !c.is_control()) {
-            let k = KeyEvent::new(
-                ratatui::crossterm::event::KeyCode::Char(c),
-                ratatui::crossterm::event::KeyModifiers::NONE,
-            );
-            text_input(app, layer, k);
-        }
     }
 }

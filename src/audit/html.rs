@@ -187,19 +187,18 @@ pub fn render(a: &Audit) -> String {
         contexts.join(", ")
     ));
     for c in &a.contexts {
-        match (&c.error, c.unread) {
-            (Some(e), _) => o.push_str(&format!(
-                "<p class=\"ctx-error\"><b>Incomplete</b>: the keys of {} could not be listed, \
-                 and are not counted: {}</p>\n",
+        match (c.listed, c.unread, &c.error) {
+            (None, _, e) => o.push_str(&format!(
+                "<p class=\"ctx-error\"><b>Incomplete</b>: the keys of {} were not listed: {}</p>\n",
                 esc(ctx_label(&c.context)),
-                esc(e)
+                esc(e.as_deref().unwrap_or_default())
             )),
-            (None, 0) => {}
-            (None, n) => o.push_str(&format!(
+            (Some(_), 0, _) => {}
+            (Some(_), n, _) => o.push_str(&format!(
                 "<p class=\"ctx-error\"><b>Incomplete</b>: {n} of the {} keys of {} could not \
                  be read: their type and risk are unknown, and the counts below are of the keys \
                  read</p>\n",
-                c.keys,
+                c.keys + n,
                 esc(ctx_label(&c.context)),
             )),
         }
@@ -282,15 +281,15 @@ fn summary(o: &mut String, s: &Summary) {
 fn contexts_section(o: &mut String, a: &Audit) {
     o.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<table class=\"contexts\">\n<thead><tr><th>Context</th><th>Keys</th><th>Status</th></tr></thead>\n<tbody>\n");
     for c in &a.contexts {
-        let status = match (&c.error, c.unread) {
-            (Some(e), _) => format!(
+        let status = match (c.listed, c.unread, &c.error) {
+            (None, _, e) => format!(
                 "<td class=\"ctx-error\"><b>incomplete</b>: not listed: {}</td>",
-                esc(e)
+                esc(e.as_deref().unwrap_or_default())
             ),
-            (None, 0) => "<td>read</td>".to_owned(),
-            (None, n) => format!(
+            (Some(_), 0, _) => "<td>read</td>".to_owned(),
+            (Some(_), n, _) => format!(
                 "<td class=\"ctx-error\"><b>incomplete</b>: {n} of {} keys could not be read</td>",
-                c.keys
+                c.keys + n
             ),
         };
         o.push_str(&format!(
@@ -446,31 +445,11 @@ fn findings(o: &mut String, a: &Audit) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiKeyId, KeyDetail};
-    use crate::audit::{ContextSummary, assess_context};
-
-    fn d(id: &str, name: &str, s: &[&str]) -> KeyDetail {
-        KeyDetail {
-            api_key_id: ApiKeyId(id.into()),
-            name: name.into(),
-            scopes: s.iter().map(|x| (*x).to_owned()).collect(),
-        }
-    }
+    use crate::api::KeyDetail;
+    use crate::audit::fixture::{audit_of, d};
 
     fn audit(details: &[KeyDetail]) -> Audit {
-        let keys = assess_context(None, details);
-        Audit {
-            generated_at: "2026-11-28T00:00:00Z".into(),
-            base_url: "http://sim".into(),
-            contexts: vec![ContextSummary {
-                context: None,
-                keys: keys.len(),
-                unread: 0,
-                findings: vec![],
-                error: None,
-            }],
-            keys,
-        }
+        audit_of(&[(None, details)])
     }
 
     #[test]

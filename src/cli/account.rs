@@ -139,7 +139,6 @@ pub(crate) async fn diff(
 ) -> Result<u8, CliError> {
     let a_id = check_id(a)?;
     let left = ctx
-        .client
         .get_key(&a_id)
         .await
         .map_err(|e| CliError::api(format!("reading key {a_id}"), e))?;
@@ -147,7 +146,6 @@ pub(crate) async fn diff(
         (Some(b), _) => {
             let b_id = check_id(b)?;
             let right = ctx
-                .client
                 .get_key(&b_id)
                 .await
                 .map_err(|e| CliError::api(format!("reading key {b_id}"), e))?;

@@ -8,6 +8,13 @@ use crate::journal::Journal;
 
 pub async fn run(cli: Cli) -> Result<u8, CliError> {
     let Some(command) = cli.command else {
+        if cli.global.offline {
+            return Err(crate::cli::CliError::Usage(
+                "the dashboard cannot open --offline yet: use `sgkeys --offline list --scopes`, \
+                 `show` or `audit`"
+                    .into(),
+            ));
+        }
         return super::dashboard::run_configured(&cli.global).await;
     };
     match command {
@@ -28,13 +35,34 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             let select = super::journal_cmd::Select::new(limit, since.as_deref(), context)?;
             return show_journal(&Journal::new(settings.journal), format, &select);
         }
+        Command::History(args) => {
+            let format = args.format.resolve(cli.global.json, None)?;
+            let settings = config::resolve(&cli.global.overrides())?;
+            return super::inventory_cmd::history(settings.inventory.as_deref(), &args, format);
+        }
+        Command::Inventory { action } => {
+            let settings = config::resolve(&cli.global.overrides())?;
+            let path = settings.inventory.as_deref();
+            return match action {
+                super::InventoryAction::Path => {
+                    super::inventory_cmd::inventory_path(path, cli.global.json)
+                }
+                super::InventoryAction::Clear { yes } => {
+                    super::inventory_cmd::inventory_clear(path, yes, cli.global.json)
+                }
+            };
+        }
         _ => {}
+    }
+    if cli.global.offline {
+        return super::offline::run(&cli.global, command);
     }
     super::init_stderr_logging();
     let mut ctx = Ctx::new(&cli.global)?;
     ctx.follow_region().await;
     let needs = needed_scope(&command);
     let result = dispatch(&ctx, command).await;
+    ctx.close_inventory();
     let result = match (result, needs) {
         (Err(e), Some(scope)) if forbidden(&e) => Err(with_scope_hint(&ctx, e, scope).await),
         (result, _) => result,
@@ -65,9 +93,11 @@ fn with_words(ctx: &Ctx, e: CliError) -> CliError {
 /// The scope a command cannot work without (the first request it sends needs it).
 fn needed_scope(command: &Command) -> Option<&'static str> {
     Some(match command {
-        Command::List(_) | Command::Show { .. } | Command::Diff { .. } | Command::Audit(_) => {
-            "api_keys.read"
-        }
+        Command::List(_)
+        | Command::Show { .. }
+        | Command::Diff { .. }
+        | Command::Audit(_)
+        | Command::Export(_) => "api_keys.read",
         // create and recreate list the keys first (to settle an unknown outcome), but the
         // POST is what a key without the scope is refused
         Command::Create(_) | Command::Recreate { .. } | Command::Rotate(_) => "api_keys.create",
@@ -127,6 +157,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Rotate(args) => super::rotate::rotate(ctx, args).await,
         Command::Whoami => whoami(ctx).await,
         Command::Audit(args) => audit(ctx, args).await,
+        Command::Export(args) => super::export::export(ctx, args).await,
         Command::Diff { a, b, preset } => diff(ctx, &a, b.as_deref(), preset.as_deref()).await,
         Command::Recreate {
             id,
@@ -140,6 +171,8 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         | Command::Scopes { .. }
         | Command::Completions { .. }
         | Command::Man { .. }
-        | Command::Journal { .. } => Ok(0),
+        | Command::Journal { .. }
+        | Command::History(_)
+        | Command::Inventory { .. } => Ok(0),
     }
 }

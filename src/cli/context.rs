@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::CliError;
-use crate::api::{ApiError, ApiKeyId, Client, ClientOptions, KeyDetail};
+use crate::api::{ApiError, ApiKey, ApiKeyId, Client, ClientOptions, KeyDetail};
 use crate::config::{self, Settings};
 use crate::journal::{Journal, Outcome};
 use crate::ops::{Done, Mutation, Ops};
@@ -21,6 +21,9 @@ pub(crate) struct Ctx {
     pub journal: Journal,
     /// Every mutation goes through here (journal, send, classify, read back).
     pub ops: Ops,
+    /// What the command reads and writes is recorded here (none: `--no-inventory`, or it
+    /// could not be opened: then a warning said so and the command goes on).
+    pub inventory: Option<super::inventory_cmd::Kept>,
 }
 
 impl Ctx {
@@ -43,13 +46,58 @@ impl Ctx {
         let journal = Journal::new(settings.journal.clone());
         let mut ops = Ops::new(client.clone(), Some(journal.clone()), "cli");
         ops.read_only = settings.read_only;
+        let inventory = super::inventory_cmd::Kept::open(
+            settings.inventory.as_deref(),
+            &settings.base_url,
+            client.caller_key_id(),
+        );
+        ops.after = inventory
+            .as_ref()
+            .map(|k| crate::seen::after_write(k.rec.clone()));
         Ok(Ctx {
             settings,
             client,
             json: global.json,
             journal,
             ops,
+            inventory,
         })
+    }
+
+    /// The recorder, when an inventory is kept.
+    pub(crate) fn recorder(&self) -> Option<&crate::inventory::Recorder> {
+        self.inventory.as_ref().map(|k| &k.rec)
+    }
+
+    /// `GET /v3/api_keys` in this context, recorded (complete when asked without a limit).
+    pub(crate) async fn list_keys(&self, limit: Option<u32>) -> Result<Vec<ApiKey>, ApiError> {
+        let answer = self.client.list_keys(limit).await;
+        if let Some(r) = self.recorder() {
+            let place = crate::seen::place(r, &self.client);
+            crate::seen::list(r, &place, &answer, limit.is_none(), None);
+        }
+        answer
+    }
+
+    /// `GET /v3/api_keys/{id}` in this context, recorded.
+    pub(crate) async fn get_key(&self, id: &ApiKeyId) -> Result<KeyDetail, ApiError> {
+        let answer = self.client.get_key(id).await;
+        if let Some(r) = self.recorder() {
+            crate::seen::detail(
+                r,
+                &crate::seen::place(r, &self.client),
+                id.as_str(),
+                &answer,
+            );
+        }
+        answer
+    }
+
+    /// Write what was recorded and say what could not be (at the end of a command).
+    pub(crate) fn close_inventory(&mut self) {
+        if let Some(k) = self.inventory.take() {
+            k.close();
+        }
     }
 
     /// Acting for a subuser: send its calls to its region's host (an EU subuser's to the EU
@@ -189,14 +237,15 @@ pub(crate) fn io(e: std::io::Error) -> CliError {
     CliError::Io(e.to_string())
 }
 
-/// Fetch details of many keys concurrently (bounded by the client's gate), with progress.
+/// Fetch details of many keys concurrently (bounded by the client's gate), with progress;
+/// each answer is recorded in the inventory as it arrives.
 pub(crate) async fn fetch_details(
-    client: &Client,
+    ctx: &Ctx,
     ids: &[ApiKeyId],
     label: &str,
 ) -> Vec<Result<KeyDetail, ApiError>> {
     let progress = std::sync::Mutex::new(Progress::new(label, ids.len()));
-    let jobs: Vec<(Client, ApiKeyId)> = ids.iter().map(|id| (client.clone(), id.clone())).collect();
+    let clients = vec![ctx.client.clone(); ids.len()];
     let tick = |n: usize, _total: usize| {
         if n > 0
             && let Ok(mut p) = progress.lock()
@@ -204,7 +253,24 @@ pub(crate) async fn fetch_details(
             p.tick();
         }
     };
-    let results = crate::fetch::details(&jobs, &tick).await;
+    let rec = ctx.recorder();
+    let place = rec.map(|r| crate::seen::place(r, &ctx.client));
+    let results = crate::fetch::run(
+        &clients,
+        |i, c| {
+            let id = &ids[i];
+            let place = place.as_ref();
+            async move {
+                let answer = c.get_key(id).await;
+                if let (Some(r), Some(p)) = (rec, place) {
+                    crate::seen::detail(r, p, id.as_str(), &answer);
+                }
+                answer
+            }
+        },
+        &tick,
+    )
+    .await;
     if let Ok(p) = progress.lock() {
         p.finish();
     }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::inventory_cmd::Kept;
 use super::{CliError, DemoArgs, Global, SimArgs};
 use crate::api::{Client, ClientOptions};
 use crate::app::Context;
@@ -20,11 +21,13 @@ fn dash_options(
     journal: PathBuf,
     refresh_secs: u64,
     theme: ThemeChoice,
+    inventory: Option<&Kept>,
 ) -> DashOptions {
     {
         DashOptions {
             ctx,
             journal: Some(Journal::new(journal)),
+            inventory: inventory.map(|k| k.rec.clone()),
             theme,
             mouse: global.mouse,
             log_file: global
@@ -70,16 +73,26 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         region: None,
     };
     let theme = theme(global, settings.profile_theme.as_deref())?;
+    let inventory = Kept::open(
+        settings.inventory.as_deref(),
+        &settings.base_url,
+        client.caller_key_id(),
+    );
     let opts = dash_options(
         global,
         ctx,
         settings.journal.clone(),
         settings.refresh_secs,
         theme,
+        inventory.as_ref(),
     );
-    run_dashboard(client, opts, wiring)
+    let code = run_dashboard(client, opts, wiring)
         .await
-        .map_err(|e| CliError::Io(e.to_string()))
+        .map_err(|e| CliError::Io(e.to_string()));
+    if let Some(k) = inventory {
+        k.close();
+    }
+    code
 }
 
 /// `sgkeys demo`: the dashboard on an in-process simulator with demo data.
@@ -96,6 +109,8 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         seed,
         latency: Duration::from_millis(args.latency_ms),
         revoke_delay: Duration::from_millis(args.revoke_delay_ms),
+        rate_limit: args.rate_limit,
+        create_rate: args.create_rate,
         fail_rate: args.fail_rate,
         hang: Duration::from_secs(3),
         ..SimConfig::default()
@@ -141,11 +156,25 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let refresh = global
         .refresh
         .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS);
-    let opts = dash_options(global, ctx, journal, refresh, theme);
+    // the demo's own inventory, like its own journal; its context is "demo" whatever port
+    // the simulator took
+    let inventory_path = crate::inventory::resolve_path(
+        global.no_inventory,
+        global.inventory.clone(),
+        |k| std::env::var(k).ok(),
+        false,
+        None,
+        config::state_dir().join(crate::inventory::DEMO_FILE_NAME),
+    );
+    let inventory = Kept::open(inventory_path.as_deref(), "demo", client.caller_key_id());
+    let opts = dash_options(global, ctx, journal, refresh, theme, inventory.as_ref());
     let code = run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()));
     sim.shutdown().await;
+    if let Some(k) = inventory {
+        k.close();
+    }
     code
 }
 
@@ -178,6 +207,8 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
         latency: Duration::from_millis(args.latency_ms),
         revoke_delay: Duration::from_millis(args.revoke_delay_ms),
         rate_limit: args.rate_limit,
+        create_rate: args.create_rate,
+        eu_port: args.eu_port,
         fail_rate: args.fail_rate,
         hang: Duration::from_millis(args.hang_ms),
         state_file: args.state.clone(),

@@ -202,6 +202,22 @@ pub(crate) fn show_journal(
             );
         }
     }
+    let lost = Journal::lost_rotations(&everything);
+    if !lost.is_empty() {
+        crate::errln!(
+            "{} whose secret was never delivered (secret lost): the old key is kept; revoke the \
+             orphan replacement and rotate again:",
+            plural(lost.len(), "rotation", "rotations")
+        );
+        for e in &lost {
+            crate::errln!(
+                "  {} → {} (orphan: sgkeys revoke {})",
+                clean(e.replaces.as_deref().unwrap_or("?")),
+                clean(&e.api_key_id),
+                clean(&e.api_key_id)
+            );
+        }
+    }
     let open: Vec<&crate::journal::Entry> = entries
         .iter()
         .filter(|e| e.result() == Outcome::Unknown)
@@ -355,7 +371,7 @@ pub(crate) fn incident_record(
     entries: &[crate::journal::Entry],
     pending: &[&crate::journal::Entry],
 ) -> String {
-    let md = |s: &str| clean(s).replace('|', "\\|").replace('`', "'");
+    use crate::output::{md_code, md_text as md};
     let scopes = |v: &Option<Vec<String>>| match v {
         None => "—".to_owned(),
         Some(v) if v.is_empty() => "none".to_owned(),
@@ -368,9 +384,11 @@ pub(crate) fn incident_record(
         entries.last().map_or("—", |e| e.time.as_str()),
     );
     o.push_str(&format!(
-        "- Journal: `{}`\n- {} from {first} to {last} (UTC)\n\n",
-        md(&journal.path().display().to_string()),
+        "- Journal: {}\n- {} from {} to {} (UTC)\n\n",
+        md_code(&journal.path().display().to_string()),
         plural(entries.len(), "action", "actions"),
+        md(first),
+        md(last),
     ));
     o.push_str("## Timeline\n\n");
     o.push_str("| Time (UTC) | Action | Where | Key | Name | Scopes before | Scopes after | Outcome | Proof | Replaces |\n");
@@ -402,21 +420,20 @@ pub(crate) fn incident_record(
         };
         let time = e.time.get(11..19).unwrap_or(&e.time);
         o.push_str(&format!(
-            "| {} {time} | {} | {} | `{}` | {} | {} | {} | {outcome} | {proof} | {} |\n",
-            e.time.get(..10).unwrap_or(""),
+            "| {} {} | {} | {} | {} | {} | {} | {} | {outcome} | {proof} | {} |\n",
+            md(e.time.get(..10).unwrap_or("")),
+            md(time),
             e.action.label(),
             md(&place(e)),
-            md(if e.api_key_id.is_empty() {
-                "—"
+            if e.api_key_id.is_empty() {
+                "—".to_owned()
             } else {
-                &e.api_key_id
-            }),
+                md_code(&e.api_key_id)
+            },
             md(e.name.as_deref().unwrap_or("")),
             md(&scopes(&e.scopes_before)),
             md(&scopes(&e.scopes_after)),
-            e.replaces
-                .as_deref()
-                .map_or("—".to_owned(), |r| format!("`{}`", md(r))),
+            e.replaces.as_deref().map_or("—".to_owned(), md_code),
         ));
     }
     let open: Vec<&crate::journal::Entry> = entries
@@ -427,21 +444,24 @@ pub(crate) fn incident_record(
         o.push_str("\n## Still open\n\n");
         for e in pending {
             o.push_str(&format!(
-                "- Rotation of `{}` → `{}` ('{}') at {}: the old key still works; finish with `sgkeys rotate --finish {}`\n",
-                md(e.replaces.as_deref().unwrap_or("?")),
-                md(&e.api_key_id),
+                "- Rotation of {} → {} ('{}') at {}: the old key still works; finish with {}\n",
+                md_code(e.replaces.as_deref().unwrap_or("?")),
+                md_code(&e.api_key_id),
                 md(e.name.as_deref().unwrap_or("")),
                 md(&place(e)),
-                md(e.replaces.as_deref().unwrap_or("?")),
+                md_code(&format!(
+                    "sgkeys rotate --finish {}",
+                    e.replaces.as_deref().unwrap_or("?")
+                )),
             ));
         }
         for e in open {
             o.push_str(&format!(
-                "- {} of `{}` at {}: outcome unknown; check with `sgkeys show {}`\n",
+                "- {} of {} at {}: outcome unknown; check with {}\n",
                 e.action.label(),
-                md(&e.api_key_id),
+                md_code(&e.api_key_id),
                 md(&place(e)),
-                md(&e.api_key_id),
+                md_code(&format!("sgkeys show {}", e.api_key_id)),
             ));
         }
     }

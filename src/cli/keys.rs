@@ -19,7 +19,6 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
         .format
         .resolve(ctx.json, args.csv.then_some(("--csv", Format::Csv)))?;
     let keys = ctx
-        .client
         .list_keys(args.limit)
         .await
         .map_err(|e| CliError::api("listing keys", e))?;
@@ -49,7 +48,7 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
         return Ok(0);
     }
     let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
-    let details = fetch_details(&ctx.client, &ids, "fetching scopes").await;
+    let details = fetch_details(ctx, &ids, "fetching scopes").await;
     let mut reports = Vec::new();
     let mut failures = Vec::new();
     for (k, d) in keys.iter().zip(details) {
@@ -196,7 +195,6 @@ pub(crate) fn summary(r: &KeyReport) -> String {
 pub(crate) async fn show(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
     let id = check_id(id)?;
     let detail = ctx
-        .client
         .get_key(&id)
         .await
         .map_err(|e| CliError::api(format!("reading key {id}"), e))?;
@@ -394,7 +392,6 @@ pub(crate) async fn rename(
     }
     ctx.refuse_if_read_only("rename")?;
     let before = ctx
-        .client
         .get_key(&id)
         .await
         .map_err(|e| CliError::api(format!("reading key {id}"), e))?;
@@ -438,7 +435,6 @@ pub(crate) async fn set_scopes(
     }
     // The PUT carries the name too, so even a dry run reads the key (a GET; nothing changes).
     let before = ctx
-        .client
         .get_key(&id)
         .await
         .map_err(|e| CliError::api(format!("reading key {id}"), e))?;

@@ -1,27 +1,33 @@
-//! `revoke --leaked` / `--from-file` / `--from-report`: a leaked key, from any input to
+//! `revoke --leaked` / `--from-file` / `--from-report`: leaked keys, from any input to
 //! confirmed dead.
 //!
 //! 1. Read the key (argument, stdin, a file, or asked with echo off), or every key in a
-//!    scanner's report.
-//! 2. Ask the key itself (`GET /v3/scopes` with it): a key that no longer authenticates needs
-//!    nothing (exit 0, nothing sent); a live one shows its blast radius.
-//! 3. Find it in the caller's account or any subuser.
-//! 4. Confirm (on the controlling terminal when stdin is a pipe), revoke through the operations
-//!    layer (journaled), or with the key's own credential (`--self-revoke`).
-//! 5. Prove it dead: ask the key again until SendGrid refuses it (401), within
-//!    `--verify-timeout`; "STILL AUTHENTICATES" is exit 1.
+//!    scanner's report, as a person reads it (through terminal colours and string escapes).
+//! 2. Ask each key itself (`GET /v3/scopes` with it), through the fetch engine, `--concurrency`
+//!    at once; a report's keys within `--timeout` (the ones not asked by then are said). A key
+//!    is "dead" only when SendGrid refused it in its own words while the key sgkeys uses still
+//!    authenticates; anything else is "unknown", never dead and never "works".
+//! 3. Find every key that may work in the caller's account or any subuser; accounts that could
+//!    not be searched are named, and such a key is "not located", never "in no account".
+//! 4. One confirmation, then every target revoked at once through the operations layer
+//!    (journaled; the key sgkeys uses last), or with the key's own credential
+//!    (`--self-revoke`).
+//! 5. Then all proven dead together: asked again until SendGrid refuses each, within
+//!    `--verify-timeout`; "STILL AUTHENTICATES" or "NOT PROVEN DEAD" is exit 1.
+//! 6. The end says what still needs a person, the keys that still work last.
 
-use std::time::Duration;
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::context::*;
 use super::prompt::{self, PromptError};
 use super::{CliError, RevokeArgs};
-use crate::api::{ApiKeyId, Client, KeyDetail, OnBehalfOf};
+use crate::api::{ApiKeyId, Client, KeyDetail};
 use crate::journal::Outcome;
-use crate::leak::{self, Probe, Sighting};
-use crate::ops::{Effect, Mutation, Ops};
+use crate::leak::{self, Location, Probe, Sighting, Verification};
+use crate::ops::{Done, Effect, Ops, RevokeTarget};
 use crate::output::{self, clean};
 use crate::report::KeyReport;
 use crate::risk;
@@ -29,31 +35,157 @@ use crate::scopes;
 use crate::secret::Secret;
 use crate::text::plural;
 
+/// The largest report read (`--from-report`).
+const MAX_REPORT: u64 = 64 * crate::fsutil::MAX_INPUT;
+
 /// One leaked key, followed through.
 struct Case {
     sighting: Sighting,
     probe: Probe,
-    /// Where it lives (None: in no reachable account).
-    home: Option<(Client, KeyDetail)>,
-    /// Revoke it with its own credential (not in any reachable account).
+    /// Where it lives; None: not looked up (SendGrid refused it, or it was not asked).
+    location: Option<Location>,
+    /// Revoke it with its own credential: it works, no reachable account was seen holding it,
+    /// it holds `api_keys.delete`, and `--self-revoke` was given.
     self_revoke: bool,
+}
+
+/// What is to be done with a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// SendGrid refuses it already.
+    Nothing,
+    Revoke,
+    SelfRevoke,
+    /// It works, or may: sgkeys cannot revoke it (in no account it reaches, or not located).
+    Stranded,
+    /// Not asked within `--timeout`.
+    NotChecked,
 }
 
 impl Case {
     fn id(&self) -> String {
         self.sighting.key.key_id().unwrap_or("?").to_owned()
     }
-    fn live(&self) -> bool {
-        !matches!(self.probe, Probe::Dead)
-    }
-    fn account(&self) -> String {
-        match &self.home {
-            Some((c, _)) => c
-                .on_behalf_of()
-                .map_or_else(|| "own account".to_owned(), OnBehalfOf::header_value),
-            None if self.self_revoke => "unreachable (self-revoke)".into(),
-            None => "not found".into(),
+
+    fn home(&self) -> Option<(&Client, &KeyDetail)> {
+        match &self.location {
+            Some(Location::Found(c, d)) => Some((c, d)),
+            _ => None,
         }
+    }
+
+    fn plan(&self) -> Plan {
+        match (&self.probe, &self.location) {
+            (Probe::Dead, _) => Plan::Nothing,
+            (Probe::NotChecked, _) => Plan::NotChecked,
+            (_, Some(Location::Found(..))) => Plan::Revoke,
+            _ if self.self_revoke => Plan::SelfRevoke,
+            _ => Plan::Stranded,
+        }
+    }
+
+    fn holds_delete(&self) -> bool {
+        matches!(&self.probe, Probe::Live(s) if s.iter().any(|x| x == "api_keys.delete"))
+    }
+
+    /// The ACCOUNT column.
+    fn account(&self) -> String {
+        let own = if self.self_revoke {
+            " (self-revoke)"
+        } else {
+            ""
+        };
+        match &self.location {
+            Some(Location::Found(c, _)) => leak::context_name(c),
+            Some(Location::Nowhere) => format!("none reachable{own}"),
+            Some(Location::Unsure(f)) => format!(
+                "not located: {} not searched{own}",
+                plural(f.len(), "account", "accounts")
+            ),
+            None if self.probe == Probe::NotChecked => "not checked".into(),
+            None => String::new(),
+        }
+    }
+
+    /// Name and access, as far as known.
+    fn name_and_access(&self) -> (String, String) {
+        match (self.home(), &self.probe) {
+            (Some((_, d)), _) => {
+                let r = KeyReport::new(d);
+                (
+                    r.name,
+                    format!("{} ({})", r.key_type.label(), r.scopes.len()),
+                )
+            }
+            (None, Probe::Live(s)) => {
+                let cl = scopes::classify(s);
+                (
+                    String::new(),
+                    format!("{} ({})", cl.key_type.label(), cl.counted),
+                )
+            }
+            _ => (String::new(), String::new()),
+        }
+    }
+
+    /// A key sgkeys cannot revoke, said as the last word: whether it works, where it was not
+    /// found, and who can revoke it.
+    fn stranded_line(&self) -> String {
+        let id = self.id();
+        let what = match &self.probe {
+            Probe::Live(_) => format!("STILL WORKS: key {id}"),
+            Probe::Unknown(why) => {
+                format!("MAY STILL WORK: key {id} (the key itself could not tell: {why})")
+            }
+            _ => format!("key {id}"),
+        };
+        let place = match &self.location {
+            Some(Location::Unsure(failed)) => format!(
+                "is in none of the accounts that answered, but {} could not be searched ({})",
+                plural(failed.len(), "account", "accounts"),
+                failed.join("; ")
+            ),
+            _ => "is in no account this key can reach".into(),
+        };
+        let who = if self.holds_delete() {
+            "it may delete keys itself: run again with --self-revoke to revoke it with its own \
+             credential, or have its account's owner revoke it"
+        } else if matches!(self.probe, Probe::Live(_)) {
+            "it cannot revoke itself: its account's owner must revoke it (SendGrid App → Settings \
+             → API Keys)"
+        } else {
+            "run again once SendGrid answers, or have its account's owner revoke it"
+        };
+        format!("{what} {place}; {who}")
+    }
+}
+
+/// What became of one target of the revoke.
+struct Settled {
+    /// None: not sent (interrupted first).
+    done: Option<Done>,
+    /// None: not asked (the revoke failed, or it was not sent).
+    proof: Option<Verification>,
+}
+
+impl Settled {
+    /// `revoked`, `already_revoked`, `unknown`, `failed`, `not_attempted`.
+    fn status(&self) -> &'static str {
+        match &self.done {
+            None => "not_attempted",
+            Some(d) => match (&d.result, d.outcome) {
+                (Ok(Effect::AlreadyGone), _) => "already_revoked",
+                (Ok(_), _) => "revoked",
+                (Err(_), Outcome::Unknown) => "unknown",
+                (Err(_), _) => "failed",
+            },
+        }
+    }
+
+    /// Revoked (or already gone) and SendGrid refuses it now.
+    fn ok(&self) -> bool {
+        matches!(self.status(), "revoked" | "already_revoked")
+            && self.proof.as_ref().is_some_and(|p| p.dead)
     }
 }
 
@@ -65,63 +197,76 @@ pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
         ));
     }
     let many = args.from_report.is_some();
-    // 2. ask each key itself, all at once
-    let probes =
-        futures_util::future::join_all(sightings.iter().map(|s| leak::probe(&ctx.client, &s.key)))
-            .await;
-    // 3. find the live ones in every reachable context
-    let live_any = probes.iter().any(|p| !matches!(p, Probe::Dead));
-    let (contexts, ctx_note) = if live_any {
-        leak::contexts(&ctx.client).await
-    } else {
-        (Vec::new(), None)
+    let mut cases = assess(ctx, args, sightings, many).await;
+    if many {
+        return report(ctx, args, cases).await;
+    }
+    match cases.pop() {
+        Some(case) => one(ctx, args, case).await,
+        None => Ok(0),
+    }
+}
+
+/// 2, 3. Ask each key itself, then look for every key that may work.
+async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bool) -> Vec<Case> {
+    let pace = leak::Pace {
+        concurrency: ctx.settings.concurrency,
+        deadline: many.then(|| Instant::now() + ctx.settings.timeout),
     };
-    // every live key in every context: one run of the fetch engine
-    let lookups: Vec<Option<ApiKeyId>> = sightings
+    let keys: Vec<&Secret> = sightings.iter().map(|s| &s.key).collect();
+    let bar = std::sync::Mutex::new(output::Progress::new("asking each key", keys.len()));
+    let tick = |done: usize, _: usize| {
+        if let Ok(mut b) = bar.lock() {
+            while b.done() < done {
+                b.tick();
+            }
+        }
+    };
+    let probes = leak::probe_all(&ctx.client, &keys, pace, &tick).await;
+    if let Ok(b) = bar.lock() {
+        b.finish();
+    }
+    // every key that may work, in every reachable account
+    let ids: Vec<ApiKeyId> = sightings
         .iter()
         .zip(&probes)
-        .map(|(s, p)| {
-            (!matches!(p, Probe::Dead))
-                .then(|| s.key.key_id().map(|id| ApiKeyId(id.to_owned())))
-                .flatten()
-        })
+        .filter(|(_, p)| matches!(p, Probe::Live(_) | Probe::Unknown(_)))
+        .map(|(s, _)| ApiKeyId(s.key.key_id().unwrap_or_default().to_owned()))
         .collect();
-    let ids: Vec<ApiKeyId> = lookups.iter().flatten().cloned().collect();
-    let mut located = leak::locate_many(&contexts, &ids).await.into_iter();
-    let mut cases = Vec::new();
-    for ((sighting, probe), lookup) in sightings.into_iter().zip(probes).zip(&lookups) {
+    let mut located = if ids.is_empty() {
+        Vec::new()
+    } else {
+        leak::locate(&ctx.client, &ids).await
+    }
+    .into_iter();
+    // an account that could not be searched, said once
+    let mut said = BTreeSet::new();
+    let mut cases = Vec::with_capacity(sightings.len());
+    for (sighting, probe) in sightings.into_iter().zip(probes) {
+        let location = if matches!(probe, Probe::Live(_) | Probe::Unknown(_)) {
+            located.next()
+        } else {
+            None
+        };
+        if let Some(Location::Unsure(failed)) = &location {
+            for f in failed {
+                if said.insert(f.clone()) {
+                    crate::errln!("sgkeys: warning: could not search {}", clean(f));
+                }
+            }
+        }
         let mut case = Case {
             sighting,
             probe,
-            home: None,
+            location,
             self_revoke: false,
         };
-        if case.live()
-            && lookup.is_some()
-            && let Some((found, unsure)) = located.next()
-        {
-            for u in unsure {
-                crate::errln!("sgkeys: warning: could not search {}", clean(&u));
-            }
-            case.home = found;
-            if case.home.is_none()
-                && let Probe::Live(scopes) = &case.probe
-                && scopes.iter().any(|s| s == "api_keys.delete")
-                && args.self_revoke
-            {
-                case.self_revoke = true;
-            }
-        }
+        case.self_revoke = args.self_revoke
+            && case.holds_delete()
+            && matches!(case.location, Some(Location::Nowhere | Location::Unsure(_)));
         cases.push(case);
     }
-    if let Some(n) = &ctx_note {
-        crate::errln!("sgkeys: warning: {}", clean(n));
-    }
-
-    if !many {
-        return one(ctx, args, cases.remove(0)).await;
-    }
-    report(ctx, args, cases).await
+    cases
 }
 
 /// 1. The keys, from wherever they come.
@@ -143,9 +288,16 @@ fn read_keys(args: &RevokeArgs) -> Result<Vec<Sighting>, CliError> {
         }
     };
     if let Some(path) = &args.from_report {
-        let text = crate::fsutil::read_to_string_capped(path, 64 * crate::fsutil::MAX_INPUT)
-            .map_err(|e| CliError::Usage(format!("--from-report {}: {e}", path.display())))?;
-        return Ok(leak::sightings(&text));
+        let bytes = crate::fsutil::read_capped(path, MAX_REPORT).map_err(|e| {
+            let cap = if e.kind() == std::io::ErrorKind::InvalidData {
+                " (the most --from-report reads: split the report, or keep only its findings)"
+            } else {
+                ""
+            };
+            CliError::Usage(format!("--from-report {}: {e}{cap}", path.display()))
+        })?;
+        // Read as a person would: a stray byte that is not UTF-8 hides no key.
+        return Ok(leak::sightings(&String::from_utf8_lossy(&bytes)));
     }
     if let Some(path) = &args.from_file {
         let text = crate::fsutil::read_to_string_capped(path, crate::fsutil::MAX_INPUT)
@@ -206,12 +358,11 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
     match &case.probe {
         Probe::Dead => {
             if ctx.json {
-                output::print_json(&json!({"api_key_id": id, "status": "dead", "verified": true}))
-                    .map_err(io)?;
+                output::print_json(&key_json(&case, Some("dead"), None)).map_err(io)?;
             }
             crate::errln!(
-                "Key {id} does not authenticate: already revoked, or not a whole key. Nothing was \
-                 sent."
+                "Key {id} does not authenticate: SendGrid refuses it (already revoked, or not a \
+                 whole key). Nothing was sent."
             );
             return Ok(0);
         }
@@ -220,41 +371,22 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
                 crate::errln!("{l}");
             }
         }
-        Probe::Unknown(e) => crate::errln!(
-            "sgkeys: warning: could not ask the key itself ({}); looking it up anyway",
-            e.short()
+        Probe::Unknown(why) => crate::errln!(
+            "sgkeys: warning: the key itself could not tell whether it works ({}); looking it up \
+             anyway",
+            clean(why)
         ),
+        Probe::NotChecked => {}
     }
-    let (client, name, scopes_before) = match (&case.home, case.self_revoke) {
-        (Some((c, d)), _) => (c.clone(), d.name.clone(), Some(scopes::sendable(&d.scopes))),
-        (None, true) => (
-            ctx.client.with_key(case.sighting.key.clone()),
-            String::new(),
-            None,
-        ),
-        (None, false) => {
-            let holds_delete =
-                matches!(&case.probe, Probe::Live(s) if s.iter().any(|x| x == "api_keys.delete"));
-            if ctx.json {
-                output::print_json(
-                    &json!({"api_key_id": id, "status": "not_found", "verified": false}),
-                )
-                .map_err(io)?;
-            }
-            return Err(CliError::Failed(if holds_delete {
-                format!(
-                    "key {id} works but is in no account this key can reach. It may delete keys \
-                     itself: run again with --self-revoke to revoke it with its own credential"
-                )
-            } else {
-                format!(
-                    "key {id} works but is in no account this key can reach, and cannot revoke \
-                     itself: its account's owner must revoke it (SendGrid App → Settings → API \
-                     Keys)"
-                )
-            }));
+    let plan = case.plan();
+    if matches!(plan, Plan::Stranded | Plan::NotChecked) {
+        if ctx.json {
+            output::print_json(&key_json(&case, None, None)).map_err(io)?;
         }
-    };
+        crate::errln!("{}", case.stranded_line());
+        return Ok(1);
+    }
+    let (name, _) = case.name_and_access();
     let place = case.account();
     crate::errln!(
         "{} {id}  '{}'  in {place}",
@@ -267,10 +399,7 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
     );
     if args.dry_run {
         if ctx.json {
-            output::print_json(
-                &json!({"api_key_id": id, "status": "would_revoke", "account": place}),
-            )
-            .map_err(io)?;
+            output::print_json(&key_json(&case, Some("would_revoke"), None)).map_err(io)?;
         }
         return Ok(0);
     }
@@ -280,97 +409,227 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
         1,
         &format!("Revoke {id} now? Apps using it stop working. [y/N] "),
     )?;
-    let ops = if case.self_revoke {
-        Ops {
-            client: client.clone(),
-            ..ctx.ops.clone()
-        }
-    } else {
-        ctx.ops.acting_as(client)
+    let (settled, interrupted) = revoke_and_prove(ctx, args, &[&case]).await;
+    let Some(s) = settled.first() else {
+        return Ok(1);
     };
-    let done = ops
-        .run(Mutation::Revoke {
-            id: ApiKeyId(id.clone()),
-            name: name.clone(),
-            scopes_before,
-        })
-        .await;
-    let revoked = match (&done.result, done.outcome) {
-        (Ok(Effect::AlreadyGone), _) => {
-            crate::errln!("already revoked (SendGrid answered 404)");
-            true
-        }
-        (Ok(_), _) => {
-            crate::errln!("revoked {id}");
-            true
-        }
-        (Err(_), Outcome::Unknown) => {
-            crate::errln!(
-                "UNKNOWN whether {id} was revoked: {}",
-                done.describe_error().unwrap_or_default()
-            );
-            false
-        }
-        (Err(_), _) => {
-            return Err(CliError::Failed(format!(
-                "revoking {id} failed: {}",
-                done.describe_error().unwrap_or_default()
-            )));
-        }
-    };
-    // 5. prove it dead (also after an unknown outcome: the key itself tells)
-    let v = verify(ctx, &case.sighting.key, args).await;
-    if let Some(e) = ops.record_verification(&done, v.dead, v.after.as_millis() as u64) {
-        crate::errln!("sgkeys: warning: the verification could not be journaled: {e}");
-    }
     if ctx.json {
-        output::print_json(&json!({
-            "api_key_id": id, "name": name, "account": place,
-            "status": if revoked { "revoked" } else { "unknown" },
-            "verified": v.dead, "verified_after_ms": v.after.as_millis() as u64,
-        }))
-        .map_err(io)?;
+        output::print_json(&key_json(&case, None, Some(s))).map_err(io)?;
     } else {
-        crate::outln!(
-            "{}  {id}  {}  {}",
-            if revoked { "revoked" } else { "UNKNOWN" },
-            clean(&name),
-            if v.dead {
-                format!("confirmed dead after {}", leak::seconds(v.after))
-            } else {
-                format!("STILL AUTHENTICATES after {}", leak::seconds(v.after))
-            }
-        );
+        crate::outln!("{}", result_line(&case, s));
     }
-    Ok(if v.dead { 0 } else { 1 })
+    if interrupted {
+        return Ok(130);
+    }
+    Ok(if s.ok() { 0 } else { 1 })
 }
 
-/// Wait for SendGrid to refuse the key, saying how it goes.
-async fn verify(ctx: &Ctx, key: &Secret, args: &RevokeArgs) -> leak::Verification {
-    let id = key.key_id().unwrap_or("?").to_owned();
+/// 4, 5. Revoke every target at once (the key sgkeys uses last), then prove them all dead
+/// together. Ctrl-C (or SIGTERM) sends nothing more and stops the proof; the second one exits.
+async fn revoke_and_prove(ctx: &Ctx, args: &RevokeArgs, cases: &[&Case]) -> (Vec<Settled>, bool) {
+    let targets: Vec<RevokeTarget> = cases
+        .iter()
+        .map(|c| match c.home() {
+            Some((client, d)) => RevokeTarget {
+                ops: ctx.ops.acting_as(client.clone()),
+                id: d.api_key_id.clone(),
+                name: d.name.clone(),
+                scopes_before: Some(scopes::sendable(&d.scopes)),
+            },
+            None => RevokeTarget {
+                ops: Ops {
+                    client: ctx.client.with_key(c.sighting.key.clone()),
+                    ..ctx.ops.clone()
+                },
+                id: ApiKeyId(c.id()),
+                name: String::new(),
+                scopes_before: None,
+            },
+        })
+        .collect();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let watcher = tokio::spawn(super::revoke::interrupt_watcher(stop.clone()));
+    let outcomes = crate::ops::revoke_many(&targets, ctx.settings.concurrency, &stop).await;
+    for (c, done) in cases.iter().zip(&outcomes) {
+        let id = c.id();
+        let Some(d) = done else {
+            crate::errln!("NOT SENT {id}: interrupted before it was sent");
+            continue;
+        };
+        warn_journal(d);
+        match (&d.result, d.outcome) {
+            (Ok(Effect::AlreadyGone), _) => {
+                crate::errln!("already revoked {id} (SendGrid answered 404)")
+            }
+            (Ok(_), _) => crate::errln!("revoked {id}"),
+            (Err(_), Outcome::Unknown) => crate::errln!(
+                "UNKNOWN whether {id} was revoked: {}",
+                d.describe_error().unwrap_or_default()
+            ),
+            (Err(_), _) => crate::errln!("FAILED {id}: {}", d.describe_error().unwrap_or_default()),
+        }
+    }
+    // every key whose revoke went out and did not clearly fail: the key itself tells
+    let asked: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| {
+            d.as_ref()
+                .is_some_and(|d| d.result.is_ok() || d.outcome == Outcome::Unknown)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let keys: Vec<&Secret> = asked.iter().map(|&i| &cases[i].sighting.key).collect();
     let timeout = Duration::from_secs_f64(args.verify_timeout);
-    let progress = |n: u32, t: Duration| {
-        if n == 1 {
+    let one_id = (keys.len() == 1).then(|| cases[asked[0]].id());
+    let progress = |round: u32, t: Duration, works: usize, unclear: usize| {
+        let who = match (&one_id, works, unclear) {
+            (Some(id), 1, _) => format!("{id} still authenticates"),
+            (Some(id), _, _) => format!("{id} is not proven dead yet"),
+            (None, w, 0) => format!("{w} still authenticate"),
+            (None, w, u) => format!("{w} still authenticate, {u} not proven dead yet"),
+        };
+        if round == 1 {
             crate::errln!(
-                "  {id} still authenticates (SendGrid applies a revoke after a short delay); \
-                 asking again until it is refused…"
+                "  {who} (SendGrid applies a revoke after a short delay); asking again until \
+                 refused…"
             );
-        } else if n.is_multiple_of(5) {
-            crate::errln!("  {id} still authenticates after {}…", leak::seconds(t));
+        } else if round.is_multiple_of(5) {
+            crate::errln!("  {who} after {}…", leak::seconds(t));
         }
     };
-    let v = leak::verify_dead(&ctx.client, key, timeout, &progress).await;
-    if v.dead {
-        crate::errln!(
-            "confirmed dead after {}: SendGrid refuses {id}",
-            leak::seconds(v.after)
-        );
+    let proofs = if keys.is_empty() {
+        Some(Vec::new())
     } else {
-        crate::errln!(
-            "STILL AUTHENTICATES after {}: {id} is not dead. Escalate: revoke it in SendGrid's \
-             App and contact SendGrid support",
-            leak::seconds(v.after)
-        );
+        tokio::select! {
+            p = leak::verify_all(&ctx.client, &keys, timeout, ctx.settings.concurrency, &progress) => Some(p),
+            () = stop.cancelled() => None,
+        }
+    };
+    watcher.abort();
+    let interrupted = stop.is_cancelled();
+    if interrupted {
+        crate::errln!("Interrupted: keys marked 'not sent' were not sent; the proof was stopped.");
+    }
+    let mut proofs: HashMap<usize, Verification> = match proofs {
+        Some(p) => asked.iter().copied().zip(p).collect(),
+        None => asked
+            .iter()
+            .map(|&i| {
+                let v = Verification {
+                    unclear: Some("interrupted before it was proven dead".into()),
+                    ..Default::default()
+                };
+                (i, v)
+            })
+            .collect(),
+    };
+    let mut out = Vec::with_capacity(cases.len());
+    for (i, (c, done)) in cases.iter().zip(outcomes).enumerate() {
+        let proof = proofs.remove(&i);
+        if let (Some(v), Some(d)) = (&proof, &done) {
+            let id = c.id();
+            if v.dead {
+                crate::errln!("{}: SendGrid refuses {id}", v.describe());
+            } else {
+                crate::errln!(
+                    "{}: {id} is not proven dead. Escalate: revoke it in SendGrid's App and \
+                     contact SendGrid support",
+                    v.describe()
+                );
+            }
+            // an unclear end is no proof either way: nothing to record
+            if v.unclear.is_none()
+                && let Some(e) =
+                    targets[i]
+                        .ops
+                        .record_verification(d, v.dead, v.after.as_millis() as u64)
+            {
+                crate::errln!("sgkeys: warning: the verification could not be journaled: {e}");
+            }
+        }
+        out.push(Settled { done, proof });
+    }
+    (out, interrupted)
+}
+
+/// `revoked  ID  name  confirmed dead after 2.4 s`, for stdout.
+fn result_line(case: &Case, s: &Settled) -> String {
+    let (name, _) = case.name_and_access();
+    let status = match s.status() {
+        "revoked" => "revoked",
+        "already_revoked" => "already revoked",
+        "unknown" => "UNKNOWN",
+        "not_attempted" => "NOT SENT",
+        _ => "FAILED",
+    };
+    let tail = match (&s.proof, &s.done) {
+        (Some(v), _) => v.describe(),
+        (None, Some(d)) => d.describe_error().unwrap_or_default(),
+        (None, None) => "interrupted before it was sent".into(),
+    };
+    format!(
+        "{status}  {}  {}  {}",
+        case.id(),
+        clean(&name),
+        clean(&tail)
+    )
+}
+
+/// One key for `--json`: where it was found, what the key said, where it lives, what was done
+/// and how the proof went. `status` overrides the status the rest implies.
+fn key_json(case: &Case, status: Option<&str>, settled: Option<&Settled>) -> Value {
+    let (name, access) = case.name_and_access();
+    let mut v = json!({
+        "api_key_id": case.id(),
+        "found_at": case.sighting.place(),
+        "found_times": case.sighting.count,
+        "probe": case.probe.code(),
+    });
+    if let Probe::Unknown(why) = &case.probe {
+        v["probe_error"] = json!(why);
+    }
+    match &case.location {
+        Some(Location::Found(c, d)) => {
+            v["account"] = json!(leak::context_name(c));
+            v["name"] = json!(name);
+            v["type"] = json!(KeyReport::new(d).key_type);
+        }
+        Some(Location::Nowhere) => v["account"] = Value::Null,
+        Some(Location::Unsure(failed)) => {
+            v["account"] = Value::Null;
+            v["lookup_errors"] = json!(failed);
+        }
+        None => {}
+    }
+    if !access.is_empty() {
+        v["access"] = json!(access);
+    }
+    let implied = match (case.plan(), settled) {
+        (_, Some(s)) => s.status(),
+        (Plan::Nothing, _) => "dead",
+        (Plan::NotChecked, _) => "not_checked",
+        (Plan::Stranded, _) if matches!(case.location, Some(Location::Unsure(_))) => "not_located",
+        (Plan::Stranded, _) => "not_found",
+        (Plan::Revoke | Plan::SelfRevoke, None) => "would_revoke",
+    };
+    v["status"] = json!(status.unwrap_or(implied));
+    if case.self_revoke {
+        v["self_revoke"] = json!(true);
+    }
+    match (case.plan(), settled) {
+        (Plan::Nothing, _) => v["verified"] = json!(true),
+        (_, Some(s)) => {
+            if let Some(p) = &s.proof {
+                v["verified"] = json!(p.dead);
+                v["verified_after_ms"] = json!(p.after.as_millis() as u64);
+                v["proof"] = json!(p.describe());
+            }
+            if let Some(e) = s.done.as_ref().and_then(Done::describe_error) {
+                v["error"] = json!(e);
+            }
+        }
+        _ => {}
     }
     v
 }
@@ -400,129 +659,201 @@ fn confirm(args: &RevokeArgs, n: usize, question: &str) -> Result<(), CliError> 
     }
 }
 
-/// Every key of a scanner's report: one table, one confirmation, revoke and prove each live one.
+/// Every key of a scanner's report: one table, one summary that agrees with it, one
+/// confirmation, every live key revoked at once, then all proven dead together; the end says
+/// what still needs a person.
 async fn report(ctx: &Ctx, args: &RevokeArgs, cases: Vec<Case>) -> Result<u8, CliError> {
     let rows: Vec<Vec<String>> = cases
         .iter()
         .map(|c| {
-            let (name, scopes) = match (&c.home, &c.probe) {
-                (Some((_, d)), _) => {
-                    let r = KeyReport::new(d);
-                    (
-                        r.name,
-                        format!("{} ({})", r.key_type.label(), r.scopes.len()),
-                    )
-                }
-                (None, Probe::Live(s)) => {
-                    let cl = scopes::classify(s);
-                    (
-                        String::new(),
-                        format!("{} ({})", cl.key_type.label(), cl.counted),
-                    )
-                }
-                _ => (String::new(), String::new()),
-            };
+            let (name, access) = c.name_and_access();
             vec![
                 c.id(),
                 c.sighting.place(),
-                match &c.probe {
-                    Probe::Dead => "dead".into(),
-                    Probe::Live(_) => "LIVE".into(),
-                    Probe::Unknown(e) => format!("unknown ({})", e.short()),
-                },
-                if c.live() { c.account() } else { String::new() },
+                c.probe.label(),
+                c.account(),
                 name,
-                scopes,
+                access,
             ]
         })
         .collect();
-    let table = output::table(
-        &["KEY", "FOUND AT", "STATUS", "ACCOUNT", "NAME", "ACCESS"],
-        &rows,
-    );
-    let todo: Vec<&Case> = cases
-        .iter()
-        .filter(|c| c.live() && (c.home.is_some() || c.self_revoke))
-        .collect();
-    let stranded = cases
-        .iter()
-        .filter(|c| c.live() && c.home.is_none() && !c.self_revoke)
-        .count();
-    if !ctx.json || args.dry_run {
-        crate::out!("{table}");
-        crate::errln!(
-            "{} found: {} dead, {} live ({} to revoke, {stranded} in no reachable account)",
-            plural(cases.len(), "key", "keys"),
-            cases.len() - cases.iter().filter(|c| c.live()).count(),
-            cases.iter().filter(|c| c.live()).count(),
-            todo.len()
+    if !ctx.json {
+        crate::out!(
+            "{}",
+            output::table(
+                &["KEY", "FOUND AT", "STATUS", "ACCOUNT", "NAME", "ACCESS"],
+                &rows
+            )
         );
     }
+    let count = |p: Plan| cases.iter().filter(|c| c.plan() == p).count();
+    let by_probe = |code: &str| cases.iter().filter(|c| c.probe.code() == code).count();
+    let (to_revoke, stranded, unchecked) = (
+        count(Plan::Revoke) + count(Plan::SelfRevoke),
+        count(Plan::Stranded),
+        count(Plan::NotChecked),
+    );
+    let mut said = vec![
+        format!("{} dead", by_probe("dead")),
+        format!("{} live", by_probe("live")),
+    ];
+    if by_probe("unknown") > 0 {
+        said.push(format!("{} unknown", by_probe("unknown")));
+    }
+    if unchecked > 0 {
+        said.push(format!("{unchecked} not checked"));
+    }
+    let mut todo_said = format!("{to_revoke} to revoke");
+    if stranded > 0 {
+        todo_said.push_str(&format!(", {stranded} that sgkeys cannot revoke"));
+    }
+    crate::errln!(
+        "{} found: {} ({todo_said})",
+        plural(cases.len(), "key", "keys"),
+        said.join(", ")
+    );
+    if unchecked > 0 {
+        crate::errln!(
+            "{} not checked: --timeout {} was over before {} turn; run again with a longer \
+             --timeout (or a higher --concurrency)",
+            plural(unchecked, "key was", "keys were"),
+            leak::seconds(ctx.settings.timeout),
+            if unchecked == 1 { "its" } else { "their" }
+        );
+    }
+    let summary = json!({
+        "keys": cases.len(), "dead": by_probe("dead"), "live": by_probe("live"),
+        "unknown": by_probe("unknown"), "not_checked": unchecked,
+        "to_revoke": to_revoke, "cannot_revoke": stranded,
+    });
+    // the targets, each id once
+    let mut ids = BTreeSet::new();
+    let todo: Vec<&Case> = cases
+        .iter()
+        .filter(|c| matches!(c.plan(), Plan::Revoke | Plan::SelfRevoke) && ids.insert(c.id()))
+        .collect();
     if args.dry_run || todo.is_empty() {
         if ctx.json {
-            let v: Vec<serde_json::Value> = cases
-                .iter()
-                .map(|c| json!({"api_key_id": c.id(), "found_at": c.sighting.place(), "live": c.live(), "account": c.account()}))
-                .collect();
-            output::print_json(&json!({"dry_run": args.dry_run, "keys": v})).map_err(io)?;
+            let keys: Vec<Value> = cases.iter().map(|c| key_json(c, None, None)).collect();
+            output::print_json(&json!({"dry_run": args.dry_run, "keys": keys, "summary": summary}))
+                .map_err(io)?;
         }
-        return Ok(if stranded > 0 { 1 } else { 0 });
+        let open = closing(&cases, &HashMap::new());
+        return Ok(if open > 0 { 1 } else { 0 });
     }
     ctx.refuse_if_read_only("revoke")?;
     let n = todo.len();
     confirm(
         args,
-        if n == 1 { 1 } else { n },
+        n,
         &if n == 1 {
             "Revoke the live key now? [y/N] ".to_owned()
         } else {
             format!("Type {n} to revoke the {n} live keys: ")
         },
     )?;
-    let mut results = Vec::new();
-    let mut failed = stranded;
-    for c in todo {
-        let id = c.id();
-        let (ops, name, before) = match &c.home {
-            Some((client, d)) => (
-                ctx.ops.acting_as(client.clone()),
-                d.name.clone(),
-                Some(scopes::sendable(&d.scopes)),
-            ),
-            None => (
-                Ops {
-                    client: ctx.client.with_key(c.sighting.key.clone()),
-                    ..ctx.ops.clone()
-                },
-                String::new(),
-                None,
-            ),
-        };
-        let done = ops
-            .run(Mutation::Revoke {
-                id: ApiKeyId(id.clone()),
-                name,
-                scopes_before: before,
-            })
-            .await;
-        if done.result.is_err() && done.outcome != Outcome::Unknown {
-            crate::errln!("FAILED {id}: {}", done.describe_error().unwrap_or_default());
-            failed += 1;
-            results.push(json!({"api_key_id": id, "status": "failed"}));
-            continue;
-        }
-        let v = verify(ctx, &c.sighting.key, args).await;
-        let _ = ops.record_verification(&done, v.dead, v.after.as_millis() as u64);
-        if !v.dead {
-            failed += 1;
-        }
-        results.push(
-            json!({"api_key_id": id, "status": "revoked", "verified": v.dead,
-                            "verified_after_ms": v.after.as_millis() as u64}),
-        );
-    }
+    let (settled, interrupted) = revoke_and_prove(ctx, args, &todo).await;
+    let by_id: HashMap<String, &Settled> = todo.iter().map(|c| c.id()).zip(&settled).collect();
     if ctx.json {
-        output::print_json(&json!({"dry_run": false, "results": results})).map_err(io)?;
+        let keys: Vec<Value> = cases
+            .iter()
+            .map(|c| key_json(c, None, by_id.get(&c.id()).copied()))
+            .collect();
+        let mut summary = summary;
+        summary["revoked"] = json!(
+            settled
+                .iter()
+                .filter(|s| matches!(s.status(), "revoked" | "already_revoked"))
+                .count()
+        );
+        summary["proven_dead"] = json!(settled.iter().filter(|s| s.ok()).count());
+        output::print_json(&json!({"dry_run": false, "keys": keys, "summary": summary}))
+            .map_err(io)?;
+    } else {
+        for (c, s) in todo.iter().zip(&settled) {
+            crate::outln!("{}", result_line(c, s));
+        }
     }
-    Ok(if failed > 0 { 1 } else { 0 })
+    crate::errln!("Recorded in the journal {}", ctx.journal.path().display());
+    let open = closing(&cases, &by_id);
+    if interrupted {
+        return Ok(130);
+    }
+    Ok(if open > 0 { 1 } else { 0 })
+}
+
+/// The last word: every key that still needs a person, the ones that still work (or may) and
+/// that sgkeys cannot revoke last; or that all is done. Returns how many need a person.
+fn closing(cases: &[Case], settled: &HashMap<String, &Settled>) -> usize {
+    let mut lines = Vec::new();
+    for c in cases {
+        let id = c.id();
+        match (c.plan(), settled.get(&id)) {
+            (Plan::Revoke | Plan::SelfRevoke, Some(s)) if !s.ok() => lines.push(match &s.proof {
+                Some(p) => format!(
+                    "{}: key {id} {}; escalate: revoke it in SendGrid's App and contact SendGrid \
+                     support",
+                    if p.still_works() {
+                        "STILL WORKS"
+                    } else {
+                        "NOT PROVEN DEAD"
+                    },
+                    p.describe()
+                ),
+                None => format!(
+                    "NOT REVOKED: key {id}: {}",
+                    s.done
+                        .as_ref()
+                        .and_then(Done::describe_error)
+                        .unwrap_or_else(|| "interrupted before it was sent".into())
+                ),
+            }),
+            (Plan::NotChecked, _) => lines.push(format!(
+                "NOT CHECKED: key {id} was not asked within --timeout: whether it works is unknown"
+            )),
+            _ => {}
+        }
+    }
+    let stranded: Vec<String> = cases
+        .iter()
+        .filter(|c| c.plan() == Plan::Stranded)
+        .map(Case::stranded_line)
+        .collect();
+    let open = lines.len() + stranded.len();
+    // a report of thousands: the table names every key; the end names the first few of each
+    const SHOWN: usize = 20;
+    let cut = |mut v: Vec<String>, what: &str| {
+        if v.len() > SHOWN {
+            let more = v.len() - SHOWN;
+            v.truncate(SHOWN);
+            v.push(format!(
+                "… and {more} more {what} (the table names every one)"
+            ));
+        }
+        v
+    };
+    let lines = cut(lines, "keys not revoked, not proven dead or not checked");
+    let stranded = cut(
+        stranded,
+        "keys that still work, or may, and that sgkeys cannot revoke",
+    );
+    if open == 0 {
+        let done = settled.values().filter(|s| s.ok()).count();
+        if done > 0 {
+            crate::errln!(
+                "Done: {} revoked and confirmed dead.",
+                plural(done, "key", "keys")
+            );
+        }
+        return 0;
+    }
+    crate::errln!(
+        "{} still {} you:",
+        plural(open, "key", "keys"),
+        if open == 1 { "needs" } else { "need" }
+    );
+    for l in lines.iter().chain(&stranded) {
+        crate::errln!("  {l}");
+    }
+    open
 }

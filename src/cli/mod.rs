@@ -8,14 +8,19 @@ mod account;
 mod commands;
 mod context;
 mod dashboard;
+mod export;
+mod inventory_cmd;
 mod journal_cmd;
 mod keys;
 mod leaked;
 mod man;
+mod offline;
 mod prompt;
 mod reports;
 mod revoke;
 mod rotate;
+mod secrets_out;
+mod select;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,9 +30,12 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::api::{ApiError, Region};
 use crate::config::{ConfigError, Overrides};
 
+/// `sgkeys --version`: the version, the commit it was built from and the target (build.rs).
+pub const LONG_VERSION: &str = env!("SGKEYS_LONG_VERSION");
+
 /// Manage Twilio SendGrid API keys: browse, audit scopes, revoke fast.
 #[derive(Debug, Parser)]
-#[command(name = "sgkeys", version, about, long_about = None, propagate_version = true)]
+#[command(name = "sgkeys", version = LONG_VERSION, about, long_about = None, propagate_version = true)]
 #[command(
     after_help = "Run without a command to open the dashboard. Try `sgkeys demo` first: it needs no account."
 )]
@@ -138,6 +146,18 @@ pub struct Global {
     /// Dashboard: re-read the key list every SECS seconds (0: only on Ctrl-r) [default: 60]
     #[arg(long, global = true, value_name = "SECS")]
     pub refresh: Option<u64>,
+    /// The inventory of what sgkeys has seen (also SGKEYS_INVENTORY) [default:
+    /// $XDG_STATE_HOME/sgkeys/inventory.sqlite]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Keep no inventory: nothing about what was seen is stored (also SGKEYS_NO_INVENTORY=1
+    /// or `no_inventory = true` in the profile)
+    #[arg(long, global = true, conflicts_with = "inventory")]
+    pub no_inventory: bool,
+    /// Read nothing from SendGrid: answer `list`, `show` and `audit` from the inventory,
+    /// saying how old it is
+    #[arg(long, global = true, conflicts_with = "no_inventory")]
+    pub offline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,9 +229,24 @@ pub enum Command {
   sgkeys audit
   sgkeys audit --all-subusers --format markdown --out audit.md
   sgkeys audit --all-subusers --format html --out audit.html
+  sgkeys audit --all-subusers --format openmetrics --out sgkeys.prom
   sgkeys audit --format json --out before.json; sgkeys audit --since before.json
+  sgkeys audit --all-subusers --since 2h   # keys that appeared since, from the inventory
+  sgkeys --offline audit                   # from the inventory alone, saying how old it is
   sgkeys audit --policy policy.toml   # exit 1 on a violation")]
     Audit(AuditArgs),
+    /// Write keys as Terraform configuration: resources and import blocks (kenzo0107/sendgrid)
+    #[command(
+        after_help = "Secrets cannot be imported: SendGrid shows a key's secret only when it is created.
+Exit status: 0 when every key asked for is in the output; 1 when some could not be read or their
+scopes are unknown (the output then says which, in a comment at the top); 2 on a usage error.
+
+Examples:
+  sgkeys export --format terraform --out sendgrid_keys.tf
+  sgkeys export --format terraform --all-subusers --out sendgrid_keys.tf
+  sgkeys export --format terraform --filter 'type:full' > full_access_keys.tf"
+    )]
+    Export(ExportArgs),
     /// Compare two keys' scopes by category (or a key with a preset); exit 1 when they differ
     #[command(
         after_help = "Exit status: 0 when the scopes are the same, 1 when they differ (as diff(1)), 2 on a usage error, 1 on an API error.
@@ -247,6 +282,22 @@ Examples:
         context: Option<String>,
         #[command(flatten)]
         format: FormatArg,
+    },
+    /// What sgkeys has seen of keys (from its inventory): when each was first seen, renamed,
+    /// changed scopes, gone
+    #[command(after_help = "Examples:
+  sgkeys history
+  sgkeys history qfTQ6KG0QBiwWdJ0-pCLCA
+  sgkeys history --since 2h --context acme-transactional
+  sgkeys history --json | jq '.[] | select(.event == \"first_seen\")'")]
+    History(HistoryArgs),
+    /// The inventory of what sgkeys has seen: where it is, or clear it
+    #[command(after_help = "Examples:
+  sgkeys inventory path
+  sgkeys inventory clear --yes")]
+    Inventory {
+        #[command(subcommand)]
+        action: InventoryAction,
     },
     /// Recreate a revoked key from the journal: same name and scopes, new secret (shown once)
     #[command(after_help = "Examples:
@@ -287,14 +338,30 @@ Examples:
         format: FormatArg,
     },
     /// Run the SendGrid-compatible simulator
-    #[command(after_help = "Examples:
+    #[command(after_help = "Seeds (--seed):
+  demo        acme-corp: the admin key and 44 varied keys; subusers acme-transactional
+              (global, 5 keys) and acme-eu-marketing (EU, 4 keys); customer account
+              globex-customer (on-behalf-of 'account-id abc123def456hij789klm0', 2 keys)
+  empty       the admin key only
+  bulk:N      the admin key and N generated keys in the parent (N up to 100000)
+  fleet:S:N   S subusers fleet-001... (global) with N generated keys each (S up to 1000,
+              S x N up to 100000)
+
+By default it is as slow and strict as SendGrid is believed to be: 600 requests per 60 s per
+account, one key creation per 2 s, a revoked key authenticating for 2 s more (each figure an
+assumption; see docs/simulator.md). Tests and benchmarks that need speed ask for it.
+
+Examples:
   sgkeys sim --port 3030
-  sgkeys sim --port 0 --seed bulk:500 --json   # one JSON line: base URLs and the admin key")]
+  sgkeys sim --port 0 --seed bulk:500 --json   # one JSON line: base URLs and the admin key
+  sgkeys sim --seed fleet:1000:20 --port 3030 --eu-port 3031
+  sgkeys sim --rate-limit 1000/1s --create-rate 1000/1s --revoke-delay-ms 0   # no waits")]
     Sim(SimArgs),
     /// Open the dashboard on an in-process simulator with demo data
     #[command(after_help = "Examples:
   sgkeys demo
-  sgkeys demo --latency-ms 300 --fail-rate 0.2")]
+  sgkeys demo --latency-ms 300 --fail-rate 0.2
+  sgkeys demo --rate-limit 1000/1s --create-rate 1000/1s --revoke-delay-ms 0   # no waits")]
     Demo(DemoArgs),
     /// Print shell completions
     #[command(after_help = "Examples:
@@ -312,6 +379,37 @@ Examples:
         /// Write sgkeys.1 and sgkeys-COMMAND.1 for every command into DIR
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+}
+
+/// `sgkeys history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this key (its id)
+    pub id: Option<String>,
+    /// Only the last N events
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Only events since a time: a duration ago (`2h`, `30m`, `1d`) or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only one context: `own` (the key's own account) or a subuser/`account-id ID`
+    #[arg(long, value_name = "CONTEXT")]
+    pub context: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// `sgkeys inventory …`.
+#[derive(Debug, Subcommand)]
+pub enum InventoryAction {
+    /// Print where the inventory is
+    Path,
+    /// Delete the inventory (asks first)
+    Clear {
+        /// Do not ask for confirmation
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
 }
 
@@ -496,6 +594,8 @@ pub enum AuditFormat {
     Markdown,
     /// One self-contained page: summary, access matrix heatmap, findings (write it with --out)
     Html,
+    /// Gauges for Prometheus' textfile collector (OpenMetrics text; see README "Prometheus")
+    Openmetrics,
 }
 
 impl AuditFormat {
@@ -505,12 +605,12 @@ impl AuditFormat {
             AuditFormat::Json => Some(Format::Json),
             AuditFormat::Csv => Some(Format::Csv),
             AuditFormat::Markdown => Some(Format::Markdown),
-            AuditFormat::Html => None,
+            AuditFormat::Html | AuditFormat::Openmetrics => None,
         }
     }
 }
 
-/// `--format` on `audit` (the listing formats plus `html`).
+/// `--format` on `audit` (the listing formats plus `html` and `openmetrics`).
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct AuditFormatArg {
     /// Output format (--json is short for --format json)
@@ -519,15 +619,22 @@ pub struct AuditFormatArg {
 }
 
 impl AuditFormatArg {
-    /// As [`FormatArg::resolve`]; `--format html` with `--json` is a usage error too.
+    /// As [`FormatArg::resolve`]; `--format html` (or `openmetrics`) with `--json` is a usage
+    /// error too.
     pub fn resolve(self, json: bool) -> Result<AuditFormat, CliError> {
         let listing = match self.format {
-            Some(AuditFormat::Html) if json => {
-                return Err(CliError::Usage(
-                    "--format html and --json ask for different output formats; give one".into(),
-                ));
+            Some(f) if f.listing().is_none() => {
+                if json {
+                    let name = f
+                        .to_possible_value()
+                        .map(|v| v.get_name().to_owned())
+                        .unwrap_or_default();
+                    return Err(CliError::Usage(format!(
+                        "--format {name} and --json ask for different output formats; give one"
+                    )));
+                }
+                return Ok(f);
             }
-            Some(AuditFormat::Html) => return Ok(AuditFormat::Html),
             Some(f) => f.listing(),
             None => None,
         };
@@ -553,9 +660,36 @@ pub struct AuditArgs {
     /// Check a TOML policy; exit 1 with the violations when any rule fails
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Show what changed since an earlier `audit --format json` report
-    #[arg(long, value_name = "OLD.json")]
+    /// Show what changed since an earlier `audit --format json` report (a file), or since a
+    /// time, from the inventory: a duration ago (`2h`, `1d`) or an RFC 3339 time (keys first
+    /// seen, gone, renamed or rescoped since; said plainly where there is no baseline)
+    #[arg(long, value_name = "OLD.json|WHEN")]
     pub since: Option<PathBuf>,
+}
+
+/// `export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// HCL for the kenzo0107/sendgrid provider: per key a sendgrid_api_key resource and an
+    /// import block (Terraform 1.5+); a provider alias per subuser
+    Terraform,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+    /// Also export every subuser's keys (a provider alias each)
+    #[arg(long)]
+    pub all_subusers: bool,
+    /// Only the keys matching a filter, as in the dashboard: text, `scope:GLOB`, `type:full`,
+    /// `risk:high`, `!term`
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
+    /// Write to FILE instead of stdout (replaced whole, never half-written)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -563,15 +697,23 @@ pub struct SimArgs {
     /// Port on 127.0.0.1 (0 = any free port)
     #[arg(long, default_value_t = 3030)]
     pub port: u16,
-    /// Data: demo, empty, or bulk:N (N generated keys)
+    /// Data: demo, empty, bulk:N or fleet:S:N (see Seeds below)
     #[arg(long, default_value = "demo")]
     pub seed: String,
+    /// Port of the EU host (api.eu.sendgrid.com's stand-in) on 127.0.0.1 (0 = any free port)
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub eu_port: u16,
     /// Added latency per request, in milliseconds
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
-    /// Requests per second per account
-    #[arg(long, default_value_t = 1000, value_name = "N")]
-    pub rate_limit: u32,
+    /// Requests per fixed window per account, N/PERIOD (e.g. 600/60s, 1000/1s); on-behalf-of
+    /// calls count against the calling key's account
+    #[arg(long, default_value_t = crate::sim::DEFAULT_RATE, value_name = "N/PERIOD")]
+    pub rate_limit: crate::sim::Rate,
+    /// Key creations (POST /v3/api_keys) per fixed window per account, N/PERIOD, on top of
+    /// --rate-limit
+    #[arg(long, default_value_t = crate::sim::DEFAULT_CREATE_RATE, value_name = "N/PERIOD")]
+    pub create_rate: crate::sim::Rate,
     /// Fraction (0-1) of requests failing with 429/500/503/timeouts
     #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
     pub fail_rate: f64,
@@ -598,8 +740,8 @@ pub struct SimArgs {
     #[arg(long, default_value = "flat")]
     pub get_shape: String,
     /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
-    /// delay)
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    /// delay; 0 = at once)
+    #[arg(long, default_value_t = DEFAULT_REVOKE_DELAY_MS, value_name = "MS")]
     pub revoke_delay_ms: u64,
     /// Seed for the admin key and created keys' secrets (default: random on every start)
     #[arg(long, value_name = "N")]
@@ -624,20 +766,29 @@ pub struct SimArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
-    /// Data: demo, empty, or bulk:N
+    /// Data: demo, empty, bulk:N or fleet:S:N (as `sgkeys sim --seed`)
     #[arg(long, default_value = "demo")]
     pub seed: String,
     /// Simulated latency per request, in milliseconds
     #[arg(long, default_value_t = 40, value_name = "MS")]
     pub latency_ms: u64,
+    /// Requests per fixed window per account, N/PERIOD (e.g. 600/60s, 1000/1s)
+    #[arg(long, default_value_t = crate::sim::DEFAULT_RATE, value_name = "N/PERIOD")]
+    pub rate_limit: crate::sim::Rate,
+    /// Key creations per fixed window per account, N/PERIOD
+    #[arg(long, default_value_t = crate::sim::DEFAULT_CREATE_RATE, value_name = "N/PERIOD")]
+    pub create_rate: crate::sim::Rate,
     /// Fraction (0-1) of requests failing (to see error handling)
     #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
     pub fail_rate: f64,
     /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
-    /// delay; small in the demo so the proof that a key is dead is visible)
-    #[arg(long, default_value_t = 1200, value_name = "MS")]
+    /// delay; 0 = at once)
+    #[arg(long, default_value_t = DEFAULT_REVOKE_DELAY_MS, value_name = "MS")]
     pub revoke_delay_ms: u64,
 }
+
+/// `--revoke-delay-ms`'s default: the simulator's [`crate::sim::DEFAULT_REVOKE_DELAY`].
+const DEFAULT_REVOKE_DELAY_MS: u64 = crate::sim::DEFAULT_REVOKE_DELAY.as_millis() as u64;
 
 /// `--timeout`: a finite number of seconds, 0 < t <= 3600 (also checked for profiles in
 /// `config`); rejected here so that no command, including `demo`, sees a value that
@@ -729,6 +880,8 @@ impl Global {
             journal: self.journal.clone(),
             refresh: self.refresh,
             concurrency: self.concurrency.map(usize::from),
+            inventory: self.inventory.clone(),
+            no_inventory: self.no_inventory,
         }
     }
 }

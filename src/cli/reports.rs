@@ -1,4 +1,5 @@
-//! `audit` (table, JSON, CSV, Markdown, HTML; policies; `--since`) and the files reports are written to.
+//! `audit` (table, JSON, CSV, Markdown, HTML, OpenMetrics; policies; `--since`), the sweep it
+//! shares with `export`, and the files reports are written to.
 
 use serde_json::json;
 
@@ -7,69 +8,129 @@ use crate::output::{self, Progress};
 
 use super::context::*;
 
-pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
-    use super::AuditFormat;
-    let format = args.format.resolve(ctx.json)?;
-    let policy = match &args.policy {
-        Some(p) => {
-            let text = crate::fsutil::read_to_string_capped(p, crate::fsutil::MAX_INPUT)
-                .map_err(|e| CliError::Usage(format!("cannot read policy {}: {e}", p.display())))?;
-            Some(
-                crate::policy::parse(&text)
-                    .map_err(|e| CliError::Usage(format!("policy {}: {e}", p.display())))?,
-            )
-        }
-        None => None,
-    };
-    let old = match &args.since {
-        Some(p) => {
-            // an earlier audit: a 10 000-key account's JSON is some 10 MB
-            let text = crate::fsutil::read_to_string_capped(p, 64 * crate::fsutil::MAX_INPUT)
-                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))?;
-            Some(
-                crate::audit::parse_old(&text)
-                    .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?,
-            )
-        }
-        None => None,
-    };
-    let subusers: Vec<(String, Option<crate::api::Region>)> = if args.all_subusers {
-        ctx.client
-            .list_subusers()
-            .await
-            .map_err(|e| CliError::api("listing subusers for --all-subusers", e))?
-            .into_iter()
-            .map(|s| (s.username, s.region))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let progress = std::sync::Mutex::new(None::<Progress>);
-    let on_progress = |done: usize, total: usize| {
-        if let Ok(mut p) = progress.lock() {
-            let bar = p.get_or_insert_with(|| Progress::new("auditing", total));
-            while bar.done() < done {
-                bar.tick();
+/// What `audit` was asked besides the report: its format, a policy, and what to compare with.
+pub(crate) struct Asked {
+    pub format: super::AuditFormat,
+    policy: Option<crate::policy::Policy>,
+    pub since: Option<Since>,
+}
+
+/// `audit --since`: an earlier report (a file), or a time answered from the inventory.
+pub(crate) enum Since {
+    File(crate::audit::OldAudit),
+    Time(std::time::SystemTime),
+}
+
+impl Asked {
+    pub(crate) fn new(args: &super::AuditArgs, json: bool) -> Result<Asked, CliError> {
+        let format = args.format.resolve(json)?;
+        let policy = match &args.policy {
+            Some(p) => {
+                let text = crate::fsutil::read_to_string_capped(p, crate::fsutil::MAX_INPUT)
+                    .map_err(|e| {
+                        CliError::Usage(format!("cannot read policy {}: {e}", p.display()))
+                    })?;
+                Some(
+                    crate::policy::parse(&text)
+                        .map_err(|e| CliError::Usage(format!("policy {}: {e}", p.display())))?,
+                )
             }
-        }
-    };
-    let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
-    if let Ok(p) = progress.lock()
-        && let Some(p) = p.as_ref()
-    {
-        p.finish();
+            None => None,
+        };
+        let since = match &args.since {
+            // a file that exists is an earlier report, as before; anything else a time
+            Some(p) if p.exists() => {
+                // an earlier audit: a 10 000-key account's JSON is some 10 MB
+                let text = crate::fsutil::read_to_string_capped(p, 64 * crate::fsutil::MAX_INPUT)
+                    .map_err(|e| {
+                    CliError::Usage(format!("cannot read {}: {e}", p.display()))
+                })?;
+                Some(Since::File(crate::audit::parse_old(&text).map_err(
+                    |e| CliError::Usage(format!("{}: {e}", p.display())),
+                )?))
+            }
+            Some(p) => match p.to_str().and_then(super::inventory_cmd::parse_when) {
+                Some(t) => Some(Since::Time(t)),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "--since {}: no such file, and not a time (a duration ago such as 2h \
+                         or 30m, or an RFC 3339 time such as 2026-11-28T01:00:00Z)",
+                        crate::output::clean(&p.display().to_string())
+                    )));
+                }
+            },
+            None => None,
+        };
+        Ok(Asked {
+            format,
+            policy,
+            since,
+        })
     }
+}
+
+pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliError> {
+    let asked = Asked::new(&args, ctx.json)?;
+    if matches!(asked.since, Some(Since::Time(_))) && ctx.inventory.is_none() {
+        return Err(CliError::Usage(
+            "audit --since with a time is answered from the inventory, and none is kept \
+             (--no-inventory); give an earlier `audit --format json` report instead"
+                .into(),
+        ));
+    }
+    let report = sweep(ctx, args.all_subusers, "audit", "auditing").await?;
+    let since = match &asked.since {
+        Some(Since::Time(t)) => match &ctx.inventory {
+            Some(k) => Some(k.changes_since(&report, *t)?),
+            None => None,
+        },
+        Some(Since::File(old)) => Some(SinceAnswer::file(crate::audit::changes(old, &report))),
+        None => None,
+    };
+    finish(&args, &asked, &report, since)
+}
+
+/// What `--since` answered: the changes, and for the inventory form each context's baseline.
+pub(crate) struct SinceAnswer {
+    pub changes: crate::audit::Changes,
+    /// `None` for the file form (its JSON stays `{"changes": …}`).
+    pub baselines: Option<Vec<super::inventory_cmd::Baseline>>,
+    /// What "since" means in the text, when not simply the earlier report's time.
+    pub heading: Option<String>,
+}
+
+impl SinceAnswer {
+    pub(crate) fn file(changes: crate::audit::Changes) -> Self {
+        SinceAnswer {
+            changes,
+            baselines: None,
+            heading: None,
+        }
+    }
+}
+
+/// Print (or write) the report, what changed, the policy's verdict; exit 1 on a violation or
+/// an incomplete audit.
+pub(crate) fn finish(
+    args: &super::AuditArgs,
+    asked: &Asked,
+    report: &crate::audit::Audit,
+    since: Option<SinceAnswer>,
+) -> Result<u8, CliError> {
+    use super::AuditFormat;
+    let format = asked.format;
     let with_context = args.all_subusers;
     let rendered = match format {
-        AuditFormat::Table => crate::audit::to_table(&report, with_context),
-        AuditFormat::Json => output::json_text(&report).map_err(io)? + "\n",
-        AuditFormat::Csv => crate::audit::to_csv(&report),
-        AuditFormat::Markdown => crate::audit::to_markdown(&report),
-        AuditFormat::Html => crate::audit::html::render(&report),
+        AuditFormat::Table => crate::audit::to_table(report, with_context),
+        AuditFormat::Json => output::json_text(report).map_err(io)? + "\n",
+        AuditFormat::Csv => crate::audit::to_csv(report),
+        AuditFormat::Markdown => crate::audit::to_markdown(report),
+        AuditFormat::Html => crate::audit::html::render(report),
+        AuditFormat::Openmetrics => crate::audit::openmetrics::render(report),
     };
     // Server text never reaches a file raw either (JSON escapes it, the others replace it).
     let rendered = crate::text::clean_block(&rendered).into_owned();
-    let extra_output = policy.is_some() || old.is_some();
+    let extra_output = asked.policy.is_some() || since.is_some();
     match &args.out {
         Some(path) => {
             write_file(path, &rendered)?;
@@ -89,16 +150,23 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
         None => {}
     }
     let mut code = 0;
-    if let Some(old) = &old {
-        let changes = crate::audit::changes(old, &report);
+    if let Some(since) = &since {
         if format == AuditFormat::Json {
-            output::print_json(&json!({ "changes": changes })).map_err(io)?;
+            let v = match &since.baselines {
+                None => json!({ "changes": since.changes }),
+                Some(b) => json!({ "changes": since.changes, "baselines": b }),
+            };
+            output::print_json(&v).map_err(io)?;
+        } else if let Some(heading) = &since.heading {
+            let mut c = since.changes.clone();
+            c.old_generated_at = Some(heading.clone());
+            crate::out!("{}", crate::audit::changes_text(&c));
         } else {
-            crate::out!("{}", crate::audit::changes_text(&changes));
+            crate::out!("{}", crate::audit::changes_text(&since.changes));
         }
     }
-    if let Some(policy) = &policy {
-        let violations = crate::policy::check(policy, &report);
+    if let Some(policy) = &asked.policy {
+        let violations = crate::policy::check(policy, report);
         if format == AuditFormat::Json {
             output::print_json(&json!({ "violations": violations })).map_err(io)?;
         } else {
@@ -113,16 +181,17 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
         let listed_in_report = format == AuditFormat::Table && args.out.is_none();
         for c in &report.contexts {
             let who = c.context.as_deref().unwrap_or("the account");
-            if let Some(e) = &c.error {
+            if c.listed.is_none() {
                 crate::errln!(
-                    "sgkeys: audit incomplete: the keys of {who} could not be listed: {e}"
+                    "sgkeys: audit incomplete: the keys of {who} could not be listed: {}",
+                    c.error.as_deref().unwrap_or_default()
                 );
             } else if c.unread > 0 {
                 crate::errln!(
                     "sgkeys: audit incomplete: {} of the {} keys of {who} could not be read \
                      (their type and risk are unknown){}",
                     c.unread,
-                    c.keys,
+                    c.keys + c.unread,
                     if listed_in_report {
                         " — listed above as NOT READ"
                     } else {
@@ -154,7 +223,11 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
         if let Some(h) = hint {
             crate::errln!("hint: {h}");
         }
-        let unlisted = report.contexts.iter().filter(|c| c.error.is_some()).count();
+        let unlisted = report
+            .contexts
+            .iter()
+            .filter(|c| c.listed.is_none())
+            .count();
         return Err(CliError::Failed(format!(
             "the audit is incomplete: {} of {} keys read{}",
             report.keys.len() - report.count_unread(),
@@ -170,6 +243,49 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
         )));
     }
     Ok(code)
+}
+
+/// Every key of the context sgkeys points at (and with `all_subusers`, of every subuser) read
+/// with its scopes: the one sweep behind `audit` and `export`, through the fetch engine
+/// ([`crate::audit::collect`]), with a progress counter (`label`) on a terminal, recorded in the
+/// inventory as a sweep of `kind`.
+pub(crate) async fn sweep(
+    ctx: &Ctx,
+    all_subusers: bool,
+    kind: &str,
+    label: &str,
+) -> Result<crate::audit::Audit, CliError> {
+    let subusers: Vec<(String, Option<crate::api::Region>)> = if all_subusers {
+        ctx.client
+            .list_subusers()
+            .await
+            .map_err(|e| CliError::api("listing subusers for --all-subusers", e))?
+            .into_iter()
+            .map(|s| (s.username, s.region))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let progress = std::sync::Mutex::new(None::<Progress>);
+    let on_progress = |done: usize, total: usize| {
+        if let Ok(mut p) = progress.lock() {
+            let bar = p.get_or_insert_with(|| Progress::new(label, total));
+            while bar.done() < done {
+                bar.tick();
+            }
+        }
+    };
+    let recording = ctx.recorder().map(|r| (r, r.sweep_start(kind)));
+    let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
+    if let Some((rec, id)) = recording {
+        super::inventory_cmd::record_audit(rec, id, &report, &subusers);
+    }
+    if let Ok(p) = progress.lock()
+        && let Some(p) = p.as_ref()
+    {
+        p.finish();
+    }
+    Ok(report)
 }
 
 /// Write a file atomically enough for reports: temp file in the same directory, then rename.

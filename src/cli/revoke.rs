@@ -1,13 +1,12 @@
 //! `revoke`: by id, by `--filter`, or a leaked key; the caller's own key last; Ctrl-C stops sending and records what was sent.
 
-use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 
 use serde::Serialize;
 use serde_json::json;
 
 use super::{CliError, RevokeArgs};
-use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf};
+use crate::api::{ApiError, Client, KeyDetail, OnBehalfOf};
 use crate::journal::Outcome;
 use crate::ops::RevokeTarget;
 use crate::output::{self, clean};
@@ -26,11 +25,14 @@ pub(crate) struct RevokeResult {
     key_type: Option<KeyType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     on_behalf_of: Option<String>,
-    /// would_revoke | revoked | already_revoked | not_found | failed | unknown | not_attempted
+    /// would_revoke | revoked | already_revoked | not_found | unreadable | failed | unknown | not_attempted
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
+
+/// What `revoke ID` says of a key that is not there.
+const NOT_FOUND: &str = "not found: already revoked, or never existed";
 
 /// A key located for revocation, with the client (context) it lives in.
 pub(crate) struct Target {
@@ -44,67 +46,38 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
     if args.leaked.is_some() || args.from_file.is_some() || args.from_report.is_some() {
         return super::leaked::run(ctx, &args).await;
     }
-    if let Some(filter) = &args.filter {
-        let query = crate::query::Query::parse(filter);
-        if query.is_empty() {
-            return Err(CliError::Usage(
-                "--filter is empty: it would match every key".into(),
-            ));
-        }
-        if let Some(bad) = query.invalid() {
-            return Err(CliError::Usage(format!(
-                "--filter: '{bad}' is not a valid term"
-            )));
-        }
-        let keys = ctx
-            .client
-            .list_keys(None)
-            .await
-            .map_err(|e| CliError::api("listing keys", e))?;
-        let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
-        let details = fetch_details(&ctx.client, &ids, "reading keys").await;
-        for (k, d) in keys.into_iter().zip(details) {
-            let detail = match d {
-                Ok(d) => d,
-                Err(ApiError::NotFound(_)) => continue,
-                Err(e) => return Err(CliError::api(format!("reading key {}", k.api_key_id), e)),
-            };
-            if query.matches(&crate::query::KeyFacts::new(&detail)) {
-                targets.push(Target {
-                    client: ctx.client.clone(),
-                    detail,
-                });
-            }
-        }
-        if targets.is_empty() {
-            crate::errln!("No key matches --filter '{filter}'.");
-        }
-    } else {
-        let ids: Vec<ApiKeyId> = args
-            .ids
-            .iter()
-            .map(|i| check_id(i))
-            .collect::<Result<_, _>>()?;
-        let mut seen = BTreeSet::new();
-        let ids: Vec<ApiKeyId> = ids.into_iter().filter(|i| seen.insert(i.clone())).collect();
-        let details = fetch_details(&ctx.client, &ids, "reading keys").await;
-        for (id, d) in ids.iter().zip(details) {
-            match d {
-                Ok(detail) => targets.push(Target {
-                    client: ctx.client.clone(),
-                    detail,
-                }),
-                Err(ApiError::NotFound(_)) => results.push(RevokeResult {
-                    api_key_id: id.0.clone(),
-                    name: None,
-                    key_type: None,
-                    on_behalf_of: None,
-                    status: "not_found",
-                    error: Some("no such key (already revoked?)".into()),
-                }),
-                Err(e) => return Err(CliError::api(format!("reading key {id}"), e)),
-            }
-        }
+    let sel = super::select::select(ctx, &args.ids, args.filter.as_deref()).await?;
+    sel.say_unreadable("they are not revoked");
+    let incomplete = sel.incomplete();
+    for id in &sel.not_found {
+        results.push(RevokeResult {
+            api_key_id: id.0.clone(),
+            name: None,
+            key_type: None,
+            on_behalf_of: None,
+            status: "not_found",
+            error: Some(NOT_FOUND.into()),
+        });
+    }
+    for (id, why) in &sel.unreadable {
+        results.push(RevokeResult {
+            api_key_id: id.0.clone(),
+            name: None,
+            key_type: None,
+            on_behalf_of: None,
+            status: "unreadable",
+            error: Some(format!("could not be read ({why}): not revoked")),
+        });
+    }
+    targets.extend(sel.keys.into_iter().map(|detail| Target {
+        client: ctx.client.clone(),
+        detail,
+    }));
+    if targets.is_empty()
+        && let Some(filter) = &args.filter
+        && !incomplete
+    {
+        crate::errln!("No key matches --filter '{}'.", clean(filter));
     }
 
     // The caller's own key goes last: after it, sgkeys can no longer act.
@@ -313,7 +286,15 @@ pub(crate) fn finish_revoke(
                     crate::outln!("already revoked  {}  {name}", r.api_key_id)
                 }
                 "would_revoke" => crate::outln!("would revoke  {}  {name}", r.api_key_id),
-                "not_found" => crate::outln!("not found  {}", r.api_key_id),
+                "not_found" => crate::outln!(
+                    "not found  {}: already revoked, or never existed",
+                    r.api_key_id
+                ),
+                "unreadable" => crate::outln!(
+                    "UNREADABLE {}: {}",
+                    r.api_key_id,
+                    clean(r.error.as_deref().unwrap_or(""))
+                ),
                 "not_attempted" => crate::outln!("NOT SENT   {}  {name}", r.api_key_id),
                 "unknown" => crate::outln!(
                     "UNKNOWN    {}  {name}: {}",

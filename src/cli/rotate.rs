@@ -1,211 +1,96 @@
-//! `rotate`: make a replacement with the same scopes (its name shows the lineage), show its
-//! secret once (or write it to a 0600 file), then revoke the old key once the new one is
-//! deployed: now (`--yes`, or `y` when asked), or later (`--later`, or `n`), which leaves a
-//! pending rotation in the journal that `rotate --finish` completes. The old keys go through one
-//! confirmation, the caller's own key last; each is then read back (gone = verified).
-
-use std::io::Write;
-use std::path::Path;
+//! `rotate`: drives the rotation plan of [`crate::ops::rotate`] from the command line. Each
+//! replacement (same scopes, a lineage name) is created and its secret delivered at once — to a
+//! `--secrets-out` file, or stdout — before the next create; then one "deployed?" gate for all:
+//! now (`--yes`, or `y` when asked) revokes the old keys (the caller's own key last) and reads
+//! each back; later (`--later`, or `n`) leaves pending rotations in the journal that
+//! `rotate --finish` completes, after reading each replacement back. Ctrl-C (or SIGTERM) stops
+//! creating; the replacement under way is finished and its secret delivered.
 
 use serde_json::json;
 
 use super::context::*;
+use super::secrets_out::SecretSink;
+use super::select::select;
 use super::{CliError, RotateArgs};
-use crate::api::{ApiError, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf};
+use crate::api::{ApiKeyId, KeyDetail, OnBehalfOf};
 use crate::journal::{Entry, Journal};
-use crate::ops::{Effect, Mutation, RevokeTarget, lineage_name, today};
+use crate::ops::rotate::{OldKey, Rotation, Stage};
+use crate::ops::{RevokeTarget, lineage_name, today};
 use crate::output::{self, clean};
-use crate::scopes;
-use crate::text::plural;
-
-/// One key rotated (or not).
-struct Rotated {
-    old: KeyDetail,
-    new: Option<CreatedKey>,
-    error: Option<String>,
-    revoked: bool,
-    verified: bool,
-}
 
 pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> {
     if args.finish {
         return finish(ctx, &args).await;
     }
-    // the keys to rotate
-    let olds: Vec<KeyDetail> = if let Some(filter) = &args.filter {
-        let query = crate::query::Query::parse(filter);
-        if query.is_empty() || query.invalid().is_some() {
-            return Err(CliError::Usage(format!(
-                "--filter '{}' is not a usable query",
-                clean(filter)
-            )));
-        }
-        let keys = ctx
-            .client
-            .list_keys(None)
-            .await
-            .map_err(|e| CliError::api("listing keys", e))?;
-        let ids: Vec<ApiKeyId> = keys.into_iter().map(|k| k.api_key_id).collect();
-        fetch_details(&ctx.client, &ids, "reading keys")
-            .await
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|d| query.matches(&crate::query::KeyFacts::new(d)))
-            .collect()
-    } else {
-        let ids: Vec<ApiKeyId> = args
-            .ids
-            .iter()
-            .map(|i| check_id(i))
-            .collect::<Result<_, _>>()?;
-        let mut out = Vec::new();
-        for (id, d) in ids
-            .iter()
-            .zip(fetch_details(&ctx.client, &ids, "reading keys").await)
-        {
-            out.push(d.map_err(|e| CliError::api(format!("reading key {id}"), e))?);
-        }
-        out
-    };
-    if olds.is_empty() {
-        crate::errln!("No key to rotate.");
-        return Ok(0);
+    let sel = select(ctx, &args.ids, args.filter.as_deref()).await?;
+    sel.say_unreadable("they are not rotated");
+    for id in &sel.not_found {
+        crate::errln!("not found  {id}: already revoked, or never existed");
     }
-    if args.name.is_some() && olds.len() > 1 {
+    if sel.keys.is_empty() {
+        crate::errln!("No key to rotate.");
+        return Ok(u8::from(sel.incomplete()));
+    }
+    if args.name.is_some() && sel.keys.len() > 1 {
         return Err(CliError::Usage("--name is for one key".into()));
     }
     let today = today();
-    let plan: Vec<(KeyDetail, Mutation)> = olds
-        .into_iter()
+    let mut plan: Vec<Rotation> = sel
+        .keys
+        .iter()
         .map(|d| {
             let name = args
                 .name
                 .clone()
                 .unwrap_or_else(|| lineage_name(&d.name, &today));
-            let m = Mutation::Rotate {
-                old: d.api_key_id.clone(),
-                name,
-                scopes: scopes::sendable(&d.scopes),
-            };
-            (d, m)
+            Rotation::plan(OldKey::from_detail(d), name)
         })
         .collect();
     if args.dry.dry_run {
-        let mut requests = Vec::new();
-        for (d, m) in &plan {
-            let create = m
-                .plan(&ctx.client)
-                .map_err(|e| CliError::api("planning the rotation", e))?;
-            let revoke = ctx
-                .client
-                .plan_delete(&d.api_key_id)
-                .map_err(|e| CliError::api("planning the revoke", e))?;
-            if !ctx.json {
-                crate::outln!("# rotate {}  '{}'", d.api_key_id, clean(&d.name));
-                for p in [&create, &revoke] {
-                    crate::outln!("{} {}", p.method, p.url);
-                    if let Some(b) = &p.body {
-                        crate::outln!("{}", output::json_text(b).map_err(io)?);
-                    }
-                }
-            }
-            requests.push(json!({"old": d.api_key_id, "create": create, "revoke": revoke}));
-        }
-        if ctx.json {
-            output::print_json(&json!({"dry_run": true, "rotations": requests})).map_err(io)?;
-        } else {
-            crate::errln!("Dry run: nothing was sent.");
-        }
-        return Ok(0);
+        return dry_run(ctx, &mut plan);
     }
     ctx.refuse_if_read_only("rotate")?;
-    // secrets go to a new private file when asked, never to the journal
-    let mut secrets_file = match &args.secrets_out {
-        Some(p) => Some(open_secrets_file(p)?),
-        None => None,
-    };
-    // 1. the replacements, one at a time (each journaled)
-    let mut rotated: Vec<Rotated> = Vec::new();
-    let mut secrets_json = Vec::new();
-    for (old, m) in plan {
-        let done = ctx.ops.run(m).await;
-        warn_journal(&done);
-        let (new, error) = match done.result {
-            Ok(Effect::Created(k)) => (Some(k), None),
-            Err(ApiError::CreatedSecretLost { id, .. }) => (
-                None,
-                Some(format!(
-                    "the replacement was created as {id} but its secret was lost: revoke {id}; the \
-                     old key stays"
-                )),
-            ),
-            Err(e) => (None, Some(e.to_string())),
-            Ok(_) => (None, Some("internal: unexpected answer".into())),
-        };
-        if let Some(k) = &new {
-            match &mut secrets_file {
-                Some((f, dotenv)) => {
-                    let line = if *dotenv {
-                        format!("{}={}\n", env_name(&k.name), k.api_key.expose())
-                    } else {
-                        String::new()
-                    };
-                    if *dotenv {
-                        f.write_all(line.as_bytes())
-                            .map_err(|e| CliError::Io(e.to_string()))?;
-                    }
-                    secrets_json.push(json!({"old": old.api_key_id, "api_key_id": k.api_key_id,
-                                             "name": k.name, "api_key": k.api_key.expose()}));
-                }
-                None if !ctx.json => {
-                    crate::errln!(
-                        "Replacement for '{}' ({}): '{}' ({}). Its secret, shown only this once:",
-                        clean(&old.name),
-                        old.api_key_id,
-                        clean(&k.name),
-                        k.api_key_id
-                    );
-                    crate::outln!("{}", k.api_key.expose());
-                }
-                None => {}
+    // secrets go to their destination as each key is made, never to the journal
+    let mut sink = SecretSink::open(args.secrets_out.as_deref(), ctx.json)?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let watcher = tokio::spawn(super::revoke::interrupt_watcher(stop.clone()));
+    // 1 and 2: each replacement, then its secret delivered, before the next
+    for r in plan.iter_mut() {
+        if stop.is_cancelled() || sink.failure.is_some() {
+            break;
+        }
+        let done = ctx.ops.run(r.create()).await;
+        if let Some(k) = r.created(done) {
+            if let Some(w) = created_shape_warning(&k) {
+                r.warnings.push(w);
             }
-        } else if let Some(e) = &error {
+            let delivered = sink.deliver(Some((&r.old.id, &r.old.name)), &k);
+            if let Some((entry, ok)) = r.delivered(delivered)
+                && let Some(e) = ctx.ops.record_delivery(&entry, ok)
+            {
+                r.warnings
+                    .push(format!("the journal did not take the delivery ({e})"));
+            }
+        }
+        for w in std::mem::take(&mut r.warnings) {
+            crate::errln!("sgkeys: warning: {}: {}", r.old.id, clean(&w));
+        }
+        if r.stage.is_failure() {
             crate::errln!(
                 "FAILED to rotate {} '{}': {}",
-                old.api_key_id,
-                clean(&old.name),
-                clean(e)
-            );
-        }
-        rotated.push(Rotated {
-            old,
-            new,
-            error,
-            revoked: false,
-            verified: false,
-        });
-    }
-    if let Some((mut f, dotenv)) = secrets_file.take() {
-        if !dotenv {
-            let text = output::json_text(&secrets_json).map_err(io)?;
-            f.write_all(text.as_bytes())
-                .and_then(|()| f.write_all(b"\n"))
-                .map_err(|e| CliError::Io(e.to_string()))?;
-        }
-        f.sync_all().map_err(|e| CliError::Io(e.to_string()))?;
-        if let Some(p) = &args.secrets_out {
-            crate::errln!(
-                "Wrote {} to {} (0600)",
-                plural(secrets_json.len(), "secret", "secrets"),
-                p.display()
+                r.old.id,
+                clean(&r.old.name),
+                clean(&r.describe())
             );
         }
     }
-    // 2. the old keys: now, or later
-    let ready: Vec<usize> = (0..rotated.len())
-        .filter(|i| rotated[*i].new.is_some())
+    let delivered_all = sink.finish();
+    let interrupted = stop.is_cancelled();
+    // 3: the deployed? gate, once for every replacement whose secret was delivered
+    let ready: Vec<usize> = (0..plan.len())
+        .filter(|&i| plan[i].stage == Stage::Ready)
         .collect();
-    let now = if ready.is_empty() || args.later {
+    let now = if ready.is_empty() || args.later || interrupted || !delivered_all {
         false
     } else if args.yes {
         true
@@ -213,14 +98,21 @@ pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> 
         ask_deployed(ready.len())?
     };
     if now {
-        revoke_olds(ctx, &mut rotated, &ready).await;
+        let revokes: Vec<(usize, crate::ops::Mutation)> = ready
+            .iter()
+            .filter_map(|&i| Some((i, plan[i].deployed(true)?)))
+            .collect();
+        revoke_and_read_back(ctx, &mut plan, revokes, &stop).await;
     } else if !ready.is_empty() {
+        for &i in &ready {
+            plan[i].deployed(false);
+        }
         crate::errln!(
             "Kept the old {}: finish with `sgkeys rotate --finish{}` once the new {} deployed \
              (`sgkeys journal` lists pending rotations).",
             if ready.len() == 1 { "key" } else { "keys" },
             if ready.len() == 1 {
-                format!(" {}", rotated[ready[0]].old.api_key_id)
+                format!(" {}", plan[ready[0]].old.id)
             } else {
                 String::new()
             },
@@ -231,52 +123,43 @@ pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> 
             }
         );
     }
-    report(ctx, &rotated, args.secrets_out.is_some())
+    watcher.abort();
+    let code = report(ctx, &plan, sink.to_file().is_some())?;
+    if interrupted {
+        crate::errln!("Interrupted: keys marked 'not sent' were not rotated.");
+        return Ok(130);
+    }
+    Ok(if sel.incomplete() { 1 } else { code })
 }
 
-/// The `NAME=` of a dotenv line for a key name: upper case, `_` for anything else.
-fn env_name(name: &str) -> String {
-    let mut s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
+fn dry_run(ctx: &Ctx, plan: &mut [Rotation]) -> Result<u8, CliError> {
+    let mut requests = Vec::new();
+    for r in plan.iter_mut() {
+        let create = r
+            .create()
+            .plan(&ctx.client)
+            .map_err(|e| CliError::api("planning the rotation", e))?;
+        let revoke = ctx
+            .client
+            .plan_delete(&r.old.id)
+            .map_err(|e| CliError::api("planning the revoke", e))?;
+        if !ctx.json {
+            crate::outln!("# rotate {}  '{}'", r.old.id, clean(&r.old.name));
+            for p in [&create, &revoke] {
+                crate::outln!("{} {}", p.method, p.url);
+                if let Some(b) = &p.body {
+                    crate::outln!("{}", output::json_text(b).map_err(io)?);
+                }
             }
-        })
-        .collect();
-    while s.contains("__") {
-        s = s.replace("__", "_");
+        }
+        requests.push(json!({"old": r.old.id, "create": create, "revoke": revoke}));
     }
-    let s = s.trim_matches('_').to_owned();
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("SENDGRID_{s}")
+    if ctx.json {
+        output::print_json(&json!({"dry_run": true, "rotations": requests})).map_err(io)?;
     } else {
-        s
+        crate::errln!("Dry run: nothing was sent.");
     }
-}
-
-/// A new file only readable by its owner; `.env` files get dotenv lines, others JSON.
-fn open_secrets_file(p: &Path) -> Result<(std::fs::File, bool), CliError> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let f = o.open(p).map_err(|e| {
-        CliError::Usage(format!(
-            "--secrets-out {}: {e} (it must be a new file: secrets are never written over another)",
-            p.display()
-        ))
-    })?;
-    let dotenv = p
-        .file_name()
-        .map(|n| n.to_string_lossy().ends_with(".env") || n.to_string_lossy() == ".env")
-        .unwrap_or(false);
-    Ok((f, dotenv))
+    Ok(0)
 }
 
 /// Is the new key deployed? One question: `y` (one key) or the count typed (several).
@@ -305,100 +188,128 @@ fn ask_deployed(n: usize) -> Result<bool, CliError> {
     })
 }
 
-/// Revoke the old keys (own key last), then read each back: gone = verified.
-async fn revoke_olds(ctx: &Ctx, rotated: &mut [Rotated], which: &[usize]) {
-    let targets: Vec<RevokeTarget> = which
+/// Steps 4 and 5: revoke the old keys (all at once, the caller's own key last), then read
+/// each back and journal what it answered.
+async fn revoke_and_read_back(
+    ctx: &Ctx,
+    plan: &mut [Rotation],
+    revokes: Vec<(usize, crate::ops::Mutation)>,
+    stop: &tokio_util::sync::CancellationToken,
+) {
+    let targets: Vec<RevokeTarget> = revokes
         .iter()
-        .map(|&i| RevokeTarget {
-            ops: ctx.ops.clone(),
-            id: rotated[i].old.api_key_id.clone(),
-            name: rotated[i].old.name.clone(),
-            scopes_before: Some(scopes::sendable(&rotated[i].old.scopes)),
+        .filter_map(|(_, m)| match m {
+            crate::ops::Mutation::Revoke {
+                id,
+                name,
+                scopes_before,
+            } => Some(RevokeTarget {
+                ops: ctx.ops.clone(),
+                id: id.clone(),
+                name: name.clone(),
+                scopes_before: scopes_before.clone(),
+            }),
+            _ => None,
         })
         .collect();
-    let stop = tokio_util::sync::CancellationToken::new();
-    let outcomes = crate::ops::revoke_many(&targets, 16, &stop).await;
-    for (&i, done) in which.iter().zip(outcomes) {
+    let outcomes = crate::ops::revoke_many(&targets, 16, stop).await;
+    for ((i, _), done) in revokes.iter().zip(outcomes) {
+        let r = &mut plan[*i];
         let Some(done) = done else { continue };
         warn_journal(&done);
-        rotated[i].revoked = done.result.is_ok();
-        if !rotated[i].revoked {
-            rotated[i].error = done.describe_error();
-            continue;
+        let own = ctx.ops.is_callers_key(&r.old.id);
+        if let Some(step) = r.revoke_done(&done, own) {
+            let answer = ctx.ops.read_back(&step).await;
+            r.read_back(&answer);
         }
-        rotated[i].verified = matches!(
-            ctx.client.get_key(&rotated[i].old.api_key_id).await,
-            Err(ApiError::NotFound(_))
-        );
-        if let Some(e) = ctx.ops.record_read_back(&done, rotated[i].verified) {
-            crate::errln!("sgkeys: warning: the journal did not take the read-back: {e}");
+        for w in std::mem::take(&mut r.warnings) {
+            crate::errln!("sgkeys: warning: {}: {}", r.old.id, clean(&w));
         }
     }
 }
 
-fn report(ctx: &Ctx, rotated: &[Rotated], secrets_in_file: bool) -> Result<u8, CliError> {
-    let failed = rotated.iter().filter(|r| r.error.is_some()).count();
-    if ctx.json {
-        let v: Vec<serde_json::Value> = rotated
-            .iter()
-            .map(|r| {
-                json!({
-                    "old": {"api_key_id": r.old.api_key_id, "name": r.old.name},
-                    "new": r.new.as_ref().map(|k| {
-                        let mut n = json!({"api_key_id": k.api_key_id, "name": k.name,
-                                           "scopes": scopes::sendable(&k.scopes)});
-                        if !secrets_in_file {
-                            n["api_key"] = json!(k.api_key.expose());
-                        }
-                        n
-                    }),
-                    "revoked": r.revoked,
-                    "verified": r.verified,
-                    "error": r.error,
-                })
-            })
-            .collect();
-        output::print_json(&if v.len() == 1 { v[0].clone() } else { json!(v) }).map_err(io)?;
-    } else {
-        for r in rotated {
-            let state = match (&r.new, r.revoked, r.verified) {
-                (None, _, _) => "NOT ROTATED".to_owned(),
-                (Some(_), true, true) => "rotated; old key revoked, verified gone".to_owned(),
-                (Some(_), true, false) => "rotated; old key revoked (not yet seen gone)".to_owned(),
-                (Some(_), false, _) if r.error.is_some() => {
-                    "rotated; old key NOT revoked".to_owned()
-                }
-                (Some(_), false, _) => "rotated; old key kept (pending)".to_owned(),
+/// One JSON object per key (JSON lines), or a line per key on stderr. Exit 1 when any failed.
+fn report(ctx: &Ctx, plan: &[Rotation], secrets_in_file: bool) -> Result<u8, CliError> {
+    let failed = plan.iter().filter(|r| r.stage.is_failure()).count();
+    for r in plan {
+        if ctx.json {
+            let (revoked, verified) = match r.stage {
+                Stage::Finished { gone } => (true, gone == Some(true)),
+                _ => (false, false),
             };
-            crate::errln!("{}  '{}': {state}", r.old.api_key_id, clean(&r.old.name));
+            let v = json!({
+                "event": "result",
+                "old": {"api_key_id": r.old.id, "name": r.old.name},
+                "new": r.new.as_ref().map(|n| json!({"api_key_id": n.id, "name": n.name,
+                                                     "scopes": n.scopes})),
+                "status": status(&r.stage),
+                "revoked": revoked,
+                "verified": verified,
+                "secret_in": if secrets_in_file { "file" } else { "stdout" },
+                "error": r.stage.is_failure().then(|| r.describe()),
+            });
+            let text = crate::text::json_safe(&v.to_string()).into_owned();
+            crate::outln!("{text}");
+        } else {
+            crate::errln!(
+                "{}  '{}': {}",
+                r.old.id,
+                clean(&r.old.name),
+                clean(&r.describe())
+            );
         }
     }
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(u8::from(failed > 0))
 }
 
-/// `rotate --finish [ID…]`: revoke the old keys of pending rotations, in their own context.
+/// The stage as one word for `--json`.
+fn status(s: &Stage) -> &'static str {
+    match s {
+        Stage::Planned | Stage::Creating => "not_sent",
+        Stage::Delivering | Stage::Ready | Stage::Pending => "pending",
+        Stage::CheckingReplacement | Stage::Revoking | Stage::ReadingBack => "revoking",
+        Stage::Finished { .. } => "rotated",
+        Stage::NotCreated { unknown: true, .. } => "unknown",
+        Stage::NotCreated { .. } => "failed",
+        Stage::SecretLost { .. } => "secret_lost",
+        Stage::RevokeFailed { .. } => "revoke_failed",
+        Stage::FinishRefused { .. } => "refused",
+    }
+}
+
+/// `rotate --finish [ID…]`: for each pending rotation, read the replacement back, then revoke
+/// the old key, in the context where the rotation was made.
 async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
     let entries = ctx
         .journal
         .read_all()
         .map_err(|e| CliError::Io(e.to_string()))?;
     let pending = Journal::pending_rotations(&entries);
+    let lost = Journal::lost_rotations(&entries);
+    let here = |e: &Entry| same_context(ctx, e) || args.into_current;
+    let mut refused = 0;
     let wanted: Vec<&Entry> = if args.ids.is_empty() {
-        pending
-            .into_iter()
-            .filter(|e| same_context(ctx, e) || args.into_current)
-            .collect()
+        for e in lost.iter().filter(|e| here(e)) {
+            refused += 1;
+            say_lost(e);
+        }
+        pending.into_iter().filter(|e| here(e)).collect()
     } else {
-        let mut out = Vec::new();
+        let mut out: Vec<&Entry> = Vec::new();
         for id in &args.ids {
             let id = check_id(id)?;
-            let e = pending
-                .iter()
-                // the old key's id, or its replacement's
-                .find(|e| e.replaces.as_deref() == Some(id.as_str()) || e.api_key_id == id.as_str())
-                .ok_or_else(|| {
-                    CliError::Usage(format!("no pending rotation of {id} in the journal"))
-                })?;
+            // the old key's id, or its replacement's
+            let is = |e: &&&Entry| {
+                e.replaces.as_deref() == Some(id.as_str()) || e.api_key_id == id.as_str()
+            };
+            if let Some(e) = lost.iter().find(is) {
+                refused += 1;
+                say_lost(e);
+                continue;
+            }
+            let e = pending.iter().find(is).ok_or_else(|| {
+                CliError::Usage(format!("no pending rotation of {id} in the journal"))
+            })?;
             if !same_context(ctx, e) && !args.into_current {
                 return Err(CliError::Usage(format!(
                     "the rotation of {id} was made at {} ({}); sgkeys points elsewhere: run it \
@@ -407,108 +318,114 @@ async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
                     e.on_behalf_of.as_deref().map_or("own account", |o| o)
                 )));
             }
-            out.push(*e);
+            if !out.contains(e) {
+                out.push(*e);
+            }
         }
         out
     };
     if wanted.is_empty() {
-        crate::errln!("No pending rotation here.");
-        return Ok(0);
+        if refused == 0 {
+            crate::errln!("No pending rotation here.");
+        }
+        return Ok(u8::from(refused > 0));
     }
-    let ids: Vec<ApiKeyId> = wanted
-        .iter()
-        .filter_map(|e| e.replaces.clone().map(ApiKeyId))
-        .collect();
     for e in &wanted {
         crate::errln!(
             "pending: {} → {} '{}'",
-            e.replaces.as_deref().unwrap_or("?"),
-            e.api_key_id,
+            clean(e.replaces.as_deref().unwrap_or("?")),
+            clean(&e.api_key_id),
             clean(e.name.as_deref().unwrap_or(""))
         );
     }
+    let olds: Vec<ApiKeyId> = wanted
+        .iter()
+        .map(|e| ApiKeyId(e.replaces.clone().unwrap_or_default()))
+        .collect();
     if args.dry.dry_run {
-        for id in &ids {
+        for (e, old) in wanted.iter().zip(&olds) {
+            // the read-back is a GET of the replacement's own URL
+            let read = ctx
+                .client
+                .plan_delete(&ApiKeyId(e.api_key_id.clone()))
+                .map_err(|e| CliError::api("planning the read-back", e))?;
             let p = ctx
                 .client
-                .plan_delete(id)
+                .plan_delete(old)
                 .map_err(|e| CliError::api("planning the revoke", e))?;
+            crate::outln!("GET {}   # the replacement, read back first", read.url);
             crate::outln!("{} {}", p.method, p.url);
         }
         return Ok(0);
     }
     ctx.refuse_if_read_only("rotate --finish")?;
-    if !args.yes && !ask_deployed(ids.len())? {
+    if !args.yes && !ask_deployed(olds.len())? {
         crate::errln!("Nothing revoked.");
         return Ok(1);
     }
-    let details = fetch_details(&ctx.client, &ids, "reading keys").await;
-    let mut rotated: Vec<Rotated> = ids
+    let details = fetch_details(ctx, &olds, "reading keys").await;
+    let mut plan: Vec<Rotation> = wanted
         .iter()
-        .zip(details)
-        .map(|(id, d)| Rotated {
-            old: d.unwrap_or_else(|_| KeyDetail {
-                api_key_id: id.clone(),
-                name: String::new(),
-                scopes: Vec::new(),
-            }),
-            new: None,
-            error: None,
-            revoked: false,
-            verified: false,
+        .zip(olds.iter().zip(details))
+        .map(|(e, (id, d))| {
+            let old = d.map_or_else(
+                |_| OldKey {
+                    id: id.clone(),
+                    name: String::new(),
+                    scopes: Vec::new(),
+                },
+                |d: KeyDetail| OldKey::from_detail(&d),
+            );
+            Rotation::pending(old, e)
         })
         .collect();
-    let all: Vec<usize> = (0..rotated.len()).collect();
-    revoke_olds(ctx, &mut rotated, &all).await;
-    let mut failed = 0;
-    for r in &rotated {
-        match (r.revoked, r.verified) {
-            (true, true) => crate::errln!("{}  revoked, verified gone", r.old.api_key_id),
-            (true, false) => crate::errln!("{}  revoked (not yet seen gone)", r.old.api_key_id),
-            _ => {
-                failed += 1;
-                crate::errln!(
-                    "{}  NOT revoked: {}",
-                    r.old.api_key_id,
-                    clean(r.error.as_deref().unwrap_or(""))
-                )
-            }
+    // the replacement first: a rotation whose new key is gone keeps its old key
+    let mut revokes = Vec::new();
+    for (i, r) in plan.iter_mut().enumerate() {
+        let Some(new) = r.finish() else { continue };
+        let read = ctx.get_key(&new).await;
+        if let Some(m) = r.replacement_read(read) {
+            revokes.push((i, m));
         }
     }
+    let stop = tokio_util::sync::CancellationToken::new();
+    let watcher = tokio::spawn(super::revoke::interrupt_watcher(stop.clone()));
+    revoke_and_read_back(ctx, &mut plan, revokes, &stop).await;
+    watcher.abort();
+    for r in &plan {
+        crate::errln!("{}  {}", r.old.id, clean(&r.describe()));
+    }
     if ctx.json {
-        let v: Vec<serde_json::Value> = rotated
+        let v: Vec<serde_json::Value> = plan
             .iter()
-            .map(|r| json!({"old": r.old.api_key_id, "revoked": r.revoked, "verified": r.verified}))
+            .map(|r| {
+                let (revoked, verified) = match r.stage {
+                    Stage::Finished { gone } => (true, gone == Some(true)),
+                    _ => (false, false),
+                };
+                json!({"old": r.old.id, "new": r.new.as_ref().map(|n| &n.id),
+                       "status": status(&r.stage), "revoked": revoked, "verified": verified,
+                       "error": r.stage.is_failure().then(|| r.describe())})
+            })
             .collect();
         output::print_json(&v).map_err(io)?;
     }
-    Ok(if failed > 0 { 1 } else { 0 })
+    let failed = plan.iter().filter(|r| r.stage.is_failure()).count() + refused;
+    Ok(u8::from(failed > 0))
+}
+
+/// A rotation whose secret never reached anyone: refused, its orphan named.
+fn say_lost(e: &Entry) {
+    let old = clean(e.replaces.as_deref().unwrap_or("?")).into_owned();
+    let new = clean(&e.api_key_id).into_owned();
+    crate::errln!(
+        "NOT FINISHED {old}: the secret of its replacement {new} was never delivered (secret \
+         lost), so {old} is kept, as it may be the only working key. Revoke the orphan \
+         (sgkeys revoke {new}) and rotate again (sgkeys rotate {old})."
+    );
 }
 
 fn same_context(ctx: &Ctx, e: &Entry) -> bool {
     e.base_url.trim_end_matches('/') == ctx.settings.base_url.trim_end_matches('/')
         && e.on_behalf_of == ctx.client.on_behalf_of().map(OnBehalfOf::header_value)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lineage_names_do_not_stack() {
-        assert_eq!(
-            lineage_name("checkout", "2026-11-28"),
-            "checkout (rotated 2026-11-28)"
-        );
-        assert_eq!(
-            lineage_name("checkout (rotated 2026-01-02)", "2026-11-28"),
-            "checkout (rotated 2026-11-28)"
-        );
-        let long = "x".repeat(100);
-        assert_eq!(lineage_name(&long, "2026-11-28").chars().count(), 100);
-        assert_eq!(
-            env_name("ci deploy: web (rotated 2026-11-28)"),
-            "CI_DEPLOY_WEB_ROTATED_2026_11_28"
-        );
-    }
 }

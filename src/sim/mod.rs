@@ -9,6 +9,7 @@
 //! draws them from the OS.
 
 mod persist;
+mod rate;
 mod seed;
 mod server;
 mod store;
@@ -28,6 +29,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{KeyDetail, Subuser};
 use crate::secret::Secret;
+pub use rate::Rate;
 use server::{Knobs, Shared, lock};
 use store::{KeyGen, PARENT, ScopeSet, SimScopes, Store};
 
@@ -134,8 +136,12 @@ pub struct SimConfig {
     pub seed: Seed,
     /// Added to every `/v3` request.
     pub latency: Duration,
-    /// Requests per second per calling account.
-    pub rate_limit: u32,
+    /// Requests per fixed window per calling account (on-behalf-of calls count against the
+    /// calling key's account): [`DEFAULT_RATE`], 600 per 60 s.
+    pub rate_limit: Rate,
+    /// Key creations (`POST /v3/api_keys`) per fixed window per calling account, on top of
+    /// `rate_limit`: [`DEFAULT_CREATE_RATE`], 1 per 2 s.
+    pub create_rate: Rate,
     /// Fraction (0–1) of `/v3` requests that fail (429, 500, 503 HTML, timeout).
     pub fail_rate: f64,
     /// How long a simulated timeout keeps the request unanswered (then 504).
@@ -151,8 +157,11 @@ pub struct SimConfig {
     /// this long is closed, so idle or slow clients (slowloris) cannot hold the simulator. It
     /// also closes keep-alive connections that stay idle this long between requests.
     pub header_timeout: Duration,
-    /// How long a revoked key keeps authenticating (SendGrid's propagation delay).
+    /// How long a revoked key keeps authenticating (SendGrid's propagation delay):
+    /// [`DEFAULT_REVOKE_DELAY`], 2 s.
     pub revoke_delay: Duration,
+    /// Port of the EU host's listener (0: any free port).
+    pub eu_port: u16,
     /// Serve HTTPS (a fresh CA per start; HTTP/2 and HTTP/1.1 by ALPN).
     pub tls: bool,
     /// With `tls`: offer HTTP/1.1 only (for comparisons).
@@ -172,15 +181,33 @@ pub const H2_MAX_STREAMS: u32 = 128;
 /// Default [`SimConfig::header_timeout`] (an assumption: SendGrid does not document its own).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Default [`SimConfig::rate_limit`]: 600 requests per 60 s, the only figure seen in public
+/// (`X-RateLimit-Limit: 600` on `/v3/scopes`; an assumption for the API-keys endpoints).
+pub const DEFAULT_RATE: Rate = Rate::new(600, 60);
+
+/// Default [`SimConfig::create_rate`]: one key creation per 2 s (an assumption: the Terraform
+/// providers' docs and issues report about one creation every 1–3 s).
+pub const DEFAULT_CREATE_RATE: Rate = Rate::new(1, 2);
+
+/// Default [`SimConfig::revoke_delay`] (an assumption: SendGrid says only "after some small
+/// propagation delay").
+pub const DEFAULT_REVOKE_DELAY: Duration = Duration::from_secs(2);
+
+/// The rate of [`SimConfig::fast`]: 1000 requests per second, for creations too.
+pub const FAST_RATE: Rate = Rate::per_second(1000);
+
 impl Default for SimConfig {
-    /// Demo seed, no latency, 1000 requests/s, no faults, 30 s hang, no state file, generated
-    /// admin key, flat GET, `rng_seed: Some(42)` (stable ids for demos and snapshots), 5 s
-    /// header timeout.
+    /// As slow and strict as SendGrid is believed to be: 600 requests per 60 s, one key
+    /// creation per 2 s, a revoked key authenticating for 2 s more. Demo seed, no latency, no
+    /// faults, 30 s hang, no state file, generated admin key, flat GET, `rng_seed: Some(42)`
+    /// (stable ids for demos and snapshots), 5 s header timeout. [`SimConfig::fast`] is the
+    /// same without the waits.
     fn default() -> Self {
         SimConfig {
             seed: Seed::Demo,
             latency: Duration::ZERO,
-            rate_limit: 1000,
+            rate_limit: DEFAULT_RATE,
+            create_rate: DEFAULT_CREATE_RATE,
             fail_rate: 0.0,
             hang: Duration::from_secs(30),
             state_file: None,
@@ -188,11 +215,27 @@ impl Default for SimConfig {
             get_shape: GetShape::Flat,
             rng_seed: Some(42),
             header_timeout: HEADER_TIMEOUT,
-            revoke_delay: Duration::ZERO,
+            revoke_delay: DEFAULT_REVOKE_DELAY,
+            eu_port: 0,
             tls: false,
             http1_only: false,
             connect_delay: Duration::ZERO,
             h2_max_streams: H2_MAX_STREAMS,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The default settings without SendGrid's waits, for tests and benchmarks that need
+    /// speed: 1000 requests per second, 1000 key creations per second, revoked keys stop
+    /// authenticating at once (`sgkeys sim --rate-limit 1000/1s --create-rate 1000/1s
+    /// --revoke-delay-ms 0`).
+    pub fn fast() -> Self {
+        SimConfig {
+            rate_limit: FAST_RATE,
+            create_rate: FAST_RATE,
+            revoke_delay: Duration::ZERO,
+            ..SimConfig::default()
         }
     }
 }
@@ -344,6 +387,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
         Knobs {
             latency: cfg.latency,
             rate_limit: cfg.rate_limit,
+            create_rate: cfg.create_rate,
             fail_rate: cfg.fail_rate,
         },
         cfg.rng_seed,
@@ -352,9 +396,13 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<SimHandle, SimErr
         cfg.hang,
     ));
     // The EU host: a second listener on the same address, same store, its own region.
-    let eu_listener = tokio::net::TcpListener::bind(SocketAddr::new(host.ip(), 0))
+    let eu_addr = SocketAddr::new(host.ip(), cfg.eu_port);
+    let eu_listener = tokio::net::TcpListener::bind(eu_addr)
         .await
-        .map_err(|source| SimError::Bind { addr, source })?;
+        .map_err(|source| SimError::Bind {
+            addr: eu_addr,
+            source,
+        })?;
     let eu_host = eu_listener
         .local_addr()
         .map_err(|source| SimError::Bind { addr, source })?;
@@ -539,8 +587,20 @@ impl SimHandle {
         lock(&self.shared.knobs).fail_rate = if f.is_nan() { 0.0 } else { f.clamp(0.0, 1.0) };
     }
 
-    pub fn set_rate_limit(&self, per_sec: u32) {
-        lock(&self.shared.knobs).rate_limit = per_sec;
+    /// Requests per window from now on; the window's length stays as it is (0 makes every
+    /// counted request a 429).
+    pub fn set_rate_limit(&self, requests: u32) {
+        lock(&self.shared.knobs).rate_limit.requests = requests;
+    }
+
+    /// The rate limit (requests and window) from now on.
+    pub fn set_rate(&self, rate: Rate) {
+        lock(&self.shared.knobs).rate_limit = rate;
+    }
+
+    /// The key-creation limit from now on.
+    pub fn set_create_rate(&self, rate: Rate) {
+        lock(&self.shared.knobs).create_rate = rate;
     }
 
     /// Every `/v3` request since the start or the last [`reset_counters`](Self::reset_counters)
@@ -646,7 +706,14 @@ pub async fn run_standalone(
     use std::io::Write as _;
     let addr = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port);
     let state_file = cfg.state_file.clone();
-    let knobs = (cfg.latency, cfg.rate_limit, cfg.fail_rate, cfg.get_shape);
+    let knobs = (
+        cfg.latency,
+        cfg.rate_limit,
+        cfg.create_rate,
+        cfg.revoke_delay,
+        cfg.fail_rate,
+        cfg.get_shape,
+    );
     let sim = start(cfg, addr).await?;
     let url = sim.base_url();
     let eu_url = sim.eu_base_url();
@@ -699,10 +766,15 @@ pub async fn run_standalone(
             );
         }
         let _ = writeln!(banner, "  admin key {}", sim.admin_key().expose());
-        let (latency, rate, fail, shape) = knobs;
+        let (latency, rate, create, revoke, fail, shape) = knobs;
         let _ = writeln!(
             banner,
-            "  latency {} ms, rate limit {rate}/s, fail rate {fail}, GET shape {shape}",
+            "  limits    {rate} per account, key creation {create}, revoke delay {} ms",
+            revoke.as_millis()
+        );
+        let _ = writeln!(
+            banner,
+            "  latency {} ms, fail rate {fail}, GET shape {shape}",
             latency.as_millis()
         );
         if let Some(p) = &state_file {

@@ -128,8 +128,9 @@ fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme
 
 pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedAsk, theme: &Theme) {
     let cw = content_w(screen, 64);
-    let r = &d.rotated;
-    let (old, new) = (clean(&r.old_name), clean(&r.new_name));
+    let r = &d.rotation;
+    let new_name = r.new.as_ref().map_or(r.name.as_str(), |n| n.name.as_str());
+    let (old, new) = (clean(&r.old.name), clean(new_name));
     let mut top = para(
         &format!("Is '{new}' deployed everywhere '{old}' was used?"),
         cw,
@@ -139,7 +140,7 @@ pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedA
     top.extend(para(
         &format!(
             "Yes: revoke '{old}' ({}) now and check it is gone. Apps still using it stop working.",
-            clean(r.old.as_str())
+            clean(r.old.id.as_str())
         ),
         cw,
         theme.warn,
@@ -148,7 +149,7 @@ pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedA
         &format!(
             "Later: keep both. The rotation stays pending (⟳ on the old key, J, sgkeys rotate \
              --finish {}).",
-            clean(r.old.as_str())
+            clean(r.old.id.as_str())
         ),
         cw,
         theme.base,

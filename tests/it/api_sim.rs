@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,19 +16,18 @@ use sgkeys::sim::{self, GetShape, Seed, SimConfig, SimHandle};
 
 const INVALID_GRANT: &str = "The provided authorization grant is invalid, expired, or revoked";
 
-async fn start(cfg: SimConfig) -> SimHandle {
-    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    sim::start(cfg, addr).await.unwrap()
-}
+use crate::common::simulator::start;
 
+/// The demo seed without SendGrid's waits (the tests of the realistic defaults start
+/// `SimConfig::default()` themselves).
 async fn demo() -> SimHandle {
-    start(SimConfig::default()).await
+    start(SimConfig::fast()).await
 }
 
 async fn empty() -> SimHandle {
     start(SimConfig {
         seed: Seed::Empty,
-        ..SimConfig::default()
+        ..SimConfig::fast()
     })
     .await
 }
@@ -117,6 +115,8 @@ struct RawReq<'a> {
     accept: Option<&'a str>,
     body: Option<&'a str>,
     obo: Option<&'a str>,
+    /// Send it to the EU host.
+    eu: bool,
 }
 
 impl Default for RawReq<'_> {
@@ -128,6 +128,7 @@ impl Default for RawReq<'_> {
             accept: Some("application/json"),
             body: None,
             obo: None,
+            eu: false,
         }
     }
 }
@@ -136,7 +137,12 @@ async fn raw(sim: &SimHandle, r: RawReq<'_>) -> Raw {
     install_crypto_provider();
     let http = reqwest::Client::builder().build().unwrap();
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
-    let mut req = http.request(method, format!("{}{}", sim.base_url(), r.path));
+    let base = if r.eu {
+        sim.eu_base_url()
+    } else {
+        sim.base_url()
+    };
+    let mut req = http.request(method, format!("{base}{}", r.path));
     if let Some(k) = r.key {
         req = req.header("Authorization", format!("Bearer {k}"));
     }
@@ -230,7 +236,7 @@ async fn get_one_flat_and_wrapped() {
 
     let sim = start(SimConfig {
         get_shape: GetShape::Wrapped,
-        ..SimConfig::default()
+        ..SimConfig::fast()
     })
     .await;
     let c = admin(&sim);
@@ -1032,6 +1038,16 @@ async fn on_behalf_of_isolation() {
     );
     let e = parent.get_key(&made.api_key_id).await.unwrap_err();
     assert!(matches!(e, ApiError::NotFound(_)), "{e}");
+    // a customer account has no subusers of its own (the parent's are not its)
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("account-id abc123def456hij789klm0"),
+            ..admin_raw(&sim, "GET", "/v3/subusers")
+        },
+    )
+    .await;
+    assert_eq!((r.status, r.json()), (200, json!([])));
     // a customer account is no subuser: not listed, and its name does not reach it
     assert!(
         !parent
@@ -1074,7 +1090,7 @@ async fn state_survives_a_restart() {
     let path = dir.path().join("sim-state.json");
     let cfg = SimConfig {
         state_file: Some(path.clone()),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
     let sim = start(cfg.clone()).await;
     let admin_key = sim.admin_key().clone();
@@ -1136,7 +1152,7 @@ async fn state_survives_a_restart() {
     let err = sim::start(
         SimConfig {
             state_file: Some(path.clone()),
-            ..SimConfig::default()
+            ..SimConfig::fast()
         },
         ([127, 0, 0, 1], 0).into(),
     )
@@ -1153,7 +1169,7 @@ async fn state_survives_a_restart() {
 async fn a_hang_maps_to_timeout() {
     let sim = start(SimConfig {
         hang: Duration::from_millis(400),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     })
     .await;
     let c = Client::new(
@@ -1422,7 +1438,7 @@ async fn connections_without_a_complete_request_head_are_closed() {
     let timeout = Duration::from_secs(1);
     let sim = start(SimConfig {
         header_timeout: timeout,
-        ..SimConfig::default()
+        ..SimConfig::fast()
     })
     .await;
     let addr = sim.base_url().trim_start_matches("http://").to_owned();
@@ -1658,4 +1674,481 @@ fn message_of(r: &Raw) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+}
+
+// ---------------------------------------------------------------- the realistic defaults
+
+/// Wait, if need be, for the next `period`-second window (aligned to the epoch) so that at
+/// least `margin` of the current one is left: a few requests then land in one window.
+async fn early_in_window(period: u64, margin: Duration) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let left = period as f64 - now % period as f64;
+    if left < margin.as_secs_f64() {
+        tokio::time::sleep(Duration::from_secs_f64(left + 0.05)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_defaults_allow_600_requests_a_minute_per_parent_account() {
+    let sim = start(SimConfig::default()).await;
+    early_in_window(60, Duration::from_secs(5)).await;
+    let first = raw(&sim, admin_raw(&sim, "GET", "/v3/scopes")).await;
+    assert_eq!(first.status, 200);
+    let (limit, remaining, reset) = first.rate_headers();
+    assert_eq!((limit, remaining), (600, 599));
+    // a fixed window of 60 s ending on a whole minute
+    assert_eq!(reset % 60, 0, "{reset}");
+    let now = epoch_now();
+    assert!(reset > now && reset <= now + 60, "reset {reset}, now {now}");
+    assert_eq!(sim.requests().last().unwrap().window, Some(reset - 60));
+
+    // on-behalf-of calls count against the parent, whose key makes them (either host)
+    let tx = raw(
+        &sim,
+        RawReq {
+            obo: Some("acme-transactional"),
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!(tx.status, 200);
+    assert_eq!(tx.rate_headers(), (600, 598, reset));
+    let eu = raw(
+        &sim,
+        RawReq {
+            obo: Some("acme-eu-marketing"),
+            eu: true,
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!(eu.status, 200);
+    assert_eq!(eu.rate_headers(), (600, 597, reset));
+    let customer = raw(
+        &sim,
+        RawReq {
+            obo: Some("account-id abc123def456hij789klm0"),
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!(customer.rate_headers(), (600, 596, reset));
+    // a subuser's own key spends its own account's budget
+    let own = sim.add_key(Some("acme-transactional"), "own", &["api_keys.read"]);
+    let r = raw(
+        &sim,
+        RawReq {
+            key: Some(own.expose()),
+            ..RawReq::default()
+        },
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.rate_headers(), (600, 599, reset));
+    // a 401 is not counted (it shows a fresh window)
+    let r = raw(
+        &sim,
+        RawReq {
+            key: Some("SG.unknown"),
+            ..RawReq::default()
+        },
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.rate_headers(), (600, 600, reset));
+    let r = raw(&sim, admin_raw(&sim, "GET", "/v3/scopes")).await;
+    assert_eq!(r.rate_headers(), (600, 595, reset));
+
+    // over the limit: 429 until the minute ends (the limit lowered to reach it quickly; the
+    // window stays 60 s)
+    sim.set_rate_limit(6);
+    let r = raw(&sim, admin_raw(&sim, "GET", "/v3/scopes")).await;
+    assert_eq!((r.status, r.rate_headers()), (200, (6, 0, reset)));
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("acme-transactional"),
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!((r.status, r.rate_headers()), (429, (6, 0, reset)));
+    assert_eq!(
+        r.json(),
+        json!({"errors":[{"field":null,"message":"too many requests"}]})
+    );
+    // the subuser's own key is not held back by its parent's budget
+    let r = raw(
+        &sim,
+        RawReq {
+            key: Some(own.expose()),
+            ..RawReq::default()
+        },
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn key_creation_is_limited_to_one_per_2_s_with_the_usual_429() {
+    let sim = start(SimConfig::default()).await;
+    let post = |obo: Option<&'static str>| RawReq {
+        body: Some(r#"{"name":"paced","scopes":["mail.send"]}"#),
+        obo,
+        ..admin_raw(&sim, "POST", "/v3/api_keys")
+    };
+    early_in_window(2, Duration::from_millis(800)).await;
+    let now = epoch_now();
+    let first = raw(&sim, post(None)).await;
+    assert_eq!(first.status, 201);
+    // the answer describes the creation budget: 1 per 2 s window, used up
+    let (limit, remaining, reset) = first.rate_headers();
+    assert_eq!((limit, remaining), (1, 0));
+    assert_eq!(reset % 2, 0, "{reset}");
+    assert!(reset > now && reset <= now + 2, "reset {reset}, now {now}");
+
+    // a second creation in the window: the same 429 as any limit, headers of the create budget
+    let second = raw(&sim, post(None)).await;
+    assert_eq!(second.status, 429);
+    assert_eq!(
+        second.json(),
+        json!({"errors":[{"field":null,"message":"too many requests"}]})
+    );
+    assert_eq!(second.rate_headers(), (1, 0, reset));
+    // on behalf of a subuser: counted against the calling parent as well
+    let third = raw(&sim, post(Some("acme-transactional"))).await;
+    assert_eq!((third.status, third.rate_headers()), (429, (1, 0, reset)));
+    // nothing was created by the refused ones
+    assert_eq!(
+        sim.keys(None).iter().filter(|k| k.name == "paced").count(),
+        1
+    );
+    assert_eq!(sim.keys(Some("acme-transactional")).len(), 5);
+    // reads are not held back; the refused creations spent the request budget
+    let r = raw(&sim, admin_raw(&sim, "GET", "/v3/api_keys")).await;
+    assert_eq!(r.status, 200);
+    let (limit, remaining, _) = r.rate_headers();
+    assert_eq!((limit, remaining), (600, 596));
+
+    // after the reset the next creation goes through
+    tokio::time::sleep(Duration::from_secs_f64(
+        (reset as f64 - epoch_now_secs()).max(0.0) + 0.05,
+    ))
+    .await;
+    let after = raw(&sim, post(Some("acme-transactional"))).await;
+    assert_eq!(after.status, 201);
+    let (limit, remaining, _) = after.rate_headers();
+    assert_eq!((limit, remaining), (1, 0));
+
+    // `create_rate` changes it: 3 per minute
+    sim.set_create_rate(sgkeys::sim::Rate::new(3, 60));
+    early_in_window(60, Duration::from_secs(3)).await;
+    let statuses = [
+        raw(&sim, post(None)).await.status,
+        raw(&sim, post(None)).await.status,
+        raw(&sim, post(None)).await.status,
+        raw(&sim, post(None)).await.status,
+    ];
+    assert_eq!(statuses, [201, 201, 201, 429]);
+    sim.shutdown().await;
+}
+
+fn epoch_now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[tokio::test]
+async fn a_revoked_key_keeps_working_for_2_s_by_default() {
+    assert_eq!(SimConfig::default().revoke_delay, Duration::from_secs(2));
+    assert_eq!(SimConfig::fast().revoke_delay, Duration::ZERO);
+    let sim = start(SimConfig::default()).await;
+    let victim = sim.add_key(None, "victim", &["mail.send"]);
+    let id = ApiKeyId(victim.key_id().unwrap().to_owned());
+    admin(&sim).delete_key(&id).await.unwrap();
+    let revoked = Instant::now();
+    let c = client(&sim, &victim);
+    // SendGrid's "small propagation delay": still accepted, with what it held
+    assert_eq!(c.my_scopes().await.unwrap()[0], "mail.send");
+    let dead_after = loop {
+        match c.my_scopes().await {
+            Ok(_) => {
+                assert!(
+                    revoked.elapsed() < Duration::from_secs(10),
+                    "still accepted after 10 s"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => {
+                assert!(matches!(e, ApiError::Unauthorized(_)), "{e}");
+                assert_eq!(message(&e), INVALID_GRANT);
+                break revoked.elapsed();
+            }
+        }
+    };
+    assert!(
+        dead_after >= Duration::from_millis(1900),
+        "refused after {dead_after:?}, before the 2 s delay"
+    );
+    // the key is gone from the list at once
+    assert!(!sim.keys(None).iter().any(|k| k.api_key_id == id));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_fleet_of_1000_subusers_is_seeded_and_listed_in_pages_of_500() {
+    // the EU host's port can be chosen (one found free just before)
+    let eu_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sim = start(SimConfig {
+        seed: "fleet:1000:3".parse().unwrap(),
+        eu_port,
+        ..SimConfig::fast()
+    })
+    .await;
+    assert!(
+        sim.eu_base_url().ends_with(&format!(":{eu_port}")),
+        "{}",
+        sim.eu_base_url()
+    );
+    assert_eq!(sim.subusers().len(), 1000);
+    assert_eq!(sim.keys(Some("fleet-1000")).len(), 3);
+    let page = |q: &'static str| raw(&sim, admin_raw(&sim, "GET", q));
+    let one = page("/v3/subusers").await.json();
+    assert_eq!(one.as_array().unwrap().len(), 500);
+    let two = page("/v3/subusers?offset=500").await.json();
+    assert_eq!(two.as_array().unwrap().len(), 500);
+    assert_eq!(two[499]["username"], "fleet-1000");
+    let three = page("/v3/subusers?offset=1000").await.json();
+    assert_eq!(three, json!([]));
+    // on behalf of the last one
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("fleet-1000"),
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+    )
+    .await;
+    assert_eq!(r.json()["result"].as_array().unwrap().len(), 3);
+    // more than 1000 subusers is refused with a reason
+    let err = "fleet:1001:1".parse::<Seed>().unwrap_err();
+    assert!(err.contains("at most 1000 subusers"), "{err}");
+    sim.shutdown().await;
+}
+
+// ---------------------------------------------------------------- whose key is it
+
+/// `GET /v3/user/username` (OAI `tsg_user_v3.json`): the account a key belongs to, or the
+/// on-behalf-of target; `user.username.read` needed.
+#[tokio::test]
+async fn user_username_says_whose_key_it_is() {
+    let sim = demo().await;
+    fn get(key: &str) -> RawReq<'_> {
+        RawReq {
+            path: "/v3/user/username",
+            key: Some(key),
+            ..RawReq::default()
+        }
+    }
+    let admin_key = sim.admin_key().expose().to_owned();
+    let r = raw(&sim, get(&admin_key)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!({"username":"acme-corp","user_id":1000}));
+    // the customer account's id, as the control API shows it
+    let state = raw(&sim, admin_raw(&sim, "GET", "/_sim/state"))
+        .await
+        .json();
+    assert_eq!(state["accounts"][3]["username"], "globex-customer");
+    let customer_id = state["accounts"][3]["id"].as_u64().unwrap();
+    r.rate_headers();
+
+    // a subuser's key, an EU subuser's key (either host: no on-behalf-of), a customer's key
+    for (account, want) in [
+        (
+            "acme-transactional",
+            json!({"username":"acme-transactional","user_id":1001}),
+        ),
+        (
+            "acme-eu-marketing",
+            json!({"username":"acme-eu-marketing","user_id":1002}),
+        ),
+        (
+            "globex-customer",
+            json!({"username":"globex-customer","user_id":customer_id}),
+        ),
+    ] {
+        let key = sim.add_key(Some(account), "leaked", &["user.username.read"]);
+        for eu in [false, true] {
+            let r = raw(
+                &sim,
+                RawReq {
+                    eu,
+                    ..get(key.expose())
+                },
+            )
+            .await;
+            assert_eq!(
+                (r.status, r.json()),
+                (200, want.clone()),
+                "{account} eu={eu}"
+            );
+        }
+    }
+
+    // on behalf of a subuser or a customer account: the target's
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("acme-transactional"),
+            ..get(&admin_key)
+        },
+    )
+    .await;
+    assert_eq!(r.json()["username"], "acme-transactional");
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("acme-eu-marketing"),
+            eu: true,
+            ..get(&admin_key)
+        },
+    )
+    .await;
+    assert_eq!(r.json()["username"], "acme-eu-marketing");
+    let r = raw(
+        &sim,
+        RawReq {
+            obo: Some("account-id abc123def456hij789klm0"),
+            ..get(&admin_key)
+        },
+    )
+    .await;
+    assert_eq!(r.json()["username"], "globex-customer");
+
+    // a key without the scope: 403; a revoked or unknown key: 401; other methods: 405
+    let mail = sim.add_key(None, "mail only", &["mail.send"]);
+    let r = raw(&sim, get(mail.expose())).await;
+    assert_eq!(
+        (r.status, message_of(&r).as_str()),
+        (403, "access forbidden")
+    );
+    let r = raw(&sim, get("SG.unknown")).await;
+    assert_eq!((r.status, message_of(&r)), (401, INVALID_GRANT.to_owned()));
+    let r = raw(
+        &sim,
+        RawReq {
+            method: "PUT",
+            ..get(&admin_key)
+        },
+    )
+    .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.headers["allow"], "GET");
+    sim.shutdown().await;
+}
+
+// ---------------------------------------------------------------- fidelity fixes (issue 21)
+
+/// One method list in one format: only a 405 carries `Allow`, and every method it lists is
+/// served (HEAD is not, so it is not listed); a 401 on a wrong method advertises nothing.
+#[tokio::test]
+async fn allow_is_on_405_only_and_lists_exactly_the_methods_served() {
+    let sim = demo().await;
+    let id = sim.keys(None)[5].api_key_id.0.clone();
+    let key_path = format!("/v3/api_keys/{id}");
+    for (path, allow) in [
+        ("/v3/api_keys", "GET, POST"),
+        (key_path.as_str(), "GET, PATCH, PUT, DELETE"),
+        ("/v3/scopes", "GET"),
+        ("/v3/subusers", "GET"),
+        ("/v3/user/username", "GET"),
+    ] {
+        for method in [
+            "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND",
+        ] {
+            // without a key: 401 and no Allow, whatever the method
+            let r = raw(
+                &sim,
+                RawReq {
+                    method,
+                    path,
+                    ..RawReq::default()
+                },
+            )
+            .await;
+            assert_eq!(r.status, 401, "{method} {path}");
+            assert!(
+                !r.headers.contains_key("allow"),
+                "{method} {path}: 401 with Allow {:?}",
+                r.headers.get("allow")
+            );
+            // with one: 405 with the route's Allow exactly when the method is not listed
+            let served = allow.split(", ").any(|m| m == method);
+            let body = ["POST", "PUT", "PATCH"].contains(&method).then_some("{}");
+            let r = raw(
+                &sim,
+                RawReq {
+                    body,
+                    ..admin_raw(&sim, method, path)
+                },
+            )
+            .await;
+            if served {
+                assert_ne!(r.status, 405, "{method} {path}");
+                assert!(!r.headers.contains_key("allow"), "{method} {path}");
+            } else {
+                assert_eq!(r.status, 405, "{method} {path}");
+                assert_eq!(r.headers["allow"], allow, "{method} {path}");
+            }
+        }
+    }
+    sim.shutdown().await;
+}
+
+/// The injected 451 and the enforced one are the same answer, and it names "the account's
+/// region": true of a subuser and of a customer account alike.
+#[tokio::test]
+async fn one_451_body_for_subusers_customers_and_injected_faults() {
+    let sim = demo().await;
+    let eu_on_global = raw(
+        &sim,
+        RawReq {
+            obo: Some("acme-eu-marketing"),
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+    )
+    .await;
+    let customer_on_eu = raw(
+        &sim,
+        RawReq {
+            obo: Some("account-id abc123def456hij789klm0"),
+            eu: true,
+            ..admin_raw(&sim, "GET", "/v3/api_keys")
+        },
+    )
+    .await;
+    sim.fail_next(1, 451, false);
+    let injected = raw(&sim, admin_raw(&sim, "GET", "/v3/api_keys")).await;
+    let want = json!({"errors":[{
+        "field": null,
+        "message": "Unavailable due to data residency restrictions: use the base URL of the account's region",
+        "help": null,
+    }]});
+    for r in [&eu_on_global, &customer_on_eu, &injected] {
+        assert_eq!(r.status, 451);
+        assert_eq!(r.json(), want);
+        assert!(!r.text().contains("subuser"), "{}", r.text());
+        r.rate_headers();
+    }
+    sim.shutdown().await;
 }

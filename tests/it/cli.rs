@@ -2,122 +2,12 @@
 //! journal contents, and that dry runs and read-only mode send no mutating request.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use sgkeys::sim::{self, SimConfig, SimHandle};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
-
-struct Env {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    async fn new() -> Env {
-        Env::with(SimConfig::default()).await
-    }
-
-    async fn with(cfg: SimConfig) -> Env {
-        let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        Env {
-            sim,
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.dir.path().join("journal.jsonl")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env("SENDGRID_API_KEY", self.sim.admin_key().expose())
-            .env("SGKEYS_BASE_URL", self.sim.base_url())
-            .env("SGKEYS_EU_BASE_URL", self.sim.eu_base_url())
-            .env("SGKEYS_JOURNAL", self.journal());
-        c
-    }
-
-    /// Run with stdin from `input` (not a terminal). Returns (exit code, stdout, stderr).
-    fn run_in(&self, args: &[&str], input: &str) -> (i32, String, String) {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let (o, e) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        // no command ever prints the caller's key
-        let secret = &self.sim.admin_key().expose()[26..];
-        assert!(
-            !o.contains(secret) && !e.contains(secret),
-            "caller key printed by {args:?}"
-        );
-        (out.status.code().unwrap_or(-1), o, e)
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        self.run_in(args, "")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, 0, "{args:?}: {err}");
-        serde_json::from_str(&out)
-            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {out}"))
-    }
-
-    fn id_named(&self, name: &str) -> String {
-        self.sim
-            .keys(None)
-            .into_iter()
-            .find(|k| k.name == name)
-            .map(|k| k.api_key_id.0)
-            .unwrap()
-    }
-
-    /// The journal as read back (each intent merged with its outcome).
-    fn journal_entries(&self) -> Vec<Value> {
-        sgkeys::journal::Journal::new(self.journal())
-            .read_all()
-            .unwrap()
-            .iter()
-            .map(|e| serde_json::to_value(e).unwrap())
-            .collect()
-    }
-
-    /// The journal's raw lines.
-    fn journal_lines(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.journal())
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
+use crate::common::env::{BIN, Env, json_lines, rotation_events};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -725,6 +615,34 @@ fn run_bounded(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     )
 }
 
+/// `--rate-limit` / `--create-rate` take N/PERIOD; nonsense is a usage error saying why.
+#[test]
+fn sim_rate_flags_refuse_nonsense_with_the_reason() {
+    for (cmd, flag, value, why) in [
+        ("sim", "--rate-limit", "600", "no period"),
+        ("sim", "--rate-limit", "600/60", "needs a unit"),
+        ("sim", "--create-rate", "0/2s", "at least 1 request"),
+        (
+            "sim",
+            "--rate-limit",
+            "600/500ms",
+            "whole number of seconds",
+        ),
+        ("demo", "--rate-limit", "lots/1s", "not a whole number"),
+    ] {
+        let mut args = vec![cmd, flag, value];
+        if cmd == "sim" {
+            args.extend(["--port", "0"]);
+        }
+        let (code, err) = run_bounded(&args, &[]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains(why) && err.contains("N/PERIOD"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn bad_float_flags_are_usage_errors_never_panics() {
     let bad = [
@@ -905,12 +823,25 @@ async fn rotate_now_later_and_finish_many_with_a_secrets_file() {
     assert!(out.contains("POST") && out.contains("DELETE"), "{out}");
     assert!(out.contains("(rotated "), "the lineage name: {out}");
     assert_eq!(env.sim.mutating_requests(), before);
-    // now (--yes): replacement with the same scopes, old key revoked and verified gone
-    let v = env.json(&["rotate", &old, "--yes", "--json"]);
+    // now (--yes): replacement with the same scopes, old key revoked and verified gone; with
+    // --json, one object when the key exists (its secret), one with the outcome
+    let lines = env.json_lines(&["rotate", &old, "--yes", "--json"]);
+    let created = rotation_events(&lines, "created");
+    let results = rotation_events(&lines, "result");
+    assert_eq!((created.len(), results.len(), lines.len()), (1, 1, 2));
+    let v = &results[0];
     assert_eq!(v["revoked"], true);
     assert_eq!(v["verified"], true);
+    assert_eq!(v["status"], "rotated");
+    assert!(v["new"].get("api_key").is_none(), "the secret only once");
     let new_id = v["new"]["api_key_id"].as_str().unwrap().to_owned();
-    assert!(v["new"]["api_key"].as_str().unwrap().starts_with("SG."));
+    assert_eq!(created[0]["new"]["api_key_id"], new_id.as_str());
+    assert!(
+        created[0]["new"]["api_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("SG.")
+    );
     assert!(
         v["new"]["name"]
             .as_str()
@@ -1070,13 +1001,19 @@ async fn a_rotation_whose_revoke_fails_keeps_the_secret_and_says_so() {
         .env("SENDGRID_API_KEY", limited.expose())
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines = json_lines(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(out.status.code(), Some(1));
+    let created = rotation_events(&lines, "created");
     assert!(
-        v["new"]["api_key"].as_str().unwrap().starts_with("SG."),
+        created[0]["new"]["api_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("SG."),
         "the secret is kept"
     );
+    let v = &rotation_events(&lines, "result")[0];
     assert_eq!(v["revoked"], false);
+    assert_eq!(v["status"], "revoke_failed");
     assert!(v["error"].as_str().unwrap().contains("403"), "{v}");
     assert!(
         env.sim.keys(None).iter().any(|k| k.api_key_id.0 == old),
@@ -1085,93 +1022,5 @@ async fn a_rotation_whose_revoke_fails_keeps_the_secret_and_says_so() {
     // and the journal shows a pending rotation to finish
     let (_, _, jerr) = env.run(&["journal"]);
     assert!(jerr.contains("1 pending rotation"), "{jerr}");
-    env.sim.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn an_interrupted_bulk_rotation_is_plain_and_finish_completes_it() {
-    let env = Env::with(SimConfig {
-        latency: std::time::Duration::from_millis(300),
-        ..SimConfig::default()
-    })
-    .await;
-    let names = [
-        "webhooks: event consumer",
-        "webhooks: inbound parse router",
-        "webhooks: full",
-        "stats: category sums",
-        "templates: editor",
-        "suppressions: sync job",
-    ];
-    let olds: Vec<String> = names.iter().map(|n| env.id_named(n)).collect();
-    let file = env.dir.path().join("rotated.env");
-    let mut args: Vec<String> = vec!["rotate".into(), "--yes".into(), "--secrets-out".into()];
-    args.push(file.to_string_lossy().into_owned());
-    args.push("--".into());
-    args.extend(olds.iter().cloned());
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = env.cmd(&argv).spawn().unwrap();
-    // kill it once two replacements are journaled as made
-    let journal = sgkeys::journal::Journal::new(env.journal());
-    let start = std::time::Instant::now();
-    loop {
-        let made = journal
-            .read_all()
-            .unwrap_or_default()
-            .iter()
-            .filter(|e| e.action == sgkeys::journal::Action::Rotate && e.ok)
-            .count();
-        if made >= 2 {
-            break;
-        }
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "no rotation happened"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap();
-    let _ = child.wait();
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let made: Vec<String> = env
-        .sim
-        .keys(None)
-        .iter()
-        .filter(|k| k.name.contains("(rotated "))
-        .map(|k| k.name.clone())
-        .collect();
-    assert!(made.len() >= 2 && made.len() < 6, "{made:?}");
-    // the journal says plainly which keys were replaced (pending rotations) and which
-    // replacement's outcome is unknown (killed mid-request); the old keys are all still there
-    let entries = journal.read_all().unwrap();
-    let pending = sgkeys::journal::Journal::pending_rotations(&entries).len();
-    assert!(pending >= 2, "{entries:?}");
-    let (_, _, jerr) = env.run(&["journal"]);
-    assert!(
-        jerr.contains(&format!("{pending} pending rotation")),
-        "{jerr}"
-    );
-    let left: Vec<String> = env
-        .sim
-        .keys(None)
-        .iter()
-        .map(|k| k.api_key_id.0.clone())
-        .collect();
-    assert!(
-        olds.iter().all(|o| left.contains(o)),
-        "nothing revoked before the question"
-    );
-    let (code, _, err) = env.run(&["rotate", "--finish", "--yes"]);
-    assert_eq!(code, 0, "{err}");
-    let left: Vec<String> = env
-        .sim
-        .keys(None)
-        .iter()
-        .map(|k| k.api_key_id.0.clone())
-        .collect();
-    let gone = olds.iter().filter(|o| !left.contains(o)).count();
-    assert_eq!(gone, pending, "exactly the replaced keys were revoked");
-    let (_, _, jerr) = env.run(&["journal"]);
-    assert!(!jerr.contains("pending rotation"), "{jerr}");
     env.sim.shutdown().await;
 }

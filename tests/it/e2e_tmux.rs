@@ -1,275 +1,15 @@
 //! End-to-end: the real binary in a real terminal (tmux), against a standalone `sgkeys sim`.
 //!
-//! Skipped (with a message) when tmux is not installed; `.ci/run` installs it.
+//! Skipped (with a message) when tmux is not installed; `.ci/run` installs it. The session, the
+//! simulator process and what is asked of it are in `common::tmux`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
-
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// A standalone simulator process.
-struct Sim {
-    child: Child,
-    url: String,
-    eu_url: String,
-    key: String,
-}
-
-impl Sim {
-    fn start(dir: &Path, extra: &[&str]) -> Sim {
-        let mut child = Command::new(BIN)
-            .args(["sim", "--port", "0", "--seed", "demo"])
-            .arg("--state")
-            .arg(dir.join("state.json"))
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start sgkeys sim");
-        let out = child.stdout.take().expect("sim stdout");
-        let mut url = String::new();
-        let mut eu_url = String::new();
-        let mut key = String::new();
-        for line in BufReader::new(out).lines() {
-            let line = line.expect("sim banner");
-            if let Some(u) = line.strip_prefix("sgkeys SendGrid simulator listening on ") {
-                url = u.trim().to_owned();
-            }
-            if let Some(u) = line.trim().strip_prefix("EU host") {
-                eu_url = u.split_whitespace().next().unwrap_or_default().to_owned();
-            }
-            if let Some(k) = line.trim().strip_prefix("admin key ") {
-                key = k.trim().to_owned();
-            }
-            if line.contains("Press Ctrl-C") {
-                break;
-            }
-        }
-        assert!(
-            url.starts_with("http://") && key.starts_with("SG."),
-            "sim banner not understood"
-        );
-        Sim {
-            child,
-            url,
-            eu_url,
-            key,
-        }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A detached tmux session running a clean shell, on its own tmux server (socket), so tests can
-/// run in parallel and never touch the user's tmux.
-struct Tmux {
-    name: String,
-    /// The tmux server's socket: the session name and this process's id, so two test runs on
-    /// one machine (two checkouts, or CI beside a developer) never share or kill a server.
-    socket: String,
-}
-
-/// The socket of the test's own tmux server for session `name`.
-fn socket_for(name: &str) -> String {
-    format!("{name}-{}", std::process::id())
-}
-
-fn tmux(socket: &str) -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", socket]);
-    c
-}
-
-impl Tmux {
-    fn start(name: &str, env: &[(&str, String)]) -> Tmux {
-        let socket = socket_for(name);
-        let _ = tmux(&socket).args(["kill-server"]).output();
-        let mut cmd = tmux(&socket);
-        cmd.args([
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "120",
-            "-y",
-            "40",
-        ]);
-        for (k, v) in env {
-            cmd.arg("-e").arg(format!("{k}={v}"));
-        }
-        cmd.args(["bash", "--norc", "--noprofile"]);
-        assert!(cmd.status().expect("tmux").success());
-        let t = Tmux {
-            name: name.to_owned(),
-            socket,
-        };
-        t.send_line("PS1='$ '; clear");
-        t
-    }
-
-    fn send_keys(&self, keys: &[&str]) {
-        let mut cmd = tmux(&self.socket);
-        cmd.args(["send-keys", "-t", &self.name]);
-        cmd.args(keys);
-        assert!(cmd.status().expect("tmux send-keys").success());
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
-    /// Type literal text (no key-name interpretation).
-    fn type_text(&self, text: &str) {
-        let status = tmux(&self.socket)
-            .args(["send-keys", "-t", &self.name, "-l", text])
-            .status();
-        assert!(status.expect("tmux send-keys -l").success());
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
-    fn send_line(&self, text: &str) {
-        self.type_text(text);
-        self.send_keys(&["Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        let out = tmux(&self.socket)
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .expect("capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn alternate_screen_on(&self) -> bool {
-        let out = tmux(&self.socket)
-            .args(["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
-            .output()
-            .expect("display-message");
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-
-    /// Wait until the screen contains `needle`.
-    fn wait_for(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "timed out waiting for {needle:?}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = tmux(&self.socket).args(["kill-server"]).output();
-    }
-}
-
-fn list_with_scopes(sim: &Sim, dir: &Path) -> BTreeMap<String, (String, Vec<String>)> {
-    let out = Command::new(BIN)
-        .args(["list", "--scopes", "--json", "--base-url", &sim.url])
-        .env("SENDGRID_API_KEY", &sim.key)
-        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
-        .output()
-        .expect("sgkeys list");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json");
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|k| {
-            let scopes = k["scopes"]
-                .as_array()
-                .expect("scopes")
-                .iter()
-                .map(|s| s.as_str().unwrap_or("").to_owned())
-                .collect();
-            (
-                k["api_key_id"].as_str().unwrap_or("").to_owned(),
-                (k["name"].as_str().unwrap_or("").to_owned(), scopes),
-            )
-        })
-        .collect()
-}
-
-/// Mutating requests the simulator has seen (its `/_sim/requests` control endpoint).
-fn mutating_requests(sim: &Sim) -> usize {
-    use std::io::{Read, Write};
-    let host = sim.url.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(host).expect("connect to sim");
-    let req = format!(
-        "GET /_sim/requests HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
-        sim.key
-    );
-    s.write_all(req.as_bytes()).expect("send");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("read");
-    let body = resp
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(body).expect("json body");
-    v["mutating"].as_u64().expect("mutating count") as usize
-}
-
-fn env_for(sim: &Sim, dir: &Path) -> Vec<(&'static str, String)> {
-    vec![
-        ("SENDGRID_API_KEY", sim.key.clone()),
-        ("SGKEYS_BASE_URL", sim.url.clone()),
-        ("SGKEYS_EU_BASE_URL", sim.eu_url.clone()),
-        (
-            "SGKEYS_JOURNAL",
-            dir.join("journal.jsonl").display().to_string(),
-        ),
-        ("XDG_STATE_HOME", dir.join("state").display().to_string()),
-        ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
-        ("TERM", "xterm-256color".into()),
-        ("PATH", std::env::var("PATH").unwrap_or_default()),
-        ("HOME", dir.display().to_string()),
-    ]
-}
-
-fn tempdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "sgkeys-e2e-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos())
-}
+use crate::common::tmux::*;
 
 #[test]
 fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
@@ -278,7 +18,8 @@ fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
         return;
     }
     let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
+    // at the defaults (600 requests a minute, a 2 s propagation delay), as a user meets SendGrid
+    let sim = Sim::realistic(&dir, &[]);
     let before = list_with_scopes(&sim, &dir);
     let by_name = |m: &BTreeMap<String, (String, Vec<String>)>, name: &str| -> String {
         m.iter()
@@ -426,54 +167,6 @@ fn a_panic_anywhere_restores_the_terminal_and_exits_1() {
             "no log line for the {kind} panic: {logged}"
         );
         let _ = std::fs::remove_dir_all(&dir);
-    }
-}
-
-/// The simulator's keys as `(id, name)` pairs, from its control API (no latency applies).
-fn sim_keys(sim: &Sim) -> Vec<(String, String)> {
-    use std::io::{Read, Write};
-    let host = sim.url.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(host).expect("connect to sim");
-    let req = format!(
-        "GET /_sim/state HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
-        sim.key
-    );
-    s.write_all(req.as_bytes()).expect("send");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("read");
-    let body = resp
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(body).expect("json body");
-    v["accounts"][0]["keys"]
-        .as_array()
-        .expect("parent keys")
-        .iter()
-        .map(|k| {
-            (
-                k["api_key_id"].as_str().unwrap_or("").to_owned(),
-                k["name"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// The one child process of `parent` (from `/proc`), once it has started.
-fn only_child(parent: &str) -> String {
-    let path = format!("/proc/{parent}/task/{parent}/children");
-    let start = Instant::now();
-    loop {
-        let children = std::fs::read_to_string(&path).unwrap_or_default();
-        let pids: Vec<&str> = children.split_whitespace().collect();
-        if let [pid] = pids[..] {
-            return pid.to_owned();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "children of {parent}: {pids:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -726,32 +419,6 @@ fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `sgkeys create NAME` in `account` (None: the key's own) against the simulator: the secret.
-fn mint(sim: &Sim, dir: &Path, name: &str, account: Option<&str>) -> String {
-    let mut c = Command::new(BIN);
-    if let Some(a) = account {
-        c.args(["--on-behalf-of", a]);
-    }
-    let out = c
-        .args([
-            "create",
-            name,
-            "--scope",
-            "mail.send",
-            "--scope",
-            "stats.read",
-            "--json",
-        ])
-        .env("SENDGRID_API_KEY", &sim.key)
-        .env("SGKEYS_BASE_URL", &sim.url)
-        .env("SGKEYS_JOURNAL", dir.join("mint-journal.jsonl"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .output()
-        .expect("sgkeys create");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create --json");
-    v["api_key"].as_str().expect("a secret").to_owned()
-}
-
 /// The README's incident block, line by line.
 fn readme_incident_commands() -> Vec<String> {
     let readme =
@@ -918,19 +585,6 @@ fn a_key_typed_in_one_burst_is_a_paste_found_in_its_subuser_and_proven_dead() {
     t.send_line("echo rc=$?");
     t.wait_for("rc=0");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The `N/M` position in the key list's bottom border.
-fn list_position(screen: &str) -> Option<(usize, usize)> {
-    screen.lines().find_map(|l| {
-        let l = l.trim_start();
-        if !l.starts_with('└') {
-            return None;
-        }
-        let pos = l.split_whitespace().find(|w| w.contains('/'))?;
-        let (a, b) = pos.split_once('/')?;
-        Some((a.parse().ok()?, b.trim_end_matches('┘').parse().ok()?))
-    })
 }
 
 /// The acceptance run at 120×40: `d` in the hints, revoking the 10th key leaves the 10th

@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::simulator::start;
 use sgkeys::api::{ApiKeyId, Client, ClientOptions, KeyDetail, OnBehalfOf};
 use sgkeys::app::{ApiEvent, ApiOp, ApiResult, Command};
 use sgkeys::journal::{Action, Journal, Outcome};
 use sgkeys::ops::{Effect, Mutation, Ops};
 use sgkeys::report::KeyReport;
 use sgkeys::scopes;
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 use sgkeys::worker::Worker;
 
 async fn faulty_sim(seed: u64) -> SimHandle {
@@ -22,11 +23,9 @@ async fn faulty_sim(seed: u64) -> SimHandle {
         fail_rate: 0.2,
         hang: Duration::from_millis(400),
         rng_seed: Some(seed),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
-    sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    start(cfg).await
 }
 
 fn client(sim: &SimHandle) -> Client {
@@ -102,11 +101,9 @@ async fn hung_requests_are_cut_and_retried_so_an_audit_completes_within_its_time
         fail_rate: 0.2,
         hang: Duration::from_secs(30),
         rng_seed: Some(5),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(cfg).await;
     let c = Client::new(
         sim.admin_key().clone(),
         ClientOptions {
@@ -171,6 +168,7 @@ async fn mutation_scenario(seed: u64) -> usize {
         client: client(&sim),
         journal: Some(journal.clone()),
         read_only: false,
+        inventory: None,
     };
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();
@@ -286,15 +284,11 @@ async fn mutation_scenario(seed: u64) -> usize {
 }
 
 async fn clean_sim() -> SimHandle {
-    sim::start(
-        SimConfig {
-            hang: Duration::from_millis(400),
-            ..SimConfig::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
+    start(SimConfig {
+        hang: Duration::from_millis(400),
+        ..SimConfig::fast()
+    })
     .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -354,3 +354,124 @@ fn a_killed_simulators_temporary_state_is_removed_at_the_next_start() {
         "the stale temporary file holding the admin key is gone"
     );
 }
+
+/// Names a Markdown renderer would turn into HTML, links, images or emphasis.
+const MD_EVIL: [&str; 10] = [
+    "<img src=x onerror=alert(1)>",
+    "[click](http://evil.example/c)",
+    "![pic](http://evil.example/x.png)",
+    "<http://evil.example/auto> and <a@evil.example>",
+    "<script>alert(2)</script></td></tr><tr><td>",
+    "*strong* _em_ ~~gone~~ `code` | pipe \\| slash\\",
+    "www.evil.example and http://evil.example/bare and b@evil.example",
+    "&lt;b&gt;entity&lt;/b&gt; &amp; &#60;i&#62;",
+    "[ref][r] [r]: http://evil.example/ref <!-- comment -->",
+    "# heading ## <details open>",
+];
+
+/// Every HTML element, link and image `markdown` renders to (CommonMark with GitHub's tables and
+/// strikethrough, raw HTML passed through), and its text.
+fn render_markdown(markdown: &str) -> (Vec<String>, String) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut made = Vec::new();
+    let mut text = String::new();
+    // everything but typographic quotes and dashes, which change the text without making anything
+    let options = Options::all() - Options::ENABLE_SMART_PUNCTUATION;
+    for ev in Parser::new_ext(markdown, options) {
+        match ev {
+            Event::Html(h) | Event::InlineHtml(h) => made.push(format!("HTML {h}")),
+            Event::Start(Tag::Link { dest_url, .. }) => made.push(format!("link {dest_url}")),
+            Event::Start(Tag::Image { dest_url, .. }) => made.push(format!("image {dest_url}")),
+            Event::FootnoteReference(f) => made.push(format!("footnote {f}")),
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            _ => {}
+        }
+    }
+    (made, text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn markdown_reports_keep_hostile_names_as_text() {
+    let ids: Vec<String> = (80..90).map(|i| id_of(&fake_key(i))).collect();
+    let odd_id = "id`<b>x</b>`[l](http://evil.example/id)".to_owned();
+    let (i2, odd) = (ids.clone(), odd_id.clone());
+    let server = Hostile::start(move |r: &Seen| {
+        let path = r.path.split('?').next().unwrap_or_default().to_owned();
+        let name = |i: usize| MD_EVIL[i % MD_EVIL.len()];
+        match (r.method.as_str(), path.as_str()) {
+            ("GET", "/v3/api_keys") => {
+                let mut list: Vec<serde_json::Value> = i2
+                    .iter()
+                    .enumerate()
+                    .map(|(n, id)| json!({"api_key_id": id, "name": name(n)}))
+                    .collect();
+                list.push(json!({"api_key_id": odd, "name": "odd id"}));
+                Reply::json(200, json!({ "result": list }))
+            }
+            ("GET", "/v3/scopes") => Reply::json(200, json!({"scopes": ["api_keys.read"]})),
+            ("GET", "/v3/subusers") => Reply::json(
+                200,
+                json!([{"id": 1, "username": MD_EVIL[1], "email": MD_EVIL[0], "disabled": false}]),
+            ),
+            ("DELETE", p) if p.ends_with(&i2[1]) => Reply::json(
+                403,
+                json!({"errors":[{"field": null, "message": MD_EVIL[0]}]}),
+            ),
+            ("DELETE", _) => Reply::empty(204),
+            (_, p) => {
+                let id = p.trim_start_matches("/v3/api_keys/");
+                match i2.iter().position(|k| k == id) {
+                    Some(n) => Reply::json(
+                        200,
+                        json!({"api_key_id": id, "name": name(n),
+                               "scopes": ["mail.send", "api_keys.create"]}),
+                    ),
+                    // the odd id arrives percent-encoded
+                    None => Reply::json(
+                        200,
+                        json!({"api_key_id": odd, "name": "odd id", "scopes": ["mail.send"]}),
+                    ),
+                }
+            }
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url();
+    // journal entries with hostile names, and a hostile error message
+    let (_, _, err) = run(dir.path(), &url, &["revoke", &ids[0], &ids[1], "--yes"]);
+    assert!(err.contains("Recorded in the journal"), "{err}");
+    let mut rendered = 0;
+    for args in [
+        vec!["audit", "--format", "markdown"],
+        vec!["audit", "--all-subusers", "--format", "markdown"],
+        vec!["list", "--format", "markdown"],
+        vec!["list", "--scopes", "--format", "markdown"],
+        vec!["subusers", "--format", "markdown"],
+        vec!["journal", "--format", "markdown"],
+    ] {
+        let (code, md, err) = run(dir.path(), &url, &args);
+        assert!(code == 0 || code == 1, "{args:?}: {err}");
+        assert!(md.contains('|'), "{args:?} wrote a table: {md}{err}");
+        let (made, text) = render_markdown(&md);
+        assert!(
+            made.is_empty(),
+            "{args:?}: server text became {made:?} in:\n{md}"
+        );
+        let names = if args[0] == "subusers" {
+            &MD_EVIL[..2]
+        } else if args[0] == "journal" {
+            &MD_EVIL[..1]
+        } else {
+            &MD_EVIL[..]
+        };
+        for name in names {
+            assert!(
+                text.contains(name),
+                "{args:?}: {name:?} is not shown as it is in:\n{md}"
+            );
+        }
+        rendered += 1;
+    }
+    assert_eq!(rendered, 6);
+}

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::simulator::start;
 use serde_json::Value;
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
@@ -340,9 +341,7 @@ fn check_report(env: &Env, subusers: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_report_in_headless_chromium() {
     let browser = browser();
-    let sim = sim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(SimConfig::fast()).await;
     sim.add_key(None, HOSTILE, &["mail.send"]);
     let env = Env {
         sim,

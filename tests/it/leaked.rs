@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sgkeys::journal::Journal;
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 
+use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
@@ -48,16 +49,35 @@ fn run(dir: &Path, url: &str, caller: &str, args: &[&str], stdin: &str) -> (i32,
     (out.status.code().unwrap_or(-1), o, e)
 }
 
-async fn sim_with_delay(ms: u64) -> SimHandle {
-    sim::start(
-        SimConfig {
-            revoke_delay: Duration::from_millis(ms),
-            ..SimConfig::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
+/// [`run`] on a blocking thread, for async tests.
+async fn run_off(
+    dir: &Path,
+    url: &str,
+    caller: &str,
+    args: &[&str],
+    stdin: &str,
+) -> (i32, String, String) {
+    let (d, u, c, i) = (
+        dir.to_owned(),
+        url.to_owned(),
+        caller.to_owned(),
+        stdin.to_owned(),
+    );
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&d, &u, &c, &a, &i)
+    })
     .await
     .unwrap()
+}
+
+async fn sim_with_delay(ms: u64) -> SimHandle {
+    start(SimConfig {
+        revoke_delay: Duration::from_millis(ms),
+        ..SimConfig::fast()
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -170,6 +190,7 @@ async fn stranded(victim: &str, leaked: &str) -> (Hostile, Arc<AtomicBool>) {
                 Reply::empty(204)
             }
             ("GET", "/v3/subusers", false) => Reply::json(200, json!([])),
+            ("GET", "/v3/scopes", false) => Reply::json(200, json!({"scopes": ["api_keys.read"]})),
             _ => Reply::json(
                 404,
                 json!({"errors":[{"field":null,"message":"not found"}]}),
@@ -309,4 +330,523 @@ async fn a_revoke_answered_404_is_already_gone() {
     .unwrap();
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("already revoked"), "{out}");
+}
+
+/// `args` with the leaked-key report at `path`, run on a blocking thread.
+async fn run_report(
+    dir: &Path,
+    url: &str,
+    caller: &str,
+    report: &str,
+    args: &[&str],
+) -> (i32, String, String) {
+    let path = dir.join("report.txt");
+    std::fs::write(&path, report).unwrap();
+    let p = path.to_string_lossy().into_owned();
+    let mut all = vec!["revoke", "--from-report", &p];
+    all.extend(args);
+    run_off(dir, url, caller, &all, "").await
+}
+
+/// The keys of a `--from-report --json` answer, by id.
+fn keys_by_id(out: &str) -> (Value, std::collections::HashMap<String, Value>) {
+    let v: Value = serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let keys = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["api_key_id"].as_str().unwrap().to_owned(), k.clone()))
+        .collect();
+    (v, keys)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_leaked_key_is_revoked_before_any_is_proven_dead() {
+    let sim = sim_with_delay(1500).await;
+    let dir = tempfile::tempdir().unwrap();
+    let leaked: Vec<String> = (0..5)
+        .map(|i| {
+            sim.add_key(None, &format!("leak {i}"), &["mail.send"])
+                .expose()
+                .to_owned()
+        })
+        .collect();
+    let report: String = leaked
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("src/f{i}.py:3: SENDGRID_API_KEY = \"{k}\"\n"))
+        .collect();
+    sim.reset_counters();
+    let admin = sim.admin_key().expose().to_owned();
+    let (code, out, err) =
+        run_report(dir.path(), &sim.base_url(), &admin, &report, &["--yes"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("confirmed dead after").count(), 5, "{out}");
+    assert!(sim.keys(None).iter().all(|k| !k.name.starts_with("leak ")));
+    // the simulator's log, in order: the five DELETEs come one after another, with no question
+    // to a key between them (the propagation delay is waited out once, for all, afterwards)
+    let log: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let deletes: Vec<usize> = (0..log.len())
+        .filter(|&i| log[i].starts_with("DELETE"))
+        .collect();
+    assert_eq!(deletes.len(), 5, "{log:#?}");
+    assert_eq!(
+        deletes[4] - deletes[0],
+        4,
+        "a question between the revokes: {log:#?}"
+    );
+    let proofs_after = log[deletes[4]..]
+        .iter()
+        .filter(|l| *l == "GET /v3/scopes")
+        .count();
+    assert!(proofs_after >= 10, "each key asked until refused: {log:#?}");
+    let j = Journal::new(dir.path().join("journal.jsonl"))
+        .read_all()
+        .unwrap();
+    assert_eq!(j.len(), 5);
+    assert!(j.iter().all(|e| e.verified == Some(true)), "{j:?}");
+    sim.shutdown().await;
+}
+
+/// A SendGrid behind a gateway: the caller's key and lookups work; requests made with the leaked
+/// key get the gateway's `probe` answer.
+async fn gateway(victim: &str, leaked: &str, probe: Reply) -> Hostile {
+    let (v, l) = (victim.to_owned(), format!("Bearer {leaked}"));
+    Hostile::start(move |r: &Seen| {
+        let by_leaked = r.header("authorization") == Some(l.as_str());
+        let path = r.path.split('?').next().unwrap_or_default().to_owned();
+        match (r.method.as_str(), path.as_str(), by_leaked) {
+            (_, _, true) => probe.clone(),
+            ("GET", "/v3/scopes", false) => Reply::json(200, json!({"scopes": ["api_keys.read"]})),
+            ("GET", "/v3/subusers", false) => Reply::json(200, json!([])),
+            ("GET", p, false) if p == format!("/v3/api_keys/{v}") => {
+                Reply::json(200, key_json(&v, "behind a gateway", &["mail.send"]))
+            }
+            ("DELETE", _, false) => Reply::empty(204),
+            _ => Reply::json(
+                404,
+                json!({"errors":[{"field":null,"message":"not found"}]}),
+            ),
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateways_html_401_is_never_dead() {
+    let leaked = fake_key(74);
+    let page = Reply::html(
+        401,
+        "<html><head><title>401 Authorization Required</title></head><body>nginx</body></html>",
+    );
+    let server = gateway(&id_of(&leaked), &leaked, page).await;
+    let dir = tempfile::tempdir().unwrap();
+    let leaked_args = [
+        "revoke",
+        "--leaked",
+        "--yes",
+        "--json",
+        "--verify-timeout",
+        "1",
+    ];
+    let (code, out, err) = run_off(
+        dir.path(),
+        &server.url(),
+        &fake_key(1),
+        &leaked_args,
+        &leaked,
+    )
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["probe"], "unknown", "{v}");
+    assert_eq!(
+        v["status"], "revoked",
+        "found in the account, so revoked: {v}"
+    );
+    assert_eq!(
+        v["verified"], false,
+        "the gateway's page proves nothing: {v}"
+    );
+    assert!(
+        v["proof"].as_str().unwrap().contains("NOT PROVEN DEAD")
+            && v["proof"].as_str().unwrap().contains("not from SendGrid"),
+        "{v}"
+    );
+    assert!(err.contains("could not tell whether it works"), "{err}");
+    assert_eq!(server.count("DELETE", "/v3/api_keys/"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_refusing_everything_makes_no_key_dead() {
+    let refusal = || {
+        Reply::json(
+            401,
+            json!({"errors":[{"field":null,"message":"authorization required"}]}),
+        )
+    };
+    let server = Hostile::start(move |_: &Seen| refusal()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Vec<String> = (75..78).map(fake_key).collect();
+    let (code, out, err) = run_report(
+        dir.path(),
+        &server.url(),
+        &fake_key(1),
+        &keys.join("\n"),
+        &["--yes", "--json"],
+    )
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    let (v, by_id) = keys_by_id(&out);
+    for k in &keys {
+        let row = &by_id[&id_of(k)];
+        assert_eq!(row["probe"], "unknown", "{row}");
+        assert_ne!(row["status"], "dead", "{row}");
+        assert!(
+            row["probe_error"]
+                .as_str()
+                .unwrap()
+                .contains("so is the key sgkeys uses"),
+            "{row}"
+        );
+    }
+    assert_eq!(v["summary"]["dead"], 0);
+    let callers_own = server
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path == "/v3/scopes"
+                && r.header("authorization") == Some(format!("Bearer {}", fake_key(1)).as_str())
+        })
+        .count();
+    assert!(callers_own >= 1, "the key sgkeys uses was asked");
+    assert_eq!(server.count("DELETE", "/"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_connection_is_unknown_never_works() {
+    // nothing listens there
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let args = ["--timeout", "2", "revoke", "--leaked", "--yes", "--json"];
+    let (code, out, err) = run_off(dir.path(), &url, &fake_key(1), &args, &fake_key(78)).await;
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["probe"], "unknown", "{v}");
+    assert_eq!(v["status"], "not_located", "{v}");
+    assert!(
+        !err.contains("STILL WORKS") && !err.contains("works but"),
+        "{err}"
+    );
+    assert!(
+        err.contains("MAY STILL WORK") && err.contains("could not be searched"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_are_found_through_colours_and_escapes() {
+    let sim = sim_with_delay(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = sim.add_key(None, "coloured", &["mail.send"]);
+    let b = sim.add_key(None, "escaped", &["mail.send"]);
+    let (a, b) = (a.expose(), b.expose());
+    // a terminal's grep --color output, and a JSON log line whose key follows an escaped \n
+    let report = format!(
+        "\u{1b}[35mapp/settings.py\u{1b}[m\u{1b}[36m:\u{1b}[m12:KEY = '\u{1b}[01;31m\u{1b}[K{a}\u{1b}[m\u{1b}[K'\n\
+         {{\"level\":\"error\",\"msg\":\"config dump:\\nSENDGRID_API_KEY=\\\"{b}\\\"\\n\"}}\n"
+    );
+    let admin = sim.admin_key().expose().to_owned();
+    let (code, out, err) =
+        run_report(dir.path(), &sim.base_url(), &admin, &report, &["--dry-run"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("2 keys found: 0 dead, 2 live"), "{err}");
+    assert!(out.contains("coloured") && out.contains("escaped"), "{out}");
+    let (code, out, err) =
+        run_report(dir.path(), &sim.base_url(), &admin, &report, &["--yes"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        sim.keys(None)
+            .iter()
+            .all(|k| k.name != "coloured" && k.name != "escaped")
+    );
+    sim.shutdown().await;
+}
+
+/// Three keys: `lost` lives in the caller's account but its revoke's answer is lost (and so is
+/// the read-back), `hidden` works but a subuser could not be searched (503), `dead` is refused.
+async fn mixed(lost: &str, hidden: &str, dead: &str) -> Hostile {
+    let (hidden, dead) = (format!("Bearer {hidden}"), format!("Bearer {dead}"));
+    let lost_id = id_of(lost);
+    let lost_key = format!("/v3/api_keys/{lost_id}");
+    let deleted = Arc::new(AtomicBool::new(false));
+    Hostile::start(move |r: &Seen| {
+        let auth = r.header("authorization").unwrap_or_default();
+        let path = r.path.split('?').next().unwrap_or_default().to_owned();
+        let gateway = |s: u16| Reply::html(s, &format!("<html><title>{s}</title></html>"));
+        let not_found = || {
+            Reply::json(
+                404,
+                json!({"errors":[{"field":null,"message":"unable to find API Key"}]}),
+            )
+        };
+        match (r.method.as_str(), path.as_str()) {
+            ("GET", "/v3/scopes") if auth == dead => Reply::json(
+                401,
+                json!({"errors":[{"field":null,"message":"authorization required"}]}),
+            ),
+            ("GET", "/v3/scopes") if auth == hidden => {
+                Reply::json(200, json!({"scopes": ["mail.send"]}))
+            }
+            ("GET", "/v3/scopes") => Reply::json(200, json!({"scopes": ["mail.send"]})),
+            ("GET", "/v3/subusers") => Reply::json(
+                200,
+                json!([{"id": 1, "username": "acme-sub", "email": "a@x", "disabled": false}]),
+            ),
+            _ if r.header("on-behalf-of").is_some() => gateway(503),
+            ("DELETE", p) if p == lost_key => {
+                deleted.store(true, Ordering::SeqCst);
+                gateway(502)
+            }
+            ("GET", p) if p == lost_key && deleted.load(Ordering::SeqCst) => gateway(502),
+            ("GET", p) if p == lost_key => {
+                Reply::json(200, key_json(&lost_id, "lost answer", &["mail.send"]))
+            }
+            _ => not_found(),
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summary_table_and_json_agree_and_failed_lookups_are_named() {
+    let (lost, hidden, dead) = (fake_key(79), fake_key(80), fake_key(81));
+    let server = mixed(&lost, &hidden, &dead).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = format!("{lost}\n{hidden}\n{dead}\n");
+    let args = ["--yes", "--verify-timeout", "1", "--timeout", "3"];
+    let (code, table, err) =
+        run_report(dir.path(), &server.url(), &fake_key(1), &report, &args).await;
+    assert_eq!(code, 1, "{table}{err}");
+    assert!(
+        err.contains("3 keys found: 1 dead, 2 live (1 to revoke, 1 that sgkeys cannot revoke)"),
+        "{err}"
+    );
+    assert!(err.contains("could not search acme-sub: HTTP 503"), "{err}");
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} not in {table}"))
+            .to_owned()
+    };
+    assert!(row(&id_of(&dead)).contains("dead"), "{table}");
+    assert!(
+        row(&id_of(&hidden)).contains("LIVE") && row(&id_of(&hidden)).contains("not located"),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("UNKNOWN  {}", id_of(&lost))),
+        "a lost revoke is never 'revoked': {table}"
+    );
+    let last = err.lines().last().unwrap();
+    assert!(
+        last.contains("STILL WORKS") && last.contains(&id_of(&hidden)) && last.contains("owner"),
+        "{err}"
+    );
+
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let server = mixed(&lost, &hidden, &dead).await;
+    let (code, out, err) =
+        run_report(dir.path(), &server.url(), &fake_key(1), &report, &json_args).await;
+    assert_eq!(code, 1, "{err}");
+    let (v, by_id) = keys_by_id(&out);
+    assert_eq!(
+        by_id.len(),
+        3,
+        "every key, the ones it could not place too: {out}"
+    );
+    assert_eq!(by_id[&id_of(&lost)]["status"], "unknown");
+    assert_eq!(by_id[&id_of(&hidden)]["status"], "not_located");
+    assert!(
+        by_id[&id_of(&hidden)]["lookup_errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("acme-sub: HTTP 503"),
+        "{out}"
+    );
+    assert_eq!(by_id[&id_of(&dead)]["status"], "dead");
+    let s = &v["summary"];
+    assert_eq!(
+        (s["keys"].as_u64(), s["dead"].as_u64(), s["live"].as_u64()),
+        (Some(3), Some(1), Some(2)),
+        "{s}"
+    );
+    assert_eq!(s["revoked"], 0, "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_key_sgkeys_cannot_revoke_is_the_last_word() {
+    let leaked = fake_key(82);
+    let (server, _) = stranded(&id_of(&leaked), &leaked).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = format!("{}\n{leaked}\n", fake_key(83));
+    let (code, out, err) =
+        run_report(dir.path(), &server.url(), &fake_key(1), &report, &["--yes"]).await;
+    assert_eq!(code, 1, "{out}{err}");
+    let last = err.lines().last().unwrap();
+    assert!(
+        last.contains(&format!("STILL WORKS: key {}", id_of(&leaked)))
+            && last.contains("--self-revoke"),
+        "{err}"
+    );
+    assert!(!err.contains("Done"), "{err}");
+    assert_eq!(server.count("DELETE", "/"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probes_keep_to_concurrency_and_a_report_past_timeout_says_what_was_not_checked() {
+    // 300 keys SendGrid refuses, at --concurrency 4: never more than a few connections
+    let sim = sim_with_delay(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Vec<String> = {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(9);
+        (0..300)
+            .map(|_| {
+                sgkeys::secret::Secret::generate(&mut rng)
+                    .expose()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let admin = sim.admin_key().expose().to_owned();
+    sim.reset_counters();
+    let (code, _, err) = run_report(
+        dir.path(),
+        &sim.base_url(),
+        &admin,
+        &keys.join("\n"),
+        &["--concurrency", "4", "--dry-run"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("300 keys found: 300 dead, 0 live"), "{err}");
+    assert!(
+        sim.connections() <= 8,
+        "{} connections for 300 keys at --concurrency 4",
+        sim.connections()
+    );
+    sim.shutdown().await;
+
+    // 20 keys whose probes take 400 ms, 2 at once, within --timeout 1: most are not checked,
+    // and every count says so
+    let server = Hostile::start(|r: &Seen| {
+        let path = r.path.split('?').next().unwrap_or_default().to_owned();
+        if path == "/v3/scopes"
+            && r.header("authorization") != Some(format!("Bearer {}", fake_key(1)).as_str())
+        {
+            return Reply::Slow(
+                Duration::from_millis(400),
+                Box::new(Reply::json(200, json!({"scopes": ["mail.send"]}))),
+            );
+        }
+        Reply::json(
+            404,
+            json!({"errors":[{"field":null,"message":"not found"}]}),
+        )
+    })
+    .await;
+    let keys: Vec<String> = (100..120).map(fake_key).collect();
+    let (code, out, err) = run_report(
+        dir.path(),
+        &server.url(),
+        &fake_key(1),
+        &keys.join("\n"),
+        &[
+            "--concurrency",
+            "2",
+            "--timeout",
+            "1",
+            "--dry-run",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    let (v, by_id) = keys_by_id(&out);
+    let unchecked = by_id
+        .values()
+        .filter(|k| k["status"] == "not_checked")
+        .count();
+    assert!(unchecked >= 10, "{out}");
+    assert_eq!(v["summary"]["not_checked"].as_u64(), Some(unchecked as u64));
+    assert!(
+        err.contains(&format!(
+            "{unchecked} keys were not checked: --timeout 1.0 s was over"
+        )),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_timeout_is_honoured_to_the_end() {
+    let key = fake_key(84);
+    let server = immortal(&id_of(&key)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "revoke",
+        "--leaked",
+        "--yes",
+        "--json",
+        "--verify-timeout",
+        "3",
+    ];
+    let (code, out, err) = run_off(dir.path(), &server.url(), &fake_key(1), &args, &key).await;
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let after = v["verified_after_ms"].as_u64().unwrap();
+    assert!(
+        after >= 2500,
+        "asked until the 3 s were over, not {after} ms"
+    );
+    assert!(
+        v["proof"]
+            .as_str()
+            .unwrap()
+            .starts_with("STILL AUTHENTICATES"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_report_past_the_size_cap_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    let p = path.to_string_lossy().into_owned();
+    let (code, _, err) = run(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &fake_key(1),
+        &["revoke", "--from-report", &p, "--dry-run"],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--from-report") && err.contains("larger than 64 MiB"),
+        "{err}"
+    );
 }

@@ -6,8 +6,10 @@
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
 //! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
 //!   `palette`: the themes' WCAG contrast;
-//! - `e2e_tmux`, `secrets`: the real binary in tmux;
-//! - `html_report`: `audit --format html` rendered by headless Chromium.
+//! - `e2e_tmux`, `e2e_dashboard`, `secrets`: the real binary in tmux (`common::tmux`);
+//! - `html_report`: `audit --format html` rendered by headless Chromium;
+//! - `export_terraform`, `openmetrics`: `export --format terraform` and `audit --format
+//!   openmetrics` read back by real parsers (HCL, OpenMetrics, PromQL; Terraform where installed).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 mod common;
@@ -15,16 +17,21 @@ mod hostile;
 
 mod api_sim;
 mod cli;
+mod e2e_dashboard;
 mod e2e_tmux;
+mod export_terraform;
 mod faults;
 mod hostile_selftest;
 mod hostile_text;
 mod html_report;
+mod inventory;
 mod leaked;
+mod openmetrics;
 mod outcomes;
 mod palette;
 mod parsers;
 mod props;
+mod rotation;
 mod secrets;
 mod tls;
 mod ui_snapshots;

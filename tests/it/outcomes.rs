@@ -9,26 +9,14 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 use serde_json::json;
 use sgkeys::journal::{Journal, Outcome};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
-
 /// The binary, pointed at `url` with `key`, journaling into `dir`.
 fn cmd(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("SENDGRID_API_KEY", key)
-        .env("SGKEYS_BASE_URL", url)
-        .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
-        .stdin(Stdio::null());
-    c
+    crate::common::env::bin_at(dir, url, key, args)
 }
 
 struct Run {
@@ -216,6 +204,99 @@ async fn an_html_200_to_a_delete_is_read_back() {
         r.out
     );
     assert_eq!(journal(dir.path())[0].result(), Outcome::Unknown);
+}
+
+/// A gateway's "404 Not Found" page in front of SendGrid.
+fn html_404() -> Reply {
+    Reply::html(
+        404,
+        "<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_html_404_to_a_delete_is_never_already_revoked() {
+    let victim = id_of(&fake_key(4));
+    // (the read-back, what revoke then says, exit code)
+    type ReadBack = Box<dyn Fn() -> Reply + Send + Sync>;
+    let cases: Vec<(ReadBack, &str, i32)> = vec![
+        (Box::new(still_there(&victim)), "failed", 1),
+        (Box::new(html_404), "unknown", 1),
+        (Box::new(gone), "revoked", 0),
+    ];
+    for (get, status, code) in cases {
+        let server = origin(&victim, html_404, get).await;
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(
+            dir.path(),
+            &server.url(),
+            &caller(),
+            &["--timeout", "2", "revoke", &victim, "--yes", "--json"],
+        )
+        .await;
+        assert_eq!(r.code, code, "{status}: {}{}", r.out, r.err);
+        let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+        assert_eq!(v["results"][0]["status"], status, "{v}");
+        assert_eq!(
+            server.count("GET", &format!("/v3/api_keys/{victim}")),
+            2,
+            "read back"
+        );
+    }
+
+    // rotate: the old key behind the page is never "revoked", nor "verified gone" by a page
+    for page_on_delete in [true, false] {
+        let old = victim.clone();
+        let deleted = std::sync::atomic::AtomicBool::new(false);
+        let server = Hostile::start(move |r: &Seen| {
+            let one = format!("/v3/api_keys/{old}");
+            let gone = deleted.load(std::sync::atomic::Ordering::SeqCst);
+            match (r.method.as_str(), r.path.as_str()) {
+                ("POST", "/v3/api_keys") => Reply::json(
+                    201,
+                    json!({"api_key": fake_key(5), "api_key_id": id_of(&fake_key(5)),
+                           "name": "leaky (rotated)", "scopes": ["mail.send"]}),
+                ),
+                ("DELETE", p) if p == one => {
+                    deleted.store(true, std::sync::atomic::Ordering::SeqCst);
+                    if page_on_delete {
+                        html_404()
+                    } else {
+                        Reply::empty(204)
+                    }
+                }
+                ("GET", p) if p == one && gone && !page_on_delete => html_404(),
+                ("GET", p) if p == one => Reply::json(200, key_json(&old, "leaky", &["mail.send"])),
+                ("GET", p) if p.starts_with("/v3/api_keys/") => Reply::json(
+                    200,
+                    key_json(&id_of(&fake_key(5)), "leaky (rotated)", &["mail.send"]),
+                ),
+                ("GET", p) if p.starts_with("/v3/api_keys") => {
+                    Reply::json(200, list_json(&[(&old, "leaky")]))
+                }
+                ("GET", "/v3/scopes") => Reply::json(200, json!({"scopes": ["api_keys.create"]})),
+                _ => Reply::json(
+                    404,
+                    json!({"errors":[{"field":null,"message":"not found"}]}),
+                ),
+            }
+        })
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(
+            dir.path(),
+            &server.url(),
+            &caller(),
+            &["rotate", &victim, "--yes"],
+        )
+        .await;
+        let said = format!("{}{}", r.out, r.err);
+        assert!(!said.contains("verified gone"), "{page_on_delete}: {said}");
+        if page_on_delete {
+            assert_ne!(r.code, 0, "{said}");
+            assert!(!said.contains("old key revoked"), "{said}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -487,16 +568,12 @@ fn a_torn_journal_line_does_not_break_the_journal_command() {
 async fn interrupted_bulk_revoke(
     signal: &str,
 ) -> (Vec<String>, Vec<sgkeys::journal::Entry>, i32, String) {
-    let sim = sgkeys::sim::start(
-        sgkeys::sim::SimConfig {
-            seed: sgkeys::sim::Seed::Bulk(60),
-            latency: Duration::from_millis(400),
-            ..Default::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sim = start(sgkeys::sim::SimConfig {
+        seed: sgkeys::sim::Seed::Bulk(60),
+        latency: Duration::from_millis(400),
+        ..sgkeys::sim::SimConfig::fast()
+    })
+    .await;
     let admin = sim.admin_key().expose().to_owned();
     let admin_id = id_of(&admin);
     let before: Vec<String> = sim
@@ -797,12 +874,7 @@ async fn a_limit_of_zero_or_a_spent_window_already_reset_never_outlives_the_time
 #[tokio::test(flavor = "multi_thread")]
 async fn a_451_behind_a_custom_base_url_names_eu_base_url_not_region() {
     // Before: "use the subuser's region, e.g. --region eu", which a simulator or proxy cannot use.
-    let sim = sgkeys::sim::start(
-        sgkeys::sim::SimConfig::default(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sim = crate::common::simulator::fast().await;
     let dir = tempfile::tempdir().unwrap();
     let r = run(
         dir.path(),
@@ -896,8 +968,14 @@ async fn an_audit_with_keys_it_could_not_read_says_n_of_n_and_claims_nothing_it_
     .await;
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
-    assert_eq!(v["contexts"][0]["keys"], 100);
+    assert_eq!(v["contexts"][0]["keys"], 95, "read in full");
+    assert_eq!(v["contexts"][0]["listed"], 100);
     assert_eq!(v["contexts"][0]["unread"], 5);
+    assert_eq!(
+        v["keys"].as_array().unwrap().len(),
+        100,
+        "every listed key, read or not"
+    );
     let unread: Vec<&serde_json::Value> = v["keys"]
         .as_array()
         .unwrap()

@@ -115,8 +115,14 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
                 ApiResult::Mutated(Done::err(e))
             }
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
-            ApiOp::Probe(_) => ApiResult::Probed(Err(e)),
+            ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Unknown(e.short())),
             ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+            ApiOp::ReadBack(_) => ApiResult::ReadBack(sgkeys::ops::rotate::ReadBack {
+                gone: None,
+                error: Some(e.short()),
+                journal_error: None,
+            }),
+            ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
         };
     }
     match op {

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sgkeys::sim::{self, SimConfig};
+use crate::common::simulator::start;
+use sgkeys::sim::SimConfig;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
@@ -79,11 +80,9 @@ async fn no_secret_leaks_from_a_full_session_at_trace_level() {
     let d = dir.path();
     let cfg = SimConfig {
         state_file: Some(d.join("sim-state.json")),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(cfg).await;
     let url = sim.base_url();
     let caller = sim.admin_key().expose().to_owned();
     let mut secrets = vec![caller.clone()];

@@ -5,8 +5,9 @@
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::simulator::start;
 use sgkeys::api::{ApiError, Client, ClientOptions, RetryPolicy};
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
@@ -14,11 +15,9 @@ async fn tls_sim(http1_only: bool) -> SimHandle {
     let cfg = SimConfig {
         tls: true,
         http1_only,
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
-    sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    start(cfg).await
 }
 
 fn client(sim: &SimHandle, ca: Option<&str>) -> Client {
@@ -85,9 +84,7 @@ async fn an_untrusted_ca_fails_in_plain_words_and_sends_nothing() {
 
 #[tokio::test]
 async fn https_to_a_plain_http_server_says_so() {
-    let sim = sim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(SimConfig::fast()).await;
     let https = sim.base_url().replace("http://", "https://");
     let c = Client::new(
         sim.admin_key().clone(),
@@ -151,11 +148,9 @@ async fn connect_ms_delays_only_a_new_connections_first_answer_and_connections_a
     let cfg = SimConfig {
         tls: true,
         connect_delay: Duration::from_millis(300),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(cfg).await;
     let ca = sim.ca_cert_pem().unwrap().to_owned();
     let c = client(&sim, Some(&ca));
     let t = std::time::Instant::now();
@@ -183,11 +178,9 @@ async fn connect_ms_delays_only_a_new_connections_first_answer_and_connections_a
 async fn the_fleet_seed_makes_s_subusers_with_n_keys_each() {
     let cfg = SimConfig {
         seed: "fleet:3:7".parse().unwrap(),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(cfg).await;
     let names: Vec<String> = sim.subusers().into_iter().map(|s| s.username).collect();
     assert_eq!(names, ["fleet-001", "fleet-002", "fleet-003"]);
     let c =
@@ -205,11 +198,9 @@ async fn http2_streams_stay_within_the_servers_limit_on_one_connection() {
         seed: sgkeys::sim::Seed::Bulk(99),
         h2_max_streams: 10,
         latency: Duration::from_millis(20),
-        ..SimConfig::default()
+        ..SimConfig::fast()
     };
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(cfg).await;
     let ca = sim.ca_cert_pem().unwrap().to_owned();
     let c = client(&sim, Some(&ca));
     let audit = sgkeys::audit::collect(&c, &[], &sgkeys::fetch::quiet).await;

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use sgkeys::sim::{self, SimConfig, SimHandle};
+use sgkeys::sim::{SimConfig, SimHandle};
 
+use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, fake_key, key_json, list_json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
@@ -45,9 +46,7 @@ struct Env {
 impl Env {
     async fn new() -> Env {
         Env {
-            sim: sim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-                .await
-                .unwrap(),
+            sim: start(SimConfig::fast()).await,
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -133,6 +132,20 @@ async fn a_closed_pipe_ends_every_command_quietly() {
         assert_eq!(code, want, "{args:?}: {err}");
     }
     env.sim.shutdown().await;
+}
+
+/// `--out /dev/stdout` with stdout a pipe (`| less`, a CI log): the report goes into the pipe.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_out_dev_stdout_goes_into_a_pipe() {
+    let env = Env::new().await;
+    for format in ["markdown", "html", "csv"] {
+        let (code, out, err) = env.run(&["audit", "--format", format, "--out", "/dev/stdout"]);
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(
+            out.len() > 200,
+            "{format}: the report is in the pipe: {out}{err}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -386,11 +399,9 @@ async fn footers_say_what_was_shown() {
 async fn bulk_answers_never_claim_a_limit_of_100() {
     let cfg = SimConfig {
         seed: "bulk:150".parse().unwrap(),
-        ..Default::default()
+        ..SimConfig::fast()
     };
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = start(cfg).await;
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = output(cmd(
         dir.path(),

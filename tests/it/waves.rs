@@ -5,25 +5,21 @@
 //! wall-clock time beyond a generous bound.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use sgkeys::api::{Client, ClientOptions, RetryPolicy};
-use sgkeys::sim::{self, RequestLog, Seed, SimConfig, SimHandle};
+use sgkeys::sim::{Rate, RequestLog, Seed, SimConfig, SimHandle};
 
+/// A simulator allowing `rate_limit` requests per second (one-second windows, as in the
+/// benchmarks), no other waits.
 async fn start(seed: Seed, rate_limit: u32) -> SimHandle {
-    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-    sim::start(
-        SimConfig {
-            seed,
-            rate_limit,
-            latency: Duration::from_millis(20),
-            ..SimConfig::default()
-        },
-        addr,
-    )
+    crate::common::simulator::start(SimConfig {
+        seed,
+        rate_limit: Rate::per_second(rate_limit),
+        latency: Duration::from_millis(20),
+        ..SimConfig::fast()
+    })
     .await
-    .unwrap()
 }
 
 fn client(sim: &SimHandle) -> Client {

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::persist::{self, Persister};
 use super::store::{Store, sha256};
-use super::{GetShape, RequestLog};
+use super::{GetShape, Rate, RequestLog};
 
 pub(crate) use other::{queue_fault, reset_counters};
 
@@ -37,8 +37,19 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug, Clone)]
 pub(crate) struct Knobs {
     pub latency: Duration,
-    pub rate_limit: u32,
+    pub rate_limit: Rate,
+    /// Key creations, counted on top of `rate_limit`.
+    pub create_rate: Rate,
     pub fail_rate: f64,
+}
+
+/// The budgets a request can be counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Budget {
+    /// Every `/v3` request past authentication ([`Knobs::rate_limit`]).
+    Requests,
+    /// `POST /v3/api_keys` ([`Knobs::create_rate`]).
+    Creates,
 }
 
 /// One injected failure.
@@ -70,8 +81,8 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub knobs: Mutex<Knobs>,
     pub faults: Mutex<Faults>,
-    /// Per calling account: (epoch second of the window, requests in it).
-    pub windows: Mutex<HashMap<usize, (u64, u32)>>,
+    /// Per calling account and budget: (first epoch second of the window, requests in it).
+    pub windows: Mutex<HashMap<(usize, Budget), (u64, u32)>>,
     pub log: Mutex<Log>,
     pub persist: Option<Persister>,
     /// Number of the last state snapshot taken.
@@ -164,39 +175,50 @@ impl Shared {
         Some(Fault { status, after })
     }
 
-    /// Count a request against `account`'s window.
-    fn count(&self, account: usize) -> (bool, RateInfo) {
-        let limit = lock(&self.knobs).rate_limit;
-        let now = epoch_secs();
+    fn rate(&self, budget: Budget) -> Rate {
+        let knobs = lock(&self.knobs);
+        match budget {
+            Budget::Requests => knobs.rate_limit,
+            Budget::Creates => knobs.create_rate,
+        }
+    }
+
+    /// Count a request against `account`'s window of `budget`: whether it is within the
+    /// limit, and the window as the headers tell it.
+    fn count(&self, account: usize, budget: Budget) -> (bool, RateInfo) {
+        let rate = self.rate(budget);
+        let (start, end) = rate.window(epoch_secs());
         let mut windows = lock(&self.windows);
-        let w = windows.entry(account).or_insert((now, 0));
-        if w.0 != now {
-            *w = (now, 0);
+        let w = windows.entry((account, budget)).or_insert((start, 0));
+        if w.0 != start {
+            *w = (start, 0);
         }
         w.1 = w.1.saturating_add(1);
-        let ok = w.1 <= limit;
+        let ok = w.1 <= rate.requests;
         (
             ok,
             RateInfo {
-                limit,
-                remaining: limit.saturating_sub(w.1),
-                reset: now + 1,
+                limit: rate.requests,
+                remaining: rate.requests.saturating_sub(w.1),
+                reset: end,
+                start,
             },
         )
     }
 
-    /// The window of `account` (or a fresh one) without counting.
+    /// The request window of `account` (or a fresh one) without counting.
     fn peek(&self, account: Option<usize>) -> RateInfo {
-        let limit = lock(&self.knobs).rate_limit;
-        let now = epoch_secs();
+        let rate = self.rate(Budget::Requests);
+        let (start, end) = rate.window(epoch_secs());
         let used = account
-            .and_then(|a| lock(&self.windows).get(&a).copied())
-            .filter(|w| w.0 == now)
+            .and_then(|a| lock(&self.windows).get(&(a, Budget::Requests)).copied())
+            .filter(|w| w.0 == start)
             .map_or(0, |w| w.1);
         RateInfo {
-            limit,
-            remaining: limit.saturating_sub(used),
-            reset: now + 1,
+            limit: rate.requests,
+            remaining: rate.requests.saturating_sub(used),
+            reset: end,
+            start,
         }
     }
 
@@ -239,7 +261,10 @@ fn epoch_secs() -> u64 {
 struct RateInfo {
     limit: u32,
     remaining: u32,
+    /// Epoch second the window ends at (`X-RateLimit-Reset`).
     reset: u64,
+    /// Its first epoch second (the request log's `window`).
+    start: u64,
 }
 
 /// Routes of the contract (also the keys of [`allowed`]).
@@ -247,6 +272,7 @@ const KEYS: &str = "/v3/api_keys";
 const KEY: &str = "/v3/api_keys/{id}";
 const SCOPES: &str = "/v3/scopes";
 const SUBUSERS: &str = "/v3/subusers";
+const USERNAME: &str = "/v3/user/username";
 
 /// The `Allow` header of a route (by its pattern, as [`axum::extract::MatchedPath`] gives it).
 fn allowed(route: &str) -> &'static str {
@@ -266,11 +292,14 @@ fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// The methods a route serves; any other method (HEAD included, which axum would otherwise
-/// serve with the GET handler) is 405 with the documented body and `Allow: <allow>`.
+/// serve with the GET handler) is 405 with the documented body and `Allow: <allow>`. The 405
+/// is the only answer with an `Allow` header: merged with `any`, the route never gets axum's
+/// own (which would list HEAD, in another format, on any answer of the fallback, a 401
+/// included).
 fn only(route: &'static str, methods: MethodRouter<Arc<Shared>>) -> MethodRouter<Arc<Shared>> {
     let allow = allowed(route);
     let refuse = move || async move { reply::method_not_allowed(allow) };
-    methods.head(refuse).fallback(refuse)
+    methods.head(refuse).merge(any(refuse))
 }
 
 /// The region a listener serves (the global or the EU host).
@@ -293,6 +322,7 @@ pub(crate) fn router(shared: Arc<Shared>, region: crate::api::Region) -> Router 
         )
         .route(SCOPES, only(SCOPES, get(other::scopes)))
         .route(SUBUSERS, only(SUBUSERS, get(other::subusers)))
+        .route(USERNAME, only(USERNAME, get(other::username)))
         // Anything else under /v3 is 404, after the whole pipeline.
         .route("/v3", any(other::unknown))
         .route("/v3/", any(other::unknown))

@@ -1,4 +1,4 @@
-//! `/v3/scopes`, `/v3/subusers`, the 404s, and the `/_sim` control API.
+//! `/v3/scopes`, `/v3/user/username`, `/v3/subusers`, the 404s, and the `/_sim` control API.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -23,6 +23,22 @@ pub(super) async fn scopes(ctx: Ctx) -> Reply {
         StatusCode::OK,
         json!({ "scopes": ctx.effective.to_strings() }),
     )
+}
+
+/// `GET /v3/user/username` (OAI `tsg_user_v3.json`, `ListUsername`): the username and user id
+/// of the account the request acts in (the key's own, or the on-behalf-of target). The spec
+/// names no scope; `user.username.read` is **(assumed)**, by its name in the permission list.
+pub(super) async fn username(State(sh): State<Arc<Shared>>, ctx: Ctx) -> Result<Reply, Reply> {
+    ctx.require("user.username.read")?;
+    let store = lock(&sh.store);
+    let a = store
+        .accounts
+        .get(ctx.account)
+        .ok_or_else(super::reply::internal)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({ "username": a.username, "user_id": a.id }),
+    ))
 }
 
 /// `GET /v3/subusers` with its filters and paging.
@@ -68,10 +84,12 @@ pub(super) async fn subusers(
     };
     let username = q("username");
     let store = lock(&sh.store);
+    // Only the parent has subusers: on behalf of a customer account the list is empty.
+    let parent = ctx.account == crate::sim::store::PARENT;
     let list: Vec<crate::api::Subuser> = store
         .accounts
         .iter()
-        .filter(|a| a.is_subuser())
+        .filter(|a| parent && a.is_subuser())
         .filter(|a| username.is_none_or(|u| a.username == u))
         .filter(|a| region.is_none_or(|r| a.region == r))
         .skip(offset)

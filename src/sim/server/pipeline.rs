@@ -20,7 +20,7 @@ use super::reply::{
     Reply, error, forbidden, html_page, internal, method_not_allowed, residency, too_many,
     unauthorized,
 };
-use super::{Fault, RateInfo, Shared, lock};
+use super::{Budget, Fault, RateInfo, Shared, lock};
 use crate::sim::RequestLog;
 use crate::sim::store::{Caller, PARENT, ScopeSet};
 
@@ -156,12 +156,7 @@ async fn fault_reply(sh: &Shared, fault: Fault, allow: &'static str) -> Reply {
         502..=504 => {
             html_page(StatusCode::from_u16(fault.status).unwrap_or(StatusCode::BAD_GATEWAY))
         }
-        451 => error(
-            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
-            None,
-            "unavailable due to data residency restrictions: use the base URL of the account's region",
-            true,
-        ),
+        451 => residency(),
         405 => method_not_allowed(allow),
         s => {
             let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -209,7 +204,9 @@ pub(super) async fn authenticate(
     }
 }
 
-/// Step 5: the rate limit of the calling key's own account.
+/// Step 5: the rate limit of the calling key's own account; then, for `POST /v3/api_keys`
+/// within it, the key-creation limit of the same account, whose window the answer's headers
+/// describe (as a per-endpoint limit's would).
 pub(super) async fn rate_limit(
     State(sh): State<Arc<Shared>>,
     req: Request,
@@ -218,8 +215,16 @@ pub(super) async fn rate_limit(
     let Some(account) = req.extensions().get::<Caller>().map(|c| c.account) else {
         return with_rate(internal(), sh.peek(None));
     };
-    let (ok, rate) = sh.count(account);
-    let counted = Counted(rate.reset.saturating_sub(1));
+    let (mut ok, mut rate) = sh.count(account, Budget::Requests);
+    let counted = Counted(rate.start);
+    let creates = req.method() == Method::POST
+        && req
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|m| m.as_str() == super::KEYS);
+    if ok && creates {
+        (ok, rate) = sh.count(account, Budget::Creates);
+    }
     let mut resp = if ok {
         next.run(req).await
     } else {

@@ -74,14 +74,15 @@ pub(super) fn unauthorized(message: &str) -> Reply {
     error(StatusCode::UNAUTHORIZED, None, message, false)
 }
 
-/// 451: an on-behalf-of call on the wrong region's host. The status is documented (newer
-/// errors page); the message is **(assumed)**.
+/// 451: an on-behalf-of call on the other region's host, and the injected 451: one body. The
+/// status is documented (newer errors page); the message and the body's shape are
+/// **(assumed)**. It names "the account's region", true of a subuser and of a customer account.
 pub(super) fn residency() -> Reply {
     error(
         StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
         None,
-        "Unavailable due to data residency restrictions: use the base URL of the subuser's region",
-        false,
+        "Unavailable due to data residency restrictions: use the base URL of the account's region",
+        true,
     )
 }
 

@@ -4,6 +4,11 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod readme;
+pub mod run;
+pub mod simulator;
+pub mod tmux;
+
 use std::collections::BTreeSet;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -14,6 +19,9 @@ use sgkeys::app::{
 use sgkeys::presets::PRESETS;
 use sgkeys::scopes;
 use sgkeys::secret::Secret;
+
+pub mod dash;
+pub mod env;
 
 /// Base URL shown in the header.
 pub const BASE_URL: &str = "https://api.sendgrid.com";
@@ -264,13 +272,20 @@ pub fn respond(op: &ApiOp) -> ApiResult {
                 scopes: scopes.clone(),
             })))
         }
-        ApiOp::Probe(_) => ApiResult::Probed(Err(ApiError::from_status(401, b"{}", None))),
+        ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Dead),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Ok(sgkeys::leak::Verification {
             dead: true,
             after: std::time::Duration::from_millis(1200),
             attempts: 3,
+            ..Default::default()
         })),
         ApiOp::ReadJournal => ApiResult::Journal(Ok(vec![])),
+        ApiOp::ReadBack(_) => ApiResult::ReadBack(sgkeys::ops::rotate::ReadBack {
+            gone: Some(true),
+            error: None,
+            journal_error: None,
+        }),
+        ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Ok(())),
     }
 }
 

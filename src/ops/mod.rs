@@ -12,7 +12,11 @@
 //!
 //! A bulk revoke ([`revoke_many`]) sends the caller's own key last, after every other answer,
 //! and stops starting new requests once asked to (Ctrl-C), finishing and recording the ones
-//! under way.
+//! under way. A rotation's whole plan (create, deliver, the deployed? gate, revoke, read back)
+//! is a value in [`rotate`].
+//!
+//! A write whose answer differs from what was asked (another name, other scopes) is recorded as
+//! answered, and said ([`Done::differs`]).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -23,6 +27,9 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{ApiError, ApiKey, ApiKeyId, Client, CreatedKey, KeyDetail, OnBehalfOf};
 use crate::journal::{Action, Entry, Journal, Outcome};
 use crate::scopes;
+
+pub mod rotate;
+pub use rotate::{Rotation, Stage, lineage_name, today};
 
 /// One change to one key.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +131,8 @@ impl Mutation {
                 e.name = Some(name.clone());
                 e.scopes_after = Some(scopes::sendable(scopes));
                 e.replaces = Some(old.0.clone());
+                // pending only once its secret is delivered (a later line says so)
+                e.secret_delivered = Some(false);
             }
             Mutation::Rename {
                 name, name_before, ..
@@ -181,6 +190,9 @@ pub struct Done {
     pub sent: bool,
     /// The journal entry as settled (to add a verification to), when journaled.
     pub entry: Option<Box<Entry>>,
+    /// How the server's answer differs from what was asked (name, scopes), one line each:
+    /// the write is recorded as answered, and this is said as a warning.
+    pub differs: Vec<String>,
 }
 
 impl Done {
@@ -193,6 +205,7 @@ impl Done {
             journal_error: None,
             sent: true,
             entry: None,
+            differs: Vec::new(),
         }
     }
 
@@ -212,6 +225,7 @@ impl Done {
             journal_error: None,
             sent: false,
             entry: None,
+            differs: Vec::new(),
         }
     }
 
@@ -233,6 +247,19 @@ pub struct Ops {
     /// `cli` or `tui`, recorded in the journal.
     pub source: &'static str,
     pub read_only: bool,
+    /// Told what each write did (the inventory records it: [`crate::seen::after_write`]).
+    pub after: Option<AfterWrite>,
+}
+
+/// Called with each mutation's outcome, in the context of the client that sent it.
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub struct AfterWrite(pub Arc<dyn Fn(&Client, &Mutation, &Done) + Send + Sync>);
+
+impl std::fmt::Debug for AfterWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AfterWrite")
+    }
 }
 
 impl Ops {
@@ -242,6 +269,7 @@ impl Ops {
             journal,
             source,
             read_only: false,
+            after: None,
         }
     }
 
@@ -276,15 +304,22 @@ impl Ops {
             }
         }
         let mut done = self.perform(&m).await;
-        match (&done.result, &m) {
-            (Ok(Effect::Created(k)), _) => {
+        done.differs = differs(&m, &done.result);
+        // the journal records what the server answered
+        match &done.result {
+            Ok(Effect::Created(k)) => {
                 entry.api_key_id = k.api_key_id.0.clone();
+                entry.name = Some(k.name.clone());
                 entry.scopes_after = Some(scopes::sendable(&k.scopes));
             }
-            (Err(ApiError::CreatedSecretLost { id, .. }), _) => {
+            Err(ApiError::CreatedSecretLost { id, .. }) => {
                 entry.api_key_id.clone_from(id);
             }
-            (Ok(Effect::Updated(d)), _) => entry.scopes_after = Some(scopes::sendable(&d.scopes)),
+            Ok(Effect::Renamed(k)) => entry.name = Some(k.name.clone()),
+            Ok(Effect::Updated(d)) => {
+                entry.name = Some(d.name.clone());
+                entry.scopes_after = Some(scopes::sendable(&d.scopes));
+            }
             _ => {}
         }
         let status = match &done.result {
@@ -306,6 +341,9 @@ impl Ops {
                 Ok(()) => done.entry = Some(Box::new(entry)),
                 Err(e) => done.journal_error = Some(e.to_string()),
             }
+        }
+        if let Some(after) = &self.after {
+            (after.0)(&self.client, &m, &done);
         }
         done
     }
@@ -398,24 +436,27 @@ impl Ops {
             Mutation::Revoke { id, .. } => match c.delete_key(id).await {
                 Ok(()) => (Ok(Effect::Revoked), Outcome::Ok, None),
                 // gone already (revoked elsewhere, or by an earlier attempt): done for an incident
-                Err(ApiError::NotFound(_)) => (
+                Err(e) if e.gone_by_sendgrid() => (
                     Ok(Effect::AlreadyGone),
                     Outcome::Ok,
                     Some("already revoked: SendGrid answered 404".into()),
                 ),
-                Err(e) if e.mutation_unknown() => match c.get_key(id).await {
-                    Err(ApiError::NotFound(_)) => (
-                        Ok(Effect::Revoked),
-                        Outcome::Ok,
-                        Some(format!("{}; read back: the key is gone", e.short())),
-                    ),
-                    Ok(_) => (
-                        Err(e),
-                        Outcome::Failed,
-                        Some("read back: the key still exists: NOT revoked".into()),
-                    ),
-                    Err(r) => unknown(e, id, &r),
-                },
+                // a gateway's page (an HTML 404) says nothing about the key: read it back
+                Err(e) if e.mutation_unknown() || e.not_from_sendgrid() => {
+                    match c.get_key(id).await {
+                        Err(r) if r.gone_by_sendgrid() => (
+                            Ok(Effect::Revoked),
+                            Outcome::Ok,
+                            Some(format!("{}; read back: the key is gone", e.short())),
+                        ),
+                        Ok(_) => (
+                            Err(e),
+                            Outcome::Failed,
+                            Some("read back: the key still exists: NOT revoked".into()),
+                        ),
+                        Err(r) => unknown(e, id, &r),
+                    }
+                }
                 Err(e) => (Err(e), Outcome::Failed, None),
             },
         };
@@ -426,6 +467,7 @@ impl Ops {
             journal_error: None,
             sent: true,
             entry: None,
+            differs: Vec::new(),
         }
     }
 
@@ -559,24 +601,65 @@ pub async fn revoke_many(
     out
 }
 
-/// The replacement's name: `NAME (rotated YYYY-MM-DD)`, without stacking earlier suffixes.
-pub fn lineage_name(old: &str, today: &str) -> String {
-    let base = match old.rfind(" (rotated ") {
-        Some(i) if old.ends_with(')') => &old[..i],
-        _ => old,
+/// How a write's answer differs from its request: another name, other scopes (compared as
+/// sets, without the scopes SendGrid adds by itself). Empty when it is as asked.
+fn differs(m: &Mutation, r: &Result<Effect, ApiError>) -> Vec<String> {
+    let (asked_name, asked_scopes): (&str, Option<&[String]>) = match m {
+        Mutation::Create { name, scopes, .. } => (name, scopes.as_deref()),
+        Mutation::Rotate { name, scopes, .. } => (name, Some(scopes)),
+        Mutation::Rename { name, .. } => (name, None),
+        Mutation::SetScopes { name, scopes, .. } => (name, Some(scopes)),
+        Mutation::Revoke { .. } => return Vec::new(),
     };
-    let name = format!("{base} (rotated {today})");
-    let max = crate::api::models::MAX_NAME_LEN;
-    if name.chars().count() <= max {
-        return name;
+    let (id, got_name, got_scopes): (&ApiKeyId, &str, Option<&[String]>) = match r {
+        Ok(Effect::Created(k)) => (&k.api_key_id, &k.name, Some(&k.scopes)),
+        Ok(Effect::Renamed(k)) => (&k.api_key_id, &k.name, None),
+        Ok(Effect::Updated(d)) => (&d.api_key_id, &d.name, Some(&d.scopes)),
+        _ => return Vec::new(),
+    };
+    let p = crate::api::error::printable;
+    let mut out = Vec::new();
+    if got_name != asked_name {
+        out.push(format!(
+            "{id}: the server answered the name '{}', not '{}' as asked",
+            p(got_name),
+            p(asked_name)
+        ));
     }
-    let suffix = format!(" (rotated {today})");
-    let keep: String = base.chars().take(max - suffix.chars().count()).collect();
-    format!("{keep}{suffix}")
-}
-
-/// Today's date, `YYYY-MM-DD` (UTC), for [`lineage_name`].
-pub fn today() -> String {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    now.chars().take(10).collect()
+    if let (Some(asked), Some(got)) = (asked_scopes, got_scopes) {
+        let asked: HashSet<String> = scopes::sendable(asked).into_iter().collect();
+        let got: HashSet<String> = scopes::sendable(got).into_iter().collect();
+        if got.is_empty() && !asked.is_empty() {
+            out.push(format!(
+                "{id}: the server's answer carries no scopes ({} asked): check with `sgkeys show {id}`",
+                asked.len()
+            ));
+        } else if got != asked {
+            let mut missing: Vec<&String> = asked.difference(&got).collect();
+            let mut extra: Vec<&String> = got.difference(&asked).collect();
+            missing.sort();
+            extra.sort();
+            let list = |v: &[&String]| {
+                let shown: Vec<String> = v.iter().take(5).map(|s| p(s)).collect();
+                let more = v.len().saturating_sub(5);
+                if more > 0 {
+                    format!("{} and {more} more", shown.join(", "))
+                } else {
+                    shown.join(", ")
+                }
+            };
+            let mut parts = Vec::new();
+            if !missing.is_empty() {
+                parts.push(format!("without {}", list(&missing)));
+            }
+            if !extra.is_empty() {
+                parts.push(format!("with {} not asked", list(&extra)));
+            }
+            out.push(format!(
+                "{id}: the server answered other scopes than asked: {}",
+                parts.join("; ")
+            ));
+        }
+    }
+    out
 }

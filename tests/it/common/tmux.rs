@@ -1,0 +1,365 @@
+//! The real binary in a real terminal: a standalone `sgkeys sim` process, a detached tmux
+//! session on its own server, and what the tmux tests ask the simulator. Shared by the tmux
+//! test files (`e2e_tmux`, `e2e_dashboard`).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::simulator::FAST_ARGS;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+
+pub fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A standalone simulator process.
+pub struct Sim {
+    pub child: Child,
+    pub url: String,
+    pub eu_url: String,
+    pub key: String,
+}
+
+impl Sim {
+    /// The demo seed without SendGrid's waits ([`FAST_ARGS`]; `extra` may set any of them
+    /// again).
+    pub fn start(dir: &Path, extra: &[&str]) -> Sim {
+        let fast = FAST_ARGS
+            .chunks(2)
+            .filter(|flag_value| !extra.contains(&flag_value[0]))
+            .flatten()
+            .copied();
+        let args: Vec<&str> = fast.chain(extra.iter().copied()).collect();
+        Sim::realistic(dir, &args)
+    }
+
+    /// The demo seed at the simulator's defaults: as slow and strict as SendGrid.
+    pub fn realistic(dir: &Path, extra: &[&str]) -> Sim {
+        let mut child = Command::new(BIN)
+            .args(["sim", "--port", "0", "--seed", "demo"])
+            .arg("--state")
+            .arg(dir.join("state.json"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start sgkeys sim");
+        let out = child.stdout.take().expect("sim stdout");
+        let mut url = String::new();
+        let mut eu_url = String::new();
+        let mut key = String::new();
+        for line in BufReader::new(out).lines() {
+            let line = line.expect("sim banner");
+            if let Some(u) = line.strip_prefix("sgkeys SendGrid simulator listening on ") {
+                url = u.trim().to_owned();
+            }
+            if let Some(u) = line.trim().strip_prefix("EU host") {
+                eu_url = u.split_whitespace().next().unwrap_or_default().to_owned();
+            }
+            if let Some(k) = line.trim().strip_prefix("admin key ") {
+                key = k.trim().to_owned();
+            }
+            if line.contains("Press Ctrl-C") {
+                break;
+            }
+        }
+        assert!(
+            url.starts_with("http://") && key.starts_with("SG."),
+            "sim banner not understood"
+        );
+        Sim {
+            child,
+            url,
+            eu_url,
+            key,
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A detached tmux session running a clean shell, on its own tmux server (socket), so tests can
+/// run in parallel and never touch the user's tmux.
+pub struct Tmux {
+    pub name: String,
+    /// The tmux server's socket: the session name and this process's id, so two test runs on
+    /// one machine (two checkouts, or CI beside a developer) never share or kill a server.
+    pub socket: String,
+}
+
+/// The socket of the test's own tmux server for session `name`.
+pub fn socket_for(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
+pub fn tmux(socket: &str) -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", socket]);
+    c
+}
+
+impl Tmux {
+    pub fn start(name: &str, env: &[(&str, String)]) -> Tmux {
+        let socket = socket_for(name);
+        let _ = tmux(&socket).args(["kill-server"]).output();
+        let mut cmd = tmux(&socket);
+        cmd.args([
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "120",
+            "-y",
+            "40",
+        ]);
+        for (k, v) in env {
+            cmd.arg("-e").arg(format!("{k}={v}"));
+        }
+        cmd.args(["bash", "--norc", "--noprofile"]);
+        assert!(cmd.status().expect("tmux").success());
+        let t = Tmux {
+            name: name.to_owned(),
+            socket,
+        };
+        t.send_line("PS1='$ '; clear");
+        t
+    }
+
+    pub fn send_keys(&self, keys: &[&str]) {
+        let mut cmd = tmux(&self.socket);
+        cmd.args(["send-keys", "-t", &self.name]);
+        cmd.args(keys);
+        assert!(cmd.status().expect("tmux send-keys").success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// Type literal text (no key-name interpretation).
+    pub fn type_text(&self, text: &str) {
+        let status = tmux(&self.socket)
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status();
+        assert!(status.expect("tmux send-keys -l").success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    pub fn send_line(&self, text: &str) {
+        self.type_text(text);
+        self.send_keys(&["Enter"]);
+    }
+
+    pub fn screen(&self) -> String {
+        let out = tmux(&self.socket)
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn alternate_screen_on(&self) -> bool {
+        let out = tmux(&self.socket)
+            .args(["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Wait until the screen contains `needle`.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "timed out waiting for {needle:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = tmux(&self.socket).args(["kill-server"]).output();
+    }
+}
+
+pub fn list_with_scopes(sim: &Sim, dir: &Path) -> BTreeMap<String, (String, Vec<String>)> {
+    let out = Command::new(BIN)
+        .args(["list", "--scopes", "--json", "--base-url", &sim.url])
+        .env("SENDGRID_API_KEY", &sim.key)
+        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
+        .output()
+        .expect("sgkeys list");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json");
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|k| {
+            let scopes = k["scopes"]
+                .as_array()
+                .expect("scopes")
+                .iter()
+                .map(|s| s.as_str().unwrap_or("").to_owned())
+                .collect();
+            (
+                k["api_key_id"].as_str().unwrap_or("").to_owned(),
+                (k["name"].as_str().unwrap_or("").to_owned(), scopes),
+            )
+        })
+        .collect()
+}
+
+/// `GET /_sim/<what>` from the simulator's control API (no latency applies), as JSON.
+pub fn sim_control(sim: &Sim, what: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let host = sim.url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).expect("connect to sim");
+    let req = format!(
+        "GET /_sim/{what} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        sim.key
+    );
+    s.write_all(req.as_bytes()).expect("send");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    serde_json::from_str(body).expect("json body")
+}
+
+/// Mutating requests the simulator has seen (its `/_sim/requests` control endpoint).
+pub fn mutating_requests(sim: &Sim) -> usize {
+    let v = sim_control(sim, "requests");
+    v["mutating"].as_u64().expect("mutating count") as usize
+}
+
+pub fn env_for(sim: &Sim, dir: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("SENDGRID_API_KEY", sim.key.clone()),
+        ("SGKEYS_BASE_URL", sim.url.clone()),
+        ("SGKEYS_EU_BASE_URL", sim.eu_url.clone()),
+        (
+            "SGKEYS_JOURNAL",
+            dir.join("journal.jsonl").display().to_string(),
+        ),
+        ("XDG_STATE_HOME", dir.join("state").display().to_string()),
+        ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
+        ("TERM", "xterm-256color".into()),
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("HOME", dir.display().to_string()),
+    ]
+}
+
+pub fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "sgkeys-e2e-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+pub fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The simulator's keys as `(id, name)` pairs, from its control API (no latency applies).
+pub fn sim_keys(sim: &Sim) -> Vec<(String, String)> {
+    let v = sim_control(sim, "state");
+    v["accounts"][0]["keys"]
+        .as_array()
+        .expect("parent keys")
+        .iter()
+        .map(|k| {
+            (
+                k["api_key_id"].as_str().unwrap_or("").to_owned(),
+                k["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The one child process of `parent` (from `/proc`), once it has started.
+pub fn only_child(parent: &str) -> String {
+    let path = format!("/proc/{parent}/task/{parent}/children");
+    let start = Instant::now();
+    loop {
+        let children = std::fs::read_to_string(&path).unwrap_or_default();
+        let pids: Vec<&str> = children.split_whitespace().collect();
+        if let [pid] = pids[..] {
+            return pid.to_owned();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "children of {parent}: {pids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `sgkeys create NAME` in `account` (None: the key's own) against the simulator: the secret.
+pub fn mint(sim: &Sim, dir: &Path, name: &str, account: Option<&str>) -> String {
+    let mut c = Command::new(BIN);
+    if let Some(a) = account {
+        c.args(["--on-behalf-of", a]);
+    }
+    let out = c
+        .args([
+            "create",
+            name,
+            "--scope",
+            "mail.send",
+            "--scope",
+            "stats.read",
+            "--json",
+        ])
+        .env("SENDGRID_API_KEY", &sim.key)
+        .env("SGKEYS_BASE_URL", &sim.url)
+        .env("SGKEYS_JOURNAL", dir.join("mint-journal.jsonl"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .expect("sgkeys create");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create --json");
+    v["api_key"].as_str().expect("a secret").to_owned()
+}
+
+/// The `N/M` position in the key list's bottom border.
+pub fn list_position(screen: &str) -> Option<(usize, usize)> {
+    screen.lines().find_map(|l| {
+        let l = l.trim_start();
+        if !l.starts_with('└') {
+            return None;
+        }
+        let pos = l.split_whitespace().find(|w| w.contains('/'))?;
+        let (a, b) = pos.split_once('/')?;
+        Some((a.parse().ok()?, b.trim_end_matches('┘').parse().ok()?))
+    })
+}
