@@ -217,25 +217,14 @@ async fn http2_streams_stay_within_the_servers_limit_on_one_connection() {
 async fn network_failures_say_what_happened_and_what_to_try() {
     // Before: `client error (SendRequest): invalid HTTP version parsed` and `tcp connect error:
     // Connection refused (os error 111)`.
+    use crate::common::run::Runner;
     let sim = tls_sim(false).await;
-    let dir = tempfile::tempdir().unwrap();
     let run = |base: String, extra: &[&str]| {
-        let out = Command::new(BIN)
-            .args(extra)
-            .args(["--timeout", "5", "list"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_STATE_HOME", dir.path().join("state"))
-            .env("SENDGRID_API_KEY", sim.admin_key().expose())
-            .env("SGKEYS_BASE_URL", base)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let r = Runner::at(&base, sim.admin_key().expose());
+        let mut args = extra.to_vec();
+        args.extend(["--timeout", "5", "list"]);
+        let ran = r.run(&args);
+        (ran.code, ran.stderr)
     };
     // http:// to the TLS port
     let plain = sim.base_url().replacen("https://", "http://", 1);
