@@ -294,7 +294,7 @@ fn copy_to_clipboard(text: &str) -> Result<String, String> {
             Some(other) => {
                 return Err(format!(
                     "not copied: tmux's set-clipboard is '{}', so tmux drops programs' copies; \
-                     run `tmux set -s set-clipboard on`, or select the secret with the mouse",
+                     run `tmux set -s set-clipboard on`, or select it with the mouse",
                     crate::text::clean(other)
                 ));
             }
@@ -304,7 +304,7 @@ fn copy_to_clipboard(text: &str) -> Result<String, String> {
         }
     } else {
         "sent to the terminal's clipboard (OSC 52); if your terminal does not allow OSC 52, \
-         select the secret with the mouse"
+         select it with the mouse"
             .to_owned()
     };
     let mut out = std::io::stdout();
@@ -460,8 +460,9 @@ pub async fn run_dashboard(
             let mut next = Vec::new();
             for c in queue {
                 match c {
-                    Command::Copy(s) => {
-                        next.extend(app::update(app, Msg::Copied(copy_to_clipboard(s.expose()))));
+                    Command::Copy { text, what } => {
+                        let result = copy_to_clipboard(text.expose());
+                        next.extend(app::update(app, Msg::Copied { what, result }));
                     }
                     other => {
                         let _ = cmd_tx.send(other);
@@ -528,15 +529,20 @@ pub async fn run_dashboard(
                 Err(_) => {
                     // timer: animate the spinner, expire toasts, fire the debounced detail
                     // fetch or the periodic refresh
-                    let before = (app.toast.is_some(), app.pending.len());
+                    let look = |app: &App| {
+                        (
+                            app.toast.is_some(),
+                            app.pending.len(),
+                            app.arming_until().is_some(),
+                        )
+                    };
+                    let before = look(&app);
                     {
                         let cmds =
                             app::update(&mut app, Msg::Tick(started.elapsed().as_millis() as u64));
                         dispatch(&mut app, cmds);
                     }
-                    dirty = !animating
-                        || app.busy()
-                        || before != (app.toast.is_some(), app.pending.len());
+                    dirty = !animating || app.busy() || before != look(&app);
                     continue;
                 }
             },

@@ -20,6 +20,9 @@ use crate::app::{ApiEvent, ApiOp, ApiResult, Command, ReqId};
 use crate::journal::Journal;
 use crate::ops::{Done, Ops};
 
+/// The newest journal entries the dashboard holds (with every older open rotation).
+pub const JOURNAL_HELD: usize = 20_000;
+
 /// Where the worker's answers go.
 pub trait Sink: Send + Sync + 'static {
     fn send(&self, ev: ApiEvent);
@@ -117,7 +120,7 @@ impl Worker {
                     }
                 }
                 Command::Quit => break,
-                Command::Copy(_) => {}
+                Command::Copy { .. } => {}
             }
             // reap finished tasks so the sets stay small
             while read_tasks.try_join_next().is_some() {}
@@ -149,6 +152,24 @@ impl Worker {
                 }
                 ApiResult::Key(answer)
             }
+            ApiOp::Describe(id) => {
+                let answer = client.get_key_answer(id).await;
+                if let Some(rec) = &self.inventory {
+                    let detail = answer
+                        .as_ref()
+                        .map(|(k, _)| k.clone())
+                        .map_err(Clone::clone);
+                    crate::seen::detail(
+                        rec,
+                        &crate::seen::place(rec, &client),
+                        id.as_str(),
+                        &detail,
+                    );
+                }
+                ApiResult::Described(
+                    answer.map(|(k, body)| (k, crate::app::describe::body_text(&body))),
+                )
+            }
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
             ApiOp::Probe(secret) => ApiResult::Probed(crate::leak::probe(&client, secret).await),
@@ -166,7 +187,7 @@ impl Worker {
             ApiOp::ReadJournal => ApiResult::Journal(match &self.journal {
                 Some(j) => {
                     let j = j.clone();
-                    match tokio::task::spawn_blocking(move || j.read_all()).await {
+                    match tokio::task::spawn_blocking(move || j.recent(JOURNAL_HELD)).await {
                         Ok(r) => r.map_err(|e| e.to_string()),
                         Err(e) => Err(format!("reading the journal stopped: {e}")),
                     }
@@ -255,6 +276,7 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         ApiOp::Probe(_) => ApiResult::Probed(crate::leak::Probe::Unknown(e.short())),
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+        ApiOp::Describe(_) => ApiResult::Described(Err(e)),
         ApiOp::ReadBack(_) => ApiResult::ReadBack(crate::ops::rotate::ReadBack {
             gone: None,
             error: Some(e.short()),

@@ -330,11 +330,17 @@ impl Client {
     /// `GET /v3/api_keys/{id}`: name, id and scopes. Accepts the flat object and the spec's
     /// wrapped `{"result":[…]}` form.
     pub async fn get_key(&self, id: &ApiKeyId) -> Result<KeyDetail, ApiError> {
+        self.get_key_answer(id).await.map(|(k, _)| k)
+    }
+
+    /// [`Client::get_key`], with the answer's body as SendGrid sent it (the dashboard's
+    /// describe view shows it; server text: sanitise before display).
+    pub async fn get_key_answer(&self, id: &ApiKeyId) -> Result<(KeyDetail, Vec<u8>), ApiError> {
         let path = key_path(id);
         let (status, bytes) = self
             .send(Method::GET, &path, &[], None, Repeat::Idempotent)
             .await?;
-        match decode::<GetOneWire>(status, &bytes, "the key")? {
+        let key = match decode::<GetOneWire>(status, &bytes, "the key")? {
             GetOneWire::Flat(k) if &k.api_key_id == id => Ok(k),
             GetOneWire::Flat(k) => Err(ApiError::NotTheAnswer {
                 status,
@@ -352,7 +358,8 @@ impl Client {
                     what: "the key".into(),
                     detail: format!("the wrapped answer does not contain key {id}"),
                 }),
-        }
+        }?;
+        Ok((key, bytes))
     }
 
     /// `POST /v3/api_keys`. `scopes: None` asks for a Full Access key. Never retried.

@@ -85,14 +85,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
                 app.focus = Pane::List;
             }
         }
-        Action::Help => {
-            app.modal = Some(Modal::Help(HelpModal {
-                filter: Default::default(),
-                editing: false,
-                under: layer,
-                scroll: 0,
-            }));
-        }
+        Action::Help => super::overlays::open_help(app, layer),
         Action::Log => app.modal = Some(Modal::Log(LogModal::default())),
         Action::Refresh => refresh(app, out),
         Action::Mark => {
@@ -137,15 +130,17 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
             refilter(app);
         }
         Action::CopyId => {
+            // said when the terminal side has done it (Msg::Copied)
             if let Some(e) = app.selected() {
-                let id = e.id.0.clone();
-                out.push(Command::Copy(crate::secret::Secret::from_server(
-                    id.clone(),
-                )));
-                toast(app, Level::Info, format!("copied id {id}"));
+                out.push(Command::Copy {
+                    text: crate::secret::Secret::from_server(e.id.0.clone()),
+                    what: Clip::Id(e.id.clone()),
+                });
             }
         }
         Action::Contexts => open_contexts(app, out),
+        Action::PreviousContext => previous_context(app, out),
+        Action::Describe => super::describe::open(app, out),
         Action::New => {
             let grantable = app.my_scopes.value().cloned();
             app.modal = Some(Modal::Create(Box::new(CreateForm::new(grantable))));

@@ -1,7 +1,8 @@
-//! `:`: the command line, k9s-style. `:ctx NAME` switches context (a subuser; `:ctx -` the key's
-//! own account), `:keys` goes back to the key list, `:refresh` re-reads it, `:log` and `:help`
-//! open those, `:q` quits. Tab completes command names and subuser names; an unknown command
-//! says so.
+//! `:`: the command line, k9s-style. `:ctx NAME` switches context (a subuser; `:ctx account-id
+//! ID` a customer account; `:ctx own` the key's own account; `:ctx -` the previous context),
+//! `:keys` goes back to the key list, `:refresh` re-reads it, `:log` and `:help` open those,
+//! `:q` quits. Tab completes command names and contexts; an unknown command says so. Enter runs
+//! what is typed, never a suggestion: suggestions are drawn apart from the typed text.
 
 use tui_input::Input;
 
@@ -21,7 +22,7 @@ pub struct CommandLine {
 pub const COMMANDS: &[(&str, &str)] = &[
     (
         "ctx",
-        "switch context: :ctx NAME (subuser), :ctx - (own account)",
+        "switch context: :ctx NAME (subuser), :ctx account-id ID, :ctx own, :ctx - (previous)",
     ),
     ("keys", "the key list"),
     ("refresh", "re-read the key list"),
@@ -35,8 +36,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
-/// What the own account is called in `:ctx`.
-const OWN: &str = "-";
+/// What the own account is called in `:ctx` (its account name works too).
+const OWN: &str = "own";
+/// What the previous context is called in `:ctx`.
+const PREVIOUS: &str = "-";
 
 pub(crate) fn open(app: &mut App, out: &mut Vec<Command>) {
     // `:ctx` completes subuser names: read them once, now, if never read
@@ -59,15 +62,18 @@ pub fn completions(app: &App, typed: &str) -> Vec<String> {
         Some(("ctx", arg)) => {
             let arg = arg.trim_start().to_lowercase();
             let mut out: Vec<String> = Vec::new();
-            if OWN.starts_with(&arg) {
-                out.push(format!("ctx {OWN}"));
+            for word in [PREVIOUS, OWN] {
+                if word.starts_with(&arg) && (word != PREVIOUS || app.previous_ctx.is_some()) {
+                    out.push(format!("ctx {word}"));
+                }
             }
-            if let Some(subs) = app.subusers.value() {
-                out.extend(
-                    subs.iter()
-                        .filter(|s| s.username.to_lowercase().starts_with(&arg))
-                        .map(|s| format!("ctx {}", s.username)),
-                );
+            for row in super::contexts::context_rows(app, "") {
+                if let Some(o) = row.target() {
+                    let name = o.header_value();
+                    if name.to_lowercase().starts_with(&arg) {
+                        out.push(format!("ctx {name}"));
+                    }
+                }
             }
             out
         }
@@ -158,18 +164,14 @@ pub(crate) fn run(app: &mut App, line: &str, out: &mut Vec<Command>) {
             }
         }
         "help" | "h" => {
-            app.modal = Some(Modal::Help(HelpModal {
-                filter: Input::default(),
-                editing: false,
-                under: if app.matrix_on() {
-                    keymap::Layer::Matrix
-                } else if app.focus == Pane::Detail {
-                    keymap::Layer::Detail
-                } else {
-                    keymap::Layer::List
-                },
-                scroll: 0,
-            }));
+            let under = if app.matrix_on() {
+                keymap::Layer::Matrix
+            } else if app.focus == Pane::Detail {
+                keymap::Layer::Detail
+            } else {
+                keymap::Layer::List
+            };
+            app.modal = Some(Modal::Help(HelpModal::new(under, None)));
         }
         "q" | "quit" => quit(app, false, out),
         "q!" | "quit!" => quit(app, true, out),
@@ -188,14 +190,24 @@ pub(crate) fn run(app: &mut App, line: &str, out: &mut Vec<Command>) {
     }
 }
 
-/// `:ctx NAME`: to a subuser (checked against the subusers once they are known), `:ctx -` (or
-/// the account's own name) to the key's own account.
+/// `:ctx NAME`: to a subuser (checked against the subusers once they are known), `:ctx
+/// account-id ID` to a customer account, `:ctx own` (or the account's own name) to the key's own
+/// account, `:ctx -` back to the previous context.
 fn ctx(app: &mut App, arg: &str, out: &mut Vec<Command>) {
     if arg.is_empty() {
         return open_contexts(app, out);
     }
-    if arg == OWN || arg == app.ctx.account || arg == "own" {
+    if arg == PREVIOUS {
+        return previous_context(app, out);
+    }
+    if arg == OWN || arg == app.ctx.account {
         return switch_context(app, None, out);
+    }
+    if arg.starts_with("account-id") {
+        return match OnBehalfOf::parse(arg) {
+            Ok(o) => switch_context(app, Some(o), out),
+            Err(e) => toast(app, Level::Warn, format!(":ctx {e}")),
+        };
     }
     match &app.subusers {
         Remote::Ready(subs) => {
@@ -265,5 +277,6 @@ pub(crate) fn no_action(app: &mut App, k: &ratatui::crossterm::event::KeyEvent) 
         level: Level::Info,
         text: format!("no action for {} — ? for help", crate::text::clean(&label)),
         at_ms: app.now_ms,
+        about: None,
     });
 }

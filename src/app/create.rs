@@ -313,12 +313,16 @@ pub(crate) fn created(
             );
         }
         Err(e) => {
-            let msg = e.short();
+            let msg = super::errors::explain(app, &e, Some("api_keys.create"));
             if form_waiting && let Some(Modal::Create(f)) = &mut app.modal {
                 f.stage = CreateStage::Editing;
                 f.error = Some(format!("SendGrid refused: {msg}"));
             }
-            toast(app, Level::Error, format!("could not create '{name}': {e}"));
+            toast(
+                app,
+                Level::Error,
+                format!("could not create '{name}': {msg}"),
+            );
         }
     }
 }

@@ -5,28 +5,79 @@ use super::*;
 use crate::api::ApiKeyId;
 
 pub(crate) fn log(app: &mut App, level: Level, text: String) {
-    app.log.push_back(LogLine {
+    let line = LogLine {
         at_ms: app.now_ms,
         level,
         text,
-    });
+        count: 1,
+    };
+    push_log(app, line);
+}
+
+/// Append a line to the `@` log; the same line said again right away counts up instead.
+pub(crate) fn push_log(app: &mut App, line: LogLine) {
+    if let Some(last) = app.log.back_mut()
+        && last.level == line.level
+        && last.text == line.text
+    {
+        last.count = last.count.saturating_add(line.count);
+        last.at_ms = line.at_ms;
+        return;
+    }
+    app.log.push_back(line);
     while app.log.len() > LOG_CAP {
         app.log.pop_front();
     }
 }
 
 pub(crate) fn toast(app: &mut App, level: Level, text: impl Into<String>) {
-    let text = text.into();
+    say(app, level, text.into(), None);
+}
+
+/// A toast about something: a later one about the same thing replaces an error about it (a
+/// failed copy, then one that worked).
+pub(crate) fn toast_about(app: &mut App, level: Level, text: impl Into<String>, about: &str) {
+    say(app, level, text.into(), Some(about.to_owned()));
+}
+
+/// Forget an error toast about `about` (it no longer holds: the thing worked since).
+pub(crate) fn clear_error_about(app: &mut App, about: &str) {
+    if app
+        .toast
+        .as_ref()
+        .is_some_and(|t| t.level == Level::Error && t.about.as_deref() == Some(about))
+    {
+        app.toast = None;
+    }
+}
+
+fn say(app: &mut App, level: Level, text: String, about: Option<String>) {
     log(app, level, text.clone());
-    // An error stays until dismissed: a later info message does not hide it.
-    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) && level < Level::Warn {
+    // An error stays until dismissed: a later info message does not hide it, unless it is
+    // about the same thing.
+    let same = about.is_some() && app.toast.as_ref().is_some_and(|t| t.about == about);
+    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) && level < Level::Warn && !same {
         return;
     }
     app.toast = Some(Toast {
         level,
         text,
         at_ms: app.now_ms,
+        about,
     });
+}
+
+/// What became of a copy of an id or a key's JSON: said as it happened, to what.
+pub(crate) fn copied(app: &mut App, what: &Clip, r: Result<String, String>) {
+    let thing = match what {
+        Clip::Secret => "the secret".to_owned(),
+        Clip::Id(id) => format!("id {id}"),
+        Clip::Json(id) => format!("the JSON of {id}"),
+    };
+    match r {
+        Ok(how) => toast_about(app, Level::Success, format!("{thing} {how}"), "copy"),
+        Err(why) => toast_about(app, Level::Error, format!("{thing} {why}"), "copy"),
+    }
 }
 
 pub(crate) fn request(app: &mut App, pending: Pending, op: ApiOp, out: &mut Vec<Command>) -> ReqId {

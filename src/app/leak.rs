@@ -269,7 +269,7 @@ pub(crate) fn verified(app: &mut App, id: &ApiKeyId, r: Result<Verification, Api
         Err(e) => toast(
             app,
             Level::Error,
-            format!("could not prove {id} dead: {}", e.short()),
+            format!("could not prove {id} dead: {}", super::errors::describe(&e)),
         ),
     }
 }

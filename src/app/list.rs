@@ -409,6 +409,8 @@ pub(crate) fn keys_loaded(
             app.keys.reindex();
             super::live::compare(app, &before);
             app.keys.status.ready(app.now_ms);
+            app.keys.failure = None;
+            clear_error_about(app, "list");
             // marks of keys that are gone
             let index = &app.keys.index;
             app.view.marks.retain(|id| index.contains_key(id));
@@ -450,19 +452,30 @@ pub(crate) fn keys_loaded(
             }
         }
         Err(e) => {
-            app.keys.status.fail(e.to_string());
-            let what = if app.keys.ever_loaded() {
-                "could not refresh the key list"
-            } else {
-                "could not load the key list"
-            };
-            toast(
-                app,
-                Level::Error,
-                format!("{what}: {} — Ctrl-r to retry", e.short()),
-            );
+            app.keys.failure = Some(e);
+            list_failed(app);
         }
     }
+}
+
+/// Say why the list could not be read (again, once the key's own scopes complete the message).
+pub(crate) fn list_failed(app: &mut App) {
+    let Some(e) = app.keys.failure.clone() else {
+        return;
+    };
+    let why = super::errors::explain(app, &e, Some("api_keys.read"));
+    app.keys.status.fail(why.clone());
+    let what = if app.keys.ever_loaded() {
+        "could not refresh the key list"
+    } else {
+        "could not load the key list"
+    };
+    toast_about(
+        app,
+        Level::Error,
+        format!("{what}: {why} — Ctrl-r to retry"),
+        "list",
+    );
 }
 
 pub(crate) fn key_loaded(
@@ -512,17 +525,22 @@ pub(crate) fn key_loaded(
             }
         }
         Err(e) => {
+            let why = super::errors::explain(app, &e, Some("api_keys.read"));
             if let Some(entry) = app.keys.get_mut(id) {
-                entry.state.load_ended(req, Some(e.short()));
+                entry.state.load_ended(req, Some(why.clone()));
             }
             if !background {
                 toast(
                     app,
                     Level::Error,
-                    format!("could not read the key's scopes: {}", e.short()),
+                    format!("could not read the key's scopes: {why}"),
                 );
             } else {
-                log(app, Level::Warn, format!("prefetch of {id} failed: {e}"));
+                log(
+                    app,
+                    Level::Warn,
+                    format!("reading the scopes of {id} failed: {why}"),
+                );
             }
         }
     }

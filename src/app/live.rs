@@ -29,6 +29,11 @@ pub struct Live {
     pub added: HashMap<ApiKeyId, u64>,
     /// Requests the periodic refresh has sent (one per interval at most).
     pub sent: u64,
+    /// The periodic refresh's list read, held back from the `@` log until its answer says
+    /// whether it changed anything.
+    pub routine: Option<LogLine>,
+    /// Periodic list reads that changed nothing (not in the log; its title counts them).
+    pub quiet: u64,
 }
 
 impl Live {
@@ -83,11 +88,15 @@ pub(crate) fn tick(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// Compare the old list with the new one: badge the keys that appeared, say which ones went
-/// away (not the ones this dashboard is revoking). Nothing is said on the first load.
+/// away (not the ones this dashboard is revoking). Nothing is said on the first load. A
+/// periodic refresh's read goes into the `@` log only when it changed something.
 pub(crate) fn compare(app: &mut App, old: &[(ApiKeyId, String, bool)]) {
     if !app.keys.ever_loaded() {
         return;
     }
+    let renamed = old
+        .iter()
+        .any(|(id, name, _)| app.keys.get(id).is_some_and(|e| &e.name != name));
     let now = app.now_ms;
     let was: std::collections::HashSet<&ApiKeyId> = old.iter().map(|(id, _, _)| id).collect();
     let added: Vec<ApiKeyId> = app
@@ -105,6 +114,8 @@ pub(crate) fn compare(app: &mut App, old: &[(ApiKeyId, String, bool)]) {
         .filter(|(id, _, revoking)| !revoking && !app.keys.index.contains_key(id))
         .map(|(_, name, _)| name.as_str())
         .collect();
+    let changed = renamed || !added.is_empty() || !gone.is_empty();
+    super::log::routine_read(app, changed);
     let mut said = Vec::new();
     if !added.is_empty() {
         said.push(format!("{} new", added.len()));
@@ -129,7 +140,8 @@ pub(crate) fn compare(app: &mut App, old: &[(ApiKeyId, String, bool)]) {
 
 /// When the loop must wake up (in `now_ms` time) for something time-driven, when it is not
 /// ticking anyway ([`App::wants_tick`]): the next periodic refresh, a badge's expiry, or the
-/// next change of a lingering toast's "… ago". `None`: sleep until an event.
+/// next change of a lingering toast's "… ago", a revoke confirmation's buttons coming alive.
+/// `None`: sleep until an event.
 pub fn next_wakeup(app: &App) -> Option<u64> {
     let refresh = if paused(app) { None } else { due(app) };
     let badge = app.live.added.values().map(|at| at + BADGE_MS).min();
@@ -139,5 +151,8 @@ pub fn next_wakeup(app: &App) -> Option<u64> {
         let step = if age < 60_000 { 1_000 } else { 60_000 };
         t.at_ms + (age / step + 1) * step
     });
-    [refresh, badge, toast].into_iter().flatten().min()
+    [refresh, badge, toast, app.arming_until()]
+        .into_iter()
+        .flatten()
+        .min()
 }

@@ -550,6 +550,10 @@ pub(crate) fn sweep_listed(
     r: Result<Vec<ApiKey>, ApiError>,
     out: &mut Vec<Command>,
 ) {
+    let why = r
+        .as_ref()
+        .err()
+        .map(|e| super::errors::explain(app, e, Some("api_keys.read")));
     let Some(s) = sweep_mut(app, sweep) else {
         return;
     };
@@ -576,8 +580,8 @@ pub(crate) fn sweep_listed(
             s.total += ids.len();
             s.queue.extend(ids);
         }
-        Err(e) => {
-            let why = e.short();
+        Err(_) => {
+            let why = why.unwrap_or_default();
             c.keys.status.fail(why.clone());
             let label = c.label.clone();
             log(
@@ -625,7 +629,7 @@ pub(crate) fn sweep_key(
         Err(err) => {
             s.failed += 1;
             if let Some(r) = e.state.scopes_mut() {
-                r.fail(err.short());
+                r.fail(super::errors::describe(&err));
             }
         }
     }

@@ -5,11 +5,15 @@
 
 pub mod browse;
 pub mod burst;
+mod clock;
 pub mod command;
 pub mod contexts;
 pub mod create;
+pub mod describe;
+mod detail;
 pub mod diff;
 mod effects;
+pub mod errors;
 pub mod filter;
 pub mod journal;
 pub mod keymap;
@@ -17,6 +21,7 @@ pub mod layout;
 pub mod leak;
 pub mod list;
 pub mod live;
+pub mod log;
 pub mod matrix;
 pub mod overlays;
 mod remote;
@@ -33,21 +38,24 @@ use crate::api::{ApiError, ApiKey, ApiKeyId, CallRecord, KeyDetail, OnBehalfOf, 
 pub use crate::ops::{Done, Effect, Mutation};
 use crate::risk::Finding;
 use crate::risk::Risk;
-use crate::scopes::{Category, Classification, KeyType, Levels, ScopeSet};
+use crate::scopes::{Classification, KeyType, Levels, ScopeSet};
 use crate::secret::Secret;
 pub use remote::{KeyState, Remote};
 
+pub use clock::Clock;
 pub use command::CommandLine;
-pub use contexts::ContextPicker;
-pub use contexts::context_rows;
+pub use contexts::{ContextPicker, ContextRow, context_rows, picker_rows};
 pub use create::{CreateField, CreateForm, CreateStage};
+pub use describe::DescribeView;
+pub use detail::{DetailRow, detail_rows, selected_class};
 pub use diff::{DiffModal, DiffRight, PresetPicker, diff_line_count, diff_sides};
 pub use filter::{Query, SortKey};
 pub use journal::{JournalConfirm, JournalFix, JournalView};
 pub use keymap::{Action, Layer};
 pub use live::Live;
+pub use log::LogModal;
 pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
-pub use overlays::{FILTER_SYNTAX, HelpModal, LogModal};
+pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
 pub use rotate::{DeployedAsk, RotateForm};
@@ -202,6 +210,9 @@ pub struct KeyList {
     pub index: HashMap<ApiKeyId, usize>,
     /// The list's load; its value is `now_ms` of the last successful one.
     pub status: Remote<u64>,
+    /// Why the last load failed, kept to complete its message when the key's own scopes
+    /// arrive (a 403 then names the scope the key lacks).
+    pub failure: Option<ApiError>,
 }
 
 impl KeyList {
@@ -308,6 +319,9 @@ pub struct Toast {
     pub level: Level,
     pub text: String,
     pub at_ms: u64,
+    /// What it is about (`"list"`, `"id …"`): a later success about the same thing replaces an
+    /// error, which otherwise stays until dismissed.
+    pub about: Option<String>,
 }
 
 impl Toast {
@@ -324,9 +338,12 @@ impl Toast {
 /// One line of the `@` log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    /// When it was said (the last time, for a repeated line).
     pub at_ms: u64,
     pub level: Level,
     pub text: String,
+    /// How many times it was said in a row.
+    pub count: u32,
 }
 
 /// Background prefetch of every key's scopes.
@@ -412,6 +429,8 @@ pub enum Pending {
         sweep: u64,
         ctx: usize,
     },
+    /// `v`: the key read afresh, with its answer's body.
+    Describe(ApiKeyId),
     /// The all-contexts matrix: one key's scopes.
     SweepKey {
         sweep: u64,
@@ -480,71 +499,11 @@ pub struct App {
     pub rotations: rotate::Rotations,
     /// `m`: the permission matrix in place of the list and detail panes.
     pub matrix: Option<MatrixView>,
-}
-
-/// What turns `now_ms` (milliseconds since start) into a local clock time: set once by the loop
-/// at start (`update` reads no clock). Zero in tests: `now_ms` 5 000 is `00:00:05`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Clock {
-    /// Unix time in ms when `now_ms` was 0.
-    pub start_unix_ms: u64,
-    /// Local offset from UTC in seconds (east positive), as it was at start.
-    pub utc_offset_s: i64,
-}
-
-impl Clock {
-    /// `HH:MM:SS` local time of a moment given in `now_ms` time.
-    pub fn hms(&self, at_ms: u64) -> String {
-        let unix_s = (self.start_unix_ms + at_ms) as i64 / 1000 + self.utc_offset_s;
-        let day_s = unix_s.rem_euclid(86_400);
-        format!(
-            "{:02}:{:02}:{:02}",
-            day_s / 3600,
-            day_s / 60 % 60,
-            day_s % 60
-        )
-    }
-
-    /// `YYYY-MM-DD` (UTC) of a moment given in `now_ms` time (for a rotation's lineage name).
-    pub fn date(&self, at_ms: u64) -> String {
-        let days = ((self.start_unix_ms + at_ms) / 1000 / 86_400) as i64;
-        let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02}")
-    }
-
-    /// `MM-DD HH:MM:SS` local time of a journal time (RFC 3339, UTC); the text itself when it
-    /// does not parse.
-    pub fn local_stamp(&self, rfc3339: &str) -> String {
-        let Ok(t) = humantime::parse_rfc3339_weak(rfc3339) else {
-            return rfc3339.to_owned();
-        };
-        let unix = t
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-            + self.utc_offset_s;
-        let (_, m, d) = civil_from_days(unix.div_euclid(86_400));
-        let s = unix.rem_euclid(86_400);
-        format!(
-            "{m:02}-{d:02} {:02}:{:02}:{:02}",
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        )
-    }
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    /// Contexts pointed at this session or named in the journal (the picker lists them: a
+    /// customer account has no list to be found in).
+    pub contexts_seen: Vec<OnBehalfOf>,
+    /// Where the dashboard pointed before the last switch (`-`, `:ctx -`).
+    pub previous_ctx: Option<Option<OnBehalfOf>>,
 }
 
 /// The modal on top, if any. At most one; it takes the keys first.
@@ -573,6 +532,8 @@ pub enum Modal {
     Journal(Box<JournalView>),
     /// Enter on a permission-matrix cell: the scopes behind it.
     Cell(Box<CellView>),
+    /// `v`: a key described (its JSON, scopes, journal history).
+    Describe(Box<DescribeView>),
 }
 
 /// Events the loop feeds into [`update`].
@@ -595,7 +556,10 @@ pub enum Msg {
     /// An HTTP exchange happened (for the `@` log).
     Call(CallRecord),
     /// What became of a [`Command::Copy`]: how it was copied, or why it was not.
-    Copied(Result<String, String>),
+    Copied {
+        what: Clip,
+        result: Result<String, String>,
+    },
 }
 
 /// A request for the worker.
@@ -616,6 +580,8 @@ pub enum ApiOp {
     },
     /// Read the local journal (no request).
     ReadJournal,
+    /// `GET /v3/api_keys/{id}` with the answer's body (the describe view).
+    Describe(ApiKeyId),
     /// Read a revoked key back (404: gone) and journal the answer (a rotation's step 5).
     ReadBack(crate::ops::rotate::ReadBackStep),
     /// Journal whether a rotation's secret was delivered (no request; never cancelled).
@@ -642,11 +608,25 @@ pub enum Command {
         region: Option<Region>,
         op: ApiOp,
     },
-    /// Copy to the clipboard (OSC 52).
-    Copy(Secret),
+    /// Copy to the clipboard (OSC 52); `what` says what it is (in the toast, never the text).
+    Copy {
+        text: Secret,
+        what: Clip,
+    },
     /// Stop every read in flight (context switch, quit).
     CancelReads,
     Quit,
+}
+
+/// What a [`Command::Copy`] copies, for what the toast and the log say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clip {
+    /// A created key's secret.
+    Secret,
+    /// A key's id.
+    Id(ApiKeyId),
+    /// A key's JSON as SendGrid answered it (the describe view).
+    Json(ApiKeyId),
 }
 
 /// The answer to one [`Command::Api`].
@@ -669,6 +649,8 @@ pub enum ApiResult {
     Probed(crate::leak::Probe),
     /// The journal's entries, oldest first (or why it could not be read).
     Journal(Result<Vec<crate::journal::Entry>, String>),
+    /// A key and its answer's body as sent (sanitised, cut at [`describe::BODY_MAX`]).
+    Described(Result<(KeyDetail, String), ApiError>),
     /// What reading a revoked key back answered.
     ReadBack(crate::ops::rotate::ReadBack),
     /// A journal line written (or why not).
@@ -707,6 +689,8 @@ impl App {
             journal: Remote::NotAsked,
             rotations: rotate::Rotations::default(),
             matrix: None,
+            contexts_seen: Vec::new(),
+            previous_ctx: None,
         }
     }
 
@@ -739,8 +723,8 @@ impl App {
             Some(Modal::Create(f)) => f.layer(),
             Some(Modal::Secret(_)) => Layer::Secret,
             Some(Modal::ConfirmDelete(_)) => Layer::Confirm,
-            Some(Modal::Contexts(_)) => Layer::Contexts,
-            Some(Modal::Log(_)) => Layer::Log,
+            Some(Modal::Contexts(p)) => p.layer(),
+            Some(Modal::Log(l)) => l.layer(),
             Some(Modal::Diff(d)) => match d.right {
                 DiffRight::Preset(_) => Layer::DiffPreset,
                 DiffRight::Key(_) => Layer::Diff,
@@ -753,6 +737,7 @@ impl App {
             Some(Modal::Deployed(_)) => Layer::Deployed,
             Some(Modal::Journal(v)) => v.layer(),
             Some(Modal::Cell(_)) => Layer::Cell,
+            Some(Modal::Describe(v)) => v.layer(),
             None if self.filter.editing => Layer::Filter,
             None if self.matrix.is_some() => Layer::Matrix,
             None => match self.focus {
@@ -780,6 +765,16 @@ impl App {
                 .toast
                 .as_ref()
                 .is_some_and(|t| t.expires_at().is_some())
+    }
+
+    /// When an open revoke confirmation starts taking keys, while it does not yet.
+    pub fn arming_until(&self) -> Option<u64> {
+        match &self.modal {
+            Some(Modal::ConfirmDelete(c)) if !c.armed(self.now_ms) => {
+                Some(c.opened_ms + revoke::ARM_MS)
+            }
+            _ => None,
+        }
     }
 
     /// When the loop must wake up for something time-driven while it is not ticking (the next
@@ -815,67 +810,6 @@ impl App {
         e.base_url.trim_end_matches('/') == self.ctx.base_url.trim_end_matches('/')
             && e.on_behalf_of == self.ctx.on_behalf_of.as_ref().map(OnBehalfOf::header_value)
     }
-}
-
-/// A row of the detail pane's scope list (below the key's summary and findings).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum DetailRow {
-    /// A category with the key's level and how many of its scopes it holds.
-    Category {
-        category: &'static Category,
-        level: crate::scopes::Level,
-        held: usize,
-    },
-    /// A scope of an expanded category.
-    Scope {
-        category: &'static Category,
-        scope: &'static str,
-        held: bool,
-    },
-}
-
-/// The detail pane's rows for the selected key: categories with access (all of them with
-/// `show_all`), each followed by its scopes when expanded. Empty until the scopes are known.
-pub fn detail_rows(app: &App) -> Vec<DetailRow> {
-    let Some(class) = selected_class(app) else {
-        return Vec::new();
-    };
-    let Some(info) = app.selected().and_then(|e| e.info()) else {
-        return Vec::new();
-    };
-    let mut rows = Vec::new();
-    for cl in &class.levels {
-        if cl.level == crate::scopes::Level::No && !app.detail.show_all {
-            continue;
-        }
-        rows.push(DetailRow::Category {
-            category: cl.category,
-            level: cl.level,
-            held: cl.held,
-        });
-        if app.detail.expanded.contains(cl.category.id) {
-            for s in cl.category.scopes {
-                rows.push(DetailRow::Scope {
-                    category: cl.category,
-                    scope: s,
-                    held: info.holds(s),
-                });
-            }
-        }
-    }
-    rows
-}
-
-/// The selected key's classification: the cached one (see [`DetailView::class`]), or computed
-/// when the cache is behind (a model built without `update`).
-pub fn selected_class(app: &App) -> Option<std::sync::Arc<Classification>> {
-    let e = app.selected()?;
-    let info = e.info()?;
-    Some(
-        app.detail
-            .class_of(&e.id, info)
-            .unwrap_or_else(|| std::sync::Arc::new(info.classify())),
-    )
 }
 
 /// One side of a scope diff: a label and the scopes.

@@ -1,4 +1,4 @@
-//! The `?` help and `@` log overlays.
+//! The `?` help overlay.
 
 use tui_input::Input;
 
@@ -6,7 +6,7 @@ use super::keymap::{Action, Layer};
 use super::{App, Modal};
 
 /// `?`: bindings of the layer underneath. `j/k/g/G/PgUp/PgDn` scroll; `/` filters.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct HelpModal {
     pub filter: Input,
     /// Typing into the filter (after `/`).
@@ -15,6 +15,27 @@ pub struct HelpModal {
     pub under: Layer,
     /// First line shown (kept within [`help_max_scroll`]).
     pub scroll: usize,
+    /// The dialog the help was opened from: back on top when the help closes.
+    pub behind: Option<Box<super::Modal>>,
+}
+
+impl HelpModal {
+    /// Help for `under`, over the dialog `behind` (if any).
+    pub fn new(under: Layer, behind: Option<Box<super::Modal>>) -> Self {
+        HelpModal {
+            filter: Input::default(),
+            editing: false,
+            under,
+            scroll: 0,
+            behind,
+        }
+    }
+}
+
+/// `?` in any layer: the help for it, over it (the dialog comes back when the help closes).
+pub(crate) fn open_help(app: &mut App, under: Layer) {
+    let behind = app.modal.take().map(Box::new);
+    app.modal = Some(Modal::Help(HelpModal::new(under, behind)));
 }
 
 /// The filter syntax, as (example, meaning); in the help of the panes.
@@ -72,22 +93,17 @@ pub fn help_line_count(h: &HelpModal, read_only: bool) -> usize {
 }
 
 /// Body rows of the help box on a screen `screen_h` high (the geometry `ui::help` draws with:
-/// the box fits its lines + filter row + gap + borders into the screen minus header and hints).
+/// the box fits its lines + filter row + gap + borders into the screen minus header, status
+/// line and hints).
 pub fn help_body_rows(h: &HelpModal, read_only: bool, screen_h: u16) -> usize {
     let lines = help_line_count(h, read_only);
-    let region = usize::from(screen_h).saturating_sub(2);
+    let region = usize::from(screen_h).saturating_sub(3);
     (lines + 4).min(region).saturating_sub(4).max(1)
 }
 
 /// The largest useful scroll: the last line at the bottom of the box.
 pub fn help_max_scroll(h: &HelpModal, read_only: bool, screen_h: u16) -> usize {
     help_line_count(h, read_only).saturating_sub(help_body_rows(h, read_only, screen_h))
-}
-
-/// `@`: the message and API log. `scroll` counts lines up from the newest.
-#[derive(Debug, Clone, Default)]
-pub struct LogModal {
-    pub scroll: usize,
 }
 
 /// Keys of the `?` overlay: scrolling, `/` into the filter, Esc out of the filter then out.
@@ -100,7 +116,7 @@ pub(crate) fn help_action(app: &mut App, layer: Layer, a: Action) {
     let page = help_body_rows(h, ro, screen_h).max(2) - 1;
     let scroll = h.scroll.min(max);
     match (layer, a) {
-        (Layer::Help, Action::Back) => app.modal = None,
+        (Layer::Help, Action::Back) => app.modal = h.behind.take().map(|b| *b),
         (Layer::HelpFilter, Action::Back) => {
             h.filter = Input::default();
             h.editing = false;

@@ -87,14 +87,15 @@ pub(crate) fn renamed(
             toast(app, Level::Success, format!("renamed to '{}'", k.name));
         }
         Err(e) => {
+            let msg = super::errors::explain(app, &e, Some("api_keys.update"));
             if form_waiting && let Some(Modal::Rename(f)) = &mut app.modal {
                 f.saving = None;
-                f.error = Some(format!("SendGrid refused: {}", e.short()));
+                f.error = Some(format!("SendGrid refused: {msg}"));
             }
             toast(
                 app,
                 Level::Error,
-                format!("could not rename to '{name}': {e}"),
+                format!("could not rename to '{name}': {msg}"),
             );
         }
     }

@@ -26,6 +26,11 @@ pub enum ConfirmFocus {
     Revoke,
 }
 
+/// The revoke confirmation takes no key but Esc for this long after it opens (its buttons are
+/// greyed meanwhile), as browsers do for security dialogs: `d` `y` typed as one gesture (k9s's
+/// describe and YAML) revokes nothing.
+pub const ARM_MS: u64 = 400;
+
 /// `d`: confirm revocation of one or more keys. Focus starts on Cancel; more than one key needs
 /// the count typed.
 #[derive(Debug, Clone)]
@@ -34,9 +39,35 @@ pub struct ConfirmDelete {
     pub focus: ConfirmFocus,
     pub typed: Input,
     pub error: Option<String>,
+    /// When it opened (`now_ms`): keys count from [`ARM_MS`] later.
+    pub opened_ms: u64,
+    /// Keys pressed before then, said in the dialog.
+    pub ignored: Vec<String>,
 }
 
 impl ConfirmDelete {
+    /// Cancel focused, nothing typed, opened now.
+    pub fn new(targets: Vec<DeleteTarget>, now_ms: u64) -> Self {
+        ConfirmDelete {
+            targets,
+            focus: ConfirmFocus::Cancel,
+            typed: Input::default(),
+            error: None,
+            opened_ms: now_ms,
+            ignored: Vec::new(),
+        }
+    }
+    /// Whether keys count yet.
+    pub fn armed(&self, now_ms: u64) -> bool {
+        now_ms >= self.opened_ms + ARM_MS
+    }
+    /// A key pressed too soon: remembered (and said), never acted on. The label only: a typed
+    /// count is a digit, never a secret.
+    pub(crate) fn too_soon(&mut self, label: String) {
+        if self.ignored.len() < 8 {
+            self.ignored.push(label);
+        }
+    }
     pub fn needs_count(&self) -> bool {
         self.targets.len() > 1
     }
@@ -51,6 +82,8 @@ pub struct DeleteBatch {
     pub total: usize,
     pub ok: usize,
     pub failed: Vec<String>,
+    /// Keys someone had revoked already (SendGrid answered 404): gone, but not by this revoke.
+    pub already: Vec<String>,
     /// The key sgkeys is using, held back until every other answer of the batch is in.
     pub last: Option<DeleteTarget>,
 }
@@ -73,18 +106,22 @@ pub(crate) fn open_confirm_delete(app: &mut App) {
     if targets.is_empty() {
         return toast(app, Level::Info, "nothing to revoke");
     }
-    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete {
-        targets,
-        focus: ConfirmFocus::Cancel,
-        typed: Default::default(),
-        error: None,
-    }));
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(
+        targets, app.now_ms,
+    )));
 }
 
 pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
+    let now = app.now_ms;
     let Some(Modal::ConfirmDelete(c)) = &mut app.modal else {
         return;
     };
+    if a != Action::Back && !c.armed(now) {
+        let label = super::keymap::bindings()
+            .find(|b| b.action == a && b.layers.contains(&super::keymap::Layer::Confirm))
+            .map_or_else(|| format!("{a:?}"), super::keymap::keys_label);
+        return c.too_soon(label);
+    }
     let go = match a {
         Action::Back => {
             close_modal(app);
@@ -172,14 +209,24 @@ pub(crate) fn deleted(
     app: &mut App,
     id: &ApiKeyId,
     batch: u64,
-    r: Result<(), ApiError>,
+    r: Result<bool, ApiError>,
     unknown: bool,
     out: &mut Vec<Command>,
 ) {
     let name = app.keys.get(id).map(|e| e.name.clone()).unwrap_or_default();
     let ok = r.is_ok();
     match r {
-        Ok(()) => {
+        Ok(already) => {
+            if already {
+                log(
+                    app,
+                    Level::Warn,
+                    format!("'{name}' ({id}) was already revoked: SendGrid answered 404"),
+                );
+                if let Some(b) = app.batches.get_mut(&batch) {
+                    b.already.push(format!("'{name}'"));
+                }
+            }
             // (a mark set while its revoke was in flight goes with the key)
             remove_keys(app, std::slice::from_ref(id));
         }
@@ -187,17 +234,18 @@ pub(crate) fn deleted(
             if let Some(entry) = app.keys.get_mut(id) {
                 entry.state.revoke_failed();
             }
+            let why = super::errors::explain(app, &e, Some("api_keys.delete"));
             let (what, short) = if unknown {
                 (
                     format!(
-                        "revoking '{name}' ({id}): OUTCOME UNKNOWN ({e}); the key could not be read back — check it before trusting it is gone"
+                        "revoking '{name}' ({id}): OUTCOME UNKNOWN ({why}); the key could not be read back — check it before trusting it is gone"
                     ),
-                    format!("'{name}': outcome unknown ({})", e.short()),
+                    format!("'{name}': outcome unknown ({why})"),
                 )
             } else {
                 (
-                    format!("revoking '{name}' ({id}) failed: {e}"),
-                    format!("'{name}': {}", e.short()),
+                    format!("revoking '{name}' ({id}) failed: {why}"),
+                    format!("'{name}': {why}"),
                 )
             };
             log(app, Level::Error, what);
@@ -226,7 +274,29 @@ pub(crate) fn deleted(
     };
     if let Some(b) = done {
         app.batches.remove(&batch);
-        if b.failed.is_empty() {
+        let gone = b.already.len();
+        if b.failed.is_empty() && gone == b.total && b.total == 1 {
+            toast(
+                app,
+                Level::Warn,
+                format!(
+                    "'{name}' was already revoked (by someone else: SendGrid answered 404); \
+                     nothing was revoked now"
+                ),
+            );
+        } else if b.failed.is_empty() && gone > 0 {
+            let names = b.already.join(", ");
+            toast(
+                app,
+                Level::Warn,
+                format!(
+                    "revoked {} of {} keys; {gone} {} already revoked ({names})",
+                    b.ok - gone,
+                    b.total,
+                    if gone == 1 { "was" } else { "were" }
+                ),
+            );
+        } else if b.failed.is_empty() {
             let what = if b.total == 1 {
                 format!("revoked '{name}'")
             } else {

@@ -385,12 +385,9 @@ fn batch_next(app: &mut App) {
     for r in b.made {
         app.rotations.active.insert(r.old.id.clone(), r);
     }
-    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete {
-        targets,
-        focus: ConfirmFocus::Cancel,
-        typed: Default::default(),
-        error: None,
-    }));
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(
+        targets, app.now_ms,
+    )));
     toast(
         app,
         Level::Info,

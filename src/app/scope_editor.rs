@@ -437,7 +437,10 @@ pub(crate) fn presave_checked(
             f.stage = ScopeStage::Editing;
             f.error = Some(match &e {
                 ApiError::NotFound(_) => "the key no longer exists (revoked elsewhere)".to_owned(),
-                other => format!("could not re-read the key: {}", other.short()),
+                other => format!(
+                    "could not re-read the key: {}",
+                    super::errors::describe(other)
+                ),
             });
         }
     }
@@ -467,14 +470,15 @@ pub(crate) fn updated(app: &mut App, req: ReqId, id: &ApiKeyId, r: Result<KeyDet
             );
         }
         Err(e) => {
+            let msg = super::errors::explain(app, &e, Some("api_keys.update"));
             if form_waiting && let Some(Modal::EditScopes(f)) = &mut app.modal {
                 f.stage = ScopeStage::Editing;
-                f.error = Some(format!("SendGrid refused: {}", e.short()));
+                f.error = Some(format!("SendGrid refused: {msg}"));
             }
             toast(
                 app,
                 Level::Error,
-                format!("could not save scopes of {id}: {e}"),
+                format!("could not save scopes of {id}: {msg}"),
             );
         }
     }

@@ -29,7 +29,10 @@ pub(crate) fn secret_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     };
     match a {
         // Copied only once the terminal side says so (Msg::Copied).
-        Action::Copy => out.push(Command::Copy(s.secret.clone())),
+        Action::Copy => out.push(Command::Copy {
+            text: s.secret.clone(),
+            what: Clip::Secret,
+        }),
         Action::Back => {
             if s.copied || s.confirm_close {
                 match s.rotated.take() {
@@ -52,8 +55,9 @@ pub(crate) fn copied(app: &mut App, r: Result<String, String>) {
                 s.copied = true;
                 s.confirm_close = false;
             }
-            toast(app, Level::Success, format!("secret {how}"));
+            toast_about(app, Level::Success, format!("secret {how}"), "copy");
         }
-        Err(why) => toast(app, Level::Error, why),
+        // a later copy that works replaces this error
+        Err(why) => toast_about(app, Level::Error, why, "copy"),
     }
 }

@@ -9,6 +9,11 @@ use crate::secret::Secret;
 
 // new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
 mod burst;
+mod contexts;
+mod copy;
+mod describe;
+mod log;
+mod revoke;
 
 fn ctx() -> Context {
     Context {
@@ -143,6 +148,12 @@ fn loaded() -> App {
 
 fn selected_name(app: &App) -> String {
     app.selected().map(|e| e.name.clone()).unwrap_or_default()
+}
+
+/// Let the revoke confirmation's first moment pass (it takes no key but Esc before).
+fn arm(app: &mut App) {
+    let now = app.now_ms + crate::app::revoke::ARM_MS;
+    update(app, Msg::Tick(now));
 }
 
 fn typed(app: &mut App, s: &str) -> Vec<Command> {
@@ -429,6 +440,7 @@ fn a_pasted_key_of_a_subuser_switches_there_selects_it_and_is_proven_dead_after_
     assert_eq!(selected_name(&app), "tx leak", "selected in the subuser");
     // d y: the revoke, then the key itself is asked until it is refused
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     let (req, _) = api_cmds(&cmds)
         .into_iter()
@@ -727,7 +739,13 @@ fn create_full_key_then_secret_shown_once() {
     update(&mut app, code(KeyCode::Esc));
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.confirm_close));
     let cmds = update(&mut app, key('c'));
-    assert_eq!(cmds, vec![Command::Copy(secret)]);
+    assert_eq!(
+        cmds,
+        vec![Command::Copy {
+            text: secret,
+            what: Clip::Secret
+        }]
+    );
     update(&mut app, code(KeyCode::Esc));
     assert!(app.modal.is_none());
 }
@@ -771,6 +789,7 @@ fn create_custom_from_preset() {
 fn revoke_one_with_confirmation_focus_on_cancel() {
     let mut app = loaded();
     update(&mut app, key('d'));
+    arm(&mut app);
     assert_eq!(app.layer(), Layer::Confirm);
     assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.focus == ConfirmFocus::Cancel));
     // Enter presses Cancel
@@ -778,6 +797,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
     assert!(api_cmds(&cmds).is_empty() && app.modal.is_none());
     // d again does not confirm: y does
     update(&mut app, key('d'));
+    arm(&mut app);
     assert!(api_cmds(&update(&mut app, key('d'))).is_empty());
     let cmds = update(&mut app, key('y'));
     let (req, op) = api_cmds(&cmds)[0].clone();
@@ -807,6 +827,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
 fn failed_revoke_restores_the_row_with_an_error() {
     let mut app = loaded();
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     let (req, _) = api_cmds(&cmds)[0].clone();
     update(
@@ -835,6 +856,7 @@ fn bulk_revoke_needs_the_count_typed() {
         update(&mut app, key(' '));
     }
     update(&mut app, key('d'));
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!()
     };
@@ -912,6 +934,7 @@ fn the_callers_own_key_is_flagged_in_the_confirm_dialog() {
     let mut app = loaded();
     app.ctx.caller_key_id = Some(id(0).0);
     update(&mut app, key('d'));
+    arm(&mut app);
     assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.targets[0].own));
 }
 
@@ -998,6 +1021,7 @@ fn quitting_waits_for_confirmation_while_a_change_is_in_flight() {
 
     let mut app = loaded();
     update(&mut app, key('d'));
+    arm(&mut app);
     update(&mut app, key('y'));
     let cmds = update(&mut app, key('q'));
     assert!(!cmds.contains(&Command::Quit));
@@ -1280,6 +1304,7 @@ fn a_revoke_is_one_per_key_state_and_failing_restores_the_scopes() {
     assert!(info.is_some());
     update(&mut app, key('j'));
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     let (req, _) = api_cmds(&cmds)[0].clone();
     let e = app.keys.get(&id(1)).unwrap();
@@ -1322,18 +1347,27 @@ fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
         rotated: None,
     }));
     let cmds = update(&mut app, key('c'));
-    assert!(cmds.iter().any(|c| matches!(c, Command::Copy(_))));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Copy { .. })));
     assert!(
         matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied),
         "not yet"
     );
     update(
         &mut app,
-        Msg::Copied(Err("not copied: tmux says no".into())),
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Err("not copied: tmux says no".into()),
+        },
     );
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied));
     assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
-    update(&mut app, Msg::Copied(Ok("copied".into())));
+    update(
+        &mut app,
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Ok("copied".into()),
+        },
+    );
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.copied));
 }
 
@@ -1382,6 +1416,7 @@ fn revoking_a_key_selects_the_row_that_took_its_place() {
     }
     assert_eq!(selected_name(&app), "key 09");
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     revoke_answer(&mut app, &cmds);
     assert_eq!(app.view.rows.len(), 44);
@@ -1394,6 +1429,7 @@ fn revoking_the_last_key_selects_the_new_last_row() {
     let mut app = loaded_many(45);
     update(&mut app, key('G'));
     update(&mut app, key('d'));
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     revoke_answer(&mut app, &cmds);
     assert_eq!(app.view.rows.len(), 44);
@@ -1411,6 +1447,7 @@ fn a_bulk_revoke_selects_the_first_row_after_the_revoked_ones() {
     typed(&mut app, "   kkk");
     assert_eq!(selected_name(&app), "key 05");
     update(&mut app, key('d'));
+    arm(&mut app);
     typed(&mut app, "3");
     let cmds = update(&mut app, key('y'));
     assert_eq!(api_cmds(&cmds).len(), 3);
@@ -1794,8 +1831,20 @@ fn rotated_marketing() -> App {
     assert!(app.keys.get(&new_key_id()).is_some());
     assert!(app.keys.get(&id(1)).is_some(), "the old key stays");
     let cmds = update(&mut app, key('c'));
-    assert_eq!(cmds, vec![Command::Copy(new_key_secret())]);
-    update(&mut app, Msg::Copied(Ok("copied".into())));
+    assert_eq!(
+        cmds,
+        vec![Command::Copy {
+            text: new_key_secret(),
+            what: Clip::Secret
+        }]
+    );
+    update(
+        &mut app,
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Ok("copied".into()),
+        },
+    );
     let cmds = update(&mut app, code(KeyCode::Esc));
     // the secret reached the person: journaled as delivered, as the CLI does for its file
     assert!(
@@ -2157,6 +2206,7 @@ fn rotate_many_shows_each_secret_then_one_typed_confirmation_revokes_the_old_key
         update(&mut app, code(KeyCode::Esc));
     }
     // one confirmation for the old keys: the count typed, the key in use last
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!("no revoke confirmation: {:?}", app.modal);
     };
@@ -2309,6 +2359,7 @@ fn matrix_marks_filter_and_revoke_act_on_the_rows_key() {
     update(&mut app, key(' '));
     assert!(app.view.marks.contains(&id(5)));
     update(&mut app, key('d'));
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!("no confirm dialog: {:?}", app.modal)
     };
@@ -2444,6 +2495,7 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
     );
     assert_eq!(selected_name(&app), "eu key 2");
     update(&mut app, key('d'));
+    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!("no confirm dialog")
     };

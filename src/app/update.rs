@@ -55,40 +55,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Api(ev) => api_event(app, ev, &mut out),
-        Msg::Copied(r) => super::secret::copied(app, r),
-        Msg::Call(rec) => {
-            let status = rec
-                .status
-                .map_or_else(|| "---".to_owned(), |s| s.to_string());
-            let ctx = rec
-                .on_behalf_of
-                .as_deref()
-                .map(|o| format!(" [{o}]"))
-                .unwrap_or_default();
-            let retry = if rec.attempt > 0 {
-                format!(" (retry {})", rec.attempt)
-            } else {
-                String::new()
-            };
-            let err = rec
-                .error
-                .as_deref()
-                .map(|e| format!(" — {e}"))
-                .unwrap_or_default();
-            let level = match rec.status {
-                Some(s) if s < 400 => Level::Info,
-                Some(429) => Level::Warn,
-                _ => Level::Error,
-            };
-            log(
-                app,
-                level,
-                format!(
-                    "{} {} {status} {}ms{ctx}{retry}{err}",
-                    rec.method, rec.path, rec.elapsed_ms
-                ),
-            );
-        }
+        Msg::Copied {
+            what: Clip::Secret,
+            result,
+        } => super::secret::copied(app, result),
+        Msg::Copied { what, result } => super::effects::copied(app, &what, result),
+        Msg::Call(rec) => super::log::call(app, rec),
     }
     sync_selected_class(app);
     out
@@ -215,6 +187,18 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
                 f.error = None;
             }
         }
+        Layer::LogFilter => {
+            if let Some(Modal::Log(l)) = &mut app.modal {
+                edit(&mut l.filter);
+                super::log::filter_changed(l);
+            }
+        }
+        Layer::DescribeFilter => {
+            if let Some(Modal::Describe(v)) = &mut app.modal {
+                edit(&mut v.search);
+            }
+            super::describe::search_changed(app);
+        }
         Layer::JournalFilter => {
             if let Some(Modal::Journal(v)) = &mut app.modal {
                 edit(&mut v.filter);
@@ -222,7 +206,11 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
             }
         }
         Layer::Confirm => {
+            let now = app.now_ms;
             if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
+                if !c.armed(now) {
+                    return c.too_soon("typing".into());
+                }
                 edit(&mut c.typed);
                 c.error = None;
                 if c.count_ok() && c.needs_count() {
@@ -230,10 +218,11 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
                 }
             }
         }
-        Layer::Contexts => {
+        Layer::ContextsFilter => {
             if let Some(Modal::Contexts(p)) = &mut app.modal {
                 edit(&mut p.filter);
                 p.cursor = 0;
+                p.moved = true;
             }
         }
         _ => {}
@@ -243,6 +232,10 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
 fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
     if a == Action::ForceQuit {
         return quit(app, true, out);
+    }
+    // `?` in a dialog: its help, over it
+    if a == Action::Help && !matches!(layer, Layer::Help | Layer::HelpFilter) {
+        return super::overlays::open_help(app, layer);
     }
     match layer {
         Layer::List | Layer::Detail => browse(app, layer, a, out),
@@ -262,19 +255,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
             _ => {}
         },
         Layer::Help | Layer::HelpFilter => super::overlays::help_action(app, layer, a),
-        Layer::Log => {
-            let n = app.log.len();
-            if let Some(Modal::Log(l)) = &mut app.modal {
-                match a {
-                    Action::Back => app.modal = None,
-                    Action::Up => l.scroll = (l.scroll + 1).min(n.saturating_sub(1)),
-                    Action::Down => l.scroll = l.scroll.saturating_sub(1),
-                    Action::Top => l.scroll = n.saturating_sub(1),
-                    Action::Bottom => l.scroll = 0,
-                    _ => {}
-                }
-            }
-        }
+        Layer::Log | Layer::LogFilter => super::log::log_action(app, layer, a),
         Layer::ConfirmQuit => match a {
             Action::Yes => quit(app, true, out),
             _ => close_modal(app),
@@ -298,7 +279,10 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
         Layer::Diff | Layer::DiffPreset => diff_action(app, a),
         Layer::Presets => preset_action(app, a),
         Layer::Confirm => confirm_action(app, a, out),
-        Layer::Contexts => context_action(app, a, out),
+        Layer::Contexts | Layer::ContextsFilter => context_action(app, layer, a, out),
+        Layer::Describe | Layer::DescribeFilter => {
+            super::describe::describe_action(app, layer, a, out)
+        }
         Layer::Command => super::command::command_action(app, a, out),
         Layer::RotateName => super::rotate::rotate_action(app, a, out),
         Layer::Deployed => super::rotate::deployed_action(app, a, out),
@@ -352,11 +336,19 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         }
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
-        (Pending::Journal, ApiResult::Journal(r)) => super::rotate::journal_read(app, r),
+        (Pending::Journal, ApiResult::Journal(r)) => {
+            if let Ok(entries) = &r {
+                super::contexts::journal_seen(app, entries);
+            }
+            super::rotate::journal_read(app, r)
+        }
         (Pending::ReadBack { id }, ApiResult::ReadBack(r)) => super::rotate::read_back(app, &id, r),
         (Pending::Delivery { .. }, ApiResult::Recorded(r)) => super::rotate::recorded(app, r),
         (Pending::Replacement { old }, ApiResult::Key(r)) => {
             super::rotate::replacement_read(app, &old, r, out)
+        }
+        (Pending::Describe(id), ApiResult::Described(r)) => {
+            super::describe::answered(app, ev.req, &id, r)
         }
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
         (Pending::Prefetch(id), ApiResult::Key(r)) => {
@@ -380,13 +372,20 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 if let Some(Modal::EditScopes(f)) = &mut app.modal {
                     f.matrix.grantable = Some(set);
                 }
+                // a refused list is said again, now with the scope the key lacks
+                if app.keys.status.error().is_some()
+                    && matches!(app.keys.failure, Some(ApiError::Forbidden(_)))
+                {
+                    list_failed(app);
+                }
             }
             Err(e) => {
-                app.my_scopes.fail(e.short());
+                let why = super::errors::describe(&e);
+                app.my_scopes.fail(why.clone());
                 log(
                     app,
                     Level::Warn,
-                    format!("could not read the key's own scopes: {e}"),
+                    format!("could not read the key's own scopes: {why}"),
                 );
             }
         },
@@ -396,14 +395,10 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
                 super::matrix::subusers_arrived(app, out);
+                super::contexts::cursor_on_current(app);
             }
             Err(e) => {
-                let why = match &e {
-                    ApiError::Forbidden(_) => {
-                        "this key may not list subusers (needs subusers.read)".to_owned()
-                    }
-                    other => other.short(),
-                };
+                let why = super::errors::explain(app, &e, Some("subusers.read"));
                 app.subusers.fail(why);
                 super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
@@ -451,16 +446,18 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         (Pending::Rename { id, name }, Err(e)) => renamed(app, req, &id, &name, Err(e)),
         (Pending::Update { id }, Ok(Effect::Updated(k))) => updated(app, req, &id, Ok(k)),
         (Pending::Update { id }, Err(e)) => updated(app, req, &id, Err(e)),
-        (Pending::Delete { id, batch }, Ok(Effect::Revoked | Effect::AlreadyGone)) => {
-            deleted(app, &id, batch, Ok(()), false, out);
+        (Pending::Delete { id, batch }, Ok(e @ (Effect::Revoked | Effect::AlreadyGone))) => {
+            let already = matches!(e, Effect::AlreadyGone);
+            deleted(app, &id, batch, Ok(already), false, out);
             super::rotate::old_revoked(app, &id, Ok(()), false, entry.clone(), out);
             super::leak::revoked(app, &id, entry, out);
         }
         (Pending::Delete { id, batch }, Err(e)) => {
+            let why = super::errors::describe(&e);
             let why = if unknown {
-                format!("outcome unknown ({})", e.short())
+                format!("outcome unknown ({why})")
             } else {
-                e.short()
+                why
             };
             deleted(app, &id, batch, Err(e), unknown, out);
             super::rotate::old_revoked(app, &id, Err(why), unknown, entry, out);

@@ -97,29 +97,15 @@ async fn with_scope_hint(ctx: &Ctx, e: CliError, scope: &'static str) -> CliErro
     let Ok(mine) = ctx.client.my_scopes().await else {
         return e;
     };
-    if mine.iter().any(|s| s == scope) {
-        return e;
-    }
-    let Some(category) = crate::scopes::categories()
-        .iter()
-        .find(|c| c.scopes.contains(&scope))
+    let Some(hint) = crate::scopes::missing_scope_hint(scope, mine.iter().map(String::as_str))
     else {
         return e;
-    };
-    let level = if category.read.contains(&scope) {
-        "Read Access"
-    } else {
-        "Full Access"
     };
     match e {
         CliError::Api { context, error, .. } => CliError::Api {
             context,
             error,
-            hint: Some(format!(
-                "this key lacks {scope}: give it {}: {level} in SendGrid's App \
-                 (Settings > API Keys > Edit), or use a key that has it",
-                category.label
-            )),
+            hint: Some(hint),
         },
         other => other,
     }

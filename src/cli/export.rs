@@ -24,14 +24,29 @@ pub(crate) async fn export(ctx: &Ctx, args: ExportArgs) -> Result<u8, CliError> 
         Some(f) => super::select::parse_filter(f)?,
         None => Query::default(),
     };
-    let audit = sweep(ctx, args.all_subusers, "export", "reading keys").await?;
+    let (audit, subusers) = sweep(ctx, args.all_subusers, "export", "reading keys").await?;
     let selection = crate::export::select(&audit, &query);
     let text = match args.format {
         ExportFormat::Terraform => {
-            let generator = format!("sgkeys {}", super::LONG_VERSION);
-            // the caller's key is in the audit only when sgkeys acts for its own account
-            let caller = ctx.client.caller_key_id();
-            terraform::render(&audit, &selection, &generator, caller)
+            // the contexts SendGrid serves on its EU host only
+            let mut eu: std::collections::BTreeSet<Option<String>> = subusers
+                .iter()
+                .filter(|(_, r)| *r == Some(crate::api::Region::Eu))
+                .map(|(name, _)| Some(name.clone()))
+                .collect();
+            if ctx.client.base_url().contains("api.eu.sendgrid.com") {
+                eu.insert(audit.contexts.first().and_then(|c| c.context.clone()));
+            }
+            terraform::render(
+                &audit,
+                &selection,
+                &terraform::Options {
+                    generator: format!("sgkeys {}", super::LONG_VERSION),
+                    // the caller's key is in the audit only when sgkeys acts for its own account
+                    caller: ctx.client.caller_key_id().map(str::to_owned),
+                    eu,
+                },
+            )
         }
     };
     let n = selection.keys.len();

@@ -473,7 +473,7 @@ pub(crate) fn changes_since(
 ) -> Result<super::reports::SinceAnswer, CliError> {
     use crate::audit::{Changes, KeyRef, Renamed, ScopeChange};
     let failed = |e: inventory::InventoryError| CliError::Failed(e.to_string());
-    let type_of = |scopes: &Option<Vec<String>>| match scopes {
+    let type_of = |scopes: Option<&[String]>| match scopes {
         Some(s) => crate::scopes::classify(s).key_type.badge().to_lowercase(),
         None => "unknown".to_owned(),
     };
@@ -514,7 +514,7 @@ pub(crate) fn changes_since(
                 for k in reader.first_seen_after(row.id, t).map_err(failed)? {
                     changes.added.push(KeyRef {
                         context: context.clone(),
-                        key_type: type_of(&k.scopes),
+                        key_type: type_of(k.scopes.as_deref()),
                         api_key_id: k.key_id,
                         name: k.name,
                     });
@@ -535,7 +535,7 @@ pub(crate) fn changes_since(
         for k in reader.gone_after(row.id, t).map_err(failed)? {
             changes.removed.push(KeyRef {
                 context: context.clone(),
-                key_type: type_of(&k.scopes),
+                key_type: type_of(k.scopes.as_deref()),
                 api_key_id: k.key_id,
                 name: k.name,
             });
@@ -564,7 +564,10 @@ pub(crate) fn changes_since(
                         .collect();
                     let after: std::collections::BTreeSet<String> =
                         e.scopes.clone().unwrap_or_default().into_iter().collect();
-                    let (from, to) = (type_of(&e.scopes_before), type_of(&e.scopes));
+                    let (from, to) = (
+                        type_of(e.scopes_before.as_deref()),
+                        type_of(e.scopes.as_deref()),
+                    );
                     let (type_from, type_to) = if from == to {
                         (None, None)
                     } else {

@@ -175,7 +175,11 @@ fn detail_of(k: &KeyRow) -> KeyDetail {
     KeyDetail {
         api_key_id: ApiKeyId(k.key_id.clone()),
         name: k.name.clone(),
-        scopes: k.scopes.clone().unwrap_or_default(),
+        scopes: k
+            .scopes
+            .as_deref()
+            .map(<[String]>::to_vec)
+            .unwrap_or_default(),
     }
 }
 

@@ -78,7 +78,7 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
                 .into(),
         ));
     }
-    let report = sweep(ctx, args.all_subusers, "audit", "auditing").await?;
+    let (report, _) = sweep(ctx, args.all_subusers, "audit", "auditing").await?;
     let since = match &asked.since {
         Some(Since::Time(t)) => match &ctx.inventory {
             Some(k) => Some(k.changes_since(&report, *t)?),
@@ -188,14 +188,14 @@ pub(crate) fn finish(
 /// Every key of the context sgkeys points at (and with `all_subusers`, of every subuser) read
 /// with its scopes: the one sweep behind `audit` and `export`, through the fetch engine
 /// ([`crate::audit::collect`]), with a progress counter (`label`) on a terminal, recorded in the
-/// inventory as a sweep of `kind`.
+/// inventory as a sweep of `kind`. With the audit, the subusers it covered and their regions.
 pub(crate) async fn sweep(
     ctx: &Ctx,
     all_subusers: bool,
     kind: &str,
     label: &str,
-) -> Result<crate::audit::Audit, CliError> {
-    let subusers: Vec<(String, Option<crate::api::Region>)> = if all_subusers {
+) -> Result<(crate::audit::Audit, Subusers), CliError> {
+    let subusers: Subusers = if all_subusers {
         ctx.client
             .list_subusers()
             .await
@@ -225,8 +225,11 @@ pub(crate) async fn sweep(
     {
         p.finish();
     }
-    Ok(report)
+    Ok((report, subusers))
 }
+
+/// Subusers by name, with their regions when SendGrid said.
+pub(crate) type Subusers = Vec<(String, Option<crate::api::Region>)>;
 
 /// Write a file atomically enough for reports: temp file in the same directory, then rename.
 pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<(), CliError> {

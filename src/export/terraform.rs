@@ -195,9 +195,26 @@ pub fn complete(audit: &Audit, sel: &Selection) -> bool {
     audit.complete() && sel.skipped.is_empty()
 }
 
-/// The HCL. `generator` names the program in the header (e.g. `sgkeys 0.1.0 (abc1234)`);
-/// `caller` is the id of the key the export read the account with (its resource says so).
-pub fn render(audit: &Audit, sel: &Selection, generator: &str, caller: Option<&str>) -> String {
+/// What the export says besides the keys.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The program, for the header (e.g. `sgkeys 0.1.0 (commit abc, x86_64-unknown-linux-gnu)`).
+    pub generator: String,
+    /// The id of the key the export read the account with: its resource says so.
+    pub caller: Option<String>,
+    /// Contexts SendGrid serves on its EU host only (`None`: the account itself).
+    pub eu: BTreeSet<Option<String>>,
+}
+
+/// Said above the provider block of an EU context.
+const EU_NOTE: &str = "# SendGrid serves this context on api.eu.sendgrid.com only. The provider's documented\n\
+                       # settings (api_key, subuser) name no host: check that yours reaches the EU\n\
+                       # host before you apply.\n";
+
+/// The HCL.
+pub fn render(audit: &Audit, sel: &Selection, opts: &Options) -> String {
+    let generator = &opts.generator;
+    let caller = opts.caller.as_deref();
     let keys = ordered(audit, sel);
     let names = names(&keys);
     let mut o = String::with_capacity(2048 + keys.len() * 512);
@@ -261,12 +278,20 @@ pub fn render(audit: &Audit, sel: &Selection, generator: &str, caller: Option<&s
         "\nterraform {{\n  required_version = \">= 1.5.0\"\n  required_providers {{\n    sendgrid = {{\n      source = \"{PROVIDER_SOURCE}\"\n    }}\n  }}\n}}\n"
     );
     if contexts.contains(&None) || keys.is_empty() {
-        o.push_str("\n# The account of SENDGRID_API_KEY.\nprovider \"sendgrid\" {}\n");
+        o.push_str("\n# The account of SENDGRID_API_KEY.\n");
+        if opts.eu.contains(&None) {
+            o.push_str(EU_NOTE);
+        }
+        o.push_str("provider \"sendgrid\" {}\n");
     }
     for (context, alias) in &names.aliases {
+        o.push('\n');
+        if opts.eu.contains(&Some(context.clone())) {
+            o.push_str(EU_NOTE);
+        }
         let _ = write!(
             o,
-            "\nprovider \"sendgrid\" {{\n  alias   = {}\n  subuser = {}\n}}\n",
+            "provider \"sendgrid\" {{\n  alias   = {}\n  subuser = {}\n}}\n",
             hcl_string(alias),
             hcl_string(context)
         );

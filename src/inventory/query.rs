@@ -5,6 +5,9 @@
 
 use std::path::PathBuf;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{InventoryError, Millis, Place};
@@ -46,8 +49,9 @@ impl ContextRow {
 pub struct KeyRow {
     pub key_id: String,
     pub name: String,
-    /// `None`: never read in detail (unknown, not "none").
-    pub scopes: Option<Vec<String>>,
+    /// `None`: never read in detail (unknown, not "none"). Shared by the keys with the same
+    /// scopes.
+    pub scopes: Option<Arc<[String]>>,
     pub first_seen: Millis,
     /// `list`, `detail` or `created` (by sgkeys).
     pub first_seen_how: String,
@@ -112,10 +116,8 @@ pub struct EventFilter {
 pub struct Reader {
     pub(super) conn: Connection,
     path: PathBuf,
-}
-
-fn split_scopes(s: Option<String>) -> Option<Vec<String>> {
-    s.map(|s| s.split_whitespace().map(str::to_owned).collect())
+    /// Scope sets read so far, by id (each parsed once, shared by its keys).
+    sets: std::cell::RefCell<HashMap<i64, Arc<[String]>>>,
 }
 
 const CONTEXT_COLUMNS: &str = "id, base_url, account, on_behalf_of, region, first_read_at, \
@@ -141,14 +143,18 @@ fn context_row_from(r: &Row<'_>, at: usize) -> rusqlite::Result<ContextRow> {
     })
 }
 
-const KEY_COLUMNS: &str = "key_id, name, scopes, first_seen, first_seen_how, last_seen, \
+const KEY_COLUMNS: &str = "key_id, name, scopes_id, first_seen, first_seen_how, last_seen, \
                            detail_read_at, gone_at, gone_how";
 
-fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
+/// A key row; its scope set (column 2 holds its id) is looked up by `set`.
+fn key_row(
+    r: &Row<'_>,
+    set: &dyn Fn(Option<i64>) -> rusqlite::Result<Option<Arc<[String]>>>,
+) -> rusqlite::Result<KeyRow> {
     Ok(KeyRow {
         key_id: r.get(0)?,
         name: r.get(1)?,
-        scopes: split_scopes(r.get(2)?),
+        scopes: set(r.get(2)?)?,
         first_seen: r.get(3)?,
         first_seen_how: r.get(4)?,
         last_seen: r.get(5)?,
@@ -160,7 +166,32 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
 
 impl Reader {
     pub(crate) fn new(conn: Connection, path: PathBuf) -> Reader {
-        Reader { conn, path }
+        Reader {
+            conn,
+            path,
+            sets: Default::default(),
+        }
+    }
+
+    /// Scope set `id` (`None`: never read), parsed once per reader.
+    fn set(&self, id: Option<i64>) -> rusqlite::Result<Option<Arc<[String]>>> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        if let Some(s) = self.sets.borrow().get(&id) {
+            return Ok(Some(Arc::clone(s)));
+        }
+        let text: String = self
+            .conn
+            .prepare_cached("SELECT scopes FROM scope_sets WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        let set: Arc<[String]> = text.split_whitespace().map(str::to_owned).collect();
+        self.sets.borrow_mut().insert(id, Arc::clone(&set));
+        Ok(Some(set))
+    }
+
+    fn key_row(&self, r: &Row<'_>) -> rusqlite::Result<KeyRow> {
+        key_row(r, &|id| self.set(id))
     }
 
     pub fn path(&self) -> &std::path::Path {
@@ -233,7 +264,9 @@ impl Reader {
             if with_gone { "" } else { "AND gone_at IS NULL" }
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
-        let rows = st.query_map([ctx], key_row).map_err(|e| self.err(&e))?;
+        let rows = st
+            .query_map([ctx], |r| self.key_row(r))
+            .map_err(|e| self.err(&e))?;
         for r in rows {
             f(r.map_err(|e| self.err(&e))?);
         }
@@ -266,7 +299,7 @@ impl Reader {
                     place.on_behalf_of.as_deref().unwrap_or(""),
                     key_id
                 ],
-                key_row,
+                |r| self.key_row(r),
             )
             .optional()
             .map_err(|e| self.err(&e))
@@ -294,7 +327,7 @@ impl Reader {
         );
         self.conn
             .query_row(&sql, [key_id], |r| {
-                Ok((context_row_from(r, 9)?, key_row(r)?))
+                Ok((context_row_from(r, 9)?, self.key_row(r)?))
             })
             .optional()
             .map_err(|e| self.err(&e))
@@ -307,7 +340,7 @@ impl Reader {
              ORDER BY first_seen, key_id"
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
-        st.query_map(params![ctx, t], key_row)
+        st.query_map(params![ctx, t], |r| self.key_row(r))
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(&e))
     }
@@ -319,7 +352,7 @@ impl Reader {
              ORDER BY gone_at, key_id"
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
-        st.query_map(params![ctx, t], key_row)
+        st.query_map(params![ctx, t], |r| self.key_row(r))
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(&e))
     }
@@ -388,7 +421,7 @@ impl Reader {
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<EventRow>, InventoryError> {
         let mut sql = String::from(
             "SELECT c.base_url, c.account, c.on_behalf_of, e.key_id, e.at, e.kind, e.source,
-                    e.name, e.name_before, e.scopes, e.scopes_before
+                    e.name, e.name_before, e.scopes_id, e.scopes_before_id
              FROM events e JOIN contexts c ON c.id = e.context_id WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
@@ -425,8 +458,8 @@ impl Reader {
                     source: r.get(6)?,
                     name: r.get(7)?,
                     name_before: r.get(8)?,
-                    scopes: split_scopes(r.get(9)?),
-                    scopes_before: split_scopes(r.get(10)?),
+                    scopes: self.set(r.get(9)?)?.map(|s| s.to_vec()),
+                    scopes_before: self.set(r.get(10)?)?.map(|s| s.to_vec()),
                 })
             })
             .map_err(|e| self.err(&e))?;

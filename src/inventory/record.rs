@@ -340,13 +340,17 @@ fn run(mut conn: Connection, rx: Receiver<Msg>, status: &Mutex<Status>, path: &s
         if !writes.is_empty() {
             write_batch(&mut conn, &mut ids, &writes, status, path);
         }
-        let mut stop = false;
-        for (reply, s) in flushes {
-            let _ = reply.send(());
-            stop |= s;
+        if flushes.iter().any(|(_, stop)| *stop) {
+            // closed before answering: the last connection's close folds the WAL back into
+            // the file and removes it, so the next open does not read it again
+            drop(conn);
+            for (reply, _) in flushes {
+                let _ = reply.send(());
+            }
+            return;
         }
-        if stop {
-            break;
+        for (reply, _) in flushes {
+            let _ = reply.send(());
         }
     }
 }
@@ -551,7 +555,9 @@ struct Stored {
 
 fn stored(tx: &Transaction<'_>, ctx: i64, id: &str) -> rusqlite::Result<Option<Stored>> {
     tx.prepare_cached(
-        "SELECT name, scopes, gone_at IS NOT NULL FROM keys WHERE context_id = ?1 AND key_id = ?2",
+        "SELECT k.name, s.scopes, k.gone_at IS NOT NULL
+         FROM keys k LEFT JOIN scope_sets s ON s.id = k.scopes_id
+         WHERE k.context_id = ?1 AND k.key_id = ?2",
     )?
     .query_row(params![ctx, id], |r| {
         Ok(Stored {
@@ -577,12 +583,22 @@ fn event(
     scopes: Option<&str>,
     scopes_before: Option<&str>,
 ) -> rusqlite::Result<()> {
+    let scopes = scopes.map(|s| set_id(tx, s)).transpose()?;
+    let scopes_before = scopes_before.map(|s| set_id(tx, s)).transpose()?;
     tx.prepare_cached(
-        "INSERT INTO events (context_id, key_id, at, kind, source, name, name_before, scopes, scopes_before)
+        "INSERT INTO events (context_id, key_id, at, kind, source, name, name_before, scopes_id, scopes_before_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![ctx, id, at, kind, source, name, name_before, scopes, scopes_before])?;
     Ok(())
+}
+
+/// The id of a scope set (space-separated, sorted), stored once.
+fn set_id(tx: &Transaction<'_>, scopes: &str) -> rusqlite::Result<i64> {
+    tx.prepare_cached("INSERT OR IGNORE INTO scope_sets (scopes) VALUES (?1)")?
+        .execute([scopes])?;
+    tx.prepare_cached("SELECT id FROM scope_sets WHERE scopes = ?1")?
+        .query_row([scopes], |r| r.get(0))
 }
 
 /// A key answered (by a list, a detail read, or sgkeys' own write): first seen, renamed,
@@ -598,15 +614,16 @@ fn seen(
     source: &str,
 ) -> rusqlite::Result<()> {
     let Some(old) = stored(tx, ctx, id)? else {
+        let set = scopes.map(|s| set_id(tx, s)).transpose()?;
         tx.prepare_cached(
-            "INSERT INTO keys (context_id, key_id, name, scopes, first_seen, last_seen, detail_read_at, first_seen_how)
+            "INSERT INTO keys (context_id, key_id, name, scopes_id, first_seen, last_seen, detail_read_at, first_seen_how)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
         )?
         .execute(params![
             ctx,
             id,
             name,
-            scopes,
+            set,
             at,
             scopes.map(|_| at),
             first_how(source)
@@ -670,13 +687,14 @@ fn seen(
             Some(&granted(before)),
         )?;
     }
+    let set = scopes.map(|s| set_id(tx, s)).transpose()?;
     tx.prepare_cached(
         "UPDATE keys SET name = ?3, last_seen = max(last_seen, ?4), gone_at = NULL, gone_how = NULL,
-             scopes = coalesce(?5, scopes),
+             scopes_id = coalesce(?5, scopes_id),
              detail_read_at = CASE WHEN ?5 IS NULL THEN detail_read_at ELSE ?4 END
          WHERE context_id = ?1 AND key_id = ?2",
     )?
-    .execute(params![ctx, id, name, at, scopes])?;
+    .execute(params![ctx, id, name, at, set])?;
     Ok(())
 }
 

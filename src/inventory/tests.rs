@@ -30,7 +30,7 @@ fn open() -> (tempfile::TempDir, Inventory, Recorder) {
 }
 
 fn kinds(r: &Reader, id: &str) -> Vec<String> {
-    r.events(&query::EventFilter {
+    r.events(&EventFilter {
         key_id: Some(id.into()),
         ..Default::default()
     })
@@ -103,14 +103,14 @@ fn details_keep_scopes_and_their_changes_and_a_404_is_gone_in_that_context_only(
     assert!(rec.flush(WAIT));
     let a = r.key(&own, "a").unwrap().unwrap();
     assert_eq!(
-        a.scopes,
-        Some(vec!["2fa_required".to_owned(), "mail.send".to_owned()])
+        a.scopes.as_deref(),
+        Some(&["2fa_required".to_owned(), "mail.send".to_owned()][..])
     );
     assert!(a.detail_read_at.is_some() && a.gone_at.is_none());
     let in_sub = r.key(&sub, "a").unwrap().unwrap();
     assert_eq!(in_sub.gone_how.as_deref(), Some("not_found"));
     let events = r
-        .events(&query::EventFilter {
+        .events(&EventFilter {
             key_id: Some("a".into()),
             on_behalf_of: Some(None),
             ..Default::default()
@@ -224,7 +224,7 @@ fn writes_by_sgkeys_update_it() {
     // revoked: gone wherever it was seen
     assert!(r.key(&sub, "k").unwrap().unwrap().gone_at.is_some());
     let own_events: Vec<String> = r
-        .events(&query::EventFilter {
+        .events(&EventFilter {
             on_behalf_of: Some(None),
             ..Default::default()
         })
@@ -266,27 +266,30 @@ fn an_old_version_file_is_migrated_and_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inventory.sqlite");
     {
+        // a file as version 2 wrote it: scopes as text on each key and history row
         let mut conn = Connection::open(&path).unwrap();
         assert_eq!(
-            schema::migrate_to(&mut conn, 1).unwrap(),
+            schema::migrate_to(&mut conn, 2).unwrap(),
             schema::Migrated::From(0)
         );
-        conn.execute(
+        conn.execute_batch(
             "INSERT INTO contexts (base_url, account, on_behalf_of, first_read_at, list_read_at)
-             VALUES ('https://api.sendgrid.com', 'key:CALLER', '', 1000, 1000)",
-            [],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO keys (context_id, key_id, name, first_seen, last_seen, first_seen_how)
-             VALUES (1, 'old', 'from version 1', 1000, 1000, 'list')",
-            [],
+                 VALUES ('https://api.sendgrid.com', 'key:CALLER', '', 1000, 1000);
+             INSERT INTO keys (context_id, key_id, name, scopes, first_seen, last_seen,
+                               detail_read_at, first_seen_how)
+                 VALUES (1, 'old', 'from version 2', 'mail.send stats.read', 1000, 1000, 1000, 'list'),
+                        (1, 'same', 'same scopes', 'mail.send stats.read', 1000, 1000, 1000, 'list'),
+                        (1, 'unread', 'never read', NULL, 1000, 1000, NULL, 'list');
+             INSERT INTO events (context_id, key_id, at, kind, source, name, scopes, scopes_before)
+                 VALUES (1, 'old', 1000, 'scopes', 'detail', 'from version 2',
+                         'mail.send stats.read', 'mail.send');
+             INSERT INTO list_reads (context_id, at, complete, keys) VALUES (1, 1000, 1, 3);",
         )
         .unwrap();
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 1);
+        assert_eq!(v, 2);
     }
     let inv = Inventory::open(&path).unwrap();
     let r = inv.reader().unwrap();
@@ -297,19 +300,43 @@ fn an_old_version_file_is_migrated_and_keeps_its_data() {
     assert_eq!(v, schema::VERSION);
     let own = scope().place(None);
     let snap = r.snapshot(&own).unwrap().unwrap();
-    assert_eq!(snap.keys[0].name, "from version 1");
-    // the tables of version 2 are there and work
-    let rec = inv.recorder(scope());
-    let s = rec.sweep_start("audit");
-    rec.sweep_end(s, "finished");
-    rec.list(&own, keys(&[("old", "from version 1")]), true, None);
-    assert!(rec.flush(WAIT));
-    assert_eq!(r.sweeps(1).unwrap()[0].state, "finished");
-    assert!(
-        r.complete_read_before(snap.context.id, now_ms())
+    let scopes = |id: &str| {
+        snap.keys
+            .iter()
+            .find(|k| k.key_id == id)
             .unwrap()
-            .is_some()
+            .scopes
+            .as_deref()
+            .map(<[String]>::to_vec)
+    };
+    let both = Some(vec!["mail.send".to_owned(), "stats.read".to_owned()]);
+    assert_eq!(scopes("old"), both);
+    assert_eq!(scopes("same"), both);
+    assert_eq!(scopes("unread"), None, "never read stays unknown");
+    let sets: i64 = r
+        .conn
+        .query_row("SELECT count(*) FROM scope_sets", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sets, 2, "each distinct set stored once");
+    let events = r.events(&EventFilter::default()).unwrap();
+    assert_eq!(events[0].scopes, both);
+    assert_eq!(events[0].scopes_before, Some(vec!["mail.send".to_owned()]));
+    assert_eq!(
+        r.complete_read_before(snap.context.id, 2000).unwrap(),
+        Some(1000)
     );
+    // and it is written as the new version writes
+    let rec = inv.recorder(scope());
+    detail(
+        &rec,
+        &own,
+        "unread",
+        "never read",
+        &["mail.send", "stats.read"],
+    );
+    assert!(rec.flush(WAIT));
+    let k = r.key(&own, "unread").unwrap().unwrap();
+    assert_eq!(k.scopes.as_deref().map(<[String]>::to_vec), both);
 }
 
 #[test]
@@ -367,6 +394,8 @@ fn the_file_and_its_wal_companions_are_private() {
     assert_eq!(mode(&d.path().join("state/sgkeys")), 0o700);
     drop(_reader);
     inv.close(WAIT);
+    // closed: the WAL folded back into the file (the next open does not read it again)
+    assert!(!companion(&base, "-wal").exists());
     // loosened by someone: tightened on the next open
     for p in [base.clone(), companion(&base, "-wal")] {
         if p.exists() {

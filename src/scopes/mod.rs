@@ -4,11 +4,13 @@
 //! neither (possible through the API).
 
 mod diff;
+mod grant;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 pub use diff::{CategoryDiff, ScopeDiff, scope_diff};
+pub use grant::missing_scope_hint;
 
 /// One permission category (a row of the App's No / Read / Full matrix).
 #[derive(Debug, PartialEq, Eq)]

@@ -19,12 +19,14 @@ use super::text::{
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Foot, FooterItem, Layer};
 
-/// The region modals may use: the screen minus the header and hint rows (when there are any).
+/// The region modals may use: the screen minus the header, the status line and the hint row
+/// (when there are any), so a toast raised while a dialog is open (a warning, a failure) stays
+/// readable under it.
 pub(super) fn usable(screen: Rect) -> Rect {
-    if screen.height >= 6 {
+    if screen.height >= 8 {
         Rect {
             y: screen.y + 1,
-            height: screen.height - 2,
+            height: screen.height - 3,
             ..screen
         }
     } else {
@@ -179,6 +181,40 @@ pub(super) fn input_with_placeholder<'a>(
 }
 
 /// Place the terminal cursor, if the position is on screen.
+/// The first row of a searchable dialog: `label` (8 columns: `Filter  `, `Search  `), the
+/// input (its placeholder while empty) and, while `editing`, the terminal cursor in it. Returns
+/// the area below it and a blank row: the dialog's body.
+pub(super) fn filter_row(
+    frame: &mut Frame,
+    area: Rect,
+    label: &str,
+    input: &Input,
+    placeholder: &str,
+    editing: bool,
+    theme: &Theme,
+) -> Rect {
+    let (field, cur) = input_with_placeholder(
+        input,
+        (area.width as usize).saturating_sub(8),
+        placeholder,
+        theme,
+    );
+    put_line(
+        frame.buffer_mut(),
+        area,
+        0,
+        &Line::from(vec![Span::styled(format!("{label:<8}"), theme.dim), field]),
+    );
+    if editing {
+        set_cursor(frame, area.x + 8 + cur, area.y);
+    }
+    Rect {
+        y: area.y + 2.min(area.height),
+        height: area.height.saturating_sub(2),
+        ..area
+    }
+}
+
 pub(super) fn set_cursor(frame: &mut Frame, x: u16, y: u16) {
     let a = frame.area();
     if x >= a.x && x < a.right() && y >= a.y && y < a.bottom() {

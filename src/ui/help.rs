@@ -5,9 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{
-    box_h, box_w, caption, caption_text, frame_box, input_with_placeholder, set_cursor,
-};
+use super::dialog::{box_h, box_w, caption, caption_text, filter_row, frame_box};
 use super::text::{clean, pad, put_line, truncate, width};
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Layer};
@@ -81,23 +79,15 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &T
     if area.is_empty() {
         return;
     }
-    let (field, cur) = input_with_placeholder(
+    let body = filter_row(
+        frame,
+        area,
+        "Filter",
         &h.filter,
-        (area.width as usize).saturating_sub(8),
         "/ to filter",
+        h.editing,
         theme,
     );
-    put_line(
-        frame.buffer_mut(),
-        area,
-        0,
-        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
-    );
-    let body = Rect {
-        y: area.y + 2.min(area.height),
-        height: area.height.saturating_sub(2),
-        ..area
-    };
     let bh = body.height as usize;
     let max_scroll = lines.len().saturating_sub(bh);
     // the model keeps the scroll within the same geometry (app::overlays::help_max_scroll)
@@ -132,9 +122,6 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &T
         )
     };
     caption(frame, area, &cap, theme);
-    if h.editing {
-        set_cursor(frame, area.x + 8 + cur, area.y);
-    }
 }
 
 fn h_layer(h: &HelpModal) -> Layer {

@@ -261,12 +261,20 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
     let keys = &app.keys;
     if keys.entries.is_empty() {
         if let Some(reason) = keys.status.error() {
-            return vec![
-                ("Could not load keys:".into(), theme.danger),
-                (clean(reason).into_owned(), theme.danger),
-                (String::new(), theme.base),
-                ("Ctrl-r to retry".into(), theme.dim),
-            ];
+            // the error, then what to do about it (a 403's missing scope) on lines of their own
+            let mut lines = vec![("Could not load keys:".into(), theme.danger)];
+            let reason = clean(reason);
+            let mut parts = reason.split(" — ");
+            if let Some(first) = parts.next() {
+                lines.push((first.to_owned(), theme.danger));
+            }
+            for hint in parts {
+                lines.push((String::new(), theme.base));
+                lines.push((hint.to_owned(), theme.warn));
+            }
+            lines.push((String::new(), theme.base));
+            lines.push(("Ctrl-r to retry".into(), theme.dim));
+            return lines;
         }
         if !keys.ever_loaded() {
             return vec![(

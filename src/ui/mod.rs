@@ -4,6 +4,7 @@
 //! Layout: header | key list · scope detail | status line | key hints, then the modal on top.
 //! Regions come from [`crate::app::layout::areas`], the same geometry `update` scrolls with.
 
+pub mod describe;
 pub mod detail;
 pub mod dialog;
 mod diff;
@@ -13,6 +14,7 @@ pub mod help;
 mod journal;
 
 pub mod list;
+mod log;
 pub mod matrix;
 pub mod modals;
 mod revoke;

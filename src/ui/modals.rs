@@ -7,16 +7,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    Ask, OneField, ask, box_h, box_w, caption, caption_text, content_w, cursor_list, footer,
-    frame_box, input_with_placeholder, one_field, para, render_parts, set_cursor, usable,
+    Ask, OneField, ask, box_h, box_w, content_w, cursor_list, filter_row, footer, frame_box,
+    one_field, para, render_parts,
 };
-use super::text::{clean, pad, plural, put_line, truncate, width};
+use super::text::{clean, pad, plural, width};
 use super::theme::Theme;
 use crate::api::OnBehalfOf;
-use crate::app::keymap::{Action, Layer};
-use crate::app::{
-    App, ContextPicker, Level, LogModal, Modal, RenameForm, SecretModal, context_rows,
-};
+use crate::app::keymap::Layer;
+use crate::app::{App, ContextPicker, ContextRow, Modal, RenameForm, SecretModal, picker_rows};
 
 /// Draw the modal on top, if any.
 pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
@@ -34,6 +32,16 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         };
         frame.buffer_mut().set_style(panes, theme.backdrop);
     }
+    // help opened from a dialog: the dialog under it, the help on top
+    if let Modal::Help(h) = modal
+        && let Some(behind) = &h.behind
+    {
+        draw_one(frame, screen, app, behind, theme);
+    }
+    draw_one(frame, screen, app, modal, theme);
+}
+
+fn draw_one(frame: &mut Frame, screen: Rect, app: &App, modal: &Modal, theme: &Theme) {
     match modal {
         Modal::Help(h) => super::help::draw(frame, screen, app, h, theme),
         Modal::Rename(f) => rename(frame, screen, app, f, theme),
@@ -42,7 +50,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         Modal::Secret(s) => secret(frame, screen, app, s, theme),
         Modal::ConfirmDelete(c) => super::revoke::confirm_delete(frame, screen, app, c, theme),
         Modal::Contexts(p) => contexts(frame, screen, app, p, theme),
-        Modal::Log(l) => log(frame, screen, app, l, theme),
+        Modal::Log(l) => super::log::draw(frame, screen, app, l, theme),
         Modal::ConfirmQuit => ask(
             frame,
             screen,
@@ -62,6 +70,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
         Modal::Deployed(d) => super::journal::deployed(frame, screen, app, d, theme),
         Modal::Journal(v) => super::journal::journal(frame, screen, app, v, theme),
         Modal::Cell(c) => super::matrix::cell(frame, screen, app, c, theme),
+        Modal::Describe(v) => super::describe::draw(frame, screen, app, v, theme),
     }
 }
 
@@ -165,41 +174,47 @@ fn secret(frame: &mut Frame, screen: Rect, app: &App, s: &SecretModal, theme: &T
 // ---------------------------------------------------------------- contexts
 
 fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme: &Theme) {
-    let cw = content_w(screen, 56);
-    let rows = context_rows(app);
-    let current = |u: Option<&str>| match (&app.ctx.on_behalf_of, u) {
-        (None, None) => true,
-        (Some(OnBehalfOf::Subuser(a)), Some(b)) => a == b,
-        _ => false,
-    };
+    let cw = content_w(screen, 60);
+    let rows = picker_rows(app, p);
+    let prev = app.previous_ctx.as_ref();
     let mut list: Vec<Line> = Vec::new();
     for r in &rows {
-        let (label, extra, disabled, cur) = match r {
-            None => (
+        let target = r.target();
+        let (label, extra, disabled) = match r {
+            ContextRow::Own => (
                 format!("{} (own account)", clean(&app.ctx.account)),
                 String::new(),
                 false,
-                current(None),
             ),
-            Some(s) => (
+            ContextRow::Subuser(s) => (
                 clean(&s.username).into_owned(),
                 s.region.map(|r| r.as_str().to_owned()).unwrap_or_default(),
                 s.disabled,
-                current(Some(&s.username)),
+            ),
+            ContextRow::Seen(o) => (
+                clean(&o.header_value()).into_owned(),
+                match o {
+                    OnBehalfOf::AccountId(_) => "customer".to_owned(),
+                    OnBehalfOf::Subuser(_) => "subuser".to_owned(),
+                },
+                false,
             ),
         };
+        let cur = target == app.ctx.on_behalf_of;
         let mut spans = vec![
             Span::styled(if cur { "● " } else { "  " }, theme.accent),
             Span::styled(
                 pad(&label, cw.saturating_sub(24)),
                 if disabled { theme.dim } else { theme.base },
             ),
-            Span::styled(format!(" {}", pad(&extra, 6)), theme.dim),
+            Span::styled(format!(" {}", pad(&extra, 8)), theme.dim),
         ];
         if disabled {
             spans.push(Span::styled(" disabled", theme.warn));
         } else if cur {
             spans.push(Span::styled(" current", theme.dim));
+        } else if prev == Some(&target) {
+            spans.push(Span::styled(" previous (-)", theme.dim));
         }
         list.push(Line::from(spans));
     }
@@ -225,7 +240,7 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
     let list_h = list.len().clamp(1, 14);
     let bottom = vec![
         Line::default(),
-        footer(Layer::Contexts, app.ctx.read_only, cw, theme),
+        footer(p.layer(), app.ctx.read_only, cw, theme),
     ];
     let total = 2 + list_h + notes.len() + bottom.len();
     let area = frame_box(
@@ -240,19 +255,16 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
     if area.is_empty() {
         return;
     }
-    let buf = frame.buffer_mut();
-    let (field, cur) = input_with_placeholder(
+    let _ = filter_row(
+        frame,
+        area,
+        "Filter",
         &p.filter,
-        (area.width as usize).saturating_sub(8),
-        "type to filter",
+        "/ to filter",
+        p.editing,
         theme,
     );
-    put_line(
-        buf,
-        area,
-        0,
-        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
-    );
+    let buf = frame.buffer_mut();
     let list_area = Rect {
         y: area.y + 2,
         height: area
@@ -269,73 +281,4 @@ fn contexts(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker, theme
         ..area
     };
     render_parts(frame, notes_area, &notes, &bottom);
-    set_cursor(frame, area.x + 8 + cur, area.y);
-}
-
-// ---------------------------------------------------------------- log
-
-/// `14:03:27  12s ago`: the local clock time, for a postmortem, and how long ago, at a glance.
-pub fn stamp(app: &App, at_ms: u64) -> String {
-    format!(
-        "{} {:>8}",
-        app.clock.hms(at_ms),
-        super::status::ago(app.now_ms.saturating_sub(at_ms))
-    )
-}
-
-fn log(frame: &mut Frame, screen: Rect, app: &App, l: &LogModal, theme: &Theme) {
-    let region = usable(screen);
-    let w = region.width.saturating_sub(4).max(1);
-    // sized to the entries (at least a few rows), at most the screen
-    let want_h = app.log.len().clamp(3, usize::from(u16::MAX) - 2) as u16 + 2;
-    let h = region.height.saturating_sub(2).clamp(1, want_h);
-    let title = format!(
-        "Message log · {}",
-        plural(app.log.len(), "entry", "entries")
-    );
-    let area = frame_box(frame, screen, w, h, &title, theme.border_focus, theme);
-    if area.is_empty() {
-        return;
-    }
-    let n = app.log.len();
-    let rows = area.height as usize;
-    let buf = frame.buffer_mut();
-    if n == 0 {
-        super::text::put_centered(buf, area, &[("No messages yet".into(), theme.dim)]);
-        return;
-    }
-    let scroll = l.scroll.min(n.saturating_sub(1));
-    let end = n - scroll;
-    let start = end.saturating_sub(rows);
-    let stamp_w = app.log.back().map_or(17, |x| width(&stamp(app, x.at_ms)));
-    // newest at the bottom: pad from the top when there are fewer lines than rows
-    let first_row = rows.saturating_sub(end - start);
-    for (i, line) in app.log.range(start..end).enumerate() {
-        let style = match line.level {
-            Level::Info => theme.base,
-            Level::Success => theme.ok,
-            Level::Warn => theme.warn,
-            Level::Error => theme.danger,
-        };
-        let text_w = (area.width as usize).saturating_sub(stamp_w + 1);
-        let l = Line::from(vec![
-            Span::styled(format!("{:>stamp_w$} ", stamp(app, line.at_ms)), theme.dim),
-            Span::styled(truncate(&clean(&line.text), text_w).into_owned(), style),
-        ]);
-        put_line(buf, area, (first_row + i) as u16, &l);
-    }
-    // scrolled up: how much is below and the way back; at the bottom, nothing to go down to
-    let (status, except) = if scroll > 0 {
-        (format!("{scroll} newer below"), &[][..])
-    } else {
-        (String::new(), &[Action::Down, Action::Bottom][..])
-    };
-    let cap = caption_text(
-        &status,
-        Layer::Log,
-        app.ctx.read_only,
-        except,
-        area.width as usize,
-    );
-    caption(frame, area, &cap, theme);
 }

@@ -7,12 +7,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    box_h, box_w, centered, content_w, footer, frame_box, input_field, para, render_parts,
+    box_h, box_w, centered, content_w, footer_except, frame_box, input_field, para, render_parts,
     set_cursor, usable,
 };
 use super::text::{clean, pad, plural, put_line, width};
 use super::theme::Theme;
-use crate::app::keymap::Layer;
+use crate::app::keymap::{Action, Layer};
 use crate::app::{App, ConfirmDelete, ConfirmFocus};
 
 pub(super) fn confirm_delete(
@@ -51,11 +51,26 @@ pub(super) fn confirm_delete(
             theme.danger,
         ));
     }
-    let errors = c
+    let mut errors = c
         .error
         .as_ref()
         .map(|e| para(&clean(e), cw, theme.danger))
         .unwrap_or_default();
+    let armed = c.armed(app.now_ms);
+    if !c.ignored.is_empty() {
+        let keys: Vec<String> = c.ignored.iter().map(|k| clean(k).into_owned()).collect();
+        let again = if armed { "" } else { " in a moment" };
+        errors.extend(para(
+            &format!(
+                "⚠ ignored {}: keys count {:.1} s after this dialog opens (so d y typed as one \
+                 gesture revokes nothing): press it again{again}",
+                keys.join(", "),
+                crate::app::revoke::ARM_MS as f64 / 1000.0
+            ),
+            cw,
+            theme.warn,
+        ));
+    }
     let essentials = warnings.len() + usize::from(c.needs_count()) + errors.len() + 1;
     // spacing and the key reminder go first when space is short, then list rows
     let roomy = avail >= n.min(8) + essentials + 4;
@@ -104,7 +119,9 @@ pub(super) fn confirm_delete(
         top.push(Line::default()); // "Type N to confirm: [input]"
     }
     top.extend(errors);
+    // greyed until the dialog takes keys
     let (cancel, revoke) = match c.focus {
+        _ if !armed => (theme.dim, theme.dim),
         ConfirmFocus::Cancel => (theme.button_focus, theme.button_danger),
         ConfirmFocus::Revoke => (theme.button, theme.button_danger_focus),
     };
@@ -119,8 +136,10 @@ pub(super) fn confirm_delete(
     }
     bottom.push(centered(buttons, cw));
     if roomy {
+        let waiting = [Action::Yes, Action::Enter, Action::NextField];
+        let except: &[Action] = if armed { &[] } else { &waiting };
         bottom.push(centered(
-            footer(Layer::Confirm, app.ctx.read_only, cw, theme),
+            footer_except(Layer::Confirm, app.ctx.read_only, except, cw, theme),
             cw,
         ));
     }

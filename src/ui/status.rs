@@ -145,10 +145,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let lw: usize = left.iter().map(|s| width(&s.content)).sum();
         let room = w.saturating_sub(lw + 2 + 2 + rw);
         if room > 8 {
-            let body = room.saturating_sub(width(icon) + 1 + width(suffix)).max(4);
+            let mut body = room.saturating_sub(width(icon) + 1 + width(suffix)).max(4);
+            // cut: the whole text is in the @ log, and the toast says so
+            let more = " (@ all)";
+            let cut = width(&text) > body;
+            if cut {
+                body = body.saturating_sub(width(more)).max(4);
+            }
             toast.push(Span::raw("  "));
             toast.push(Span::styled(
-                format!("{icon} {}{suffix}", truncate(&text, body)),
+                format!(
+                    "{icon} {}{}{suffix}",
+                    truncate(&text, body),
+                    if cut { more } else { "" }
+                ),
                 style,
             ));
         }
@@ -242,24 +252,22 @@ pub fn draw_command(
     let scroll = c.input.visual_scroll(text_w);
     let shown = skip_cols(&clean(typed), scroll, text_w);
     let all = crate::app::command::completions(app, typed);
-    let ghost = all
-        .first()
-        .and_then(|first| first.strip_prefix(typed.trim_start()))
-        .unwrap_or_default();
+    // what Enter runs is what is typed: the suggestion stands apart (after the field, labelled
+    // with the key that takes it, in its own style), never as if it were typed
     let mut spans = vec![
         Span::styled(" :", theme.accent),
         Span::styled(shown.clone(), theme.base),
+        Span::raw(" ".repeat(text_w.saturating_sub(width(&shown)))),
     ];
-    let ghost = truncate(&clean(ghost), text_w.saturating_sub(width(&shown))).into_owned();
-    let used = width(&shown) + width(&ghost);
-    spans.push(Span::styled(ghost, theme.dim));
-    spans.push(Span::raw(" ".repeat(text_w.saturating_sub(used))));
-    let others: Vec<String> = if typed.trim().is_empty() {
-        crate::app::command::COMMANDS
-            .iter()
-            .map(|(c, _)| format!(":{c}"))
-            .collect()
-    } else if all.is_empty() {
+    let next = all
+        .first()
+        .filter(|c| c.as_str() != typed.trim())
+        .map(|c| format!(":{}", clean(c)));
+    if let Some(next) = next {
+        spans.push(Span::styled("  Tab ", theme.key));
+        spans.push(Span::styled(next, theme.suggestion));
+    }
+    let others: Vec<String> = if all.is_empty() && !typed.trim().is_empty() {
         vec!["no such command".into()]
     } else {
         all.iter()
@@ -327,7 +335,10 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 pub fn hint_items(app: &App, w: usize) -> Vec<(String, &'static str)> {
     let layer = app.layer();
     let ro = app.ctx.read_only;
-    let hints = keymap::hints(layer, ro);
+    let hints: Vec<&Binding> = keymap::hints(layer, ro)
+        .into_iter()
+        .filter(|b| keymap::available(app, b))
+        .collect();
     let help = hints.iter().find(|b| b.action == Action::Help);
     // hints saying the same share one item: `h/l change`
     let mut items: Vec<(String, &'static str)> = Vec::new();

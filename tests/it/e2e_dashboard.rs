@@ -4,14 +4,20 @@
 
 use crate::common::tmux::*;
 
-/// A dashboard on the demo simulator, idle (every key's scopes read).
-fn open(name: &str, args: &str, sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim, Tmux)> {
+/// A demo simulator in a fresh directory (None, said, without tmux).
+fn start(sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim)> {
     if !have_tmux() {
         eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
         return None;
     }
     let dir = tempdir();
     let sim = Sim::start(&dir, sim_args);
+    Some((dir, sim))
+}
+
+/// A dashboard on the demo simulator, idle (every key's scopes read).
+fn open(name: &str, args: &str, sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim, Tmux)> {
+    let (dir, sim) = start(sim_args)?;
     let t = Tmux::start(name, &env_for(&sim, &dir));
     t.send_line(&format!("{BIN} {args}"));
     t.wait_for("updated");
@@ -56,5 +62,209 @@ fn keys_that_arrive_at_once_are_typed_opened_repeated_or_refused_aloud() {
         before,
         "the keystrokes ran nothing"
     );
+    quit(&t, &dir);
+}
+
+/// Issue 23 item 1: a least-privilege key's 403 says which scope it lacks and how to grant it,
+/// as `sgkeys list` does with the same key.
+#[test]
+fn a_key_without_api_keys_read_is_told_which_scope_it_lacks() {
+    let Some((dir, sim)) = start(&[]) else {
+        return;
+    };
+    let weak = mint(&sim, &dir, "mail only", None);
+    let mut env = env_for(&sim, &dir);
+    for (k, v) in &mut env {
+        if *k == "SENDGRID_API_KEY" {
+            v.clone_from(&weak);
+        }
+    }
+    let t = Tmux::start("sgkeys-e2e-403", &env);
+    t.send_line(BIN);
+    let s = t.wait_for("this key lacks api_keys.read");
+    assert!(s.contains("403 Forbidden"), "{s}");
+    assert!(s.contains("API Keys: Read Access"), "{s}");
+    // the CLI with the same key: the same hint
+    let out = std::process::Command::new(BIN)
+        .args(["list", "--base-url", &sim.url])
+        .env("SENDGRID_API_KEY", &weak)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .expect("sgkeys list");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this key lacks api_keys.read: give it API Keys: Read Access"),
+        "{err}"
+    );
+    quit(&t, &dir);
+}
+
+/// Issue 23 item 5: `y` copies the key's id, and the toast says the id was copied only when it
+/// was (tmux takes a program's copy only with `set-clipboard on`).
+#[test]
+fn the_copy_toast_says_id_and_whether_it_was_copied() {
+    let Some((dir, sim, t)) = open("sgkeys-e2e-copy", "", &[]) else {
+        return;
+    };
+    // the selected row: the first key in API order
+    let first = sim_keys(&sim).remove(0).0;
+    let set = |v: &str| {
+        let ok = tmux(&t.socket)
+            .args(["set", "-s", "set-clipboard", v])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux set-clipboard {v}");
+    };
+    set("off");
+    t.send_keys(&["y"]);
+    let s = t.wait_for("not copied");
+    assert!(s.contains(&format!("id {first} not copied")), "{s}");
+    assert!(
+        !s.contains("secret"),
+        "the toast says what was copied:\n{s}"
+    );
+    set("on");
+    t.send_keys(&["y"]);
+    t.wait_for(&format!("id {first} copied into tmux's paste buffer"));
+    let buf = tmux(&t.socket)
+        .args(["show-buffer"])
+        .output()
+        .expect("show-buffer");
+    assert_eq!(String::from_utf8_lossy(&buf.stdout).trim(), first);
+    quit(&t, &dir);
+}
+
+/// Issue 23 item 8: revoking a key someone else revoked meanwhile is said as such, never as
+/// "✓ revoked".
+#[test]
+fn a_key_revoked_elsewhere_meanwhile_is_said_to_be_already_revoked() {
+    let Some((dir, sim, t)) = open("sgkeys-e2e-already", "", &[]) else {
+        return;
+    };
+    let id = sim_keys(&sim)
+        .into_iter()
+        .find(|(_, n)| n == "tmp-debug")
+        .map(|(id, _)| id)
+        .expect("tmp-debug in the demo seed");
+    t.send_keys(&["/"]);
+    t.type_text("tmp-debug\r");
+    t.wait_for("1/");
+    // someone revokes it with the CLI while the dashboard still shows it
+    let out = std::process::Command::new(BIN)
+        .args(["revoke", &id, "--yes", "--base-url", &sim.url])
+        .env("SENDGRID_API_KEY", &sim.key)
+        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .expect("sgkeys revoke");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.send_keys(&["d"]);
+    t.wait_for("Revoke 1 API key");
+    t.wait_for("y revoke");
+    t.send_keys(&["y"]);
+    let s = t.wait_for("was already revoked");
+    assert!(s.contains("'tmp-debug' was already revoked"), "{s}");
+    assert!(!s.contains("✓ revoked"), "{s}");
+    quit(&t, &dir);
+}
+
+/// Issue 23 item 9: `/` in the @ log filters it (and routine reads are not what fills it).
+#[test]
+fn the_log_is_searched_with_slash() {
+    let Some((dir, _sim, t)) = open("sgkeys-e2e-log", "", &[]) else {
+        return;
+    };
+    t.send_keys(&["@"]);
+    t.wait_for("Message log");
+    t.send_keys(&["/"]);
+    t.type_text("scopes");
+    t.send_keys(&["Enter"]);
+    let s = t.wait_for("1 matching");
+    assert!(s.contains("GET /v3/scopes 200"), "{s}");
+    assert!(!s.contains("GET /v3/api_keys 200"), "filtered out:\n{s}");
+    // ? in the log is its help, and Esc goes back to the log
+    t.send_keys(&["?"]);
+    t.wait_for("Help — Message log");
+    t.send_keys(&["Escape"]);
+    t.wait_for("1 matching");
+    t.send_keys(&["Escape"]);
+    t.send_keys(&["Escape"]);
+    quit(&t, &dir);
+}
+
+/// Issue 23 items 7 and 11: `:ctx -` completed with Tab switches back (Enter runs what is
+/// shown), and a customer account the dashboard was opened for stays in the picker.
+#[test]
+fn ctx_minus_by_tab_switches_back_and_the_picker_keeps_the_customer_account() {
+    let Some((dir, sim)) = start(&[]) else {
+        return;
+    };
+    let customer = sim
+        .customers
+        .first()
+        .cloned()
+        .expect("a customer account in the demo");
+    let t = Tmux::start("sgkeys-e2e-ctx", &env_for(&sim, &dir));
+    t.send_line(&format!("{BIN} --on-behalf-of 'account-id {customer}'"));
+    t.wait_for(&format!("account-id {customer}"));
+    t.wait_for("updated");
+    // to a subuser, typed
+    t.send_keys(&[":"]);
+    t.type_text("ctx acme-transactional");
+    t.send_keys(&["Enter"]);
+    t.wait_for("subuser acme-transactional");
+    // back with `:ctx ` + Tab: the line shows `:ctx -`, Enter switches (no picker)
+    t.send_keys(&[":"]);
+    t.type_text("ctx ");
+    t.send_keys(&["Tab"]);
+    t.wait_for(":ctx -");
+    t.send_keys(&["Enter"]);
+    let s = t.wait_for(&format!("switched to account › account-id {customer}"));
+    assert!(!s.contains("Switch context"), "the picker opened:\n{s}");
+    // to the own account, then the picker lists the customer account and Enter goes there
+    t.send_keys(&[":"]);
+    t.type_text("ctx own");
+    t.send_keys(&["Enter"]);
+    t.wait_for("switched to account ");
+    t.send_keys(&["c"]);
+    let s = t.wait_for("Switch context");
+    assert!(s.contains(&format!("account-id {customer}")), "{s}");
+    t.send_keys(&["/"]);
+    t.type_text(&customer);
+    t.send_keys(&["Enter", "Enter"]);
+    t.wait_for(&format!("switched to account › account-id {customer}"));
+    quit(&t, &dir);
+}
+
+/// `v`: the describe view of the selected key, its JSON as the simulator answered it.
+#[test]
+fn v_describes_the_key_with_its_json() {
+    let Some((dir, sim, t)) = open("sgkeys-e2e-describe", "", &[]) else {
+        return;
+    };
+    let id = sim_keys(&sim)
+        .into_iter()
+        .find(|(_, n)| n == "tmp-debug")
+        .map(|(id, _)| id)
+        .expect("tmp-debug in the demo seed");
+    t.send_keys(&["/"]);
+    t.type_text("tmp-debug\r");
+    t.wait_for("1/");
+    t.send_keys(&["v"]);
+    t.wait_for("Describe · tmp-debug");
+    let s = t.wait_for("Scopes by category");
+    assert!(s.contains(&format!("id {id}")), "{s}");
+    // the search brings the JSON into view
+    t.send_keys(&["/"]);
+    t.type_text("\"api_key_id\"");
+    t.send_keys(&["Enter"]);
+    t.wait_for("1 match");
+    t.wait_for(&format!("\"api_key_id\": \"{id}\""));
+    t.send_keys(&["Escape"]);
+    t.wait_for("1/");
     quit(&t, &dir);
 }

@@ -55,6 +55,7 @@ fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
     t.send_keys(&["Enter"]);
     t.send_keys(&["d"]);
     t.wait_for("Revoke 1 API key");
+    t.wait_for("y revoke"); // its buttons take keys 0.4 s after it opens
     t.send_keys(&["y"]);
     t.wait_for("revoked 'tmp-debug'");
 
@@ -212,6 +213,7 @@ fn sigterm_during_a_revoke_restores_the_terminal_journals_and_exits_143() {
     t.wait_for("1/");
     t.send_keys(&["d"]);
     t.wait_for("Revoke 1 API key");
+    t.wait_for("y revoke"); // its buttons take keys 0.4 s after it opens
     t.send_keys(&["y"]); // the DELETE is now in flight (for 3 s)
     let sent = Instant::now();
     std::thread::sleep(Duration::from_millis(200));
@@ -575,6 +577,7 @@ fn a_key_typed_in_one_burst_is_a_paste_found_in_its_subuser_and_proven_dead() {
     );
     t.send_keys(&["d"]);
     t.wait_for("Revoke 1 API key");
+    t.wait_for("y revoke"); // its buttons take keys 0.4 s after it opens
     t.send_keys(&["y"]);
     let s = t.wait_for("confirmed dead after");
     assert!(
@@ -613,6 +616,7 @@ fn k9s_habits_hints_steady_cursor_live_refresh_and_command_line() {
     let before = sim_keys(&sim);
     t.send_keys(&["d"]);
     t.wait_for("Revoke 1 API key");
+    t.wait_for("y revoke"); // its buttons take keys 0.4 s after it opens
     t.send_keys(&["y"]);
     let screen = t.wait_for("revoked '");
     let screen = if list_position(&screen) == Some((10, total - 1)) {
@@ -811,6 +815,7 @@ fn the_permission_matrix_sorts_shows_a_cell_sweeps_every_context_and_revokes() {
     t.wait_for("1/1");
     t.send_keys(&["d"]);
     t.wait_for("Revoke 1 API key");
+    t.wait_for("y revoke"); // its buttons take keys 0.4 s after it opens
     t.send_keys(&["y"]);
     t.wait_for("revoked '");
     assert!(

@@ -256,6 +256,16 @@ async fn the_export_parses_and_round_trips_every_name_and_scope() {
     assert!(keys.len() > HOSTILE.len() + 40, "{}", keys.len());
     check_against(&parsed, &keys);
     assert!(parsed.aliases.len() >= 2, "{:?}", parsed.aliases);
+    // the EU subuser's provider says where SendGrid serves it; the others do not
+    let eu_note = "# SendGrid serves this context on api.eu.sendgrid.com only.";
+    let block = "provider \"sendgrid\" {\n  alias   = \"acme_eu_marketing\"";
+    let at = text.find(block).unwrap();
+    let note = text[..at].rfind(eu_note).unwrap();
+    assert!(
+        !text[note..at].contains('}'),
+        "the note is right above the EU provider"
+    );
+    assert_eq!(text.matches(eu_note).count(), 1, "only the EU subuser");
 
     // stdout is the same file, and a second export the same text (labels are deterministic)
     let again = r.ok(&["export", "--format", "terraform", "--all-subusers"]);

@@ -4,10 +4,11 @@
 //! - `api_sim`: the client against the simulator over real HTTP; `parsers`: lenient parsing;
 //! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
-//! - `ui_snapshots`, `props`: the dashboard's model and renderer (`common` holds their fixture);
+//! - `ui_snapshots`, `ui_screens`, `props`: the dashboard's model and renderer (`common` holds their fixture);
 //!   `palette`: the themes' WCAG contrast;
 //! - `e2e_tmux`, `e2e_dashboard`, `secrets`: the real binary in tmux (`common::tmux`);
 //! - `html_report`: `audit --format html` rendered by headless Chromium;
+//! - `install`: `--version`, what the crate ships, `scripts/release.sh`'s archive;
 //! - `export_terraform`, `openmetrics`: `export --format terraform` and `audit --format
 //!   openmetrics` read back by real parsers (HCL, OpenMetrics, PromQL; Terraform where installed).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
@@ -24,6 +25,7 @@ mod faults;
 mod hostile_selftest;
 mod hostile_text;
 mod html_report;
+mod install;
 mod inventory;
 mod leaked;
 mod openmetrics;
@@ -34,6 +36,7 @@ mod props;
 mod rotation;
 mod secrets;
 mod tls;
+mod ui_screens;
 mod ui_snapshots;
 mod unix;
 mod waves;

@@ -199,7 +199,7 @@ fn named_themes_and_roles_are_complete() {
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), names.len(), "a role listed twice");
-        assert_eq!(names.len(), 34);
+        assert_eq!(names.len(), 35);
     }
 }
 

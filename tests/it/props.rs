@@ -117,6 +117,7 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
             ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Unknown(e.short())),
             ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
+            ApiOp::Describe(_) => ApiResult::Described(Err(e)),
             ApiOp::ReadBack(_) => ApiResult::ReadBack(sgkeys::ops::rotate::ReadBack {
                 gone: None,
                 error: Some(e.short()),
@@ -280,7 +281,7 @@ fn run(steps: &[Step], read_only: bool) {
                         }
                     });
                 }
-                Command::Copy(_) | Command::Quit => {}
+                Command::Copy { .. } | Command::Quit => {}
             }
         }
         cancelled

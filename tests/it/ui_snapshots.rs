@@ -6,6 +6,7 @@
 
 use crate::common;
 
+use common::screen::*;
 use common::*;
 use proptest::prelude::*;
 use ratatui::Terminal;
@@ -486,6 +487,15 @@ fn confirm_delete_single(w: u16, h: u16) -> App {
     let mut app = loaded_app(w, h);
     select_name(&mut app, "prod-mail-key (LEAKED?)");
     press_answer(&mut app, "d");
+    arm(&mut app);
+    app
+}
+
+/// The first moment of the revoke confirmation: its buttons greyed, a `y` ignored and said.
+fn confirm_delete_arming(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    select_name(&mut app, "prod-mail-key (LEAKED?)");
+    press_answer(&mut app, "dy");
     app
 }
 
@@ -495,6 +505,7 @@ fn confirm_delete_multi(w: u16, h: u16) -> App {
     press_answer(&mut app, "<Space><Space>");
     select_name(&mut app, "sgkeys dashboard");
     press_answer(&mut app, "<Space>d");
+    arm(&mut app);
     app
 }
 
@@ -719,53 +730,8 @@ const ALL: &[Scenario] = &[
 
 // ---------------------------------------------------------------- helpers
 
-fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| ui::draw(f, app)).unwrap();
-    terminal
-}
-
-fn row_text(buf: &Buffer, y: u16) -> String {
-    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
-}
-
-fn screen_text(buf: &Buffer) -> String {
-    (0..buf.area.height)
-        .map(|y| row_text(buf, y))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Position (x, y) of the first occurrence of `needle` on screen.
-fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
-    find_in(buf, buf.area, needle)
-}
-
-/// Position (x, y) of the first occurrence of `needle` inside `area`.
-fn find_in(buf: &Buffer, area: ratatui::layout::Rect, needle: &str) -> Option<(u16, u16)> {
-    let n: Vec<String> = needle.chars().map(|c| c.to_string()).collect();
-    for y in area.top()..area.bottom() {
-        let cells: Vec<&str> = (area.left()..area.right())
-            .map(|x| buf[(x, y)].symbol())
-            .collect();
-        if n.len() > cells.len() {
-            return None;
-        }
-        for x in 0..=(cells.len() - n.len()) {
-            if cells[x..x + n.len()].iter().zip(&n).all(|(a, b)| *a == b) {
-                return Some((area.x + x as u16, y));
-            }
-        }
-    }
-    None
-}
-
 fn snapshot(name: &str, build: fn(u16, u16) -> App) {
-    for (w, h) in [(80, 24), (120, 40)] {
-        let app = build(w, h);
-        let terminal = render(&app, w, h);
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
-    }
+    snapshot_sizes!(name, build);
 }
 
 macro_rules! snapshots {
@@ -806,6 +772,7 @@ mod snap {
         new_key_badge,
         confirm_delete_single,
         confirm_delete_multi,
+        confirm_delete_arming,
         contexts,
         log,
         diff_keys,
@@ -1184,7 +1151,7 @@ fn diff_scroll_stops_at_the_end() {
     let text = screen_text(render(&app, 80, 24).backend().buffer());
     // the last lines are in view, the totals too, and nothing is hidden below
     assert!(text.contains("− stats.global.read"), "{text}");
-    assert!(text.contains("↑ 2 more"), "{text}");
+    assert!(text.contains("↑ 3 more"), "{text}");
     assert!(
         text.contains("1 in common · 3 only in A · 8 only in B"),
         "{text}"

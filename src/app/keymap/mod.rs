@@ -57,6 +57,14 @@ pub enum Layer {
     Matrix,
     /// A matrix cell's scopes.
     Cell,
+    /// The `@` log, typing its filter.
+    LogFilter,
+    /// The context picker, typing its filter.
+    ContextsFilter,
+    /// `v`: the describe view of a key.
+    Describe,
+    /// The describe view, typing its search.
+    DescribeFilter,
 }
 
 impl Layer {
@@ -93,6 +101,10 @@ impl Layer {
         Layer::JournalConfirm,
         Layer::Matrix,
         Layer::Cell,
+        Layer::LogFilter,
+        Layer::ContextsFilter,
+        Layer::Describe,
+        Layer::DescribeFilter,
     ];
 
     /// Position in [`Layer::ALL`]; the exhaustive match makes a new layer a compile error here.
@@ -129,6 +141,10 @@ impl Layer {
             Layer::JournalConfirm => 28,
             Layer::Matrix => 29,
             Layer::Cell => 30,
+            Layer::LogFilter => 31,
+            Layer::ContextsFilter => 32,
+            Layer::Describe => 33,
+            Layer::DescribeFilter => 34,
         }
     }
 
@@ -142,9 +158,11 @@ impl Layer {
                 | Layer::Rename
                 | Layer::CreateName
                 | Layer::Confirm
-                | Layer::Contexts
+                | Layer::ContextsFilter
                 | Layer::RotateName
                 | Layer::JournalFilter
+                | Layer::LogFilter
+                | Layer::DescribeFilter
         )
     }
 
@@ -163,8 +181,8 @@ impl Layer {
             Layer::CreateReview => "Create key?",
             Layer::Secret => "New key secret",
             Layer::Confirm => "Revoke",
-            Layer::Contexts => "Switch context",
-            Layer::Log => "Message log",
+            Layer::Contexts | Layer::ContextsFilter => "Switch context",
+            Layer::Log | Layer::LogFilter => "Message log",
             Layer::Diff | Layer::DiffPreset => "Scope diff",
             Layer::Presets => "Trim to a preset",
             Layer::ConfirmQuit => "Quit?",
@@ -177,6 +195,7 @@ impl Layer {
             Layer::JournalConfirm => "Confirm",
             Layer::Matrix => "Permission matrix",
             Layer::Cell => "Scopes of a cell",
+            Layer::Describe | Layer::DescribeFilter => "Describe key",
         }
     }
 }
@@ -248,6 +267,13 @@ pub enum Action {
     SortColumn,
     FirstColumn,
     LastColumn,
+    /// Back to the context before the last switch.
+    PreviousContext,
+    /// `v`: describe the key (its JSON, scopes, journal history).
+    Describe,
+    /// The next / previous search match.
+    NextMatch,
+    PrevMatch,
 }
 
 /// A key with modifiers.
@@ -390,9 +416,15 @@ pub fn short_desc(desc: &str) -> &str {
 
 use Layer as L;
 
+mod dialogs;
 mod table;
 
-pub use table::{BINDINGS, HINT_ORDER, MATRIX_HINTS_FIRST};
+pub use table::{HINT_ORDER, MATRIX_HINTS_FIRST};
+
+/// Every binding of every layer: the panes' first, then the dialogs', in display order.
+pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+    table::BINDINGS.iter().chain(dialogs::BINDINGS)
+}
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
     if chord.code != key.code {
@@ -420,16 +452,12 @@ impl KeyMods for KeyEvent {
 
 /// The binding a key triggers in a layer.
 pub fn resolve(layer: Layer, key: &KeyEvent) -> Option<&'static Binding> {
-    BINDINGS
-        .iter()
-        .find(|b| b.layers.contains(&layer) && b.keys.iter().any(|c| matches(c, key)))
+    bindings().find(|b| b.layers.contains(&layer) && b.keys.iter().any(|c| matches(c, key)))
 }
 
 /// Bindings of a layer, as shown in hints and help (write bindings dropped in read-only mode).
 pub fn bindings_for(layer: Layer, read_only: bool) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS
-        .iter()
-        .filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
+    bindings().filter(move |b| b.layers.contains(&layer) && !(read_only && b.writes))
 }
 
 /// The hints of a layer (bindings flagged `hint`), most important first ([`HINT_ORDER`], then
@@ -453,6 +481,14 @@ pub fn hints(layer: Layer, read_only: bool) -> Vec<&'static Binding> {
     // stable: bindings of equal rank keep table order
     out.sort_by_key(|b| rank(b));
     out
+}
+
+/// Whether a binding does something right now, for the hint line: not the revoke
+/// confirmation's buttons while it takes no keys yet ([`super::revoke::ARM_MS`]).
+pub fn available(app: &super::App, b: &Binding) -> bool {
+    !(app.arming_until().is_some()
+        && b.layers.contains(&Layer::Confirm)
+        && b.action != Action::Back)
 }
 
 /// Display text for a chord: `j`, `↓`, `Ctrl-r`, `Enter`.

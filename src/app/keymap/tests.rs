@@ -16,7 +16,7 @@ fn layer_list_is_complete_and_ctrl_c_quits_everywhere() {
 
 #[test]
 fn every_binding_has_a_description_and_keys() {
-    for b in BINDINGS {
+    for b in bindings() {
         assert!(
             !b.desc.is_empty() && !b.keys.is_empty() && !b.layers.is_empty(),
             "{b:?}"
@@ -29,7 +29,7 @@ fn no_chord_is_bound_twice_in_a_layer() {
     let layers = Layer::ALL.iter().copied();
     for layer in layers {
         let mut seen = HashSet::new();
-        for b in BINDINGS.iter().filter(|b| b.layers.contains(&layer)) {
+        for b in bindings().filter(|b| b.layers.contains(&layer)) {
             // one binding may list variants of a key (`G` with and without SHIFT)
             let labels: HashSet<String> = b.keys.iter().map(chord_label).collect();
             for label in labels {
@@ -169,4 +169,20 @@ fn the_matrix_offers_its_own_keys_first_then_revoke() {
     assert_eq!(ro[..2], [Action::SortColumn, Action::Enter]);
     // the list is unchanged: revoke first
     assert_eq!(hints(L::List, false)[0].action, Action::Revoke);
+}
+
+#[test]
+fn question_mark_is_help_in_every_layer_that_does_not_type_it() {
+    for layer in Layer::ALL.iter().copied() {
+        if layer.is_text() {
+            continue;
+        }
+        let b = resolve(layer, &key(KeyCode::Char('?'), KeyModifiers::NONE));
+        let want = if layer == L::Help {
+            Action::Back // `?` again closes the help
+        } else {
+            Action::Help
+        };
+        assert_eq!(b.map(|b| b.action), Some(want), "{layer:?}");
+    }
 }

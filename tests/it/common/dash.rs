@@ -88,8 +88,9 @@ impl Dash {
     fn send(&mut self, cmds: Vec<Command>) {
         for c in cmds {
             match c {
-                Command::Copy(_) => {
-                    let more = app::update(&mut self.app, Msg::Copied(Ok("copied".into())));
+                Command::Copy { what, .. } => {
+                    let result = Ok("copied".into());
+                    let more = app::update(&mut self.app, Msg::Copied { what, result });
                     self.send(more);
                 }
                 other => {

@@ -6,6 +6,7 @@
 
 pub mod readme;
 pub mod run;
+pub mod screen;
 pub mod simulator;
 pub mod tmux;
 
@@ -239,6 +240,19 @@ pub fn respond(op: &ApiOp) -> ApiResult {
         ApiOp::GetKey(id) => ApiResult::Key(
             fixture_detail(id.as_str()).ok_or_else(|| ApiError::from_status(404, b"{}", None)),
         ),
+        // the answer as SendGrid sends it: compact JSON, its own key order
+        ApiOp::Describe(id) => ApiResult::Described(
+            fixture_detail(id.as_str())
+                .map(|d| {
+                    let body = serde_json::json!({
+                        "api_key_id": d.api_key_id.0,
+                        "name": d.name,
+                        "scopes": d.scopes,
+                    });
+                    (d, body.to_string())
+                })
+                .ok_or_else(|| ApiError::from_status(404, b"{}", None)),
+        ),
         ApiOp::MyScopes => ApiResult::MyScopes(Ok(full_scopes())),
         ApiOp::ListSubusers => ApiResult::Subusers(Ok(fixture_subusers())),
         ApiOp::Mutate(Mutation::Create { name, scopes, .. }) => {
@@ -387,6 +401,12 @@ pub fn press_answer(app: &mut App, spec: &str) {
 pub fn tick(app: &mut App, now_ms: u64) {
     let cmds = app::update(app, Msg::Tick(now_ms));
     answer_all(app, cmds);
+}
+
+/// Let the revoke confirmation's first moment pass (it takes no key but Esc before).
+pub fn arm(app: &mut App) {
+    let now = app.now_ms + app::revoke::ARM_MS;
+    tick(app, now);
 }
 
 /// The fixture account fully loaded (keys, every key's scopes, the caller's scopes), 12.5 s

@@ -26,6 +26,8 @@ pub struct Sim {
     pub url: String,
     pub eu_url: String,
     pub key: String,
+    /// The customer accounts' ids (`--on-behalf-of 'account-id ID'`), from its banner.
+    pub customers: Vec<String>,
 }
 
 impl Sim {
@@ -56,6 +58,7 @@ impl Sim {
         let mut url = String::new();
         let mut eu_url = String::new();
         let mut key = String::new();
+        let mut customers = Vec::new();
         for line in BufReader::new(out).lines() {
             let line = line.expect("sim banner");
             if let Some(u) = line.strip_prefix("sgkeys SendGrid simulator listening on ") {
@@ -66,6 +69,11 @@ impl Sim {
             }
             if let Some(k) = line.trim().strip_prefix("admin key ") {
                 key = k.trim().to_owned();
+            }
+            if let Some(rest) = line.trim().strip_prefix("customer ")
+                && let Some((_, id)) = rest.split_once("'account-id ")
+            {
+                customers.push(id.split('\'').next().unwrap_or_default().to_owned());
             }
             if line.contains("Press Ctrl-C") {
                 break;
@@ -80,6 +88,7 @@ impl Sim {
             url,
             eu_url,
             key,
+            customers,
         }
     }
 }

@@ -1,0 +1,119 @@
+//! The revoke confirmation's first moment (issue 23 item 2) and what a revoke's answer says.
+
+use super::*;
+use crate::app::revoke::ARM_MS;
+
+#[test]
+fn d_then_y_as_one_gesture_revokes_nothing() {
+    let mut app = loaded();
+    update(&mut app, Msg::Tick(10_000));
+    update(&mut app, key('d'));
+    // 150 ms later, as k9s's describe-then-YAML gesture: ignored, and said
+    update(&mut app, Msg::Tick(10_150));
+    let cmds = update(&mut app, key('y'));
+    assert!(api_cmds(&cmds).is_empty(), "nothing sent: {cmds:?}");
+    let Some(Modal::ConfirmDelete(c)) = &app.modal else {
+        panic!("the dialog stays open: {:?}", app.modal);
+    };
+    assert_eq!(c.ignored, vec!["y".to_owned()]);
+    assert!(!c.armed(app.now_ms));
+    // Enter and a typed count are ignored too; the loop wakes when the buttons come alive
+    update(&mut app, code(KeyCode::Enter));
+    assert!(app.modal.is_some());
+    assert_eq!(app.next_wakeup(), Some(10_000 + ARM_MS));
+    // the hint line offers no button while they are greyed
+    assert!(
+        crate::ui::status::hint_items(&app, 200)
+            .iter()
+            .all(|(k, _)| k != "y" && k != "Enter"),
+        "{:?}",
+        crate::ui::status::hint_items(&app, 200)
+    );
+    // from 400 ms on, y revokes
+    update(&mut app, Msg::Tick(10_000 + ARM_MS));
+    assert!(
+        crate::ui::status::hint_items(&app, 200)
+            .iter()
+            .any(|(k, d)| k == "y" && *d == "revoke")
+    );
+    let cmds = update(&mut app, key('y'));
+    assert!(matches!(
+        api_cmds(&cmds)[..],
+        [(_, ApiOp::Mutate(Mutation::Revoke { .. }))]
+    ));
+}
+
+#[test]
+fn esc_works_at_once_and_a_typed_count_waits_too() {
+    let mut app = loaded();
+    update(&mut app, Msg::Tick(5_000));
+    update(&mut app, code(KeyCode::Esc));
+    update(&mut app, key('d'));
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.modal.is_none(), "Esc cancels at once");
+    // two marked keys (not the key in use, which goes last): the count typed in the first
+    // moment is not taken
+    update(&mut app, key('j'));
+    update(&mut app, key(' '));
+    update(&mut app, key(' '));
+    update(&mut app, key('d'));
+    update(&mut app, key('2'));
+    let Some(Modal::ConfirmDelete(c)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(c.typed.value(), "");
+    assert_eq!(c.ignored, vec!["typing".to_owned()]);
+    arm(&mut app);
+    update(&mut app, key('2'));
+    let cmds = update(&mut app, key('y'));
+    assert_eq!(api_cmds(&cmds).len(), 2);
+}
+
+#[test]
+fn a_key_someone_already_revoked_is_not_called_revoked_now() {
+    let mut app = loaded();
+    update(&mut app, key('j'));
+    update(&mut app, key('d'));
+    arm(&mut app);
+    let cmds = update(&mut app, key('y'));
+    let (req, _) = api_cmds(&cmds)[0].clone();
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::AlreadyGone))),
+    );
+    let t = app.toast.clone().expect("a toast");
+    assert_eq!(t.level, Level::Warn);
+    assert!(
+        t.text.starts_with("'marketing' was already revoked"),
+        "{}",
+        t.text
+    );
+    assert!(!t.text.contains("✓") && !t.text.starts_with("revoked"));
+    assert!(
+        app.keys.get(&id(1)).is_none(),
+        "the row goes: the key is gone"
+    );
+    // in a batch, the count says which were revoked now
+    update(&mut app, key(' '));
+    update(&mut app, key(' '));
+    update(&mut app, key('d'));
+    arm(&mut app);
+    update(&mut app, key('2'));
+    let cmds = update(&mut app, key('y'));
+    let reqs = api_cmds(&cmds);
+    update(
+        &mut app,
+        answer(reqs[0].0, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    update(
+        &mut app,
+        answer(reqs[1].0, ApiResult::Mutated(Done::ok(Effect::AlreadyGone))),
+    );
+    let t = app.toast.clone().expect("a toast");
+    assert!(
+        t.text
+            .starts_with("revoked 1 of 2 keys; 1 was already revoked"),
+        "{}",
+        t.text
+    );
+}
