@@ -323,7 +323,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::List { by_user }, ApiResult::Keys(r)) => {
             keys_loaded(app, r, by_user, out);
             super::leak::keys_arrived(app);
-            super::matrix::keys_arrived(app);
+            super::matrix::keys_arrived(app, out);
         }
         (Pending::SweepList { sweep, ctx }, ApiResult::Keys(r)) => {
             super::matrix::sweep_listed(app, sweep, ctx, r, out)
