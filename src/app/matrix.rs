@@ -373,7 +373,6 @@ pub(crate) fn cell_action(app: &mut App, a: Action) {
     }
 }
 
-
 /// The mouse over the matrix: the wheel scrolls rows, a click selects a row and a column.
 pub(crate) fn mouse(
     app: &mut App,

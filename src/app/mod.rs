@@ -14,7 +14,6 @@ mod detail;
 pub mod diff;
 mod effects;
 pub mod errors;
-mod messages;
 pub mod filter;
 pub mod journal;
 pub mod keymap;
@@ -24,6 +23,7 @@ pub mod list;
 pub mod live;
 pub mod log;
 pub mod matrix;
+mod messages;
 pub mod overlays;
 mod remote;
 pub mod rename;
@@ -54,9 +54,9 @@ pub use filter::{Query, SortKey};
 pub use journal::{JournalConfirm, JournalFix, JournalView};
 pub use keymap::{Action, Layer};
 pub use live::Live;
-pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg};
 pub use log::LogModal;
 pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
+pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
@@ -591,6 +591,28 @@ impl App {
                 .iter()
                 .filter(|e| self.view.marks.contains(&e.id))
                 .collect()
+        }
+    }
+
+    /// Whether there is a key to act on: a selected row (the list's, or the all-contexts
+    /// matrix's) or a marked key.
+    pub fn has_target(&self) -> bool {
+        match self.sweep() {
+            Some(s) => !s.rows.is_empty(),
+            None => !self.targets().is_empty(),
+        }
+    }
+
+    /// What a pane says when a key action finds no key: why there is none.
+    pub fn no_target_reason(&self) -> &'static str {
+        if self.keys.status.is_loading() && !self.keys.ever_loaded() {
+            "the key list is still loading"
+        } else if !self.keys.ever_loaded() {
+            "the key list could not be loaded (Ctrl-r retries)"
+        } else if self.keys.entries.is_empty() {
+            "there are no keys here"
+        } else {
+            "no key matches the filter"
         }
     }
 

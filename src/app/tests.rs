@@ -1539,7 +1539,10 @@ fn the_periodic_refresh_spends_one_request_per_interval() {
     let more = update(&mut app, answer(sent[0].0, ApiResult::Keys(Ok(list))));
     let fresh = ApiKeyId("n00000000000000000000a".into());
     assert_eq!(
-        api_cmds(&more).into_iter().map(|(_, op)| op).collect::<Vec<_>>(),
+        api_cmds(&more)
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect::<Vec<_>>(),
         vec![ApiOp::GetKey(fresh.clone())]
     );
     assert!(app.live.is_new(&fresh));
@@ -2508,7 +2511,10 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
     assert!(app.modal.is_none());
     let cmds = update(&mut app, code(KeyCode::Esc));
     assert_eq!(app.ctx.on_behalf_of, None);
-    assert!(app.matrix_on() && app.sweep().is_some(), "every context again");
+    assert!(
+        app.matrix_on() && app.sweep().is_some(),
+        "every context again"
+    );
     settle(&mut app, cmds);
     assert!(app.sweep().is_some_and(|s| s.contexts.len() == 1));
 }

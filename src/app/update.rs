@@ -117,6 +117,18 @@ pub(super) fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     }
     match keymap::resolve(layer, &k) {
+        Some(b)
+            if keymap::needs_target(b.action)
+                && matches!(layer, Layer::List | Layer::Detail | Layer::Matrix)
+                && !app.has_target() =>
+        {
+            let why = app.no_target_reason();
+            toast(
+                app,
+                Level::Info,
+                format!("no key to act on ({}): {why}", b.short_desc()),
+            );
+        }
         Some(b) if b.writes && app.ctx.read_only => {
             toast(
                 app,

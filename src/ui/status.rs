@@ -207,7 +207,11 @@ fn summary(app: &App, theme: &Theme, out: &mut Vec<Span<'static>>) {
     let (n, total, contexts) = match app.sweep() {
         Some(s) => (
             s.rows.len(),
-            total + s.contexts.iter().map(|c| c.keys.entries.len()).sum::<usize>(),
+            total
+                + s.contexts
+                    .iter()
+                    .map(|c| c.keys.entries.len())
+                    .sum::<usize>(),
             Some(s.contexts.len() + 1),
         ),
         None => (app.view.rows.len(), total, None),
