@@ -174,12 +174,7 @@ fn keep_col_visible(app: &mut App) {
     let n = scopes::categories().len();
     if let Some(m) = &mut app.matrix {
         m.col = m.col.min(n.saturating_sub(1));
-        if m.col < m.col_offset {
-            m.col_offset = m.col;
-        } else if m.col >= m.col_offset + cols {
-            m.col_offset = m.col + 1 - cols;
-        }
-        m.col_offset = m.col_offset.min(n.saturating_sub(cols));
+        m.col_offset = layout::visible_offset(m.col_offset, m.col, cols, n);
     }
 }
 

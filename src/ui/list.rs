@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders};
 
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::{Theme, severity_symbol};
+use crate::app::layout::visible_offset;
 use crate::app::{App, KeyEntry, Pane, SortKey};
 
 /// The list pane shows the id column from this width on (border included).
@@ -146,18 +147,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         scrollbar(buf, track, offset, cap, n, theme);
     }
-}
-
-/// The first visible row: the app's offset, corrected if it does not show the selection (the
-/// frame may be smaller than the size `update` scrolled for).
-pub fn visible_offset(offset: usize, selected: usize, cap: usize, n: usize) -> usize {
-    let mut off = offset;
-    if selected < off {
-        off = selected;
-    } else if selected >= off + cap {
-        off = selected + 1 - cap;
-    }
-    off.min(n.saturating_sub(cap))
 }
 
 fn title(app: &App, max: usize) -> String {

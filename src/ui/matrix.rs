@@ -14,9 +14,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
 use super::dialog::{box_h, box_w, content_w, footer, frame_box, render_parts};
-use super::list::visible_offset;
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::Theme;
+use crate::app::layout::visible_offset;
 use crate::app::layout::{MATRIX_COL_W, MATRIX_HEAD_ROWS, MATRIX_TYPE_W, matrix_geom};
 use crate::app::{App, CellView, KeyEntry, Layer, SortKey};
 use crate::scopes::{self, Level};

@@ -93,12 +93,7 @@ pub(super) fn sweep_move(app: &mut App, d: isize) {
 pub(super) fn keep_visible(s: &mut Sweep, cap: usize) {
     let n = s.rows.len();
     s.selected = s.selected.min(n.saturating_sub(1));
-    if s.selected < s.offset {
-        s.offset = s.selected;
-    } else if s.selected >= s.offset + cap {
-        s.offset = s.selected + 1 - cap;
-    }
-    s.offset = s.offset.min(n.saturating_sub(cap));
+    s.offset = crate::app::layout::visible_offset(s.offset, s.selected, cap, n);
 }
 
 /// Switch to another context (leaving the sweep) and select `id` once its list arrives.
