@@ -64,6 +64,7 @@ fn bench(c: &mut Criterion) {
             context: None,
             keys: N,
             listed: Some(N),
+            unread: 0,
             findings: Vec::new(),
             error: None,
         }],

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf, Region};
+use crate::api::{ApiError, ApiKey, ApiKeyId, Client, KeyDetail, OnBehalfOf, Region};
 use crate::report::KeyReport;
 use crate::risk::{self, Finding, Severity};
 use crate::scopes::{self, KeyType};
@@ -30,6 +30,9 @@ pub struct AuditKey {
     /// the auto-assigned ones) leaves the key's access unknown: its risk is "unknown", never
     /// low.
     pub scopes_known: bool,
+    /// Why the key's scopes could not be read (it was listed, but its GET failed): its type
+    /// and risk are unknown; only what its name says is assessed. None: read.
+    pub unread: Option<String>,
 }
 
 impl AuditKey {
@@ -41,17 +44,47 @@ impl AuditKey {
             "unknown"
         }
     }
+
+    /// "Full", "Custom", "Billing", or "unknown" when the scopes are.
+    pub fn type_label(&self) -> &'static str {
+        if self.scopes_known {
+            self.report.key_type.badge()
+        } else {
+            "unknown"
+        }
+    }
+
+    /// The number of scopes, or "?" when they are unknown.
+    pub fn scope_count(&self) -> String {
+        if self.scopes_known {
+            self.report.scopes.len().to_string()
+        } else {
+            "?".into()
+        }
+    }
+
+    /// Why the scopes are unknown, for a person (None when they are known).
+    pub fn unknown_why(&self) -> Option<String> {
+        match (&self.unread, self.scopes_known) {
+            (Some(e), _) => Some(format!("could not be read: {e}")),
+            (None, false) => Some("the server's answer carried no scopes".into()),
+            (None, true) => None,
+        }
+    }
 }
 
-/// The JSON of an [`AuditKey`]: `risk` is `"unknown"` when the scopes are.
+/// The JSON of an [`AuditKey`]: `risk` and `type` are `"unknown"` when the scopes are;
+/// `error` says why a listed key could not be read.
 #[derive(Serialize)]
 struct AuditKeyJson {
     context: Option<String>,
     #[serde(flatten)]
-    report: KeyReport,
+    report: serde_json::Value,
     findings: Vec<Finding>,
     risk: Option<&'static str>,
     scopes_known: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 impl From<AuditKey> for AuditKeyJson {
@@ -60,12 +93,19 @@ impl From<AuditKey> for AuditKeyJson {
             (false, _) => Some("unknown"),
             (true, r) => r.map(Severity::label),
         };
+        let mut report = serde_json::to_value(&k.report).unwrap_or_default();
+        if !k.scopes_known
+            && let Some(map) = report.as_object_mut()
+        {
+            map.insert("type".into(), "unknown".into());
+        }
         AuditKeyJson {
             context: k.context,
-            report: k.report,
+            report,
             findings: k.findings,
             risk,
             scopes_known: k.scopes_known,
+            error: k.unread,
         }
     }
 }
@@ -74,17 +114,26 @@ impl From<AuditKey> for AuditKeyJson {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContextSummary {
     pub context: Option<String>,
-    /// Keys read in full (name and scopes): the keys of this context in the audit.
+    /// Keys read in full (name and scopes): the keys of this context in the audit whose
+    /// scopes were read.
     pub keys: usize,
     /// Keys the context's list named; None when the list itself could not be read. More than
-    /// `keys` when some could not be read (see `error`) or were revoked in between.
+    /// `keys` when some could not be read (`unread`) or were revoked in between.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listed: Option<usize>,
+    /// Listed keys that could not be read: in the audit by their listed name, their type and
+    /// risk unknown (`error` then says how many).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unread: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
-    /// The context could not be read (the audit is incomplete).
+    /// The context's key list could not be read (the audit is incomplete).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A whole audit: the stable `audit --format json` shape.
@@ -97,11 +146,20 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// Every context's list and every listed key were read.
     pub fn complete(&self) -> bool {
-        self.contexts.iter().all(|c| c.error.is_none())
+        self.contexts.iter().all(|c| c.error.is_none()) && self.count_unread() == 0
     }
+    /// Keys of type `t` (keys whose scopes are unknown have no type, and are not counted).
     pub fn count_type(&self, t: KeyType) -> usize {
-        self.keys.iter().filter(|k| k.report.key_type == t).count()
+        self.keys
+            .iter()
+            .filter(|k| k.scopes_known && k.report.key_type == t)
+            .count()
+    }
+    /// Listed keys whose scopes could not be read.
+    pub fn count_unread(&self) -> usize {
+        self.keys.iter().filter(|k| k.unread.is_some()).count()
     }
     /// Keys whose most severe finding is `s` (keys with unknown scopes are not counted).
     pub fn count_risk(&self, s: Severity) -> usize {
@@ -110,9 +168,16 @@ impl Audit {
             .filter(|k| k.scopes_known && k.risk == Some(s))
             .count()
     }
-    /// Keys whose scopes the server did not say.
+    /// Keys whose scopes are unknown: not read, or not said by the server.
     pub fn count_unknown(&self) -> usize {
         self.keys.iter().filter(|k| !k.scopes_known).count()
+    }
+    /// Keys read whose answer carried no scopes (Prism serving the spec).
+    pub fn count_unsaid(&self) -> usize {
+        self.keys
+            .iter()
+            .filter(|k| !k.scopes_known && k.unread.is_none())
+            .count()
     }
 }
 
@@ -164,17 +229,19 @@ pub async fn collect(
                     context: ctx.clone(),
                     keys: list.len(),
                     listed: Some(list.len()),
+                    unread: 0,
                     findings: Vec::new(),
                     error: None,
                 });
                 for k in list {
-                    jobs.push((ctx.clone(), cl.clone(), k.api_key_id));
+                    jobs.push((ctx.clone(), cl.clone(), k));
                 }
             }
             Err(e) => summaries.push(ContextSummary {
                 context: ctx.clone(),
                 keys: 0,
                 listed: None,
+                unread: 0,
                 findings: Vec::new(),
                 error: Some(e.to_string()),
             }),
@@ -182,31 +249,42 @@ pub async fn collect(
     }
     let asks: Vec<(Client, ApiKeyId)> = jobs
         .iter()
-        .map(|(_, cl, id)| (cl.clone(), id.clone()))
+        .map(|(_, cl, k)| (cl.clone(), k.api_key_id.clone()))
         .collect();
     let details = crate::fetch::details(&asks, progress).await;
-    let mut by_ctx: BTreeMap<Option<String>, Vec<KeyDetail>> = BTreeMap::new();
-    for ((ctx, _, id), r) in jobs.into_iter().zip(details) {
-        match r {
-            Ok(d) => by_ctx.entry(ctx).or_default().push(d),
+    let mut by_ctx: BTreeMap<Option<String>, Vec<Listed>> = BTreeMap::new();
+    for ((ctx, _, key), r) in jobs.into_iter().zip(details) {
+        let item = match r {
+            Ok(d) => Listed::Read(d),
             // revoked between list and get: not part of the account any more
-            Err(ApiError::NotFound(_)) => {}
-            Err(e) => {
-                if let Some(s) = summaries.iter_mut().find(|s| s.context == ctx) {
-                    let msg = format!("key {id}: {e}");
-                    s.error = Some(match s.error.take() {
-                        Some(prev) => format!("{prev}; {msg}"),
-                        None => msg,
-                    });
-                }
-            }
-        }
+            Err(ApiError::NotFound(_)) => continue,
+            Err(e) => Listed::Unread {
+                key,
+                error: e.to_string(),
+            },
+        };
+        by_ctx.entry(ctx).or_default().push(item);
     }
     for summary in &mut summaries {
-        let details = by_ctx.remove(&summary.context).unwrap_or_default();
-        summary.keys = details.len();
-        summary.findings.extend(risk::limit_finding(details.len()));
-        keys.extend(assess_context(summary.context.clone(), &details));
+        let items = by_ctx.remove(&summary.context).unwrap_or_default();
+        summary.unread = items
+            .iter()
+            .filter(|i| matches!(i, Listed::Unread { .. }))
+            .count();
+        summary.keys = items.len() - summary.unread;
+        if summary.unread > 0 {
+            summary.error = Some(format!(
+                "{} of {} keys could not be read",
+                summary.unread,
+                items.len()
+            ));
+        }
+        // The count of keys comes from the list, read or not: backed whatever the GETs said.
+        // A context whose list failed makes no claim at all.
+        if summary.listed.is_some() {
+            summary.findings.extend(risk::limit_finding(items.len()));
+        }
+        keys.extend(assess_listed(summary.context.clone(), &items));
     }
     Audit {
         generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -216,16 +294,48 @@ pub async fn collect(
     }
 }
 
+/// A key the list named: read (its detail), or not (why).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Listed {
+    Read(KeyDetail),
+    Unread { key: ApiKey, error: String },
+}
+
+impl Listed {
+    fn id_name(&self) -> (&str, &str) {
+        match self {
+            Listed::Read(d) => (d.api_key_id.as_str(), &d.name),
+            Listed::Unread { key, .. } => (key.api_key_id.as_str(), &key.name),
+        }
+    }
+}
+
 /// Classify and assess the keys of one context (duplicate names are per context).
 pub fn assess_context(context: Option<String>, details: &[KeyDetail]) -> Vec<AuditKey> {
-    let dups = risk::duplicate_names(
-        details
-            .iter()
-            .map(|d| (d.api_key_id.as_str(), d.name.as_str())),
-    );
-    details
+    let items: Vec<Listed> = details.iter().cloned().map(Listed::Read).collect();
+    assess_listed(context, &items)
+}
+
+/// Classify and assess the keys of one context as its list named them. A key that could not
+/// be read keeps what its listed name tells (the name findings and duplicates, which the list
+/// backs); its type, scopes and risk are unknown, never guessed.
+pub fn assess_listed(context: Option<String>, items: &[Listed]) -> Vec<AuditKey> {
+    let dups = risk::duplicate_names(items.iter().map(Listed::id_name));
+    items
         .iter()
-        .map(|d| {
+        .map(|item| {
+            let (detail, unread) = match item {
+                Listed::Read(d) => (d.clone(), None),
+                Listed::Unread { key, error } => (
+                    KeyDetail {
+                        api_key_id: key.api_key_id.clone(),
+                        name: key.name.clone(),
+                        scopes: Vec::new(),
+                    },
+                    Some(error.clone()),
+                ),
+            };
+            let d = &detail;
             let class = scopes::classify(&d.scopes);
             let scopes_known = !d.scopes.is_empty();
             let mut r = risk::assess(&d.name, scopes_known.then_some((&d.scopes[..], &class)));
@@ -239,6 +349,7 @@ pub fn assess_context(context: Option<String>, details: &[KeyDetail]) -> Vec<Aud
                 findings: r.findings,
                 risk: max,
                 scopes_known,
+                unread,
             }
         })
         .collect()
@@ -262,10 +373,13 @@ pub fn to_table(a: &Audit, with_context: bool) -> String {
         }
         row.push(k.report.api_key_id.clone());
         row.push(k.report.name.clone());
-        row.push(k.report.key_type.badge().to_owned());
-        row.push(k.report.scopes.len().to_string());
+        row.push(k.type_label().to_owned());
+        row.push(k.scope_count());
         row.push(k.risk_label().to_owned());
-        let codes: Vec<&str> = k.findings.iter().map(|f| f.code).collect();
+        let mut codes: Vec<&str> = k.findings.iter().map(|f| f.code).collect();
+        if k.unread.is_some() {
+            codes.insert(0, "NOT READ");
+        }
         row.push(if codes.len() > 3 {
             format!("{}, +{}", codes[..3].join(", "), codes.len() - 3)
         } else {
@@ -290,33 +404,79 @@ pub fn to_table(a: &Audit, with_context: bool) -> String {
                 f.severity.label()
             ));
         }
-        if let Some(e) = &c.error {
-            out.push_str(&format!("INCOMPLETE {}: {e}\n", ctx_label(&c.context)));
+        if let (None, Some(e)) = (c.listed, &c.error) {
+            out.push_str(&format!(
+                "INCOMPLETE {}: its keys could not be listed: {e}\n",
+                ctx_label(&c.context)
+            ));
         }
+    }
+    for k in a.keys.iter().filter(|k| k.unread.is_some()) {
+        out.push_str(&format!(
+            "NOT READ {}{} ({}): {}\n",
+            if with_context {
+                format!("{} ", ctx_label(&k.context))
+            } else {
+                String::new()
+            },
+            k.report.api_key_id,
+            k.report.name,
+            k.unread.as_deref().unwrap_or_default()
+        ));
     }
     out
 }
 
-fn summary_line(a: &Audit) -> String {
-    let unknown = a.count_unknown();
-    format!(
-        "{} keys: {} Full, {} Custom, {} Billing; risk: {} high, {} medium, {} low{}",
-        a.keys.len(),
+/// The audit's counts in one line, each saying what it counts: with keys not read, the types
+/// and risks are counted among those read, and the rest named as unknown (never "0 high"
+/// about keys nobody read).
+pub fn summary_line(a: &Audit) -> String {
+    let total = a.keys.len();
+    let unread = a.count_unread();
+    let unsaid = a.count_unsaid();
+    let known = total - a.count_unknown();
+    let counted = format!(
+        "{} Full, {} Custom, {} Billing; risk{}: {} high, {} medium, {} low",
         a.count_type(KeyType::Full),
         a.count_type(KeyType::Custom),
         a.count_type(KeyType::Billing),
+        match (known < total, unsaid) {
+            (false, _) => String::new(),
+            (true, 0) => format!(" among the {known} read"),
+            (true, _) => format!(" among the {known} whose scopes are known"),
+        },
         a.count_risk(Severity::High),
         a.count_risk(Severity::Medium),
         a.count_risk(Severity::Low),
-        if unknown > 0 {
-            format!(
-                ", {unknown} unknown (the server did not say their scopes: check them in \
-                 SendGrid's App)"
-            )
-        } else {
-            String::new()
-        }
-    )
+    );
+    let mut line = if unread > 0 {
+        format!(
+            "{} of {total} keys read: {counted}; {unread} could not be read (type and risk \
+             unknown)",
+            total - unread,
+        )
+    } else {
+        format!("{}: {counted}", crate::text::plural(total, "key", "keys"))
+    };
+    if unsaid > 0 {
+        line.push_str(&format!(
+            "; {unsaid} with scopes unknown (the server did not say them: check them in \
+             SendGrid's App)"
+        ));
+    }
+    let unlisted = a.contexts.iter().filter(|c| c.listed.is_none()).count();
+    if unlisted > 0 {
+        line.push_str(&format!(
+            "; {} could not be listed: {} not counted",
+            crate::text::plural(unlisted, "context", "contexts"),
+            if unlisted == 1 {
+                "its keys are"
+            } else {
+                "their keys are"
+            }
+        ));
+    }
+    line
 }
 
 /// CSV: one row per key.
@@ -337,8 +497,12 @@ pub fn to_csv(a: &Audit) -> String {
             csv_text(k.context.as_deref().unwrap_or("")),
             k.report.api_key_id.clone(),
             csv_text(&k.report.name),
-            k.report.key_type.badge().to_lowercase(),
-            k.report.scopes.len().to_string(),
+            k.type_label().to_lowercase(),
+            if k.scopes_known {
+                k.report.scopes.len().to_string()
+            } else {
+                String::new()
+            },
             k.risk_label().to_owned(),
             k.findings
                 .iter()
@@ -362,13 +526,23 @@ pub fn to_markdown(a: &Audit) -> String {
         md_text(&a.base_url)
     ));
     for c in &a.contexts {
-        o.push_str(&format!(
-            "- Context **{}**: {} keys",
-            md_text(ctx_label(&c.context)),
-            c.keys
-        ));
-        if let Some(e) = &c.error {
-            o.push_str(&format!(" — **incomplete**: {}", md_text(e)));
+        match (c.listed, c.unread) {
+            (None, _) => o.push_str(&format!(
+                "- Context **{}**: **incomplete**: its keys could not be listed: {}",
+                md_text(ctx_label(&c.context)),
+                md_text(c.error.as_deref().unwrap_or_default())
+            )),
+            (Some(_), 0) => o.push_str(&format!(
+                "- Context **{}**: {}",
+                md_text(ctx_label(&c.context)),
+                crate::text::plural(c.keys, "key", "keys")
+            )),
+            (Some(_), n) => o.push_str(&format!(
+                "- Context **{}**: {} of {} keys read — **incomplete**: {n} could not be read",
+                md_text(ctx_label(&c.context)),
+                c.keys,
+                c.keys + n
+            )),
         }
         o.push('\n');
     }
@@ -420,13 +594,20 @@ pub fn to_markdown(a: &Audit) -> String {
             "{ctx}| {} | {} | {} | {} | {} | {} |\n",
             md_text(&k.report.name),
             md_code(&k.report.api_key_id),
-            k.report.key_type.label(),
-            k.report.scopes.len(),
+            if k.scopes_known {
+                k.report.key_type.label()
+            } else {
+                "unknown"
+            },
+            k.scope_count(),
             k.risk_label(),
             findings
         ));
     }
-    let risky: Vec<&&AuditKey> = keys.iter().filter(|k| !k.findings.is_empty()).collect();
+    let risky: Vec<&&AuditKey> = keys
+        .iter()
+        .filter(|k| !k.findings.is_empty() || k.unread.is_some())
+        .collect();
     if !risky.is_empty() {
         o.push_str("\n## Findings\n\n");
         for k in risky {
@@ -437,6 +618,9 @@ pub fn to_markdown(a: &Audit) -> String {
             ));
             if with_context {
                 o.push_str(&format!("Context: {}\n\n", md_text(ctx_label(&k.context))));
+            }
+            if let Some(why) = k.unknown_why() {
+                o.push_str(&format!("- Scopes unknown: {}\n", md_text(&why)));
             }
             for f in &k.findings {
                 o.push_str(&format!(
@@ -583,7 +767,8 @@ pub fn changes(old: &OldAudit, new: &Audit) -> Changes {
                 }
                 let before: BTreeSet<String> = scopes::sendable(&o.scopes).into_iter().collect();
                 let after: BTreeSet<String> = n.report.scopes.iter().cloned().collect();
-                if before != after {
+                // scopes not read now (or not said) are not "all removed"
+                if n.scopes_known && before != after {
                     let type_now = n.report.key_type.badge().to_lowercase();
                     let type_then = o.key_type.clone().unwrap_or_else(|| {
                         scopes::classify(&o.scopes).key_type.badge().to_lowercase()
@@ -709,6 +894,7 @@ pub(crate) mod fixture {
                 context: c.clone(),
                 keys: details.len(),
                 listed: Some(details.len()),
+                unread: 0,
                 findings: vec![],
                 error: None,
             });
@@ -736,6 +922,7 @@ mod tests {
                 context: None,
                 keys: keys.len(),
                 listed: Some(keys.len()),
+                unread: 0,
                 findings: vec![],
                 error: None,
             }],
@@ -807,6 +994,194 @@ mod tests {
                 .unwrap_err()
                 .contains("audit --format json")
         );
+    }
+
+    fn unread(id: &str, name: &str) -> Listed {
+        Listed::Unread {
+            key: ApiKey {
+                api_key_id: ApiKeyId(id.into()),
+                name: name.into(),
+            },
+            error: "no answer within 10s (timeout; raise it with --timeout)".into(),
+        }
+    }
+
+    /// An audit of one context whose list named `read` keys read and `unread` keys not read.
+    fn partial(read: &[KeyDetail], not_read: &[(&str, &str)]) -> Audit {
+        let mut items: Vec<Listed> = read.iter().cloned().map(Listed::Read).collect();
+        items.extend(not_read.iter().map(|(i, n)| unread(i, n)));
+        let keys = assess_listed(None, &items);
+        let n = keys.len();
+        Audit {
+            generated_at: "2026-11-22T00:00:00Z".into(),
+            base_url: "http://sim".into(),
+            contexts: vec![ContextSummary {
+                context: None,
+                keys: n - not_read.len(),
+                listed: Some(n),
+                unread: not_read.len(),
+                findings: risk::limit_finding(n).into_iter().collect(),
+                error: (!not_read.is_empty())
+                    .then(|| format!("{} of {n} keys could not be read", not_read.len())),
+            }],
+            keys,
+        }
+    }
+
+    fn many(n: usize, scopes: &[&str]) -> Vec<KeyDetail> {
+        (0..n)
+            .map(|i| d(&format!("k{i}"), &format!("key {i}"), scopes))
+            .collect()
+    }
+
+    #[test]
+    fn the_key_limit_is_counted_from_the_list_not_from_the_keys_read() {
+        // Before: 95 read of 100 listed said "95/100 keys: close to SendGrid's limit".
+        let unread: Vec<(String, String)> = (0..5)
+            .map(|i| (format!("u{i}"), format!("u {i}")))
+            .collect();
+        let pairs: Vec<(&str, &str)> = unread
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let a = partial(&many(95, &["mail.send"]), &pairs);
+        let f = &a.contexts[0].findings;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].message, "100/100 keys: no new key can be created");
+        // 85 read and 5 not: 90 keys exist, close to the limit (85 alone would say nothing)
+        let a = partial(&many(85, &["mail.send"]), &pairs);
+        assert_eq!(
+            a.contexts[0].findings[0].message,
+            "90/100 keys: close to SendGrid's limit"
+        );
+        let t = to_table(&a, false);
+        assert!(
+            t.contains("85 of 90 keys read: 0 Full, 85 Custom, 0 Billing; risk among the 85 read: 0 high, 0 medium, 0 low; 5 could not be read (type and risk unknown)"),
+            "{t}"
+        );
+        assert!(!a.complete());
+    }
+
+    #[test]
+    fn a_key_not_read_has_no_type_no_scope_count_and_no_scope_findings() {
+        let a = partial(&[d("a", "ci", &["mail.send"])], &[("b", "billing export")]);
+        let b = &a.keys[1];
+        assert!(!b.scopes_known && b.unread.is_some());
+        assert_eq!(
+            (b.type_label(), b.scope_count().as_str(), b.risk_label()),
+            ("unknown", "?", "unknown")
+        );
+        // no scope finding is claimed about it, not even "holds no scopes"
+        assert!(b.findings.is_empty(), "{:?}", b.findings);
+        assert_eq!(
+            a.count_type(KeyType::Custom),
+            1,
+            "the unread key is no Custom key"
+        );
+        assert_eq!(a.count_unread(), 1);
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["keys"][1]["type"], "unknown");
+        assert_eq!(json["keys"][1]["risk"], "unknown");
+        assert!(
+            json["keys"][1]["error"]
+                .as_str()
+                .unwrap()
+                .contains("no answer")
+        );
+        assert!(json["keys"][0].get("error").is_none());
+        assert_eq!(json["contexts"][0]["unread"], 1);
+        let csv = to_csv(&a);
+        assert!(csv.contains("b,billing export,unknown,,unknown,"), "{csv}");
+        let t = to_table(&a, false);
+        assert!(
+            t.contains("NOT READ b (billing export): no answer within 10s"),
+            "{t}"
+        );
+        let md = to_markdown(&a);
+        assert!(
+            md.contains("1 of 2 keys read — **incomplete**: 1 could not be read"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| billing export | `b` | unknown | ? | unknown |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("Scopes unknown: could not be read: no answer"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn what_the_listed_name_says_is_still_assessed() {
+        // name findings and duplicates come from the list: they hold for a key not read
+        let a = partial(
+            &[d("a", "ci deploy", &["mail.send"])],
+            &[("b", "CI deploy"), ("c", "prod key (LEAKED)")],
+        );
+        assert!(
+            a.keys[0]
+                .findings
+                .iter()
+                .any(|f| f.code == "duplicate_name")
+        );
+        assert!(
+            a.keys[1]
+                .findings
+                .iter()
+                .any(|f| f.code == "duplicate_name" && f.message.starts_with("2 keys share"))
+        );
+        let leaked = &a.keys[2];
+        assert!(
+            leaked
+                .findings
+                .iter()
+                .any(|f| f.code == "suspicious_name" && f.severity == Severity::High)
+        );
+        assert_eq!(
+            leaked.risk_label(),
+            "unknown",
+            "the name is known, the access is not"
+        );
+        // scope-based findings only for keys read
+        let a = partial(
+            &[d("f", "admin", &["api_keys.create", "api_keys.read"])],
+            &[("g", "other")],
+        );
+        assert!(a.keys[0].findings.iter().any(|f| f.code == "mints_keys"));
+        assert_eq!(a.count_risk(Severity::High), 1);
+        assert!(to_table(&a, false).contains("risk among the 1 read: 1 high"));
+    }
+
+    #[test]
+    fn a_key_not_read_is_neither_removed_nor_stripped_of_its_scopes_since_an_earlier_audit() {
+        let old = parse_old(
+            r#"{"generated_at":"T0","keys":[
+                {"api_key_id":"a","name":"ci","scopes":["mail.send"]},
+                {"api_key_id":"b","name":"export","scopes":["stats.read"]}]}"#,
+        )
+        .unwrap();
+        let new = partial(&[d("a", "ci", &["mail.send"])], &[("b", "export")]);
+        let c = changes(&old, &new);
+        assert!(c.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn a_context_whose_list_failed_claims_nothing() {
+        let mut a = partial(&[], &[]);
+        a.contexts[0].error = Some("503 server error".into());
+        a.contexts[0].listed = None;
+        a.contexts[0].findings.clear();
+        let t = to_table(&a, false);
+        assert!(
+            t.contains("1 context could not be listed: its keys are not counted"),
+            "{t}"
+        );
+        assert!(
+            t.contains("INCOMPLETE (account): its keys could not be listed"),
+            "{t}"
+        );
+        assert!(!a.complete());
     }
 
     #[test]

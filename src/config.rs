@@ -446,21 +446,29 @@ pub fn resolve_with(
     })
 }
 
-/// The `--ca-cert` file: PEM certificate(s), read whole (at most 1 MiB).
+/// The `--ca-cert` file: PEM certificate(s), read whole up to 1 MiB (a CA bundle is some
+/// 200 KB): a larger file, or one that never ends (`/dev/zero`), is refused with the flag's
+/// name, never read into memory.
 fn read_ca_cert(path: &Path) -> Result<String, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let text = String::from_utf8(bytes)
-        .ok()
-        .filter(|t| t.len() <= 1 << 20 && t.contains("-----BEGIN CERTIFICATE-----"));
-    text.ok_or_else(|| {
-        ConfigError::Invalid(format!(
+    let text = crate::fsutil::read_to_string_capped(path, crate::fsutil::MAX_INPUT).map_err(
+        |e| match e.kind() {
+            std::io::ErrorKind::InvalidData => ConfigError::Invalid(format!(
+                "--ca-cert {}: {e}: expected a PEM certificate file (-----BEGIN CERTIFICATE-----)",
+                path.display()
+            )),
+            _ => ConfigError::Read {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        },
+    )?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(ConfigError::Invalid(format!(
             "--ca-cert {}: not a PEM certificate file (expected -----BEGIN CERTIFICATE-----)",
             path.display()
-        ))
-    })
+        )));
+    }
+    Ok(text)
 }
 
 #[cfg(unix)]

@@ -74,6 +74,10 @@ pub struct Selection<'a> {
 pub const SCOPES_UNKNOWN: &str = "SendGrid's answer listed no scopes for it, so its access is \
      unknown: a resource with guessed scopes would change the key on the next apply";
 
+/// Why a listed key that could not be read is left out.
+pub const NOT_READ: &str = "it could not be read, so its access is unknown: a resource with \
+     guessed scopes would change the key on the next apply";
+
 /// The keys of `audit` that match `query` (every key when it is empty). A key whose scopes are
 /// unknown is never exported: it is listed as skipped when it matches, or when the query needs
 /// scopes to decide.
@@ -90,7 +94,11 @@ pub fn select<'a>(audit: &'a Audit, query: &Query) -> Selection<'a> {
                 context: k.context.clone(),
                 api_key_id: k.report.api_key_id.clone(),
                 name: k.report.name.clone(),
-                reason: SCOPES_UNKNOWN,
+                reason: if k.unread.is_some() {
+                    NOT_READ
+                } else {
+                    SCOPES_UNKNOWN
+                },
             });
         }
     }

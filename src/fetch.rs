@@ -14,16 +14,24 @@
 //! [`Ticket`](crate::api::gate::Ticket) each), so the gate that still checks every other
 //! request (the dashboard's prefetch goes through it one by one, by the same plan) sees them.
 //!
+//! Reads are hedged ([`details`], [`reads`]): a GET still unanswered when 95 % of its wave
+//! has been answered (or, in a wave too small for that, once it has been out longer than the
+//! p95 of the answer times so far) gets a second copy; the first answer wins and the other
+//! copy is dropped. Both copies go through the gate and count against the budget; none is sent
+//! when the budget has no room for it now, and at most one request in four is copied. With each
+//! attempt's own timeout in the client ([`crate::api::tail`]), a hung request costs a p95 and
+//! not a `--timeout`.
+//!
 //! `progress(done, total)` is called as answers arrive. Results come back in the order asked.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use futures_util::future::{AbortHandle, Abortable};
 use futures_util::stream::FuturesUnordered;
 
-use crate::api::gate::epoch_now_f64;
 use crate::api::waves;
 use crate::api::{ApiError, ApiKeyId, Client, KeyDetail};
 
@@ -33,13 +41,13 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 /// No progress to show.
 pub fn quiet(_: usize, _: usize) {}
 
-/// `GET /v3/api_keys/{id}` for every `(client, id)` (each client in its own context).
+/// `GET /v3/api_keys/{id}` for every `(client, id)` (each client in its own context), hedged.
 pub async fn details(
     jobs: &[(Client, ApiKeyId)],
     progress: Progress<'_>,
 ) -> Vec<Result<KeyDetail, ApiError>> {
     let clients: Vec<Client> = jobs.iter().map(|(c, _)| c.clone()).collect();
-    run(
+    reads(
         &clients,
         |i, c| {
             let id = jobs[i].1.clone();
@@ -50,10 +58,60 @@ pub async fn details(
     .await
 }
 
+/// Like [`run`], for reads: `op` sends only GETs (repeating it is harmless), so a slow one is
+/// hedged with a second copy; the first success wins (a failure waits for the other copy).
+pub async fn reads<R, F, Fut>(
+    clients: &[Client],
+    op: F,
+    progress: Progress<'_>,
+) -> Vec<Result<R, ApiError>>
+where
+    F: Fn(usize, Client) -> Fut,
+    Fut: Future<Output = Result<R, ApiError>>,
+{
+    engine(clients, op, progress, Some(Result::is_ok)).await
+}
+
 /// One request per client: `op(i, client)` for every `clients[i]`, in waves the budget allows.
 /// `op` must send exactly one request first through the client it is given (that request was
-/// counted when its wave was released); any further ones go through the gate as usual.
+/// counted when its wave was released); any further ones go through the gate as usual. Never
+/// hedged (for writes).
 pub async fn run<T, F, Fut>(clients: &[Client], op: F, progress: Progress<'_>) -> Vec<T>
+where
+    F: Fn(usize, Client) -> Fut,
+    Fut: Future<Output = T>,
+{
+    engine(clients, op, progress, None).await
+}
+
+/// The requests released together, for hedging.
+struct WaveState {
+    started: Instant,
+    members: Vec<usize>,
+    answered: usize,
+    /// The 95 % mark was reached and the rest were hedged.
+    tail_cut: bool,
+}
+
+/// One request in this many may be copied.
+const HEDGE_SHARE: usize = 4;
+
+/// A copy of request `i`: its answer, or `Err` when it was dropped for the other copy's.
+async fn copy<T>(
+    i: usize,
+    fut: Abortable<impl Future<Output = T>>,
+) -> (usize, Result<T, futures_util::future::Aborted>) {
+    (i, fut.await)
+}
+
+/// The engine behind [`run`] and [`reads`]; `hedge` (reads only) says which answers are a
+/// success.
+async fn engine<T, F, Fut>(
+    clients: &[Client],
+    op: F,
+    progress: Progress<'_>,
+    hedge: Option<fn(&T) -> bool>,
+) -> Vec<T>
 where
     F: Fn(usize, Client) -> Fut,
     Fut: Future<Output = T>,
@@ -61,18 +119,30 @@ where
     let total = clients.len();
     progress(0, total);
     let mut results: Vec<Option<T>> = (0..total).map(|_| None).collect();
+    // a failed copy's answer, kept while the other copy may still succeed
+    let mut failed: Vec<Option<T>> = (0..total).map(|_| None).collect();
+    let mut copies: Vec<Vec<AbortHandle>> = (0..total).map(|_| Vec::new()).collect();
+    let mut running_copies = vec![0u8; total];
+    let mut wave_of = vec![usize::MAX; total];
+    let mut wave_states: Vec<WaveState> = Vec::new();
+    let mut hedges_left = total / HEDGE_SHARE + 1;
     let mut groups = budget_groups(clients);
     let mut running = FuturesUnordered::new();
     let mut done = 0usize;
+    let launch = |i: usize, c: Client, copies: &mut Vec<Vec<AbortHandle>>| {
+        let (handle, reg) = AbortHandle::new_pair();
+        copies[i].push(handle);
+        copy(i, Abortable::new(op(i, c), reg))
+    };
     loop {
         // Groups with nothing left to send are done (thousands of one-request groups, one per
         // leaked key, must not be planned again after every answer).
         groups.retain(|g| !g.pending.is_empty());
         // Release every wave that is due; note when the next one is.
-        let now = epoch_now_f64();
-        let mut next_at: Option<f64> = None;
+        let mut next_wait: Option<Duration> = None;
         for g in &mut groups {
             let client = &clients[g.first];
+            let now = client.server_now();
             let waves = waves::plan(client.budget(), now, g.pending.len());
             let due: usize = waves
                 .iter()
@@ -88,7 +158,8 @@ where
                 .map(|w| w.count)
                 .sum();
             if let Some(w) = waves.iter().find(|w| w.at > now && w.at <= horizon) {
-                next_at = Some(next_at.map_or(w.at, |t: f64| t.min(w.at)));
+                let d = crate::api::gate::secs(w.at - now);
+                next_wait = Some(next_wait.map_or(d, |t| t.min(d)));
             }
             let mut release = Vec::new();
             for ticket in client.reserve(due) {
@@ -103,38 +174,113 @@ where
                 };
                 release.push((i, clients[i].clone()));
             }
+            if !release.is_empty() {
+                wave_states.push(WaveState {
+                    started: Instant::now(),
+                    members: release.iter().map(|(i, _)| *i).collect(),
+                    answered: 0,
+                    tail_cut: false,
+                });
+            }
             for (i, c) in release {
-                let fut = op(i, c);
-                running.push(async move { (i, fut.await) });
+                wave_of[i] = wave_states.len() - 1;
+                running_copies[i] = 1;
+                running.push(launch(i, c, &mut copies));
+            }
+        }
+        // Hedge the reads still out at their wave's p95.
+        if hedge.is_some() {
+            for w in &mut wave_states {
+                let n = w.members.len();
+                if w.answered == n {
+                    continue;
+                }
+                let at_p95 = !w.tail_cut && n >= 2 && w.answered * 100 >= n * 95;
+                let after = w.members.first().and_then(|&i| clients[i].hedge_after());
+                let overdue = after.is_some_and(|a| w.started.elapsed() >= a);
+                if at_p95 {
+                    w.tail_cut = true;
+                }
+                if !(at_p95 || overdue) {
+                    if let Some(a) = after {
+                        let d = a.saturating_sub(w.started.elapsed());
+                        next_wait = Some(next_wait.map_or(d, |t| t.min(d)));
+                    }
+                    continue;
+                }
+                for &i in &w.members {
+                    if hedges_left == 0 {
+                        break;
+                    }
+                    if results[i].is_some() || copies[i].len() != 1 || !room(&clients[i]) {
+                        continue;
+                    }
+                    hedges_left -= 1;
+                    running_copies[i] += 1;
+                    tracing::debug!(request = i, "hedging a slow read with a second copy");
+                    running.push(launch(i, clients[i].clone(), &mut copies));
+                }
             }
         }
         if running.is_empty() && groups.iter().all(|g| g.pending.is_empty()) {
             break;
         }
-        // Then wait for an answer (it may correct the budget) or the next wave's time.
-        let wait = next_at.map_or(Duration::from_secs(3600), |t| {
-            Duration::from_secs_f64((t - epoch_now_f64()).clamp(0.0, 3600.0))
+        // Then wait for an answer (it may correct the budget), the next wave's time or the
+        // next hedge's.
+        let wait = next_wait.map_or(Duration::from_secs(3600), |d| {
+            d.min(Duration::from_secs(3600))
         });
         if running.is_empty() {
             tokio::time::sleep(wait).await;
             continue;
         }
-        tokio::select! {
-            Some((i, r)) = running.next() => {
-                results[i] = Some(r);
-                done += 1;
-                progress(done, total);
-                // Take every other answer that is ready before planning again.
-                while let Some(Some((i, r))) = futures_util::FutureExt::now_or_never(running.next()) {
+        let first = tokio::select! {
+            Some(answer) = running.next() => Some(answer),
+            () = tokio::time::sleep(wait) => None,
+        };
+        let mut answer = first;
+        while let Some((i, r)) = answer {
+            running_copies[i] = running_copies[i].saturating_sub(1);
+            if let Ok(r) = r
+                && results[i].is_none()
+            {
+                let last = running_copies[i] == 0;
+                match hedge {
+                    Some(ok) if !ok(&r) && !last => failed[i] = Some(r),
+                    _ => {
+                        for h in copies[i].drain(..) {
+                            h.abort();
+                        }
+                        results[i] = Some(r);
+                        done += 1;
+                        if let Some(w) = wave_states.get_mut(wave_of[i]) {
+                            w.answered += 1;
+                        }
+                        progress(done, total);
+                    }
+                }
+            } else if results[i].is_none() && running_copies[i] == 0 {
+                // the copy still running was dropped: the kept failure is the answer
+                if let Some(r) = failed[i].take() {
                     results[i] = Some(r);
                     done += 1;
                     progress(done, total);
                 }
             }
-            () = tokio::time::sleep(wait) => {}
+            // Take every other answer that is ready before planning again.
+            answer = futures_util::FutureExt::now_or_never(running.next()).flatten();
         }
     }
-    results.into_iter().flatten().collect()
+    results
+        .into_iter()
+        .zip(failed)
+        .filter_map(|(r, f)| r.or(f))
+        .collect()
+}
+
+/// The budget has room for one more request now (or none is known): a hedge never waits.
+fn room(client: &Client) -> bool {
+    client.budget().is_none_or(|b| b.remaining > 0)
 }
 
 /// The requests that spend one budget, in the order they go: round-robin over their contexts

@@ -265,6 +265,24 @@ impl Found {
     }
 }
 
+/// One finding of a gitleaks report: only the fields read (any JSON type, so an odd one never
+/// fails the report); the others are skipped unparsed.
+#[derive(serde::Deserialize)]
+struct GitleaksFinding {
+    #[serde(rename = "Secret")]
+    secret: Option<serde_json::Value>,
+    #[serde(rename = "Match")]
+    matched: Option<serde_json::Value>,
+    #[serde(rename = "Line")]
+    line: Option<serde_json::Value>,
+    #[serde(rename = "File")]
+    file: Option<serde_json::Value>,
+    #[serde(rename = "StartLine")]
+    start_line: Option<serde_json::Value>,
+    #[serde(rename = "Commit")]
+    commit: Option<serde_json::Value>,
+}
+
 /// The keys in a scanner's report: a gitleaks JSON report (an array of findings with `Secret`,
 /// `Match`, `File`, `StartLine`, `Commit`), trufflehog JSON lines (`Raw`/`RawV2` and
 /// `SourceMetadata.Data.<source>.{file,line,commit}`), and then every other key a person reading
@@ -274,20 +292,23 @@ pub fn sightings(report: &str) -> Vec<Sighting> {
     let mut found = Found::default();
     let str_of =
         |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-    if let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(report) {
+    if let Ok(items) = serde_json::from_str::<Vec<GitleaksFinding>>(report) {
         // gitleaks: one JSON array
         for it in &items {
-            let text = ["Secret", "Match", "Line"]
+            let text = [&it.secret, &it.matched, &it.line]
                 .iter()
-                .filter_map(|k| str_of(it, k))
+                .filter_map(|v| v.as_ref().and_then(|v| v.as_str()))
                 .collect::<Vec<_>>()
                 .join("\n");
             for key in keys_in(&text) {
                 found.add(
                     key,
-                    str_of(it, "File"),
-                    it.get("StartLine").and_then(serde_json::Value::as_u64),
-                    str_of(it, "Commit"),
+                    it.file.as_ref().and_then(|v| v.as_str()).map(str::to_owned),
+                    it.start_line.as_ref().and_then(serde_json::Value::as_u64),
+                    it.commit
+                        .as_ref()
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned),
                 );
             }
         }

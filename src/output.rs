@@ -16,38 +16,60 @@ pub const LAST_CELL_MAX: usize = 200;
 /// Left-aligned columns separated by two spaces; the last column is not padded. Cells are
 /// cleaned ([`clean`]) and cut to [`CELL_MAX`] columns ([`LAST_CELL_MAX`] for the last).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let n = headers.len();
-    let cell = |i: usize, c: &str| -> String {
-        let max = if i + 1 == n { LAST_CELL_MAX } else { CELL_MAX };
-        crate::text::truncate(&clean(c), max).into_owned()
-    };
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().enumerate().map(|(i, c)| cell(i, c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    let mut t = Columns::new(headers);
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| t.measure(r)).collect();
+    let mut out = t.line(&headers.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
     for row in &rows {
-        for (i, c) in row.iter().enumerate().take(n) {
-            widths[i] = widths[i].max(c.width());
+        out.push_str(&t.line(row));
+    }
+    out
+}
+
+/// A table's column widths, for writing one row at a time ([`table`] in one go): measure
+/// every row first, then write each [`Columns::line`].
+#[derive(Debug, Clone)]
+pub struct Columns {
+    widths: Vec<usize>,
+}
+
+impl Columns {
+    pub fn new(headers: &[&str]) -> Columns {
+        Columns {
+            widths: headers.iter().map(|h| h.width()).collect(),
         }
     }
-    let mut out = String::new();
-    let mut line = |cells: &[String]| {
+
+    /// The row's cells as shown (cleaned, cut), its widths taken into account.
+    pub fn measure(&mut self, row: &[String]) -> Vec<String> {
+        let n = self.widths.len();
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let max = if i + 1 == n { LAST_CELL_MAX } else { CELL_MAX };
+                crate::text::truncate(&clean(c), max).into_owned()
+            })
+            .collect();
+        for (i, c) in cells.iter().enumerate().take(n) {
+            self.widths[i] = self.widths[i].max(c.width());
+        }
+        cells
+    }
+
+    /// One line of shown cells (from [`Columns::measure`], or the headers), with its newline.
+    pub fn line(&self, cells: &[String]) -> String {
         let mut l = String::new();
         for (i, c) in cells.iter().enumerate() {
             l.push_str(c);
             if i + 1 < cells.len() {
-                l.push_str(&" ".repeat(widths[i].saturating_sub(c.width()) + 2));
+                let w = self.widths.get(i).copied().unwrap_or(0);
+                l.push_str(&" ".repeat(w.saturating_sub(c.width()) + 2));
             }
         }
-        out.push_str(l.trim_end());
+        let mut out = l.trim_end().to_owned();
         out.push('\n');
-    };
-    line(&headers.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
-    for row in &rows {
-        line(row);
+        out
     }
-    out
 }
 
 /// One CSV record (RFC 4180 quoting).

@@ -156,10 +156,8 @@ pub fn check(policy: &Policy, audit: &Audit) -> Vec<Violation> {
         for k in &matched {
             if !k.scopes_known {
                 // No rule can be checked against scopes nobody knows: that is no pass either.
-                out.push(v(
-                    k,
-                    "its scopes are unknown (the server's answer carried none): not checked".into(),
-                ));
+                let why = k.unknown_why().unwrap_or_default();
+                out.push(v(k, format!("its scopes are unknown ({why}): not checked")));
                 continue;
             }
             if let Some(allowed) = &rule.allow_only {
@@ -308,6 +306,7 @@ mod tests {
                 context: None,
                 keys: keys.len(),
                 listed: Some(keys.len()),
+                unread: 0,
                 findings: vec![],
                 error: None,
             }],

@@ -20,6 +20,9 @@ use crate::app::{ApiEvent, ApiOp, ApiResult, Command, ReqId};
 use crate::journal::Journal;
 use crate::ops::{Done, Ops};
 
+/// The newest journal entries the dashboard holds (with every older open rotation).
+pub const JOURNAL_HELD: usize = 20_000;
+
 /// Where the worker's answers go.
 pub trait Sink: Send + Sync + 'static {
     fn send(&self, ev: ApiEvent);
@@ -184,7 +187,7 @@ impl Worker {
             ApiOp::ReadJournal => ApiResult::Journal(match &self.journal {
                 Some(j) => {
                     let j = j.clone();
-                    match tokio::task::spawn_blocking(move || j.read_all()).await {
+                    match tokio::task::spawn_blocking(move || j.recent(JOURNAL_HELD)).await {
                         Ok(r) => r.map_err(|e| e.to_string()),
                         Err(e) => Err(format!("reading the journal stopped: {e}")),
                     }

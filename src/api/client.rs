@@ -25,8 +25,9 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValu
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::gate::{Gate, RetryPolicy, Ticket, epoch_now_f64, rate_limit};
+use super::gate::{Gate, RetryPolicy, Ticket, epoch_now_f64, secs};
 use super::models::*;
+use super::tail::AnswerTimes;
 use super::waves::Budget;
 use crate::secret::Secret;
 
@@ -120,6 +121,8 @@ struct Inner {
     timeout: Duration,
     retry: RetryPolicy,
     gate: Gate,
+    /// Answer times so far: each attempt's own timeout and when to hedge come from them.
+    times: AnswerTimes,
     observer: Option<Observer>,
 }
 
@@ -160,15 +163,13 @@ impl Client {
         let mut builder = reqwest::Client::builder();
         if let Some(pem) = &opts.ca_cert_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
-                ApiError::Network(format!(
+                setup_error(format!(
                     "--ca-cert: not a usable certificate: {}",
                     chain(&e)
                 ))
             })?;
             if certs.is_empty() {
-                return Err(ApiError::Network(
-                    "--ca-cert: the file holds no certificate".into(),
-                ));
+                return Err(setup_error("--ca-cert: the file holds no certificate"));
             }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
@@ -182,15 +183,15 @@ impl Client {
             .default_headers(headers)
             .pool_max_idle_per_host(opts.concurrency.max(1))
             .build()
-            .map_err(|e| ApiError::Network(format!("cannot set up HTTP client: {}", chain(&e))))?;
+            .map_err(|e| setup_error(format!("cannot set up HTTP client: {}", chain(&e))))?;
         let base = opts.base_url.trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(ApiError::Network(format!(
+            return Err(setup_error(format!(
                 "base URL '{base}' must start with http:// or https://"
             )));
         }
         let base_url = reqwest::Url::parse(&base)
-            .map_err(|e| ApiError::Network(format!("base URL '{base}' is not a URL: {e}")))?;
+            .map_err(|e| setup_error(format!("base URL '{base}' is not a URL: {e}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -201,6 +202,7 @@ impl Client {
                 timeout: opts.timeout,
                 retry: opts.retry,
                 gate: Gate::new(opts.concurrency),
+                times: AnswerTimes::default(),
                 observer: opts.observer,
             }),
             on_behalf_of: opts.on_behalf_of,
@@ -224,6 +226,7 @@ impl Client {
                 timeout: i.timeout,
                 retry: i.retry.clone(),
                 gate: Gate::new(4),
+                times: AnswerTimes::default(),
                 observer: i.observer.clone(),
             }),
             on_behalf_of: None,
@@ -248,6 +251,18 @@ impl Client {
     /// has told.
     pub(crate) fn budget(&self) -> Option<Budget> {
         self.inner.gate.budget()
+    }
+
+    /// The server's clock now (epoch seconds, as its answers' `Date` headers set it against
+    /// ours): the clock of [`Client::budget`]'s resets.
+    pub(crate) fn server_now(&self) -> f64 {
+        self.inner.gate.now()
+    }
+
+    /// How long a read may be out before a second copy is worth sending (None until enough
+    /// answers have come to tell).
+    pub(crate) fn hedge_after(&self) -> Option<Duration> {
+        self.inner.times.hedge_after()
     }
 
     /// One request's deadline (`--timeout`): no request waits longer for a reset.
@@ -301,6 +316,14 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.inner.base
+    }
+
+    /// Where this client's requests go, for wording its errors ([`ApiError::in_words`]).
+    pub fn endpoint(&self) -> super::Endpoint<'_> {
+        super::Endpoint {
+            base_url: &self.inner.base,
+            eu_base_url: self.inner.eu_base.as_deref(),
+        }
     }
 
     /// The id of the calling key (derivable from the key itself).
@@ -532,7 +555,7 @@ impl Client {
     pub(super) fn resolved_base(&self) -> Result<reqwest::Url, ApiError> {
         match self.base_override.as_deref() {
             Some(host) => reqwest::Url::parse(host)
-                .map_err(|e| ApiError::Network(format!("base URL '{host}' is not a URL: {e}"))),
+                .map_err(|e| setup_error(format!("base URL '{host}' is not a URL: {e}"))),
             None => Ok(self.inner.base_url.clone()),
         }
     }
@@ -558,13 +581,15 @@ impl Client {
         let method_name = method_str(&method);
         let mut uncertain = false;
         let mut attempt = 0u32;
+        // attempts of this request that got no answer within their own timeout
+        let mut timed_out = 0u32;
         let mut deadline: Option<Instant> = None;
         let mut ticket = self
             .prepaid
             .as_ref()
             .and_then(|t| t.lock().ok().and_then(|mut t| t.take()));
         loop {
-            let permit = inner
+            let pass = inner
                 .gate
                 .acquire(&mut deadline, inner.timeout, ticket.take())
                 .await?;
@@ -573,11 +598,19 @@ impl Client {
                     d.saturating_duration_since(Instant::now())
                 })
                 .max(Duration::from_millis(1));
+            // Each attempt its own timeout, from what the answers so far show; a POST is never
+            // repeated, so its one attempt has all the time left.
+            let own = match repeat {
+                Repeat::Never => left,
+                Repeat::Idempotent | Repeat::Delete => {
+                    inner.times.attempt_timeout(timed_out).min(left)
+                }
+            };
             let started = Instant::now();
             let mut req = inner
                 .http
                 .request(method.clone(), url.clone())
-                .timeout(left)
+                .timeout(own)
                 .header(AUTHORIZATION, format!("Bearer {}", inner.key.expose()));
             if let Some(v) = &obo {
                 req = req.header("on-behalf-of", v);
@@ -589,9 +622,10 @@ impl Client {
             }
             let outcome = match req.send().await {
                 Ok(resp) => {
+                    inner.times.record(started.elapsed());
                     let status = resp.status().as_u16();
-                    let rate = rate_limit(resp.headers());
-                    inner.gate.done(rate);
+                    let rate = inner.gate.read_headers(resp.headers(), epoch_now_f64());
+                    pass.done(rate);
                     let location = resp
                         .headers()
                         .get(reqwest::header::LOCATION)
@@ -611,15 +645,14 @@ impl Client {
                             ApiError::from_status(status, &bytes, rate),
                             rate,
                         )),
-                        Err(e) => Err((Some(status), self.transport(e), rate)),
+                        Err(e) => Err((Some(status), self.transport(&e, &url), rate)),
                     }
                 }
                 Err(e) => {
-                    inner.gate.done(None);
-                    Err((None, self.transport(e), None))
+                    pass.done(None);
+                    Err((None, self.transport(&e, &url), None))
                 }
             };
-            drop(permit);
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let mut record = CallRecord {
                 method: method_name,
@@ -631,7 +664,7 @@ impl Client {
                 rate: None,
                 error: None,
             };
-            let err = match outcome {
+            let mut err = match outcome {
                 Ok((status, bytes, rate)) => {
                     record.status = Some(status);
                     record.rate = rate;
@@ -650,6 +683,20 @@ impl Client {
                 self.report(&record);
                 return Ok((204, Vec::new()));
             }
+            let cut = matches!(err, ApiError::Timeout(_));
+            if cut {
+                timed_out += 1;
+                record.error = Some(format!(
+                    "no answer within this attempt's {:.1}s",
+                    own.as_secs_f32()
+                ));
+                // The error says the whole time waited, every attempt included.
+                err = ApiError::Timeout(deadline.map_or(inner.timeout, |d| {
+                    inner
+                        .timeout
+                        .saturating_sub(d.saturating_duration_since(Instant::now()))
+                }));
+            }
             self.report(&record);
             let retry = match repeat {
                 Repeat::Never => false,
@@ -664,14 +711,16 @@ impl Client {
             uncertain |= err.outcome_unknown();
             let delay = match &err {
                 ApiError::RateLimited { rate: Some(r), .. } => {
-                    let wait = (r.reset as f64 - epoch_now_f64()).max(0.0);
                     let jitter = rand::rng().random_range(0..=100);
-                    let d = Duration::from_secs_f64(wait) + Duration::from_millis(5 + jitter);
+                    let d =
+                        secs(r.reset as f64 - inner.gate.now()) + Duration::from_millis(5 + jitter);
                     if d > inner.retry.max_rate_wait {
                         return Err(err);
                     }
                     d
                 }
+                // the attempt's time has already been waited
+                ApiError::Timeout(_) if cut => Duration::ZERO,
                 _ => inner.retry.backoff(attempt),
             };
             // The deadline covers the retries too: no retry that could not finish in time.
@@ -699,48 +748,14 @@ impl Client {
         }
     }
 
-    fn transport(&self, e: reqwest::Error) -> ApiError {
+    fn transport(&self, e: &reqwest::Error, url: &reqwest::Url) -> ApiError {
         if e.is_timeout() {
             ApiError::Timeout(self.inner.timeout)
         } else {
-            let detail = chain(&e);
-            match tls_in_plain_words(&detail) {
-                Some(words) => ApiError::Network(format!("{words} ({detail})")),
-                None => ApiError::Network(detail),
-            }
+            let detail = chain(e);
+            tracing::debug!(%detail, "transport error");
+            ApiError::Network(super::error::NetError::from_transport(&detail, url))
         }
-    }
-}
-
-/// A TLS failure said so a person can act on it: most are a TLS-inspecting proxy whose CA
-/// sgkeys does not trust, or a plain-HTTP endpoint named with https.
-pub(crate) fn tls_in_plain_words(detail: &str) -> Option<&'static str> {
-    let d = detail.to_ascii_lowercase();
-    if d.contains("unknownissuer")
-        || d.contains("unknown issuer")
-        || d.contains("self-signed")
-        || d.contains("selfsigned")
-    {
-        Some(
-            "TLS: the server's certificate is signed by a CA sgkeys does not trust — behind a \
-             TLS-inspecting proxy, pass its CA with --ca-cert FILE (or SGKEYS_CA_CERT)",
-        )
-    } else if d.contains("notvalidforname") || d.contains("not valid for name") {
-        Some("TLS: the server's certificate is for another host name — check --base-url")
-    } else if d.contains("expired") || d.contains("notvalidyet") {
-        Some(
-            "TLS: the server's certificate is expired or not yet valid — check the clock, or the proxy",
-        )
-    } else if d.contains("invalidcontenttype")
-        || d.contains("corrupt message")
-        || d.contains("invalid content type")
-        || d.contains("received corrupt")
-    {
-        Some("TLS: the server did not answer with TLS — is it plain HTTP? (use http://)")
-    } else if d.contains("invalid peer certificate") || d.contains("certificate") {
-        Some("TLS: the server's certificate was refused")
-    } else {
-        None
     }
 }
 
@@ -774,7 +789,7 @@ pub(super) fn endpoint(
 ) -> Result<reqwest::Url, ApiError> {
     let mut url = base.clone();
     url.path_segments_mut()
-        .map_err(|()| ApiError::Network(format!("base URL '{base}' cannot take a path")))?
+        .map_err(|()| setup_error(format!("base URL '{base}' cannot take a path")))?
         .pop_if_empty()
         // `extend` skips "." and ".." (a URL would resolve them); an empty segment keeps such
         // an id from naming the collection or its parent instead.
@@ -849,6 +864,11 @@ fn decode<T: serde::de::DeserializeOwned>(
             detail,
         }
     })
+}
+
+/// sgkeys could not set a connection up (a base URL, the CA file): said as it is.
+fn setup_error(message: impl Into<String>) -> ApiError {
+    ApiError::Network(super::error::NetError::from(message.into()))
 }
 
 /// An error and its causes on one line.

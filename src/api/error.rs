@@ -167,6 +167,218 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// What kind of connection failure: it decides what to suggest ([`ApiError::in_words`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetKind {
+    /// Nothing listens at the address (connection refused).
+    Refused,
+    /// The host name does not resolve.
+    NoHost,
+    /// `http://` to a server that speaks TLS.
+    NotHttp,
+    /// `https://` to a server that speaks plain HTTP.
+    NotTls,
+    /// The certificate is signed by a CA sgkeys does not trust (a TLS-inspecting proxy).
+    UntrustedCa,
+    /// The certificate is for another host name.
+    WrongHost,
+    /// The certificate is expired or not yet valid.
+    CertDates,
+    /// Another certificate problem.
+    CertRefused,
+    /// The connection was reset or closed before an answer.
+    Dropped,
+    /// No route to the host, or no network.
+    Unreachable,
+    /// sgkeys could not set the connection up (a base URL, a CA file).
+    Setup,
+    Other,
+}
+
+/// A connection failure, said so a person can act on it. Derefs to its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetError {
+    pub kind: NetKind,
+    pub message: String,
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::ops::Deref for NetError {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<String> for NetError {
+    fn from(message: String) -> Self {
+        NetError {
+            kind: NetKind::Setup,
+            message,
+        }
+    }
+}
+
+impl From<&str> for NetError {
+    fn from(message: &str) -> Self {
+        NetError::from(message.to_owned())
+    }
+}
+
+impl NetError {
+    /// Word a transport failure: `detail` is the HTTP library's chain of causes, `url` the
+    /// request's. The library's words (`client error (SendRequest): invalid HTTP version
+    /// parsed`) become what happened (`127.0.0.1:8443 did not answer in HTTP: it speaks
+    /// TLS?`); the library's innermost cause is kept in parentheses when it adds anything.
+    pub fn from_transport(detail: &str, url: &reqwest::Url) -> NetError {
+        let d = detail.to_ascii_lowercase();
+        let host = match (url.host_str(), url.port_or_known_default()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => url.as_str().to_owned(),
+        };
+        let https = url.scheme() == "https";
+        let has = |words: &[&str]| words.iter().any(|w| d.contains(w));
+        let (kind, message) = if has(&["connection refused"]) {
+            (
+                NetKind::Refused,
+                format!(
+                    "cannot connect to {host}: nothing is listening there (connection refused)"
+                ),
+            )
+        } else if has(&[
+            "dns error",
+            "failed to lookup address",
+            "name or service not known",
+            "no such host",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+        ]) {
+            let name = url.host_str().unwrap_or(&host).to_owned();
+            (
+                NetKind::NoHost,
+                format!("cannot find the host {name}: its name does not resolve (DNS)"),
+            )
+        } else if !https && has(&["invalid http version", "invalid status", "httparse"]) {
+            (
+                NetKind::NotHttp,
+                format!("{host} did not answer in HTTP: it seems to speak HTTPS (TLS)"),
+            )
+        } else if has(&[
+            "unknownissuer",
+            "unknown issuer",
+            "self-signed",
+            "selfsigned",
+        ]) {
+            (
+                NetKind::UntrustedCa,
+                format!(
+                    "TLS: the certificate of {host} is signed by a CA sgkeys does not trust — \
+                     behind a TLS-inspecting proxy, pass its CA with --ca-cert FILE (or \
+                     SGKEYS_CA_CERT)"
+                ),
+            )
+        } else if has(&["notvalidforname", "not valid for name"]) {
+            (
+                NetKind::WrongHost,
+                format!("TLS: the certificate of {host} is for another host name"),
+            )
+        } else if has(&["expired", "notvalidyet"]) {
+            (
+                NetKind::CertDates,
+                format!("TLS: the certificate of {host} is expired or not yet valid"),
+            )
+        } else if https
+            && has(&[
+                "invalidcontenttype",
+                "corrupt message",
+                "invalid content type",
+                "received corrupt",
+            ])
+        {
+            (
+                NetKind::NotTls,
+                format!("TLS: {host} did not answer with TLS: it seems to speak plain HTTP"),
+            )
+        } else if has(&["invalid peer certificate", "certificate"]) {
+            (
+                NetKind::CertRefused,
+                format!("TLS: the certificate of {host} was refused"),
+            )
+        } else if has(&[
+            "connection reset",
+            "broken pipe",
+            "connection closed",
+            "incompletemessage",
+            "unexpected eof",
+            "unexpected end of file",
+            "connection aborted",
+        ]) {
+            (
+                NetKind::Dropped,
+                format!("{host} closed the connection before answering"),
+            )
+        } else if has(&[
+            "network is unreachable",
+            "no route to host",
+            "host is unreachable",
+        ]) {
+            (
+                NetKind::Unreachable,
+                format!("cannot reach {host}: no route to it (is the network up?)"),
+            )
+        } else {
+            (NetKind::Other, format!("cannot talk to {host}"))
+        };
+        let cause = innermost(detail);
+        let message = if cause.is_empty() || matches!(kind, NetKind::NotHttp | NetKind::Refused) {
+            message
+        } else {
+            format!("{message} ({})", clip(cause, 120))
+        };
+        NetError { kind, message }
+    }
+}
+
+/// The last cause of an error chain (`a: b: c` → `c`), without the library's
+/// `error sending request for url (…)` preamble.
+fn innermost(detail: &str) -> &str {
+    detail
+        .rsplit(": ")
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or(detail)
+        .trim()
+}
+
+/// Where requests go: what to try after an error depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint<'a> {
+    /// `--base-url` (SendGrid's global host unless changed).
+    pub base_url: &'a str,
+    /// `--eu-base-url`, when set.
+    pub eu_base_url: Option<&'a str>,
+}
+
+impl Endpoint<'_> {
+    /// SendGrid's own hosts: `--region eu` switches between them.
+    fn is_sendgrid(&self) -> bool {
+        let b = self.base_url.trim_end_matches('/');
+        b == super::GLOBAL_BASE_URL || b == super::EU_BASE_URL
+    }
+}
+
+/// An error in plain words: what happened, and what to try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    pub what: String,
+    pub hint: Option<String>,
+}
+
 /// Everything that can go wrong talking to SendGrid (or the simulator).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
@@ -186,15 +398,18 @@ pub enum ApiError {
         rate: Option<RateLimit>,
     },
     #[error(
-        "451 Unavailable For Legal Reasons: {0} (data residency: use the subuser's region, e.g. --region eu)"
+        "451 Unavailable For Legal Reasons: {0} (data residency: this account is served by \
+         another region's host)"
     )]
     DataResidency(ErrorBody),
     #[error("{status} server error: {body}")]
     Server { status: u16, body: ErrorBody },
     #[error("unexpected HTTP {status}: {body}")]
     Unexpected { status: u16, body: ErrorBody },
-    #[error("network error: {0}")]
-    Network(String),
+    /// No answer because the connection failed (in plain words: see [`NetError`]).
+    #[error("{0}")]
+    Network(NetError),
+    /// No answer within the deadline (`--timeout`), every attempt included.
     #[error("no answer within {}s (timeout; raise it with --timeout)", .0.as_secs_f32())]
     Timeout(Duration),
     #[error("could not read the server's answer to {what} (HTTP {status}): {detail}")]
@@ -242,11 +457,11 @@ pub enum ApiError {
 
 fn rate_suffix(rate: &Option<RateLimit>) -> String {
     match rate {
-        Some(r) => {
-            let now = crate::api::epoch_now();
-            let wait = r.reset.saturating_sub(now);
-            format!(" (limit {} per window, resets in {wait}s)", r.limit)
-        }
+        Some(r) => format!(
+            " (limit {} per window, resets in {}s)",
+            r.limit,
+            r.reset_in()
+        ),
         None => String::new(),
     }
 }
@@ -335,6 +550,84 @@ impl ApiError {
                     | ApiError::Decode { .. }
                     | ApiError::Unexpected { .. }
             )
+    }
+
+    /// The error as the CLI and the dashboard both word it: what happened (its message) and
+    /// what to try, for requests that went to `at`.
+    pub fn in_words(&self, at: &Endpoint<'_>) -> Words {
+        let base = at.base_url.trim_end_matches('/');
+        let hint = match self {
+            ApiError::Network(n) => match n.kind {
+                NetKind::Refused => Some(format!(
+                    "is the server running? check the host and port in --base-url ({base}); for \
+                     `sgkeys sim`, use the URL it printed"
+                )),
+                NetKind::NoHost => Some(format!(
+                    "check the host name in --base-url ({base}), and this machine's network and DNS"
+                )),
+                NetKind::NotHttp => Some(format!(
+                    "use https:// in --base-url ({})",
+                    base.replacen("http://", "https://", 1)
+                )),
+                NetKind::NotTls => Some(format!(
+                    "use http:// in --base-url ({}) — only for a local simulator or proxy",
+                    base.replacen("https://", "http://", 1)
+                )),
+                NetKind::UntrustedCa => Some(
+                    "pass the proxy's CA certificate with --ca-cert FILE (or SGKEYS_CA_CERT)"
+                        .into(),
+                ),
+                NetKind::WrongHost => Some(format!("check the host in --base-url ({base})")),
+                NetKind::CertDates => {
+                    Some("check this machine's clock, or the proxy's certificate".into())
+                }
+                NetKind::Dropped => Some(
+                    "try again; if it keeps happening, a proxy or firewall on the way is cutting \
+                     connections"
+                        .into(),
+                ),
+                NetKind::Unreachable => Some(
+                    "check the network connection (and HTTPS_PROXY, if this network needs a \
+                     proxy)"
+                        .into(),
+                ),
+                NetKind::CertRefused | NetKind::Setup | NetKind::Other => None,
+            },
+            ApiError::DataResidency(_) => Some(match (at.is_sendgrid(), at.eu_base_url) {
+                (true, _) => "use the subuser's region: --region eu (SendGrid's EU host)".into(),
+                (false, Some(eu)) => format!(
+                    "EU accounts were sent to --eu-base-url {eu}: check that it is this \
+                     server's EU host"
+                ),
+                (false, None) => format!(
+                    "{base} is not SendGrid's own host, so --region cannot switch it: name this \
+                     server's EU host with --eu-base-url URL"
+                ),
+            }),
+            ApiError::Server { body, .. } | ApiError::Unexpected { body, .. }
+                if body.errors.is_empty() =>
+            {
+                Some(
+                    "not SendGrid's answer: a proxy in the way or an outage — try again later \
+                     (status.sendgrid.com)"
+                        .into(),
+                )
+            }
+            ApiError::Server { .. } => {
+                Some("SendGrid had a problem: try again later (status.sendgrid.com)".into())
+            }
+            ApiError::RateLimited { .. } => {
+                Some("wait for the reset, or lower --concurrency".into())
+            }
+            ApiError::RateWaitTooLong { .. } => {
+                Some("raise --timeout to wait for the reset, or try again after it".into())
+            }
+            _ => None,
+        };
+        Words {
+            what: self.to_string(),
+            hint,
+        }
     }
 
     /// Whether SendGrid itself answered: an error status with its documented JSON body
@@ -437,6 +730,125 @@ mod tests {
                 .to_string()
                 .contains("without an 'errors' list")
         );
+    }
+
+    fn url(s: &str) -> reqwest::Url {
+        reqwest::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn transport_failures_are_worded_by_what_happened() {
+        let cases = [
+            (
+                "error sending request for url (http://127.0.0.1:9/v3/api_keys): client error \
+                 (Connect): tcp connect error: Connection refused (os error 111)",
+                "http://127.0.0.1:9",
+                NetKind::Refused,
+                "cannot connect to 127.0.0.1:9: nothing is listening there (connection refused)",
+            ),
+            (
+                "error sending request for url (http://127.0.0.1:8443/v3/api_keys): client error \
+                 (SendRequest): invalid HTTP version parsed",
+                "http://127.0.0.1:8443",
+                NetKind::NotHttp,
+                "127.0.0.1:8443 did not answer in HTTP: it seems to speak HTTPS (TLS)",
+            ),
+            (
+                "client error (Connect): dns error: failed to lookup address information: Name \
+                 or service not known",
+                "https://api.sendgird.com",
+                NetKind::NoHost,
+                "cannot find the host api.sendgird.com: its name does not resolve (DNS) (Name or \
+                 service not known)",
+            ),
+            (
+                "client error (Connect): received corrupt message of type InvalidContentType",
+                "https://127.0.0.1:3030",
+                NetKind::NotTls,
+                "TLS: 127.0.0.1:3030 did not answer with TLS: it seems to speak plain HTTP \
+                 (received corrupt message of type InvalidContentType)",
+            ),
+            (
+                "client error (Connect): invalid peer certificate: UnknownIssuer",
+                "https://api.sendgrid.com",
+                NetKind::UntrustedCa,
+                "",
+            ),
+            (
+                "connection closed before message completed",
+                "https://api.sendgrid.com",
+                NetKind::Dropped,
+                "api.sendgrid.com:443 closed the connection before answering (connection closed \
+                 before message completed)",
+            ),
+            ("something new", "https://x.example", NetKind::Other, ""),
+        ];
+        for (detail, base, kind, words) in cases {
+            let e = NetError::from_transport(detail, &url(base));
+            assert_eq!(e.kind, kind, "{detail}");
+            if !words.is_empty() {
+                assert_eq!(e.message, words);
+            }
+            let err = ApiError::Network(e);
+            let at = Endpoint {
+                base_url: base,
+                eu_base_url: None,
+            };
+            let w = err.in_words(&at);
+            assert_eq!(w.what, err.to_string());
+            if !matches!(kind, NetKind::Other) {
+                assert!(w.hint.is_some(), "{kind:?}: what to try");
+            }
+        }
+        let w = ApiError::Network(NetError::from_transport(
+            "invalid HTTP version parsed",
+            &url("http://127.0.0.1:8443"),
+        ))
+        .in_words(&Endpoint {
+            base_url: "http://127.0.0.1:8443/",
+            eu_base_url: None,
+        });
+        assert_eq!(
+            w.hint.as_deref(),
+            Some("use https:// in --base-url (https://127.0.0.1:8443)")
+        );
+    }
+
+    #[test]
+    fn a_451_names_the_flag_that_can_fix_it_for_this_endpoint() {
+        let e = ApiError::from_status(451, b"{}", None);
+        assert!(!e.to_string().contains("--region"), "{e}");
+        let hint = |base, eu| {
+            e.in_words(&Endpoint {
+                base_url: base,
+                eu_base_url: eu,
+            })
+            .hint
+            .unwrap()
+        };
+        assert!(hint(crate::api::GLOBAL_BASE_URL, None).contains("--region eu"));
+        let sim = hint("http://127.0.0.1:3030", None);
+        assert!(
+            sim.contains("--eu-base-url") && !sim.contains("--region eu"),
+            "{sim}"
+        );
+        let set = hint("http://127.0.0.1:3030", Some("http://127.0.0.1:3031"));
+        assert!(set.contains("--eu-base-url http://127.0.0.1:3031"), "{set}");
+    }
+
+    #[test]
+    fn an_html_5xx_says_proxy_or_outage_in_both_fronts() {
+        let e = ApiError::from_status(503, b"<html><title>503</title></html>", None);
+        let w = e.in_words(&Endpoint {
+            base_url: crate::api::GLOBAL_BASE_URL,
+            eu_base_url: None,
+        });
+        assert!(
+            w.what.contains("probably a proxy or an outage"),
+            "{}",
+            w.what
+        );
+        assert!(w.hint.unwrap().contains("status.sendgrid.com"));
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub(crate) struct Gate {
     window: Arc<Mutex<Window>>,
 }
 
+/// The rate-limit window as the answers describe it. Its times are the **server's** epoch
+/// seconds: the local clock is turned into the server's by the answers' `Date` headers
+/// ([`Window::server_now`]), so a client clock minutes off the server's neither waits for a
+/// reset that has long passed nor sends before one that has not come.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Window {
     limit: Option<u64>,
@@ -87,6 +91,28 @@ pub(crate) struct Window {
     period: Option<u64>,
     /// Requests sent and not answered yet (they may land in the next window).
     in_flight: u64,
+    /// The smallest `receipt − Date` seen (seconds): how far the local clock is ahead of the
+    /// server's, plus at most one second (`Date` has whole seconds) and the answer's latency.
+    ahead: Option<f64>,
+    /// A window the headers left unknown (a limit of 0, or a spent window whose reset has
+    /// already passed): nothing is sent before this (server time), and it is waited for once.
+    unknown_until: Option<f64>,
+    /// The reset named by the last unknown window (each one is waited for at most once).
+    waited_for: Option<u64>,
+    /// The latest reset an answer named while it was still ahead: an answer naming this one
+    /// or an earlier one once it has passed is a late answer from a window we knew.
+    known_current: u64,
+}
+
+/// How long a request must wait before it may go.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wait {
+    Go,
+    /// For a reset the server named: a wait past the deadline is an error at once.
+    Reset(Duration),
+    /// For a window nobody named (see [`Window::unknown_until`]): waited for at most until
+    /// half the time left, then the request goes anyway (the answer will tell).
+    Unknown(Duration),
 }
 
 /// One request's share of the budget, taken ahead by the fetch engine ([`Gate::reserve`]): the
@@ -116,6 +142,40 @@ impl Drop for Ticket {
     }
 }
 
+/// A request's place in flight, from [`Gate::acquire`] to its answer ([`Pass::done`]). Dropped
+/// without an answer (the request was cancelled: a hedged copy that lost, a closed dashboard),
+/// it still leaves the count of requests in flight.
+#[derive(Debug)]
+pub(crate) struct Pass<'a> {
+    _permit: Option<tokio::sync::SemaphorePermit<'a>>,
+    window: &'a Mutex<Window>,
+    open: bool,
+}
+
+impl Pass<'_> {
+    /// The request was answered (`rate`: its `X-RateLimit-*` headers) or failed (None).
+    pub(crate) fn done(mut self, rate: Option<RateLimit>) {
+        self.open = false;
+        if let Ok(mut w) = self.window.lock() {
+            w.in_flight = w.in_flight.saturating_sub(1);
+            if let Some(r) = rate {
+                let now = w.server_now(epoch_now_f64());
+                w.observe(r, now);
+            }
+        }
+    }
+}
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        if self.open
+            && let Ok(mut w) = self.window.lock()
+        {
+            w.in_flight = w.in_flight.saturating_sub(1);
+        }
+    }
+}
+
 impl Gate {
     pub(crate) fn new(concurrency: usize) -> Self {
         Gate {
@@ -126,10 +186,28 @@ impl Gate {
 
     /// What may still be sent (None: no answer has told yet).
     pub(crate) fn budget(&self) -> Option<Budget> {
-        self.window
-            .lock()
-            .ok()
-            .and_then(|mut w| w.budget(epoch_now_f64()))
+        self.window.lock().ok().and_then(|mut w| {
+            let now = w.server_now(epoch_now_f64());
+            w.budget(now)
+        })
+    }
+
+    /// The server's clock now (epoch seconds), as the answers' `Date` headers set it against
+    /// ours: the clock [`Gate::budget`]'s resets and the wave plan are in.
+    pub(crate) fn now(&self) -> f64 {
+        let local = epoch_now_f64();
+        self.window.lock().map_or(local, |w| w.server_now(local))
+    }
+
+    /// An answer's `X-RateLimit-*` headers, and its `Date` to set the server's clock against
+    /// ours (`received`: the local epoch time the answer came).
+    pub(crate) fn read_headers(&self, headers: &HeaderMap, received: f64) -> Option<RateLimit> {
+        let rate = rate_limit(headers);
+        if let (Some(date), Ok(mut w)) = (server_date(headers), self.window.lock()) {
+            let ahead = received - date as f64;
+            w.ahead = Some(w.ahead.map_or(ahead, |a| a.min(ahead)));
+        }
+        rate
     }
 
     /// Count `n` requests against the window now (the caller's plan says the budget covers
@@ -138,7 +216,8 @@ impl Gate {
         let Ok(mut w) = self.window.lock() else {
             return Vec::new();
         };
-        w.roll(epoch_now_f64());
+        let now = w.server_now(epoch_now_f64());
+        w.roll(now);
         w.in_flight += n as u64;
         if let Some(r) = &mut w.remaining {
             *r = r.saturating_sub(n as u64);
@@ -156,51 +235,86 @@ impl Gate {
 
     /// Wait for a place (not counted against the deadline) and then for room in the rate-limit
     /// window (counted: the deadline starts when the first place is had). A window that
-    /// resets after the deadline is an error at once, never a long sleep. A `ticket` was
-    /// counted when it was reserved: no window check.
+    /// resets after the deadline is an error at once, never a long sleep; a window nobody
+    /// named is waited for at most until half the time left. A `ticket` was counted when it
+    /// was reserved: no window check.
     pub(crate) async fn acquire(
         &self,
         deadline: &mut Option<Instant>,
         timeout: Duration,
         ticket: Option<Ticket>,
-    ) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, ApiError> {
+    ) -> Result<Pass<'_>, ApiError> {
         let permit = self.sem.acquire().await.ok();
         let until = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+        let mut pass = Pass {
+            _permit: permit,
+            window: &self.window,
+            open: true,
+        };
         if let Some(mut t) = ticket {
             t.spent = true;
-            return Ok(permit);
+            return Ok(pass);
         }
         loop {
-            let now = epoch_now_f64();
             let wait = match self.window.lock() {
-                Ok(mut w) => w.take(now),
-                Err(_) => None,
+                Ok(mut w) => {
+                    let now = w.server_now(epoch_now_f64());
+                    w.take(now)
+                }
+                Err(_) => Wait::Go,
             };
+            let left = until.saturating_duration_since(Instant::now());
             match wait {
-                Some(d) if Instant::now() + d > until => {
+                Wait::Go => return Ok(pass),
+                Wait::Reset(d) if d > left => {
+                    // not counted: leave the count of requests in flight alone
+                    pass.open = false;
                     return Err(ApiError::RateWaitTooLong {
                         reset_in_s: d.as_secs_f64().ceil() as u64,
                         timeout,
                     });
                 }
-                Some(d) => tokio::time::sleep(d).await,
-                None => return Ok(permit),
-            }
-        }
-    }
-
-    /// The request reserved by `acquire` has been answered (or failed).
-    pub(crate) fn done(&self, rate: Option<RateLimit>) {
-        if let Ok(mut w) = self.window.lock() {
-            w.in_flight = w.in_flight.saturating_sub(1);
-            if let Some(r) = rate {
-                w.observe(r);
+                Wait::Reset(d) => tokio::time::sleep(d).await,
+                Wait::Unknown(d) => {
+                    let cut = d.min(left / 2);
+                    tokio::time::sleep(cut).await;
+                    if cut < d {
+                        if let Ok(mut w) = self.window.lock() {
+                            w.count_one();
+                        }
+                        return Ok(pass);
+                    }
+                }
             }
         }
     }
 }
 
+/// `f` seconds as a `Duration`, for waits computed from header numbers of any size: negative
+/// or NaN is zero, anything beyond a year is a year (no overflow, no panic).
+pub(crate) fn secs(f: f64) -> Duration {
+    const YEAR: f64 = 365.0 * 86_400.0;
+    if f.is_nan() || f <= 0.0 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(f.min(YEAR))
+    }
+}
+
 impl Window {
+    /// The local clock beyond this many seconds ahead of (or 1 behind) the server's `Date` is
+    /// off: the server's clock is taken from the headers. Within it the local clock is trusted
+    /// (it has sub-second precision; `Date` has whole seconds).
+    const CLOCK_TOLERANCE: (f64, f64) = (-1.0, 1.25);
+
+    /// The server's epoch time at local epoch time `local`.
+    fn server_now(&self, local: f64) -> f64 {
+        match self.ahead {
+            Some(a) if a < Self::CLOCK_TOLERANCE.0 || a > Self::CLOCK_TOLERANCE.1 => local - a,
+            _ => local,
+        }
+    }
+
     /// A window whose reset has passed rolls over: a full allowance, less what is still in
     /// flight (it may be counted in the new window), until an answer says otherwise.
     fn roll(&mut self, now: f64) {
@@ -214,18 +328,44 @@ impl Window {
 
     /// The budget as [`waves::plan`] takes it.
     fn budget(&mut self, now: f64) -> Option<Budget> {
+        let period = self.period.map_or(1.0, |p| p as f64);
+        if let Some(until) = self.unknown_until {
+            if now < until {
+                // nothing until then, and then everything: the answers will tell
+                return Some(Budget {
+                    limit: u64::MAX,
+                    remaining: 0,
+                    reset: Some(until),
+                    period,
+                });
+            }
+            self.unknown_until = None;
+        }
         self.roll(now);
         Some(Budget {
             limit: self.limit?,
             remaining: self.remaining?,
             reset: self.reset.map(|r| r as f64),
-            period: self.period.map_or(1.0, |p| p as f64),
+            period,
         })
+    }
+
+    /// Count one request sent now.
+    fn count_one(&mut self) {
+        if let Some(r) = &mut self.remaining {
+            *r = r.saturating_sub(1);
+        }
+        self.in_flight += 1;
     }
 
     /// Reserve one request, or say how long to wait first: the first wave of the plan for
     /// one request.
-    fn take(&mut self, now: f64) -> Option<Duration> {
+    fn take(&mut self, now: f64) -> Wait {
+        if let Some(until) = self.unknown_until
+            && now < until
+        {
+            return Wait::Unknown(secs(until - now));
+        }
         self.roll(now);
         if self.remaining == Some(0) && self.reset.is_none() {
             // Waiting for an answer to tell us the new window; don't stall forever.
@@ -234,25 +374,42 @@ impl Window {
                 self.stalled_since = None;
                 self.remaining = None;
             } else {
-                return Some(Duration::from_millis(20));
+                return Wait::Reset(Duration::from_millis(20));
             }
         }
         let first = waves::plan(self.budget(now), now, 1).first().copied();
         match first {
-            Some(w) if w.at > now => Some(Duration::from_secs_f64(w.at - now)),
+            Some(w) if w.at > now => Wait::Reset(secs(w.at - now)),
             _ => {
-                if let Some(r) = &mut self.remaining {
-                    *r = r.saturating_sub(1);
-                }
-                self.in_flight += 1;
-                None
+                self.count_one();
+                Wait::Go
             }
         }
     }
 
-    fn observe(&mut self, rate: RateLimit) {
-        self.limit = Some(rate.limit);
+    /// An answer's headers, at server time `now`.
+    fn observe(&mut self, rate: RateLimit, now: f64) {
         self.stalled_since = None;
+        // A limit of 0, or a spent window whose reset has passed by the server's own clock,
+        // names no window to wait for: nothing is counted against it, and it is waited for
+        // at most once (one learned window length, 1 s until one is learned).
+        let passed = rate.reset as f64 <= now;
+        if !passed {
+            self.known_current = self.known_current.max(rate.reset);
+        }
+        let late = passed && rate.reset <= self.known_current;
+        if rate.limit == 0 || (rate.remaining == 0 && passed && !late) {
+            self.limit = None;
+            self.remaining = None;
+            self.reset = None;
+            if rate.remaining == 0 && self.waited_for != Some(rate.reset) {
+                self.waited_for = Some(rate.reset);
+                let period = self.period.map_or(1.0, |p| p as f64);
+                self.unknown_until = Some(now + period);
+            }
+            return;
+        }
+        self.limit = Some(rate.limit);
         let stale = rate.reset < self.newest_reset
             || (self.reset.is_none() && rate.reset == self.newest_reset && self.newest_reset != 0);
         if stale {
@@ -286,13 +443,32 @@ impl Window {
     }
 }
 
-/// The `X-RateLimit-*` headers (HeaderMap lookups are case-insensitive).
+/// A header number of any size: an unsigned integer (surrounding spaces allowed); one too
+/// large for 64 bits is the largest there is, never a panic. Anything else is not a number.
+pub fn header_num(s: &str) -> Option<u64> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(t.parse::<u64>().unwrap_or(u64::MAX))
+}
+
+/// The answer's `Date` header (an HTTP date), as epoch seconds.
+fn server_date(headers: &HeaderMap) -> Option<u64> {
+    let v = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    let t = httpdate::parse_http_date(v.trim()).ok()?;
+    Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs())
+}
+
+/// The `X-RateLimit-*` headers (HeaderMap lookups are case-insensitive), with the answer's
+/// `Date`.
 pub fn rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
-    let num = |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+    let num = |name: &str| -> Option<u64> { header_num(headers.get(name)?.to_str().ok()?) };
     Some(RateLimit {
         limit: num("x-ratelimit-limit")?,
         remaining: num("x-ratelimit-remaining")?,
         reset: num("x-ratelimit-reset")?,
+        date: server_date(headers),
     })
 }
 
@@ -300,18 +476,40 @@ pub fn rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    fn rl(limit: u64, remaining: u64, reset: u64) -> RateLimit {
+        RateLimit {
+            limit,
+            remaining,
+            reset,
+            date: None,
+        }
+    }
+
+    fn waits(w: Wait) -> Duration {
+        match w {
+            Wait::Go => Duration::ZERO,
+            Wait::Reset(d) | Wait::Unknown(d) => d,
+        }
+    }
+
+    impl Gate {
+        /// An answer's headers seen now, as `Pass::done` takes them.
+        fn answered(&self, rate: RateLimit) {
+            let mut w = self.window.lock().unwrap();
+            let now = w.server_now(epoch_now_f64());
+            w.observe(rate, now);
+        }
+    }
+
     #[test]
     fn window_spaces_requests_by_the_headers() {
         let mut w = Window::default();
-        assert_eq!(w.take(100.0), None, "unknown window: go");
-        w.in_flight -= 1; // answered (what `Gate::done` does before observing)
-        w.observe(RateLimit {
-            limit: 3,
-            remaining: 1,
-            reset: 101,
-        });
-        assert_eq!(w.take(100.2), None);
-        let wait = w.take(100.3).unwrap();
+        assert_eq!(w.take(100.0), Wait::Go, "unknown window: go");
+        w.in_flight -= 1; // answered (what `Pass::done` does before observing)
+        w.observe(rl(3, 1, 101), 100.1);
+        assert_eq!(w.take(100.2), Wait::Go);
+        let wait = waits(w.take(100.3));
         assert!(
             wait >= Duration::from_millis(700) && wait < Duration::from_millis(720),
             "{wait:?}"
@@ -319,44 +517,28 @@ mod tests {
         // after the reset, a fresh allowance of `limit` less what is still in flight
         assert_eq!(w.in_flight, 1);
         w.in_flight = 0;
-        assert_eq!(w.take(101.0), None);
+        assert_eq!(w.take(101.0), Wait::Go);
         assert_eq!(w.remaining, Some(2));
         // an answer from the old window does not undo the new one
-        w.observe(RateLimit {
-            limit: 3,
-            remaining: 0,
-            reset: 100,
-        });
+        w.observe(rl(3, 0, 100), 101.0);
         assert_eq!(w.remaining, Some(2));
         // the new window's answer sets it
-        w.observe(RateLimit {
-            limit: 3,
-            remaining: 1,
-            reset: 102,
-        });
+        w.observe(rl(3, 1, 102), 101.1);
         assert_eq!(w.remaining, Some(1));
     }
 
     #[test]
     fn a_new_windows_first_answer_does_not_undo_the_local_count() {
         let mut w = Window::default();
-        w.observe(RateLimit {
-            limit: 20,
-            remaining: 0,
-            reset: 100,
-        });
+        w.observe(rl(20, 0, 100), 99.5);
         // rolled over at 100: 20 allowed; send 15 (all in flight)
         for _ in 0..15 {
-            assert_eq!(w.take(100.1), None);
+            assert_eq!(w.take(100.1), Wait::Go);
         }
         assert_eq!(w.remaining, Some(5));
         // the first answer of the new window was counted before the others: it says 19 left
         w.in_flight -= 1;
-        w.observe(RateLimit {
-            limit: 20,
-            remaining: 19,
-            reset: 101,
-        });
+        w.observe(rl(20, 19, 101), 100.2);
         assert_eq!(
             w.remaining,
             Some(5),
@@ -367,11 +549,7 @@ mod tests {
             in_flight: 3,
             ..Window::default()
         };
-        w.observe(RateLimit {
-            limit: 20,
-            remaining: 10,
-            reset: 200,
-        });
+        w.observe(rl(20, 10, 200), 199.0);
         assert_eq!(w.remaining, Some(7));
     }
 
@@ -379,11 +557,7 @@ mod tests {
     fn reserved_tickets_count_at_once_and_unspent_ones_are_given_back() {
         let gate = Gate::new(64);
         let far = epoch_now() + 3600;
-        gate.done(Some(RateLimit {
-            limit: 20,
-            remaining: 19,
-            reset: far,
-        }));
+        gate.answered(rl(20, 19, far));
         let b = gate.budget().unwrap();
         assert_eq!((b.limit, b.remaining, b.reset), (20, 19, Some(far as f64)));
         let mut tickets = gate.reserve(15);
@@ -401,20 +575,16 @@ mod tests {
     #[tokio::test]
     async fn a_ticket_skips_the_window_check_an_empty_window_makes_others_wait() {
         let gate = Gate::new(4);
-        gate.done(Some(RateLimit {
-            limit: 2,
-            remaining: 1,
-            reset: epoch_now() + 3600,
-        }));
+        gate.answered(rl(2, 1, epoch_now() + 3600));
         let mut tickets = gate.reserve(1);
         assert_eq!(gate.budget().unwrap().remaining, 0);
         let mut deadline = None;
         let timeout = Duration::from_secs(5);
-        let permit = gate
+        let pass = gate
             .acquire(&mut deadline, timeout, tickets.pop())
             .await
             .unwrap();
-        assert!(permit.is_some());
+        assert!(pass._permit.is_some());
         // without a ticket the window is spent until the reset an hour away: too long
         let mut deadline = None;
         let err = gate
@@ -422,23 +592,40 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, ApiError::RateWaitTooLong { .. }), "{err}");
+        assert_eq!(
+            gate.window.lock().unwrap().in_flight,
+            1,
+            "only the ticket's"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_unanswered_leaves_the_count_in_flight() {
+        let gate = Gate::new(4);
+        let mut deadline = None;
+        let pass = gate
+            .acquire(&mut deadline, Duration::from_secs(1), None)
+            .await
+            .unwrap();
+        assert_eq!(gate.window.lock().unwrap().in_flight, 1);
+        drop(pass); // a hedged copy that lost, a closed dashboard
+        assert_eq!(gate.window.lock().unwrap().in_flight, 0);
+        let mut deadline = None;
+        let pass = gate
+            .acquire(&mut deadline, Duration::from_secs(1), None)
+            .await
+            .unwrap();
+        pass.done(None);
+        assert_eq!(gate.window.lock().unwrap().in_flight, 0);
     }
 
     #[test]
     fn the_window_length_is_learned_from_consecutive_resets() {
         let mut w = Window::default();
         assert_eq!(w.budget(0.0), None);
-        w.observe(RateLimit {
-            limit: 600,
-            remaining: 599,
-            reset: 1060,
-        });
+        w.observe(rl(600, 599, 1060), 1000.0);
         assert_eq!(w.budget(1000.0).unwrap().period, 1.0, "unknown: 1 s");
-        w.observe(RateLimit {
-            limit: 600,
-            remaining: 599,
-            reset: 1120,
-        });
+        w.observe(rl(600, 599, 1120), 1061.0);
         assert_eq!(w.budget(1061.0).unwrap().period, 60.0);
     }
 
@@ -449,9 +636,189 @@ mod tests {
             remaining: Some(0),
             ..Default::default()
         };
-        assert!(w.take(10.0).is_some());
-        assert!(w.take(10.5).is_some());
-        assert_eq!(w.take(11.1), None);
+        assert_ne!(w.take(10.0), Wait::Go);
+        assert_ne!(w.take(10.5), Wait::Go);
+        assert_eq!(w.take(11.1), Wait::Go);
+    }
+
+    #[test]
+    fn a_limit_of_zero_is_an_unknown_window_waited_for_once() {
+        let mut w = Window::default();
+        w.observe(rl(0, 0, 500), 100.0);
+        assert_eq!(w.take(100.0), Wait::Unknown(Duration::from_secs(1)));
+        let b = w.budget(100.5).unwrap();
+        assert_eq!((b.remaining, b.reset), (0, Some(101.0)));
+        assert_eq!(w.take(101.0), Wait::Go, "waited once: go");
+        assert_eq!(
+            w.budget(101.0),
+            None,
+            "nothing to plan by: the answers will tell"
+        );
+        // the same window named again: not waited for again
+        w.observe(rl(0, 0, 500), 101.1);
+        assert_eq!(w.take(101.1), Wait::Go);
+        for _ in 0..50 {
+            assert_eq!(w.take(101.2), Wait::Go);
+        }
+        // a limit of 0 that says requests remain is not waited for at all
+        let mut w = Window::default();
+        w.observe(rl(0, 7, 500), 100.0);
+        assert_eq!(w.take(100.0), Wait::Go);
+    }
+
+    #[test]
+    fn a_spent_window_whose_reset_has_passed_is_waited_for_once_per_learned_window() {
+        let mut w = Window::default();
+        // the window length learned: 2 s
+        w.observe(rl(10, 9, 100), 98.5);
+        w.observe(rl(10, 9, 102), 100.5);
+        // a late answer from a window we knew is not an unknown window
+        w.observe(rl(10, 0, 102), 102.2);
+        assert_eq!(w.take(102.2), Wait::Go);
+        // spent, naming a window never seen ahead whose reset has passed by the server's clock
+        w.observe(rl(10, 0, 103), 103.5);
+        assert_eq!(w.take(103.5), Wait::Unknown(Duration::from_secs(2)));
+        assert_eq!(w.take(105.5), Wait::Go);
+        w.observe(rl(10, 0, 103), 105.6);
+        assert_eq!(w.take(105.6), Wait::Go, "that window was waited for");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_window_is_never_waited_for_past_the_deadline() {
+        let gate = Gate::new(4);
+        {
+            let mut w = gate.window.lock().unwrap();
+            w.period = Some(3600);
+            let now = w.server_now(epoch_now_f64());
+            w.observe(rl(0, 0, 1), now);
+        }
+        let started = Instant::now();
+        let mut deadline = None;
+        let pass = gate
+            .acquire(&mut deadline, Duration::from_millis(200), None)
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        pass.done(None);
+    }
+
+    #[test]
+    fn the_servers_clock_comes_from_its_date_header() {
+        let gate = Gate::new(4);
+        let local = epoch_now_f64();
+        for skew in [-600.0, 600.0] {
+            let server = local + skew;
+            let mut h = HeaderMap::new();
+            h.insert(
+                "date",
+                HeaderValue::from_str(&httpdate::fmt_http_date(
+                    std::time::UNIX_EPOCH + Duration::from_secs_f64(server),
+                ))
+                .unwrap(),
+            );
+            h.insert("x-ratelimit-limit", HeaderValue::from_static("5"));
+            h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            let reset = server.floor() as u64 + 1;
+            h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+            let g = Gate::new(4);
+            let rate = g.read_headers(&h, local).unwrap();
+            assert_eq!(rate.date, Some(server.floor() as u64));
+            assert_eq!(
+                rate.reset_in(),
+                1,
+                "reset − Date, whatever the local clock says"
+            );
+            g.answered(rate);
+            // the wait is at most a second (plus the Date's whole-second rounding), never 10 min
+            let now = g.now();
+            let wait = waits(g.window.lock().unwrap().take(now));
+            assert!(wait <= Duration::from_millis(2100), "skew {skew}: {wait:?}");
+            assert!(wait > Duration::ZERO, "skew {skew}: the window is spent");
+        }
+        // a clock within a second of the server's is trusted as it is (sub-second precision)
+        let mut h = HeaderMap::new();
+        h.insert(
+            "date",
+            HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now())).unwrap(),
+        );
+        assert_eq!(
+            gate.read_headers(&h, epoch_now_f64()),
+            None,
+            "no rate headers"
+        );
+        let now = epoch_now_f64();
+        assert!((gate.now() - now).abs() < 0.1);
+    }
+
+    #[test]
+    fn header_numbers_of_any_size_never_panic() {
+        assert_eq!(header_num(" 600 "), Some(600));
+        assert_eq!(
+            header_num("10000000000000000000"),
+            Some(10_000_000_000_000_000_000)
+        );
+        assert_eq!(header_num(&"9".repeat(400)), Some(u64::MAX));
+        for bad in ["", "-1", "1e19", "1.5", "0x10", "+5", "١٢"] {
+            assert_eq!(header_num(bad), None, "{bad:?}");
+        }
+        // a reset at the end of time: a long wait (an error before any deadline), no panic
+        let mut w = Window::default();
+        w.observe(rl(10, 0, u64::MAX), 100.0);
+        let wait = waits(w.take(100.0));
+        assert!(wait >= Duration::from_secs(86_400), "{wait:?}");
+        assert_eq!(secs(f64::INFINITY), secs(1e300));
+        assert_eq!(secs(f64::NAN), Duration::ZERO);
+        assert_eq!(secs(-5.0), Duration::ZERO);
+    }
+
+    proptest::proptest! {
+        /// Header numbers of any size and any text, a `Date` of any year: parsing, counting,
+        /// waiting and planning never panic, and every wait is finite.
+        #[test]
+        fn any_rate_headers_never_panic(
+            limit in "[0-9]{0,40}|[ -~]{0,12}",
+            remaining in "[0-9]{0,40}|[ -~]{0,12}",
+            reset in "[0-9]{0,40}|[0-9]{1,3}e[0-9]{1,3}|-[0-9]{1,20}|[ -~]{0,12}",
+            date_secs in proptest::prelude::any::<u32>(),
+            local in 0.0f64..1e10,
+        ) {
+            let mut h = HeaderMap::new();
+            for (name, v) in [
+                ("x-ratelimit-limit", &limit),
+                ("x-ratelimit-remaining", &remaining),
+                ("x-ratelimit-reset", &reset),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    h.insert(name, v);
+                }
+            }
+            let date = std::time::UNIX_EPOCH + Duration::from_secs(u64::from(date_secs));
+            if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(date)) {
+                h.insert("date", v);
+            }
+            let gate = Gate::new(2);
+            let rate = gate.read_headers(&h, local);
+            let mut w = gate.window.lock().unwrap();
+            let now = w.server_now(local);
+            proptest::prop_assert!(now.is_finite());
+            if let Some(r) = rate {
+                let _ = r.reset_in();
+                w.observe(r, now);
+                w.observe(r, now + 0.5);
+            }
+            for dt in [0.0, 0.3, 1.0, 70.0] {
+                let wait = waits(w.take(now + dt));
+                proptest::prop_assert!(wait <= Duration::from_secs(366 * 86_400));
+                for wave in waves::plan(w.budget(now + dt), now + dt, 1000) {
+                    proptest::prop_assert!(!wave.at.is_nan());
+                    let _ = secs(wave.at - now);
+                }
+            }
+        }
     }
 
     #[test]
@@ -460,14 +827,7 @@ mod tests {
         h.insert("X-Ratelimit-Limit", HeaderValue::from_static("600"));
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("599"));
         h.insert("X-RateLimit-Reset", HeaderValue::from_static("1392815263"));
-        assert_eq!(
-            rate_limit(&h),
-            Some(RateLimit {
-                limit: 600,
-                remaining: 599,
-                reset: 1392815263
-            })
-        );
+        assert_eq!(rate_limit(&h), Some(rl(600, 599, 1392815263)));
         h.remove("x-ratelimit-reset");
         assert_eq!(rate_limit(&h), None);
     }

@@ -5,10 +5,11 @@ pub mod error;
 pub mod gate;
 pub mod models;
 pub mod plan;
+pub mod tail;
 pub mod waves;
 
 pub use client::{CallRecord, Client, ClientOptions, Observer, install_crypto_provider};
-pub use error::{ApiError, ErrorBody, ErrorItem};
+pub use error::{ApiError, Endpoint, ErrorBody, ErrorItem, NetError, NetKind, Words};
 pub use gate::{RetryPolicy, epoch_now};
 pub use models::{ApiKey, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf, RateLimit, Region, Subuser};
 pub use plan::PlannedRequest;

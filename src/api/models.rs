@@ -192,8 +192,21 @@ fn number_as_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 pub struct RateLimit {
     pub limit: u64,
     pub remaining: u64,
-    /// Unix epoch seconds at which the window resets.
+    /// Unix epoch seconds at which the window resets, by the server's clock.
     pub reset: u64,
+    /// The answer's `Date` (Unix epoch seconds, by the server's clock): `reset − date` is how
+    /// long the window has left, whatever the local clock says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<u64>,
+}
+
+impl RateLimit {
+    /// Seconds until the window resets: by the server's own `Date` when the answer had one,
+    /// else by the local clock.
+    pub fn reset_in(&self) -> u64 {
+        let now = self.date.unwrap_or_else(super::epoch_now);
+        self.reset.saturating_sub(now)
+    }
 }
 
 /// Whom requests act as: the key's own account, a subuser, or a reseller's customer account.

@@ -61,6 +61,8 @@ pub struct Summary {
     pub mint_keys: usize,
     pub billing: usize,
     pub unknown_scopes: usize,
+    /// Listed keys whose scopes could not be read (part of `unknown_scopes`).
+    pub unread: usize,
     pub high_risk_keys: usize,
     pub findings_high: usize,
     pub findings_medium: usize,
@@ -87,6 +89,7 @@ impl Summary {
             mint_keys: a.keys.iter().filter(|k| mints_keys(k)).count(),
             billing: a.count_type(KeyType::Billing),
             unknown_scopes: a.count_unknown(),
+            unread: a.count_unread(),
             high_risk_keys: a.count_risk(Severity::High),
             contexts: a.contexts.len(),
             contexts_with_errors: a.contexts.iter().filter(|c| c.error.is_some()).count(),
@@ -183,12 +186,22 @@ pub fn render(a: &Audit) -> String {
         },
         contexts.join(", ")
     ));
-    for c in a.contexts.iter().filter(|c| c.error.is_some()) {
-        o.push_str(&format!(
-            "<p class=\"ctx-error\"><b>Incomplete</b>: {} could not be read completely: {}</p>\n",
-            esc(ctx_label(&c.context)),
-            esc(c.error.as_deref().unwrap_or_default())
-        ));
+    for c in &a.contexts {
+        match (c.listed, c.unread, &c.error) {
+            (None, _, e) => o.push_str(&format!(
+                "<p class=\"ctx-error\"><b>Incomplete</b>: the keys of {} were not listed: {}</p>\n",
+                esc(ctx_label(&c.context)),
+                esc(e.as_deref().unwrap_or_default())
+            )),
+            (Some(_), 0, _) => {}
+            (Some(_), n, _) => o.push_str(&format!(
+                "<p class=\"ctx-error\"><b>Incomplete</b>: {n} of the {} keys of {} could not \
+                 be read: their type and risk are unknown, and the counts below are of the keys \
+                 read</p>\n",
+                c.keys + n,
+                esc(ctx_label(&c.context)),
+            )),
+        }
     }
     summary(&mut o, &s);
     matrix(&mut o, a);
@@ -213,6 +226,15 @@ fn summary(o: &mut String, s: &Summary) {
         ));
     };
     item(o, "keys", "Keys", s.keys, false);
+    if s.unread > 0 {
+        item(
+            o,
+            "unread",
+            "Keys not read (type and risk unknown)",
+            s.unread,
+            true,
+        );
+    }
     item(o, "full_access", "Full Access keys", s.full_access, true);
     item(
         o,
@@ -259,9 +281,16 @@ fn summary(o: &mut String, s: &Summary) {
 fn contexts_section(o: &mut String, a: &Audit) {
     o.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<table class=\"contexts\">\n<thead><tr><th>Context</th><th>Keys</th><th>Status</th></tr></thead>\n<tbody>\n");
     for c in &a.contexts {
-        let status = match &c.error {
-            Some(e) => format!("<td class=\"ctx-error\"><b>incomplete</b>: {}</td>", esc(e)),
-            None => "<td>read</td>".to_owned(),
+        let status = match (c.listed, c.unread, &c.error) {
+            (None, _, e) => format!(
+                "<td class=\"ctx-error\"><b>incomplete</b>: not listed: {}</td>",
+                esc(e.as_deref().unwrap_or_default())
+            ),
+            (Some(_), 0, _) => "<td>read</td>".to_owned(),
+            (Some(_), n, _) => format!(
+                "<td class=\"ctx-error\"><b>incomplete</b>: {n} of {} keys could not be read</td>",
+                c.keys + n
+            ),
         };
         o.push_str(&format!(
             "<tr data-context=\"{0}\"><td>{0}</td><td>{1}</td>{status}</tr>\n",
@@ -333,8 +362,9 @@ fn matrix(o: &mut String, a: &Audit) {
             let (glyph, class, rank, label) = level_cell(level);
             let title = match level {
                 None => format!(
-                    "{}: unknown (the server did not list this key's scopes)",
-                    esc(c.label)
+                    "{}: unknown ({})",
+                    esc(c.label),
+                    esc(&k.unknown_why().unwrap_or_default())
                 ),
                 Some(Level::No) => format!("{}: No Access", esc(c.label)),
                 Some(_) => {

@@ -63,9 +63,30 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     let needs = needed_scope(&command);
     let result = dispatch(&ctx, command).await;
     ctx.close_inventory();
-    match (result, needs) {
+    let result = match (result, needs) {
         (Err(e), Some(scope)) if forbidden(&e) => Err(with_scope_hint(&ctx, e, scope).await),
         (result, _) => result,
+    };
+    result.map_err(|e| with_words(&ctx, e))
+}
+
+/// An API error without a more specific hint gets the one the dashboard shows too
+/// ([`crate::api::ApiError::in_words`]: what to try, for this endpoint).
+fn with_words(ctx: &Ctx, e: CliError) -> CliError {
+    match e {
+        CliError::Api {
+            context,
+            error,
+            hint: None,
+        } => {
+            let hint = error.in_words(&ctx.client.endpoint()).hint;
+            CliError::Api {
+                context,
+                error,
+                hint,
+            }
+        }
+        other => other,
     }
 }
 

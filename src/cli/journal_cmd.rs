@@ -6,7 +6,7 @@ use super::{CliError, Format};
 use crate::api::OnBehalfOf;
 use crate::journal::{Action, Journal, Outcome};
 use crate::ops::{Effect, Mutation};
-use crate::output::{self, clean, table};
+use crate::output::{self, clean};
 use crate::text::plural;
 
 use super::context::*;
@@ -81,107 +81,212 @@ fn place(e: &crate::journal::Entry) -> String {
     }
 }
 
+/// A row of the `journal` table and CSV.
+fn row(e: &crate::journal::Entry) -> Vec<String> {
+    let what = match e.action {
+        Action::Rename => format!(
+            "'{}' → '{}'",
+            e.name_before.as_deref().unwrap_or("?"),
+            e.name.as_deref().unwrap_or("?")
+        ),
+        Action::SetScopes => {
+            let before: BTreeSet<&String> = e.scopes_before.iter().flatten().collect();
+            let after: BTreeSet<&String> = e.scopes_after.iter().flatten().collect();
+            format!(
+                "{}: +{} −{}",
+                e.name.as_deref().unwrap_or(""),
+                after.difference(&before).count(),
+                before.difference(&after).count()
+            )
+        }
+        _ => e.name.clone().unwrap_or_default(),
+    };
+    vec![
+        e.time.clone(),
+        e.action.label().to_owned(),
+        e.api_key_id.clone(),
+        what,
+        match (e.result(), e.status) {
+            _ if e.unresolved() => "UNKNOWN: check".into(),
+            (Outcome::Ok, Some(s)) => format!("ok {s}"),
+            (Outcome::Ok, None) => "ok".into(),
+            (Outcome::Unknown, _) => "UNKNOWN: check".into(),
+            (Outcome::Failed, s) => {
+                format!("FAILED {}", s.map(|s| s.to_string()).unwrap_or_default())
+            }
+        },
+        place(e),
+        e.source.clone(),
+    ]
+}
+
+const HEADERS: [&str; 7] = ["TIME", "ACTION", "ID", "WHAT", "RESULT", "CONTEXT", "FROM"];
+
+/// Entries with an unknown outcome listed at the end of the table (the rest are counted).
+const OPEN_LISTED: usize = 50;
+
+/// Text for stdout, written in pieces of about 64 KiB.
+struct Out(String);
+
+impl Out {
+    fn push(&mut self, s: &str) {
+        self.0.push_str(s);
+        if self.0.len() >= 1 << 16 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.0.is_empty() {
+            crate::out!("{}", self.0);
+            self.0.clear();
+        }
+    }
+}
+
+/// `sgkeys journal`: the journal read whole at any size in bounded memory (twice: first to
+/// count, size the table's columns and see where rotations stand, then to write), except the
+/// Markdown incident record, which holds the entries it shows.
 pub(crate) fn show_journal(
     journal: &Journal,
     format: Format,
     select: &Select,
 ) -> Result<u8, CliError> {
-    let contents = journal.read().map_err(|e| CliError::Io(e.to_string()))?;
-    for w in &contents.warnings {
+    let read = |e: crate::journal::JournalError| CliError::Io(e.to_string());
+    // 1. how many are selected, the shown rows' widths, where rotations stand
+    let mut total = 0usize;
+    let mut rotations = crate::journal::Pending::default();
+    let limit = select.limit;
+    let mut recent_widths: std::collections::VecDeque<Vec<String>> = Default::default();
+    let mut columns = output::Columns::new(&HEADERS);
+    // (JSON and CSV of every entry need no first pass)
+    let whole = matches!(format, Format::Json | Format::Csv) && limit.is_none();
+    let warnings = if whole {
+        Ok(Vec::new())
+    } else {
+        journal.for_each(|e| {
+            rotations.add(&e);
+            if !select.keeps(&e) {
+                return;
+            }
+            total += 1;
+            if format == Format::Table {
+                match limit {
+                    // only the last `n` rows are shown: only they size the columns
+                    Some(n) => {
+                        recent_widths.push_back(row(&e));
+                        if recent_widths.len() > n {
+                            recent_widths.pop_front();
+                        }
+                    }
+                    None => {
+                        columns.measure(&row(&e));
+                    }
+                }
+            }
+        })
+    }
+    .map_err(read)?;
+    for w in &warnings {
         crate::errln!("sgkeys: warning: {}", clean(w));
     }
-    let everything = contents.entries;
-    let all: Vec<crate::journal::Entry> = everything
-        .iter()
-        .filter(|e| select.keeps(e))
-        .cloned()
-        .collect();
-    let skip = select.limit.map_or(0, |n| all.len().saturating_sub(n));
-    let entries = &all[skip..];
-    if format == Format::Json {
-        output::print_json(&entries).map_err(io)?;
-        return Ok(0);
+    for r in &recent_widths {
+        columns.measure(r);
     }
-    if format == Format::Markdown {
-        crate::out!(
-            "{}",
-            incident_record(journal, entries, &Journal::pending_rotations(&everything))
-        );
-        return Ok(0);
-    }
-    if all.is_empty() && format == Format::Table {
+    let skip = limit.map_or(0, |n| total.saturating_sub(n));
+    let shown = total - skip;
+    if format == Format::Table && total == 0 {
         crate::outln!("The journal {} is empty.", journal.path().display());
         return Ok(0);
     }
-    let rows: Vec<Vec<String>> = entries
-        .iter()
-        .map(|e| {
-            let what = match e.action {
-                Action::Rename => format!(
-                    "'{}' → '{}'",
-                    e.name_before.as_deref().unwrap_or("?"),
-                    e.name.as_deref().unwrap_or("?")
-                ),
-                Action::SetScopes => {
-                    let before: BTreeSet<&String> = e.scopes_before.iter().flatten().collect();
-                    let after: BTreeSet<&String> = e.scopes_after.iter().flatten().collect();
-                    format!(
-                        "{}: +{} −{}",
-                        e.name.as_deref().unwrap_or(""),
-                        after.difference(&before).count(),
-                        before.difference(&after).count()
-                    )
-                }
-                _ => e.name.clone().unwrap_or_default(),
-            };
-            vec![
-                e.time.clone(),
-                e.action.label().to_owned(),
-                e.api_key_id.clone(),
-                what,
-                match (e.result(), e.status) {
-                    _ if e.unresolved() => "UNKNOWN: check".into(),
-                    (Outcome::Ok, Some(s)) => format!("ok {s}"),
-                    (Outcome::Ok, None) => "ok".into(),
-                    (Outcome::Unknown, _) => "UNKNOWN: check".into(),
-                    (Outcome::Failed, s) => {
-                        format!("FAILED {}", s.map(|s| s.to_string()).unwrap_or_default())
-                    }
-                },
-                place(e),
-                e.source.clone(),
-            ]
-        })
-        .collect();
-    let headers = ["TIME", "ACTION", "ID", "WHAT", "RESULT", "CONTEXT", "FROM"];
+    // 2. the selected entries, one at a time
+    let mut out = Out(String::new());
+    let mut index = 0usize;
+    let mut open: Vec<crate::journal::Entry> = Vec::new();
+    let mut open_more = 0usize;
+    let mut markdown: Vec<crate::journal::Entry> = Vec::new();
+    let mut first = true;
+    let mut failed: Option<std::io::Error> = None;
     match format {
-        Format::Csv => {
-            let mut out = output::csv_row(&headers.map(str::to_lowercase));
-            for r in &rows {
-                out.push_str(&output::csv_row(r));
+        Format::Csv => out.push(&output::csv_row(&HEADERS.map(str::to_lowercase))),
+        Format::Json => out.push("["),
+        Format::Table if shown > 0 => {
+            out.push(&columns.line(&HEADERS.map(str::to_owned)));
+        }
+        _ => {}
+    }
+    let later = journal
+        .for_each(|e| {
+            if !select.keeps(&e) {
+                return;
             }
-            crate::out!("{out}");
+            index += 1;
+            if index <= skip {
+                return;
+            }
+            match format {
+                Format::Json => match serde_json::to_string_pretty(&e) {
+                    Ok(text) => {
+                        let text = crate::text::json_safe(&text);
+                        out.push(if first { "\n  " } else { ",\n  " });
+                        out.push(&text.replace('\n', "\n  "));
+                        first = false;
+                    }
+                    Err(err) => failed = Some(std::io::Error::other(err)),
+                },
+                Format::Csv => out.push(&output::csv_row(&row(&e))),
+                Format::Markdown => markdown.push(e),
+                Format::Table => {
+                    let cells = columns.measure(&row(&e));
+                    out.push(&columns.line(&cells));
+                    if e.result() == Outcome::Unknown {
+                        if open.len() < OPEN_LISTED {
+                            open.push(e);
+                        } else {
+                            open_more += 1;
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(read)?;
+    if whole {
+        for w in &later {
+            crate::errln!("sgkeys: warning: {}", clean(w));
+        }
+    }
+    if let Some(e) = failed {
+        return Err(io(e));
+    }
+    match format {
+        Format::Json => {
+            out.push(if first { "]\n" } else { "\n]\n" });
+            out.flush();
             return Ok(0);
         }
-        Format::Table | Format::Json | Format::Markdown => {}
-    }
-    if !entries.is_empty() {
-        crate::out!("{}", table(&headers, &rows));
+        Format::Csv => {
+            out.flush();
+            return Ok(0);
+        }
+        Format::Markdown => {
+            crate::out!(
+                "{}",
+                incident_record(journal, &markdown, &rotations.pending())
+            );
+            return Ok(0);
+        }
+        Format::Table => out.flush(),
     }
     crate::errln!(
         "{} in {}",
-        if entries.len() == all.len() {
-            plural(all.len(), "entry", "entries")
+        if shown == total {
+            plural(total, "entry", "entries")
         } else {
-            format!(
-                "{} shown of {}",
-                entries.len(),
-                plural(all.len(), "entry", "entries")
-            )
+            format!("{shown} shown of {}", plural(total, "entry", "entries"))
         },
         journal.path().display()
     );
-    let pending = Journal::pending_rotations(&everything);
+    let pending = rotations.pending();
     if !pending.is_empty() {
         crate::errln!(
             "{} (the old key still works): finish each with `sgkeys rotate --finish OLD_ID` once the \
@@ -202,7 +307,7 @@ pub(crate) fn show_journal(
             );
         }
     }
-    let lost = Journal::lost_rotations(&everything);
+    let lost = rotations.lost();
     if !lost.is_empty() {
         crate::errln!(
             "{} whose secret was never delivered (secret lost): the old key is kept; revoke the \
@@ -218,21 +323,13 @@ pub(crate) fn show_journal(
             );
         }
     }
-    let open: Vec<&crate::journal::Entry> = entries
-        .iter()
-        .filter(|e| e.result() == Outcome::Unknown)
-        .collect();
     if !open.is_empty() {
         crate::errln!(
             "{} with an unknown outcome (sgkeys stopped, or the answer was lost, before it could \
              tell): check each key:",
-            if open.len() == 1 {
-                "1 entry".to_owned()
-            } else {
-                format!("{} entries", open.len())
-            }
+            plural(open.len() + open_more, "entry", "entries")
         );
-        for e in open {
+        for e in &open {
             let ctx = e
                 .on_behalf_of
                 .as_ref()
@@ -254,6 +351,9 @@ pub(crate) fn show_journal(
                 );
             }
         }
+        if open_more > 0 {
+            crate::errln!("  … and {open_more} more (sgkeys journal --format json lists them)");
+        }
     }
     Ok(0)
 }
@@ -266,20 +366,21 @@ pub(crate) async fn recreate(
     dry: super::DryRun,
 ) -> Result<u8, CliError> {
     let id = check_id(id)?;
-    let entries = ctx
-        .journal
-        .read_all()
+    // the newest revocation of it, the journal read in bounded memory
+    let mut newest = None;
+    ctx.journal
+        .for_each(|e| {
+            if e.action == Action::Revoke && e.result() == Outcome::Ok && e.api_key_id == id.0 {
+                newest = Some(e);
+            }
+        })
         .map_err(|e| CliError::Io(e.to_string()))?;
-    let entry = entries
-        .iter()
-        .rev()
-        .find(|e| e.action == Action::Revoke && e.result() == Outcome::Ok && e.api_key_id == id.0)
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "the journal {} has no revocation of {id}",
-                ctx.journal.path().display()
-            ))
-        })?;
+    let entry = newest.as_ref().ok_or_else(|| {
+        CliError::Usage(format!(
+            "the journal {} has no revocation of {id}",
+            ctx.journal.path().display()
+        ))
+    })?;
     let scopes = entry
         .scopes_before
         .clone()

@@ -53,22 +53,26 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
     let mut failures = Vec::new();
     for (k, d) in keys.iter().zip(details) {
         match d {
-            Ok(d) => reports.push(KeyReport::new(&d)),
+            Ok(d) => reports.push(Known::of(&d)),
             // Deleted between list and get: not an error worth failing for.
             Err(ApiError::NotFound(_)) => {}
             Err(e) => failures.push(format!("{} ({}): {e}", k.api_key_id, clean(&k.name))),
         }
     }
     match format {
-        Format::Json => output::print_json(&reports).map_err(io)?,
+        Format::Json => {
+            let json: Vec<serde_json::Value> = reports.iter().map(Known::json).collect();
+            output::print_json(&json).map_err(io)?;
+        }
         Format::Csv => {
             let mut out = csv_row(&["api_key_id", "name", "type", "scope_count", "scopes"]);
-            for r in &reports {
+            for k in &reports {
+                let r = &k.report;
                 out.push_str(&csv_row(&[
                     r.api_key_id.clone(),
                     r.name.clone(),
-                    r.key_type.badge().to_lowercase(),
-                    r.scopes.len().to_string(),
+                    k.type_label().to_lowercase(),
+                    k.scope_count(),
                     r.scopes.join(" "),
                 ]));
             }
@@ -77,13 +81,18 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
         Format::Table | Format::Markdown => {
             let rows: Vec<Vec<String>> = reports
                 .iter()
-                .map(|r| {
+                .map(|k| {
+                    let r = &k.report;
                     vec![
                         r.api_key_id.clone(),
                         r.name.clone(),
-                        r.key_type.badge().to_owned(),
-                        r.scopes.len().to_string(),
-                        summary(r),
+                        k.type_label().to_owned(),
+                        if k.known { k.scope_count() } else { "?".into() },
+                        if k.known {
+                            summary(r)
+                        } else {
+                            "scopes unknown".into()
+                        },
                     ]
                 })
                 .collect();
@@ -92,7 +101,23 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
                 crate::out!("{}", markdown_table(&headers, &rows));
             } else {
                 crate::out!("{}", table(&headers, &rows));
-                crate::errln!("{}", list_footer(reports.len(), args.limit));
+                let mut footer = if failures.is_empty() {
+                    list_footer(reports.len(), args.limit)
+                } else {
+                    format!(
+                        "{} of {} keys read",
+                        reports.len(),
+                        reports.len() + failures.len()
+                    )
+                };
+                let unknown = reports.iter().filter(|k| !k.known).count();
+                if unknown > 0 {
+                    footer.push_str(&format!(
+                        "; {unknown} with scopes unknown (the server's answer carried none: check \
+                         them in SendGrid's App)"
+                    ));
+                }
+                crate::errln!("{footer}");
             }
         }
     }
@@ -173,13 +198,72 @@ pub(crate) async fn show(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
         .get_key(&id)
         .await
         .map_err(|e| CliError::api(format!("reading key {id}"), e))?;
-    let report = KeyReport::new(&detail);
+    let key = Known::of(&detail);
     if ctx.json {
-        output::print_json(&report).map_err(io)?;
+        output::print_json(&key.json()).map_err(io)?;
+    } else if key.known {
+        crate::out!("{}", describe_key(&key.report));
     } else {
-        crate::out!("{}", describe_key(&report));
+        crate::out!("{}", describe_unknown(&key.report));
     }
     Ok(0)
+}
+
+/// A key as read, and whether the answer said its scopes. SendGrid always lists at least the
+/// auto-assigned ones; an answer with none (Prism serving the official spec, whose GET-one
+/// schema has no scopes) leaves the key's access unknown — never "0 scopes, No Access".
+pub(crate) struct Known {
+    pub report: KeyReport,
+    pub known: bool,
+}
+
+impl Known {
+    pub(crate) fn of(detail: &crate::api::KeyDetail) -> Known {
+        Known {
+            report: KeyReport::new(detail),
+            known: !detail.scopes.is_empty(),
+        }
+    }
+
+    fn type_label(&self) -> &'static str {
+        if self.known {
+            self.report.key_type.badge()
+        } else {
+            "unknown"
+        }
+    }
+
+    /// The scope count, or nothing when unknown (CSV).
+    fn scope_count(&self) -> String {
+        if self.known {
+            self.report.scopes.len().to_string()
+        } else {
+            String::new()
+        }
+    }
+
+    /// The `--json` shape of `show`/`list --scopes`, with `scopes_known`; `type` is
+    /// `"unknown"` when the scopes are.
+    fn json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(&self.report).unwrap_or_default();
+        if let Some(map) = v.as_object_mut() {
+            if !self.known {
+                map.insert("type".into(), "unknown".into());
+            }
+            map.insert("scopes_known".into(), self.known.into());
+        }
+        v
+    }
+}
+
+/// `show` for a key whose scopes the server did not say.
+fn describe_unknown(r: &KeyReport) -> String {
+    format!(
+        "Name     {}\nID       {}\nType     unknown: the server's answer carried no scopes, so \
+         what this key can do is unknown — check it in SendGrid's App\n",
+        clean(&r.name),
+        r.api_key_id
+    )
 }
 
 /// Human description of a key: type, per-category access, scopes.
@@ -376,6 +460,10 @@ pub(crate) async fn set_scopes(
     warn_journal(&done);
     match done.result {
         Ok(Effect::Updated(after)) => {
+            // what the server answered, not what was asked (a warning above says if they differ)
+            let now: BTreeSet<String> = scopes::sendable(&after.scopes).into_iter().collect();
+            let added: Vec<&String> = now.difference(&old).collect();
+            let removed: Vec<&String> = old.difference(&now).collect();
             let report = KeyReport::new(&after);
             if ctx.json {
                 output::print_json(&json!({

@@ -5,6 +5,7 @@
 //! difference, as diff(1)); 2 usage error, before any request; 130 an interrupted bulk revoke.
 
 mod account;
+mod argv;
 mod commands;
 mod context;
 mod dashboard;
@@ -561,11 +562,11 @@ pub struct RevokeArgs {
     #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "KEY")]
     pub leaked: Option<String>,
     /// A leaked key read from FILE (its first SendGrid key)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["leaked", "filter", "from_report"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["filter", "from_report"])]
     pub from_file: Option<PathBuf>,
     /// Every SendGrid key in a scanner's report: gitleaks JSON, trufflehog JSON lines, or any
     /// text. One table, one confirmation, then each live key is revoked and proven dead
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["leaked", "filter"])]
+    #[arg(long, value_name = "FILE", conflicts_with = "filter")]
     pub from_report: Option<PathBuf>,
     /// With a leaked key: how long to wait for SendGrid to refuse it after the revoke
     #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_timeout)]
@@ -888,7 +889,7 @@ impl Global {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(argv::hyphen_ids(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

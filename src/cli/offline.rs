@@ -399,6 +399,7 @@ fn audit(o: &Offline, args: &AuditArgs, json: bool) -> Result<u8, CliError> {
             keys: details.len(),
             // what the last complete list named; unknown when none was complete
             listed: c.list_read_at.map(|_| details.len()),
+            unread: 0,
             findings: crate::risk::limit_finding(details.len())
                 .into_iter()
                 .collect(),

@@ -134,9 +134,15 @@ pub(crate) fn finish(
     match &args.out {
         Some(path) => {
             write_file(path, &rendered)?;
+            let unread = report.count_unread();
             crate::errln!(
-                "Wrote the audit of {} keys to {}",
-                report.keys.len(),
+                "Wrote the audit of {}{} to {}",
+                crate::text::plural(report.keys.len(), "key", "keys"),
+                if unread > 0 {
+                    format!(" ({unread} could not be read)")
+                } else {
+                    String::new()
+                },
                 path.display()
             );
         }
@@ -171,16 +177,70 @@ pub(crate) fn finish(
         }
     }
     if !report.complete() {
-        for c in report.contexts.iter().filter(|c| c.error.is_some()) {
-            crate::errln!(
-                "sgkeys: audit incomplete for {}: {}",
-                c.context.as_deref().unwrap_or("the account"),
-                c.error.as_deref().unwrap_or("")
-            );
+        // The table names each key it could not read; the other formats get them here.
+        let listed_in_report = format == AuditFormat::Table && args.out.is_none();
+        for c in &report.contexts {
+            let who = c.context.as_deref().unwrap_or("the account");
+            if c.listed.is_none() {
+                crate::errln!(
+                    "sgkeys: audit incomplete: the keys of {who} could not be listed: {}",
+                    c.error.as_deref().unwrap_or_default()
+                );
+            } else if c.unread > 0 {
+                crate::errln!(
+                    "sgkeys: audit incomplete: {} of the {} keys of {who} could not be read \
+                     (their type and risk are unknown){}",
+                    c.unread,
+                    c.keys + c.unread,
+                    if listed_in_report {
+                        " — listed above as NOT READ"
+                    } else {
+                        ":"
+                    }
+                );
+                if listed_in_report {
+                    continue;
+                }
+                for k in report
+                    .keys
+                    .iter()
+                    .filter(|k| k.context == c.context && k.unread.is_some())
+                {
+                    crate::errln!(
+                        "  {} ({}): {}",
+                        k.report.api_key_id,
+                        crate::output::clean(&k.report.name),
+                        k.unread.as_deref().unwrap_or_default()
+                    );
+                }
+            }
         }
-        return Err(CliError::Failed(
-            "the audit is incomplete (see above)".into(),
-        ));
+        let hint = report
+            .keys
+            .iter()
+            .find_map(|k| k.unread.as_ref())
+            .map(|_| "run the audit again; raise --timeout if the keys timed out".to_owned());
+        if let Some(h) = hint {
+            crate::errln!("hint: {h}");
+        }
+        let unlisted = report
+            .contexts
+            .iter()
+            .filter(|c| c.listed.is_none())
+            .count();
+        return Err(CliError::Failed(format!(
+            "the audit is incomplete: {} of {} keys read{}",
+            report.keys.len() - report.count_unread(),
+            report.keys.len(),
+            if unlisted > 0 {
+                format!(
+                    ", {} not listed",
+                    crate::text::plural(unlisted, "context", "contexts")
+                )
+            } else {
+                String::new()
+            }
+        )));
     }
     Ok(code)
 }

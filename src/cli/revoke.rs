@@ -43,6 +43,15 @@ pub(crate) struct Target {
 pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
     let mut results: Vec<RevokeResult> = Vec::new();
     let mut targets: Vec<Target> = Vec::new();
+    // `--leaked --from-report FILE` (and `--from-file`) is the same as without `--leaked`
+    if (args.from_report.is_some() || args.from_file.is_some())
+        && args.leaked.as_deref().is_some_and(|k| !k.is_empty())
+    {
+        return Err(CliError::Usage(
+            "give the leaked key with --leaked, or a file with --from-report/--from-file, not both"
+                .into(),
+        ));
+    }
     if args.leaked.is_some() || args.from_file.is_some() || args.from_report.is_some() {
         return super::leaked::run(ctx, &args).await;
     }

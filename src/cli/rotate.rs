@@ -13,7 +13,7 @@ use super::secrets_out::SecretSink;
 use super::select::select;
 use super::{CliError, RotateArgs};
 use crate::api::{ApiKeyId, KeyDetail, OnBehalfOf};
-use crate::journal::{Entry, Journal};
+use crate::journal::Entry;
 use crate::ops::rotate::{OldKey, Rotation, Stage};
 use crate::ops::{RevokeTarget, lineage_name, today};
 use crate::output::{self, clean};
@@ -280,12 +280,12 @@ fn status(s: &Stage) -> &'static str {
 /// `rotate --finish [ID…]`: for each pending rotation, read the replacement back, then revoke
 /// the old key, in the context where the rotation was made.
 async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
-    let entries = ctx
+    let rotations = ctx
         .journal
-        .read_all()
+        .rotations()
         .map_err(|e| CliError::Io(e.to_string()))?;
-    let pending = Journal::pending_rotations(&entries);
-    let lost = Journal::lost_rotations(&entries);
+    let pending = rotations.pending();
+    let lost = rotations.lost();
     let here = |e: &Entry| same_context(ctx, e) || args.into_current;
     let mut refused = 0;
     let wanted: Vec<&Entry> = if args.ids.is_empty() {

@@ -74,6 +74,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ),
     ]));
     head.push(type_line(entry, theme));
+    if let Some(p) = crate::app::rotate::pending_line(app, &entry.id) {
+        head.push(Line::from(Span::styled(
+            truncate(&clean(&p), w).into_owned(),
+            theme.warn,
+        )));
+    }
     let findings_room = (h / 3).max(1);
     head.extend(findings(
         &entry.risk.findings,

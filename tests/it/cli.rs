@@ -1024,3 +1024,82 @@ async fn a_rotation_whose_revoke_fails_keeps_the_secret_and_says_so() {
     assert!(jerr.contains("1 pending rotation"), "{jerr}");
     env.sim.shutdown().await;
 }
+
+/// A simulator whose one key besides the admin key has an id that begins with `-` (1 in 64
+/// do; the simulator's ids follow its seed, so the search ends at the same seed every run).
+async fn env_with_hyphen_key(from_seed: u64) -> (Env, String) {
+    for seed in from_seed..from_seed + 2000 {
+        let env = Env::with(sgkeys::sim::SimConfig {
+            seed: sgkeys::sim::Seed::Empty,
+            rng_seed: Some(seed),
+            ..Default::default()
+        })
+        .await;
+        let id = env
+            .sim
+            .add_key(None, "hyphen", &["mail.send"])
+            .key_id()
+            .unwrap()
+            .to_owned();
+        if id.starts_with('-') {
+            return (env, id);
+        }
+        env.sim.shutdown().await;
+    }
+    panic!("no id began with '-'");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_that_begin_with_a_hyphen_are_ids_wherever_ids_are_taken() {
+    let (env, id) = env_with_hyphen_key(1).await;
+    let v = env.json(&["show", &id, "--json"]);
+    assert_eq!(v["api_key_id"], id.as_str());
+    let (code, out, err) = env.run(&["show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("hyphen"), "{out}");
+    // rotate -Gx… --yes: replaced, old key revoked
+    let lines = env.json_lines(&["rotate", &id, "--yes", "--json"]);
+    assert_eq!(rotation_events(&lines, "result")[0]["status"], "rotated");
+    assert!(!env.ids().contains(&id));
+    // a key that is not there, said plainly
+    let (code, out, _) = env.run(&["revoke", &id, "--yes"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!(
+            "not found  {id}: already revoked, or never existed"
+        )),
+        "{out}"
+    );
+    // a real unknown flag is still refused as one
+    let (code, _, err) = env.run(&["revoke", "-Z", "--yes"]);
+    assert_eq!(code, 2, "{err}");
+    env.sim.shutdown().await;
+    // revoke -Gx… --yes (flags after the id still parse)
+    let (env, id) = env_with_hyphen_key(5000).await;
+    let (code, out, err) = env.run(&["revoke", &id, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("revoked    {id}")), "{out}");
+    assert!(!env.ids().contains(&id));
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revoke_leaked_from_report_is_revoke_from_report() {
+    let env = Env::new().await;
+    let leaked = env.sim.add_key(None, "leaked in a report", &["mail.send"]);
+    let report = write(
+        env.dir.path(),
+        "report.txt",
+        &format!("found: {}\n", leaked.expose()),
+    );
+    let r = report.to_string_lossy().into_owned();
+    let (code, _, err) = env.run(&["revoke", "--leaked", "--from-report", &r, "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = env.run(&["revoke", "--leaked", "--from-report", &r, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!env.ids().contains(&leaked.key_id().unwrap().to_owned()));
+    // a key and a report at once: which one?
+    let (code, _, err) = env.run(&["revoke", "--leaked", "SG.x", "--from-report", &r]);
+    assert_eq!(code, 2, "{err}");
+    env.sim.shutdown().await;
+}

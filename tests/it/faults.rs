@@ -93,6 +93,49 @@ async fn audit_is_complete_and_correct_despite_faults() {
     sim.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn hung_requests_are_cut_and_retried_so_an_audit_completes_within_its_timeout() {
+    // Before: one deadline covered every attempt, so each 30 s hang sank its key ("no answer
+    // within 10s") and the audit ended incomplete after the whole --timeout.
+    let cfg = SimConfig {
+        fail_rate: 0.2,
+        hang: Duration::from_secs(30),
+        rng_seed: Some(5),
+        ..SimConfig::fast()
+    };
+    let sim = start(cfg).await;
+    let c = Client::new(
+        sim.admin_key().clone(),
+        ClientOptions {
+            base_url: sim.base_url(),
+            eu_base_url: Some(sim.eu_base_url()),
+            timeout: Duration::from_secs(10),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let subs = vec![
+        ("acme-transactional".to_owned(), None),
+        (
+            "acme-eu-marketing".to_owned(),
+            Some(sgkeys::api::Region::Eu),
+        ),
+    ];
+    let started = std::time::Instant::now();
+    let audit = sgkeys::audit::collect(&c, &subs, &|_, _| {}).await;
+    assert!(audit.complete(), "incomplete: {:?}", audit.contexts);
+    assert_eq!(audit.keys.len(), 54);
+    let hangs = sim.requests().iter().filter(|r| r.status == 504).count();
+    assert!(hangs >= 1, "the simulator hung no request");
+    // no hang was waited out (each lasts 30 s), nor the --timeout
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    sim.shutdown().await;
+}
+
 /// Granted scopes (without auto-assigned ones), sorted.
 fn granted(d: &KeyDetail) -> Vec<String> {
     scopes::sendable(&d.scopes)

@@ -375,3 +375,36 @@ async fn a_create_answered_500_after_creating_is_secret_lost_and_finish_refuses_
     );
     assert_eq!(server.count("DELETE", "/v3/api_keys"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_over_128_mib_is_read_whole() {
+    let env = Env::new().await;
+    // 130 MiB of lines that are no entries (each over the line cap: skipped, said), then a
+    // pending rotation: the newest entry, which a reader stopping at 128 MiB never saw
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(env.journal()).unwrap();
+        let junk = vec![b'x'; sgkeys::journal::read::MAX_LINE + 1];
+        for _ in 0..130 {
+            f.write_all(&junk).unwrap();
+            f.write_all(b"\n").unwrap();
+        }
+    }
+    let old = env.id_named("stats: category sums");
+    let (code, _, err) = env.run(&["rotate", &old, "--later"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = env.run(&["journal", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{out}");
+    assert!(err.contains("longer than 1024 KiB"), "{err}");
+    assert!(
+        err.contains("30 more lines skipped"),
+        "the warnings are capped: {err}"
+    );
+    let (code, _, err) = env.run(&["rotate", "--finish", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("verified gone"), "{err}");
+    assert!(!env.ids().contains(&old));
+    env.sim.shutdown().await;
+}

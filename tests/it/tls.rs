@@ -212,3 +212,59 @@ async fn http2_streams_stay_within_the_servers_limit_on_one_connection() {
     assert_eq!(sim.connections(), 1, "one HTTP/2 connection for all");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_failures_say_what_happened_and_what_to_try() {
+    // Before: `client error (SendRequest): invalid HTTP version parsed` and `tcp connect error:
+    // Connection refused (os error 111)`.
+    use crate::common::run::Runner;
+    let sim = tls_sim(false).await;
+    let run = |base: String, extra: &[&str]| {
+        let r = Runner::at(&base, sim.admin_key().expose());
+        let mut args = extra.to_vec();
+        args.extend(["--timeout", "5", "list"]);
+        let ran = r.run(&args);
+        (ran.code, ran.stderr)
+    };
+    // http:// to the TLS port
+    let plain = sim.base_url().replacen("https://", "http://", 1);
+    let (code, err) = run(plain, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("did not answer in HTTP: it seems to speak HTTPS"),
+        "{err}"
+    );
+    assert!(err.contains("hint: use https:// in --base-url"), "{err}");
+    assert!(
+        !err.contains("SendRequest") && !err.contains("invalid HTTP version"),
+        "{err}"
+    );
+    // nothing listening
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, err) = run(format!("http://127.0.0.1:{port}"), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!(
+            "cannot connect to 127.0.0.1:{port}: nothing is listening there"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("hint: is the server running?"), "{err}");
+    assert!(!err.contains("tcp connect error"), "{err}");
+    // a CA file that never ends is refused by size, naming the flag (before: read until the
+    // kernel's OOM killer stopped it)
+    #[cfg(unix)]
+    {
+        let (code, err) = run(sim.base_url(), &["--ca-cert", "/dev/zero"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("--ca-cert /dev/zero: the file is larger than 1 MiB"),
+            "{err}"
+        );
+    }
+    sim.shutdown().await;
+}

@@ -234,3 +234,65 @@ async fn a_sweeps_contexts_share_the_parents_budget_and_run_together() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_still_out_at_its_waves_p95_is_hedged_and_the_first_answer_wins() {
+    use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json};
+    use sgkeys::api::{ApiKeyId, CallRecord};
+    use std::sync::{Arc, Mutex};
+    // 40 keys; the first GET of one of them hangs, its second copy is answered
+    let slow = id_of(&fake_key(7));
+    let asked = Mutex::new(0usize);
+    let slow_in = slow.clone();
+    let server = Hostile::start(move |r: &Seen| {
+        let id = r.path.trim_start_matches("/v3/api_keys/").to_owned();
+        if id == slow_in {
+            let mut n = asked.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                return Reply::Silent;
+            }
+        }
+        Reply::json(200, key_json(&id, "k", &["mail.send"]))
+    })
+    .await;
+    let records: Arc<Mutex<Vec<CallRecord>>> = Arc::default();
+    let seen = Arc::clone(&records);
+    let c = Client::new(
+        sgkeys::secret::Secret::parse(&fake_key(1)).unwrap(),
+        ClientOptions {
+            base_url: server.url(),
+            timeout: Duration::from_secs(20),
+            observer: Some(Arc::new(move |r: &CallRecord| {
+                seen.lock().unwrap().push(r.clone())
+            })),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let mut jobs: Vec<(Client, ApiKeyId)> = (0..39u8)
+        .map(|i| (c.clone(), ApiKeyId(id_of(&fake_key(20 + i)))))
+        .collect();
+    jobs.insert(17, (c.clone(), ApiKeyId(slow.clone())));
+    let results = sgkeys::fetch::details(&jobs, &sgkeys::fetch::quiet).await;
+    assert_eq!(results.len(), 40);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(results[17].as_ref().unwrap().api_key_id.0, slow);
+    // the server saw two copies of the slow GET; the client's record of it is one answer to
+    // a first attempt (the hedge), never the hung copy's timeout and a retry
+    assert_eq!(server.count("GET", &format!("/v3/api_keys/{slow}")), 2);
+    let mine: Vec<CallRecord> = records
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path.ends_with(&slow))
+        .cloned()
+        .collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!((mine[0].status, mine[0].attempt), (Some(200), 0));
+    assert_eq!(
+        server.requests().len(),
+        41,
+        "one copy more, no other repeat"
+    );
+}

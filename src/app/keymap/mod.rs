@@ -259,6 +259,8 @@ pub enum Action {
     AllContexts,
     /// Finish a pending rotation: revoke the old key.
     Finish,
+    /// Cancel a rotation: revoke the replacement, keep the old key.
+    CancelRotation,
     /// Recreate a revoked key from its journal entry.
     Recreate,
     /// `m`: the permission matrix, and back.

@@ -77,6 +77,19 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Seconds since the Unix epoch, with the fraction.
+pub fn now_f64() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// An HTTP `Date` header value for epoch time `secs` (a server's clock, which may be off ours).
+pub fn http_date(secs: f64) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs_f64(secs.max(0.0)))
+}
+
 impl Reply {
     /// A JSON answer with SendGrid's rate-limit headers (limit 600, 599 left, reset in 60 s).
     pub fn json(status: u16, v: serde_json::Value) -> Reply {

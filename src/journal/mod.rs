@@ -7,14 +7,17 @@
 //! therefore leaves every key it touched named in the journal; an intent with no outcome reads
 //! back as "unknown: check". If the intent cannot be written, the request is not sent.
 //!
-//! Reading merges the pair into one [`Entry`]. Lines that are not journal entries (a torn write
-//! after a crash, anything else) are skipped with a warning, never making the journal unreadable,
-//! and the next append starts on a fresh line. Lines written before the write-ahead format (no
+//! Reading merges the pair into one [`Entry`], streamed in bounded memory at any size
+//! ([`read`]). Lines that are not journal entries (a torn write after a crash, a line over
+//! [`read::MAX_LINE`], anything else) are skipped with a warning, never making the journal
+//! unreadable, and the next append starts on a fresh line. Lines written before the write-ahead format (no
 //! `phase`) are complete entries on their own.
 //!
 //! Never holds a secret: [`Entry`] has no field that could carry one.
 
 use std::io::{Read, Seek, SeekFrom, Write};
+
+pub mod read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -233,16 +236,25 @@ pub struct Contents {
 pub struct Journal {
     path: PathBuf,
     lock: Arc<Mutex<()>>,
+    /// The last [`Journal::recent`] answer and the file's length and time it was read at: a
+    /// journal unchanged since is not read again (the dashboard asks on every refresh).
+    recent: Arc<Mutex<Option<Recent>>>,
 }
 
-/// Largest journal read back (a line is about 300 bytes: this is some 300 000 mutations).
-const MAX_READ: u64 = 128 * 1024 * 1024;
+#[derive(Debug)]
+struct Recent {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    n: usize,
+    entries: Vec<Entry>,
+}
 
 impl Journal {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Journal {
             path: path.into(),
             lock: Arc::new(Mutex::new(())),
+            recent: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -325,59 +337,67 @@ impl Journal {
         Ok(())
     }
 
-    /// Every entry, oldest first, with warnings for skipped lines. A missing journal is empty.
+    /// Every entry, oldest first, with warnings for skipped lines, in memory (for the whole
+    /// journal at hand; [`Journal::for_each`] reads it in bounded memory). A missing journal is
+    /// empty.
     pub fn read(&self) -> Result<Contents, JournalError> {
-        let read_err = |source| JournalError::Read {
-            path: self.path.clone(),
-            source,
-        };
-        let file = match std::fs::File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Contents::default()),
-            Err(e) => return Err(read_err(e)),
-        };
-        let mut bytes = Vec::new();
-        file.take(MAX_READ)
-            .read_to_end(&mut bytes)
-            .map_err(read_err)?;
-        let text = String::from_utf8_lossy(&bytes);
-        let mut out = Contents::default();
-        let mut by_op: std::collections::HashMap<String, usize> = Default::default();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let entry: Entry = match serde_json::from_str(line) {
-                Ok(e) => e,
-                Err(e) => {
-                    out.warnings.push(format!(
-                        "{} line {}: skipped, not a journal entry ({e})",
-                        self.path.display(),
-                        i + 1
-                    ));
-                    continue;
-                }
-            };
-            match (entry.phase, entry.op.clone()) {
-                (Some(Phase::Outcome), Some(op)) => match by_op.get(&op) {
-                    Some(&at) => {
-                        let time = out.entries[at].time.clone();
-                        out.entries[at] = Entry {
-                            time,
-                            phase: Some(Phase::Outcome),
-                            ..entry
-                        };
-                    }
-                    None => out.entries.push(entry),
-                },
-                (Some(Phase::Intent), Some(op)) => {
-                    by_op.insert(op, out.entries.len());
-                    out.entries.push(entry);
-                }
-                _ => out.entries.push(entry),
-            }
+        let mut entries = Vec::new();
+        let warnings = self.for_each(|e| entries.push(e))?;
+        Ok(Contents { entries, warnings })
+    }
+
+    /// The newest `n` entries, oldest first, after every older rotation still open (pending,
+    /// or secret lost), read in bounded memory: what the dashboard holds of a journal of any
+    /// size, with every pending rotation's badge.
+    pub fn recent(&self, n: usize) -> Result<Vec<Entry>, JournalError> {
+        let stamp = std::fs::metadata(&self.path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()));
+        if let Some((len, modified)) = stamp
+            && let Some(c) = &*self.recent.lock().unwrap_or_else(|p| p.into_inner())
+            && (c.len, c.modified, c.n) == (len, modified, n)
+        {
+            return Ok(c.entries.clone());
         }
+        let entries = self.read_recent(n)?;
+        if let Some((len, modified)) = stamp {
+            *self.recent.lock().unwrap_or_else(|p| p.into_inner()) = Some(Recent {
+                len,
+                modified,
+                n,
+                entries: entries.clone(),
+            });
+        }
+        Ok(entries)
+    }
+
+    fn read_recent(&self, n: usize) -> Result<Vec<Entry>, JournalError> {
+        let mut ring: std::collections::VecDeque<Entry> = Default::default();
+        let mut p = Pending::default();
+        self.for_each(|e| {
+            p.add(&e);
+            ring.push_back(e);
+            if ring.len() > n {
+                ring.pop_front();
+            }
+        })?;
+        let mut out: Vec<Entry> = p
+            .pending()
+            .into_iter()
+            .chain(p.lost())
+            .filter(|e| !ring.contains(e))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.time.cmp(&b.time));
+        out.extend(ring);
         Ok(out)
+    }
+
+    /// Where rotations stand (pending, secret lost), read in bounded memory.
+    pub fn rotations(&self) -> Result<Pending, JournalError> {
+        let mut p = Pending::default();
+        self.for_each(|e| p.add(&e))?;
+        Ok(p)
     }
 
     /// Rotations whose old key has not been revoked yet (a replacement made and its secret
@@ -414,6 +434,8 @@ impl Journal {
 pub struct Pending {
     /// Rotations whose replacement exists, by (context, old key id), with their order.
     open: std::collections::HashMap<(String, Option<String>, String), (u64, Entry)>,
+    /// The same rotations by (context, replacement id): a revoke of either key ends one.
+    by_new: std::collections::HashMap<(String, Option<String>, String), String>,
     seq: u64,
 }
 
@@ -429,15 +451,24 @@ impl Pending {
             {
                 let old = e.replaces.clone().unwrap_or_default();
                 self.seq += 1;
-                self.open.insert((ctx.0, ctx.1, old), (self.seq, e.clone()));
+                let key = (ctx.0.clone(), ctx.1.clone(), old.clone());
+                if let Some((_, before)) = self.open.insert(key, (self.seq, e.clone())) {
+                    self.by_new
+                        .remove(&(ctx.0.clone(), ctx.1.clone(), before.api_key_id));
+                }
+                self.by_new
+                    .insert((ctx.0, ctx.1, e.api_key_id.clone()), old);
             }
             Action::Revoke if e.result() == Outcome::Ok => {
                 // the old key revoked: finished; the replacement revoked: over
-                self.open
-                    .remove(&(ctx.0.clone(), ctx.1.clone(), e.api_key_id.clone()));
-                self.open.retain(|(b, o, _), (_, r)| {
-                    !(b == &ctx.0 && o == &ctx.1 && r.api_key_id == e.api_key_id)
-                });
+                let key = (ctx.0, ctx.1, e.api_key_id.clone());
+                if let Some((_, r)) = self.open.remove(&key) {
+                    self.by_new
+                        .remove(&(key.0.clone(), key.1.clone(), r.api_key_id));
+                }
+                if let Some(old) = self.by_new.remove(&key) {
+                    self.open.remove(&(key.0, key.1, old));
+                }
             }
             _ => {}
         }
@@ -528,6 +559,45 @@ mod tests {
         assert!(all[1].unresolved());
         assert_eq!(all[1].result(), Outcome::Unknown);
         assert_eq!(b.op, all[1].op);
+    }
+
+    #[test]
+    fn rotations_are_pending_only_when_delivered_and_end_with_either_key_revoked() {
+        let rot = |old: &str, new: &str, delivered: Option<bool>| {
+            let mut e = Entry::new(Action::Rotate, "http://x", None, new, "cli");
+            e.replaces = Some(old.into());
+            e.secret_delivered = delivered;
+            e.settle(Outcome::Ok, Some(201), None);
+            e
+        };
+        let gone = |id: &str| {
+            let mut e = revoke(id);
+            e.on_behalf_of = None;
+            e.settle(Outcome::Ok, Some(204), None);
+            e
+        };
+        let entries = vec![
+            rot("a", "A", Some(true)),
+            rot("b", "B", Some(false)),
+            rot("c", "C", None),
+            rot("d", "D", Some(true)),
+            gone("a"),
+            gone("D"),
+        ];
+        let pending: Vec<&str> = Journal::pending_rotations(&entries)
+            .iter()
+            .map(|e| e.api_key_id.as_str())
+            .collect();
+        assert_eq!(
+            pending,
+            ["C"],
+            "a finished, b lost, c from before deliveries, d over"
+        );
+        let lost: Vec<&str> = Journal::lost_rotations(&entries)
+            .iter()
+            .map(|e| e.api_key_id.as_str())
+            .collect();
+        assert_eq!(lost, ["B"]);
     }
 
     #[test]
