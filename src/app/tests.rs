@@ -1509,7 +1509,6 @@ fn the_periodic_refresh_spends_one_request_per_interval() {
     // nothing more while it is under way, however often the loop ticks
     assert!(api_cmds(&update(&mut app, Msg::Tick(61_000))).is_empty());
     assert_eq!(app.next_wakeup(), None);
-    // a key created elsewhere: badged, its scopes not read (no request spent on it)
     let mut list = keys();
     list.insert(
         0,
@@ -1519,10 +1518,15 @@ fn the_periodic_refresh_spends_one_request_per_interval() {
         },
     );
     let more = update(&mut app, answer(sent[0].0, ApiResult::Keys(Ok(list))));
-    // the journal is read again (rotations other processes recorded), no API request spent
-    let asked: Vec<ApiOp> = api_cmds(&more).into_iter().map(|(_, op)| op).collect();
-    assert_eq!(asked, vec![ApiOp::ReadJournal]);
+    // the journal is read again (rotations other processes recorded), and the new key's scopes
+    // (it is scored like the rest); the keys already known are not read again
     let fresh = ApiKeyId("n00000000000000000000a".into());
+    let mut asked: Vec<ApiOp> = api_cmds(&more).into_iter().map(|(_, op)| op).collect();
+    asked.sort_by_key(|op| format!("{op:?}"));
+    assert_eq!(
+        asked,
+        vec![ApiOp::GetKey(fresh.clone()), ApiOp::ReadJournal]
+    );
     assert!(app.live.is_new(&fresh));
     assert_eq!(selected_name(&app), before, "the cursor stays on its key");
     assert!(app.toast.as_ref().is_some_and(|t| t.text.contains("1 new")));
@@ -2490,7 +2494,8 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
     // marks are per context
     update(&mut app, key(' '));
     assert!(app.view.marks.is_empty());
-    // d on a subuser's row: switch there, select the key once its list arrives
+    // d on a subuser's row: switch there, and once its list arrives the key is selected and
+    // its revoke asked for (one press, as for a key of this context)
     let pos = (0..n)
         .find(|p| app.matrix_entry(*p).unwrap().1.name == "eu key 2")
         .unwrap();
@@ -2520,12 +2525,21 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
         answer(req, ApiResult::Keys(Ok(vec![sub_key(1), sub_key(2)]))),
     );
     assert_eq!(selected_name(&app), "eu key 2");
-    update(&mut app, key('d'));
-    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
-        panic!("no confirm dialog")
+        panic!("no confirm dialog: {:?}", app.modal)
     };
     assert_eq!(c.targets[0].id, sub_key(2).api_key_id);
+    // cancelled, then Esc in the matrix: back where the all-contexts matrix was left, all of it
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.modal.is_none());
+    let cmds = update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.ctx.on_behalf_of, None);
+    assert!(
+        app.matrix_on() && app.sweep().is_some(),
+        "every context again"
+    );
+    settle(&mut app, cmds);
+    assert!(app.sweep().is_some_and(|s| s.contexts.len() == 1));
 }
 
 #[test]

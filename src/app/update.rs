@@ -117,6 +117,18 @@ pub(super) fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     }
     match keymap::resolve(layer, &k) {
+        Some(b)
+            if keymap::needs_target(b.action)
+                && matches!(layer, Layer::List | Layer::Detail | Layer::Matrix)
+                && !app.has_target() =>
+        {
+            let why = app.no_target_reason();
+            toast(
+                app,
+                Level::Info,
+                format!("no key to act on ({}): {why}", b.short_desc()),
+            );
+        }
         Some(b) if b.writes && app.ctx.read_only => {
             toast(
                 app,
@@ -328,7 +340,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 super::rotate::read_journal(app, out);
             }
             super::leak::keys_arrived(app);
-            super::matrix::keys_arrived(app);
+            super::matrix::keys_arrived(app, out);
         }
         (Pending::SweepList { sweep, ctx }, ApiResult::Keys(r)) => {
             super::matrix::sweep_listed(app, sweep, ctx, r, out)
