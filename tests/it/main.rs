@@ -33,6 +33,7 @@ mod outcomes;
 mod palette;
 mod parsers;
 mod props;
+mod resume;
 mod rotation;
 mod secrets;
 mod tls;
