@@ -8,7 +8,7 @@ use crate::api::{ApiError, ApiKey, ApiKeyId, Client, ClientOptions, KeyDetail};
 use crate::config::{self, Settings};
 use crate::journal::{Journal, Outcome};
 use crate::ops::{Done, Mutation, Ops};
-use crate::output::{self, Progress, clean};
+use crate::output::{self, clean};
 use crate::report::KeyReport;
 use crate::secret;
 use crate::text::plural;
@@ -258,15 +258,8 @@ pub(crate) async fn fetch_details_in(
     ids: &[ApiKeyId],
     label: &str,
 ) -> Vec<Result<KeyDetail, ApiError>> {
-    let progress = std::sync::Mutex::new(None::<Progress>);
-    let tick = |done: usize, total: usize| {
-        if let Ok(mut p) = progress.lock() {
-            let bar = p.get_or_insert_with(|| Progress::new(label, total));
-            while bar.done() < done {
-                bar.tick();
-            }
-        }
-    };
+    let progress = crate::output::LazyProgress::new(label);
+    let tick = |done: usize, total: usize| progress.update(done, total);
     let own = ctx
         .client
         .on_behalf_of()
@@ -276,11 +269,7 @@ pub(crate) async fn fetch_details_in(
         .map(|id| (ctx.client.clone(), own.clone(), id.clone()))
         .collect();
     let results = crate::resume::details(sweep, &jobs, &tick).await;
-    if let Ok(p) = progress.lock()
-        && let Some(p) = p.as_ref()
-    {
-        p.finish();
-    }
+    progress.finish();
     results
 }
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::CliError;
-use crate::output::{self, Progress};
+use crate::output;
 
 use super::context::*;
 
@@ -277,15 +277,8 @@ pub(crate) async fn sweep(
     let mut contexts = vec![(own, None)];
     contexts.extend(subusers.iter().map(|(n, r)| (Some(n.clone()), *r)));
     let sweep = start.begin(ctx, &contexts);
-    let progress = std::sync::Mutex::new(None::<Progress>);
-    let on_progress = |done: usize, total: usize| {
-        if let Ok(mut p) = progress.lock() {
-            let bar = p.get_or_insert_with(|| Progress::new(label, total));
-            while bar.done() < done {
-                bar.tick();
-            }
-        }
-    };
+    let progress = crate::output::LazyProgress::new(label);
+    let on_progress = |done: usize, total: usize| progress.update(done, total);
     let collected = super::sweeps::interruptible(crate::audit::collect_in(
         &ctx.client,
         &subusers,
@@ -293,11 +286,7 @@ pub(crate) async fn sweep(
         &sweep,
     ))
     .await;
-    if let Ok(p) = progress.lock()
-        && let Some(p) = p.as_ref()
-    {
-        p.finish();
-    }
+    progress.finish();
     let Some(report) = collected else {
         return Err(super::sweeps::interrupted(ctx, &sweep, &kind));
     };
