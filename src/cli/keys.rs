@@ -460,6 +460,10 @@ pub(crate) async fn set_scopes(
     warn_journal(&done);
     match done.result {
         Ok(Effect::Updated(after)) => {
+            // what the server answered, not what was asked (a warning above says if they differ)
+            let now: BTreeSet<String> = scopes::sendable(&after.scopes).into_iter().collect();
+            let added: Vec<&String> = now.difference(&old).collect();
+            let removed: Vec<&String> = old.difference(&now).collect();
             let report = KeyReport::new(&after);
             if ctx.json {
                 output::print_json(&json!({
