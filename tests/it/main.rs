@@ -23,6 +23,7 @@ mod e2e_dashboard;
 mod e2e_tmux;
 mod export_terraform;
 mod faults;
+mod gateway_404;
 mod hostile_selftest;
 mod hostile_text;
 mod html_report;
