@@ -75,7 +75,9 @@ pub struct Violation {
 
 /// Parse a policy with a message naming the problem (and the rule).
 pub fn parse(text: &str) -> Result<Policy, String> {
-    let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+    // TOML's message is several lines (where, the line itself, a caret under the spot, what
+    // was expected): kept as they are, so the caret still points at the mistake
+    let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
     if p.rules.is_empty() {
         return Err("no [[rule]] in the policy".into());
     }
@@ -390,5 +392,19 @@ mod tests {
                 .contains("denny")
         );
         assert!(parse("[[rule]\n").is_err());
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_its_lines_and_its_caret() {
+        let e = parse("[[rule]]\nname = \nmax_keys = 80\n").unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert!(lines.len() >= 3, "{e}");
+        assert!(lines[0].contains("line 2"), "{e}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.trim_start().starts_with('|') && l.contains('^')),
+            "{e}"
+        );
     }
 }

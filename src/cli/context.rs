@@ -130,7 +130,11 @@ impl Ctx {
 
 /// Say on stderr when the outcome of a mutation could not be journaled (the outcome itself is
 /// still reported: it is true, only the record is incomplete).
+/// Also says how the server's answer differs from the request (another name, other scopes).
 pub(crate) fn warn_journal(done: &Done) {
+    for w in &done.differs {
+        crate::errln!("sgkeys: warning: {w}");
+    }
     if let Some(e) = &done.journal_error {
         crate::errln!(
             "sgkeys: warning: the outcome above could not be recorded in the journal ({e}); \

@@ -77,8 +77,9 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
     for (k, d) in keys.iter().zip(details) {
         match d {
             Ok(d) => reports.push(Known::of(&d)),
-            // Deleted between list and get: not an error worth failing for.
-            Err(ApiError::NotFound(_)) => {}
+            // Deleted between list and get (SendGrid's own 404; a gateway's page says nothing
+            // about the key): not an error worth failing for.
+            Err(e) if e.gone_by_sendgrid() => {}
             Err(e) => failures.push(format!("{} ({}): {e}", k.api_key_id, clean(&k.name))),
         }
     }
@@ -483,6 +484,10 @@ pub(crate) async fn set_scopes(
     warn_journal(&done);
     match done.result {
         Ok(Effect::Updated(after)) => {
+            // what the server answered, not what was asked (a warning above says if they differ)
+            let now: BTreeSet<String> = scopes::sendable(&after.scopes).into_iter().collect();
+            let added: Vec<&String> = now.difference(&old).collect();
+            let removed: Vec<&String> = old.difference(&now).collect();
             let report = KeyReport::new(&after);
             if ctx.json {
                 output::print_json(&json!({

@@ -384,7 +384,7 @@ Examples:
   sgkeys man | man -l -
   sgkeys man --out ~/.local/share/man/man1")]
     Man {
-        /// Write sgkeys.1 and sgkeys-COMMAND.1 for every command into DIR
+        /// Write sgkeys.1 and sgkeys-COMMAND.1 for every command into DIR (made if missing)
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },

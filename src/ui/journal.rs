@@ -131,28 +131,54 @@ pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedA
     let r = &d.rotation;
     let new_name = r.new.as_ref().map_or(r.name.as_str(), |n| n.name.as_str());
     let (old, new) = (clean(&r.old.name), clean(new_name));
-    let mut top = para(
+    let pending = r.stage == crate::ops::Stage::Pending;
+    let mut top = Vec::new();
+    if pending {
+        // `R` or `f` on a row whose rotation is pending: finish it, or cancel it
+        let since = r
+            .create_entry
+            .as_ref()
+            .map(|e| app.clock.local_stamp(&e.time))
+            .unwrap_or_default();
+        top.extend(para(
+            &format!("'{old}' is in a pending rotation since {since}: '{new}' replaces it."),
+            cw,
+            theme.base,
+        ));
+        top.push(Line::default());
+    }
+    top.extend(para(
         &format!("Is '{new}' deployed everywhere '{old}' was used?"),
         cw,
         theme.strong,
-    );
+    ));
     top.push(Line::default());
     top.extend(para(
         &format!(
-            "Yes: revoke '{old}' ({}) now and check it is gone. Apps still using it stop working.",
-            clean(r.old.id.as_str())
+            "Yes: revoke '{old}' ({}) now and check it is gone{}. Apps still using it stop working.",
+            clean(r.old.id.as_str()),
+            if pending {
+                " (the replacement is read back first)"
+            } else {
+                ""
+            }
         ),
         cw,
         theme.warn,
     ));
     top.extend(para(
         &format!(
-            "Later: keep both. The rotation stays pending (⟳ on the old key, J, sgkeys rotate \
-             --finish {}).",
+            "Later: keep both. The rotation stays pending (⟳ on the old key, f, J, sgkeys \
+             rotate --finish {}).",
             clean(r.old.id.as_str())
         ),
         cw,
         theme.base,
+    ));
+    top.extend(para(
+        &format!("c cancels: revoke '{new}' and keep '{old}'."),
+        cw,
+        theme.dim,
     ));
     let (later, now) = if d.focus_revoke {
         (theme.button, theme.button_danger_focus)

@@ -451,6 +451,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         &[L::Deployed],
+        &[k('c')],
+        CancelRotation,
+        "cancel: revoke the replacement, keep the old key",
+        write
+    ),
+    b!(
+        &[L::Deployed],
         &[k('l')],
         Later,
         "later: keep both (pending rotation)",
