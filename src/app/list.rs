@@ -537,7 +537,8 @@ pub(crate) fn key_loaded(
                 refilter(app);
             }
         }
-        Err(ApiError::NotFound(_)) => {
+        // SendGrid's own 404 only: a gateway's page says nothing about the key
+        Err(e) if e.gone_by_sendgrid() => {
             // Revoked elsewhere since the list was read.
             if let Some(name) = app.keys.get(id).map(|e| e.name.clone()) {
                 remove_keys(app, std::slice::from_ref(id));

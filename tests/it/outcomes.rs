@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::simulator::start;
+use crate::hostile::keys::{html_404, sendgrid_404 as gone};
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 use serde_json::json;
 use sgkeys::journal::{Journal, Outcome};
@@ -88,13 +89,6 @@ async fn origin(
 fn still_there(victim: &str) -> impl Fn() -> Reply + Send + Sync + 'static {
     let v = victim.to_owned();
     move || Reply::json(200, key_json(&v, "leaky", &["mail.send"]))
-}
-
-fn gone() -> Reply {
-    Reply::json(
-        404,
-        json!({"errors":[{"field":null,"message":"unable to find API Key"}]}),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -207,13 +201,6 @@ async fn an_html_200_to_a_delete_is_read_back() {
 }
 
 /// A gateway's "404 Not Found" page in front of SendGrid.
-fn html_404() -> Reply {
-    Reply::html(
-        404,
-        "<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_html_404_to_a_delete_is_never_already_revoked() {
     let victim = id_of(&fake_key(4));
@@ -585,7 +572,7 @@ async fn interrupted_bulk_revoke(
     assert_eq!(before.len(), 60);
     let dir = tempfile::tempdir().unwrap();
     // ids may start with '-': after `--` they are never taken for flags
-    let mut args = vec!["revoke", "--yes", "--"];
+    let mut args = vec!["--concurrency", "16", "revoke", "--yes", "--"];
     args.extend(before.iter().map(String::as_str));
     let mut child = cmd(dir.path(), &sim.base_url(), &admin, &args)
         .stdout(Stdio::piped())
