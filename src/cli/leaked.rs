@@ -38,12 +38,56 @@ use crate::text::plural;
 /// The largest report read (`--from-report`).
 const MAX_REPORT: u64 = 64 * crate::fsutil::MAX_INPUT;
 
+/// A sweep's progress on stderr (only on a terminal): how many accounts answered, of how
+/// many, and an ETA (the rate-limit budget's waits included, as the answers so far tell).
+struct Eta {
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+    label: &'static str,
+}
+
+impl Eta {
+    fn new(label: &'static str) -> Eta {
+        Eta {
+            bar: std::sync::OnceLock::new(),
+            label,
+        }
+    }
+
+    fn set(&self, done: usize, total: usize) {
+        if total < 2 || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return;
+        }
+        let bar = self.bar.get_or_init(|| {
+            let b = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:24}] {pos}/{len} accounts, {elapsed} so far, ETA {eta}",
+            ) {
+                b.set_style(style.progress_chars("#>-"));
+            }
+            b.set_message(self.label);
+            b.enable_steady_tick(std::time::Duration::from_millis(500));
+            b
+        });
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.bar.get() {
+            b.finish_and_clear();
+        }
+    }
+}
+
 /// One leaked key, followed through.
 struct Case {
     sighting: Sighting,
     probe: Probe,
     /// Where it lives; None: not looked up (SendGrid refused it, or it was not asked).
     location: Option<Location>,
+    /// The route that found it, and the account the key itself named.
+    via: Option<leak::Route>,
+    owner: Option<String>,
     /// Revoke it with its own credential: it works, no reachable account was seen holding it,
     /// it holds `api_keys.delete`, and `--self-revoke` was given.
     self_revoke: bool,
@@ -147,6 +191,13 @@ impl Case {
             ),
             _ => "is in no account this key can reach".into(),
         };
+        let place = match &self.owner {
+            Some(o) => format!(
+                "{place} (the key itself says it belongs to account '{}')",
+                clean(o)
+            ),
+            None => place,
+        };
         let who = if self.holds_delete() {
             "it may delete keys itself: run again with --self-revoke to revoke it with its own \
              credential, or have its account's owner revoke it"
@@ -227,26 +278,36 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
         b.finish();
     }
     // every key that may work, in every reachable account
-    let ids: Vec<ApiKeyId> = sightings
+    let wanted: Vec<leak::Wanted> = sightings
         .iter()
         .zip(&probes)
         .filter(|(_, p)| matches!(p, Probe::Live(_) | Probe::Unknown(_)))
-        .map(|(s, _)| ApiKeyId(s.key.key_id().unwrap_or_default().to_owned()))
+        .map(|(s, _)| leak::Wanted {
+            id: ApiKeyId(s.key.key_id().unwrap_or_default().to_owned()),
+            key: Some(s.key.clone()),
+        })
         .collect();
-    let mut located = if ids.is_empty() {
+    let mut located = if wanted.is_empty() {
         Vec::new()
     } else {
-        leak::locate(&ctx.client, &ids).await
+        let sweep = Eta::new("searching every account");
+        let tick = |done: usize, total: usize| sweep.set(done, total);
+        let found = leak::locate(&ctx.client, &wanted, ctx.recorder(), &tick).await;
+        sweep.finish();
+        found
     }
     .into_iter();
     // an account that could not be searched, said once
     let mut said = BTreeSet::new();
     let mut cases = Vec::with_capacity(sightings.len());
     for (sighting, probe) in sightings.into_iter().zip(probes) {
-        let location = if matches!(probe, Probe::Live(_) | Probe::Unknown(_)) {
-            located.next()
+        let (location, via, owner) = if matches!(probe, Probe::Live(_) | Probe::Unknown(_)) {
+            match located.next() {
+                Some(l) => (Some(l.location), l.via, l.owner),
+                None => (None, None, None),
+            }
         } else {
-            None
+            (None, None, None)
         };
         if let Some(Location::Unsure(failed)) = &location {
             for f in failed {
@@ -259,6 +320,8 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
             sighting,
             probe,
             location,
+            via,
+            owner,
             self_revoke: false,
         };
         case.self_revoke = args.self_revoke
@@ -388,6 +451,9 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
     }
     let (name, _) = case.name_and_access();
     let place = case.account();
+    if let Some(via) = case.via {
+        crate::errln!("Found {}.", via.words());
+    }
     crate::errln!(
         "{} {id}  '{}'  in {place}",
         if args.dry_run {
@@ -592,6 +658,7 @@ fn key_json(case: &Case, status: Option<&str>, settled: Option<&Settled>) -> Val
     match &case.location {
         Some(Location::Found(c, d)) => {
             v["account"] = json!(leak::context_name(c));
+            v["found_via"] = json!(case.via.map(leak::Route::code));
             v["name"] = json!(name);
             v["type"] = json!(KeyReport::new(d).key_type);
         }
@@ -601,6 +668,9 @@ fn key_json(case: &Case, status: Option<&str>, settled: Option<&Settled>) -> Val
             v["lookup_errors"] = json!(failed);
         }
         None => {}
+    }
+    if let Some(o) = &case.owner {
+        v["owner"] = json!(o);
     }
     if !access.is_empty() {
         v["access"] = json!(access);

@@ -1,0 +1,512 @@
+//! Where a leaked key lives, without a sweep when it can be helped. The key's middle segment is
+//! its id; the routes run in order, each settling what it can and leaving the rest to the next:
+//!
+//! 1. **the inventory**: where it last saw that id (among the calling account's contexts): one
+//!    `GET /v3/api_keys/{id}` there;
+//! 2. **the key itself**: `GET /v3/user/username` with the leaked key says whose it is (needs
+//!    `user.username.read`, which Full Access holds); when that is the caller's own account
+//!    (`GET /v3/user/username` with the caller's key, asked once) or one of its subusers
+//!    (`GET /v3/subusers?username=…`, which also gives the region; the inventory answers it when
+//!    it knows the context), one `GET` there. Any other answer (a refusal, a gateway's page, a
+//!    name that is not the caller's) only sends the key on to the sweep;
+//! 3. **the sweep**: every other reachable context (the caller's own account, then every enabled
+//!    subuser on its region's host) lists its keys once (`GET /v3/api_keys`: one request per
+//!    context for every key still looked for), in the waves the rate-limit budget allows, and
+//!    stops the moment every key is found. Each list answered is recorded in the inventory.
+//!
+//! A context that could not answer, or subusers that could not be listed, leave a key
+//! [`Location::Unsure`], never "nowhere".
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use crate::api::{ApiError, ApiKey, ApiKeyId, Client, KeyDetail, OnBehalfOf, Region, Subuser};
+use crate::inventory::Recorder;
+use crate::secret::Secret;
+
+use super::why_unclear;
+
+/// Where a key lives, as far as the reachable accounts told.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// In the context `Client` acts in, with its detail.
+    Found(Client, KeyDetail),
+    /// Every reachable account answered, and none holds it.
+    Nowhere,
+    /// Not in the accounts that answered; these could not be searched (each with why).
+    Unsure(Vec<String>),
+}
+
+/// Which route found a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Where the inventory last saw it.
+    Inventory,
+    /// Where the key itself said it belongs (`GET /v3/user/username`).
+    Username,
+    /// The sweep of the remaining contexts.
+    Sweep,
+}
+
+impl Route {
+    /// `inventory`, `username`, `sweep` (for `--json`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Route::Inventory => "inventory",
+            Route::Username => "username",
+            Route::Sweep => "sweep",
+        }
+    }
+
+    /// How it was found, in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Route::Inventory => "where the inventory last saw it",
+            Route::Username => "in the account the key itself named",
+            Route::Sweep => "by listing the keys of every reachable account",
+        }
+    }
+}
+
+/// One key's answer.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub location: Location,
+    /// The route that found it (None: not found).
+    pub via: Option<Route>,
+    /// The account the key itself named (`GET /v3/user/username` with it); server text,
+    /// sanitise before display.
+    pub owner: Option<String>,
+}
+
+/// One key to find: its id, and the key itself when it may still work (to ask whose it is).
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub id: ApiKeyId,
+    pub key: Option<Secret>,
+}
+
+/// How the sweep goes: `(contexts answered, contexts to ask)`, as answers arrive.
+pub type SweepProgress<'a> = crate::fetch::Progress<'a>;
+
+/// A context, by its `on-behalf-of` header value (`None`: the calling account itself).
+type Ctx = Option<String>;
+
+fn ctx_of(c: &Client) -> Ctx {
+    c.on_behalf_of().map(OnBehalfOf::header_value)
+}
+
+/// "own account" or the subuser's name.
+pub fn context_name(c: &Client) -> String {
+    c.on_behalf_of()
+        .map_or_else(|| "own account".to_owned(), OnBehalfOf::header_value)
+}
+
+/// One key being looked for.
+struct Open {
+    id: ApiKeyId,
+    key: Option<Secret>,
+    /// Contexts that answered "not here".
+    absent: HashSet<Ctx>,
+    /// Contexts that could not answer, with why.
+    failed: Vec<(Ctx, String)>,
+    owner: Option<String>,
+    done: Option<(Location, Route)>,
+}
+
+/// Find each key (by id) in the accounts `client` reaches, by the inventory, the key itself,
+/// then the sweep. `inventory`: where the calling account's contexts are recorded (what is
+/// read is recorded there too). One answer per key, in order.
+pub async fn locate(
+    client: &Client,
+    wanted: &[Wanted],
+    inventory: Option<&Recorder>,
+    progress: SweepProgress<'_>,
+) -> Vec<Located> {
+    let mut open: Vec<Open> = wanted
+        .iter()
+        .map(|w| Open {
+            id: w.id.clone(),
+            key: w.key.clone(),
+            absent: HashSet::new(),
+            failed: Vec::new(),
+            owner: None,
+            done: None,
+        })
+        .collect();
+    let places = Places::read(inventory);
+    // 1. where the inventory last saw each id
+    let jobs: Vec<(usize, Client)> = open
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            places
+                .last_seen(o.id.as_str())
+                .map(|c| (i, places.client(client, &c)))
+        })
+        .filter(|(_, c)| reachable(client, c))
+        .collect();
+    ask_where(&jobs, &mut open, Route::Inventory, inventory).await;
+    // 2. ask each key still open whose it is
+    by_username(client, &mut open, &places, inventory).await;
+    // 3. every other reachable context
+    sweep(client, &mut open, inventory, progress).await;
+    open.into_iter()
+        .map(|o| {
+            let (location, via) = match o.done {
+                Some((l, r)) => (l, Some(r)),
+                None if o.failed.is_empty() => (Location::Nowhere, None),
+                None => (
+                    Location::Unsure(o.failed.into_iter().map(|(_, why)| why).collect()),
+                    None,
+                ),
+            };
+            Located {
+                location,
+                via,
+                owner: o.owner,
+            }
+        })
+        .collect()
+}
+
+/// What the inventory knows of the calling account's contexts.
+#[derive(Default)]
+struct Places {
+    reader: Option<crate::inventory::Reader>,
+    scope: Option<crate::inventory::Scope>,
+    /// Regions of contexts, by on-behalf-of value.
+    regions: HashMap<String, Option<Region>>,
+}
+
+impl Places {
+    fn read(inventory: Option<&Recorder>) -> Places {
+        let Some(rec) = inventory else {
+            return Places::default();
+        };
+        // what this run recorded so far is written first (a no-op when nothing was)
+        rec.flush(std::time::Duration::from_secs(2));
+        let reader = match rec.reader() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("inventory not read for the leaked-key lookup: {e}");
+                return Places::default();
+            }
+        };
+        let regions = reader
+            .contexts()
+            .map(|cs| {
+                cs.into_iter()
+                    .filter(|c| {
+                        c.base_url == rec.scope().base_url && c.account == rec.scope().account
+                    })
+                    .filter_map(|c| {
+                        let region = c.region.as_deref().and_then(|r| r.parse().ok());
+                        c.on_behalf_of.map(|o| (o, region))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Places {
+            reader: Some(reader),
+            scope: Some(rec.scope().clone()),
+            regions,
+        }
+    }
+
+    /// The context where the inventory last saw key `id`.
+    fn last_seen(&self, id: &str) -> Option<Ctx> {
+        let (reader, scope) = (self.reader.as_ref()?, self.scope.as_ref()?);
+        match reader.last_sighting_in(scope, id) {
+            Ok(found) => found.map(|(c, _)| c.on_behalf_of),
+            Err(e) => {
+                tracing::warn!("inventory: {e}");
+                None
+            }
+        }
+    }
+
+    /// A client acting in context `c` (on its region's host when known).
+    fn client(&self, base: &Client, c: &Ctx) -> Client {
+        match c {
+            None => base.acting_as(None),
+            Some(v) => {
+                let region = self.regions.get(v).copied().flatten();
+                let who = OnBehalfOf::parse(v).unwrap_or_else(|_| OnBehalfOf::Subuser(v.clone()));
+                base.acting_as(Some(who)).in_region(region)
+            }
+        }
+    }
+}
+
+/// `GET /v3/api_keys/{id}` for each `(key, context)` (one request each, never hedged); what
+/// is found there is settled by `route`, a 404 notes the context as "not here".
+async fn ask_where(
+    jobs: &[(usize, Client)],
+    open: &mut [Open],
+    route: Route,
+    inventory: Option<&Recorder>,
+) {
+    if jobs.is_empty() {
+        return;
+    }
+    let clients: Vec<Client> = jobs.iter().map(|(_, c)| c.clone()).collect();
+    let answers = crate::fetch::run(
+        &clients,
+        |n, c| {
+            let id = open[jobs[n].0].id.clone();
+            async move {
+                let answer = c.get_key(&id).await;
+                if let Some(r) = inventory {
+                    crate::seen::detail(r, &crate::seen::place(r, &c), id.as_str(), &answer);
+                }
+                answer
+            }
+        },
+        &crate::fetch::quiet,
+    )
+    .await;
+    for ((i, c), a) in jobs.iter().zip(answers) {
+        let o = &mut open[*i];
+        match a {
+            Ok(d) if d.api_key_id == o.id => o.done = Some((Location::Found(c.clone(), d), route)),
+            Ok(_) => o.failed.push((
+                ctx_of(c),
+                format!("{}: answered for another key", context_name(c)),
+            )),
+            Err(e) if e.gone_by_sendgrid() => {
+                o.absent.insert(ctx_of(c));
+            }
+            Err(e) => o.failed.push((
+                ctx_of(c),
+                format!("{}: {}", context_name(c), why_unclear(&e)),
+            )),
+        }
+    }
+}
+
+/// Route 2: each open key that may work is asked whose it is; where that is the caller's own
+/// account or one of its subusers (and not asked there yet), one `GET` there.
+async fn by_username(
+    client: &Client,
+    open: &mut [Open],
+    places: &Places,
+    inventory: Option<&Recorder>,
+) {
+    let asking: Vec<usize> = (0..open.len())
+        .filter(|&i| open[i].done.is_none() && open[i].key.is_some())
+        .collect();
+    if asking.is_empty() {
+        return;
+    }
+    let clients: Vec<Client> = asking
+        .iter()
+        .filter_map(|&i| open[i].key.clone().map(|k| client.with_key(k)))
+        .collect();
+    let names = crate::fetch::run(
+        &clients,
+        |_, c| async move { c.username().await },
+        &crate::fetch::quiet,
+    )
+    .await;
+    // the caller's own username, asked once (only when some key named an account)
+    let mut own: Option<Option<String>> = None;
+    let mut jobs: Vec<(usize, Client)> = Vec::new();
+    let mut subusers: HashMap<String, Option<Subuser>> = HashMap::new();
+    for (&i, answer) in asking.iter().zip(names) {
+        let Ok(named) = answer else {
+            // refused, a gateway's page, no scope: the key does not say; the sweep will
+            continue;
+        };
+        let name = named.username;
+        if name.is_empty() || name.chars().any(char::is_control) {
+            continue;
+        }
+        open[i].owner = Some(name.clone());
+        if own.is_none() {
+            own = Some(
+                client
+                    .acting_as(None)
+                    .username()
+                    .await
+                    .ok()
+                    .map(|u| u.username),
+            );
+        }
+        let target: Option<Client> =
+            if own.as_ref().and_then(Option::as_deref) == Some(name.as_str()) {
+                Some(client.acting_as(None))
+            } else if places.regions.contains_key(&name) {
+                // a subuser the inventory knows: its region too
+                Some(places.client(client, &Some(name.clone())))
+            } else {
+                if !subusers.contains_key(&name) {
+                    let s = client.subuser(&name).await.ok().flatten();
+                    subusers.insert(name.clone(), s);
+                }
+                subusers.get(&name).and_then(Option::as_ref).map(|s| {
+                    client
+                        .acting_as(Some(OnBehalfOf::Subuser(s.username.clone())))
+                        .in_region(s.region)
+                })
+            };
+        // a caller acting for one subuser reaches only that context
+        let Some(target) = target.filter(|t| reachable(client, t)) else {
+            continue;
+        };
+        let at = ctx_of(&target);
+        if !open[i].absent.contains(&at) && !open[i].failed.iter().any(|(c, _)| *c == at) {
+            jobs.push((i, target));
+        }
+    }
+    ask_where(&jobs, open, Route::Username, inventory).await;
+}
+
+/// Whether `target`'s context is one `client` searches: all of them, unless it acts for one.
+fn reachable(client: &Client, target: &Client) -> bool {
+    client.on_behalf_of().is_none() || client.on_behalf_of() == target.on_behalf_of()
+}
+
+/// The reachable contexts: the caller's own account, then every enabled subuser (on its
+/// region's host). Listing subusers needs `subusers.read`; without it only the own account is
+/// searched, and the reason is returned.
+pub async fn contexts(client: &Client) -> (Vec<Client>, Option<String>) {
+    let mut out = vec![client.clone()];
+    if client.on_behalf_of().is_some() {
+        return (out, None);
+    }
+    match client.list_subusers().await {
+        Ok(subs) => {
+            out.extend(subs.into_iter().filter(|s| !s.disabled).map(|s: Subuser| {
+                client
+                    .acting_as(Some(OnBehalfOf::Subuser(s.username)))
+                    .in_region(s.region)
+            }));
+            (out, None)
+        }
+        Err(e) => (
+            out,
+            Some(format!("the subusers (listing them failed: {})", e.short())),
+        ),
+    }
+}
+
+/// A context's list, by its index among the contexts swept.
+type ListAnswer = (usize, Result<Vec<ApiKey>, ApiError>);
+
+/// Route 3: list the keys of every reachable context not yet asked for every open key (one
+/// request per context), in the waves the budget allows; stop the moment every key is found.
+async fn sweep(
+    client: &Client,
+    open: &mut [Open],
+    inventory: Option<&Recorder>,
+    progress: SweepProgress<'_>,
+) {
+    if open.iter().all(|o| o.done.is_some()) {
+        return;
+    }
+    let (all, unlisted) = contexts(client).await;
+    if let Some(why) = unlisted {
+        for o in open.iter_mut().filter(|o| o.done.is_none()) {
+            o.failed.push((Some(String::new()), why.clone()));
+        }
+    }
+    // a context every open key was already asked in is not asked again
+    let todo: Vec<Client> = all
+        .into_iter()
+        .filter(|c| {
+            let at = ctx_of(c);
+            open.iter()
+                .filter(|o| o.done.is_none())
+                .any(|o| !o.absent.contains(&at) && !o.failed.iter().any(|(f, _)| *f == at))
+        })
+        .collect();
+    if todo.is_empty() {
+        return;
+    }
+    let looking: HashSet<String> = open
+        .iter()
+        .filter(|o| o.done.is_none())
+        .map(|o| o.id.0.clone())
+        .collect();
+    let sweep_id = inventory.map(|r| r.sweep_start("leak"));
+    // answers as they arrive: (context index, list), read when the sweep stops
+    let answers: Mutex<Vec<ListAnswer>> = Mutex::new(Vec::new());
+    let left = Mutex::new(looking.clone());
+    let all_found = tokio::sync::Notify::new();
+    let engine = crate::fetch::run(
+        &todo,
+        |n, c| {
+            let (answers, left, all_found) = (&answers, &left, &all_found);
+            async move {
+                let answer = c.list_keys(None).await;
+                if let (Some(r), Some(s)) = (inventory, sweep_id) {
+                    let place = crate::seen::place(r, &c);
+                    crate::seen::list(r, &place, &answer, true, Some(s));
+                    if answer.is_ok() {
+                        r.sweep_context(s, &place, None);
+                    }
+                }
+                if let Ok(keys) = &answer {
+                    let mut l = left.lock().unwrap_or_else(|p| p.into_inner());
+                    for k in keys {
+                        l.remove(&k.api_key_id.0);
+                    }
+                    if l.is_empty() {
+                        all_found.notify_one();
+                    }
+                }
+                answers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((n, answer));
+            }
+        },
+        progress,
+    );
+    let finished = tokio::select! {
+        _ = engine => true,
+        () = all_found.notified() => false,
+    };
+    let answers = answers.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let (Some(r), Some(s)) = (inventory, sweep_id) {
+        let ok = answers.iter().all(|(_, a)| a.is_ok());
+        r.sweep_end(
+            s,
+            if finished && ok && answers.len() == todo.len() {
+                "finished"
+            } else {
+                "incomplete"
+            },
+        );
+    }
+    // what each context said of each key still looked for
+    for (n, a) in &answers {
+        let c = &todo[*n];
+        let at = ctx_of(c);
+        for o in open.iter_mut().filter(|o| o.done.is_none()) {
+            match a {
+                Ok(keys) if keys.iter().any(|k| k.api_key_id == o.id) => {}
+                Ok(_) => {
+                    o.absent.insert(at.clone());
+                }
+                Err(e) => o.failed.push((
+                    at.clone(),
+                    format!("{}: {}", context_name(c), why_unclear(e)),
+                )),
+            }
+        }
+    }
+    // where a key was listed: its detail there (one request). When the sweep stopped because
+    // every key was listed, the contexts not asked are left unasked: they matter to none.
+    let mut jobs: Vec<(usize, Client)> = Vec::new();
+    for (i, o) in open.iter().enumerate().filter(|(_, o)| o.done.is_none()) {
+        if let Some((n, _)) = answers
+            .iter()
+            .find(|(_, a)| matches!(a, Ok(keys) if keys.iter().any(|k| k.api_key_id == o.id)))
+        {
+            jobs.push((i, todo[*n].clone()));
+        }
+    }
+    ask_where(&jobs, open, Route::Sweep, inventory).await;
+}
