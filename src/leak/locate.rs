@@ -77,6 +77,8 @@ pub struct Located {
     /// The account the key itself named (`GET /v3/user/username` with it); server text,
     /// sanitise before display.
     pub owner: Option<String>,
+    /// The region of the context it was found in, when known (its calls go to that host).
+    pub region: Option<Region>,
 }
 
 /// One key to find: its id, and the key itself when it may still work (to ask whose it is).
@@ -111,7 +113,14 @@ struct Open {
     /// Contexts that could not answer, with why.
     failed: Vec<(Ctx, String)>,
     owner: Option<String>,
-    done: Option<(Location, Route)>,
+    done: Option<(Location, Route, Option<Region>)>,
+}
+
+/// One `GET` of a key (`open[i]`) in a context (on its region's host).
+struct Job {
+    i: usize,
+    client: Client,
+    region: Option<Region>,
 }
 
 /// Find each key (by id) in the accounts `client` reaches, by the inventory, the key itself,
@@ -134,17 +143,20 @@ pub async fn locate(
             done: None,
         })
         .collect();
-    let places = Places::read(inventory);
+    let ids: Vec<&str> = wanted.iter().map(|w| w.id.as_str()).collect();
+    let places = Places::read(inventory, &ids);
     // 1. where the inventory last saw each id
-    let jobs: Vec<(usize, Client)> = open
+    let jobs: Vec<Job> = open
         .iter()
         .enumerate()
         .filter_map(|(i, o)| {
-            places
-                .last_seen(o.id.as_str())
-                .map(|c| (i, places.client(client, &c)))
+            places.last_seen(o.id.as_str()).map(|c| Job {
+                i,
+                client: places.client(client, &c),
+                region: places.region(&c),
+            })
         })
-        .filter(|(_, c)| reachable(client, c))
+        .filter(|j| reachable(client, &j.client))
         .collect();
     ask_where(&jobs, &mut open, Route::Inventory, inventory).await;
     // 2. ask each key still open whose it is
@@ -153,11 +165,12 @@ pub async fn locate(
     sweep(client, &mut open, inventory, progress).await;
     open.into_iter()
         .map(|o| {
-            let (location, via) = match o.done {
-                Some((l, r)) => (l, Some(r)),
-                None if o.failed.is_empty() => (Location::Nowhere, None),
+            let (location, via, region) = match o.done {
+                Some((l, r, region)) => (l, Some(r), region),
+                None if o.failed.is_empty() => (Location::Nowhere, None, None),
                 None => (
                     Location::Unsure(o.failed.into_iter().map(|(_, why)| why).collect()),
+                    None,
                     None,
                 ),
             };
@@ -165,27 +178,29 @@ pub async fn locate(
                 location,
                 via,
                 owner: o.owner,
+                region,
             }
         })
         .collect()
 }
 
-/// What the inventory knows of the calling account's contexts.
+/// What the inventory knows of the calling account's contexts (read once, up front: no
+/// connection is held across a request).
 #[derive(Default)]
 struct Places {
-    reader: Option<crate::inventory::Reader>,
-    scope: Option<crate::inventory::Scope>,
+    /// Where each key id looked for was last seen.
+    last: HashMap<String, Ctx>,
     /// Regions of contexts, by on-behalf-of value.
     regions: HashMap<String, Option<Region>>,
 }
 
 impl Places {
-    fn read(inventory: Option<&Recorder>) -> Places {
+    fn read(inventory: Option<&Recorder>, ids: &[&str]) -> Places {
         let Some(rec) = inventory else {
             return Places::default();
         };
         // what this run recorded so far is written first (a no-op when nothing was)
-        rec.flush(std::time::Duration::from_secs(2));
+        rec.flush(std::time::Duration::from_secs(1));
         let reader = match rec.reader() {
             Ok(r) => r,
             Err(e) => {
@@ -193,13 +208,12 @@ impl Places {
                 return Places::default();
             }
         };
+        let scope = rec.scope();
         let regions = reader
             .contexts()
             .map(|cs| {
                 cs.into_iter()
-                    .filter(|c| {
-                        c.base_url == rec.scope().base_url && c.account == rec.scope().account
-                    })
+                    .filter(|c| c.base_url == scope.base_url && c.account == scope.account)
                     .filter_map(|c| {
                         let region = c.region.as_deref().and_then(|r| r.parse().ok());
                         c.on_behalf_of.map(|o| (o, region))
@@ -207,23 +221,28 @@ impl Places {
                     .collect()
             })
             .unwrap_or_default();
-        Places {
-            reader: Some(reader),
-            scope: Some(rec.scope().clone()),
-            regions,
+        let mut last = HashMap::new();
+        for id in ids {
+            match reader.last_sighting_in(scope, id) {
+                Ok(Some((c, _))) => {
+                    last.insert((*id).to_owned(), c.on_behalf_of);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("inventory: {e}"),
+            }
         }
+        Places { last, regions }
     }
 
     /// The context where the inventory last saw key `id`.
     fn last_seen(&self, id: &str) -> Option<Ctx> {
-        let (reader, scope) = (self.reader.as_ref()?, self.scope.as_ref()?);
-        match reader.last_sighting_in(scope, id) {
-            Ok(found) => found.map(|(c, _)| c.on_behalf_of),
-            Err(e) => {
-                tracing::warn!("inventory: {e}");
-                None
-            }
-        }
+        self.last.get(id).cloned()
+    }
+
+    /// The region of context `c`, when recorded.
+    fn region(&self, c: &Ctx) -> Option<Region> {
+        c.as_ref()
+            .and_then(|v| self.regions.get(v).copied().flatten())
     }
 
     /// A client acting in context `c` (on its region's host when known).
@@ -231,9 +250,8 @@ impl Places {
         match c {
             None => base.acting_as(None),
             Some(v) => {
-                let region = self.regions.get(v).copied().flatten();
                 let who = OnBehalfOf::parse(v).unwrap_or_else(|_| OnBehalfOf::Subuser(v.clone()));
-                base.acting_as(Some(who)).in_region(region)
+                base.acting_as(Some(who)).in_region(self.region(c))
             }
         }
     }
@@ -241,20 +259,15 @@ impl Places {
 
 /// `GET /v3/api_keys/{id}` for each `(key, context)` (one request each, never hedged); what
 /// is found there is settled by `route`, a 404 notes the context as "not here".
-async fn ask_where(
-    jobs: &[(usize, Client)],
-    open: &mut [Open],
-    route: Route,
-    inventory: Option<&Recorder>,
-) {
+async fn ask_where(jobs: &[Job], open: &mut [Open], route: Route, inventory: Option<&Recorder>) {
     if jobs.is_empty() {
         return;
     }
-    let clients: Vec<Client> = jobs.iter().map(|(_, c)| c.clone()).collect();
+    let clients: Vec<Client> = jobs.iter().map(|j| j.client.clone()).collect();
     let answers = crate::fetch::run(
         &clients,
         |n, c| {
-            let id = open[jobs[n].0].id.clone();
+            let id = open[jobs[n].i].id.clone();
             async move {
                 let answer = c.get_key(&id).await;
                 if let Some(r) = inventory {
@@ -266,10 +279,12 @@ async fn ask_where(
         &crate::fetch::quiet,
     )
     .await;
-    for ((i, c), a) in jobs.iter().zip(answers) {
-        let o = &mut open[*i];
+    for (j, a) in jobs.iter().zip(answers) {
+        let (o, c) = (&mut open[j.i], &j.client);
         match a {
-            Ok(d) if d.api_key_id == o.id => o.done = Some((Location::Found(c.clone(), d), route)),
+            Ok(d) if d.api_key_id == o.id => {
+                o.done = Some((Location::Found(c.clone(), d), route, j.region));
+            }
             Ok(_) => o.failed.push((
                 ctx_of(c),
                 format!("{}: answered for another key", context_name(c)),
@@ -311,7 +326,7 @@ async fn by_username(
     .await;
     // the caller's own username, asked once (only when some key named an account)
     let mut own: Option<Option<String>> = None;
-    let mut jobs: Vec<(usize, Client)> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     let mut subusers: HashMap<String, Option<Subuser>> = HashMap::new();
     for (&i, answer) in asking.iter().zip(names) {
         let Ok(named) = answer else {
@@ -333,30 +348,36 @@ async fn by_username(
                     .map(|u| u.username),
             );
         }
-        let target: Option<Client> =
+        let target: Option<(Client, Option<Region>)> =
             if own.as_ref().and_then(Option::as_deref) == Some(name.as_str()) {
-                Some(client.acting_as(None))
+                Some((client.acting_as(None), None))
             } else if places.regions.contains_key(&name) {
                 // a subuser the inventory knows: its region too
-                Some(places.client(client, &Some(name.clone())))
+                let c = Some(name.clone());
+                Some((places.client(client, &c), places.region(&c)))
             } else {
                 if !subusers.contains_key(&name) {
                     let s = client.subuser(&name).await.ok().flatten();
                     subusers.insert(name.clone(), s);
                 }
                 subusers.get(&name).and_then(Option::as_ref).map(|s| {
-                    client
+                    let c = client
                         .acting_as(Some(OnBehalfOf::Subuser(s.username.clone())))
-                        .in_region(s.region)
+                        .in_region(s.region);
+                    (c, s.region)
                 })
             };
         // a caller acting for one subuser reaches only that context
-        let Some(target) = target.filter(|t| reachable(client, t)) else {
+        let Some((target, region)) = target.filter(|(t, _)| reachable(client, t)) else {
             continue;
         };
         let at = ctx_of(&target);
         if !open[i].absent.contains(&at) && !open[i].failed.iter().any(|(c, _)| *c == at) {
-            jobs.push((i, target));
+            jobs.push(Job {
+                i,
+                client: target,
+                region,
+            });
         }
     }
     ask_where(&jobs, open, Route::Username, inventory).await;
@@ -370,17 +391,18 @@ fn reachable(client: &Client, target: &Client) -> bool {
 /// The reachable contexts: the caller's own account, then every enabled subuser (on its
 /// region's host). Listing subusers needs `subusers.read`; without it only the own account is
 /// searched, and the reason is returned.
-pub async fn contexts(client: &Client) -> (Vec<Client>, Option<String>) {
-    let mut out = vec![client.clone()];
+pub async fn contexts(client: &Client) -> (Vec<(Client, Option<Region>)>, Option<String>) {
+    let mut out = vec![(client.clone(), None)];
     if client.on_behalf_of().is_some() {
         return (out, None);
     }
     match client.list_subusers().await {
         Ok(subs) => {
             out.extend(subs.into_iter().filter(|s| !s.disabled).map(|s: Subuser| {
-                client
+                let c = client
                     .acting_as(Some(OnBehalfOf::Subuser(s.username)))
-                    .in_region(s.region)
+                    .in_region(s.region);
+                (c, s.region)
             }));
             (out, None)
         }
@@ -412,9 +434,9 @@ async fn sweep(
         }
     }
     // a context every open key was already asked in is not asked again
-    let todo: Vec<Client> = all
+    let todo: Vec<(Client, Option<Region>)> = all
         .into_iter()
-        .filter(|c| {
+        .filter(|(c, _)| {
             let at = ctx_of(c);
             open.iter()
                 .filter(|o| o.done.is_none())
@@ -434,9 +456,11 @@ async fn sweep(
     let answers: Mutex<Vec<ListAnswer>> = Mutex::new(Vec::new());
     let left = Mutex::new(looking.clone());
     let all_found = tokio::sync::Notify::new();
+    let clients: Vec<Client> = todo.iter().map(|(c, _)| c.clone()).collect();
     let engine = crate::fetch::run(
-        &todo,
+        &clients,
         |n, c| {
+            let region = todo[n].1.map(Region::as_str);
             let (answers, left, all_found) = (&answers, &left, &all_found);
             async move {
                 let answer = c.list_keys(None).await;
@@ -444,7 +468,7 @@ async fn sweep(
                     let place = crate::seen::place(r, &c);
                     crate::seen::list(r, &place, &answer, true, Some(s));
                     if answer.is_ok() {
-                        r.sweep_context(s, &place, None);
+                        r.sweep_context(s, &place, region);
                     }
                 }
                 if let Ok(keys) = &answer {
@@ -482,7 +506,7 @@ async fn sweep(
     }
     // what each context said of each key still looked for
     for (n, a) in &answers {
-        let c = &todo[*n];
+        let c = &clients[*n];
         let at = ctx_of(c);
         for o in open.iter_mut().filter(|o| o.done.is_none()) {
             match a {
@@ -499,13 +523,14 @@ async fn sweep(
     }
     // where a key was listed: its detail there (one request). When the sweep stopped because
     // every key was listed, the contexts not asked are left unasked: they matter to none.
-    let mut jobs: Vec<(usize, Client)> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     for (i, o) in open.iter().enumerate().filter(|(_, o)| o.done.is_none()) {
         if let Some((n, _)) = answers
             .iter()
             .find(|(_, a)| matches!(a, Ok(keys) if keys.iter().any(|k| k.api_key_id == o.id)))
         {
-            jobs.push((i, todo[*n].clone()));
+            let (client, region) = todo[*n].clone();
+            jobs.push(Job { i, client, region });
         }
     }
     ask_where(&jobs, open, Route::Sweep, inventory).await;
