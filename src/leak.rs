@@ -24,8 +24,10 @@ use tokio::sync::Semaphore;
 use crate::api::{ApiError, Client};
 use crate::secret::Secret;
 
+mod exposure;
 mod locate;
 
+pub use exposure::*;
 pub use locate::*;
 
 /// Where a key was found (a scanner's report gives file, line and commit).
@@ -37,6 +39,9 @@ pub struct Sighting {
     pub commit: Option<String>,
     /// How many times the same key was found.
     pub count: usize,
+    /// When it was first exposed, as far as the report says (the earliest gitleaks `Date` of
+    /// its findings: the commit's date), in inventory milliseconds.
+    pub since: Option<crate::inventory::Millis>,
 }
 
 impl Sighting {
@@ -253,8 +258,26 @@ impl Found {
         line: Option<u64>,
         commit: Option<String>,
     ) {
+        self.add_dated(key, file, line, commit, None);
+    }
+
+    fn add_dated(
+        &mut self,
+        key: Secret,
+        file: Option<String>,
+        line: Option<u64>,
+        commit: Option<String>,
+        since: Option<crate::inventory::Millis>,
+    ) {
         match self.index.get(key.expose()) {
-            Some(&i) => self.list[i].count += 1,
+            Some(&i) => {
+                let s = &mut self.list[i];
+                s.count += 1;
+                s.since = match (s.since, since) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
             None => {
                 self.index.insert(key.expose().to_owned(), self.list.len());
                 self.list.push(Sighting {
@@ -263,6 +286,7 @@ impl Found {
                     line,
                     commit,
                     count: 1,
+                    since,
                 });
             }
         }
@@ -285,6 +309,9 @@ struct GitleaksFinding {
     start_line: Option<serde_json::Value>,
     #[serde(rename = "Commit")]
     commit: Option<serde_json::Value>,
+    /// The commit's date (RFC 3339).
+    #[serde(rename = "Date")]
+    date: Option<serde_json::Value>,
 }
 
 /// The keys in a scanner's report: a gitleaks JSON report (an array of findings with `Secret`,
@@ -304,8 +331,15 @@ pub fn sightings(report: &str) -> Vec<Sighting> {
                 .filter_map(|v| v.as_ref().and_then(|v| v.as_str()))
                 .collect::<Vec<_>>()
                 .join("\n");
+            let since = it
+                .date
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .and_then(|d| humantime::parse_rfc3339_weak(d.trim()).ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as crate::inventory::Millis);
             for key in keys_in(&text) {
-                found.add(
+                found.add_dated(
                     key,
                     it.file.as_ref().and_then(|v| v.as_str()).map(str::to_owned),
                     it.start_line.as_ref().and_then(serde_json::Value::as_u64),
@@ -313,6 +347,7 @@ pub fn sightings(report: &str) -> Vec<Sighting> {
                         .as_ref()
                         .and_then(|v| v.as_str())
                         .map(str::to_owned),
+                    since,
                 );
             }
         }

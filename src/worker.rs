@@ -184,7 +184,7 @@ impl Worker {
                     &base,
                     &[wanted],
                     self.inventory.as_ref(),
-                    &crate::fetch::quiet,
+                    crate::leak::Watch::quiet(),
                 )
                 .await;
                 ApiResult::Located(crate::app::leak::Whereabouts::of(found.into_iter().next()))

@@ -22,9 +22,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::context::*;
+use super::exposed;
 use super::prompt::{self, PromptError};
 use super::{CliError, RevokeArgs};
-use crate::api::{ApiKeyId, Client, KeyDetail};
+use crate::api::{ApiKey, ApiKeyId, Client, KeyDetail};
+use crate::inventory::Millis;
 use crate::journal::Outcome;
 use crate::leak::{self, Location, Probe, Sighting, Verification};
 use crate::ops::{Done, Effect, Ops, RevokeTarget};
@@ -70,6 +72,19 @@ impl Eta {
         });
         bar.set_length(total as u64);
         bar.set_position(done as u64);
+    }
+
+    /// Said before waiting for the rate-limit window (a line, on any stderr: a wait of a
+    /// minute is never silent).
+    fn waiting(&self, secs: u64, left: usize) {
+        let line = format!(
+            "waiting {secs} s for the rate-limit window; {} left to search (Ctrl-C stops)",
+            plural(left, "account", "accounts")
+        );
+        match self.bar.get() {
+            Some(b) => b.println(format!("sgkeys: {line}")),
+            None => crate::errln!("sgkeys: {line}"),
+        }
     }
 
     fn finish(&self) {
@@ -211,6 +226,20 @@ impl Case {
     }
 }
 
+/// What a revoke came to, for `--json`: `revoked`, `already_revoked`, `unknown`, `failed`,
+/// `not_attempted` (None: not sent).
+pub(crate) fn revoke_status(done: Option<&Done>) -> &'static str {
+    match done {
+        None => "not_attempted",
+        Some(d) => match (&d.result, d.outcome) {
+            (Ok(Effect::AlreadyGone), _) => "already_revoked",
+            (Ok(_), _) => "revoked",
+            (Err(_), Outcome::Unknown) => "unknown",
+            (Err(_), _) => "failed",
+        },
+    }
+}
+
 /// What became of one target of the revoke.
 struct Settled {
     /// None: not sent (interrupted first).
@@ -222,15 +251,7 @@ struct Settled {
 impl Settled {
     /// `revoked`, `already_revoked`, `unknown`, `failed`, `not_attempted`.
     fn status(&self) -> &'static str {
-        match &self.done {
-            None => "not_attempted",
-            Some(d) => match (&d.result, d.outcome) {
-                (Ok(Effect::AlreadyGone), _) => "already_revoked",
-                (Ok(_), _) => "revoked",
-                (Err(_), Outcome::Unknown) => "unknown",
-                (Err(_), _) => "failed",
-            },
-        }
+        revoke_status(self.done.as_ref())
     }
 
     /// Revoked (or already gone) and SendGrid refuses it now.
@@ -241,6 +262,7 @@ impl Settled {
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
+    let started = crate::inventory::now_ms();
     let sightings = read_keys(args)?;
     if sightings.is_empty() {
         return Err(CliError::Usage(
@@ -253,7 +275,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
         return report(ctx, args, cases).await;
     }
     match cases.pop() {
-        Some(case) => one(ctx, args, case).await,
+        Some(case) => one(ctx, args, case, started).await,
         None => Ok(0),
     }
 }
@@ -292,7 +314,12 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
     } else {
         let sweep = Eta::new("searching every account");
         let tick = |done: usize, total: usize| sweep.set(done, total);
-        let found = leak::locate(&ctx.client, &wanted, ctx.recorder(), &tick).await;
+        let wait = |secs: u64, left: usize| sweep.waiting(secs, left);
+        let watch = leak::Watch {
+            progress: &tick,
+            waiting: &wait,
+        };
+        let found = leak::locate(&ctx.client, &wanted, ctx.recorder(), watch).await;
         sweep.finish();
         found
     }
@@ -343,6 +370,7 @@ fn read_keys(args: &RevokeArgs) -> Result<Vec<Sighting>, CliError> {
                 line: None,
                 commit: None,
                 count: 1,
+                since: None,
             }]),
             None => Err(CliError::Usage(format!(
                 "{from}: that is not a whole SendGrid key (SG. + 22 + . + 43 characters); it is \
@@ -416,7 +444,7 @@ fn blast_radius(scopes_held: &[String]) -> Vec<String> {
 }
 
 /// One leaked key.
-async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
+async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case, started: Millis) -> Result<u8, CliError> {
     let id = case.id();
     match &case.probe {
         Probe::Dead => {
@@ -463,31 +491,74 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
         },
         clean(&name)
     );
+    // the persistence check: a key that could create keys may have left others behind
+    let mut check = match case.home() {
+        Some((client, d)) => {
+            let mut held = d.scopes.clone();
+            if let Probe::Live(s) = &case.probe {
+                held.extend(s.iter().cloned());
+            }
+            let (leaked, since) = (d.api_key_id.clone(), case.sighting.since);
+            exposed::check(ctx, args, client, &leaked, &held, since, started).await
+        }
+        None => None,
+    };
+    if let Some(c) = &check {
+        exposed::say(c);
+    }
+    let with_check = |mut v: Value, c: &Option<exposed::Check>| {
+        if let Some(c) = c {
+            v["persistence"] = exposed::json(c);
+        }
+        v
+    };
     if args.dry_run {
         if ctx.json {
-            output::print_json(&key_json(&case, Some("would_revoke"), None)).map_err(io)?;
+            let v = with_check(key_json(&case, Some("would_revoke"), None), &check);
+            output::print_json(&v).map_err(io)?;
         }
         return Ok(0);
     }
     ctx.refuse_if_read_only("revoke")?;
-    confirm(
-        args,
-        1,
-        &format!("Revoke {id} now? Apps using it stop working. [y/N] "),
-    )?;
-    let (settled, interrupted) = revoke_and_prove(ctx, args, &[&case]).await;
+    let appeared: Vec<ApiKey> = check
+        .as_ref()
+        .map(|c| c.appeared().to_vec())
+        .unwrap_or_default();
+    let all = if appeared.is_empty() {
+        confirm(
+            args,
+            1,
+            &format!("Revoke {id} now? Apps using it stop working. [y/N] "),
+        )?;
+        false
+    } else {
+        exposed::confirm(args, &id, appeared.len())?
+    };
+    // the leaked key and (with `all`) the keys that appeared, at once
+    let also = async {
+        if let (Some(c), true) = (check.as_mut(), all) {
+            exposed::revoke(ctx, c, appeared).await;
+        }
+    };
+    let targets = [&case];
+    let ((settled, interrupted), ()) = tokio::join!(revoke_and_prove(ctx, args, &targets), also);
     let Some(s) = settled.first() else {
         return Ok(1);
     };
+    if !interrupted && let Some(c) = check.as_mut() {
+        exposed::after_delay(ctx, args, c).await;
+    }
     if ctx.json {
-        output::print_json(&key_json(&case, None, Some(s))).map_err(io)?;
+        let v = with_check(key_json(&case, None, Some(s)), &check);
+        output::print_json(&v).map_err(io)?;
     } else {
         crate::outln!("{}", result_line(&case, s));
     }
+    let left = check.as_ref().map_or(0, exposed::closing);
     if interrupted {
         return Ok(130);
     }
-    Ok(if s.ok() { 0 } else { 1 })
+    Ok(if s.ok() && left == 0 { 0 } else { 1 })
 }
 
 /// 4, 5. Revoke every target at once (the key sgkeys uses last), then prove them all dead

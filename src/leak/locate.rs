@@ -88,8 +88,23 @@ pub struct Wanted {
     pub key: Option<Secret>,
 }
 
-/// How the sweep goes: `(contexts answered, contexts to ask)`, as answers arrive.
-pub type SweepProgress<'a> = crate::fetch::Progress<'a>;
+/// How the sweep is shown: `progress(contexts answered, contexts to ask)` as answers arrive,
+/// and `waiting(seconds, contexts left)` before it waits for the rate-limit window.
+#[derive(Clone, Copy)]
+pub struct Watch<'a> {
+    pub progress: crate::fetch::Progress<'a>,
+    pub waiting: &'a (dyn Fn(u64, usize) + Sync),
+}
+
+impl Watch<'_> {
+    /// Nothing shown.
+    pub fn quiet() -> Watch<'static> {
+        Watch {
+            progress: &crate::fetch::quiet,
+            waiting: &|_, _| {},
+        }
+    }
+}
 
 /// A context, by its `on-behalf-of` header value (`None`: the calling account itself).
 type Ctx = Option<String>;
@@ -130,7 +145,7 @@ pub async fn locate(
     client: &Client,
     wanted: &[Wanted],
     inventory: Option<&Recorder>,
-    progress: SweepProgress<'_>,
+    watch: Watch<'_>,
 ) -> Vec<Located> {
     let mut open: Vec<Open> = wanted
         .iter()
@@ -162,7 +177,7 @@ pub async fn locate(
     // 2. ask each key still open whose it is
     by_username(client, &mut open, &places, inventory).await;
     // 3. every other reachable context
-    sweep(client, &mut open, inventory, progress).await;
+    sweep(client, &mut open, inventory, watch).await;
     open.into_iter()
         .map(|o| {
             let (location, via, region) = match o.done {
@@ -413,17 +428,15 @@ pub async fn contexts(client: &Client) -> (Vec<(Client, Option<Region>)>, Option
     }
 }
 
+/// The most rounds a sweep makes (each after a rate-limit window).
+const MAX_ROUNDS: u32 = 100;
+
 /// A context's list, by its index among the contexts swept.
 type ListAnswer = (usize, Result<Vec<ApiKey>, ApiError>);
 
 /// Route 3: list the keys of every reachable context not yet asked for every open key (one
 /// request per context), in the waves the budget allows; stop the moment every key is found.
-async fn sweep(
-    client: &Client,
-    open: &mut [Open],
-    inventory: Option<&Recorder>,
-    progress: SweepProgress<'_>,
-) {
+async fn sweep(client: &Client, open: &mut [Open], inventory: Option<&Recorder>, watch: Watch<'_>) {
     if open.iter().all(|o| o.done.is_some()) {
         return;
     }
@@ -452,47 +465,99 @@ async fn sweep(
         .map(|o| o.id.0.clone())
         .collect();
     let sweep_id = inventory.map(|r| r.sweep_start("leak"));
-    // answers as they arrive: (context index, list), read when the sweep stops
-    let answers: Mutex<Vec<ListAnswer>> = Mutex::new(Vec::new());
+    let clients: Vec<Client> = todo.iter().map(|(c, _)| c.clone()).collect();
     let left = Mutex::new(looking.clone());
     let all_found = tokio::sync::Notify::new();
-    let clients: Vec<Client> = todo.iter().map(|(c, _)| c.clone()).collect();
-    let engine = crate::fetch::run(
-        &clients,
-        |n, c| {
-            let region = todo[n].1.map(Region::as_str);
-            let (answers, left, all_found) = (&answers, &left, &all_found);
-            async move {
-                let answer = c.list_keys(None).await;
-                if let (Some(r), Some(s)) = (inventory, sweep_id) {
-                    let place = crate::seen::place(r, &c);
-                    crate::seen::list(r, &place, &answer, true, Some(s));
-                    if answer.is_ok() {
-                        r.sweep_context(s, &place, region);
+    // Rounds: what the budget allows within --timeout goes in the first; the contexts the
+    // fetch engine could not send before the window reset ("not sent: … later than the
+    // --timeout allows") are asked again once it has, until every key is found or a round
+    // answers nothing new.
+    let mut answers: Vec<ListAnswer> = Vec::new();
+    let mut pending: Vec<usize> = (0..todo.len()).collect();
+    let mut finished = true;
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let done_before = todo.len() - pending.len();
+        let round: Vec<Client> = pending.iter().map(|&n| clients[n].clone()).collect();
+        // answers as they arrive: (context index, list), read when the round stops
+        let got: Mutex<Vec<ListAnswer>> = Mutex::new(Vec::new());
+        let tick = |d: usize, _: usize| (watch.progress)(done_before + d, todo.len());
+        let engine = crate::fetch::run(
+            &round,
+            |k, c| {
+                let n = pending[k];
+                let region = todo[n].1.map(Region::as_str);
+                let (got, left, all_found) = (&got, &left, &all_found);
+                async move {
+                    // every key found meanwhile: nothing more is sent
+                    if left.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+                        return;
                     }
+                    let answer = c.list_keys(None).await;
+                    let deferred = matches!(answer, Err(ApiError::RateWaitTooLong { .. }));
+                    if let (Some(r), Some(s), false) = (inventory, sweep_id, deferred) {
+                        let place = crate::seen::place(r, &c);
+                        crate::seen::list(r, &place, &answer, true, Some(s));
+                        if answer.is_ok() {
+                            r.sweep_context(s, &place, region);
+                        }
+                    }
+                    if let Ok(keys) = &answer {
+                        let mut l = left.lock().unwrap_or_else(|p| p.into_inner());
+                        for k in keys {
+                            l.remove(&k.api_key_id.0);
+                        }
+                        if l.is_empty() {
+                            all_found.notify_one();
+                        }
+                    }
+                    got.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((n, answer));
                 }
-                if let Ok(keys) = &answer {
-                    let mut l = left.lock().unwrap_or_else(|p| p.into_inner());
-                    for k in keys {
-                        l.remove(&k.api_key_id.0);
-                    }
-                    if l.is_empty() {
-                        all_found.notify_one();
-                    }
+            },
+            &tick,
+        );
+        let stopped = tokio::select! {
+            biased;
+            () = all_found.notified() => true,
+            _ = engine => false,
+        };
+        let got = got.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut wait_s = 0;
+        let mut again = Vec::new();
+        for (n, a) in got {
+            match a {
+                Err(ApiError::RateWaitTooLong { reset_in_s, .. }) => {
+                    wait_s = wait_s.max(reset_in_s);
+                    again.push(n);
                 }
-                answers
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((n, answer));
+                a => answers.push((n, a)),
             }
-        },
-        progress,
-    );
-    let finished = tokio::select! {
-        _ = engine => true,
-        () = all_found.notified() => false,
-    };
-    let answers = answers.into_inner().unwrap_or_else(|p| p.into_inner());
+        }
+        if stopped {
+            finished = false;
+            break;
+        }
+        if again.is_empty() || rounds >= MAX_ROUNDS {
+            // every context answered (or the rounds are spent): what is left failed
+            for n in again {
+                answers.push((
+                    n,
+                    Err(ApiError::RateWaitTooLong {
+                        reset_in_s: wait_s,
+                        timeout: clients[n].timeout(),
+                    }),
+                ));
+            }
+            break;
+        }
+        // wait for the window the answers named, then ask the rest
+        (watch.waiting)(wait_s, again.len());
+        tokio::time::sleep(std::time::Duration::from_secs(wait_s.clamp(1, 3600))).await;
+        pending = again;
+    }
     if let (Some(r), Some(s)) = (inventory, sweep_id) {
         let ok = answers.iter().all(|(_, a)| a.is_ok());
         r.sweep_end(

@@ -214,36 +214,17 @@ async fn a_username_route_answering_a_page_a_refusal_or_a_stranger_falls_back_to
     for named in answers {
         let server = naming(&id, &leaked, named.clone()).await;
         let dir = tempfile::tempdir().unwrap();
-        let (code, out, err) = tokio::task::spawn_blocking({
-            let (d, u, l) = (dir.path().to_owned(), server.url(), leaked.clone());
-            move || {
-                crate::common::env::bin_at(
-                    &d,
-                    &u,
-                    &fake_key(1),
-                    &["revoke", "--leaked", "--dry-run", "--json"],
-                )
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .and_then(|mut c| {
-                    use std::io::Write;
-                    c.stdin.take().unwrap().write_all(l.as_bytes())?;
-                    c.wait_with_output()
-                })
-                .map(|o| {
-                    (
-                        o.status.code().unwrap_or(-1),
-                        String::from_utf8_lossy(&o.stdout).into_owned(),
-                        String::from_utf8_lossy(&o.stderr).into_owned(),
-                    )
-                })
-                .unwrap()
-            }
-        })
-        .await
-        .unwrap();
+        let cmd = crate::common::env::bin_at(
+            dir.path(),
+            &server.url(),
+            &fake_key(1),
+            &["revoke", "--leaked", "--dry-run", "--json"],
+        );
+        let input = leaked.clone();
+        let (code, out, err) =
+            tokio::task::spawn_blocking(move || crate::common::env::feed(cmd, &input))
+                .await
+                .unwrap();
         assert_eq!(code, 0, "{named:?}: {out}{err}");
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(

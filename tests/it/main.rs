@@ -27,6 +27,7 @@ mod hostile_text;
 mod html_report;
 mod install;
 mod inventory;
+mod leak_exposure;
 mod leak_lookup;
 mod leaked;
 mod openmetrics;
