@@ -7,7 +7,8 @@ then GET each key in turn. The baseline `scripts/bench.sh sdk` compares `sgkeys 
 
 Prints one line: `sdk_sequential keys=N requests=N elapsed_s=S` (the time of the API calls,
 from creating the client to the last answer; `--json` prints the same as JSON). Exits 1 when a
-request fails, 3 when the SDK is not installed.
+request fails, 3 when the SDK is not installed. With `--keep-going` a failed key does not stop
+the loop (the SDK has no retry; the key is counted as not read) and the line ends `read=N`.
 """
 
 import argparse
@@ -21,6 +22,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", required=True, help="API base URL, e.g. http://127.0.0.1:3030")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--keep-going", action="store_true", help="go on past a failed key; print read=N"
+    )
     args = parser.parse_args()
 
     try:
@@ -49,10 +53,18 @@ def main() -> int:
         scopes = {}
         # GET /v3/api_keys/{api_key_id}, one after the other
         for key in keys:
-            response = sg.client.api_keys._(key["api_key_id"]).get()
+            try:
+                response = sg.client.api_keys._(key["api_key_id"]).get()
+            except Exception:
+                if not args.keep_going:
+                    raise
+                requests += 1
+                continue
             requests += 1
             scopes[key["api_key_id"]] = json.loads(response.body).get("scopes", [])
     except Exception as e:  # python_http_client raises HTTPError subclasses for 4xx/5xx
+        if args.keep_going:
+            print("read=0")
         status = getattr(e, "status_code", None)
         print(
             f"sdk_sequential.py: request {requests + 1} failed"
@@ -64,10 +76,12 @@ def main() -> int:
     elapsed = time.perf_counter() - start
 
     if args.json:
-        print(json.dumps({"keys": len(keys), "requests": requests, "elapsed_s": round(elapsed, 4)}))
+        print(json.dumps({"keys": len(keys), "requests": requests, "elapsed_s": round(elapsed, 4),
+                          "read": len(scopes)}))
     else:
-        print(f"sdk_sequential keys={len(keys)} requests={requests} elapsed_s={elapsed:.4f}")
-    return 0
+        print(f"sdk_sequential keys={len(keys)} requests={requests} elapsed_s={elapsed:.4f}"
+              + (f" read={len(scopes)}" if args.keep_going else ""))
+    return 0 if len(scopes) == len(keys) else 1
 
 
 if __name__ == "__main__":

@@ -75,7 +75,9 @@ pub struct Violation {
 
 /// Parse a policy with a message naming the problem (and the rule).
 pub fn parse(text: &str) -> Result<Policy, String> {
-    let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+    // TOML's message is several lines (where, the line itself, a caret under the spot, what
+    // was expected): kept as they are, so the caret still points at the mistake
+    let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
     if p.rules.is_empty() {
         return Err("no [[rule]] in the policy".into());
     }
@@ -244,7 +246,10 @@ pub fn check(policy: &Policy, audit: &Audit) -> Vec<Violation> {
                 context: None,
                 api_key_id: None,
                 name: None,
-                message: format!("{} keys, at most {max} allowed", matched.len()),
+                message: format!(
+                    "{}, at most {max} allowed",
+                    crate::text::plural(matched.len(), "key", "keys")
+                ),
             });
         }
     }
@@ -362,6 +367,26 @@ mod tests {
     }
 
     #[test]
+    fn one_key_is_one_key_and_a_legacy_name_is_no_leaked_or_test_name() {
+        let p = parse("[[rule]]\nname='none'\nmax_keys=0\n").unwrap();
+        let v = check(&p, &audit(&[("a", &["mail.send"])]));
+        assert_eq!(v[0].message, "1 key, at most 0 allowed");
+        let p =
+            parse("[[rule]]\nname='no leaked or test keys'\ndeny_findings=['suspicious_name']\n")
+                .unwrap();
+        let v = check(
+            &p,
+            &audit(&[
+                ("legacy SMTP relay", &["mail.send"]),
+                ("old mailer", &["mail.send"]),
+            ]),
+        );
+        assert_eq!(v, vec![]);
+        let v = check(&p, &audit(&[("test", &["mail.send"])]));
+        assert_eq!(v.len(), 1, "{v:?}");
+    }
+
+    #[test]
     fn bad_policies_are_explained() {
         assert!(parse("").unwrap_err().contains("no [[rule]]"));
         assert!(
@@ -390,5 +415,19 @@ mod tests {
                 .contains("denny")
         );
         assert!(parse("[[rule]\n").is_err());
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_its_lines_and_its_caret() {
+        let e = parse("[[rule]]\nname = \nmax_keys = 80\n").unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert!(lines.len() >= 3, "{e}");
+        assert!(lines[0].contains("line 2"), "{e}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.trim_start().starts_with('|') && l.contains('^')),
+            "{e}"
+        );
     }
 }

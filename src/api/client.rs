@@ -63,8 +63,9 @@ enum Repeat {
     Idempotent,
     /// DELETE: repeat on 429 or unknown outcome; a later 404 is success.
     Delete,
-    /// POST: never repeat.
-    Never,
+    /// `POST /v3/api_keys` (the one POST): paced by the creation budget too ([`super::gate`]); repeated only
+    /// after a 429 (a refusal: nothing was created), once the window it names has reset.
+    Create,
 }
 
 /// Settings for [`Client::new`].
@@ -385,7 +386,8 @@ impl Client {
         Ok((key, bytes))
     }
 
-    /// `POST /v3/api_keys`. `scopes: None` asks for a Full Access key. Never retried.
+    /// `POST /v3/api_keys`. `scopes: None` asks for a Full Access key. Paced by the creation
+    /// budget; repeated only after a 429, never after an unknown outcome.
     pub async fn create_key(
         &self,
         name: &str,
@@ -398,7 +400,7 @@ impl Client {
                 &["v3", "api_keys"],
                 &[],
                 Some(body),
-                Repeat::Never,
+                Repeat::Create,
             )
             .await?;
         let wire: CreatedWire = answer(status, &bytes, "the new key")?;
@@ -607,6 +609,15 @@ impl Client {
             .as_ref()
             .and_then(|t| t.lock().ok().and_then(|mut t| t.take()));
         loop {
+            let create = match repeat {
+                Repeat::Create => Some(
+                    inner
+                        .gate
+                        .acquire_create(&mut deadline, inner.timeout)
+                        .await?,
+                ),
+                _ => None,
+            };
             let pass = inner
                 .gate
                 .acquire(&mut deadline, inner.timeout, ticket.take())
@@ -617,9 +628,9 @@ impl Client {
                 })
                 .max(Duration::from_millis(1));
             // Each attempt its own timeout, from what the answers so far show; a POST is never
-            // repeated, so its one attempt has all the time left.
+            // repeated after an unanswered attempt, so each of its attempts has all the time left.
             let own = match repeat {
-                Repeat::Never => left,
+                Repeat::Create => left,
                 Repeat::Idempotent | Repeat::Delete => {
                     inner.times.attempt_timeout(timed_out).min(left)
                 }
@@ -643,7 +654,10 @@ impl Client {
                     inner.times.record(started.elapsed());
                     let status = resp.status().as_u16();
                     let rate = inner.gate.read_headers(resp.headers(), epoch_now_f64());
-                    pass.done(rate);
+                    match create {
+                        Some(c) => inner.gate.create_answered(c, pass, status, rate),
+                        None => pass.done(rate),
+                    }
                     let location = resp
                         .headers()
                         .get(reqwest::header::LOCATION)
@@ -668,6 +682,9 @@ impl Client {
                 }
                 Err(e) => {
                     pass.done(None);
+                    if let Some(c) = create {
+                        c.done(None);
+                    }
                     Err((None, self.transport(&e, &url), None))
                 }
             };
@@ -717,7 +734,7 @@ impl Client {
             }
             self.report(&record);
             let retry = match repeat {
-                Repeat::Never => false,
+                Repeat::Create => matches!(err, ApiError::RateLimited { .. }),
                 Repeat::Idempotent => err.is_transient(),
                 Repeat::Delete => {
                     matches!(err, ApiError::RateLimited { .. }) || err.outcome_unknown()

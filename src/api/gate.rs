@@ -1,6 +1,12 @@
 //! The rate gate and the retry policy: how many requests may be in flight, how they are spaced
 //! by SendGrid's `X-RateLimit-*` headers (a local estimate of the window, corrected by every
 //! answer), and how failed requests are repeated with jittered backoff.
+//!
+//! Key creations (`POST /v3/api_keys`) have a budget of their own on top of the general one
+//! (the simulator's `--create-rate`, 1 per 2 s by default; SendGrid's limits vary by endpoint):
+//! the gate keeps it in a second window, learned only from the create answers' headers, so a
+//! create's `Limit: 1` never shrinks the general window and 600 reads never make creates look
+//! free. A create waits for both.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -70,6 +76,8 @@ impl RetryPolicy {
 pub(crate) struct Gate {
     sem: Semaphore,
     window: Arc<Mutex<Window>>,
+    /// The key-creation budget: its own window, told only by the answers to creates.
+    creates: Mutex<Window>,
 }
 
 /// The rate-limit window as the answers describe it. Its times are the **server's** epoch
@@ -181,6 +189,7 @@ impl Gate {
         Gate {
             sem: Semaphore::new(concurrency.max(1)),
             window: Arc::new(Mutex::new(Window::default())),
+            creates: Mutex::new(Window::default()),
         }
     }
 
@@ -203,9 +212,13 @@ impl Gate {
     /// ours (`received`: the local epoch time the answer came).
     pub(crate) fn read_headers(&self, headers: &HeaderMap, received: f64) -> Option<RateLimit> {
         let rate = rate_limit(headers);
-        if let (Some(date), Ok(mut w)) = (server_date(headers), self.window.lock()) {
+        if let Some(date) = server_date(headers) {
             let ahead = received - date as f64;
-            w.ahead = Some(w.ahead.map_or(ahead, |a| a.min(ahead)));
+            for window in [&*self.window, &self.creates] {
+                if let Ok(mut w) = window.lock() {
+                    w.ahead = Some(w.ahead.map_or(ahead, |a| a.min(ahead)));
+                }
+            }
         }
         rate
     }
@@ -255,35 +268,103 @@ impl Gate {
             t.spent = true;
             return Ok(pass);
         }
-        loop {
-            let wait = match self.window.lock() {
-                Ok(mut w) => {
-                    let now = w.server_now(epoch_now_f64());
-                    w.take(now)
-                }
-                Err(_) => Wait::Go,
-            };
-            let left = until.saturating_duration_since(Instant::now());
-            match wait {
-                Wait::Go => return Ok(pass),
-                Wait::Reset(d) if d > left => {
-                    // not counted: leave the count of requests in flight alone
-                    pass.open = false;
-                    return Err(ApiError::RateWaitTooLong {
-                        reset_in_s: d.as_secs_f64().ceil() as u64,
-                        timeout,
-                    });
-                }
-                Wait::Reset(d) => tokio::time::sleep(d).await,
-                Wait::Unknown(d) => {
-                    let cut = d.min(left / 2);
-                    tokio::time::sleep(cut).await;
-                    if cut < d {
-                        if let Ok(mut w) = self.window.lock() {
-                            w.count_one();
-                        }
-                        return Ok(pass);
+        match wait_for_room(&self.window, until, timeout, Window::take).await {
+            Ok(()) => Ok(pass),
+            Err(e) => {
+                // not counted: leave the count of requests in flight alone
+                pass.open = false;
+                Err(e)
+            }
+        }
+    }
+
+    /// A key creation's place in the creation budget, before its place in the general one
+    /// ([`Gate::acquire`], which it is sent with): waited for within the same deadline (it
+    /// starts here), never past it. While no create has been answered the budget is unknown,
+    /// and creates go one at a time: the first answer tells the limit.
+    pub(crate) async fn acquire_create(
+        &self,
+        deadline: &mut Option<Instant>,
+        timeout: Duration,
+    ) -> Result<Pass<'_>, ApiError> {
+        let until = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+        let mut pass = Pass {
+            _permit: None,
+            window: &self.creates,
+            open: true,
+        };
+        match wait_for_room(&self.creates, until, timeout, Window::take_create).await {
+            Ok(()) => Ok(pass),
+            Err(e) => {
+                pass.open = false;
+                Err(e)
+            }
+        }
+    }
+
+    /// A create's answer: its `X-RateLimit-*` headers describe the creation budget, unless it
+    /// is a 429 naming the general window's limit (and not the creation window's): then the
+    /// general budget refused it. The other window is told only that the request is over.
+    pub(crate) fn create_answered(
+        &self,
+        create: Pass<'_>,
+        general: Pass<'_>,
+        status: u16,
+        rate: Option<RateLimit>,
+    ) {
+        let limit_of = |w: &Mutex<Window>| w.lock().ok().and_then(|w| w.limit);
+        let generals = rate.is_some_and(|r| {
+            status == 429
+                && limit_of(&self.window) == Some(r.limit)
+                && limit_of(&self.creates) != Some(r.limit)
+        });
+        if generals {
+            create.done(None);
+            general.done(rate);
+        } else {
+            create.done(rate);
+            general.done(None);
+        }
+    }
+}
+
+/// Wait until `take` lets one request go in `window` (it counts it then): a reset after
+/// `until` is an error at once, never a long sleep; a window nobody named is waited for at
+/// most until half the time left (as it was when the wait began), then the request goes.
+async fn wait_for_room(
+    window: &Mutex<Window>,
+    until: Instant,
+    timeout: Duration,
+    take: fn(&mut Window, f64) -> Wait,
+) -> Result<(), ApiError> {
+    let started = Instant::now();
+    let give_up = started + until.saturating_duration_since(started) / 2;
+    loop {
+        let wait = match window.lock() {
+            Ok(mut w) => {
+                let now = w.server_now(epoch_now_f64());
+                take(&mut w, now)
+            }
+            Err(_) => Wait::Go,
+        };
+        let left = until.saturating_duration_since(Instant::now());
+        match wait {
+            Wait::Go => return Ok(()),
+            Wait::Reset(d) if d > left => {
+                return Err(ApiError::RateWaitTooLong {
+                    reset_in_s: d.as_secs_f64().ceil() as u64,
+                    timeout,
+                });
+            }
+            Wait::Reset(d) => tokio::time::sleep(d).await,
+            Wait::Unknown(d) => {
+                let cut = d.min(give_up.saturating_duration_since(Instant::now()));
+                tokio::time::sleep(cut).await;
+                if cut < d {
+                    if let Ok(mut w) = window.lock() {
+                        w.count_one();
                     }
+                    return Ok(());
                 }
             }
         }
@@ -385,6 +466,16 @@ impl Window {
                 Wait::Go
             }
         }
+    }
+
+    /// [`Window::take`] for the creation budget: while no answer has told its limit, one
+    /// create at a time (the first answer tells it); a create still unanswered is waited for
+    /// (polled), and never past half the time left ([`Wait::Unknown`]).
+    fn take_create(&mut self, now: f64) -> Wait {
+        if self.limit.is_none() && self.unknown_until.is_none() && self.in_flight > 0 {
+            return Wait::Unknown(Duration::from_millis(20));
+        }
+        self.take(now)
     }
 
     /// An answer's headers, at server time `now`.
@@ -617,6 +708,110 @@ mod tests {
             .unwrap();
         pass.done(None);
         assert_eq!(gate.window.lock().unwrap().in_flight, 0);
+    }
+
+    /// A create's place in both budgets, answered with `rate` (`status`).
+    async fn create_once(gate: &Gate, status: u16, rate: Option<RateLimit>) {
+        let mut deadline = None;
+        let timeout = Duration::from_secs(5);
+        let c = gate.acquire_create(&mut deadline, timeout).await.unwrap();
+        let g = gate.acquire(&mut deadline, timeout, None).await.unwrap();
+        gate.create_answered(c, g, status, rate);
+    }
+
+    #[tokio::test]
+    async fn a_creates_headers_tell_the_creation_budget_and_never_the_general_one() {
+        let gate = Gate::new(8);
+        let far = epoch_now() + 3600;
+        gate.answered(rl(600, 590, far));
+        create_once(&gate, 201, Some(rl(1, 0, far))).await;
+        let general = gate.budget().unwrap();
+        assert_eq!(
+            (general.limit, general.remaining),
+            (600, 589),
+            "the create counted once, its `Limit: 1` not taken for the general window"
+        );
+        {
+            let c = gate.creates.lock().unwrap();
+            assert_eq!((c.limit, c.remaining, c.in_flight), (Some(1), Some(0), 0));
+        }
+        // the next create waits for the creation window (an hour away: past the deadline, an
+        // error at once), while reads go on
+        let mut deadline = None;
+        let err = gate
+            .acquire_create(&mut deadline, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ApiError::RateWaitTooLong { .. }), "{err}");
+        let mut deadline = None;
+        let read = gate
+            .acquire(&mut deadline, Duration::from_secs(5), None)
+            .await;
+        read.unwrap().done(Some(rl(600, 588, far)));
+        assert_eq!(gate.budget().unwrap().remaining, 588);
+        // a 429 naming the general window's limit is the general window refusing
+        gate.creates.lock().unwrap().remaining = Some(1);
+        create_once(&gate, 429, Some(rl(600, 0, far))).await;
+        assert_eq!(gate.budget().unwrap().remaining, 0);
+        assert_eq!(gate.creates.lock().unwrap().limit, Some(1));
+    }
+
+    #[tokio::test]
+    async fn creates_go_one_at_a_time_until_an_answer_tells_the_budget() {
+        let gate = Gate::new(8);
+        let mut deadline = None;
+        let timeout = Duration::from_secs(10);
+        let first = gate.acquire_create(&mut deadline, timeout).await.unwrap();
+        // a second create waits for the first one's answer
+        let second = async {
+            let mut deadline = None;
+            gate.acquire_create(&mut deadline, timeout).await.unwrap()
+        };
+        let answered = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let g = {
+                let mut d = None;
+                gate.acquire(&mut d, timeout, None).await.unwrap()
+            };
+            // one per window; the window resets in 2 s
+            let now = gate.now();
+            gate.create_answered(first, g, 201, Some(rl(1, 0, now.floor() as u64 + 2)));
+            Instant::now()
+        };
+        let (second, answered_at) = tokio::join!(second, answered);
+        let went = Instant::now();
+        assert!(
+            went > answered_at,
+            "the second create waited for the answer"
+        );
+        let now = gate.now();
+        let reset = gate.creates.lock().unwrap().reset;
+        assert!(
+            reset.is_none_or(|r| now >= r as f64),
+            "and then for the window's reset: {now} < {reset:?}"
+        );
+        drop(second);
+        assert_eq!(gate.creates.lock().unwrap().in_flight, 0);
+    }
+
+    #[tokio::test]
+    async fn a_create_never_waits_past_the_deadline_for_an_unanswered_one() {
+        let gate = Gate::new(8);
+        let mut deadline = None;
+        let _hung = gate
+            .acquire_create(&mut deadline, Duration::from_secs(60))
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut deadline = None;
+        let timeout = Duration::from_secs(2);
+        let next = gate.acquire_create(&mut deadline, timeout).await.unwrap();
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(900) && waited < timeout,
+            "waited {waited:?}: half the time left, then the request goes"
+        );
+        drop(next);
     }
 
     #[test]

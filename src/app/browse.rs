@@ -185,6 +185,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         }
         Action::Revoke => open_confirm_delete(app),
         Action::Rotate => super::rotate::open_rotate(app),
+        Action::Finish => super::rotate::finish_row(app, out),
         Action::Journal => super::journal::open_journal(app, out),
         Action::Command => super::command::open(app, out),
         Action::Matrix => super::matrix::toggle(app),

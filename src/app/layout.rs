@@ -157,6 +157,19 @@ pub fn matrix_cell_at(
     Some(((y - first) as usize, col))
 }
 
+/// The first visible row (or column): `offset`, moved as little as shows `selected` among `cap`
+/// places of `n`. `update` scrolls with it; the renderer corrects with it when the frame is
+/// smaller than the size `update` scrolled for.
+pub fn visible_offset(offset: usize, selected: usize, cap: usize, n: usize) -> usize {
+    let mut off = offset;
+    if selected < off {
+        off = selected;
+    } else if selected >= off + cap {
+        off = selected + 1 - cap;
+    }
+    off.min(n.saturating_sub(cap))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -417,8 +417,28 @@ pub(crate) fn keys_loaded(
             recompute_risks(app);
             refilter_in_place(app, at);
             if auto {
-                // One request per interval: scopes of new keys are read when they are selected
-                // (or with Ctrl-r); the selection's own fetch is scheduled if it needs one.
+                // The keys already known keep their scopes; the keys that appeared are read
+                // and scored like the rest (their risk marker and their matrix row).
+                let new: std::collections::VecDeque<ApiKeyId> = prefetch_order(app)
+                    .into_iter()
+                    .filter(|id| {
+                        app.keys
+                            .get(id)
+                            .is_some_and(|e| matches!(e.state, KeyState::Scopes(Remote::NotAsked)))
+                    })
+                    .collect();
+                if !new.is_empty() {
+                    let (total, done, failed) = if app.prefetch.active() {
+                        (app.prefetch.total, app.prefetch.done, app.prefetch.failed)
+                    } else {
+                        (0, 0, 0)
+                    };
+                    app.prefetch.total = total + new.len();
+                    app.prefetch.done = done;
+                    app.prefetch.failed = failed;
+                    app.prefetch.queue.extend(new);
+                    pump_prefetch(app, out);
+                }
                 if app.detail_wanted.is_none()
                     && app
                         .selected()
@@ -442,7 +462,11 @@ pub(crate) fn keys_loaded(
             pump_prefetch(app, out);
             if by_user {
                 let n = app.keys.entries.len();
-                toast(app, Level::Success, format!("refreshed: {n} keys"));
+                toast(
+                    app,
+                    Level::Success,
+                    format!("refreshed: {}", crate::text::plural(n, "key", "keys")),
+                );
             }
             if let Some(f) = risk::limit_finding(app.keys.entries.len()) {
                 toast(app, Level::Warn, f.message);
@@ -513,7 +537,8 @@ pub(crate) fn key_loaded(
                 refilter(app);
             }
         }
-        Err(ApiError::NotFound(_)) => {
+        // SendGrid's own 404 only: a gateway's page says nothing about the key
+        Err(e) if e.gone_by_sendgrid() => {
             // Revoked elsewhere since the list was read.
             if let Some(name) = app.keys.get(id).map(|e| e.name.clone()) {
                 remove_keys(app, std::slice::from_ref(id));

@@ -2,8 +2,9 @@
 //! keys that appeared since the last look, and when the event loop must wake up for them (so it
 //! can sleep between refreshes instead of ticking).
 //!
-//! A periodic refresh spends one request (the list; scopes of new keys are read when selected),
-//! waits while a dialog is open or the list is loading, and never moves the cursor.
+//! A periodic refresh spends one request for the list, and one per key that appeared (its
+//! scopes, so it is scored and in the matrix like the rest); it waits while a dialog is open or
+//! the list is loading, and never moves the cursor.
 
 use std::collections::HashMap;
 

@@ -11,6 +11,9 @@
 
 use std::collections::VecDeque;
 
+mod sweep;
+pub(crate) use sweep::*;
+
 use super::effects::*;
 use super::keymap::Action;
 use super::layout;
@@ -30,7 +33,10 @@ pub struct MatrixView {
     /// Every context at once (`a`).
     pub sweep: Option<Sweep>,
     /// A key of another context to select once that context's list arrives.
-    pub select_when_loaded: Option<ApiKeyId>,
+    pub select_when_loaded: Option<(ApiKeyId, Action)>,
+    /// The context the all-contexts matrix was left from to act on another context's key:
+    /// Esc goes back there, to every context.
+    pub return_to: Option<Option<OnBehalfOf>>,
 }
 
 /// The all-contexts matrix: the current context's keys (the list's own, kept live) and every
@@ -168,12 +174,7 @@ fn keep_col_visible(app: &mut App) {
     let n = scopes::categories().len();
     if let Some(m) = &mut app.matrix {
         m.col = m.col.min(n.saturating_sub(1));
-        if m.col < m.col_offset {
-            m.col_offset = m.col;
-        } else if m.col >= m.col_offset + cols {
-            m.col_offset = m.col + 1 - cols;
-        }
-        m.col_offset = m.col_offset.min(n.saturating_sub(cols));
+        m.col_offset = layout::visible_offset(m.col_offset, m.col, cols, n);
     }
 }
 
@@ -216,6 +217,17 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) {
                 app.view.reverse = false;
             }
             refilter(app);
+            // the top of the sort is what was asked for: shown, and selected
+            match app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) {
+                Some(s) => {
+                    s.selected = 0;
+                    s.offset = 0;
+                }
+                None => {
+                    app.view.offset = 0;
+                    select(app, 0);
+                }
+            }
             let label = app.view.sort.label();
             let order = if app.view.reverse {
                 "least access first"
@@ -240,6 +252,9 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) {
                 && !app.filter.active()
                 && app.filter.input.value().is_empty();
             if nothing_to_clear {
+                if back_to_every_context(app, out) {
+                    return;
+                }
                 return toggle(app);
             }
         }
@@ -249,102 +264,6 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         return sweep_action(app, a, out);
     }
     super::browse::browse(app, Layer::Matrix, a, out);
-}
-
-/// Keys in all-contexts mode: moving is the sweep's own; an action on a row of the current
-/// context selects it in the list and acts; on another context's row it switches there first.
-fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
-    let page = layout::matrix_capacity(app.size.0, app.size.1).max(1) as isize;
-    let half = (page / 2).max(1);
-    let step = match a {
-        Action::Up => Some(-1),
-        Action::Down => Some(1),
-        Action::HalfUp => Some(-half),
-        Action::HalfDown => Some(half),
-        Action::PageUp => Some(-page),
-        Action::PageDown => Some(page),
-        Action::Top => Some(isize::MIN / 2),
-        Action::Bottom => Some(isize::MAX / 2),
-        _ => None,
-    };
-    if let Some(d) = step {
-        return sweep_move(app, d);
-    }
-    match a {
-        Action::Mark | Action::MarkAll => toast(
-            app,
-            Level::Info,
-            "marks work within one context: press a to leave the all-contexts matrix",
-        ),
-        Action::Rename
-        | Action::EditScopes
-        | Action::Revoke
-        | Action::CopyId
-        | Action::Diff
-        | Action::Trim
-        | Action::Rotate => {
-            let Some(s) = app.sweep() else { return };
-            match s.rows.get(s.selected).copied() {
-                Some(SweepRow::Here(i)) => {
-                    let Some(id) = app.keys.entries.get(i).map(|e| e.id.clone()) else {
-                        return;
-                    };
-                    if select_id(app, &id) {
-                        super::browse::browse(app, Layer::Matrix, a, out);
-                    }
-                }
-                Some(SweepRow::There(c, i)) => {
-                    let Some(ctx) = s.contexts.get(c) else { return };
-                    let Some(e) = ctx.keys.entries.get(i) else {
-                        return;
-                    };
-                    let (to, id, label) = (ctx.ctx.clone(), e.id.clone(), ctx.label.clone());
-                    let name = e.name.clone();
-                    switch_to(app, to, id, out);
-                    toast(
-                        app,
-                        Level::Info,
-                        format!(
-                            "switched to {label} to act on '{}': it is selected, press the key again",
-                            crate::text::clean(&name)
-                        ),
-                    );
-                }
-                None => {}
-            }
-        }
-        Action::Refresh => {
-            refresh(app, out);
-            start_sweep(app, out);
-        }
-        _ => super::browse::browse(app, Layer::Matrix, a, out),
-    }
-}
-
-fn sweep_move(app: &mut App, d: isize) {
-    let cap = layout::matrix_capacity(app.size.0, app.size.1).max(1);
-    let Some(s) = app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) else {
-        return;
-    };
-    let n = s.rows.len();
-    if n == 0 {
-        return;
-    }
-    s.selected = (s.selected as isize)
-        .saturating_add(d)
-        .clamp(0, n as isize - 1) as usize;
-    keep_visible(s, cap);
-}
-
-fn keep_visible(s: &mut Sweep, cap: usize) {
-    let n = s.rows.len();
-    s.selected = s.selected.min(n.saturating_sub(1));
-    if s.selected < s.offset {
-        s.offset = s.selected;
-    } else if s.selected >= s.offset + cap {
-        s.offset = s.selected + 1 - cap;
-    }
-    s.offset = s.offset.min(n.saturating_sub(cap));
 }
 
 /// Select a key of the current context in the list (clearing a filter that hides it).
@@ -365,25 +284,19 @@ fn select_id(app: &mut App, id: &ApiKeyId) -> bool {
     }
 }
 
-/// Switch to another context (leaving the sweep) and select `id` once its list arrives.
-fn switch_to(app: &mut App, to: Option<OnBehalfOf>, id: ApiKeyId, out: &mut Vec<Command>) {
-    if let Some(m) = &mut app.matrix {
-        m.sweep = None;
-        m.select_when_loaded = Some(id);
-    }
-    super::contexts::switch_context(app, to, out);
-}
-
 /// The current context's key list arrived: select the key a sweep row asked for.
-pub(crate) fn keys_arrived(app: &mut App) {
-    let Some(id) = app
+pub(crate) fn keys_arrived(app: &mut App, out: &mut Vec<Command>) {
+    let Some((id, then)) = app
         .matrix
         .as_mut()
         .and_then(|m| m.select_when_loaded.take())
     else {
         return;
     };
-    if !select_id(app, &id) {
+    if select_id(app, &id) {
+        // the action the key was picked for, at once: one press, as for a key of this context
+        super::browse::browse(app, Layer::Matrix, then, out);
+    } else {
         toast(
             app,
             Level::Warn,
@@ -396,7 +309,19 @@ pub(crate) fn keys_arrived(app: &mut App) {
 pub(crate) fn context_switched(app: &mut App) {
     if let Some(m) = &mut app.matrix {
         m.sweep = None;
+        m.return_to = None;
     }
+}
+
+/// Esc in the matrix of a context the all-contexts matrix switched to: back to where it was
+/// left, every context again. False when the matrix was not reached that way.
+fn back_to_every_context(app: &mut App, out: &mut Vec<Command>) -> bool {
+    let Some(back) = app.matrix.as_mut().and_then(|m| m.return_to.take()) else {
+        return false;
+    };
+    super::contexts::switch_context(app, back, out);
+    start_sweep(app, out);
+    true
 }
 
 fn open_cell(app: &mut App) {
@@ -440,306 +365,6 @@ fn open_cell(app: &mut App) {
 pub(crate) fn cell_action(app: &mut App, a: Action) {
     if matches!(a, Action::Back | Action::Enter) {
         close_modal(app);
-    }
-}
-
-// ---------------------------------------------------------------- the all-contexts sweep
-
-pub(crate) fn start_sweep(app: &mut App, out: &mut Vec<Command>) {
-    let id = app.next_req;
-    app.next_req += 1;
-    let Some(m) = &mut app.matrix else { return };
-    m.sweep = Some(Sweep {
-        id,
-        waiting_subusers: true,
-        ..Sweep::default()
-    });
-    match &app.subusers {
-        Remote::NotAsked => {
-            let req = request(app, Pending::Subusers, ApiOp::ListSubusers, out);
-            app.subusers.start(req);
-            toast(app, Level::Info, "all contexts: reading the subusers…");
-        }
-        Remote::Loading { .. } => {}
-        _ => subusers_arrived(app, out),
-    }
-    resweep(app);
-}
-
-/// The subusers are known (or could not be read): read every other context's keys.
-pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
-    let Some(s) = app.sweep() else { return };
-    if !s.waiting_subusers {
-        return;
-    }
-    let sweep_id = s.id;
-    let mut contexts: Vec<(Option<OnBehalfOf>, Option<Region>)> = vec![(None, None)];
-    if let Some(subs) = app.subusers.value() {
-        contexts.extend(
-            subs.iter()
-                .map(|u| (Some(OnBehalfOf::Subuser(u.username.clone())), u.region)),
-        );
-    }
-    contexts.retain(|(c, _)| *c != app.ctx.on_behalf_of);
-    if let Some(why) = app.subusers.error().map(str::to_owned) {
-        toast(
-            app,
-            Level::Warn,
-            format!("all contexts: subusers could not be read ({why})"),
-        );
-    }
-    let mut sweep_ctxs = Vec::with_capacity(contexts.len());
-    for (i, (ctx, region)) in contexts.into_iter().enumerate() {
-        let req = request_in(
-            app,
-            ctx.clone(),
-            region,
-            Pending::SweepList {
-                sweep: sweep_id,
-                ctx: i,
-            },
-            ApiOp::ListKeys,
-            out,
-        );
-        let mut keys = KeyList::default();
-        keys.status.start(req);
-        sweep_ctxs.push(SweepCtx {
-            label: context_name(&ctx),
-            ctx,
-            region,
-            keys,
-            dups: Default::default(),
-        });
-    }
-    let n = sweep_ctxs.len();
-    if let Some(s) = app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) {
-        s.waiting_subusers = false;
-        s.contexts = sweep_ctxs;
-    }
-    toast(
-        app,
-        Level::Info,
-        format!(
-            "all contexts: reading {} more",
-            plural(n, "context", "contexts")
-        ),
-    );
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-/// The sweep whose answer this is, if it is still on screen.
-fn sweep_mut(app: &mut App, sweep: u64) -> Option<&mut Sweep> {
-    app.matrix
-        .as_mut()
-        .and_then(|m| m.sweep.as_mut())
-        .filter(|s| s.id == sweep)
-}
-
-/// One context's key list arrived.
-pub(crate) fn sweep_listed(
-    app: &mut App,
-    sweep: u64,
-    ctx: usize,
-    r: Result<Vec<ApiKey>, ApiError>,
-    out: &mut Vec<Command>,
-) {
-    let why = r
-        .as_ref()
-        .err()
-        .map(|e| super::errors::explain(app, e, Some("api_keys.read")));
-    let Some(s) = sweep_mut(app, sweep) else {
-        return;
-    };
-    let Some(c) = s.contexts.get_mut(ctx) else {
-        return;
-    };
-    match r {
-        Ok(keys) => {
-            c.keys.entries = keys.into_iter().map(KeyEntry::new).collect();
-            c.keys.reindex();
-            c.keys.status.ready(0);
-            let dups = risk::duplicate_names(
-                c.keys
-                    .entries
-                    .iter()
-                    .map(|e| (e.id.as_str(), e.name.as_str())),
-            );
-            for e in &mut c.keys.entries {
-                e.risk = risk::combine(&[], &e.name, dups.get(e.id.as_str()).copied());
-            }
-            c.dups = dups;
-            let ids: Vec<(usize, ApiKeyId)> =
-                c.keys.entries.iter().map(|e| (ctx, e.id.clone())).collect();
-            s.total += ids.len();
-            s.queue.extend(ids);
-        }
-        Err(_) => {
-            let why = why.unwrap_or_default();
-            c.keys.status.fail(why.clone());
-            let label = c.label.clone();
-            log(
-                app,
-                Level::Warn,
-                format!("all contexts: could not read the keys of {label}: {why}"),
-            );
-        }
-    }
-    pump(app, out);
-    resweep(app);
-}
-
-/// One key's scopes arrived.
-pub(crate) fn sweep_key(
-    app: &mut App,
-    sweep: u64,
-    ctx: usize,
-    id: &ApiKeyId,
-    r: Result<KeyDetail, ApiError>,
-    out: &mut Vec<Command>,
-) {
-    let Some(s) = sweep_mut(app, sweep) else {
-        return;
-    };
-    s.in_flight = s.in_flight.saturating_sub(1);
-    let Some(c) = s.contexts.get_mut(ctx) else {
-        return;
-    };
-    let Some(e) = c.keys.get_mut(id) else { return };
-    match r {
-        Ok(detail) if &detail.api_key_id == id => {
-            s.done += 1;
-            let info = KeyInfo::new(&detail);
-            let dup = c.dups.get(id.as_str()).copied();
-            e.risk = risk::combine(&info.scope_findings, &e.name, dup);
-            e.state.known(info);
-        }
-        Ok(_) => {
-            s.failed += 1;
-            if let Some(r) = e.state.scopes_mut() {
-                r.fail("the answer named another key".into());
-            }
-        }
-        Err(err) => {
-            s.failed += 1;
-            if let Some(r) = e.state.scopes_mut() {
-                r.fail(super::errors::describe(&err));
-            }
-        }
-    }
-    pump(app, out);
-    let sorted_by_scopes = app.view.sort.needs_scopes() || app.filter.query.needs_scopes();
-    let finished = app
-        .sweep()
-        .is_some_and(|s| s.in_flight == 0 && s.queue.is_empty());
-    if sorted_by_scopes || finished {
-        resweep(app);
-    }
-    if finished && let Some(s) = app.sweep() {
-        let (done, failed, n) = (s.done, s.failed, s.contexts.len() + 1);
-        let rows = s.rows.len();
-        let tail = if failed > 0 {
-            format!(", {failed} could not be read")
-        } else {
-            String::new()
-        };
-        toast(
-            app,
-            if failed > 0 {
-                Level::Warn
-            } else {
-                Level::Success
-            },
-            format!("all contexts: {rows} keys in {n} contexts, {done} scopes read{tail}"),
-        );
-    }
-}
-
-/// Send the sweep's next reads, as many as the prefetch may have in flight.
-fn pump(app: &mut App, out: &mut Vec<Command>) {
-    loop {
-        let Some(s) = app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) else {
-            return;
-        };
-        if s.in_flight >= PREFETCH_CONCURRENCY {
-            return;
-        }
-        let Some((c, id)) = s.queue.pop_front() else {
-            return;
-        };
-        let Some(ctx) = s.contexts.get(c) else {
-            continue;
-        };
-        let (to, region, sweep) = (ctx.ctx.clone(), ctx.region, s.id);
-        s.in_flight += 1;
-        let req = request_in(
-            app,
-            to,
-            region,
-            Pending::SweepKey {
-                sweep,
-                ctx: c,
-                id: id.clone(),
-            },
-            ApiOp::GetKey(id.clone()),
-            out,
-        );
-        if let Some(e) = app
-            .matrix
-            .as_mut()
-            .and_then(|m| m.sweep.as_mut())
-            .and_then(|s| s.contexts.get_mut(c))
-            .and_then(|c| c.keys.get_mut(&id))
-        {
-            e.state.start_load(req);
-        }
-    }
-}
-
-/// Recompute the sweep's rows: every context's keys through the list's filter and sort, the
-/// selected key kept selected.
-pub(crate) fn resweep(app: &mut App) {
-    let cap = layout::matrix_capacity(app.size.0, app.size.1).max(1);
-    let Some(m) = &app.matrix else { return };
-    let Some(s) = &m.sweep else { return };
-    let keep = s.rows.get(s.selected).copied();
-    let q = &app.filter.query;
-    let entry = |r: SweepRow| -> Option<&KeyEntry> {
-        match r {
-            SweepRow::Here(i) => app.keys.entries.get(i),
-            SweepRow::There(c, i) => s.contexts.get(c)?.keys.entries.get(i),
-        }
-    };
-    let all = (0..app.keys.entries.len()).map(SweepRow::Here).chain(
-        s.contexts
-            .iter()
-            .enumerate()
-            .flat_map(|(c, ctx)| (0..ctx.keys.entries.len()).map(move |i| SweepRow::There(c, i))),
-    );
-    let mut rows: Vec<SweepRow> = all
-        .filter(|r| q.is_empty() || entry(*r).is_some_and(|e| q.matches(e)))
-        .collect();
-    if app.view.sort != SortKey::Api {
-        let key = app.view.sort;
-        rows.sort_by(|a, b| match (entry(*a), entry(*b)) {
-            (Some(x), Some(y)) => filter::compare(key, x, y),
-            _ => std::cmp::Ordering::Equal,
-        });
-    }
-    if app.view.reverse {
-        rows.reverse();
-    }
-    let pos = keep.and_then(|k| rows.iter().position(|r| *r == k));
-    if let Some(s) = app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) {
-        s.rows = rows;
-        s.selected = pos.unwrap_or(0);
-        keep_visible(s, cap);
     }
 }
 

@@ -23,6 +23,7 @@ pub mod list;
 pub mod live;
 pub mod log;
 pub mod matrix;
+mod messages;
 pub mod overlays;
 mod remote;
 pub mod rename;
@@ -55,6 +56,7 @@ pub use keymap::{Action, Layer};
 pub use live::Live;
 pub use log::LogModal;
 pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
+pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
@@ -534,132 +536,6 @@ pub enum Modal {
     Describe(Box<DescribeView>),
 }
 
-/// Events the loop feeds into [`update`].
-#[derive(Debug)]
-pub enum Msg {
-    /// Time passes (milliseconds since start).
-    Tick(u64),
-    Key(ratatui::crossterm::event::KeyEvent),
-    /// A bracketed paste.
-    Paste(String),
-    /// Keystrokes that arrived together ([`burst::coalesce`]); `enter`: an Enter ended them.
-    Burst {
-        text: String,
-        enter: bool,
-    },
-    Resize(u16, u16),
-    Mouse(ratatui::crossterm::event::MouseEvent),
-    /// A worker answer.
-    Api(ApiEvent),
-    /// An HTTP exchange happened (for the `@` log).
-    Call(CallRecord),
-    /// What became of a [`Command::Copy`]: how it was copied, or why it was not.
-    Copied {
-        what: Clip,
-        result: Result<String, String>,
-    },
-}
-
-/// A request for the worker.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ApiOp {
-    ListKeys,
-    GetKey(ApiKeyId),
-    MyScopes,
-    ListSubusers,
-    /// Every change goes through the operations layer ([`crate::ops`]).
-    Mutate(Mutation),
-    /// Ask a leaked key itself what it may do (`GET /v3/scopes` with it).
-    Probe(Secret),
-    /// Find a pasted key in the reachable contexts ([`crate::leak::locate`]): where the
-    /// inventory last saw it, the account the key itself names, then one list per context.
-    Locate(Secret),
-    /// Ask a revoked (leaked) key until SendGrid refuses it; record that in its journal entry.
-    VerifyDead {
-        secret: Secret,
-        entry: Option<Box<crate::journal::Entry>>,
-    },
-    /// Read the local journal (no request).
-    ReadJournal,
-    /// `GET /v3/api_keys/{id}` with the answer's body (the describe view).
-    Describe(ApiKeyId),
-    /// Read a revoked key back (404: gone) and journal the answer (a rotation's step 5).
-    ReadBack(crate::ops::rotate::ReadBackStep),
-    /// Journal whether a rotation's secret was delivered (no request; never cancelled).
-    RecordDelivery {
-        entry: Box<crate::journal::Entry>,
-        delivered: bool,
-    },
-}
-
-impl ApiOp {
-    pub fn is_mutation(&self) -> bool {
-        matches!(self, ApiOp::Mutate(_))
-    }
-}
-
-/// What `update` asks the outside world to do.
-#[derive(Debug, PartialEq)]
-pub enum Command {
-    /// Run an API operation in the given context (and, for a subuser, on its region's host);
-    /// exactly one [`ApiEvent`] comes back.
-    Api {
-        req: ReqId,
-        ctx: Option<OnBehalfOf>,
-        region: Option<Region>,
-        op: ApiOp,
-    },
-    /// Copy to the clipboard (OSC 52); `what` says what it is (in the toast, never the text).
-    Copy {
-        text: Secret,
-        what: Clip,
-    },
-    /// Stop every read in flight (context switch, quit).
-    CancelReads,
-    Quit,
-}
-
-/// What a [`Command::Copy`] copies, for what the toast and the log say about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Clip {
-    /// A created key's secret.
-    Secret,
-    /// A key's id.
-    Id(ApiKeyId),
-    /// A key's JSON as SendGrid answered it (the describe view).
-    Json(ApiKeyId),
-}
-
-/// The answer to one [`Command::Api`].
-#[derive(Debug)]
-pub struct ApiEvent {
-    pub req: ReqId,
-    pub result: ApiResult,
-}
-
-#[derive(Debug)]
-pub enum ApiResult {
-    Keys(Result<Vec<ApiKey>, ApiError>),
-    Key(Result<KeyDetail, ApiError>),
-    MyScopes(Result<Vec<String>, ApiError>),
-    Subusers(Result<Vec<Subuser>, ApiError>),
-    /// How a mutation went: effect, outcome, read-back note, journal trouble.
-    Mutated(Done),
-    Verified(Result<crate::leak::Verification, ApiError>),
-    /// What the leaked key itself said (dead only when SendGrid refused it in its own words).
-    Probed(crate::leak::Probe),
-    /// Where a pasted key lives.
-    Located(leak::Whereabouts),
-    /// The journal's entries, oldest first (or why it could not be read).
-    Journal(Result<Vec<crate::journal::Entry>, String>),
-    /// A key and its answer's body as sent (sanitised, cut at [`describe::BODY_MAX`]).
-    Described(Result<(KeyDetail, String), ApiError>),
-    /// What reading a revoked key back answered.
-    ReadBack(crate::ops::rotate::ReadBack),
-    /// A journal line written (or why not).
-    Recorded(Result<(), String>),
-}
-
 impl App {
     pub fn new(ctx: Context) -> Self {
         App {
@@ -713,6 +589,28 @@ impl App {
                 .iter()
                 .filter(|e| self.view.marks.contains(&e.id))
                 .collect()
+        }
+    }
+
+    /// Whether there is a key to act on: a selected row (the list's, or the all-contexts
+    /// matrix's) or a marked key.
+    pub fn has_target(&self) -> bool {
+        match self.sweep() {
+            Some(s) => !s.rows.is_empty(),
+            None => !self.targets().is_empty(),
+        }
+    }
+
+    /// What a pane says when a key action finds no key: why there is none.
+    pub fn no_target_reason(&self) -> &'static str {
+        if self.keys.status.is_loading() && !self.keys.ever_loaded() {
+            "the key list is still loading"
+        } else if !self.keys.ever_loaded() {
+            "the key list could not be loaded (Ctrl-r retries)"
+        } else if self.keys.entries.is_empty() {
+            "there are no keys here"
+        } else {
+            "no key matches the filter"
         }
     }
 

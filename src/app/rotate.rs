@@ -89,6 +89,14 @@ pub(crate) fn open_rotate(app: &mut App) {
     if e.state.is_revoking() {
         return toast(app, Level::Info, format!("'{}' is being revoked", e.name));
     }
+    // a pending rotation is a state of its row: finish it or cancel it, not a second one
+    if let Some(rot) = pending_of(app, &e.id, &e.name) {
+        app.modal = Some(Modal::Deployed(DeployedAsk {
+            rotation: Box::new(rot),
+            focus_revoke: false,
+        }));
+        return;
+    }
     let Some(info) = e.info() else {
         return toast(
             app,
@@ -438,7 +446,9 @@ fn ask_deployed_now(app: &mut App, rotation: Box<Rotation>) {
     }));
 }
 
-/// Step 3, the deployed? gate.
+/// Step 3, the deployed? gate (for a rotation just made, or a pending one: `R` or `f` on its
+/// row): now revokes the old key (a pending one reads its replacement back first); later
+/// keeps both; cancel revokes the replacement and keeps the old key.
 pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     let Some(Modal::Deployed(d)) = &mut app.modal else {
         return;
@@ -451,10 +461,18 @@ pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) 
         Action::Yes => true,
         Action::Enter => d.focus_revoke,
         Action::Later | Action::Back => false,
+        Action::CancelRotation => {
+            let rot = d.rotation.clone();
+            close_modal(app);
+            return cancel(app, &rot);
+        }
         _ => return,
     };
     let mut rot = d.rotation.clone();
     close_modal(app);
+    if now && rot.stage == Stage::Pending {
+        return check_replacement(app, *rot, out);
+    }
     match rot.deployed(now) {
         Some(m) => revoke_old(app, *rot, m, out),
         None => {
@@ -462,13 +480,111 @@ pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) 
                 app,
                 Level::Info,
                 format!(
-                    "kept both: '{}' stays until you finish the rotation (J, or sgkeys rotate --finish {})",
+                    "kept both: '{}' stays until you finish the rotation (f on its row, J, or sgkeys rotate --finish {})",
                     rot.old.name, rot.old.id
                 ),
             );
             read_journal(app, out);
         }
     }
+}
+
+/// Cancel a rotation: revoke its replacement through the revoke room; the old key stays (and
+/// the journal then holds no pending rotation of it).
+fn cancel(app: &mut App, rot: &Rotation) {
+    let Some(new) = &rot.new else {
+        return;
+    };
+    let t = DeleteTarget {
+        id: new.id.clone(),
+        name: new.name.clone(),
+        key_type: app.keys.get(&new.id).and_then(KeyEntry::key_type),
+        scopes: Some(new.scopes.clone()),
+        own: false,
+    };
+    app.rotations.active.remove(&rot.old.id);
+    app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(
+        vec![t],
+        app.now_ms,
+    )));
+    toast(
+        app,
+        Level::Info,
+        format!(
+            "cancelling the rotation: revoke the replacement '{}'? '{}' stays",
+            new.name, rot.old.name
+        ),
+    );
+}
+
+/// The pending rotation of the key `id` (named `name`) in this context, as a plan to finish.
+fn pending_of(app: &App, id: &ApiKeyId, name: &str) -> Option<Rotation> {
+    let entry = app.pending_rotation(id)?;
+    let scopes = app
+        .keys
+        .get(id)
+        .and_then(|e| e.info())
+        .map(|i| crate::scopes::sendable(&i.scope_names()))
+        .unwrap_or_default();
+    Some(Rotation::pending(
+        OldKey {
+            id: id.clone(),
+            name: name.to_owned(),
+            scopes,
+        },
+        entry,
+    ))
+}
+
+/// `f` on a row: finish its pending rotation (the replacement read back first).
+pub(crate) fn finish_row(app: &mut App, out: &mut Vec<Command>) {
+    let Some(e) = app.selected() else {
+        return toast(app, Level::Info, "nothing to finish");
+    };
+    let (id, name) = (e.id.clone(), e.name.clone());
+    if app.rotations.active.contains_key(&id) {
+        return toast(app, Level::Info, format!("'{name}' is being rotated"));
+    }
+    match pending_of(app, &id, &name) {
+        Some(rot) => check_replacement(app, rot, out),
+        None => toast(
+            app,
+            Level::Info,
+            format!("'{name}' has no pending rotation here (R rotates it)"),
+        ),
+    }
+}
+
+/// A line for the detail pane when the key is in a pending rotation (either key of it).
+pub fn pending_line(app: &App, id: &ApiKeyId) -> Option<String> {
+    if let Some(e) = app.pending_rotation(id) {
+        return Some(format!(
+            "⟳ pending rotation: replaced by {} '{}'; f finishes (revokes this key), R finishes or cancels",
+            e.api_key_id,
+            e.name.as_deref().unwrap_or("")
+        ));
+    }
+    let e = app
+        .rotations
+        .pending
+        .iter()
+        .find(|e| e.api_key_id == id.as_str() && app.in_context(e))?;
+    Some(format!(
+        "⟳ the replacement in a pending rotation of {}: finish it there (f)",
+        e.replaces.as_deref().unwrap_or("?")
+    ))
+}
+
+/// Whether a revoke of `id` touches a rotation (its old key, its replacement, one under way):
+/// the journal is then read again for the badges.
+pub(crate) fn touches_rotation(app: &App, id: &ApiKeyId) -> bool {
+    app.pending_rotation(id).is_some()
+        || app.rotations.active.contains_key(id)
+        || app
+            .rotations
+            .pending
+            .iter()
+            .any(|e| e.api_key_id == id.as_str())
 }
 
 /// Step 4: send the plan's revoke of the old key through the revoke room; the rotation waits
@@ -514,41 +630,29 @@ pub(crate) fn finish_pending(
     old_name: &str,
     out: &mut Vec<Command>,
 ) {
-    let Some(entry) = app.pending_rotation(old).cloned() else {
-        return toast(
+    match pending_of(app, old, old_name) {
+        Some(rot) => check_replacement(app, rot, out),
+        None => toast(
             app,
             Level::Info,
             "not a pending rotation: nothing to finish",
-        );
-    };
-    let scopes = app
-        .keys
-        .get(old)
-        .and_then(|e| e.info())
-        .map(|i| crate::scopes::sendable(&i.scope_names()))
-        .unwrap_or_default();
-    let mut rot = Rotation::pending(
-        OldKey {
-            id: old.clone(),
-            name: old_name.to_owned(),
-            scopes,
-        },
-        &entry,
-    );
+        ),
+    }
+}
+
+/// Finishing: read the replacement back before anything is revoked.
+fn check_replacement(app: &mut App, mut rot: Rotation, out: &mut Vec<Command>) {
     let Some(new) = rot.finish() else {
         return;
     };
+    let old = rot.old.id.clone();
+    let name = rot.old.name.clone();
     app.rotations.active.insert(old.clone(), rot);
-    request(
-        app,
-        Pending::Replacement { old: old.clone() },
-        ApiOp::GetKey(new),
-        out,
-    );
+    request(app, Pending::Replacement { old }, ApiOp::GetKey(new), out);
     toast(
         app,
         Level::Info,
-        format!("reading the replacement back before revoking '{old_name}'…"),
+        format!("reading the replacement back before revoking '{name}'…"),
     );
 }
 

@@ -436,7 +436,9 @@ pub(crate) fn presave_checked(
         Err(e) => {
             f.stage = ScopeStage::Editing;
             f.error = Some(match &e {
-                ApiError::NotFound(_) => "the key no longer exists (revoked elsewhere)".to_owned(),
+                gone if gone.gone_by_sendgrid() => {
+                    "the key no longer exists (revoked elsewhere)".to_owned()
+                }
                 other => format!(
                     "could not re-read the key: {}",
                     super::errors::describe(other)

@@ -12,6 +12,7 @@ mod burst;
 mod contexts;
 mod copy;
 mod describe;
+mod gone;
 mod log;
 mod revoke;
 
@@ -25,6 +26,17 @@ fn ctx() -> Context {
         caller_key_id: Some("k00000000000000000000a".into()),
         region: None,
     }
+}
+
+/// SendGrid's own 404 (its JSON error shape): the key is gone.
+fn sendgrid_404() -> ApiError {
+    let body = br#"{"errors":[{"field":null,"message":"unable to find API Key"}]}"#;
+    ApiError::from_status(404, body, None)
+}
+
+/// A gateway's HTML 404: says nothing about the key.
+fn gateway_404() -> ApiError {
+    ApiError::from_status(404, b"<html><title>404 Not Found</title></html>", None)
 }
 
 fn id(n: usize) -> ApiKeyId {
@@ -774,6 +786,37 @@ fn create_custom_from_preset() {
 }
 
 #[test]
+fn the_preset_cycle_passes_through_none_and_gives_back_the_scopes_picked_by_hand() {
+    let mut app = loaded();
+    update(&mut app, key('n'));
+    typed(&mut app, "mailer");
+    update(&mut app, code(KeyCode::Tab)); // type
+    update(&mut app, code(KeyCode::Tab)); // preset
+    update(&mut app, code(KeyCode::Tab)); // matrix: pick something by hand
+    update(&mut app, key('l'));
+    let form = |app: &App| match &app.modal {
+        Some(Modal::Create(f)) => (f.preset, f.matrix.selected.clone()),
+        _ => panic!("no create form"),
+    };
+    let (_, by_hand) = form(&app);
+    assert!(!by_hand.is_empty());
+    update(&mut app, code(KeyCode::BackTab)); // back to the preset
+    let n = crate::presets::PRESETS.len();
+    // ← from none: the last preset; → from it: none again, with the hand-picked scopes
+    update(&mut app, key('h'));
+    assert_eq!(form(&app).0, Some(n - 1));
+    update(&mut app, key('l'));
+    assert_eq!(form(&app), (None, by_hand.clone()));
+    // → walks every preset, then none
+    for i in 0..n {
+        update(&mut app, key('l'));
+        assert_eq!(form(&app).0, Some(i));
+    }
+    update(&mut app, key('l'));
+    assert_eq!(form(&app), (None, by_hand));
+}
+
+#[test]
 fn revoke_one_with_confirmation_focus_on_cancel() {
     let mut app = loaded();
     update(&mut app, key('d'));
@@ -1028,35 +1071,6 @@ fn toasts_expire_errors_do_not() {
     update(&mut app, Msg::Tick(10_000 + TOAST_MS + 1));
     assert!(app.toast.is_none());
     assert!(!app.wants_tick(), "idle: no ticks needed");
-}
-
-#[test]
-fn a_key_revoked_elsewhere_disappears_when_read() {
-    let mut app = loaded();
-    update(&mut app, key('j'));
-    update(&mut app, key('e'));
-    update(&mut app, code(KeyCode::Esc));
-    // Ctrl-r re-reads; answer a 404 for 'marketing'
-    let cmds = update(&mut app, ctrl('r'));
-    let list_req = api_cmds(&cmds)[0].0;
-    let cmds = update(&mut app, answer(list_req, ApiResult::Keys(Ok(keys()))));
-    let (req, _) = api_cmds(&cmds)
-        .into_iter()
-        .find(|(_, op)| *op == ApiOp::GetKey(id(1)))
-        .unwrap();
-    update(
-        &mut app,
-        answer(
-            req,
-            ApiResult::Key(Err(ApiError::NotFound(ErrorBody::default()))),
-        ),
-    );
-    assert!(app.keys.get(&id(1)).is_none());
-    assert!(
-        app.toast
-            .as_ref()
-            .is_some_and(|t| t.text.contains("revoked elsewhere"))
-    );
 }
 
 #[test]
@@ -1514,7 +1528,6 @@ fn the_periodic_refresh_spends_one_request_per_interval() {
     // nothing more while it is under way, however often the loop ticks
     assert!(api_cmds(&update(&mut app, Msg::Tick(61_000))).is_empty());
     assert_eq!(app.next_wakeup(), None);
-    // a key created elsewhere: badged, its scopes not read (no request spent on it)
     let mut list = keys();
     list.insert(
         0,
@@ -1524,8 +1537,15 @@ fn the_periodic_refresh_spends_one_request_per_interval() {
         },
     );
     let more = update(&mut app, answer(sent[0].0, ApiResult::Keys(Ok(list))));
-    assert!(api_cmds(&more).is_empty(), "{:?}", api_cmds(&more));
+    // the journal is read again (rotations other processes recorded), and the new key's scopes
+    // (it is scored like the rest); the keys already known are not read again
     let fresh = ApiKeyId("n00000000000000000000a".into());
+    let mut asked: Vec<ApiOp> = api_cmds(&more).into_iter().map(|(_, op)| op).collect();
+    asked.sort_by_key(|op| format!("{op:?}"));
+    assert_eq!(
+        asked,
+        vec![ApiOp::GetKey(fresh.clone()), ApiOp::ReadJournal]
+    );
     assert!(app.live.is_new(&fresh));
     assert_eq!(selected_name(&app), before, "the cursor stays on its key");
     assert!(app.toast.as_ref().is_some_and(|t| t.text.contains("1 new")));
@@ -1969,17 +1989,7 @@ fn rotate_later_keeps_both_and_the_journal_shows_the_badge_until_finished() {
     update(&mut app, key('f'));
     let cmds = update(&mut app, key('y'));
     assert!(app.modal.is_none());
-    // the replacement is read back first: gone, the old key is kept
-    let (req, op) = api_cmds(&cmds)[0].clone();
-    assert_eq!(op, ApiOp::GetKey(new_key_id()));
-    // there: the old key is revoked, then read back
-    let cmds = update(&mut app, answer(req, ApiResult::Key(Ok(detail(1)))));
-    let (req, op) = api_cmds(&cmds)[0].clone();
-    assert!(matches!(op, ApiOp::Mutate(Mutation::Revoke { id: ref i, .. }) if *i == id(1)));
-    let cmds = update(
-        &mut app,
-        answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
-    );
+    let cmds = finish_answered(&mut app, &cmds);
     let sent = api_cmds(&cmds);
     assert!(
         sent.iter()
@@ -1988,34 +1998,85 @@ fn rotate_later_keeps_both_and_the_journal_shows_the_badge_until_finished() {
     assert!(sent.iter().any(|(_, op)| *op == ApiOp::ReadJournal));
 }
 
-#[test]
-fn finishing_from_the_journal_keeps_the_old_key_when_the_replacement_is_gone() {
+/// Finishing marketing's rotation (`cmds`: what the finish sent): the replacement is read
+/// back first, found; then the old key is revoked. Returns what the revoke's answer caused.
+fn finish_answered(app: &mut App, cmds: &[Command]) -> Vec<Command> {
+    let (req, op) = api_cmds(cmds)[0].clone();
+    assert_eq!(op, ApiOp::GetKey(new_key_id()));
+    let cmds = update(app, answer(req, ApiResult::Key(Ok(detail(1)))));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert!(matches!(op, ApiOp::Mutate(Mutation::Revoke { id: ref i, .. }) if *i == id(1)));
+    update(
+        app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    )
+}
+
+/// "marketing" (id 1) in a pending rotation, as the journal says; the cursor on it.
+fn pending_marketing() -> App {
     let mut app = loaded();
-    let cmds = update(&mut app, key('J'));
-    let req = api_cmds(&cmds)[0].0;
+    update(&mut app, key('j'));
+    assert_eq!(selected_name(&app), "marketing");
+    // Ctrl-r: the list, then the journal (a rotation the CLI recorded meanwhile)
+    let cmds = update(&mut app, ctrl('r'));
+    let (req, _) = api_cmds(&cmds)
+        .into_iter()
+        .find(|(_, op)| *op == ApiOp::ListKeys)
+        .unwrap();
+    let cmds = update(&mut app, answer(req, ApiResult::Keys(Ok(keys()))));
+    let req = api_cmds(&cmds)
+        .into_iter()
+        .find(|(_, op)| *op == ApiOp::ReadJournal)
+        .expect("a refresh reads the journal again")
+        .0;
     update(
         &mut app,
         answer(req, ApiResult::Journal(Ok(vec![rotation_entry()]))),
     );
     assert!(app.pending_rotation(&id(1)).is_some());
-    update(&mut app, code(KeyCode::Enter));
-    update(&mut app, key('f'));
-    let cmds = update(&mut app, key('y'));
-    let (req, op) = api_cmds(&cmds)[0].clone();
-    assert_eq!(op, ApiOp::GetKey(new_key_id()));
-    let cmds = update(
-        &mut app,
-        answer(
-            req,
-            ApiResult::Key(Err(ApiError::NotFound(ErrorBody::default()))),
-        ),
+    app
+}
+
+#[test]
+fn a_pending_rotation_is_a_state_of_its_row() {
+    let mut app = pending_marketing();
+    let line = rotate::pending_line(&app, &id(1)).unwrap();
+    assert!(
+        line.contains(new_key_id().as_str()) && line.contains("f finishes"),
+        "{line}"
     );
-    assert!(api_cmds(&cmds).is_empty(), "nothing revoked");
-    let t = app.toast.clone().unwrap();
-    assert_eq!(t.level, Level::Error);
-    assert!(t.text.contains("is gone"), "{}", t.text);
-    assert!(app.rotations.active.is_empty());
-    assert!(!app.keys.get(&id(1)).unwrap().state.is_revoking());
+    // R offers to finish or cancel it, not a second replacement
+    let cmds = update(&mut app, key('R'));
+    assert!(api_cmds(&cmds).is_empty());
+    assert!(
+        matches!(&app.modal, Some(Modal::Deployed(d)) if d.rotation.stage == crate::ops::Stage::Pending)
+    );
+    // c: cancel = revoke the replacement (through the revoke confirmation), keep the old key
+    update(&mut app, key('c'));
+    let Some(Modal::ConfirmDelete(c)) = &app.modal else {
+        panic!("no confirmation: {:?}", app.modal);
+    };
+    assert_eq!(c.targets.len(), 1);
+    assert_eq!(c.targets[0].id, new_key_id());
+    update(&mut app, code(KeyCode::Esc));
+    // f on the row finishes it: the replacement read back, then the old key revoked
+    let cmds = update(&mut app, key('f'));
+    let cmds = finish_answered(&mut app, &cmds);
+    assert!(
+        api_cmds(&cmds)
+            .iter()
+            .any(|(_, op)| matches!(op, ApiOp::ReadBack(s) if s.id == id(1)))
+    );
+    // f where nothing is pending: said
+    let cmds = update(&mut app, key('f'));
+    assert!(api_cmds(&cmds).is_empty());
+    assert!(
+        app.toast
+            .clone()
+            .unwrap()
+            .text
+            .contains("no pending rotation")
+    );
 }
 
 #[test]
@@ -2452,7 +2513,8 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
     // marks are per context
     update(&mut app, key(' '));
     assert!(app.view.marks.is_empty());
-    // d on a subuser's row: switch there, select the key once its list arrives
+    // d on a subuser's row: switch there, and once its list arrives the key is selected and
+    // its revoke asked for (one press, as for a key of this context)
     let pos = (0..n)
         .find(|p| app.matrix_entry(*p).unwrap().1.name == "eu key 2")
         .unwrap();
@@ -2482,12 +2544,21 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
         answer(req, ApiResult::Keys(Ok(vec![sub_key(1), sub_key(2)]))),
     );
     assert_eq!(selected_name(&app), "eu key 2");
-    update(&mut app, key('d'));
-    arm(&mut app);
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
-        panic!("no confirm dialog")
+        panic!("no confirm dialog: {:?}", app.modal)
     };
     assert_eq!(c.targets[0].id, sub_key(2).api_key_id);
+    // cancelled, then Esc in the matrix: back where the all-contexts matrix was left, all of it
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.modal.is_none());
+    let cmds = update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.ctx.on_behalf_of, None);
+    assert!(
+        app.matrix_on() && app.sweep().is_some(),
+        "every context again"
+    );
+    settle(&mut app, cmds);
+    assert!(app.sweep().is_some_and(|s| s.contexts.len() == 1));
 }
 
 #[test]

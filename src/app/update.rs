@@ -117,6 +117,18 @@ pub(super) fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     }
     match keymap::resolve(layer, &k) {
+        Some(b)
+            if keymap::needs_target(b.action)
+                && matches!(layer, Layer::List | Layer::Detail | Layer::Matrix)
+                && !app.has_target() =>
+        {
+            let why = app.no_target_reason();
+            toast(
+                app,
+                Level::Info,
+                format!("no key to act on ({}): {why}", b.short_desc()),
+            );
+        }
         Some(b) if b.writes && app.ctx.read_only => {
             toast(
                 app,
@@ -321,9 +333,14 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
     };
     match (pending, done) {
         (Pending::List { by_user }, ApiResult::Keys(r)) => {
+            let listed = r.is_ok();
             keys_loaded(app, r, by_user, out);
+            // rotations recorded by other processes (the CLI, another dashboard) show too
+            if listed {
+                super::rotate::read_journal(app, out);
+            }
             super::leak::keys_arrived(app);
-            super::matrix::keys_arrived(app);
+            super::matrix::keys_arrived(app, out);
         }
         (Pending::SweepList { sweep, ctx }, ApiResult::Keys(r)) => {
             super::matrix::sweep_listed(app, sweep, ctx, r, out)
@@ -415,9 +432,7 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
     // a rotation made or finished: re-read the journal for the pending-rotation badges
     let rotation = match &pending {
         Pending::Rotate { .. } => true,
-        Pending::Delete { id, .. } => {
-            app.pending_rotation(id).is_some() || app.rotations.active.contains_key(id)
-        }
+        Pending::Delete { id, .. } => super::rotate::touches_rotation(app, id),
         _ => false,
     };
     if done.sent && rotation {

@@ -40,60 +40,6 @@ use crate::text::plural;
 /// The largest report read (`--from-report`).
 const MAX_REPORT: u64 = 64 * crate::fsutil::MAX_INPUT;
 
-/// A sweep's progress on stderr (only on a terminal): how many accounts answered, of how
-/// many, and an ETA (the rate-limit budget's waits included, as the answers so far tell).
-struct Eta {
-    bar: std::sync::OnceLock<indicatif::ProgressBar>,
-    label: &'static str,
-}
-
-impl Eta {
-    fn new(label: &'static str) -> Eta {
-        Eta {
-            bar: std::sync::OnceLock::new(),
-            label,
-        }
-    }
-
-    fn set(&self, done: usize, total: usize) {
-        if total < 2 || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            return;
-        }
-        let bar = self.bar.get_or_init(|| {
-            let b = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:24}] {pos}/{len} accounts, {elapsed} so far, ETA {eta}",
-            ) {
-                b.set_style(style.progress_chars("#>-"));
-            }
-            b.set_message(self.label);
-            b.enable_steady_tick(std::time::Duration::from_millis(500));
-            b
-        });
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    }
-
-    /// Said before waiting for the rate-limit window (a line, on any stderr: a wait of a
-    /// minute is never silent).
-    fn waiting(&self, secs: u64, left: usize) {
-        let line = format!(
-            "waiting {secs} s for the rate-limit window; {} left to search (Ctrl-C stops)",
-            plural(left, "account", "accounts")
-        );
-        match self.bar.get() {
-            Some(b) => b.println(format!("sgkeys: {line}")),
-            None => crate::errln!("sgkeys: {line}"),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = self.bar.get() {
-            b.finish_and_clear();
-        }
-    }
-}
-
 /// One leaked key, followed through.
 struct Case {
     sighting: Sighting,
@@ -289,7 +235,7 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
     let keys: Vec<&Secret> = sightings.iter().map(|s| &s.key).collect();
     let bar = std::sync::Mutex::new(output::Progress::new("asking each key", keys.len()));
     let tick = |done: usize, _: usize| {
-        if let Ok(mut b) = bar.lock() {
+        if let Ok(b) = bar.lock() {
             while b.done() < done {
                 b.tick();
             }
@@ -312,9 +258,15 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
     let mut located = if wanted.is_empty() {
         Vec::new()
     } else {
-        let sweep = Eta::new("searching every account");
-        let tick = |done: usize, total: usize| sweep.set(done, total);
-        let wait = |secs: u64, left: usize| sweep.waiting(secs, left);
+        let sweep = output::LazyProgress::new("searching every account");
+        let tick = |done: usize, total: usize| sweep.update(done, total);
+        let wait = |secs: u64, left: usize| {
+            sweep.say(&format!(
+                "sgkeys: waiting {secs} s for the rate-limit window; {} left to search \
+                 (Ctrl-C stops)",
+                plural(left, "account", "accounts")
+            ));
+        };
         let watch = leak::Watch {
             progress: &tick,
             waiting: &wait,

@@ -21,12 +21,15 @@ pub(crate) fn write(dir: Option<&Path>) -> Result<(), CliError> {
                 .map_err(|e| CliError::Io(format!("cannot write the man page: {e}")))
         }
         Some(dir) => {
-            if !dir.is_dir() {
+            // a fresh machine has no ~/.local/share/man/man1 yet: made, parents too (mkdir -p)
+            if dir.exists() && !dir.is_dir() {
                 return Err(CliError::Usage(format!(
-                    "{} is not a directory (create it first)",
+                    "{} exists and is not a directory",
                     dir.display()
                 )));
             }
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::Io(format!("cannot create {}: {e}", dir.display())))?;
             let cmd = cmd.version(env!("CARGO_PKG_VERSION"));
             clap_mangen::generate_to(cmd, dir).map_err(|e| {
                 CliError::Io(format!("cannot write man pages to {}: {e}", dir.display()))

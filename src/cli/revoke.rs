@@ -187,7 +187,7 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
     // second one exits at once: every request sent is already named in the journal.
     let stop = tokio_util::sync::CancellationToken::new();
     let watcher = tokio::spawn(interrupt_watcher(stop.clone()));
-    let outcomes = crate::ops::revoke_many(&plan, 16, &stop).await;
+    let outcomes = crate::ops::revoke_many(&plan, ctx.settings.concurrency, &stop).await;
     watcher.abort();
     let interrupted = stop.is_cancelled();
     let unjournaled = outcomes.iter().flatten().find_map(|d| match &d.result {

@@ -212,7 +212,7 @@ async fn revoke_and_read_back(
             _ => None,
         })
         .collect();
-    let outcomes = crate::ops::revoke_many(&targets, 16, stop).await;
+    let outcomes = crate::ops::revoke_many(&targets, ctx.settings.concurrency, stop).await;
     for ((i, _), done) in revokes.iter().zip(outcomes) {
         let r = &mut plan[*i];
         let Some(done) = done else { continue };

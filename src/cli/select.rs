@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use super::CliError;
 use super::context::*;
-use crate::api::{ApiError, ApiKeyId, KeyDetail};
+use crate::api::{ApiKeyId, KeyDetail};
 use crate::output::clean;
 use crate::query::{KeyFacts, Query};
 
@@ -16,7 +16,8 @@ use crate::query::{KeyFacts, Query};
 pub(crate) struct Selection {
     /// The keys to act on, each once, in the order given (ids) or listed (filter).
     pub keys: Vec<KeyDetail>,
-    /// Ids given that are not there (404): already revoked, or never existed.
+    /// Ids given that SendGrid says are not there (its JSON 404): already revoked, or never
+    /// existed.
     pub not_found: Vec<ApiKeyId>,
     /// Keys that could not be read, and why: for a filter, whether they match is unknown.
     pub unreadable: Vec<(ApiKeyId, String)>,
@@ -91,9 +92,10 @@ pub(crate) async fn select(
                     sel.keys.push(d);
                 }
             }
-            // listed, then revoked before it was read: not a key any more
-            Err(ApiError::NotFound(_)) if query.is_some() => {}
-            Err(ApiError::NotFound(_)) => sel.not_found.push(id),
+            // listed, then revoked before it was read: not a key any more. Only SendGrid's own
+            // 404 says so: a gateway's page says nothing about the key (unreadable, below).
+            Err(e) if e.gone_by_sendgrid() && query.is_some() => {}
+            Err(e) if e.gone_by_sendgrid() => sel.not_found.push(id),
             // the calling key may not read keys: nothing else will go better
             Err(e) if matches!(e.status(), Some(401 | 403)) => {
                 return Err(CliError::api(format!("reading key {id}"), e));

@@ -26,6 +26,7 @@
 mod query;
 mod record;
 pub(crate) mod schema;
+mod sweeps;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,10 +48,23 @@ pub const FILE_NAME: &str = "inventory.sqlite";
 pub const DEMO_FILE_NAME: &str = "demo-inventory.sqlite";
 
 /// Now, in [`Millis`].
+///
+/// Strictly increasing within the process: two answers recorded in the same millisecond
+/// still come in order (a complete list proves gone only what was last seen *before* it).
 pub fn now_ms() -> Millis {
-    std::time::SystemTime::now()
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as Millis)
+        .map_or(0, |d| d.as_millis() as Millis);
+    let mut prev = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = wall.max(prev + 1);
+        match LAST.compare_exchange_weak(prev, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => prev = seen,
+        }
+    }
 }
 
 /// RFC 3339 (UTC, seconds) of a time in [`Millis`].

@@ -91,6 +91,10 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
     pub base_url: String,
+    /// Where the request went when that is not `base_url`: an EU subuser's calls go to the EU
+    /// host (absent in entries written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_to: Option<String>,
     /// The `on-behalf-of` value, or None for the key's own account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,
@@ -150,6 +154,7 @@ impl Entry {
             op: None,
             phase: None,
             base_url: base_url.to_owned(),
+            sent_to: None,
             on_behalf_of,
             action,
             api_key_id: id.to_owned(),
@@ -236,6 +241,17 @@ pub struct Contents {
 pub struct Journal {
     path: PathBuf,
     lock: Arc<Mutex<()>>,
+    /// The last [`Journal::recent`] answer and the file's length and time it was read at: a
+    /// journal unchanged since is not read again (the dashboard asks on every refresh).
+    recent: Arc<Mutex<Option<Recent>>>,
+}
+
+#[derive(Debug)]
+struct Recent {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    n: usize,
+    entries: Vec<Entry>,
 }
 
 impl Journal {
@@ -243,6 +259,7 @@ impl Journal {
         Journal {
             path: path.into(),
             lock: Arc::new(Mutex::new(())),
+            recent: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -338,6 +355,28 @@ impl Journal {
     /// or secret lost), read in bounded memory: what the dashboard holds of a journal of any
     /// size, with every pending rotation's badge.
     pub fn recent(&self, n: usize) -> Result<Vec<Entry>, JournalError> {
+        let stamp = std::fs::metadata(&self.path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()));
+        if let Some((len, modified)) = stamp
+            && let Some(c) = &*self.recent.lock().unwrap_or_else(|p| p.into_inner())
+            && (c.len, c.modified, c.n) == (len, modified, n)
+        {
+            return Ok(c.entries.clone());
+        }
+        let entries = self.read_recent(n)?;
+        if let Some((len, modified)) = stamp {
+            *self.recent.lock().unwrap_or_else(|p| p.into_inner()) = Some(Recent {
+                len,
+                modified,
+                n,
+                entries: entries.clone(),
+            });
+        }
+        Ok(entries)
+    }
+
+    fn read_recent(&self, n: usize) -> Result<Vec<Entry>, JournalError> {
         let mut ring: std::collections::VecDeque<Entry> = Default::default();
         let mut p = Pending::default();
         self.for_each(|e| {

@@ -290,7 +290,8 @@ impl Rotation {
         let new = self.new.as_ref().map_or(String::new(), |n| n.id.0.clone());
         match r {
             Ok(_) => Some(self.revoke()),
-            Err(ApiError::NotFound(_)) => {
+            // only SendGrid's own 404: a gateway's page says nothing about the key
+            Err(e) if e.gone_by_sendgrid() => {
                 self.stage = Stage::FinishRefused {
                     why: format!(
                         "the replacement {new} is gone (revoked meanwhile?): the old key is \
@@ -571,7 +572,9 @@ mod tests {
         assert_eq!(r.stage, Stage::Pending);
         let mut gone = r.clone();
         assert_eq!(gone.finish(), Some(ApiKeyId("N".repeat(22))));
-        let none = gone.replacement_read(Err(ApiError::NotFound(Default::default())));
+        let mut gateway = gone.clone();
+        let sendgrids = br#"{"errors":[{"field":null,"message":"unable to find API Key"}]}"#;
+        let none = gone.replacement_read(Err(ApiError::from_status(404, sendgrids, None)));
         assert!(none.is_none());
         assert!(matches!(
             gone.stage,
@@ -580,6 +583,21 @@ mod tests {
                 ..
             }
         ));
+        // a gateway's HTML 404 is no word on the replacement: refused, never called gone
+        let page = b"<html><title>404 Not Found</title></html>";
+        assert!(
+            gateway
+                .replacement_read(Err(ApiError::from_status(404, page, None)))
+                .is_none()
+        );
+        assert!(matches!(
+            gateway.stage,
+            Stage::FinishRefused {
+                replacement_gone: false,
+                ..
+            }
+        ));
+        assert!(gateway.describe().contains("could not be read back"));
         r.finish().unwrap();
         let detail = KeyDetail {
             api_key_id: ApiKeyId("N".repeat(22)),

@@ -44,13 +44,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let buf = frame.buffer_mut();
     let Some(entry) = app.selected() else {
-        if !app.view.rows.is_empty() {
-            put_centered(
-                buf,
-                inner,
-                &[("Select a key to see its scopes".into(), theme.dim)],
-            );
-        }
+        // never a blank pane: why there is nothing to show
+        let why = if !app.view.rows.is_empty() {
+            "Select a key to see its scopes"
+        } else if !app.keys.ever_loaded() && app.keys.status.error().is_some() {
+            "No key to show: the key list could not be loaded"
+        } else if !app.keys.ever_loaded() {
+            "A key's scopes show here once the list is read"
+        } else {
+            "No key selected"
+        };
+        put_centered(buf, inner, &[(why.into(), theme.dim)]);
         return;
     };
     let w = inner.width as usize;
@@ -70,6 +74,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ),
     ]));
     head.push(type_line(entry, theme));
+    if let Some(p) = crate::app::rotate::pending_line(app, &entry.id) {
+        head.push(Line::from(Span::styled(
+            truncate(&clean(&p), w).into_owned(),
+            theme.warn,
+        )));
+    }
     let findings_room = (h / 3).max(1);
     head.extend(findings(
         &entry.risk.findings,

@@ -131,28 +131,54 @@ pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedA
     let r = &d.rotation;
     let new_name = r.new.as_ref().map_or(r.name.as_str(), |n| n.name.as_str());
     let (old, new) = (clean(&r.old.name), clean(new_name));
-    let mut top = para(
+    let pending = r.stage == crate::ops::Stage::Pending;
+    let mut top = Vec::new();
+    if pending {
+        // `R` or `f` on a row whose rotation is pending: finish it, or cancel it
+        let since = r
+            .create_entry
+            .as_ref()
+            .map(|e| app.clock.local_stamp(&e.time))
+            .unwrap_or_default();
+        top.extend(para(
+            &format!("'{old}' is in a pending rotation since {since}: '{new}' replaces it."),
+            cw,
+            theme.base,
+        ));
+        top.push(Line::default());
+    }
+    top.extend(para(
         &format!("Is '{new}' deployed everywhere '{old}' was used?"),
         cw,
         theme.strong,
-    );
+    ));
     top.push(Line::default());
     top.extend(para(
         &format!(
-            "Yes: revoke '{old}' ({}) now and check it is gone. Apps still using it stop working.",
-            clean(r.old.id.as_str())
+            "Yes: revoke '{old}' ({}) now and check it is gone{}. Apps still using it stop working.",
+            clean(r.old.id.as_str()),
+            if pending {
+                " (the replacement is read back first)"
+            } else {
+                ""
+            }
         ),
         cw,
         theme.warn,
     ));
     top.extend(para(
         &format!(
-            "Later: keep both. The rotation stays pending (⟳ on the old key, J, sgkeys rotate \
-             --finish {}).",
+            "Later: keep both. The rotation stays pending (⟳ on the old key, f, J, sgkeys \
+             rotate --finish {}).",
             clean(r.old.id.as_str())
         ),
         cw,
         theme.base,
+    ));
+    top.extend(para(
+        &format!("c cancels: revoke '{new}' and keep '{old}'."),
+        cw,
+        theme.dim,
     ));
     let (later, now) = if d.focus_revoke {
         (theme.button, theme.button_danger_focus)
@@ -195,10 +221,11 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
     let w = region.width.saturating_sub(2).max(1);
     let h = region.height.saturating_sub(1).max(1);
     let rows = journal_rows(app, v);
+    // the filter is by context (endpoint and account): the title names it
     let scope = if v.all {
-        "all contexts"
+        "all contexts".to_owned()
     } else {
-        "this endpoint"
+        format!("{} only", clean(&app.context_label()))
     };
     let title = format!(
         "Journal · {} · {scope} · newest first",
@@ -307,7 +334,7 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
         } else if let Some(e) = app.journal.error() {
             format!("Could not read the journal: {}", clean(e))
         } else if v.filter.value().trim().is_empty() && !v.all {
-            "No changes made at this endpoint yet (a for all contexts)".into()
+            "No changes made in this context yet (a for all contexts)".into()
         } else {
             "Nothing matches".into()
         };

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders};
 
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::{Theme, severity_symbol};
+use crate::app::layout::visible_offset;
 use crate::app::{App, KeyEntry, Pane, SortKey};
 
 /// The list pane shows the id column from this width on (border included).
@@ -51,6 +52,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let buf = frame.buffer_mut();
 
+    if n == 0 && !app.keys.ever_loaded() && app.keys.status.error().is_none() {
+        return placeholders(app, inner, buf, theme);
+    }
     if n == 0 {
         let lines = empty_state(app, theme);
         let padded = if inner.width > 6 {
@@ -143,18 +147,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         scrollbar(buf, track, offset, cap, n, theme);
     }
-}
-
-/// The first visible row: the app's offset, corrected if it does not show the selection (the
-/// frame may be smaller than the size `update` scrolled for).
-pub fn visible_offset(offset: usize, selected: usize, cap: usize, n: usize) -> usize {
-    let mut off = offset;
-    if selected < off {
-        off = selected;
-    } else if selected >= off + cap {
-        off = selected + 1 - cap;
-    }
-    off.min(n.saturating_sub(cap))
 }
 
 fn title(app: &App, max: usize) -> String {
@@ -313,6 +305,43 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
         ));
     }
     lines
+}
+
+/// The first load: the list's shape to come (its columns, rows of placeholders) and what it is
+/// waiting for, in place of a blank pane.
+fn placeholders(app: &App, inner: Rect, buf: &mut ratatui::buffer::Buffer, theme: &Theme) {
+    let w = inner.width as usize;
+    let show_id = inner.width + 2 >= ID_MIN_WIDTH;
+    let name_w = w.saturating_sub(3 + TYPE_W + 1 + if show_id { ID_W + 1 } else { 0 });
+    let mut head = format!("   {}", pad("Name", name_w));
+    if show_id {
+        head.push_str(&format!(" {}", pad("Id", ID_W)));
+    }
+    head.push_str(&format!(" {}", pad("Type", TYPE_W)));
+    put_line(
+        buf,
+        inner,
+        0,
+        &Line::from(Span::styled(head, theme.column_header)),
+    );
+    let loading = format!("   {} Loading keys…", super::status::spinner(app));
+    put_line(buf, inner, 1, &Line::from(Span::styled(loading, theme.dim)));
+    let rows = (inner.height as usize).saturating_sub(2).min(12);
+    for r in 0..rows {
+        // bars of a few lengths, as names are
+        let len = name_w * (45 + (r * 37) % 45) / 100;
+        let mut bar = format!("   {}", pad(&"╌".repeat(len), name_w));
+        if show_id {
+            bar.push_str(&format!(" {}", "╌".repeat(ID_W)));
+        }
+        bar.push_str(&format!(" {}", "╌".repeat(TYPE_W - 1)));
+        put_line(
+            buf,
+            inner,
+            (r + 2) as u16,
+            &Line::from(Span::styled(bar, theme.dim)),
+        );
+    }
 }
 
 /// A one-column scrollbar: thumb proportional to the visible part.

@@ -14,9 +14,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
 use super::dialog::{box_h, box_w, content_w, footer, frame_box, render_parts};
-use super::list::visible_offset;
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::Theme;
+use crate::app::layout::visible_offset;
 use crate::app::layout::{MATRIX_COL_W, MATRIX_HEAD_ROWS, MATRIX_TYPE_W, matrix_geom};
 use crate::app::{App, CellView, KeyEntry, Layer, SortKey};
 use crate::scopes::{self, Level};
@@ -140,8 +140,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut full = vec![0usize; visible.len()];
     let mut read = vec![0usize; visible.len()];
     let mut partial = 0usize;
+    // keys whose scopes are not known: never counted as No, said in the legend
+    let (mut unread, mut unreadable) = (0usize, 0usize);
     for pos in 0..n {
-        if let Some(info) = app.matrix_entry(pos).and_then(|(_, e)| e.info()) {
+        let entry = app.matrix_entry(pos).map(|(_, e)| e);
+        if let Some(e) = entry
+            && e.info().is_none()
+        {
+            if e.state.error().is_some() {
+                unreadable += 1;
+            } else {
+                unread += 1;
+            }
+        }
+        if let Some(info) = entry.and_then(|e| e.info()) {
             for (k, &c) in visible.iter().enumerate() {
                 match info.levels.get(c) {
                     Level::Full => full[k] += 1,
@@ -214,6 +226,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if partial > 0 {
         left.push_str(&format!(" · {partial} Partial"));
     }
+    if unread > 0 {
+        left.push_str(&format!(" · {unread} not read yet"));
+    }
+    if unreadable > 0 {
+        left.push_str(&format!(" · {unreadable} unreadable"));
+    }
     if let Some(s) = sweep {
         if s.waiting_subusers || s.in_flight > 0 || !s.queue.is_empty() {
             left.push_str(&format!(" · reading {}/{}", s.done + s.failed, s.total));
@@ -269,7 +287,10 @@ fn title(app: &App, max: usize) -> String {
     let mut parts = vec![if app.filter.active() {
         format!("Permission matrix · {n}/{total} keys")
     } else {
-        format!("Permission matrix · {total} keys")
+        format!(
+            "Permission matrix · {}",
+            crate::text::plural(total, "key", "keys")
+        )
     }];
     if let Some(s) = app.sweep() {
         parts.push(format!("all contexts ({})", s.contexts.len() + 1));

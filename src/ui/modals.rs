@@ -148,7 +148,7 @@ fn secret(frame: &mut Frame, screen: Rect, app: &App, s: &SecretModal, theme: &T
     }
     if s.confirm_close {
         top.extend(para(
-            "You have not copied it. Press Esc again to close; the secret is gone after that.",
+            "You have not copied it. Press Esc or Enter again to close; the secret is gone after that.",
             inner_w,
             theme.danger,
         ));

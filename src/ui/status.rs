@@ -203,13 +203,29 @@ fn summary(app: &App, theme: &Theme, out: &mut Vec<Span<'static>>) {
         }
         return;
     }
-    let n = app.view.rows.len();
+    // the all-contexts matrix counts what its title counts: every context's keys
+    let (n, total, contexts) = match app.sweep() {
+        Some(s) => (
+            s.rows.len(),
+            total
+                + s.contexts
+                    .iter()
+                    .map(|c| c.keys.entries.len())
+                    .sum::<usize>(),
+            Some(s.contexts.len() + 1),
+        ),
+        None => (app.view.rows.len(), total, None),
+    };
+    let keys = |n: usize| crate::text::plural(n, "key", "keys");
     let count = if app.filter.active() {
-        format!(" {n}/{total} keys")
+        format!(" {n}/{}", keys(total))
     } else {
-        format!(" {total} keys")
+        format!(" {}", keys(total))
     };
     out.push(Span::styled(count, theme.base));
+    if let Some(k) = contexts {
+        out.push(Span::styled(format!(" in {k} contexts"), theme.base));
+    }
     if !app.view.marks.is_empty() {
         out.push(Span::styled(" · ", theme.dim));
         out.push(Span::styled(

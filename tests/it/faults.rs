@@ -292,7 +292,7 @@ async fn clean_sim() -> SimHandle {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_is_never_retried() {
+async fn a_post_is_retried_only_after_a_429() {
     let sim = clean_sim().await;
     let c = client(&sim);
     let before = sim.keys(None).len();
@@ -304,14 +304,18 @@ async fn a_post_is_never_retried() {
         .unwrap_err();
     assert!(e.outcome_unknown());
     assert_eq!(sim.keys(None).len(), before + 1, "carried out exactly once");
-    // refused with 429 (not carried out): still not retried
+    // refused with 429 (nothing created): sent again once the window resets, made once
     sim.fail_next(1, 429, false);
-    assert!(c.create_key("limited", None).await.is_err());
-    assert_eq!(
-        sim.requests().iter().filter(|r| r.method == "POST").count(),
-        2
-    );
-    assert_eq!(sim.keys(None).len(), before + 1);
+    let made = c.create_key("limited", None).await.unwrap();
+    assert_eq!(made.name, "limited");
+    let posts: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(posts, [500, 429, 201]);
+    assert_eq!(sim.keys(None).len(), before + 2);
     sim.shutdown().await;
 }
 

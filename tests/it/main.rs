@@ -4,6 +4,7 @@
 //! - `api_sim`: the client against the simulator over real HTTP; `parsers`: lenient parsing;
 //! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
+//!   `pacing`: creates against the default creation budget;
 //! - `ui_snapshots`, `ui_screens`, `props`: the dashboard's model and renderer (`common` holds their fixture);
 //!   `palette`: the themes' WCAG contrast;
 //! - `e2e_tmux`, `e2e_dashboard`, `secrets`: the real binary in tmux (`common::tmux`);
@@ -22,6 +23,7 @@ mod e2e_dashboard;
 mod e2e_tmux;
 mod export_terraform;
 mod faults;
+mod gateway_404;
 mod hostile_selftest;
 mod hostile_text;
 mod html_report;
@@ -32,9 +34,11 @@ mod leak_lookup;
 mod leaked;
 mod openmetrics;
 mod outcomes;
+mod pacing;
 mod palette;
 mod parsers;
 mod props;
+mod resume;
 mod rotation;
 mod secrets;
 mod tls;

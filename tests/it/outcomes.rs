@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::simulator::start;
+use crate::hostile::keys::{html_404, sendgrid_404 as gone};
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 use serde_json::json;
 use sgkeys::journal::{Journal, Outcome};
@@ -88,13 +89,6 @@ async fn origin(
 fn still_there(victim: &str) -> impl Fn() -> Reply + Send + Sync + 'static {
     let v = victim.to_owned();
     move || Reply::json(200, key_json(&v, "leaky", &["mail.send"]))
-}
-
-fn gone() -> Reply {
-    Reply::json(
-        404,
-        json!({"errors":[{"field":null,"message":"unable to find API Key"}]}),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -207,13 +201,6 @@ async fn an_html_200_to_a_delete_is_read_back() {
 }
 
 /// A gateway's "404 Not Found" page in front of SendGrid.
-fn html_404() -> Reply {
-    Reply::html(
-        404,
-        "<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_html_404_to_a_delete_is_never_already_revoked() {
     let victim = id_of(&fake_key(4));
@@ -585,7 +572,7 @@ async fn interrupted_bulk_revoke(
     assert_eq!(before.len(), 60);
     let dir = tempfile::tempdir().unwrap();
     // ids may start with '-': after `--` they are never taken for flags
-    let mut args = vec!["revoke", "--yes", "--"];
+    let mut args = vec!["--concurrency", "16", "revoke", "--yes", "--"];
     args.extend(before.iter().map(String::as_str));
     let mut child = cmd(dir.path(), &sim.base_url(), &admin, &args)
         .stdout(Stdio::piped())
@@ -734,6 +721,103 @@ fn policy_and_since_files_are_size_capped() {
     }
 }
 
+/// How the stand-in of [`bent`] bends its answers.
+#[derive(Clone, Default)]
+struct Bend {
+    /// A key whose GET answers an HTML 500, always.
+    broken: Option<String>,
+    /// Answer creates and renames with this name, not the one asked.
+    name: Option<String>,
+    /// Answer creates and scope changes with these scopes, not the ones asked.
+    scopes: Option<Vec<String>>,
+}
+
+/// A small SendGrid holding `keys` (id, name, scopes) whose answers are bent by `bend`; it
+/// stores what it answers.
+async fn bent(keys: Vec<(String, String, Vec<String>)>, bend: Bend) -> Hostile {
+    let keys = Arc::new(Mutex::new(keys));
+    let made = std::sync::atomic::AtomicU8::new(40);
+    Hostile::start(move |r: &Seen| {
+        let mut k = keys.lock().unwrap();
+        let one = r.path.strip_prefix("/v3/api_keys/").map(str::to_owned);
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        let asked = |f: &str| -> Vec<String> {
+            body[f]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let name = bend
+            .name
+            .clone()
+            .unwrap_or_else(|| body["name"].as_str().unwrap_or_default().to_owned());
+        let scopes = bend.scopes.clone().unwrap_or_else(|| asked("scopes"));
+        let missing = || {
+            Reply::json(
+                404,
+                json!({"errors":[{"field":null,"message":"not found"}]}),
+            )
+        };
+        match (r.method.as_str(), one) {
+            ("GET", Some(id)) if bend.broken.as_deref() == Some(id.as_str()) => {
+                Reply::html(500, "<html><title>500 Internal Server Error</title></html>")
+            }
+            ("GET", Some(id)) => match k.iter().find(|(i, _, _)| *i == id) {
+                Some((i, n, s)) => {
+                    let s: Vec<&str> = s.iter().map(String::as_str).collect();
+                    Reply::json(200, key_json(i, n, &s))
+                }
+                None => missing(),
+            },
+            ("POST", _) => {
+                let secret = fake_key(made.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+                let id = id_of(&secret);
+                k.push((id.clone(), name.clone(), scopes.clone()));
+                Reply::json(
+                    201,
+                    json!({"api_key": secret, "api_key_id": id, "name": name, "scopes": scopes}),
+                )
+            }
+            ("PATCH", Some(id)) => match k.iter_mut().find(|(i, _, _)| *i == id) {
+                Some(key) => {
+                    key.1 = name.clone();
+                    Reply::json(200, json!({"api_key_id": id, "name": name}))
+                }
+                None => missing(),
+            },
+            ("PUT", Some(id)) => match k.iter_mut().find(|(i, _, _)| *i == id) {
+                Some(key) => {
+                    key.2 = scopes.clone();
+                    Reply::json(
+                        200,
+                        json!({"api_key_id": id, "name": key.1, "scopes": scopes}),
+                    )
+                }
+                None => missing(),
+            },
+            ("DELETE", Some(id)) => {
+                let before = k.len();
+                k.retain(|(i, _, _)| *i != id);
+                if k.len() < before {
+                    Reply::empty(204)
+                } else {
+                    missing()
+                }
+            }
+            _ => {
+                let pairs: Vec<(&str, &str)> =
+                    k.iter().map(|(i, n, _)| (i.as_str(), n.as_str())).collect();
+                Reply::json(200, list_json(&pairs))
+            }
+        }
+    })
+    .await
+}
+
 /// A SendGrid whose clock is `skew` seconds off ours and whose rate limit it enforces by its
 /// own clock: `limit` requests per one-second window, a 429 beyond; every answer carries its
 /// `Date` and `X-RateLimit-*`. `keys` keys. Returns the server and its count of 429s.
@@ -840,6 +924,146 @@ async fn rate_headers_origin(limit: &'static str, remaining: &'static str, reset
             .with_header("X-RateLimit-Reset", &reset.to_string())
     })
     .await
+}
+
+fn own_key() -> (String, String, Vec<String>) {
+    (
+        id_of(&caller()),
+        "me".into(),
+        vec!["api_keys.read".into(), "api_keys.create".into()],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_answered_otherwise_than_asked_is_said_and_journaled_as_answered() {
+    let victim = id_of(&fake_key(30));
+    let keys = vec![
+        own_key(),
+        (victim.clone(), "web".into(), vec!["mail.send".into()]),
+    ];
+    let bend = Bend {
+        name: Some("web (renamed by a proxy)".into()),
+        scopes: Some(vec!["mail.send".into(), "stats.read".into()]),
+        ..Bend::default()
+    };
+    let server = bent(keys, bend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url();
+    let r = run(
+        dir.path(),
+        &url,
+        &caller(),
+        &["create", "ci", "--scope", "mail.send"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.err
+            .contains("answered the name 'web (renamed by a proxy)', not 'ci' as asked"),
+        "{}",
+        r.err
+    );
+    assert!(r.err.contains("with stats.read not asked"), "{}", r.err);
+    let r = run(dir.path(), &url, &caller(), &["rename", &victim, "web 2"]).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.err.contains("not 'web 2' as asked"), "{}", r.err);
+    let r = run(
+        dir.path(),
+        &url,
+        &caller(),
+        &["set-scopes", &victim, "mail.send", "alerts.read"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.err
+            .contains("other scopes than asked: without alerts.read; with stats.read not asked"),
+        "{}",
+        r.err
+    );
+    // the change printed is the one made
+    assert!(
+        r.out.contains("+ stats.read") && !r.out.contains("alerts.read"),
+        "{}",
+        r.out
+    );
+    // the journal records what the server answered
+    let j = journal(dir.path());
+    assert_eq!(j.len(), 3);
+    assert_eq!(j[0].name.as_deref(), Some("web (renamed by a proxy)"));
+    assert_eq!(
+        j[0].scopes_after.as_deref(),
+        Some(&["mail.send".to_owned(), "stats.read".to_owned()][..])
+    );
+    assert_eq!(j[1].name.as_deref(), Some("web (renamed by a proxy)"));
+    assert_eq!(
+        j[2].scopes_after.as_deref(),
+        Some(&["mail.send".to_owned(), "stats.read".to_owned()][..])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filter_commands_name_the_keys_they_could_not_read_and_exit_1() {
+    let (a, b, c) = (
+        id_of(&fake_key(31)),
+        id_of(&fake_key(32)),
+        id_of(&fake_key(33)),
+    );
+    let keys = vec![
+        own_key(),
+        (a.clone(), "mailer a".into(), vec!["mail.send".into()]),
+        (b.clone(), "mailer b".into(), vec!["mail.send".into()]),
+        (c.clone(), "mailer c".into(), vec!["mail.send".into()]),
+    ];
+    let bend = Bend {
+        broken: Some(b.clone()),
+        ..Bend::default()
+    };
+    let server = bent(keys, bend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url();
+    let filter = [
+        "--timeout",
+        "3",
+        "rotate",
+        "--filter",
+        "scope:mail.send",
+        "--yes",
+    ];
+    let r = run(dir.path(), &url, &caller(), &filter).await;
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(r.err.contains("1 key could not be read"), "{}", r.err);
+    assert!(r.err.contains(&b), "the unread key is named: {}", r.err);
+    // the others were rotated, their old keys revoked
+    assert_eq!(server.count("POST", "/v3/api_keys"), 2);
+    assert_eq!(server.count("DELETE", &format!("/v3/api_keys/{a}")), 1);
+    assert_eq!(server.count("DELETE", &format!("/v3/api_keys/{b}")), 0);
+    let r = run(
+        dir.path(),
+        &url,
+        &caller(),
+        &[
+            "--timeout",
+            "3",
+            "--json",
+            "revoke",
+            "--filter",
+            "scope:mail.send",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let unread: Vec<&serde_json::Value> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "unreadable")
+        .collect();
+    assert_eq!(unread.len(), 1, "{v}");
+    assert_eq!(unread[0]["api_key_id"], b.as_str());
+    assert_eq!(server.count("DELETE", &format!("/v3/api_keys/{b}")), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -115,6 +115,24 @@ fn help_over_dialog(w: u16, h: u16) -> App {
     app
 }
 
+/// The permission matrix while some keys' scopes are still being read: their cells say `…`,
+/// and the legend says how many are not read yet (never counted as No).
+fn matrix_unread(w: u16, h: u16) -> App {
+    let mut app = new_app(w, h);
+    let answered = std::cell::Cell::new(0);
+    let cmds = app::init(&mut app);
+    let _unanswered = answer_where(&mut app, cmds, |op| match op {
+        ApiOp::GetKey(_) => {
+            answered.set(answered.get() + 1);
+            answered.get() <= 10
+        }
+        _ => true,
+    });
+    app::update(&mut app, app::Msg::Tick(5_000));
+    let _ = press(&mut app, "m");
+    app
+}
+
 macro_rules! screens {
     ($($name:ident),* $(,)?) => {
         $(
@@ -137,6 +155,7 @@ mod snap {
         describe,
         describe_search,
         help_over_dialog,
+        matrix_unread,
     );
 }
 

@@ -320,14 +320,27 @@ fn man_pages_and_help() {
         let text = std::fs::read_to_string(out.join(page)).unwrap();
         assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
     }
-    let missing = dir.path().join("nope");
-    let (code, _, _) = output(cmd(
+    // a directory that does not exist yet is made, parents too (as on a fresh machine)
+    let missing = dir.path().join("share/man/man1");
+    let (code, _, err) = output(cmd(
         dir.path(),
         "http://127.0.0.1:9",
         &fake_key(1),
         &["man", "--out", missing.to_str().unwrap()],
     ));
+    assert_eq!(code, 0, "{err}");
+    assert!(missing.join("sgkeys-revoke.1").is_file());
+    // a file in the way is refused, naming it
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let (code, _, err) = output(cmd(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &fake_key(1),
+        &["man", "--out", file.to_str().unwrap()],
+    ));
     assert_eq!(code, 2);
+    assert!(err.contains("not a directory"), "{err}");
 
     for sub in [
         "list",

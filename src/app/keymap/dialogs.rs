@@ -451,6 +451,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         &[L::Deployed],
+        &[k('c')],
+        CancelRotation,
+        "cancel: revoke the replacement, keep the old key",
+        write
+    ),
+    b!(
+        &[L::Deployed],
         &[k('l')],
         Later,
         "later: keep both (pending rotation)",
@@ -532,7 +539,7 @@ pub static BINDINGS: &[Binding] = &[
         &[L::Journal],
         &[k('a')],
         AllContexts,
-        "this endpoint / all contexts",
+        "this context / all contexts",
         hint
     ),
     b!(&[L::JournalFilter], ENTER, Enter, "keep filter", hint),

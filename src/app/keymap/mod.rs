@@ -259,6 +259,8 @@ pub enum Action {
     AllContexts,
     /// Finish a pending rotation: revoke the old key.
     Finish,
+    /// Cancel a rotation: revoke the replacement, keep the old key.
+    CancelRotation,
     /// Recreate a revoked key from its journal entry.
     Recreate,
     /// `m`: the permission matrix, and back.
@@ -483,12 +485,37 @@ pub fn hints(layer: Layer, read_only: bool) -> Vec<&'static Binding> {
     out
 }
 
+/// Actions of the panes that act on the selected (or marked) keys: nothing to do without one.
+pub fn needs_target(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Revoke
+            | Action::EditScopes
+            | Action::Rename
+            | Action::Rotate
+            | Action::Trim
+            | Action::Diff
+            | Action::CopyId
+            | Action::Describe
+            | Action::Mark
+            | Action::MarkAll
+            | Action::Enter
+            | Action::SortColumn
+    )
+}
+
 /// Whether a binding does something right now, for the hint line: not the revoke
-/// confirmation's buttons while it takes no keys yet ([`super::revoke::ARM_MS`]).
+/// confirmation's buttons while it takes no keys yet ([`super::revoke::ARM_MS`]), not an action
+/// on keys while there is no key to act on (loading, a failed load, an empty list or filter).
 pub fn available(app: &super::App, b: &Binding) -> bool {
-    !(app.arming_until().is_some()
+    if app.arming_until().is_some()
         && b.layers.contains(&Layer::Confirm)
-        && b.action != Action::Back)
+        && b.action != Action::Back
+    {
+        return false;
+    }
+    let pane = matches!(app.layer(), Layer::List | Layer::Detail | Layer::Matrix);
+    !(pane && needs_target(b.action) && !app.has_target())
 }
 
 /// Display text for a chord: `j`, `↓`, `Ctrl-r`, `Enter`.

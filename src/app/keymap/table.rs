@@ -194,6 +194,13 @@ pub static BINDINGS: &[Binding] = &[
         "rotate: a replacement with the same scopes",
         write
     ),
+    b!(
+        KEYS,
+        &[k('f')],
+        Finish,
+        "finish the key's pending rotation: revoke it",
+        write
+    ),
     b!(KEYS, &[k('@')], Log, "message and API log"),
     b!(
         KEYS,

@@ -117,3 +117,34 @@ fn a_key_someone_already_revoked_is_not_called_revoked_now() {
         t.text
     );
 }
+
+#[test]
+fn with_no_key_to_act_on_key_hints_are_hidden_and_keys_say_why() {
+    let mut app = App::new(ctx());
+    app.size = (120, 40);
+    let _ = init(&mut app);
+    let hints: Vec<String> = crate::ui::status::hint_items(&app, 200)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for k in ["d", "e", "r", "R", "v", "y"] {
+        assert!(!hints.iter().any(|h| h == k), "{k} offered: {hints:?}");
+    }
+    assert!(hints.iter().any(|h| h == "n"), "{hints:?}");
+    update(&mut app, key('e'));
+    assert!(
+        app.toast.as_ref().is_some_and(
+            |t| t.text == "no key to act on (edit scopes): the key list is still loading"
+        ),
+        "{:?}",
+        app.toast
+    );
+    // loaded: they are back
+    let mut app = loaded();
+    update(&mut app, Msg::Tick(1));
+    let hints: Vec<String> = crate::ui::status::hint_items(&app, 200)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(hints.iter().any(|h| h == "d"), "{hints:?}");
+}

@@ -10,6 +10,8 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod keys;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
