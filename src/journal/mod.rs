@@ -91,6 +91,10 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
     pub base_url: String,
+    /// Where the request went when that is not `base_url`: an EU subuser's calls go to the EU
+    /// host (absent in entries written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_to: Option<String>,
     /// The `on-behalf-of` value, or None for the key's own account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,
@@ -135,6 +139,10 @@ pub struct Entry {
     /// delivered is never pending: its replacement is an orphan (see [`Journal::lost_rotations`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_delivered: Option<bool>,
+    /// A leaked key revoked with its own credential (`--self-revoke`), in its own account: not
+    /// the account of `base_url` and `on_behalf_of` (which sgkeys could not find it in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_revoke: Option<bool>,
 }
 
 impl Entry {
@@ -150,6 +158,7 @@ impl Entry {
             op: None,
             phase: None,
             base_url: base_url.to_owned(),
+            sent_to: None,
             on_behalf_of,
             action,
             api_key_id: id.to_owned(),
@@ -167,7 +176,14 @@ impl Entry {
             verified_after_ms: None,
             gone_on_read_back: None,
             secret_delivered: None,
+            self_revoke: None,
         }
+    }
+
+    /// Acted in the account of sgkeys' context (`base_url`, `on_behalf_of`): false for a
+    /// self-revoke, which acted in the leaked key's own account.
+    pub fn in_its_context(&self) -> bool {
+        self.self_revoke != Some(true)
     }
 
     /// How it ended: the outcome line's word, or for a line of the first format its `ok`;
