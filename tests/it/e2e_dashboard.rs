@@ -79,6 +79,8 @@ fn a_key_without_api_keys_read_is_told_which_scope_it_lacks() {
             v.clone_from(&weak);
         }
     }
+    // nothing remembered (minting recorded the key): the list pane itself says why it is empty
+    env.push(("SGKEYS_NO_INVENTORY", "1".into()));
     let t = Tmux::start("sgkeys-e2e-403", &env);
     t.send_line(BIN);
     let s = t.wait_for("this key lacks api_keys.read");
