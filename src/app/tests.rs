@@ -8,6 +8,7 @@ use crate::api::{ApiError, ApiKey, CreatedKey, ErrorBody, KeyDetail, Subuser};
 use crate::secret::Secret;
 
 // new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
+mod answered;
 mod burst;
 mod contexts;
 mod copy;
