@@ -81,8 +81,8 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub knobs: Mutex<Knobs>,
     pub faults: Mutex<Faults>,
-    /// Per calling account and budget: (first epoch second of the window, requests in it).
-    pub windows: Mutex<HashMap<(usize, Budget), (u64, u32)>>,
+    /// Per calling account and budget: ((first, end epoch second of the window), requests in it).
+    pub windows: Mutex<HashMap<(usize, Budget), ((u64, u64), u32)>>,
     pub log: Mutex<Log>,
     pub persist: Option<Persister>,
     /// Number of the last state snapshot taken.
@@ -189,9 +189,12 @@ impl Shared {
         let rate = self.rate(budget);
         let (start, end) = rate.window(epoch_secs());
         let mut windows = lock(&self.windows);
-        let w = windows.entry((account, budget)).or_insert((start, 0));
-        if w.0 != start {
-            *w = (start, 0);
+        // a window is its start and its end: a rate changed at run time starts a fresh one
+        let w = windows
+            .entry((account, budget))
+            .or_insert(((start, end), 0));
+        if w.0 != (start, end) {
+            *w = ((start, end), 0);
         }
         w.1 = w.1.saturating_add(1);
         let ok = w.1 <= rate.requests;
@@ -212,7 +215,7 @@ impl Shared {
         let (start, end) = rate.window(epoch_secs());
         let used = account
             .and_then(|a| lock(&self.windows).get(&(a, Budget::Requests)).copied())
-            .filter(|w| w.0 == start)
+            .filter(|w| w.0 == (start, end))
             .map_or(0, |w| w.1);
         RateInfo {
             limit: rate.requests,
