@@ -191,6 +191,23 @@ pub async fn collect(
     subusers: &[(String, Option<Region>)],
     progress: Progress<'_>,
 ) -> Audit {
+    collect_in(
+        client,
+        subusers,
+        progress,
+        &crate::resume::Sweep::unrecorded(),
+    )
+    .await
+}
+
+/// [`collect`] as part of `sweep`: what the inventory already answered is taken from it, and
+/// every answer is recorded the moment it arrives.
+pub async fn collect_in(
+    client: &Client,
+    subusers: &[(String, Option<Region>)],
+    progress: Progress<'_>,
+    sweep: &crate::resume::Sweep,
+) -> Audit {
     let mut contexts: Vec<Option<String>> =
         vec![client.on_behalf_of().map(OnBehalfOf::header_value)];
     let mut regions: Vec<Option<Region>> = vec![None];
@@ -212,12 +229,34 @@ pub async fn collect(
                 .in_region(*region)
         })
         .collect();
-    let answers = crate::fetch::run(
-        &list_clients,
-        |_, cl| async move { cl.list_keys(None).await },
+    let headers: Vec<Option<String>> = contexts
+        .iter()
+        .map(|c| crate::resume::header_of(c.as_deref()))
+        .collect();
+    let mut answers: Vec<Option<Result<Vec<ApiKey>, ApiError>>> = headers
+        .iter()
+        .map(|h| sweep.known_list(h).map(Ok))
+        .collect();
+    let ask: Vec<usize> = (0..answers.len())
+        .filter(|&i| answers[i].is_none())
+        .collect();
+    let ask_clients: Vec<Client> = ask.iter().map(|&i| list_clients[i].clone()).collect();
+    let asked = crate::fetch::run(
+        &ask_clients,
+        |_, cl| async move {
+            let answer = cl.list_keys(None).await;
+            sweep.listed(&cl, &answer);
+            answer
+        },
         &crate::fetch::quiet,
     )
     .await;
+    for (i, a) in ask.into_iter().zip(asked) {
+        answers[i] = Some(a);
+    }
+    let answers = answers
+        .into_iter()
+        .map(|a| a.unwrap_or(Err(ApiError::Cancelled)));
     let lists = list_clients.into_iter().zip(answers);
     let mut summaries = Vec::new();
     let mut keys = Vec::new();
@@ -247,11 +286,17 @@ pub async fn collect(
             }),
         }
     }
-    let asks: Vec<(Client, ApiKeyId)> = jobs
+    let asks: Vec<(Client, Option<String>, ApiKeyId)> = jobs
         .iter()
-        .map(|(_, cl, k)| (cl.clone(), k.api_key_id.clone()))
+        .map(|(ctx, cl, k)| {
+            (
+                cl.clone(),
+                crate::resume::header_of(ctx.as_deref()),
+                k.api_key_id.clone(),
+            )
+        })
         .collect();
-    let details = crate::fetch::details(&asks, progress).await;
+    let details = crate::resume::details(sweep, &asks, progress).await;
     let mut by_ctx: BTreeMap<Option<String>, Vec<Listed>> = BTreeMap::new();
     for ((ctx, _, key), r) in jobs.into_iter().zip(details) {
         let item = match r {

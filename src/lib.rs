@@ -19,6 +19,7 @@ pub mod policy;
 pub mod presets;
 pub mod query;
 pub mod report;
+pub mod resume;
 pub mod risk;
 pub mod scopes;
 pub mod secret;

@@ -237,53 +237,77 @@ macro_rules! err {
     ($($t:tt)*) => { $crate::output::err_text(&format!($($t)*)) };
 }
 
-/// A one-line progress counter on stderr, only when stderr is a terminal.
+/// A progress bar with an ETA on stderr (`indicatif`), only when stderr is a terminal: `label
+/// [#####     ] 120/400 · 12s · ETA 28s`. Shared by reference: every method takes `&self`.
 pub struct Progress {
-    label: String,
-    total: usize,
-    done: usize,
-    live: bool,
+    bar: indicatif::ProgressBar,
+    done: std::sync::atomic::AtomicUsize,
 }
 
 impl Progress {
     pub fn new(label: &str, total: usize) -> Self {
         let live = std::io::stderr().is_terminal() && total > 1;
-        let p = Progress {
-            label: label.to_owned(),
-            total,
-            done: 0,
-            live,
+        let bar = if live {
+            indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            )
+        } else {
+            indicatif::ProgressBar::hidden()
         };
-        p.draw();
-        p
-    }
-    pub fn done(&self) -> usize {
-        self.done
-    }
-    pub fn tick(&mut self) {
-        self.done += 1;
-        self.draw();
-    }
-    fn draw(&self) {
-        if self.live {
-            let width = 24;
-            let filled = (self.done * width)
-                .checked_div(self.total)
-                .unwrap_or(width)
-                .min(width);
-            eprint!(
-                "\r{} [{}{}] {}/{}",
-                self.label,
-                "#".repeat(filled),
-                " ".repeat(width - filled),
-                self.done,
-                self.total
-            );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:24}] {pos}/{len} · {elapsed} · ETA {eta}",
+        ) {
+            bar.set_style(style.progress_chars("#> "));
+        }
+        bar.set_message(crate::text::clean(label).into_owned());
+        Progress {
+            bar,
+            done: Default::default(),
         }
     }
+    pub fn done(&self) -> usize {
+        self.done.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub fn tick(&self) {
+        let n = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.bar.set_position(n as u64);
+    }
+    /// `done` of `total` (the total may grow as a sweep learns it).
+    pub fn set(&self, done: usize, total: usize) {
+        self.done.store(done, std::sync::atomic::Ordering::Relaxed);
+        if self.bar.length() != Some(total as u64) {
+            self.bar.set_length(total as u64);
+        }
+        self.bar.set_position(done as u64);
+    }
     pub fn finish(&self) {
-        if self.live {
-            eprint!("\r\x1b[2K");
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A [`Progress`] made when the first count arrives (a sweep learns its total as it goes):
+/// `update` is the fetch engine's progress callback.
+pub struct LazyProgress {
+    label: String,
+    bar: std::sync::OnceLock<Progress>,
+}
+
+impl LazyProgress {
+    pub fn new(label: &str) -> Self {
+        LazyProgress {
+            label: label.to_owned(),
+            bar: std::sync::OnceLock::new(),
+        }
+    }
+    pub fn update(&self, done: usize, total: usize) {
+        self.bar
+            .get_or_init(|| Progress::new(&self.label, total))
+            .set(done, total);
+    }
+    pub fn finish(&self) {
+        if let Some(b) = self.bar.get() {
+            b.finish();
         }
     }
 }

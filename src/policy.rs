@@ -246,7 +246,10 @@ pub fn check(policy: &Policy, audit: &Audit) -> Vec<Violation> {
                 context: None,
                 api_key_id: None,
                 name: None,
-                message: format!("{} keys, at most {max} allowed", matched.len()),
+                message: format!(
+                    "{}, at most {max} allowed",
+                    crate::text::plural(matched.len(), "key", "keys")
+                ),
             });
         }
     }
@@ -361,6 +364,26 @@ mod tests {
         let v = check(&p, &a);
         assert_eq!(v.len(), 1);
         assert!(v[0].message.starts_with("2 Full Access keys"));
+    }
+
+    #[test]
+    fn one_key_is_one_key_and_a_legacy_name_is_no_leaked_or_test_name() {
+        let p = parse("[[rule]]\nname='none'\nmax_keys=0\n").unwrap();
+        let v = check(&p, &audit(&[("a", &["mail.send"])]));
+        assert_eq!(v[0].message, "1 key, at most 0 allowed");
+        let p =
+            parse("[[rule]]\nname='no leaked or test keys'\ndeny_findings=['suspicious_name']\n")
+                .unwrap();
+        let v = check(
+            &p,
+            &audit(&[
+                ("legacy SMTP relay", &["mail.send"]),
+                ("old mailer", &["mail.send"]),
+            ]),
+        );
+        assert_eq!(v, vec![]);
+        let v = check(&p, &audit(&[("test", &["mail.send"])]));
+        assert_eq!(v.len(), 1, "{v:?}");
     }
 
     #[test]

@@ -94,7 +94,8 @@ impl Risk {
     /// Most severe first; among equals, what the name says (a leak) first, as the most
     /// actionable; then by code, for a stable order.
     fn sort(&mut self) {
-        let not_name = |f: &Finding| !matches!(f.code, "secret_in_name" | "suspicious_name");
+        let not_name =
+            |f: &Finding| !matches!(f.code, "secret_in_name" | "suspicious_name" | "stale_name");
         self.findings.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
@@ -104,56 +105,88 @@ impl Risk {
     }
 }
 
-/// Words in a key name that suggest it leaked, is disposable or is a test key:
-/// (needle, whole word only, severity, explanation). Whole-word needles may carry digits
+/// Words in a key name that suggest it leaked, is disposable or is a test key
+/// (`suspicious_name`), or is merely old (`stale_name`: a policy that denies leaked and test
+/// names does not fire on "legacy"): (needle, whole word only, severity, code, explanation). Whole-word needles may carry digits
 /// (`tmp2`, `test1`) but do not match inside other words (`contest`, `holdings`).
-const SUSPICIOUS_NAME: &[(&str, bool, Severity, &str)] = &[
+const SUSPICIOUS_NAME: &[(&str, bool, Severity, &str, &str)] = &[
     (
         "leak",
         false,
         Severity::High,
+        "suspicious_name",
         "the name says it leaked: revoke it if it still works",
     ),
     (
         "compromis",
         false,
         Severity::High,
+        "suspicious_name",
         "the name says it was compromised",
     ),
     (
         "expos",
         false,
         Severity::High,
+        "suspicious_name",
         "the name says it was exposed",
     ),
     (
         "do not use",
         false,
         Severity::Medium,
+        "suspicious_name",
         "the name says not to use it: is it still needed?",
     ),
     (
         "delete",
         false,
         Severity::Medium,
+        "suspicious_name",
         "the name says to delete it",
     ),
     (
         "old",
         true,
         Severity::Low,
+        "stale_name",
         "the name suggests an old key: is it still needed?",
     ),
     (
         "legacy",
         true,
         Severity::Low,
+        "stale_name",
         "the name suggests a legacy key: is it still needed?",
     ),
-    ("test", true, Severity::Low, "looks like a test key"),
-    ("tmp", true, Severity::Low, "looks like a temporary key"),
-    ("temp", true, Severity::Low, "looks like a temporary key"),
-    ("debug", true, Severity::Low, "looks like a debugging key"),
+    (
+        "test",
+        true,
+        Severity::Low,
+        "suspicious_name",
+        "looks like a test key",
+    ),
+    (
+        "tmp",
+        true,
+        Severity::Low,
+        "suspicious_name",
+        "looks like a temporary key",
+    ),
+    (
+        "temp",
+        true,
+        Severity::Low,
+        "suspicious_name",
+        "looks like a temporary key",
+    ),
+    (
+        "debug",
+        true,
+        Severity::Low,
+        "suspicious_name",
+        "looks like a debugging key",
+    ),
 ];
 
 /// Findings from a key's name alone.
@@ -172,7 +205,7 @@ pub fn name_findings(name: &str) -> Vec<Finding> {
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
     let spaced = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
-    for (needle, whole_word, severity, message) in SUSPICIOUS_NAME {
+    for (needle, whole_word, severity, code, message) in SUSPICIOUS_NAME {
         let hit = if *whole_word {
             spaced.split(' ').any(|w| {
                 w.strip_prefix(needle)
@@ -181,9 +214,9 @@ pub fn name_findings(name: &str) -> Vec<Finding> {
         } else {
             spaced.contains(needle)
         };
-        if hit && !out.iter().any(|f| f.code == "suspicious_name") {
+        if hit && !out.iter().any(|f| f.code == *code) {
             out.push(Finding {
-                code: "suspicious_name",
+                code,
                 severity: *severity,
                 message: Cow::Borrowed(*message),
             });
@@ -508,6 +541,16 @@ mod tests {
                 .iter()
                 .any(|f| f.code == "suspicious_name")
         );
+        // an old or legacy key is not a leaked or test one: a policy denying
+        // `suspicious_name` does not fire on it
+        for name in ["legacy SMTP relay", "old mailer", "old2"] {
+            let f = name_findings(name);
+            assert_eq!(
+                f.iter().map(|f| f.code).collect::<Vec<_>>(),
+                ["stale_name"],
+                "{name}"
+            );
+        }
         assert!(name_findings("holdings report").is_empty());
         assert!(name_findings("contest mailer").is_empty());
         assert!(name_findings("CI deploy").is_empty());

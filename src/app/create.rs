@@ -33,8 +33,11 @@ pub enum CreateStage {
 pub struct CreateForm {
     pub name: Input,
     pub key_type: KeyType,
-    /// Index into `presets::PRESETS` last applied.
+    /// Index into `presets::PRESETS` last applied (None: no preset, the scopes picked by hand).
     pub preset: Option<usize>,
+    /// The scopes picked by hand before a preset replaced them: back when the cycle reaches
+    /// `none` again.
+    pub by_hand: BTreeSet<String>,
     pub matrix: ScopeMatrix,
     pub focus: CreateField,
     pub stage: CreateStage,
@@ -47,6 +50,7 @@ impl CreateForm {
             name: Input::default(),
             key_type: KeyType::Custom,
             preset: None,
+            by_hand: BTreeSet::new(),
             matrix: ScopeMatrix::new(BTreeSet::new(), grantable, false),
             focus: CreateField::Name,
             stage: CreateStage::Editing,
@@ -188,14 +192,23 @@ pub(crate) fn create_action(app: &mut App, layer: Layer, a: Action, out: &mut Ve
             },
             CreateField::Preset => match a {
                 Action::Left | Action::Right => {
+                    // the cycle: none, then each preset, then none again
                     let n = PRESETS.len();
                     let next = match (f.preset, a) {
-                        (None, Action::Right) => 0,
-                        (None, _) => n - 1,
-                        (Some(i), Action::Right) => (i + 1) % n,
-                        (Some(i), _) => (i + n - 1) % n,
+                        (None, Action::Right) => Some(0),
+                        (None, _) => Some(n - 1),
+                        (Some(i), Action::Right) => (i + 1 < n).then_some(i + 1),
+                        (Some(i), _) => i.checked_sub(1),
                     };
-                    f.preset = Some(next);
+                    if f.preset.is_none() {
+                        f.by_hand = f.matrix.selected.clone();
+                    }
+                    f.preset = next;
+                    let Some(next) = next else {
+                        f.matrix.selected = std::mem::take(&mut f.by_hand);
+                        f.matrix.message = None;
+                        return;
+                    };
                     let wanted = PRESETS[next].scopes();
                     let grantable = f.matrix.grantable.clone();
                     let (ok, skipped): (Vec<String>, Vec<String>) = wanted

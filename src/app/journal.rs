@@ -1,4 +1,4 @@
-//! `J`: the journal in the dashboard. Newest first, this endpoint and account by default (`a` for
+//! `J`: the journal in the dashboard. Newest first, this context (endpoint and account) by default (`a` for
 //! every context), `/` filters; Enter shows an entry and the actions that apply to it: finish a
 //! pending rotation (revoke the old key), recreate a revoked key. Both act only in the context
 //! the entry was made in, and only after a confirmation focused on Cancel.

@@ -462,7 +462,11 @@ pub(crate) fn keys_loaded(
             pump_prefetch(app, out);
             if by_user {
                 let n = app.keys.entries.len();
-                toast(app, Level::Success, format!("refreshed: {n} keys"));
+                toast(
+                    app,
+                    Level::Success,
+                    format!("refreshed: {}", crate::text::plural(n, "key", "keys")),
+                );
             }
             if let Some(f) = risk::limit_finding(app.keys.entries.len()) {
                 toast(app, Level::Warn, f.message);

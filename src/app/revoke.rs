@@ -300,7 +300,7 @@ pub(crate) fn deleted(
             let what = if b.total == 1 {
                 format!("revoked '{name}'")
             } else {
-                format!("revoked {} keys", b.ok)
+                format!("revoked {}", crate::text::plural(b.ok, "key", "keys"))
             };
             toast(app, Level::Success, what);
         } else {

@@ -798,6 +798,37 @@ fn create_custom_from_preset() {
 }
 
 #[test]
+fn the_preset_cycle_passes_through_none_and_gives_back_the_scopes_picked_by_hand() {
+    let mut app = loaded();
+    update(&mut app, key('n'));
+    typed(&mut app, "mailer");
+    update(&mut app, code(KeyCode::Tab)); // type
+    update(&mut app, code(KeyCode::Tab)); // preset
+    update(&mut app, code(KeyCode::Tab)); // matrix: pick something by hand
+    update(&mut app, key('l'));
+    let form = |app: &App| match &app.modal {
+        Some(Modal::Create(f)) => (f.preset, f.matrix.selected.clone()),
+        _ => panic!("no create form"),
+    };
+    let (_, by_hand) = form(&app);
+    assert!(!by_hand.is_empty());
+    update(&mut app, code(KeyCode::BackTab)); // back to the preset
+    let n = crate::presets::PRESETS.len();
+    // ← from none: the last preset; → from it: none again, with the hand-picked scopes
+    update(&mut app, key('h'));
+    assert_eq!(form(&app).0, Some(n - 1));
+    update(&mut app, key('l'));
+    assert_eq!(form(&app), (None, by_hand.clone()));
+    // → walks every preset, then none
+    for i in 0..n {
+        update(&mut app, key('l'));
+        assert_eq!(form(&app).0, Some(i));
+    }
+    update(&mut app, key('l'));
+    assert_eq!(form(&app), (None, by_hand));
+}
+
+#[test]
 fn revoke_one_with_confirmation_focus_on_cancel() {
     let mut app = loaded();
     update(&mut app, key('d'));

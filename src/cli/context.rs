@@ -8,7 +8,7 @@ use crate::api::{ApiError, ApiKey, ApiKeyId, Client, ClientOptions, KeyDetail};
 use crate::config::{self, Settings};
 use crate::journal::{Journal, Outcome};
 use crate::ops::{Done, Mutation, Ops};
-use crate::output::{self, Progress, clean};
+use crate::output::{self, clean};
 use crate::report::KeyReport;
 use crate::secret;
 use crate::text::plural;
@@ -24,6 +24,8 @@ pub(crate) struct Ctx {
     /// What the command reads and writes is recorded here (none: `--no-inventory`, or it
     /// could not be opened: then a warning said so and the command goes on).
     pub inventory: Option<super::inventory_cmd::Kept>,
+    /// `--max-age`: how old an answer a sweep may take from the inventory.
+    pub max_age: Option<std::time::Duration>,
 }
 
 impl Ctx {
@@ -62,6 +64,7 @@ impl Ctx {
             journal,
             ops,
             inventory,
+            max_age: global.max_age,
         })
     }
 
@@ -249,36 +252,29 @@ pub(crate) async fn fetch_details(
     ids: &[ApiKeyId],
     label: &str,
 ) -> Vec<Result<KeyDetail, ApiError>> {
-    let progress = std::sync::Mutex::new(Progress::new(label, ids.len()));
-    let clients = vec![ctx.client.clone(); ids.len()];
-    let tick = |n: usize, _total: usize| {
-        if n > 0
-            && let Ok(mut p) = progress.lock()
-        {
-            p.tick();
-        }
-    };
-    let rec = ctx.recorder();
-    let place = rec.map(|r| crate::seen::place(r, &ctx.client));
-    let results = crate::fetch::run(
-        &clients,
-        |i, c| {
-            let id = &ids[i];
-            let place = place.as_ref();
-            async move {
-                let answer = c.get_key(id).await;
-                if let (Some(r), Some(p)) = (rec, place) {
-                    crate::seen::detail(r, p, id.as_str(), &answer);
-                }
-                answer
-            }
-        },
-        &tick,
-    )
-    .await;
-    if let Ok(p) = progress.lock() {
-        p.finish();
-    }
+    let sweep = crate::resume::Sweep::recorded(ctx.recorder().cloned());
+    fetch_details_in(ctx, &sweep, ids, label).await
+}
+
+/// [`fetch_details`] as part of `sweep` (what the inventory answers is taken from it).
+pub(crate) async fn fetch_details_in(
+    ctx: &Ctx,
+    sweep: &crate::resume::Sweep,
+    ids: &[ApiKeyId],
+    label: &str,
+) -> Vec<Result<KeyDetail, ApiError>> {
+    let progress = crate::output::LazyProgress::new(label);
+    let tick = |done: usize, total: usize| progress.update(done, total);
+    let own = ctx
+        .client
+        .on_behalf_of()
+        .map(crate::api::OnBehalfOf::header_value);
+    let jobs: Vec<_> = ids
+        .iter()
+        .map(|id| (ctx.client.clone(), own.clone(), id.clone()))
+        .collect();
+    let results = crate::resume::details(sweep, &jobs, &tick).await;
+    progress.finish();
     results
 }
 

@@ -74,6 +74,11 @@ impl Kept {
         changes_since(&reader, self.rec.scope(), &contexts, millis(t))
     }
 
+    /// A reader on its own connection (what this run recorded may not be written yet).
+    pub(crate) fn reader(&self) -> Result<inventory::Reader, inventory::InventoryError> {
+        self.inv.reader()
+    }
+
     /// Write what was recorded; say what could not be.
     pub(crate) fn close(self) {
         let path = self.inv.path().to_path_buf();
@@ -390,58 +395,6 @@ pub(crate) fn inventory_clear(path: Option<&Path>, yes: bool, json: bool) -> Res
         crate::outln!("Deleted the inventory {}.", path.display());
     }
     Ok(0)
-}
-
-/// Record an audit's answers (after the sweep: `audit::collect` reads in one go): a context
-/// read without error is a complete list read; its keys' scopes are detail reads. A context
-/// with an error records only the keys it did read (a partial read proves nothing gone).
-pub(crate) fn record_audit(
-    rec: &Recorder,
-    sweep: i64,
-    report: &crate::audit::Audit,
-    subusers: &[(String, Option<crate::api::Region>)],
-) {
-    use crate::inventory::Source;
-    for c in &report.contexts {
-        let obo = c.context.as_deref().map(|s| {
-            crate::api::OnBehalfOf::parse(s)
-                .map(|o| o.header_value())
-                .unwrap_or_else(|_| s.to_owned())
-        });
-        let place = rec.scope().place(obo);
-        let region = subusers
-            .iter()
-            .find(|(name, _)| Some(name) == c.context.as_ref())
-            .and_then(|(_, r)| r.map(|r| r.as_str()));
-        rec.sweep_context(sweep, &place, region);
-        let keys = report.keys.iter().filter(|k| k.context == c.context);
-        if c.error.is_none() {
-            let listed = keys
-                .clone()
-                .map(|k| (k.report.api_key_id.clone(), k.report.name.clone()))
-                .collect();
-            rec.list(&place, listed, true, Some(sweep));
-        }
-        for k in keys.filter(|k| k.scopes_known) {
-            let mut scopes = k.report.scopes.clone();
-            scopes.extend(k.report.auto_assigned.iter().cloned());
-            rec.detail(
-                &place,
-                &k.report.api_key_id,
-                &k.report.name,
-                &scopes,
-                Source::Detail,
-            );
-        }
-    }
-    rec.sweep_end(
-        sweep,
-        if report.complete() {
-            "finished"
-        } else {
-            "incomplete"
-        },
-    );
 }
 
 /// One context's baseline for `audit --since TIME`: the last complete list read at or before

@@ -67,14 +67,11 @@ impl Select {
     }
 }
 
-/// Where an entry acted: the endpoint's host, and the account acted for.
+/// Where an entry acted: the host the request went to (an EU subuser's: the EU host), and the
+/// account acted for.
 fn place(e: &crate::journal::Entry) -> String {
-    let host = e
-        .base_url
-        .split("://")
-        .nth(1)
-        .unwrap_or(&e.base_url)
-        .trim_end_matches('/');
+    let url = e.sent_to.as_deref().unwrap_or(&e.base_url);
+    let host = url.split("://").nth(1).unwrap_or(url).trim_end_matches('/');
     match &e.on_behalf_of {
         Some(o) => format!("{host} [{o}]"),
         None => host.to_owned(),
@@ -531,7 +528,12 @@ pub(crate) fn incident_record(
             } else {
                 md_code(&e.api_key_id)
             },
-            md(e.name.as_deref().unwrap_or("")),
+            match (e.action, &e.name_before) {
+                // a rename's old name is the one the incident's reports knew
+                (Action::Rename, Some(before)) =>
+                    format!("{} → {}", md(before), md(e.name.as_deref().unwrap_or("?"))),
+                _ => md(e.name.as_deref().unwrap_or("")),
+            },
             md(&scopes(&e.scopes_before)),
             md(&scopes(&e.scopes_after)),
             e.replaces.as_deref().map_or("—".to_owned(), md_code),

@@ -18,11 +18,24 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
     let format = args
         .format
         .resolve(ctx.json, args.csv.then_some(("--csv", Format::Csv)))?;
-    let keys = ctx
-        .list_keys(args.limit)
-        .await
-        .map_err(|e| CliError::api("listing keys", e))?;
-    if !args.scopes {
+    // `--scopes` is a sweep: resumed when interrupted, each answer recorded as it arrives
+    let own = super::sweeps::own_context(ctx);
+    let sweep = args.scopes.then(|| {
+        super::sweeps::Start::find(ctx, "list --scopes", "list --scopes")
+            .begin(ctx, &[(own.clone(), None)])
+    });
+    let known = sweep
+        .as_ref()
+        .filter(|_| args.limit.is_none())
+        .and_then(|s| s.known_list(&own));
+    let keys = match known {
+        Some(keys) => keys,
+        None => ctx
+            .list_keys(args.limit)
+            .await
+            .map_err(|e| CliError::api("listing keys", e))?,
+    };
+    let Some(sweep) = sweep else {
         let rows: Vec<Vec<String>> = keys
             .iter()
             .map(|k| vec![k.api_key_id.0.clone(), k.name.clone()])
@@ -46,9 +59,19 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
             }
         }
         return Ok(0);
-    }
+    };
     let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
-    let details = fetch_details(ctx, &ids, "fetching scopes").await;
+    let Some(details) =
+        super::sweeps::interruptible(fetch_details_in(ctx, &sweep, &ids, "fetching scopes")).await
+    else {
+        return Err(super::sweeps::interrupted(ctx, &sweep, "list --scopes"));
+    };
+    super::sweeps::end(
+        &sweep,
+        details
+            .iter()
+            .all(|d| matches!(d, Ok(_) | Err(ApiError::NotFound(_)))),
+    );
     let mut reports = Vec::new();
     let mut failures = Vec::new();
     for (k, d) in keys.iter().zip(details) {

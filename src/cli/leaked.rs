@@ -216,7 +216,7 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
     let keys: Vec<&Secret> = sightings.iter().map(|s| &s.key).collect();
     let bar = std::sync::Mutex::new(output::Progress::new("asking each key", keys.len()));
     let tick = |done: usize, _: usize| {
-        if let Ok(mut b) = bar.lock() {
+        if let Ok(b) = bar.lock() {
             while b.done() < done {
                 b.tick();
             }

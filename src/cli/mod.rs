@@ -22,6 +22,7 @@ mod revoke;
 mod rotate;
 mod secrets_out;
 mod select;
+mod sweeps;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -159,6 +160,12 @@ pub struct Global {
     /// saying how old it is
     #[arg(long, global = true, conflicts_with = "no_inventory")]
     pub offline: bool,
+    /// Sweeps (audit, list --scopes, export): take what the inventory recorded up to AGE ago
+    /// instead of asking again (`10m`, `1h`; `0`: ask everything). Without it a new command
+    /// reads fresh, and only an interrupted run of the same command is resumed (what it was
+    /// answered up to 10 min ago)
+    #[arg(long, global = true, value_name = "AGE", value_parser = parse_age)]
+    pub max_age: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -803,6 +810,12 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--max-age`: a duration (`10m`, `90s`, `0`).
+fn parse_age(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|_| "expected a duration such as 10m, 90s or 1h (0: ask everything)".into())
+}
+
 /// `--fail-rate`: a fraction from 0 to 1.
 fn parse_fraction(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -829,6 +842,9 @@ pub enum CliError {
     Failed(String),
     #[error("{0}")]
     Io(String),
+    /// Stopped by Ctrl-C (or SIGTERM): exit 130.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -843,6 +859,7 @@ impl CliError {
         match self {
             CliError::Usage(_) | CliError::Config(_) => 2,
             CliError::Api { error, .. } if matches!(**error, ApiError::ReadOnly(_)) => 2,
+            CliError::Interrupted(_) => 130,
             _ => 1,
         }
     }
@@ -853,6 +870,7 @@ impl CliError {
             CliError::Api { error, .. } => ("api", error.status()),
             CliError::Failed(_) => ("failed", None),
             CliError::Io(_) => ("io", None),
+            CliError::Interrupted(_) => ("interrupted", None),
         };
         let mut v = serde_json::json!({ "error": { "kind": kind, "status": status, "message": self.to_string() } });
         if let CliError::Api {

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::CliError;
-use crate::output::{self, Progress};
+use crate::output;
 
 use super::context::*;
 
@@ -255,36 +255,42 @@ pub(crate) async fn sweep(
     kind: &str,
     label: &str,
 ) -> Result<(crate::audit::Audit, Subusers), CliError> {
-    let subusers: Subusers = if all_subusers {
-        ctx.client
+    let kind = if all_subusers {
+        format!("{kind} --all-subusers")
+    } else {
+        kind.to_owned()
+    };
+    let start = super::sweeps::Start::find(ctx, &kind, &kind);
+    let own = super::sweeps::own_context(ctx);
+    let subusers: Subusers = match (all_subusers, start.subusers(&own)) {
+        (false, _) => Vec::new(),
+        (true, Some(resumed)) => resumed,
+        (true, None) => ctx
+            .client
             .list_subusers()
             .await
             .map_err(|e| CliError::api("listing subusers for --all-subusers", e))?
             .into_iter()
             .map(|s| (s.username, s.region))
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
     };
-    let progress = std::sync::Mutex::new(None::<Progress>);
-    let on_progress = |done: usize, total: usize| {
-        if let Ok(mut p) = progress.lock() {
-            let bar = p.get_or_insert_with(|| Progress::new(label, total));
-            while bar.done() < done {
-                bar.tick();
-            }
-        }
+    let mut contexts = vec![(own, None)];
+    contexts.extend(subusers.iter().map(|(n, r)| (Some(n.clone()), *r)));
+    let sweep = start.begin(ctx, &contexts);
+    let progress = crate::output::LazyProgress::new(label);
+    let on_progress = |done: usize, total: usize| progress.update(done, total);
+    let collected = super::sweeps::interruptible(crate::audit::collect_in(
+        &ctx.client,
+        &subusers,
+        &on_progress,
+        &sweep,
+    ))
+    .await;
+    progress.finish();
+    let Some(report) = collected else {
+        return Err(super::sweeps::interrupted(ctx, &sweep, &kind));
     };
-    let recording = ctx.recorder().map(|r| (r, r.sweep_start(kind)));
-    let report = crate::audit::collect(&ctx.client, &subusers, &on_progress).await;
-    if let Some((rec, id)) = recording {
-        super::inventory_cmd::record_audit(rec, id, &report, &subusers);
-    }
-    if let Ok(p) = progress.lock()
-        && let Some(p) = p.as_ref()
-    {
-        p.finish();
-    }
+    super::sweeps::end(&sweep, report.complete());
     Ok((report, subusers))
 }
 

@@ -26,6 +26,7 @@
 mod query;
 mod record;
 pub(crate) mod schema;
+mod sweeps;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -120,10 +120,10 @@ pub struct Reader {
     sets: std::cell::RefCell<HashMap<i64, Arc<[String]>>>,
 }
 
-const CONTEXT_COLUMNS: &str = "id, base_url, account, on_behalf_of, region, first_read_at, \
+pub(super) const CONTEXT_COLUMNS: &str = "id, base_url, account, on_behalf_of, region, first_read_at, \
                                list_read_at, list_tried_at, list_error";
 
-fn context_row(r: &Row<'_>) -> rusqlite::Result<ContextRow> {
+pub(super) fn context_row(r: &Row<'_>) -> rusqlite::Result<ContextRow> {
     context_row_from(r, 0)
 }
 
@@ -198,7 +198,7 @@ impl Reader {
         &self.path
     }
 
-    fn err(&self, e: &rusqlite::Error) -> InventoryError {
+    pub(super) fn err(&self, e: &rusqlite::Error) -> InventoryError {
         InventoryError::from_sqlite(&self.path, e)
     }
 
@@ -481,7 +481,7 @@ impl Reader {
     }
 }
 
-fn sweep_row(r: &Row<'_>) -> rusqlite::Result<SweepRow> {
+pub(super) fn sweep_row(r: &Row<'_>) -> rusqlite::Result<SweepRow> {
     let mut state: String = r.get(4)?;
     let pid: i64 = r.get(5)?;
     if state == "running" && !alive(pid) {

@@ -91,6 +91,10 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
     pub base_url: String,
+    /// Where the request went when that is not `base_url`: an EU subuser's calls go to the EU
+    /// host (absent in entries written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_to: Option<String>,
     /// The `on-behalf-of` value, or None for the key's own account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,
@@ -150,6 +154,7 @@ impl Entry {
             op: None,
             phase: None,
             base_url: base_url.to_owned(),
+            sent_to: None,
             on_behalf_of,
             action,
             api_key_id: id.to_owned(),

@@ -117,6 +117,9 @@ impl Mutation {
             self.id().map_or("", ApiKeyId::as_str),
             source,
         );
+        if client.effective_base_url() != client.base_url() {
+            e.sent_to = Some(client.effective_base_url().to_owned());
+        }
         match self {
             Mutation::Create {
                 name,

@@ -33,6 +33,20 @@ const DIFF_MAX_H: u16 = 34;
 const PILL_W: usize = 9;
 /// Columns of a category row besides its label: marker, gaps and the two pills.
 const ROW_FIXED: usize = 2 + 1 + PILL_W + 1 + PILL_W;
+
+/// A level in a diff column: its word under the column's letter whether it is a chip
+/// (` Partial `, the word one column in) or plain (`No`, given the same one-column lead).
+fn cell<'a>(level: scopes::Level, theme: &Theme) -> Vec<Span<'a>> {
+    if level != scopes::Level::No {
+        return pill(level, theme);
+    }
+    let text = format!(" {}", level.short());
+    let fill = PILL_W.saturating_sub(width(&text));
+    vec![
+        Span::styled(text, theme.level(level)),
+        Span::raw(" ".repeat(fill)),
+    ]
+}
 /// Indent of the `− scope` / `+ scope` lines under a category.
 const SCOPE_INDENT: &str = "    ";
 
@@ -103,8 +117,8 @@ pub fn diff(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme: &T
             &format!(
                 "  {} {} {}",
                 pad("Category", label_w),
-                pad("A", PILL_W),
-                pad("B", PILL_W)
+                pad(" A", PILL_W),
+                pad(" B", PILL_W)
             ),
             w,
         )
@@ -124,9 +138,9 @@ pub fn diff(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme: &T
             ),
             Span::raw(" "),
         ];
-        spans.extend(pill(c.left, theme));
+        spans.extend(cell(c.left, theme));
         spans.push(Span::raw(" "));
-        spans.extend(pill(c.right, theme));
+        spans.extend(cell(c.right, theme));
         body.push(Line::from(fit_spans(spans, w)));
         if differs {
             body.extend(scope_lines(&c.only_left, &c.only_right, w, theme));

@@ -221,10 +221,11 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
     let w = region.width.saturating_sub(2).max(1);
     let h = region.height.saturating_sub(1).max(1);
     let rows = journal_rows(app, v);
+    // the filter is by context (endpoint and account): the title names it
     let scope = if v.all {
-        "all contexts"
+        "all contexts".to_owned()
     } else {
-        "this endpoint"
+        format!("{} only", clean(&app.context_label()))
     };
     let title = format!(
         "Journal · {} · {scope} · newest first",
@@ -333,7 +334,7 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
         } else if let Some(e) = app.journal.error() {
             format!("Could not read the journal: {}", clean(e))
         } else if v.filter.value().trim().is_empty() && !v.all {
-            "No changes made at this endpoint yet (a for all contexts)".into()
+            "No changes made in this context yet (a for all contexts)".into()
         } else {
             "Nothing matches".into()
         };

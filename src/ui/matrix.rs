@@ -287,7 +287,10 @@ fn title(app: &App, max: usize) -> String {
     let mut parts = vec![if app.filter.active() {
         format!("Permission matrix · {n}/{total} keys")
     } else {
-        format!("Permission matrix · {total} keys")
+        format!(
+            "Permission matrix · {}",
+            crate::text::plural(total, "key", "keys")
+        )
     }];
     if let Some(s) = app.sweep() {
         parts.push(format!("all contexts ({})", s.contexts.len() + 1));

@@ -925,6 +925,41 @@ fn granted_of(env: &Env, id: &str) -> Vec<String> {
     s
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_eu_subusers_change_is_recorded_at_the_eu_host() {
+    let env = Env::new().await;
+    let key = env.sim.keys(Some("acme-eu-marketing"))[0].clone();
+    let (id, old_name) = (key.api_key_id.0.clone(), key.name.clone());
+    let (code, _, err) = env.run(&[
+        "--on-behalf-of",
+        "acme-eu-marketing",
+        "rename",
+        &id,
+        "eu renamed",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, md, _) = env.run(&["journal", "--format", "markdown"]);
+    let eu_host = env
+        .sim
+        .eu_base_url()
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let global_host = env.sim.base_url().split("://").nth(1).unwrap().to_owned();
+    let row = md.lines().find(|l| l.contains(&id)).unwrap_or_default();
+    assert!(
+        row.contains(&format!("{eu_host} \\[acme-eu-marketing\\]")),
+        "the row names the EU host {eu_host}: {row}"
+    );
+    assert!(!row.contains(&global_host), "{row}");
+    // a rename's row names the key before and after
+    assert!(
+        row.contains(&format!("{old_name} → eu renamed")),
+        "the old name kept: {row}"
+    );
+}
+
 /// A journal of a small incident, written by hand (fixed times).
 fn incident_journal(path: &Path) {
     let lines = [

@@ -36,6 +36,7 @@ mod pacing;
 mod palette;
 mod parsers;
 mod props;
+mod resume;
 mod rotation;
 mod secrets;
 mod tls;

@@ -539,7 +539,7 @@ pub static BINDINGS: &[Binding] = &[
         &[L::Journal],
         &[k('a')],
         AllContexts,
-        "this endpoint / all contexts",
+        "this context / all contexts",
         hint
     ),
     b!(&[L::JournalFilter], ENTER, Enter, "keep filter", hint),

@@ -190,17 +190,9 @@ pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
         Level::Info,
         format!(
             "all contexts: reading {} more",
-            plural(n, "context", "contexts")
+            crate::text::plural(n, "context", "contexts")
         ),
     );
-}
-
-pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 /// The sweep whose answer this is, if it is still on screen.

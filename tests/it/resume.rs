@@ -1,0 +1,237 @@
+//! Sweeps that resume, over real HTTP: `audit --all-subusers` killed (SIGKILL) mid-sweep and
+//! run again asks only what the killed run had not been answered; a sweep that finished is
+//! never reused without `--max-age`, and `--max-age` takes every recent answer; `list --scopes`
+//! stopped by Ctrl-C says what it kept (exit 130) and the next run asks only the rest.
+
+use std::collections::BTreeSet;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sgkeys::sim::{Rate, Seed, SimConfig};
+
+use crate::common::env::Env;
+
+/// A request as the simulator logged it: method, path, on-behalf-of.
+type Req = (String, String, Option<String>);
+
+/// The requests the simulator answered with 200 since the last reset.
+fn answered(env: &Env) -> Vec<Req> {
+    env.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 200)
+        .map(|r| (r.method, r.path, r.on_behalf_of))
+        .collect()
+}
+
+fn distinct(reqs: &[Req]) -> BTreeSet<Req> {
+    reqs.iter().cloned().collect()
+}
+
+/// Run `args` and stop it with `signal` once at least `at_least` requests were answered and
+/// none for 300 ms (between two rate-limit windows: every answer received has been recorded).
+/// Returns its exit code (None: killed by the signal) and stderr.
+async fn stop_mid_sweep(
+    env: &Env,
+    args: &[&str],
+    at_least: usize,
+    signal: i32,
+) -> (Option<i32>, String) {
+    let child = env
+        .cmd(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let mut last = (0, Instant::now());
+    loop {
+        let n = env.sim.requests().len();
+        if n != last.0 {
+            last = (n, Instant::now());
+        } else if n >= at_least && last.1.elapsed() >= Duration::from_millis(300) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the sweep never got to {at_least} requests ({n})"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // SAFETY: signalling our own child by its pid.
+    unsafe {
+        libc::kill(child.id() as i32, signal);
+    }
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Each key of an audit report: (context, id, scopes).
+fn audit_keys(report: &Value) -> BTreeSet<(String, String, String)> {
+    report["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["context"].to_string(),
+                k["api_key_id"].as_str().unwrap().to_owned(),
+                k["scopes"].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A simulator whose budget makes a sweep take several windows: 11 contexts, 210 keys, 40
+/// requests a second.
+async fn slow_fleet() -> Env {
+    Env::with(SimConfig {
+        seed: Seed::Fleet {
+            subusers: 10,
+            keys: 20,
+        },
+        rate_limit: Rate::per_second(40),
+        ..SimConfig::fast()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_killed_mid_sweep_resumes_asking_nothing_twice() {
+    let env = slow_fleet().await;
+    let args = ["audit", "--all-subusers", "--format", "json"];
+    // a whole sweep, fresh: what the account holds and what it costs
+    let reference = env.json(&args);
+    let whole = answered(&env);
+    assert!(whole.len() > 200, "{}", whole.len());
+
+    // a sweep that finished is not reused: the next run starts from the subuser list, and is
+    // killed a third of the way
+    env.sim.reset_counters();
+    let (code, _) = stop_mid_sweep(&env, &args, whole.len() / 3, libc::SIGKILL).await;
+    assert_eq!(code, None, "killed by the signal");
+    let killed = answered(&env);
+    assert!(
+        killed.iter().any(|r| r.1 == "/v3/subusers"),
+        "the killed run reused a finished sweep: {killed:?}"
+    );
+    assert!(killed.len() < whole.len(), "{}", killed.len());
+
+    // resumed: asks only what the killed run was not answered
+    env.sim.reset_counters();
+    let (code, out, err) = env.run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("Resuming the audit --all-subusers interrupted"),
+        "{err}"
+    );
+    let resumed = answered(&env);
+    let again: Vec<&Req> = resumed
+        .iter()
+        .filter(|r| distinct(&killed).contains(*r))
+        .collect();
+    assert!(again.is_empty(), "asked again within --max-age: {again:?}");
+    assert_eq!(
+        distinct(&killed)
+            .union(&distinct(&resumed))
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        distinct(&whole),
+        "the two runs together asked what one whole sweep asks"
+    );
+    assert!(
+        (killed.len() + resumed.len()) as f64 <= whole.len() as f64 * 1.02,
+        "{} + {} requests for a sweep of {}",
+        killed.len(),
+        resumed.len(),
+        whole.len()
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(audit_keys(&report), audit_keys(&reference));
+    assert_eq!(report["contexts"], reference["contexts"]);
+
+    // that sweep finished: a new run reads everything fresh
+    env.sim.reset_counters();
+    let fresh = env.json(&args);
+    assert_eq!(
+        distinct(&answered(&env)),
+        distinct(&whole),
+        "a finished sweep was reused without --max-age"
+    );
+    assert_eq!(audit_keys(&fresh), audit_keys(&reference));
+
+    // unless asked: --max-age takes every answer recorded within it
+    env.sim.reset_counters();
+    let (code, out, err) = env.run(&["--max-age", "10m", "audit", "--all-subusers", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("from the inventory"), "{err}");
+    let asked = answered(&env);
+    assert_eq!(
+        asked,
+        [("GET".into(), "/v3/subusers".into(), None)],
+        "only the subuser list is asked"
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(audit_keys(&report), audit_keys(&reference));
+
+    // and --max-age 0 asks everything, even after an interrupted run
+    env.sim.reset_counters();
+    let (code, _) = stop_mid_sweep(&env, &args, whole.len() / 3, libc::SIGKILL).await;
+    assert_eq!(code, None);
+    env.sim.reset_counters();
+    assert_eq!(
+        env.run(&["--max-age", "0", "audit", "--all-subusers", "--json"])
+            .0,
+        0
+    );
+    assert_eq!(distinct(&answered(&env)), distinct(&whole));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_scopes_stopped_by_ctrl_c_keeps_what_it_was_answered() {
+    let env = Env::with(SimConfig {
+        seed: Seed::Bulk(150),
+        rate_limit: Rate::per_second(30),
+        ..SimConfig::fast()
+    })
+    .await;
+    let args = ["list", "--scopes", "--json"];
+    let (code, err) = stop_mid_sweep(&env, &args, 40, libc::SIGINT).await;
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        err.contains("interrupted") && err.contains("recorded in the inventory"),
+        "{err}"
+    );
+    let stopped = answered(&env);
+    assert!(
+        stopped.len() >= 40 && stopped.len() < 150,
+        "{}",
+        stopped.len()
+    );
+
+    env.sim.reset_counters();
+    let (code, out, err) = env.run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Resuming the list --scopes"), "{err}");
+    let resumed = answered(&env);
+    let stopped = distinct(&stopped);
+    assert!(
+        resumed.iter().all(|r| !stopped.contains(r)),
+        "asked again: {resumed:?}"
+    );
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    let ids: BTreeSet<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["api_key_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, env.ids().into_iter().collect());
+}
