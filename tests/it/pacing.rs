@@ -5,12 +5,17 @@
 //! key asked for is made.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use sgkeys::api::{Client, ClientOptions};
+use serde_json::{Value, json};
+use sgkeys::api::{Client, ClientOptions, epoch_now};
 use sgkeys::sim::{SimConfig, SimHandle};
 
 use crate::common::env::Env;
+use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 
 /// Statuses the simulator answered to `POST /v3/api_keys`, in order.
 fn create_statuses(sim: &SimHandle) -> Vec<u16> {
@@ -106,4 +111,111 @@ async fn create_and_recreate_run_back_to_back_meet_no_429() {
     assert!(memo.contains(&env.sim.base_url()), "{memo}");
     assert!(!memo.contains(&id) && !memo.contains("SG."), "{memo}");
     env.sim.shutdown().await;
+}
+
+/// A SendGrid holding the caller's key and `olds`, whose creates make the key and answer with
+/// the creation window's headers `(limit, remaining, reset)`.
+async fn creates_answering(olds: &[String], rate: (&'static str, &'static str, u64)) -> Hostile {
+    let keys = Mutex::new(
+        std::iter::once(id_of(&fake_key(1)))
+            .chain(olds.iter().cloned())
+            .map(|i| (i, "k".to_owned()))
+            .collect::<Vec<_>>(),
+    );
+    let made = AtomicU8::new(100);
+    Hostile::start(move |r: &Seen| {
+        let mut k = keys.lock().unwrap();
+        let one = r.path.strip_prefix("/v3/api_keys/").map(str::to_owned);
+        match (r.method.as_str(), one) {
+            ("POST", _) => {
+                let name = serde_json::from_str::<Value>(&r.body).unwrap()["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                let key = fake_key(made.fetch_add(1, Ordering::Relaxed));
+                k.push((id_of(&key), name.clone()));
+                let body = json!({"api_key": key, "api_key_id": id_of(&key), "name": name,
+                    "scopes": ["mail.send"]});
+                Reply::json(201, body)
+                    .with_header("X-RateLimit-Limit", rate.0)
+                    .with_header("X-RateLimit-Remaining", rate.1)
+                    .with_header("X-RateLimit-Reset", &rate.2.to_string())
+            }
+            ("GET", Some(id)) => match k.iter().find(|(i, _)| *i == id) {
+                Some((i, n)) => Reply::json(200, key_json(i, n, &["mail.send"])),
+                None => crate::hostile::keys::sendgrid_404(),
+            },
+            ("DELETE", Some(id)) => {
+                k.retain(|(i, _)| *i != id);
+                Reply::empty(204)
+            }
+            _ => {
+                let pairs: Vec<(&str, &str)> =
+                    k.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+                Reply::json(200, list_json(&pairs))
+            }
+        }
+    })
+    .await
+}
+
+async fn run_at(dir: &Path, url: &str, args: &[&str]) -> (i32, String) {
+    let mut c = crate::common::env::bin_at(dir, url, &fake_key(1), args);
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A creation window that resets in a year: the next create of the run fails at once in plain
+/// words (never a year's wait), and the next run, which remembers it, waits at most half its
+/// `--timeout` and then asks (the answer tells).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_creation_window_a_year_away_is_never_waited_for_past_the_timeout() {
+    let year = epoch_now() + 365 * 86_400;
+    let olds = vec![id_of(&fake_key(2)), id_of(&fake_key(3))];
+    let server = creates_answering(&olds, ("1", "0", year)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = run_at(
+        dir.path(),
+        &server.url(),
+        &["--timeout", "3", "rotate", "--yes", &olds[0], &olds[1]],
+    )
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(server.count("POST", "/v3/api_keys"), 1, "{err}");
+    assert!(err.contains("NOT ROTATED"), "{err}");
+    assert!(err.contains("later than the 3s --timeout allows"), "{err}");
+    let (code, err) = run_at(
+        dir.path(),
+        &server.url(),
+        &[
+            "--timeout",
+            "3",
+            "create",
+            "next run",
+            "--scope",
+            "mail.send",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.count("POST", "/v3/api_keys"), 2);
+}
+
+/// `X-RateLimit-Limit: 0` on a create names no window: each later create waits for it at most
+/// once (one learned window, 1 s until one is learned) and is sent; every key is made.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_creation_limit_of_zero_does_not_stop_a_bulk_rotation() {
+    let olds: Vec<String> = (2..5).map(|s| id_of(&fake_key(s))).collect();
+    let server = creates_answering(&olds, ("0", "0", epoch_now() + 5)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["--timeout", "5", "rotate", "--yes"];
+    args.extend(olds.iter().map(String::as_str));
+    let (code, err) = run_at(dir.path(), &server.url(), &args).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.count("POST", "/v3/api_keys"), 3);
 }
