@@ -42,6 +42,9 @@ pub enum ApiOp {
     Mutate(Mutation),
     /// Ask a leaked key itself what it may do (`GET /v3/scopes` with it).
     Probe(Secret),
+    /// Find a pasted key in the reachable contexts ([`crate::leak::locate`]): where the
+    /// inventory last saw it, the account the key itself names, then one list per context.
+    Locate(Secret),
     /// Ask a revoked (leaked) key until SendGrid refuses it; record that in its journal entry.
     VerifyDead {
         secret: Secret,
@@ -53,6 +56,8 @@ pub enum ApiOp {
     Describe(ApiKeyId),
     /// Read a revoked key back (404: gone) and journal the answer (a rotation's step 5).
     ReadBack(crate::ops::rotate::ReadBackStep),
+    /// What the inventory holds for the context (no request).
+    Recall,
     /// Journal whether a rotation's secret was delivered (no request; never cancelled).
     RecordDelivery {
         entry: Box<crate::journal::Entry>,
@@ -116,6 +121,8 @@ pub enum ApiResult {
     Verified(Result<crate::leak::Verification, ApiError>),
     /// What the leaked key itself said (dead only when SendGrid refused it in its own words).
     Probed(crate::leak::Probe),
+    /// Where a pasted key lives.
+    Located(super::leak::Whereabouts),
     /// The journal's entries, oldest first (or why it could not be read).
     Journal(Result<Vec<crate::journal::Entry>, String>),
     /// A key and its answer's body as sent (sanitised, cut at [`describe::BODY_MAX`]).
@@ -124,4 +131,16 @@ pub enum ApiResult {
     ReadBack(crate::ops::rotate::ReadBack),
     /// A journal line written (or why not).
     Recorded(Result<(), String>),
+    /// What the inventory holds for the context (`None`: nothing, or no inventory is kept).
+    Remembered(Result<Option<Remembered>, String>),
+}
+
+/// A context as the inventory last saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remembered {
+    /// Each key not gone, in the order first seen: its listing, its scopes when they were
+    /// ever read, and how long ago (ms) it was last seen.
+    pub keys: Vec<(ApiKey, Option<KeyDetail>, u64)>,
+    /// How long ago (ms) the context's last complete list read was (`None`: never).
+    pub list_age: Option<u64>,
 }

@@ -348,11 +348,10 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::SweepKey { sweep, ctx, id }, ApiResult::Key(r)) => {
             super::matrix::sweep_key(app, sweep, ctx, &id, r, out)
         }
-        (Pending::Locate { id, ctx, region }, ApiResult::Key(r)) => {
-            super::leak::located(app, &id, ctx, region, r, out)
-        }
+        (Pending::Locate { id }, ApiResult::Located(r)) => super::leak::located(app, &id, r, out),
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
+        (Pending::Recall, ApiResult::Remembered(r)) => super::list::remembered(app, r),
         (Pending::Journal, ApiResult::Journal(r)) => {
             if let Ok(entries) = &r {
                 super::contexts::journal_seen(app, entries);
@@ -409,7 +408,6 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::Subusers, ApiResult::Subusers(r)) => match r {
             Ok(s) => {
                 app.subusers.ready(s);
-                super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
                 super::matrix::subusers_arrived(app, out);
                 super::contexts::cursor_on_current(app);
@@ -417,7 +415,6 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
             Err(e) => {
                 let why = super::errors::explain(app, &e, Some("subusers.read"));
                 app.subusers.fail(why);
-                super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
                 super::matrix::subusers_arrived(app, out);
             }

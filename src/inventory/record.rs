@@ -134,6 +134,7 @@ struct Status {
 pub struct Recorder {
     tx: Sender<Msg>,
     scope: Arc<Scope>,
+    path: Arc<PathBuf>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -147,6 +148,12 @@ impl std::fmt::Debug for Recorder {
 impl Recorder {
     pub fn scope(&self) -> &Scope {
         &self.scope
+    }
+
+    /// A reader of the same inventory, on its own connection (what was recorded and not yet
+    /// written is not in it: [`Recorder::flush`] first when that matters).
+    pub fn reader(&self) -> Result<super::Reader, super::InventoryError> {
+        super::connect(&self.path).map(|c| super::Reader::new(c, self.path.to_path_buf()))
     }
 
     fn send(&self, m: Msg) {
@@ -271,6 +278,7 @@ impl Recorder {
 pub(crate) struct Writer {
     tx: Sender<Msg>,
     status: Arc<Mutex<Status>>,
+    path: Arc<PathBuf>,
 }
 
 impl Writer {
@@ -278,6 +286,7 @@ impl Writer {
         let (tx, rx) = std::sync::mpsc::channel();
         let status = Arc::new(Mutex::new(Status::default()));
         let st = Arc::clone(&status);
+        let shared = Arc::new(path.clone());
         let spawned = std::thread::Builder::new()
             .name("sgkeys-inventory".into())
             .spawn(move || run(conn, rx, &st, &path));
@@ -285,13 +294,18 @@ impl Writer {
             let mut s = status.lock().unwrap_or_else(|p| p.into_inner());
             s.error = Some(format!("cannot start the inventory writer: {e}"));
         }
-        Writer { tx, status }
+        Writer {
+            tx,
+            status,
+            path: shared,
+        }
     }
 
     pub(crate) fn recorder(&self, scope: Scope) -> Recorder {
         Recorder {
             tx: self.tx.clone(),
             scope: Arc::new(scope),
+            path: Arc::clone(&self.path),
         }
     }
 
@@ -791,5 +805,28 @@ fn apply_list(
         "INSERT INTO list_reads (context_id, at, complete, keys, sweep_id) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![ctx, at, complete, keys.len() as i64, sweep])?;
+    thin_list_reads(tx, ctx, at)
+}
+
+const HOUR: Millis = 3_600_000;
+const DAY: Millis = 24 * HOUR;
+
+/// Keep a context's `list_reads` bounded (the dashboard reads a list every minute: 1 440 rows a
+/// day): every read of the last day; before that, only complete reads, the last of each hour
+/// for 30 days and the last of each day before, and always the first complete read. What
+/// `audit --since` asks of them stays true: a complete read at or before a time (the baseline
+/// may be up to an hour older than the read it replaces, never newer), and the first.
+fn thin_list_reads(tx: &Transaction<'_>, ctx: i64, now: Millis) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM list_reads WHERE context_id = ?1 AND at < ?2 - ?3
+         AND rowid NOT IN (
+             SELECT max(rowid) FROM list_reads
+             WHERE context_id = ?1 AND complete = 1 AND at < ?2 - ?3
+             GROUP BY CASE WHEN at >= ?2 - 30 * ?3 THEN at / ?4 ELSE -(at / ?3) - 1 END)
+         AND rowid NOT IN (
+             SELECT rowid FROM list_reads WHERE context_id = ?1 AND complete = 1
+             ORDER BY at LIMIT 1)",
+    )?
+    .execute(params![ctx, now, DAY, HOUR])?;
     Ok(())
 }
