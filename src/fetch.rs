@@ -15,12 +15,10 @@
 //! request (the dashboard's prefetch goes through it one by one, by the same plan) sees them.
 //!
 //! Reads are hedged ([`details`], [`reads`]): a GET still unanswered when 95 % of its wave
-//! has been answered (or once it has been out longer than the p95 of the answer times so far,
-//! while at least half its wave is answered; in a wave of fewer than 4, alone) gets a second
-//! copy; the first answer wins and the other copy is dropped. Both copies go through the gate
-//! and count against the budget; none is sent when the budget has no room for it now, a wave
-//! gets at most one copy per 20 reads (one at least), and at most one request in four is
-//! copied in all. With each
+//! has been answered (or, in a wave too small for that, once it has been out longer than the
+//! p95 of the answer times so far) gets a second copy; the first answer wins and the other
+//! copy is dropped. Both copies go through the gate and count against the budget; none is sent
+//! when the budget has no room for it now, and at most one request in four is copied. With each
 //! attempt's own timeout in the client ([`crate::api::tail`]), a hung request costs a p95 and
 //! not a `--timeout`.
 //!
@@ -93,14 +91,6 @@ struct WaveState {
     answered: usize,
     /// The 95 % mark was reached and the rest were hedged.
     tail_cut: bool,
-    /// Copies sent for this wave's reads (at most [`wave_hedges`]).
-    hedged: usize,
-}
-
-/// Copies a wave of `n` reads may get: its slowest 5 % (one at least). A wave that is slow as
-/// a whole (a loaded machine, a slow server) is not copied wholesale: that would only add load.
-fn wave_hedges(n: usize) -> usize {
-    n / 20 + 1
 }
 
 /// One request in this many may be copied.
@@ -190,7 +180,6 @@ where
                     members: release.iter().map(|(i, _)| *i).collect(),
                     answered: 0,
                     tail_cut: false,
-                    hedged: 0,
                 });
             }
             for (i, c) in release {
@@ -208,30 +197,25 @@ where
                 }
                 let at_p95 = !w.tail_cut && n >= 2 && w.answered * 100 >= n * 95;
                 let after = w.members.first().and_then(|&i| clients[i].hedge_after());
-                // out past the p95 of the answers so far, while most of its wave is answered
-                // (in a wave too small for that, alone): a straggler
-                let stragglers = n < 4 || w.answered * 2 >= n;
-                let overdue = stragglers && after.is_some_and(|a| w.started.elapsed() >= a);
+                let overdue = after.is_some_and(|a| w.started.elapsed() >= a);
                 if at_p95 {
                     w.tail_cut = true;
                 }
                 if !(at_p95 || overdue) {
-                    // (not stragglers yet: the next answer looks again)
-                    if let Some(a) = after.filter(|_| stragglers) {
+                    if let Some(a) = after {
                         let d = a.saturating_sub(w.started.elapsed());
                         next_wait = Some(next_wait.map_or(d, |t| t.min(d)));
                     }
                     continue;
                 }
                 for &i in &w.members {
-                    if hedges_left == 0 || w.hedged >= wave_hedges(n) {
+                    if hedges_left == 0 {
                         break;
                     }
                     if results[i].is_some() || copies[i].len() != 1 || !room(&clients[i]) {
                         continue;
                     }
                     hedges_left -= 1;
-                    w.hedged += 1;
                     running_copies[i] += 1;
                     tracing::debug!(request = i, "hedging a slow read with a second copy");
                     running.push(launch(i, clients[i].clone(), &mut copies));
