@@ -428,7 +428,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
 }
 
 /// The answer to a mutation, for the request that is waiting for it.
-fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Vec<Command>) {
+fn mutated(app: &mut App, req: ReqId, pending: Pending, mut done: Done, out: &mut Vec<Command>) {
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
     // a rotation made or finished: re-read the journal for the pending-rotation badges
     let rotation = match &pending {
@@ -444,9 +444,8 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         super::rotate::batch_answered(app);
         return;
     }
-    for w in &done.differs {
-        toast(app, Level::Warn, format!("warning: {w}"));
-    }
+    // said last, so the success said for the write does not hide it
+    let differs = std::mem::take(&mut done.differs);
     let entry = done.entry;
     let r = done.result;
     match (pending, r) {
@@ -479,6 +478,9 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
             Level::Error,
             format!("internal: answer {r:?} does not fit request {p:?}"),
         ),
+    }
+    for w in differs {
+        toast(app, Level::Warn, format!("warning: {w}"));
     }
 }
 
