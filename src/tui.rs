@@ -163,6 +163,8 @@ pub struct DashOptions {
     pub log_file: PathBuf,
     /// Re-read the key list every this many seconds; 0: only on Ctrl-r.
     pub refresh_secs: u64,
+    /// The keys: the standard table, or with the config's `[keys]` in place.
+    pub keymap: &'static crate::app::keymap::user::Keymap,
 }
 
 /// The loop's one channel, made before the API client so that the client's observer can feed
@@ -411,6 +413,7 @@ pub async fn run_dashboard(
     let mut app = App::new(opts.ctx.clone());
     app.theme = theme;
     app.mouse = opts.mouse;
+    app.keymap = opts.keymap;
     app.live.every_ms = opts.refresh_secs.saturating_mul(1000);
     app.clock = local_clock(started.elapsed().as_millis() as u64);
     if let Ok(size) = terminal.size() {
