@@ -201,6 +201,7 @@ impl Worker {
                     source: "tui",
                     read_only: self.read_only,
                     after: self.inventory.clone().map(crate::seen::after_write),
+                    self_revoke: false,
                 };
                 ApiResult::ReadBack(ops.read_back(step).await)
             }
@@ -227,6 +228,7 @@ impl Worker {
             source: "tui",
             read_only: self.read_only,
             after: self.inventory.clone().map(crate::seen::after_write),
+            self_revoke: false,
         };
         ApiEvent {
             req,

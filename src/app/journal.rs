@@ -108,6 +108,9 @@ pub fn is_pending(app: &App, e: &Entry) -> bool {
 
 /// `acme-eu @ https://api…`, or the endpoint alone for the key's own account.
 pub fn context_of(e: &Entry) -> String {
+    if !e.in_its_context() {
+        return format!("the key's own account (self-revoke) @ {}", e.base_url);
+    }
     match &e.on_behalf_of {
         Some(o) => format!("{o} @ {}", e.base_url),
         None => e.base_url.clone(),
@@ -153,6 +156,12 @@ pub fn fix_for(app: &App, e: &Entry) -> Option<Result<JournalFix, String>> {
     };
     if app.in_context(e) {
         Some(Ok(fix))
+    } else if !e.in_its_context() {
+        Some(Err(
+            "revoked with its own key in its own account (self-revoke), which the key sgkeys \
+             uses does not reach: recreate it there"
+                .into(),
+        ))
     } else {
         Some(Err(format!(
             "made at {}, not where the dashboard points now: switch there (c) to act on it",

@@ -714,7 +714,8 @@ impl App {
 
     /// Whether a journal entry was made where the dashboard points now (endpoint and account).
     pub fn in_context(&self, e: &crate::journal::Entry) -> bool {
-        e.base_url.trim_end_matches('/') == self.ctx.base_url.trim_end_matches('/')
+        e.in_its_context()
+            && e.base_url.trim_end_matches('/') == self.ctx.base_url.trim_end_matches('/')
             && e.on_behalf_of == self.ctx.on_behalf_of.as_ref().map(OnBehalfOf::header_value)
     }
 }

@@ -15,6 +15,7 @@ mod describe;
 mod gone;
 mod log;
 mod revoke;
+mod self_revoke;
 
 fn ctx() -> Context {
     Context {

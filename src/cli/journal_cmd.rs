@@ -62,7 +62,7 @@ impl Select {
         let ctx_ok = self
             .context
             .as_ref()
-            .is_none_or(|c| e.on_behalf_of.as_deref() == c.as_deref());
+            .is_none_or(|c| e.in_its_context() && e.on_behalf_of.as_deref() == c.as_deref());
         time_ok && ctx_ok
     }
 }
@@ -73,6 +73,7 @@ fn place(e: &crate::journal::Entry) -> String {
     let url = e.sent_to.as_deref().unwrap_or(&e.base_url);
     let host = url.split("://").nth(1).unwrap_or(url).trim_end_matches('/');
     match &e.on_behalf_of {
+        _ if !e.in_its_context() => format!("{host} [the key's own account: self-revoke]"),
         Some(o) => format!("{host} [{o}]"),
         None => host.to_owned(),
     }
@@ -399,6 +400,14 @@ pub(crate) async fn recreate(
         Some(o) => format!("{} on behalf of '{}'", clean(url), clean(o)),
         None => clean(url).into_owned(),
     };
+    if !entry.in_its_context() && !into_current {
+        return Err(CliError::Usage(format!(
+            "{id} was revoked with its own key in its own account (--self-revoke), which the key \
+             sgkeys uses does not reach: recreate it there, or pass --into-current to recreate \
+             it at {}",
+            there(here_endpoint, &here_obo)
+        )));
+    }
     let elsewhere =
         entry.base_url.trim_end_matches('/') != here_endpoint || entry.on_behalf_of != here_obo;
     if elsewhere && !into_current {

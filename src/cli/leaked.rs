@@ -47,6 +47,9 @@ struct Case {
     /// Revoke it with its own credential: it works, no reachable account was seen holding it,
     /// it holds `api_keys.delete`, and `--self-revoke` was given.
     self_revoke: bool,
+    /// A self-revoked key as it reads itself with its own credential (its name and scopes for
+    /// the prompt and the journal); None when it may not read itself.
+    itself: Option<KeyDetail>,
 }
 
 /// What is to be done with a key.
@@ -120,7 +123,10 @@ impl Case {
             (None, Probe::Live(s)) => {
                 let cl = scopes::classify(s);
                 (
-                    String::new(),
+                    self.itself
+                        .as_ref()
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default(),
                     format!("{} ({})", cl.key_type.label(), cl.counted),
                 )
             }
@@ -260,13 +266,45 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
             probe,
             location,
             self_revoke: false,
+            itself: None,
         };
         case.self_revoke = args.self_revoke
             && case.holds_delete()
             && matches!(case.location, Some(Location::Nowhere | Location::Unsure(_)));
         cases.push(case);
     }
+    read_themselves(ctx, &mut cases).await;
     cases
+}
+
+/// Each key to revoke itself reads itself with its own credential (`--concurrency` at once),
+/// so its prompt and journal entry carry its name and scopes; a key that may not read itself
+/// keeps them unknown.
+async fn read_themselves(ctx: &Ctx, cases: &mut [Case]) {
+    use futures_util::StreamExt;
+    let reads: Vec<_> = cases
+        .iter()
+        .filter(|c| c.self_revoke)
+        .map(|c| {
+            let client = ctx.client.with_key(c.sighting.key.clone());
+            let id = ApiKeyId(c.id());
+            async move {
+                client
+                    .get_key(&id)
+                    .await
+                    .ok()
+                    .filter(|d| d.api_key_id == id)
+            }
+        })
+        .collect();
+    let mut read = futures_util::stream::iter(reads)
+        .buffered(ctx.settings.concurrency.max(1))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter();
+    for c in cases.iter_mut().filter(|c| c.self_revoke) {
+        c.itself = read.next().flatten();
+    }
 }
 
 /// 1. The keys, from wherever they come.
@@ -387,15 +425,24 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
         return Ok(1);
     }
     let (name, _) = case.name_and_access();
-    let place = case.account();
+    let place = if plan == Plan::SelfRevoke {
+        "its own account, which the key sgkeys uses does not reach: with its own credential \
+         (--self-revoke)"
+            .to_owned()
+    } else {
+        case.account()
+    };
+    let name = match name.as_str() {
+        "" if plan == Plan::SelfRevoke => "(name unknown: the key may not read itself)".to_owned(),
+        _ => format!("'{}'", clean(&name)),
+    };
     crate::errln!(
-        "{} {id}  '{}'  in {place}",
+        "{} {id}  {name}  in {place}",
         if args.dry_run {
             "Would revoke"
         } else {
             "About to revoke"
         },
-        clean(&name)
     );
     if args.dry_run {
         if ctx.json {
@@ -436,14 +483,22 @@ async fn revoke_and_prove(ctx: &Ctx, args: &RevokeArgs, cases: &[&Case]) -> (Vec
                 name: d.name.clone(),
                 scopes_before: Some(scopes::sendable(&d.scopes)),
             },
+            // its own credential, in its own account: journaled as a self-revoke, and not
+            // recorded in the inventory of the context's account
             None => RevokeTarget {
                 ops: Ops {
                     client: ctx.client.with_key(c.sighting.key.clone()),
+                    after: None,
+                    self_revoke: true,
                     ..ctx.ops.clone()
                 },
                 id: ApiKeyId(c.id()),
-                name: String::new(),
-                scopes_before: None,
+                name: c
+                    .itself
+                    .as_ref()
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
+                scopes_before: c.itself.as_ref().map(|d| scopes::sendable(&d.scopes)),
             },
         })
         .collect();
@@ -616,6 +671,9 @@ fn key_json(case: &Case, status: Option<&str>, settled: Option<&Settled>) -> Val
     v["status"] = json!(status.unwrap_or(implied));
     if case.self_revoke {
         v["self_revoke"] = json!(true);
+        if let Some(d) = &case.itself {
+            v["name"] = json!(d.name);
+        }
     }
     match (case.plan(), settled) {
         (Plan::Nothing, _) => v["verified"] = json!(true),

@@ -139,6 +139,10 @@ pub struct Entry {
     /// delivered is never pending: its replacement is an orphan (see [`Journal::lost_rotations`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_delivered: Option<bool>,
+    /// A leaked key revoked with its own credential (`--self-revoke`), in its own account: not
+    /// the account of `base_url` and `on_behalf_of` (which sgkeys could not find it in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_revoke: Option<bool>,
 }
 
 impl Entry {
@@ -172,7 +176,14 @@ impl Entry {
             verified_after_ms: None,
             gone_on_read_back: None,
             secret_delivered: None,
+            self_revoke: None,
         }
+    }
+
+    /// Acted in the account of sgkeys' context (`base_url`, `on_behalf_of`): false for a
+    /// self-revoke, which acted in the leaked key's own account.
+    pub fn in_its_context(&self) -> bool {
+        self.self_revoke != Some(true)
     }
 
     /// How it ended: the outcome line's word, or for a line of the first format its `ok`;

@@ -252,6 +252,9 @@ pub struct Ops {
     pub read_only: bool,
     /// Told what each write did (the inventory records it: [`crate::seen::after_write`]).
     pub after: Option<AfterWrite>,
+    /// The client authenticates with a leaked key to revoke it in its own account
+    /// (`--self-revoke`): journaled as such, never as a write in the context's account.
+    pub self_revoke: bool,
 }
 
 /// Called with each mutation's outcome, in the context of the client that sent it.
@@ -273,6 +276,7 @@ impl Ops {
             source,
             read_only: false,
             after: None,
+            self_revoke: false,
         }
     }
 
@@ -295,6 +299,9 @@ impl Ops {
             return Done::refused(ApiError::ReadOnly(m.verb().to_owned()));
         }
         let mut entry = m.intent(&self.client, self.source);
+        if self.self_revoke {
+            entry.self_revoke = Some(true);
+        }
         if let Some(j) = &self.journal {
             match j.intent(entry) {
                 Ok(e) => entry = e,

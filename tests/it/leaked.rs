@@ -168,8 +168,18 @@ async fn a_key_that_keeps_working_is_reported_and_exits_1() {
     assert_eq!(server.count("DELETE", "/v3/api_keys/"), 1);
 }
 
-/// A key in no account the caller reaches; it may delete keys itself.
+/// A key in no account the caller reaches; it may delete keys itself, and read itself (its
+/// name: 'billing worker').
 async fn stranded(victim: &str, leaked: &str) -> (Hostile, Arc<AtomicBool>) {
+    stranded_reading_itself(victim, leaked, true).await
+}
+
+/// [`stranded`], the key reading itself or refused that (403).
+async fn stranded_reading_itself(
+    victim: &str,
+    leaked: &str,
+    reads_itself: bool,
+) -> (Hostile, Arc<AtomicBool>) {
     let (v, l) = (victim.to_owned(), format!("Bearer {leaked}"));
     let gone = Arc::new(AtomicBool::new(false));
     let g = Arc::clone(&gone);
@@ -189,6 +199,18 @@ async fn stranded(victim: &str, leaked: &str) -> (Hostile, Arc<AtomicBool>) {
                 g.store(true, Ordering::SeqCst);
                 Reply::empty(204)
             }
+            ("GET", p, true) if p == format!("/v3/api_keys/{v}") && reads_itself => Reply::json(
+                200,
+                key_json(
+                    &v,
+                    "billing worker",
+                    &["api_keys.delete", "api_keys.read", "mail.send"],
+                ),
+            ),
+            ("GET", p, true) if p.starts_with("/v3/api_keys/") => Reply::json(
+                403,
+                json!({"errors":[{"field":null,"message":"access forbidden"}]}),
+            ),
             ("GET", "/v3/subusers", false) => Reply::json(200, json!([])),
             ("GET", "/v3/scopes", false) => Reply::json(200, json!({"scopes": ["api_keys.read"]})),
             _ => Reply::json(
@@ -231,6 +253,84 @@ async fn a_key_in_no_reachable_account_can_revoke_itself() {
         "sent with the key's own credential"
     );
     assert!(out.contains("confirmed dead"), "{out}");
+    // the prompt names the key as it reads itself, and where it acts
+    assert!(
+        err.contains("'billing worker'") && err.contains("in its own account"),
+        "{err}"
+    );
+    // the journal files it under the key's own account, never under the caller's
+    let entries = Journal::new(dir.path().join("journal.jsonl"))
+        .read_all()
+        .unwrap();
+    let e = entries.last().unwrap();
+    assert_eq!(e.api_key_id, id_of(&leaked));
+    assert_eq!(e.name.as_deref(), Some("billing worker"));
+    assert_eq!(e.self_revoke, Some(true));
+    assert!(!e.in_its_context());
+    assert_eq!(
+        e.scopes_before.as_deref().map(<[String]>::len),
+        Some(3),
+        "{e:?}"
+    );
+    let (d, u) = (dir.path().to_owned(), server.url());
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        run(&d, &u, &fake_key(1), &["journal", "--context", "own"], "")
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !out.contains(&id_of(&leaked)),
+        "not the caller's own account: {out}"
+    );
+    let (d, u) = (dir.path().to_owned(), server.url());
+    let (_, out, err) =
+        tokio::task::spawn_blocking(move || run(&d, &u, &fake_key(1), &["journal"], ""))
+            .await
+            .unwrap();
+    assert!(out.contains("the key's own account"), "{out}{err}");
+    // recreating it into the caller's account is refused unless asked for
+    let (d, u, id) = (dir.path().to_owned(), server.url(), id_of(&leaked));
+    let (code, _, err) = tokio::task::spawn_blocking(move || {
+        run(&d, &u, &fake_key(1), &["recreate", &id, "--yes"], "")
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--self-revoke") && err.contains("--into-current"),
+        "{err}"
+    );
+    assert_eq!(server.count("POST", "/"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_self_revoke_of_a_key_that_may_not_read_itself_says_its_name_is_unknown() {
+    let leaked = fake_key(73);
+    let (server, gone) = stranded_reading_itself(&id_of(&leaked), &leaked, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (d, u, k) = (dir.path().to_owned(), server.url(), leaked.clone());
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        run(
+            &d,
+            &u,
+            &fake_key(1),
+            &["revoke", "--leaked", "--yes", "--self-revoke"],
+            &k,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(gone.load(Ordering::SeqCst));
+    assert!(
+        err.contains("name unknown: the key may not read itself") && !err.contains("''"),
+        "{err}"
+    );
+    let entries = Journal::new(dir.path().join("journal.jsonl"))
+        .read_all()
+        .unwrap();
+    assert_eq!(entries.last().unwrap().self_revoke, Some(true));
 }
 
 #[tokio::test(flavor = "multi_thread")]
