@@ -165,6 +165,8 @@ pub struct DashOptions {
     pub refresh_secs: u64,
     /// The keys: the standard table, or with the config's `[keys]` in place.
     pub keymap: &'static crate::app::keymap::user::Keymap,
+    /// The inventory the dashboard opens from (and, offline, shows alone).
+    pub recall: Option<crate::worker::Recall>,
 }
 
 /// The loop's one channel, made before the API client so that the client's observer can feed
@@ -414,6 +416,8 @@ pub async fn run_dashboard(
     app.theme = theme;
     app.mouse = opts.mouse;
     app.keymap = opts.keymap;
+    app.offline = opts.recall.as_ref().is_some_and(|r| r.offline);
+    app.remembers = opts.recall.is_some();
     app.live.every_ms = opts.refresh_secs.saturating_mul(1000);
     app.clock = local_clock(started.elapsed().as_millis() as u64);
     if let Ok(size) = terminal.size() {
@@ -452,6 +456,7 @@ pub async fn run_dashboard(
         journal: opts.journal.clone(),
         read_only: opts.ctx.read_only,
         inventory: opts.inventory.clone(),
+        recall: opts.recall.clone(),
     };
     let mut worker = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
     drop(tx);

@@ -41,6 +41,57 @@ pub struct Worker {
     pub read_only: bool,
     /// Every list and key read, and every write, is recorded here (none: nothing is kept).
     pub inventory: Option<crate::inventory::Recorder>,
+    /// Where [`ApiOp::Recall`] reads what the inventory holds (none: it answers nothing).
+    pub recall: Option<Recall>,
+}
+
+/// The inventory the dashboard opens from.
+#[derive(Debug, Clone)]
+pub struct Recall {
+    pub path: std::path::PathBuf,
+    /// The account whose contexts are read.
+    pub scope: crate::inventory::Scope,
+    /// `sgkeys --offline`: every request is refused before it is sent; only the inventory
+    /// and the journal are read.
+    pub offline: bool,
+}
+
+/// What the inventory at `path` holds for `place`, each key's age from now.
+fn recall(
+    path: &std::path::Path,
+    place: &crate::inventory::Place,
+) -> Result<Option<crate::app::Remembered>, String> {
+    use crate::api::{ApiKey, ApiKeyId, KeyDetail};
+    let Some(reader) =
+        crate::inventory::Inventory::read_existing(path).map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let Some(snap) = reader.snapshot(place).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let now = crate::inventory::now_ms();
+    let age = |t: crate::inventory::Millis| (now - t).max(0) as u64;
+    Ok(Some(crate::app::Remembered {
+        keys: snap
+            .keys
+            .into_iter()
+            .map(|k| {
+                let detail = k.scopes.as_deref().map(|s| KeyDetail {
+                    api_key_id: ApiKeyId(k.key_id.clone()),
+                    name: k.name.clone(),
+                    scopes: s.to_vec(),
+                });
+                let seen = age(k.last_seen);
+                let key = ApiKey {
+                    api_key_id: ApiKeyId(k.key_id),
+                    name: k.name,
+                };
+                (key, detail, seen)
+            })
+            .collect(),
+        list_age: snap.context.list_read_at.map(age),
+    }))
 }
 
 struct Read {
@@ -72,6 +123,15 @@ impl Worker {
                                 record_delivery(journal, entry, delivered).await,
                             );
                             sink.send(ApiEvent { req, result });
+                        });
+                        continue;
+                    }
+                    let offline = this.recall.as_ref().is_some_and(|r| r.offline);
+                    if offline && !matches!(op, ApiOp::Recall | ApiOp::ReadJournal) {
+                        // --offline: nothing is sent, whatever asks
+                        sink.send(ApiEvent {
+                            req,
+                            result: refuse(&op, "offline: the request"),
                         });
                         continue;
                     }
@@ -170,6 +230,17 @@ impl Worker {
                     answer.map(|(k, body)| (k, crate::app::describe::body_text(&body))),
                 )
             }
+            ApiOp::Recall => ApiResult::Remembered(match self.recall.clone() {
+                None => Ok(None),
+                Some(r) => {
+                    let place = r
+                        .scope
+                        .place(client.on_behalf_of().map(OnBehalfOf::header_value));
+                    tokio::task::spawn_blocking(move || recall(&r.path, &place))
+                        .await
+                        .unwrap_or_else(|e| Err(format!("reading the inventory stopped: {e}")))
+                }
+            }),
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
             ApiOp::Probe(secret) => ApiResult::Probed(crate::leak::probe(&client, secret).await),
@@ -285,5 +356,6 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
             journal_error: None,
         }),
         ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
+        ApiOp::Recall => ApiResult::Remembered(Err(e.short())),
     }
 }

@@ -81,6 +81,13 @@ pub(crate) fn load_context(app: &mut App, out: &mut Vec<Command>) {
     if let Some(o) = app.ctx.on_behalf_of.clone() {
         seen(app, &o);
     }
+    // the inventory's rows show at once, until the live list replaces them (offline: alone)
+    if app.remembers {
+        request(app, Pending::Recall, ApiOp::Recall, out);
+    }
+    if app.offline {
+        return;
+    }
     let req = request(app, Pending::List { by_user: false }, ApiOp::ListKeys, out);
     app.keys.status.start(req);
     if app.my_scopes.value().is_none() && !app.my_scopes.is_loading() {

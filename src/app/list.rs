@@ -193,7 +193,75 @@ pub(crate) fn set_info(app: &mut App, detail: KeyDetail) {
         e.risk = risk::combine(&info.scope_findings, &detail.name, dup);
         e.name.clone_from(&detail.name);
         e.state.known(info);
+        e.remembered = None;
     }
+}
+
+/// The inventory answered: until the live list arrives, its keys are shown, each with the age
+/// of what it shows (scopes only where they were ever read). An answer after the live list is
+/// dropped: the live one is newer.
+pub(crate) fn remembered(app: &mut App, r: Result<Option<Remembered>, String>) {
+    let snapshot = match r {
+        Ok(Some(s)) => s,
+        Ok(None) => return,
+        Err(e) => {
+            log(
+                app,
+                Level::Warn,
+                format!("the inventory could not be read: {e}"),
+            );
+            return;
+        }
+    };
+    if app.keys.ever_loaded() || !app.keys.entries.is_empty() {
+        return;
+    }
+    let at = place(app);
+    app.keys.entries = snapshot
+        .keys
+        .into_iter()
+        .map(|(k, detail, age)| {
+            let mut e = KeyEntry::new(k);
+            if let Some(d) = detail {
+                let info = KeyInfo::new(&d);
+                e.risk = risk::combine(&info.scope_findings, &d.name, None);
+                e.state = KeyState::Scopes(Remote::Ready(info));
+            }
+            e.remembered = Some(age);
+            e
+        })
+        .collect();
+    app.keys.reindex();
+    app.keys.remembered_at = app.now_ms;
+    app.keys.remembered_list_age = snapshot.list_age;
+    app.keys.from_inventory = true;
+    // shown as known (the list's load still runs, or failed): the panes draw the rows
+    let known = Some(app.now_ms);
+    app.keys.status = match std::mem::take(&mut app.keys.status) {
+        Remote::Loading { req, .. } => Remote::Loading { req, last: known },
+        Remote::Failed { error, .. } => Remote::Failed { error, last: known },
+        // offline: nothing else comes
+        Remote::NotAsked if app.offline => Remote::Ready(app.now_ms),
+        other => other,
+    };
+    recompute_risks(app);
+    refilter_in_place(app, at);
+}
+
+/// While the rows are the inventory's: how long ago (ms) its list was read in full, now
+/// (`Some(None)`: never in full).
+pub fn inventory_age(app: &App) -> Option<Option<u64>> {
+    app.keys.from_inventory.then(|| {
+        app.keys
+            .remembered_list_age
+            .map(|a| a + app.now_ms.saturating_sub(app.keys.remembered_at))
+    })
+}
+
+/// How long ago (ms) what a remembered row shows was seen, now.
+pub fn remembered_age(app: &App, e: &KeyEntry) -> Option<u64> {
+    e.remembered
+        .map(|age| age + app.now_ms.saturating_sub(app.keys.remembered_at))
 }
 
 /// Recompute name-based findings and duplicate names for the whole list (list changes only).
@@ -395,9 +463,18 @@ pub(crate) fn keys_loaded(
             let mut entries = Vec::with_capacity(keys.len());
             for k in keys {
                 match old.remove(&k.api_key_id) {
-                    // keep what we know (shown as-is until re-read below)
-                    Some(e) if e.name == k.name => entries.push(e),
+                    // keep what we know (shown as-is until re-read below); a remembered row
+                    // whose scopes were never read is now fully live
+                    Some(mut e) if e.name == k.name => {
+                        if e.info().is_none() {
+                            e.remembered = None;
+                        }
+                        entries.push(e)
+                    }
                     Some(mut e) => {
+                        if e.info().is_none() {
+                            e.remembered = None;
+                        }
                         e.name = k.name.clone();
                         e.haystack = KeyEntry::new(k).haystack;
                         entries.push(e);
@@ -407,6 +484,7 @@ pub(crate) fn keys_loaded(
             }
             app.keys.entries = entries;
             app.keys.reindex();
+            app.keys.from_inventory = false;
             super::live::compare(app, &before);
             app.keys.status.ready(app.now_ms);
             app.keys.failure = None;

@@ -58,7 +58,7 @@ pub(crate) fn is_auto(app: &App) -> bool {
 /// The periodic refresh waits while a dialog is open (the user is busy with something) and
 /// while the list is loading.
 fn paused(app: &App) -> bool {
-    app.modal.is_some() || app.keys.status.is_loading() || !app.keys.ever_loaded()
+    app.modal.is_some() || app.keys.status.is_loading() || !app.keys.ever_loaded() || app.offline
 }
 
 /// When the next periodic refresh is due: one interval after the last list load ended (or, for

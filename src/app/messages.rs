@@ -53,6 +53,8 @@ pub enum ApiOp {
     Describe(ApiKeyId),
     /// Read a revoked key back (404: gone) and journal the answer (a rotation's step 5).
     ReadBack(crate::ops::rotate::ReadBackStep),
+    /// What the inventory holds for the context (no request).
+    Recall,
     /// Journal whether a rotation's secret was delivered (no request; never cancelled).
     RecordDelivery {
         entry: Box<crate::journal::Entry>,
@@ -124,4 +126,16 @@ pub enum ApiResult {
     ReadBack(crate::ops::rotate::ReadBack),
     /// A journal line written (or why not).
     Recorded(Result<(), String>),
+    /// What the inventory holds for the context (`None`: nothing, or no inventory is kept).
+    Remembered(Result<Option<Remembered>, String>),
+}
+
+/// A context as the inventory last saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remembered {
+    /// Each key not gone, in the order first seen: its listing, its scopes when they were
+    /// ever read, and how long ago (ms) it was last seen.
+    pub keys: Vec<(ApiKey, Option<KeyDetail>, u64)>,
+    /// How long ago (ms) the context's last complete list read was (`None`: never).
+    pub list_age: Option<u64>,
 }

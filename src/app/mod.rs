@@ -56,7 +56,7 @@ pub use keymap::{Action, Layer};
 pub use live::Live;
 pub use log::LogModal;
 pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
-pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg};
+pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg, Remembered};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
@@ -167,6 +167,9 @@ pub struct KeyEntry {
     pub state: KeyState,
     /// Findings: from the name at once, from the scopes once they are known.
     pub risk: Risk,
+    /// Shown from the inventory, not read live yet: how long ago (ms) it was last seen when
+    /// the inventory answered ([`KeyList::remembered_at`]); `None`: read live.
+    pub remembered: Option<u64>,
 }
 
 impl KeyEntry {
@@ -182,6 +185,7 @@ impl KeyEntry {
             haystack,
             state: KeyState::Scopes(Remote::NotAsked),
             risk: Risk::default(),
+            remembered: None,
         }
     }
     /// The scopes, when known.
@@ -215,6 +219,13 @@ pub struct KeyList {
     /// Why the last load failed, kept to complete its message when the key's own scopes
     /// arrive (a 403 then names the scope the key lacks).
     pub failure: Option<ApiError>,
+    /// `now_ms` when the inventory's answer arrived (the rows it filled age from there).
+    pub remembered_at: u64,
+    /// How long ago (ms) the context's last complete list read was, when the inventory
+    /// answered; `None`: it was never read completely.
+    pub remembered_list_age: Option<u64>,
+    /// The rows are the inventory's: no live list has arrived since it answered.
+    pub from_inventory: bool,
 }
 
 impl KeyList {
@@ -409,6 +420,8 @@ pub enum Pending {
     },
     /// The journal, read by the worker (for the `J` view and the pending-rotation badges).
     Journal,
+    /// What the inventory holds for the context (shown until the live list arrives).
+    Recall,
     /// A rotation's replacement for `old`.
     Rotate {
         old: ApiKeyId,
@@ -508,6 +521,10 @@ pub struct App {
     pub contexts_seen: Vec<OnBehalfOf>,
     /// Where the dashboard pointed before the last switch (`-`, `:ctx -`).
     pub previous_ctx: Option<Option<OnBehalfOf>>,
+    /// `sgkeys --offline`: the inventory alone, read-only; nothing is sent.
+    pub offline: bool,
+    /// An inventory is kept: a context opens with what it holds ([`ApiOp::Recall`]).
+    pub remembers: bool,
 }
 
 /// The modal on top, if any. At most one; it takes the keys first.
@@ -575,6 +592,8 @@ impl App {
             matrix: None,
             contexts_seen: Vec::new(),
             previous_ctx: None,
+            offline: false,
+            remembers: false,
         }
     }
 

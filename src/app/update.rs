@@ -355,6 +355,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         }
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
+        (Pending::Recall, ApiResult::Remembered(r)) => super::list::remembered(app, r),
         (Pending::Journal, ApiResult::Journal(r)) => {
             if let Ok(entries) = &r {
                 super::contexts::journal_seen(app, entries);

@@ -8,13 +8,6 @@ use crate::journal::Journal;
 
 pub async fn run(cli: Cli) -> Result<u8, CliError> {
     let Some(command) = cli.command else {
-        if cli.global.offline {
-            return Err(crate::cli::CliError::Usage(
-                "the dashboard cannot open --offline yet: use `sgkeys --offline list --scopes`, \
-                 `show` or `audit`"
-                    .into(),
-            ));
-        }
         return super::dashboard::run_configured(&cli.global).await;
     };
     match command {

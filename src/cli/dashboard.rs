@@ -34,6 +34,11 @@ fn dash_options(
             ctx,
             journal: Some(Journal::new(journal)),
             inventory: inventory.map(|k| k.rec.clone()),
+            recall: inventory.map(|k| crate::worker::Recall {
+                path: k.path().to_path_buf(),
+                scope: k.rec.scope().clone(),
+                offline: false,
+            }),
             theme,
             mouse: global.mouse,
             log_file: global
@@ -73,13 +78,29 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         base_url: settings.base_url.clone(),
         account,
         on_behalf_of: settings.on_behalf_of.clone(),
-        read_only: settings.read_only,
+        read_only: settings.read_only || global.offline,
         demo: false,
         caller_key_id,
         // the configured base URL already matches --region / the profile
         region: None,
     };
     let theme = theme(global, settings.profile_theme.as_deref())?;
+    if global.offline {
+        // the inventory alone, read-only: nothing written, nothing sent
+        let recall = super::offline::recall(&settings)?;
+        let mut opts = dash_options(
+            global,
+            ctx,
+            settings.journal.clone(),
+            settings.refresh_secs,
+            theme,
+            None,
+        )?;
+        opts.recall = Some(recall);
+        return run_dashboard(client, opts, wiring)
+            .await
+            .map_err(|e| CliError::Io(e.to_string()));
+    }
     let inventory = Kept::open(
         settings.inventory.as_deref(),
         &settings.base_url,

@@ -74,6 +74,11 @@ impl Kept {
         changes_since(&reader, self.rec.scope(), &contexts, millis(t))
     }
 
+    /// The file.
+    pub(crate) fn path(&self) -> &Path {
+        self.inv.path()
+    }
+
     /// A reader on its own connection (what this run recorded may not be written yet).
     pub(crate) fn reader(&self) -> Result<inventory::Reader, inventory::InventoryError> {
         self.inv.reader()

@@ -90,6 +90,17 @@ fn open(settings: &Settings) -> Result<Offline, CliError> {
     })
 }
 
+/// `sgkeys --offline` (the dashboard): the inventory and the account it is read for; an error
+/// when there is nothing to show (the dashboard would open empty).
+pub(crate) fn recall(settings: &Settings) -> Result<crate::worker::Recall, CliError> {
+    let o = open(settings)?;
+    Ok(crate::worker::Recall {
+        path: o.reader.path().to_path_buf(),
+        scope: o.scope,
+        offline: true,
+    })
+}
+
 /// The account: the one whose own list showed the configured key, else the only one the
 /// inventory holds at this host.
 fn scope(settings: &Settings, reader: &Reader) -> Result<Scope, CliError> {

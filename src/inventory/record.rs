@@ -791,5 +791,28 @@ fn apply_list(
         "INSERT INTO list_reads (context_id, at, complete, keys, sweep_id) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![ctx, at, complete, keys.len() as i64, sweep])?;
+    thin_list_reads(tx, ctx, at)
+}
+
+const HOUR: Millis = 3_600_000;
+const DAY: Millis = 24 * HOUR;
+
+/// Keep a context's `list_reads` bounded (the dashboard reads a list every minute: 1 440 rows a
+/// day): every read of the last day; before that, only complete reads, the last of each hour
+/// for 30 days and the last of each day before, and always the first complete read. What
+/// `audit --since` asks of them stays true: a complete read at or before a time (the baseline
+/// may be up to an hour older than the read it replaces, never newer), and the first.
+fn thin_list_reads(tx: &Transaction<'_>, ctx: i64, now: Millis) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM list_reads WHERE context_id = ?1 AND at < ?2 - ?3
+         AND rowid NOT IN (
+             SELECT max(rowid) FROM list_reads
+             WHERE context_id = ?1 AND complete = 1 AND at < ?2 - ?3
+             GROUP BY CASE WHEN at >= ?2 - 30 * ?3 THEN at / ?4 ELSE -(at / ?3) - 1 END)
+         AND rowid NOT IN (
+             SELECT rowid FROM list_reads WHERE context_id = ?1 AND complete = 1
+             ORDER BY at LIMIT 1)",
+    )?
+    .execute(params![ctx, now, DAY, HOUR])?;
     Ok(())
 }

@@ -474,3 +474,53 @@ fn ages_read_plainly() {
     assert_eq!(ago(0, 5 * 86_400_000), "5 d ago");
     assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
 }
+
+#[test]
+fn list_reads_are_thinned_and_keep_what_audit_since_needs() {
+    let (_d, inv, rec) = open();
+    let own = rec.scope().place(None);
+    rec.list(&own, keys(&[("a", "alpha")]), true, None);
+    assert!(rec.flush(WAIT));
+    let now = now_ms();
+    // 40 days of a dashboard reading every minute (complete) with a partial read between
+    {
+        let conn = rusqlite::Connection::open(inv.path()).unwrap();
+        let ctx: i64 = conn
+            .query_row("SELECT id FROM contexts", [], |r| r.get(0))
+            .unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        for m in (1..40 * 24 * 60).rev() {
+            let at = now - m * 60_000;
+            tx.execute(
+                "INSERT INTO list_reads (context_id, at, complete, keys) VALUES (?1, ?2, ?3, 1)",
+                rusqlite::params![ctx, at, m % 7 != 0],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let r = inv.reader().unwrap();
+    let ctx = r.context(&own).unwrap().unwrap().id;
+    let first = r.first_complete_read(ctx).unwrap().unwrap();
+    let before = |t: Millis| r.complete_read_before(ctx, t).unwrap().unwrap();
+    let (day_ago, week_ago) = (now - 86_400_000, now - 7 * 86_400_000);
+    let (b_day, b_week) = (before(day_ago), before(week_ago));
+    // the next list read thins them
+    rec.list(&own, keys(&[("a", "alpha")]), true, None);
+    assert!(rec.flush(WAIT));
+    let count: i64 = r
+        .conn
+        .query_row("SELECT count(*) FROM list_reads", [], |q| q.get(0))
+        .unwrap();
+    assert!(
+        count < 24 * 60 + 30 * 24 + 10 + 2,
+        "{count} rows kept of {}",
+        40 * 24 * 60
+    );
+    assert_eq!(r.first_complete_read(ctx).unwrap(), Some(first));
+    // the last day whole; a baseline further back is at most an hour older, never newer
+    let thin_day = before(day_ago + 60_000);
+    assert!(thin_day <= day_ago + 60_000 && thin_day >= b_day - 3_600_000);
+    let thin_week = before(week_ago);
+    assert!(thin_week <= b_week && thin_week >= b_week - 3_600_000);
+}

@@ -175,7 +175,9 @@ fn title(app: &App, max: usize) -> String {
     if !app.view.marks.is_empty() {
         parts.push(format!("{} marked", app.view.marks.len()));
     }
-    if app.keys.status.is_loading() && app.keys.ever_loaded() {
+    if app.offline {
+        parts.push("offline".into());
+    } else if app.keys.status.is_loading() && app.keys.ever_loaded() {
         parts.push("refreshing…".into());
     } else if app.keys.status.error().is_some() && app.keys.ever_loaded() {
         parts.push("stale".into());
@@ -196,8 +198,16 @@ fn row_line<'a>(
     theme: &Theme,
 ) -> Line<'a> {
     let marked = app.view.marks.contains(&e.id);
-    let mut spans = Vec::with_capacity(8);
-    row_lead(&mut spans, e, marked, name_w, theme);
+    let mut spans = Vec::with_capacity(9);
+    // a row from the inventory, not read live yet: how old it is
+    let age = crate::app::list::remembered_age(app, e)
+        .map(|a| format!(" seen {}", super::status::ago(a)))
+        .filter(|s| width(s) * 2 <= name_w);
+    let age_w = age.as_deref().map_or(0, width);
+    row_lead(&mut spans, e, marked, name_w - age_w, theme);
+    if let Some(a) = age {
+        spans.push(Span::styled(a, theme.dim));
+    }
     if show_id {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(pad(&clean(e.id.as_str()), ID_W), theme.dim));

@@ -98,7 +98,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // far right: what is pending, then the spinner in a fixed cell; else when the list was read
     let pending = pending_text(app);
-    let mut right_text = if !pending.is_empty() {
+    // rows from the inventory: how old its list is (offline: nothing else comes)
+    let inventory = crate::app::list::inventory_age(app).map(|age| {
+        let list = match age {
+            Some(a) => format!("inventory {}", ago(a)),
+            None => "inventory, list never read in full".into(),
+        };
+        if app.offline {
+            format!("offline · read-only · {list}")
+        } else {
+            list
+        }
+    });
+    let mut right_text = if let Some(inv) = inventory.filter(|_| app.offline || !pending.is_empty())
+    {
+        if pending.is_empty() {
+            inv
+        } else {
+            format!("{inv} · {}", pending.join(" · "))
+        }
+    } else if !pending.is_empty() {
         pending.join(" · ")
     } else if let Some(at) = app.keys.loaded_at() {
         format!("updated {}", ago(app.now_ms.saturating_sub(at)))

@@ -79,6 +79,8 @@ fn a_key_without_api_keys_read_is_told_which_scope_it_lacks() {
             v.clone_from(&weak);
         }
     }
+    // nothing remembered (minting recorded the key): the list pane itself says why it is empty
+    env.push(("SGKEYS_NO_INVENTORY", "1".into()));
     let t = Tmux::start("sgkeys-e2e-403", &env);
     t.send_line(BIN);
     let s = t.wait_for("this key lacks api_keys.read");
@@ -334,4 +336,64 @@ fn keys_from_the_config_act_and_show_and_a_clash_is_refused_by_line() {
         "{s}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 23 item 4: a rotation the CLI left pending appears on its row after Ctrl-r; `R` on the
+/// row offers to finish or cancel it (never a second replacement), and `f` finishes it from the
+/// row: the replacement read back, the old key revoked, the journal then holds nothing pending.
+#[test]
+fn a_rotation_the_cli_left_pending_is_finished_from_its_row() {
+    let Some((dir, sim, t)) = open("sgkeys-e2e-pending", "", &[]) else {
+        return;
+    };
+    let old = sim_keys(&sim)
+        .into_iter()
+        .find(|(_, n)| n == "tmp-debug")
+        .map(|(id, _)| id)
+        .expect("tmp-debug in the demo seed");
+    // the CLI rotates it, keeps the old key, into the dashboard's journal
+    let cli = |args: &[&str]| {
+        std::process::Command::new(BIN)
+            .args(args)
+            .env("SENDGRID_API_KEY", &sim.key)
+            .env("SGKEYS_BASE_URL", &sim.url)
+            .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
+            .env("XDG_STATE_HOME", dir.join("state"))
+            .output()
+            .expect("sgkeys")
+    };
+    let out = cli(&["rotate", &old, "--later"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.send_keys(&["C-r"]);
+    t.send_keys(&["/"]);
+    t.type_text("tmp-debug\r");
+    let s = t.wait_for("⟳ pending rotation: replaced by");
+    assert!(s.contains("⟳ pending"), "{s}");
+    // R: finish or cancel, not a second rotation
+    let before = mutating_requests(&sim);
+    t.send_keys(&["R"]);
+    let s = t.wait_for("cancel");
+    assert!(!s.contains("Rotate 'tmp-debug'"), "{s}");
+    t.send_keys(&["Escape"]);
+    t.wait_for("⟳ pending rotation: replaced by");
+    assert_eq!(mutating_requests(&sim), before, "R sent nothing");
+    // f: finished from the row
+    t.send_keys(&["f"]);
+    let s = t.wait_for("verified gone");
+    assert!(s.contains("'tmp-debug'"), "{s}");
+    assert!(
+        sim_keys(&sim).iter().all(|(id, _)| *id != old),
+        "the old key is revoked"
+    );
+    let out = cli(&["rotate", "--finish", "--yes"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No pending rotation here"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    quit(&t, &dir);
 }

@@ -916,3 +916,59 @@ fn auto_theme_asks_tmux_for_the_background_and_picks_light_on_white() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The dashboard opens at once from the inventory (rows say how old they are until the live
+/// list replaces them), and `sgkeys --offline` opens it from the inventory alone, read-only,
+/// after the simulator is stopped.
+#[test]
+fn dashboard_opens_from_the_inventory_and_offline_after_the_simulator_is_stopped() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    // every answer takes 3 s: the inventory's rows are on screen long before the live list
+    let sim = Sim::start(&dir, &["--latency-ms", "3000"]);
+    let env = env_for(&sim, &dir);
+    // one online read fills the inventory
+    let out = Command::new(BIN)
+        .args(["list", "--scopes", "--json"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("sgkeys list");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let t = Tmux::start("sgkeys-e2e-inventory", &env);
+    t.send_line(BIN);
+    // the rows, with the inventory's age beside "refreshing…", before any answer
+    let screen = t.wait_for("inventory ");
+    assert!(screen.contains("ci-deploy"), "{screen}");
+    assert!(screen.contains(" seen "), "{screen}");
+    // the live list and the scopes replace them
+    let screen = t.wait_for("updated");
+    assert!(!screen.contains(" seen "), "{screen}");
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    t.send_line("clear");
+
+    drop(sim);
+    t.send_line(&format!("{BIN} --offline"));
+    let screen = t.wait_for("offline · read-only · inventory");
+    assert!(screen.contains("ci-deploy"), "{screen}");
+    assert!(screen.contains("offline"), "{screen}");
+    assert!(!screen.contains("Could not load"), "{screen}");
+    // a change is refused, not sent
+    t.send_keys(&["n"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.send_keys(&["Escape"]);
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    let screen = t.wait_for("rc=0");
+    assert!(!t.alternate_screen_on(), "{screen}");
+}

@@ -169,6 +169,7 @@ async fn mutation_scenario(seed: u64) -> usize {
         journal: Some(journal.clone()),
         read_only: false,
         inventory: None,
+        recall: None,
     };
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();

@@ -334,6 +334,7 @@ async fn the_dashboard_worker_records_what_it_reads_and_writes() {
         journal: None,
         read_only: false,
         inventory: Some(rec.clone()),
+        recall: None,
     };
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();

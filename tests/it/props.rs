@@ -124,6 +124,7 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
                 journal_error: None,
             }),
             ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
+            ApiOp::Recall => ApiResult::Remembered(Err(e.short())),
         };
     }
     match op {

@@ -48,6 +48,7 @@ impl Dash {
             journal: Some(journal.clone()),
             read_only: false,
             inventory: None,
+            recall: None,
         };
         let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
         let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();

@@ -300,6 +300,7 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             journal_error: None,
         }),
         ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Ok(())),
+        ApiOp::Recall => ApiResult::Remembered(Ok(None)),
     }
 }
 
