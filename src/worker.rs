@@ -244,6 +244,22 @@ impl Worker {
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
             ApiOp::Probe(secret) => ApiResult::Probed(crate::leak::probe(&client, secret).await),
+            ApiOp::Locate(secret) => {
+                let wanted = crate::leak::Wanted {
+                    id: crate::api::ApiKeyId(secret.key_id().unwrap_or_default().to_owned()),
+                    key: Some(secret.clone()),
+                };
+                // every reachable context, whichever one the dashboard shows
+                let base = self.client.acting_as(None);
+                let found = crate::leak::locate(
+                    &base,
+                    &[wanted],
+                    self.inventory.as_ref(),
+                    crate::leak::Watch::quiet(),
+                )
+                .await;
+                ApiResult::Located(crate::app::leak::Whereabouts::of(found.into_iter().next()))
+            }
             ApiOp::VerifyDead { secret, entry } => {
                 let timeout = std::time::Duration::from_millis(crate::app::leak::VERIFY_TIMEOUT_MS);
                 let v = crate::leak::verify_dead(&client, secret, timeout, &|_, _| {}).await;
@@ -348,6 +364,9 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         ApiOp::Probe(_) => ApiResult::Probed(crate::leak::Probe::Unknown(e.short())),
+        ApiOp::Locate(_) => {
+            ApiResult::Located(crate::app::leak::Whereabouts::Unsure(vec![e.short()]))
+        }
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
         ApiOp::Describe(_) => ApiResult::Described(Err(e)),
         ApiOp::ReadBack(_) => ApiResult::ReadBack(crate::ops::rotate::ReadBack {

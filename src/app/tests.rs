@@ -8,6 +8,7 @@ use crate::api::{ApiError, ApiKey, CreatedKey, ErrorBody, KeyDetail, Subuser};
 use crate::secret::Secret;
 
 // new tests go in files of their own beside this one (`tests/*.rs`); they see these helpers
+mod answered;
 mod burst;
 mod contexts;
 mod copy;
@@ -382,12 +383,15 @@ fn a_pasted_key_jumps_to_it_and_never_reaches_an_input_or_the_log() {
     assert_eq!(selected_name(&app), "stats");
     assert_eq!(app.filter.input.value(), "");
     assert!(app.log.iter().all(|l| !l.text.contains(&secret[26..])));
-    // a key not here is looked for in the subusers; in none, it says so plainly
+    // a key not here is looked for everywhere else, by the worker; in none, it says so plainly
     let other = format!("SG.{}.{}", "Z".repeat(22), "b".repeat(43));
     let cmds = update(&mut app, Msg::Paste(other));
     let (req, op) = api_cmds(&cmds)[0].clone();
-    assert_eq!(op, ApiOp::ListSubusers);
-    let cmds = update(&mut app, answer(req, ApiResult::Subusers(Ok(vec![]))));
+    assert!(matches!(op, ApiOp::Locate(_)), "{op:?}");
+    let cmds = update(
+        &mut app,
+        answer(req, ApiResult::Located(super::leak::Whereabouts::Nowhere)),
+    );
     assert!(app.leak.is_none(), "the secret is let go");
     // then the key itself is asked: dead
     let (req, op) = api_cmds(&cmds)[0].clone();
@@ -410,39 +414,24 @@ fn a_pasted_key_of_a_subuser_switches_there_selects_it_and_is_proven_dead_after_
     let mut app = loaded();
     let secret = format!("SG.{}.{}", "S".repeat(22), "c".repeat(43));
     let cmds = update(&mut app, Msg::Paste(secret));
-    let (req, _) = api_cmds(&cmds)[0].clone();
-    let sub = crate::api::Subuser {
-        id: 7,
-        username: "acme-tx".into(),
-        email: "tx@example.com".into(),
-        disabled: false,
-        region: None,
+    // one request: the worker's lookup (inventory, the key's own word, then the sweep)
+    let ops = api_cmds(&cmds);
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    let (req, op) = ops[0].clone();
+    assert!(matches!(op, ApiOp::Locate(_)), "{op:?}");
+    let found = super::leak::Whereabouts::Found {
+        ctx: Some(OnBehalfOf::Subuser("acme-tx".into())),
+        region: Some(crate::api::Region::Eu),
+        via: crate::leak::Route::Username,
     };
-    let cmds = update(&mut app, answer(req, ApiResult::Subusers(Ok(vec![sub]))));
-    // one lookup, in the subuser's context
-    let lookups: Vec<&Command> = cmds
-        .iter()
-        .filter(|c| {
-            matches!(
-                c,
-                Command::Api {
-                    op: ApiOp::GetKey(_),
-                    ..
-                }
-            )
-        })
-        .collect();
-    assert_eq!(lookups.len(), 1);
-    let Command::Api { req, ctx, .. } = lookups[0] else {
-        unreachable!()
-    };
-    assert_eq!(ctx, &Some(OnBehalfOf::Subuser("acme-tx".into())));
-    let found = KeyDetail {
-        api_key_id: ApiKeyId("S".repeat(22)),
-        name: "tx leak".into(),
-        scopes: vec!["mail.send".into()],
-    };
-    let cmds = update(&mut app, answer(*req, ApiResult::Key(Ok(found))));
+    let cmds = update(&mut app, answer(req, ApiResult::Located(found)));
+    assert!(
+        app.log
+            .iter()
+            .any(|l| l.text.contains("in the account the key itself named")),
+        "the route is said"
+    );
+    assert_eq!(app.ctx.region, Some(crate::api::Region::Eu), "its host");
     assert_eq!(
         app.ctx.on_behalf_of,
         Some(OnBehalfOf::Subuser("acme-tx".into()))
