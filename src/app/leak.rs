@@ -25,6 +25,9 @@ pub struct LeakHunt {
     pub searching: bool,
     /// Found in another context: select it once that context's keys are loaded.
     pub select_when_loaded: bool,
+    /// Keys of its account that appeared while it was exposed: marked with it once its
+    /// context's keys are loaded, so one `d` (one confirmation) revokes them all.
+    pub appeared: Vec<ApiKeyId>,
 }
 
 /// Where the worker found a pasted key (what [`crate::leak::Located`] says, without the
@@ -35,6 +38,8 @@ pub enum Whereabouts {
         ctx: Option<OnBehalfOf>,
         region: Option<crate::api::Region>,
         via: Route,
+        /// The persistence check (a key that could create keys), or why it could not run.
+        exposure: Option<Result<crate::leak::Exposure, String>>,
     },
     /// Every reachable context answered, and none holds it.
     Nowhere,
@@ -43,7 +48,10 @@ pub enum Whereabouts {
 }
 
 impl Whereabouts {
-    pub fn of(found: Option<Located>) -> Whereabouts {
+    pub fn of(
+        found: Option<Located>,
+        exposure: Option<Result<crate::leak::Exposure, String>>,
+    ) -> Whereabouts {
         match found {
             Some(Located {
                 location: Location::Found(c, _),
@@ -54,6 +62,7 @@ impl Whereabouts {
                 ctx: c.on_behalf_of().cloned(),
                 region,
                 via: via.unwrap_or(Route::Sweep),
+                exposure,
             },
             Some(Located {
                 location: Location::Unsure(why),
@@ -78,15 +87,35 @@ pub(crate) fn hunt(app: &mut App, secret: Secret, out: &mut Vec<Command>) {
         secret: secret.clone(),
         searching: false,
         select_when_loaded: false,
+        appeared: Vec::new(),
     });
-    if !app.keys.ever_loaded() || app.keys.index.contains_key(&id) {
+    if !app.keys.ever_loaded() {
         jump_to_key(app, id.as_str());
+        return;
+    }
+    if let Some(&i) = app.keys.index.get(&id) {
+        jump_to_key(app, id.as_str());
+        // here, and it may have created keys (or its scopes are not read yet): the worker
+        // checks what appeared while it was exposed
+        let may_create = app.keys.entries[i]
+            .key_detail()
+            .is_none_or(|d| crate::leak::can_create(&d.scopes));
+        if may_create {
+            let op = ApiOp::Locate { secret, here: true };
+            request(app, Pending::Locate { id: id.clone() }, op, out);
+            if let Some(h) = &mut app.leak {
+                h.searching = true;
+            }
+        }
         return;
     }
     request(
         app,
         Pending::Locate { id: id.clone() },
-        ApiOp::Locate(secret),
+        ApiOp::Locate {
+            secret,
+            here: false,
+        },
         out,
     );
     if let Some(h) = &mut app.leak {
@@ -162,18 +191,36 @@ pub(crate) fn located(app: &mut App, id: &ApiKeyId, w: Whereabouts, out: &mut Ve
     }
     h.searching = false;
     match w {
-        Whereabouts::Found { ctx, region, via } => {
-            h.select_when_loaded = true;
+        Whereabouts::Found {
+            ctx,
+            region,
+            via,
+            exposure,
+        } => {
             let place = ctx
                 .as_ref()
                 .map_or_else(|| "the own account".to_owned(), ToString::to_string);
+            if let Some(Ok(e)) = &exposure {
+                h.appeared = e.appeared.iter().map(|k| k.api_key_id.clone()).collect();
+            }
             log(
                 app,
                 Level::Info,
                 format!("{id} found in {place} ({})", via.words()),
             );
-            switch_context(app, ctx, out);
-            app.ctx.region = region.or(app.ctx.region);
+            if let Some(x) = &exposure {
+                log_exposure(app, id, &place, x);
+            }
+            if ctx == app.ctx.on_behalf_of {
+                // here already: mark what appeared now
+                select_found(app);
+            } else {
+                if let Some(h) = &mut app.leak {
+                    h.select_when_loaded = true;
+                }
+                switch_context(app, ctx, out);
+                app.ctx.region = region.or(app.ctx.region);
+            }
         }
         Whereabouts::Nowhere => not_found(app, out),
         Whereabouts::Unsure(why) => {
@@ -201,9 +248,82 @@ pub(crate) fn keys_arrived(app: &mut App) {
         && h.select_when_loaded
     {
         h.select_when_loaded = false;
-        let id = h.id.clone();
-        jump_to_key(app, id.as_str());
+        select_found(app);
     }
+}
+
+/// Select the leaked key; mark it and the keys that appeared while it was exposed, so that
+/// `d` revokes them together after one confirmation.
+fn select_found(app: &mut App) {
+    let Some(h) = &app.leak else { return };
+    let (id, appeared) = (h.id.clone(), h.appeared.clone());
+    jump_to_key(app, id.as_str());
+    let here: Vec<ApiKeyId> = appeared
+        .into_iter()
+        .filter(|k| app.keys.index.contains_key(k))
+        .collect();
+    if here.is_empty() || !app.keys.index.contains_key(&id) {
+        return;
+    }
+    app.view.marks.clear();
+    app.view.marks.insert(id.clone());
+    app.view.marks.extend(here.iter().cloned());
+    toast(
+        app,
+        Level::Warn,
+        format!(
+            "{} appeared while {id} was exposed: marked with it; d revokes all {} (space unmarks \
+             one)",
+            crate::text::plural(here.len(), "key", "keys"),
+            here.len() + 1
+        ),
+    );
+}
+
+/// What the persistence check found, in the log.
+fn log_exposure(
+    app: &mut App,
+    id: &ApiKeyId,
+    place: &str,
+    x: &Result<crate::leak::Exposure, String>,
+) {
+    use crate::leak::Baseline;
+    let (level, text) = match x {
+        Err(why) => (
+            Level::Warn,
+            format!("persistence check: {place} could not be listed ({why})"),
+        ),
+        Ok(e) => match &e.baseline {
+            Baseline::None(why) => (
+                Level::Warn,
+                format!(
+                    "persistence check: {id} can create keys, but there is no baseline to compare \
+                     {place} with ({why})"
+                ),
+            ),
+            Baseline::Listed { at, .. } if e.appeared.is_empty() => (
+                Level::Info,
+                format!(
+                    "persistence check: no key appeared in {place} since {}",
+                    crate::inventory::rfc3339(*at)
+                ),
+            ),
+            Baseline::Listed { at, .. } => (
+                Level::Warn,
+                format!(
+                    "{} appeared in {place} while {id} was exposed (not in the list of {}): {}",
+                    crate::text::plural(e.appeared.len(), "key", "keys"),
+                    crate::inventory::rfc3339(*at),
+                    e.appeared
+                        .iter()
+                        .map(|k| format!("{} '{}'", k.api_key_id, k.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        },
+    };
+    log(app, level, text);
 }
 
 /// A revoke succeeded: if it was the leaked key, ask it until SendGrid refuses it.

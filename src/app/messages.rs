@@ -43,8 +43,13 @@ pub enum ApiOp {
     /// Ask a leaked key itself what it may do (`GET /v3/scopes` with it).
     Probe(Secret),
     /// Find a pasted key in the reachable contexts ([`crate::leak::locate`]): where the
-    /// inventory last saw it, the account the key itself names, then one list per context.
-    Locate(Secret),
+    /// inventory last saw it, the account the key itself names, then one list per context;
+    /// `here`: it is in the request's context (one `GET` there). Then, for a key that could
+    /// create keys, the persistence check ([`crate::leak::appeared`]).
+    Locate {
+        secret: Secret,
+        here: bool,
+    },
     /// Ask a revoked (leaked) key until SendGrid refuses it; record that in its journal entry.
     VerifyDead {
         secret: Secret,

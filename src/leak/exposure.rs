@@ -38,7 +38,7 @@ pub enum Baseline {
 }
 
 /// The keys of a leaked key's account that appeared while it was exposed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exposure {
     pub baseline: Baseline,
     /// Listed now, not there at the baseline, not created by sgkeys; oldest sighting first.

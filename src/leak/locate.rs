@@ -46,6 +46,8 @@ pub enum Route {
     Username,
     /// The sweep of the remaining contexts.
     Sweep,
+    /// The context on screen (the dashboard's list showed it).
+    Here,
 }
 
 impl Route {
@@ -55,6 +57,7 @@ impl Route {
             Route::Inventory => "inventory",
             Route::Username => "username",
             Route::Sweep => "sweep",
+            Route::Here => "here",
         }
     }
 
@@ -64,6 +67,7 @@ impl Route {
             Route::Inventory => "where the inventory last saw it",
             Route::Username => "in the account the key itself named",
             Route::Sweep => "by listing the keys of every reachable account",
+            Route::Here => "in the account on screen",
         }
     }
 }
