@@ -9,6 +9,8 @@ use ratatui::widgets::{Block, Borders};
 
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::{Theme, severity_symbol};
+use crate::app::keymap::user::key_name;
+use crate::app::keymap::{Action, Layer as L};
 use crate::app::layout::visible_offset;
 use crate::app::{App, KeyEntry, Pane, SortKey};
 
@@ -275,7 +277,10 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
                 lines.push((hint.to_owned(), theme.warn));
             }
             lines.push((String::new(), theme.base));
-            lines.push(("Ctrl-r to retry".into(), theme.dim));
+            lines.push((
+                format!("{} to retry", key_name(L::List, Action::Refresh)),
+                theme.dim,
+            ));
             return lines;
         }
         if !keys.ever_loaded() {
@@ -286,7 +291,10 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
         }
         let mut lines = vec![("No API keys yet".to_string(), theme.strong)];
         if !app.ctx.read_only {
-            lines.push(("press n to create one".into(), theme.dim));
+            lines.push((
+                format!("press {} to create one", key_name(L::List, Action::New)),
+                theme.dim,
+            ));
         }
         return lines;
     }
@@ -296,7 +304,10 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
             format!("No keys match `{}`", truncate(f.trim(), 40)),
             theme.strong,
         ),
-        ("Esc clears the filter".into(), theme.dim),
+        (
+            format!("{} clears the filter", key_name(L::List, Action::Back)),
+            theme.dim,
+        ),
     ];
     if app.filter.query.needs_scopes() && app.prefetch.active() {
         lines.push((String::new(), theme.base));
