@@ -273,6 +273,8 @@ pub struct ListView {
     pub sort: SortKey,
     pub reverse: bool,
     pub marks: BTreeSet<ApiKeyId>,
+    /// Wide mode as asked with Ctrl-w; None: on from [`layout::WIDE_FROM`] columns.
+    pub wide: Option<bool>,
 }
 
 /// The filter line (`/`).
@@ -612,6 +614,12 @@ impl App {
                 .filter(|e| self.view.marks.contains(&e.id))
                 .collect()
         }
+    }
+
+    /// Whether the key list shows its wide columns (scope count, risk): as Ctrl-w last said,
+    /// else from [`layout::WIDE_FROM`] columns on.
+    pub fn wide(&self) -> bool {
+        self.view.wide.unwrap_or(self.size.0 >= layout::WIDE_FROM)
     }
 
     /// Whether there is a key to act on: a selected row (the list's, or the all-contexts

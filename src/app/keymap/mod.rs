@@ -276,6 +276,8 @@ pub enum Action {
     /// The next / previous search match.
     NextMatch,
     PrevMatch,
+    /// Wide mode: more columns in the key list (k9s' Ctrl-w).
+    Wide,
 }
 
 /// A key with modifiers.

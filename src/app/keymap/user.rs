@@ -145,6 +145,7 @@ pub const ACTION_NAMES: &[(&str, Action)] = &[
     ("describe", Action::Describe),
     ("next_match", Action::NextMatch),
     ("prev_match", Action::PrevMatch),
+    ("wide", Action::Wide),
 ];
 
 /// An action's name in `[keys]`.
