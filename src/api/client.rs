@@ -236,6 +236,14 @@ impl Client {
         }
     }
 
+    /// Remember the creation budget between runs in `path` (a later run's first create
+    /// waits for a window this one spent: see `api::memo`). Shared by every clone.
+    pub fn remember_creates_in(&self, path: std::path::PathBuf) {
+        self.inner
+            .gate
+            .remember_creates(super::memo::Memo::new(path, &self.inner.base));
+    }
+
     /// A client acting for another subuser/account (or the key's own account with `None`).
     /// Shares the connection pool and rate gate (the limit belongs to the calling key).
     pub fn acting_as(&self, on_behalf_of: Option<OnBehalfOf>) -> Client {

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod error;
 pub mod gate;
+mod memo;
 pub mod models;
 pub mod plan;
 pub mod tail;

@@ -218,6 +218,7 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     app.view = ListView {
         sort: app.view.sort,
         reverse: app.view.reverse,
+        wide: app.view.wide,
         ..ListView::default()
     };
     app.prefetch = Prefetch::default();

@@ -575,7 +575,10 @@ pub(crate) fn list_failed(app: &mut App) {
     toast_about(
         app,
         Level::Error,
-        format!("{what}: {why} — Ctrl-r to retry"),
+        format!(
+            "{what}: {why} — {} to retry",
+            super::keymap::user::key_name(Layer::List, Action::Refresh)
+        ),
         "list",
     );
 }
