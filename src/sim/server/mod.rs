@@ -77,12 +77,15 @@ pub(crate) struct Log {
 }
 
 /// Everything the server tasks and the handle share.
+/// A rate-limit window: its first and its end epoch second.
+type Window = (u64, u64);
+
 pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub knobs: Mutex<Knobs>,
     pub faults: Mutex<Faults>,
     /// Per calling account and budget: ((first, end epoch second of the window), requests in it).
-    pub windows: Mutex<HashMap<(usize, Budget), ((u64, u64), u32)>>,
+    pub windows: Mutex<HashMap<(usize, Budget), (Window, u32)>>,
     pub log: Mutex<Log>,
     pub persist: Option<Persister>,
     /// Number of the last state snapshot taken.
