@@ -328,7 +328,8 @@ pub async fn stream(
         let (listed, error) = match list {
             Ok(list) => {
                 dups.push(risk::duplicate_names(
-                    list.iter().map(|k| (k.api_key_id.as_str(), k.name.as_str())),
+                    list.iter()
+                        .map(|k| (k.api_key_id.as_str(), k.name.as_str())),
                 ));
                 let listed = list.len();
                 jobs.extend(list.into_iter().map(|k| (n, cl.clone(), k)));
@@ -370,9 +371,7 @@ pub async fn stream(
                 .map(|r| r.map(|d| hand(i, Listed::Read(d))))
         })
         .collect();
-    let ask: Vec<usize> = (0..jobs.len())
-        .filter(|&i| outcomes[i].is_none())
-        .collect();
+    let ask: Vec<usize> = (0..jobs.len()).filter(|&i| outcomes[i].is_none()).collect();
     let clients: Vec<Client> = ask.iter().map(|&i| jobs[i].1.clone()).collect();
     let answers = crate::fetch::reads(
         &clients,

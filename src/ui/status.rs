@@ -186,7 +186,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     // a wait for the rate-limit window is said whole where it fits
-    let cap = if app.rate_wait.is_some() { w / 2 } else { w / 3 };
+    let cap = if app.rate_wait.is_some() {
+        w / 2
+    } else {
+        w / 3
+    };
     let right_text = truncate(&right_text, cap.max(8)).into_owned();
     let spin = if app.busy() { spinner(app) } else { " " };
     let right = Line::from(vec![

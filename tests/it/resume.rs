@@ -269,7 +269,10 @@ async fn audit_ndjson_prints_each_key_as_it_arrives() {
     let (lines, asked_at_first) = lines;
     // the first key came out while most of the sweep was still to be asked
     let first = asked_at_first.unwrap();
-    assert!(first < whole / 2, "first line after {first} of {whole} requests");
+    assert!(
+        first < whole / 2,
+        "first line after {first} of {whole} requests"
+    );
     let keys: BTreeSet<(String, String, String)> = lines
         .iter()
         .map(|l| {
@@ -289,7 +292,9 @@ async fn audit_ndjson_prints_each_key_as_it_arrives() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|k| k["api_key_id"] == first_line["api_key_id"] && k["context"] == first_line["context"])
+        .find(|k| {
+            k["api_key_id"] == first_line["api_key_id"] && k["context"] == first_line["context"]
+        })
         .unwrap();
     assert_eq!(&first_line, same);
 }
