@@ -16,10 +16,14 @@
 #   idle       dashboard CPU over 10 s once loaded (utime+stime)            goal ≈ 0
 #   memory     dashboard peak RSS with 10 000 keys' scopes loaded           goal ≤ 30 MB
 #              (and `sgkeys audit` peak RSS on the same 10 000 keys)
+#   creates    at the simulator's DEFAULT budget (1 creation per 2 s): `rotate` of 5 keys in
+#              one run, then `create`, `recreate`, `create` back to back     goal 0 × 429, all made
+#              (not in `all`: it waits for the creation budget on purpose)
 #
 # Knobs (environment): AUDIT_RUNS (10), RL_RUNS (3), FLEET_RUNS (3), SDK_RUNS (3), STARTUP_RUNS (5),
 # IDLE_SECS (10), MEM_TIMEOUT (60), SDK_PYTHON (python3), NO_HYPERFINE=1 (time with the bash
-# loop even when hyperfine is installed), BENCH_OUT (also write the results table to this file).
+# loop even when hyperfine is installed), BENCH_OUT (also write the results table to this file),
+# CREATE_RUNS (3), SGKEYS_BIN (measure this binary instead of building one, e.g. an older one).
 #
 # Needs: cargo, tmux (startup, idle, memory), python3 + `pip install sendgrid` (sdk; without
 # them a sequential curl loop stands in, and says so), curl. Uses hyperfine when installed
@@ -38,6 +42,7 @@ STARTUP_RUNS=${STARTUP_RUNS:-5}
 IDLE_SECS=${IDLE_SECS:-10}
 MEM_TIMEOUT=${MEM_TIMEOUT:-60}
 SDK_PYTHON=${SDK_PYTHON:-python3}
+CREATE_RUNS=${CREATE_RUNS:-3}
 
 usage() {
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
@@ -48,7 +53,7 @@ usage() {
 WHAT=()
 for a in "$@"; do
     case "$a" in
-        audit | ratelimit | fleet | sdk | startup | risk | idle | memory) WHAT+=("$a") ;;
+        audit | ratelimit | fleet | sdk | startup | risk | idle | memory | creates) WHAT+=("$a") ;;
         all) WHAT+=(audit ratelimit fleet sdk startup risk idle memory) ;;
         -h | --help)
             usage
@@ -132,11 +137,15 @@ ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }';
 # ------------------------------------------------------------------ build
 
 need cargo "building" "install a Rust toolchain (rustup.rs)" || exit 1
-echo "== building (cargo build --release)"
-(cd "$ROOT" && cargo build --release --quiet)
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
-BIN="$TARGET_DIR/release/sgkeys"
+if [ -n "${SGKEYS_BIN:-}" ]; then
+    BIN=$SGKEYS_BIN
+else
+    echo "== building (cargo build --release)"
+    (cd "$ROOT" && cargo build --release --quiet)
+    TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+    case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+    BIN="$TARGET_DIR/release/sgkeys"
+fi
 [ -x "$BIN" ] || {
     echo "bench.sh: no release binary at $BIN" >&2
     exit 1
@@ -335,6 +344,72 @@ bench_ratelimit() {
             IFS=,
             echo "${details[*]}"
         )); $total429 × 429 retried in $RL_RUNS runs; $failed failed" "$v"
+    stop_sim
+}
+
+# ------------------------------------------------------------------ creates at the default budget
+
+# creates_step LABEL CMD…: one timed run of sgkeys against the current simulator (counters reset
+# first); prints and appends to C_LINES "LABEL: exit, seconds, 201s, 429s".
+C_LINES=()
+creates_step() {
+    local label=$1 s e rc=0 statuses
+    shift
+    sim_reset
+    s=$(now_ns)
+    bg sgk "$@" >/dev/null 2>"$WORK/creates.err" || rc=$?
+    e=$(now_ns)
+    statuses=$(sim_statuses)
+    C_EXIT=$rc
+    C_201=$(grep -c '^201$' <<<"$statuses" || true)
+    C_429=$(grep -c '^429$' <<<"$statuses" || true)
+    C_S=$(awk -v m="$(ms_between "$s" "$e")" 'BEGIN { printf "%.2f", m / 1000 }')
+    echo "  $label: exit $rc, $C_S s, $C_201 created, $C_429 × 429"
+    [ "$rc" -eq 0 ] || sed 's/^/    /' "$WORK/creates.err" | tail -3
+}
+
+bench_creates() {
+    echo "== creates at the default budget (600/60 s, 1 creation per 2 s, 2 s revoke delay), $CREATE_RUNS runs"
+    need curl creates "apt-get install curl" || return 1
+    start_sim --seed bulk:$((6 * CREATE_RUNS + 5)) --rate-limit 600/60s --create-rate 1/2s \
+        --revoke-delay-ms 2000
+    local i ids all old bad=0 rot429=0 seq429=0 rot_s=() seq_s=() made=0 asked=0
+    export SGKEYS_JOURNAL="$WORK/creates-journal.jsonl"
+    mapfile -t all < <(sgk list --format json | grep -o '"api_key_id": "[^"]*"' | cut -d'"' -f4)
+    for ((i = 1; i <= CREATE_RUNS; i++)); do
+        sleep 2.1 # a fresh creation window: runs do not eat each other's budget
+        # five keys of the seed (the admin key is the first), others each run
+        ids=("${all[@]:$((6 * i - 5)):5}")
+        old=${all[$((6 * i))]}
+        creates_step "run $i: rotate --yes of 5 keys" rotate --yes --secrets-out "$WORK/rot$i.env" "${ids[@]}"
+        rot_s+=("$C_S") rot429=$((rot429 + C_429)) made=$((made + C_201)) asked=$((asked + 5))
+        [ "$C_EXIT" -eq 0 ] || bad=$((bad + 1))
+        bg sgk revoke --yes "$old" >/dev/null 2>&1
+        sleep 2.1
+        # three runs back to back, each one create
+        local t0 t1 n429=0 n201=0 ok=0
+        t0=$(now_ns)
+        creates_step "run $i: create" create "bench $i a" --scope mail.send
+        n429=$((n429 + C_429)) n201=$((n201 + C_201))
+        [ "$C_EXIT" -eq 0 ] && ok=$((ok + 1))
+        creates_step "run $i: recreate" recreate "$old" --yes
+        n429=$((n429 + C_429)) n201=$((n201 + C_201))
+        [ "$C_EXIT" -eq 0 ] && ok=$((ok + 1))
+        creates_step "run $i: create" create "bench $i b" --scope mail.send
+        n429=$((n429 + C_429)) n201=$((n201 + C_201))
+        [ "$C_EXIT" -eq 0 ] && ok=$((ok + 1))
+        t1=$(now_ns)
+        seq_s+=("$(awk -v m="$(ms_between "$t0" "$t1")" 'BEGIN { printf "%.2f", m / 1000 }')")
+        seq429=$((seq429 + n429)) made=$((made + n201)) asked=$((asked + 3))
+        [ "$ok" -eq 3 ] || bad=$((bad + 3 - ok))
+    done
+    unset SGKEYS_JOURNAL
+    local v=PASS
+    [ "$rot429" -eq 0 ] && [ "$seq429" -eq 0 ] && [ "$bad" -eq 0 ] && [ "$made" -eq "$asked" ] || v=MISS
+    row "rotate --yes of 5 keys in one process, default budget ($CREATE_RUNS runs)" "0 × 429, 5 made" \
+        "$(IFS=,; echo "${rot_s[*]}") s; $rot429 × 429 in $CREATE_RUNS runs" "$v"
+    row "create, recreate, create back to back, default budget ($CREATE_RUNS runs)" "0 × 429, 3 made" \
+        "$(IFS=,; echo "${seq_s[*]}") s; $seq429 × 429; $made of $asked keys made in all; $bad commands failed" "$v"
     stop_sim
 }
 

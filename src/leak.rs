@@ -21,8 +21,14 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use crate::api::{ApiError, ApiKeyId, Client, KeyDetail, OnBehalfOf, Subuser};
+use crate::api::{ApiError, Client};
 use crate::secret::Secret;
+
+mod exposure;
+mod locate;
+
+pub use exposure::*;
+pub use locate::*;
 
 /// Where a key was found (a scanner's report gives file, line and commit).
 #[derive(Debug, Clone)]
@@ -33,6 +39,9 @@ pub struct Sighting {
     pub commit: Option<String>,
     /// How many times the same key was found.
     pub count: usize,
+    /// When it was first exposed, as far as the report says (the earliest gitleaks `Date` of
+    /// its findings: the commit's date), in inventory milliseconds.
+    pub since: Option<crate::inventory::Millis>,
 }
 
 impl Sighting {
@@ -249,8 +258,26 @@ impl Found {
         line: Option<u64>,
         commit: Option<String>,
     ) {
+        self.add_dated(key, file, line, commit, None);
+    }
+
+    fn add_dated(
+        &mut self,
+        key: Secret,
+        file: Option<String>,
+        line: Option<u64>,
+        commit: Option<String>,
+        since: Option<crate::inventory::Millis>,
+    ) {
         match self.index.get(key.expose()) {
-            Some(&i) => self.list[i].count += 1,
+            Some(&i) => {
+                let s = &mut self.list[i];
+                s.count += 1;
+                s.since = match (s.since, since) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
             None => {
                 self.index.insert(key.expose().to_owned(), self.list.len());
                 self.list.push(Sighting {
@@ -259,6 +286,7 @@ impl Found {
                     line,
                     commit,
                     count: 1,
+                    since,
                 });
             }
         }
@@ -281,6 +309,9 @@ struct GitleaksFinding {
     start_line: Option<serde_json::Value>,
     #[serde(rename = "Commit")]
     commit: Option<serde_json::Value>,
+    /// The commit's date (RFC 3339).
+    #[serde(rename = "Date")]
+    date: Option<serde_json::Value>,
 }
 
 /// The keys in a scanner's report: a gitleaks JSON report (an array of findings with `Secret`,
@@ -300,8 +331,15 @@ pub fn sightings(report: &str) -> Vec<Sighting> {
                 .filter_map(|v| v.as_ref().and_then(|v| v.as_str()))
                 .collect::<Vec<_>>()
                 .join("\n");
+            let since = it
+                .date
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .and_then(|d| humantime::parse_rfc3339_weak(d.trim()).ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as crate::inventory::Millis);
             for key in keys_in(&text) {
-                found.add(
+                found.add_dated(
                     key,
                     it.file.as_ref().and_then(|v| v.as_str()).map(str::to_owned),
                     it.start_line.as_ref().and_then(serde_json::Value::as_u64),
@@ -309,6 +347,7 @@ pub fn sightings(report: &str) -> Vec<Sighting> {
                         .as_ref()
                         .and_then(|v| v.as_str())
                         .map(str::to_owned),
+                    since,
                 );
             }
         }
@@ -507,98 +546,6 @@ pub async fn probe(base: &Client, key: &Secret) -> Probe {
         .await
         .pop()
         .unwrap_or(Probe::NotChecked)
-}
-
-/// Where a key lives, as far as the reachable accounts told.
-#[derive(Debug, Clone)]
-pub enum Location {
-    /// In the context `Client` acts in, with its detail.
-    Found(Client, KeyDetail),
-    /// Every reachable account answered, and none holds it.
-    Nowhere,
-    /// Not in the accounts that answered; these could not be searched (each with why).
-    Unsure(Vec<String>),
-}
-
-/// Find each key (by id) in the accounts the caller reaches. The strategies run in order, each
-/// settling what it can and leaving the rest to the next:
-///
-/// 1. the sweep: the caller's own account and every subuser, every lookup in one run of the
-///    fetch engine ([`sweep`]).
-///
-/// One answer per id, in order.
-pub async fn locate(client: &Client, ids: &[ApiKeyId]) -> Vec<Location> {
-    let mut settled: Vec<Option<Location>> = vec![None; ids.len()];
-    sweep(client, ids, &mut settled).await;
-    settled
-        .into_iter()
-        .map(|l| l.unwrap_or(Location::Nowhere))
-        .collect()
-}
-
-/// The reachable contexts: the caller's own account, then every subuser (on its region's host).
-/// Listing subusers needs `subusers.read`; without it only the own account is searched, and the
-/// reason is returned.
-pub async fn contexts(client: &Client) -> (Vec<Client>, Option<String>) {
-    let mut out = vec![client.clone()];
-    if client.on_behalf_of().is_some() {
-        return (out, None);
-    }
-    match client.list_subusers().await {
-        Ok(subs) => {
-            out.extend(subs.into_iter().filter(|s| !s.disabled).map(|s: Subuser| {
-                client
-                    .acting_as(Some(OnBehalfOf::Subuser(s.username)))
-                    .in_region(s.region)
-            }));
-            (out, None)
-        }
-        Err(e) => (
-            out,
-            Some(format!("the subusers (listing them failed: {})", e.short())),
-        ),
-    }
-}
-
-/// Look for every unsettled id in every reachable context (keys × contexts, one run of the fetch
-/// engine, in the waves the rate-limit budget allows). A context that could not answer, or
-/// subusers that could not be listed, leave the key [`Location::Unsure`], never "nowhere".
-async fn sweep(client: &Client, ids: &[ApiKeyId], settled: &mut [Option<Location>]) {
-    let open: Vec<usize> = (0..ids.len()).filter(|&i| settled[i].is_none()).collect();
-    if open.is_empty() {
-        return;
-    }
-    let (contexts, unlisted) = contexts(client).await;
-    let jobs: Vec<(Client, ApiKeyId)> = open
-        .iter()
-        .flat_map(|&i| contexts.iter().map(move |c| (c.clone(), ids[i].clone())))
-        .collect();
-    let mut answers = crate::fetch::details(&jobs, &crate::fetch::quiet)
-        .await
-        .into_iter();
-    for &i in &open {
-        let mut found = None;
-        let mut failed: Vec<String> = unlisted.iter().cloned().collect();
-        for (c, a) in contexts.iter().zip(answers.by_ref()) {
-            match a {
-                Ok(d) if found.is_none() => found = Some(Location::Found(c.clone(), d)),
-                Ok(_) => {}
-                Err(e) if e.gone_by_sendgrid() => {}
-                Err(e) => failed.push(format!("{}: {}", context_name(c), why_unclear(&e))),
-            }
-        }
-        settled[i] = Some(match found {
-            Some(l) => l,
-            None if failed.is_empty() => Location::Nowhere,
-            None => Location::Unsure(failed),
-        });
-    }
-}
-
-/// "own account" or the subuser's name.
-pub fn context_name(c: &Client) -> String {
-    c.on_behalf_of()
-        .map_or_else(|| "own account".to_owned(), OnBehalfOf::header_value)
 }
 
 /// How proving a revoked key dead went.

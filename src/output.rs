@@ -305,6 +305,13 @@ impl LazyProgress {
             .get_or_init(|| Progress::new(&self.label, total))
             .set(done, total);
     }
+    /// A line on stderr above the bar (alone when no bar is drawn).
+    pub fn say(&self, line: &str) {
+        match self.bar.get() {
+            Some(p) if !p.bar.is_hidden() => p.bar.println(line),
+            _ => crate::errln!("{line}"),
+        }
+    }
     pub fn finish(&self) {
         if let Some(b) = self.bar.get() {
             b.finish();

@@ -55,7 +55,8 @@ pub fn detail(rec: &Recorder, place: &Place, id: &str, answer: &Result<KeyDetail
             &d.scopes,
             Source::Detail,
         ),
-        Err(ApiError::NotFound(_)) => rec.not_found(place, id),
+        // SendGrid's own 404 only: a gateway's page says nothing about the key
+        Err(e) if e.gone_by_sendgrid() => rec.not_found(place, id),
         Err(_) => {}
     }
 }
@@ -119,10 +120,18 @@ mod tests {
             api_key_id: ApiKeyId(id.into()),
             name: id.into(),
         };
-        list(&rec, &own, &Ok(vec![k("a"), k("b")]), true, None);
+        list(&rec, &own, &Ok(vec![k("a"), k("b"), k("c")]), true, None);
         // neither a cancelled nor a failed read, nor a failed key read, proves anything
         list(&rec, &own, &Err(ApiError::Cancelled), true, None);
         detail(&rec, &own, "a", &Err(ApiError::Network("down".into())));
+        // nor a gateway's HTML 404 page in front of a key's read
+        let page = b"<html><title>404 Not Found</title></html>";
+        detail(
+            &rec,
+            &own,
+            "c",
+            &Err(ApiError::from_status(404, page, None)),
+        );
         let revoke = |id: &str| Mutation::Revoke {
             id: ApiKeyId(id.into()),
             name: id.into(),
@@ -141,7 +150,11 @@ mod tests {
             &rec,
             &own,
             "a",
-            &Err(ApiError::NotFound(Default::default())),
+            &Err(ApiError::from_status(
+                404,
+                br#"{"errors":[{"field":null,"message":"unable to find API Key"}]}"#,
+                None,
+            )),
         );
         assert!(rec.flush(std::time::Duration::from_secs(10)));
         let r = inv.reader().unwrap();
@@ -149,6 +162,8 @@ mod tests {
         assert_eq!(a.gone_how.as_deref(), Some("not_found"));
         let b = r.key(&own, "b").unwrap().unwrap();
         assert_eq!(b.gone_how.as_deref(), Some("revoked"));
+        let c = r.key(&own, "c").unwrap().unwrap();
+        assert_eq!(c.gone_how, None, "behind a gateway's 404, not gone");
         let ctx = r.context(&own).unwrap().unwrap();
         assert!(
             ctx.list_error.is_none(),

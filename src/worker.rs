@@ -34,6 +34,10 @@ impl Sink for UnboundedSender<ApiEvent> {
     }
 }
 
+/// When the worker started: the persistence check of a pasted key compares with the
+/// inventory's last complete list from before.
+static STARTED: std::sync::OnceLock<crate::inventory::Millis> = std::sync::OnceLock::new();
+
 /// What the worker needs.
 pub struct Worker {
     pub client: Client,
@@ -103,6 +107,7 @@ struct Read {
 impl Worker {
     /// Run until the command channel closes (or a `Quit` arrives), then wait for mutations.
     pub async fn run(self, mut commands: UnboundedReceiver<Command>, sink: Arc<dyn Sink>) {
+        STARTED.get_or_init(crate::inventory::now_ms);
         let this = Arc::new(self);
         let mut reads: HashMap<ReqId, Read> = HashMap::new();
         let mut mutations: JoinSet<()> = JoinSet::new();
@@ -244,6 +249,62 @@ impl Worker {
             ApiOp::MyScopes => ApiResult::MyScopes(client.my_scopes().await),
             ApiOp::ListSubusers => ApiResult::Subusers(client.list_subusers().await),
             ApiOp::Probe(secret) => ApiResult::Probed(crate::leak::probe(&client, secret).await),
+            ApiOp::Locate { secret, here } => {
+                let id = crate::api::ApiKeyId(secret.key_id().unwrap_or_default().to_owned());
+                let found = if *here {
+                    // on screen already: one GET where it is
+                    let answer = client.get_key(&id).await;
+                    if let Some(rec) = &self.inventory {
+                        let place = crate::seen::place(rec, &client);
+                        crate::seen::detail(rec, &place, id.as_str(), &answer);
+                    }
+                    vec![crate::leak::Located {
+                        location: match answer {
+                            Ok(d) => crate::leak::Location::Found(client.clone(), d),
+                            Err(e) if e.gone_by_sendgrid() => crate::leak::Location::Nowhere,
+                            Err(e) => crate::leak::Location::Unsure(vec![e.short()]),
+                        },
+                        via: Some(crate::leak::Route::Here),
+                        owner: None,
+                        region,
+                    }]
+                } else {
+                    let wanted = crate::leak::Wanted {
+                        id,
+                        key: Some(secret.clone()),
+                    };
+                    // every reachable context, whichever one the dashboard shows
+                    let base = self.client.acting_as(None);
+                    crate::leak::locate(
+                        &base,
+                        &[wanted],
+                        self.inventory.as_ref(),
+                        crate::leak::Watch::quiet(),
+                    )
+                    .await
+                };
+                let found = found.into_iter().next();
+                // the persistence check, for a key that could create keys
+                let exposure = match found.as_ref().map(|l| &l.location) {
+                    Some(crate::leak::Location::Found(c, d))
+                        if crate::leak::can_create(&d.scopes) =>
+                    {
+                        Some(
+                            crate::leak::appeared(
+                                c,
+                                self.inventory.as_ref(),
+                                &d.api_key_id,
+                                None,
+                                *STARTED.get_or_init(crate::inventory::now_ms),
+                            )
+                            .await
+                            .map_err(|e| e.short()),
+                        )
+                    }
+                    _ => None,
+                };
+                ApiResult::Located(crate::app::leak::Whereabouts::of(found, exposure))
+            }
             ApiOp::VerifyDead { secret, entry } => {
                 let timeout = std::time::Duration::from_millis(crate::app::leak::VERIFY_TIMEOUT_MS);
                 let v = crate::leak::verify_dead(&client, secret, timeout, &|_, _| {}).await;
@@ -348,6 +409,9 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
         ApiOp::Probe(_) => ApiResult::Probed(crate::leak::Probe::Unknown(e.short())),
+        ApiOp::Locate { .. } => {
+            ApiResult::Located(crate::app::leak::Whereabouts::Unsure(vec![e.short()]))
+        }
         ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
         ApiOp::Describe(_) => ApiResult::Described(Err(e)),
         ApiOp::ReadBack(_) => ApiResult::ReadBack(crate::ops::rotate::ReadBack {

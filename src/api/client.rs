@@ -236,6 +236,14 @@ impl Client {
         }
     }
 
+    /// Remember the creation budget between runs in `path` (a later run's first create
+    /// waits for a window this one spent: see `api::memo`). Shared by every clone.
+    pub fn remember_creates_in(&self, path: std::path::PathBuf) {
+        self.inner
+            .gate
+            .remember_creates(super::memo::Memo::new(path, &self.inner.base));
+    }
+
     /// A client acting for another subuser/account (or the key's own account with `None`).
     /// Shares the connection pool and rate gate (the limit belongs to the calling key).
     pub fn acting_as(&self, on_behalf_of: Option<OnBehalfOf>) -> Client {
@@ -503,9 +511,30 @@ impl Client {
         Ok(decode::<ScopesWire>(status, &bytes, "the scope list")?.scopes)
     }
 
+    /// `GET /v3/user/username`: the username of the account this client acts in (the key's
+    /// own account, or the on-behalf-of target). A leaked key asked with it says whose it is.
+    pub async fn username(&self) -> Result<Username, ApiError> {
+        let (status, bytes) = self
+            .send(
+                Method::GET,
+                &["v3", "user", "username"],
+                &[],
+                None,
+                Repeat::Idempotent,
+            )
+            .await?;
+        decode(status, &bytes, "the username")
+    }
+
     /// A subuser's region (`GET /v3/subusers?username=NAME&limit=1&include_region=true`, as
     /// NOTES describes); None when there is no such subuser or no region is said.
     pub async fn subuser_region(&self, username: &str) -> Result<Option<Region>, ApiError> {
+        Ok(self.subuser(username).await?.and_then(|s| s.region))
+    }
+
+    /// One subuser of the calling account by its exact username (`GET
+    /// /v3/subusers?username=NAME&limit=1&include_region=true`); None when there is none.
+    pub async fn subuser(&self, username: &str) -> Result<Option<Subuser>, ApiError> {
         let me = self.acting_as(None);
         let query = [
             ("username", username.to_owned()),
@@ -522,10 +551,7 @@ impl Client {
             )
             .await?;
         let page: Vec<Subuser> = decode(status, &bytes, "the subuser list")?;
-        Ok(page
-            .into_iter()
-            .find(|s| s.username == username)
-            .and_then(|s| s.region))
+        Ok(page.into_iter().find(|s| s.username == username))
     }
 
     /// `GET /v3/subusers` (all pages, with regions). Sent without `on-behalf-of`: the spec

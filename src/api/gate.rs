@@ -16,6 +16,7 @@ use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
 
 use super::error::ApiError;
+use super::memo::{Memo, Spent};
 use super::models::RateLimit;
 use super::waves::{self, Budget};
 
@@ -78,6 +79,10 @@ pub(crate) struct Gate {
     window: Arc<Mutex<Window>>,
     /// The key-creation budget: its own window, told only by the answers to creates.
     creates: Mutex<Window>,
+    /// Where the creation budget is remembered between runs (none: not remembered).
+    memo: std::sync::OnceLock<Memo>,
+    /// Whether the remembered budget has been consulted (once, at the first create).
+    memo_read: std::sync::atomic::AtomicBool,
 }
 
 /// The rate-limit window as the answers describe it. Its times are the **server's** epoch
@@ -190,6 +195,51 @@ impl Gate {
             sem: Semaphore::new(concurrency.max(1)),
             window: Arc::new(Mutex::new(Window::default())),
             creates: Mutex::new(Window::default()),
+            memo: std::sync::OnceLock::new(),
+            memo_read: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Remember the creation budget in `memo` between runs (the first call wins).
+    pub(crate) fn remember_creates(&self, memo: Memo) {
+        let _ = self.memo.set(memo);
+    }
+
+    /// At the first create of a run, a window an earlier run spent and that has not reset is
+    /// waited for as a window nobody named: at most half the time left, then the create goes
+    /// and its answer tells.
+    fn consult_memo(&self) {
+        use std::sync::atomic::Ordering;
+        let Some(memo) = self.memo.get() else {
+            return;
+        };
+        if self.memo_read.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let local = epoch_now_f64();
+        if let (Some(until), Ok(mut w)) = (memo.spent_until(local), self.creates.lock())
+            && w.limit.is_none()
+        {
+            let server = w.server_now(until);
+            w.unknown_until = Some(server);
+        }
+    }
+
+    /// Note the creation window after a create's answer, for the next run.
+    fn note_memo(&self) {
+        let Some(memo) = self.memo.get() else {
+            return;
+        };
+        let spent = self.creates.lock().ok().and_then(|w| {
+            let local = epoch_now_f64();
+            let server = w.server_now(local);
+            Some(Spent {
+                reset_local: w.reset? as f64 + (local - server),
+                remaining: w.remaining?,
+            })
+        });
+        if let Some(spent) = spent {
+            memo.note(spent, epoch_now_f64());
         }
     }
 
@@ -294,6 +344,7 @@ impl Gate {
         timeout: Duration,
     ) -> Result<Pass<'_>, ApiError> {
         let until = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+        self.consult_memo();
         let mut pass = Pass {
             _permit: None,
             window: &self.creates,
@@ -330,6 +381,9 @@ impl Gate {
         } else {
             create.done(rate);
             general.done(None);
+            if rate.is_some() {
+                self.note_memo();
+            }
         }
     }
 }
@@ -818,6 +872,30 @@ mod tests {
             "waited {waited:?}: half the time left, then the request goes"
         );
         drop(next);
+    }
+
+    #[tokio::test]
+    async fn a_window_an_earlier_run_spent_is_waited_for_and_the_answer_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("create-budget.json");
+        let until = epoch_now_f64() + 0.6;
+        Memo::new(path.clone(), "http://sim").note(
+            Spent {
+                reset_local: until,
+                remaining: 0,
+            },
+            epoch_now_f64(),
+        );
+        let gate = Gate::new(4);
+        gate.remember_creates(Memo::new(path.clone(), "http://sim"));
+        let far = epoch_now() + 3600;
+        create_once(&gate, 201, Some(rl(1, 0, far))).await;
+        assert!(epoch_now_f64() >= until, "went after the remembered reset");
+        // this run's answer is remembered for the next one
+        let next = Memo::new(path, "http://sim");
+        assert_eq!(next.spent_until(epoch_now_f64()), Some(far as f64));
+        // a remembered window is waited for once, and not when this run knows the budget
+        assert!(gate.memo_read.load(std::sync::atomic::Ordering::Relaxed));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod error;
 pub mod gate;
+mod memo;
 pub mod models;
 pub mod plan;
 pub mod tail;
@@ -11,7 +12,9 @@ pub mod waves;
 pub use client::{CallRecord, Client, ClientOptions, Observer, install_crypto_provider};
 pub use error::{ApiError, Endpoint, ErrorBody, ErrorItem, NetError, NetKind, Words};
 pub use gate::{RetryPolicy, epoch_now};
-pub use models::{ApiKey, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf, RateLimit, Region, Subuser};
+pub use models::{
+    ApiKey, ApiKeyId, CreatedKey, KeyDetail, OnBehalfOf, RateLimit, Region, Subuser, Username,
+};
 pub use plan::PlannedRequest;
 
 /// SendGrid's global API host.

@@ -187,6 +187,20 @@ fn number_as_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         .ok_or_else(|| serde::de::Error::custom(format!("subuser id {v} is not a whole number")))
 }
 
+/// `GET /v3/user/username` (OAI `tsg_user_v3.json`, `ListUsername`): the account a key
+/// belongs to, or the on-behalf-of target. Server text: sanitise before display.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Username {
+    pub username: String,
+    /// `user_id` (an integer in the spec); absent or not a whole number: `None`.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub user_id: Option<u64>,
+}
+
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(serde_json::Value::deserialize(d)?.as_u64())
+}
+
 /// `X-RateLimit-*` values of a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateLimit {

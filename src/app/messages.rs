@@ -44,6 +44,14 @@ pub enum ApiOp {
     Mutate(Mutation),
     /// Ask a leaked key itself what it may do (`GET /v3/scopes` with it).
     Probe(Secret),
+    /// Find a pasted key in the reachable contexts ([`crate::leak::locate`]): where the
+    /// inventory last saw it, the account the key itself names, then one list per context;
+    /// `here`: it is in the request's context (one `GET` there). Then, for a key that could
+    /// create keys, the persistence check ([`crate::leak::appeared`]).
+    Locate {
+        secret: Secret,
+        here: bool,
+    },
     /// Ask a revoked (leaked) key until SendGrid refuses it; record that in its journal entry.
     VerifyDead {
         secret: Secret,
@@ -120,6 +128,8 @@ pub enum ApiResult {
     Verified(Result<crate::leak::Verification, ApiError>),
     /// What the leaked key itself said (dead only when SendGrid refused it in its own words).
     Probed(crate::leak::Probe),
+    /// Where a pasted key lives.
+    Located(super::leak::Whereabouts),
     /// The journal's entries, oldest first (or why it could not be read).
     Journal(Result<Vec<crate::journal::Entry>, String>),
     /// A key and its answer's body as sent (sanitised, cut at [`describe::BODY_MAX`]).

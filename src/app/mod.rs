@@ -404,11 +404,9 @@ pub enum Pending {
         id: ApiKeyId,
         batch: u64,
     },
-    /// Looking for a pasted key in another context.
+    /// Looking for a pasted key in the other contexts.
     Locate {
         id: ApiKeyId,
-        ctx: Option<OnBehalfOf>,
-        region: Option<Region>,
     },
     /// Asking a revoked leaked key until SendGrid refuses it.
     Verify {

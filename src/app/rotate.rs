@@ -256,9 +256,8 @@ pub(crate) fn rotated(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, don
     });
     let old_name = rot.old.name.clone();
     let created = rot.created(done);
-    for w in std::mem::take(&mut rot.warnings) {
-        toast(app, Level::Warn, w);
-    }
+    // said last, so the success said for the create does not hide them
+    let warnings = std::mem::take(&mut rot.warnings);
     match created {
         Some(created) => {
             let info = KeyInfo::new(&KeyDetail {
@@ -334,6 +333,9 @@ pub(crate) fn rotated(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, don
             };
             toast(app, Level::Error, text);
         }
+    }
+    for w in warnings {
+        toast(app, Level::Warn, w);
     }
 }
 

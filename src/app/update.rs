@@ -349,9 +349,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::SweepKey { sweep, ctx, id }, ApiResult::Key(r)) => {
             super::matrix::sweep_key(app, sweep, ctx, &id, r, out)
         }
-        (Pending::Locate { id, ctx, region }, ApiResult::Key(r)) => {
-            super::leak::located(app, &id, ctx, region, r, out)
-        }
+        (Pending::Locate { id }, ApiResult::Located(r)) => super::leak::located(app, &id, r, out),
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
         (Pending::Recall, ApiResult::Remembered(r)) => super::list::remembered(app, r),
@@ -411,7 +409,6 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::Subusers, ApiResult::Subusers(r)) => match r {
             Ok(s) => {
                 app.subusers.ready(s);
-                super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
                 super::matrix::subusers_arrived(app, out);
                 super::contexts::cursor_on_current(app);
@@ -419,7 +416,6 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
             Err(e) => {
                 let why = super::errors::explain(app, &e, Some("subusers.read"));
                 app.subusers.fail(why);
-                super::leak::subusers_arrived(app, out);
                 super::command::subusers_arrived(app, out);
                 super::matrix::subusers_arrived(app, out);
             }
@@ -433,7 +429,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
 }
 
 /// The answer to a mutation, for the request that is waiting for it.
-fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Vec<Command>) {
+fn mutated(app: &mut App, req: ReqId, pending: Pending, mut done: Done, out: &mut Vec<Command>) {
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
     // a rotation made or finished: re-read the journal for the pending-rotation badges
     let rotation = match &pending {
@@ -449,9 +445,8 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
         super::rotate::batch_answered(app);
         return;
     }
-    for w in &done.differs {
-        toast(app, Level::Warn, format!("warning: {w}"));
-    }
+    // said last, so the success said for the write does not hide it
+    let differs = std::mem::take(&mut done.differs);
     let entry = done.entry;
     let r = done.result;
     match (pending, r) {
@@ -484,6 +479,9 @@ fn mutated(app: &mut App, req: ReqId, pending: Pending, done: Done, out: &mut Ve
             Level::Error,
             format!("internal: answer {r:?} does not fit request {p:?}"),
         ),
+    }
+    for w in differs {
+        toast(app, Level::Warn, format!("warning: {w}"));
     }
 }
 

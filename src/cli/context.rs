@@ -45,6 +45,7 @@ impl Ctx {
             },
         )
         .map_err(|e| CliError::api("setting up the client", e))?;
+        client.remember_creates_in(config::state_dir().join("create-budget.json"));
         let journal = Journal::new(settings.journal.clone());
         let mut ops = Ops::new(client.clone(), Some(journal.clone()), "cli");
         ops.read_only = settings.read_only;

@@ -67,6 +67,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         },
     )
     .map_err(|e| CliError::api("setting up the client", e))?;
+    client.remember_creates_in(crate::config::state_dir().join("create-budget.json"));
     let ctx = Context {
         base_url: settings.base_url.clone(),
         account,

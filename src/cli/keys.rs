@@ -70,7 +70,7 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
         &sweep,
         details
             .iter()
-            .all(|d| matches!(d, Ok(_) | Err(ApiError::NotFound(_)))),
+            .all(|d| d.as_ref().err().is_none_or(ApiError::gone_by_sendgrid)),
     );
     let mut reports = Vec::new();
     let mut failures = Vec::new();

@@ -22,9 +22,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::context::*;
+use super::exposed;
 use super::prompt::{self, PromptError};
 use super::{CliError, RevokeArgs};
-use crate::api::{ApiKeyId, Client, KeyDetail};
+use crate::api::{ApiKey, ApiKeyId, Client, KeyDetail};
+use crate::inventory::Millis;
 use crate::journal::Outcome;
 use crate::leak::{self, Location, Probe, Sighting, Verification};
 use crate::ops::{Done, Effect, Ops, RevokeTarget};
@@ -44,6 +46,9 @@ struct Case {
     probe: Probe,
     /// Where it lives; None: not looked up (SendGrid refused it, or it was not asked).
     location: Option<Location>,
+    /// The route that found it, and the account the key itself named.
+    via: Option<leak::Route>,
+    owner: Option<String>,
     /// Revoke it with its own credential: it works, no reachable account was seen holding it,
     /// it holds `api_keys.delete`, and `--self-revoke` was given.
     self_revoke: bool,
@@ -153,6 +158,13 @@ impl Case {
             ),
             _ => "is in no account this key can reach".into(),
         };
+        let place = match &self.owner {
+            Some(o) => format!(
+                "{place} (the key itself says it belongs to account '{}')",
+                clean(o)
+            ),
+            None => place,
+        };
         let who = if self.holds_delete() {
             "it may delete keys itself: run again with --self-revoke to revoke it with its own \
              credential, or have its account's owner revoke it"
@@ -163,6 +175,20 @@ impl Case {
             "run again once SendGrid answers, or have its account's owner revoke it"
         };
         format!("{what} {place}; {who}")
+    }
+}
+
+/// What a revoke came to, for `--json`: `revoked`, `already_revoked`, `unknown`, `failed`,
+/// `not_attempted` (None: not sent).
+pub(crate) fn revoke_status(done: Option<&Done>) -> &'static str {
+    match done {
+        None => "not_attempted",
+        Some(d) => match (&d.result, d.outcome) {
+            (Ok(Effect::AlreadyGone), _) => "already_revoked",
+            (Ok(_), _) => "revoked",
+            (Err(_), Outcome::Unknown) => "unknown",
+            (Err(_), _) => "failed",
+        },
     }
 }
 
@@ -177,15 +203,7 @@ struct Settled {
 impl Settled {
     /// `revoked`, `already_revoked`, `unknown`, `failed`, `not_attempted`.
     fn status(&self) -> &'static str {
-        match &self.done {
-            None => "not_attempted",
-            Some(d) => match (&d.result, d.outcome) {
-                (Ok(Effect::AlreadyGone), _) => "already_revoked",
-                (Ok(_), _) => "revoked",
-                (Err(_), Outcome::Unknown) => "unknown",
-                (Err(_), _) => "failed",
-            },
-        }
+        revoke_status(self.done.as_ref())
     }
 
     /// Revoked (or already gone) and SendGrid refuses it now.
@@ -196,6 +214,7 @@ impl Settled {
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
+    let started = crate::inventory::now_ms();
     let sightings = read_keys(args)?;
     if sightings.is_empty() {
         return Err(CliError::Usage(
@@ -208,7 +227,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
         return report(ctx, args, cases).await;
     }
     match cases.pop() {
-        Some(case) => one(ctx, args, case).await,
+        Some(case) => one(ctx, args, case, started).await,
         None => Ok(0),
     }
 }
@@ -233,26 +252,47 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
         b.finish();
     }
     // every key that may work, in every reachable account
-    let ids: Vec<ApiKeyId> = sightings
+    let wanted: Vec<leak::Wanted> = sightings
         .iter()
         .zip(&probes)
         .filter(|(_, p)| matches!(p, Probe::Live(_) | Probe::Unknown(_)))
-        .map(|(s, _)| ApiKeyId(s.key.key_id().unwrap_or_default().to_owned()))
+        .map(|(s, _)| leak::Wanted {
+            id: ApiKeyId(s.key.key_id().unwrap_or_default().to_owned()),
+            key: Some(s.key.clone()),
+        })
         .collect();
-    let mut located = if ids.is_empty() {
+    let mut located = if wanted.is_empty() {
         Vec::new()
     } else {
-        leak::locate(&ctx.client, &ids).await
+        let sweep = output::LazyProgress::new("searching every account");
+        let tick = |done: usize, total: usize| sweep.update(done, total);
+        let wait = |secs: u64, left: usize| {
+            sweep.say(&format!(
+                "sgkeys: waiting {secs} s for the rate-limit window; {} left to search \
+                 (Ctrl-C stops)",
+                plural(left, "account", "accounts")
+            ));
+        };
+        let watch = leak::Watch {
+            progress: &tick,
+            waiting: &wait,
+        };
+        let found = leak::locate(&ctx.client, &wanted, ctx.recorder(), watch).await;
+        sweep.finish();
+        found
     }
     .into_iter();
     // an account that could not be searched, said once
     let mut said = BTreeSet::new();
     let mut cases = Vec::with_capacity(sightings.len());
     for (sighting, probe) in sightings.into_iter().zip(probes) {
-        let location = if matches!(probe, Probe::Live(_) | Probe::Unknown(_)) {
-            located.next()
+        let (location, via, owner) = if matches!(probe, Probe::Live(_) | Probe::Unknown(_)) {
+            match located.next() {
+                Some(l) => (Some(l.location), l.via, l.owner),
+                None => (None, None, None),
+            }
         } else {
-            None
+            (None, None, None)
         };
         if let Some(Location::Unsure(failed)) = &location {
             for f in failed {
@@ -265,6 +305,8 @@ async fn assess(ctx: &Ctx, args: &RevokeArgs, sightings: Vec<Sighting>, many: bo
             sighting,
             probe,
             location,
+            via,
+            owner,
             self_revoke: false,
             itself: None,
         };
@@ -318,6 +360,7 @@ fn read_keys(args: &RevokeArgs) -> Result<Vec<Sighting>, CliError> {
                 line: None,
                 commit: None,
                 count: 1,
+                since: None,
             }]),
             None => Err(CliError::Usage(format!(
                 "{from}: that is not a whole SendGrid key (SG. + 22 + . + 43 characters); it is \
@@ -391,7 +434,7 @@ fn blast_radius(scopes_held: &[String]) -> Vec<String> {
 }
 
 /// One leaked key.
-async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
+async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case, started: Millis) -> Result<u8, CliError> {
     let id = case.id();
     match &case.probe {
         Probe::Dead => {
@@ -436,6 +479,9 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
         "" if plan == Plan::SelfRevoke => "(name unknown: the key may not read itself)".to_owned(),
         _ => format!("'{}'", clean(&name)),
     };
+    if let Some(via) = case.via {
+        crate::errln!("Found {}.", via.words());
+    }
     crate::errln!(
         "{} {id}  {name}  in {place}",
         if args.dry_run {
@@ -444,31 +490,74 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case) -> Result<u8, CliError> {
             "About to revoke"
         },
     );
+    // the persistence check: a key that could create keys may have left others behind
+    let mut check = match case.home() {
+        Some((client, d)) => {
+            let mut held = d.scopes.clone();
+            if let Probe::Live(s) = &case.probe {
+                held.extend(s.iter().cloned());
+            }
+            let (leaked, since) = (d.api_key_id.clone(), case.sighting.since);
+            exposed::check(ctx, args, client, &leaked, &held, since, started).await
+        }
+        None => None,
+    };
+    if let Some(c) = &check {
+        exposed::say(c);
+    }
+    let with_check = |mut v: Value, c: &Option<exposed::Check>| {
+        if let Some(c) = c {
+            v["persistence"] = exposed::json(c);
+        }
+        v
+    };
     if args.dry_run {
         if ctx.json {
-            output::print_json(&key_json(&case, Some("would_revoke"), None)).map_err(io)?;
+            let v = with_check(key_json(&case, Some("would_revoke"), None), &check);
+            output::print_json(&v).map_err(io)?;
         }
         return Ok(0);
     }
     ctx.refuse_if_read_only("revoke")?;
-    confirm(
-        args,
-        1,
-        &format!("Revoke {id} now? Apps using it stop working. [y/N] "),
-    )?;
-    let (settled, interrupted) = revoke_and_prove(ctx, args, &[&case]).await;
+    let appeared: Vec<ApiKey> = check
+        .as_ref()
+        .map(|c| c.appeared().to_vec())
+        .unwrap_or_default();
+    let all = if appeared.is_empty() {
+        confirm(
+            args,
+            1,
+            &format!("Revoke {id} now? Apps using it stop working. [y/N] "),
+        )?;
+        false
+    } else {
+        exposed::confirm(args, &id, appeared.len())?
+    };
+    // the leaked key and (with `all`) the keys that appeared, at once
+    let also = async {
+        if let (Some(c), true) = (check.as_mut(), all) {
+            exposed::revoke(ctx, c, appeared).await;
+        }
+    };
+    let targets = [&case];
+    let ((settled, interrupted), ()) = tokio::join!(revoke_and_prove(ctx, args, &targets), also);
     let Some(s) = settled.first() else {
         return Ok(1);
     };
+    if !interrupted && let Some(c) = check.as_mut() {
+        exposed::after_delay(ctx, args, c).await;
+    }
     if ctx.json {
-        output::print_json(&key_json(&case, None, Some(s))).map_err(io)?;
+        let v = with_check(key_json(&case, None, Some(s)), &check);
+        output::print_json(&v).map_err(io)?;
     } else {
         crate::outln!("{}", result_line(&case, s));
     }
+    let left = check.as_ref().map_or(0, exposed::closing);
     if interrupted {
         return Ok(130);
     }
-    Ok(if s.ok() { 0 } else { 1 })
+    Ok(if s.ok() && left == 0 { 0 } else { 1 })
 }
 
 /// 4, 5. Revoke every target at once (the key sgkeys uses last), then prove them all dead
@@ -647,6 +736,7 @@ fn key_json(case: &Case, status: Option<&str>, settled: Option<&Settled>) -> Val
     match &case.location {
         Some(Location::Found(c, d)) => {
             v["account"] = json!(leak::context_name(c));
+            v["found_via"] = json!(case.via.map(leak::Route::code));
             v["name"] = json!(name);
             v["type"] = json!(KeyReport::new(d).key_type);
         }
@@ -656,6 +746,9 @@ fn key_json(case: &Case, status: Option<&str>, settled: Option<&Settled>) -> Val
             v["lookup_errors"] = json!(failed);
         }
         None => {}
+    }
+    if let Some(o) = &case.owner {
+        v["owner"] = json!(o);
     }
     if !access.is_empty() {
         v["access"] = json!(access);

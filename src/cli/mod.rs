@@ -10,6 +10,7 @@ mod commands;
 mod context;
 mod dashboard;
 mod export;
+mod exposed;
 mod inventory_cmd;
 mod journal_cmd;
 mod keys;
@@ -582,6 +583,13 @@ pub struct RevokeArgs {
     /// its own credential
     #[arg(long)]
     pub self_revoke: bool,
+    /// With a leaked key that could create keys: when it was first exposed (`2h`, `3d` ago, or
+    /// an RFC 3339 time); the keys of its account that appeared since are listed
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub since: Option<std::time::SystemTime>,
+    /// With --yes: also revoke the keys that appeared while the leaked key was exposed
+    #[arg(long)]
+    pub revoke_appeared: bool,
     /// Kept for scripts: a leaked key is now always looked up in every subuser
     #[arg(long, hide = true)]
     pub all_subusers: bool,
@@ -804,6 +812,11 @@ const DEFAULT_REVOKE_DELAY_MS: u64 = crate::sim::DEFAULT_REVOKE_DELAY.as_millis(
 /// `--timeout`: a finite number of seconds, 0 < t <= 3600 (also checked for profiles in
 /// `config`); rejected here so that no command, including `demo`, sees a value that
 /// `Duration::from_secs_f64` would panic on.
+fn parse_since(s: &str) -> Result<std::time::SystemTime, String> {
+    inventory_cmd::parse_when(s)
+        .ok_or_else(|| format!("'{s}': give a duration ago (2h, 30m, 3d) or an RFC 3339 time"))
+}
+
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= 3600.0 => Ok(t),

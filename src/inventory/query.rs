@@ -311,9 +311,28 @@ impl Reader {
         &self,
         key_id: &str,
     ) -> Result<Option<(ContextRow, KeyRow)>, InventoryError> {
+        self.last_sighting_where(key_id, None)
+    }
+
+    /// [`Reader::last_sighting`] among the contexts of one calling account (`scope`): where
+    /// a run of that account can ask again.
+    pub fn last_sighting_in(
+        &self,
+        scope: &super::Scope,
+        key_id: &str,
+    ) -> Result<Option<(ContextRow, KeyRow)>, InventoryError> {
+        self.last_sighting_where(key_id, Some(scope))
+    }
+
+    fn last_sighting_where(
+        &self,
+        key_id: &str,
+        scope: Option<&super::Scope>,
+    ) -> Result<Option<(ContextRow, KeyRow)>, InventoryError> {
         let sql = format!(
             "SELECT {}, {} FROM keys k JOIN contexts c ON c.id = k.context_id
-             WHERE k.key_id = ?1 ORDER BY k.last_seen DESC LIMIT 1",
+             WHERE k.key_id = ?1 AND (?2 IS NULL OR (c.base_url = ?2 AND c.account = ?3))
+             ORDER BY k.last_seen DESC LIMIT 1",
             KEY_COLUMNS
                 .split(", ")
                 .map(|c| format!("k.{}", c.trim()))
@@ -325,8 +344,11 @@ impl Reader {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
+        let (base, account) = scope.map_or((None, None), |s| {
+            (Some(s.base_url.as_str()), Some(s.account.as_str()))
+        });
         self.conn
-            .query_row(&sql, [key_id], |r| {
+            .query_row(&sql, params![key_id, base, account], |r| {
                 Ok((context_row_from(r, 9)?, self.key_row(r)?))
             })
             .optional()

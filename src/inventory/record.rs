@@ -134,6 +134,7 @@ struct Status {
 pub struct Recorder {
     tx: Sender<Msg>,
     scope: Arc<Scope>,
+    path: Arc<PathBuf>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -147,6 +148,12 @@ impl std::fmt::Debug for Recorder {
 impl Recorder {
     pub fn scope(&self) -> &Scope {
         &self.scope
+    }
+
+    /// A reader of the same inventory, on its own connection (what was recorded and not yet
+    /// written is not in it: [`Recorder::flush`] first when that matters).
+    pub fn reader(&self) -> Result<super::Reader, super::InventoryError> {
+        super::connect(&self.path).map(|c| super::Reader::new(c, self.path.to_path_buf()))
     }
 
     fn send(&self, m: Msg) {
@@ -271,6 +278,7 @@ impl Recorder {
 pub(crate) struct Writer {
     tx: Sender<Msg>,
     status: Arc<Mutex<Status>>,
+    path: Arc<PathBuf>,
 }
 
 impl Writer {
@@ -278,6 +286,7 @@ impl Writer {
         let (tx, rx) = std::sync::mpsc::channel();
         let status = Arc::new(Mutex::new(Status::default()));
         let st = Arc::clone(&status);
+        let shared = Arc::new(path.clone());
         let spawned = std::thread::Builder::new()
             .name("sgkeys-inventory".into())
             .spawn(move || run(conn, rx, &st, &path));
@@ -285,13 +294,18 @@ impl Writer {
             let mut s = status.lock().unwrap_or_else(|p| p.into_inner());
             s.error = Some(format!("cannot start the inventory writer: {e}"));
         }
-        Writer { tx, status }
+        Writer {
+            tx,
+            status,
+            path: shared,
+        }
     }
 
     pub(crate) fn recorder(&self, scope: Scope) -> Recorder {
         Recorder {
             tx: self.tx.clone(),
             scope: Arc::new(scope),
+            path: Arc::clone(&self.path),
         }
     }
 

@@ -523,6 +523,9 @@ async fn gateway(victim: &str, leaked: &str, probe: Reply) -> Hostile {
             (_, _, true) => probe.clone(),
             ("GET", "/v3/scopes", false) => Reply::json(200, json!({"scopes": ["api_keys.read"]})),
             ("GET", "/v3/subusers", false) => Reply::json(200, json!([])),
+            ("GET", "/v3/api_keys", false) => {
+                Reply::json(200, list_json(&[(v.as_str(), "behind a gateway")]))
+            }
             ("GET", p, false) if p == format!("/v3/api_keys/{v}") => {
                 Reply::json(200, key_json(&v, "behind a gateway", &["mail.send"]))
             }
@@ -713,6 +716,9 @@ async fn mixed(lost: &str, hidden: &str, dead: &str) -> Hostile {
                 json!([{"id": 1, "username": "acme-sub", "email": "a@x", "disabled": false}]),
             ),
             _ if r.header("on-behalf-of").is_some() => gateway(503),
+            ("GET", "/v3/api_keys") => {
+                Reply::json(200, list_json(&[(lost_id.as_str(), "lost answer")]))
+            }
             ("DELETE", p) if p == lost_key => {
                 deleted.store(true, Ordering::SeqCst);
                 gateway(502)

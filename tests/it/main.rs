@@ -29,6 +29,8 @@ mod hostile_text;
 mod html_report;
 mod install;
 mod inventory;
+mod leak_exposure;
+mod leak_lookup;
 mod leaked;
 mod openmetrics;
 mod outcomes;

@@ -116,6 +116,9 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             }
             ApiOp::VerifyDead { .. } => ApiResult::Verified(Err(e)),
             ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Unknown(e.short())),
+            ApiOp::Locate { .. } => {
+                ApiResult::Located(sgkeys::app::leak::Whereabouts::Unsure(vec![e.short()]))
+            }
             ApiOp::ReadJournal => ApiResult::Journal(Err(e.short())),
             ApiOp::Describe(_) => ApiResult::Described(Err(e)),
             ApiOp::ReadBack(_) => ApiResult::ReadBack(sgkeys::ops::rotate::ReadBack {

@@ -290,9 +290,16 @@ async fn a_read_still_out_at_its_waves_p95_is_hedged_and_the_first_answer_wins()
         .collect();
     assert_eq!(mine.len(), 1, "{mine:?}");
     assert_eq!((mine[0].status, mine[0].attempt), (Some(200), 0));
-    assert_eq!(
-        server.requests().len(),
-        41,
-        "one copy more, no other repeat"
+    // no repeat but hedges: each key asked at most twice (on a loaded machine another answer
+    // may come after the wave's p95 and be hedged too), and every answer a first attempt's
+    let mut copies = std::collections::HashMap::<String, usize>::new();
+    for r in server.requests() {
+        *copies.entry(r.path).or_default() += 1;
+    }
+    assert_eq!(copies.len(), 40);
+    assert!(copies.values().all(|&n| n <= 2), "{copies:?}");
+    assert!(
+        records.lock().unwrap().iter().all(|r| r.attempt == 0),
+        "no retry"
     );
 }

@@ -51,31 +51,14 @@ impl Env {
 
     /// Run with stdin from `input` (not a terminal). Returns (exit code, stdout, stderr).
     pub fn run_in(&self, args: &[&str], input: &str) -> (i32, String, String) {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let (o, e) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
+        let (code, o, e) = feed(self.cmd(args), input);
         // no command ever prints the caller's key
         let secret = &self.sim.admin_key().expose()[26..];
         assert!(
             !o.contains(secret) && !e.contains(secret),
             "caller key printed by {args:?}"
         );
-        (out.status.code().unwrap_or(-1), o, e)
+        (code, o, e)
     }
 
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
@@ -151,6 +134,29 @@ impl Env {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
+}
+
+/// Run `cmd` with stdin from `input` (not a terminal). Returns (exit code, stdout, stderr).
+/// Blocking: from an async test, on `spawn_blocking`.
+pub fn feed(mut cmd: Command, input: &str) -> (i32, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The binary, pointed at `url` with `key`, journaling into `dir` (for a stand-in server).

@@ -287,6 +287,7 @@ pub fn respond(op: &ApiOp) -> ApiResult {
             })))
         }
         ApiOp::Probe(_) => ApiResult::Probed(sgkeys::leak::Probe::Dead),
+        ApiOp::Locate { .. } => ApiResult::Located(sgkeys::app::leak::Whereabouts::Nowhere),
         ApiOp::VerifyDead { .. } => ApiResult::Verified(Ok(sgkeys::leak::Verification {
             dead: true,
             after: std::time::Duration::from_millis(1200),
