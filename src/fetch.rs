@@ -149,14 +149,26 @@ where
                 .take_while(|w| w.at <= now)
                 .map(|w| w.count)
                 .sum();
-            // A wave due after a request's deadline would only be a long sleep: those go to
-            // the gate now, which fails them at once saying when the window resets.
+            // A sweep longer than a window goes window by window: when the next window opens
+            // within a request's deadline, it is waited for (each later one is a window after
+            // it, planned again then), however many windows the sweep needs. Only a next window
+            // beyond the deadline (a reset named far away) would be a long sleep: then the
+            // waves after the deadline go to the gate now, which fails them at once saying
+            // when the window resets.
             let horizon = now + client.timeout().as_secs_f64();
-            let hopeless: usize = waves
+            let next_in_reach = waves
                 .iter()
-                .filter(|w| w.at > horizon)
-                .map(|w| w.count)
-                .sum();
+                .find(|w| w.at > now)
+                .is_none_or(|w| w.at <= horizon);
+            let hopeless: usize = if next_in_reach {
+                0
+            } else {
+                waves
+                    .iter()
+                    .filter(|w| w.at > horizon)
+                    .map(|w| w.count)
+                    .sum()
+            };
             if let Some(w) = waves.iter().find(|w| w.at > now && w.at <= horizon) {
                 let d = crate::api::gate::secs(w.at - now);
                 next_wait = Some(next_wait.map_or(d, |t| t.min(d)));

@@ -981,10 +981,11 @@ fn dashboard_says_when_it_waits_for_the_rate_limit_window() {
         return;
     }
     let dir = tempdir();
-    // 20 requests a 30 s window: the scopes of the demo's 45 keys cannot all be read in one
-    let sim = Sim::start(&dir, &["--rate-limit", "20/30s"]);
+    // 20 requests an 8 s window: the scopes of the demo's 45 keys take three (each reset
+    // within the 30 s --timeout, so it is waited for)
+    let sim = Sim::start(&dir, &["--rate-limit", "20/8s"]);
     let t = Tmux::start("sgkeys-e2e-ratewait", &env_for(&sim, &dir));
-    t.send_line(&format!("{BIN} --no-inventory"));
+    t.send_line(&format!("{BIN} --no-inventory --timeout 30"));
     let screen = t.wait_for("for the rate-limit window, 20");
     assert!(screen.contains("waiting "), "{screen}");
     t.send_keys(&["q"]);
