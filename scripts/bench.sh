@@ -537,7 +537,7 @@ bench_fleet_budget() {
     ratio=$(awk -v t="$total" -v n="$n" 'BEGIN { printf "%.3f", t / n }')
     echo "  killed at half: $killed requests answered before SIGKILL, $resumed after (exit $rc: $(grep -o 'Resuming[^:]*' "$WORK/fleet-resumed.err" | head -1)); $total in all = $ratio × N"
     v2=$(verdict "$ratio" 1.02)
-    [ "$rc" -eq 0 ] || v2="MISS (exit $rc)"
+    [ "$rc" -eq 0 ] || { v2="MISS (exit $rc)"; tail -5 "$WORK/fleet-resumed.err"; }
     cmp -s <(grep -o '"api_key_id":"[^"]*"' "$WORK/fleet-audit.json" | sort) \
         <(grep -o '"api_key_id":"[^"]*"' "$WORK/fleet-resumed.json" | sort) ||
         v2="MISS (the resumed report's keys differ)"

@@ -143,7 +143,18 @@ where
         for g in &mut groups {
             let client = &clients[g.first];
             let now = client.server_now();
-            let waves = waves::plan(client.budget(), now, g.pending.len());
+            let budget = client.budget();
+            let waves = match (budget, g.probe) {
+                // nothing known yet: one request asks first
+                (None, None) if g.pending.len() > 1 => {
+                    g.probe = g.pending.front().copied();
+                    vec![waves::Wave { at: now, count: 1 }]
+                }
+                // its answer is not in yet
+                (None, Some(p)) if results[p].is_none() => Vec::new(),
+                // known (or the answers do not say: then all at once)
+                _ => waves::plan(budget, now, g.pending.len()),
+            };
             let due: usize = waves
                 .iter()
                 .take_while(|w| w.at <= now)
@@ -301,6 +312,9 @@ struct Group {
     /// A client of the group (its budget is the group's).
     first: usize,
     pending: VecDeque<usize>,
+    /// With no budget known, one request goes first and its answer tells the budget (another
+    /// process may have spent the window: a resumed sweep right after an interrupted one).
+    probe: Option<usize>,
 }
 
 /// Request indices by context (on-behalf-of), in first-seen order.
@@ -326,6 +340,7 @@ fn budget_groups(clients: &[Client]) -> Vec<Group> {
         .into_iter()
         .filter_map(|id| by_budget.remove(&id))
         .map(|(first, contexts)| Group {
+            probe: None,
             first,
             pending: interleave(contexts.into_iter().map(|(_, v)| v).collect()),
         })
