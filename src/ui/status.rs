@@ -137,7 +137,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!(" · {}", app.clock.hms(t.at_ms))
         };
         let suffix = if t.level == Level::Error {
-            format!("{when} (Esc dismisses)")
+            let esc = keymap::user::key_name(keymap::Layer::List, Action::Back);
+            format!("{when} ({esc} dismisses)")
         } else {
             when
         };
