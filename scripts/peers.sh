@@ -76,8 +76,9 @@ client.setDefaultRequest('baseUrl', process.env.BASE_URL);
     client.request({ method: 'GET', url: `/v3/api_keys/${k.api_key_id}` })));
   const read = got.filter((r) => r.status === 'fulfilled').length;
   console.log(`read=${read}`);
-  process.exit(read === list.result.length ? 0 : 1);
-})().catch((e) => { console.log('read=0'); console.error(e.message); process.exit(1); });
+  // exitCode, not exit(): stdout to a pipe is written asynchronously
+  process.exitCode = read === list.result.length ? 0 : 1;
+})().catch((e) => { console.log('read=0'); console.error(e.message); process.exitCode = 1; });
 EOF
 
 start_sim() {

@@ -21,6 +21,23 @@ pub struct ConfigFile {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    /// The dashboard's keys: `action = "key"` (or a list of keys), and per dialog in
+    /// `[keys.log]` and the like. Read by the dashboard only ([`key_settings`]).
+    #[serde(default)]
+    pub keys: toml::Table,
+    /// Where each `[keys]` setting is in the file (section, action, 1-based line).
+    #[serde(skip)]
+    key_lines: Vec<(String, String, usize)>,
+}
+
+/// One setting of `[keys]`: an action's keys in a section (`""`: `[keys]` itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySetting {
+    pub section: String,
+    pub action: String,
+    pub keys: Vec<String>,
+    /// Its line in the config file, when found.
+    pub line: Option<usize>,
 }
 
 /// One account or subuser to manage.
@@ -293,10 +310,69 @@ pub fn env_flag(name: &str) -> bool {
 
 impl ConfigFile {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let mut file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim().replace('\n', " "),
-        })
+        })?;
+        if !file.keys.is_empty() {
+            file.key_lines = key_lines(text);
+        }
+        Ok(file)
+    }
+
+    /// The `[keys]` settings, each with its line; a value that is not a key (a string) or a
+    /// list of keys is refused naming its line.
+    pub fn key_settings(&self) -> Result<Vec<KeySetting>, String> {
+        let line = |section: &str, action: &str| {
+            self.key_lines
+                .iter()
+                .find(|(s, a, _)| s == section && a == action)
+                .map(|(_, _, n)| *n)
+        };
+        let where_ = |section: &str, action: &str| match line(section, action) {
+            Some(n) => format!("line {n} ({action})"),
+            None if section.is_empty() => format!("[keys] {action}"),
+            None => format!("[keys.{section}] {action}"),
+        };
+        let keys_of =
+            |section: &str, action: &str, v: &toml::Value| -> Result<Vec<String>, String> {
+                let bad = || {
+                    format!(
+                        "{}: a key is written as a string (\"x\", \"Ctrl-r\") or a list of them",
+                        where_(section, action)
+                    )
+                };
+                match v {
+                    toml::Value::String(s) => Ok(vec![s.clone()]),
+                    toml::Value::Array(a) => a
+                        .iter()
+                        .map(|k| k.as_str().map(str::to_owned).ok_or_else(bad))
+                        .collect(),
+                    _ => Err(bad()),
+                }
+            };
+        let mut out = Vec::new();
+        for (name, v) in &self.keys {
+            match v {
+                toml::Value::Table(t) => {
+                    for (action, v) in t {
+                        out.push(KeySetting {
+                            section: name.clone(),
+                            action: action.clone(),
+                            keys: keys_of(name, action, v)?,
+                            line: line(name, action),
+                        });
+                    }
+                }
+                v => out.push(KeySetting {
+                    section: String::new(),
+                    action: name.clone(),
+                    keys: keys_of("", name, v)?,
+                    line: line("", name),
+                }),
+            }
+        }
+        Ok(out)
     }
 
     /// Load the file at `path`; a missing default file is an empty config.
@@ -310,6 +386,58 @@ impl ConfigFile {
             }),
         }
     }
+}
+
+/// Where each setting of `[keys]` and `[keys.SECTION]` is: (section, action, 1-based line).
+/// A plain reading of the usual layout (one `action = …` per line under its header), for
+/// messages only: a setting written otherwise is still applied, named without its line.
+fn key_lines(text: &str) -> Vec<(String, String, usize)> {
+    let mut out = Vec::new();
+    let mut section: Option<String> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('[') {
+            let name = line
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            section = if name == "keys" {
+                Some(String::new())
+            } else {
+                name.strip_prefix("keys.")
+                    .map(|s| s.trim().trim_matches('"').to_owned())
+            };
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        if let (Some(s), Some((k, _))) = (&section, line.split_once('=')) {
+            let k = k.trim().trim_matches('"').trim_matches('\'');
+            out.push((s.clone(), k.to_owned(), i + 1));
+        }
+    }
+    out
+}
+
+/// The `[keys]` settings of the config file `--config` (or the default path) names, and that
+/// path; none when there is no file.
+pub fn key_settings(ov: &Overrides) -> Result<(Option<PathBuf>, Vec<KeySetting>), ConfigError> {
+    let (path, explicit) = match &ov.config_path {
+        Some(p) => (Some(p.clone()), true),
+        None => (default_config_path(), false),
+    };
+    let Some(path) = path else {
+        return Ok((None, Vec::new()));
+    };
+    let file = ConfigFile::load(&path, explicit)?;
+    let settings = file.key_settings().map_err(|message| ConfigError::Parse {
+        path: path.clone(),
+        message,
+    })?;
+    Ok((Some(path), settings))
 }
 
 /// Resolve settings from flags, environment and the config file.
@@ -704,6 +832,26 @@ mod tests {
     use super::*;
 
     const KEY: &str = "SG.qfTQ6KG0QBiwWdJ0-pCLCA.abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE";
+
+    #[test]
+    fn key_settings_carry_their_lines() {
+        let f = file(
+            "default_profile = 'a'\n[profiles.a]\nregion = 'eu'\n\n[keys]\nrevoke = \"x\"\n# a comment\ndown = [\"n\", \"Down\"]\n\n[keys.log]\nfilter = 'f'\n",
+        );
+        let s = f.key_settings().unwrap();
+        let find = |sec: &str, a: &str| {
+            s.iter()
+                .find(|k| k.section == sec && k.action == a)
+                .unwrap()
+        };
+        assert_eq!(find("", "revoke").keys, ["x"]);
+        assert_eq!(find("", "revoke").line, Some(6));
+        assert_eq!(find("", "down").keys, ["n", "Down"]);
+        assert_eq!(find("", "down").line, Some(8));
+        assert_eq!(find("log", "filter").line, Some(11));
+        let e = file("[keys]\nrevoke = 3\n").key_settings().unwrap_err();
+        assert!(e.starts_with("line 2 (revoke)"), "{e}");
+    }
 
     fn file(text: &str) -> ConfigFile {
         ConfigFile::parse(text, Path::new("c.toml")).unwrap()

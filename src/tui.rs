@@ -163,6 +163,8 @@ pub struct DashOptions {
     pub log_file: PathBuf,
     /// Re-read the key list every this many seconds; 0: only on Ctrl-r.
     pub refresh_secs: u64,
+    /// The keys: the standard table, or with the config's `[keys]` in place.
+    pub keymap: &'static crate::app::keymap::user::Keymap,
     /// The inventory the dashboard opens from (and, offline, shows alone).
     pub recall: Option<crate::worker::Recall>,
 }
@@ -431,6 +433,7 @@ pub async fn run_dashboard(
     let mut app = App::new(opts.ctx.clone());
     app.theme = theme;
     app.mouse = opts.mouse;
+    app.keymap = opts.keymap;
     app.offline = opts.recall.as_ref().is_some_and(|r| r.offline);
     app.remembers = opts.recall.is_some();
     app.live.every_ms = opts.refresh_secs.saturating_mul(1000);

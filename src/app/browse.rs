@@ -129,6 +129,22 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
             app.view.reverse = !app.view.reverse;
             refilter(app);
         }
+        Action::Wide => {
+            let on = !app.wide();
+            app.view.wide = Some(on);
+            let list_w = layout::areas(app.size.0, app.size.1).list.width;
+            let what = if !on {
+                "wide off: name, id and type only".to_owned()
+            } else if layout::list_wide_fits(list_w) {
+                "wide: the Scopes and Risk columns are shown".to_owned()
+            } else {
+                format!(
+                    "wide on: Scopes and Risk show from {} columns",
+                    layout::wide_fits_from(app.size.1)
+                )
+            };
+            toast(app, Level::Info, what);
+        }
         Action::CopyId => {
             // said when the terminal side has done it (Msg::Copied)
             if let Some(e) = app.selected() {
@@ -165,10 +181,11 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Trim => {
             let Some(e) = app.selected() else { return };
             if e.info().is_none() {
+                let p = super::keymap::user::key_name(Layer::List, Action::Trim);
                 return toast(
                     app,
                     Level::Info,
-                    "this key's scopes are still loading: press p again in a moment",
+                    format!("this key's scopes are still loading: press {p} again in a moment"),
                 );
             }
             if e.key_type() == Some(KeyType::Billing) {

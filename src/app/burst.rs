@@ -140,9 +140,19 @@ pub(crate) fn arrived(
         }
         return;
     }
-    // 3. `/` or `:` first: that line opens and takes the rest
+    // 3. the filter's or the command line's key first (`/`, `:`, or the user's): that line
+    // opens and takes the rest
     let mut chars = text.chars();
-    if let Some(first @ ('/' | ':')) = chars.next() {
+    let opens_a_line = |c: char| {
+        super::keymap::resolve(layer, &KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+            .is_some_and(|b| {
+                matches!(
+                    b.action,
+                    super::keymap::Action::Filter | super::keymap::Action::Command
+                )
+            })
+    };
+    if let Some(first) = chars.next().filter(|c| opens_a_line(*c)) {
         press(app, KeyCode::Char(first), out);
         let layer = app.layer();
         if layer.is_text() {

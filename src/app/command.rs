@@ -275,7 +275,13 @@ pub(crate) fn no_action(app: &mut App, k: &ratatui::crossterm::event::KeyEvent) 
     }
     app.toast = Some(Toast {
         level: Level::Info,
-        text: format!("no action for {} — ? for help", crate::text::clean(&label)),
+        text: format!(
+            "no action for {} — {} for help",
+            crate::text::clean(&label),
+            super::keymap::user::key_for(app.layer(), super::keymap::Action::Help).unwrap_or_else(
+                || super::keymap::user::key_name(Layer::List, super::keymap::Action::Help)
+            )
+        ),
         at_ms: app.now_ms,
         about: None,
     });

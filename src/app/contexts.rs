@@ -196,7 +196,10 @@ pub(crate) fn previous_context(app: &mut App, out: &mut Vec<Command>) {
         None => toast(
             app,
             Level::Info,
-            "no previous context yet: c lists every context, :ctx own goes to the key's own account",
+            format!(
+                "no previous context yet: {} lists every context, :ctx own goes to the key's own account",
+                super::keymap::user::key_name(Layer::List, Action::Contexts)
+            ),
         ),
     }
 }
@@ -218,6 +221,7 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     app.view = ListView {
         sort: app.view.sort,
         reverse: app.view.reverse,
+        wide: app.view.wide,
         ..ListView::default()
     };
     app.prefetch = Prefetch::default();

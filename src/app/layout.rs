@@ -157,6 +157,39 @@ pub fn matrix_cell_at(
     Some(((y - first) as usize, col))
 }
 
+/// The key list's columns (the renderer draws them; `update` asks whether wide mode's fit).
+/// The list pane shows the id column from this width on (border included).
+pub const ID_MIN_WIDTH: u16 = 62;
+pub const ID_W: usize = 22;
+/// The type column: `Billing`, or `revoking…` while a visible key is being revoked.
+pub const TYPE_W: usize = 7;
+pub const TYPE_W_REVOKING: usize = 9;
+/// Wide mode's columns: the scope count (`Scopes`) and the highest finding (`medium`).
+pub const SCOPES_W: usize = 6;
+pub const RISK_W: usize = 7;
+/// Wide columns only while the name keeps this much room.
+const WIDE_NAME_MIN: usize = 16;
+
+/// Whether a key list pane `list_w` wide (border included) has room for wide mode's columns
+/// beside the name, the id (when shown) and the widest type badge.
+pub fn list_wide_fits(list_w: u16) -> bool {
+    let inner = usize::from(list_w.saturating_sub(2));
+    let id = if list_w >= ID_MIN_WIDTH { ID_W + 1 } else { 0 };
+    inner >= 3 + WIDE_NAME_MIN + 1 + id + TYPE_W_REVOKING + 1 + SCOPES_W + 1 + RISK_W
+}
+
+/// The narrowest terminal whose key list shows wide mode's columns.
+pub fn wide_fits_from(height: u16) -> u16 {
+    (MIN_LIST_SEARCH..=400)
+        .find(|w| list_wide_fits(areas(*w, height).list.width))
+        .unwrap_or(400)
+}
+const MIN_LIST_SEARCH: u16 = 40;
+
+/// From this terminal width on the key list is wide by itself (k9s' wide mode): the room goes to
+/// the scope count and risk columns rather than to padding the name.
+pub const WIDE_FROM: u16 = 160;
+
 /// The first visible row (or column): `offset`, moved as little as shows `selected` among `cap`
 /// places of `n`. `update` scrolls with it; the renderer corrects with it when the frame is
 /// smaller than the size `update` scrolled for.

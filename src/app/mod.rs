@@ -273,6 +273,8 @@ pub struct ListView {
     pub sort: SortKey,
     pub reverse: bool,
     pub marks: BTreeSet<ApiKeyId>,
+    /// Wide mode as asked with Ctrl-w; None: on from [`layout::WIDE_FROM`] columns.
+    pub wide: Option<bool>,
 }
 
 /// The filter line (`/`).
@@ -495,6 +497,8 @@ pub struct App {
     pub size: (u16, u16),
     /// The dashboard's colours (`--theme`, decided before the first frame).
     pub theme: crate::config::ThemeName,
+    /// The keys in use: the standard table, or with the user's `[keys]` in place.
+    pub keymap: &'static keymap::user::Keymap,
     pub mouse: bool,
     pub should_quit: bool,
     /// Key id → how many keys share its name (for the duplicate-name finding).
@@ -609,6 +613,7 @@ impl App {
             now_ms: 0,
             size: (120, 40),
             theme: crate::config::ThemeName::Dark,
+            keymap: keymap::user::standard(),
             mouse: false,
             should_quit: false,
             dups: HashMap::new(),
@@ -645,6 +650,12 @@ impl App {
         }
     }
 
+    /// Whether the key list shows its wide columns (scope count, risk): as Ctrl-w last said,
+    /// else from [`layout::WIDE_FROM`] columns on.
+    pub fn wide(&self) -> bool {
+        self.view.wide.unwrap_or(self.size.0 >= layout::WIDE_FROM)
+    }
+
     /// Whether there is a key to act on: a selected row (the list's, or the all-contexts
     /// matrix's) or a marked key.
     pub fn has_target(&self) -> bool {
@@ -655,15 +666,16 @@ impl App {
     }
 
     /// What a pane says when a key action finds no key: why there is none.
-    pub fn no_target_reason(&self) -> &'static str {
+    pub fn no_target_reason(&self) -> String {
         if self.keys.status.is_loading() && !self.keys.ever_loaded() {
-            "the key list is still loading"
+            "the key list is still loading".into()
         } else if !self.keys.ever_loaded() {
-            "the key list could not be loaded (Ctrl-r retries)"
+            let retry = keymap::user::key_name(Layer::List, keymap::Action::Refresh);
+            format!("the key list could not be loaded ({retry} retries)")
         } else if self.keys.entries.is_empty() {
-            "there are no keys here"
+            "there are no keys here".into()
         } else {
-            "no key matches the filter"
+            "no key matches the filter".into()
         }
     }
 

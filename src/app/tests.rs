@@ -152,6 +152,17 @@ fn settle(app: &mut App, mut cmds: Vec<Command>) {
     panic!("did not settle");
 }
 
+/// The keymap with `[keys] action = "key"` in place.
+fn user_keys(action: &str, key: &str) -> &'static crate::app::keymap::user::Keymap {
+    crate::app::keymap::user::build(&[crate::config::KeySetting {
+        section: String::new(),
+        action: action.into(),
+        keys: vec![key.into()],
+        line: Some(2),
+    }])
+    .unwrap()
+}
+
 fn loaded() -> App {
     let mut app = App::new(ctx());
     app.size = (120, 40);

@@ -31,6 +31,8 @@ pub fn init(app: &mut App) -> Vec<Command> {
 
 /// Apply one message.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    // the user's keys, for this call (synchronous: nothing of it outlives the call)
+    let _keys = keymap::user::using(app.keymap);
     let mut out = Vec::new();
     match msg {
         Msg::Tick(now) => tick(app, now, &mut out),

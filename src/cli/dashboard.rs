@@ -22,9 +22,15 @@ fn dash_options(
     refresh_secs: u64,
     theme: ThemeChoice,
     inventory: Option<&Kept>,
-) -> DashOptions {
+) -> Result<DashOptions, CliError> {
+    // the user's keys: a mistake in [keys] stops here, before the screen changes
+    let (path, settings) = config::key_settings(&global.overrides())?;
+    let keymap = crate::app::keymap::user::build(&settings).map_err(|e| {
+        let file = path.map(|p| p.display().to_string()).unwrap_or_default();
+        CliError::Usage(format!("config file {file}: [keys]: {e}"))
+    })?;
     {
-        DashOptions {
+        Ok(DashOptions {
             ctx,
             journal: Some(Journal::new(journal)),
             inventory: inventory.map(|k| k.rec.clone()),
@@ -40,7 +46,8 @@ fn dash_options(
                 .clone()
                 .unwrap_or_else(|| config::state_dir().join("sgkeys.log")),
             refresh_secs,
-        }
+            keymap,
+        })
     }
 }
 
@@ -89,7 +96,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
             settings.refresh_secs,
             theme,
             None,
-        );
+        )?;
         opts.recall = Some(recall);
         return run_dashboard(client, opts, wiring)
             .await
@@ -107,7 +114,7 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         settings.refresh_secs,
         theme,
         inventory.as_ref(),
-    );
+    )?;
     let code = run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()));
@@ -120,7 +127,8 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
 /// `sgkeys demo`: the dashboard on an in-process simulator with demo data.
 pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let seed = args.seed.parse().map_err(CliError::Usage)?;
-    // the demo reads no config file: flag, environment, or auto
+    // the demo reads no account settings from the config file (only its [keys]): the theme
+    // from a flag, the environment, or auto
     let theme = theme(global, None)?;
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return Err(CliError::Usage(
@@ -189,7 +197,7 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         config::state_dir().join(crate::inventory::DEMO_FILE_NAME),
     );
     let inventory = Kept::open(inventory_path.as_deref(), "demo", client.caller_key_id());
-    let opts = dash_options(global, ctx, journal, refresh, theme, inventory.as_ref());
+    let opts = dash_options(global, ctx, journal, refresh, theme, inventory.as_ref())?;
     let code = run_dashboard(client, opts, wiring)
         .await
         .map_err(|e| CliError::Io(e.to_string()));

@@ -172,6 +172,31 @@ pub(crate) fn confirm(args: &RevokeArgs, id: &str, appeared: usize) -> Result<bo
     }
 }
 
+/// [`confirm`] for a report's `n` live keys: their count typed revokes them, `all` the keys
+/// that appeared too.
+pub(crate) fn confirm_many(args: &RevokeArgs, n: usize, appeared: usize) -> Result<bool, CliError> {
+    if args.yes || n == 1 {
+        return confirm(args, "the live key", appeared);
+    }
+    if !prompt::can_ask() {
+        return Err(CliError::Usage(
+            "refusing to revoke without confirmation: there is no terminal to ask on (pass --yes)"
+                .into(),
+        ));
+    }
+    let answer = prompt::ask(&format!(
+        "Type {n} to revoke the {n} live keys, or `all` to also revoke the {} that appeared \
+         while they were exposed: ",
+        plural(appeared, "key", "keys")
+    ))
+    .map_err(|e| CliError::Io(e.to_string()))?;
+    match answer.as_str() {
+        "all" => Ok(true),
+        a if a == n.to_string() => Ok(false),
+        _ => Err(CliError::Failed("nothing revoked".into())),
+    }
+}
+
 /// Revoke `keys` in `c`'s account through the operations layer (journaled), at once.
 pub(crate) async fn revoke(ctx: &Ctx, c: &mut Check, keys: Vec<ApiKey>) {
     if keys.is_empty() {

@@ -224,7 +224,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &RevokeArgs) -> Result<u8, CliError> {
     let many = args.from_report.is_some();
     let mut cases = assess(ctx, args, sightings, many).await;
     if many {
-        return report(ctx, args, cases).await;
+        return report(ctx, args, cases, started).await;
     }
     match cases.pop() {
         Some(case) => one(ctx, args, case, started).await,
@@ -491,20 +491,7 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case, started: Millis) -> Resul
         },
     );
     // the persistence check: a key that could create keys may have left others behind
-    let mut check = match case.home() {
-        Some((client, d)) => {
-            let mut held = d.scopes.clone();
-            if let Probe::Live(s) = &case.probe {
-                held.extend(s.iter().cloned());
-            }
-            let (leaked, since) = (d.api_key_id.clone(), case.sighting.since);
-            exposed::check(ctx, args, client, &leaked, &held, since, started).await
-        }
-        None => None,
-    };
-    if let Some(c) = &check {
-        exposed::say(c);
-    }
+    let mut check = case_check(ctx, args, &case, started).await;
     let with_check = |mut v: Value, c: &Option<exposed::Check>| {
         if let Some(c) = c {
             v["persistence"] = exposed::json(c);
@@ -558,6 +545,25 @@ async fn one(ctx: &Ctx, args: &RevokeArgs, case: Case, started: Millis) -> Resul
         return Ok(130);
     }
     Ok(if s.ok() && left == 0 { 0 } else { 1 })
+}
+
+/// The persistence check of a key found in a reachable account (said on stderr); None when it
+/// could not create keys.
+async fn case_check(
+    ctx: &Ctx,
+    args: &RevokeArgs,
+    case: &Case,
+    started: Millis,
+) -> Option<exposed::Check> {
+    let (client, d) = case.home()?;
+    let mut held = d.scopes.clone();
+    if let Probe::Live(s) = &case.probe {
+        held.extend(s.iter().cloned());
+    }
+    let (leaked, since) = (d.api_key_id.clone(), case.sighting.since);
+    let check = exposed::check(ctx, args, client, &leaked, &held, since, started).await?;
+    exposed::say(&check);
+    Some(check)
 }
 
 /// 4, 5. Revoke every target at once (the key sgkeys uses last), then prove them all dead
@@ -813,7 +819,12 @@ fn confirm(args: &RevokeArgs, n: usize, question: &str) -> Result<(), CliError> 
 /// Every key of a scanner's report: one table, one summary that agrees with it, one
 /// confirmation, every live key revoked at once, then all proven dead together; the end says
 /// what still needs a person.
-async fn report(ctx: &Ctx, args: &RevokeArgs, cases: Vec<Case>) -> Result<u8, CliError> {
+async fn report(
+    ctx: &Ctx,
+    args: &RevokeArgs,
+    cases: Vec<Case>,
+    started: Millis,
+) -> Result<u8, CliError> {
     let rows: Vec<Vec<String>> = cases
         .iter()
         .map(|c| {
@@ -883,9 +894,25 @@ async fn report(ctx: &Ctx, args: &RevokeArgs, cases: Vec<Case>) -> Result<u8, Cl
         .iter()
         .filter(|c| matches!(c.plan(), Plan::Revoke | Plan::SelfRevoke) && ids.insert(c.id()))
         .collect();
+    // the persistence check of every key that could create keys
+    let mut checks: Vec<exposed::Check> = Vec::new();
+    for c in &todo {
+        if let Some(ch) = case_check(ctx, args, c, started).await {
+            checks.push(ch);
+        }
+    }
+    let with_checks = |mut v: Value, c: &Case, checks: &[exposed::Check]| {
+        if let Some(ch) = checks.iter().find(|ch| ch.leaked.as_str() == c.id()) {
+            v["persistence"] = exposed::json(ch);
+        }
+        v
+    };
     if args.dry_run || todo.is_empty() {
         if ctx.json {
-            let keys: Vec<Value> = cases.iter().map(|c| key_json(c, None, None)).collect();
+            let keys: Vec<Value> = cases
+                .iter()
+                .map(|c| with_checks(key_json(c, None, None), c, &checks))
+                .collect();
             output::print_json(&json!({"dry_run": args.dry_run, "keys": keys, "summary": summary}))
                 .map_err(io)?;
         }
@@ -894,21 +921,41 @@ async fn report(ctx: &Ctx, args: &RevokeArgs, cases: Vec<Case>) -> Result<u8, Cl
     }
     ctx.refuse_if_read_only("revoke")?;
     let n = todo.len();
-    confirm(
-        args,
-        n,
-        &if n == 1 {
-            "Revoke the live key now? [y/N] ".to_owned()
-        } else {
-            format!("Type {n} to revoke the {n} live keys: ")
-        },
-    )?;
-    let (settled, interrupted) = revoke_and_prove(ctx, args, &todo).await;
+    let appeared: usize = checks.iter().map(|c| c.appeared().len()).sum();
+    let all = if appeared > 0 {
+        exposed::confirm_many(args, n, appeared)?
+    } else {
+        confirm(
+            args,
+            n,
+            &if n == 1 {
+                "Revoke the live key now? [y/N] ".to_owned()
+            } else {
+                format!("Type {n} to revoke the {n} live keys: ")
+            },
+        )?;
+        false
+    };
+    // the live keys and (with `all`) the keys that appeared, at once
+    let also = async {
+        if all {
+            for ch in &mut checks {
+                let keys = ch.appeared().to_vec();
+                exposed::revoke(ctx, ch, keys).await;
+            }
+        }
+    };
+    let ((settled, interrupted), ()) = tokio::join!(revoke_and_prove(ctx, args, &todo), also);
+    if !interrupted {
+        for ch in &mut checks {
+            exposed::after_delay(ctx, args, ch).await;
+        }
+    }
     let by_id: HashMap<String, &Settled> = todo.iter().map(|c| c.id()).zip(&settled).collect();
     if ctx.json {
         let keys: Vec<Value> = cases
             .iter()
-            .map(|c| key_json(c, None, by_id.get(&c.id()).copied()))
+            .map(|c| with_checks(key_json(c, None, by_id.get(&c.id()).copied()), c, &checks))
             .collect();
         let mut summary = summary;
         summary["revoked"] = json!(
@@ -926,7 +973,7 @@ async fn report(ctx: &Ctx, args: &RevokeArgs, cases: Vec<Case>) -> Result<u8, Cl
         }
     }
     crate::errln!("Recorded in the journal {}", ctx.journal.path().display());
-    let open = closing(&cases, &by_id);
+    let open = closing(&cases, &by_id) + checks.iter().map(exposed::closing).sum::<usize>();
     if interrupted {
         return Ok(130);
     }

@@ -111,7 +111,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     format!("Could not load scopes: {}", clean(reason)),
                     theme.danger,
                 ),
-                ("Ctrl-r to retry".into(), theme.dim),
+                (
+                    format!(
+                        "{} to retry",
+                        crate::app::keymap::user::key_name(
+                            crate::app::keymap::Layer::Detail,
+                            crate::app::keymap::Action::Refresh
+                        )
+                    ),
+                    theme.dim,
+                ),
             ],
             _ => vec![(
                 format!("{} Loading scopes…", super::status::spinner(app)),

@@ -9,15 +9,14 @@ use ratatui::widgets::{Block, Borders};
 
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::{Theme, severity_symbol};
+use crate::app::keymap::user::key_name;
+use crate::app::keymap::{Action, Layer as L};
 use crate::app::layout::visible_offset;
 use crate::app::{App, KeyEntry, Pane, SortKey};
 
-/// The list pane shows the id column from this width on (border included).
-pub const ID_MIN_WIDTH: u16 = 62;
-const ID_W: usize = 22;
-/// The type column: `Billing`, or `revoking…` while a visible key is being revoked.
-const TYPE_W: usize = 7;
-const TYPE_W_REVOKING: usize = 9;
+use crate::app::layout::{
+    ID_MIN_WIDTH, ID_W, RISK_W, SCOPES_W, TYPE_W, TYPE_W_REVOKING, list_wide_fits,
+};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.is_empty() {
@@ -90,7 +89,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             TYPE_W
         };
     let show_id = area.width >= ID_MIN_WIDTH;
-    let name_w = w.saturating_sub(3 + type_w + 1 + if show_id { ID_W + 1 } else { 0 });
+    let mut name_w = w.saturating_sub(3 + type_w + 1 + if show_id { ID_W + 1 } else { 0 });
+    let wide = app.wide() && list_wide_fits(area.width);
+    if wide {
+        name_w -= SCOPES_W + RISK_W + 2;
+    }
 
     // column header
     let mut head = vec![Span::styled(
@@ -107,6 +110,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!(" {}", pad("Type", type_w)),
         theme.column_header,
     ));
+    if wide {
+        head.push(Span::styled(
+            format!(" {:>SCOPES_W$} {}", "Scopes", pad("Risk", RISK_W)),
+            theme.column_header,
+        ));
+    }
     put_line(buf, inner, 0, &Line::from(head));
 
     let rows_area = Rect {
@@ -131,7 +140,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         else {
             continue;
         };
-        let line = row_line(app, entry, name_w, show_id, type_w, theme);
+        let mut line = row_line(app, entry, name_w, show_id, type_w, theme);
+        if wide {
+            wide_cells(&mut line, entry, theme);
+        }
         put_line(buf, rows_area, row as u16, &line);
         if pos == selected {
             style_row(buf, rows_area, row as u16, sel_style);
@@ -230,6 +242,25 @@ fn row_line<'a>(
     Line::from(spans)
 }
 
+/// Wide mode's cells: the scopes counted (as the detail pane counts them) and the highest
+/// finding; `…` until the key's scopes are read, `?` when they could not be.
+fn wide_cells(line: &mut Line<'_>, e: &KeyEntry, theme: &Theme) {
+    let (count, style) = match (e.info(), e.state.error()) {
+        (Some(info), _) => (info.counted.to_string(), theme.base),
+        (None, Some(_)) => ("?".into(), theme.warn),
+        (None, None) => ("…".into(), theme.dim),
+    };
+    line.spans.push(Span::raw(" "));
+    line.spans
+        .push(Span::styled(format!("{count:>SCOPES_W$}"), style));
+    line.spans.push(Span::raw(" "));
+    line.spans.push(match (e.risk.max(), e.info()) {
+        (Some(s), _) => Span::styled(pad(s.label(), RISK_W), theme.severity(s)),
+        (None, Some(_)) => Span::styled(pad("—", RISK_W), theme.dim),
+        (None, None) => Span::styled(pad("…", RISK_W), theme.dim),
+    });
+}
+
 /// The start of a key's row, in the list and in the permission matrix: the mark, the risk
 /// marker, the name (dim while it is being revoked).
 pub(super) fn row_lead(
@@ -275,7 +306,10 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
                 lines.push((hint.to_owned(), theme.warn));
             }
             lines.push((String::new(), theme.base));
-            lines.push(("Ctrl-r to retry".into(), theme.dim));
+            lines.push((
+                format!("{} to retry", key_name(L::List, Action::Refresh)),
+                theme.dim,
+            ));
             return lines;
         }
         if !keys.ever_loaded() {
@@ -286,7 +320,10 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
         }
         let mut lines = vec![("No API keys yet".to_string(), theme.strong)];
         if !app.ctx.read_only {
-            lines.push(("press n to create one".into(), theme.dim));
+            lines.push((
+                format!("press {} to create one", key_name(L::List, Action::New)),
+                theme.dim,
+            ));
         }
         return lines;
     }
@@ -296,7 +333,10 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
             format!("No keys match `{}`", truncate(f.trim(), 40)),
             theme.strong,
         ),
-        ("Esc clears the filter".into(), theme.dim),
+        (
+            format!("{} clears the filter", key_name(L::List, Action::Back)),
+            theme.dim,
+        ),
     ];
     if app.filter.query.needs_scopes() && app.prefetch.active() {
         lines.push((String::new(), theme.base));

@@ -393,7 +393,16 @@ fn empty(app: &App, theme: &Theme) -> Vec<(String, Style)> {
                 format!("No keys match `{}`", truncate(f.trim(), 40)),
                 theme.strong,
             ),
-            ("Esc clears the filter".into(), theme.dim),
+            (
+                format!(
+                    "{} clears the filter",
+                    crate::app::keymap::user::key_name(
+                        crate::app::keymap::Layer::Matrix,
+                        crate::app::keymap::Action::Back
+                    )
+                ),
+                theme.dim,
+            ),
         ];
     }
     vec![("No API keys here".into(), theme.strong)]

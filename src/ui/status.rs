@@ -140,7 +140,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!(" · {}", app.clock.hms(t.at_ms))
         };
         let suffix = if t.level == Level::Error {
-            format!("{when} (Esc dismisses)")
+            let esc = keymap::user::key_name(keymap::Layer::List, Action::Back);
+            format!("{when} ({esc} dismisses)")
         } else {
             when
         };
@@ -377,6 +378,7 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The hint line's items, fitted to `w` columns: `(keys, description)`.
 pub fn hint_items(app: &App, w: usize) -> Vec<(String, &'static str)> {
+    let _keys = keymap::user::using(app.keymap);
     let layer = app.layer();
     let ro = app.ctx.read_only;
     let hints: Vec<&Binding> = keymap::hints(layer, ro)

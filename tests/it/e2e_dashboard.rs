@@ -271,6 +271,73 @@ fn v_describes_the_key_with_its_json() {
     quit(&t, &dir);
 }
 
+/// Issue 24 item 3: the user's keys from `[keys]` in config.toml act, and the hint line, the
+/// dialogs and the help show them; a key that would do two things is refused at start, naming
+/// the line.
+#[test]
+fn keys_from_the_config_act_and_show_and_a_clash_is_refused_by_line() {
+    let Some((dir, _sim)) = start(&[]) else {
+        return;
+    };
+    let config = dir.join("config/sgkeys/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    // the README's example, as written there
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example = readme
+        .split("<!-- keys:begin -->")
+        .nth(1)
+        .and_then(|r| r.split("<!-- keys:end -->").next())
+        .unwrap()
+        .replace("```toml", "")
+        .replace("```", "");
+    std::fs::write(&config, example).unwrap();
+    let t = Tmux::start("sgkeys-e2e-keys", &env_for(&_sim, &dir));
+    t.send_line(BIN);
+    t.wait_for("updated");
+    let s = t.wait_for("x revoke key(s)");
+    assert!(!s.contains("d revoke"), "{s}");
+    // x opens the confirmation; d is no key now, and says so
+    t.send_keys(&["d"]);
+    t.wait_for("no action for d");
+    t.send_keys(&["x"]);
+    t.wait_for("Revoke");
+    t.wait_for("Cancel");
+    t.send_keys(&["Escape"]);
+    // F filters
+    t.send_keys(&["F"]);
+    t.type_text("jenkins");
+    t.wait_for("filter: jenkins");
+    t.send_keys(&["Enter", "Escape"]);
+    // the help lists the user's keys, and h closes it as configured
+    t.send_keys(&["?"]);
+    let s = t.wait_for("revoke key(s)");
+    assert!(
+        s.lines()
+            .any(|l| l.contains(" x ") && l.contains("revoke key(s)")),
+        "{s}"
+    );
+    t.send_keys(&["h"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !t.screen().contains("filter (name, id"),
+        "h closed the help"
+    );
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+    // a clash: refused before the screen changes, naming the file's line, exit 2
+    std::fs::write(&config, "[keys]\n\nrevoke = \"j\"\n").unwrap();
+    t.send_line("clear");
+    t.send_line(&format!("{BIN}; echo rc=$?"));
+    let s = t.wait_for("rc=2");
+    assert!(
+        s.contains("line 3 (revoke = \"j\")") && s.contains("move down"),
+        "{s}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Issue 23 item 4: a rotation the CLI left pending appears on its row after Ctrl-r; `R` on the
 /// row offers to finish or cancel it (never a second replacement), and `f` finishes it from the
 /// row: the replacement read back, the old key revoked, the journal then holds nothing pending.

@@ -175,3 +175,42 @@ async fn with_no_baseline_it_says_so_and_calls_no_key_suspect() {
     assert!(v.get("persistence").is_none(), "{v}");
     env.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reports_date_is_the_baseline_and_all_revokes_what_appeared_since() {
+    let env = fleet(0).await;
+    let list = ["--on-behalf-of", "fleet-002", "list", "--json"];
+    assert_eq!(env.run(&list).0, 0);
+    std::thread::sleep(Duration::from_millis(1100));
+    let date = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    std::thread::sleep(Duration::from_millis(1100));
+    let leaked = env.sim.add_key(Some("fleet-002"), "ci", CREATOR);
+    env.sim
+        .add_key(Some("fleet-002"), "backdoor", &["mail.send"]);
+    // read again since: the report's date still picks the list from before the leak
+    assert_eq!(env.run(&list).0, 0);
+    let report = env.dir.path().join("gitleaks.json");
+    let finding = serde_json::json!([{
+        "Secret": leaked.expose(), "File": "deploy.env", "StartLine": 3,
+        "Commit": "0123456789abcdef", "Date": date,
+    }]);
+    std::fs::write(&report, finding.to_string()).unwrap();
+    let r = report.to_str().unwrap();
+    let (code, out, err) = env.run(&[
+        "revoke",
+        "--from-report",
+        r,
+        "--yes",
+        "--revoke-appeared",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let p = &v["keys"][0]["persistence"];
+    assert_eq!(p["baseline"]["what"], "the scanner report's date", "{p}");
+    assert_eq!(p["appeared"][0]["name"], "backdoor", "{p}");
+    assert_eq!(p["appeared"][0]["status"], "revoked", "{p}");
+    assert!(!names(&env, "fleet-002").contains(&"backdoor".to_owned()));
+    assert_eq!(revoked_ids(&env).len(), 2);
+    env.sim.shutdown().await;
+}

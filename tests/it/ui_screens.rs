@@ -156,7 +156,44 @@ mod snap {
         describe_search,
         help_over_dialog,
         matrix_unread,
+        wide_forced,
     );
+}
+
+/// Wide mode asked for with Ctrl-w below 160 columns: the Scopes and Risk columns where the
+/// name keeps room for them (120 columns), name, id and type only where it would not (80).
+fn wide_forced(w: u16, h: u16) -> App {
+    let mut app = loaded_app(w, h);
+    press_answer(&mut app, "<C-w>");
+    assert!(app.wide());
+    if w == 80 {
+        // no room at 80 columns: said, never claimed shown
+        let said = app
+            .toast
+            .as_ref()
+            .map(|t| t.text.clone())
+            .unwrap_or_default();
+        assert!(
+            said.starts_with("wide on: Scopes and Risk show from 83 columns"),
+            "{said}"
+        );
+    }
+    app
+}
+
+#[test]
+fn at_160_columns_the_list_is_wide_by_itself_and_ctrl_w_narrows_it() {
+    let mut app = loaded_app(160, 40);
+    assert!(app.wide());
+    let terminal = render(&app, 160, 40);
+    let s = screen_text(terminal.backend().buffer());
+    assert!(s.contains("Scopes Risk"), "{s}");
+    insta::assert_snapshot!("wide_auto_160x40", terminal.backend());
+    press_answer(&mut app, "<C-w>");
+    assert!(!app.wide());
+    let s = screen_text(render(&app, 160, 40).backend().buffer());
+    assert!(!s.contains("Scopes Risk"), "{s}");
+    assert!(s.contains("wide off"), "{s}");
 }
 
 #[test]

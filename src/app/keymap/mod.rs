@@ -276,6 +276,8 @@ pub enum Action {
     /// The next / previous search match.
     NextMatch,
     PrevMatch,
+    /// Wide mode: more columns in the key list (k9s' Ctrl-w).
+    Wide,
 }
 
 /// A key with modifiers.
@@ -420,12 +422,15 @@ use Layer as L;
 
 mod dialogs;
 mod table;
+pub mod user;
 
 pub use table::{HINT_ORDER, MATRIX_HINTS_FIRST};
 
-/// Every binding of every layer: the panes' first, then the dialogs', in display order.
+/// Every binding of every layer: the panes' first, then the dialogs', in display order; the
+/// user's keys (`[keys]` in config.toml) in place while `update` or `draw` runs
+/// ([`user::active`]).
 pub fn bindings() -> impl Iterator<Item = &'static Binding> {
-    table::BINDINGS.iter().chain(dialogs::BINDINGS)
+    user::active().bindings()
 }
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {
@@ -541,6 +546,8 @@ pub fn chord_label(c: &Chord) -> String {
     };
     if c.mods.contains(KeyModifiers::CONTROL) {
         format!("Ctrl-{key}")
+    } else if c.mods.contains(KeyModifiers::ALT) {
+        format!("Alt-{key}")
     } else {
         key
     }

@@ -180,6 +180,12 @@ pub static BINDINGS: &[Binding] = &[
         write
     ),
     b!(KEYS, &[ctrl('r')], Refresh, "refresh", hint),
+    b!(
+        BROWSE,
+        &[ctrl('w')],
+        Wide,
+        "wide: Scopes and Risk columns (on from 160 columns)"
+    ),
     b!(KEYS, &[k('c')], Contexts, "switch account/subuser", hint),
     b!(
         KEYS,

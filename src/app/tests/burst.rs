@@ -85,6 +85,17 @@ fn a_burst_starting_with_slash_opens_the_filter_with_the_rest_typed() {
 }
 
 #[test]
+fn a_burst_starting_with_the_users_filter_key_opens_the_filter() {
+    let mut app = loaded();
+    app.keymap = user_keys("filter", "F");
+    for m in coalesce(keys_of("Fmarketing")) {
+        update(&mut app, m);
+    }
+    assert!(app.filter.editing);
+    assert_eq!(app.filter.input.value(), "marketing");
+}
+
+#[test]
 fn a_burst_starting_with_colon_runs_that_command_line() {
     let mut app = loaded();
     let mut batch = keys_of(":journal");

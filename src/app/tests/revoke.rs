@@ -148,3 +148,61 @@ fn with_no_key_to_act_on_key_hints_are_hidden_and_keys_say_why() {
         .collect();
     assert!(hints.iter().any(|h| h == "d"), "{hints:?}");
 }
+
+#[test]
+fn a_remapped_revoke_key_opens_the_confirmation_and_shows_in_hints_and_help() {
+    let mut app = loaded();
+    update(&mut app, Msg::Tick(1));
+    app.keymap = user_keys("revoke", "x");
+    let hints = crate::ui::status::hint_items(&app, 200);
+    assert!(
+        hints
+            .iter()
+            .any(|(k, d)| k == "x" && d.starts_with("revoke")),
+        "{hints:?}"
+    );
+    assert!(!hints.iter().any(|(k, _)| k == "d"), "{hints:?}");
+    // d is no key now (said so); x opens the confirmation
+    update(&mut app, key('d'));
+    assert!(app.modal.is_none());
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.starts_with("no action for d"))
+    );
+    update(&mut app, key('x'));
+    assert!(
+        matches!(app.modal, Some(Modal::ConfirmDelete(_))),
+        "{:?}",
+        app.modal
+    );
+    update(&mut app, code(KeyCode::Esc));
+    // the help lists x for revoke
+    update(&mut app, key('?'));
+    let Some(Modal::Help(h)) = &app.modal else {
+        panic!("no help: {:?}", app.modal);
+    };
+    let _keys = crate::app::keymap::user::using(app.keymap);
+    let (bindings, _) = crate::app::overlays::help_entries(h, false);
+    let revoke = bindings
+        .iter()
+        .find(|b| b.action == Action::Revoke)
+        .unwrap();
+    assert_eq!(crate::app::keymap::keys_label(revoke), "x");
+}
+
+#[test]
+fn sentences_that_name_a_key_name_the_users_key() {
+    let mut app = loaded();
+    app.keymap = user_keys("contexts", "C");
+    update(&mut app, key('-'));
+    let said = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.starts_with("no previous context yet: C lists every context"),
+        "{said}"
+    );
+}
