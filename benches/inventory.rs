@@ -12,6 +12,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sgkeys::app::{ApiEvent, ApiOp, ApiResult, App, Command, Context, Msg};
 use sgkeys::inventory::{Inventory, Scope, Source};
 use sgkeys::presets::PRESETS;
 
@@ -110,6 +113,47 @@ fn bench(c: &mut Criterion) {
             black_box(reader.snapshot(&place).unwrap().unwrap().keys.len())
         })
     });
+    // the dashboard's first frame from the inventory: the worker's read, the model's update,
+    // one draw (what stands between start and the first frame with rows, issue 20: ≤ 100 ms)
+    let first_frame = |terminal: &mut Terminal<TestBackend>| {
+        let mut app = App::new(Context {
+            base_url: "https://api.sendgrid.com".into(),
+            account: "bench".into(),
+            on_behalf_of: None,
+            read_only: false,
+            demo: false,
+            caller_key_id: None,
+            region: None,
+        });
+        app.remembers = true;
+        app.size = (160, 48);
+        let req = sgkeys::app::init(&mut app)
+            .into_iter()
+            .find_map(|c| match c {
+                Command::Api {
+                    req,
+                    op: ApiOp::Recall,
+                    ..
+                } => Some(req),
+                _ => None,
+            })
+            .unwrap();
+        let result = ApiResult::Remembered(sgkeys::worker::recall(&path, &place));
+        sgkeys::app::update(&mut app, Msg::Api(ApiEvent { req, result }));
+        terminal.draw(|f| sgkeys::ui::draw(f, &app)).unwrap();
+        app.keys.entries.len()
+    };
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let t = Instant::now();
+    assert_eq!(first_frame(&mut terminal), N);
+    eprintln!(
+        "dashboard: first frame from the inventory of {N} keys (cold) {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    c.bench_function(
+        "dashboard: first frame from an inventory of 10 000 keys",
+        |b| b.iter(|| black_box(first_frame(&mut terminal))),
+    );
     let reader = Inventory::read_existing(&path).unwrap().unwrap();
     c.bench_function("inventory: where was key X last seen (10 000 keys)", |b| {
         b.iter(|| black_box(reader.last_sighting(&id(black_box(7_777))).unwrap()))

@@ -6,6 +6,9 @@
 #   audit      `sgkeys audit` of 100 keys at 50 ms latency, ≥ 10 runs       goal ≤ 0.20 s mean (issue 13)
 #   ratelimit  the same audit with the simulator at 20 requests/s           goal ≤ 1.2 × N/R, exit 0
 #   fleet      `audit --all-subusers` on fleet:20:100 at 1000 requests/s    goal ≤ 1.2 × N/R, 0 × 429
+#              then on fleet:200:50 under a real budget compressed (--rate-limit 600/6s) (issue 20):
+#              budget used ≥ 95 %, 0 × 429, peak RSS ≤ 100 MB; killed (SIGKILL) at half and run
+#              again: both runs' requests ≤ 1.02 × N (the resumed run asks only the rest)
 #   sdk        the official Python SDK's sequential way, same simulator     ratio to sgkeys
 #   startup    `sgkeys demo` in tmux: the `first frame` ms it logs, 5 runs  goal ≤ 60 ms median
 #   risk       dashboard on 100 keys at 50 ms: first frame → every risk marker drawn (the
@@ -451,6 +454,95 @@ bench_fleet() {
             IFS=,
             echo "${details[*]}"
         )); $total429 × 429 in $FLEET_RUNS runs" "$v"
+    stop_sim
+    bench_fleet_budget
+}
+
+# peak RSS (KiB) of a command, from /usr/bin/time -f %M when installed (else 0)
+PEAK_RSS_FILE=
+with_peak_rss() {
+    PEAK_RSS_FILE="$WORK/rss.$RANDOM"
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f '%M' -o "$PEAK_RSS_FILE" "$@"
+    else
+        echo 0 >"$PEAK_RSS_FILE"
+        "$@"
+    fi
+}
+
+# statuses in the simulator's request log: answered (not 429), 429, other errors, and the
+# requests each rate-limit window counted (min, max over the windows touched)
+fleet_counts() {
+    local log
+    log=$(sim_get /_sim/requests)
+    F_N=$(grep -o '"status":[0-9]*' <<<"$log" | grep -cv ':429$' || true)
+    F_429=$(grep -o '"status":[0-9]*' <<<"$log" | grep -c ':429$' || true)
+    F_BAD=$(grep -o '"status":[0-9]*' <<<"$log" | grep -Ecv ':(200|429)$' || true)
+    F_WINDOWS=$(grep -o '"window":[0-9]*' <<<"$log" | sort -u | wc -l)
+}
+
+bench_fleet_budget() {
+    echo "== fleet under a budget: audit --all-subusers on fleet:200:50 (10 000 keys), --rate-limit 600/6s"
+    start_sim --seed fleet:200:50 --rate-limit 600/6s
+    local s e ms rc n used half pid killed resumed total ratio rss v v2 v3 windows
+    # start at the beginning of a window (epoch seconds divisible by 6), as a real minute would
+    sleep "$(awk -v t="$(date +%s.%N)" 'BEGIN { printf "%.3f", 6 - (t % 6) + 0.05 }')"
+    sim_reset
+    s=$(now_ns)
+    rc=0
+    SENDGRID_API_KEY="$SIM_KEY" with_peak_rss "$BIN" --base-url "$SIM_URL" audit --all-subusers --format json \
+        >"$WORK/fleet-audit.json" 2>"$WORK/fleet-audit.err" </dev/null || rc=$?
+    e=$(now_ns)
+    ms=$(ms_between "$s" "$e")
+    rss=$(($(tail -1 "$PEAK_RSS_FILE") / 1024))
+    [ "$rc" -eq 0 ] || { echo "  the sweep exited $rc:"; tail -5 "$WORK/fleet-audit.err"; }
+    fleet_counts
+    n=$F_N
+    windows=$F_WINDOWS
+    # the budget the run's time allowed: 600 requests per 6 s of it; and per window touched
+    used=$(awk -v n="$n" -v m="$ms" 'BEGIN { printf "%.1f", 100 * n / (100 * m / 1000) }')
+    local used_w
+    used_w=$(awk -v n="$n" -v w="$windows" 'BEGIN { printf "%.1f", 100 * n / (600 * w) }')
+    echo "  whole sweep: exit $rc, $(awk -v m="$ms" 'BEGIN { printf "%.1f", m / 1000 }') s, $n requests answered, $F_429 × 429, $F_BAD other errors, $windows windows ($used_w % of their budget; $used % of 100 requests/s over the run), peak RSS $rss MB"
+    v=PASS
+    le 95 "$used" || v=MISS
+    [ "$rc" -eq 0 ] && [ "$F_429" -eq 0 ] && [ "$F_BAD" -eq 0 ] || v="MISS (exit $rc, $F_429 × 429, $F_BAD errors)"
+    row "audit --all-subusers, fleet:200:50 at 600/6s (N = $n requests)" "≥ 95 % of the budget, 0 × 429" \
+        "$used % of 100 req/s over $(awk -v m="$ms" 'BEGIN { printf "%.1f", m / 1000 }') s ($used_w % of the $windows windows touched); $F_429 × 429" "$v"
+    v3=$(verdict "$rss" 100)
+    row "peak RSS of that sweep (10 000 keys)" "≤ 100 MB" "$rss MB" "$v3"
+
+    # killed at half, then run again: the second run asks only what the first was not answered
+    sleep "$(awk -v t="$(date +%s.%N)" 'BEGIN { printf "%.3f", 6 - (t % 6) + 0.05 }')"
+    sim_reset
+    half=$((n / 2))
+    SENDGRID_API_KEY="$SIM_KEY" "$BIN" --base-url "$SIM_URL" audit --all-subusers --format json >/dev/null 2>&1 </dev/null &
+    pid=$!
+    PIDS+=("$pid")
+    while kill -0 "$pid" 2>/dev/null; do
+        fleet_counts
+        [ "$F_N" -ge "$half" ] && break
+        sleep 0.2
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    fleet_counts
+    killed=$F_N
+    sim_reset
+    rc=0
+    bg sgk audit --all-subusers --format json >"$WORK/fleet-resumed.json" 2>"$WORK/fleet-resumed.err" || rc=$?
+    fleet_counts
+    resumed=$F_N
+    total=$((killed + resumed))
+    ratio=$(awk -v t="$total" -v n="$n" 'BEGIN { printf "%.3f", t / n }')
+    echo "  killed at half: $killed requests answered before SIGKILL, $resumed after (exit $rc: $(grep -o 'Resuming[^:]*' "$WORK/fleet-resumed.err" | head -1)); $total in all = $ratio × N"
+    v2=$(verdict "$ratio" 1.02)
+    [ "$rc" -eq 0 ] || { v2="MISS (exit $rc)"; tail -5 "$WORK/fleet-resumed.err"; }
+    cmp -s <(grep -o '"api_key_id":"[^"]*"' "$WORK/fleet-audit.json" | sort) \
+        <(grep -o '"api_key_id":"[^"]*"' "$WORK/fleet-resumed.json" | sort) ||
+        v2="MISS (the resumed report's keys differ)"
+    row "killed (SIGKILL) at half and run again" "≤ 1.02 × N requests in all" \
+        "$killed + $resumed = $total = $ratio × N" "$v2"
     stop_sim
 }
 

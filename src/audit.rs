@@ -6,7 +6,8 @@
 pub mod html;
 pub mod openmetrics;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -208,56 +209,8 @@ pub async fn collect_in(
     progress: Progress<'_>,
     sweep: &crate::resume::Sweep,
 ) -> Audit {
-    let mut contexts: Vec<Option<String>> =
-        vec![client.on_behalf_of().map(OnBehalfOf::header_value)];
-    let mut regions: Vec<Option<Region>> = vec![None];
-    for (name, region) in subusers {
-        contexts.push(Some(name.clone()));
-        regions.push(*region);
-    }
-    // list every context first (so progress knows the total), then every detail: both through
-    // the fetch engine, in the waves the shared budget allows
-    let list_clients: Vec<Client> = contexts
-        .iter()
-        .zip(&regions)
-        .map(|(c, region)| {
-            client
-                .acting_as(
-                    c.as_deref()
-                        .map(|s| OnBehalfOf::parse(s).unwrap_or(OnBehalfOf::Subuser(s.to_owned()))),
-                )
-                .in_region(*region)
-        })
-        .collect();
-    let headers: Vec<Option<String>> = contexts
-        .iter()
-        .map(|c| crate::resume::header_of(c.as_deref()))
-        .collect();
-    let mut answers: Vec<Option<Result<Vec<ApiKey>, ApiError>>> = headers
-        .iter()
-        .map(|h| sweep.known_list(h).map(Ok))
-        .collect();
-    let ask: Vec<usize> = (0..answers.len())
-        .filter(|&i| answers[i].is_none())
-        .collect();
-    let ask_clients: Vec<Client> = ask.iter().map(|&i| list_clients[i].clone()).collect();
-    let asked = crate::fetch::run(
-        &ask_clients,
-        |_, cl| async move {
-            let answer = cl.list_keys(None).await;
-            sweep.listed(&cl, &answer);
-            answer
-        },
-        &crate::fetch::quiet,
-    )
-    .await;
-    for (i, a) in ask.into_iter().zip(asked) {
-        answers[i] = Some(a);
-    }
-    let answers = answers
-        .into_iter()
-        .map(|a| a.unwrap_or(Err(ApiError::Cancelled)));
-    let lists = list_clients.into_iter().zip(answers);
+    let (contexts, lists) = list_contexts(client, subusers, sweep).await;
+    let lists = lists.into_iter();
     let mut summaries = Vec::new();
     let mut keys = Vec::new();
     let mut jobs = Vec::new();
@@ -339,6 +292,203 @@ pub async fn collect_in(
     }
 }
 
+/// What a streamed audit ([`stream`]) saw besides the keys it handed out.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// Each context: keys read, listed, not read, findings, why its list failed.
+    pub contexts: Vec<ContextSummary>,
+}
+
+impl Streamed {
+    /// Every context's list and every listed key were read.
+    pub fn complete(&self) -> bool {
+        self.contexts
+            .iter()
+            .all(|c| c.error.is_none() && c.unread == 0)
+    }
+}
+
+/// [`collect_in`] without holding the report: each key is assessed and handed to `emit` the
+/// moment its answer arrives (what the inventory answers first), so memory holds the contexts'
+/// lists (ids and names) and no key's scopes or findings after it is handed out. A listed key
+/// that could not be read is handed out last, its scopes unknown (as in the report). Returns
+/// each context's summary.
+pub async fn stream(
+    client: &Client,
+    subusers: &[(String, Option<Region>)],
+    progress: Progress<'_>,
+    sweep: &crate::resume::Sweep,
+    emit: &(dyn Fn(AuditKey) + Sync),
+) -> Streamed {
+    let (contexts, lists) = list_contexts(client, subusers, sweep).await;
+    let mut summaries = Vec::new();
+    let mut jobs: Vec<(usize, Client, ApiKey)> = Vec::new();
+    let mut dups: Vec<HashMap<String, usize>> = Vec::new();
+    for (n, (ctx, (cl, list))) in contexts.iter().zip(lists).enumerate() {
+        let (listed, error) = match list {
+            Ok(list) => {
+                dups.push(risk::duplicate_names(
+                    list.iter()
+                        .map(|k| (k.api_key_id.as_str(), k.name.as_str())),
+                ));
+                let listed = list.len();
+                jobs.extend(list.into_iter().map(|k| (n, cl.clone(), k)));
+                (Some(listed), None)
+            }
+            Err(e) => {
+                dups.push(HashMap::new());
+                (None, Some(e.to_string()))
+            }
+        };
+        summaries.push(ContextSummary {
+            context: ctx.clone(),
+            keys: 0,
+            listed,
+            unread: 0,
+            findings: Vec::new(),
+            error,
+        });
+    }
+    let headers: Vec<Option<String>> = contexts
+        .iter()
+        .map(|c| crate::resume::header_of(c.as_deref()))
+        .collect();
+    // each key handed out once (a hedged read's two copies may both answer)
+    let handed: Vec<AtomicBool> = jobs.iter().map(|_| AtomicBool::new(false)).collect();
+    let hand = |i: usize, item: Listed| {
+        if !handed[i].swap(true, Ordering::Relaxed) {
+            let n = jobs[i].0;
+            let dup = dups[n].get(jobs[i].2.api_key_id.as_str()).copied();
+            emit(assess_one(&contexts[n], &item, dup));
+        }
+    };
+    let mut outcomes: Vec<Option<Result<(), ApiError>>> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _, k))| {
+            sweep
+                .known_detail(&headers[*n], &k.api_key_id)
+                .map(|r| r.map(|d| hand(i, Listed::Read(d))))
+        })
+        .collect();
+    let ask: Vec<usize> = (0..jobs.len()).filter(|&i| outcomes[i].is_none()).collect();
+    let clients: Vec<Client> = ask.iter().map(|&i| jobs[i].1.clone()).collect();
+    let answers = crate::fetch::reads(
+        &clients,
+        |m, c| {
+            let i = ask[m];
+            let id = jobs[i].2.api_key_id.clone();
+            let hand = &hand;
+            async move {
+                let answer = c.get_key(&id).await;
+                sweep.read(&c, &id, &answer);
+                answer.map(|d| hand(i, Listed::Read(d)))
+            }
+        },
+        progress,
+    )
+    .await;
+    for (i, a) in ask.into_iter().zip(answers) {
+        outcomes[i] = Some(a);
+    }
+    let mut items = vec![0usize; contexts.len()];
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        let n = jobs[i].0;
+        match outcome.unwrap_or(Err(ApiError::Cancelled)) {
+            Ok(()) => summaries[n].keys += 1,
+            // revoked between list and get: not part of the account any more
+            Err(ApiError::NotFound(_)) => continue,
+            Err(e) => {
+                summaries[n].unread += 1;
+                let key = jobs[i].2.clone();
+                hand(
+                    i,
+                    Listed::Unread {
+                        key,
+                        error: e.to_string(),
+                    },
+                );
+            }
+        }
+        items[n] += 1;
+    }
+    for (s, n) in summaries.iter_mut().zip(items) {
+        if s.unread > 0 {
+            s.error = Some(format!("{} of {n} keys could not be read", s.unread));
+        }
+        if s.listed.is_some() {
+            s.findings.extend(risk::limit_finding(n));
+        }
+    }
+    Streamed {
+        contexts: summaries,
+    }
+}
+
+/// Each context's list (the client's own first, then each subuser on its region's host): taken
+/// from `sweep` where the inventory answers, else asked through the fetch engine and recorded
+/// as each arrives. With each context's client.
+#[allow(clippy::type_complexity)]
+async fn list_contexts(
+    client: &Client,
+    subusers: &[(String, Option<Region>)],
+    sweep: &crate::resume::Sweep,
+) -> (
+    Vec<Option<String>>,
+    Vec<(Client, Result<Vec<ApiKey>, ApiError>)>,
+) {
+    let mut contexts: Vec<Option<String>> =
+        vec![client.on_behalf_of().map(OnBehalfOf::header_value)];
+    let mut regions: Vec<Option<Region>> = vec![None];
+    for (name, region) in subusers {
+        contexts.push(Some(name.clone()));
+        regions.push(*region);
+    }
+    // list every context first (so progress knows the total), then every detail: both through
+    // the fetch engine, in the waves the shared budget allows
+    let list_clients: Vec<Client> = contexts
+        .iter()
+        .zip(&regions)
+        .map(|(c, region)| {
+            client
+                .acting_as(
+                    c.as_deref()
+                        .map(|s| OnBehalfOf::parse(s).unwrap_or(OnBehalfOf::Subuser(s.to_owned()))),
+                )
+                .in_region(*region)
+        })
+        .collect();
+    let headers: Vec<Option<String>> = contexts
+        .iter()
+        .map(|c| crate::resume::header_of(c.as_deref()))
+        .collect();
+    let mut answers: Vec<Option<Result<Vec<ApiKey>, ApiError>>> = headers
+        .iter()
+        .map(|h| sweep.known_list(h).map(Ok))
+        .collect();
+    let ask: Vec<usize> = (0..answers.len())
+        .filter(|&i| answers[i].is_none())
+        .collect();
+    let ask_clients: Vec<Client> = ask.iter().map(|&i| list_clients[i].clone()).collect();
+    let asked = crate::fetch::run(
+        &ask_clients,
+        |_, cl| async move {
+            let answer = cl.list_keys(None).await;
+            sweep.listed(&cl, &answer);
+            answer
+        },
+        &crate::fetch::quiet,
+    )
+    .await;
+    for (i, a) in ask.into_iter().zip(asked) {
+        answers[i] = Some(a);
+    }
+    let answers = answers
+        .into_iter()
+        .map(|a| a.unwrap_or(Err(ApiError::Cancelled)));
+    (contexts, list_clients.into_iter().zip(answers).collect())
+}
+
 /// A key the list named: read (its detail), or not (why).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Listed {
@@ -368,36 +518,39 @@ pub fn assess_listed(context: Option<String>, items: &[Listed]) -> Vec<AuditKey>
     let dups = risk::duplicate_names(items.iter().map(Listed::id_name));
     items
         .iter()
-        .map(|item| {
-            let (detail, unread) = match item {
-                Listed::Read(d) => (d.clone(), None),
-                Listed::Unread { key, error } => (
-                    KeyDetail {
-                        api_key_id: key.api_key_id.clone(),
-                        name: key.name.clone(),
-                        scopes: Vec::new(),
-                    },
-                    Some(error.clone()),
-                ),
-            };
-            let d = &detail;
-            let class = scopes::classify(&d.scopes);
-            let scopes_known = !d.scopes.is_empty();
-            let mut r = risk::assess(&d.name, scopes_known.then_some((&d.scopes[..], &class)));
-            if let Some(n) = dups.get(d.api_key_id.as_str()) {
-                r.findings.push(risk::duplicate_finding(*n));
-            }
-            let max = r.max();
-            AuditKey {
-                context: context.clone(),
-                report: KeyReport::new(d),
-                findings: r.findings,
-                risk: max,
-                scopes_known,
-                unread,
-            }
-        })
+        .map(|item| assess_one(&context, item, dups.get(item.id_name().0).copied()))
         .collect()
+}
+
+/// One key as its context's list named it; `dup`: how many keys of the context share its name.
+fn assess_one(context: &Option<String>, item: &Listed, dup: Option<usize>) -> AuditKey {
+    let (detail, unread) = match item {
+        Listed::Read(d) => (d.clone(), None),
+        Listed::Unread { key, error } => (
+            KeyDetail {
+                api_key_id: key.api_key_id.clone(),
+                name: key.name.clone(),
+                scopes: Vec::new(),
+            },
+            Some(error.clone()),
+        ),
+    };
+    let d = &detail;
+    let class = scopes::classify(&d.scopes);
+    let scopes_known = !d.scopes.is_empty();
+    let mut r = risk::assess(&d.name, scopes_known.then_some((&d.scopes[..], &class)));
+    if let Some(n) = dup {
+        r.findings.push(risk::duplicate_finding(n));
+    }
+    let max = r.max();
+    AuditKey {
+        context: context.clone(),
+        report: KeyReport::new(d),
+        findings: r.findings,
+        risk: max,
+        scopes_known,
+        unread,
+    }
 }
 
 fn ctx_label(c: &Option<String>) -> &str {

@@ -143,20 +143,43 @@ where
         for g in &mut groups {
             let client = &clients[g.first];
             let now = client.server_now();
-            let waves = waves::plan(client.budget(), now, g.pending.len());
+            let budget = client.budget();
+            let waves = match (budget, g.probe) {
+                // nothing known yet: one request asks first
+                (None, None) if g.pending.len() > 1 => {
+                    g.probe = g.pending.front().copied();
+                    vec![waves::Wave { at: now, count: 1 }]
+                }
+                // its answer is not in yet
+                (None, Some(p)) if results[p].is_none() => Vec::new(),
+                // known (or the answers do not say: then all at once)
+                _ => waves::plan(budget, now, g.pending.len()),
+            };
             let due: usize = waves
                 .iter()
                 .take_while(|w| w.at <= now)
                 .map(|w| w.count)
                 .sum();
-            // A wave due after a request's deadline would only be a long sleep: those go to
-            // the gate now, which fails them at once saying when the window resets.
+            // A sweep longer than a window goes window by window: when the next window opens
+            // within a request's deadline, it is waited for (each later one is a window after
+            // it, planned again then), however many windows the sweep needs. Only a next window
+            // beyond the deadline (a reset named far away) would be a long sleep: then the
+            // waves after the deadline go to the gate now, which fails them at once saying
+            // when the window resets.
             let horizon = now + client.timeout().as_secs_f64();
-            let hopeless: usize = waves
+            let next_in_reach = waves
                 .iter()
-                .filter(|w| w.at > horizon)
-                .map(|w| w.count)
-                .sum();
+                .find(|w| w.at > now)
+                .is_none_or(|w| w.at <= horizon);
+            let hopeless: usize = if next_in_reach {
+                0
+            } else {
+                waves
+                    .iter()
+                    .filter(|w| w.at > horizon)
+                    .map(|w| w.count)
+                    .sum()
+            };
             if let Some(w) = waves.iter().find(|w| w.at > now && w.at <= horizon) {
                 let d = crate::api::gate::secs(w.at - now);
                 next_wait = Some(next_wait.map_or(d, |t| t.min(d)));
@@ -289,6 +312,9 @@ struct Group {
     /// A client of the group (its budget is the group's).
     first: usize,
     pending: VecDeque<usize>,
+    /// With no budget known, one request goes first and its answer tells the budget (another
+    /// process may have spent the window: a resumed sweep right after an interrupted one).
+    probe: Option<usize>,
 }
 
 /// Request indices by context (on-behalf-of), in first-seen order.
@@ -314,6 +340,7 @@ fn budget_groups(clients: &[Client]) -> Vec<Group> {
         .into_iter()
         .filter_map(|id| by_budget.remove(&id))
         .map(|(first, contexts)| Group {
+            probe: None,
             first,
             pending: interleave(contexts.into_iter().map(|(_, v)| v).collect()),
         })

@@ -169,6 +169,24 @@ pub struct DashOptions {
     pub recall: Option<crate::worker::Recall>,
 }
 
+/// Whether requests wait for the rate-limit window now: the budget the answers gave is spent
+/// while requests are under way (the gate holds the next ones until the reset).
+fn rate_wait(client: &Client, busy: bool) -> Option<app::RateWait> {
+    if !busy {
+        return None;
+    }
+    let b = client.budget()?;
+    if b.remaining > 0 {
+        return None;
+    }
+    let left = b.reset? - client.server_now();
+    (left > 0.0).then(|| app::RateWait {
+        secs: left.ceil() as u64,
+        limit: (b.limit != u64::MAX).then_some(b.limit),
+        period_secs: client.rate_period(),
+    })
+}
+
 /// The loop's one channel, made before the API client so that the client's observer can feed
 /// every HTTP exchange into it (for the `@` log).
 pub struct Wiring {
@@ -451,6 +469,8 @@ pub async fn run_dashboard(
             }
         }
     });
+    // the budget, to say when requests wait for the rate-limit window
+    let gate = client.clone();
     let worker = Worker {
         client,
         journal: opts.journal.clone(),
@@ -491,6 +511,12 @@ pub async fn run_dashboard(
     let mut dirty = true;
     let mut result = Ok(0);
     loop {
+        let wait = rate_wait(&gate, app.busy());
+        if wait != app.rate_wait {
+            let cmds = app::update(&mut app, Msg::RateWait(wait));
+            dispatch(&mut app, cmds);
+            dirty = true;
+        }
         if dirty {
             if let Err(e) = terminal.draw(|f| crate::ui::draw(f, &app)) {
                 result = Err(io_err(format!("drawing failed: {e}")));

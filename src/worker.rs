@@ -61,7 +61,7 @@ pub struct Recall {
 }
 
 /// What the inventory at `path` holds for `place`, each key's age from now.
-fn recall(
+pub fn recall(
     path: &std::path::Path,
     place: &crate::inventory::Place,
 ) -> Result<Option<crate::app::Remembered>, String> {

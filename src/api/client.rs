@@ -262,6 +262,11 @@ impl Client {
         self.inner.gate.budget()
     }
 
+    /// The rate-limit window's length in seconds, once the answers have shown it.
+    pub(crate) fn rate_period(&self) -> Option<u64> {
+        self.inner.gate.period()
+    }
+
     /// The server's clock now (epoch seconds, as its answers' `Date` headers set it against
     /// ours): the clock of [`Client::budget`]'s resets.
     pub(crate) fn server_now(&self) -> f64 {

@@ -251,6 +251,12 @@ impl Gate {
         })
     }
 
+    /// The window's length in seconds, once two resets have shown it (for the dashboard's
+    /// "waiting … 600/min").
+    pub(crate) fn period(&self) -> Option<u64> {
+        self.window.lock().ok().and_then(|w| w.period)
+    }
+
     /// The server's clock now (epoch seconds), as the answers' `Date` headers set it against
     /// ours: the clock [`Gate::budget`]'s resets and the wave plan are in.
     pub(crate) fn now(&self) -> f64 {

@@ -181,10 +181,11 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Trim => {
             let Some(e) = app.selected() else { return };
             if e.info().is_none() {
+                let p = super::keymap::user::key_name(Layer::List, Action::Trim);
                 return toast(
                     app,
                     Level::Info,
-                    "this key's scopes are still loading: press p again in a moment",
+                    format!("this key's scopes are still loading: press {p} again in a moment"),
                 );
             }
             if e.key_type() == Some(KeyType::Billing) {

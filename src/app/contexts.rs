@@ -196,7 +196,10 @@ pub(crate) fn previous_context(app: &mut App, out: &mut Vec<Command>) {
         None => toast(
             app,
             Level::Info,
-            "no previous context yet: c lists every context, :ctx own goes to the key's own account",
+            format!(
+                "no previous context yet: {} lists every context, :ctx own goes to the key's own account",
+                super::keymap::user::key_name(Layer::List, Action::Contexts)
+            ),
         ),
     }
 }

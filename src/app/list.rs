@@ -385,9 +385,10 @@ pub(crate) fn jump_to_key(app: &mut App, id: &str) {
             app.focus = Pane::List;
             let name = app.keys.entries[idx].name.clone();
             let hint = if app.ctx.read_only {
-                ""
+                String::new()
             } else {
-                " — press d to revoke it"
+                let d = super::keymap::user::key_name(Layer::List, Action::Revoke);
+                format!(" — press {d} to revoke it")
             };
             toast(
                 app,
@@ -400,8 +401,9 @@ pub(crate) fn jump_to_key(app: &mut App, id: &str) {
             app,
             Level::Warn,
             format!(
-                "no key {id} in {}: already revoked? in another subuser (press c)?",
-                app.context_label()
+                "no key {id} in {}: already revoked? in another subuser (press {})?",
+                app.context_label(),
+                super::keymap::user::key_name(Layer::List, Action::Contexts)
             ),
         );
     }

@@ -22,6 +22,8 @@ pub enum Msg {
     Mouse(ratatui::crossterm::event::MouseEvent),
     /// A worker answer.
     Api(ApiEvent),
+    /// Requests wait for the rate-limit window (or no longer: `None`).
+    RateWait(Option<RateWait>),
     /// An HTTP exchange happened (for the `@` log).
     Call(CallRecord),
     /// What became of a [`Command::Copy`]: how it was copied, or why it was not.

@@ -525,6 +525,39 @@ pub struct App {
     pub offline: bool,
     /// An inventory is kept: a context opens with what it holds ([`ApiOp::Recall`]).
     pub remembers: bool,
+    /// Requests wait for the rate-limit window: the status line says how long.
+    pub rate_wait: Option<RateWait>,
+}
+
+/// Requests are held back until the rate-limit window resets (the budget is spent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWait {
+    /// Seconds until the window resets (rounded up).
+    pub secs: u64,
+    /// Requests a window allows (`None`: the answers did not say).
+    pub limit: Option<u64>,
+    /// The window's length in seconds (`None`: not shown yet: two resets tell it).
+    pub period_secs: Option<u64>,
+}
+
+impl RateWait {
+    /// "waiting 41 s for the rate-limit window, 600/min".
+    pub fn text(&self) -> String {
+        let per = match self.period_secs {
+            Some(60) => "/min".to_owned(),
+            Some(0 | 1) => "/s".to_owned(),
+            Some(p) if p % 60 == 0 => format!("/{} min", p / 60),
+            Some(p) => format!("/{p} s"),
+            None => " a window".to_owned(),
+        };
+        match self.limit {
+            Some(l) => format!(
+                "waiting {} s for the rate-limit window, {l}{per}",
+                self.secs
+            ),
+            None => format!("waiting {} s for the rate-limit window", self.secs),
+        }
+    }
 }
 
 /// The modal on top, if any. At most one; it takes the keys first.
@@ -594,6 +627,7 @@ impl App {
             previous_ctx: None,
             offline: false,
             remembers: false,
+            rate_wait: None,
         }
     }
 

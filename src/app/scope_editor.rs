@@ -304,10 +304,11 @@ pub(crate) fn open_scope_editor(app: &mut App, out: &mut Vec<Command>) {
             if !e.state.is_loading() {
                 fetch_detail(app, &id, out);
             }
+            let e = super::keymap::user::key_name(Layer::List, Action::EditScopes);
             toast(
                 app,
                 Level::Info,
-                "loading this key's scopes: press e again in a moment",
+                format!("loading this key's scopes: press {e} again in a moment"),
             );
         }
     }

@@ -57,6 +57,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Api(ev) => api_event(app, ev, &mut out),
+        Msg::RateWait(w) => app.rate_wait = w,
         Msg::Copied {
             what: Clip::Secret,
             result,

@@ -612,6 +612,9 @@ pub enum AuditFormat {
     Html,
     /// Gauges for Prometheus' textfile collector (OpenMetrics text; see README "Prometheus")
     Openmetrics,
+    /// One JSON object per key (as in `--format json`'s `keys`), each printed the moment its
+    /// answer arrives, in bounded memory (stdout only; not with --out, --policy, --since)
+    Ndjson,
 }
 
 impl AuditFormat {
@@ -621,7 +624,7 @@ impl AuditFormat {
             AuditFormat::Json => Some(Format::Json),
             AuditFormat::Csv => Some(Format::Csv),
             AuditFormat::Markdown => Some(Format::Markdown),
-            AuditFormat::Html | AuditFormat::Openmetrics => None,
+            AuditFormat::Html | AuditFormat::Openmetrics | AuditFormat::Ndjson => None,
         }
     }
 }

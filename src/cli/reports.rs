@@ -78,6 +78,16 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
                 .into(),
         ));
     }
+    if asked.format == super::AuditFormat::Ndjson {
+        if args.out.is_some() || asked.policy.is_some() || asked.since.is_some() {
+            return Err(CliError::Usage(
+                "--format ndjson prints each key on stdout as it arrives: it goes without \
+                 --out, --policy and --since, which need the whole audit"
+                    .into(),
+            ));
+        }
+        return stream(ctx, args.all_subusers).await;
+    }
     let (report, _) = sweep(ctx, args.all_subusers, "audit", "auditing").await?;
     let since = match &asked.since {
         Some(Since::Time(t)) => match &ctx.inventory {
@@ -127,6 +137,12 @@ pub(crate) fn finish(
         AuditFormat::Markdown => crate::audit::to_markdown(report),
         AuditFormat::Html => crate::audit::html::render(report),
         AuditFormat::Openmetrics => crate::audit::openmetrics::render(report),
+        AuditFormat::Ndjson => report
+            .keys
+            .iter()
+            .filter_map(|k| serde_json::to_string(k).ok())
+            .map(|l| l + "\n")
+            .collect(),
     };
     // Server text never reaches a file raw either (JSON escapes it, the others replace it).
     let rendered = crate::text::clean_block(&rendered).into_owned();
@@ -255,6 +271,72 @@ pub(crate) async fn sweep(
     kind: &str,
     label: &str,
 ) -> Result<(crate::audit::Audit, Subusers), CliError> {
+    let (sweep, subusers, kind) = prepare(ctx, all_subusers, kind).await?;
+    let progress = crate::output::LazyProgress::new(label);
+    let on_progress = |done: usize, total: usize| progress.update(done, total);
+    let collected = super::sweeps::interruptible(crate::audit::collect_in(
+        &ctx.client,
+        &subusers,
+        &on_progress,
+        &sweep,
+    ))
+    .await;
+    progress.finish();
+    let Some(report) = collected else {
+        return Err(super::sweeps::interrupted(ctx, &sweep, &kind));
+    };
+    super::sweeps::end(&sweep, report.complete());
+    Ok((report, subusers))
+}
+
+/// `audit --format ndjson`: the sweep, each key printed as it arrives ([`crate::audit::stream`]);
+/// what could not be read is said on stderr at the end (exit 1).
+async fn stream(ctx: &Ctx, all_subusers: bool) -> Result<u8, CliError> {
+    let (sweep, subusers, kind) = prepare(ctx, all_subusers, "audit").await?;
+    let progress = crate::output::LazyProgress::new("auditing");
+    let on_progress = |done: usize, total: usize| progress.update(done, total);
+    let emit = |k: crate::audit::AuditKey| {
+        if let Ok(line) = serde_json::to_string(&k) {
+            crate::outln!("{line}");
+        }
+    };
+    let streamed = super::sweeps::interruptible(crate::audit::stream(
+        &ctx.client,
+        &subusers,
+        &on_progress,
+        &sweep,
+        &emit,
+    ))
+    .await;
+    progress.finish();
+    let Some(streamed) = streamed else {
+        return Err(super::sweeps::interrupted(ctx, &sweep, &kind));
+    };
+    super::sweeps::end(&sweep, streamed.complete());
+    if streamed.complete() {
+        return Ok(0);
+    }
+    for c in &streamed.contexts {
+        if let Some(e) = &c.error {
+            let who = c.context.as_deref().unwrap_or("the account");
+            crate::errln!("sgkeys: audit incomplete: {who}: {e}");
+        }
+    }
+    Err(CliError::Failed(
+        "the audit is incomplete: the lines with \"scopes_known\": false and an \"error\" \
+         were listed but not read"
+            .into(),
+    ))
+}
+
+/// The sweep's set-up: an interrupted run of the same command found (`kind`, with
+/// `--all-subusers` when asked), the subusers listed (or taken from the run resumed), and the
+/// run recorded with its contexts.
+async fn prepare(
+    ctx: &Ctx,
+    all_subusers: bool,
+    kind: &str,
+) -> Result<(crate::resume::Sweep, Subusers, String), CliError> {
     let kind = if all_subusers {
         format!("{kind} --all-subusers")
     } else {
@@ -277,21 +359,7 @@ pub(crate) async fn sweep(
     let mut contexts = vec![(own, None)];
     contexts.extend(subusers.iter().map(|(n, r)| (Some(n.clone()), *r)));
     let sweep = start.begin(ctx, &contexts);
-    let progress = crate::output::LazyProgress::new(label);
-    let on_progress = |done: usize, total: usize| progress.update(done, total);
-    let collected = super::sweeps::interruptible(crate::audit::collect_in(
-        &ctx.client,
-        &subusers,
-        &on_progress,
-        &sweep,
-    ))
-    .await;
-    progress.finish();
-    let Some(report) = collected else {
-        return Err(super::sweeps::interrupted(ctx, &sweep, &kind));
-    };
-    super::sweeps::end(&sweep, report.complete());
-    Ok((report, subusers))
+    Ok((sweep, subusers, kind))
 }
 
 /// Subusers by name, with their regions when SendGrid said.

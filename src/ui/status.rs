@@ -33,6 +33,9 @@ pub fn ago(ms: u64) -> String {
 /// What is in flight, in words; empty when idle.
 pub fn pending_text(app: &App) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(w) = &app.rate_wait {
+        out.push(w.text());
+    }
     if app.keys.status.is_loading() {
         out.push(if app.keys.ever_loaded() {
             "refreshing…".into()
@@ -137,7 +140,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!(" · {}", app.clock.hms(t.at_ms))
         };
         let suffix = if t.level == Level::Error {
-            format!("{when} (Esc dismisses)")
+            let esc = keymap::user::key_name(keymap::Layer::List, Action::Back);
+            format!("{when} ({esc} dismisses)")
         } else {
             when
         };
@@ -182,7 +186,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ));
         }
     }
-    let right_text = truncate(&right_text, (w / 3).max(8)).into_owned();
+    // a wait for the rate-limit window is said whole where it fits
+    let cap = if app.rate_wait.is_some() {
+        w / 2
+    } else {
+        w / 3
+    };
+    let right_text = truncate(&right_text, cap.max(8)).into_owned();
     let spin = if app.busy() { spinner(app) } else { " " };
     let right = Line::from(vec![
         Span::styled(right_text, theme.dim),

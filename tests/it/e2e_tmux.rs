@@ -972,3 +972,23 @@ fn dashboard_opens_from_the_inventory_and_offline_after_the_simulator_is_stopped
     let screen = t.wait_for("rc=0");
     assert!(!t.alternate_screen_on(), "{screen}");
 }
+
+/// When the budget is spent, the status line says what the dashboard waits for and how long.
+#[test]
+fn dashboard_says_when_it_waits_for_the_rate_limit_window() {
+    if !have_tmux() {
+        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempdir();
+    // 20 requests an 8 s window: the scopes of the demo's 45 keys take three (each reset
+    // within the 30 s --timeout, so it is waited for)
+    let sim = Sim::start(&dir, &["--rate-limit", "20/8s"]);
+    let t = Tmux::start("sgkeys-e2e-ratewait", &env_for(&sim, &dir));
+    t.send_line(&format!("{BIN} --no-inventory --timeout 30"));
+    let screen = t.wait_for("for the rate-limit window, 20");
+    assert!(screen.contains("waiting "), "{screen}");
+    t.send_keys(&["q"]);
+    t.send_line("echo rc=$?");
+    t.wait_for("rc=0");
+}

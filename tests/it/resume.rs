@@ -232,3 +232,66 @@ async fn list_scopes_stopped_by_ctrl_c_keeps_what_it_was_answered() {
         .collect();
     assert_eq!(ids, env.ids().into_iter().collect());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_ndjson_prints_each_key_as_it_arrives() {
+    use std::io::BufRead;
+    let env = slow_fleet().await;
+    let reference = env.json(&["audit", "--all-subusers", "--format", "json"]);
+    let whole = answered(&env).len();
+    env.sim.reset_counters();
+    let mut child = env
+        .cmd(&["audit", "--all-subusers", "--format", "ndjson"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let sim = env.sim.clone();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        let mut asked_at_first = None;
+        for line in std::io::BufReader::new(stdout).lines() {
+            if asked_at_first.is_none() {
+                asked_at_first = Some(sim.requests().len());
+            }
+            lines.push(line.unwrap());
+        }
+        (lines, asked_at_first)
+    })
+    .await
+    .unwrap();
+    assert!(child.wait().unwrap().success());
+    let (lines, asked_at_first) = lines;
+    // the first key came out while most of the sweep was still to be asked
+    let first = asked_at_first.unwrap();
+    assert!(
+        first < whole / 2,
+        "first line after {first} of {whole} requests"
+    );
+    let keys: BTreeSet<(String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            let k: Value = serde_json::from_str(l).unwrap();
+            (
+                k["context"].to_string(),
+                k["api_key_id"].as_str().unwrap().to_owned(),
+                k["scopes"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(keys.len(), lines.len(), "each key once");
+    assert_eq!(keys, audit_keys(&reference));
+    // the same objects as --format json's keys
+    let first_line: Value = serde_json::from_str(&lines[0]).unwrap();
+    let same = reference["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| {
+            k["api_key_id"] == first_line["api_key_id"] && k["context"] == first_line["context"]
+        })
+        .unwrap();
+    assert_eq!(&first_line, same);
+}

@@ -28,7 +28,13 @@ pub(super) fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         Action::Mark | Action::MarkAll => toast(
             app,
             Level::Info,
-            "marks work within one context: press a to leave the all-contexts matrix",
+            format!(
+                "marks work within one context: press {} to leave the all-contexts matrix",
+                crate::app::keymap::user::key_name(
+                    crate::app::keymap::Layer::Matrix,
+                    Action::AllContexts
+                )
+            ),
         ),
         Action::Rename
         | Action::EditScopes

@@ -190,3 +190,19 @@ fn a_remapped_revoke_key_opens_the_confirmation_and_shows_in_hints_and_help() {
         .unwrap();
     assert_eq!(crate::app::keymap::keys_label(revoke), "x");
 }
+
+#[test]
+fn sentences_that_name_a_key_name_the_users_key() {
+    let mut app = loaded();
+    app.keymap = user_keys("contexts", "C");
+    update(&mut app, key('-'));
+    let said = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.starts_with("no previous context yet: C lists every context"),
+        "{said}"
+    );
+}
