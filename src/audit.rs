@@ -255,7 +255,7 @@ pub async fn collect_in(
         let item = match r {
             Ok(d) => Listed::Read(d),
             // revoked between list and get: not part of the account any more
-            Err(ApiError::NotFound(_)) => continue,
+            Err(e) if e.gone_by_sendgrid() => continue,
             Err(e) => Listed::Unread {
                 key,
                 error: e.to_string(),
@@ -397,7 +397,7 @@ pub async fn stream(
         match outcome.unwrap_or(Err(ApiError::Cancelled)) {
             Ok(()) => summaries[n].keys += 1,
             // revoked between list and get: not part of the account any more
-            Err(ApiError::NotFound(_)) => continue,
+            Err(e) if e.gone_by_sendgrid() => continue,
             Err(e) => {
                 summaries[n].unread += 1;
                 let key = jobs[i].2.clone();

@@ -1,6 +1,6 @@
 //! Only SendGrid's own 404 (its JSON error shape) says a key is gone. A gateway's HTML 404 page
 //! in front of a key's read says nothing about the key: `revoke ID` never calls such a key "not
-//! found", `rotate --finish` never calls its replacement "gone", `list --scopes` never drops it
+//! found", `rotate --finish` never calls its replacement "gone", `list --scopes` and `audit` never drop it
 //! silently. Also: a bulk revoke sends as many DELETEs at once as `--concurrency` allows.
 
 use std::path::Path;
@@ -152,4 +152,27 @@ async fn a_bulk_revoke_sends_as_many_deletes_at_once_as_concurrency_allows() {
         20,
         "every DELETE under way at once"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_counts_a_key_behind_a_gateways_404_as_unread_never_drops_it() {
+    let (hidden, served) = one_behind_a_gateway(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(dir.path(), &served, &["audit", "--format", "json"]).await;
+    assert_ne!(code, 0, "a partial audit is not a clean one: {out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let own = &v["contexts"][0];
+    assert_eq!(
+        (&own["listed"], &own["keys"], &own["unread"]),
+        (&2.into(), &1.into(), &1.into()),
+        "{v}"
+    );
+    let page = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["api_key_id"] == hidden.as_str())
+        .expect("the unread key is in the report");
+    assert_eq!(page["scopes_known"], false, "{page}");
+    assert!(page["error"].as_str().unwrap().contains("HTML"), "{page}");
 }
