@@ -87,11 +87,12 @@ pub fn recall(
                     scopes: s.to_vec(),
                 });
                 let seen = age(k.last_seen);
+                let first = age(k.first_seen);
                 let key = ApiKey {
                     api_key_id: ApiKeyId(k.key_id),
                     name: k.name,
                 };
-                (key, detail, seen)
+                (key, detail, seen, first)
             })
             .collect(),
         list_age: snap.context.list_read_at.map(age),

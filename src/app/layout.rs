@@ -167,6 +167,10 @@ pub const TYPE_W_REVOKING: usize = 9;
 /// Wide mode's columns: the scope count (`Scopes`) and the highest finding (`medium`).
 pub const SCOPES_W: usize = 6;
 pub const RISK_W: usize = 7;
+/// Wide mode's "First seen" column (`just now`, `12d ago`), shown when the inventory holds the
+/// context and the name keeps [`FIRST_SEEN_NAME_MIN`] beside it.
+pub const FIRST_SEEN_W: usize = 10;
+pub const FIRST_SEEN_NAME_MIN: usize = 24;
 /// Wide columns only while the name keeps this much room.
 const WIDE_NAME_MIN: usize = 16;
 

@@ -220,7 +220,10 @@ pub(crate) fn remembered(app: &mut App, r: Result<Option<Remembered>, String>) {
     app.keys.entries = snapshot
         .keys
         .into_iter()
-        .map(|(k, detail, age)| {
+        .map(|(k, detail, age, first)| {
+            app.keys
+                .first_seen
+                .insert(k.api_key_id.clone(), app.now_ms as i64 - first as i64);
             let mut e = KeyEntry::new(k);
             if let Some(d) = detail {
                 let info = KeyInfo::new(&d);
@@ -256,6 +259,13 @@ pub fn inventory_age(app: &App) -> Option<Option<u64>> {
             .remembered_list_age
             .map(|a| a + app.now_ms.saturating_sub(app.keys.remembered_at))
     })
+}
+
+/// How long ago (ms) sgkeys first saw a key, now (`None`: the inventory holds nothing of
+/// this context).
+pub fn first_seen_age(app: &App, e: &KeyEntry) -> Option<u64> {
+    let at = *app.keys.first_seen.get(&e.id)?;
+    Some((app.now_ms as i64).saturating_sub(at).max(0) as u64)
 }
 
 /// How long ago (ms) what a remembered row shows was seen, now.
@@ -481,7 +491,15 @@ pub(crate) fn keys_loaded(
                         e.haystack = KeyEntry::new(k).haystack;
                         entries.push(e);
                     }
-                    None => entries.push(KeyEntry::new(k)),
+                    None => {
+                        if !app.keys.first_seen.is_empty() {
+                            app.keys
+                                .first_seen
+                                .entry(k.api_key_id.clone())
+                                .or_insert(app.now_ms as i64);
+                        }
+                        entries.push(KeyEntry::new(k));
+                    }
                 }
             }
             app.keys.entries = entries;

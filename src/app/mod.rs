@@ -226,6 +226,10 @@ pub struct KeyList {
     pub remembered_list_age: Option<u64>,
     /// The rows are the inventory's: no live list has arrived since it answered.
     pub from_inventory: bool,
+    /// When sgkeys first saw each key, as a `now_ms` (negative: before this run began), from
+    /// the inventory; a key a later list shows for the first time is first seen then. Empty
+    /// when the inventory holds nothing of this context (wide mode then shows no such column).
+    pub first_seen: HashMap<ApiKeyId, i64>,
 }
 
 impl KeyList {

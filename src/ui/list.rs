@@ -15,7 +15,8 @@ use crate::app::layout::visible_offset;
 use crate::app::{App, KeyEntry, Pane, SortKey};
 
 use crate::app::layout::{
-    ID_MIN_WIDTH, ID_W, RISK_W, SCOPES_W, TYPE_W, TYPE_W_REVOKING, list_wide_fits,
+    FIRST_SEEN_NAME_MIN, FIRST_SEEN_W, ID_MIN_WIDTH, ID_W, RISK_W, SCOPES_W, TYPE_W,
+    TYPE_W_REVOKING, list_wide_fits,
 };
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -94,6 +95,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if wide {
         name_w -= SCOPES_W + RISK_W + 2;
     }
+    // once the inventory holds this context: when sgkeys first saw each key
+    let first_seen =
+        wide && !app.keys.first_seen.is_empty() && name_w > FIRST_SEEN_NAME_MIN + FIRST_SEEN_W;
+    if first_seen {
+        name_w -= FIRST_SEEN_W + 1;
+    }
 
     // column header
     let mut head = vec![Span::styled(
@@ -113,6 +120,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if wide {
         head.push(Span::styled(
             format!(" {:>SCOPES_W$} {}", "Scopes", pad("Risk", RISK_W)),
+            theme.column_header,
+        ));
+    }
+    if first_seen {
+        head.push(Span::styled(
+            format!(" {}", pad("First seen", FIRST_SEEN_W)),
             theme.column_header,
         ));
     }
@@ -143,6 +156,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let mut line = row_line(app, entry, name_w, show_id, type_w, theme);
         if wide {
             wide_cells(&mut line, entry, theme);
+        }
+        if first_seen {
+            let seen = crate::app::list::first_seen_age(app, entry)
+                .map_or_else(|| "—".to_owned(), super::status::ago);
+            line.spans.push(Span::raw(" "));
+            line.spans
+                .push(Span::styled(pad(&seen, FIRST_SEEN_W), theme.dim));
         }
         put_line(buf, rows_area, row as u16, &line);
         if pos == selected {

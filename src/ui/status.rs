@@ -26,7 +26,8 @@ pub fn ago(ms: u64) -> String {
         0..5 => "just now".into(),
         5..60 => format!("{s}s ago"),
         60..3600 => format!("{}m ago", s / 60),
-        _ => format!("{}h ago", s / 3600),
+        3600..172_800 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86_400),
     }
 }
 
@@ -457,5 +458,7 @@ mod tests {
         assert_eq!(ago(12_400), "12s ago");
         assert_eq!(ago(125_000), "2m ago");
         assert_eq!(ago(7_300_000), "2h ago");
+        assert_eq!(ago(90_000_000), "25h ago");
+        assert_eq!(ago(260_000_000), "3d ago");
     }
 }

@@ -249,3 +249,68 @@ fn a_warning_raised_under_a_dialog_is_on_screen() {
         assert!(s.contains("⚠ 100/100 keys"), "{s}");
     }
 }
+
+/// Wide mode once the inventory holds the context: a "First seen" column, from the inventory's
+/// first sighting; a key the live list shows for the first time is first seen now.
+#[test]
+fn wide_mode_says_when_each_key_was_first_seen_once_the_inventory_holds_the_context() {
+    const DAY: u64 = 86_400_000;
+    let mut app = new_app(160, 40);
+    app.remembers = true;
+    let cmds = app::init(&mut app);
+    let keys = fixture_keys();
+    let (newest, known) = keys.split_last().expect("fixture keys");
+    let remembered = app::Remembered {
+        keys: known
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                (
+                    k.clone(),
+                    None,
+                    60_000,
+                    if i == 0 { 2 * 3_600_000 } else { 12 * DAY },
+                )
+            })
+            .collect(),
+        list_age: Some(60_000),
+    };
+    let mut rest = Vec::new();
+    for cmd in cmds {
+        match cmd {
+            Command::Api {
+                req,
+                op: ApiOp::Recall,
+                ..
+            } => rest.extend(reply(
+                &mut app,
+                req,
+                ApiResult::Remembered(Ok(Some(remembered.clone()))),
+            )),
+            other => rest.push(other),
+        }
+    }
+    answer_all(&mut app, rest);
+    tick(&mut app, 12_500);
+    assert!(app.wide());
+    let terminal = render(&app, 160, 40);
+    let s = screen_text(terminal.backend().buffer());
+    assert!(s.contains("First seen"), "{s}");
+    let row = |k: &sgkeys::api::ApiKey| {
+        let id = k.api_key_id.as_str();
+        s.lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("no row for {id}: {s}"))
+            .to_owned()
+    };
+    assert!(row(&known[0]).contains("2h ago"), "{s}");
+    assert!(row(&known[1]).contains("12d ago"), "{s}");
+    // not in the inventory: the live list showed it first, 12.5 s ago
+    assert!(row(newest).contains("12s ago"), "{s}");
+    insta::assert_snapshot!("wide_first_seen_160x40", terminal.backend());
+
+    // without an inventory of the context, no such column (and no claim)
+    let plain = loaded_app(160, 40);
+    let s = screen_text(render(&plain, 160, 40).backend().buffer());
+    assert!(!s.contains("First seen"), "{s}");
+}
