@@ -3,9 +3,7 @@
 //! reported (exit 1), a key in no reachable account revokes itself with `--self-revoke`,
 //! scanner reports (gitleaks, trufflehog) are read whole, and a 404 is "already revoked".
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -17,36 +15,8 @@ use sgkeys::sim::{SimConfig, SimHandle};
 use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
-
 fn run(dir: &Path, url: &str, caller: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("SENDGRID_API_KEY", caller)
-        .env("SGKEYS_BASE_URL", url)
-        .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let (o, e) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    (out.status.code().unwrap_or(-1), o, e)
+    crate::common::env::feed(crate::common::env::bin_at(dir, url, caller, args), stdin)
 }
 
 /// [`run`] on a blocking thread, for async tests.
