@@ -7,7 +7,8 @@
 
 use tui_input::Input;
 
-use super::keymap::Action;
+use super::confirm::{Answer, Confirm, Tone};
+use super::keymap::{Action, Layer};
 use super::*;
 use super::{effects::*, list::*, revoke::*};
 use crate::api::{ApiKey, ApiKeyId, KeyDetail};
@@ -48,13 +49,66 @@ pub struct RotateBatch {
     pub failed: Vec<String>,
 }
 
-/// "Is the new key deployed?" after the replacement's secret. Focus starts on Later: nothing is
-/// revoked by accident.
+/// "Is the new key deployed?" after the replacement's secret (or `R`/`f` on a pending
+/// rotation's row). Focus starts on Later: nothing is revoked by accident.
 #[derive(Debug, Clone)]
 pub struct DeployedAsk {
     pub rotation: Box<Rotation>,
-    /// Focus on "Revoke old key now" (else on "Later").
-    pub focus_revoke: bool,
+    pub confirm: Confirm,
+}
+
+impl DeployedAsk {
+    /// The question for `rotation`, worded (a journal time read with `clock`, in local time).
+    pub fn new(rotation: Box<Rotation>, clock: &Clock) -> Self {
+        let r = &rotation;
+        let new = r.new.as_ref().map_or(r.name.as_str(), |n| n.name.as_str());
+        let (old, id) = (&r.old.name, &r.old.id);
+        let pending = r.stage == Stage::Pending;
+        let mut c = Confirm::new("New key deployed?", ["Later", "Revoke old key now"], 64);
+        if pending {
+            let since = r
+                .create_entry
+                .as_ref()
+                .map(|e| clock.local_stamp(&e.time))
+                .unwrap_or_default();
+            c = c
+                .line(
+                    Tone::Base,
+                    format!("'{old}' is in a pending rotation since {since}: '{new}' replaces it."),
+                )
+                .line(Tone::Base, "");
+        }
+        let first = if pending {
+            " (the replacement is read back first)"
+        } else {
+            ""
+        };
+        let confirm = c
+            .line(
+                Tone::Strong,
+                format!("Is '{new}' deployed everywhere '{old}' was used?"),
+            )
+            .line(Tone::Base, "")
+            .line(
+                Tone::Warn,
+                format!(
+                    "Yes: revoke '{old}' ({id}) now and check it is gone{first}. Apps still \
+                     using it stop working."
+                ),
+            )
+            .line(
+                Tone::Base,
+                format!(
+                    "Later: keep both. The rotation stays pending (⟳ on the old key, f, J, \
+                     sgkeys rotate --finish {id})."
+                ),
+            )
+            .line(
+                Tone::Dim,
+                format!("c cancels: revoke '{new}' and keep '{old}'."),
+            );
+        DeployedAsk { rotation, confirm }
+    }
 }
 
 /// Rotations known from the journal, and those under way.
@@ -91,11 +145,7 @@ pub(crate) fn open_rotate(app: &mut App) {
     }
     // a pending rotation is a state of its row: finish it or cancel it, not a second one
     if let Some(rot) = pending_of(app, &e.id, &e.name) {
-        app.modal = Some(Modal::Deployed(DeployedAsk {
-            rotation: Box::new(rot),
-            focus_revoke: false,
-        }));
-        return;
+        return ask_deployed_now(app, Box::new(rot));
     }
     let Some(info) = e.info() else {
         return toast(
@@ -442,10 +492,7 @@ pub(crate) fn secret_closed(app: &mut App, mut rot: Box<Rotation>, out: &mut Vec
 }
 
 fn ask_deployed_now(app: &mut App, rotation: Box<Rotation>) {
-    app.modal = Some(Modal::Deployed(DeployedAsk {
-        rotation,
-        focus_revoke: false,
-    }));
+    app.modal = Some(Modal::Deployed(DeployedAsk::new(rotation, &app.clock)));
 }
 
 /// Step 3, the deployed? gate (for a rotation just made, or a pending one: `R` or `f` on its
@@ -455,20 +502,15 @@ pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) 
     let Some(Modal::Deployed(d)) = &mut app.modal else {
         return;
     };
-    let now = match a {
-        Action::NextField => {
-            d.focus_revoke = !d.focus_revoke;
-            return;
-        }
-        Action::Yes => true,
-        Action::Enter => d.focus_revoke,
-        Action::Later | Action::Back => false,
-        Action::CancelRotation => {
+    let now = match d.confirm.answer(Layer::Deployed, a, app.now_ms) {
+        Answer::Yes => true,
+        Answer::No | Answer::Other(Action::Later) => false,
+        Answer::Other(Action::CancelRotation) => {
             let rot = d.rotation.clone();
             close_modal(app);
             return cancel(app, &rot);
         }
-        _ => return,
+        Answer::Other(_) | Answer::Stay => return,
     };
     let mut rot = d.rotation.clone();
     close_modal(app);

@@ -220,19 +220,7 @@ pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
                 v.cursor = 0;
             }
         }
-        Layer::Confirm => {
-            let now = app.now_ms;
-            if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
-                if !c.armed(now) {
-                    return c.too_soon("typing".into());
-                }
-                edit(&mut c.typed);
-                c.error = None;
-                if c.count_ok() && c.needs_count() {
-                    c.focus = ConfirmFocus::Revoke;
-                }
-            }
-        }
+        Layer::Confirm => super::revoke::edit_count(app, edit),
         Layer::ContextsFilter => {
             if let Some(Modal::Contexts(p)) = &mut app.modal {
                 edit(&mut p.filter);

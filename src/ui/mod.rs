@@ -4,6 +4,7 @@
 //! Layout: header | key list · scope detail | status line | key hints, then the modal on top.
 //! Regions come from [`crate::app::layout::areas`], the same geometry `update` scrolls with.
 
+mod confirm;
 pub mod describe;
 pub mod detail;
 pub mod dialog;
@@ -18,6 +19,7 @@ mod log;
 pub mod matrix;
 pub mod modals;
 mod revoke;
+mod rotate;
 pub mod status;
 pub mod text;
 pub mod theme;

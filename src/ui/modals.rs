@@ -66,8 +66,8 @@ fn draw_one(frame: &mut Frame, screen: Rect, app: &App, modal: &Modal, theme: &T
         Modal::Diff(d) => super::diff::diff(frame, screen, app, d, theme),
         Modal::Presets(p) => super::diff::presets(frame, screen, app, p, theme),
         Modal::Command(_) => {}
-        Modal::Rotate(f) => super::journal::rotate_form(frame, screen, app, f, theme),
-        Modal::Deployed(d) => super::journal::deployed(frame, screen, app, d, theme),
+        Modal::Rotate(f) => super::rotate::form(frame, screen, app, f, theme),
+        Modal::Deployed(d) => super::rotate::deployed(frame, screen, app, d, theme),
         Modal::Journal(v) => super::journal::journal(frame, screen, app, v, theme),
         Modal::Cell(c) => super::matrix::cell(frame, screen, app, c, theme),
         Modal::Describe(v) => super::describe::draw(frame, screen, app, v, theme),
