@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    ask, box_h, box_w, content_w, footer, frame_box, input_field, para, render_parts, set_cursor,
+    ask, box_h, box_w, content_w, footer, frame_box, head, input_field, para, render_parts,
+    set_cursor, show,
 };
 use super::text::{clean, plural, rule, truncate, width, wrap};
 use super::theme::Theme;
@@ -246,16 +247,7 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, t
                 .remove(0),
                 footer(Layer::CreateReview, ro, w, theme),
             ];
-            let area = frame_box(
-                frame,
-                screen,
-                box_w(72),
-                box_h(top.len() + bottom.len()),
-                "Create key?",
-                theme.border_focus,
-                theme,
-            );
-            render_parts(frame, area, &top, &bottom);
+            show(frame, screen, head("Create key?", 72), &top, &bottom, theme);
         }
         CreateStage::Submitting(_) => {
             let top = vec![Line::from(vec![
@@ -269,16 +261,7 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, t
                 Line::default(),
                 footer(Layer::Busy, ro, content_w(screen, 56), theme),
             ];
-            let area = frame_box(
-                frame,
-                screen,
-                box_w(56),
-                box_h(top.len() + bottom.len()),
-                title,
-                theme.border_focus,
-                theme,
-            );
-            render_parts(frame, area, &top, &bottom);
+            show(frame, screen, head(title, 56), &top, &bottom, theme);
         }
     }
 }

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    box_h, box_w, content_w, cursor_list, footer, footer_except, frame_box, input_with_placeholder,
-    para, render_parts, set_cursor, usable,
+    content_w, cursor_list, footer, footer_except, frame_box, head, input_with_placeholder, para,
+    set_cursor, show, usable,
 };
 use super::text::{clean, pad, plural, put_line, truncate};
 use super::theme::Theme;
@@ -290,14 +290,12 @@ fn detail(
         Line::default(),
         footer_except(Layer::JournalDetail, app.ctx.read_only, &except, cw, theme),
     ];
-    let area = frame_box(
+    show(
         frame,
         screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        "Journal entry",
-        theme.border_focus,
+        head("Journal entry", cw),
+        &top,
+        &bottom,
         theme,
     );
-    render_parts(frame, area, &top, &bottom);
 }

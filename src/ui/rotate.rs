@@ -6,9 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{
-    OneField, box_h, box_w, content_w, footer, frame_box, one_field, para, render_parts, usable,
-};
+use super::dialog::{OneField, content_w, footer, head, one_field, para, show, usable};
 use super::text::{clean, plural, truncate};
 use super::theme::Theme;
 use crate::app::keymap::Layer;
@@ -66,7 +64,7 @@ fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme
     let cw = content_w(screen, 72);
     let n = f.many.len();
     let avail = usable(screen).height.saturating_sub(10) as usize;
-    let show = n.min(avail.max(1));
+    let shown = n.min(avail.max(1));
     let mut top = para(
         "Each key gets a replacement with its scopes, named for its lineage:",
         cw,
@@ -74,7 +72,7 @@ fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme
     );
     top.push(Line::default());
     for (i, t) in f.many.iter().enumerate() {
-        if i + 1 == show && n > show {
+        if i + 1 == shown && n > shown {
             top.push(Line::from(Span::styled(
                 format!("  … and {} more", n - i),
                 theme.dim,
@@ -100,16 +98,14 @@ fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme
         Line::default(),
         footer(Layer::RotateName, app.ctx.read_only, cw, theme),
     ];
-    let area = frame_box(
+    show(
         frame,
         screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        &format!("Rotate {}", plural(n, "key", "keys")),
-        theme.border_focus,
+        head(&format!("Rotate {}", plural(n, "key", "keys")), cw),
+        &top,
+        &bottom,
         theme,
     );
-    render_parts(frame, area, &top, &bottom);
 }
 
 pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedAsk, theme: &Theme) {

@@ -7,7 +7,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{ask, box_h, box_w, content_w, footer, frame_box, para, render_parts};
+use super::dialog::{
+    ask, box_h, box_w, content_w, footer, frame_box, head, para, render_parts, show,
+};
 use super::text::{clean, plural, put_line, rule, truncate};
 use super::theme::Theme;
 use crate::app::keymap::Layer;
@@ -159,16 +161,7 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, th
                 }));
             }
             let bottom = vec![Line::default(), footer(Layer::ScopesReview, ro, w, theme)];
-            let area = frame_box(
-                frame,
-                screen,
-                box_w(72),
-                box_h(top.len() + bottom.len()),
-                &title,
-                theme.border_focus,
-                theme,
-            );
-            render_parts(frame, area, &top, &bottom);
+            show(frame, screen, head(&title, 72), &top, &bottom, theme);
         }
         ScopeStage::Checking(_) | ScopeStage::Saving(_) => {
             let text = if matches!(f.stage, ScopeStage::Checking(_)) {
@@ -187,16 +180,7 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, th
                 Line::default(),
                 footer(Layer::Busy, ro, content_w(screen, 56), theme),
             ];
-            let area = frame_box(
-                frame,
-                screen,
-                box_w(56),
-                box_h(top.len() + bottom.len()),
-                &title,
-                theme.border_focus,
-                theme,
-            );
-            render_parts(frame, area, &top, &bottom);
+            show(frame, screen, head(&title, 56), &top, &bottom, theme);
         }
         ScopeStage::Conflict(server) => {
             let w = content_w(screen, 72);
@@ -234,16 +218,14 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, th
             mine.extend(diff_spans(added.len(), removed.len(), theme));
             top.push(Line::from(mine));
             let bottom = vec![Line::default(), footer(Layer::ScopesConflict, ro, w, theme)];
-            let area = frame_box(
+            show(
                 frame,
                 screen,
-                box_w(72),
-                box_h(top.len() + bottom.len()),
-                "Changed elsewhere",
-                theme.warn,
+                head("Changed elsewhere", 72).border(theme.warn),
+                &top,
+                &bottom,
                 theme,
             );
-            render_parts(frame, area, &top, &bottom);
         }
     }
 }

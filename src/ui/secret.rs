@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{box_h, box_w, content_w, footer, frame_box, para, render_parts};
+use super::dialog::{content_w, footer, head, para, show};
 use super::text::{clean, plural, width};
 use super::theme::Theme;
 use crate::app::keymap::Layer;
@@ -63,14 +63,12 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, s: &SecretModal, 
         Line::default(),
         footer(Layer::Secret, app.ctx.read_only, inner_w, theme),
     ];
-    let area = frame_box(
+    show(
         frame,
         screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        "New key — shown once",
-        theme.border_focus,
+        head("New key — shown once", cw),
+        &top,
+        &bottom,
         theme,
     );
-    render_parts(frame, area, &top, &bottom);
 }
