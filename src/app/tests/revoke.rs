@@ -188,7 +188,7 @@ fn a_remapped_revoke_key_opens_the_confirmation_and_shows_in_hints_and_help() {
     let Some(Modal::Help(h)) = &app.modal else {
         panic!("no help: {:?}", app.modal);
     };
-    let _keys = crate::app::keymap::user::using(app.keymap);
+    let _keys = crate::app::keymap::using(app.keymap);
     let (bindings, _) = crate::app::overlays::help_entries(h, false);
     let revoke = bindings
         .iter()
