@@ -7,7 +7,7 @@ use crate::app::revoke::ARM_MS;
 /// The keys the status-bar hints may offer now: the layer's hints that are available (what
 /// `ui::status::hint_items` draws; the model's tests do not reach up into the view).
 fn offered(app: &App) -> Vec<(String, &'static str)> {
-    let _keys = keymap::user::using(app.keymap);
+    let _keys = keymap::using(app.keymap);
     keymap::hints(app.layer(), app.ctx.read_only)
         .into_iter()
         .filter(|b| keymap::available(app, b))
