@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear};
 use tui_input::Input;
 
 use super::text::{
-    center_offset, clean, line_width, pad, put_line, style_row, truncate, width, wrap,
+    center_offset, clean, inset_x, line_width, pad, put_line, style_row, truncate, width, wrap,
 };
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Foot, FooterItem, Layer};
@@ -69,15 +69,7 @@ pub(super) fn frame_box(
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    if inner.width > 2 {
-        Rect {
-            x: inner.x + 1,
-            width: inner.width - 2,
-            ..inner
-        }
-    } else {
-        inner
-    }
+    inset_x(inner, 1)
 }
 
 /// A dialog's frame: its title, its content width, and its border (focused, unless told).
