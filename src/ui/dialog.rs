@@ -176,6 +176,29 @@ pub(super) fn render_parts(frame: &mut Frame, area: Rect, top: &[Line], bottom: 
     }
 }
 
+/// `area` cut in three rows: the top `first` rows and the bottom `last` rows (the bottom wins
+/// when both do not fit, then the top), and what is left between them.
+pub(super) fn split_rows(area: Rect, first: usize, last: usize) -> [Rect; 3] {
+    let h = area.height as usize;
+    let last = last.min(h);
+    let first = first.min(h - last);
+    let top = Rect {
+        height: first as u16,
+        ..area
+    };
+    let middle = Rect {
+        y: top.bottom(),
+        height: (h - last - first) as u16,
+        ..area
+    };
+    let bottom = Rect {
+        y: middle.bottom(),
+        height: last as u16,
+        ..area
+    };
+    [top, middle, bottom]
+}
+
 /// The visible part of a text input as a fixed-width field, and the cursor column within it.
 pub(super) fn input_field<'a>(input: &Input, w: usize, theme: &Theme) -> (Span<'a>, u16) {
     input_with_placeholder(input, w, "", theme)
@@ -217,17 +240,14 @@ pub(super) fn input_with_placeholder<'a>(
     (Span::styled(pad(&shown, w), theme.input), cursor)
 }
 
-/// Place the terminal cursor, if the position is on screen.
-/// The first row of a searchable dialog: `label` (8 columns: `Filter  `, `Search  `), the
-/// input (its placeholder while empty) and, while `editing`, the terminal cursor in it. Returns
-/// the area below it and a blank row: the dialog's body.
+/// The first row of a filtered dialog: `Filter`, the input (`placeholder` while empty) and,
+/// while `editing`, the terminal cursor in it. Returns the area below it and a blank row: the
+/// dialog's body.
 pub(super) fn filter_row(
     frame: &mut Frame,
     area: Rect,
-    label: &str,
-    input: &Input,
+    (input, editing): (&Input, bool),
     placeholder: &str,
-    editing: bool,
     theme: &Theme,
 ) -> Rect {
     let (field, cur) = input_with_placeholder(
@@ -240,7 +260,7 @@ pub(super) fn filter_row(
         frame.buffer_mut(),
         area,
         0,
-        &Line::from(vec![Span::styled(format!("{label:<8}"), theme.dim), field]),
+        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
     );
     if editing {
         set_cursor(frame, area.x + 8 + cur, area.y);
@@ -252,6 +272,7 @@ pub(super) fn filter_row(
     }
 }
 
+/// Place the terminal cursor, if the position is on screen.
 pub(super) fn set_cursor(frame: &mut Frame, x: u16, y: u16) {
     let a = frame.area();
     if x >= a.x && x < a.right() && y >= a.y && y < a.bottom() {
