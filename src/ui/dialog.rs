@@ -326,14 +326,16 @@ pub(super) fn cursor_list(
 
 /// Draw a small question over whatever is below (forms: "discard?"; quitting), its footer from
 /// `layer`'s bindings.
-/// A dialog with one text field (rename, rotate): `top` ends with a blank line at `input_row`
-/// where the field goes; below, a spinner with `busy` while a request is under way, else the
-/// layer's footer. The cursor is shown only while idle.
+/// A dialog with one text field (rename, rotate): `above` ends with the field's label, the
+/// field follows, then `below`, then why the value was refused (`error`); at the bottom, a
+/// spinner with `busy` while a request is under way, else the layer's footer. The cursor is
+/// shown only while idle.
 pub(super) struct OneField<'a> {
     pub title: &'a str,
-    pub top: Vec<Line<'a>>,
-    pub input_row: usize,
+    pub above: Vec<Line<'a>>,
+    pub below: Vec<Line<'a>>,
     pub input: &'a Input,
+    pub error: Option<&'a str>,
     pub busy: Option<&'a str>,
     pub layer: Layer,
     pub cw: usize,
@@ -356,25 +358,22 @@ pub(super) fn one_field(
             None => footer(d.layer, app.ctx.read_only, d.cw, theme),
         },
     ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(d.cw),
-        box_h(d.top.len() + bottom.len()),
-        d.title,
-        theme.border_focus,
-        theme,
-    );
+    let input_row = d.above.len() as u16;
+    let mut top = d.above;
+    top.push(Line::default()); // the field
+    top.extend(d.below);
+    if let Some(e) = d.error {
+        top.extend(para(&clean(e), d.cw, theme.danger));
+    }
+    let area = show(frame, screen, head(d.title, d.cw), &top, &bottom, theme);
     if area.is_empty() {
         return;
     }
-    render_parts(frame, area, &d.top, &bottom);
     let (field, cur) = input_field(d.input, area.width as usize, theme);
-    let row = d.input_row as u16;
-    if row < area.height.saturating_sub(bottom.len() as u16) {
-        super::text::put_line(frame.buffer_mut(), area, row, &Line::from(field));
+    if input_row < area.height.saturating_sub(bottom.len() as u16) {
+        super::text::put_line(frame.buffer_mut(), area, input_row, &Line::from(field));
         if d.busy.is_none() {
-            set_cursor(frame, area.x + cur, area.y + row);
+            set_cursor(frame, area.x + cur, area.y + input_row);
         }
     }
 }

@@ -55,27 +55,15 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
     } else {
         (rest, 0)
     };
-    let header = {
-        let mut s = vec![
-            Span::styled(pad("TIME", TIME_W + 1), theme.column_header),
-            Span::styled(pad("ACTION", ACTION_W + 1), theme.column_header),
-        ];
-        if show_id {
-            s.push(Span::styled(pad("KEY ID", ID_W + 1), theme.column_header));
-        }
-        s.push(Span::styled(pad("NAME", name_w), theme.column_header));
-        s.push(Span::styled(
-            format!(" {}", pad("OUTCOME", OUTCOME_W)),
-            theme.column_header,
-        ));
-        if show_ctx {
-            s.push(Span::styled(
-                format!(" {}", pad("CONTEXT", ctx_w)),
-                theme.column_header,
-            ));
-        }
-        Line::from(s)
-    };
+    let mut header = pad("TIME", TIME_W + 1) + &pad("ACTION", ACTION_W + 1);
+    if show_id {
+        header += &pad("KEY ID", ID_W + 1);
+    }
+    header += &format!("{} {}", pad("NAME", name_w), pad("OUTCOME", OUTCOME_W));
+    if show_ctx {
+        header += &format!(" {}", pad("CONTEXT", ctx_w));
+    }
+    let header = Line::from(Span::styled(header, theme.column_header));
     put_line(frame.buffer_mut(), area, 1, &header);
     let entries = app.journal.value().map(Vec::as_slice).unwrap_or_default();
     let list: Vec<Line> = rows

@@ -163,20 +163,7 @@ fn title(app: &App, max: usize) -> String {
     } else {
         format!("Keys {total}")
     }];
-    if app.view.sort != SortKey::Api || app.view.reverse {
-        parts.push(format!(
-            "sort: {} {}",
-            app.view.sort.label(),
-            if app.view.reverse { "↓" } else { "↑" }
-        ));
-    }
-    if app.filter.active() {
-        let f = clean(app.filter.input.value());
-        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
-    }
-    if !app.view.marks.is_empty() {
-        parts.push(format!("{} marked", app.view.marks.len()));
-    }
+    parts.extend(view_notes(app));
     if app.offline {
         parts.push("offline".into());
     } else if app.keys.status.is_loading() && app.keys.ever_loaded() {
@@ -406,4 +393,25 @@ fn scrollbar(
         let line = Line::from(Span::styled("┃", theme.scrollbar));
         put_line(buf, track, i as u16, &line);
     }
+}
+
+/// What a key table's title says about the view (the list's and the matrix's): its sort, when
+/// not the API's order, the filter, the marks.
+pub(super) fn view_notes(app: &App) -> Vec<String> {
+    let mut parts = Vec::new();
+    if app.view.sort != SortKey::Api || app.view.reverse {
+        parts.push(format!(
+            "sort: {} {}",
+            app.view.sort.label(),
+            if app.view.reverse { "↓" } else { "↑" }
+        ));
+    }
+    if app.filter.active() {
+        let f = clean(app.filter.input.value());
+        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
+    }
+    if !app.view.marks.is_empty() {
+        parts.push(format!("{} marked", app.view.marks.len()));
+    }
+    parts
 }

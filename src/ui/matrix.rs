@@ -17,7 +17,7 @@ use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width
 use super::theme::Theme;
 use crate::app::layout::visible_offset;
 use crate::app::layout::{MATRIX_COL_W, MATRIX_HEAD_ROWS, MATRIX_TYPE_W, matrix_geom};
-use crate::app::{App, CellView, KeyEntry, Layer, SortKey};
+use crate::app::{App, CellView, KeyEntry, Layer};
 use crate::scopes::{self, Level};
 
 /// The glyph of a level in a cell.
@@ -277,20 +277,7 @@ fn title(app: &App, max: usize) -> String {
     if let Some(s) = app.sweep() {
         parts.push(format!("all contexts ({})", s.contexts.len() + 1));
     }
-    if app.view.sort != SortKey::Api || app.view.reverse {
-        parts.push(format!(
-            "sort: {} {}",
-            app.view.sort.label(),
-            if app.view.reverse { "↓" } else { "↑" }
-        ));
-    }
-    if app.filter.active() {
-        let f = clean(app.filter.input.value());
-        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
-    }
-    if !app.view.marks.is_empty() {
-        parts.push(format!("{} marked", app.view.marks.len()));
-    }
+    parts.extend(super::list::view_notes(app));
     while parts.len() > 1 && width(&parts.join(" · ")) + 2 > max {
         parts.remove(1);
     }
