@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::inventory_cmd::Kept;
+use super::kept::Kept;
 use super::{CliError, DemoArgs, Global, SimArgs};
 use crate::api::{Client, ClientOptions};
 use crate::app::Context;

@@ -62,7 +62,7 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
     };
     let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
     let Some(details) =
-        super::sweeps::interruptible(fetch_details_in(ctx, &sweep, &ids, "fetching scopes")).await
+        super::signals::interruptible(fetch_details_in(ctx, &sweep, &ids, "fetching scopes")).await
     else {
         return Err(super::sweeps::interrupted(ctx, &sweep, "list --scopes"));
     };

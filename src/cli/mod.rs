@@ -13,6 +13,7 @@ mod export;
 mod exposed;
 mod inventory_cmd;
 mod journal_cmd;
+mod kept;
 mod keys;
 mod leaked;
 mod man;
@@ -23,6 +24,8 @@ mod revoke;
 mod rotate;
 mod secrets_out;
 mod select;
+mod signals;
+mod since;
 mod sweeps;
 
 use std::path::PathBuf;
@@ -813,7 +816,7 @@ const DEFAULT_REVOKE_DELAY_MS: u64 = crate::sim::DEFAULT_REVOKE_DELAY.as_millis(
 /// `config`); rejected here so that no command, including `demo`, sees a value that
 /// `Duration::from_secs_f64` would panic on.
 fn parse_since(s: &str) -> Result<std::time::SystemTime, String> {
-    inventory_cmd::parse_when(s)
+    since::parse_when(s)
         .ok_or_else(|| format!("'{s}': give a duration ago (2h, 30m, 3d) or an RFC 3339 time"))
 }
 

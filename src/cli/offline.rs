@@ -429,17 +429,17 @@ fn audit(o: &Offline, args: &AuditArgs, json: bool) -> Result<u8, CliError> {
         keys,
     };
     let since = match &asked.since {
-        Some(super::reports::Since::File(old)) => Some(super::reports::SinceAnswer::file(
+        Some(super::reports::Since::File(old)) => Some(super::since::SinceAnswer::file(
             crate::audit::changes(old, &report),
         )),
         Some(super::reports::Since::Time(t)) => {
             let names: Vec<Option<String>> =
                 contexts.iter().map(|c| c.on_behalf_of.clone()).collect();
-            Some(super::inventory_cmd::changes_since(
+            Some(super::since::changes_since(
                 &o.reader,
                 &o.scope,
                 &names,
-                super::inventory_cmd::millis(*t),
+                super::since::millis(*t),
             )?)
         }
         None => None,
