@@ -4,7 +4,8 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::{CliError, Format};
+use super::commands::Run;
+use super::{CliError, Format, Global, HistoryArgs, InventoryArgs};
 use crate::inventory::{self, EventRow, Inventory, rfc3339};
 use crate::output::{self, clean, table};
 use crate::text::plural;
@@ -34,6 +35,14 @@ pub(crate) fn place_label(p: &inventory::Place) -> String {
     match &p.on_behalf_of {
         Some(o) => format!("{host} [{o}]"),
         None => host.to_owned(),
+    }
+}
+
+impl Run for HistoryArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        let format = self.format.resolve(global.json, None)?;
+        let settings = crate::config::resolve(&global.overrides())?;
+        history(settings.inventory.as_deref(), &self, format)
     }
 }
 
@@ -219,6 +228,17 @@ fn event_cells(e: &EventRow) -> Vec<String> {
         detail,
         source_label(&e.source).to_owned(),
     ]
+}
+
+impl Run for InventoryArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        let settings = crate::config::resolve(&global.overrides())?;
+        let path = settings.inventory.as_deref();
+        match self.action {
+            super::InventoryAction::Path => inventory_path(path, global.json),
+            super::InventoryAction::Clear { yes } => inventory_clear(path, yes, global.json),
+        }
+    }
 }
 
 /// `sgkeys inventory path`.

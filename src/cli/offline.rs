@@ -40,7 +40,7 @@ pub(crate) fn run(global: &Global, command: Command) -> Result<u8, CliError> {
             )?;
             list(&open(&settings)?, &args, format)
         }
-        Command::Show { id } => show(&open(&settings)?, &id, global.json),
+        Command::Show(args) => show(&open(&settings)?, &args.id, global.json),
         Command::Audit(args) => audit(&open(&settings)?, &args, global.json),
         _ => Err(CliError::Usage(
             "--offline answers `list`, `show` and `audit` from the inventory (`history` and \

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::CliError;
+use super::commands::Online;
 use crate::output;
 
 use super::context::*;
@@ -66,6 +67,13 @@ impl Asked {
             policy,
             since,
         })
+    }
+}
+
+impl Online for super::AuditArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.read");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        audit(ctx, self).await
     }
 }
 

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use serde::Serialize;
 use serde_json::json;
 
+use super::commands::Online;
 use super::{CliError, RevokeArgs};
 use crate::api::{ApiError, Client, KeyDetail, OnBehalfOf};
 use crate::journal::Outcome;
@@ -38,6 +39,13 @@ const NOT_FOUND: &str = "not found: already revoked, or never existed";
 pub(crate) struct Target {
     client: Client,
     detail: KeyDetail,
+}
+
+impl Online for RevokeArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.delete");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        revoke(ctx, self).await
+    }
 }
 
 pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {

@@ -8,6 +8,7 @@
 
 use serde_json::json;
 
+use super::commands::Online;
 use super::context::*;
 use super::secrets_out::SecretSink;
 use super::select::select;
@@ -17,6 +18,13 @@ use crate::journal::Entry;
 use crate::ops::rotate::{OldKey, Rotation, Stage};
 use crate::ops::{RevokeTarget, lineage_name, today};
 use crate::output::{self, clean};
+
+impl Online for RotateArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.create");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        rotate(ctx, self).await
+    }
+}
 
 pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> {
     if args.finish {
