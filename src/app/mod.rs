@@ -14,6 +14,7 @@ mod detail;
 pub mod diff;
 mod effects;
 pub mod errors;
+mod field;
 pub mod filter;
 pub mod journal;
 pub mod keymap;
@@ -74,7 +75,7 @@ pub const MIN_HEIGHT: u16 = 16;
 /// Detail GETs in flight at once for the background prefetch: as many as the client's own
 /// bound (100, SendGrid's per-account key limit), so one account's risk picture is one wave
 /// after the list; the client's gate still plans them against the rate-limit budget.
-pub const PREFETCH_CONCURRENCY: usize = crate::config::DEFAULT_CONCURRENCY;
+pub const PREFETCH_CONCURRENCY: usize = crate::api::client::DEFAULT_CONCURRENCY;
 /// Wait this long after the selection settles before fetching its detail (scrolling fast
 /// through the list does not fire a request per row).
 pub const DETAIL_DEBOUNCE_MS: u64 = 120;
@@ -279,6 +280,9 @@ pub struct ListView {
     pub marks: BTreeSet<ApiKeyId>,
     /// Wide mode as asked with Ctrl-w; None: on from [`layout::WIDE_FROM`] columns.
     pub wide: Option<bool>,
+    /// The rows were recomputed by this message: the views built on them (the all-contexts
+    /// matrix's rows) are rebuilt once at the end of `update`.
+    pub changed: bool,
 }
 
 /// The filter line (`/`).
@@ -502,7 +506,7 @@ pub struct App {
     /// The dashboard's colours (`--theme`, decided before the first frame).
     pub theme: crate::config::ThemeName,
     /// The keys in use: the standard table, or with the user's `[keys]` in place.
-    pub keymap: &'static keymap::user::Keymap,
+    pub keymap: &'static keymap::Keymap,
     pub mouse: bool,
     pub should_quit: bool,
     /// Key id → how many keys share its name (for the duplicate-name finding).
@@ -617,7 +621,7 @@ impl App {
             now_ms: 0,
             size: (120, 40),
             theme: crate::config::ThemeName::Dark,
-            keymap: keymap::user::standard(),
+            keymap: keymap::standard(),
             mouse: false,
             should_quit: false,
             dups: HashMap::new(),

@@ -153,7 +153,7 @@ fn settle(app: &mut App, mut cmds: Vec<Command>) {
 }
 
 /// The keymap with `[keys] action = "key"` in place.
-fn user_keys(action: &str, key: &str) -> &'static crate::app::keymap::user::Keymap {
+fn user_keys(action: &str, key: &str) -> &'static crate::app::keymap::Keymap {
     crate::app::keymap::user::build(&[crate::config::KeySetting {
         section: String::new(),
         action: action.into(),

@@ -31,7 +31,7 @@ pub use theme::Theme;
 /// Draw the whole screen for the current state.
 pub fn draw(frame: &mut Frame, app: &App) {
     // hints, footers and help show the user's keys
-    let _keys = crate::app::keymap::user::using(app.keymap);
+    let _keys = crate::app::keymap::using(app.keymap);
     let screen = frame.area();
     let theme = Theme::for_app(app);
     if !app.fits() || screen.width < MIN_WIDTH || screen.height < MIN_HEIGHT {
