@@ -164,7 +164,7 @@ pub struct DashOptions {
     /// Re-read the key list every this many seconds; 0: only on Ctrl-r.
     pub refresh_secs: u64,
     /// The keys: the standard table, or with the config's `[keys]` in place.
-    pub keymap: &'static crate::app::keymap::user::Keymap,
+    pub keymap: &'static crate::app::keymap::Keymap,
     /// The inventory the dashboard opens from (and, offline, shows alone).
     pub recall: Option<crate::worker::Recall>,
 }

@@ -93,14 +93,22 @@ pub enum Arrival {
     Burst,
 }
 
+/// The dispatcher a key pressed on the text's behalf goes through (`update`'s own, so a `/`
+/// or an Enter in a burst does exactly what the key does).
+pub(crate) type Press = fn(&mut App, KeyEvent, &mut Vec<Command>);
+
 /// Apply the rules above to text that arrived at once; `enter`: an Enter came right after it.
 pub(crate) fn arrived(
     app: &mut App,
     text: &str,
     enter: bool,
     how: Arrival,
+    key: Press,
     out: &mut Vec<Command>,
 ) {
+    let press = |app: &mut App, code: KeyCode, out: &mut Vec<Command>| {
+        key(app, KeyEvent::new(code, KeyModifiers::NONE), out)
+    };
     // 1. a key: follow it, never type it anywhere
     let keys = crate::leak::keys_in(text);
     if let Some(secret) = keys.first().cloned() {
@@ -168,10 +176,6 @@ pub(crate) fn arrived(
     ignored(app, text, enter, how);
 }
 
-fn press(app: &mut App, code: KeyCode, out: &mut Vec<Command>) {
-    super::update::key(app, KeyEvent::new(code, KeyModifiers::NONE), out);
-}
-
 /// Text nothing took: a toast says how much and where text can go. The text itself is not
 /// repeated (it may be part of a secret).
 fn ignored(app: &mut App, text: &str, enter: bool, how: Arrival) {
@@ -204,7 +208,7 @@ pub(crate) fn type_text(app: &mut App, layer: Layer, text: &str) {
     let mut chars = line.chars().filter(|c| !c.is_control());
     let clean: String = chars.by_ref().take(PASTE_MAX).collect();
     let cut = chars.next().is_some();
-    super::update::edit_field(app, layer, |input| insert_str(input, &clean));
+    super::field::edit_field(app, layer, |input| insert_str(input, &clean));
     let mut said = Vec::new();
     if more_lines {
         said.push("its first line only".to_owned());

@@ -211,7 +211,6 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     }
     // Reads for the old context are dropped; mutations in flight still report.
     app.pending.retain(|_, p| p.is_mutation());
-    super::matrix::context_switched(app);
     out.push(Command::CancelReads);
     app.previous_ctx = Some(app.ctx.on_behalf_of.clone());
     // a subuser's requests go to its region's host (EU subusers: api.eu.sendgrid.com)

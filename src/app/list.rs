@@ -110,7 +110,7 @@ fn refilter_keeping(app: &mut App, keep: Option<ApiKeyId>) {
             selection_changed(app);
         }
     }
-    super::matrix::resweep(app);
+    app.view.changed = true;
 }
 
 /// Where the selection is, remembered before keys leave or join the list (a revoke, a refresh)

@@ -14,8 +14,6 @@ use crate::api::ApiKeyId;
 
 /// How long a key that appeared since the last look keeps its badge.
 pub const BADGE_MS: u64 = 30_000;
-/// The refresh interval when neither `--refresh` nor the profile says otherwise.
-pub const DEFAULT_REFRESH_SECS: u64 = 60;
 
 /// The periodic refresh and what it found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -116,7 +114,7 @@ pub(crate) fn compare(app: &mut App, old: &[(ApiKeyId, String, bool)]) {
         .map(|(_, name, _)| name.as_str())
         .collect();
     let changed = renamed || !added.is_empty() || !gone.is_empty();
-    super::log::routine_read(app, changed);
+    routine_read(app, changed);
     let mut said = Vec::new();
     if !added.is_empty() {
         said.push(format!("{} new", added.len()));
@@ -156,4 +154,17 @@ pub fn next_wakeup(app: &App) -> Option<u64> {
         .into_iter()
         .flatten()
         .min()
+}
+
+/// The periodic refresh's list answer came: its read is logged when it changed something, else
+/// only counted.
+pub(crate) fn routine_read(app: &mut App, changed: bool) {
+    let Some(line) = app.live.routine.take() else {
+        return;
+    };
+    if changed {
+        push_log(app, line);
+    } else {
+        app.live.quiet += 1;
+    }
 }

@@ -119,16 +119,3 @@ pub(crate) fn call(app: &mut App, rec: CallRecord) {
     }
     super::effects::log(app, level, text);
 }
-
-/// The periodic refresh's list answer came: its read is logged when it changed something, else
-/// only counted.
-pub(crate) fn routine_read(app: &mut App, changed: bool) {
-    let Some(line) = app.live.routine.take() else {
-        return;
-    };
-    if changed {
-        super::effects::push_log(app, line);
-    } else {
-        app.live.quiet += 1;
-    }
-}

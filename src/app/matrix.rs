@@ -37,6 +37,8 @@ pub struct MatrixView {
     /// The context the all-contexts matrix was left from to act on another context's key:
     /// Esc goes back there, to every context.
     pub return_to: Option<Option<OnBehalfOf>>,
+    /// The context the sweep and the way back were made in.
+    pub here: Option<OnBehalfOf>,
 }
 
 /// The all-contexts matrix: the current context's keys (the list's own, kept live) and every
@@ -155,7 +157,10 @@ pub(crate) fn toggle(app: &mut App) {
         keep_selection_visible(app);
         return;
     }
-    app.matrix = Some(MatrixView::default());
+    app.matrix = Some(MatrixView {
+        here: app.ctx.on_behalf_of.clone(),
+        ..MatrixView::default()
+    });
     keep_selection_visible(app);
     if app.prefetch.active() {
         let (done, total) = (app.prefetch.done, app.prefetch.total);
@@ -178,35 +183,47 @@ fn keep_col_visible(app: &mut App) {
     }
 }
 
-/// The matrix layer's keys; what the matrix does not handle itself the list does.
-pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) {
+/// The matrix layer's keys; what the matrix does not handle itself it hands back, for the
+/// list's keys (`browse`) to handle as in the list.
+pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) -> Option<Action> {
     let n_cols = scopes::categories().len();
-    let Some(m) = &mut app.matrix else { return };
+    let Some(m) = &mut app.matrix else {
+        return None;
+    };
     match a {
         Action::Left => {
             m.col = m.col.saturating_sub(1);
-            return keep_col_visible(app);
+            keep_col_visible(app);
+            return None;
         }
         Action::Right => {
             m.col = (m.col + 1).min(n_cols.saturating_sub(1));
-            return keep_col_visible(app);
+            keep_col_visible(app);
+            return None;
         }
         Action::FirstColumn => {
             m.col = 0;
-            return keep_col_visible(app);
+            keep_col_visible(app);
+            return None;
         }
         Action::LastColumn => {
             m.col = n_cols.saturating_sub(1);
-            return keep_col_visible(app);
+            keep_col_visible(app);
+            return None;
         }
-        Action::Matrix => return toggle(app),
+        Action::Matrix => {
+            toggle(app);
+            return None;
+        }
         Action::AllContexts => {
             if m.sweep.take().is_some() {
                 keep_selection_visible(app);
                 let label = app.context_label();
-                return toast(app, Level::Info, format!("permission matrix of {label}"));
+                toast(app, Level::Info, format!("permission matrix of {label}"));
+                return None;
             }
-            return start_sweep(app, out);
+            start_sweep(app, out);
+            return None;
         }
         Action::SortColumn => {
             let key = SortKey::Level(u8::try_from(m.col).unwrap_or(u8::MAX));
@@ -217,6 +234,7 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) {
                 app.view.reverse = false;
             }
             refilter(app);
+            resweep(app);
             // the top of the sort is what was asked for: shown, and selected
             match app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) {
                 Some(s) => {
@@ -239,23 +257,27 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) {
             } else {
                 ""
             };
-            return toast(
+            toast(
                 app,
                 Level::Info,
                 format!("sorted by {label}: {order}{extra}"),
             );
+            return None;
         }
-        Action::Enter => return open_cell(app),
+        Action::Enter => {
+            open_cell(app);
+            return None;
+        }
         Action::Back => {
             let nothing_to_clear = app.toast.as_ref().is_none_or(|t| t.level != Level::Error)
                 && app.view.marks.is_empty()
                 && !app.filter.active()
                 && app.filter.input.value().is_empty();
             if nothing_to_clear {
-                if back_to_every_context(app, out) {
-                    return;
+                if !back_to_every_context(app, out) {
+                    toggle(app);
                 }
-                return toggle(app);
+                return None;
             }
         }
         _ => {}
@@ -263,7 +285,7 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     if app.sweep().is_some() {
         return sweep_action(app, a, out);
     }
-    super::browse::browse(app, Layer::Matrix, a, out);
+    Some(a)
 }
 
 /// Select a key of the current context in the list (clearing a filter that hides it).
@@ -284,32 +306,35 @@ fn select_id(app: &mut App, id: &ApiKeyId) -> bool {
     }
 }
 
-/// The current context's key list arrived: select the key a sweep row asked for.
-pub(crate) fn keys_arrived(app: &mut App, out: &mut Vec<Command>) {
-    let Some((id, then)) = app
+/// The current context's key list arrived: select the key a sweep row asked for, and hand
+/// back the action it was picked for (done at once by the list's keys: one press, as for a key
+/// of this context).
+pub(crate) fn keys_arrived(app: &mut App) -> Option<Action> {
+    let (id, then) = app
         .matrix
         .as_mut()
-        .and_then(|m| m.select_when_loaded.take())
-    else {
-        return;
-    };
+        .and_then(|m| m.select_when_loaded.take())?;
     if select_id(app, &id) {
-        // the action the key was picked for, at once: one press, as for a key of this context
-        super::browse::browse(app, Layer::Matrix, then, out);
-    } else {
-        toast(
-            app,
-            Level::Warn,
-            format!("{id} is no longer in {}", app.context_label()),
-        );
+        return Some(then);
     }
+    toast(
+        app,
+        Level::Warn,
+        format!("{id} is no longer in {}", app.context_label()),
+    );
+    None
 }
 
-/// A context switch ends a sweep (its reads were dropped with the old context's).
-pub(crate) fn context_switched(app: &mut App) {
-    if let Some(m) = &mut app.matrix {
+/// After a context switch (by any room), the sweep made in the old context ends (its reads were
+/// dropped with the old context's), and so does the way back to it, unless the switch was the
+/// sweep's own ([`switch_to`]).
+pub(crate) fn follow_context(app: &mut App) {
+    if let Some(m) = &mut app.matrix
+        && m.here != app.ctx.on_behalf_of
+    {
         m.sweep = None;
         m.return_to = None;
+        m.here = app.ctx.on_behalf_of.clone();
     }
 }
 

@@ -7,6 +7,7 @@ pub mod browse;
 pub mod burst;
 mod clock;
 pub mod command;
+pub mod confirm;
 pub mod contexts;
 pub mod create;
 pub mod describe;
@@ -14,6 +15,7 @@ mod detail;
 pub mod diff;
 mod effects;
 pub mod errors;
+mod field;
 pub mod filter;
 pub mod journal;
 pub mod keymap;
@@ -45,6 +47,7 @@ pub use remote::{KeyState, Remote};
 
 pub use clock::Clock;
 pub use command::CommandLine;
+pub use confirm::{Answer, Confirm, Tone};
 pub use contexts::{ContextPicker, ContextRow, context_rows, picker_rows};
 pub use create::{CreateField, CreateForm, CreateStage};
 pub use describe::DescribeView;
@@ -59,7 +62,7 @@ pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
 pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg, Remembered};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
-pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
+pub use revoke::{ConfirmDelete, DeleteBatch, DeleteTarget};
 pub use rotate::{DeployedAsk, RotateForm};
 pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
 pub use secret::SecretModal;
@@ -74,7 +77,7 @@ pub const MIN_HEIGHT: u16 = 16;
 /// Detail GETs in flight at once for the background prefetch: as many as the client's own
 /// bound (100, SendGrid's per-account key limit), so one account's risk picture is one wave
 /// after the list; the client's gate still plans them against the rate-limit budget.
-pub const PREFETCH_CONCURRENCY: usize = crate::config::DEFAULT_CONCURRENCY;
+pub const PREFETCH_CONCURRENCY: usize = crate::api::client::DEFAULT_CONCURRENCY;
 /// Wait this long after the selection settles before fetching its detail (scrolling fast
 /// through the list does not fire a request per row).
 pub const DETAIL_DEBOUNCE_MS: u64 = 120;
@@ -279,6 +282,9 @@ pub struct ListView {
     pub marks: BTreeSet<ApiKeyId>,
     /// Wide mode as asked with Ctrl-w; None: on from [`layout::WIDE_FROM`] columns.
     pub wide: Option<bool>,
+    /// The rows were recomputed by this message: the views built on them (the all-contexts
+    /// matrix's rows) are rebuilt once at the end of `update`.
+    pub changed: bool,
 }
 
 /// The filter line (`/`).
@@ -502,7 +508,7 @@ pub struct App {
     /// The dashboard's colours (`--theme`, decided before the first frame).
     pub theme: crate::config::ThemeName,
     /// The keys in use: the standard table, or with the user's `[keys]` in place.
-    pub keymap: &'static keymap::user::Keymap,
+    pub keymap: &'static keymap::Keymap,
     pub mouse: bool,
     pub should_quit: bool,
     /// Key id → how many keys share its name (for the duplicate-name finding).
@@ -617,7 +623,7 @@ impl App {
             now_ms: 0,
             size: (120, 40),
             theme: crate::config::ThemeName::Dark,
-            keymap: keymap::user::standard(),
+            keymap: keymap::standard(),
             mouse: false,
             should_quit: false,
             dups: HashMap::new(),
@@ -740,9 +746,7 @@ impl App {
     /// When an open revoke confirmation starts taking keys, while it does not yet.
     pub fn arming_until(&self) -> Option<u64> {
         match &self.modal {
-            Some(Modal::ConfirmDelete(c)) if !c.armed(self.now_ms) => {
-                Some(c.opened_ms + revoke::ARM_MS)
-            }
+            Some(Modal::ConfirmDelete(c)) => c.confirm.arming_until(self.now_ms),
             _ => None,
         }
     }

@@ -32,7 +32,7 @@ pub fn init(app: &mut App) -> Vec<Command> {
 /// Apply one message.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     // the user's keys, for this call (synchronous: nothing of it outlives the call)
-    let _keys = keymap::user::using(app.keymap);
+    let _keys = keymap::using(app.keymap);
     let mut out = Vec::new();
     match msg {
         Msg::Tick(now) => tick(app, now, &mut out),
@@ -45,12 +45,22 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 key(app, k, &mut out);
             }
         }
-        Msg::Paste(text) => {
-            super::burst::arrived(app, &text, false, super::burst::Arrival::Paste, &mut out)
-        }
-        Msg::Burst { text, enter } => {
-            super::burst::arrived(app, &text, enter, super::burst::Arrival::Burst, &mut out)
-        }
+        Msg::Paste(text) => super::burst::arrived(
+            app,
+            &text,
+            false,
+            super::burst::Arrival::Paste,
+            key,
+            &mut out,
+        ),
+        Msg::Burst { text, enter } => super::burst::arrived(
+            app,
+            &text,
+            enter,
+            super::burst::Arrival::Burst,
+            key,
+            &mut out,
+        ),
         Msg::Mouse(m) => {
             if app.mouse {
                 mouse(app, m, &mut out);
@@ -65,8 +75,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Copied { what, result } => super::effects::copied(app, &what, result),
         Msg::Call(rec) => super::log::call(app, rec),
     }
-    sync_selected_class(app);
+    refresh_views(app);
     out
+}
+
+/// Rebuild what is derived from the state, once, after the message did its work (the rooms
+/// change state and never call each other for this): the matrix follows a context switch, the
+/// all-contexts matrix's rows follow the list's, the selected key's classification its scopes.
+fn refresh_views(app: &mut App) {
+    super::matrix::follow_context(app);
+    if std::mem::take(&mut app.view.changed) {
+        super::matrix::resweep(app);
+    }
+    sync_selected_class(app);
 }
 
 /// Classify the selected key's scopes once, when the selection or its scopes changed.
@@ -108,7 +129,7 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
     super::live::tick(app, out);
 }
 
-pub(super) fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
+fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
     let layer = app.layer();
     if !app.fits() && layer != Layer::ConfirmQuit {
         // Only quitting works on a too-small screen.
@@ -158,90 +179,9 @@ fn text_input(app: &mut App, layer: Layer, k: KeyEvent) {
     let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(k)) else {
         return;
     };
-    edit_field(app, layer, |input| {
+    super::field::edit_field(app, layer, |input| {
         input.handle(req);
     });
-}
-
-/// Change the text field of `layer` (a key typed, text pasted), then what follows from it: the
-/// filter re-applied, an error cleared, a cursor reset.
-pub(super) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui_input::Input)) {
-    match layer {
-        Layer::Filter => {
-            edit(&mut app.filter.input);
-            filter_changed(app);
-        }
-        Layer::HelpFilter => {
-            if let Some(Modal::Help(h)) = &mut app.modal {
-                edit(&mut h.filter);
-                h.scroll = 0;
-            }
-        }
-        Layer::Command => {
-            if let Some(Modal::Command(c)) = &mut app.modal {
-                edit(&mut c.input);
-            }
-        }
-        Layer::Rename => {
-            if let Some(Modal::Rename(f)) = &mut app.modal {
-                edit(&mut f.input);
-                f.error = None;
-            }
-        }
-        Layer::CreateName => {
-            if let Some(Modal::Create(f)) = &mut app.modal {
-                edit(&mut f.name);
-                f.error = None;
-            }
-        }
-        Layer::RotateName => {
-            if let Some(Modal::Rotate(f)) = &mut app.modal
-                && f.many.is_empty()
-            {
-                edit(&mut f.name);
-                f.error = None;
-            }
-        }
-        Layer::LogFilter => {
-            if let Some(Modal::Log(l)) = &mut app.modal {
-                edit(&mut l.filter);
-                super::log::filter_changed(l);
-            }
-        }
-        Layer::DescribeFilter => {
-            if let Some(Modal::Describe(v)) = &mut app.modal {
-                edit(&mut v.search);
-            }
-            super::describe::search_changed(app);
-        }
-        Layer::JournalFilter => {
-            if let Some(Modal::Journal(v)) = &mut app.modal {
-                edit(&mut v.filter);
-                v.cursor = 0;
-            }
-        }
-        Layer::Confirm => {
-            let now = app.now_ms;
-            if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
-                if !c.armed(now) {
-                    return c.too_soon("typing".into());
-                }
-                edit(&mut c.typed);
-                c.error = None;
-                if c.count_ok() && c.needs_count() {
-                    c.focus = ConfirmFocus::Revoke;
-                }
-            }
-        }
-        Layer::ContextsFilter => {
-            if let Some(Modal::Contexts(p)) = &mut app.modal {
-                edit(&mut p.filter);
-                p.cursor = 0;
-                p.moved = true;
-            }
-        }
-        _ => {}
-    }
 }
 
 fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
@@ -254,7 +194,11 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
     }
     match layer {
         Layer::List | Layer::Detail => browse(app, layer, a, out),
-        Layer::Matrix => super::matrix::action(app, a, out),
+        Layer::Matrix => {
+            if let Some(a) = super::matrix::action(app, a, out) {
+                browse(app, Layer::Matrix, a, out)
+            }
+        }
         Layer::Cell => super::matrix::cell_action(app, a),
         Layer::Filter => match a {
             Action::Enter => app.filter.editing = false,
@@ -263,7 +207,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
                 refilter(app);
             }
             Action::Down | Action::Up if app.sweep().is_some() => {
-                super::matrix::action(app, a, out)
+                super::matrix::action(app, a, out);
             }
             Action::Down => move_by(app, 1),
             Action::Up => move_by(app, -1),
@@ -282,14 +226,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
         Layer::CreateName | Layer::Create | Layer::CreateReview => {
             create_action(app, layer, a, out)
         }
-        Layer::Discard => match a {
-            Action::Yes => close_modal(app),
-            _ => match &mut app.modal {
-                Some(Modal::EditScopes(f)) => f.stage = ScopeStage::Editing,
-                Some(Modal::Create(f)) => f.stage = CreateStage::Editing,
-                _ => {}
-            },
-        },
+        Layer::Discard => discard_action(app, a),
         Layer::Secret => secret_action(app, a, out),
         Layer::Diff | Layer::DiffPreset => diff_action(app, a),
         Layer::Presets => preset_action(app, a),
@@ -343,7 +280,9 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 super::rotate::read_journal(app, out);
             }
             super::leak::keys_arrived(app);
-            super::matrix::keys_arrived(app, out);
+            if let Some(then) = super::matrix::keys_arrived(app) {
+                browse(app, Layer::Matrix, then, out);
+            }
         }
         (Pending::SweepList { sweep, ctx }, ApiResult::Keys(r)) => {
             super::matrix::sweep_listed(app, sweep, ctx, r, out)
@@ -433,19 +372,12 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
 /// The answer to a mutation, for the request that is waiting for it.
 fn mutated(app: &mut App, req: ReqId, pending: Pending, mut done: Done, out: &mut Vec<Command>) {
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
-    // a rotation made or finished: re-read the journal for the pending-rotation badges
-    let rotation = match &pending {
-        Pending::Rotate { .. } => true,
-        Pending::Delete { id, .. } => super::rotate::touches_rotation(app, id),
-        _ => false,
-    };
-    if done.sent && rotation {
-        super::rotate::read_journal(app, out);
-    }
-    if let Pending::Rotate { old, name } = &pending {
-        super::rotate::rotated(app, req, old, name, done);
-        super::rotate::batch_answered(app);
-        return;
+    match &pending {
+        Pending::Rotate { old, name } => {
+            return super::rotate::rotated(app, req, old, name, done, out);
+        }
+        Pending::Delete { id, .. } => super::rotate::revoke_answered(app, id, done.sent, out),
+        _ => {}
     }
     // said last, so the success said for the write does not hide it
     let differs = std::mem::take(&mut done.differs);

@@ -379,7 +379,7 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The hint line's items, fitted to `w` columns: `(keys, description)`.
 pub fn hint_items(app: &App, w: usize) -> Vec<(String, &'static str)> {
-    let _keys = keymap::user::using(app.keymap);
+    let _keys = keymap::using(app.keymap);
     let layer = app.layer();
     let ro = app.ctx.read_only;
     let hints: Vec<&Binding> = keymap::hints(layer, ro)

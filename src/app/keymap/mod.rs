@@ -2,6 +2,9 @@
 //! a key that is not in this table does not exist. Bindings that change data are flagged
 //! `writes` and vanish from hints and help in read-only mode (pressing them says why).
 
+use std::cell::Cell;
+use std::sync::LazyLock;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Which set of bindings is active (derived from the app state, never stored).
@@ -428,9 +431,59 @@ pub use table::{HINT_ORDER, MATRIX_HINTS_FIRST};
 
 /// Every binding of every layer: the panes' first, then the dialogs', in display order; the
 /// user's keys (`[keys]` in config.toml) in place while `update` or `draw` runs
-/// ([`user::active`]).
+/// ([`active`]).
 pub fn bindings() -> impl Iterator<Item = &'static Binding> {
-    user::active().bindings()
+    active().bindings()
+}
+
+/// A keymap: every binding, the user's keys in place.
+#[derive(Debug)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Keymap {
+    /// Every binding of every layer, in display order.
+    pub fn bindings(&'static self) -> impl Iterator<Item = &'static Binding> {
+        self.bindings.iter()
+    }
+}
+
+/// The keys as shipped.
+pub fn standard() -> &'static Keymap {
+    static STANDARD: LazyLock<Keymap> = LazyLock::new(|| Keymap {
+        bindings: table::BINDINGS
+            .iter()
+            .chain(dialogs::BINDINGS)
+            .copied()
+            .collect(),
+    });
+    &STANDARD
+}
+
+thread_local! {
+    /// The keymap `update` and `draw` work with while they run (they are synchronous: the
+    /// value never crosses an await).
+    static ACTIVE: Cell<Option<&'static Keymap>> = const { Cell::new(None) };
+}
+
+/// The keymap in use on this thread: the one [`using`] set, else the standard one.
+pub fn active() -> &'static Keymap {
+    ACTIVE.with(Cell::get).unwrap_or_else(standard)
+}
+
+/// Until dropped, [`active`] is `k` on this thread.
+#[must_use]
+pub struct Using(Option<&'static Keymap>);
+
+pub fn using(k: &'static Keymap) -> Using {
+    Using(ACTIVE.with(|a| a.replace(Some(k))))
+}
+
+impl Drop for Using {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| a.set(self.0));
+    }
 }
 
 fn matches(chord: &Chord, key: &KeyEvent) -> bool {

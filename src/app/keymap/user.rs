@@ -3,61 +3,8 @@
 //! bindings' keys replaced, checked whole (a key that would do two things in one place is
 //! refused, naming the config line), then used for dispatch, hints, footers and help alike.
 
-use std::cell::Cell;
-use std::sync::LazyLock;
-
 use super::*;
 use crate::config::KeySetting;
-
-/// A keymap: every binding, the user's keys in place.
-#[derive(Debug)]
-pub struct Keymap {
-    bindings: Vec<Binding>,
-}
-
-impl Keymap {
-    /// Every binding of every layer, in display order.
-    pub fn bindings(&'static self) -> impl Iterator<Item = &'static Binding> {
-        self.bindings.iter()
-    }
-}
-
-/// The keys as shipped.
-pub fn standard() -> &'static Keymap {
-    static STANDARD: LazyLock<Keymap> = LazyLock::new(|| Keymap {
-        bindings: table::BINDINGS
-            .iter()
-            .chain(dialogs::BINDINGS)
-            .copied()
-            .collect(),
-    });
-    &STANDARD
-}
-
-thread_local! {
-    /// The keymap `update` and `draw` work with while they run (they are synchronous: the
-    /// value never crosses an await).
-    static ACTIVE: Cell<Option<&'static Keymap>> = const { Cell::new(None) };
-}
-
-/// The keymap in use on this thread: the one [`using`] set, else the standard one.
-pub fn active() -> &'static Keymap {
-    ACTIVE.with(Cell::get).unwrap_or_else(standard)
-}
-
-/// Until dropped, [`active`] is `k` on this thread.
-#[must_use]
-pub struct Using(Option<&'static Keymap>);
-
-pub fn using(k: &'static Keymap) -> Using {
-    Using(ACTIVE.with(|a| a.replace(Some(k))))
-}
-
-impl Drop for Using {
-    fn drop(&mut self) {
-        ACTIVE.with(|a| a.set(self.0));
-    }
-}
 
 /// The sections of `[keys]`: where a setting applies. `[keys]` itself is the panes (the key
 /// list, the scope detail and the permission matrix), the places most keys are pressed in;

@@ -6,8 +6,9 @@
 use super::*;
 
 /// Keys in all-contexts mode: moving is the sweep's own; an action on a row of the current
-/// context selects it in the list and acts; on another context's row it switches there first.
-pub(super) fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
+/// context selects it in the list and is handed back for the list's keys to do; on another
+/// context's row it switches there first.
+pub(super) fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) -> Option<Action> {
     let page = layout::matrix_capacity(app.size.0, app.size.1).max(1) as isize;
     let half = (page / 2).max(1);
     let step = match a {
@@ -22,7 +23,8 @@ pub(super) fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         _ => None,
     };
     if let Some(d) = step {
-        return sweep_move(app, d);
+        sweep_move(app, d);
+        return None;
     }
     match a {
         Action::Mark | Action::MarkAll => toast(
@@ -43,21 +45,17 @@ pub(super) fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         | Action::Diff
         | Action::Trim
         | Action::Rotate => {
-            let Some(s) = app.sweep() else { return };
+            let s = app.sweep()?;
             match s.rows.get(s.selected).copied() {
                 Some(SweepRow::Here(i)) => {
-                    let Some(id) = app.keys.entries.get(i).map(|e| e.id.clone()) else {
-                        return;
-                    };
+                    let id = app.keys.entries.get(i).map(|e| e.id.clone())?;
                     if select_id(app, &id) {
-                        super::browse::browse(app, Layer::Matrix, a, out);
+                        return Some(a);
                     }
                 }
                 Some(SweepRow::There(c, i)) => {
-                    let Some(ctx) = s.contexts.get(c) else { return };
-                    let Some(e) = ctx.keys.entries.get(i) else {
-                        return;
-                    };
+                    let ctx = s.contexts.get(c)?;
+                    let e = ctx.keys.entries.get(i)?;
                     let (to, id, label) = (ctx.ctx.clone(), e.id.clone(), ctx.label.clone());
                     let name = e.name.clone();
                     switch_to(app, to, id, a, out);
@@ -77,8 +75,9 @@ pub(super) fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
             refresh(app, out);
             start_sweep(app, out);
         }
-        _ => super::browse::browse(app, Layer::Matrix, a, out),
+        _ => return Some(a),
     }
+    None
 }
 
 pub(super) fn sweep_move(app: &mut App, d: isize) {
@@ -115,6 +114,8 @@ pub(super) fn switch_to(
     let back = app.ctx.on_behalf_of.clone();
     super::contexts::switch_context(app, to, out);
     if let Some(m) = &mut app.matrix {
+        m.sweep = None;
+        m.here = app.ctx.on_behalf_of.clone();
         m.select_when_loaded = Some((id, then));
         m.return_to = Some(back);
     }
@@ -124,6 +125,7 @@ pub(crate) fn start_sweep(app: &mut App, out: &mut Vec<Command>) {
     let id = app.next_req;
     app.next_req += 1;
     let Some(m) = &mut app.matrix else { return };
+    m.here = app.ctx.on_behalf_of.clone();
     m.sweep = Some(Sweep {
         id,
         waiting_subusers: true,
