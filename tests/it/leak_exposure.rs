@@ -247,14 +247,14 @@ mod dashboard {
         sgkeys::ui::status::pending_text(app).join(" · ")
     }
 
-    #[test]
-    fn after_the_proof_the_account_is_listed_again_and_what_appeared_meanwhile_is_offered() {
-        let mut app = loaded_app(120, 40);
+    /// The fixture account with `LEAKED` pasted, found here by the persistence check (which
+    /// listed the account: no baseline, nothing appeared before), then `d` `y`: revoked.
+    /// Returns the request asking the key until it is refused.
+    fn pasted_and_revoked(app: &mut app::App) -> u64 {
         let secret = format!("SG.{LEAKED}.{}", "k".repeat(43));
-        let cmds = app::update(&mut app, Msg::Paste(secret));
+        let cmds = app::update(app, Msg::Paste(secret));
         let (req, op) = ops(&cmds)[0].clone();
         assert!(matches!(op, ApiOp::Locate { here: true, .. }), "{op:?}");
-        // the persistence check listed the account (no baseline: nothing appeared before)
         let exposure = Exposure {
             baseline: Baseline::None("no inventory is kept (--no-inventory)".into()),
             appeared: Vec::new(),
@@ -267,19 +267,26 @@ mod dashboard {
             via: Route::Here,
             exposure: Some(Ok(exposure)),
         };
-        reply(&mut app, req, ApiResult::Located(found));
+        reply(app, req, ApiResult::Located(found));
         assert_eq!(app.selected().unwrap().id.as_str(), LEAKED);
-        // d y: revoked, then asked until refused; the status line says what it waits for
-        press(&mut app, "d");
-        arm(&mut app);
-        let cmds = press(&mut app, "y");
+        press(app, "d");
+        arm(app);
+        let cmds = press(app, "y");
         let (req, _) = ops(&cmds)
             .into_iter()
             .find(|(_, op)| matches!(op, ApiOp::Mutate(Mutation::Revoke { .. })))
             .unwrap();
-        let cmds = reply(&mut app, req, ApiResult::Mutated(Done::ok(Effect::Revoked)));
+        let cmds = reply(app, req, ApiResult::Mutated(Done::ok(Effect::Revoked)));
         let (vreq, vop) = ops(&cmds)[0].clone();
         assert!(matches!(vop, ApiOp::VerifyDead { .. }), "{vop:?}");
+        vreq
+    }
+
+    #[test]
+    fn after_the_proof_the_account_is_listed_again_and_what_appeared_meanwhile_is_offered() {
+        let mut app = loaded_app(120, 40);
+        // revoked, then asked until refused; the status line says what it waits for
+        let vreq = pasted_and_revoked(&mut app);
         assert!(
             status(&app).contains(&format!("waiting for SendGrid to refuse {LEAKED}")),
             "{}",
@@ -361,33 +368,7 @@ mod dashboard {
     #[test]
     fn a_failed_list_after_the_delay_is_said_and_nothing_is_offered() {
         let mut app = loaded_app(120, 40);
-        let cmds = app::update(
-            &mut app,
-            Msg::Paste(format!("SG.{LEAKED}.{}", "k".repeat(43))),
-        );
-        let (req, _) = ops(&cmds)[0].clone();
-        let exposure = Exposure {
-            baseline: Baseline::None("none".into()),
-            appeared: Vec::new(),
-            by_sgkeys: 0,
-            listed: fixture_keys(),
-        };
-        let found = app::leak::Whereabouts::Found {
-            ctx: None,
-            region: None,
-            via: Route::Here,
-            exposure: Some(Ok(exposure)),
-        };
-        reply(&mut app, req, ApiResult::Located(found));
-        press(&mut app, "d");
-        arm(&mut app);
-        let cmds = press(&mut app, "y");
-        let (req, _) = ops(&cmds)
-            .into_iter()
-            .find(|(_, op)| matches!(op, ApiOp::Mutate(Mutation::Revoke { .. })))
-            .unwrap();
-        let cmds = reply(&mut app, req, ApiResult::Mutated(Done::ok(Effect::Revoked)));
-        let (vreq, _) = ops(&cmds)[0].clone();
+        let vreq = pasted_and_revoked(&mut app);
         let still = Verification {
             dead: false,
             after: Duration::from_secs(60),
