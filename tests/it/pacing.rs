@@ -125,9 +125,8 @@ async fn creates_answering(olds: &[String], rate: (&'static str, &'static str, u
     let made = AtomicU8::new(100);
     Hostile::start(move |r: &Seen| {
         let mut k = keys.lock().unwrap();
-        let one = r.path.strip_prefix("/v3/api_keys/").map(str::to_owned);
-        match (r.method.as_str(), one) {
-            ("POST", _) => {
+        match r.method.as_str() {
+            "POST" => {
                 let name = serde_json::from_str::<Value>(&r.body).unwrap()["name"]
                     .as_str()
                     .unwrap()
@@ -141,19 +140,7 @@ async fn creates_answering(olds: &[String], rate: (&'static str, &'static str, u
                     .with_header("X-RateLimit-Remaining", rate.1)
                     .with_header("X-RateLimit-Reset", &rate.2.to_string())
             }
-            ("GET", Some(id)) => match k.iter().find(|(i, _)| *i == id) {
-                Some((i, n)) => Reply::json(200, key_json(i, n, &["mail.send"])),
-                None => crate::hostile::keys::sendgrid_404(),
-            },
-            ("DELETE", Some(id)) => {
-                k.retain(|(i, _)| *i != id);
-                Reply::empty(204)
-            }
-            _ => {
-                let pairs: Vec<(&str, &str)> =
-                    k.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
-                Reply::json(200, list_json(&pairs))
-            }
+            _ => crate::hostile::keys::held(&mut k, r),
         }
     })
     .await
