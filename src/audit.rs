@@ -3,10 +3,10 @@
 //! ([`html`]); and the difference between two audits (`--since`), since SendGrid keeps no audit
 //! log or timestamps.
 
-pub mod html;
-pub mod openmetrics;
 mod changes;
 mod formats;
+pub mod html;
+pub mod openmetrics;
 
 pub use changes::*;
 pub use formats::*;
@@ -558,11 +558,13 @@ fn assess_one(context: &Option<String>, item: &Listed, dup: Option<usize>) -> Au
     }
 }
 
+fn ctx_label(c: &Option<String>) -> &str {
+    c.as_deref().unwrap_or("(account)")
+}
+
 fn sev_label(s: Option<Severity>) -> &'static str {
     s.map_or("none", Severity::label)
 }
-
-
 
 /// Look up a key's detail for the diff command: an id in the client's context.
 pub async fn fetch(client: &Client, id: &str) -> Result<KeyDetail, ApiError> {

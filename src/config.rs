@@ -160,7 +160,6 @@ pub struct Overrides {
     pub no_inventory: bool,
 }
 
-
 /// The dashboard's refresh interval when neither `--refresh` nor the profile says otherwise.
 pub const DEFAULT_REFRESH_SECS: u64 = 60;
 
@@ -567,7 +566,6 @@ impl Settings {
         s
     }
 }
-
 
 /// A base URL must be http(s), and must not carry credentials (`user:password@`): sgkeys
 /// authenticates with the API key alone, and a URL is printed and journaled, so credentials in it

@@ -375,7 +375,10 @@ mod tests {
         assert!(parse("").unwrap_err().contains("no [[rule]]"));
         for (policy, says) in [
             ("[[rule]]\nname='x'\n", "checks nothing"),
-            ("[[rule]]\nname='x'\ndeny=['nope.*']\n", "matches no known scope"),
+            (
+                "[[rule]]\nname='x'\ndeny=['nope.*']\n",
+                "matches no known scope",
+            ),
             ("[[rule]]\nname='x'\ndeny_types=['gold']\n", "gold"),
             ("[[rule]]\nname='x'\nmax_risk='huge'\n", "huge"),
             ("[[rule]]\nname='x'\ndenny=['a']\n", "denny"),

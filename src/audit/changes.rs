@@ -181,7 +181,13 @@ pub fn changes_text(c: &Changes) -> String {
         entry(&mut o, "+ added", &k.api_key_id, what, &k.context);
     }
     for k in &c.removed {
-        entry(&mut o, "- removed", &k.api_key_id, k.name.clone(), &k.context);
+        entry(
+            &mut o,
+            "- removed",
+            &k.api_key_id,
+            k.name.clone(),
+            &k.context,
+        );
     }
     for r in &c.renamed {
         let what = format!("'{}' → '{}'", r.from, r.to);

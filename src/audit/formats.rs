@@ -3,10 +3,6 @@
 
 use super::*;
 
-fn ctx_label(c: &Option<String>) -> &str {
-    c.as_deref().unwrap_or("(account)")
-}
-
 /// Plain-text table.
 pub fn to_table(a: &Audit, with_context: bool) -> String {
     let mut rows = Vec::new();

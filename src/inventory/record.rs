@@ -413,4 +413,3 @@ fn write_batch(
         }
     }
 }
-

@@ -33,10 +33,9 @@ use crate::api::{KeyDetail, Subuser};
 use crate::secret::Secret;
 pub use config::*;
 pub use rate::Rate;
-pub use standalone::run_standalone;
 use server::{Knobs, Shared, lock};
+pub use standalone::run_standalone;
 use store::{KeyGen, PARENT, ScopeSet, SimScopes, Store};
-
 
 /// Why the simulator could not start or keep its state.
 #[derive(Debug, thiserror::Error)]
@@ -490,7 +489,6 @@ impl SimHandle {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -15,7 +15,7 @@ use sgkeys::api::{Client, ClientOptions, epoch_now};
 use sgkeys::sim::{SimConfig, SimHandle};
 
 use crate::common::env::Env;
-use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of};
 
 /// Statuses the simulator answered to `POST /v3/api_keys`, in order.
 fn create_statuses(sim: &SimHandle) -> Vec<u16> {

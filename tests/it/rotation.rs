@@ -6,15 +6,15 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sgkeys::journal::{Action, Entry, Journal};
 use sgkeys::sim::SimConfig;
 
 use crate::common::dash::Dash;
 use crate::common::env::{Env, rotation_events, signal_when};
-use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of};
 
 /// No controlling terminal (a secret that cannot be written has nowhere else to go).
 fn detached(c: &mut std::process::Command) -> &mut std::process::Command {

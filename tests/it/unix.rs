@@ -12,7 +12,6 @@ use sgkeys::sim::{SimConfig, SimHandle};
 use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, fake_key, key_json, list_json};
 
-
 fn cmd(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
     crate::common::env::bin_at(dir, url, key, args)
 }

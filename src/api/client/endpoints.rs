@@ -7,6 +7,7 @@ use reqwest::Method;
 use super::{Client, Repeat, answer, decode};
 use crate::api::error::ApiError;
 use crate::api::models::*;
+use crate::secret::Secret;
 
 impl Client {
     /// `GET /v3/api_keys`: names and ids.
@@ -48,7 +49,7 @@ impl Client {
                 what: format!("reading key {id}"),
                 detail: format!(
                     "it describes another key ({})",
-                    super::error::clip(&k.api_key_id.0, 40)
+                    crate::api::error::clip(&k.api_key_id.0, 40)
                 ),
             }),
             GetOneWire::Wrapped { result } => result
@@ -155,7 +156,7 @@ impl Client {
                 if bytes.is_empty() {
                     "an empty body".to_owned()
                 } else {
-                    super::error::describe_non_json(&bytes)
+                    crate::api::error::describe_non_json(&bytes)
                 }
             ),
         })
@@ -240,7 +241,6 @@ impl Client {
             .await?;
         decode(status, &bytes, "the subuser list")
     }
-
 }
 pub(in crate::api) fn create_body(name: &str, scopes: Option<&[String]>) -> serde_json::Value {
     let mut body = serde_json::json!({ "name": name });
@@ -261,4 +261,3 @@ pub(in crate::api) fn update_body(name: &str, scopes: &[String]) -> serde_json::
 pub(in crate::api) fn key_path(id: &ApiKeyId) -> [&str; 3] {
     ["v3", "api_keys", id.as_str()]
 }
-

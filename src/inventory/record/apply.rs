@@ -4,7 +4,11 @@
 
 use super::*;
 
-pub(super) fn apply(tx: &Transaction<'_>, ids: &mut HashMap<Place, i64>, m: &Msg) -> rusqlite::Result<()> {
+pub(super) fn apply(
+    tx: &Transaction<'_>,
+    ids: &mut HashMap<Place, i64>,
+    m: &Msg,
+) -> rusqlite::Result<()> {
     match m {
         Msg::List {
             place,

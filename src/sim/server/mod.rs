@@ -149,10 +149,10 @@ impl Shared {
 
     /// A mutation of the store: `change` under the lock, then the state it left written (off
     /// the lock and the async threads). A refused change writes nothing.
-    pub(super) async fn change<T>(
+    async fn change<T>(
         self: &Arc<Self>,
-        change: impl FnOnce(&mut Store) -> Result<T, Reply>,
-    ) -> Result<T, Reply> {
+        change: impl FnOnce(&mut Store) -> Result<T, reply::Reply>,
+    ) -> Result<T, reply::Reply> {
         let (out, snap) = {
             let mut store = lock(&self.store);
             let out = change(&mut store)?;

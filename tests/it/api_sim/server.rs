@@ -349,8 +349,6 @@ async fn control_api_and_request_log() {
     sim.shutdown().await;
 }
 
-
-
 #[tokio::test]
 async fn connections_without_a_complete_request_head_are_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

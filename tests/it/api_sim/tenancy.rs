@@ -160,8 +160,6 @@ async fn on_behalf_of_isolation() {
     sim.shutdown().await;
 }
 
-
-
 /// `GET /v3/user/username` (OAI `tsg_user_v3.json`): the account a key belongs to, or the
 /// on-behalf-of target; `user.username.read` needed.
 #[tokio::test]
