@@ -140,6 +140,14 @@ impl Default for RawReq<'_> {
     }
 }
 
+/// A plain GET of the key list with `key` (the default request with another key).
+fn as_key(key: &str) -> RawReq<'_> {
+    RawReq {
+        key: Some(key),
+        ..RawReq::default()
+    }
+}
+
 async fn raw(sim: &SimHandle, r: RawReq<'_>) -> Raw {
     install_crypto_provider();
     let http = reqwest::Client::builder().build().unwrap();

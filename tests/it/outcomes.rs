@@ -51,6 +51,16 @@ async fn run(dir: &Path, url: &str, key: &str, args: &[&str]) -> Run {
     r
 }
 
+/// `revoke ID --yes --json` against `server` as the caller, in a fresh directory: the
+/// directory (its journal), the run, and what it printed as JSON.
+async fn revoke_json(server: &Hostile, id: &str) -> (tempfile::TempDir, Run, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["revoke", id, "--yes", "--json"];
+    let r = run(dir.path(), &server.url(), &caller(), &args).await;
+    let v = serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{e}: {}{}", r.out, r.err));
+    (dir, r, v)
+}
+
 fn journal(dir: &Path) -> Vec<sgkeys::journal::Entry> {
     Journal::new(dir.join("journal.jsonl")).read_all().unwrap()
 }

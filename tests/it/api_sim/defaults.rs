@@ -63,25 +63,11 @@ async fn the_defaults_allow_600_requests_a_minute_per_parent_account() {
     assert_eq!(customer.rate_headers(), (600, 596, reset));
     // a subuser's own key spends its own account's budget
     let own = sim.add_key(Some("acme-transactional"), "own", &["api_keys.read"]);
-    let r = raw(
-        &sim,
-        RawReq {
-            key: Some(own.expose()),
-            ..RawReq::default()
-        },
-    )
-    .await;
+    let r = raw(&sim, as_key(own.expose())).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.rate_headers(), (600, 599, reset));
     // a 401 is not counted (it shows a fresh window)
-    let r = raw(
-        &sim,
-        RawReq {
-            key: Some("SG.unknown"),
-            ..RawReq::default()
-        },
-    )
-    .await;
+    let r = raw(&sim, as_key("SG.unknown")).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.rate_headers(), (600, 600, reset));
     let r = raw(&sim, admin_raw(&sim, "GET", "/v3/scopes")).await;
@@ -106,14 +92,7 @@ async fn the_defaults_allow_600_requests_a_minute_per_parent_account() {
         json!({"errors":[{"field":null,"message":"too many requests"}]})
     );
     // the subuser's own key is not held back by its parent's budget
-    let r = raw(
-        &sim,
-        RawReq {
-            key: Some(own.expose()),
-            ..RawReq::default()
-        },
-    )
-    .await;
+    let r = raw(&sim, as_key(own.expose())).await;
     assert_eq!(r.status, 200);
     sim.shutdown().await;
 }

@@ -121,14 +121,7 @@ async fn unauthenticated_requests_are_401() {
         json!({"errors":[{"field":null,"message":"authorization required"}]})
     );
     r.rate_headers();
-    let r = raw(
-        &sim,
-        RawReq {
-            key: Some("not-a-key"),
-            ..RawReq::default()
-        },
-    )
-    .await;
+    let r = raw(&sim, as_key("not-a-key")).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["errors"][0]["message"], json!(INVALID_GRANT));
 
@@ -307,14 +300,7 @@ async fn rate_limit_is_429_with_headers() {
     let key = sim.admin_key().expose().to_owned();
     let mut limited = None;
     for _ in 0..30 {
-        let r = raw(
-            &sim,
-            RawReq {
-                key: Some(&key),
-                ..RawReq::default()
-            },
-        )
-        .await;
+        let r = raw(&sim, as_key(&key)).await;
         if r.status == 429 {
             limited = Some(r);
             break;
@@ -334,14 +320,7 @@ async fn rate_limit_is_429_with_headers() {
     let mut seen = None;
     for _ in 0..5 {
         for _ in 0..30 {
-            let r = raw(
-                &sim,
-                RawReq {
-                    key: Some(&key),
-                    ..RawReq::default()
-                },
-            )
-            .await;
+            let r = raw(&sim, as_key(&key)).await;
             if r.status == 429 {
                 break;
             }

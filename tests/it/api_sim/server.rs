@@ -210,13 +210,7 @@ async fn rate_headers_on_every_v3_response() {
             400,
         ),
         (RawReq::default(), 401),
-        (
-            RawReq {
-                key: Some(reader.expose()),
-                ..RawReq::default()
-            },
-            403,
-        ),
+        (as_key(reader.expose()), 403),
         (admin_raw(&sim, "GET", "/v3/api_keys/nope"), 404),
         (admin_raw(&sim, "GET", "/v3/nothing/here"), 404),
         (
@@ -464,14 +458,7 @@ async fn pipeline_steps_run_in_the_documented_order() {
 
     // authentication before the rate limit: with a limit of 0 every counted request is a 429
     sim.set_rate_limit(0);
-    let r = raw(
-        &sim,
-        RawReq {
-            key: Some("SG.unknown"),
-            ..RawReq::default()
-        },
-    )
-    .await;
+    let r = raw(&sim, as_key("SG.unknown")).await;
     assert_eq!(r.status, 401);
     assert_eq!(message_of(&r), INVALID_GRANT);
     // the rate limit before on-behalf-of, routing and permission

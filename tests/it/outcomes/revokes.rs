@@ -48,16 +48,8 @@ async fn an_html_200_to_a_delete_is_read_back() {
         still_there(&victim),
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let r = run(
-        dir.path(),
-        &server.url(),
-        &caller(),
-        &["revoke", &victim, "--yes", "--json"],
-    )
-    .await;
+    let (dir, r, v) = revoke_json(&server, &victim).await;
     assert_eq!(r.code, 1, "{}{}", r.out, r.err);
-    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(v["results"][0]["status"], "failed");
     assert_eq!(journal(dir.path())[0].result(), Outcome::Failed);
 
@@ -68,16 +60,8 @@ async fn an_html_200_to_a_delete_is_read_back() {
         gone,
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let r = run(
-        dir.path(),
-        &server.url(),
-        &caller(),
-        &["revoke", &victim, "--yes", "--json"],
-    )
-    .await;
+    let (dir, r, v) = revoke_json(&server, &victim).await;
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
-    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(v["results"][0]["status"], "revoked");
     assert!(
         v["results"][0]["error"]
