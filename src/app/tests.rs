@@ -918,7 +918,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
     update(&mut app, key('d'));
     arm(&mut app);
     assert_eq!(app.layer(), Layer::Confirm);
-    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.focus == ConfirmFocus::Cancel));
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if !c.confirm.focus_yes));
     // Enter presses Cancel
     let cmds = update(&mut app, code(KeyCode::Enter));
     assert!(api_cmds(&cmds).is_empty() && app.modal.is_none());
@@ -2000,7 +2000,7 @@ fn rotation_entry() -> crate::journal::Entry {
 fn rotate_now_revokes_the_old_key_and_reads_it_back_gone() {
     let mut app = rotated_marketing();
     // Cancel ("Later") is focused: Enter would not revoke; y does
-    assert!(matches!(&app.modal, Some(Modal::Deployed(d)) if !d.focus_revoke));
+    assert!(matches!(&app.modal, Some(Modal::Deployed(d)) if !d.confirm.focus_yes));
     let cmds = update(&mut app, key('y'));
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert!(matches!(op, ApiOp::Mutate(Mutation::Revoke { id: ref i, .. }) if *i == id(1)));
