@@ -174,6 +174,15 @@ pub(super) async fn create(
     .await
 }
 
+/// What a `PATCH` or `PUT` of a key asks, in SendGrid's order: the scope to change keys, then
+/// a body, then a name in it.
+fn renaming(ctx: &Ctx, body: Result<JsonBody, Reply>) -> Result<(Value, String), Reply> {
+    ctx.require("api_keys.update")?;
+    let JsonBody(v) = body?;
+    let name = name_of(&v).ok_or_else(missing_name)?;
+    Ok((v, name))
+}
+
 /// `PATCH /v3/api_keys/{id}`: rename.
 pub(super) async fn rename(
     State(sh): State<Arc<Shared>>,
@@ -181,9 +190,7 @@ pub(super) async fn rename(
     id: Result<Path<String>, PathRejection>,
     body: Result<JsonBody, Reply>,
 ) -> Result<Reply, Reply> {
-    ctx.require("api_keys.update")?;
-    let JsonBody(v) = body?;
-    let name = name_of(&v).ok_or_else(missing_name)?;
+    let (_, name) = renaming(&ctx, body)?;
     sh.change(|store| {
         let d = store
             .rename(ctx.account, &key_id(id), &name)
@@ -201,9 +208,7 @@ pub(super) async fn update(
     id: Result<Path<String>, PathRejection>,
     body: Result<JsonBody, Reply>,
 ) -> Result<Reply, Reply> {
-    ctx.require("api_keys.update")?;
-    let JsonBody(v) = body?;
-    let name = name_of(&v).ok_or_else(missing_name)?;
+    let (v, name) = renaming(&ctx, body)?;
     let scopes = v
         .get("scopes")
         .and_then(strings)
