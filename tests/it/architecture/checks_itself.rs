@@ -183,7 +183,10 @@ pub fn clean() { let _ = br##"crate::api"##; }
 fn a_sibling_named_through_a_glob_of_the_parent_is_an_arrow() {
     let files = [
         ("src/api/mod.rs", "pub mod a; pub mod b; pub mod client;"),
-        ("src/api/a.rs", "use super::*;\npub fn go() {\n    b::back();\n}"),
+        (
+            "src/api/a.rs",
+            "use super::*;\npub fn go() {\n    b::back();\n}",
+        ),
         ("src/api/b.rs", "pub fn back() {\n    super::a::go();\n}"),
     ];
     let f = check(TABLE, &crate_of(&files));
