@@ -127,10 +127,7 @@ async fn creates_answering(olds: &[String], rate: (&'static str, &'static str, u
         let mut k = keys.lock().unwrap();
         match r.method.as_str() {
             "POST" => {
-                let name = serde_json::from_str::<Value>(&r.body).unwrap()["name"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
+                let name = crate::hostile::created_name(r);
                 let key = fake_key(made.fetch_add(1, Ordering::Relaxed));
                 k.push((id_of(&key), name.clone()));
                 let body = json!({"api_key": key, "api_key_id": id_of(&key), "name": name,

@@ -289,10 +289,7 @@ async fn create_answers_500_after_creating(old: &str) -> Hostile {
         let mut k = keys.lock().unwrap();
         match r.method.as_str() {
             "POST" => {
-                let name = serde_json::from_str::<Value>(&r.body).unwrap()["name"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
+                let name = crate::hostile::created_name(r);
                 k.push((id_of(&fake_key(9)), name));
                 Reply::html(500, "<html><title>500 Internal Server Error</title></html>")
             }

@@ -54,12 +54,7 @@ impl Env {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: no JSON ({e}): {out}"))
     }
     fn id_named(&self, name: &str) -> String {
-        self.sim
-            .keys(None)
-            .into_iter()
-            .find(|k| k.name == name)
-            .map(|k| k.api_key_id.0)
-            .unwrap()
+        crate::common::simulator::id_named(&self.sim, name)
     }
     /// Methods other than GET the simulator saw.
     fn changes_sent(&self) -> Vec<String> {

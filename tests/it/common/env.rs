@@ -108,12 +108,7 @@ impl Env {
     }
 
     pub fn id_named(&self, name: &str) -> String {
-        self.sim
-            .keys(None)
-            .into_iter()
-            .find(|k| k.name == name)
-            .map(|k| k.api_key_id.0)
-            .unwrap()
+        crate::common::simulator::id_named(&self.sim, name)
     }
 
     /// The journal as read back (each intent merged with its outcome).
