@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use sgkeys::api::{Client, ClientOptions, epoch_now};
 use sgkeys::sim::{SimConfig, SimHandle};
 

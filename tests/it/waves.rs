@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use sgkeys::api::{Client, ClientOptions, RetryPolicy};
+use sgkeys::api::{Client, ClientOptions};
 use sgkeys::sim::{Rate, RequestLog, Seed, SimConfig, SimHandle};
 
 /// A simulator allowing `rate_limit` requests per second (one-second windows, as in the
