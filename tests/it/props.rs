@@ -216,10 +216,18 @@ fn check_invariants(app: &App) {
     let prefetching = app
         .pending
         .values()
-        .filter(|p| matches!(p, Pending::Prefetch(_)))
+        .filter(|p| {
+            matches!(
+                p,
+                Pending::Prefetch {
+                    whose: sgkeys::app::Whose::Here,
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(
-        app.prefetch.in_flight, prefetching,
+        app.keys.prefetch.in_flight, prefetching,
         "prefetch count out of step"
     );
     match &app.modal {

@@ -178,14 +178,13 @@ pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
             ApiOp::ListKeys,
             out,
         );
-        let mut keys = KeyList::default();
+        let mut keys = Account::default();
         keys.status.start(req);
         sweep_ctxs.push(SweepCtx {
             label: context_name(&ctx),
             ctx,
             region,
             keys,
-            dups: Default::default(),
         });
     }
     let n = sweep_ctxs.len();
@@ -231,23 +230,10 @@ pub(crate) fn sweep_listed(
     };
     match r {
         Ok(keys) => {
-            c.keys.entries = keys.into_iter().map(KeyEntry::new).collect();
-            c.keys.reindex();
+            c.keys.listed(keys);
             c.keys.status.ready(0);
-            let dups = risk::duplicate_names(
-                c.keys
-                    .entries
-                    .iter()
-                    .map(|e| (e.id.as_str(), e.name.as_str())),
-            );
-            for e in &mut c.keys.entries {
-                e.risk = risk::combine(&[], &e.name, dups.get(e.id.as_str()).copied());
-            }
-            c.dups = dups;
-            let ids: Vec<(usize, ApiKeyId)> =
-                c.keys.entries.iter().map(|e| (ctx, e.id.clone())).collect();
-            s.total += ids.len();
-            s.queue.extend(ids);
+            let queue = c.keys.entries.iter().map(|e| e.id.clone()).collect();
+            c.keys.prefetch_all(queue);
         }
         Err(_) => {
             let why = why.unwrap_or_default();
@@ -260,59 +246,41 @@ pub(crate) fn sweep_listed(
             );
         }
     }
-    pump(app, out);
+    super::account::pump(app, out);
     resweep(app);
 }
 
-/// One key's scopes arrived.
+/// One key's scopes arrived (`whose`: the sweep and the context it was read for).
 pub(crate) fn sweep_key(
     app: &mut App,
-    sweep: u64,
-    ctx: usize,
+    whose: Whose,
     id: &ApiKeyId,
     r: Result<KeyDetail, ApiError>,
     out: &mut Vec<Command>,
 ) {
-    let Some(s) = sweep_mut(app, sweep) else {
+    let r = super::account::answer_for(id, r);
+    let why = r.as_ref().err().map(super::errors::describe);
+    let Some(acc) = app.account_mut(whose) else {
         return;
     };
-    s.in_flight = s.in_flight.saturating_sub(1);
-    let Some(c) = s.contexts.get_mut(ctx) else {
-        return;
-    };
-    let Some(e) = c.keys.get_mut(id) else { return };
+    acc.prefetched(r.is_ok());
     match r {
-        Ok(detail) if &detail.api_key_id == id => {
-            s.done += 1;
-            let info = KeyInfo::new(&detail);
-            let dup = c.dups.get(id.as_str()).copied();
-            e.risk = risk::combine(&info.scope_findings, &e.name, dup);
-            e.state.known(info);
-        }
-        Ok(_) => {
-            s.failed += 1;
-            if let Some(r) = e.state.scopes_mut() {
-                r.fail("the answer named another key".into());
-            }
-        }
-        Err(err) => {
-            s.failed += 1;
-            if let Some(r) = e.state.scopes_mut() {
-                r.fail(super::errors::describe(&err));
+        Ok(detail) => acc.set_info(detail),
+        Err(_) => {
+            if let Some(r) = acc.get_mut(id).and_then(|e| e.state.scopes_mut()) {
+                r.fail(why.unwrap_or_default());
             }
         }
     }
-    pump(app, out);
+    super::account::pump(app, out);
     let sorted_by_scopes = app.view.sort.needs_scopes() || app.filter.query.needs_scopes();
-    let finished = app
-        .sweep()
-        .is_some_and(|s| s.in_flight == 0 && s.queue.is_empty());
+    let finished = app.sweep().is_some_and(|s| !s.reading_scopes());
     if sorted_by_scopes || finished {
         resweep(app);
     }
     if finished && let Some(s) = app.sweep() {
-        let (done, failed, n) = (s.done, s.failed, s.contexts.len() + 1);
-        let rows = s.rows.len();
+        let (done, failed, _) = s.reading();
+        let (n, rows) = (s.contexts.len() + 1, s.rows.len());
         let tail = if failed > 0 {
             format!(", {failed} could not be read")
         } else {
@@ -327,47 +295,6 @@ pub(crate) fn sweep_key(
             },
             format!("all contexts: {rows} keys in {n} contexts, {done} scopes read{tail}"),
         );
-    }
-}
-
-/// Send the sweep's next reads, as many as the prefetch may have in flight.
-pub(super) fn pump(app: &mut App, out: &mut Vec<Command>) {
-    loop {
-        let Some(s) = app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) else {
-            return;
-        };
-        if s.in_flight >= PREFETCH_CONCURRENCY {
-            return;
-        }
-        let Some((c, id)) = s.queue.pop_front() else {
-            return;
-        };
-        let Some(ctx) = s.contexts.get(c) else {
-            continue;
-        };
-        let (to, region, sweep) = (ctx.ctx.clone(), ctx.region, s.id);
-        s.in_flight += 1;
-        let req = request_in(
-            app,
-            to,
-            region,
-            Pending::SweepKey {
-                sweep,
-                ctx: c,
-                id: id.clone(),
-            },
-            ApiOp::GetKey(id.clone()),
-            out,
-        );
-        if let Some(e) = app
-            .matrix
-            .as_mut()
-            .and_then(|m| m.sweep.as_mut())
-            .and_then(|s| s.contexts.get_mut(c))
-            .and_then(|c| c.keys.get_mut(&id))
-        {
-            e.state.start_load(req);
-        }
     }
 }
 
