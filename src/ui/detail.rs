@@ -6,14 +6,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
 use super::text::{
     center_offset, clean, pad, pad_left, plural, put_centered, put_line, rule, style_row, truncate,
     width, wrap, wrap_max,
 };
 use super::theme::{Theme, severity_symbol};
-use crate::app::{App, DetailRow, KeyEntry, Pane, detail_rows};
+use crate::app::{Action, App, DetailRow, KeyEntry, Layer, Pane, detail_rows};
 use crate::risk::Finding;
 use crate::scopes::Level;
 
@@ -22,21 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let focused = app.focus == Pane::Detail && app.modal.is_none();
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Line::from(Span::styled(
-            " Scopes ",
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        )));
+    let block = super::list::pane_block(theme, " Scopes ".into(), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -112,13 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     theme.danger,
                 ),
                 (
-                    format!(
-                        "{} to retry",
-                        crate::app::keymap::user::key_name(
-                            crate::app::keymap::Layer::Detail,
-                            crate::app::keymap::Action::Refresh
-                        )
-                    ),
+                    super::list::key_hint(Layer::Detail, Action::Refresh, "to retry"),
                     theme.dim,
                 ),
             ],

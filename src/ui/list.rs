@@ -19,6 +19,65 @@ use crate::app::layout::{
     TYPE_W_REVOKING, list_wide_fits,
 };
 
+/// A pane's frame: its border and title in the focus colours while it has the keyboard.
+pub(super) fn pane_block<'a>(theme: &Theme, title: String, focused: bool) -> Block<'a> {
+    let (border, title_style) = if focused {
+        (theme.border_focus, theme.title_focus)
+    } else {
+        (theme.border, theme.title)
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Line::from(Span::styled(title, title_style)))
+}
+
+/// A pane of rows drawn in its frame, the selected row's place (`3/40`) at its bottom right;
+/// the area inside the frame (`None`: nothing fits).
+pub(super) fn rows_pane(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    (title, focused): (String, bool),
+    (selected, n): (usize, usize),
+) -> Option<Rect> {
+    let mut block = pane_block(theme, title, focused);
+    if n > 0 && area.width > 12 {
+        let pos = format!(" {}/{n} ", selected.min(n - 1) + 1);
+        block = block.title_bottom(Line::from(Span::styled(pos, theme.dim)).right_aligned());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    (!inner.is_empty()).then_some(inner)
+}
+
+/// What a title says about how the rows are shown — the sort, the filter, the marks — alike
+/// over the list and the matrix.
+pub(super) fn view_parts(app: &App) -> Vec<String> {
+    let mut parts = Vec::new();
+    if app.view.sort != SortKey::Api || app.view.reverse {
+        parts.push(format!(
+            "sort: {} {}",
+            app.view.sort.label(),
+            if app.view.reverse { "↓" } else { "↑" }
+        ));
+    }
+    if app.filter.active() {
+        let f = clean(app.filter.input.value());
+        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
+    }
+    if !app.view.marks.is_empty() {
+        parts.push(format!("{} marked", app.view.marks.len()));
+    }
+    parts
+}
+
+/// A line that names the key (as the user's keymap binds it) for `action` in `layer`, then
+/// what it does: "r to retry".
+pub(super) fn key_hint(layer: L, action: Action, what: &str) -> String {
+    format!("{} {what}", key_name(layer, action))
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.is_empty() {
         return;
@@ -26,30 +85,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::List && app.modal.is_none();
     let n = app.view.rows.len();
     let title = title(app, area.width.saturating_sub(4) as usize);
-    let mut block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Line::from(Span::styled(
-            title,
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        )));
-    if n > 0 && area.width > 12 {
-        let pos = format!(" {}/{n} ", app.view.selected.min(n - 1) + 1);
-        block = block.title_bottom(Line::from(Span::styled(pos, theme.dim)).right_aligned());
-    }
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.is_empty() {
+    let at = (app.view.selected, n);
+    let Some(inner) = rows_pane(frame, area, theme, (title, focused), at) else {
         return;
-    }
+    };
     let buf = frame.buffer_mut();
 
     if n == 0 && !app.keys.ever_loaded() && app.keys.status.error().is_none() {
@@ -191,20 +230,7 @@ fn title(app: &App, max: usize) -> String {
     } else {
         format!("Keys {total}")
     }];
-    if app.view.sort != SortKey::Api || app.view.reverse {
-        parts.push(format!(
-            "sort: {} {}",
-            app.view.sort.label(),
-            if app.view.reverse { "↓" } else { "↑" }
-        ));
-    }
-    if app.filter.active() {
-        let f = clean(app.filter.input.value());
-        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
-    }
-    if !app.view.marks.is_empty() {
-        parts.push(format!("{} marked", app.view.marks.len()));
-    }
+    parts.extend(view_parts(app));
     if app.offline {
         parts.push("offline".into());
     } else if app.keys.status.is_loading() && app.keys.ever_loaded() {
@@ -326,10 +352,7 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
                 lines.push((hint.to_owned(), theme.warn));
             }
             lines.push((String::new(), theme.base));
-            lines.push((
-                format!("{} to retry", key_name(L::List, Action::Refresh)),
-                theme.dim,
-            ));
+            lines.push((key_hint(L::List, Action::Refresh, "to retry"), theme.dim));
             return lines;
         }
         if !keys.ever_loaded() {
@@ -354,7 +377,7 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
             theme.strong,
         ),
         (
-            format!("{} clears the filter", key_name(L::List, Action::Back)),
+            key_hint(L::List, Action::Back, "clears the filter"),
             theme.dim,
         ),
     ];

@@ -189,6 +189,14 @@ fn arm(app: &mut App) {
     update(app, Msg::Tick(now));
 }
 
+/// `d`, the dialog armed, `y`: the selected key's revoke sent; its request id.
+fn revoke_selected(app: &mut App) -> ReqId {
+    update(app, key('d'));
+    arm(app);
+    let cmds = update(app, key('y'));
+    api_cmds(&cmds)[0].0
+}
+
 fn typed(app: &mut App, s: &str) -> Vec<Command> {
     let mut out = Vec::new();
     for c in s.chars() {

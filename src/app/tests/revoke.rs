@@ -73,10 +73,7 @@ fn esc_works_at_once_and_a_typed_count_waits_too() {
 fn a_key_someone_already_revoked_is_not_called_revoked_now() {
     let mut app = loaded();
     update(&mut app, key('j'));
-    update(&mut app, key('d'));
-    arm(&mut app);
-    let cmds = update(&mut app, key('y'));
-    let (req, _) = api_cmds(&cmds)[0].clone();
+    let req = revoke_selected(&mut app);
     update(
         &mut app,
         answer(req, ApiResult::Mutated(Done::ok(Effect::AlreadyGone))),
@@ -248,10 +245,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
 #[test]
 fn failed_revoke_restores_the_row_with_an_error() {
     let mut app = loaded();
-    update(&mut app, key('d'));
-    arm(&mut app);
-    let cmds = update(&mut app, key('y'));
-    let (req, _) = api_cmds(&cmds)[0].clone();
+    let req = revoke_selected(&mut app);
     update(
         &mut app,
         answer(
@@ -377,10 +371,7 @@ fn a_revoke_is_one_per_key_state_and_failing_restores_the_scopes() {
     let info = app.keys.get(&id(1)).and_then(|e| e.info().cloned());
     assert!(info.is_some());
     update(&mut app, key('j'));
-    update(&mut app, key('d'));
-    arm(&mut app);
-    let cmds = update(&mut app, key('y'));
-    let (req, _) = api_cmds(&cmds)[0].clone();
+    let req = revoke_selected(&mut app);
     let e = app.keys.get(&id(1)).unwrap();
     assert!(matches!(e.state, KeyState::Revoking { req: Some(r), .. } if r == req));
     assert_eq!(e.info().cloned(), info, "scopes stay known while revoking");
