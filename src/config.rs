@@ -246,14 +246,8 @@ pub fn theme_choice(
     }
 }
 
-/// Requests in flight at most by default (the hard cap; the rate-limit budget paces below it):
-/// 100, SendGrid's limit of keys per account, so one account's details always go in one wave
-/// (two round trips for an audit: the list, then every GET). Over HTTP/1.1 that is up to 100
-/// connections; over HTTP/2, streams on one connection (and never more than the server's
-/// `SETTINGS_MAX_CONCURRENT_STREAMS`: hyper queues the rest). With 64, 100 keys took three
-/// round trips (list, 64, 36): 0.173 s against the Node client's 0.257 s, 1.49× where issue
-/// 13 asks 1.6× (see docs/performance.md).
-pub const DEFAULT_CONCURRENCY: usize = 100;
+/// The dashboard's refresh interval when neither `--refresh` nor the profile says otherwise.
+pub const DEFAULT_REFRESH_SECS: u64 = 60;
 
 /// Resolved settings for one run.
 #[derive(Debug, Clone)]
@@ -550,7 +544,9 @@ pub fn resolve_with(
         base_url,
         eu_base_url,
         ca_cert_pem,
-        concurrency: ov.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        concurrency: ov
+            .concurrency
+            .unwrap_or(crate::api::client::DEFAULT_CONCURRENCY),
         region,
         on_behalf_of,
         timeout: Duration::from_secs_f64(timeout),
@@ -561,7 +557,7 @@ pub fn resolve_with(
         refresh_secs: ov
             .refresh
             .or(profile.refresh_secs)
-            .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS),
+            .unwrap_or(DEFAULT_REFRESH_SECS),
         profile_theme: profile.theme.clone(),
         inventory: crate::inventory::resolve_path(
             ov.no_inventory,

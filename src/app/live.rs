@@ -14,8 +14,6 @@ use crate::api::ApiKeyId;
 
 /// How long a key that appeared since the last look keeps its badge.
 pub const BADGE_MS: u64 = 30_000;
-/// The refresh interval when neither `--refresh` nor the profile says otherwise.
-pub const DEFAULT_REFRESH_SECS: u64 = 60;
 
 /// The periodic refresh and what it found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

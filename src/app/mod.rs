@@ -75,7 +75,7 @@ pub const MIN_HEIGHT: u16 = 16;
 /// Detail GETs in flight at once for the background prefetch: as many as the client's own
 /// bound (100, SendGrid's per-account key limit), so one account's risk picture is one wave
 /// after the list; the client's gate still plans them against the rate-limit budget.
-pub const PREFETCH_CONCURRENCY: usize = crate::config::DEFAULT_CONCURRENCY;
+pub const PREFETCH_CONCURRENCY: usize = crate::api::client::DEFAULT_CONCURRENCY;
 /// Wait this long after the selection settles before fetching its detail (scrolling fast
 /// through the list does not fire a request per row).
 pub const DETAIL_DEBOUNCE_MS: u64 = 120;

@@ -183,9 +183,7 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
         .journal
         .clone()
         .unwrap_or_else(|| config::state_dir().join("demo-journal.jsonl"));
-    let refresh = global
-        .refresh
-        .unwrap_or(crate::app::live::DEFAULT_REFRESH_SECS);
+    let refresh = global.refresh.unwrap_or(config::DEFAULT_REFRESH_SECS);
     // the demo's own inventory, like its own journal; its context is "demo" whatever port
     // the simulator took
     let inventory_path = crate::inventory::resolve_path(

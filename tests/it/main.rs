@@ -18,6 +18,7 @@ mod common;
 mod hostile;
 
 mod api_sim;
+mod architecture;
 mod cli;
 mod e2e_dashboard;
 mod e2e_tmux;
