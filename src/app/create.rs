@@ -106,6 +106,25 @@ impl CreateForm {
     }
 }
 
+/// A key typed into the name.
+pub(crate) fn edit_name(app: &mut App, edit: impl FnOnce(&mut Input)) {
+    if let Some(Modal::Create(f)) = &mut app.modal {
+        edit(&mut f.name);
+        f.error = None;
+    }
+}
+
+/// Either form's "discard your changes?" (this one's and the scope editor's): yes closes the
+/// form, anything else goes back to editing.
+pub(crate) fn discard_action(app: &mut App, a: Action) {
+    match (a, &mut app.modal) {
+        (Action::Yes, _) => close_modal(app),
+        (_, Some(Modal::EditScopes(f))) => f.stage = ScopeStage::Editing,
+        (_, Some(Modal::Create(f))) => f.stage = CreateStage::Editing,
+        _ => {}
+    }
+}
+
 pub(crate) fn create_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
     let Some(Modal::Create(f)) = &mut app.modal else {
         return;
@@ -249,71 +268,28 @@ pub(crate) fn created(
         matches!(&app.modal, Some(Modal::Create(f)) if f.stage == CreateStage::Submitting(req));
     match r {
         Ok(created) => {
-            let detail = KeyDetail {
-                api_key_id: created.api_key_id.clone(),
-                name: created.name.clone(),
-                scopes: created.scopes.clone(),
-            };
-            let info = KeyInfo::new(&detail);
-            let (key_type, counted) = (info.key_type, info.counted);
-            let mut entry = KeyEntry::new(ApiKey {
-                api_key_id: created.api_key_id.clone(),
-                name: created.name.clone(),
-            });
-            entry.state = KeyState::Scopes(Remote::Ready(info));
-            // a refresh may already have listed it
-            match app.keys.index.get(&created.api_key_id).copied() {
-                Some(i) => app.keys.entries[i] = entry,
-                None => app.keys.entries.push(entry),
-            }
-            app.keys.reindex();
-            recompute_risks(app);
-            refilter(app);
-            if let Some(pos) = app
-                .keys
-                .index
-                .get(&created.api_key_id)
-                .and_then(|i| app.view.rows.iter().position(|r| r == i))
-            {
-                select(app, pos);
-            }
-            // The secret is shown once, whatever modal was up.
-            app.modal = Some(Modal::Secret(SecretModal {
-                id: created.api_key_id.clone(),
-                name: created.name.clone(),
-                key_type,
-                scope_count: counted,
-                secret: created.api_key,
-                copied: false,
-                confirm_close: false,
-                rotated: None,
-            }));
+            let id = created.api_key_id.clone();
+            let secret = joins_list(app, created, None);
+            select_key(app, &id);
             toast(
                 app,
                 Level::Success,
-                format!("created '{}' ({})", created.name, created.api_key_id),
+                format!("created '{}' ({id})", secret.name),
             );
+            // The secret is shown once, whatever modal was up.
+            app.modal = Some(Modal::Secret(secret));
         }
         Err(ApiError::CreatedSecretLost { id, cause }) => {
             // The key exists but its secret is gone: show it, select it, say what to do.
             let id = ApiKeyId(id);
             if app.keys.get(&id).is_none() {
-                app.keys.entries.push(KeyEntry::new(ApiKey {
+                let entry = KeyEntry::new(ApiKey {
                     api_key_id: id.clone(),
                     name: name.to_owned(),
-                }));
-                app.keys.reindex();
-                recompute_risks(app);
-                refilter(app);
+                });
+                joins(app, entry);
             }
-            if let Some(pos) = app
-                .keys
-                .index
-                .get(&id)
-                .and_then(|i| app.view.rows.iter().position(|r| r == i))
-            {
-                select(app, pos);
-            }
+            select_key(app, &id);
             if form_waiting {
                 close_modal(app);
             }
@@ -337,5 +313,59 @@ pub(crate) fn created(
                 format!("could not create '{name}': {msg}"),
             );
         }
+    }
+}
+
+/// A created key joins the list with its scopes (a refresh may already have listed it); its
+/// secret, to show once (for a rotation's replacement, with the rotation).
+pub(crate) fn joins_list(
+    app: &mut App,
+    created: crate::api::CreatedKey,
+    rotated: Option<Box<crate::ops::Rotation>>,
+) -> SecretModal {
+    let info = KeyInfo::new(&KeyDetail {
+        api_key_id: created.api_key_id.clone(),
+        name: created.name.clone(),
+        scopes: created.scopes.clone(),
+    });
+    let secret = SecretModal {
+        id: created.api_key_id.clone(),
+        name: created.name.clone(),
+        key_type: info.key_type,
+        scope_count: info.counted,
+        secret: created.api_key,
+        copied: false,
+        confirm_close: false,
+        rotated,
+    };
+    let mut entry = KeyEntry::new(ApiKey {
+        api_key_id: created.api_key_id,
+        name: created.name,
+    });
+    entry.state = KeyState::Scopes(Remote::Ready(info));
+    joins(app, entry);
+    secret
+}
+
+/// `entry` in the list, in place of the row with its id if there is one.
+fn joins(app: &mut App, entry: KeyEntry) {
+    match app.keys.index.get(&entry.id).copied() {
+        Some(i) => app.keys.entries[i] = entry,
+        None => app.keys.entries.push(entry),
+    }
+    app.keys.reindex();
+    recompute_risks(app);
+    refilter(app);
+}
+
+/// Select the key `id` if the filter shows it.
+fn select_key(app: &mut App, id: &ApiKeyId) {
+    if let Some(pos) = app
+        .keys
+        .index
+        .get(id)
+        .and_then(|i| app.view.rows.iter().position(|r| r == i))
+    {
+        select(app, pos);
     }
 }

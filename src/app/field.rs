@@ -24,26 +24,9 @@ pub(crate) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
                 edit(&mut c.input);
             }
         }
-        Layer::Rename => {
-            if let Some(Modal::Rename(f)) = &mut app.modal {
-                edit(&mut f.input);
-                f.error = None;
-            }
-        }
-        Layer::CreateName => {
-            if let Some(Modal::Create(f)) = &mut app.modal {
-                edit(&mut f.name);
-                f.error = None;
-            }
-        }
-        Layer::RotateName => {
-            if let Some(Modal::Rotate(f)) = &mut app.modal
-                && f.many.is_empty()
-            {
-                edit(&mut f.name);
-                f.error = None;
-            }
-        }
+        Layer::Rename => super::rename::edit_name(app, edit),
+        Layer::CreateName => super::create::edit_name(app, edit),
+        Layer::RotateName => super::rotate::edit_name(app, edit),
         Layer::LogFilter => {
             if let Some(Modal::Log(l)) = &mut app.modal {
                 edit(&mut l.filter);
@@ -62,19 +45,7 @@ pub(crate) fn edit_field(app: &mut App, layer: Layer, edit: impl FnOnce(&mut tui
                 v.cursor = 0;
             }
         }
-        Layer::Confirm => {
-            let now = app.now_ms;
-            if let Some(Modal::ConfirmDelete(c)) = &mut app.modal {
-                if !c.armed(now) {
-                    return c.too_soon("typing".into());
-                }
-                edit(&mut c.typed);
-                c.error = None;
-                if c.count_ok() && c.needs_count() {
-                    c.focus = ConfirmFocus::Revoke;
-                }
-            }
-        }
+        Layer::Confirm => super::revoke::edit_count(app, edit),
         Layer::ContextsFilter => {
             if let Some(Modal::Contexts(p)) = &mut app.modal {
                 edit(&mut p.filter);

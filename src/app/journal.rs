@@ -5,6 +5,7 @@
 
 use tui_input::Input;
 
+use super::confirm::{Answer, Confirm, Tone};
 use super::effects::*;
 use super::keymap::{Action, Layer};
 use super::*;
@@ -63,7 +64,37 @@ pub enum JournalFix {
 #[derive(Debug, Clone)]
 pub struct JournalConfirm {
     pub fix: JournalFix,
-    pub focus_yes: bool,
+    pub confirm: Confirm,
+}
+
+impl JournalConfirm {
+    /// The question for `fix`, worded.
+    pub fn new(fix: JournalFix) -> Self {
+        let confirm = match &fix {
+            JournalFix::Finish { old, name, .. } => {
+                Confirm::new("Finish the rotation?", ["Cancel", "Revoke"], 56).line(
+                    Tone::Warn,
+                    format!(
+                        "Revoke the old key '{name}' ({old})? Apps still using it stop working. \
+                         This cannot be undone."
+                    ),
+                )
+            }
+            JournalFix::Recreate { id, name, scopes } => {
+                Confirm::new("Recreate the key?", ["Cancel", "Recreate"], 56).line(
+                    Tone::Warn,
+                    format!(
+                        "Create a new key '{name}' with the {} of {id}? Its secret is shown once.",
+                        crate::text::plural(scopes.len(), "scope", "scopes")
+                    ),
+                )
+            }
+        };
+        JournalConfirm {
+            fix,
+            confirm: confirm.danger(),
+        }
+    }
 }
 
 /// The entries shown, as indices into `app.journal`, newest first.
@@ -229,10 +260,7 @@ pub(crate) fn journal_action(app: &mut App, layer: Layer, a: Action, out: &mut V
             };
             match fix {
                 Some(Ok(f)) if wanted(&f) => {
-                    v.confirm = Some(JournalConfirm {
-                        fix: f,
-                        focus_yes: false,
-                    });
+                    v.confirm = Some(JournalConfirm::new(f));
                 }
                 Some(Err(why)) => v.message = Some(why),
                 _ => {
@@ -250,21 +278,17 @@ pub(crate) fn journal_action(app: &mut App, layer: Layer, a: Action, out: &mut V
 }
 
 fn confirm(app: &mut App, a: Action, out: &mut Vec<Command>) {
+    let now = app.now_ms;
     let Some(Modal::Journal(v)) = &mut app.modal else {
         return;
     };
     let Some(c) = &mut v.confirm else {
         return;
     };
-    let go = match a {
-        Action::NextField => {
-            c.focus_yes = !c.focus_yes;
-            return;
-        }
-        Action::Yes => true,
-        Action::Enter => c.focus_yes,
-        Action::Back => false,
-        _ => return,
+    let go = match c.confirm.answer(Layer::JournalConfirm, a, now) {
+        Answer::Yes => true,
+        Answer::No => false,
+        Answer::Other(_) | Answer::Stay => return,
     };
     let fix = c.fix.clone();
     if !go {

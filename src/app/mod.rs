@@ -8,6 +8,7 @@ pub mod browse;
 pub mod burst;
 mod clock;
 pub mod command;
+pub mod confirm;
 pub mod contexts;
 pub mod create;
 pub mod describe;
@@ -46,6 +47,7 @@ pub use remote::{KeyState, Remote};
 
 pub use clock::Clock;
 pub use command::CommandLine;
+pub use confirm::{Answer, Confirm, Tone};
 pub use contexts::{ContextPicker, ContextRow, context_rows, picker_rows};
 pub use create::{CreateField, CreateForm, CreateStage};
 pub use describe::DescribeView;
@@ -60,7 +62,7 @@ pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
 pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg, Remembered};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
-pub use revoke::{ConfirmDelete, ConfirmFocus, DeleteBatch, DeleteTarget};
+pub use revoke::{ConfirmDelete, DeleteBatch, DeleteTarget};
 pub use rotate::{DeployedAsk, RotateForm};
 pub use scope_editor::{MatrixRow, ScopeForm, ScopeMatrix, ScopeStage};
 pub use secret::SecretModal;
@@ -565,9 +567,7 @@ impl App {
     /// When an open revoke confirmation starts taking keys, while it does not yet.
     pub fn arming_until(&self) -> Option<u64> {
         match &self.modal {
-            Some(Modal::ConfirmDelete(c)) if !c.armed(self.now_ms) => {
-                Some(c.opened_ms + revoke::ARM_MS)
-            }
+            Some(Modal::ConfirmDelete(c)) => c.confirm.arming_until(self.now_ms),
             _ => None,
         }
     }

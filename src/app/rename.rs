@@ -24,6 +24,14 @@ pub fn validate_name(name: &str) -> Result<String, String> {
     crate::api::models::validate_key_name(name)
 }
 
+/// A key typed into the new name.
+pub(crate) fn edit_name(app: &mut App, edit: impl FnOnce(&mut Input)) {
+    if let Some(Modal::Rename(f)) = &mut app.modal {
+        edit(&mut f.input);
+        f.error = None;
+    }
+}
+
 pub(crate) fn rename_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     let Some(Modal::Rename(f)) = &mut app.modal else {
         return;

@@ -3,7 +3,9 @@
 
 use tui_input::Input;
 
-use super::keymap::Action;
+pub use super::confirm::ARM_MS;
+use super::confirm::{Answer, Confirm};
+use super::keymap::{Action, Layer};
 use super::*;
 use super::{effects::*, list::*};
 use crate::api::{ApiError, ApiKeyId};
@@ -20,52 +22,30 @@ pub struct DeleteTarget {
     pub own: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfirmFocus {
-    Cancel,
-    Revoke,
-}
-
-/// The revoke confirmation takes no key but Esc for this long after it opens (its buttons are
-/// greyed meanwhile), as browsers do for security dialogs: `d` `y` typed as one gesture (k9s's
-/// describe and YAML) revokes nothing.
-pub const ARM_MS: u64 = 400;
-
-/// `d`: confirm revocation of one or more keys. Focus starts on Cancel; more than one key needs
-/// the count typed.
+/// `d`: confirm revocation of one or more keys: the one confirmation ([`Confirm`]: Cancel
+/// focused, armed for [`ARM_MS`]) with the keys listed; more than one key needs the count typed.
 #[derive(Debug, Clone)]
 pub struct ConfirmDelete {
     pub targets: Vec<DeleteTarget>,
-    pub focus: ConfirmFocus,
     pub typed: Input,
     pub error: Option<String>,
-    /// When it opened (`now_ms`): keys count from [`ARM_MS`] later.
-    pub opened_ms: u64,
-    /// Keys pressed before then, said in the dialog.
-    pub ignored: Vec<String>,
+    pub confirm: Confirm,
 }
 
 impl ConfirmDelete {
     /// Cancel focused, nothing typed, opened now.
     pub fn new(targets: Vec<DeleteTarget>, now_ms: u64) -> Self {
+        let title = format!(
+            "Revoke {}?",
+            crate::text::plural(targets.len(), "API key", "API keys")
+        );
         ConfirmDelete {
             targets,
-            focus: ConfirmFocus::Cancel,
             typed: Input::default(),
             error: None,
-            opened_ms: now_ms,
-            ignored: Vec::new(),
-        }
-    }
-    /// Whether keys count yet.
-    pub fn armed(&self, now_ms: u64) -> bool {
-        now_ms >= self.opened_ms + ARM_MS
-    }
-    /// A key pressed too soon: remembered (and said), never acted on. The label only: a typed
-    /// count is a digit, never a secret.
-    pub(crate) fn too_soon(&mut self, label: String) {
-        if self.ignored.len() < 8 {
-            self.ignored.push(label);
+            confirm: Confirm::new(title, ["Cancel", "Revoke"], 72)
+                .danger()
+                .armed_from(now_ms),
         }
     }
     pub fn needs_count(&self) -> bool {
@@ -116,34 +96,10 @@ pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     let Some(Modal::ConfirmDelete(c)) = &mut app.modal else {
         return;
     };
-    if a != Action::Back && !c.armed(now) {
-        let label = super::keymap::bindings()
-            .find(|b| b.action == a && b.layers.contains(&super::keymap::Layer::Confirm))
-            .map_or_else(|| format!("{a:?}"), super::keymap::keys_label);
-        return c.too_soon(label);
-    }
-    let go = match a {
-        Action::Back => {
-            close_modal(app);
-            return;
-        }
-        Action::NextField => {
-            c.focus = if c.focus == ConfirmFocus::Cancel {
-                ConfirmFocus::Revoke
-            } else {
-                ConfirmFocus::Cancel
-            };
-            return;
-        }
-        Action::Enter if c.focus == ConfirmFocus::Cancel => {
-            close_modal(app);
-            return;
-        }
-        Action::Enter | Action::Yes => true,
-        _ => false,
-    };
-    if !go {
-        return;
+    match c.confirm.answer(Layer::Confirm, a, now) {
+        Answer::Yes => {}
+        Answer::No => return close_modal(app),
+        Answer::Other(_) | Answer::Stay => return,
     }
     if !c.count_ok() {
         c.error = Some(format!(
@@ -184,6 +140,23 @@ pub(crate) fn confirm_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
         Level::Info,
         format!("revoking {n} key{}…", if n == 1 { "" } else { "s" }),
     );
+}
+
+/// A key typed into the count (`edit` applies it): counted only once the dialog is armed; the
+/// right count moves the focus to Revoke.
+pub(crate) fn edit_count(app: &mut App, edit: impl FnOnce(&mut Input)) {
+    let now = app.now_ms;
+    let Some(Modal::ConfirmDelete(c)) = &mut app.modal else {
+        return;
+    };
+    if !c.confirm.armed(now) {
+        return c.confirm.too_soon("typing".into());
+    }
+    edit(&mut c.typed);
+    c.error = None;
+    if c.count_ok() && c.needs_count() {
+        c.confirm.focus_yes = true;
+    }
 }
 
 pub(crate) fn send_revoke(app: &mut App, t: &DeleteTarget, batch: u64, out: &mut Vec<Command>) {

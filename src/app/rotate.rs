@@ -7,10 +7,11 @@
 
 use tui_input::Input;
 
-use super::keymap::Action;
+use super::confirm::{Answer, Confirm, Tone};
+use super::keymap::{Action, Layer};
 use super::*;
-use super::{effects::*, list::*, revoke::*};
-use crate::api::{ApiKey, ApiKeyId, KeyDetail};
+use super::{effects::*, revoke::*};
+use crate::api::{ApiKeyId, KeyDetail};
 use crate::ops::rotate::{OldKey, ReadBack, Rotation, Stage};
 
 /// The name of the replacement, before it is created.
@@ -48,13 +49,66 @@ pub struct RotateBatch {
     pub failed: Vec<String>,
 }
 
-/// "Is the new key deployed?" after the replacement's secret. Focus starts on Later: nothing is
-/// revoked by accident.
+/// "Is the new key deployed?" after the replacement's secret (or `R`/`f` on a pending
+/// rotation's row). Focus starts on Later: nothing is revoked by accident.
 #[derive(Debug, Clone)]
 pub struct DeployedAsk {
     pub rotation: Box<Rotation>,
-    /// Focus on "Revoke old key now" (else on "Later").
-    pub focus_revoke: bool,
+    pub confirm: Confirm,
+}
+
+impl DeployedAsk {
+    /// The question for `rotation`, worded (a journal time read with `clock`, in local time).
+    pub fn new(rotation: Box<Rotation>, clock: &Clock) -> Self {
+        let r = &rotation;
+        let new = r.new.as_ref().map_or(r.name.as_str(), |n| n.name.as_str());
+        let (old, id) = (&r.old.name, &r.old.id);
+        let pending = r.stage == Stage::Pending;
+        let mut c = Confirm::new("New key deployed?", ["Later", "Revoke old key now"], 64);
+        if pending {
+            let since = r
+                .create_entry
+                .as_ref()
+                .map(|e| clock.local_stamp(&e.time))
+                .unwrap_or_default();
+            c = c
+                .line(
+                    Tone::Base,
+                    format!("'{old}' is in a pending rotation since {since}: '{new}' replaces it."),
+                )
+                .line(Tone::Base, "");
+        }
+        let first = if pending {
+            " (the replacement is read back first)"
+        } else {
+            ""
+        };
+        let confirm = c
+            .line(
+                Tone::Strong,
+                format!("Is '{new}' deployed everywhere '{old}' was used?"),
+            )
+            .line(Tone::Base, "")
+            .line(
+                Tone::Warn,
+                format!(
+                    "Yes: revoke '{old}' ({id}) now and check it is gone{first}. Apps still \
+                     using it stop working."
+                ),
+            )
+            .line(
+                Tone::Base,
+                format!(
+                    "Later: keep both. The rotation stays pending (⟳ on the old key, f, J, \
+                     sgkeys rotate --finish {id})."
+                ),
+            )
+            .line(
+                Tone::Dim,
+                format!("c cancels: revoke '{new}' and keep '{old}'."),
+            );
+        DeployedAsk { rotation, confirm }
+    }
 }
 
 /// Rotations known from the journal, and those under way.
@@ -91,11 +145,7 @@ pub(crate) fn open_rotate(app: &mut App) {
     }
     // a pending rotation is a state of its row: finish it or cancel it, not a second one
     if let Some(rot) = pending_of(app, &e.id, &e.name) {
-        app.modal = Some(Modal::Deployed(DeployedAsk {
-            rotation: Box::new(rot),
-            focus_revoke: false,
-        }));
-        return;
+        return ask_deployed_now(app, Box::new(rot));
     }
     let Some(info) = e.info() else {
         return toast(
@@ -165,6 +215,16 @@ fn open_rotate_many(app: &mut App) {
     })));
 }
 
+/// A key typed into the replacement's name (one key only: several have their lineage names).
+pub(crate) fn edit_name(app: &mut App, edit: impl FnOnce(&mut Input)) {
+    if let Some(Modal::Rotate(f)) = &mut app.modal
+        && f.many.is_empty()
+    {
+        edit(&mut f.name);
+        f.error = None;
+    }
+}
+
 pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     let Some(Modal::Rotate(f)) = &mut app.modal else {
         return;
@@ -232,8 +292,25 @@ fn start(app: &mut App, mut rot: Rotation, out: &mut Vec<Command>) -> ReqId {
     req
 }
 
-/// The replacement's answer: its secret shown once (then the deployed? question), or why not.
-pub(crate) fn rotated(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, done: Done) {
+/// The replacement's answer: its secret shown once (then the deployed? question), or why not;
+/// the journal read again for the pending-rotation badges; in a rotation of several, one
+/// answer fewer to wait for.
+pub(crate) fn rotated(
+    app: &mut App,
+    req: ReqId,
+    old: &ApiKeyId,
+    name: &str,
+    done: Done,
+    out: &mut Vec<Command>,
+) {
+    if done.sent {
+        read_journal(app, out);
+    }
+    replacement_answered(app, req, old, name, done);
+    batch_answered(app);
+}
+
+fn replacement_answered(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, done: Done) {
     let form_waiting = matches!(&app.modal, Some(Modal::Rotate(f)) if f.submitting == Some(req));
     let mut rot = app.rotations.active.remove(old).unwrap_or_else(|| {
         // (never: every create is sent with its rotation)
@@ -260,42 +337,12 @@ pub(crate) fn rotated(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, don
     let warnings = std::mem::take(&mut rot.warnings);
     match created {
         Some(created) => {
-            let info = KeyInfo::new(&KeyDetail {
-                api_key_id: created.api_key_id.clone(),
-                name: created.name.clone(),
-                scopes: created.scopes.clone(),
-            });
-            let (key_type, counted) = (info.key_type, info.counted);
-            let mut entry = KeyEntry::new(ApiKey {
-                api_key_id: created.api_key_id.clone(),
-                name: created.name.clone(),
-            });
-            entry.state = KeyState::Scopes(Remote::Ready(info));
-            match app.keys.index.get(&created.api_key_id).copied() {
-                Some(i) => app.keys.entries[i] = entry,
-                None => app.keys.entries.push(entry),
-            }
-            app.keys.reindex();
-            recompute_risks(app);
-            refilter(app);
-            toast(
-                app,
-                Level::Success,
-                format!(
-                    "created '{}' ({}) to replace '{old_name}'",
-                    created.name, created.api_key_id
-                ),
+            let what = format!(
+                "created '{}' ({}) to replace '{old_name}'",
+                created.name, created.api_key_id
             );
-            let secret = SecretModal {
-                id: created.api_key_id.clone(),
-                name: created.name.clone(),
-                key_type,
-                scope_count: counted,
-                secret: created.api_key,
-                copied: false,
-                confirm_close: false,
-                rotated: Some(Box::new(rot)),
-            };
+            let secret = super::create::joins_list(app, created, Some(Box::new(rot)));
+            toast(app, Level::Success, what);
             // one secret at a time: the others wait until it is closed
             if matches!(app.modal, Some(Modal::Secret(_))) {
                 app.rotations.queue.push_back(secret);
@@ -341,7 +388,7 @@ pub(crate) fn rotated(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, don
 
 /// One replacement of a rotation of several answered: when every answer is in and no secret
 /// is left to show, ask once (typed count, the key in use last) to revoke the old keys.
-pub(crate) fn batch_answered(app: &mut App) {
+fn batch_answered(app: &mut App) {
     if let Some(b) = &mut app.rotations.batch {
         b.waiting = b.waiting.saturating_sub(1);
     }
@@ -442,10 +489,7 @@ pub(crate) fn secret_closed(app: &mut App, mut rot: Box<Rotation>, out: &mut Vec
 }
 
 fn ask_deployed_now(app: &mut App, rotation: Box<Rotation>) {
-    app.modal = Some(Modal::Deployed(DeployedAsk {
-        rotation,
-        focus_revoke: false,
-    }));
+    app.modal = Some(Modal::Deployed(DeployedAsk::new(rotation, &app.clock)));
 }
 
 /// Step 3, the deployed? gate (for a rotation just made, or a pending one: `R` or `f` on its
@@ -455,20 +499,15 @@ pub(crate) fn deployed_action(app: &mut App, a: Action, out: &mut Vec<Command>) 
     let Some(Modal::Deployed(d)) = &mut app.modal else {
         return;
     };
-    let now = match a {
-        Action::NextField => {
-            d.focus_revoke = !d.focus_revoke;
-            return;
-        }
-        Action::Yes => true,
-        Action::Enter => d.focus_revoke,
-        Action::Later | Action::Back => false,
-        Action::CancelRotation => {
+    let now = match d.confirm.answer(Layer::Deployed, a, app.now_ms) {
+        Answer::Yes => true,
+        Answer::No | Answer::Other(Action::Later) => false,
+        Answer::Other(Action::CancelRotation) => {
             let rot = d.rotation.clone();
             close_modal(app);
             return cancel(app, &rot);
         }
-        _ => return,
+        Answer::Other(_) | Answer::Stay => return,
     };
     let mut rot = d.rotation.clone();
     close_modal(app);
@@ -577,9 +616,16 @@ pub fn pending_line(app: &App, id: &ApiKeyId) -> Option<String> {
     ))
 }
 
-/// Whether a revoke of `id` touches a rotation (its old key, its replacement, one under way):
-/// the journal is then read again for the badges.
-pub(crate) fn touches_rotation(app: &App, id: &ApiKeyId) -> bool {
+/// A revoke of `id` answered (before the revoke room and [`old_revoked`] take the answer): when
+/// it was sent and touches a rotation, the journal is read again for the badges.
+pub(crate) fn revoke_answered(app: &mut App, id: &ApiKeyId, sent: bool, out: &mut Vec<Command>) {
+    if sent && touches_rotation(app, id) {
+        read_journal(app, out);
+    }
+}
+
+/// Whether a revoke of `id` touches a rotation (its old key, its replacement, one under way).
+fn touches_rotation(app: &App, id: &ApiKeyId) -> bool {
     app.pending_rotation(id).is_some()
         || app.rotations.active.contains_key(id)
         || app

@@ -226,14 +226,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
         Layer::CreateName | Layer::Create | Layer::CreateReview => {
             create_action(app, layer, a, out)
         }
-        Layer::Discard => match a {
-            Action::Yes => close_modal(app),
-            _ => match &mut app.modal {
-                Some(Modal::EditScopes(f)) => f.stage = ScopeStage::Editing,
-                Some(Modal::Create(f)) => f.stage = CreateStage::Editing,
-                _ => {}
-            },
-        },
+        Layer::Discard => discard_action(app, a),
         Layer::Secret => secret_action(app, a, out),
         Layer::Diff | Layer::DiffPreset => diff_action(app, a),
         Layer::Presets => preset_action(app, a),
@@ -384,19 +377,12 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
 /// The answer to a mutation, for the request that is waiting for it.
 fn mutated(app: &mut App, req: ReqId, pending: Pending, mut done: Done, out: &mut Vec<Command>) {
     let unknown = done.outcome == crate::journal::Outcome::Unknown;
-    // a rotation made or finished: re-read the journal for the pending-rotation badges
-    let rotation = match &pending {
-        Pending::Rotate { .. } => true,
-        Pending::Delete { id, .. } => super::rotate::touches_rotation(app, id),
-        _ => false,
-    };
-    if done.sent && rotation {
-        super::rotate::read_journal(app, out);
-    }
-    if let Pending::Rotate { old, name } = &pending {
-        super::rotate::rotated(app, req, old, name, done);
-        super::rotate::batch_answered(app);
-        return;
+    match &pending {
+        Pending::Rotate { old, name } => {
+            return super::rotate::rotated(app, req, old, name, done, out);
+        }
+        Pending::Delete { id, .. } => super::rotate::revoke_answered(app, id, done.sent, out),
+        _ => {}
     }
     // said last, so the success said for the write does not hide it
     let differs = std::mem::take(&mut done.differs);

@@ -80,6 +80,51 @@ pub(super) fn frame_box(
     }
 }
 
+/// A dialog's frame: its title, its content width, and its border (focused, unless told).
+pub(super) struct Head<'t> {
+    title: &'t str,
+    cw: usize,
+    border: Option<Style>,
+}
+
+/// The frame of a dialog titled `title`, `cw` columns of content wide.
+pub(super) fn head(title: &str, cw: usize) -> Head<'_> {
+    Head {
+        title,
+        cw,
+        border: None,
+    }
+}
+
+impl Head<'_> {
+    /// The border in `style` (danger for what cannot be undone, warn for a question).
+    pub(super) fn border(self, style: Style) -> Self {
+        Head {
+            border: Some(style),
+            ..self
+        }
+    }
+}
+
+/// A box framed by `head`, as tall as `top` and `bottom`, with them drawn in it
+/// ([`render_parts`]). Returns the content area.
+pub(super) fn show(
+    frame: &mut Frame,
+    screen: Rect,
+    head: Head,
+    top: &[Line],
+    bottom: &[Line],
+    theme: &Theme,
+) -> Rect {
+    let border = head.border.unwrap_or(theme.border_focus);
+    let h = box_h(top.len() + bottom.len());
+    let area = frame_box(frame, screen, box_w(head.cw), h, head.title, border, theme);
+    if !area.is_empty() {
+        render_parts(frame, area, top, bottom);
+    }
+    area
+}
+
 /// The width a box asking for `want_w` gets: clamped to the region, and the whole region when
 /// only a sliver of the panes would show beside it (that reads as noise).
 fn box_width(region: Rect, want_w: u16) -> u16 {

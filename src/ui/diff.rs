@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 
 use super::detail::{more_line, pill};
 use super::dialog::{
-    box_h, box_w, caption, caption_text, content_w, cursor_list, footer, frame_box, para,
-    render_parts,
+    box_h, box_w, caption, caption_text, content_w, cursor_list, footer, frame_box, head, para,
+    render_parts, show,
 };
 use super::forms::{diff_spans, scope_list};
 use super::text::{clean, fit_spans, pad, plural, put_line, rule, truncate, width};
@@ -344,16 +344,7 @@ fn diff_waiting(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme
         DiffRight::Key(_) => Layer::Diff,
     };
     let bottom = vec![Line::default(), footer(layer, app.ctx.read_only, w, theme)];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(w),
-        box_h(top.len() + bottom.len()),
-        "Scope diff",
-        theme.border_focus,
-        theme,
-    );
-    render_parts(frame, area, &top, &bottom);
+    show(frame, screen, head("Scope diff", w), &top, &bottom, theme);
 }
 
 // ---------------------------------------------------------------- preset picker

@@ -1,14 +1,13 @@
-//! The rotation dialogs (`R`: the replacement's name; "deployed?") and the `J` journal view with
-//! an entry's detail and its confirmation. State and transitions are in `app::rotate` and
-//! `app::journal`.
+//! The `J` journal view with an entry's detail and its confirmation (drawn by `confirm.rs`).
+//! State and transitions are in `app::journal`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    OneField, box_h, box_w, centered, content_w, cursor_list, footer, footer_except, frame_box,
-    input_with_placeholder, one_field, para, render_parts, set_cursor, usable,
+    content_w, cursor_list, footer, footer_except, frame_box, head, input_with_placeholder, para,
+    set_cursor, show, usable,
 };
 use super::text::{clean, pad, plural, put_line, truncate};
 use super::theme::Theme;
@@ -16,198 +15,7 @@ use crate::app::journal::{
     JournalFix, context_of, current_entry, fix_for, is_pending, journal_rows, outcome_label,
 };
 use crate::app::keymap::{Action, Layer};
-use crate::app::{App, DeployedAsk, JournalConfirm, JournalView, RotateForm};
-
-// ---------------------------------------------------------------- rotate: the name
-
-pub(super) fn rotate_form(
-    frame: &mut Frame,
-    screen: Rect,
-    app: &App,
-    f: &RotateForm,
-    theme: &Theme,
-) {
-    if !f.many.is_empty() {
-        return rotate_many(frame, screen, app, f, theme);
-    }
-    let cw = content_w(screen, 64);
-    let label = |l: &str| Span::styled(format!("{l:<10}"), theme.dim);
-    let mut top = vec![
-        Line::from(vec![
-            label("Replaces"),
-            Span::styled(clean(&f.old_name).into_owned(), theme.strong),
-            Span::styled(format!(" {}", clean(f.old.as_str())), theme.dim),
-        ]),
-        Line::from(vec![
-            label("Scopes"),
-            Span::styled(
-                format!(
-                    "{}, the same as the old key",
-                    plural(f.scopes.len(), "scope", "scopes")
-                ),
-                theme.base,
-            ),
-        ]),
-        Line::default(),
-        Line::from(Span::styled("Name of the replacement", theme.accent)),
-        Line::default(), // the input field
-    ];
-    let input_row = 4;
-    top.extend(para(
-        "The old key keeps working until you revoke it: after the secret you are asked whether \
-         the new key is deployed.",
-        cw,
-        theme.dim,
-    ));
-    if let Some(e) = &f.error {
-        top.extend(para(&clean(e), cw, theme.danger));
-    }
-    let d = OneField {
-        title: "Rotate key",
-        top,
-        input_row,
-        input: &f.name,
-        busy: f.submitting.map(|_| "Creating the replacement…"),
-        layer: Layer::RotateName,
-        cw,
-    };
-    one_field(frame, screen, app, d, theme);
-}
-
-fn rotate_many(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, theme: &Theme) {
-    let cw = content_w(screen, 72);
-    let n = f.many.len();
-    let avail = usable(screen).height.saturating_sub(10) as usize;
-    let show = n.min(avail.max(1));
-    let mut top = para(
-        "Each key gets a replacement with its scopes, named for its lineage:",
-        cw,
-        theme.base,
-    );
-    top.push(Line::default());
-    for (i, t) in f.many.iter().enumerate() {
-        if i + 1 == show && n > show {
-            top.push(Line::from(Span::styled(
-                format!("  … and {} more", n - i),
-                theme.dim,
-            )));
-            break;
-        }
-        top.push(Line::from(vec![
-            Span::styled("● ", theme.dim),
-            Span::styled(
-                truncate(&clean(&t.name), cw.saturating_sub(2)).into_owned(),
-                theme.strong,
-            ),
-        ]));
-    }
-    top.push(Line::default());
-    top.extend(para(
-        "Each secret is shown once, one after the other. Then one confirmation (the count typed) \
-         revokes the old keys, the key sgkeys uses last; Esc there keeps them (pending).",
-        cw,
-        theme.dim,
-    ));
-    let bottom = vec![
-        Line::default(),
-        footer(Layer::RotateName, app.ctx.read_only, cw, theme),
-    ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        &format!("Rotate {}", plural(n, "key", "keys")),
-        theme.border_focus,
-        theme,
-    );
-    render_parts(frame, area, &top, &bottom);
-}
-
-// ---------------------------------------------------------------- rotate: deployed?
-
-pub(super) fn deployed(frame: &mut Frame, screen: Rect, app: &App, d: &DeployedAsk, theme: &Theme) {
-    let cw = content_w(screen, 64);
-    let r = &d.rotation;
-    let new_name = r.new.as_ref().map_or(r.name.as_str(), |n| n.name.as_str());
-    let (old, new) = (clean(&r.old.name), clean(new_name));
-    let pending = r.stage == crate::ops::Stage::Pending;
-    let mut top = Vec::new();
-    if pending {
-        // `R` or `f` on a row whose rotation is pending: finish it, or cancel it
-        let since = r
-            .create_entry
-            .as_ref()
-            .map(|e| app.clock.local_stamp(&e.time))
-            .unwrap_or_default();
-        top.extend(para(
-            &format!("'{old}' is in a pending rotation since {since}: '{new}' replaces it."),
-            cw,
-            theme.base,
-        ));
-        top.push(Line::default());
-    }
-    top.extend(para(
-        &format!("Is '{new}' deployed everywhere '{old}' was used?"),
-        cw,
-        theme.strong,
-    ));
-    top.push(Line::default());
-    top.extend(para(
-        &format!(
-            "Yes: revoke '{old}' ({}) now and check it is gone{}. Apps still using it stop working.",
-            clean(r.old.id.as_str()),
-            if pending {
-                " (the replacement is read back first)"
-            } else {
-                ""
-            }
-        ),
-        cw,
-        theme.warn,
-    ));
-    top.extend(para(
-        &format!(
-            "Later: keep both. The rotation stays pending (⟳ on the old key, f, J, sgkeys \
-             rotate --finish {}).",
-            clean(r.old.id.as_str())
-        ),
-        cw,
-        theme.base,
-    ));
-    top.extend(para(
-        &format!("c cancels: revoke '{new}' and keep '{old}'."),
-        cw,
-        theme.dim,
-    ));
-    let (later, now) = if d.focus_revoke {
-        (theme.button, theme.button_danger_focus)
-    } else {
-        (theme.button_focus, theme.button_danger)
-    };
-    let bottom = vec![
-        Line::default(),
-        centered(
-            Line::from(vec![
-                Span::styled("[ Later ]", later),
-                Span::raw("   "),
-                Span::styled("[ Revoke old key now ]", now),
-            ]),
-            cw,
-        ),
-        centered(footer(Layer::Deployed, app.ctx.read_only, cw, theme), cw),
-    ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        "New key deployed?",
-        theme.border_focus,
-        theme,
-    );
-    render_parts(frame, area, &top, &bottom);
-}
+use crate::app::{App, JournalView};
 
 // ---------------------------------------------------------------- journal
 
@@ -365,7 +173,7 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
         detail(frame, screen, app, v, e, theme);
     }
     if let Some(c) = &v.confirm {
-        confirm(frame, screen, app, c, theme);
+        super::confirm::draw_words(frame, screen, app, &c.confirm, Layer::JournalConfirm, theme);
     }
 }
 
@@ -482,70 +290,12 @@ fn detail(
         Line::default(),
         footer_except(Layer::JournalDetail, app.ctx.read_only, &except, cw, theme),
     ];
-    let area = frame_box(
+    show(
         frame,
         screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        "Journal entry",
-        theme.border_focus,
+        head("Journal entry", cw),
+        &top,
+        &bottom,
         theme,
     );
-    render_parts(frame, area, &top, &bottom);
-}
-
-fn confirm(frame: &mut Frame, screen: Rect, app: &App, c: &JournalConfirm, theme: &Theme) {
-    let cw = content_w(screen, 56);
-    let (title, question, button) = match &c.fix {
-        JournalFix::Finish { old, name, .. } => (
-            "Finish the rotation?",
-            format!(
-                "Revoke the old key '{}' ({})? Apps still using it stop working. This cannot be undone.",
-                clean(name),
-                clean(old.as_str())
-            ),
-            "[ Revoke ]",
-        ),
-        JournalFix::Recreate { id, name, scopes } => (
-            "Recreate the key?",
-            format!(
-                "Create a new key '{}' with the {} of {}? Its secret is shown once.",
-                clean(name),
-                plural(scopes.len(), "scope", "scopes"),
-                clean(id.as_str())
-            ),
-            "[ Recreate ]",
-        ),
-    };
-    let top = para(&question, cw, theme.warn);
-    let (cancel, yes) = if c.focus_yes {
-        (theme.button, theme.button_danger_focus)
-    } else {
-        (theme.button_focus, theme.button_danger)
-    };
-    let bottom = vec![
-        Line::default(),
-        centered(
-            Line::from(vec![
-                Span::styled("[ Cancel ]", cancel),
-                Span::raw("   "),
-                Span::styled(button, yes),
-            ]),
-            cw,
-        ),
-        centered(
-            footer(Layer::JournalConfirm, app.ctx.read_only, cw, theme),
-            cw,
-        ),
-    ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        title,
-        theme.danger,
-        theme,
-    );
-    render_parts(frame, area, &top, &bottom);
 }

@@ -4,6 +4,9 @@
 //! Layout: header | key list · scope detail | status line | key hints, then the modal on top.
 //! Regions come from [`crate::app::layout::areas`], the same geometry `update` scrolls with.
 
+mod confirm;
+mod contexts;
+mod create;
 pub mod describe;
 pub mod detail;
 pub mod dialog;
@@ -17,7 +20,11 @@ pub mod list;
 mod log;
 pub mod matrix;
 pub mod modals;
+mod rename;
 mod revoke;
+mod rotate;
+mod scope_editor;
+mod secret;
 pub mod status;
 pub mod text;
 pub mod theme;

@@ -6,14 +6,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{
-    box_h, box_w, centered, content_w, footer_except, frame_box, input_field, para, render_parts,
-    set_cursor, usable,
-};
-use super::text::{clean, pad, plural, put_line, width};
+use super::dialog::{input_field, para, set_cursor, usable};
+use super::text::{clean, pad, put_line, width};
 use super::theme::Theme;
-use crate::app::keymap::{Action, Layer};
-use crate::app::{App, ConfirmDelete, ConfirmFocus};
+use crate::app::keymap::Layer;
+use crate::app::{App, ConfirmDelete};
 
 pub(super) fn confirm_delete(
     frame: &mut Frame,
@@ -23,7 +20,7 @@ pub(super) fn confirm_delete(
     theme: &Theme,
 ) {
     let n = c.targets.len();
-    let cw = content_w(screen, 72);
+    let cw = super::confirm::width(screen, &c.confirm);
     let avail = usable(screen).height.saturating_sub(2) as usize;
     let show_id = cw >= 60;
     let type_w = 14;
@@ -56,21 +53,7 @@ pub(super) fn confirm_delete(
         .as_ref()
         .map(|e| para(&clean(e), cw, theme.danger))
         .unwrap_or_default();
-    let armed = c.armed(app.now_ms);
-    if !c.ignored.is_empty() {
-        let keys: Vec<String> = c.ignored.iter().map(|k| clean(k).into_owned()).collect();
-        let again = if armed { "" } else { " in a moment" };
-        errors.extend(para(
-            &format!(
-                "⚠ ignored {}: keys count {:.1} s after this dialog opens (so d y typed as one \
-                 gesture revokes nothing): press it again{again}",
-                keys.join(", "),
-                crate::app::revoke::ARM_MS as f64 / 1000.0
-            ),
-            cw,
-            theme.warn,
-        ));
-    }
+    errors.extend(super::confirm::ignored(&c.confirm, app.now_ms, cw, theme));
     let essentials = warnings.len() + usize::from(c.needs_count()) + errors.len() + 1;
     // spacing and the key reminder go first when space is short, then list rows
     let roomy = avail >= n.min(8) + essentials + 4;
@@ -119,46 +102,21 @@ pub(super) fn confirm_delete(
         top.push(Line::default()); // "Type N to confirm: [input]"
     }
     top.extend(errors);
-    // greyed until the dialog takes keys
-    let (cancel, revoke) = match c.focus {
-        _ if !armed => (theme.dim, theme.dim),
-        ConfirmFocus::Cancel => (theme.button_focus, theme.button_danger),
-        ConfirmFocus::Revoke => (theme.button, theme.button_danger_focus),
-    };
-    let buttons = Line::from(vec![
-        Span::styled("[ Cancel ]", cancel),
-        Span::raw("   "),
-        Span::styled("[ Revoke ]", revoke),
-    ]);
-    let mut bottom = Vec::new();
-    if roomy {
-        bottom.push(Line::default());
-    }
-    bottom.push(centered(buttons, cw));
-    if roomy {
-        let waiting = [Action::Yes, Action::Enter, Action::NextField];
-        let except: &[Action] = if armed { &[] } else { &waiting };
-        bottom.push(centered(
-            footer_except(Layer::Confirm, app.ctx.read_only, except, cw, theme),
-            cw,
-        ));
-    }
-    let title = format!("Revoke {}?", plural(n, "API key", "API keys"));
-    let area = frame_box(
+    let area = super::confirm::draw(
         frame,
         screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        &title,
-        theme.danger,
+        app,
+        &c.confirm,
+        Layer::Confirm,
+        super::confirm::Above { lines: &top, roomy },
         theme,
     );
     if area.is_empty() {
         return;
     }
-    render_parts(frame, area, &top, &bottom);
+    let bottom_len = if roomy { 3 } else { 1 };
     if let Some(row) = input_row {
-        let room = area.height.saturating_sub(bottom.len() as u16);
+        let room = area.height.saturating_sub(bottom_len);
         if (row as u16) < room {
             let label = format!("Type {n} to confirm: [");
             let (field, cur) = input_field(&c.typed, 6, theme);

@@ -27,8 +27,8 @@ fn d_then_y_as_one_gesture_revokes_nothing() {
     let Some(Modal::ConfirmDelete(c)) = &app.modal else {
         panic!("the dialog stays open: {:?}", app.modal);
     };
-    assert_eq!(c.ignored, vec!["y".to_owned()]);
-    assert!(!c.armed(app.now_ms));
+    assert_eq!(c.confirm.ignored, vec!["y".to_owned()]);
+    assert!(!c.confirm.armed(app.now_ms));
     // Enter and a typed count are ignored too; the loop wakes when the buttons come alive
     update(&mut app, code(KeyCode::Enter));
     assert!(app.modal.is_some());
@@ -74,7 +74,7 @@ fn esc_works_at_once_and_a_typed_count_waits_too() {
         panic!("{:?}", app.modal)
     };
     assert_eq!(c.typed.value(), "");
-    assert_eq!(c.ignored, vec!["typing".to_owned()]);
+    assert_eq!(c.confirm.ignored, vec!["typing".to_owned()]);
     arm(&mut app);
     update(&mut app, key('2'));
     let cmds = update(&mut app, key('y'));
@@ -216,7 +216,7 @@ fn revoke_one_with_confirmation_focus_on_cancel() {
     update(&mut app, key('d'));
     arm(&mut app);
     assert_eq!(app.layer(), Layer::Confirm);
-    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.focus == ConfirmFocus::Cancel));
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if !c.confirm.focus_yes));
     // Enter presses Cancel
     let cmds = update(&mut app, code(KeyCode::Enter));
     assert!(api_cmds(&cmds).is_empty() && app.modal.is_none());

@@ -89,7 +89,7 @@ fn journal_req(app: &App) -> Option<ReqId> {
 fn rotate_now_revokes_the_old_key_and_reads_it_back_gone() {
     let mut app = rotated_marketing();
     // Cancel ("Later") is focused: Enter would not revoke; y does
-    assert!(matches!(&app.modal, Some(Modal::Deployed(d)) if !d.focus_revoke));
+    assert!(matches!(&app.modal, Some(Modal::Deployed(d)) if !d.confirm.focus_yes));
     let cmds = update(&mut app, key('y'));
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert!(matches!(op, ApiOp::Mutate(Mutation::Revoke { id: ref i, .. }) if *i == id(1)));
