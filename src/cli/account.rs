@@ -2,13 +2,21 @@
 
 use serde_json::json;
 
-use super::{CliError, Format};
+use super::commands::{Online, Run};
+use super::{CliError, DiffArgs, Format, Global, ScopesArgs, SubusersArgs, WhoamiArgs};
 use crate::api::OnBehalfOf;
 use crate::output::{self, clean, table};
 use crate::scopes::{self, KeyType, Level};
 use crate::text::plural;
 
 use super::context::*;
+
+impl Online for WhoamiArgs {
+    const SCOPE: Option<&'static str> = None;
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        whoami(ctx).await
+    }
+}
 
 pub(crate) async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     let mine = ctx
@@ -82,6 +90,13 @@ pub(crate) async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     Ok(0)
 }
 
+impl Online for SubusersArgs {
+    const SCOPE: Option<&'static str> = Some("subusers.read");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        subusers(ctx, self.format.resolve(ctx.json, None)?).await
+    }
+}
+
 pub(crate) async fn subusers(ctx: &Ctx, format: Format) -> Result<u8, CliError> {
     let subs = ctx
         .client
@@ -128,6 +143,13 @@ pub(crate) fn render(format: Format, headers: &[&str], rows: &[Vec<String>]) -> 
         }
         Format::Markdown => output::markdown_table(headers, rows),
         Format::Table | Format::Json => table(headers, rows),
+    }
+}
+
+impl Online for DiffArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.read");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        diff(ctx, &self.a, self.b.as_deref(), self.preset.as_deref()).await
     }
 }
 
@@ -219,6 +241,12 @@ pub(crate) async fn diff(
         d.only_right.len()
     );
     Ok(code)
+}
+
+impl Run for ScopesArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        scopes_catalog(self.format.resolve(global.json, None)?)
+    }
 }
 
 pub(crate) fn scopes_catalog(format: Format) -> Result<u8, CliError> {

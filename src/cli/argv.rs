@@ -143,7 +143,7 @@ mod tests {
         assert!(r.yes);
         let cli = parse(&["--json", "show", ID]);
         assert!(cli.global.json);
-        assert!(matches!(cli.command, Some(Command::Show { id }) if id == ID));
+        assert!(matches!(cli.command, Some(Command::Show(a)) if a.id == ID));
         let cli = parse(&["rotate", "--dry-run", ID, "Qw1ErT6yUi9OpA2sDf7GhJ", "-y"]);
         let Some(Command::Rotate(r)) = cli.command else {
             panic!("not rotate")
@@ -153,7 +153,7 @@ mod tests {
         // positionals keep their order around the id; options keep their values
         let cli = parse(&["rename", ID, "new name", "--dry-run"]);
         assert!(
-            matches!(cli.command, Some(Command::Rename { id, name, dry }) if id == ID && name == "new name" && dry.dry_run)
+            matches!(cli.command, Some(Command::Rename(a)) if a.id == ID && a.name == "new name" && a.dry.dry_run)
         );
         let cli = parse(&["rotate", ID, "--name", "web", "--secrets-out", "k.env"]);
         let Some(Command::Rotate(r)) = cli.command else {
@@ -163,12 +163,12 @@ mod tests {
         assert_eq!(r.ids, [ID]);
         let cli = parse(&["diff", ID, ID]);
         assert!(
-            matches!(cli.command, Some(Command::Diff { a, b, .. }) if a == ID && b.as_deref() == Some(ID))
+            matches!(cli.command, Some(Command::Diff(d)) if d.a == ID && d.b.as_deref() == Some(ID))
         );
         let cli = parse(&["recreate", ID, "--dry-run"]);
-        assert!(matches!(cli.command, Some(Command::Recreate { id, .. }) if id == ID));
+        assert!(matches!(cli.command, Some(Command::Recreate(a)) if a.id == ID));
         let cli = parse(&["set-scopes", ID, "mail.send", "--dry-run"]);
-        assert!(matches!(cli.command, Some(Command::SetScopes { id, .. }) if id == ID));
+        assert!(matches!(cli.command, Some(Command::SetScopes(a)) if a.id == ID));
     }
 
     #[test]

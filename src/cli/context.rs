@@ -23,7 +23,7 @@ pub(crate) struct Ctx {
     pub ops: Ops,
     /// What the command reads and writes is recorded here (none: `--no-inventory`, or it
     /// could not be opened: then a warning said so and the command goes on).
-    pub inventory: Option<super::inventory_cmd::Kept>,
+    pub inventory: Option<super::kept::Kept>,
     /// `--max-age`: how old an answer a sweep may take from the inventory.
     pub max_age: Option<std::time::Duration>,
 }
@@ -49,7 +49,7 @@ impl Ctx {
         let journal = Journal::new(settings.journal.clone());
         let mut ops = Ops::new(client.clone(), Some(journal.clone()), "cli");
         ops.read_only = settings.read_only;
-        let inventory = super::inventory_cmd::Kept::open(
+        let inventory = super::kept::Kept::open(
             settings.inventory.as_deref(),
             &settings.base_url,
             client.caller_key_id(),

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::inventory_cmd::Kept;
+use super::commands::Run;
+use super::kept::Kept;
 use super::{CliError, DemoArgs, Global, SimArgs};
 use crate::api::{Client, ClientOptions};
 use crate::app::Context;
@@ -124,6 +125,12 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
     code
 }
 
+impl Run for DemoArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        run_demo(global, self).await
+    }
+}
+
 /// `sgkeys demo`: the dashboard on an in-process simulator with demo data.
 pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let seed = args.seed.parse().map_err(CliError::Usage)?;
@@ -138,9 +145,9 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     let cfg = SimConfig {
         seed,
         latency: Duration::from_millis(args.latency_ms),
-        revoke_delay: Duration::from_millis(args.revoke_delay_ms),
-        rate_limit: args.rate_limit,
-        create_rate: args.create_rate,
+        revoke_delay: Duration::from_millis(args.budget.revoke_delay_ms),
+        rate_limit: args.budget.rate_limit,
+        create_rate: args.budget.create_rate,
         fail_rate: args.fail_rate,
         hang: Duration::from_secs(3),
         ..SimConfig::default()
@@ -206,6 +213,12 @@ pub async fn run_demo(global: &Global, args: DemoArgs) -> Result<u8, CliError> {
     code
 }
 
+impl Run for SimArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        run_sim(self, global.json).await
+    }
+}
+
 /// `sgkeys sim`.
 pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
     super::init_stderr_logging();
@@ -233,9 +246,9 @@ pub async fn run_sim(args: SimArgs, json: bool) -> Result<u8, CliError> {
     let cfg = SimConfig {
         seed: args.seed.parse().map_err(CliError::Usage)?,
         latency: Duration::from_millis(args.latency_ms),
-        revoke_delay: Duration::from_millis(args.revoke_delay_ms),
-        rate_limit: args.rate_limit,
-        create_rate: args.create_rate,
+        revoke_delay: Duration::from_millis(args.budget.revoke_delay_ms),
+        rate_limit: args.budget.rate_limit,
+        create_rate: args.budget.create_rate,
         eu_port: args.eu_port,
         fail_rate: args.fail_rate,
         hang: Duration::from_millis(args.hang_ms),

@@ -6,12 +6,20 @@
 //! keys that were read, a comment at its top names what is missing, stderr says it too, and
 //! the exit status is 1.
 
+use super::commands::Online;
 use super::context::*;
 use super::reports::{sweep, write_file};
 use super::{CliError, ExportArgs, ExportFormat};
 use crate::export::terraform;
 use crate::query::Query;
 use crate::text::plural;
+
+impl Online for ExportArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.read");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        export(ctx, self).await
+    }
+}
 
 pub(crate) async fn export(ctx: &Ctx, args: ExportArgs) -> Result<u8, CliError> {
     if ctx.json {

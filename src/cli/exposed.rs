@@ -72,7 +72,7 @@ pub(crate) async fn check(
     }
     let since = match (args.since, report_date) {
         (Some(t), _) => Some((
-            super::inventory_cmd::millis(t),
+            super::since::millis(t),
             "the leak's first sighting (--since)".to_owned(),
         )),
         (None, Some(d)) => Some((d, "the scanner report's date".to_owned())),
@@ -212,7 +212,7 @@ pub(crate) async fn revoke(ctx: &Ctx, c: &mut Check, keys: Vec<ApiKey>) {
         })
         .collect();
     let stop = tokio_util::sync::CancellationToken::new();
-    let watcher = tokio::spawn(super::revoke::interrupt_watcher(stop.clone()));
+    let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
     let outcomes = crate::ops::revoke_many(&targets, ctx.settings.concurrency, &stop).await;
     watcher.abort();
     for (k, done) in keys.into_iter().zip(outcomes) {
@@ -315,15 +315,27 @@ pub(crate) fn closing(c: &Check) -> usize {
     left.len()
 }
 
+/// What a revoke came to, for `--json`: `revoked`, `already_revoked`, `unknown`, `failed`,
+/// `not_attempted` (None: not sent).
+pub(crate) fn revoke_status(done: Option<&Done>) -> &'static str {
+    match done {
+        None => "not_attempted",
+        Some(d) => match (&d.result, d.outcome) {
+            (Ok(Effect::AlreadyGone), _) => "already_revoked",
+            (Ok(_), _) => "revoked",
+            (Err(_), Outcome::Unknown) => "unknown",
+            (Err(_), _) => "failed",
+        },
+    }
+}
+
 /// `"persistence"` in `--json`.
 pub(crate) fn json(c: &Check) -> Value {
     let status = |k: &ApiKey| {
         c.revoked
             .iter()
             .find(|(r, _)| r.api_key_id == k.api_key_id)
-            .map_or("not_revoked", |(_, d)| {
-                super::leaked::revoke_status(d.as_ref())
-            })
+            .map_or("not_revoked", |(_, d)| revoke_status(d.as_ref()))
     };
     let keys = |v: &[ApiKey]| -> Vec<Value> {
         v.iter()

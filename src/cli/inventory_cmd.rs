@@ -1,116 +1,16 @@
-//! The inventory on the command line: opened beside the journal for every API command (a
-//! failure to open it is a warning, never a stop: revoke must work without it), `sgkeys
-//! history [ID]`, and `sgkeys inventory path|clear`.
+//! The inventory on the command line: `sgkeys history [ID]` and `sgkeys inventory path|clear`.
 
 use std::path::Path;
-use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use super::{CliError, Format};
-use crate::inventory::{self, EventRow, Inventory, Recorder, rfc3339};
+use super::commands::Run;
+use super::{CliError, Format, Global, HistoryArgs, InventoryArgs};
+use crate::inventory::{self, EventRow, Inventory, rfc3339};
 use crate::output::{self, clean, table};
 use crate::text::plural;
 
 use super::context::io;
-
-/// How long closing waits for the writer (another process holding the file) at the end of a
-/// command.
-const CLOSE_WAIT: Duration = Duration::from_secs(10);
-
-/// The inventory a command records into.
-pub(crate) struct Kept {
-    inv: Inventory,
-    pub rec: Recorder,
-}
-
-impl Kept {
-    /// Open the inventory at `path` (none: `--no-inventory`) for a run calling `base_url` with
-    /// the key whose id is `caller_key_id`. Any trouble is a warning and no inventory.
-    pub(crate) fn open(
-        path: Option<&Path>,
-        base_url: &str,
-        caller_key_id: Option<&str>,
-    ) -> Option<Kept> {
-        let path = path?;
-        let Some(caller) = caller_key_id else {
-            // the account cannot be told apart from any other: record nothing
-            tracing::info!("inventory: the API key has no id part; nothing is recorded");
-            return None;
-        };
-        let opened =
-            Inventory::open(path).and_then(|inv| Ok((inv.scope_for(base_url, caller)?, inv)));
-        match opened {
-            Ok((scope, inv)) => Some(Kept {
-                rec: inv.recorder(scope),
-                inv,
-            }),
-            Err(e) => {
-                crate::errln!("sgkeys: warning: {e}; going on without it (nothing is recorded)");
-                None
-            }
-        }
-    }
-
-    /// `audit --since TIME`: what changed in the report's contexts, from the inventory (this
-    /// audit's answers written first).
-    pub(crate) fn changes_since(
-        &self,
-        report: &crate::audit::Audit,
-        t: SystemTime,
-    ) -> Result<super::reports::SinceAnswer, CliError> {
-        if !self.rec.flush(CLOSE_WAIT) {
-            crate::errln!(
-                "sgkeys: warning: the inventory is busy (another sgkeys process): this audit's \
-                 answers may not be in the comparison yet"
-            );
-        }
-        let reader = self
-            .inv
-            .reader()
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        let contexts: Vec<Option<String>> =
-            report.contexts.iter().map(|c| c.context.clone()).collect();
-        changes_since(&reader, self.rec.scope(), &contexts, millis(t))
-    }
-
-    /// The file.
-    pub(crate) fn path(&self) -> &Path {
-        self.inv.path()
-    }
-
-    /// A reader on its own connection (what this run recorded may not be written yet).
-    pub(crate) fn reader(&self) -> Result<inventory::Reader, inventory::InventoryError> {
-        self.inv.reader()
-    }
-
-    /// Write what was recorded; say what could not be.
-    pub(crate) fn close(self) {
-        let path = self.inv.path().to_path_buf();
-        drop(self.rec);
-        if let Some(w) = self.inv.close(CLOSE_WAIT).warning(&path) {
-            crate::errln!("sgkeys: warning: {w}");
-        }
-    }
-}
-
-/// A time given as a duration ago (`2h`, `30m`, `1d`) or an RFC 3339 time.
-pub(crate) fn parse_when(s: &str) -> Option<SystemTime> {
-    match humantime::parse_duration(s.trim()) {
-        Ok(d) => Some(
-            SystemTime::now()
-                .checked_sub(d)
-                .unwrap_or(SystemTime::UNIX_EPOCH),
-        ),
-        Err(_) => humantime::parse_rfc3339_weak(s.trim()).ok(),
-    }
-}
-
-/// [`SystemTime`] in inventory milliseconds.
-pub(crate) fn millis(t: SystemTime) -> inventory::Millis {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as inventory::Millis)
-}
 
 /// `--context`: `own` for the accounts themselves, else the on-behalf-of value.
 pub(crate) fn context_filter(c: Option<String>) -> Option<Option<String>> {
@@ -138,6 +38,14 @@ pub(crate) fn place_label(p: &inventory::Place) -> String {
     }
 }
 
+impl Run for HistoryArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        let format = self.format.resolve(global.json, None)?;
+        let settings = crate::config::resolve(&global.overrides())?;
+        history(settings.inventory.as_deref(), &self, format)
+    }
+}
+
 /// `sgkeys history [ID]`.
 pub(crate) fn history(
     path: Option<&Path>,
@@ -156,12 +64,14 @@ pub(crate) fn history(
         None => None,
     };
     let since = match &args.since {
-        Some(s) => Some(millis(parse_when(s).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--since '{}': a duration ago (2h, 30m, 1d) or a time (2026-11-28T01:00:00Z)",
-                clean(s)
-            ))
-        })?)),
+        Some(s) => Some(super::since::millis(
+            super::since::parse_when(s).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--since '{}': a duration ago (2h, 30m, 1d) or a time (2026-11-28T01:00:00Z)",
+                    clean(s)
+                ))
+            })?,
+        )),
         None => None,
     };
     let reader = Inventory::read_existing(path).map_err(|e| CliError::Failed(e.to_string()))?;
@@ -320,6 +230,17 @@ fn event_cells(e: &EventRow) -> Vec<String> {
     ]
 }
 
+impl Run for InventoryArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        let settings = crate::config::resolve(&global.overrides())?;
+        let path = settings.inventory.as_deref();
+        match self.action {
+            super::InventoryAction::Path => inventory_path(path, global.json),
+            super::InventoryAction::Clear { yes } => inventory_clear(path, yes, global.json),
+        }
+    }
+}
+
 /// `sgkeys inventory path`.
 pub(crate) fn inventory_path(path: Option<&Path>, json: bool) -> Result<u8, CliError> {
     let Some(path) = path else {
@@ -400,168 +321,4 @@ pub(crate) fn inventory_clear(path: Option<&Path>, yes: bool, json: bool) -> Res
         crate::outln!("Deleted the inventory {}.", path.display());
     }
     Ok(0)
-}
-
-/// One context's baseline for `audit --since TIME`: the last complete list read at or before
-/// the time (`None`: there is none, so keys first seen since cannot be told from keys that
-/// were always there).
-#[derive(Debug, Clone, serde::Serialize)]
-pub(crate) struct Baseline {
-    pub context: Option<String>,
-    pub complete_read_at: Option<String>,
-}
-
-/// The on-behalf-of value of an audit context (`acme` or `account-id 12`), as recorded.
-fn header_of(context: &Option<String>) -> Option<String> {
-    context.as_deref().map(|s| {
-        crate::api::OnBehalfOf::parse(s)
-            .map(|o| o.header_value())
-            .unwrap_or_else(|_| s.to_owned())
-    })
-}
-
-/// What changed in `contexts` of `scope` since `t`, from the inventory: keys first seen after
-/// `t` (only where a complete list read at or before `t` is the baseline), keys gone after `t`,
-/// renames and scope changes observed after `t`. Each context's baseline is said on stderr.
-pub(crate) fn changes_since(
-    reader: &inventory::Reader,
-    scope: &inventory::Scope,
-    contexts: &[Option<String>],
-    t: inventory::Millis,
-) -> Result<super::reports::SinceAnswer, CliError> {
-    use crate::audit::{Changes, KeyRef, Renamed, ScopeChange};
-    let failed = |e: inventory::InventoryError| CliError::Failed(e.to_string());
-    let type_of = |scopes: Option<&[String]>| match scopes {
-        Some(s) => crate::scopes::classify(s).key_type.badge().to_lowercase(),
-        None => "unknown".to_owned(),
-    };
-    let mut changes = Changes {
-        old_generated_at: Some(rfc3339(t)),
-        ..Default::default()
-    };
-    let mut baselines = Vec::new();
-    for context in contexts {
-        let label = context.as_deref().unwrap_or("the account");
-        let Some(row) = reader
-            .context(&scope.place(header_of(context)))
-            .map_err(failed)?
-        else {
-            crate::errln!("No baseline for {label}: the inventory never read it before.");
-            baselines.push(Baseline {
-                context: context.clone(),
-                complete_read_at: None,
-            });
-            continue;
-        };
-        let base = reader.complete_read_before(row.id, t).map_err(failed)?;
-        baselines.push(Baseline {
-            context: context.clone(),
-            complete_read_at: base.map(rfc3339),
-        });
-        match base {
-            Some(b) => {
-                let gap = match inventory::ago(b, t).as_str() {
-                    "just now" => "at".to_owned(),
-                    a => format!("{} before", a.trim_end_matches(" ago")),
-                };
-                crate::errln!(
-                    "Baseline for {label}: its complete list read of {} ({gap} {}).",
-                    rfc3339(b),
-                    rfc3339(t)
-                );
-                for k in reader.first_seen_after(row.id, t).map_err(failed)? {
-                    changes.added.push(KeyRef {
-                        context: context.clone(),
-                        key_type: type_of(k.scopes.as_deref()),
-                        api_key_id: k.key_id,
-                        name: k.name,
-                    });
-                }
-            }
-            None => {
-                let first = reader.first_complete_read(row.id).map_err(failed)?;
-                crate::errln!(
-                    "No baseline for {label}: no complete list read of it from before {}{}; keys \
-                     that appeared since cannot be told from keys that were always there.",
-                    rfc3339(t),
-                    first
-                        .map(|f| format!(" (the first was {})", rfc3339(f)))
-                        .unwrap_or_default()
-                );
-            }
-        }
-        for k in reader.gone_after(row.id, t).map_err(failed)? {
-            changes.removed.push(KeyRef {
-                context: context.clone(),
-                key_type: type_of(k.scopes.as_deref()),
-                api_key_id: k.key_id,
-                name: k.name,
-            });
-        }
-        let events = reader
-            .events(&inventory::EventFilter {
-                since: Some(t),
-                context: Some(row.id),
-                ..Default::default()
-            })
-            .map_err(failed)?;
-        for e in events {
-            match e.kind.as_str() {
-                "renamed" => changes.renamed.push(Renamed {
-                    context: context.clone(),
-                    api_key_id: e.key_id,
-                    from: e.name_before.unwrap_or_default(),
-                    to: e.name.unwrap_or_default(),
-                }),
-                "scopes" => {
-                    let before: std::collections::BTreeSet<String> = e
-                        .scopes_before
-                        .clone()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .collect();
-                    let after: std::collections::BTreeSet<String> =
-                        e.scopes.clone().unwrap_or_default().into_iter().collect();
-                    let (from, to) = (
-                        type_of(e.scopes_before.as_deref()),
-                        type_of(e.scopes.as_deref()),
-                    );
-                    let (type_from, type_to) = if from == to {
-                        (None, None)
-                    } else {
-                        (Some(from), Some(to))
-                    };
-                    changes.scopes_changed.push(ScopeChange {
-                        context: context.clone(),
-                        api_key_id: e.key_id,
-                        name: e.name.unwrap_or_default(),
-                        added: after.difference(&before).cloned().collect(),
-                        removed: before.difference(&after).cloned().collect(),
-                        type_from,
-                        type_to,
-                    });
-                }
-                _ => {}
-            }
-        }
-    }
-    let missing: Vec<&str> = baselines
-        .iter()
-        .filter(|b| b.complete_read_at.is_none())
-        .map(|b| b.context.as_deref().unwrap_or("the account"))
-        .collect();
-    // "No changes since T" must not claim what nobody could see
-    let heading = (!missing.is_empty()).then(|| {
-        format!(
-            "{}, where there is a baseline (none for {}: keys that appeared there cannot be \
-             told)",
-            rfc3339(t),
-            missing.join(", ")
-        )
-    });
-    Ok(super::reports::SinceAnswer {
-        changes,
-        baselines: Some(baselines),
-        heading,
-    })
 }

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{CliError, Format};
+use super::commands::{Online, Run};
+use super::{CliError, Format, Global, JournalArgs, RecreateArgs};
 use crate::api::OnBehalfOf;
 use crate::journal::{Action, Journal, Outcome};
 use crate::ops::{Effect, Mutation};
@@ -139,6 +140,15 @@ impl Out {
             crate::out!("{}", self.0);
             self.0.clear();
         }
+    }
+}
+
+impl Run for JournalArgs {
+    async fn run(self, global: &Global) -> Result<u8, CliError> {
+        let format = self.format.resolve(global.json, None)?;
+        let settings = crate::config::resolve(&global.overrides())?;
+        let select = Select::new(self.limit, self.since.as_deref(), self.context)?;
+        show_journal(&Journal::new(settings.journal), format, &select)
     }
 }
 
@@ -354,6 +364,15 @@ pub(crate) fn show_journal(
         }
     }
     Ok(0)
+}
+
+impl Online for RecreateArgs {
+    // it lists the keys first (to settle an unknown outcome), but the POST is what a key
+    // without the scope is refused
+    const SCOPE: Option<&'static str> = Some("api_keys.create");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        recreate(ctx, &self.id, self.into_current, self.yes, self.dry).await
+    }
 }
 
 pub(crate) async fn recreate(

@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::{CliError, CreateArgs, Format, ListArgs};
+use super::commands::Online;
+use super::{CliError, CreateArgs, Format, ListArgs, RenameArgs, SetScopesArgs, ShowArgs};
 use crate::api::{ApiError, ApiKeyId};
 use crate::ops::{Effect, Mutation};
 use crate::output::{self, clean, csv_row, markdown_table, table};
@@ -13,6 +14,13 @@ use crate::scopes::{self, KeyType, Level};
 use crate::text::plural;
 
 use super::context::*;
+
+impl Online for ListArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.read");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        list(ctx, self).await
+    }
+}
 
 pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
     let format = args
@@ -62,7 +70,7 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
     };
     let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
     let Some(details) =
-        super::sweeps::interruptible(fetch_details_in(ctx, &sweep, &ids, "fetching scopes")).await
+        super::signals::interruptible(fetch_details_in(ctx, &sweep, &ids, "fetching scopes")).await
     else {
         return Err(super::sweeps::interrupted(ctx, &sweep, "list --scopes"));
     };
@@ -216,6 +224,13 @@ pub(crate) fn summary(r: &KeyReport) -> String {
     }
 }
 
+impl Online for ShowArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.read");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        show(ctx, &self.id).await
+    }
+}
+
 pub(crate) async fn show(ctx: &Ctx, id: &str) -> Result<u8, CliError> {
     let id = check_id(id)?;
     let detail = ctx
@@ -339,6 +354,14 @@ pub(crate) fn describe_key(r: &KeyReport) -> String {
     out
 }
 
+impl Online for CreateArgs {
+    // the POST is what a key without the scope is refused
+    const SCOPE: Option<&'static str> = Some("api_keys.create");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        create(ctx, self).await
+    }
+}
+
 pub(crate) async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> {
     let name = check_name(&args.name)?;
     let scopes: Option<Vec<String>> = if args.full {
@@ -395,6 +418,13 @@ pub(crate) async fn create(ctx: &Ctx, args: CreateArgs) -> Result<u8, CliError> 
     }
 }
 
+impl Online for RenameArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.update");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        rename(ctx, &self.id, &self.name, self.dry).await
+    }
+}
+
 pub(crate) async fn rename(
     ctx: &Ctx,
     id: &str,
@@ -443,6 +473,13 @@ pub(crate) async fn rename(
             Ok(0)
         }
         _ => Err(mutation_error(format!("renaming {id}"), done)),
+    }
+}
+
+impl Online for SetScopesArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.update");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        set_scopes(ctx, &self.id, &self.scopes, self.dry).await
     }
 }
 

@@ -178,20 +178,6 @@ impl Case {
     }
 }
 
-/// What a revoke came to, for `--json`: `revoked`, `already_revoked`, `unknown`, `failed`,
-/// `not_attempted` (None: not sent).
-pub(crate) fn revoke_status(done: Option<&Done>) -> &'static str {
-    match done {
-        None => "not_attempted",
-        Some(d) => match (&d.result, d.outcome) {
-            (Ok(Effect::AlreadyGone), _) => "already_revoked",
-            (Ok(_), _) => "revoked",
-            (Err(_), Outcome::Unknown) => "unknown",
-            (Err(_), _) => "failed",
-        },
-    }
-}
-
 /// What became of one target of the revoke.
 struct Settled {
     /// None: not sent (interrupted first).
@@ -203,7 +189,7 @@ struct Settled {
 impl Settled {
     /// `revoked`, `already_revoked`, `unknown`, `failed`, `not_attempted`.
     fn status(&self) -> &'static str {
-        revoke_status(self.done.as_ref())
+        exposed::revoke_status(self.done.as_ref())
     }
 
     /// Revoked (or already gone) and SendGrid refuses it now.
@@ -598,7 +584,7 @@ async fn revoke_and_prove(ctx: &Ctx, args: &RevokeArgs, cases: &[&Case]) -> (Vec
         })
         .collect();
     let stop = tokio_util::sync::CancellationToken::new();
-    let watcher = tokio::spawn(super::revoke::interrupt_watcher(stop.clone()));
+    let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
     let outcomes = crate::ops::revoke_many(&targets, ctx.settings.concurrency, &stop).await;
     for (c, done) in cases.iter().zip(&outcomes) {
         let id = c.id();

@@ -5,7 +5,27 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use super::{Cli, CliError};
+use super::commands::Run;
+use super::{Cli, CliError, CompletionsArgs, Global, ManArgs};
+
+impl Run for ManArgs {
+    async fn run(self, _: &Global) -> Result<u8, CliError> {
+        write(self.out.as_deref())?;
+        Ok(0)
+    }
+}
+
+/// `sgkeys completions SHELL`.
+impl Run for CompletionsArgs {
+    async fn run(self, _: &Global) -> Result<u8, CliError> {
+        // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut Cli::command(), "sgkeys", &mut script);
+        crate::output::out_bytes(&script)
+            .map_err(|e| CliError::Io(format!("cannot write the completions: {e}")))?;
+        Ok(0)
+    }
+}
 
 /// The top-level page on stdout, or one page per command (`sgkeys.1`, `sgkeys-list.1`, …) in
 /// `dir`.

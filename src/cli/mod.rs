@@ -5,6 +5,7 @@
 //! difference, as diff(1)); 2 usage error, before any request; 130 an interrupted bulk revoke.
 
 mod account;
+mod args;
 mod argv;
 mod commands;
 mod context;
@@ -13,6 +14,7 @@ mod export;
 mod exposed;
 mod inventory_cmd;
 mod journal_cmd;
+mod kept;
 mod keys;
 mod leaked;
 mod man;
@@ -23,12 +25,16 @@ mod revoke;
 mod rotate;
 mod secrets_out;
 mod select;
+mod signals;
+mod since;
 mod sweeps;
+
+pub use args::*;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::api::{ApiError, Region};
 use crate::config::{ConfigError, Overrides};
@@ -169,8 +175,39 @@ pub struct Global {
     pub max_age: Option<std::time::Duration>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
+/// The subcommands. Each is one variant holding its arguments (`cli/args.rs`), run by its
+/// arguments' [`commands::Run`]: a command that talks to SendGrid implements
+/// [`commands::Online`] beside its function, with the scope it needs. This macro makes the
+/// enum and its dispatch from one list, so a new command is its variant and its function.
+macro_rules! subcommands {
+    ($( $(#[$meta:meta])* $variant:ident($args:ty), )*) => {
+        #[derive(Debug, Subcommand)]
+        pub enum Command {
+            $( $(#[$meta])* $variant($args), )*
+        }
+
+        impl Command {
+            /// Whether it talks to SendGrid.
+            fn online(&self) -> bool {
+                match self {
+                    $( Command::$variant(_) => <$args as commands::Run>::ONLINE, )*
+                }
+            }
+
+            /// Run it: `--offline` answers from the inventory what talks to SendGrid.
+            async fn run(self, global: &Global) -> Result<u8, CliError> {
+                if global.offline && self.online() {
+                    return offline::run(global, self);
+                }
+                match self {
+                    $( Command::$variant(args) => commands::Run::run(args, global).await, )*
+                }
+            }
+        }
+    };
+}
+
+subcommands! {
     /// List keys (names and ids; with --scopes also type and scopes)
     #[command(after_help = "Examples:
   sgkeys list
@@ -182,10 +219,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   sgkeys show qfTQ6KG0QBiwWdJ0-pCLCA
   sgkeys show qfTQ6KG0QBiwWdJ0-pCLCA --json | jq .scopes")]
-    Show {
-        /// Key id (the middle part of the key)
-        id: String,
-    },
+    Show(ShowArgs),
     /// Create a key; its secret is printed once
     #[command(after_help = "Examples:
   sgkeys create 'deploy bot' --scope mail.send
@@ -197,28 +231,13 @@ pub enum Command {
     #[command(after_help = "Examples:
   sgkeys rename qfTQ6KG0QBiwWdJ0-pCLCA 'deploy bot (old)'
   sgkeys rename qfTQ6KG0QBiwWdJ0-pCLCA 'new name' --dry-run")]
-    Rename {
-        /// Key id
-        id: String,
-        /// New name (1-100 characters)
-        name: String,
-        #[command(flatten)]
-        dry: DryRun,
-    },
+    Rename(RenameArgs),
     /// Replace a key's scopes (keeps its name)
     #[command(after_help = "Examples:
   sgkeys set-scopes qfTQ6KG0QBiwWdJ0-pCLCA mail.send
   sgkeys set-scopes qfTQ6KG0QBiwWdJ0-pCLCA 'mail.*' stats=read --dry-run
   sgkeys set-scopes qfTQ6KG0QBiwWdJ0-pCLCA '*'   # every non-billing scope (said on stderr)")]
-    SetScopes {
-        /// Key id
-        id: String,
-        /// Scopes: exact (`mail.send`), globs (`mail.*`) or `category=no|read|full` (`stats=read`)
-        #[arg(required = true, num_args = 1.., value_delimiter = ',')]
-        scopes: Vec<String>,
-        #[command(flatten)]
-        dry: DryRun,
-    },
+    SetScopes(SetScopesArgs),
     /// Rotate keys: a replacement with the same scopes (secret shown once), then the old key
     /// revoked once the new one is deployed (now, or later with --finish)
     #[command(after_help = "Examples:
@@ -264,34 +283,13 @@ Examples:
   sgkeys diff qfTQ6KG0QBiwWdJ0-pCLCA Zx9vB2cD4eF6gH8iJ0kL1m
   sgkeys diff qfTQ6KG0QBiwWdJ0-pCLCA --preset 'Mail Send only'"
     )]
-    Diff {
-        /// Key id
-        a: String,
-        /// Second key id (or use --preset)
-        #[arg(required_unless_present = "preset", conflicts_with = "preset")]
-        b: Option<String>,
-        /// Compare with a preset instead (names are matched without regard to case)
-        #[arg(long, value_name = "NAME", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(crate::presets::PRESETS.iter().map(|p| p.name)))]
-        preset: Option<String>,
-    },
+    Diff(DiffArgs),
     /// Show the journal of changes made with sgkeys (with --format markdown: an incident record)
     #[command(after_help = "Examples:
   sgkeys journal --limit 20
   sgkeys journal --since 2h --format markdown > incident.md
   sgkeys journal --context acme-transactional --format csv > changes.csv")]
-    Journal {
-        /// Only the last N entries
-        #[arg(long, value_name = "N")]
-        limit: Option<usize>,
-        /// Only entries since a time: a duration ago (`2h`, `30m`, `1d`) or an RFC 3339 time
-        #[arg(long, value_name = "WHEN")]
-        since: Option<String>,
-        /// Only one context: `own` (the key's own account) or a subuser/`account-id ID`
-        #[arg(long, value_name = "CONTEXT")]
-        context: Option<String>,
-        #[command(flatten)]
-        format: FormatArg,
-    },
+    Journal(JournalArgs),
     /// What sgkeys has seen of keys (from its inventory): when each was first seen, renamed,
     /// changed scopes, gone
     #[command(after_help = "Examples:
@@ -304,48 +302,28 @@ Examples:
     #[command(after_help = "Examples:
   sgkeys inventory path
   sgkeys inventory clear --yes")]
-    Inventory {
-        #[command(subcommand)]
-        action: InventoryAction,
-    },
+    Inventory(InventoryArgs),
     /// Recreate a revoked key from the journal: same name and scopes, new secret (shown once)
     #[command(after_help = "Examples:
   sgkeys recreate qfTQ6KG0QBiwWdJ0-pCLCA --dry-run
   sgkeys recreate qfTQ6KG0QBiwWdJ0-pCLCA")]
-    Recreate {
-        /// Id of the revoked key
-        id: String,
-        /// Recreate it where sgkeys points now, though the journal says it lived elsewhere
-        #[arg(long)]
-        into_current: bool,
-        /// Do not ask for confirmation
-        #[arg(long, short = 'y')]
-        yes: bool,
-        #[command(flatten)]
-        dry: DryRun,
-    },
+    Recreate(RecreateArgs),
     /// Show the calling key's own scopes and what it may do
     #[command(after_help = "Examples:
   sgkeys whoami
   sgkeys --on-behalf-of acme-transactional whoami --json")]
-    Whoami,
+    Whoami(WhoamiArgs),
     /// List the subusers of the account (contexts for --on-behalf-of)
     #[command(after_help = "Examples:
   sgkeys subusers
   sgkeys subusers --format csv")]
-    Subusers {
-        #[command(flatten)]
-        format: FormatArg,
-    },
+    Subusers(SubusersArgs),
     /// Print the scope catalog (categories, read and full scopes)
     #[command(after_help = "Examples:
   sgkeys scopes
   sgkeys scopes --format markdown
   sgkeys scopes --json | jq -r '.categories[].id'")]
-    Scopes {
-        #[command(flatten)]
-        format: FormatArg,
-    },
+    Scopes(ScopesArgs),
     /// Run the SendGrid-compatible simulator
     #[command(after_help = "Seeds (--seed):
   demo        acme-corp: the admin key and 44 varied keys; subusers acme-transactional
@@ -376,468 +354,12 @@ Examples:
     #[command(after_help = "Examples:
   sgkeys completions bash > ~/.local/share/bash-completion/completions/sgkeys
   sgkeys completions zsh > ~/.zfunc/_sgkeys")]
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// Write man pages (roff): sgkeys(1) on stdout, or one page per command into DIR
     #[command(after_help = "Examples:
   sgkeys man | man -l -
   sgkeys man --out ~/.local/share/man/man1")]
-    Man {
-        /// Write sgkeys.1 and sgkeys-COMMAND.1 for every command into DIR (made if missing)
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
-}
-
-/// `sgkeys history`.
-#[derive(Debug, Args)]
-pub struct HistoryArgs {
-    /// Only this key (its id)
-    pub id: Option<String>,
-    /// Only the last N events
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-    /// Only events since a time: a duration ago (`2h`, `30m`, `1d`) or an RFC 3339 time
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
-    /// Only one context: `own` (the key's own account) or a subuser/`account-id ID`
-    #[arg(long, value_name = "CONTEXT")]
-    pub context: Option<String>,
-    #[command(flatten)]
-    pub format: FormatArg,
-}
-
-/// `sgkeys inventory …`.
-#[derive(Debug, Subcommand)]
-pub enum InventoryAction {
-    /// Print where the inventory is
-    Path,
-    /// Delete the inventory (asks first)
-    Clear {
-        /// Do not ask for confirmation
-        #[arg(long, short = 'y')]
-        yes: bool,
-    },
-}
-
-/// `--dry-run` for the mutating commands.
-#[derive(Debug, Args, Clone, Copy, Default)]
-pub struct DryRun {
-    /// Print the exact request (method, URL, body) and send nothing
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-/// The one output-format flag of the listing commands (`--json` is its shorthand).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Format {
-    #[default]
-    Table,
-    Json,
-    Csv,
-    Markdown,
-}
-
-/// `--format` on a listing command.
-#[derive(Debug, Args, Clone, Copy, Default)]
-pub struct FormatArg {
-    /// Output format (--json is short for --format json)
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
-}
-
-impl FormatArg {
-    /// The format asked for: `--format`, or `--json` (or the `shorthand` a command still
-    /// accepts, like `list --csv`); two different ones are a usage error.
-    pub fn resolve(
-        self,
-        json: bool,
-        shorthand: Option<(&str, Format)>,
-    ) -> Result<Format, CliError> {
-        let mut asked: Vec<(String, Format)> = Vec::new();
-        if let Some(f) = self.format {
-            let name = f
-                .to_possible_value()
-                .map(|v| v.get_name().to_owned())
-                .unwrap_or_default();
-            asked.push((format!("--format {name}"), f));
-        }
-        if json {
-            asked.push(("--json".into(), Format::Json));
-        }
-        if let Some((flag, f)) = shorthand {
-            asked.push((flag.to_owned(), f));
-        }
-        match asked.as_slice() {
-            [] => Ok(Format::Table),
-            [(_, f), rest @ ..] => match rest.iter().find(|(_, g)| g != f) {
-                Some((other, _)) => Err(CliError::Usage(format!(
-                    "{} and {other} ask for different output formats; give one",
-                    asked[0].0
-                ))),
-                None => Ok(*f),
-            },
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Fetch every key's scopes (one GET per key, concurrently)
-    #[arg(long)]
-    pub scopes: bool,
-    /// Short for --format csv
-    #[arg(long)]
-    pub csv: bool,
-    #[command(flatten)]
-    pub format: FormatArg,
-    /// Ask the API for at most N keys (1 or more)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub limit: Option<u32>,
-}
-
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("access").required(true).multiple(false).args(["scopes", "full", "billing"])))]
-pub struct CreateArgs {
-    pub name: String,
-    /// Custom Access: scopes (exact, globs, or `category=read|full`); repeat or comma-separate
-    #[arg(
-        long = "scope",
-        group = "access",
-        value_delimiter = ',',
-        value_name = "SCOPE"
-    )]
-    pub scopes: Vec<String>,
-    /// Full Access (every scope except billing)
-    #[arg(long)]
-    pub full: bool,
-    /// Billing Access (billing scopes only)
-    #[arg(long)]
-    pub billing: bool,
-    #[command(flatten)]
-    pub dry: DryRun,
-}
-
-#[derive(Debug, Args)]
-pub struct RotateArgs {
-    /// Key ids (with --finish: the old keys of pending rotations, or their replacements; none: every pending one here)
-    #[arg(required_unless_present_any = ["filter", "finish"], conflicts_with = "filter")]
-    pub ids: Vec<String>,
-    /// Every key matching a filter, as in the dashboard (e.g. 'type:full')
-    #[arg(long, value_name = "QUERY")]
-    pub filter: Option<String>,
-    /// The replacement's name (one key) [default: NAME (rotated YYYY-MM-DD)]
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// The new keys are deployed: revoke the old ones at once, without asking
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Keep the old keys for now (a pending rotation; finish with --finish)
-    #[arg(long, conflicts_with = "yes")]
-    pub later: bool,
-    /// Finish pending rotations: revoke the old keys (these, or every pending one here)
-    #[arg(long, conflicts_with_all = ["filter", "name", "later", "secrets_out"])]
-    pub finish: bool,
-    /// Write the new secrets to FILE, a new file created 0600: `NAME=SG.…` lines for a `.env`
-    /// file, else JSON. They then go nowhere else
-    #[arg(long, value_name = "FILE")]
-    pub secrets_out: Option<PathBuf>,
-    /// With --finish: act where sgkeys points, though the rotation was made elsewhere
-    #[arg(long)]
-    pub into_current: bool,
-    #[command(flatten)]
-    pub dry: DryRun,
-}
-
-#[derive(Debug, Args)]
-pub struct RevokeArgs {
-    /// Key ids
-    #[arg(
-        required_unless_present_any = ["leaked", "filter", "from_file", "from_report"],
-        conflicts_with_all = ["leaked", "filter", "from_file", "from_report"]
-    )]
-    pub ids: Vec<String>,
-    /// Every key matching a filter, as in the dashboard: text, `scope:GLOB`, `type:full`,
-    /// `risk:high`, `!term` (e.g. `--filter 'type:full !admin'`); combine with --dry-run first
-    #[arg(long, value_name = "QUERY", conflicts_with = "leaked")]
-    pub filter: Option<String>,
-    /// A leaked key (the whole `SG.…` value). Without a value it is read from stdin, or asked
-    /// for with echo off on a terminal (Enter submits); `-` reads stdin. It is asked first
-    /// whether it still works, looked up in the account and every subuser, revoked, then
-    /// proven dead.
-    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "KEY")]
-    pub leaked: Option<String>,
-    /// A leaked key read from FILE (its first SendGrid key)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["filter", "from_report"])]
-    pub from_file: Option<PathBuf>,
-    /// Every SendGrid key in a scanner's report: gitleaks JSON, trufflehog JSON lines, or any
-    /// text. One table, one confirmation, then each live key is revoked and proven dead
-    #[arg(long, value_name = "FILE", conflicts_with = "filter")]
-    pub from_report: Option<PathBuf>,
-    /// With a leaked key: how long to wait for SendGrid to refuse it after the revoke
-    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_timeout)]
-    pub verify_timeout: f64,
-    /// A leaked key in no account sgkeys can reach that may delete keys itself: revoke it with
-    /// its own credential
-    #[arg(long)]
-    pub self_revoke: bool,
-    /// With a leaked key that could create keys: when it was first exposed (`2h`, `3d` ago, or
-    /// an RFC 3339 time); the keys of its account that appeared since are listed
-    #[arg(long, value_name = "TIME", value_parser = parse_since)]
-    pub since: Option<std::time::SystemTime>,
-    /// With --yes: also revoke the keys that appeared while the leaked key was exposed
-    #[arg(long)]
-    pub revoke_appeared: bool,
-    /// Kept for scripts: a leaked key is now always looked up in every subuser
-    #[arg(long, hide = true)]
-    pub all_subusers: bool,
-    /// Show what would be revoked; send nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-}
-
-/// `audit --format`: the listing formats, and a self-contained HTML page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    Table,
-    Json,
-    Csv,
-    Markdown,
-    /// One self-contained page: summary, access matrix heatmap, findings (write it with --out)
-    Html,
-    /// Gauges for Prometheus' textfile collector (OpenMetrics text; see README "Prometheus")
-    Openmetrics,
-    /// One JSON object per key (as in `--format json`'s `keys`), each printed the moment its
-    /// answer arrives, in bounded memory (stdout only; not with --out, --policy, --since)
-    Ndjson,
-}
-
-impl AuditFormat {
-    fn listing(self) -> Option<Format> {
-        match self {
-            AuditFormat::Table => Some(Format::Table),
-            AuditFormat::Json => Some(Format::Json),
-            AuditFormat::Csv => Some(Format::Csv),
-            AuditFormat::Markdown => Some(Format::Markdown),
-            AuditFormat::Html | AuditFormat::Openmetrics | AuditFormat::Ndjson => None,
-        }
-    }
-}
-
-/// `--format` on `audit` (the listing formats plus `html` and `openmetrics`).
-#[derive(Debug, Args, Clone, Copy, Default)]
-pub struct AuditFormatArg {
-    /// Output format (--json is short for --format json)
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<AuditFormat>,
-}
-
-impl AuditFormatArg {
-    /// As [`FormatArg::resolve`]; `--format html` (or `openmetrics`) with `--json` is a usage
-    /// error too.
-    pub fn resolve(self, json: bool) -> Result<AuditFormat, CliError> {
-        let listing = match self.format {
-            Some(f) if f.listing().is_none() => {
-                if json {
-                    let name = f
-                        .to_possible_value()
-                        .map(|v| v.get_name().to_owned())
-                        .unwrap_or_default();
-                    return Err(CliError::Usage(format!(
-                        "--format {name} and --json ask for different output formats; give one"
-                    )));
-                }
-                return Ok(f);
-            }
-            Some(f) => f.listing(),
-            None => None,
-        };
-        Ok(match (FormatArg { format: listing }).resolve(json, None)? {
-            Format::Table => AuditFormat::Table,
-            Format::Json => AuditFormat::Json,
-            Format::Csv => AuditFormat::Csv,
-            Format::Markdown => AuditFormat::Markdown,
-        })
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct AuditArgs {
-    #[command(flatten)]
-    pub format: AuditFormatArg,
-    /// Also audit every subuser (via on-behalf-of); adds a context column
-    #[arg(long)]
-    pub all_subusers: bool,
-    /// Write the report to FILE instead of stdout
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Check a TOML policy; exit 1 with the violations when any rule fails
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-    /// Show what changed since an earlier `audit --format json` report (a file), or since a
-    /// time, from the inventory: a duration ago (`2h`, `1d`) or an RFC 3339 time (keys first
-    /// seen, gone, renamed or rescoped since; said plainly where there is no baseline)
-    #[arg(long, value_name = "OLD.json|WHEN")]
-    pub since: Option<PathBuf>,
-}
-
-/// `export --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// HCL for the kenzo0107/sendgrid provider: per key a sendgrid_api_key resource and an
-    /// import block (Terraform 1.5+); a provider alias per subuser
-    Terraform,
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// What to write
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: ExportFormat,
-    /// Also export every subuser's keys (a provider alias each)
-    #[arg(long)]
-    pub all_subusers: bool,
-    /// Only the keys matching a filter, as in the dashboard: text, `scope:GLOB`, `type:full`,
-    /// `risk:high`, `!term`
-    #[arg(long, value_name = "QUERY")]
-    pub filter: Option<String>,
-    /// Write to FILE instead of stdout (replaced whole, never half-written)
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct SimArgs {
-    /// Port on 127.0.0.1 (0 = any free port)
-    #[arg(long, default_value_t = 3030)]
-    pub port: u16,
-    /// Data: demo, empty, bulk:N or fleet:S:N (see Seeds below)
-    #[arg(long, default_value = "demo")]
-    pub seed: String,
-    /// Port of the EU host (api.eu.sendgrid.com's stand-in) on 127.0.0.1 (0 = any free port)
-    #[arg(long, default_value_t = 0, value_name = "PORT")]
-    pub eu_port: u16,
-    /// Added latency per request, in milliseconds
-    #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub latency_ms: u64,
-    /// Requests per fixed window per account, N/PERIOD (e.g. 600/60s, 1000/1s); on-behalf-of
-    /// calls count against the calling key's account
-    #[arg(long, default_value_t = crate::sim::DEFAULT_RATE, value_name = "N/PERIOD")]
-    pub rate_limit: crate::sim::Rate,
-    /// Key creations (POST /v3/api_keys) per fixed window per account, N/PERIOD, on top of
-    /// --rate-limit
-    #[arg(long, default_value_t = crate::sim::DEFAULT_CREATE_RATE, value_name = "N/PERIOD")]
-    pub create_rate: crate::sim::Rate,
-    /// Fraction (0-1) of requests failing with 429/500/503/timeouts
-    #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
-    pub fail_rate: f64,
-    /// How long a simulated timeout hangs, in milliseconds
-    #[arg(long, default_value_t = 30_000, value_name = "MS")]
-    pub hang_ms: u64,
-    /// Persist state in FILE across restarts
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    /// Use this admin key instead of a generated one (visible in `ps`: prefer
-    /// --admin-key-file or SGKEYS_SIM_ADMIN_KEY)
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "SGKEYS_SIM_ADMIN_KEY",
-        hide_env_values = true,
-        conflicts_with = "admin_key_file"
-    )]
-    pub admin_key: Option<String>,
-    /// Read the admin key from FILE (its first line)
-    #[arg(long, value_name = "FILE")]
-    pub admin_key_file: Option<PathBuf>,
-    /// Shape of GET /v3/api_keys/{id}: flat (real) or wrapped (the spec's)
-    #[arg(long, default_value = "flat")]
-    pub get_shape: String,
-    /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
-    /// delay; 0 = at once)
-    #[arg(long, default_value_t = DEFAULT_REVOKE_DELAY_MS, value_name = "MS")]
-    pub revoke_delay_ms: u64,
-    /// Seed for the admin key and created keys' secrets (default: random on every start)
-    #[arg(long, value_name = "N")]
-    pub rng_seed: Option<u64>,
-    /// Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a certificate from a CA made at start
-    #[arg(long)]
-    pub tls: bool,
-    /// With --tls: write the CA certificate (PEM) to FILE, for `sgkeys --ca-cert FILE`
-    #[arg(long, value_name = "FILE", requires = "tls")]
-    pub tls_ca_out: Option<PathBuf>,
-    /// With --tls: offer HTTP/1.1 only (to compare with HTTP/2)
-    #[arg(long, requires = "tls")]
-    pub http1_only: bool,
-    /// A new connection's first answer waits MS more (a TCP + TLS handshake on the internet)
-    #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub connect_ms: u64,
-    /// With --tls: HTTP/2 streams a client may have open at once on one connection
-    #[arg(long, default_value_t = crate::sim::H2_MAX_STREAMS, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub h2_max_streams: u32,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct DemoArgs {
-    /// Data: demo, empty, bulk:N or fleet:S:N (as `sgkeys sim --seed`)
-    #[arg(long, default_value = "demo")]
-    pub seed: String,
-    /// Simulated latency per request, in milliseconds
-    #[arg(long, default_value_t = 40, value_name = "MS")]
-    pub latency_ms: u64,
-    /// Requests per fixed window per account, N/PERIOD (e.g. 600/60s, 1000/1s)
-    #[arg(long, default_value_t = crate::sim::DEFAULT_RATE, value_name = "N/PERIOD")]
-    pub rate_limit: crate::sim::Rate,
-    /// Key creations per fixed window per account, N/PERIOD
-    #[arg(long, default_value_t = crate::sim::DEFAULT_CREATE_RATE, value_name = "N/PERIOD")]
-    pub create_rate: crate::sim::Rate,
-    /// Fraction (0-1) of requests failing (to see error handling)
-    #[arg(long, default_value_t = 0.0, value_name = "F", value_parser = parse_fraction)]
-    pub fail_rate: f64,
-    /// How long a revoked key keeps authenticating, in milliseconds (SendGrid's propagation
-    /// delay; 0 = at once)
-    #[arg(long, default_value_t = DEFAULT_REVOKE_DELAY_MS, value_name = "MS")]
-    pub revoke_delay_ms: u64,
-}
-
-/// `--revoke-delay-ms`'s default: the simulator's [`crate::sim::DEFAULT_REVOKE_DELAY`].
-const DEFAULT_REVOKE_DELAY_MS: u64 = crate::sim::DEFAULT_REVOKE_DELAY.as_millis() as u64;
-
-/// `--timeout`: a finite number of seconds, 0 < t <= 3600 (also checked for profiles in
-/// `config`); rejected here so that no command, including `demo`, sees a value that
-/// `Duration::from_secs_f64` would panic on.
-fn parse_since(s: &str) -> Result<std::time::SystemTime, String> {
-    inventory_cmd::parse_when(s)
-        .ok_or_else(|| format!("'{s}': give a duration ago (2h, 30m, 3d) or an RFC 3339 time"))
-}
-
-fn parse_timeout(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(t) if t.is_finite() && t > 0.0 && t <= 3600.0 => Ok(t),
-        _ => Err(
-            "expected a number of seconds greater than 0 and at most 3600 (e.g. 10 or 2.5)".into(),
-        ),
-    }
-}
-
-/// `--max-age`: a duration (`10m`, `90s`, `0`).
-fn parse_age(s: &str) -> Result<std::time::Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|_| "expected a duration such as 10m, 90s or 1h (0: ask everything)".into())
-}
-
-/// `--fail-rate`: a fraction from 0 to 1.
-fn parse_fraction(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
-        _ => Err("expected a fraction from 0 to 1 (e.g. 0.2)".into()),
-    }
+    Man(ManArgs),
 }
 
 /// A failed command, with its exit code.
@@ -933,30 +455,6 @@ pub fn main() -> ExitCode {
     };
     let json = cli.global.json;
     let acting_as = cli.global.on_behalf_of.clone();
-    match &cli.command {
-        Some(Command::Completions { shell }) => {
-            // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
-            let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "sgkeys", &mut script);
-            return match crate::output::out_bytes(&script) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    crate::errln!("sgkeys: cannot write the completions: {e}");
-                    ExitCode::from(1)
-                }
-            };
-        }
-        Some(Command::Man { out }) => {
-            return match man::write(out.as_deref()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    crate::errln!("sgkeys: {e}");
-                    ExitCode::from(e.exit_code())
-                }
-            };
-        }
-        _ => {}
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -967,7 +465,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(commands::run(cli));
+    let result = runtime.block_on(async {
+        match cli.command {
+            None => dashboard::run_configured(&cli.global).await,
+            Some(command) => command.run(&cli.global).await,
+        }
+    });
     // Do not wait for stray tasks (e.g. a hung request) on the way out.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {

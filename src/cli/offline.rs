@@ -40,7 +40,7 @@ pub(crate) fn run(global: &Global, command: Command) -> Result<u8, CliError> {
             )?;
             list(&open(&settings)?, &args, format)
         }
-        Command::Show { id } => show(&open(&settings)?, &id, global.json),
+        Command::Show(args) => show(&open(&settings)?, &args.id, global.json),
         Command::Audit(args) => audit(&open(&settings)?, &args, global.json),
         _ => Err(CliError::Usage(
             "--offline answers `list`, `show` and `audit` from the inventory (`history` and \
@@ -429,17 +429,17 @@ fn audit(o: &Offline, args: &AuditArgs, json: bool) -> Result<u8, CliError> {
         keys,
     };
     let since = match &asked.since {
-        Some(super::reports::Since::File(old)) => Some(super::reports::SinceAnswer::file(
+        Some(super::reports::Since::File(old)) => Some(super::since::SinceAnswer::file(
             crate::audit::changes(old, &report),
         )),
         Some(super::reports::Since::Time(t)) => {
             let names: Vec<Option<String>> =
                 contexts.iter().map(|c| c.on_behalf_of.clone()).collect();
-            Some(super::inventory_cmd::changes_since(
+            Some(super::since::changes_since(
                 &o.reader,
                 &o.scope,
                 &names,
-                super::inventory_cmd::millis(*t),
+                super::since::millis(*t),
             )?)
         }
         None => None,

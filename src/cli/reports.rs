@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::CliError;
+use super::commands::Online;
 use crate::output;
 
 use super::context::*;
@@ -49,7 +50,7 @@ impl Asked {
                     |e| CliError::Usage(format!("{}: {e}", p.display())),
                 )?))
             }
-            Some(p) => match p.to_str().and_then(super::inventory_cmd::parse_when) {
+            Some(p) => match p.to_str().and_then(super::since::parse_when) {
                 Some(t) => Some(Since::Time(t)),
                 None => {
                     return Err(CliError::Usage(format!(
@@ -66,6 +67,13 @@ impl Asked {
             policy,
             since,
         })
+    }
+}
+
+impl Online for super::AuditArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.read");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        audit(ctx, self).await
     }
 }
 
@@ -94,29 +102,12 @@ pub(crate) async fn audit(ctx: &Ctx, args: super::AuditArgs) -> Result<u8, CliEr
             Some(k) => Some(k.changes_since(&report, *t)?),
             None => None,
         },
-        Some(Since::File(old)) => Some(SinceAnswer::file(crate::audit::changes(old, &report))),
+        Some(Since::File(old)) => Some(super::since::SinceAnswer::file(crate::audit::changes(
+            old, &report,
+        ))),
         None => None,
     };
     finish(&args, &asked, &report, since)
-}
-
-/// What `--since` answered: the changes, and for the inventory form each context's baseline.
-pub(crate) struct SinceAnswer {
-    pub changes: crate::audit::Changes,
-    /// `None` for the file form (its JSON stays `{"changes": …}`).
-    pub baselines: Option<Vec<super::inventory_cmd::Baseline>>,
-    /// What "since" means in the text, when not simply the earlier report's time.
-    pub heading: Option<String>,
-}
-
-impl SinceAnswer {
-    pub(crate) fn file(changes: crate::audit::Changes) -> Self {
-        SinceAnswer {
-            changes,
-            baselines: None,
-            heading: None,
-        }
-    }
 }
 
 /// Print (or write) the report, what changed, the policy's verdict; exit 1 on a violation or
@@ -125,7 +116,7 @@ pub(crate) fn finish(
     args: &super::AuditArgs,
     asked: &Asked,
     report: &crate::audit::Audit,
-    since: Option<SinceAnswer>,
+    since: Option<super::since::SinceAnswer>,
 ) -> Result<u8, CliError> {
     use super::AuditFormat;
     let format = asked.format;
@@ -274,7 +265,7 @@ pub(crate) async fn sweep(
     let (sweep, subusers, kind) = prepare(ctx, all_subusers, kind).await?;
     let progress = crate::output::LazyProgress::new(label);
     let on_progress = |done: usize, total: usize| progress.update(done, total);
-    let collected = super::sweeps::interruptible(crate::audit::collect_in(
+    let collected = super::signals::interruptible(crate::audit::collect_in(
         &ctx.client,
         &subusers,
         &on_progress,
@@ -300,7 +291,7 @@ async fn stream(ctx: &Ctx, all_subusers: bool) -> Result<u8, CliError> {
             crate::outln!("{line}");
         }
     };
-    let streamed = super::sweeps::interruptible(crate::audit::stream(
+    let streamed = super::signals::interruptible(crate::audit::stream(
         &ctx.client,
         &subusers,
         &on_progress,

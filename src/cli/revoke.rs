@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use serde::Serialize;
 use serde_json::json;
 
+use super::commands::Online;
 use super::{CliError, RevokeArgs};
 use crate::api::{ApiError, Client, KeyDetail, OnBehalfOf};
 use crate::journal::Outcome;
@@ -38,6 +39,13 @@ const NOT_FOUND: &str = "not found: already revoked, or never existed";
 pub(crate) struct Target {
     client: Client,
     detail: KeyDetail,
+}
+
+impl Online for RevokeArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.delete");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        revoke(ctx, self).await
+    }
 }
 
 pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> {
@@ -186,7 +194,7 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
     // Ctrl-C (or SIGTERM) stops new requests; those under way finish and are journaled. A
     // second one exits at once: every request sent is already named in the journal.
     let stop = tokio_util::sync::CancellationToken::new();
-    let watcher = tokio::spawn(interrupt_watcher(stop.clone()));
+    let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
     let outcomes = crate::ops::revoke_many(&plan, ctx.settings.concurrency, &stop).await;
     watcher.abort();
     let interrupted = stop.is_cancelled();
@@ -238,41 +246,6 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
 pub(crate) fn is_callers(ctx: &Ctx, t: &Target) -> bool {
     t.client.on_behalf_of().is_none()
         && ctx.client.caller_key_id() == Some(t.detail.api_key_id.as_str())
-}
-
-/// Cancel `stop` on the first SIGINT or SIGTERM; exit 130 on the second.
-pub(crate) async fn interrupt_watcher(stop: tokio_util::sync::CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return;
-        };
-        for round in 0..2 {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
-            if round == 0 {
-                crate::errln!(
-                    "\nsgkeys: interrupted: sending nothing more; waiting for the requests under way \
-                     (again to quit now; the journal names every key sent)"
-                );
-                stop.cancel();
-            } else {
-                std::process::exit(130);
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            stop.cancel();
-        }
-    }
 }
 
 pub(crate) fn finish_revoke(

@@ -8,6 +8,7 @@
 
 use serde_json::json;
 
+use super::commands::Online;
 use super::context::*;
 use super::secrets_out::SecretSink;
 use super::select::select;
@@ -17,6 +18,13 @@ use crate::journal::Entry;
 use crate::ops::rotate::{OldKey, Rotation, Stage};
 use crate::ops::{RevokeTarget, lineage_name, today};
 use crate::output::{self, clean};
+
+impl Online for RotateArgs {
+    const SCOPE: Option<&'static str> = Some("api_keys.create");
+    async fn run(self, ctx: &Ctx) -> Result<u8, CliError> {
+        rotate(ctx, self).await
+    }
+}
 
 pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> {
     if args.finish {
@@ -53,7 +61,7 @@ pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> 
     // secrets go to their destination as each key is made, never to the journal
     let mut sink = SecretSink::open(args.secrets_out.as_deref(), ctx.json)?;
     let stop = tokio_util::sync::CancellationToken::new();
-    let watcher = tokio::spawn(super::revoke::interrupt_watcher(stop.clone()));
+    let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
     // 1 and 2: each replacement, then its secret delivered, before the next
     for r in plan.iter_mut() {
         if stop.is_cancelled() || sink.failure.is_some() {
@@ -389,7 +397,7 @@ async fn finish(ctx: &Ctx, args: &RotateArgs) -> Result<u8, CliError> {
         }
     }
     let stop = tokio_util::sync::CancellationToken::new();
-    let watcher = tokio::spawn(super::revoke::interrupt_watcher(stop.clone()));
+    let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
     revoke_and_read_back(ctx, &mut plan, revokes, &stop).await;
     watcher.abort();
     for r in &plan {

@@ -3,7 +3,6 @@
 //! answered within `--max-age`, default 10 min, is not asked again), `--max-age` to take any
 //! recent answer, and Ctrl-C stopping at once with what was answered kept.
 
-use std::future::Future;
 use std::time::Duration;
 
 use super::CliError;
@@ -154,37 +153,6 @@ impl Start {
         });
         Sweep::new(known, recording)
     }
-}
-
-/// `fut`, unless Ctrl-C (or SIGTERM) comes first: then `None`, at once (the requests under way
-/// are dropped; every answer received was recorded as it arrived).
-pub(crate) async fn interruptible<T>(fut: impl Future<Output = T>) -> Option<T> {
-    tokio::select! {
-        r = fut => Some(r),
-        () = signalled() => None,
-    }
-}
-
-async fn signalled() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    #[cfg(not(unix))]
-    if tokio::signal::ctrl_c().await.is_ok() {
-        return;
-    }
-    std::future::pending::<()>().await;
 }
 
 /// Record how the sweep ended: `finished` (every context and key answered) or `incomplete`.
