@@ -328,14 +328,12 @@ pub(crate) fn pump(app: &mut App, out: &mut Vec<Command>) {
                 whose,
                 id: id.clone(),
             };
-            let req = request_in(
-                app,
-                ctx.clone(),
-                region,
-                pending,
-                ApiOp::GetKey(id.clone()),
-                out,
-            );
+            // a sweep's read may be answered by the inventory (an interrupted sweep resumed)
+            let op = match whose {
+                Whose::Here => ApiOp::GetKey(id.clone()),
+                Whose::Sweep { .. } => ApiOp::SweepGetKey(id.clone()),
+            };
+            let req = request_in(app, ctx.clone(), region, pending, op, out);
             if let Some(e) = app.account_mut(whose).and_then(|a| a.get_mut(&id)) {
                 e.state.start_load(req);
             }

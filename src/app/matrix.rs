@@ -52,6 +52,10 @@ pub struct Sweep {
     pub offset: usize,
     /// The subusers are being read first.
     pub waiting_subusers: bool,
+    /// The inventory is asked first whether the last sweep is to be resumed.
+    pub waiting_inventory: bool,
+    /// Its end is recorded.
+    pub ended: bool,
 }
 
 /// One other context of a sweep.
@@ -76,6 +80,13 @@ impl Sweep {
     /// Some of the other contexts' scopes are still to read.
     pub fn reading_scopes(&self) -> bool {
         self.contexts.iter().any(|c| c.keys.prefetch.active())
+    }
+
+    /// Every context's list and every key's scopes answered (or failed).
+    pub fn answered(&self) -> bool {
+        !self.waiting_subusers
+            && !self.reading_scopes()
+            && self.contexts.iter().all(|c| !c.keys.status.is_loading())
     }
 }
 
@@ -225,7 +236,7 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) -> Option
                 toast(app, Level::Info, format!("permission matrix of {label}"));
                 return None;
             }
-            start_sweep(app, out);
+            start_sweep(app, out, false);
             return None;
         }
         Action::SortColumn => {
@@ -349,7 +360,8 @@ fn back_to_every_context(app: &mut App, out: &mut Vec<Command>) -> bool {
         return false;
     };
     super::contexts::switch_context(app, back, out);
-    start_sweep(app, out);
+    // what the sweep left had answered is not asked again
+    start_sweep(app, out, false);
     true
 }
 

@@ -59,7 +59,7 @@ pub use keymap::{Action, Layer};
 pub use live::Live;
 pub use log::LogModal;
 pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
-pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg, Remembered};
+pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg, Remembered, Resumed};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, DeleteBatch, DeleteTarget};
@@ -281,6 +281,16 @@ pub enum Pending {
     Replacement {
         old: ApiKeyId,
     },
+    /// The all-contexts matrix: whether the last sweep is to be resumed (the inventory).
+    SweepStart {
+        sweep: u64,
+    },
+    /// The all-contexts matrix: its contexts recorded, what the inventory answers counted.
+    SweepBegin {
+        sweep: u64,
+    },
+    /// The all-contexts matrix: its end recorded.
+    SweepEnd,
     /// The all-contexts matrix: one context's key list.
     SweepList {
         sweep: u64,

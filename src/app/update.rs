@@ -284,6 +284,21 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 browse(app, Layer::Matrix, then, out);
             }
         }
+        (Pending::SweepStart { sweep }, ApiResult::SweepStarted(r)) => {
+            super::matrix::sweep_started(app, sweep, r, out)
+        }
+        (Pending::SweepBegin { sweep }, ApiResult::SweepBegun(r)) => {
+            super::matrix::sweep_begun(app, sweep, r)
+        }
+        (Pending::SweepEnd, ApiResult::Recorded(r)) => {
+            if let Err(e) = r {
+                log(
+                    app,
+                    Level::Warn,
+                    format!("all contexts: the sweep's end is not recorded ({e})"),
+                );
+            }
+        }
         (Pending::SweepList { sweep, ctx }, ApiResult::Keys(r)) => {
             super::matrix::sweep_listed(app, sweep, ctx, r, out)
         }

@@ -33,6 +33,7 @@ mod inventory;
 mod leak_exposure;
 mod leak_lookup;
 mod leaked;
+mod matrix_resume;
 mod openmetrics;
 mod outcomes;
 mod pacing;

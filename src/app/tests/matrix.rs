@@ -131,6 +131,22 @@ fn matrix_marks_filter_and_revoke_act_on_the_rows_key() {
     assert!(matches!(&app.modal, Some(Modal::EditScopes(f)) if f.id == id(5)));
 }
 
+/// `a` in the matrix, the inventory holding no interrupted sweep: the commands that follow.
+fn all_contexts(app: &mut App) -> Vec<Command> {
+    let cmds = update(app, key('a'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::SweepStart { fresh: false });
+    update(app, answer(req, ApiResult::SweepStarted(Ok(None))))
+}
+
+/// The sweep's list reads among `cmds`.
+fn sweep_lists(cmds: &[Command]) -> Vec<(ReqId, ApiOp)> {
+    api_cmds(cmds)
+        .into_iter()
+        .filter(|(_, op)| *op == ApiOp::SweepListKeys)
+        .collect()
+}
+
 fn sub_key(n: usize) -> ApiKey {
     ApiKey {
         api_key_id: ApiKeyId(format!("s{n:020}b")),
@@ -142,7 +158,7 @@ fn sub_key(n: usize) -> ApiKey {
 fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
     let mut app = loaded();
     update(&mut app, key('m'));
-    let cmds = update(&mut app, key('a'));
+    let cmds = all_contexts(&mut app);
     let (req, op) = api_cmds(&cmds)[0].clone();
     assert_eq!(op, ApiOp::ListSubusers);
     let sub = Subuser {
@@ -160,7 +176,7 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
             matches!(
                 c,
                 Command::Api {
-                    op: ApiOp::ListKeys,
+                    op: ApiOp::SweepListKeys,
                     ..
                 }
             )
@@ -181,8 +197,9 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
     );
     let gets = api_cmds(&cmds);
     assert_eq!(gets.len(), 2, "every key's scopes");
+    let mut ended = Vec::new();
     for (req, op) in gets {
-        let ApiOp::GetKey(k) = op else { panic!() };
+        let ApiOp::SweepGetKey(k) = op else { panic!() };
         let name = app
             .sweep()
             .unwrap()
@@ -201,8 +218,16 @@ fn matrix_all_contexts_reads_every_subuser_and_acts_in_the_rows_context() {
                 .map(str::to_owned)
                 .collect(),
         };
-        update(&mut app, answer(req, ApiResult::Key(Ok(detail))));
+        ended.extend(update(&mut app, answer(req, ApiResult::Key(Ok(detail)))));
     }
+    // every list and key answered: the sweep is recorded as finished, once
+    assert_eq!(
+        api_cmds(&ended)
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect::<Vec<_>>(),
+        vec![ApiOp::SweepEnd { complete: true }]
+    );
     let (n, _, _) = app.matrix_cursor();
     assert_eq!(n, NAMES.len() + 2);
     assert!(
@@ -299,7 +324,7 @@ fn matrix_all_from_the_command_line_starts_the_sweep() {
 fn matrix_drops_answers_of_a_sweep_it_left() {
     let mut app = loaded();
     update(&mut app, key('m'));
-    let cmds = update(&mut app, key('a'));
+    let cmds = all_contexts(&mut app);
     let (req, _) = api_cmds(&cmds)[0].clone();
     let sub = Subuser {
         id: 1,
@@ -309,11 +334,11 @@ fn matrix_drops_answers_of_a_sweep_it_left() {
         region: None,
     };
     let cmds = update(&mut app, answer(req, ApiResult::Subusers(Ok(vec![sub]))));
-    let (list_req, _) = api_cmds(&cmds)[0].clone();
+    let (list_req, _) = sweep_lists(&cmds)[0].clone();
     update(&mut app, key('a')); // leave all contexts
     assert!(app.sweep().is_none());
-    let cmds = update(&mut app, key('a')); // and back: a new sweep
-    let (list2, _) = api_cmds(&cmds)[0].clone();
+    let cmds = all_contexts(&mut app); // and back: a new sweep
+    let (list2, _) = sweep_lists(&cmds)[0].clone();
     assert_ne!(list_req, list2);
     // the first sweep's answer is dropped; the second one's lands
     update(
@@ -326,4 +351,64 @@ fn matrix_drops_answers_of_a_sweep_it_left() {
         answer(list2, ApiResult::Keys(Ok(vec![sub_key(1)]))),
     );
     assert_eq!(app.matrix_cursor().0, NAMES.len() + 1);
+}
+
+#[test]
+fn matrix_all_contexts_resumes_an_interrupted_sweep_without_asking_again() {
+    let mut app = loaded();
+    update(&mut app, key('m'));
+    let cmds = update(&mut app, key('a'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::SweepStart { fresh: false });
+    assert!(app.sweep().is_some_and(|s| s.waiting_subusers));
+    // the inventory holds a sweep interrupted 3 min ago: its contexts, no subuser list asked
+    let eu = Some(OnBehalfOf::Subuser("acme-eu".into()));
+    let resumed = Resumed {
+        contexts: vec![(None, None), (eu.clone(), Some(crate::api::Region::Eu))],
+        ago_ms: 180_000,
+    };
+    let cmds = update(
+        &mut app,
+        answer(req, ApiResult::SweepStarted(Ok(Some(resumed)))),
+    );
+    let ops: Vec<(Option<OnBehalfOf>, ApiOp)> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Command::Api { ctx, op, .. } => Some((ctx.clone(), op.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            (
+                None,
+                ApiOp::SweepBegin {
+                    contexts: vec![(None, None), (eu.clone(), Some(crate::api::Region::Eu))]
+                }
+            ),
+            (eu.clone(), ApiOp::SweepListKeys),
+        ],
+        "the sweep's contexts recorded, then the other context's list (the inventory may answer it)"
+    );
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("resuming the sweep interrupted 3 min ago")),
+        "{:?}",
+        app.toast
+    );
+    settle(&mut app, cmds);
+    assert!(
+        app.sweep()
+            .is_some_and(|s| s.ended && s.contexts.len() == 1)
+    );
+    // Ctrl-r: everything asked again
+    let cmds = update(&mut app, ctrl('r'));
+    assert!(
+        api_cmds(&cmds)
+            .iter()
+            .any(|(_, op)| *op == ApiOp::SweepStart { fresh: true }),
+        "{cmds:?}"
+    );
 }

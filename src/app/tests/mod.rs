@@ -131,8 +131,11 @@ fn settle(app: &mut App, mut cmds: Vec<Command>) {
         let mut next = Vec::new();
         for (req, op) in api_cmds(&cmds) {
             let result = match op {
-                ApiOp::ListKeys => ApiResult::Keys(Ok(keys())),
-                ApiOp::GetKey(k) => {
+                ApiOp::ListKeys | ApiOp::SweepListKeys => ApiResult::Keys(Ok(keys())),
+                ApiOp::SweepStart { .. } => ApiResult::SweepStarted(Ok(None)),
+                ApiOp::SweepBegin { .. } => ApiResult::SweepBegun(Ok((0, 0))),
+                ApiOp::SweepEnd { .. } => ApiResult::Recorded(Ok(())),
+                ApiOp::GetKey(k) | ApiOp::SweepGetKey(k) => {
                     let n = (0..NAMES.len()).find(|n| id(*n) == k).unwrap();
                     ApiResult::Key(Ok(detail(n)))
                 }
