@@ -357,21 +357,25 @@ impl Reader {
 
     /// Keys of context `ctx` first seen after `t` (gone since or not), oldest first.
     pub fn first_seen_after(&self, ctx: i64, t: Millis) -> Result<Vec<KeyRow>, InventoryError> {
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM keys WHERE context_id = ?1 AND first_seen > ?2
-             ORDER BY first_seen, key_id"
-        );
-        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
-        st.query_map(params![ctx, t], |r| self.key_row(r))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(&e))
+        self.keys_after(ctx, "first_seen", t)
     }
 
     /// Keys of context `ctx` gone after `t`, in the order they went.
     pub fn gone_after(&self, ctx: i64, t: Millis) -> Result<Vec<KeyRow>, InventoryError> {
+        self.keys_after(ctx, "gone_at", t)
+    }
+
+    /// Keys of context `ctx` whose time column `when` (a column name, never input) is after
+    /// `t`, in its order.
+    fn keys_after(
+        &self,
+        ctx: i64,
+        when: &'static str,
+        t: Millis,
+    ) -> Result<Vec<KeyRow>, InventoryError> {
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM keys WHERE context_id = ?1 AND gone_at > ?2
-             ORDER BY gone_at, key_id"
+            "SELECT {KEY_COLUMNS} FROM keys WHERE context_id = ?1 AND {when} > ?2
+             ORDER BY {when}, key_id"
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
         st.query_map(params![ctx, t], |r| self.key_row(r))

@@ -12,7 +12,7 @@ use super::text::{
     width, wrap, wrap_max,
 };
 use super::theme::{Theme, severity_symbol};
-use crate::app::{Action, App, DetailRow, KeyEntry, Layer, Pane, detail_rows};
+use crate::app::{App, DetailRow, KeyEntry, Pane, detail_rows};
 use crate::risk::Finding;
 use crate::scopes::Level;
 
@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let focused = app.focus == Pane::Detail && app.modal.is_none();
-    let block = super::list::pane_block(theme, " Scopes ".into(), focused);
+    let block = theme.pane(" Scopes ", focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -97,7 +97,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     theme.danger,
                 ),
                 (
-                    super::list::key_hint(Layer::Detail, Action::Refresh, "to retry"),
+                    format!(
+                        "{} to retry",
+                        crate::app::keymap::user::key_name(
+                            crate::app::keymap::Layer::Detail,
+                            crate::app::keymap::Action::Refresh
+                        )
+                    ),
                     theme.dim,
                 ),
             ],

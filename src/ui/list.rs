@@ -5,9 +5,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
-use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
+use super::text::{clean, inset_x, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::{Theme, severity_symbol};
 use crate::app::keymap::user::key_name;
 use crate::app::keymap::{Action, Layer as L};
@@ -19,65 +18,6 @@ use crate::app::layout::{
     TYPE_W_REVOKING, list_wide_fits,
 };
 
-/// A pane's frame: its border and title in the focus colours while it has the keyboard.
-pub(super) fn pane_block<'a>(theme: &Theme, title: String, focused: bool) -> Block<'a> {
-    let (border, title_style) = if focused {
-        (theme.border_focus, theme.title_focus)
-    } else {
-        (theme.border, theme.title)
-    };
-    Block::new()
-        .borders(Borders::ALL)
-        .border_style(border)
-        .title(Line::from(Span::styled(title, title_style)))
-}
-
-/// A pane of rows drawn in its frame, the selected row's place (`3/40`) at its bottom right;
-/// the area inside the frame (`None`: nothing fits).
-pub(super) fn rows_pane(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    (title, focused): (String, bool),
-    (selected, n): (usize, usize),
-) -> Option<Rect> {
-    let mut block = pane_block(theme, title, focused);
-    if n > 0 && area.width > 12 {
-        let pos = format!(" {}/{n} ", selected.min(n - 1) + 1);
-        block = block.title_bottom(Line::from(Span::styled(pos, theme.dim)).right_aligned());
-    }
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    (!inner.is_empty()).then_some(inner)
-}
-
-/// What a title says about how the rows are shown — the sort, the filter, the marks — alike
-/// over the list and the matrix.
-pub(super) fn view_parts(app: &App) -> Vec<String> {
-    let mut parts = Vec::new();
-    if app.view.sort != SortKey::Api || app.view.reverse {
-        parts.push(format!(
-            "sort: {} {}",
-            app.view.sort.label(),
-            if app.view.reverse { "↓" } else { "↑" }
-        ));
-    }
-    if app.filter.active() {
-        let f = clean(app.filter.input.value());
-        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
-    }
-    if !app.view.marks.is_empty() {
-        parts.push(format!("{} marked", app.view.marks.len()));
-    }
-    parts
-}
-
-/// A line that names the key (as the user's keymap binds it) for `action` in `layer`, then
-/// what it does: "r to retry".
-pub(super) fn key_hint(layer: L, action: Action, what: &str) -> String {
-    format!("{} {what}", key_name(layer, action))
-}
-
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.is_empty() {
         return;
@@ -85,10 +25,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::List && app.modal.is_none();
     let n = app.view.rows.len();
     let title = title(app, area.width.saturating_sub(4) as usize);
-    let at = (app.view.selected, n);
-    let Some(inner) = rows_pane(frame, area, theme, (title, focused), at) else {
+    let block = theme.list_pane(title, focused, (app.view.selected, n), area.width);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
         return;
-    };
+    }
     let buf = frame.buffer_mut();
 
     if n == 0 && !app.keys.ever_loaded() && app.keys.status.error().is_none() {
@@ -96,16 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if n == 0 {
         let lines = empty_state(app, theme);
-        let padded = if inner.width > 6 {
-            Rect {
-                x: inner.x + 2,
-                width: inner.width - 4,
-                ..inner
-            }
-        } else {
-            inner
-        };
-        put_centered(buf, padded, &lines);
+        put_centered(buf, inset_x(inner, 2), &lines);
         return;
     }
 
@@ -230,7 +163,7 @@ fn title(app: &App, max: usize) -> String {
     } else {
         format!("Keys {total}")
     }];
-    parts.extend(view_parts(app));
+    parts.extend(view_notes(app));
     if app.offline {
         parts.push("offline".into());
     } else if app.keys.status.is_loading() && app.keys.ever_loaded() {
@@ -352,7 +285,10 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
                 lines.push((hint.to_owned(), theme.warn));
             }
             lines.push((String::new(), theme.base));
-            lines.push((key_hint(L::List, Action::Refresh, "to retry"), theme.dim));
+            lines.push((
+                format!("{} to retry", key_name(L::List, Action::Refresh)),
+                theme.dim,
+            ));
             return lines;
         }
         if !keys.ever_loaded() {
@@ -377,7 +313,7 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
             theme.strong,
         ),
         (
-            key_hint(L::List, Action::Back, "clears the filter"),
+            format!("{} clears the filter", key_name(L::List, Action::Back)),
             theme.dim,
         ),
     ];
@@ -457,4 +393,25 @@ fn scrollbar(
         let line = Line::from(Span::styled("┃", theme.scrollbar));
         put_line(buf, track, i as u16, &line);
     }
+}
+
+/// What a key table's title says about the view (the list's and the matrix's): its sort, when
+/// not the API's order, the filter, the marks.
+pub(super) fn view_notes(app: &App) -> Vec<String> {
+    let mut parts = Vec::new();
+    if app.view.sort != SortKey::Api || app.view.reverse {
+        parts.push(format!(
+            "sort: {} {}",
+            app.view.sort.label(),
+            if app.view.reverse { "↓" } else { "↑" }
+        ));
+    }
+    if app.filter.active() {
+        let f = clean(app.filter.input.value());
+        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
+    }
+    if !app.view.marks.is_empty() {
+        parts.push(format!("{} marked", app.view.marks.len()));
+    }
+    parts
 }

@@ -17,7 +17,7 @@ use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width
 use super::theme::Theme;
 use crate::app::layout::visible_offset;
 use crate::app::layout::{MATRIX_COL_W, MATRIX_HEAD_ROWS, MATRIX_TYPE_W, matrix_geom};
-use crate::app::{Action, App, CellView, KeyEntry, Layer};
+use crate::app::{App, CellView, KeyEntry, Layer};
 use crate::scopes::{self, Level};
 
 /// The glyph of a level in a cell.
@@ -50,10 +50,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (n, selected, offset) = app.matrix_cursor();
     let cats = scopes::categories();
     let title = title(app, area.width.saturating_sub(4) as usize);
-    let at = (selected, n);
-    let Some(inner) = super::list::rows_pane(frame, area, theme, (title, focused), at) else {
+    let block = theme.list_pane(title, focused, (selected, n), area.width);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
         return;
-    };
+    }
     let buf = frame.buffer_mut();
     let g = matrix_geom(area.width, all);
     let ncols = g.cols.min(cats.len());
@@ -276,7 +278,7 @@ fn title(app: &App, max: usize) -> String {
     if let Some(s) = app.sweep() {
         parts.push(format!("all contexts ({})", s.contexts.len() + 1));
     }
-    parts.extend(super::list::view_parts(app));
+    parts.extend(super::list::view_notes(app));
     while parts.len() > 1 && width(&parts.join(" · ")) + 2 > max {
         parts.remove(1);
     }
@@ -362,7 +364,13 @@ fn empty(app: &App, theme: &Theme) -> Vec<(String, Style)> {
                 theme.strong,
             ),
             (
-                super::list::key_hint(Layer::Matrix, Action::Back, "clears the filter"),
+                format!(
+                    "{} clears the filter",
+                    crate::app::keymap::user::key_name(
+                        crate::app::keymap::Layer::Matrix,
+                        crate::app::keymap::Action::Back
+                    )
+                ),
                 theme.dim,
             ),
         ];
