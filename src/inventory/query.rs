@@ -385,13 +385,7 @@ impl Reader {
 
     /// The first complete list read of context `ctx`.
     pub fn first_complete_read(&self, ctx: i64) -> Result<Option<Millis>, InventoryError> {
-        self.conn
-            .query_row(
-                "SELECT min(at) FROM list_reads WHERE context_id = ?1 AND complete = 1",
-                [ctx],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(&e))
+        self.complete_read(ctx, "min", Millis::MAX)
     }
 
     /// The last complete list read of context `ctx` at or before `t`.
@@ -400,12 +394,22 @@ impl Reader {
         ctx: i64,
         t: Millis,
     ) -> Result<Option<Millis>, InventoryError> {
+        self.complete_read(ctx, "max", t)
+    }
+
+    /// The `min` or `max` (`which`, never input) of the times of context `ctx`'s complete list
+    /// reads at or before `t`.
+    fn complete_read(
+        &self,
+        ctx: i64,
+        which: &'static str,
+        t: Millis,
+    ) -> Result<Option<Millis>, InventoryError> {
+        let sql = format!(
+            "SELECT {which}(at) FROM list_reads WHERE context_id = ?1 AND complete = 1 AND at <= ?2"
+        );
         self.conn
-            .query_row(
-                "SELECT max(at) FROM list_reads WHERE context_id = ?1 AND complete = 1 AND at <= ?2",
-                params![ctx, t],
-                |r| r.get(0),
-            )
+            .query_row(&sql, params![ctx, t], |r| r.get(0))
             .map_err(|e| self.err(&e))
     }
 

@@ -58,6 +58,15 @@ fn admin(sim: &SimHandle) -> Client {
     client(sim, sim.admin_key())
 }
 
+/// A client of `sim` as its admin that retries quickly.
+fn retrying(sim: &SimHandle) -> Client {
+    let opts = ClientOptions {
+        retry: fast_retries(),
+        ..opts(sim)
+    };
+    Client::new(sim.admin_key().clone(), opts).unwrap()
+}
+
 fn fast_retries() -> RetryPolicy {
     RetryPolicy {
         max_retries: 3,

@@ -144,14 +144,7 @@ async fn creates_answering(olds: &[String], rate: (&'static str, &'static str, u
 }
 
 async fn run_at(dir: &Path, url: &str, args: &[&str]) -> (i32, String) {
-    let mut c = crate::common::env::bin_at(dir, url, &fake_key(1), args);
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::common::env::stand_in_run(dir, url, args).await
 }
 
 /// A creation window that resets in a year: the next create of the run fails at once in plain

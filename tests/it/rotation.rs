@@ -269,14 +269,7 @@ async fn finish_reads_the_replacement_back_and_keeps_the_old_key_when_it_is_gone
 
 /// The binary against a stand-in at `url` (the caller is `fake_key(1)`): (exit code, stderr).
 async fn hostile_run(dir: &Path, url: &str, args: &[&str]) -> (i32, String) {
-    let mut c = crate::common::env::bin_at(dir, url, &fake_key(1), args);
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::common::env::stand_in_run(dir, url, args).await
 }
 
 /// A SendGrid holding `old`, whose create makes the key and then answers an HTML 500.

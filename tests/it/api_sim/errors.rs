@@ -336,14 +336,7 @@ async fn rate_limit_is_429_with_headers() {
     assert_eq!((r.limit, r.remaining), (3, 0));
 
     // with retries the client waits for the window and succeeds
-    let c = Client::new(
-        sim.admin_key().clone(),
-        ClientOptions {
-            retry: fast_retries(),
-            ..opts(&sim)
-        },
-    )
-    .unwrap();
+    let c = retrying(&sim);
     sim.fail_next(1, 429, false);
     assert_eq!(c.list_keys(Some(1)).await.unwrap().len(), 1);
     sim.shutdown().await;

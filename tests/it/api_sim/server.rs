@@ -121,14 +121,7 @@ async fn a_hang_maps_to_timeout() {
 #[tokio::test]
 async fn idempotent_requests_are_retried_posts_are_not() {
     let sim = demo().await;
-    let c = Client::new(
-        sim.admin_key().clone(),
-        ClientOptions {
-            retry: fast_retries(),
-            ..opts(&sim)
-        },
-    )
-    .unwrap();
+    let c = retrying(&sim);
 
     // GET succeeds after two 503s
     sim.reset_counters();

@@ -182,6 +182,19 @@ pub async fn signal_when(
     )
 }
 
+/// The binary against a stand-in at `url`, the caller `fake_key(1)`, journaling into `dir`:
+/// (exit code, stderr).
+pub async fn stand_in_run(dir: &Path, url: &str, args: &[&str]) -> (i32, String) {
+    let mut c = bin_at(dir, url, &crate::hostile::fake_key(1), args);
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The binary, pointed at `url` with `key`, journaling into `dir` (for a stand-in server).
 pub fn bin_at(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
