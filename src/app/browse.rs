@@ -112,7 +112,7 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Sort => {
             app.view.sort = app.view.sort.next();
             refilter(app);
-            let extra = if app.view.sort.needs_scopes() && app.prefetch.active() {
+            let extra = if app.view.sort.needs_scopes() && app.keys.prefetch.active() {
                 " (scopes still loading)"
             } else {
                 ""
