@@ -83,6 +83,32 @@ impl Category {
     }
 }
 
+/// [`Category::level_of`] and [`Category::held_count`] of the `i`th category over a bit set
+/// of the held scopes: the same counts, bit tests instead of name lookups (classifying 10 000
+/// keys that each hold ~200 scopes asked ~15 000 name lookups a key).
+fn level_in(i: usize, c: &Category, held: &ScopeSet) -> (Level, usize) {
+    let Some([scopes, full, read]) = TABLE.categories.get(i) else {
+        return (Level::No, 0);
+    };
+    let n = scopes.iter().filter(|&&b| held.has(b)).count();
+    if n == 0 {
+        return (Level::No, 0);
+    }
+    let all = |set: &[usize]| set.iter().all(|&b| held.has(b));
+    let level = if n == full.len() && all(full) {
+        if c.has_write() {
+            Level::Full
+        } else {
+            Level::Read
+        }
+    } else if n == read.len() && all(read) {
+        Level::Read
+    } else {
+        Level::Partial
+    };
+    (level, n)
+}
+
 include!(concat!(env!("OUT_DIR"), "/scopes_gen.rs"));
 
 /// Access level of a key in one category.
@@ -211,6 +237,10 @@ struct Table {
     catalog: ScopeSet,
     auto: ScopeSet,
     billing: ScopeSet,
+    /// Per category (in `CATEGORIES` order): the table indices of its `scopes`, `full` and
+    /// `read` lists, in list order (duplicates kept), so a level is counted with bit tests
+    /// exactly as [`Category::level_of`] counts it with name lookups.
+    categories: Vec<[Vec<usize>; 3]>,
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
@@ -231,7 +261,18 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         catalog: ScopeSet::default(),
         auto: ScopeSet::default(),
         billing: ScopeSet::default(),
+        categories: Vec::new(),
     };
+    let indices = |list: &[&str]| -> Vec<usize> {
+        list.iter()
+            .map(|n| t.index.get(n).copied().unwrap_or(usize::MAX))
+            .collect()
+    };
+    let categories = CATEGORIES
+        .iter()
+        .map(|c| [indices(c.scopes), indices(c.full), indices(c.read)])
+        .collect();
+    t.categories = categories;
     for (i, name) in t.names.iter().copied().enumerate() {
         if i < catalog_len {
             t.catalog.set(i);
@@ -467,12 +508,20 @@ pub fn classify<S: AsRef<str>>(scopes: &[S]) -> Classification {
     } else {
         KeyType::Custom
     };
+    let mut bits = ScopeSet::default();
+    for s in &held {
+        bits.insert(s);
+    }
     let levels = CATEGORIES
         .iter()
-        .map(|c| CategoryLevel {
-            category: c,
-            level: c.level_of(&held),
-            held: c.held_count(&held),
+        .enumerate()
+        .map(|(i, c)| {
+            let (level, held) = level_in(i, c, &bits);
+            CategoryLevel {
+                category: c,
+                level,
+                held,
+            }
         })
         .collect();
     auto.sort();

@@ -196,3 +196,37 @@ fn sendable_drops_auto_assigned() {
         vec!["mail.send"]
     );
 }
+
+#[test]
+fn classify_counts_levels_with_bits_exactly_as_level_of_counts_them_by_name() {
+    // every category at every level, and mixed subsets drawn from the whole catalog
+    let all: Vec<&str> = all_scopes().into_iter().collect();
+    let mut sets: Vec<Vec<&str>> = vec![vec![], all.clone()];
+    for c in CATEGORIES {
+        sets.push(c.read.to_vec());
+        sets.push(c.full.to_vec());
+        sets.push(c.scopes.iter().step_by(2).copied().collect());
+    }
+    let mut seed = 7u64;
+    for _ in 0..200 {
+        let subset = all
+            .iter()
+            .filter(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                seed >> 62 != 0
+            })
+            .copied()
+            .collect();
+        sets.push(subset);
+    }
+    for held in &sets {
+        let by_name: BTreeSet<&str> = held.iter().copied().collect();
+        let class = classify(held);
+        for (c, got) in CATEGORIES.iter().zip(&class.levels) {
+            assert_eq!(got.level, c.level_of(&by_name), "{} over {held:?}", c.id);
+            assert_eq!(got.held, c.held_count(&by_name), "{} over {held:?}", c.id);
+        }
+    }
+}
