@@ -217,6 +217,10 @@ pub(crate) fn remembered(app: &mut App, r: Result<Option<Remembered>, String>) {
         return;
     }
     let at = place(app);
+    // Keys share scope sets (the inventory stores each set once): each distinct set is
+    // classified once, not once per key (10 000 keys' classification was most of the first
+    // frame). Risks are combined for every key below ([`recompute_risks`]).
+    let mut infos: HashMap<Vec<String>, KeyInfo> = HashMap::new();
     app.keys.entries = snapshot
         .keys
         .into_iter()
@@ -226,8 +230,14 @@ pub(crate) fn remembered(app: &mut App, r: Result<Option<Remembered>, String>) {
                 .insert(k.api_key_id.clone(), app.now_ms as i64 - first as i64);
             let mut e = KeyEntry::new(k);
             if let Some(d) = detail {
-                let info = KeyInfo::new(&d);
-                e.risk = risk::combine(&info.scope_findings, &d.name, None);
+                let info = match infos.get(d.scopes.as_slice()) {
+                    Some(info) => info.clone(),
+                    None => {
+                        let info = KeyInfo::new(&d);
+                        infos.insert(d.scopes, info.clone());
+                        info
+                    }
+                };
                 e.state = KeyState::Scopes(Remote::Ready(info));
             }
             e.remembered = Some(age);
