@@ -288,33 +288,17 @@ pub fn report(violations: &[Violation]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiKeyId, KeyDetail};
-    use crate::audit::{ContextSummary, assess_context};
+    use crate::api::KeyDetail;
+    use crate::audit::fixture::{audit_of, d};
 
+    /// An audit of one account holding `keys` (name, scopes), ids `id0`, `id1`, ….
     fn audit(keys: &[(&str, &[&str])]) -> Audit {
         let details: Vec<KeyDetail> = keys
             .iter()
             .enumerate()
-            .map(|(i, (n, s))| KeyDetail {
-                api_key_id: ApiKeyId(format!("id{i}")),
-                name: (*n).into(),
-                scopes: s.iter().map(|x| (*x).to_owned()).collect(),
-            })
+            .map(|(i, (n, s))| d(&format!("id{i}"), n, s))
             .collect();
-        let keys = assess_context(None, &details);
-        Audit {
-            generated_at: "t".into(),
-            base_url: "u".into(),
-            contexts: vec![ContextSummary {
-                context: None,
-                keys: keys.len(),
-                listed: Some(keys.len()),
-                unread: 0,
-                findings: vec![],
-                error: None,
-            }],
-            keys,
-        }
+        audit_of(&[(None, &details)])
     }
 
     #[test]
@@ -389,31 +373,19 @@ mod tests {
     #[test]
     fn bad_policies_are_explained() {
         assert!(parse("").unwrap_err().contains("no [[rule]]"));
-        assert!(
-            parse("[[rule]]\nname='x'\n")
-                .unwrap_err()
-                .contains("checks nothing")
-        );
-        assert!(
-            parse("[[rule]]\nname='x'\ndeny=['nope.*']\n")
-                .unwrap_err()
-                .contains("matches no known scope")
-        );
-        assert!(
-            parse("[[rule]]\nname='x'\ndeny_types=['gold']\n")
-                .unwrap_err()
-                .contains("gold")
-        );
-        assert!(
-            parse("[[rule]]\nname='x'\nmax_risk='huge'\n")
-                .unwrap_err()
-                .contains("huge")
-        );
-        assert!(
-            parse("[[rule]]\nname='x'\ndenny=['a']\n")
-                .unwrap_err()
-                .contains("denny")
-        );
+        for (policy, says) in [
+            ("[[rule]]\nname='x'\n", "checks nothing"),
+            (
+                "[[rule]]\nname='x'\ndeny=['nope.*']\n",
+                "matches no known scope",
+            ),
+            ("[[rule]]\nname='x'\ndeny_types=['gold']\n", "gold"),
+            ("[[rule]]\nname='x'\nmax_risk='huge'\n", "huge"),
+            ("[[rule]]\nname='x'\ndenny=['a']\n", "denny"),
+        ] {
+            let e = parse(policy).unwrap_err();
+            assert!(e.contains(says), "{policy:?}: {e}");
+        }
         assert!(parse("[[rule]\n").is_err());
     }
 

@@ -317,6 +317,15 @@ impl Worker {
                 }
                 ApiResult::Verified(Ok(v))
             }
+            ApiOp::ListAfterDelay { before, leaked } => ApiResult::AppearedDuringDelay(
+                crate::leak::appeared_during_delay(
+                    &client,
+                    self.inventory.as_ref(),
+                    before,
+                    leaked,
+                )
+                .await,
+            ),
             ApiOp::ReadJournal => ApiResult::Journal(match &self.journal {
                 Some(j) => {
                     let j = j.clone();
@@ -422,5 +431,6 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         }),
         ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
         ApiOp::Recall => ApiResult::Remembered(Err(e.short())),
+        ApiOp::ListAfterDelay { .. } => ApiResult::AppearedDuringDelay(Err(e)),
     }
 }

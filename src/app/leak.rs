@@ -2,7 +2,9 @@
 //! the worker ([`crate::leak::locate`]: where the inventory last saw it, the account the key
 //! itself names, then one list per remaining context, stopping once found); the dashboard
 //! switches there and selects it, keeping the paste. After `d` `y` it is asked until SendGrid
-//! refuses it, with the result in the status bar and log.
+//! refuses it, with the result in the status bar and log. A key that could create keys has its
+//! account listed again once refused (its propagation delay over, as `revoke --leaked` does):
+//! the keys that appeared during the delay are offered for revoke in a confirmation.
 //!
 //! The secret is kept (redacted in `Debug`) only until the key is proven dead or the hunt ends.
 
@@ -10,7 +12,7 @@ use super::contexts::switch_context;
 use super::effects::*;
 use super::list::*;
 use super::*;
-use crate::api::{ApiKeyId, OnBehalfOf};
+use crate::api::{ApiKey, ApiKeyId, OnBehalfOf, Region};
 use crate::leak::{Located, Location, Probe, Route, Verification, seconds};
 
 /// How long the dashboard waits for SendGrid to refuse a revoked leaked key.
@@ -28,6 +30,41 @@ pub struct LeakHunt {
     /// Keys of its account that appeared while it was exposed: marked with it once its
     /// context's keys are loaded, so one `d` (one confirmation) revokes them all.
     pub appeared: Vec<ApiKeyId>,
+    /// The context (and its host's region) it was found in, once found.
+    pub found_in: Option<(Option<OnBehalfOf>, Option<Region>)>,
+    /// Its account as the persistence check listed it (a key that could create keys): what
+    /// the list after the propagation delay is compared with. `None`: no check ran.
+    pub listed: Option<Vec<ApiKey>>,
+    /// What the dashboard waits for after the revoke (said in the status line).
+    pub waiting: Option<LeakWait>,
+}
+
+/// What a leak hunt waits for once its key is revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeakWait {
+    /// SendGrid to refuse the revoked key (its propagation delay).
+    Refusal,
+    /// The account's list after the delay (keys created with the key meanwhile).
+    Relist,
+}
+
+/// The status line's words for what the leak hunt waits for.
+pub fn waiting(app: &App) -> Option<String> {
+    let h = app.leak.as_ref()?;
+    Some(match h.waiting? {
+        LeakWait::Refusal => format!(
+            "waiting for SendGrid to refuse {} (the propagation delay after a revoke)…",
+            h.id
+        ),
+        LeakWait::Relist => format!(
+            "listing {} again: keys created during the propagation delay…",
+            place_name(h.found_in.as_ref().and_then(|(c, _)| c.as_ref()))
+        ),
+    })
+}
+
+fn place_name(ctx: Option<&OnBehalfOf>) -> String {
+    ctx.map_or_else(|| "the own account".to_owned(), ToString::to_string)
 }
 
 /// Where the worker found a pasted key (what [`crate::leak::Located`] says, without the
@@ -88,6 +125,9 @@ pub(crate) fn hunt(app: &mut App, secret: Secret, out: &mut Vec<Command>) {
         searching: false,
         select_when_loaded: false,
         appeared: Vec::new(),
+        found_in: None,
+        listed: None,
+        waiting: None,
     });
     if !app.keys.ever_loaded() {
         jump_to_key(app, id.as_str());
@@ -197,12 +237,12 @@ pub(crate) fn located(app: &mut App, id: &ApiKeyId, w: Whereabouts, out: &mut Ve
             via,
             exposure,
         } => {
-            let place = ctx
-                .as_ref()
-                .map_or_else(|| "the own account".to_owned(), ToString::to_string);
+            let place = place_name(ctx.as_ref());
             if let Some(Ok(e)) = &exposure {
                 h.appeared = e.appeared.iter().map(|k| k.api_key_id.clone()).collect();
+                h.listed = Some(e.listed.clone());
             }
+            h.found_in = Some((ctx.clone(), region.or(app.ctx.region)));
             log(
                 app,
                 Level::Info,
@@ -344,6 +384,9 @@ pub(crate) fn revoked(
         ApiOp::VerifyDead { secret, entry },
         out,
     );
+    if let Some(h) = &mut app.leak {
+        h.waiting = Some(LeakWait::Refusal);
+    }
     log(
         app,
         Level::Info,
@@ -351,11 +394,23 @@ pub(crate) fn revoked(
     );
 }
 
-/// The proof came back.
-pub(crate) fn verified(app: &mut App, id: &ApiKeyId, r: Result<Verification, ApiError>) {
-    if app.leak.as_ref().is_some_and(|h| &h.id == id) {
-        app.leak = None;
-    }
+/// The proof came back. For a key that could create keys, its account is listed again (the
+/// delay it kept authenticating is over once refused; still working, now is as late as it
+/// gets): what appeared meanwhile is offered for revoke when the list comes.
+pub(crate) fn verified(
+    app: &mut App,
+    id: &ApiKeyId,
+    r: Result<Verification, ApiError>,
+    out: &mut Vec<Command>,
+) {
+    let hunt = match app.leak.take() {
+        Some(h) if &h.id == id => Some(h),
+        other => {
+            app.leak = other;
+            None
+        }
+    };
+    let cancelled = matches!(r, Err(ApiError::Cancelled));
     match r {
         Ok(v) if v.dead => toast(
             app,
@@ -379,5 +434,124 @@ pub(crate) fn verified(app: &mut App, id: &ApiKeyId, r: Result<Verification, Api
             Level::Error,
             format!("could not prove {id} dead: {}", super::errors::describe(&e)),
         ),
+    }
+    if !cancelled
+        && let Some(mut h) = hunt
+        && let (Some(before), Some((ctx, region))) = (h.listed.take(), h.found_in.clone())
+    {
+        request_in(
+            app,
+            ctx.clone(),
+            region,
+            Pending::AfterDelay { id: id.clone() },
+            ApiOp::ListAfterDelay {
+                before,
+                leaked: id.clone(),
+            },
+            out,
+        );
+        log(
+            app,
+            Level::Info,
+            format!(
+                "persistence check: listing {} again for keys created during the propagation \
+                 delay…",
+                place_name(ctx.as_ref())
+            ),
+        );
+        h.waiting = Some(LeakWait::Relist);
+        app.leak = Some(h);
+    }
+}
+
+/// The leaked key's account, listed again after its propagation delay: the keys that appeared
+/// meanwhile are said and, in the context on screen, joined to the list, marked, and offered
+/// for revoke in the confirmation (journaled like any revoke).
+pub(crate) fn after_delay(app: &mut App, id: &ApiKeyId, r: Result<Vec<ApiKey>, ApiError>) {
+    let Some(h) = app.leak.take_if(|h| &h.id == id) else {
+        return;
+    };
+    let ctx = h.found_in.and_then(|(c, _)| c);
+    let account = place_name(ctx.as_ref());
+    let new = match r {
+        Err(ApiError::Cancelled) => return,
+        Err(e) => {
+            return warn(
+                app,
+                format!(
+                    "persistence check: {account} could not be listed again after the revoke \
+                     ({}): keys created during the propagation delay are unknown",
+                    super::errors::describe(&e)
+                ),
+            );
+        }
+        Ok(v) if v.is_empty() => {
+            return log(
+                app,
+                Level::Info,
+                format!(
+                    "persistence check: no key appeared in {account} during the propagation delay"
+                ),
+            );
+        }
+        Ok(v) => v,
+    };
+    let names = new
+        .iter()
+        .map(|k| format!("{} '{}'", k.api_key_id, crate::text::clean(&k.name)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let n = crate::text::plural(new.len(), "key", "keys");
+    log(
+        app,
+        Level::Warn,
+        format!("{n} appeared in {account} during the propagation delay of {id}: {names}"),
+    );
+    if ctx != app.ctx.on_behalf_of {
+        return warn(
+            app,
+            format!(
+                "{n} appeared in {account} during the propagation delay of {id}: switch there \
+                 to revoke them ({names})"
+            ),
+        );
+    }
+    // listed now: they join the list (unless a refresh brought them), marked alone
+    let at = place(app);
+    for k in &new {
+        if !app.keys.index.contains_key(&k.api_key_id) {
+            app.keys.entries.push(KeyEntry::new(k.clone()));
+        }
+    }
+    app.keys.reindex();
+    recompute_risks(app);
+    refilter_in_place(app, at);
+    app.view.marks.clear();
+    app.view
+        .marks
+        .extend(new.iter().map(|k| k.api_key_id.clone()));
+    if app.modal.is_some() {
+        return warn(
+            app,
+            format!(
+                "{n} appeared during the propagation delay of {id}: marked; d revokes them \
+                 (space unmarks one)"
+            ),
+        );
+    }
+    warn(
+        app,
+        format!("{n} appeared during the propagation delay of {id}: revoke them?"),
+    );
+    super::revoke::open_confirm_delete(app);
+}
+
+/// A warning toast, unless an error is showing (a key that still authenticates after its
+/// revoke): that one stays, and this goes to the log only.
+fn warn(app: &mut App, text: String) {
+    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) {
+        log(app, Level::Warn, text);
+    } else {
+        toast(app, Level::Warn, text);
     }
 }

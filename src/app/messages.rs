@@ -57,6 +57,13 @@ pub enum ApiOp {
         secret: Secret,
         entry: Option<Box<crate::journal::Entry>>,
     },
+    /// Once a revoked leaked key that could create keys is refused (its propagation delay
+    /// over), list its account again: the keys not in `before` appeared during the delay
+    /// ([`crate::leak::appeared_during_delay`], as `revoke --leaked` does).
+    ListAfterDelay {
+        before: Vec<ApiKey>,
+        leaked: ApiKeyId,
+    },
     /// Read the local journal (no request).
     ReadJournal,
     /// `GET /v3/api_keys/{id}` with the answer's body (the describe view).
@@ -140,6 +147,8 @@ pub enum ApiResult {
     Recorded(Result<(), String>),
     /// What the inventory holds for the context (`None`: nothing, or no inventory is kept).
     Remembered(Result<Option<Remembered>, String>),
+    /// The keys that appeared during a leaked key's propagation delay.
+    AppearedDuringDelay(Result<Vec<ApiKey>, ApiError>),
 }
 
 /// A context as the inventory last saw it.

@@ -424,6 +424,10 @@ pub enum Pending {
     Verify {
         id: ApiKeyId,
     },
+    /// Listing a revoked leaked key's account again once its propagation delay is over.
+    AfterDelay {
+        id: ApiKeyId,
+    },
     /// Asking a leaked key found nowhere whether it still works.
     Probe {
         id: ApiKeyId,

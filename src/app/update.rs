@@ -291,7 +291,10 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
             super::matrix::sweep_key(app, sweep, ctx, &id, r, out)
         }
         (Pending::Locate { id }, ApiResult::Located(r)) => super::leak::located(app, &id, r, out),
-        (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r),
+        (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r, out),
+        (Pending::AfterDelay { id }, ApiResult::AppearedDuringDelay(r)) => {
+            super::leak::after_delay(app, &id, r)
+        }
         (Pending::Probe { id }, ApiResult::Probed(r)) => super::leak::probed(app, &id, r),
         (Pending::Recall, ApiResult::Remembered(r)) => super::list::remembered(app, r),
         (Pending::Journal, ApiResult::Journal(r)) => {

@@ -357,21 +357,25 @@ impl Reader {
 
     /// Keys of context `ctx` first seen after `t` (gone since or not), oldest first.
     pub fn first_seen_after(&self, ctx: i64, t: Millis) -> Result<Vec<KeyRow>, InventoryError> {
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM keys WHERE context_id = ?1 AND first_seen > ?2
-             ORDER BY first_seen, key_id"
-        );
-        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
-        st.query_map(params![ctx, t], |r| self.key_row(r))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(&e))
+        self.keys_after(ctx, "first_seen", t)
     }
 
     /// Keys of context `ctx` gone after `t`, in the order they went.
     pub fn gone_after(&self, ctx: i64, t: Millis) -> Result<Vec<KeyRow>, InventoryError> {
+        self.keys_after(ctx, "gone_at", t)
+    }
+
+    /// Keys of context `ctx` whose time column `when` (a column name, never input) is after
+    /// `t`, in its order.
+    fn keys_after(
+        &self,
+        ctx: i64,
+        when: &'static str,
+        t: Millis,
+    ) -> Result<Vec<KeyRow>, InventoryError> {
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM keys WHERE context_id = ?1 AND gone_at > ?2
-             ORDER BY gone_at, key_id"
+            "SELECT {KEY_COLUMNS} FROM keys WHERE context_id = ?1 AND {when} > ?2
+             ORDER BY {when}, key_id"
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.err(&e))?;
         st.query_map(params![ctx, t], |r| self.key_row(r))
@@ -381,13 +385,7 @@ impl Reader {
 
     /// The first complete list read of context `ctx`.
     pub fn first_complete_read(&self, ctx: i64) -> Result<Option<Millis>, InventoryError> {
-        self.conn
-            .query_row(
-                "SELECT min(at) FROM list_reads WHERE context_id = ?1 AND complete = 1",
-                [ctx],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(&e))
+        self.complete_read(ctx, "min", Millis::MAX)
     }
 
     /// The last complete list read of context `ctx` at or before `t`.
@@ -396,12 +394,22 @@ impl Reader {
         ctx: i64,
         t: Millis,
     ) -> Result<Option<Millis>, InventoryError> {
+        self.complete_read(ctx, "max", t)
+    }
+
+    /// The `min` or `max` (`which`, never input) of the times of context `ctx`'s complete list
+    /// reads at or before `t`.
+    fn complete_read(
+        &self,
+        ctx: i64,
+        which: &'static str,
+        t: Millis,
+    ) -> Result<Option<Millis>, InventoryError> {
+        let sql = format!(
+            "SELECT {which}(at) FROM list_reads WHERE context_id = ?1 AND complete = 1 AND at <= ?2"
+        );
         self.conn
-            .query_row(
-                "SELECT max(at) FROM list_reads WHERE context_id = ?1 AND complete = 1 AND at <= ?2",
-                params![ctx, t],
-                |r| r.get(0),
-            )
+            .query_row(&sql, params![ctx, t], |r| r.get(0))
             .map_err(|e| self.err(&e))
     }
 

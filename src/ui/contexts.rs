@@ -95,15 +95,7 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, p: &ContextPicker
     if area.is_empty() {
         return;
     }
-    let _ = filter_row(
-        frame,
-        area,
-        "Filter",
-        &p.filter,
-        "/ to filter",
-        p.editing,
-        theme,
-    );
+    let _ = filter_row(frame, area, (&p.filter, p.editing), "/ to filter", theme);
     let buf = frame.buffer_mut();
     let list_area = Rect {
         y: area.y + 2,

@@ -6,7 +6,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
 use super::text::{
     center_offset, clean, pad, pad_left, plural, put_centered, put_line, rule, style_row, truncate,
@@ -22,21 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let focused = app.focus == Pane::Detail && app.modal.is_none();
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Line::from(Span::styled(
-            " Scopes ",
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        )));
+    let block = theme.pane(" Scopes ", focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear};
 use tui_input::Input;
 
 use super::text::{
-    center_offset, clean, line_width, pad, put_line, style_row, truncate, width, wrap,
+    center_offset, clean, inset_x, line_width, pad, put_line, style_row, truncate, width, wrap,
 };
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, Foot, FooterItem, Layer};
@@ -69,15 +69,7 @@ pub(super) fn frame_box(
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    if inner.width > 2 {
-        Rect {
-            x: inner.x + 1,
-            width: inner.width - 2,
-            ..inner
-        }
-    } else {
-        inner
-    }
+    inset_x(inner, 1)
 }
 
 /// A dialog's frame: its title, its content width, and its border (focused, unless told).
@@ -184,6 +176,29 @@ pub(super) fn render_parts(frame: &mut Frame, area: Rect, top: &[Line], bottom: 
     }
 }
 
+/// `area` cut in three rows: the top `first` rows and the bottom `last` rows (the bottom wins
+/// when both do not fit, then the top), and what is left between them.
+pub(super) fn split_rows(area: Rect, first: usize, last: usize) -> [Rect; 3] {
+    let h = area.height as usize;
+    let last = last.min(h);
+    let first = first.min(h - last);
+    let top = Rect {
+        height: first as u16,
+        ..area
+    };
+    let middle = Rect {
+        y: top.bottom(),
+        height: (h - last - first) as u16,
+        ..area
+    };
+    let bottom = Rect {
+        y: middle.bottom(),
+        height: last as u16,
+        ..area
+    };
+    [top, middle, bottom]
+}
+
 /// The visible part of a text input as a fixed-width field, and the cursor column within it.
 pub(super) fn input_field<'a>(input: &Input, w: usize, theme: &Theme) -> (Span<'a>, u16) {
     input_with_placeholder(input, w, "", theme)
@@ -225,17 +240,14 @@ pub(super) fn input_with_placeholder<'a>(
     (Span::styled(pad(&shown, w), theme.input), cursor)
 }
 
-/// Place the terminal cursor, if the position is on screen.
-/// The first row of a searchable dialog: `label` (8 columns: `Filter  `, `Search  `), the
-/// input (its placeholder while empty) and, while `editing`, the terminal cursor in it. Returns
-/// the area below it and a blank row: the dialog's body.
+/// The first row of a filtered dialog: `Filter`, the input (`placeholder` while empty) and,
+/// while `editing`, the terminal cursor in it. Returns the area below it and a blank row: the
+/// dialog's body.
 pub(super) fn filter_row(
     frame: &mut Frame,
     area: Rect,
-    label: &str,
-    input: &Input,
+    (input, editing): (&Input, bool),
     placeholder: &str,
-    editing: bool,
     theme: &Theme,
 ) -> Rect {
     let (field, cur) = input_with_placeholder(
@@ -248,7 +260,7 @@ pub(super) fn filter_row(
         frame.buffer_mut(),
         area,
         0,
-        &Line::from(vec![Span::styled(format!("{label:<8}"), theme.dim), field]),
+        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
     );
     if editing {
         set_cursor(frame, area.x + 8 + cur, area.y);
@@ -260,6 +272,7 @@ pub(super) fn filter_row(
     }
 }
 
+/// Place the terminal cursor, if the position is on screen.
 pub(super) fn set_cursor(frame: &mut Frame, x: u16, y: u16) {
     let a = frame.area();
     if x >= a.x && x < a.right() && y >= a.y && y < a.bottom() {
@@ -313,14 +326,16 @@ pub(super) fn cursor_list(
 
 /// Draw a small question over whatever is below (forms: "discard?"; quitting), its footer from
 /// `layer`'s bindings.
-/// A dialog with one text field (rename, rotate): `top` ends with a blank line at `input_row`
-/// where the field goes; below, a spinner with `busy` while a request is under way, else the
-/// layer's footer. The cursor is shown only while idle.
+/// A dialog with one text field (rename, rotate): `above` ends with the field's label, the
+/// field follows, then `below`, then why the value was refused (`error`); at the bottom, a
+/// spinner with `busy` while a request is under way, else the layer's footer. The cursor is
+/// shown only while idle.
 pub(super) struct OneField<'a> {
     pub title: &'a str,
-    pub top: Vec<Line<'a>>,
-    pub input_row: usize,
+    pub above: Vec<Line<'a>>,
+    pub below: Vec<Line<'a>>,
     pub input: &'a Input,
+    pub error: Option<&'a str>,
     pub busy: Option<&'a str>,
     pub layer: Layer,
     pub cw: usize,
@@ -343,25 +358,22 @@ pub(super) fn one_field(
             None => footer(d.layer, app.ctx.read_only, d.cw, theme),
         },
     ];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(d.cw),
-        box_h(d.top.len() + bottom.len()),
-        d.title,
-        theme.border_focus,
-        theme,
-    );
+    let input_row = d.above.len() as u16;
+    let mut top = d.above;
+    top.push(Line::default()); // the field
+    top.extend(d.below);
+    if let Some(e) = d.error {
+        top.extend(para(&clean(e), d.cw, theme.danger));
+    }
+    let area = show(frame, screen, head(d.title, d.cw), &top, &bottom, theme);
     if area.is_empty() {
         return;
     }
-    render_parts(frame, area, &d.top, &bottom);
     let (field, cur) = input_field(d.input, area.width as usize, theme);
-    let row = d.input_row as u16;
-    if row < area.height.saturating_sub(bottom.len() as u16) {
-        super::text::put_line(frame.buffer_mut(), area, row, &Line::from(field));
+    if input_row < area.height.saturating_sub(bottom.len() as u16) {
+        super::text::put_line(frame.buffer_mut(), area, input_row, &Line::from(field));
         if d.busy.is_none() {
-            set_cursor(frame, area.x + cur, area.y + row);
+            set_cursor(frame, area.x + cur, area.y + input_row);
         }
     }
 }

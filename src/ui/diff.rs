@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use super::detail::{more_line, pill};
 use super::dialog::{
     box_h, box_w, caption, caption_text, content_w, cursor_list, footer, frame_box, head, para,
-    render_parts, show,
+    render_parts, show, split_rows,
 };
 use super::forms::{diff_spans, scope_list};
 use super::text::{clean, fit_spans, pad, plural, put_line, rule, truncate, width};
@@ -197,24 +197,12 @@ pub fn diff(frame: &mut Frame, screen: Rect, app: &App, d: &DiffModal, theme: &T
         return;
     }
     // the totals win over the header, the header over the body
-    let h = area.height as usize;
-    let hb = bottom.len().min(h);
-    let hh = head.len().min(h - hb);
+    let [top, body_area, bottom_area] = split_rows(area, head.len(), bottom.len());
     let buf = frame.buffer_mut();
-    for (i, l) in head.iter().take(hh).enumerate() {
+    for (i, l) in head.iter().take(top.height as usize).enumerate() {
         put_line(buf, area, i as u16, l);
     }
-    let body_area = Rect {
-        y: area.y.saturating_add(hh as u16),
-        height: (h - hb - hh) as u16,
-        ..area
-    };
     let overflow = draw_scrolled(buf, body_area, &body, d.scroll, theme);
-    let bottom_area = Rect {
-        y: body_area.bottom(),
-        height: hb as u16,
-        ..area
-    };
     render_parts(frame, bottom_area, &[], &bottom);
     // the layer is the one update dispatches with (h/l only when the right side is a preset)
     let layer = if preset.is_some() {
@@ -443,15 +431,8 @@ pub fn presets(frame: &mut Frame, screen: Rect, app: &App, p: &PresetPicker, the
         return;
     }
     // the keys win, then the list (scrolled to the cursor), then the preview
-    let h = area.height as usize;
-    let hb = bottom.len().min(h);
-    let lh = list.len().min(h - hb);
-    let buf = frame.buffer_mut();
-    let list_area = Rect {
-        height: lh as u16,
-        ..area
-    };
-    cursor_list(buf, list_area, &list, cursor, theme);
+    let [list_area, ..] = split_rows(area, list.len(), bottom.len());
+    cursor_list(frame.buffer_mut(), list_area, &list, cursor, theme);
     let rest = Rect {
         y: list_area.bottom(),
         height: area.bottom().saturating_sub(list_area.bottom()),

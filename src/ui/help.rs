@@ -79,15 +79,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, h: &HelpModal, theme: &T
     if area.is_empty() {
         return;
     }
-    let body = filter_row(
-        frame,
-        area,
-        "Filter",
-        &h.filter,
-        "/ to filter",
-        h.editing,
-        theme,
-    );
+    let body = filter_row(frame, area, (&h.filter, h.editing), "/ to filter", theme);
     let bh = body.height as usize;
     let max_scroll = lines.len().saturating_sub(bh);
     // the model keeps the scroll within the same geometry (app::overlays::help_max_scroll)

@@ -6,8 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    content_w, cursor_list, footer, footer_except, frame_box, head, input_with_placeholder, para,
-    set_cursor, show, usable,
+    content_w, cursor_list, filter_row, footer, footer_except, frame_box, head, para, show, usable,
 };
 use super::text::{clean, pad, plural, put_line, truncate};
 use super::theme::Theme;
@@ -44,22 +43,8 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
         return;
     }
     let cw = area.width as usize;
-    // filter line
-    let (field, cur) = input_with_placeholder(
-        &v.filter,
-        cw.saturating_sub(8),
-        "/ to filter (action, id, name, outcome, pending)",
-        theme,
-    );
-    put_line(
-        frame.buffer_mut(),
-        area,
-        0,
-        &Line::from(vec![Span::styled("Filter  ", theme.dim), field]),
-    );
-    if v.editing {
-        set_cursor(frame, area.x + 8 + cur, area.y);
-    }
+    let placeholder = "/ to filter (action, id, name, outcome, pending)";
+    filter_row(frame, area, (&v.filter, v.editing), placeholder, theme);
     let show_ctx = cw >= 110;
     let show_id = cw >= 72;
     let fixed = TIME_W + 1 + ACTION_W + 1 + OUTCOME_W + 1 + if show_id { ID_W + 1 } else { 0 };
@@ -70,27 +55,15 @@ pub(super) fn journal(frame: &mut Frame, screen: Rect, app: &App, v: &JournalVie
     } else {
         (rest, 0)
     };
-    let header = {
-        let mut s = vec![
-            Span::styled(pad("TIME", TIME_W + 1), theme.column_header),
-            Span::styled(pad("ACTION", ACTION_W + 1), theme.column_header),
-        ];
-        if show_id {
-            s.push(Span::styled(pad("KEY ID", ID_W + 1), theme.column_header));
-        }
-        s.push(Span::styled(pad("NAME", name_w), theme.column_header));
-        s.push(Span::styled(
-            format!(" {}", pad("OUTCOME", OUTCOME_W)),
-            theme.column_header,
-        ));
-        if show_ctx {
-            s.push(Span::styled(
-                format!(" {}", pad("CONTEXT", ctx_w)),
-                theme.column_header,
-            ));
-        }
-        Line::from(s)
-    };
+    let mut header = pad("TIME", TIME_W + 1) + &pad("ACTION", ACTION_W + 1);
+    if show_id {
+        header += &pad("KEY ID", ID_W + 1);
+    }
+    header += &format!("{} {}", pad("NAME", name_w), pad("OUTCOME", OUTCOME_W));
+    if show_ctx {
+        header += &format!(" {}", pad("CONTEXT", ctx_w));
+    }
+    let header = Line::from(Span::styled(header, theme.column_header));
     put_line(frame.buffer_mut(), area, 1, &header);
     let entries = app.journal.value().map(Vec::as_slice).unwrap_or_default();
     let list: Vec<Line> = rows

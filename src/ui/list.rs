@@ -5,9 +5,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
-use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
+use super::text::{clean, inset_x, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::{Theme, severity_symbol};
 use crate::app::keymap::user::key_name;
 use crate::app::keymap::{Action, Layer as L};
@@ -26,25 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::List && app.modal.is_none();
     let n = app.view.rows.len();
     let title = title(app, area.width.saturating_sub(4) as usize);
-    let mut block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Line::from(Span::styled(
-            title,
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        )));
-    if n > 0 && area.width > 12 {
-        let pos = format!(" {}/{n} ", app.view.selected.min(n - 1) + 1);
-        block = block.title_bottom(Line::from(Span::styled(pos, theme.dim)).right_aligned());
-    }
+    let block = theme.list_pane(title, focused, (app.view.selected, n), area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -57,16 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if n == 0 {
         let lines = empty_state(app, theme);
-        let padded = if inner.width > 6 {
-            Rect {
-                x: inner.x + 2,
-                width: inner.width - 4,
-                ..inner
-            }
-        } else {
-            inner
-        };
-        put_centered(buf, padded, &lines);
+        put_centered(buf, inset_x(inner, 2), &lines);
         return;
     }
 
@@ -191,20 +163,7 @@ fn title(app: &App, max: usize) -> String {
     } else {
         format!("Keys {total}")
     }];
-    if app.view.sort != SortKey::Api || app.view.reverse {
-        parts.push(format!(
-            "sort: {} {}",
-            app.view.sort.label(),
-            if app.view.reverse { "↓" } else { "↑" }
-        ));
-    }
-    if app.filter.active() {
-        let f = clean(app.filter.input.value());
-        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
-    }
-    if !app.view.marks.is_empty() {
-        parts.push(format!("{} marked", app.view.marks.len()));
-    }
+    parts.extend(view_notes(app));
     if app.offline {
         parts.push("offline".into());
     } else if app.keys.status.is_loading() && app.keys.ever_loaded() {
@@ -434,4 +393,25 @@ fn scrollbar(
         let line = Line::from(Span::styled("┃", theme.scrollbar));
         put_line(buf, track, i as u16, &line);
     }
+}
+
+/// What a key table's title says about the view (the list's and the matrix's): its sort, when
+/// not the API's order, the filter, the marks.
+pub(super) fn view_notes(app: &App) -> Vec<String> {
+    let mut parts = Vec::new();
+    if app.view.sort != SortKey::Api || app.view.reverse {
+        parts.push(format!(
+            "sort: {} {}",
+            app.view.sort.label(),
+            if app.view.reverse { "↓" } else { "↑" }
+        ));
+    }
+    if app.filter.active() {
+        let f = clean(app.filter.input.value());
+        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
+    }
+    if !app.view.marks.is_empty() {
+        parts.push(format!("{} marked", app.view.marks.len()));
+    }
+    parts
 }

@@ -56,15 +56,7 @@ pub fn draw(frame: &mut Frame, screen: Rect, app: &App, l: &LogModal, theme: &Th
     if area.is_empty() {
         return;
     }
-    let body = filter_row(
-        frame,
-        area,
-        "Filter",
-        &l.filter,
-        "/ to filter",
-        l.editing,
-        theme,
-    );
+    let body = filter_row(frame, area, (&l.filter, l.editing), "/ to filter", theme);
     let buf = frame.buffer_mut();
     let n = rows_idx.len();
     if n == 0 {

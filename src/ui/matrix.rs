@@ -11,14 +11,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
 use super::dialog::{box_h, box_w, content_w, footer, frame_box, render_parts};
 use super::text::{clean, pad, put_centered, put_line, style_row, truncate, width};
 use super::theme::Theme;
 use crate::app::layout::visible_offset;
 use crate::app::layout::{MATRIX_COL_W, MATRIX_HEAD_ROWS, MATRIX_TYPE_W, matrix_geom};
-use crate::app::{App, CellView, KeyEntry, Layer, SortKey};
+use crate::app::{App, CellView, KeyEntry, Layer};
 use crate::scopes::{self, Level};
 
 /// The glyph of a level in a cell.
@@ -50,25 +49,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.modal.is_none();
     let (n, selected, offset) = app.matrix_cursor();
     let cats = scopes::categories();
-    let mut block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Line::from(Span::styled(
-            title(app, area.width.saturating_sub(4) as usize),
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        )));
-    if n > 0 && area.width > 12 {
-        let pos = format!(" {}/{n} ", selected.min(n - 1) + 1);
-        block = block.title_bottom(Line::from(Span::styled(pos, theme.dim)).right_aligned());
-    }
+    let title = title(app, area.width.saturating_sub(4) as usize);
+    let block = theme.list_pane(title, focused, (selected, n), area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -295,20 +277,7 @@ fn title(app: &App, max: usize) -> String {
     if let Some(s) = app.sweep() {
         parts.push(format!("all contexts ({})", s.contexts.len() + 1));
     }
-    if app.view.sort != SortKey::Api || app.view.reverse {
-        parts.push(format!(
-            "sort: {} {}",
-            app.view.sort.label(),
-            if app.view.reverse { "↓" } else { "↑" }
-        ));
-    }
-    if app.filter.active() {
-        let f = clean(app.filter.input.value());
-        parts.push(format!("filter: {}", truncate(f.trim(), 24)));
-    }
-    if !app.view.marks.is_empty() {
-        parts.push(format!("{} marked", app.view.marks.len()));
-    }
+    parts.extend(super::list::view_notes(app));
     while parts.len() > 1 && width(&parts.join(" · ")) + 2 > max {
         parts.remove(1);
     }

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{OneField, content_w, one_field, para};
+use super::dialog::{OneField, content_w, one_field};
 use super::text::clean;
 use super::theme::Theme;
 use crate::app::keymap::Layer;
@@ -12,24 +12,20 @@ use crate::app::{App, RenameForm};
 
 pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &RenameForm, theme: &Theme) {
     let cw = content_w(screen, 60);
-    let mut top = vec![
+    let above = vec![
         Line::from(vec![
             Span::styled("Current  ", theme.dim),
             Span::styled(clean(&f.original).into_owned(), theme.base),
         ]),
         Line::default(),
         Line::from(Span::styled("New name", theme.accent)),
-        Line::default(), // the input field
     ];
-    let input_row = 3;
-    if let Some(e) = &f.error {
-        top.extend(para(&clean(e), cw, theme.danger));
-    }
     let d = OneField {
         title: "Rename key",
-        top,
-        input_row,
+        above,
+        below: Vec::new(),
         input: &f.input,
+        error: f.error.as_deref(),
         busy: f.saving.map(|_| "Saving…"),
         layer: Layer::Rename,
         cw,

@@ -18,7 +18,7 @@ pub(super) fn form(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, t
     }
     let cw = content_w(screen, 64);
     let label = |l: &str| Span::styled(format!("{l:<10}"), theme.dim);
-    let mut top = vec![
+    let above = vec![
         Line::from(vec![
             label("Replaces"),
             Span::styled(clean(&f.old_name).into_owned(), theme.strong),
@@ -36,23 +36,19 @@ pub(super) fn form(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, t
         ]),
         Line::default(),
         Line::from(Span::styled("Name of the replacement", theme.accent)),
-        Line::default(), // the input field
     ];
-    let input_row = 4;
-    top.extend(para(
+    let below = para(
         "The old key keeps working until you revoke it: after the secret you are asked whether \
          the new key is deployed.",
         cw,
         theme.dim,
-    ));
-    if let Some(e) = &f.error {
-        top.extend(para(&clean(e), cw, theme.danger));
-    }
+    );
     let d = OneField {
         title: "Rotate key",
-        top,
-        input_row,
+        above,
+        below,
         input: &f.name,
+        error: f.error.as_deref(),
         busy: f.submitting.map(|_| "Creating the replacement…"),
         layer: Layer::RotateName,
         cw,

@@ -37,6 +37,7 @@ pub fn pending_text(app: &App) -> Vec<String> {
     if let Some(w) = &app.rate_wait {
         out.push(w.text());
     }
+    out.extend(crate::app::leak::waiting(app));
     if app.keys.status.is_loading() {
         out.push(if app.keys.ever_loaded() {
             "refreshing…".into()

@@ -8,6 +8,19 @@ use ratatui::text::{Line, Span};
 
 pub use crate::text::*;
 
+/// `r` less `n` columns on each side, when it is wider than that.
+pub fn inset_x(r: Rect, n: u16) -> Rect {
+    if r.width > 2 * n {
+        Rect {
+            x: r.x + n,
+            width: r.width - 2 * n,
+            ..r
+        }
+    } else {
+        r
+    }
+}
+
 /// Cut a list of spans to at most `max` columns, ending in `…` when something was cut.
 pub fn fit_spans(spans: Vec<Span<'_>>, max: usize) -> Vec<Span<'_>> {
     let total: usize = spans.iter().map(|s| width(&s.content)).sum();

@@ -16,6 +16,8 @@
 //! BOLD|UNDERLINED, focus = bold border, dim = DIM).
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
 
 use crate::app::Level as ToastLevel;
 use crate::config::ThemeName;
@@ -373,6 +375,36 @@ impl Theme {
             ("scrollbar", scrollbar),
             ("backdrop", backdrop),
         ]
+    }
+
+    /// A pane's frame: its border and title, focused or not.
+    pub fn pane<'a>(&self, title: impl Into<String>, focused: bool) -> Block<'a> {
+        let (border, title_style) = if focused {
+            (self.border_focus, self.title_focus)
+        } else {
+            (self.border, self.title)
+        };
+        Block::new()
+            .borders(Borders::ALL)
+            .border_style(border)
+            .title(Line::from(Span::styled(title.into(), title_style)))
+    }
+
+    /// A list pane's frame with the cursor's position (`3/40`) in its bottom border, when the
+    /// list has rows and the pane is wider than 12 columns.
+    pub fn list_pane<'a>(
+        &self,
+        title: String,
+        focused: bool,
+        (selected, n): (usize, usize),
+        width: u16,
+    ) -> Block<'a> {
+        let block = self.pane(title, focused);
+        if n == 0 || width <= 12 {
+            return block;
+        }
+        let pos = format!(" {}/{n} ", selected.min(n - 1) + 1);
+        block.title_bottom(Line::from(Span::styled(pos, self.dim)).right_aligned())
     }
 
     pub fn badge(&self, t: KeyType) -> Style {

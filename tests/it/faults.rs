@@ -29,17 +29,8 @@ async fn faulty_sim(seed: u64) -> SimHandle {
 }
 
 fn client(sim: &SimHandle) -> Client {
-    Client::new(
-        sim.admin_key().clone(),
-        ClientOptions {
-            base_url: sim.base_url(),
-            eu_base_url: Some(sim.eu_base_url()),
-            // one deadline covers every retry: room for a few simulated 400 ms hangs
-            timeout: Duration::from_secs(5),
-            ..Default::default()
-        },
-    )
-    .unwrap()
+    // one deadline covers every retry: room for a few simulated 400 ms hangs
+    crate::common::simulator::admin_client(sim, Duration::from_secs(5))
 }
 
 fn faults_seen(sim: &SimHandle) -> usize {

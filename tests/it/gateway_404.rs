@@ -146,12 +146,20 @@ async fn a_bulk_revoke_sends_as_many_deletes_at_once_as_concurrency_allows() {
     args.extend(victims.iter().map(|(i, _)| i.as_str()));
     let (code, out, err) = run(dir.path(), &served, &args).await;
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(served.server.count("DELETE", "/v3/api_keys"), 20);
-    assert_eq!(
-        served.most_deletes_within(Duration::from_millis(500)),
-        20,
-        "every DELETE under way at once"
-    );
+    // every victim revoked; on a loaded machine a DELETE slower than its attempt's timeout is
+    // sent again (the retry answers 404 = gone), so requests are counted per key, not in total
+    let mut paths: Vec<String> = served
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.path)
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 20, "{paths:?}");
+    let peak = served.most_deletes_within(Duration::from_millis(500));
+    assert!(peak >= 20, "every DELETE under way at once: {peak}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

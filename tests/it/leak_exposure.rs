@@ -214,3 +214,267 @@ async fn a_reports_date_is_the_baseline_and_all_revokes_what_appeared_since() {
     assert_eq!(revoked_ids(&env).len(), 2);
     env.sim.shutdown().await;
 }
+
+// ---------------------------------------------------------------- the dashboard's leak path
+
+mod dashboard {
+    use std::time::Duration;
+
+    use sgkeys::api::{ApiKey, ApiKeyId, Client, ClientOptions};
+    use sgkeys::app::{self, ApiOp, ApiResult, Command, Modal, Msg, Mutation};
+    use sgkeys::journal::Journal;
+    use sgkeys::leak::{Baseline, Exposure, Route, Verification};
+    use sgkeys::ops::{Done, Effect};
+    use sgkeys::sim::SimConfig;
+
+    use crate::common::dash::Dash;
+    use crate::common::env::Env;
+    use crate::common::{arm, fixture_keys, loaded_app, press, reply};
+
+    /// A fixture key holding Full Access (it can create keys).
+    const LEAKED: &str = "Tm3Db6Gx9Yh2Uj5Ik8Ol1P";
+
+    fn ops(cmds: &[Command]) -> Vec<(u64, ApiOp)> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::Api { req, op, .. } => Some((*req, op.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn status(app: &app::App) -> String {
+        sgkeys::ui::status::pending_text(app).join(" · ")
+    }
+
+    /// The fixture account with `LEAKED` pasted, found here by the persistence check (which
+    /// listed the account: no baseline, nothing appeared before), then `d` `y`: revoked.
+    /// Returns the request asking the key until it is refused.
+    fn pasted_and_revoked(app: &mut app::App) -> u64 {
+        let secret = format!("SG.{LEAKED}.{}", "k".repeat(43));
+        let cmds = app::update(app, Msg::Paste(secret));
+        let (req, op) = ops(&cmds)[0].clone();
+        assert!(matches!(op, ApiOp::Locate { here: true, .. }), "{op:?}");
+        let exposure = Exposure {
+            baseline: Baseline::None("no inventory is kept (--no-inventory)".into()),
+            appeared: Vec::new(),
+            by_sgkeys: 0,
+            listed: fixture_keys(),
+        };
+        let found = app::leak::Whereabouts::Found {
+            ctx: None,
+            region: None,
+            via: Route::Here,
+            exposure: Some(Ok(exposure)),
+        };
+        reply(app, req, ApiResult::Located(found));
+        assert_eq!(app.selected().unwrap().id.as_str(), LEAKED);
+        press(app, "d");
+        arm(app);
+        let cmds = press(app, "y");
+        let (req, _) = ops(&cmds)
+            .into_iter()
+            .find(|(_, op)| matches!(op, ApiOp::Mutate(Mutation::Revoke { .. })))
+            .unwrap();
+        let cmds = reply(app, req, ApiResult::Mutated(Done::ok(Effect::Revoked)));
+        let (vreq, vop) = ops(&cmds)[0].clone();
+        assert!(matches!(vop, ApiOp::VerifyDead { .. }), "{vop:?}");
+        vreq
+    }
+
+    #[test]
+    fn after_the_proof_the_account_is_listed_again_and_what_appeared_meanwhile_is_offered() {
+        let mut app = loaded_app(120, 40);
+        // revoked, then asked until refused; the status line says what it waits for
+        let vreq = pasted_and_revoked(&mut app);
+        assert!(
+            status(&app).contains(&format!("waiting for SendGrid to refuse {LEAKED}")),
+            "{}",
+            status(&app)
+        );
+        // refused: the delay is over; its account is listed again, compared with the check's list
+        let proof = Verification {
+            dead: true,
+            after: Duration::from_millis(2100),
+            attempts: 5,
+            ..Default::default()
+        };
+        let cmds = reply(&mut app, vreq, ApiResult::Verified(Ok(proof)));
+        let relist: Vec<_> = cmds
+            .iter()
+            .filter_map(|c| match c {
+                Command::Api {
+                    req,
+                    ctx,
+                    op: ApiOp::ListAfterDelay { before, leaked },
+                    ..
+                } => Some((*req, ctx.clone(), before.clone(), leaked.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(relist.len(), 1, "{cmds:?}");
+        let (lreq, ctx, before, leaked) = relist[0].clone();
+        assert_eq!((ctx, leaked.as_str()), (None, LEAKED));
+        assert_eq!(before, fixture_keys());
+        assert!(
+            app.toast
+                .as_ref()
+                .is_some_and(|t| t.text.contains("confirmed dead after 2.1 s")),
+            "{:?}",
+            app.toast
+        );
+        assert!(
+            status(&app).contains("listing the own account again"),
+            "{}",
+            status(&app)
+        );
+        // a key made with it during the delay: joins the list, offered for revoke at once
+        let late = ApiKey {
+            api_key_id: ApiKeyId("L".repeat(22)),
+            name: "late".into(),
+        };
+        reply(
+            &mut app,
+            lreq,
+            ApiResult::AppearedDuringDelay(Ok(vec![late.clone()])),
+        );
+        assert!(app.leak.is_none(), "the secret is let go");
+        assert!(!status(&app).contains("listing"), "{}", status(&app));
+        assert!(
+            app.log.iter().any(|l| l
+                .text
+                .contains("1 key appeared in the own account during the propagation delay")
+                && l.text.contains("late")),
+            "said in the log"
+        );
+        let Some(Modal::ConfirmDelete(c)) = &app.modal else {
+            panic!("no confirmation: {:?}", app.modal);
+        };
+        let ids: Vec<&str> = c.targets.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, [late.api_key_id.as_str()]);
+        assert!(app.keys.index.contains_key(&late.api_key_id));
+        // confirmed: revoked like any key (the operations layer journals it)
+        arm(&mut app);
+        let cmds = press(&mut app, "y");
+        assert!(
+            ops(&cmds).iter().any(|(_, op)| matches!(
+                op,
+                ApiOp::Mutate(Mutation::Revoke { id, .. }) if *id == late.api_key_id
+            )),
+            "{cmds:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_list_after_the_delay_is_said_and_nothing_is_offered() {
+        let mut app = loaded_app(120, 40);
+        let vreq = pasted_and_revoked(&mut app);
+        let still = Verification {
+            dead: false,
+            after: Duration::from_secs(60),
+            attempts: 40,
+            ..Default::default()
+        };
+        // not refused in time: listed again all the same (now is as late as it gets)
+        let cmds = reply(&mut app, vreq, ApiResult::Verified(Ok(still)));
+        let (lreq, op) = ops(&cmds)[0].clone();
+        assert!(matches!(op, ApiOp::ListAfterDelay { .. }), "{op:?}");
+        reply(
+            &mut app,
+            lreq,
+            ApiResult::AppearedDuringDelay(Err(crate::common::server_error())),
+        );
+        assert!(app.modal.is_none());
+        // the escalation stays on screen; what the list could not tell is in the log
+        assert!(
+            app.toast
+                .as_ref()
+                .is_some_and(|t| t.text.contains("STILL AUTHENTICATES")),
+            "{:?}",
+            app.toast
+        );
+        assert!(
+            app.log.iter().any(|l| l
+                .text
+                .contains("could not be listed again after the revoke")),
+            "said in the log"
+        );
+    }
+
+    /// Over real HTTP: the simulator keeps a revoked key working for 1.5 s; the key, revoked
+    /// from the dashboard, mints one more key meanwhile; the dashboard finds it after the
+    /// proof and revokes it after the confirmation, journaled.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_key_minted_with_the_leaked_key_during_the_delay_is_found_and_revoked() {
+        let env = Env::with(SimConfig {
+            revoke_delay: Duration::from_millis(1500),
+            ..SimConfig::fast()
+        })
+        .await;
+        let leaked = env.sim.add_key(None, "ci", super::CREATOR);
+        let leaked_id = leaked.key_id().unwrap().to_owned();
+        let journal = Journal::new(env.journal());
+        let mut d = Dash::start(&env.sim, &journal).await;
+        let cmds = app::update(&mut d.app, Msg::Paste(leaked.expose().to_owned()));
+        d.drive(cmds).await;
+        assert_eq!(d.app.selected().unwrap().id.as_str(), leaked_id);
+        // the attacker, as soon as the key leaves the list (it still authenticates)
+        let sim = env.sim.clone();
+        let attacker = Client::new(
+            leaked.clone(),
+            ClientOptions {
+                base_url: env.sim.base_url(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let minted = tokio::spawn(async move {
+            for _ in 0..500 {
+                if sim.keys(None).iter().all(|k| k.api_key_id.0 != leaked_id) {
+                    let scopes = ["mail.send".to_owned()];
+                    return attacker.create_key("late", Some(&scopes)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("the leaked key was never revoked");
+        });
+        d.press("d").await;
+        d.tick(app::revoke::ARM_MS).await;
+        d.press("y").await; // revoke, proof, list after the delay: all answered
+        let late = minted.await.unwrap().expect("minted during the delay");
+        let toast = d.app.toast.clone().map(|t| t.text).unwrap_or_default();
+        assert!(
+            toast.contains("appeared during the propagation delay"),
+            "{toast}"
+        );
+        let Some(Modal::ConfirmDelete(c)) = &d.app.modal else {
+            panic!("no confirmation: {:?}", d.app.modal);
+        };
+        let ids: Vec<&str> = c.targets.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, [late.api_key_id.as_str()]);
+        let at = |what: &str| d.app.log.iter().position(|l| l.text.contains(what));
+        let (proof, relist, appeared) = (
+            at("confirmed dead"),
+            at("listing the own account again"),
+            at("appeared in the own account during the propagation delay"),
+        );
+        assert!(
+            proof.is_some() && proof < relist && relist < appeared,
+            "the proof, then the list again, then what appeared: {:?}",
+            d.app.log.iter().map(|l| &l.text).collect::<Vec<_>>()
+        );
+        d.tick(app::revoke::ARM_MS).await;
+        d.press("y").await;
+        assert!(
+            env.sim
+                .keys(None)
+                .iter()
+                .all(|k| k.name != "late" && k.name != "ci"),
+            "both gone"
+        );
+        let revoked: Vec<String> = super::revoked_ids(&env);
+        assert!(revoked.contains(&late.api_key_id.0), "{revoked:?}");
+        d.stop().await;
+        env.sim.shutdown().await;
+    }
+}

@@ -2,6 +2,7 @@
 //! one per file (a clean `.ci/run` on 2 cores spent most of its time compiling and linking).
 //!
 //! - `api_sim`: the client against the simulator over real HTTP; `parsers`: lenient parsing;
+//!   `architecture`: the floors of docs/architecture.md held against the crate's own imports;
 //! - `cli`: the real binary against the simulator; `outcomes`: the real binary against a hostile
 //!   stand-in (`hostile`) and interrupted runs; `faults`: a simulator failing 20 % of requests;
 //!   `pacing`: creates against the default creation budget;

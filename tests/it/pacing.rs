@@ -10,12 +10,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use sgkeys::api::{Client, ClientOptions, epoch_now};
 use sgkeys::sim::{SimConfig, SimHandle};
 
 use crate::common::env::Env;
-use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of};
 
 /// Statuses the simulator answered to `POST /v3/api_keys`, in order.
 fn create_statuses(sim: &SimHandle) -> Vec<u16> {
@@ -125,13 +125,9 @@ async fn creates_answering(olds: &[String], rate: (&'static str, &'static str, u
     let made = AtomicU8::new(100);
     Hostile::start(move |r: &Seen| {
         let mut k = keys.lock().unwrap();
-        let one = r.path.strip_prefix("/v3/api_keys/").map(str::to_owned);
-        match (r.method.as_str(), one) {
-            ("POST", _) => {
-                let name = serde_json::from_str::<Value>(&r.body).unwrap()["name"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
+        match r.method.as_str() {
+            "POST" => {
+                let name = crate::hostile::created_name(r);
                 let key = fake_key(made.fetch_add(1, Ordering::Relaxed));
                 k.push((id_of(&key), name.clone()));
                 let body = json!({"api_key": key, "api_key_id": id_of(&key), "name": name,
@@ -141,33 +137,14 @@ async fn creates_answering(olds: &[String], rate: (&'static str, &'static str, u
                     .with_header("X-RateLimit-Remaining", rate.1)
                     .with_header("X-RateLimit-Reset", &rate.2.to_string())
             }
-            ("GET", Some(id)) => match k.iter().find(|(i, _)| *i == id) {
-                Some((i, n)) => Reply::json(200, key_json(i, n, &["mail.send"])),
-                None => crate::hostile::keys::sendgrid_404(),
-            },
-            ("DELETE", Some(id)) => {
-                k.retain(|(i, _)| *i != id);
-                Reply::empty(204)
-            }
-            _ => {
-                let pairs: Vec<(&str, &str)> =
-                    k.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
-                Reply::json(200, list_json(&pairs))
-            }
+            _ => crate::hostile::keys::held(&mut k, r),
         }
     })
     .await
 }
 
 async fn run_at(dir: &Path, url: &str, args: &[&str]) -> (i32, String) {
-    let mut c = crate::common::env::bin_at(dir, url, &fake_key(1), args);
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::common::env::stand_in_run(dir, url, args).await
 }
 
 /// A creation window that resets in a year: the next create of the run fails at once in plain

@@ -128,6 +128,7 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
             }),
             ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
             ApiOp::Recall => ApiResult::Remembered(Err(e.short())),
+            ApiOp::ListAfterDelay { .. } => ApiResult::AppearedDuringDelay(Err(e)),
         };
     }
     match op {

@@ -6,15 +6,15 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sgkeys::journal::{Action, Entry, Journal};
 use sgkeys::sim::SimConfig;
 
 use crate::common::dash::Dash;
-use crate::common::env::{Env, rotation_events};
-use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of, key_json, list_json};
+use crate::common::env::{Env, rotation_events, signal_when};
+use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of};
 
 /// No controlling terminal (a secret that cannot be written has nowhere else to go).
 fn detached(c: &mut std::process::Command) -> &mut std::process::Command {
@@ -141,35 +141,17 @@ async fn interrupted(env: &Env, file: &Path, signal: i32) -> (Vec<String>, Optio
     c.stderr(std::process::Stdio::piped());
     let child = detached(&mut c).spawn().unwrap();
     let journal = Journal::new(env.journal());
-    let start = Instant::now();
-    loop {
-        let delivered = journal
-            .read_all()
-            .unwrap_or_default()
+    let two_delivered = || {
+        let entries = journal.read_all().unwrap_or_default();
+        let delivered = entries
             .iter()
-            .filter(|e| e.action == Action::Rotate && e.secret_delivered == Some(true))
-            .count();
-        if delivered >= 2 {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "no rotation happened"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    // SAFETY: signalling our own child by its pid.
-    unsafe {
-        libc::kill(child.id() as i32, signal);
-    }
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    (
-        olds,
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+            .filter(|e| e.action == Action::Rotate && e.secret_delivered == Some(true));
+        delivered.count() >= 2
+    };
+    let within = Duration::from_secs(30);
+    let (code, stderr) =
+        signal_when(child, signal, within, "no rotation happened", two_delivered).await;
+    (olds, code, stderr)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -287,14 +269,7 @@ async fn finish_reads_the_replacement_back_and_keeps_the_old_key_when_it_is_gone
 
 /// The binary against a stand-in at `url` (the caller is `fake_key(1)`): (exit code, stderr).
 async fn hostile_run(dir: &Path, url: &str, args: &[&str]) -> (i32, String) {
-    let mut c = crate::common::env::bin_at(dir, url, &fake_key(1), args);
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::common::env::stand_in_run(dir, url, args).await
 }
 
 /// A SendGrid holding `old`, whose create makes the key and then answers an HTML 500.
@@ -305,32 +280,13 @@ async fn create_answers_500_after_creating(old: &str) -> Hostile {
     ]));
     Hostile::start(move |r: &Seen| {
         let mut k = keys.lock().unwrap();
-        let one = r.path.strip_prefix("/v3/api_keys/").map(str::to_owned);
-        match (r.method.as_str(), one) {
-            ("POST", _) => {
-                let name = serde_json::from_str::<Value>(&r.body).unwrap()["name"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
+        match r.method.as_str() {
+            "POST" => {
+                let name = crate::hostile::created_name(r);
                 k.push((id_of(&fake_key(9)), name));
                 Reply::html(500, "<html><title>500 Internal Server Error</title></html>")
             }
-            ("GET", Some(id)) => match k.iter().find(|(i, _)| *i == id) {
-                Some((i, n)) => Reply::json(200, key_json(i, n, &["mail.send"])),
-                None => Reply::json(
-                    404,
-                    json!({"errors":[{"field":null,"message":"not found"}]}),
-                ),
-            },
-            ("DELETE", Some(id)) => {
-                k.retain(|(i, _)| *i != id);
-                Reply::empty(204)
-            }
-            _ => {
-                let pairs: Vec<(&str, &str)> =
-                    k.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
-                Reply::json(200, list_json(&pairs))
-            }
+            _ => crate::hostile::keys::held(&mut k, r),
         }
     })
     .await

@@ -12,21 +12,8 @@ use sgkeys::sim::{SimConfig, SimHandle};
 use crate::common::simulator::start;
 use crate::hostile::{Hostile, Reply, fake_key, key_json, list_json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
-
 fn cmd(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("SENDGRID_API_KEY", key)
-        .env("SGKEYS_BASE_URL", url)
-        .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
-        .stdin(Stdio::null());
-    c
+    crate::common::env::bin_at(dir, url, key, args)
 }
 
 fn output(mut c: Command) -> (i32, String, String) {
@@ -67,12 +54,7 @@ impl Env {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: no JSON ({e}): {out}"))
     }
     fn id_named(&self, name: &str) -> String {
-        self.sim
-            .keys(None)
-            .into_iter()
-            .find(|k| k.name == name)
-            .map(|k| k.api_key_id.0)
-            .unwrap()
+        crate::common::simulator::id_named(&self.sim, name)
     }
     /// Methods other than GET the simulator saw.
     fn changes_sent(&self) -> Vec<String> {

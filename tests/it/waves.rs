@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use sgkeys::api::{Client, ClientOptions, RetryPolicy};
+use sgkeys::api::{Client, ClientOptions};
 use sgkeys::sim::{Rate, RequestLog, Seed, SimConfig, SimHandle};
 
 /// A simulator allowing `rate_limit` requests per second (one-second windows, as in the
@@ -23,17 +23,7 @@ async fn start(seed: Seed, rate_limit: u32) -> SimHandle {
 }
 
 fn client(sim: &SimHandle) -> Client {
-    Client::new(
-        sim.admin_key().clone(),
-        ClientOptions {
-            base_url: sim.base_url(),
-            eu_base_url: Some(sim.eu_base_url()),
-            timeout: Duration::from_secs(20),
-            retry: RetryPolicy::default(),
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap()
+    crate::common::simulator::admin_client(sim, Duration::from_secs(20))
 }
 
 /// Requests counted per rate-limit window.

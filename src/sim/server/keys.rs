@@ -157,8 +157,7 @@ pub(super) async fn create(
                 .ok_or_else(|| bad_request(Some("scopes"), "scopes must be an array of strings"))?,
         ),
     };
-    let (reply, snap) = {
-        let mut store = lock(&sh.store);
+    sh.change(|store| {
         let c = store
             .create(ctx.account, ctx.effective, &name, requested.as_deref())
             .map_err(op_error)?;
@@ -170,10 +169,18 @@ pub(super) async fn create(
             "name": c.detail.name,
             "scopes": granted(&c.detail.scopes),
         });
-        (Reply::Json(StatusCode::CREATED, body), sh.snapshot(&store))
-    };
-    sh.save(snap).await;
-    Ok(reply)
+        Ok(Reply::Json(StatusCode::CREATED, body))
+    })
+    .await
+}
+
+/// What a `PATCH` or `PUT` of a key asks, in SendGrid's order: the scope to change keys, then
+/// a body, then a name in it.
+fn renaming(ctx: &Ctx, body: Result<JsonBody, Reply>) -> Result<(Value, String), Reply> {
+    ctx.require("api_keys.update")?;
+    let JsonBody(v) = body?;
+    let name = name_of(&v).ok_or_else(missing_name)?;
+    Ok((v, name))
 }
 
 /// `PATCH /v3/api_keys/{id}`: rename.
@@ -183,19 +190,15 @@ pub(super) async fn rename(
     id: Result<Path<String>, PathRejection>,
     body: Result<JsonBody, Reply>,
 ) -> Result<Reply, Reply> {
-    ctx.require("api_keys.update")?;
-    let JsonBody(v) = body?;
-    let name = name_of(&v).ok_or_else(missing_name)?;
-    let (reply, snap) = {
-        let mut store = lock(&sh.store);
+    let (_, name) = renaming(&ctx, body)?;
+    sh.change(|store| {
         let d = store
             .rename(ctx.account, &key_id(id), &name)
             .map_err(op_error)?;
         let body = json!({"api_key_id": d.api_key_id, "name": d.name});
-        (Reply::Json(StatusCode::OK, body), sh.snapshot(&store))
-    };
-    sh.save(snap).await;
-    Ok(reply)
+        Ok(Reply::Json(StatusCode::OK, body))
+    })
+    .await
 }
 
 /// `PUT /v3/api_keys/{id}`: replace name and scopes.
@@ -205,9 +208,7 @@ pub(super) async fn update(
     id: Result<Path<String>, PathRejection>,
     body: Result<JsonBody, Reply>,
 ) -> Result<Reply, Reply> {
-    ctx.require("api_keys.update")?;
-    let JsonBody(v) = body?;
-    let name = name_of(&v).ok_or_else(missing_name)?;
+    let (v, name) = renaming(&ctx, body)?;
     let scopes = v
         .get("scopes")
         .and_then(strings)
@@ -218,17 +219,15 @@ pub(super) async fn update(
                 "expected JSON request body with 'scopes' property containing at least one scope",
             )
         })?;
-    let (reply, snap) = {
-        let mut store = lock(&sh.store);
+    sh.change(|store| {
         let d = store
             .update(ctx.account, ctx.effective, &key_id(id), &name, &scopes)
             .map_err(op_error)?;
         let body =
             json!({"api_key_id": d.api_key_id, "name": d.name, "scopes": granted(&d.scopes)});
-        (Reply::Json(StatusCode::OK, body), sh.snapshot(&store))
-    };
-    sh.save(snap).await;
-    Ok(reply)
+        Ok(Reply::Json(StatusCode::OK, body))
+    })
+    .await
 }
 
 /// `DELETE /v3/api_keys/{id}`: revoke.
@@ -238,12 +237,8 @@ pub(super) async fn delete(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, Reply> {
     ctx.require("api_keys.delete")?;
-    let snap = {
-        let mut store = lock(&sh.store);
-        store.delete(ctx.account, &key_id(id)).map_err(op_error)?;
-        sh.snapshot(&store)
-    };
-    sh.save(snap).await;
+    sh.change(|store| store.delete(ctx.account, &key_id(id)).map_err(op_error))
+        .await?;
     Ok(Reply::NoContent)
 }
 

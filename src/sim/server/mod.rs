@@ -147,6 +147,21 @@ impl Shared {
         }
     }
 
+    /// A mutation of the store: `change` under the lock, then the state it left written (off
+    /// the lock and the async threads). A refused change writes nothing.
+    async fn change<T>(
+        self: &Arc<Self>,
+        change: impl FnOnce(&mut Store) -> Result<T, reply::Reply>,
+    ) -> Result<T, reply::Reply> {
+        let (out, snap) = {
+            let mut store = lock(&self.store);
+            let out = change(&mut store)?;
+            (out, self.snapshot(&store))
+        };
+        self.save(snap).await;
+        Ok(out)
+    }
+
     /// Write a snapshot taken by a mutation, off the async threads.
     async fn save(self: &Arc<Self>, snap: Snapshot) {
         if snap.is_none() {

@@ -394,6 +394,14 @@ impl Store {
         self.accounts.get(account)?.keys.iter().find(|k| k.id == id)
     }
 
+    /// The key a `PATCH` or `PUT` changes, or SendGrid's 404 for it.
+    fn key_to_update(&mut self, account: usize, id: &str) -> Result<&mut Key, OpError> {
+        self.accounts
+            .get_mut(account)
+            .and_then(|a| a.keys.iter_mut().find(|k| k.id == id))
+            .ok_or(OpError::NotFound("unable to find API Key to update"))
+    }
+
     /// `POST /v3/api_keys` after the body was parsed: billing, escalation and limit checks, then
     /// mint. `requested: None` asks for Full Access.
     pub fn create(
@@ -426,11 +434,7 @@ impl Store {
 
     /// `PATCH`: rename.
     pub fn rename(&mut self, account: usize, id: &str, name: &str) -> Result<KeyDetail, OpError> {
-        let key = self
-            .accounts
-            .get_mut(account)
-            .and_then(|a| a.keys.iter_mut().find(|k| k.id == id))
-            .ok_or(OpError::NotFound("unable to find API Key to update"))?;
+        let key = self.key_to_update(account, id)?;
         key.name = name.to_owned();
         Ok(key.detail())
     }
@@ -448,11 +452,7 @@ impl Store {
             return Err(OpError::NotFound("unable to find API Key to update"));
         }
         let granted = check_grant(requested, effective)?;
-        let key = self
-            .accounts
-            .get_mut(account)
-            .and_then(|a| a.keys.iter_mut().find(|k| k.id == id))
-            .ok_or(OpError::NotFound("unable to find API Key to update"))?;
+        let key = self.key_to_update(account, id)?;
         key.name = name.to_owned();
         key.scopes = granted.union(key.scopes.auto());
         Ok(key.detail())

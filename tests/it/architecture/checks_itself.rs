@@ -178,3 +178,18 @@ pub fn clean() { let _ = br##"crate::api"##; }
     let f = check(TABLE, &crate_of(&[("src/text.rs", text)]));
     assert_eq!(f.problems, Vec::<String>::new());
 }
+
+#[test]
+fn a_sibling_named_through_a_glob_of_the_parent_is_an_arrow() {
+    let files = [
+        ("src/api/mod.rs", "pub mod a; pub mod b; pub mod client;"),
+        (
+            "src/api/a.rs",
+            "use super::*;\npub fn go() {\n    b::back();\n}",
+        ),
+        ("src/api/b.rs", "pub fn back() {\n    super::a::go();\n}"),
+    ];
+    let f = check(TABLE, &crate_of(&files));
+    let tied = &f.room_circles["src/api/a.rs src/api/b.rs"][0];
+    assert!(tied.contains("src/api/a.rs -> src/api/b.rs (src/api/a.rs:3 `crate::api::b::back`)"));
+}

@@ -223,6 +223,9 @@ impl Crate {
         let is_bin = file == "src/main.rs";
         let base = if is_bin { Vec::new() } else { module_of(file) };
         let mut out = Vec::new();
+        // Modules whose names a glob `use` brought in (`use super::*`): a bare `sibling::f`
+        // in this file may name a module of theirs.
+        let mut globs: Vec<Vec<String>> = Vec::new();
         // Inline `mod name {` blocks: (name, the brace depth inside them).
         let mut inline: Vec<(String, usize)> = Vec::new();
         let mut depth = 0usize;
@@ -255,8 +258,14 @@ impl Crate {
                     let module = here();
                     let mut leaves = Vec::new();
                     i = use_tree(&toks, i + 1, Vec::new(), &mut leaves);
-                    for (path, line) in leaves {
-                        self.push(&mut out, file, is_bin, &module, &path, line, true);
+                    for (mut path, line) in leaves {
+                        if path.last().is_some_and(|s| s == "*") {
+                            path.pop();
+                            if let Some(base) = self.absolute(is_bin, &module, &[], &path, true) {
+                                globs.push(base);
+                            }
+                        }
+                        self.push(&mut out, file, is_bin, &module, &globs, &path, line, true);
                     }
                     continue;
                 }
@@ -272,7 +281,8 @@ impl Crate {
                             path.push(s.clone());
                             j += 2;
                         }
-                        self.push(&mut out, file, is_bin, &module, &path, toks[i].1, false);
+                        let line = toks[i].1;
+                        self.push(&mut out, file, is_bin, &module, &globs, &path, line, false);
                         i = j;
                         continue;
                     }
@@ -292,11 +302,12 @@ impl Crate {
         file: &str,
         is_bin: bool,
         module: &[String],
+        globs: &[Vec<String>],
         path: &[String],
         line: usize,
         in_use: bool,
     ) {
-        let Some(abs) = self.absolute(is_bin, module, path, in_use) else {
+        let Some(abs) = self.absolute(is_bin, module, globs, path, in_use) else {
             return;
         };
         if let Some(target) = self.file_of(&abs)
@@ -311,12 +322,13 @@ impl Crate {
         }
     }
 
-    /// The absolute module path `path` names from `module`, or `None` for an outside crate, a
-    /// local name or a type's associated item.
+    /// The absolute module path `path` names from `module` (where `globs` were brought in by
+    /// glob), or `None` for an outside crate, a local name or a type's associated item.
     fn absolute(
         &self,
         is_bin: bool,
         module: &[String],
+        globs: &[Vec<String>],
         path: &[String],
         in_use: bool,
     ) -> Option<Vec<String>> {
@@ -335,13 +347,14 @@ impl Crate {
                     rest = &rest[1..];
                 }
             }
+            _ if is_bin => return None,
             _ => {
-                // A child module of this one, named without `self::` (2018 paths).
-                let mut child = module.to_vec();
-                child.push(first.to_string());
-                if is_bin || !self.modules.contains_key(&child) {
-                    return None;
-                }
+                // A child module of this one, named without `self::` (2018 paths), or a module
+                // of one that a glob `use` brought in.
+                let child = std::iter::once(module)
+                    .chain(globs.iter().map(Vec::as_slice))
+                    .map(|m| [m, &[first.to_string()]].concat())
+                    .find(|m| self.modules.contains_key(m))?;
                 // `x::y` outside a `use` must go on into the module to be a path into it.
                 if !in_use && rest.is_empty() {
                     return None;
@@ -377,6 +390,7 @@ fn use_tree(
             }
             Some((Tok::Path, _)) => i += 1,
             Some((Tok::Punct('*'), l)) => {
+                path.push("*".into());
                 line = *l;
                 i += 1;
             }

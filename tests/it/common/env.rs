@@ -108,12 +108,7 @@ impl Env {
     }
 
     pub fn id_named(&self, name: &str) -> String {
-        self.sim
-            .keys(None)
-            .into_iter()
-            .find(|k| k.name == name)
-            .map(|k| k.api_key_id.0)
-            .unwrap()
+        crate::common::simulator::id_named(&self.sim, name)
     }
 
     /// The journal as read back (each intent merged with its outcome).
@@ -155,6 +150,47 @@ pub fn feed(mut cmd: Command, input: &str) -> (i32, String, String) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Send `signal` to `child` once `ready()` (asked every 10 ms) says so, and wait for it to end.
+/// Fails with `what` when `ready` has not said so within `within`. Returns the exit code (None:
+/// killed by the signal) and stderr (piped by the caller, or empty).
+pub async fn signal_when(
+    child: std::process::Child,
+    signal: i32,
+    within: std::time::Duration,
+    what: &str,
+    mut ready: impl FnMut() -> bool,
+) -> (Option<i32>, String) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < within, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // SAFETY: signalling our own child by its pid.
+    unsafe {
+        libc::kill(child.id() as i32, signal);
+    }
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The binary against a stand-in at `url`, the caller `fake_key(1)`, journaling into `dir`:
+/// (exit code, stderr).
+pub async fn stand_in_run(dir: &Path, url: &str, args: &[&str]) -> (i32, String) {
+    let mut c = bin_at(dir, url, &crate::hostile::fake_key(1), args);
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }

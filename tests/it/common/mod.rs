@@ -302,6 +302,7 @@ pub fn respond(op: &ApiOp) -> ApiResult {
         }),
         ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Ok(())),
         ApiOp::Recall => ApiResult::Remembered(Ok(None)),
+        ApiOp::ListAfterDelay { .. } => ApiResult::AppearedDuringDelay(Ok(vec![])),
     }
 }
 

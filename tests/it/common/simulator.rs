@@ -27,3 +27,23 @@ pub async fn start(cfg: SimConfig) -> SimHandle {
 pub async fn fast() -> SimHandle {
     start(SimConfig::fast()).await
 }
+
+/// A client of `sim` as its admin, both hosts, the default retries, one `timeout` for each call.
+pub fn admin_client(sim: &SimHandle, timeout: std::time::Duration) -> sgkeys::api::Client {
+    let opts = sgkeys::api::ClientOptions {
+        base_url: sim.base_url(),
+        eu_base_url: Some(sim.eu_base_url()),
+        timeout,
+        ..Default::default()
+    };
+    sgkeys::api::Client::new(sim.admin_key().clone(), opts).unwrap()
+}
+
+/// The id of the parent account's key named `name`.
+pub fn id_named(sim: &SimHandle, name: &str) -> String {
+    sim.keys(None)
+        .into_iter()
+        .find(|k| k.name == name)
+        .map(|k| k.api_key_id.0)
+        .unwrap()
+}

@@ -26,6 +26,26 @@ pub fn html_404() -> Reply {
     )
 }
 
+/// The keys API over `keys` (id, name; each with `mail.send`) for every request but a create,
+/// which the caller answers: a key's read (SendGrid's 404 once it is gone), a revoke, the list.
+pub fn held(keys: &mut Vec<(String, String)>, r: &Seen) -> Reply {
+    match (r.method.as_str(), r.path.strip_prefix("/v3/api_keys/")) {
+        ("GET", Some(id)) => match keys.iter().find(|(i, _)| i == id) {
+            Some((i, n)) => Reply::json(200, key_json(i, n, &["mail.send"])),
+            None => sendgrid_404(),
+        },
+        ("DELETE", Some(id)) => {
+            keys.retain(|(i, _)| i != id);
+            Reply::empty(204)
+        }
+        _ => {
+            let pairs: Vec<(&str, &str)> =
+                keys.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+            Reply::json(200, list_json(&pairs))
+        }
+    }
+}
+
 /// How the account of [`account`] behaves.
 #[derive(Default)]
 pub struct Account {

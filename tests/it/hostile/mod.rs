@@ -456,6 +456,12 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// The name a `POST /v3/api_keys` asks for.
+pub fn created_name(r: &Seen) -> String {
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    body["name"].as_str().unwrap().to_owned()
+}
+
 /// A GET-one body: `{"api_key_id", "name", "scopes"}`.
 pub fn key_json(id: &str, name: &str, scopes: &[&str]) -> serde_json::Value {
     serde_json::json!({ "api_key_id": id, "name": name, "scopes": scopes })
