@@ -166,7 +166,7 @@ fn loaded_app() -> App {
         app.keys.entries.iter().all(|e| e.info().is_some()),
         "every key's scopes are known"
     );
-    assert!(!app.prefetch.active() && !app.busy());
+    assert!(!app.keys.prefetch.active() && !app.busy());
     assert_eq!(app.layer(), Layer::List);
     app
 }

@@ -15,9 +15,65 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use crate::api::{ApiError, ApiKey, ApiKeyId, Client, KeyDetail, OnBehalfOf};
-use crate::inventory::{InventoryError, Millis, Place, Reader, Recorder, Scope};
+use crate::api::{ApiError, ApiKey, ApiKeyId, Client, KeyDetail, OnBehalfOf, Region};
+use crate::inventory::{InventoryError, Millis, Place, Reader, Recorder, Scope, SweepRow};
+
+/// How old an answer an interrupted run may leave to the next one, without `--max-age`.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// Where a new run of a sweep may take answers from, decided before it starts.
+#[derive(Debug, Default)]
+pub struct Resumable {
+    /// The interrupted run being resumed.
+    pub run: Option<SweepRow>,
+    /// Its contexts (on-behalf-of value, region), when resumed.
+    pub contexts: Vec<(Option<String>, Option<Region>)>,
+    /// Answers recorded at or after this are taken (`None`: every request is sent).
+    pub since: Option<Millis>,
+}
+
+/// What a new run of sweep `kind` over `scope` (acting in context `own`) may take: the last run
+/// of the same kind, when it was interrupted or cut short, started within `max_age` (default
+/// [`DEFAULT_MAX_AGE`]) and covered `own`, is resumed from its start; `max_age` given takes any
+/// answer younger than it; otherwise nothing is taken (a run that finished is never reused
+/// silently). `max_age` of zero asks everything.
+pub fn resumable(
+    reader: &Reader,
+    scope: &Scope,
+    kind: &str,
+    own: &Option<String>,
+    max_age: Option<Duration>,
+    now: Millis,
+) -> Result<Resumable, InventoryError> {
+    let window = max_age.unwrap_or(DEFAULT_MAX_AGE);
+    let cutoff = now - window.as_millis() as Millis;
+    let mut found = Resumable::default();
+    let last = reader.last_sweep(kind, scope)?;
+    // an interrupted (or cut-short) run of the same command, started within the window
+    let run = last
+        .filter(|s| matches!(s.state.as_str(), "interrupted" | "incomplete"))
+        .filter(|s| s.started_at >= cutoff && !window.is_zero());
+    if let Some(s) = run
+        && let Ok(rows) = reader.sweep_contexts(s.id)
+        && rows.iter().any(|r| &r.on_behalf_of == own)
+    {
+        found.contexts = rows
+            .into_iter()
+            .map(|r| {
+                let region = r.region.as_deref().and_then(|x| x.parse().ok());
+                (r.on_behalf_of, region)
+            })
+            .collect();
+        found.since = Some(s.started_at.max(cutoff));
+        found.run = Some(s);
+    }
+    if max_age.is_some_and(|d| !d.is_zero()) {
+        found.since = Some(cutoff);
+    }
+    Ok(found)
+}
 
 /// The on-behalf-of value of a sweep context (`None`: the account itself; `acme` or
 /// `account-id 12`), as the inventory records it.

@@ -531,14 +531,14 @@ pub async fn run_dashboard(
             // (so every risk marker) drawn.
             if !risk_logged
                 && app.keys.ever_loaded()
-                && app.prefetch.total > 0
-                && !app.prefetch.active()
+                && app.keys.prefetch.total > 0
+                && !app.keys.prefetch.active()
                 && let Some(t) = first_frame_at
             {
                 risk_logged = true;
                 tracing::info!(
                     ms = t.elapsed().as_secs_f64() * 1000.0,
-                    keys = app.prefetch.total,
+                    keys = app.keys.prefetch.total,
                     "every risk marker drawn"
                 );
             }

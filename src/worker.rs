@@ -19,6 +19,7 @@ use crate::api::{ApiError, Client, OnBehalfOf, Region};
 use crate::app::{ApiEvent, ApiOp, ApiResult, Command, ReqId};
 use crate::journal::Journal;
 use crate::ops::{Done, Ops};
+use crate::resume;
 
 /// The newest journal entries the dashboard holds (with every older open rotation).
 pub const JOURNAL_HELD: usize = 20_000;
@@ -58,6 +59,9 @@ pub struct Recall {
     /// `sgkeys --offline`: every request is refused before it is sent; only the inventory
     /// and the journal are read.
     pub offline: bool,
+    /// `--max-age`: how old an answer the all-contexts matrix's sweep may take from the
+    /// inventory (without it: only an interrupted sweep's, within 10 min).
+    pub max_age: Option<std::time::Duration>,
 }
 
 /// What the inventory at `path` holds for `place`, each key's age from now.
@@ -113,6 +117,7 @@ impl Worker {
         let mut reads: HashMap<ReqId, Read> = HashMap::new();
         let mut mutations: JoinSet<()> = JoinSet::new();
         let mut read_tasks: JoinSet<()> = JoinSet::new();
+        let mut sweeps = Sweeps::default();
         while let Some(cmd) = commands.recv().await {
             match cmd {
                 Command::Api {
@@ -141,6 +146,11 @@ impl Worker {
                         });
                         continue;
                     }
+                    if let Some(result) = this.sweep_op(&mut sweeps, &ctx, &op) {
+                        // the inventory's bookkeeping, in order with the reads that follow
+                        sink.send(ApiEvent { req, result });
+                        continue;
+                    }
                     if op.is_mutation() {
                         if this.read_only {
                             // Refused before any request is sent.
@@ -165,8 +175,9 @@ impl Worker {
                             Arc::clone(&claimed),
                             op.clone(),
                         );
+                        let sweep = sweeps.active.clone();
                         let abort = read_tasks.spawn(async move {
-                            let result = this.read(ctx, region, &op2).await;
+                            let result = this.read(ctx, region, &op2, sweep).await;
                             if !claimed2.swap(true, Ordering::SeqCst) {
                                 sink2.send(ApiEvent { req, result });
                             }
@@ -192,29 +203,50 @@ impl Worker {
             while read_tasks.try_join_next().is_some() {}
             while mutations.try_join_next().is_some() {}
         }
+        sweeps.end("interrupted");
         read_tasks.abort_all();
         while mutations.join_next().await.is_some() {}
     }
 
-    async fn read(&self, ctx: Option<OnBehalfOf>, region: Option<Region>, op: &ApiOp) -> ApiResult {
+    async fn read(
+        &self,
+        ctx: Option<OnBehalfOf>,
+        region: Option<Region>,
+        op: &ApiOp,
+        sweep: Option<Arc<resume::Sweep>>,
+    ) -> ApiResult {
         let client = self.client.acting_as(ctx).in_region(region);
+        let obo = client.on_behalf_of().map(OnBehalfOf::header_value);
+        // the sweep's reads: what the inventory answers is taken, the rest recorded as its own
+        let sweep = sweep.filter(|_| matches!(op, ApiOp::SweepListKeys | ApiOp::SweepGetKey(_)));
         match op {
-            ApiOp::ListKeys => {
+            ApiOp::ListKeys | ApiOp::SweepListKeys => {
+                if let Some(keys) = sweep.as_ref().and_then(|s| s.known_list(&obo)) {
+                    return ApiResult::Keys(Ok(keys));
+                }
                 let answer = client.list_keys(None).await;
-                if let Some(rec) = &self.inventory {
-                    crate::seen::list(rec, &crate::seen::place(rec, &client), &answer, true, None);
+                match (&sweep, &self.inventory) {
+                    (Some(s), _) => s.listed(&client, &answer),
+                    (None, Some(rec)) => {
+                        let place = crate::seen::place(rec, &client);
+                        crate::seen::list(rec, &place, &answer, true, None);
+                    }
+                    (None, None) => {}
                 }
                 ApiResult::Keys(answer)
             }
-            ApiOp::GetKey(id) => {
+            ApiOp::GetKey(id) | ApiOp::SweepGetKey(id) => {
+                if let Some(known) = sweep.as_ref().and_then(|s| s.known_detail(&obo, id)) {
+                    return ApiResult::Key(known);
+                }
                 let answer = client.get_key(id).await;
-                if let Some(rec) = &self.inventory {
-                    crate::seen::detail(
-                        rec,
-                        &crate::seen::place(rec, &client),
-                        id.as_str(),
-                        &answer,
-                    );
+                match (&sweep, &self.inventory) {
+                    (Some(s), _) => s.read(&client, id, &answer),
+                    (None, Some(rec)) => {
+                        let place = crate::seen::place(rec, &client);
+                        crate::seen::detail(rec, &place, id.as_str(), &answer);
+                    }
+                    (None, None) => {}
                 }
                 ApiResult::Key(answer)
             }
@@ -412,8 +444,11 @@ fn cancelled(op: &ApiOp) -> ApiResult {
 
 fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
     match op {
-        ApiOp::ListKeys => ApiResult::Keys(Err(e)),
-        ApiOp::GetKey(_) => ApiResult::Key(Err(e)),
+        ApiOp::ListKeys | ApiOp::SweepListKeys => ApiResult::Keys(Err(e)),
+        ApiOp::GetKey(_) | ApiOp::SweepGetKey(_) => ApiResult::Key(Err(e)),
+        ApiOp::SweepStart { .. } => ApiResult::SweepStarted(Err(e.short())),
+        ApiOp::SweepBegin { .. } => ApiResult::SweepBegun(Err(e.short())),
+        ApiOp::SweepEnd { .. } => ApiResult::Recorded(Err(e.short())),
         ApiOp::MyScopes => ApiResult::MyScopes(Err(e)),
         ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
         ApiOp::Mutate(_) => ApiResult::Mutated(Done::err(e)),
@@ -432,5 +467,110 @@ fn with_error(op: &ApiOp, e: ApiError) -> ApiResult {
         ApiOp::RecordDelivery { .. } => ApiResult::Recorded(Err(e.short())),
         ApiOp::Recall => ApiResult::Remembered(Err(e.short())),
         ApiOp::ListAfterDelay { .. } => ApiResult::AppearedDuringDelay(Err(e)),
+    }
+}
+
+/// What the all-contexts matrix's sweep asks of the inventory (kind `matrix`).
+const MATRIX_SWEEP: &str = "matrix";
+
+/// The dashboard's all-contexts sweep as the inventory records it.
+#[derive(Default)]
+struct Sweeps {
+    /// Answers at or after this are taken by the next sweep begun.
+    since: Option<crate::inventory::Millis>,
+    /// The sweep under way: what it takes, where it records each answer.
+    active: Option<Arc<resume::Sweep>>,
+}
+
+impl Sweeps {
+    /// Record how the sweep under way ended (none: nothing).
+    fn end(&mut self, state: &'static str) {
+        if let Some((rec, id)) = self
+            .active
+            .take()
+            .as_deref()
+            .and_then(resume::Sweep::recording)
+        {
+            rec.sweep_end(id, state);
+        }
+    }
+}
+
+impl Worker {
+    /// The sweep's bookkeeping ([`ApiOp::SweepStart`], `SweepBegin`, `SweepEnd`): answered
+    /// here, in order with the reads sent after it; `None` for every other op.
+    fn sweep_op(
+        &self,
+        sweeps: &mut Sweeps,
+        ctx: &Option<OnBehalfOf>,
+        op: &ApiOp,
+    ) -> Option<ApiResult> {
+        let reader = || -> Result<Option<crate::inventory::Reader>, String> {
+            let Some(r) = &self.recall else {
+                return Ok(None);
+            };
+            crate::inventory::Inventory::read_existing(&r.path).map_err(|e| e.to_string())
+        };
+        Some(match op {
+            ApiOp::SweepStart { fresh } => {
+                sweeps.end("interrupted");
+                sweeps.since = None;
+                // what this run recorded (the sweep left, its answers) is read back below
+                if let Some(rec) = &self.inventory {
+                    rec.flush(std::time::Duration::from_secs(2));
+                }
+                let (Some(r), false) = (&self.recall, *fresh) else {
+                    return Some(ApiResult::SweepStarted(Ok(None)));
+                };
+                let own = ctx.as_ref().map(OnBehalfOf::header_value);
+                let now = crate::inventory::now_ms();
+                ApiResult::SweepStarted(reader().and_then(|reader| {
+                    let Some(reader) = reader else {
+                        return Ok(None);
+                    };
+                    let found =
+                        resume::resumable(&reader, &r.scope, MATRIX_SWEEP, &own, r.max_age, now)
+                            .map_err(|e| e.to_string())?;
+                    sweeps.since = found.since;
+                    Ok(found.run.map(|run| crate::app::Resumed {
+                        contexts: found
+                            .contexts
+                            .into_iter()
+                            .map(|(o, region)| (o.and_then(|o| OnBehalfOf::parse(&o).ok()), region))
+                            .collect(),
+                        ago_ms: (now - run.started_at).max(0) as u64,
+                    }))
+                }))
+            }
+            ApiOp::SweepBegin { contexts } => {
+                sweeps.end("interrupted");
+                let (Some(rec), Some(r)) = (&self.inventory, &self.recall) else {
+                    return Some(ApiResult::SweepBegun(Ok((0, 0))));
+                };
+                let obos: Vec<Option<String>> = contexts
+                    .iter()
+                    .map(|(o, _)| o.as_ref().map(OnBehalfOf::header_value))
+                    .collect();
+                let known = match (sweeps.since, reader()) {
+                    (Some(since), Ok(Some(reader))) => {
+                        resume::Known::load(&reader, &r.scope, &obos, since)
+                            .unwrap_or_else(|_| resume::Known::none())
+                    }
+                    _ => resume::Known::none(),
+                };
+                let taken = (known.lists(), known.details());
+                let id = rec.sweep_start(MATRIX_SWEEP);
+                for (obo, (_, region)) in obos.into_iter().zip(contexts) {
+                    rec.sweep_context(id, &rec.scope().place(obo), region.map(Region::as_str));
+                }
+                sweeps.active = Some(Arc::new(resume::Sweep::new(known, Some((rec.clone(), id)))));
+                ApiResult::SweepBegun(Ok(taken))
+            }
+            ApiOp::SweepEnd { complete } => {
+                sweeps.end(if *complete { "finished" } else { "incomplete" });
+                ApiResult::Recorded(Ok(()))
+            }
+            _ => return None,
+        })
     }
 }

@@ -151,7 +151,7 @@ pub(crate) fn run(app: &mut App, line: &str, out: &mut Vec<Command>) {
                 super::matrix::toggle(app);
             }
             match arg.trim() {
-                "all" if app.sweep().is_none() => super::matrix::start_sweep(app, out),
+                "all" if app.sweep().is_none() => super::matrix::start_sweep(app, out, false),
                 "" | "all" => {}
                 other => toast(
                     app,

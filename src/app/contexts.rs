@@ -216,18 +216,16 @@ pub(crate) fn switch_context(app: &mut App, to: Option<OnBehalfOf>, out: &mut Ve
     // a subuser's requests go to its region's host (EU subusers: api.eu.sendgrid.com)
     app.ctx.region = region_of(app, &to);
     app.ctx.on_behalf_of = to;
-    app.keys = KeyList::default();
+    app.keys = Account::default();
     app.view = ListView {
         sort: app.view.sort,
         reverse: app.view.reverse,
         wide: app.view.wide,
         ..ListView::default()
     };
-    app.prefetch = Prefetch::default();
     app.detail = DetailView::default();
     app.detail_wanted = None;
     app.my_scopes.reset();
-    app.dups.clear();
     load_context(app, out);
     let label = app.context_label();
     // an error about the old context's list no longer holds here

@@ -502,6 +502,7 @@ pub(crate) fn after_delay(app: &mut App, id: &ApiKeyId, r: Result<Vec<ApiKey>, A
         .collect::<Vec<_>>()
         .join(", ");
     let n = crate::text::plural(new.len(), "key", "keys");
+    let them = if new.len() == 1 { "it" } else { "them" };
     log(
         app,
         Level::Warn,
@@ -512,7 +513,7 @@ pub(crate) fn after_delay(app: &mut App, id: &ApiKeyId, r: Result<Vec<ApiKey>, A
             app,
             format!(
                 "{n} appeared in {account} during the propagation delay of {id}: switch there \
-                 to revoke them ({names})"
+                 to revoke {them} ({names})"
             ),
         );
     }
@@ -534,14 +535,14 @@ pub(crate) fn after_delay(app: &mut App, id: &ApiKeyId, r: Result<Vec<ApiKey>, A
         return warn(
             app,
             format!(
-                "{n} appeared during the propagation delay of {id}: marked; d revokes them \
+                "{n} appeared during the propagation delay of {id}: marked; d revokes {them} \
                  (space unmarks one)"
             ),
         );
     }
     warn(
         app,
-        format!("{n} appeared during the propagation delay of {id}: revoke them?"),
+        format!("{n} appeared during the propagation delay of {id}: revoke {them}?"),
     );
     super::revoke::open_confirm_delete(app);
 }

@@ -186,17 +186,6 @@ pub(crate) fn remove_keys(app: &mut App, ids: &[ApiKeyId]) {
     refilter_in_place(app, at);
 }
 
-pub(crate) fn set_info(app: &mut App, detail: KeyDetail) {
-    let dup = app.dups.get(detail.api_key_id.as_str()).copied();
-    if let Some(e) = app.keys.get_mut(&detail.api_key_id) {
-        let info = KeyInfo::new(&detail);
-        e.risk = risk::combine(&info.scope_findings, &detail.name, dup);
-        e.name.clone_from(&detail.name);
-        e.state.known(info);
-        e.remembered = None;
-    }
-}
-
 /// The inventory answered: until the live list arrives, its keys are shown, each with the age
 /// of what it shows (scopes only where they were ever read). An answer after the live list is
 /// dropped: the live one is newer.
@@ -284,19 +273,14 @@ pub fn remembered_age(app: &App, e: &KeyEntry) -> Option<u64> {
         .map(|age| age + app.now_ms.saturating_sub(app.keys.remembered_at))
 }
 
+/// A key's scopes are known (read, or answered by a write): kept with their findings.
+pub(crate) fn set_info(app: &mut App, detail: KeyDetail) {
+    app.keys.set_info(detail);
+}
+
 /// Recompute name-based findings and duplicate names for the whole list (list changes only).
 pub(crate) fn recompute_risks(app: &mut App) {
-    app.dups = risk::duplicate_names(
-        app.keys
-            .entries
-            .iter()
-            .map(|e| (e.id.as_str(), e.name.as_str())),
-    );
-    // scope findings were computed once per key when its scopes arrived: only recombine
-    for e in &mut app.keys.entries {
-        let scope = e.info().map_or(&[][..], |i| &i.scope_findings[..]);
-        e.risk = risk::combine(scope, &e.name, app.dups.get(e.id.as_str()).copied());
-    }
+    app.keys.recompute_risks();
 }
 
 /// Ask for a key's scopes on behalf of the selection (a stale answer is dropped when it moves).
@@ -344,30 +328,6 @@ pub(crate) fn prefetch_order(app: &App) -> std::collections::VecDeque<ApiKeyId> 
         .filter(|e| !e.state.is_loading())
         .map(|e| e.id.clone())
         .collect()
-}
-
-pub(crate) fn pump_prefetch(app: &mut App, out: &mut Vec<Command>) {
-    while app.prefetch.in_flight < PREFETCH_CONCURRENCY {
-        let Some(id) = app.prefetch.queue.pop_front() else {
-            break;
-        };
-        let Some(e) = app.keys.get(&id) else { continue };
-        if e.state.is_loading() {
-            // the selection's own fetch is already on it; count it when it lands
-            app.prefetch.done += 1;
-            continue;
-        }
-        let req = request(
-            app,
-            Pending::Prefetch(id.clone()),
-            ApiOp::GetKey(id.clone()),
-            out,
-        );
-        app.prefetch.in_flight += 1;
-        if let Some(e) = app.keys.get_mut(&id) {
-            e.state.start_load(req);
-        }
-    }
 }
 
 pub(crate) fn filter_changed(app: &mut App) {
@@ -536,16 +496,20 @@ pub(crate) fn keys_loaded(
                     })
                     .collect();
                 if !new.is_empty() {
-                    let (total, done, failed) = if app.prefetch.active() {
-                        (app.prefetch.total, app.prefetch.done, app.prefetch.failed)
+                    let (total, done, failed) = if app.keys.prefetch.active() {
+                        (
+                            app.keys.prefetch.total,
+                            app.keys.prefetch.done,
+                            app.keys.prefetch.failed,
+                        )
                     } else {
                         (0, 0, 0)
                     };
-                    app.prefetch.total = total + new.len();
-                    app.prefetch.done = done;
-                    app.prefetch.failed = failed;
-                    app.prefetch.queue.extend(new);
-                    pump_prefetch(app, out);
+                    app.keys.prefetch.total = total + new.len();
+                    app.keys.prefetch.done = done;
+                    app.keys.prefetch.failed = failed;
+                    app.keys.prefetch.queue.extend(new);
+                    super::account::pump(app, out);
                 }
                 if app.detail_wanted.is_none()
                     && app
@@ -560,14 +524,8 @@ pub(crate) fn keys_loaded(
             // seen: the selection, the rows on screen, the rest of the view, then the keys the
             // filter hides
             let queue = prefetch_order(app);
-            app.prefetch = Prefetch {
-                total: queue.len(),
-                queue,
-                in_flight: app.prefetch.in_flight,
-                done: 0,
-                failed: 0,
-            };
-            pump_prefetch(app, out);
+            app.keys.prefetch_all(queue);
+            super::account::pump(app, out);
             if by_user {
                 let n = app.keys.entries.len();
                 toast(
@@ -620,20 +578,8 @@ pub(crate) fn key_loaded(
     r: Result<KeyDetail, ApiError>,
     background: bool,
 ) {
-    // An answer about another key is no answer about this one: fail it, never leave it
-    // loading (the client already refuses such answers; this keeps the model safe alone).
-    let r = r.and_then(|d| {
-        if &d.api_key_id == id {
-            Ok(d)
-        } else {
-            Err(ApiError::NotTheAnswer {
-                status: 200,
-                what: format!("reading key {id}"),
-                detail: "it describes another key".into(),
-            })
-        }
-    });
-    match r {
+    // an answer about another key fails, never leaves it loading
+    match super::account::answer_for(id, r) {
         Ok(detail) => {
             let renamed = app.keys.get(id).is_some_and(|e| e.name != detail.name);
             set_info(app, detail);

@@ -9,8 +9,6 @@
 //! Acting on a key of another context switches to that context first (the header always says
 //! where a change goes) and selects the key there.
 
-use std::collections::VecDeque;
-
 mod sweep;
 pub(crate) use sweep::*;
 
@@ -20,7 +18,6 @@ use super::layout;
 use super::list::*;
 use super::*;
 use crate::api::{ApiError, ApiKey, ApiKeyId, KeyDetail, OnBehalfOf, Region};
-use crate::risk;
 use crate::scopes::{self, Level as Access};
 
 /// The matrix's own state; `None` in [`App::matrix`] when the list and detail panes show.
@@ -53,15 +50,12 @@ pub struct Sweep {
     pub rows: Vec<SweepRow>,
     pub selected: usize,
     pub offset: usize,
-    /// Scopes still to read: (context, key).
-    pub queue: VecDeque<(usize, ApiKeyId)>,
-    pub in_flight: usize,
-    /// Keys whose scopes were asked for, answered, failed.
-    pub total: usize,
-    pub done: usize,
-    pub failed: usize,
     /// The subusers are being read first.
     pub waiting_subusers: bool,
+    /// The inventory is asked first whether the last sweep is to be resumed.
+    pub waiting_inventory: bool,
+    /// Its end is recorded.
+    pub ended: bool,
 }
 
 /// One other context of a sweep.
@@ -71,9 +65,29 @@ pub struct SweepCtx {
     pub region: Option<Region>,
     /// What the context column says.
     pub label: String,
-    pub keys: KeyList,
-    /// Key id → how many keys of this context share its name.
-    pub dups: std::collections::HashMap<String, usize>,
+    pub keys: Account,
+}
+
+impl Sweep {
+    /// Scopes (read, failed, asked for) over the other contexts' keys.
+    pub fn reading(&self) -> (usize, usize, usize) {
+        self.contexts.iter().fold((0, 0, 0), |(d, f, t), c| {
+            let p = &c.keys.prefetch;
+            (d + p.done, f + p.failed, t + p.total)
+        })
+    }
+
+    /// Some of the other contexts' scopes are still to read.
+    pub fn reading_scopes(&self) -> bool {
+        self.contexts.iter().any(|c| c.keys.prefetch.active())
+    }
+
+    /// Every context's list and every key's scopes answered (or failed).
+    pub fn answered(&self) -> bool {
+        !self.waiting_subusers
+            && !self.reading_scopes()
+            && self.contexts.iter().all(|c| !c.keys.status.is_loading())
+    }
 }
 
 /// A row of the all-contexts matrix.
@@ -162,8 +176,8 @@ pub(crate) fn toggle(app: &mut App) {
         ..MatrixView::default()
     });
     keep_selection_visible(app);
-    if app.prefetch.active() {
-        let (done, total) = (app.prefetch.done, app.prefetch.total);
+    if app.keys.prefetch.active() {
+        let (done, total) = (app.keys.prefetch.done, app.keys.prefetch.total);
         toast(
             app,
             Level::Info,
@@ -222,7 +236,7 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) -> Option
                 toast(app, Level::Info, format!("permission matrix of {label}"));
                 return None;
             }
-            start_sweep(app, out);
+            start_sweep(app, out, false);
             return None;
         }
         Action::SortColumn => {
@@ -252,11 +266,12 @@ pub(crate) fn action(app: &mut App, a: Action, out: &mut Vec<Command>) -> Option
             } else {
                 "most access first"
             };
-            let extra = if app.prefetch.active() || app.sweep().is_some_and(|s| s.in_flight > 0) {
-                " (scopes still loading)"
-            } else {
-                ""
-            };
+            let extra =
+                if app.keys.prefetch.active() || app.sweep().is_some_and(Sweep::reading_scopes) {
+                    " (scopes still loading)"
+                } else {
+                    ""
+                };
             toast(
                 app,
                 Level::Info,
@@ -345,7 +360,8 @@ fn back_to_every_context(app: &mut App, out: &mut Vec<Command>) -> bool {
         return false;
     };
     super::contexts::switch_context(app, back, out);
-    start_sweep(app, out);
+    // what the sweep left had answered is not asked again
+    start_sweep(app, out, false);
     true
 }
 

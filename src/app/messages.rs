@@ -77,6 +77,26 @@ pub enum ApiOp {
         entry: Box<crate::journal::Entry>,
         delivered: bool,
     },
+    /// `a`: a sweep of every context begins (no request): the sweep under way, if any, is
+    /// recorded as interrupted, and the inventory says whether the last one was interrupted
+    /// within `--max-age` (to be resumed: its contexts) — unless `fresh` (Ctrl-r).
+    SweepStart {
+        fresh: bool,
+    },
+    /// The sweep's contexts (every one, the current first), recorded before any answer; what
+    /// the inventory answers for them is taken from now on (no request).
+    SweepBegin {
+        contexts: Vec<(Option<OnBehalfOf>, Option<Region>)>,
+    },
+    /// A context's key list for the sweep: taken from the inventory when it answers, else
+    /// asked, and recorded as the sweep's.
+    SweepListKeys,
+    /// A key's scopes for the sweep, likewise.
+    SweepGetKey(ApiKeyId),
+    /// The sweep answered everything (`complete`: without a failure), recorded (no request).
+    SweepEnd {
+        complete: bool,
+    },
 }
 
 impl ApiOp {
@@ -147,8 +167,21 @@ pub enum ApiResult {
     Recorded(Result<(), String>),
     /// What the inventory holds for the context (`None`: nothing, or no inventory is kept).
     Remembered(Result<Option<Remembered>, String>),
+    /// The interrupted sweep to resume, if any.
+    SweepStarted(Result<Option<Resumed>, String>),
+    /// (key lists, key reads) the inventory answers for the sweep begun.
+    SweepBegun(Result<(usize, usize), String>),
     /// The keys that appeared during a leaked key's propagation delay.
     AppearedDuringDelay(Result<Vec<ApiKey>, ApiError>),
+}
+
+/// An interrupted sweep of every context, to be resumed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resumed {
+    /// Its contexts, the account itself included.
+    pub contexts: Vec<(Option<OnBehalfOf>, Option<Region>)>,
+    /// How long ago (ms) it started.
+    pub ago_ms: u64,
 }
 
 /// A context as the inventory last saw it.

@@ -3,6 +3,7 @@
 //!
 //! Nothing here does IO, awaits or reads a clock: time arrives as `Msg::Tick(now_ms)`.
 
+mod account;
 pub mod browse;
 pub mod burst;
 mod clock;
@@ -37,12 +38,11 @@ mod update;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use crate::api::{ApiError, ApiKey, ApiKeyId, CallRecord, KeyDetail, OnBehalfOf, Region, Subuser};
+use crate::api::{ApiError, ApiKeyId, CallRecord, OnBehalfOf, Region, Subuser};
 pub use crate::ops::{Done, Effect, Mutation};
-use crate::risk::Finding;
-use crate::risk::Risk;
-use crate::scopes::{Classification, KeyType, Levels, ScopeSet};
+use crate::scopes::Classification;
 use crate::secret::Secret;
+pub use account::{Account, KeyEntry, KeyInfo, Prefetch, Whose};
 pub use remote::{KeyState, Remote};
 
 pub use clock::Clock;
@@ -59,7 +59,7 @@ pub use keymap::{Action, Layer};
 pub use live::Live;
 pub use log::LogModal;
 pub use matrix::{CellView, MatrixView, Sweep, SweepRow};
-pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg, Remembered};
+pub use messages::{ApiEvent, ApiOp, ApiResult, Clip, Command, Msg, Remembered, Resumed};
 pub use overlays::{FILTER_SYNTAX, HelpModal};
 pub use rename::{RenameForm, validate_name};
 pub use revoke::{ConfirmDelete, DeleteBatch, DeleteTarget};
@@ -106,161 +106,6 @@ pub struct Context {
     pub region: Option<Region>,
 }
 
-/// A key's scopes, fetched and kept compactly (a bitset, not a string per scope: with 10 000
-/// keys loaded this is the difference between ~15 MB and ~0.5 MB). The full per-category
-/// classification is computed on demand, for the one key on screen.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyInfo {
-    /// Known scopes, granted and auto-assigned.
-    pub scopes: ScopeSet,
-    /// Scopes outside the catalog (rare).
-    pub other: Vec<String>,
-    pub key_type: KeyType,
-    /// Granted scopes (auto-assigned ones never count).
-    pub counted: usize,
-    /// Findings that come from the scopes (name findings are added per list).
-    pub scope_findings: Vec<Finding>,
-    /// The level in every category (the permission matrix).
-    pub levels: Levels,
-}
-
-impl KeyInfo {
-    pub fn new(detail: &KeyDetail) -> Self {
-        let class = crate::scopes::classify(&detail.scopes);
-        let (scopes, other) = ScopeSet::from_names(&detail.scopes);
-        KeyInfo {
-            scope_findings: crate::risk::scope_findings(&detail.scopes, &class),
-            scopes,
-            other,
-            key_type: class.key_type,
-            counted: class.counted,
-            levels: Levels::of(&class),
-        }
-    }
-
-    /// Every scope name (granted and auto-assigned), without allocating.
-    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
-        let known = self.scopes.names().map(|s| -> &str { s });
-        known.chain(self.other.iter().map(String::as_str))
-    }
-
-    /// Every scope name, owned (for forms, diffs and request bodies).
-    pub fn scope_names(&self) -> Vec<String> {
-        self.iter().map(str::to_owned).collect()
-    }
-
-    pub fn holds(&self, scope: &str) -> bool {
-        self.scopes.contains(scope) || self.other.iter().any(|s| s == scope)
-    }
-
-    /// The full classification (levels per category, auto-assigned, unknown).
-    pub fn classify(&self) -> Classification {
-        crate::scopes::classify(&self.iter().collect::<Vec<_>>())
-    }
-}
-
-/// One row of the key list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyEntry {
-    pub id: ApiKeyId,
-    pub name: String,
-    /// Lower-cased name and id, for filtering.
-    pub haystack: String,
-    /// Scopes (loading, known, failed) or a revoke in flight: the one per-key state.
-    pub state: KeyState,
-    /// Findings: from the name at once, from the scopes once they are known.
-    pub risk: Risk,
-    /// Shown from the inventory, not read live yet: how long ago (ms) it was last seen when
-    /// the inventory answered ([`KeyList::remembered_at`]); `None`: read live.
-    pub remembered: Option<u64>,
-}
-
-impl KeyEntry {
-    pub fn new(k: ApiKey) -> Self {
-        let haystack = format!(
-            "{}\u{1f}{}",
-            k.name.to_lowercase(),
-            k.api_key_id.0.to_lowercase()
-        );
-        KeyEntry {
-            id: k.api_key_id,
-            name: k.name,
-            haystack,
-            state: KeyState::Scopes(Remote::NotAsked),
-            risk: Risk::default(),
-            remembered: None,
-        }
-    }
-    /// The scopes, when known.
-    pub fn info(&self) -> Option<&KeyInfo> {
-        self.state.info()
-    }
-    pub fn key_type(&self) -> Option<KeyType> {
-        self.info().map(|i| i.key_type)
-    }
-
-    /// The key as the API describes it, when its scopes are known.
-    pub fn key_detail(&self) -> Option<KeyDetail> {
-        let info = self.info()?;
-        Some(KeyDetail {
-            api_key_id: self.id.clone(),
-            name: self.name.clone(),
-            scopes: info.scope_names(),
-        })
-    }
-}
-
-/// The key list and its loading state.
-#[derive(Debug, Clone, Default)]
-pub struct KeyList {
-    /// In API order.
-    pub entries: Vec<KeyEntry>,
-    /// id → index in `entries`.
-    pub index: HashMap<ApiKeyId, usize>,
-    /// The list's load; its value is `now_ms` of the last successful one.
-    pub status: Remote<u64>,
-    /// Why the last load failed, kept to complete its message when the key's own scopes
-    /// arrive (a 403 then names the scope the key lacks).
-    pub failure: Option<ApiError>,
-    /// `now_ms` when the inventory's answer arrived (the rows it filled age from there).
-    pub remembered_at: u64,
-    /// How long ago (ms) the context's last complete list read was, when the inventory
-    /// answered; `None`: it was never read completely.
-    pub remembered_list_age: Option<u64>,
-    /// The rows are the inventory's: no live list has arrived since it answered.
-    pub from_inventory: bool,
-    /// When sgkeys first saw each key, as a `now_ms` (negative: before this run began), from
-    /// the inventory; a key a later list shows for the first time is first seen then. Empty
-    /// when the inventory holds nothing of this context (wide mode then shows no such column).
-    pub first_seen: HashMap<ApiKeyId, i64>,
-}
-
-impl KeyList {
-    /// A load has succeeded at least once (tells "empty" from "not loaded").
-    pub fn ever_loaded(&self) -> bool {
-        self.status.value().is_some()
-    }
-    /// `now_ms` of the last successful load.
-    pub fn loaded_at(&self) -> Option<u64> {
-        self.status.value().copied()
-    }
-    pub fn get(&self, id: &ApiKeyId) -> Option<&KeyEntry> {
-        self.index.get(id).and_then(|i| self.entries.get(*i))
-    }
-    pub fn get_mut(&mut self, id: &ApiKeyId) -> Option<&mut KeyEntry> {
-        let i = *self.index.get(id)?;
-        self.entries.get_mut(i)
-    }
-    pub(crate) fn reindex(&mut self) {
-        self.index = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
-    }
-}
-
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
@@ -269,7 +114,7 @@ pub enum Pane {
     Detail,
 }
 
-/// Visible list: filtered and sorted indices into `KeyList::entries`.
+/// Visible list: filtered and sorted indices into `Account::entries`.
 #[derive(Debug, Clone, Default)]
 pub struct ListView {
     pub rows: Vec<usize>,
@@ -371,23 +216,6 @@ pub struct LogLine {
     pub count: u32,
 }
 
-/// Background prefetch of every key's scopes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Prefetch {
-    /// Ids still to request.
-    pub queue: VecDeque<ApiKeyId>,
-    pub in_flight: usize,
-    pub total: usize,
-    pub done: usize,
-    pub failed: usize,
-}
-
-impl Prefetch {
-    pub fn active(&self) -> bool {
-        self.in_flight > 0 || !self.queue.is_empty()
-    }
-}
-
 /// What a pending request was for (to route and to recognise stale answers).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
@@ -397,7 +225,11 @@ pub enum Pending {
     },
     /// Detail for the selection (dropped when the selection moved on and nobody else wants it).
     Detail(ApiKeyId),
-    Prefetch(ApiKeyId),
+    /// A key's scopes read in the background (the one prefetch pump), for whose account.
+    Prefetch {
+        whose: Whose,
+        id: ApiKeyId,
+    },
     MyScopes,
     Subusers,
     /// Re-read before saving the scope form.
@@ -453,6 +285,16 @@ pub enum Pending {
     Replacement {
         old: ApiKeyId,
     },
+    /// The all-contexts matrix: whether the last sweep is to be resumed (the inventory).
+    SweepStart {
+        sweep: u64,
+    },
+    /// The all-contexts matrix: its contexts recorded, what the inventory answers counted.
+    SweepBegin {
+        sweep: u64,
+    },
+    /// The all-contexts matrix: its end recorded.
+    SweepEnd,
     /// The all-contexts matrix: one context's key list.
     SweepList {
         sweep: u64,
@@ -460,12 +302,6 @@ pub enum Pending {
     },
     /// `v`: the key read afresh, with its answer's body.
     Describe(ApiKeyId),
-    /// The all-contexts matrix: one key's scopes.
-    SweepKey {
-        sweep: u64,
-        ctx: usize,
-        id: ApiKeyId,
-    },
 }
 
 impl Pending {
@@ -486,7 +322,7 @@ impl Pending {
 pub struct App {
     pub ctx: Context,
     /// Contexts seen this session: the key's own account first.
-    pub keys: KeyList,
+    pub keys: Account,
     pub view: ListView,
     pub filter: FilterState,
     pub focus: Pane,
@@ -500,7 +336,6 @@ pub struct App {
     pub log: VecDeque<LogLine>,
     pub pending: HashMap<ReqId, Pending>,
     pub next_req: ReqId,
-    pub prefetch: Prefetch,
     pub batches: HashMap<u64, DeleteBatch>,
     /// Selection waiting for its detail fetch: (id, when it was selected).
     pub detail_wanted: Option<(ApiKeyId, u64)>,
@@ -515,8 +350,6 @@ pub struct App {
     pub keymap: &'static keymap::Keymap,
     pub mouse: bool,
     pub should_quit: bool,
-    /// Key id → how many keys share its name (for the duplicate-name finding).
-    pub dups: HashMap<String, usize>,
     /// The periodic refresh and the badges of keys that appeared.
     pub live: Live,
     /// Wall-clock time for the log and toasts.
@@ -608,7 +441,7 @@ impl App {
     pub fn new(ctx: Context) -> Self {
         App {
             ctx,
-            keys: KeyList::default(),
+            keys: Account::default(),
             view: ListView::default(),
             filter: FilterState::default(),
             focus: Pane::List,
@@ -620,7 +453,6 @@ impl App {
             log: VecDeque::new(),
             pending: HashMap::new(),
             next_req: 1,
-            prefetch: Prefetch::default(),
             batches: HashMap::new(),
             detail_wanted: None,
             leak: None,
@@ -630,7 +462,6 @@ impl App {
             keymap: keymap::standard(),
             mouse: false,
             should_quit: false,
-            dups: HashMap::new(),
             live: Live::default(),
             clock: Clock::default(),
             want_ctx: None,

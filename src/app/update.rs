@@ -284,11 +284,23 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
                 browse(app, Layer::Matrix, then, out);
             }
         }
+        (Pending::SweepStart { sweep }, ApiResult::SweepStarted(r)) => {
+            super::matrix::sweep_started(app, sweep, r, out)
+        }
+        (Pending::SweepBegin { sweep }, ApiResult::SweepBegun(r)) => {
+            super::matrix::sweep_begun(app, sweep, r)
+        }
+        (Pending::SweepEnd, ApiResult::Recorded(r)) => {
+            if let Err(e) = r {
+                log(
+                    app,
+                    Level::Warn,
+                    format!("all contexts: the sweep's end is not recorded ({e})"),
+                );
+            }
+        }
         (Pending::SweepList { sweep, ctx }, ApiResult::Keys(r)) => {
             super::matrix::sweep_listed(app, sweep, ctx, r, out)
-        }
-        (Pending::SweepKey { sweep, ctx, id }, ApiResult::Key(r)) => {
-            super::matrix::sweep_key(app, sweep, ctx, &id, r, out)
         }
         (Pending::Locate { id }, ApiResult::Located(r)) => super::leak::located(app, &id, r, out),
         (Pending::Verify { id }, ApiResult::Verified(r)) => super::leak::verified(app, &id, r, out),
@@ -312,27 +324,30 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
             super::describe::answered(app, ev.req, &id, r)
         }
         (Pending::Detail(id), ApiResult::Key(r)) => key_loaded(app, &id, ev.req, r, false),
-        (Pending::Prefetch(id), ApiResult::Key(r)) => {
-            app.prefetch.in_flight = app.prefetch.in_flight.saturating_sub(1);
-            if r.is_ok() {
-                app.prefetch.done += 1;
-            } else {
-                app.prefetch.failed += 1;
-            }
+        (
+            Pending::Prefetch {
+                whose: Whose::Here,
+                id,
+            },
+            ApiResult::Key(r),
+        ) => {
+            app.keys.prefetched(r.is_ok());
             key_loaded(app, &id, ev.req, r, true);
-            pump_prefetch(app, out);
+            super::account::pump(app, out);
         }
+        (
+            Pending::Prefetch {
+                whose: whose @ Whose::Sweep { .. },
+                id,
+            },
+            ApiResult::Key(r),
+        ) => super::matrix::sweep_key(app, whose, &id, r, out),
         (Pending::PreSave(_), ApiResult::Key(r)) => presave_checked(app, ev.req, r, out),
         (Pending::MyScopes, ApiResult::MyScopes(r)) => match r {
             Ok(s) => {
                 let set: BTreeSet<String> = s.into_iter().collect();
-                app.my_scopes.ready(set.clone());
-                if let Some(Modal::Create(f)) = &mut app.modal {
-                    f.matrix.grantable = Some(set.clone());
-                }
-                if let Some(Modal::EditScopes(f)) = &mut app.modal {
-                    f.matrix.grantable = Some(set);
-                }
+                super::create::grantable_known(app, &set);
+                app.my_scopes.ready(set);
                 // a refused list is said again, now with the scope the key lacks
                 if app.keys.status.error().is_some()
                     && matches!(app.keys.failure, Some(ApiError::Forbidden(_)))

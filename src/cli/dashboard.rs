@@ -39,6 +39,7 @@ fn dash_options(
                 path: k.path().to_path_buf(),
                 scope: k.rec.scope().clone(),
                 offline: false,
+                max_age: global.max_age,
             }),
             theme,
             mouse: global.mouse,

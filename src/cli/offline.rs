@@ -101,6 +101,7 @@ pub(crate) fn recall(settings: &Settings) -> Result<crate::worker::Recall, CliEr
         path: o.reader.path().to_path_buf(),
         scope: o.scope,
         offline: true,
+        max_age: None,
     })
 }
 

@@ -3,8 +3,6 @@
 //! answered within `--max-age`, default 10 min, is not asked again), `--max-age` to take any
 //! recent answer, and Ctrl-C stopping at once with what was answered kept.
 
-use std::time::Duration;
-
 use super::CliError;
 use super::context::Ctx;
 use crate::api::{OnBehalfOf, Region};
@@ -12,8 +10,7 @@ use crate::inventory::{self, Millis, Reader, SweepRow, ago, now_ms};
 use crate::resume::{Known, Sweep};
 use crate::text::plural;
 
-/// How old an answer an interrupted run may leave to the next one, without `--max-age`.
-pub(crate) const DEFAULT_MAX_AGE: Duration = Duration::from_secs(600);
+pub(crate) use crate::resume::DEFAULT_MAX_AGE;
 
 /// A context of a sweep: its on-behalf-of value (`None`: the account itself) and region.
 pub(crate) type SweepContext = (Option<String>, Option<Region>);
@@ -58,37 +55,18 @@ impl Start {
                 return start;
             }
         };
-        let now = now_ms();
-        let window = ctx.max_age.unwrap_or(DEFAULT_MAX_AGE);
-        let cutoff = now - window.as_millis() as Millis;
         let own = own_context(ctx);
-        let last = match reader.last_sweep(kind, kept.rec.scope()) {
-            Ok(l) => l,
+        let scope = kept.rec.scope();
+        match crate::resume::resumable(&reader, scope, kind, &own, ctx.max_age, now_ms()) {
+            Ok(r) => {
+                start.resumed_contexts = r.contexts;
+                start.since = r.since;
+                start.resumed = r.run;
+            }
             Err(e) => {
                 crate::errln!("sgkeys: warning: {e}; everything is asked");
                 return start;
             }
-        };
-        // an interrupted (or cut-short) run of the same command, started within the window
-        let resumable = last
-            .filter(|s| matches!(s.state.as_str(), "interrupted" | "incomplete"))
-            .filter(|s| s.started_at >= cutoff && !window.is_zero());
-        if let Some(s) = resumable
-            && let Ok(rows) = reader.sweep_contexts(s.id)
-            && rows.iter().any(|r| r.on_behalf_of == own)
-        {
-            start.resumed_contexts = rows
-                .into_iter()
-                .map(|r| {
-                    let region = r.region.as_deref().and_then(|x| x.parse().ok());
-                    (r.on_behalf_of, region)
-                })
-                .collect();
-            start.since = Some(s.started_at.max(cutoff));
-            start.resumed = Some(s);
-        }
-        if ctx.max_age.is_some_and(|d| !d.is_zero()) {
-            start.since = Some(cutoff);
         }
         start.reader = Some(reader);
         start

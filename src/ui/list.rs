@@ -317,12 +317,12 @@ fn empty_state(app: &App, theme: &Theme) -> Vec<(String, ratatui::style::Style)>
             theme.dim,
         ),
     ];
-    if app.filter.query.needs_scopes() && app.prefetch.active() {
+    if app.filter.query.needs_scopes() && app.keys.prefetch.active() {
         lines.push((String::new(), theme.base));
         lines.push((
             format!(
                 "(scopes still loading: {}/{})",
-                app.prefetch.done, app.prefetch.total
+                app.keys.prefetch.done, app.keys.prefetch.total
             ),
             theme.dim,
         ));

@@ -215,13 +215,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         left.push_str(&format!(" · {unreadable} unreadable"));
     }
     if let Some(s) = sweep {
-        if s.waiting_subusers || s.in_flight > 0 || !s.queue.is_empty() {
-            left.push_str(&format!(" · reading {}/{}", s.done + s.failed, s.total));
+        if s.waiting_subusers || s.reading_scopes() {
+            let (done, failed, total) = s.reading();
+            left.push_str(&format!(" · reading {}/{total}", done + failed));
         }
-    } else if app.prefetch.active() {
+    } else if app.keys.prefetch.active() {
         left.push_str(&format!(
             " · scopes {}/{}",
-            app.prefetch.done, app.prefetch.total
+            app.keys.prefetch.done, app.keys.prefetch.total
         ));
     }
     let legend: Vec<(&str, &str, Style)> = vec![
@@ -342,7 +343,7 @@ fn row_line<'a>(
 
 fn empty(app: &App, theme: &Theme) -> Vec<(String, Style)> {
     if let Some(s) = app.sweep()
-        && (s.waiting_subusers || s.in_flight > 0)
+        && (s.waiting_subusers || s.reading_scopes())
     {
         return vec![(
             format!("{} Reading every context…", super::status::spinner(app)),

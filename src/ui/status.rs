@@ -45,10 +45,10 @@ pub fn pending_text(app: &App) -> Vec<String> {
             "loading keys…".into()
         });
     }
-    if app.prefetch.active() {
+    if app.keys.prefetch.active() {
         out.push(format!(
             "scopes {}/{}",
-            app.prefetch.done, app.prefetch.total
+            app.keys.prefetch.done, app.keys.prefetch.total
         ));
     } else if app
         .selected()

@@ -339,6 +339,13 @@ mod dashboard {
             ApiResult::AppearedDuringDelay(Ok(vec![late.clone()])),
         );
         assert!(app.leak.is_none(), "the secret is let go");
+        assert!(
+            app.toast.as_ref().is_some_and(|t| t.text.ends_with(
+                "appeared during the propagation delay of Tm3Db6Gx9Yh2Uj5Ik8Ol1P: revoke it?"
+            )),
+            "{:?}",
+            app.toast
+        );
         assert!(!status(&app).contains("listing"), "{}", status(&app));
         assert!(
             app.log.iter().any(|l| l

@@ -34,6 +34,7 @@ mod inventory;
 mod leak_exposure;
 mod leak_lookup;
 mod leaked;
+mod matrix_resume;
 mod openmetrics;
 mod outcomes;
 mod pacing;

@@ -98,8 +98,11 @@ fn answer(op: &ApiOp, kind: u8, n: u64) -> ApiResult {
     if kind > 0 && kind <= 6 {
         let e = err(kind);
         return match op {
-            ApiOp::ListKeys => ApiResult::Keys(Err(e)),
-            ApiOp::GetKey(_) => ApiResult::Key(Err(e)),
+            ApiOp::ListKeys | ApiOp::SweepListKeys => ApiResult::Keys(Err(e)),
+            ApiOp::GetKey(_) | ApiOp::SweepGetKey(_) => ApiResult::Key(Err(e)),
+            ApiOp::SweepStart { .. } => ApiResult::SweepStarted(Err(e.short())),
+            ApiOp::SweepBegin { .. } => ApiResult::SweepBegun(Err(e.short())),
+            ApiOp::SweepEnd { .. } => ApiResult::Recorded(Err(e.short())),
             ApiOp::MyScopes => ApiResult::MyScopes(Err(e)),
             ApiOp::ListSubusers => ApiResult::Subusers(Err(e)),
             ApiOp::Mutate(Mutation::Create { name, .. }) if kind == 4 => {
@@ -217,10 +220,18 @@ fn check_invariants(app: &App) {
     let prefetching = app
         .pending
         .values()
-        .filter(|p| matches!(p, Pending::Prefetch(_)))
+        .filter(|p| {
+            matches!(
+                p,
+                Pending::Prefetch {
+                    whose: sgkeys::app::Whose::Here,
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(
-        app.prefetch.in_flight, prefetching,
+        app.keys.prefetch.in_flight, prefetching,
         "prefetch count out of step"
     );
     match &app.modal {

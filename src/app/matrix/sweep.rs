@@ -73,7 +73,7 @@ pub(super) fn sweep_action(app: &mut App, a: Action, out: &mut Vec<Command>) -> 
         }
         Action::Refresh => {
             refresh(app, out);
-            start_sweep(app, out);
+            start_sweep(app, out, true);
         }
         _ => return Some(a),
     }
@@ -101,7 +101,6 @@ pub(super) fn keep_visible(s: &mut Sweep, cap: usize) {
     s.offset = crate::app::layout::visible_offset(s.offset, s.selected, cap, n);
 }
 
-/// Switch to another context (leaving the sweep) and select `id` once its list arrives.
 /// Switch to another context (leaving the sweep) to act on `id` there with `then` once its
 /// list arrives; Esc in the matrix afterwards returns to the sweep.
 pub(super) fn switch_to(
@@ -121,7 +120,10 @@ pub(super) fn switch_to(
     }
 }
 
-pub(crate) fn start_sweep(app: &mut App, out: &mut Vec<Command>) {
+/// `a`: a sweep of every context. The inventory says first whether the last one was
+/// interrupted (left, Ctrl-C, the dashboard killed) within `--max-age`: then only what it had
+/// not answered is asked. `fresh` (Ctrl-r): everything is asked again.
+pub(crate) fn start_sweep(app: &mut App, out: &mut Vec<Command>, fresh: bool) {
     let id = app.next_req;
     app.next_req += 1;
     let Some(m) = &mut app.matrix else { return };
@@ -129,27 +131,65 @@ pub(crate) fn start_sweep(app: &mut App, out: &mut Vec<Command>) {
     m.sweep = Some(Sweep {
         id,
         waiting_subusers: true,
+        waiting_inventory: true,
         ..Sweep::default()
     });
-    match &app.subusers {
-        Remote::NotAsked => {
-            let req = request(app, Pending::Subusers, ApiOp::ListSubusers, out);
-            app.subusers.start(req);
-            toast(app, Level::Info, "all contexts: reading the subusers…");
-        }
-        Remote::Loading { .. } => {}
-        _ => subusers_arrived(app, out),
-    }
+    request(
+        app,
+        Pending::SweepStart { sweep: id },
+        ApiOp::SweepStart { fresh },
+        out,
+    );
     resweep(app);
+}
+
+/// The inventory answered: the interrupted sweep is resumed over its own contexts (its
+/// subuser list is not asked again), else every subuser is read first.
+pub(crate) fn sweep_started(
+    app: &mut App,
+    sweep: u64,
+    r: Result<Option<Resumed>, String>,
+    out: &mut Vec<Command>,
+) {
+    let Some(s) = sweep_mut(app, sweep) else {
+        return;
+    };
+    s.waiting_inventory = false;
+    match r {
+        Ok(Some(resumed)) => {
+            let mut contexts = resumed.contexts;
+            contexts.retain(|(c, _)| *c != app.ctx.on_behalf_of);
+            begin(app, contexts, Some(resumed.ago_ms), out);
+        }
+        other => {
+            if let Err(e) = other {
+                log(
+                    app,
+                    Level::Warn,
+                    format!(
+                        "all contexts: the inventory could not be read ({e}): everything is asked"
+                    ),
+                );
+            }
+            match &app.subusers {
+                Remote::NotAsked => {
+                    let req = request(app, Pending::Subusers, ApiOp::ListSubusers, out);
+                    app.subusers.start(req);
+                    toast(app, Level::Info, "all contexts: reading the subusers…");
+                }
+                Remote::Loading { .. } => {}
+                _ => subusers_arrived(app, out),
+            }
+        }
+    }
 }
 
 /// The subusers are known (or could not be read): read every other context's keys.
 pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
     let Some(s) = app.sweep() else { return };
-    if !s.waiting_subusers {
+    if !s.waiting_subusers || s.waiting_inventory {
         return;
     }
-    let sweep_id = s.id;
     let mut contexts: Vec<(Option<OnBehalfOf>, Option<Region>)> = vec![(None, None)];
     if let Some(subs) = app.subusers.value() {
         contexts.extend(
@@ -165,6 +205,31 @@ pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
             format!("all contexts: subusers could not be read ({why})"),
         );
     }
+    begin(app, contexts, None, out);
+}
+
+/// Read every other context's keys: the sweep's contexts recorded first (the current one
+/// with them), then one list each; `resumed`: the sweep interrupted that long ago (ms) is
+/// resumed.
+fn begin(
+    app: &mut App,
+    contexts: Vec<(Option<OnBehalfOf>, Option<Region>)>,
+    resumed: Option<u64>,
+    out: &mut Vec<Command>,
+) {
+    let Some(sweep_id) = app.sweep().map(|s| s.id) else {
+        return;
+    };
+    let here = (app.ctx.on_behalf_of.clone(), app.ctx.region);
+    let all = std::iter::once(here)
+        .chain(contexts.iter().cloned())
+        .collect();
+    request(
+        app,
+        Pending::SweepBegin { sweep: sweep_id },
+        ApiOp::SweepBegin { contexts: all },
+        out,
+    );
     let mut sweep_ctxs = Vec::with_capacity(contexts.len());
     for (i, (ctx, region)) in contexts.into_iter().enumerate() {
         let req = request_in(
@@ -175,17 +240,16 @@ pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
                 sweep: sweep_id,
                 ctx: i,
             },
-            ApiOp::ListKeys,
+            ApiOp::SweepListKeys,
             out,
         );
-        let mut keys = KeyList::default();
+        let mut keys = Account::default();
         keys.status.start(req);
         sweep_ctxs.push(SweepCtx {
             label: context_name(&ctx),
             ctx,
             region,
             keys,
-            dups: Default::default(),
         });
     }
     let n = sweep_ctxs.len();
@@ -193,14 +257,58 @@ pub(crate) fn subusers_arrived(app: &mut App, out: &mut Vec<Command>) {
         s.waiting_subusers = false;
         s.contexts = sweep_ctxs;
     }
-    toast(
-        app,
-        Level::Info,
-        format!(
-            "all contexts: reading {} more",
-            crate::text::plural(n, "context", "contexts")
+    let more = crate::text::plural(n, "context", "contexts");
+    let said = match resumed {
+        None => format!("all contexts: reading {more} more"),
+        Some(ms) => format!(
+            "all contexts: resuming the sweep interrupted {} ({more} more): what it was \
+             answered is not asked again ({} asks everything)",
+            crate::inventory::ago(0, ms as i64),
+            crate::app::keymap::user::key_name(Layer::Matrix, Action::Refresh)
         ),
-    );
+    };
+    toast(app, Level::Info, said);
+    // no other context: nothing to wait for
+    end_sweep(app, out);
+}
+
+/// The sweep's contexts are recorded: say what the inventory answers for them.
+pub(crate) fn sweep_begun(app: &mut App, sweep: u64, r: Result<(usize, usize), String>) {
+    if sweep_mut(app, sweep).is_none() {
+        return;
+    }
+    match r {
+        Ok((0, 0)) => {}
+        Ok((lists, reads)) => log(
+            app,
+            Level::Info,
+            format!(
+                "all contexts: {} and {} taken from the inventory, not asked again",
+                crate::text::plural(lists, "key list", "key lists"),
+                crate::text::plural(reads, "key read", "key reads")
+            ),
+        ),
+        Err(e) => log(
+            app,
+            Level::Warn,
+            format!("all contexts: the sweep is not recorded in the inventory ({e})"),
+        ),
+    }
+}
+
+/// Every list and every key of the sweep answered: recorded as finished (or incomplete, when
+/// some could not be read), once.
+fn end_sweep(app: &mut App, out: &mut Vec<Command>) {
+    let Some(s) = app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) else {
+        return;
+    };
+    if s.ended || !s.answered() {
+        return;
+    }
+    s.ended = true;
+    let (_, failed, _) = s.reading();
+    let complete = failed == 0 && s.contexts.iter().all(|c| c.keys.status.error().is_none());
+    request(app, Pending::SweepEnd, ApiOp::SweepEnd { complete }, out);
 }
 
 /// The sweep whose answer this is, if it is still on screen.
@@ -231,23 +339,10 @@ pub(crate) fn sweep_listed(
     };
     match r {
         Ok(keys) => {
-            c.keys.entries = keys.into_iter().map(KeyEntry::new).collect();
-            c.keys.reindex();
+            c.keys.listed(keys);
             c.keys.status.ready(0);
-            let dups = risk::duplicate_names(
-                c.keys
-                    .entries
-                    .iter()
-                    .map(|e| (e.id.as_str(), e.name.as_str())),
-            );
-            for e in &mut c.keys.entries {
-                e.risk = risk::combine(&[], &e.name, dups.get(e.id.as_str()).copied());
-            }
-            c.dups = dups;
-            let ids: Vec<(usize, ApiKeyId)> =
-                c.keys.entries.iter().map(|e| (ctx, e.id.clone())).collect();
-            s.total += ids.len();
-            s.queue.extend(ids);
+            let queue = c.keys.entries.iter().map(|e| e.id.clone()).collect();
+            c.keys.prefetch_all(queue);
         }
         Err(_) => {
             let why = why.unwrap_or_default();
@@ -260,59 +355,42 @@ pub(crate) fn sweep_listed(
             );
         }
     }
-    pump(app, out);
+    super::account::pump(app, out);
     resweep(app);
+    end_sweep(app, out);
 }
 
-/// One key's scopes arrived.
+/// One key's scopes arrived (`whose`: the sweep and the context it was read for).
 pub(crate) fn sweep_key(
     app: &mut App,
-    sweep: u64,
-    ctx: usize,
+    whose: Whose,
     id: &ApiKeyId,
     r: Result<KeyDetail, ApiError>,
     out: &mut Vec<Command>,
 ) {
-    let Some(s) = sweep_mut(app, sweep) else {
+    let r = super::account::answer_for(id, r);
+    let why = r.as_ref().err().map(super::errors::describe);
+    let Some(acc) = app.account_mut(whose) else {
         return;
     };
-    s.in_flight = s.in_flight.saturating_sub(1);
-    let Some(c) = s.contexts.get_mut(ctx) else {
-        return;
-    };
-    let Some(e) = c.keys.get_mut(id) else { return };
+    acc.prefetched(r.is_ok());
     match r {
-        Ok(detail) if &detail.api_key_id == id => {
-            s.done += 1;
-            let info = KeyInfo::new(&detail);
-            let dup = c.dups.get(id.as_str()).copied();
-            e.risk = risk::combine(&info.scope_findings, &e.name, dup);
-            e.state.known(info);
-        }
-        Ok(_) => {
-            s.failed += 1;
-            if let Some(r) = e.state.scopes_mut() {
-                r.fail("the answer named another key".into());
-            }
-        }
-        Err(err) => {
-            s.failed += 1;
-            if let Some(r) = e.state.scopes_mut() {
-                r.fail(super::errors::describe(&err));
+        Ok(detail) => acc.set_info(detail),
+        Err(_) => {
+            if let Some(r) = acc.get_mut(id).and_then(|e| e.state.scopes_mut()) {
+                r.fail(why.unwrap_or_default());
             }
         }
     }
-    pump(app, out);
+    super::account::pump(app, out);
     let sorted_by_scopes = app.view.sort.needs_scopes() || app.filter.query.needs_scopes();
-    let finished = app
-        .sweep()
-        .is_some_and(|s| s.in_flight == 0 && s.queue.is_empty());
+    let finished = app.sweep().is_some_and(Sweep::answered);
     if sorted_by_scopes || finished {
         resweep(app);
     }
     if finished && let Some(s) = app.sweep() {
-        let (done, failed, n) = (s.done, s.failed, s.contexts.len() + 1);
-        let rows = s.rows.len();
+        let (done, failed, _) = s.reading();
+        let (n, rows) = (s.contexts.len() + 1, s.rows.len());
         let tail = if failed > 0 {
             format!(", {failed} could not be read")
         } else {
@@ -328,47 +406,7 @@ pub(crate) fn sweep_key(
             format!("all contexts: {rows} keys in {n} contexts, {done} scopes read{tail}"),
         );
     }
-}
-
-/// Send the sweep's next reads, as many as the prefetch may have in flight.
-pub(super) fn pump(app: &mut App, out: &mut Vec<Command>) {
-    loop {
-        let Some(s) = app.matrix.as_mut().and_then(|m| m.sweep.as_mut()) else {
-            return;
-        };
-        if s.in_flight >= PREFETCH_CONCURRENCY {
-            return;
-        }
-        let Some((c, id)) = s.queue.pop_front() else {
-            return;
-        };
-        let Some(ctx) = s.contexts.get(c) else {
-            continue;
-        };
-        let (to, region, sweep) = (ctx.ctx.clone(), ctx.region, s.id);
-        s.in_flight += 1;
-        let req = request_in(
-            app,
-            to,
-            region,
-            Pending::SweepKey {
-                sweep,
-                ctx: c,
-                id: id.clone(),
-            },
-            ApiOp::GetKey(id.clone()),
-            out,
-        );
-        if let Some(e) = app
-            .matrix
-            .as_mut()
-            .and_then(|m| m.sweep.as_mut())
-            .and_then(|s| s.contexts.get_mut(c))
-            .and_then(|c| c.keys.get_mut(&id))
-        {
-            e.state.start_load(req);
-        }
-    }
+    end_sweep(app, out);
 }
 
 /// Recompute the sweep's rows: every context's keys through the list's filter and sort, the

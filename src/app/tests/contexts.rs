@@ -166,3 +166,60 @@ fn minus_and_ctx_minus_go_back_to_the_previous_context() {
     assert_eq!(app.ctx.on_behalf_of, None, "switched, not the picker");
     assert!(app.modal.is_none());
 }
+
+#[test]
+fn context_switch_reloads_and_drops_old_answers() {
+    let mut app = loaded();
+    // a read in flight for the old context
+    let stale = update(&mut app, ctrl('r'));
+    let stale_req = api_cmds(&stale)[0].0;
+    let cmds = update(&mut app, key('c'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(op, ApiOp::ListSubusers);
+    settle(
+        &mut app,
+        vec![Command::Api {
+            req,
+            ctx: None,
+            region: None,
+            op,
+        }],
+    );
+    update(&mut app, code(KeyCode::Down));
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(cmds.contains(&Command::CancelReads));
+    let list = cmds.iter().find_map(|c| match c {
+        Command::Api {
+            req,
+            ctx,
+            region,
+            op: ApiOp::ListKeys,
+        } => Some((*req, ctx.clone(), *region)),
+        _ => None,
+    });
+    let (list_req, list_ctx, list_region) = list.unwrap();
+    assert_eq!(list_ctx, Some(OnBehalfOf::Subuser("acme-eu".into())));
+    assert_eq!(
+        list_region,
+        Some(crate::api::Region::Eu),
+        "an EU subuser's requests go to the EU host"
+    );
+    assert!(app.context_label().contains("acme-eu"));
+    assert!(!app.keys.ever_loaded());
+    update(&mut app, answer(stale_req, ApiResult::Keys(Ok(keys()))));
+    assert!(
+        !app.keys.ever_loaded(),
+        "the old context's answer was dropped"
+    );
+    update(
+        &mut app,
+        answer(
+            list_req,
+            ApiResult::Keys(Ok(vec![ApiKey {
+                api_key_id: id(7),
+                name: "eu".into(),
+            }])),
+        ),
+    );
+    assert_eq!(app.keys.entries.len(), 1);
+}

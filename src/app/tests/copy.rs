@@ -1,6 +1,7 @@
 //! Copy toasts say what was copied, and only once it was (issue 23 item 5).
 
 use super::*;
+use crate::scopes::KeyType;
 
 #[test]
 fn copying_the_id_says_id_and_only_when_it_went_out() {
@@ -98,4 +99,42 @@ fn a_failed_secret_copy_is_cleared_by_a_later_one_that_worked() {
     let t = app.toast.clone().expect("a toast");
     assert_eq!(t.level, Level::Success, "{}", t.text);
     assert!(t.text.starts_with("secret copied"), "{}", t.text);
+}
+
+#[test]
+fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
+    let mut app = loaded();
+    app.modal = Some(Modal::Secret(SecretModal {
+        id: id(0),
+        name: "x".into(),
+        key_type: KeyType::Custom,
+        scope_count: 1,
+        secret: Secret::parse(&format!("SG.{}.{}", "N".repeat(22), "s".repeat(43))).unwrap(),
+        copied: false,
+        confirm_close: false,
+        rotated: None,
+    }));
+    let cmds = update(&mut app, key('c'));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Copy { .. })));
+    assert!(
+        matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied),
+        "not yet"
+    );
+    update(
+        &mut app,
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Err("not copied: tmux says no".into()),
+        },
+    );
+    assert!(matches!(&app.modal, Some(Modal::Secret(s)) if !s.copied));
+    assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
+    update(
+        &mut app,
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Ok("copied".into()),
+        },
+    );
+    assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.copied));
 }

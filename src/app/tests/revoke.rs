@@ -85,10 +85,7 @@ fn esc_works_at_once_and_a_typed_count_waits_too() {
 fn a_key_someone_already_revoked_is_not_called_revoked_now() {
     let mut app = loaded();
     update(&mut app, key('j'));
-    update(&mut app, key('d'));
-    arm(&mut app);
-    let cmds = update(&mut app, key('y'));
-    let (req, _) = api_cmds(&cmds)[0].clone();
+    let req = revoke_selected(&mut app);
     update(
         &mut app,
         answer(req, ApiResult::Mutated(Done::ok(Effect::AlreadyGone))),
@@ -211,4 +208,184 @@ fn sentences_that_name_a_key_name_the_users_key() {
         said.starts_with("no previous context yet: C lists every context"),
         "{said}"
     );
+}
+
+#[test]
+fn revoke_one_with_confirmation_focus_on_cancel() {
+    let mut app = loaded();
+    update(&mut app, key('d'));
+    arm(&mut app);
+    assert_eq!(app.layer(), Layer::Confirm);
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if !c.confirm.focus_yes));
+    // Enter presses Cancel
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(api_cmds(&cmds).is_empty() && app.modal.is_none());
+    // d again does not confirm: y does
+    update(&mut app, key('d'));
+    arm(&mut app);
+    assert!(api_cmds(&update(&mut app, key('d'))).is_empty());
+    let cmds = update(&mut app, key('y'));
+    let (req, op) = api_cmds(&cmds)[0].clone();
+    assert_eq!(
+        op,
+        ApiOp::Mutate(Mutation::Revoke {
+            id: id(0),
+            name: "ci deploy".into(),
+            scopes_before: Some(vec!["mail.send".into()])
+        })
+    );
+    assert!(app.keys.get(&id(0)).is_some_and(|e| e.state.is_revoking()));
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    assert!(app.keys.get(&id(0)).is_none());
+    assert_eq!(app.view.rows.len(), NAMES.len() - 1);
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.level == Level::Success)
+    );
+}
+
+#[test]
+fn failed_revoke_restores_the_row_with_an_error() {
+    let mut app = loaded();
+    let req = revoke_selected(&mut app);
+    update(
+        &mut app,
+        answer(
+            req,
+            ApiResult::Mutated(Done::err(ApiError::Server {
+                status: 500,
+                body: ErrorBody::default(),
+            })),
+        ),
+    );
+    assert!(app.keys.get(&id(0)).is_some_and(|e| !e.state.is_revoking()));
+    assert_eq!(app.toast.as_ref().map(|t| t.level), Some(Level::Error));
+    // errors stay until dismissed
+    update(&mut app, Msg::Tick(100_000));
+    assert!(app.toast.is_some());
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.toast.is_none());
+}
+
+#[test]
+fn bulk_revoke_needs_the_count_typed() {
+    let mut app = loaded();
+    for _ in 0..3 {
+        update(&mut app, key(' '));
+    }
+    update(&mut app, key('d'));
+    arm(&mut app);
+    let Some(Modal::ConfirmDelete(c)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(c.targets.len(), 3);
+    assert!(
+        api_cmds(&update(&mut app, key('y'))).is_empty(),
+        "count not typed"
+    );
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.error.is_some()));
+    typed(&mut app, "2");
+    assert!(
+        api_cmds(&update(&mut app, key('y'))).is_empty(),
+        "wrong count"
+    );
+    update(&mut app, code(KeyCode::Backspace));
+    typed(&mut app, "3");
+    let cmds = update(&mut app, key('y'));
+    // the key sgkeys is using (id 0, marked first) is held back: the other two go first
+    let sent = api_cmds(&cmds);
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(
+        |(_, op)| !matches!(op, ApiOp::Mutate(Mutation::Revoke { id: i, .. }) if *i == id(0))
+    ));
+    assert!(app.view.marks.is_empty());
+    let reqs: Vec<ReqId> = sent.iter().map(|(r, _)| *r).collect();
+    let after_first = update(
+        &mut app,
+        answer(reqs[0], ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    assert!(
+        api_cmds(&after_first).is_empty(),
+        "own key waits for every other answer"
+    );
+    let last = update(
+        &mut app,
+        answer(
+            reqs[1],
+            ApiResult::Mutated(Done::err(common_server_error())),
+        ),
+    );
+    let last = api_cmds(&last);
+    assert_eq!(
+        last.len(),
+        1,
+        "then the key sgkeys is using, even after a failure"
+    );
+    assert!(matches!(&last[0].1, ApiOp::Mutate(Mutation::Revoke { id: i, .. }) if *i == id(0)));
+    assert!(
+        app.toast.as_ref().is_some_and(|t| t.level == Level::Info),
+        "summary waits for all"
+    );
+    update(
+        &mut app,
+        answer(last[0].0, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.starts_with("1 of 3 revokes failed")),
+        "{:?}",
+        app.toast
+    );
+    assert!(app.keys.get(&id(0)).is_none());
+}
+
+#[test]
+fn the_callers_own_key_is_flagged_in_the_confirm_dialog() {
+    let mut app = loaded();
+    app.ctx.caller_key_id = Some(id(0).0);
+    update(&mut app, key('d'));
+    arm(&mut app);
+    assert!(matches!(&app.modal, Some(Modal::ConfirmDelete(c)) if c.targets[0].own));
+}
+
+#[test]
+fn read_only_refuses_write_keys_with_a_reason() {
+    let mut app = loaded();
+    app.ctx.read_only = true;
+    for c in ['d', 'e', 'r', 'n'] {
+        let cmds = update(&mut app, key(c));
+        assert!(cmds.is_empty() && app.modal.is_none(), "{c}");
+        assert!(
+            app.toast
+                .as_ref()
+                .is_some_and(|t| t.text.contains("read-only"))
+        );
+    }
+    // reading still works
+    update(&mut app, key('j'));
+    assert_eq!(selected_name(&app), "marketing");
+}
+
+#[test]
+fn a_revoke_is_one_per_key_state_and_failing_restores_the_scopes() {
+    let mut app = loaded();
+    let info = app.keys.get(&id(1)).and_then(|e| e.info().cloned());
+    assert!(info.is_some());
+    update(&mut app, key('j'));
+    let req = revoke_selected(&mut app);
+    let e = app.keys.get(&id(1)).unwrap();
+    assert!(matches!(e.state, KeyState::Revoking { req: Some(r), .. } if r == req));
+    assert_eq!(e.info().cloned(), info, "scopes stay known while revoking");
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::err(common_server_error()))),
+    );
+    let e = app.keys.get(&id(1)).unwrap();
+    assert!(!e.state.is_revoking());
+    assert_eq!(e.info().cloned(), info, "back to what was known");
 }

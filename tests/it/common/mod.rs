@@ -236,8 +236,11 @@ pub fn server_error() -> ApiError {
 /// The fixture's answer to one operation.
 pub fn respond(op: &ApiOp) -> ApiResult {
     match op {
-        ApiOp::ListKeys => ApiResult::Keys(Ok(fixture_keys())),
-        ApiOp::GetKey(id) => ApiResult::Key(
+        ApiOp::ListKeys | ApiOp::SweepListKeys => ApiResult::Keys(Ok(fixture_keys())),
+        ApiOp::SweepStart { .. } => ApiResult::SweepStarted(Ok(None)),
+        ApiOp::SweepBegin { .. } => ApiResult::SweepBegun(Ok((0, 0))),
+        ApiOp::SweepEnd { .. } => ApiResult::Recorded(Ok(())),
+        ApiOp::GetKey(id) | ApiOp::SweepGetKey(id) => ApiResult::Key(
             fixture_detail(id.as_str()).ok_or_else(|| ApiError::from_status(404, b"{}", None)),
         ),
         // the answer as SendGrid sends it: compact JSON, its own key order

@@ -452,10 +452,10 @@ pub(super) fn matrix_all_contexts(w: u16, h: u16) -> App {
             _ => None,
         };
         let result = match (&op, &sub) {
-            (ApiOp::ListKeys, Some(s)) => {
+            (ApiOp::ListKeys | ApiOp::SweepListKeys, Some(s)) => {
                 ApiResult::Keys(Ok(sub_keys(s).into_iter().map(|(k, _)| k).collect()))
             }
-            (ApiOp::GetKey(id), Some(s)) => {
+            (ApiOp::GetKey(id) | ApiOp::SweepGetKey(id), Some(s)) => {
                 let (k, scopes) = sub_keys(s)
                     .into_iter()
                     .find(|(k, _)| &k.api_key_id == id)
