@@ -3,9 +3,7 @@
 
 use super::keymap::{Action, Layer};
 use super::*;
-use super::{
-    contexts::*, create::*, diff::*, effects::*, list::*, rename::*, revoke::*, scope_editor::*,
-};
+use super::{contexts::*, diff::*, effects::*, list::*, revoke::*, scope_editor::*};
 use crate::api::ApiKeyId;
 use crate::scopes::KeyType;
 
@@ -157,25 +155,8 @@ pub(crate) fn browse(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Comma
         Action::Contexts => open_contexts(app, out),
         Action::PreviousContext => previous_context(app, out),
         Action::Describe => super::describe::open(app, out),
-        Action::New => {
-            let grantable = app.my_scopes.value().cloned();
-            app.modal = Some(Modal::Create(Box::new(CreateForm::new(grantable))));
-        }
-        Action::Rename => {
-            if let Some(e) = app.selected() {
-                if e.state.is_revoking() {
-                    return toast(app, Level::Warn, "this key is being revoked");
-                }
-                let form = RenameForm {
-                    id: e.id.clone(),
-                    original: e.name.clone(),
-                    input: tui_input::Input::new(e.name.clone()),
-                    error: None,
-                    saving: None,
-                };
-                app.modal = Some(Modal::Rename(form));
-            }
-        }
+        Action::New => super::create::open_create(app),
+        Action::Rename => super::rename::open_rename(app),
         Action::EditScopes => open_scope_editor(app, out),
         Action::Diff => open_diff(app, out),
         Action::Trim => {

@@ -106,6 +106,22 @@ impl CreateForm {
     }
 }
 
+/// `n`: the form, empty, the scopes the caller may grant marked (when known).
+pub(crate) fn open_create(app: &mut App) {
+    let grantable = app.my_scopes.value().cloned();
+    app.modal = Some(Modal::Create(Box::new(CreateForm::new(grantable))));
+}
+
+/// The caller's own scopes arrived: the open form (this one or the scope editor) marks what
+/// it may grant.
+pub(crate) fn grantable_known(app: &mut App, set: &BTreeSet<String>) {
+    match &mut app.modal {
+        Some(Modal::Create(f)) => f.matrix.grantable = Some(set.clone()),
+        Some(Modal::EditScopes(f)) => f.matrix.grantable = Some(set.clone()),
+        _ => {}
+    }
+}
+
 /// A key typed into the name.
 pub(crate) fn edit_name(app: &mut App, edit: impl FnOnce(&mut Input)) {
     if let Some(Modal::Create(f)) = &mut app.modal {

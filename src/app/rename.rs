@@ -24,6 +24,22 @@ pub fn validate_name(name: &str) -> Result<String, String> {
     crate::api::models::validate_key_name(name)
 }
 
+/// `r` on the selection: the form, the current name in it.
+pub(crate) fn open_rename(app: &mut App) {
+    let Some(e) = app.selected() else { return };
+    if e.state.is_revoking() {
+        return toast(app, Level::Warn, "this key is being revoked");
+    }
+    let form = RenameForm {
+        id: e.id.clone(),
+        original: e.name.clone(),
+        input: Input::new(e.name.clone()),
+        error: None,
+        saving: None,
+    };
+    app.modal = Some(Modal::Rename(form));
+}
+
 /// A key typed into the new name.
 pub(crate) fn edit_name(app: &mut App, edit: impl FnOnce(&mut Input)) {
     if let Some(Modal::Rename(f)) = &mut app.modal {

@@ -22,6 +22,20 @@ pub struct DeleteTarget {
     pub own: bool,
 }
 
+impl DeleteTarget {
+    /// The key `id`, named `name`, with its scopes before the revoke (for the journal and a
+    /// recreate), its type as the list knows it, and whether it is the key in use.
+    pub(crate) fn of(app: &App, id: &ApiKeyId, name: &str, scopes: Option<Vec<String>>) -> Self {
+        DeleteTarget {
+            id: id.clone(),
+            name: name.to_owned(),
+            key_type: app.keys.get(id).and_then(KeyEntry::key_type),
+            scopes,
+            own: is_own(app, id),
+        }
+    }
+}
+
 /// `d`: confirm revocation of one or more keys: the one confirmation ([`Confirm`]: Cancel
 /// focused, armed for [`ARM_MS`]) with the keys listed; more than one key needs the count typed.
 #[derive(Debug, Clone)]
@@ -69,18 +83,13 @@ pub struct DeleteBatch {
 }
 
 pub(crate) fn open_confirm_delete(app: &mut App) {
-    let own = app.ctx.caller_key_id.clone();
-    let same_account = app.ctx.on_behalf_of.is_none();
     let targets: Vec<DeleteTarget> = app
         .targets()
         .into_iter()
         .filter(|e| !e.state.is_revoking())
-        .map(|e| DeleteTarget {
-            id: e.id.clone(),
-            name: e.name.clone(),
-            key_type: e.key_type(),
-            scopes: e.info().map(|i| scopes::sendable(&i.scope_names())),
-            own: same_account && own.as_deref() == Some(e.id.as_str()),
+        .map(|e| {
+            let scopes = e.info().map(|i| scopes::sendable(&i.scope_names()));
+            DeleteTarget::of(app, &e.id, &e.name, scopes)
         })
         .collect();
     if targets.is_empty() {

@@ -17,10 +17,8 @@ use crate::ops::rotate::{OldKey, ReadBack, Rotation, Stage};
 /// The name of the replacement, before it is created.
 #[derive(Debug, Clone)]
 pub struct RotateForm {
-    pub old: ApiKeyId,
-    pub old_name: String,
-    /// The old key's scopes, which the replacement gets.
-    pub scopes: Vec<String>,
+    /// The key rotated (the first of several), its scopes, which the replacement gets.
+    pub key: RotateTarget,
     pub name: Input,
     pub error: Option<String>,
     /// The create request in flight.
@@ -29,7 +27,19 @@ pub struct RotateForm {
     pub many: Vec<RotateTarget>,
 }
 
-/// One key of a rotation of several.
+impl RotateForm {
+    fn new(key: RotateTarget, many: Vec<RotateTarget>) -> Self {
+        RotateForm {
+            name: Input::new(key.name.clone()),
+            key,
+            error: None,
+            submitting: None,
+            many,
+        }
+    }
+}
+
+/// One key to rotate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RotateTarget {
     pub old: ApiKeyId,
@@ -37,6 +47,27 @@ pub struct RotateTarget {
     pub scopes: Vec<String>,
     /// The replacement's name.
     pub name: String,
+}
+
+impl RotateTarget {
+    /// `e`, once its scopes are known; its replacement named for its lineage as of `today`.
+    fn of(e: &KeyEntry, today: &str) -> Option<Self> {
+        Some(RotateTarget {
+            old: e.id.clone(),
+            old_name: e.name.clone(),
+            scopes: crate::scopes::sendable(&e.info()?.scope_names()),
+            name: crate::ops::lineage_name(&e.name, today),
+        })
+    }
+    /// The plan: its replacement named `name`.
+    fn plan(&self, name: String) -> Rotation {
+        let old = OldKey {
+            id: self.old.clone(),
+            name: self.old_name.clone(),
+            scopes: self.scopes.clone(),
+        };
+        Rotation::plan(old, name)
+    }
 }
 
 /// A rotation of several keys: replacements answered so far, and what is left.
@@ -65,44 +96,31 @@ impl DeployedAsk {
         let (old, id) = (&r.old.name, &r.old.id);
         let pending = r.stage == Stage::Pending;
         let mut c = Confirm::new("New key deployed?", ["Later", "Revoke old key now"], 64);
+        let mut first = "";
         if pending {
-            let since = r
-                .create_entry
-                .as_ref()
-                .map(|e| clock.local_stamp(&e.time))
-                .unwrap_or_default();
-            c = c
-                .line(
-                    Tone::Base,
-                    format!("'{old}' is in a pending rotation since {since}: '{new}' replaces it."),
-                )
-                .line(Tone::Base, "");
+            let created = r.create_entry.as_ref();
+            let since = created.map_or_else(String::new, |e| clock.local_stamp(&e.time));
+            let said =
+                format!("'{old}' is in a pending rotation since {since}: '{new}' replaces it.");
+            c = c.line(Tone::Base, said).line(Tone::Base, "");
+            first = " (the replacement is read back first)";
         }
-        let first = if pending {
-            " (the replacement is read back first)"
-        } else {
-            ""
-        };
+        let yes = format!(
+            "Yes: revoke '{old}' ({id}) now and check it is gone{first}. Apps still using it stop \
+             working."
+        );
+        let later = format!(
+            "Later: keep both. The rotation stays pending (⟳ on the old key, f, J, sgkeys rotate \
+             --finish {id})."
+        );
         let confirm = c
             .line(
                 Tone::Strong,
                 format!("Is '{new}' deployed everywhere '{old}' was used?"),
             )
             .line(Tone::Base, "")
-            .line(
-                Tone::Warn,
-                format!(
-                    "Yes: revoke '{old}' ({id}) now and check it is gone{first}. Apps still \
-                     using it stop working."
-                ),
-            )
-            .line(
-                Tone::Base,
-                format!(
-                    "Later: keep both. The rotation stays pending (⟳ on the old key, f, J, \
-                     sgkeys rotate --finish {id})."
-                ),
-            )
+            .line(Tone::Warn, yes)
+            .line(Tone::Base, later)
             .line(
                 Tone::Dim,
                 format!("c cancels: revoke '{new}' and keep '{old}'."),
@@ -147,7 +165,7 @@ pub(crate) fn open_rotate(app: &mut App) {
     if let Some(rot) = pending_of(app, &e.id, &e.name) {
         return ask_deployed_now(app, Box::new(rot));
     }
-    let Some(info) = e.info() else {
+    let Some(key) = RotateTarget::of(e, &app.clock.date(app.now_ms)) else {
         return toast(
             app,
             Level::Warn,
@@ -157,17 +175,7 @@ pub(crate) fn open_rotate(app: &mut App) {
             ),
         );
     };
-    let name = crate::ops::lineage_name(&e.name, &app.clock.date(app.now_ms));
-    let form = RotateForm {
-        old: e.id.clone(),
-        old_name: e.name.clone(),
-        scopes: crate::scopes::sendable(&info.scope_names()),
-        name: Input::new(name),
-        error: None,
-        submitting: None,
-        many: Vec::new(),
-    };
-    app.modal = Some(Modal::Rotate(Box::new(form)));
+    app.modal = Some(Modal::Rotate(Box::new(RotateForm::new(key, Vec::new()))));
 }
 
 /// `R` with several keys marked: each gets a replacement with its lineage name.
@@ -192,27 +200,12 @@ fn open_rotate_many(app: &mut App) {
     let many: Vec<RotateTarget> = targets
         .iter()
         .filter(|e| !e.state.is_revoking())
-        .filter_map(|e| {
-            Some(RotateTarget {
-                old: e.id.clone(),
-                old_name: e.name.clone(),
-                scopes: crate::scopes::sendable(&e.info()?.scope_names()),
-                name: crate::ops::lineage_name(&e.name, &today),
-            })
-        })
+        .filter_map(|e| RotateTarget::of(e, &today))
         .collect();
     let Some(first) = many.first().cloned() else {
         return toast(app, Level::Info, "nothing to rotate");
     };
-    app.modal = Some(Modal::Rotate(Box::new(RotateForm {
-        old: first.old,
-        old_name: first.old_name,
-        scopes: first.scopes,
-        name: Input::new(first.name),
-        error: None,
-        submitting: None,
-        many,
-    })));
+    app.modal = Some(Modal::Rotate(Box::new(RotateForm::new(first, many))));
 }
 
 /// A key typed into the replacement's name (one key only: several have their lineage names).
@@ -240,12 +233,7 @@ pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
             });
             for t in &many {
                 app.view.marks.remove(&t.old);
-                let old = OldKey {
-                    id: t.old.clone(),
-                    name: t.old_name.clone(),
-                    scopes: t.scopes.clone(),
-                };
-                start(app, Rotation::plan(old, t.name.clone()), out);
+                start(app, t.plan(t.name.clone()), out);
             }
             toast(
                 app,
@@ -261,12 +249,8 @@ pub(crate) fn rotate_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
                     return;
                 }
             };
-            let old = OldKey {
-                id: f.old.clone(),
-                name: f.old_name.clone(),
-                scopes: f.scopes.clone(),
-            };
-            let req = start(app, Rotation::plan(old, name), out);
+            let rot = f.key.plan(name);
+            let req = start(app, rot, out);
             if let Some(Modal::Rotate(f)) = &mut app.modal {
                 f.submitting = Some(req);
             }
@@ -314,22 +298,11 @@ fn replacement_answered(app: &mut App, req: ReqId, old: &ApiKeyId, name: &str, d
     let form_waiting = matches!(&app.modal, Some(Modal::Rotate(f)) if f.submitting == Some(req));
     let mut rot = app.rotations.active.remove(old).unwrap_or_else(|| {
         // (never: every create is sent with its rotation)
-        let old = match app.keys.get(old) {
-            Some(e) => OldKey {
-                id: old.clone(),
-                name: e.name.clone(),
-                scopes: e
-                    .info()
-                    .map(|i| crate::scopes::sendable(&i.scope_names()))
-                    .unwrap_or_default(),
-            },
-            None => OldKey {
-                id: old.clone(),
-                name: old.to_string(),
-                scopes: Vec::new(),
-            },
-        };
-        Rotation::plan(old, name.to_owned())
+        let old_name = app
+            .keys
+            .get(old)
+            .map_or_else(|| old.to_string(), |e| e.name.clone());
+        Rotation::plan(old_key(app, old, &old_name), name.to_owned())
     });
     let old_name = rot.old.name.clone();
     let created = rot.created(done);
@@ -430,13 +403,7 @@ fn batch_next(app: &mut App) {
     let targets: Vec<DeleteTarget> = b
         .made
         .iter()
-        .map(|r| DeleteTarget {
-            id: r.old.id.clone(),
-            name: r.old.name.clone(),
-            key_type: app.keys.get(&r.old.id).and_then(KeyEntry::key_type),
-            scopes: Some(r.old.scopes.clone()),
-            own: is_own(app, &r.old.id),
-        })
+        .map(|r| DeleteTarget::of(app, &r.old.id, &r.old.name, Some(r.old.scopes.clone())))
         .collect();
     let n = targets.len();
     for r in b.made {
@@ -536,13 +503,7 @@ fn cancel(app: &mut App, rot: &Rotation) {
     let Some(new) = &rot.new else {
         return;
     };
-    let t = DeleteTarget {
-        id: new.id.clone(),
-        name: new.name.clone(),
-        key_type: app.keys.get(&new.id).and_then(KeyEntry::key_type),
-        scopes: Some(new.scopes.clone()),
-        own: false,
-    };
+    let t = DeleteTarget::of(app, &new.id, &new.name, Some(new.scopes.clone()));
     app.rotations.active.remove(&rot.old.id);
     app.modal = Some(Modal::ConfirmDelete(ConfirmDelete::new(
         vec![t],
@@ -561,20 +522,17 @@ fn cancel(app: &mut App, rot: &Rotation) {
 /// The pending rotation of the key `id` (named `name`) in this context, as a plan to finish.
 fn pending_of(app: &App, id: &ApiKeyId, name: &str) -> Option<Rotation> {
     let entry = app.pending_rotation(id)?;
-    let scopes = app
-        .keys
-        .get(id)
-        .and_then(|e| e.info())
-        .map(|i| crate::scopes::sendable(&i.scope_names()))
-        .unwrap_or_default();
-    Some(Rotation::pending(
-        OldKey {
-            id: id.clone(),
-            name: name.to_owned(),
-            scopes,
-        },
-        entry,
-    ))
+    Some(Rotation::pending(old_key(app, id, name), entry))
+}
+
+/// The key `id` (named `name`) as the list knows it, to be replaced: its scopes, when known.
+fn old_key(app: &App, id: &ApiKeyId, name: &str) -> OldKey {
+    let scopes = app.keys.get(id).and_then(KeyEntry::info);
+    OldKey {
+        id: id.clone(),
+        name: name.to_owned(),
+        scopes: scopes.map_or_else(Vec::new, |i| crate::scopes::sendable(&i.scope_names())),
+    }
 }
 
 /// `f` on a row: finish its pending rotation (the replacement read back first).
@@ -646,13 +604,7 @@ pub(crate) fn revoke_old(app: &mut App, rot: Rotation, m: Mutation, out: &mut Ve
     else {
         return;
     };
-    let t = DeleteTarget {
-        key_type: app.keys.get(&id).and_then(KeyEntry::key_type),
-        own: is_own(app, &id),
-        id: id.clone(),
-        name: name.clone(),
-        scopes: scopes_before,
-    };
+    let t = DeleteTarget::of(app, &id, &name, scopes_before);
     let batch = app.next_req;
     app.batches.insert(
         batch,

@@ -346,13 +346,8 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         (Pending::MyScopes, ApiResult::MyScopes(r)) => match r {
             Ok(s) => {
                 let set: BTreeSet<String> = s.into_iter().collect();
-                app.my_scopes.ready(set.clone());
-                if let Some(Modal::Create(f)) = &mut app.modal {
-                    f.matrix.grantable = Some(set.clone());
-                }
-                if let Some(Modal::EditScopes(f)) = &mut app.modal {
-                    f.matrix.grantable = Some(set);
-                }
+                super::create::grantable_known(app, &set);
+                app.my_scopes.ready(set);
                 // a refused list is said again, now with the scope the key lacks
                 if app.keys.status.error().is_some()
                     && matches!(app.keys.failure, Some(ApiError::Forbidden(_)))

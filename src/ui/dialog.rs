@@ -1,10 +1,11 @@
 //! The dialog toolkit every modal is drawn with: a centred box sized to its content and clamped
-//! to the screen, text helpers, input fields, and the footer of keys, which is generated from the
-//! keymap table for the dialog's layer and fitted to its width (so a footer never advertises a
-//! key the layer does not have, nor hides one it has when there is room).
+//! to the screen (`show(frame, screen, head(title, width), &top, &bottom, theme)`), text
+//! helpers, input fields (a one-field dialog, the filter row), and the footer of keys, which is
+//! generated from the keymap table for the dialog's layer and fitted to its width (so a footer
+//! never advertises a key the layer does not have, nor hides one it has when there is room).
 //!
-//! This module uses no dialog: `modals.rs` (the dispatcher and the small dialogs), `forms.rs`,
-//! `diff.rs` and `help.rs` use it.
+//! This module uses no dialog: each dialog's own file (`rename.rs`, `rotate.rs`, `revoke.rs`,
+//! `confirm.rs`, `create.rs`, …) uses it.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};

@@ -21,15 +21,15 @@ pub(super) fn form(frame: &mut Frame, screen: Rect, app: &App, f: &RotateForm, t
     let above = vec![
         Line::from(vec![
             label("Replaces"),
-            Span::styled(clean(&f.old_name).into_owned(), theme.strong),
-            Span::styled(format!(" {}", clean(f.old.as_str())), theme.dim),
+            Span::styled(clean(&f.key.old_name).into_owned(), theme.strong),
+            Span::styled(format!(" {}", clean(f.key.old.as_str())), theme.dim),
         ]),
         Line::from(vec![
             label("Scopes"),
             Span::styled(
                 format!(
                     "{}, the same as the old key",
-                    plural(f.scopes.len(), "scope", "scopes")
+                    plural(f.key.scopes.len(), "scope", "scopes")
                 ),
                 theme.base,
             ),
