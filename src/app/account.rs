@@ -1,10 +1,9 @@
 //! One account's keys ([`Account`]: the list, one state per key, the background read of their
-//! scopes), the rows they are made of ([`KeyEntry`], [`KeyInfo`]), and the one prefetch pump
-//! that reads every shown account's scopes ([`pump`]).
+//! scopes), the rows they are made of ([`KeyEntry`], [`KeyInfo`]), and which account a
+//! background read is for ([`Whose`]); the one prefetch pump over them is `list::pump`.
 
 use std::collections::{HashMap, VecDeque};
 
-use super::effects::request_in;
 use super::*;
 use crate::api::{ApiError, ApiKey, ApiKeyId, KeyDetail};
 use crate::risk::{self, Finding, Risk};
@@ -118,7 +117,7 @@ impl KeyEntry {
 /// account, a subuser, a customer account): its list and the list's load, one [`KeyState`] per
 /// key, duplicate names, and the background read of every key's scopes. The list and its panes
 /// show the current one ([`App::keys`]); the all-contexts matrix shows many
-/// (`Sweep::contexts`). Every account's reads go through the one [`pump`].
+/// (`Sweep::contexts`). Every account's reads go through the one pump (`list::pump`).
 #[derive(Debug, Clone, Default)]
 pub struct Account {
     /// In API order.
@@ -285,61 +284,6 @@ impl App {
                 .filter(|s| s.id == sweep)
                 .and_then(|s| s.contexts.get_mut(ctx))
                 .map(|c| &mut c.keys),
-        }
-    }
-}
-
-/// The one prefetch pump: every account on screen has its queue of keys whose scopes are still
-/// to read; this sends the next ones, the current account's first, then the all-contexts
-/// matrix's in order, until [`PREFETCH_CONCURRENCY`] reads are in flight in all. The client's
-/// gate paces what is sent against the rate-limit budget.
-pub(crate) fn pump(app: &mut App, out: &mut Vec<Command>) {
-    let mut accounts = vec![(Whose::Here, app.ctx.on_behalf_of.clone(), app.ctx.region)];
-    if let Some(s) = app.matrix.as_ref().and_then(|m| m.sweep.as_ref()) {
-        accounts.extend(s.contexts.iter().enumerate().map(|(i, c)| {
-            let whose = Whose::Sweep {
-                sweep: s.id,
-                ctx: i,
-            };
-            (whose, c.ctx.clone(), c.region)
-        }));
-    }
-    let mut in_flight: usize = accounts
-        .iter()
-        .filter_map(|(w, _, _)| app.account_mut(*w).map(|a| a.prefetch.in_flight))
-        .sum();
-    for (whose, ctx, region) in accounts {
-        while in_flight < PREFETCH_CONCURRENCY {
-            let Some(acc) = app.account_mut(whose) else {
-                break;
-            };
-            let Some(id) = acc.prefetch.queue.pop_front() else {
-                break;
-            };
-            let Some(e) = acc.get(&id) else { continue };
-            if e.state.is_loading() {
-                // the selection's own read is already on it; count it when it lands
-                acc.prefetch.done += 1;
-                continue;
-            }
-            acc.prefetch.in_flight += 1;
-            in_flight += 1;
-            let pending = Pending::Prefetch {
-                whose,
-                id: id.clone(),
-            };
-            // a sweep's read may be answered by the inventory (an interrupted sweep resumed)
-            let op = match whose {
-                Whose::Here => ApiOp::GetKey(id.clone()),
-                Whose::Sweep { .. } => ApiOp::SweepGetKey(id.clone()),
-            };
-            let req = request_in(app, ctx.clone(), region, pending, op, out);
-            if let Some(e) = app.account_mut(whose).and_then(|a| a.get_mut(&id)) {
-                e.state.start_load(req);
-            }
-        }
-        if in_flight >= PREFETCH_CONCURRENCY {
-            break;
         }
     }
 }

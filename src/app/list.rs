@@ -509,7 +509,7 @@ pub(crate) fn keys_loaded(
                     app.keys.prefetch.done = done;
                     app.keys.prefetch.failed = failed;
                     app.keys.prefetch.queue.extend(new);
-                    super::account::pump(app, out);
+                    pump(app, out);
                 }
                 if app.detail_wanted.is_none()
                     && app
@@ -525,7 +525,7 @@ pub(crate) fn keys_loaded(
             // filter hides
             let queue = prefetch_order(app);
             app.keys.prefetch_all(queue);
-            super::account::pump(app, out);
+            pump(app, out);
             if by_user {
                 let n = app.keys.entries.len();
                 toast(
@@ -624,6 +624,61 @@ pub(crate) fn key_loaded(
                     format!("reading the scopes of {id} failed: {why}"),
                 );
             }
+        }
+    }
+}
+
+/// The one prefetch pump: every account on screen has its queue of keys whose scopes are still
+/// to read; this sends the next ones, the current account's first, then the all-contexts
+/// matrix's in order, until [`PREFETCH_CONCURRENCY`] reads are in flight in all. The client's
+/// gate paces what is sent against the rate-limit budget.
+pub(crate) fn pump(app: &mut App, out: &mut Vec<Command>) {
+    let mut accounts = vec![(Whose::Here, app.ctx.on_behalf_of.clone(), app.ctx.region)];
+    if let Some(s) = app.matrix.as_ref().and_then(|m| m.sweep.as_ref()) {
+        accounts.extend(s.contexts.iter().enumerate().map(|(i, c)| {
+            let whose = Whose::Sweep {
+                sweep: s.id,
+                ctx: i,
+            };
+            (whose, c.ctx.clone(), c.region)
+        }));
+    }
+    let mut in_flight: usize = accounts
+        .iter()
+        .filter_map(|(w, _, _)| app.account_mut(*w).map(|a| a.prefetch.in_flight))
+        .sum();
+    for (whose, ctx, region) in accounts {
+        while in_flight < PREFETCH_CONCURRENCY {
+            let Some(acc) = app.account_mut(whose) else {
+                break;
+            };
+            let Some(id) = acc.prefetch.queue.pop_front() else {
+                break;
+            };
+            let Some(e) = acc.get(&id) else { continue };
+            if e.state.is_loading() {
+                // the selection's own read is already on it; count it when it lands
+                acc.prefetch.done += 1;
+                continue;
+            }
+            acc.prefetch.in_flight += 1;
+            in_flight += 1;
+            let pending = Pending::Prefetch {
+                whose,
+                id: id.clone(),
+            };
+            // a sweep's read may be answered by the inventory (an interrupted sweep resumed)
+            let op = match whose {
+                Whose::Here => ApiOp::GetKey(id.clone()),
+                Whose::Sweep { .. } => ApiOp::SweepGetKey(id.clone()),
+            };
+            let req = request_in(app, ctx.clone(), region, pending, op, out);
+            if let Some(e) = app.account_mut(whose).and_then(|a| a.get_mut(&id)) {
+                e.state.start_load(req);
+            }
+        }
+        if in_flight >= PREFETCH_CONCURRENCY {
+            break;
         }
     }
 }

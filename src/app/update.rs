@@ -333,7 +333,7 @@ fn api_event(app: &mut App, ev: ApiEvent, out: &mut Vec<Command>) {
         ) => {
             app.keys.prefetched(r.is_ok());
             key_loaded(app, &id, ev.req, r, true);
-            super::account::pump(app, out);
+            super::list::pump(app, out);
         }
         (
             Pending::Prefetch {

@@ -53,6 +53,13 @@ pub struct DiffArgs {
 /// `sgkeys journal`.
 #[derive(Debug, Args)]
 pub struct JournalArgs {
+    #[command(flatten)]
+    pub shown: Shown,
+}
+
+/// Which entries of a record (`journal`, `history`) are shown, and how.
+#[derive(Debug, Args)]
+pub struct Shown {
     /// Only the last N entries
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -126,17 +133,8 @@ pub struct ManArgs {
 pub struct HistoryArgs {
     /// Only this key (its id)
     pub id: Option<String>,
-    /// Only the last N events
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-    /// Only events since a time: a duration ago (`2h`, `30m`, `1d`) or an RFC 3339 time
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
-    /// Only one context: `own` (the key's own account) or a subuser/`account-id ID`
-    #[arg(long, value_name = "CONTEXT")]
-    pub context: Option<String>,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub shown: Shown,
 }
 
 /// `sgkeys inventory …`.
@@ -222,7 +220,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub csv: bool,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub format: ListFormatArg,
     /// Ask the API for at most N keys (1 or more)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: Option<u32>,
@@ -347,7 +345,7 @@ pub enum AuditFormat {
     Ndjson,
 }
 
-impl AuditFormat {
+impl WiderFormat for AuditFormat {
     fn listing(self) -> Option<Format> {
         match self {
             AuditFormat::Table => Some(Format::Table),
@@ -357,9 +355,17 @@ impl AuditFormat {
             AuditFormat::Html | AuditFormat::Openmetrics | AuditFormat::Ndjson => None,
         }
     }
+    fn from_listing(f: Format) -> Self {
+        match f {
+            Format::Table => AuditFormat::Table,
+            Format::Json => AuditFormat::Json,
+            Format::Csv => AuditFormat::Csv,
+            Format::Markdown => AuditFormat::Markdown,
+        }
+    }
 }
 
-/// `--format` on `audit` (the listing formats plus `html` and `openmetrics`).
+/// `--format` on `audit` (the listing formats plus `html`, `openmetrics` and `ndjson`).
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct AuditFormatArg {
     /// Output format (--json is short for --format json)
@@ -368,32 +374,102 @@ pub struct AuditFormatArg {
 }
 
 impl AuditFormatArg {
-    /// As [`FormatArg::resolve`]; `--format html` (or `openmetrics`) with `--json` is a usage
-    /// error too.
+    /// As [`FormatArg::resolve`]; `--format html` (or `openmetrics`, `ndjson`) with `--json` is
+    /// a usage error too.
     pub fn resolve(self, json: bool) -> Result<AuditFormat, CliError> {
-        let listing = match self.format {
-            Some(f) if f.listing().is_none() => {
-                if json {
-                    let name = f
-                        .to_possible_value()
-                        .map(|v| v.get_name().to_owned())
-                        .unwrap_or_default();
-                    return Err(CliError::Usage(format!(
-                        "--format {name} and --json ask for different output formats; give one"
-                    )));
-                }
-                return Ok(f);
-            }
-            Some(f) => f.listing(),
-            None => None,
-        };
-        Ok(match (FormatArg { format: listing }).resolve(json, None)? {
-            Format::Table => AuditFormat::Table,
-            Format::Json => AuditFormat::Json,
-            Format::Csv => AuditFormat::Csv,
-            Format::Markdown => AuditFormat::Markdown,
-        })
+        resolve_wider(self.format, json, None)
     }
+}
+
+/// `list --format`: the listing formats, and one JSON object per line as each key arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    /// One JSON object per key (as in `--format json`), each printed the moment it arrives;
+    /// with --scopes the sweep streams in bounded memory
+    Ndjson,
+}
+
+impl WiderFormat for ListFormat {
+    fn listing(self) -> Option<Format> {
+        match self {
+            ListFormat::Table => Some(Format::Table),
+            ListFormat::Json => Some(Format::Json),
+            ListFormat::Csv => Some(Format::Csv),
+            ListFormat::Markdown => Some(Format::Markdown),
+            ListFormat::Ndjson => None,
+        }
+    }
+    fn from_listing(f: Format) -> Self {
+        match f {
+            Format::Table => ListFormat::Table,
+            Format::Json => ListFormat::Json,
+            Format::Csv => ListFormat::Csv,
+            Format::Markdown => ListFormat::Markdown,
+        }
+    }
+}
+
+/// `--format` on `list` (the listing formats plus `ndjson`).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ListFormatArg {
+    /// Output format (--json is short for --format json)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ListFormat>,
+}
+
+impl ListFormatArg {
+    /// As [`FormatArg::resolve`]; `--format ndjson` with `--json` or `--csv` is a usage error.
+    pub fn resolve(
+        self,
+        json: bool,
+        shorthand: Option<(&str, Format)>,
+    ) -> Result<ListFormat, CliError> {
+        resolve_wider(self.format, json, shorthand)
+    }
+}
+
+/// A `--format` with formats beyond the listing ones (`audit`'s, `list`'s).
+pub(crate) trait WiderFormat: ValueEnum + Copy {
+    /// The listing format it is, if it is one.
+    fn listing(self) -> Option<Format>;
+    fn from_listing(f: Format) -> Self;
+}
+
+/// As [`FormatArg::resolve`]; a format that is no listing one with `--json` (or the command's
+/// shorthand) is a usage error.
+fn resolve_wider<F: WiderFormat>(
+    format: Option<F>,
+    json: bool,
+    shorthand: Option<(&str, Format)>,
+) -> Result<F, CliError> {
+    let listing = match format {
+        Some(f) if f.listing().is_none() => {
+            let other = match (json, shorthand) {
+                (true, _) => Some("--json"),
+                (false, Some((flag, _))) => Some(flag),
+                (false, None) => None,
+            };
+            if let Some(other) = other {
+                let name = f
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_owned())
+                    .unwrap_or_default();
+                return Err(CliError::Usage(format!(
+                    "--format {name} and {other} ask for different output formats; give one"
+                )));
+            }
+            return Ok(f);
+        }
+        Some(f) => f.listing(),
+        None => None,
+    };
+    Ok(F::from_listing(
+        (FormatArg { format: listing }).resolve(json, shorthand)?,
+    ))
 }
 
 #[derive(Debug, Args)]

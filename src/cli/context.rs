@@ -32,20 +32,15 @@ impl Ctx {
     pub fn new(global: &super::Global) -> Result<Self, CliError> {
         let settings = config::resolve(&global.overrides())?;
         let key = settings.api_key()?;
-        let client = Client::new(
+        let on_behalf_of = settings.on_behalf_of.clone();
+        let client = client_for(
+            &settings,
             key,
             ClientOptions {
-                base_url: settings.base_url.clone(),
-                eu_base_url: settings.eu_base_url.clone(),
-                ca_cert_pem: settings.ca_cert_pem.clone(),
-                concurrency: settings.concurrency,
-                timeout: settings.timeout,
-                on_behalf_of: settings.on_behalf_of.clone(),
+                on_behalf_of,
                 ..Default::default()
             },
-        )
-        .map_err(|e| CliError::api("setting up the client", e))?;
-        client.remember_creates_in(config::state_dir().join("create-budget.json"));
+        )?;
         let journal = Journal::new(settings.journal.clone());
         let mut ops = Ops::new(client.clone(), Some(journal.clone()), "cli");
         ops.read_only = settings.read_only;
@@ -127,6 +122,29 @@ impl Ctx {
         }
         Ok(())
     }
+}
+
+/// The API client `settings` name (host, EU host, CA, concurrency, timeout), with `extra`'s
+/// other options (on-behalf-of, an observer); the create budget is remembered across runs.
+pub(crate) fn client_for(
+    settings: &Settings,
+    key: crate::secret::Secret,
+    extra: ClientOptions,
+) -> Result<Client, CliError> {
+    let client = Client::new(
+        key,
+        ClientOptions {
+            base_url: settings.base_url.clone(),
+            eu_base_url: settings.eu_base_url.clone(),
+            ca_cert_pem: settings.ca_cert_pem.clone(),
+            concurrency: settings.concurrency,
+            timeout: settings.timeout,
+            ..extra
+        },
+    )
+    .map_err(|e| CliError::api("setting up the client", e))?;
+    client.remember_creates_in(config::state_dir().join("create-budget.json"));
+    Ok(client)
 }
 
 /// Say on stderr when the outcome of a mutation could not be journaled (the outcome itself is

@@ -63,20 +63,14 @@ pub async fn run_configured(global: &Global) -> Result<u8, CliError> {
         .clone()
         .unwrap_or_else(|| "account".to_owned());
     let wiring = Wiring::new();
-    let client = Client::new(
+    let client = super::context::client_for(
+        &settings,
         key,
         ClientOptions {
-            base_url: settings.base_url.clone(),
-            eu_base_url: settings.eu_base_url.clone(),
-            ca_cert_pem: settings.ca_cert_pem.clone(),
-            concurrency: settings.concurrency,
-            timeout: settings.timeout,
             observer: Some(wiring.observer()),
             ..Default::default()
         },
-    )
-    .map_err(|e| CliError::api("setting up the client", e))?;
-    client.remember_creates_in(crate::config::state_dir().join("create-budget.json"));
+    )?;
     let ctx = Context {
         base_url: settings.base_url.clone(),
         account,

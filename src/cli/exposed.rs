@@ -213,7 +213,13 @@ pub(crate) async fn revoke(ctx: &Ctx, c: &mut Check, keys: Vec<ApiKey>) {
         .collect();
     let stop = tokio_util::sync::CancellationToken::new();
     let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
-    let outcomes = crate::ops::revoke_many(&targets, ctx.settings.concurrency, &stop).await;
+    let outcomes = crate::ops::revoke_many(
+        &targets,
+        ctx.settings.concurrency,
+        &stop,
+        &crate::fetch::quiet,
+    )
+    .await;
     watcher.abort();
     for (k, done) in keys.into_iter().zip(outcomes) {
         let id = &k.api_key_id;

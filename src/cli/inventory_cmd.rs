@@ -40,7 +40,7 @@ pub(crate) fn place_label(p: &inventory::Place) -> String {
 
 impl Run for HistoryArgs {
     async fn run(self, global: &Global) -> Result<u8, CliError> {
-        let format = self.format.resolve(global.json, None)?;
+        let format = self.shown.format.resolve(global.json, None)?;
         let settings = crate::config::resolve(&global.overrides())?;
         history(settings.inventory.as_deref(), &self, format)
     }
@@ -63,7 +63,7 @@ pub(crate) fn history(
         Some(id) => Some(super::context::check_id(id)?.0),
         None => None,
     };
-    let since = match &args.since {
+    let since = match &args.shown.since {
         Some(s) => Some(super::since::millis(
             super::since::parse_when(s).ok_or_else(|| {
                 CliError::Usage(format!(
@@ -80,13 +80,16 @@ pub(crate) fn history(
             .events(&inventory::EventFilter {
                 key_id: id.clone(),
                 since,
-                on_behalf_of: context_filter(args.context.clone()),
+                on_behalf_of: context_filter(args.shown.context.clone()),
                 context: None,
             })
             .map_err(|e| CliError::Failed(e.to_string()))?,
         None => Vec::new(),
     };
-    let skip = args.limit.map_or(0, |n| events.len().saturating_sub(n));
+    let skip = args
+        .shown
+        .limit
+        .map_or(0, |n| events.len().saturating_sub(n));
     let shown = &events[skip..];
     match format {
         Format::Json => {
@@ -114,7 +117,7 @@ pub(crate) fn history(
                 path.display()
             ),
         };
-        let filtered = if since.is_some() || args.context.is_some() {
+        let filtered = if since.is_some() || args.shown.context.is_some() {
             " (with these filters)"
         } else {
             ""

@@ -145,9 +145,10 @@ impl Out {
 
 impl Run for JournalArgs {
     async fn run(self, global: &Global) -> Result<u8, CliError> {
-        let format = self.format.resolve(global.json, None)?;
+        let shown = self.shown;
+        let format = shown.format.resolve(global.json, None)?;
         let settings = crate::config::resolve(&global.overrides())?;
-        let select = Select::new(self.limit, self.since.as_deref(), self.context)?;
+        let select = Select::new(shown.limit, shown.since.as_deref(), shown.context)?;
         show_journal(&Journal::new(settings.journal), format, &select)
     }
 }

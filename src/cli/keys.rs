@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::commands::Online;
-use super::{CliError, CreateArgs, Format, ListArgs, RenameArgs, SetScopesArgs, ShowArgs};
+use super::{
+    CliError, CreateArgs, Format, ListArgs, RenameArgs, SetScopesArgs, ShowArgs, WiderFormat,
+};
 use crate::api::{ApiError, ApiKeyId};
 use crate::ops::{Effect, Mutation};
 use crate::output::{self, clean, csv_row, markdown_table, table};
@@ -26,6 +28,9 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
     let format = args
         .format
         .resolve(ctx.json, args.csv.then_some(("--csv", Format::Csv)))?;
+    let Some(format) = format.listing() else {
+        return list_ndjson(ctx, &args).await;
+    };
     // `--scopes` is a sweep: resumed when interrupted, each answer recorded as it arrives
     let own = super::sweeps::own_context(ctx);
     let sweep = args.scopes.then(|| {
@@ -165,6 +170,96 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> Result<u8, CliError> {
             keys.len()
         )))
     }
+}
+
+/// `list --format ndjson`: one JSON object per key (those of `--format json`), each printed the
+/// moment it arrives. With `--scopes` it is the sweep `audit --format ndjson` streams (resumed
+/// and recorded as `list --scopes`), in bounded memory; a key that could not be read is said
+/// on stderr (exit 1). With `--limit`, the few keys asked are read as `list --scopes` reads them.
+async fn list_ndjson(ctx: &Ctx, args: &ListArgs) -> Result<u8, CliError> {
+    if !args.scopes {
+        let keys = ctx
+            .list_keys(args.limit)
+            .await
+            .map_err(|e| CliError::api("listing keys", e))?;
+        for k in &keys {
+            ndjson_line(k)?;
+        }
+        return Ok(0);
+    }
+    if args.limit.is_some() {
+        let keys = ctx
+            .list_keys(args.limit)
+            .await
+            .map_err(|e| CliError::api("listing keys", e))?;
+        let ids: Vec<ApiKeyId> = keys.iter().map(|k| k.api_key_id.clone()).collect();
+        let details = fetch_details(ctx, &ids, "fetching scopes").await;
+        let mut failed = 0;
+        for (k, d) in keys.iter().zip(details) {
+            match d {
+                Ok(d) => ndjson_line(&Known::of(&d).json())?,
+                Err(e) if e.gone_by_sendgrid() => {}
+                Err(e) => {
+                    failed += 1;
+                    crate::errln!(
+                        "sgkeys: could not read {} ({}): {e}",
+                        k.api_key_id,
+                        clean(&k.name)
+                    );
+                }
+            }
+        }
+        return unread(failed, keys.len());
+    }
+    let failed = std::sync::atomic::AtomicUsize::new(0);
+    let emit = |k: crate::audit::AuditKey| match &k.unread {
+        Some(e) => {
+            failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            crate::errln!(
+                "sgkeys: could not read {} ({}): {}",
+                k.report.api_key_id,
+                clean(&k.report.name),
+                clean(e)
+            );
+        }
+        None => {
+            let known = Known {
+                report: k.report,
+                known: k.scopes_known,
+            };
+            let _ = ndjson_line(&known.json());
+        }
+    };
+    let streamed =
+        super::reports::stream_sweep(ctx, false, "list --scopes", "fetching scopes", &emit).await?;
+    if streamed.contexts.iter().all(|c| c.listed.is_none())
+        && let Some(e) = streamed.contexts.iter().find_map(|c| c.error.as_ref())
+    {
+        return Err(CliError::Failed(format!("listing keys: {e}")));
+    }
+    let listed = streamed
+        .contexts
+        .iter()
+        .map(|c| c.listed.unwrap_or(0))
+        .sum();
+    unread(failed.into_inner(), listed)
+}
+
+/// One JSON object on a line of its own.
+fn ndjson_line(v: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string(v).map_err(|e| CliError::Io(e.to_string()))?;
+    crate::outln!("{text}");
+    Ok(())
+}
+
+/// Exit 1 when `failed` of `of` keys could not be read (each was said).
+fn unread(failed: usize, of: usize) -> Result<u8, CliError> {
+    if failed == 0 {
+        return Ok(0);
+    }
+    Err(CliError::Failed(format!(
+        "{failed} of {of} keys could not be read"
+    )))
 }
 
 /// The line under `list`'s table: how many rows, and what they are out of only when that is

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::context::{check_id, io};
 use super::keys::{describe_key, summary};
-use super::{AuditArgs, CliError, Command, Format, Global, ListArgs};
+use super::{AuditArgs, CliError, Command, Format, Global, ListArgs, WiderFormat};
 use crate::api::{ApiKeyId, KeyDetail};
 use crate::config::{self, Settings};
 use crate::inventory::{self, ContextRow, Inventory, KeyRow, Millis, Reader, Scope, ago, rfc3339};
@@ -38,7 +38,10 @@ pub(crate) fn run(global: &Global, command: Command) -> Result<u8, CliError> {
                 global.json,
                 args.csv.then_some(("--csv", super::Format::Csv)),
             )?;
-            list(&open(&settings)?, &args, format)
+            // ndjson: the JSON's objects, one a line
+            let ndjson = format.listing().is_none();
+            let format = format.listing().unwrap_or(Format::Json);
+            list(&open(&settings)?, &args, format, ndjson)
         }
         Command::Show(args) => show(&open(&settings)?, &args.id, global.json),
         Command::Audit(args) => audit(&open(&settings)?, &args, global.json),
@@ -203,7 +206,7 @@ fn keys_of(o: &Offline, c: &ContextRow) -> Result<Vec<KeyRow>, CliError> {
     Ok(keys)
 }
 
-fn list(o: &Offline, args: &ListArgs, format: Format) -> Result<u8, CliError> {
+fn list(o: &Offline, args: &ListArgs, format: Format, ndjson: bool) -> Result<u8, CliError> {
     let c = &o.context;
     say_age(c, o.now);
     let mut keys = keys_of(o, c)?;
@@ -230,7 +233,16 @@ fn list(o: &Offline, args: &ListArgs, format: Format) -> Result<u8, CliError> {
                 v
             })
             .collect();
-        output::print_json(&rows).map_err(io)?;
+        if ndjson {
+            for r in &rows {
+                crate::outln!(
+                    "{}",
+                    serde_json::to_string(r).map_err(|e| CliError::Io(e.to_string()))?
+                );
+            }
+        } else {
+            output::print_json(&rows).map_err(io)?;
+        }
         return Ok(0);
     }
     let with_seen = keys.iter().any(|k| own_age(k, c, o.now).is_some());

@@ -283,27 +283,12 @@ pub(crate) async fn sweep(
 /// `audit --format ndjson`: the sweep, each key printed as it arrives ([`crate::audit::stream`]);
 /// what could not be read is said on stderr at the end (exit 1).
 async fn stream(ctx: &Ctx, all_subusers: bool) -> Result<u8, CliError> {
-    let (sweep, subusers, kind) = prepare(ctx, all_subusers, "audit").await?;
-    let progress = crate::output::LazyProgress::new("auditing");
-    let on_progress = |done: usize, total: usize| progress.update(done, total);
     let emit = |k: crate::audit::AuditKey| {
         if let Ok(line) = serde_json::to_string(&k) {
             crate::outln!("{line}");
         }
     };
-    let streamed = super::signals::interruptible(crate::audit::stream(
-        &ctx.client,
-        &subusers,
-        &on_progress,
-        &sweep,
-        &emit,
-    ))
-    .await;
-    progress.finish();
-    let Some(streamed) = streamed else {
-        return Err(super::sweeps::interrupted(ctx, &sweep, &kind));
-    };
-    super::sweeps::end(&sweep, streamed.complete());
+    let streamed = stream_sweep(ctx, all_subusers, "audit", "auditing", &emit).await?;
     if streamed.complete() {
         return Ok(0);
     }
@@ -318,6 +303,35 @@ async fn stream(ctx: &Ctx, all_subusers: bool) -> Result<u8, CliError> {
          were listed but not read"
             .into(),
     ))
+}
+
+/// The sweep of `kind` (resumed, recorded, Ctrl-C keeping what was answered), each key handed
+/// to `emit` the moment it is read, in bounded memory ([`crate::audit::stream`]): `audit
+/// --format ndjson` and `list --scopes --format ndjson`.
+pub(crate) async fn stream_sweep(
+    ctx: &Ctx,
+    all_subusers: bool,
+    kind: &str,
+    label: &str,
+    emit: &(dyn Fn(crate::audit::AuditKey) + Sync),
+) -> Result<crate::audit::Streamed, CliError> {
+    let (sweep, subusers, kind) = prepare(ctx, all_subusers, kind).await?;
+    let progress = crate::output::LazyProgress::new(label);
+    let on_progress = |done: usize, total: usize| progress.update(done, total);
+    let streamed = super::signals::interruptible(crate::audit::stream(
+        &ctx.client,
+        &subusers,
+        &on_progress,
+        &sweep,
+        emit,
+    ))
+    .await;
+    progress.finish();
+    let Some(streamed) = streamed else {
+        return Err(super::sweeps::interrupted(ctx, &sweep, &kind));
+    };
+    super::sweeps::end(&sweep, streamed.complete());
+    Ok(streamed)
 }
 
 /// The sweep's set-up: an interrupted run of the same command found (`kind`, with

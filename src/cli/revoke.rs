@@ -195,7 +195,10 @@ pub(crate) async fn revoke(ctx: &Ctx, args: RevokeArgs) -> Result<u8, CliError> 
     // second one exits at once: every request sent is already named in the journal.
     let stop = tokio_util::sync::CancellationToken::new();
     let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
-    let outcomes = crate::ops::revoke_many(&plan, ctx.settings.concurrency, &stop).await;
+    let bar = crate::output::LazyProgress::new("revoking");
+    let tick = |done: usize, total: usize| bar.update(done, total);
+    let outcomes = crate::ops::revoke_many(&plan, ctx.settings.concurrency, &stop, &tick).await;
+    bar.finish();
     watcher.abort();
     let interrupted = stop.is_cancelled();
     let unjournaled = outcomes.iter().flatten().find_map(|d| match &d.result {

@@ -62,8 +62,12 @@ pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> 
     let mut sink = SecretSink::open(args.secrets_out.as_deref(), ctx.json)?;
     let stop = tokio_util::sync::CancellationToken::new();
     let watcher = tokio::spawn(super::signals::interrupt_watcher(stop.clone()));
-    // 1 and 2: each replacement, then its secret delivered, before the next
-    for r in plan.iter_mut() {
+    // 1 and 2: each replacement, then its secret delivered, before the next (paced by the
+    // create budget: progress with an ETA on a terminal)
+    let bar = crate::output::LazyProgress::new("creating replacements");
+    let total = plan.len();
+    bar.update(0, total);
+    for (n, r) in plan.iter_mut().enumerate() {
         if stop.is_cancelled() || sink.failure.is_some() {
             break;
         }
@@ -81,17 +85,19 @@ pub(crate) async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<u8, CliError> 
             }
         }
         for w in std::mem::take(&mut r.warnings) {
-            crate::errln!("sgkeys: warning: {}: {}", r.old.id, clean(&w));
+            bar.say(&format!("sgkeys: warning: {}: {}", r.old.id, clean(&w)));
         }
         if r.stage.is_failure() {
-            crate::errln!(
+            bar.say(&format!(
                 "FAILED to rotate {} '{}': {}",
                 r.old.id,
                 clean(&r.old.name),
                 clean(&r.describe())
-            );
+            ));
         }
+        bar.update(n + 1, total);
     }
+    bar.finish();
     let delivered_all = sink.finish();
     let interrupted = stop.is_cancelled();
     // 3: the deployed? gate, once for every replacement whose secret was delivered
@@ -220,7 +226,10 @@ async fn revoke_and_read_back(
             _ => None,
         })
         .collect();
-    let outcomes = crate::ops::revoke_many(&targets, ctx.settings.concurrency, stop).await;
+    let bar = crate::output::LazyProgress::new("revoking the old keys");
+    let tick = |done: usize, total: usize| bar.update(done, total);
+    let outcomes = crate::ops::revoke_many(&targets, ctx.settings.concurrency, stop, &tick).await;
+    bar.finish();
     for ((i, _), done) in revokes.iter().zip(outcomes) {
         let r = &mut plan[*i];
         let Some(done) = done else { continue };

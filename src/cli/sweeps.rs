@@ -142,13 +142,29 @@ pub(crate) fn end(sweep: &Sweep, complete: bool) {
 
 /// The sweep was stopped by Ctrl-C: recorded as interrupted; the error says what was kept.
 pub(crate) fn interrupted(ctx: &Ctx, sweep: &Sweep, what: &str) -> CliError {
-    let kept = match sweep.recording() {
+    let received = plural(sweep.asked(), "answer", "answers");
+    interrupted_run(
+        ctx,
+        sweep.recording(),
+        what,
+        &format!("the {received} received"),
+    )
+}
+
+/// [`interrupted`] for a sweep run out of sight (the leaked-key search's, inside
+/// [`crate::leak::locate_resuming`]): `recording` is where it was recorded, `kept` says what.
+pub(crate) fn interrupted_run(
+    ctx: &Ctx,
+    recording: Option<(&inventory::Recorder, i64)>,
+    what: &str,
+    kept: &str,
+) -> CliError {
+    let kept = match recording {
         Some((rec, id)) => {
             rec.sweep_end(id, "interrupted");
             format!(
-                "the {} received were recorded in the inventory: run the same command again \
-                 within {} to ask only the rest",
-                plural(sweep.asked(), "answer", "answers"),
+                "{kept} were recorded in the inventory: run the same command again within {} \
+                 to ask only the rest",
                 humantime::format_duration(ctx.max_age.unwrap_or(DEFAULT_MAX_AGE))
             )
         }

@@ -22,6 +22,7 @@ use std::sync::Mutex;
 
 use crate::api::{ApiError, ApiKey, ApiKeyId, Client, KeyDetail, OnBehalfOf, Region, Subuser};
 use crate::inventory::Recorder;
+use crate::resume::Sweep;
 use crate::secret::Secret;
 
 use super::why_unclear;
@@ -142,6 +143,9 @@ struct Job {
     region: Option<Region>,
 }
 
+/// A context of the sweep: its on-behalf-of value (`None`: the calling account) and region.
+pub type SweepContext = (Option<String>, Option<Region>);
+
 /// Find each key (by id) in the accounts `client` reaches, by the inventory, the key itself,
 /// then the sweep. `inventory`: where the calling account's contexts are recorded (what is
 /// read is recorded there too). One answer per key, in order.
@@ -149,6 +153,27 @@ pub async fn locate(
     client: &Client,
     wanted: &[Wanted],
     inventory: Option<&Recorder>,
+    watch: Watch<'_>,
+) -> Vec<Located> {
+    locate_resuming(
+        client,
+        wanted,
+        inventory,
+        None::<fn(&[SweepContext]) -> Sweep>,
+        watch,
+    )
+    .await
+}
+
+/// [`locate`] whose sweep (route 3) resumes: `begin` is handed every reachable context before
+/// any is asked and returns the sweep, which answers from the inventory what an interrupted
+/// search (or `--max-age`) left there, and records each list asked (the CLI's
+/// `cli/sweeps.rs` decides what is taken). `None`: a fresh sweep, recorded in `inventory`.
+pub async fn locate_resuming(
+    client: &Client,
+    wanted: &[Wanted],
+    inventory: Option<&Recorder>,
+    begin: Option<impl FnOnce(&[SweepContext]) -> Sweep>,
     watch: Watch<'_>,
 ) -> Vec<Located> {
     let mut open: Vec<Open> = wanted
@@ -181,7 +206,7 @@ pub async fn locate(
     // 2. ask each key still open whose it is
     by_username(client, &mut open, &places, inventory).await;
     // 3. every other reachable context
-    sweep(client, &mut open, inventory, watch).await;
+    sweep(client, &mut open, inventory, begin, watch).await;
     open.into_iter()
         .map(|o| {
             let (location, via, region) = match o.done {
@@ -445,7 +470,13 @@ type ListAnswer = (usize, Result<Vec<ApiKey>, ApiError>);
 
 /// Route 3: list the keys of every reachable context not yet asked for every open key (one
 /// request per context), in the waves the budget allows; stop the moment every key is found.
-async fn sweep(client: &Client, open: &mut [Open], inventory: Option<&Recorder>, watch: Watch<'_>) {
+async fn sweep(
+    client: &Client,
+    open: &mut [Open],
+    inventory: Option<&Recorder>,
+    begin: Option<impl FnOnce(&[SweepContext]) -> Sweep>,
+    watch: Watch<'_>,
+) {
     if open.iter().all(|o| o.done.is_some()) {
         return;
     }
@@ -455,6 +486,11 @@ async fn sweep(client: &Client, open: &mut [Open], inventory: Option<&Recorder>,
             o.failed.push((Some(String::new()), why.clone()));
         }
     }
+    // a resumed sweep covers every reachable context (the next run's sweep must see them all)
+    let resumed = begin.map(|b| {
+        let contexts: Vec<SweepContext> = all.iter().map(|(c, r)| (ctx_of(c), *r)).collect();
+        b(&contexts)
+    });
     // a context every open key was already asked in is not asked again
     let todo: Vec<(Client, Option<Region>)> = all
         .into_iter()
@@ -465,39 +501,60 @@ async fn sweep(client: &Client, open: &mut [Open], inventory: Option<&Recorder>,
                 .any(|o| !o.absent.contains(&at) && !o.failed.iter().any(|(f, _)| *f == at))
         })
         .collect();
+    let recording: Option<(Recorder, i64)> = match &resumed {
+        Some(s) => s.recording().map(|(r, id)| (r.clone(), id)),
+        None if todo.is_empty() => None,
+        None => inventory.map(|r| (r.clone(), r.sweep_start("leak"))),
+    };
     if todo.is_empty() {
+        if let Some((r, s)) = &recording {
+            r.sweep_end(*s, "finished");
+        }
         return;
     }
-    let looking: HashSet<String> = open
+    let mut left: HashSet<String> = open
         .iter()
         .filter(|o| o.done.is_none())
         .map(|o| o.id.0.clone())
         .collect();
-    let sweep_id = inventory.map(|r| r.sweep_start("leak"));
     let clients: Vec<Client> = todo.iter().map(|(c, _)| c.clone()).collect();
-    let left = Mutex::new(looking.clone());
+    // what the inventory answers for a context is not asked again
+    let mut answers: Vec<ListAnswer> = Vec::new();
+    let mut pending: Vec<usize> = Vec::new();
+    for (n, (c, _)) in todo.iter().enumerate() {
+        match resumed.as_ref().and_then(|s| s.known_list(&ctx_of(c))) {
+            Some(keys) => {
+                for k in &keys {
+                    left.remove(&k.api_key_id.0);
+                }
+                answers.push((n, Ok(keys)));
+            }
+            None => pending.push(n),
+        }
+    }
+    let taken = answers.len();
+    let left = Mutex::new(left);
     let all_found = tokio::sync::Notify::new();
     // Rounds: what the budget allows within --timeout goes in the first; the contexts the
     // fetch engine could not send before the window reset ("not sent: … later than the
     // --timeout allows") are asked again once it has, until every key is found or a round
     // answers nothing new.
-    let mut answers: Vec<ListAnswer> = Vec::new();
-    let mut pending: Vec<usize> = (0..todo.len()).collect();
     let mut finished = true;
     let mut rounds = 0;
-    loop {
+    while !pending.is_empty() && !left.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
         rounds += 1;
-        let done_before = todo.len() - pending.len();
+        let done_before = todo.len() - pending.len() - taken;
         let round: Vec<Client> = pending.iter().map(|&n| clients[n].clone()).collect();
         // answers as they arrive: (context index, list), read when the round stops
         let got: Mutex<Vec<ListAnswer>> = Mutex::new(Vec::new());
-        let tick = |d: usize, _: usize| (watch.progress)(done_before + d, todo.len());
+        let tick = |d: usize, _: usize| (watch.progress)(done_before + d, todo.len() - taken);
         let engine = crate::fetch::run(
             &round,
             |k, c| {
                 let n = pending[k];
                 let region = todo[n].1.map(Region::as_str);
                 let (got, left, all_found) = (&got, &left, &all_found);
+                let (recording, resumed) = (&recording, &resumed);
                 async move {
                     // every key found meanwhile: nothing more is sent
                     if left.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
@@ -505,11 +562,13 @@ async fn sweep(client: &Client, open: &mut [Open], inventory: Option<&Recorder>,
                     }
                     let answer = c.list_keys(None).await;
                     let deferred = matches!(answer, Err(ApiError::RateWaitTooLong { .. }));
-                    if let (Some(r), Some(s), false) = (inventory, sweep_id, deferred) {
+                    if let (Some(s), false) = (resumed, deferred) {
+                        s.listed(&c, &answer);
+                    } else if let (Some((r, s)), false) = (recording, deferred) {
                         let place = crate::seen::place(r, &c);
-                        crate::seen::list(r, &place, &answer, true, Some(s));
+                        crate::seen::list(r, &place, &answer, true, Some(*s));
                         if answer.is_ok() {
-                            r.sweep_context(s, &place, region);
+                            r.sweep_context(*s, &place, region);
                         }
                     }
                     if let Ok(keys) = &answer {
@@ -571,10 +630,10 @@ async fn sweep(client: &Client, open: &mut [Open], inventory: Option<&Recorder>,
         .await;
         pending = again;
     }
-    if let (Some(r), Some(s)) = (inventory, sweep_id) {
+    if let Some((r, s)) = &recording {
         let ok = answers.iter().all(|(_, a)| a.is_ok());
         r.sweep_end(
-            s,
+            *s,
             if finished && ok && answers.len() == todo.len() {
                 "finished"
             } else {

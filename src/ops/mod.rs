@@ -567,17 +567,22 @@ impl RevokeTarget {
 
 /// Revoke many keys: every other key first (at most `concurrency` at once), then the caller's
 /// own key, once every other answer is in. When `stop` is cancelled, no new request starts; the
-/// ones under way finish and are recorded. `None` in the result: not attempted.
+/// ones under way finish and are recorded. `None` in the result: not attempted. `progress`
+/// hears (answered, targets) as each answer arrives.
 pub async fn revoke_many(
     targets: &[RevokeTarget],
     concurrency: usize,
     stop: &CancellationToken,
+    progress: crate::fetch::Progress<'_>,
 ) -> Vec<Option<Done>> {
     let sem = Arc::new(Semaphore::new(concurrency.max(1)));
+    let answered = std::sync::atomic::AtomicUsize::new(0);
+    let total = targets.len();
     let run = |t: &RevokeTarget| {
         let sem = Arc::clone(&sem);
         let t = t.clone();
         let stop = stop.clone();
+        let answered = &answered;
         async move {
             let _permit = tokio::select! {
                 biased;
@@ -587,15 +592,19 @@ pub async fn revoke_many(
             if stop.is_cancelled() {
                 return None;
             }
-            Some(
-                t.ops
-                    .run(Mutation::Revoke {
-                        id: t.id.clone(),
-                        name: t.name.clone(),
-                        scopes_before: t.scopes_before.clone(),
-                    })
-                    .await,
-            )
+            let done = t
+                .ops
+                .run(Mutation::Revoke {
+                    id: t.id.clone(),
+                    name: t.name.clone(),
+                    scopes_before: t.scopes_before.clone(),
+                })
+                .await;
+            progress(
+                answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                total,
+            );
+            Some(done)
         }
     };
     let (own, others): (Vec<usize>, Vec<usize>) =

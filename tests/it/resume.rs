@@ -295,3 +295,158 @@ async fn audit_ndjson_prints_each_key_as_it_arrives() {
         .unwrap();
     assert_eq!(&first_line, same);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_ndjson_streams_the_keys_of_list_json() {
+    use std::io::BufRead;
+    let env = Env::with(SimConfig {
+        seed: Seed::Bulk(150),
+        rate_limit: Rate::per_second(30),
+        ..SimConfig::fast()
+    })
+    .await;
+    let set =
+        |rows: Vec<Value>| -> BTreeSet<String> { rows.iter().map(Value::to_string).collect() };
+    // without --scopes: the list's keys, one object a line, the same objects as --json
+    let listed = env.json(&["list", "--json"]);
+    let lines = env.json_lines(&["list", "--format", "ndjson"]);
+    assert_eq!(lines.len(), 151);
+    assert_eq!(set(lines), set(listed.as_array().unwrap().clone()));
+    // ndjson goes with no other format
+    assert_eq!(env.run(&["list", "--format", "ndjson", "--json"]).0, 2);
+    let (code, _, err) = env.run(&["list", "--format", "ndjson", "--csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--format ndjson and --csv"), "{err}");
+
+    // with --scopes: each key printed as its read arrives, long before the sweep ends
+    env.sim.reset_counters();
+    let reference = env.json(&["list", "--scopes", "--json"]);
+    let whole = answered(&env).len();
+    env.sim.reset_counters();
+    let mut child = env
+        .cmd(&["list", "--scopes", "--format", "ndjson"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let sim = env.sim.clone();
+    let (lines, asked_at_first) = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        let mut asked_at_first = None;
+        for line in std::io::BufReader::new(stdout).lines() {
+            if asked_at_first.is_none() {
+                asked_at_first = Some(sim.requests().len());
+            }
+            lines.push(serde_json::from_str::<Value>(&line.unwrap()).unwrap());
+        }
+        (lines, asked_at_first)
+    })
+    .await
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = asked_at_first.unwrap();
+    assert!(
+        first < whole / 2,
+        "first line after {first} of {whole} requests"
+    );
+    assert_eq!(lines.len(), 151, "each key once");
+    assert_eq!(set(lines), set(reference.as_array().unwrap().clone()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaked_key_search_killed_mid_sweep_resumes_asking_no_account_twice() {
+    // eleven accounts to search at 4 requests a second: the sweep spans several windows
+    let env = Env::with(SimConfig {
+        seed: Seed::Fleet {
+            subusers: 10,
+            keys: 2,
+        },
+        rate_limit: Rate::per_second(4),
+        ..SimConfig::fast()
+    })
+    .await;
+    // a key in the last subuser that may not say whose it is (no user.username.read), made
+    // without the inventory so that only the sweep can find it
+    let (code, secret, err) = env.run(&[
+        "--no-inventory",
+        "--on-behalf-of",
+        "fleet-010",
+        "create",
+        "leaky",
+        "--scope",
+        "mail.send",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let secret = secret.trim().to_owned();
+    let id = secret.split('.').nth(1).unwrap().to_owned();
+    let args = ["revoke", "--leaked", secret.as_str(), "--dry-run"];
+    let lists = |reqs: &[Req]| -> BTreeSet<Req> {
+        reqs.iter()
+            .filter(|r| r.0 == "GET" && r.1 == "/v3/api_keys")
+            .cloned()
+            .collect()
+    };
+
+    env.sim.reset_counters();
+    let (code, _) = stop_mid_sweep(&env, &args, 8, libc::SIGKILL).await;
+    assert_eq!(code, None, "killed by the signal");
+    let killed = lists(&answered(&env));
+    assert!(!killed.is_empty() && killed.len() < 11, "{killed:?}");
+
+    // the next run asks only the accounts the killed one was not answered, and finds the key
+    env.sim.reset_counters();
+    let (code, _, err) = env.run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("Resuming the leaked-key search interrupted"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("Would revoke {id}")), "{err}");
+    let resumed = lists(&answered(&env));
+    let again: Vec<&Req> = resumed.intersection(&killed).collect();
+    assert!(again.is_empty(), "asked again within --max-age: {again:?}");
+    assert!(
+        resumed.contains(&(
+            "GET".into(),
+            "/v3/api_keys".into(),
+            Some("fleet-010".into())
+        )),
+        "{resumed:?}"
+    );
+
+    // Ctrl-C stops a search at once and says what it kept (another key, made after every
+    // list the inventory holds, so that only a fresh sweep finds it)
+    let (code, other, err) = env.run(&[
+        "--no-inventory",
+        "--on-behalf-of",
+        "fleet-010",
+        "create",
+        "leaky too",
+        "--scope",
+        "mail.send",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    env.sim.reset_counters();
+    let args = [
+        "--max-age",
+        "0",
+        "revoke",
+        "--leaked",
+        other.trim(),
+        "--dry-run",
+    ];
+    let (code, err) = stop_mid_sweep(&env, &args, 8, libc::SIGINT).await;
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        err.contains("the leaked-key search (nothing was revoked) was stopped")
+            && err.contains("recorded in the inventory"),
+        "{err}"
+    );
+}

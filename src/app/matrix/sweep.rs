@@ -355,7 +355,7 @@ pub(crate) fn sweep_listed(
             );
         }
     }
-    super::account::pump(app, out);
+    super::list::pump(app, out);
     resweep(app);
     end_sweep(app, out);
 }
@@ -382,7 +382,7 @@ pub(crate) fn sweep_key(
             }
         }
     }
-    super::account::pump(app, out);
+    super::list::pump(app, out);
     let sorted_by_scopes = app.view.sort.needs_scopes() || app.filter.query.needs_scopes();
     let finished = app.sweep().is_some_and(Sweep::answered);
     if sorted_by_scopes || finished {
