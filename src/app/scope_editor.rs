@@ -210,8 +210,8 @@ pub enum ScopeStage {
     /// The key changed since the form opened.
     Conflict(KeyDetail),
     Saving(ReqId),
-    /// Esc on a dirty form.
-    ConfirmDiscard,
+    /// Esc on a dirty form: [`super::create::discard_question`].
+    ConfirmDiscard(Confirm),
 }
 
 /// `e`: edit a key's scopes (PUT).
@@ -282,7 +282,7 @@ impl ScopeForm {
             ScopeStage::Editing => Layer::Scopes,
             ScopeStage::Review => Layer::ScopesReview,
             ScopeStage::Conflict(_) => Layer::ScopesConflict,
-            ScopeStage::ConfirmDiscard => Layer::Discard,
+            ScopeStage::ConfirmDiscard(_) => Layer::Discard,
             ScopeStage::Checking(_) | ScopeStage::Saving(_) => Layer::Busy,
         }
     }
@@ -337,7 +337,7 @@ pub(crate) fn scope_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec
     match (layer, a) {
         (Layer::Scopes, Action::Back) => {
             if f.dirty() {
-                f.stage = ScopeStage::ConfirmDiscard;
+                f.stage = ScopeStage::ConfirmDiscard(super::create::discard_question(app.now_ms));
             } else {
                 close_modal(app);
             }
