@@ -93,6 +93,23 @@ pub struct Wanted {
     pub key: Option<Secret>,
 }
 
+/// The sweep kind a search for `wanted` is recorded as in the inventory: one per set of key
+/// ids, so that only a search for the same keys resumes another. That is sound: a key looked
+/// for existed when the interrupted search read its lists, and a key never moves between
+/// accounts, so a list without it then is a list without it now; a list read while looking
+/// for other keys says nothing of a key created after it.
+pub fn search_kind(wanted: &[Wanted]) -> String {
+    let mut ids: Vec<&str> = wanted.iter().map(|w| w.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // FNV-1a: stable across builds and platforms, unlike std's hasher
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in ids.join(",").bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("leak {h:016x}")
+}
+
 /// How the sweep is shown: `progress(contexts answered, contexts to ask)` as answers arrive,
 /// and `waiting(seconds, contexts left)` before it waits for the rate-limit window.
 #[derive(Clone, Copy)]
@@ -504,7 +521,16 @@ async fn sweep(
     let recording: Option<(Recorder, i64)> = match &resumed {
         Some(s) => s.recording().map(|(r, id)| (r.clone(), id)),
         None if todo.is_empty() => None,
-        None => inventory.map(|r| (r.clone(), r.sweep_start("leak"))),
+        None => inventory.map(|r| {
+            let wanted: Vec<Wanted> = open
+                .iter()
+                .map(|o| Wanted {
+                    id: o.id.clone(),
+                    key: None,
+                })
+                .collect();
+            (r.clone(), r.sweep_start(&search_kind(&wanted)))
+        }),
     };
     if todo.is_empty() {
         if let Some((r, s)) = &recording {
@@ -539,7 +565,7 @@ async fn sweep(
     // fetch engine could not send before the window reset ("not sent: … later than the
     // --timeout allows") are asked again once it has, until every key is found or a round
     // answers nothing new.
-    let mut finished = true;
+    let mut found_all = false;
     let mut rounds = 0;
     while !pending.is_empty() && !left.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
         rounds += 1;
@@ -605,7 +631,7 @@ async fn sweep(
             }
         }
         if stopped {
-            finished = false;
+            found_all = true;
             break;
         }
         // a window longer than SendGrid's (60 s) is a header not to be believed: not waited
@@ -632,9 +658,13 @@ async fn sweep(
     }
     if let Some((r, s)) = &recording {
         let ok = answers.iter().all(|(_, a)| a.is_ok());
+        // stopped because every key was found: the search is over, never resumed (nor read as
+        // a sweep that answered every context)
         r.sweep_end(
             *s,
-            if finished && ok && answers.len() == todo.len() {
+            if found_all {
+                "found"
+            } else if ok && answers.len() == todo.len() {
                 "finished"
             } else {
                 "incomplete"

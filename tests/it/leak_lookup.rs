@@ -250,3 +250,39 @@ async fn a_username_route_answering_a_page_a_refusal_or_a_stranger_falls_back_to
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_for_another_key_never_takes_the_lists_an_earlier_search_read() {
+    let env = fleet(6).await;
+    // one at a time, in order: the first search reads the own account and fleet-001…003,
+    // then finds its key in fleet-004 and stops
+    let first = env.sim.add_key(Some("fleet-004"), "ci", &["mail.send"]);
+    let v = dry_run(&env, first.expose(), &["--concurrency", "1"]);
+    assert_eq!(v["account"], "fleet-004", "{v}");
+    assert!(lists_per_context(&env).contains_key("fleet-002"));
+    // a key made since, in an account that search had read
+    let second = env.sim.add_key(Some("fleet-002"), "ci-2", &["mail.send"]);
+    env.sim.reset_counters();
+    let args = [
+        "revoke",
+        "--leaked",
+        "--dry-run",
+        "--json",
+        "--concurrency",
+        "1",
+    ];
+    let (code, out, err) = env.run_in(&args, &format!("{}\n", second.expose()));
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["account"], "fleet-002",
+        "found, not taken from the old list: {v}"
+    );
+    assert!(!err.contains("Resuming"), "{err}");
+    assert_eq!(
+        lists_per_context(&env).get("fleet-002"),
+        Some(&1),
+        "asked afresh"
+    );
+    env.sim.shutdown().await;
+}

@@ -235,9 +235,10 @@ pub(super) async fn assess(
             progress: &tick,
             waiting: &wait,
         };
-        // the sweep resumes as the other sweeps do: an interrupted search's next run asks only
-        // the accounts it had not been answered (within --max-age)
-        let start = Start::find(ctx, "leak", "leaked-key search");
+        // the sweep resumes as the other sweeps do: an interrupted search's next run for the
+        // same keys ([`leak::search_kind`]) asks only the accounts it had not been answered
+        // (within --max-age)
+        let start = Start::find(ctx, &leak::search_kind(&wanted), "leaked-key search");
         let recording = std::sync::OnceLock::new();
         let begin = |contexts: &[leak::SweepContext]| {
             let sweep = start.begin(ctx, contexts);
