@@ -110,7 +110,7 @@ impl Confirm {
     }
     /// Apply a key of `layer` (the dialog's) at `now_ms`.
     pub fn answer(&mut self, layer: Layer, a: Action, now_ms: u64) -> Answer {
-        if !refuses(a) && !self.armed(now_ms) {
+        if !a.refuses() && !self.armed(now_ms) {
             let label = keymap::bindings()
                 .find(|b| b.action == a && b.layers.contains(&layer))
                 .map_or_else(|| format!("{a:?}"), keymap::keys_label);
@@ -128,12 +128,6 @@ impl Confirm {
             other => Answer::Other(other),
         }
     }
-}
-
-/// Whether `a` is a refusing key (Esc, `n`): it counts even while a dialog is arming, as
-/// refusing never acts.
-pub fn refuses(a: Action) -> bool {
-    matches!(a, Action::Back | Action::No)
 }
 
 #[cfg(test)]

@@ -131,18 +131,6 @@ pub(crate) fn edit_name(app: &mut App, edit: impl FnOnce(&mut Input)) {
     }
 }
 
-/// Either form's "discard changes?" (this one's and the scope editor's), opened at `now_ms`:
-/// Keep editing focused, and armed (what is thrown away cannot be had back, so `Esc` `y`
-/// typed as one gesture discards nothing).
-pub(crate) fn discard_question(now_ms: u64) -> Confirm {
-    Confirm::new("Discard changes?", ["Keep editing", "Discard"], 56)
-        .line(
-            Tone::Warn,
-            "Close the form and lose the changes you made in it?",
-        )
-        .armed_from(now_ms, "so Esc y typed as one gesture discards nothing")
-}
-
 /// Either form's discard question answered: discard closes the form, keep editing goes back
 /// to it.
 pub(crate) fn discard_action(app: &mut App, a: Action) {

@@ -283,6 +283,14 @@ pub enum Action {
     Wide,
 }
 
+impl Action {
+    /// Whether this is a confirmation's refusing key (Esc, `n`): it counts even while the
+    /// dialog is arming ([`super::confirm::ARM_MS`]), as refusing never acts.
+    pub fn refuses(self) -> bool {
+        matches!(self, Action::Back | Action::No)
+    }
+}
+
 /// A key with modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chord {
@@ -569,7 +577,7 @@ pub fn needs_target(a: Action) -> bool {
 pub fn available(app: &super::App, b: &Binding) -> bool {
     if app.arming_until().is_some()
         && b.layers.contains(&app.layer())
-        && !super::confirm::refuses(b.action)
+        && !b.action.refuses()
         && !matches!(b.action, Action::Help | Action::ForceQuit)
     {
         return false;
