@@ -34,18 +34,32 @@ impl Env {
         self.dir.path().join("journal.jsonl")
     }
 
+    /// The environment of every run: nothing of the caller's but PATH.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        let d = self.dir.path();
+        let p = |p: PathBuf| p.display().to_string();
+        vec![
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("HOME", p(d.to_path_buf())),
+            ("XDG_CONFIG_HOME", p(d.join("config"))),
+            ("XDG_STATE_HOME", p(d.join("state"))),
+            ("SENDGRID_API_KEY", self.sim.admin_key().expose().to_owned()),
+            ("SGKEYS_BASE_URL", self.sim.base_url()),
+            ("SGKEYS_EU_BASE_URL", self.sim.eu_base_url()),
+            ("SGKEYS_JOURNAL", p(self.journal())),
+        ]
+    }
+
+    /// [`Env::vars`] for a terminal (`common::tmux::Tmux::start`): with `TERM`.
+    pub fn terminal_vars(&self) -> Vec<(&'static str, String)> {
+        let mut v = self.vars();
+        v.push(("TERM", "xterm-256color".into()));
+        v
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env("SENDGRID_API_KEY", self.sim.admin_key().expose())
-            .env("SGKEYS_BASE_URL", self.sim.base_url())
-            .env("SGKEYS_EU_BASE_URL", self.sim.eu_base_url())
-            .env("SGKEYS_JOURNAL", self.journal());
+        c.args(args).env_clear().envs(self.vars());
         c
     }
 

@@ -181,15 +181,16 @@ impl Tmux {
     }
 
     pub fn alternate_screen_on(&self) -> bool {
-        let out = tmux(&self.socket)
-            .args(["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
-            .output()
-            .expect("display-message");
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
+        self.format("#{alternate_on}") == "1"
     }
 
     /// Wait until the screen contains `needle`.
     pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_for_within(needle, Duration::from_secs(15))
+    }
+
+    /// Wait until the screen contains `needle`, at most `within`.
+    pub fn wait_for_within(&self, needle: &str, within: Duration) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
@@ -197,11 +198,25 @@ impl Tmux {
                 return s;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(15),
+                start.elapsed() < within,
                 "timed out waiting for {needle:?}; screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// A tmux format (`#{pane_pid}`, `#{alternate_on}`) of the session's pane.
+    pub fn format(&self, f: &str) -> String {
+        let out = tmux(&self.socket)
+            .args(["display-message", "-p", "-t", &self.name, f])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// The process the pane's shell is running (a command started with [`Tmux::send_line`]).
+    pub fn foreground_pid(&self) -> String {
+        only_child(&self.format("#{pane_pid}"))
     }
 }
 
