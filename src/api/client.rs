@@ -418,9 +418,12 @@ impl Client {
             // repeated after an unanswered attempt, so each of its attempts has all the time left.
             let own = match repeat {
                 Repeat::Create => left,
-                Repeat::Idempotent | Repeat::Delete => {
-                    inner.times.attempt_timeout(timed_out).min(left)
-                }
+                Repeat::Idempotent => inner.times.attempt_timeout(timed_out).min(left),
+                Repeat::Delete => inner
+                    .times
+                    .attempt_timeout(timed_out)
+                    .max(super::tail::MIN_DELETE_ATTEMPT)
+                    .min(left),
             };
             let started = Instant::now();
             let mut req = inner

@@ -1,7 +1,7 @@
 //! What the connection shows about answer times, and the two tail cuts taken from it:
 //!
 //! - **each attempt's own timeout**: `max(1 s, 10 × the median answer time so far)` (1 s before
-//!   any answer has come), doubled for each attempt of the same request that already timed
+//!   any answer has come; a DELETE's at least 3 s), doubled for each attempt of the same request that already timed
 //!   out, and never past the request's `--timeout` deadline. A hung attempt is cut after that
 //!   and an idempotent request retried, instead of one hang sinking the whole deadline;
 //! - **when to hedge a GET** (a second copy, first answer wins; see [`crate::fetch`]): after
@@ -19,6 +19,10 @@ use std::time::Duration;
 pub(crate) const WINDOW: usize = 128;
 /// An attempt's timeout is never shorter than this.
 pub(crate) const MIN_ATTEMPT: Duration = Duration::from_secs(1);
+/// ... and a DELETE's never shorter than this: the median comes mostly from reads, and a
+/// write may take the server longer; an attempt cut too early is sent again (harmless, the
+/// retry's 404 reads as revoked, but one more request and a confusing server log).
+pub(crate) const MIN_DELETE_ATTEMPT: Duration = Duration::from_secs(3);
 /// ... and is this many times the median answer time.
 pub(crate) const MEDIAN_FACTOR: u32 = 10;
 /// Answers needed before a quantile is trusted for hedging.

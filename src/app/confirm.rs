@@ -1,13 +1,14 @@
 //! The one yes/no confirmation every dialog that asks before it acts is built on (revoke,
-//! rotation's "deployed?", the journal's finish and recreate): a value with its words (title,
-//! body), its two buttons (refuse, focused first; accept, drawn as danger), the focus, and an
-//! optional arm delay, during which only Esc counts (`d` `y` typed as one gesture revokes
+//! rotation's "deployed?", the journal's finish and recreate, quitting while a change is being
+//! sent, a form's "discard changes?"): a value with its words (title, body), its two buttons
+//! (refuse, focused first; accept, drawn as danger), the focus, and an optional arm delay,
+//! during which only the refusing keys (Esc, `n`) count (`d` `y` typed as one gesture revokes
 //! nothing). gitui's `ConfirmPopup` is the model: the dialog words the action and hands back
 //! an [`Answer`]; the room that opened it acts on it. `ui/confirm.rs` draws it.
 
 use super::keymap::{self, Action, Layer};
 
-/// How long an armed confirmation takes no key but Esc after it opens (its buttons are greyed
+/// How long an armed confirmation takes no key but Esc and `n` after it opens (its buttons are greyed
 /// meanwhile), as browsers do for security dialogs.
 pub const ARM_MS: u64 = 400;
 
@@ -39,6 +40,9 @@ pub struct Confirm {
     pub opened_ms: u64,
     /// Keys count from `opened_ms + arm_ms` (0: at once).
     pub arm_ms: u64,
+    /// What the delay protects from, said with the keys it ignored ("so d y typed as one
+    /// gesture revokes nothing").
+    pub arm_why: &'static str,
     /// Keys pressed before then, said in the dialog (labels only: never a secret).
     pub ignored: Vec<String>,
 }
@@ -68,6 +72,7 @@ impl Confirm {
             danger: false,
             opened_ms: 0,
             arm_ms: 0,
+            arm_why: "",
             ignored: Vec::new(),
         }
     }
@@ -81,10 +86,12 @@ impl Confirm {
         self.danger = true;
         self
     }
-    /// Taking no key but Esc for [`ARM_MS`] from `now_ms`.
-    pub fn armed_from(mut self, now_ms: u64) -> Self {
+    /// Taking no key but the refusing ones for [`ARM_MS`] from `now_ms`; `why` says what
+    /// that protects from ("so d y typed as one gesture revokes nothing").
+    pub fn armed_from(mut self, now_ms: u64, why: &'static str) -> Self {
         self.opened_ms = now_ms;
         self.arm_ms = ARM_MS;
+        self.arm_why = why;
         self
     }
     /// Whether keys count yet.
@@ -103,7 +110,7 @@ impl Confirm {
     }
     /// Apply a key of `layer` (the dialog's) at `now_ms`.
     pub fn answer(&mut self, layer: Layer, a: Action, now_ms: u64) -> Answer {
-        if a != Action::Back && !self.armed(now_ms) {
+        if !a.refuses() && !self.armed(now_ms) {
             let label = keymap::bindings()
                 .find(|b| b.action == a && b.layers.contains(&layer))
                 .map_or_else(|| format!("{a:?}"), keymap::keys_label);
@@ -141,12 +148,22 @@ mod tests {
     }
 
     #[test]
-    fn an_armed_confirmation_takes_only_esc_until_it_is_armed() {
-        let mut c = Confirm::new("Go?", ["Cancel", "Go"], 40).armed_from(1_000);
+    fn an_armed_confirmation_takes_only_esc_and_n_until_it_is_armed() {
+        let mut c = Confirm::new("Go?", ["Cancel", "Go"], 40).armed_from(1_000, "");
         assert_eq!(c.arming_until(1_000), Some(1_000 + ARM_MS));
         assert_eq!(c.answer(Layer::Confirm, Action::Yes, 1_000), Answer::Stay);
         assert_eq!(c.ignored, ["y"]);
         assert_eq!(c.answer(Layer::Confirm, Action::Back, 1_000), Answer::No);
+        assert_eq!(c.answer(Layer::Discard, Action::No, 1_000), Answer::No);
+        assert_eq!(
+            c.answer(Layer::Discard, Action::NextField, 1_000),
+            Answer::Stay
+        );
+        assert!(
+            !c.focus_yes,
+            "the focus does not move before the dialog is armed"
+        );
+        assert_eq!(c.ignored.len(), 2);
         assert_eq!(
             c.answer(Layer::Confirm, Action::Yes, 1_000 + ARM_MS),
             Answer::Yes

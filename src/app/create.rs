@@ -25,7 +25,8 @@ pub enum CreateStage {
     Editing,
     Review,
     Submitting(ReqId),
-    ConfirmDiscard,
+    /// Esc on a dirty form: [`discard_question`].
+    ConfirmDiscard(Confirm),
 }
 
 /// `n`: create a key (POST).
@@ -61,7 +62,7 @@ impl CreateForm {
         match self.stage {
             CreateStage::Review => Layer::CreateReview,
             CreateStage::Submitting(_) => Layer::Busy,
-            CreateStage::ConfirmDiscard => Layer::Discard,
+            CreateStage::ConfirmDiscard(_) => Layer::Discard,
             CreateStage::Editing if self.focus == CreateField::Name => Layer::CreateName,
             CreateStage::Editing => Layer::Create,
         }
@@ -130,13 +131,25 @@ pub(crate) fn edit_name(app: &mut App, edit: impl FnOnce(&mut Input)) {
     }
 }
 
-/// Either form's "discard your changes?" (this one's and the scope editor's): yes closes the
-/// form, anything else goes back to editing.
+/// Either form's discard question answered: discard closes the form, keep editing goes back
+/// to it.
 pub(crate) fn discard_action(app: &mut App, a: Action) {
-    match (a, &mut app.modal) {
-        (Action::Yes, _) => close_modal(app),
-        (_, Some(Modal::EditScopes(f))) => f.stage = ScopeStage::Editing,
-        (_, Some(Modal::Create(f))) => f.stage = CreateStage::Editing,
+    let now = app.now_ms;
+    let question = match &mut app.modal {
+        Some(Modal::EditScopes(f)) => match &mut f.stage {
+            ScopeStage::ConfirmDiscard(c) => c,
+            _ => return,
+        },
+        Some(Modal::Create(f)) => match &mut f.stage {
+            CreateStage::ConfirmDiscard(c) => c,
+            _ => return,
+        },
+        _ => return,
+    };
+    match (question.answer(Layer::Discard, a, now), &mut app.modal) {
+        (Answer::Yes, _) => close_modal(app),
+        (Answer::No, Some(Modal::EditScopes(f))) => f.stage = ScopeStage::Editing,
+        (Answer::No, Some(Modal::Create(f))) => f.stage = CreateStage::Editing,
         _ => {}
     }
 }
@@ -166,7 +179,7 @@ pub(crate) fn create_action(app: &mut App, layer: Layer, a: Action, out: &mut Ve
         (Layer::CreateReview, Action::No) => f.stage = CreateStage::Editing,
         (_, Action::Back) => {
             if f.dirty() {
-                f.stage = CreateStage::ConfirmDiscard;
+                f.stage = CreateStage::ConfirmDiscard(discard_question(app.now_ms));
             } else {
                 close_modal(app);
             }

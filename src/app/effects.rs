@@ -115,12 +115,43 @@ pub(crate) fn is_own(app: &App, id: &ApiKeyId) -> bool {
     app.ctx.on_behalf_of.is_none() && app.ctx.caller_key_id.as_deref() == Some(id.as_str())
 }
 
+/// `q` (Ctrl-C: `force`): quit, unless a change is still being sent and this is not forced:
+/// then ask first (Stay focused, armed so `q` `y` typed as one gesture quits nothing).
 pub(crate) fn quit(app: &mut App, force: bool, out: &mut Vec<Command>) {
-    if !force && app.pending_mutations() > 0 && !matches!(app.modal, Some(Modal::ConfirmQuit)) {
-        app.modal = Some(Modal::ConfirmQuit);
+    let sending = app.pending_mutations();
+    if !force && sending > 0 && !matches!(app.modal, Some(Modal::ConfirmQuit(_))) {
+        let (what, it) = if sending == 1 {
+            ("1 change is".to_owned(), "it")
+        } else {
+            (format!("{sending} changes are"), "them")
+        };
+        let c = Confirm::new("Quit?", ["Stay", "Quit"], 56)
+            .line(Tone::Warn, format!("{what} still being sent to SendGrid."))
+            .line(
+                Tone::Base,
+                format!(
+                    "Quit anyway? sgkeys waits for {it} to finish and be journaled before it \
+                     exits, but you will not see the outcome here (sgkeys journal shows it)."
+                ),
+            )
+            .armed_from(app.now_ms, "so q y typed as one gesture quits nothing");
+        app.modal = Some(Modal::ConfirmQuit(c));
         return;
     }
     app.should_quit = true;
     out.push(Command::CancelReads);
     out.push(Command::Quit);
+}
+
+/// The quit question answered: quit (the changes in flight finish on the way out), or stay.
+pub(crate) fn quit_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
+    let now = app.now_ms;
+    let Some(Modal::ConfirmQuit(c)) = &mut app.modal else {
+        return;
+    };
+    match c.answer(Layer::ConfirmQuit, a, now) {
+        Answer::Yes => quit(app, true, out),
+        Answer::No => close_modal(app),
+        Answer::Other(_) | Answer::Stay => {}
+    }
 }

@@ -421,8 +421,8 @@ pub enum Modal {
     Log(LogModal),
     Diff(DiffModal),
     Presets(PresetPicker),
-    /// Quit while a change is still being sent?
-    ConfirmQuit,
+    /// Quit while a change is still being sent? (Stay focused, armed.)
+    ConfirmQuit(Confirm),
     /// The `:` command line.
     Command(CommandLine),
     /// `R`: the replacement's name before it is created.
@@ -541,7 +541,7 @@ impl App {
                 DiffRight::Key(_) => Layer::Diff,
             },
             Some(Modal::Presets(_)) => Layer::Presets,
-            Some(Modal::ConfirmQuit) => Layer::ConfirmQuit,
+            Some(Modal::ConfirmQuit(_)) => Layer::ConfirmQuit,
             Some(Modal::Command(_)) => Layer::Command,
             Some(Modal::Rotate(f)) if f.submitting.is_some() => Layer::Busy,
             Some(Modal::Rotate(_)) => Layer::RotateName,
@@ -578,12 +578,29 @@ impl App {
                 .is_some_and(|t| t.expires_at().is_some())
     }
 
-    /// When an open revoke confirmation starts taking keys, while it does not yet.
-    pub fn arming_until(&self) -> Option<u64> {
+    /// The yes/no question on top, if one is (revoke, deployed?, the journal's, quit, a
+    /// form's discard).
+    pub fn open_confirm(&self) -> Option<&Confirm> {
         match &self.modal {
-            Some(Modal::ConfirmDelete(c)) => c.confirm.arming_until(self.now_ms),
+            Some(Modal::ConfirmDelete(c)) => Some(&c.confirm),
+            Some(Modal::Deployed(d)) => Some(&d.confirm),
+            Some(Modal::Journal(v)) => v.confirm.as_ref().map(|c| &c.confirm),
+            Some(Modal::ConfirmQuit(c)) => Some(c),
+            Some(Modal::Create(f)) => match &f.stage {
+                CreateStage::ConfirmDiscard(c) => Some(c),
+                _ => None,
+            },
+            Some(Modal::EditScopes(f)) => match &f.stage {
+                ScopeStage::ConfirmDiscard(c) => Some(c),
+                _ => None,
+            },
             _ => None,
         }
+    }
+
+    /// When the open confirmation starts taking keys, while it does not yet.
+    pub fn arming_until(&self) -> Option<u64> {
+        self.open_confirm()?.arming_until(self.now_ms)
     }
 
     /// When the loop must wake up for something time-driven while it is not ticking (the next

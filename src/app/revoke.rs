@@ -59,7 +59,7 @@ impl ConfirmDelete {
             error: None,
             confirm: Confirm::new(title, ["Cancel", "Revoke"], 72)
                 .danger()
-                .armed_from(now_ms),
+                .armed_from(now_ms, "so d y typed as one gesture revokes nothing"),
         }
     }
     pub fn needs_count(&self) -> bool {

@@ -210,8 +210,8 @@ pub enum ScopeStage {
     /// The key changed since the form opened.
     Conflict(KeyDetail),
     Saving(ReqId),
-    /// Esc on a dirty form.
-    ConfirmDiscard,
+    /// Esc on a dirty form: [`discard_question`].
+    ConfirmDiscard(Confirm),
 }
 
 /// `e`: edit a key's scopes (PUT).
@@ -282,7 +282,7 @@ impl ScopeForm {
             ScopeStage::Editing => Layer::Scopes,
             ScopeStage::Review => Layer::ScopesReview,
             ScopeStage::Conflict(_) => Layer::ScopesConflict,
-            ScopeStage::ConfirmDiscard => Layer::Discard,
+            ScopeStage::ConfirmDiscard(_) => Layer::Discard,
             ScopeStage::Checking(_) | ScopeStage::Saving(_) => Layer::Busy,
         }
     }
@@ -314,6 +314,18 @@ pub(crate) fn open_scope_editor(app: &mut App, out: &mut Vec<Command>) {
     }
 }
 
+/// Either form's "discard changes?" (this one's and the scope editor's), opened at `now_ms`:
+/// Keep editing focused, and armed (what is thrown away cannot be had back, so `Esc` `y`
+/// typed as one gesture discards nothing).
+pub(crate) fn discard_question(now_ms: u64) -> Confirm {
+    Confirm::new("Discard changes?", ["Keep editing", "Discard"], 56)
+        .line(
+            Tone::Warn,
+            "Close the form and lose the changes you made in it?",
+        )
+        .armed_from(now_ms, "so Esc y typed as one gesture discards nothing")
+}
+
 /// Matrix keys shared by the scope editor and the create form.
 pub(crate) fn matrix_action(m: &mut ScopeMatrix, a: Action) {
     let Some(row) = m.current() else { return };
@@ -337,7 +349,7 @@ pub(crate) fn scope_action(app: &mut App, layer: Layer, a: Action, out: &mut Vec
     match (layer, a) {
         (Layer::Scopes, Action::Back) => {
             if f.dirty() {
-                f.stage = ScopeStage::ConfirmDiscard;
+                f.stage = ScopeStage::ConfirmDiscard(discard_question(app.now_ms));
             } else {
                 close_modal(app);
             }

@@ -215,10 +215,7 @@ fn action(app: &mut App, layer: Layer, a: Action, out: &mut Vec<Command>) {
         },
         Layer::Help | Layer::HelpFilter => super::overlays::help_action(app, layer, a),
         Layer::Log | Layer::LogFilter => super::log::log_action(app, layer, a),
-        Layer::ConfirmQuit => match a {
-            Action::Yes => quit(app, true, out),
-            _ => close_modal(app),
-        },
+        Layer::ConfirmQuit => super::effects::quit_action(app, a, out),
         Layer::Rename => rename_action(app, a, out),
         Layer::Scopes | Layer::ScopesReview | Layer::ScopesConflict => {
             scope_action(app, layer, a, out)

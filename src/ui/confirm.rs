@@ -1,8 +1,9 @@
 //! The one yes/no confirmation ([`crate::app::Confirm`]) drawn: its words, its two buttons (the
 //! only place a button row is drawn: refuse focused first, accept in the danger style, both
 //! greyed while an armed dialog takes no keys yet) and its layer's footer. Revoke adds its key
-//! list and typed count above the buttons; "deployed?" and the journal's finish/recreate are
-//! the words alone.
+//! list and typed count above the buttons; "deployed?", the journal's finish/recreate, the quit
+//! question and the forms' "discard changes?" are the words alone (and the keys an armed one
+//! ignored).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -52,10 +53,14 @@ pub(super) fn ignored<'a>(c: &Confirm, now_ms: u64, cw: usize, theme: &Theme) ->
     }
     let keys: Vec<String> = c.ignored.iter().map(|k| clean(k).into_owned()).collect();
     let again = if c.armed(now_ms) { "" } else { " in a moment" };
+    let why = if c.arm_why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", c.arm_why)
+    };
     para(
         &format!(
-            "⚠ ignored {}: keys count {:.1} s after this dialog opens (so d y typed as one \
-             gesture revokes nothing): press it again{again}",
+            "⚠ ignored {}: keys count {:.1} s after this dialog opens{why}: press it again{again}",
             keys.join(", "),
             c.arm_ms as f64 / 1000.0
         ),
@@ -132,7 +137,7 @@ pub(super) fn draw(
     area
 }
 
-/// Draw `c` with its own words (no extra lines).
+/// Draw `c` with its own words, and the keys it ignored while arming.
 pub(super) fn draw_words(
     frame: &mut Frame,
     screen: Rect,
@@ -141,7 +146,13 @@ pub(super) fn draw_words(
     layer: Layer,
     theme: &Theme,
 ) {
-    let top = body(c, width(screen, c), theme);
+    let cw = width(screen, c);
+    let mut top = body(c, cw, theme);
+    let said = ignored(c, app.now_ms, cw, theme);
+    if !said.is_empty() {
+        top.push(Line::default());
+        top.extend(said);
+    }
     let above = Above {
         lines: &top,
         roomy: true,

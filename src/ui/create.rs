@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{
-    ask, box_h, box_w, content_w, footer, frame_box, head, input_field, para, render_parts,
-    set_cursor, show,
+    box_h, box_w, content_w, footer, frame_box, head, input_field, para, render_parts, set_cursor,
+    show,
 };
 use super::text::{clean, plural, rule, truncate, width, wrap};
 use super::theme::Theme;
@@ -39,7 +39,7 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, t
     let title = "New API key";
     let name = f.name.value().trim();
     match &f.stage {
-        CreateStage::Editing | CreateStage::ConfirmDiscard => {
+        CreateStage::Editing | CreateStage::ConfirmDiscard(_) => {
             let custom = f.key_type == KeyType::Custom;
             // name, type, explanation (+ preset, matrix title, matrix), message, keys
             let lock = if custom && f.focus == CreateField::Matrix {
@@ -196,8 +196,8 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &CreateForm, t
             if editing && f.focus == CreateField::Name && top_h > 0 {
                 set_cursor(frame, area.x + lw as u16 + cur, area.y);
             }
-            if f.stage == CreateStage::ConfirmDiscard {
-                ask(frame, screen, &discard(ro, theme), theme);
+            if let CreateStage::ConfirmDiscard(c) = &f.stage {
+                super::confirm::draw_words(frame, screen, app, c, Layer::Discard, theme);
             }
         }
         CreateStage::Review => {

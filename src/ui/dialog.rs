@@ -325,8 +325,6 @@ pub(super) fn cursor_list(
     }
 }
 
-/// Draw a small question over whatever is below (forms: "discard?"; quitting), its footer from
-/// `layer`'s bindings.
 /// A dialog with one text field (rename, rotate): `above` ends with the field's label, the
 /// field follows, then `below`, then why the value was refused (`error`); at the bottom, a
 /// spinner with `busy` while a request is under way, else the layer's footer. The cursor is
@@ -377,37 +375,6 @@ pub(super) fn one_field(
             set_cursor(frame, area.x + cur, area.y + input_row);
         }
     }
-}
-
-pub(super) struct Ask<'q> {
-    pub layer: Layer,
-    pub read_only: bool,
-    pub title: &'q str,
-    pub question: &'q str,
-    pub border: Style,
-}
-
-pub(super) fn ask(frame: &mut Frame, screen: Rect, q: &Ask, theme: &Theme) {
-    let Ask {
-        layer,
-        read_only,
-        title,
-        question,
-        border,
-    } = *q;
-    let cw = content_w(screen, (width(question) + 2).clamp(20, 50));
-    let top = para(question, cw, theme.warn);
-    let bottom = vec![Line::default(), footer(layer, read_only, cw, theme)];
-    let area = frame_box(
-        frame,
-        screen,
-        box_w(cw),
-        box_h(top.len() + bottom.len()),
-        title,
-        border,
-        theme,
-    );
-    render_parts(frame, area, &top, &bottom);
 }
 
 // ---------------------------------------------------------------- footers

@@ -1,6 +1,7 @@
 //! What the two forms share: the scope matrix (categories × No/Read/Full, drawn with the cursor
-//! and the locks), the diff counts and scope lists of their reviews, and the "discard?" question.
-//! The forms themselves are `scope_editor.rs` (`e`) and `create.rs` (`n`).
+//! and the locks), and the diff counts and scope lists of their reviews. The forms themselves are
+//! `scope_editor.rs` (`e`) and `create.rs` (`n`); their "discard changes?" is the one confirm
+//! (`confirm.rs`).
 
 use std::collections::BTreeSet;
 
@@ -8,10 +9,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{Ask, para};
+use super::dialog::para;
 use super::text::{center_offset, clean, pad, pad_left, put_line, style_row, truncate};
 use super::theme::Theme;
-use crate::app::keymap::Layer;
 use crate::app::{MatrixRow, ScopeMatrix};
 use crate::scopes::Level;
 
@@ -243,15 +243,4 @@ pub(super) fn scope_list<'a>(
         ]));
     }
     out
-}
-
-/// The "discard?" question over a form.
-pub(super) fn discard<'q>(read_only: bool, theme: &Theme) -> Ask<'q> {
-    Ask {
-        layer: Layer::Discard,
-        read_only,
-        title: "Discard changes?",
-        question: "Discard your changes? y/n",
-        border: theme.warn,
-    }
 }

@@ -1,12 +1,11 @@
 //! Modals: the dispatcher that draws the open one over the dashboard (one line a dialog, each
 //! drawn by its own file: `rename.rs`, `secret.rs`, `revoke.rs`, `rotate.rs`, `create.rs`,
-//! `scope_editor.rs`, `contexts.rs`, `journal.rs`, …), and the quit question. All of them are
-//! built with the toolkit in `dialog.rs`; the yes/no ones with `confirm.rs`.
+//! `scope_editor.rs`, `contexts.rs`, `journal.rs`, …; the quit question is `confirm.rs` alone).
+//! All of them are built with the toolkit in `dialog.rs`; the yes/no ones with `confirm.rs`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::dialog::{Ask, ask};
 use super::theme::Theme;
 use crate::app::keymap::Layer;
 use crate::app::{App, Modal};
@@ -46,18 +45,9 @@ fn draw_one(frame: &mut Frame, screen: Rect, app: &App, modal: &Modal, theme: &T
         Modal::ConfirmDelete(c) => super::revoke::confirm_delete(frame, screen, app, c, theme),
         Modal::Contexts(p) => super::contexts::draw(frame, screen, app, p, theme),
         Modal::Log(l) => super::log::draw(frame, screen, app, l, theme),
-        Modal::ConfirmQuit => ask(
-            frame,
-            screen,
-            &Ask {
-                layer: Layer::ConfirmQuit,
-                read_only: app.ctx.read_only,
-                title: "Quit?",
-                question: "A change is still being sent. Quit anyway? y/n",
-                border: theme.border_focus,
-            },
-            theme,
-        ),
+        Modal::ConfirmQuit(c) => {
+            super::confirm::draw_words(frame, screen, app, c, Layer::ConfirmQuit, theme)
+        }
         Modal::Diff(d) => super::diff::diff(frame, screen, app, d, theme),
         Modal::Presets(p) => super::diff::presets(frame, screen, app, p, theme),
         Modal::Command(_) => {}

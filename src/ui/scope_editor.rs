@@ -7,9 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{
-    ask, box_h, box_w, content_w, footer, frame_box, head, para, render_parts, show,
-};
+use super::dialog::{box_h, box_w, content_w, footer, frame_box, head, para, render_parts, show};
 use super::text::{clean, plural, put_line, rule, truncate};
 use super::theme::Theme;
 use crate::app::keymap::Layer;
@@ -24,7 +22,7 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, th
     let title = format!("Edit scopes — {}", clean(&f.name));
     let (added, removed) = (f.added(), f.removed());
     match &f.stage {
-        ScopeStage::Editing | ScopeStage::ConfirmDiscard => {
+        ScopeStage::Editing | ScopeStage::ConfirmDiscard(_) => {
             // header, matrix, then a footer: rule, diff, message (or blank, wrapped), keys
             let msg_w = content_w(screen, cw);
             let msg = message_lines(
@@ -90,8 +88,8 @@ pub(super) fn draw(frame: &mut Frame, screen: Rect, app: &App, f: &ScopeForm, th
                 ..area
             };
             render_parts(frame, bottom_area, &[], &bottom);
-            if f.stage == ScopeStage::ConfirmDiscard {
-                ask(frame, screen, &discard(ro, theme), theme);
+            if let ScopeStage::ConfirmDiscard(c) = &f.stage {
+                super::confirm::draw_words(frame, screen, app, c, Layer::Discard, theme);
             }
         }
         ScopeStage::Review => {

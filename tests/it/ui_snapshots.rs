@@ -65,6 +65,7 @@ mod snap {
         confirm_delete_single,
         confirm_delete_multi,
         confirm_delete_arming,
+        confirm_quit,
         contexts,
         log,
         diff_keys,

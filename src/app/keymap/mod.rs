@@ -283,6 +283,14 @@ pub enum Action {
     Wide,
 }
 
+impl Action {
+    /// Whether this is a confirmation's refusing key (Esc, `n`): it counts even while the
+    /// dialog is arming ([`super::confirm::ARM_MS`]), as refusing never acts.
+    pub fn refuses(self) -> bool {
+        matches!(self, Action::Back | Action::No)
+    }
+}
+
 /// A key with modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chord {
@@ -562,13 +570,15 @@ pub fn needs_target(a: Action) -> bool {
     )
 }
 
-/// Whether a binding does something right now, for the hint line: not the revoke
-/// confirmation's buttons while it takes no keys yet ([`super::revoke::ARM_MS`]), not an action
-/// on keys while there is no key to act on (loading, a failed load, an empty list or filter).
+/// Whether a binding does something right now, for the hint line: not a confirmation's
+/// accepting keys and buttons while it takes no keys yet ([`super::confirm::ARM_MS`]), not an
+/// action on keys while there is no key to act on (loading, a failed load, an empty list or
+/// filter).
 pub fn available(app: &super::App, b: &Binding) -> bool {
     if app.arming_until().is_some()
-        && b.layers.contains(&Layer::Confirm)
-        && b.action != Action::Back
+        && b.layers.contains(&app.layer())
+        && !b.action.refuses()
+        && !matches!(b.action, Action::Help | Action::ForceQuit)
     {
         return false;
     }

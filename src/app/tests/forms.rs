@@ -158,23 +158,6 @@ fn scope_editor_detects_a_change_made_elsewhere() {
 }
 
 #[test]
-fn dirty_forms_ask_before_discarding() {
-    let mut app = loaded();
-    open_editor_and_add_alerts_read(&mut app);
-    update(&mut app, code(KeyCode::Esc));
-    assert_eq!(app.layer(), Layer::Discard);
-    update(&mut app, key('n'));
-    assert_eq!(app.layer(), Layer::Scopes);
-    update(&mut app, code(KeyCode::Esc));
-    update(&mut app, key('y'));
-    assert!(app.modal.is_none());
-    // a clean form closes at once
-    update(&mut app, key('e'));
-    update(&mut app, code(KeyCode::Esc));
-    assert!(app.modal.is_none());
-}
-
-#[test]
 fn create_full_key_then_secret_shown_once() {
     let mut app = loaded();
     update(&mut app, key('n'));

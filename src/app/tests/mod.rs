@@ -21,6 +21,7 @@ mod list;
 mod live;
 mod log;
 mod matrix;
+mod questions;
 mod revoke;
 mod rotate;
 mod screen;
@@ -186,9 +187,10 @@ fn selected_name(app: &App) -> String {
     app.selected().map(|e| e.name.clone()).unwrap_or_default()
 }
 
-/// Let the revoke confirmation's first moment pass (it takes no key but Esc before).
+/// Let an armed confirmation's first moment pass (revoke, quit, discard: it takes no key but
+/// Esc and `n` before).
 fn arm(app: &mut App) {
-    let now = app.now_ms + crate::app::revoke::ARM_MS;
+    let now = app.now_ms + crate::app::confirm::ARM_MS;
     update(app, Msg::Tick(now));
 }
 

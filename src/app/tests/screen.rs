@@ -15,6 +15,7 @@ fn quitting_waits_for_confirmation_while_a_change_is_in_flight() {
     let cmds = update(&mut app, key('q'));
     assert!(!cmds.contains(&Command::Quit));
     assert_eq!(app.layer(), Layer::ConfirmQuit);
+    arm(&mut app);
     let cmds = update(&mut app, key('y'));
     assert!(cmds.contains(&Command::Quit) && app.should_quit);
 }

@@ -243,3 +243,38 @@ async fn the_callers_own_key_is_revoked_last() {
     let others_sent = order[5].1;
     assert!(order[6].1 >= others_sent + Duration::from_millis(280));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_slower_than_the_reads_is_waited_for_not_sent_again() {
+    let id = id_of(&fake_key(20));
+    let deletes = Arc::new(Mutex::new(0usize));
+    let seen = Arc::clone(&deletes);
+    let listed = id.clone();
+    let server = Hostile::start(move |r: &Seen| match r.method.as_str() {
+        // reads answer at once (the median is ~1 ms); the revoke takes 1.8 s
+        "DELETE" => {
+            *seen.lock().unwrap() += 1;
+            Reply::Slow(Duration::from_millis(1800), Box::new(Reply::empty(204)))
+        }
+        "GET" if r.path.starts_with("/v3/api_keys/") => {
+            Reply::json(200, key_json(&listed, "slow to revoke", &["mail.send"]))
+        }
+        _ => Reply::json(200, list_json(&[(listed.as_str(), "slow to revoke")])),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        dir.path(),
+        &server.url(),
+        &caller(),
+        &["revoke", id.as_str(), "--yes", "--timeout", "10"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert_eq!(
+        *deletes.lock().unwrap(),
+        1,
+        "one DELETE, its answer waited for (at least 3 s): {}",
+        r.err
+    );
+}
