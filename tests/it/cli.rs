@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::env::{Env, rotation_events};
+use crate::common::env::{Env, array_len, rotation_events};
+use crate::common::simulator::key_of;
 
 mod bulk;
 mod flags;
@@ -137,15 +138,7 @@ async fn create_rename_set_scopes_revoke_are_journaled() {
     let set = env.json(&["set-scopes", &id, "mail.send", "templates=read", "--json"]);
     assert_eq!(set["added"].as_array().unwrap().len(), 3);
     assert_eq!(set["removed"].as_array().unwrap().len(), 0);
-    assert_eq!(
-        env.sim
-            .keys(None)
-            .iter()
-            .find(|k| k.api_key_id.0 == id)
-            .unwrap()
-            .name,
-        "deploy bot (prod)"
-    );
+    assert_eq!(key_of(&env.sim, &id).name, "deploy bot (prod)");
 
     let revoked = env.json(&["revoke", &id, "--yes", "--json"]);
     assert_eq!(revoked["results"][0]["status"], "revoked");
@@ -403,12 +396,7 @@ impl Env {
 async fn recreate_from_the_journal() {
     let env = Env::new().await;
     let id = env.id_named("webhooks: event consumer");
-    let before = env
-        .sim
-        .keys(None)
-        .into_iter()
-        .find(|k| k.api_key_id.0 == id)
-        .unwrap();
+    let before = key_of(&env.sim, &id);
     assert_eq!(env.run(&["revoke", &id, "--yes"]).0, 0);
     let (code, out, err) = env.run(&["recreate", &id, "--yes"]);
     assert_eq!(code, 0, "{err}");
@@ -495,24 +483,10 @@ async fn config_profiles_and_key_commands() {
     };
     let (code, out, err) = run(&["list", "--json"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        serde_json::from_str::<Value>(&out)
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .len(),
-        45
-    );
+    assert_eq!(array_len(&out), 45);
     let (code, out, _) = run(&["--profile", "eu", "list", "--json"]);
     assert_eq!(code, 0);
-    assert_eq!(
-        serde_json::from_str::<Value>(&out)
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    assert_eq!(array_len(&out), 4);
     let (code, _, err) = run(&["--profile", "eu", "create", "x", "--full"]);
     assert_eq!(code, 2, "profile read_only refuses: {err}");
     let (code, _, err) = run(&["--profile", "nope", "list"]);

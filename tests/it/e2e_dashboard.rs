@@ -4,33 +4,6 @@
 
 use crate::common::tmux::*;
 
-/// A demo simulator in a fresh directory (None, said, without tmux).
-fn start(sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim)> {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
-        return None;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, sim_args);
-    Some((dir, sim))
-}
-
-/// A dashboard on the demo simulator, idle (every key's scopes read).
-fn open(name: &str, args: &str, sim_args: &[&str]) -> Option<(std::path::PathBuf, Sim, Tmux)> {
-    let (dir, sim) = start(sim_args)?;
-    let t = Tmux::start(name, &env_for(&sim, &dir));
-    t.send_line(&format!("{BIN} {args}"));
-    t.wait_for("updated");
-    Some((dir, sim, t))
-}
-
-fn quit(t: &Tmux, dir: &std::path::Path) {
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
-    let _ = std::fs::remove_dir_all(dir);
-}
-
 /// Issue 21 item 4: keys that arrive in one burst (tmux `send-keys -l` writes them at once, as
 /// a slow SSH link does) are never lost without a word.
 #[test]
@@ -143,27 +116,12 @@ fn a_key_revoked_elsewhere_meanwhile_is_said_to_be_already_revoked() {
     let Some((dir, sim, t)) = open("sgkeys-e2e-already", "", &[]) else {
         return;
     };
-    let id = sim_keys(&sim)
-        .into_iter()
-        .find(|(_, n)| n == "tmp-debug")
-        .map(|(id, _)| id)
-        .expect("tmp-debug in the demo seed");
+    let id = sim_id_named(&sim, "tmp-debug");
     t.send_keys(&["/"]);
     t.type_text("tmp-debug\r");
     t.wait_for("1/");
     // someone revokes it with the CLI while the dashboard still shows it
-    let out = std::process::Command::new(BIN)
-        .args(["revoke", &id, "--yes", "--base-url", &sim.url])
-        .env("SENDGRID_API_KEY", &sim.key)
-        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .output()
-        .expect("sgkeys revoke");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    cli(&sim, &dir, "cli-journal.jsonl", &["revoke", &id, "--yes"]);
     t.send_keys(&["d"]);
     t.wait_for("Revoke 1 API key");
     t.wait_for("y revoke");
@@ -180,11 +138,7 @@ fn the_log_is_searched_with_slash() {
     let Some((dir, _sim, t)) = open("sgkeys-e2e-log", "", &[]) else {
         return;
     };
-    t.send_keys(&["@"]);
-    t.wait_for("Message log");
-    t.send_keys(&["/"]);
-    t.type_text("scopes");
-    t.send_keys(&["Enter"]);
+    t.log_lines("scopes");
     let s = t.wait_for("1 matching");
     assert!(s.contains("GET /v3/scopes 200"), "{s}");
     assert!(!s.contains("GET /v3/api_keys 200"), "filtered out:\n{s}");
@@ -248,11 +202,7 @@ fn v_describes_the_key_with_its_json() {
     let Some((dir, sim, t)) = open("sgkeys-e2e-describe", "", &[]) else {
         return;
     };
-    let id = sim_keys(&sim)
-        .into_iter()
-        .find(|(_, n)| n == "tmp-debug")
-        .map(|(id, _)| id)
-        .expect("tmp-debug in the demo seed");
+    let id = sim_id_named(&sim, "tmp-debug");
     t.send_keys(&["/"]);
     t.type_text("tmp-debug\r");
     t.wait_for("1/");
@@ -323,9 +273,7 @@ fn keys_from_the_config_act_and_show_and_a_clash_is_refused_by_line() {
         !t.screen().contains("filter (name, id"),
         "h closed the help"
     );
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
+    t.quit();
     // a clash: refused before the screen changes, naming the file's line, exit 2
     std::fs::write(&config, "[keys]\n\nrevoke = \"j\"\n").unwrap();
     t.send_line("clear");
@@ -346,28 +294,10 @@ fn a_rotation_the_cli_left_pending_is_finished_from_its_row() {
     let Some((dir, sim, t)) = open("sgkeys-e2e-pending", "", &[]) else {
         return;
     };
-    let old = sim_keys(&sim)
-        .into_iter()
-        .find(|(_, n)| n == "tmp-debug")
-        .map(|(id, _)| id)
-        .expect("tmp-debug in the demo seed");
+    let old = sim_id_named(&sim, "tmp-debug");
     // the CLI rotates it, keeps the old key, into the dashboard's journal
-    let cli = |args: &[&str]| {
-        std::process::Command::new(BIN)
-            .args(args)
-            .env("SENDGRID_API_KEY", &sim.key)
-            .env("SGKEYS_BASE_URL", &sim.url)
-            .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
-            .env("XDG_STATE_HOME", dir.join("state"))
-            .output()
-            .expect("sgkeys")
-    };
-    let out = cli(&["rotate", &old, "--later"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let cli = |args: &[&str]| cli(&sim, &dir, "journal.jsonl", args);
+    cli(&["rotate", &old, "--later"]);
     t.send_keys(&["C-r"]);
     t.send_keys(&["/"]);
     t.type_text("tmp-debug\r");

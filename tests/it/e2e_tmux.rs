@@ -18,8 +18,7 @@ use crate::common::tmux::*;
 
 #[test]
 fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    if no_tmux() {
         return;
     }
     let dir = tempdir();
@@ -64,9 +63,7 @@ fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
     t.send_keys(&["y"]);
     t.wait_for("revoked 'tmp-debug'");
 
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    let screen = t.wait_for("rc=0");
+    let screen = t.quit();
     assert!(
         !t.alternate_screen_on(),
         "the alternate screen is still on:\n{screen}"
@@ -108,13 +105,9 @@ fn dashboard_edits_scopes_and_revokes_then_restores_the_terminal() {
 
 #[test]
 fn read_only_dashboard_sends_no_mutation() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim, t)) = session("sgkeys-e2e-ro", &[]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
-    let t = Tmux::start("sgkeys-e2e-ro", &env_for(&sim, &dir));
+    };
     t.send_line(&format!("{BIN} --read-only"));
     t.wait_for("[READ-ONLY]");
     t.wait_for("updated");
@@ -123,9 +116,7 @@ fn read_only_dashboard_sends_no_mutation() {
         t.wait_for("read-only mode");
         assert!(!t.screen().contains("Revoke 1 API key"));
     }
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
+    t.quit();
     assert_eq!(
         mutating_requests(&sim),
         0,
@@ -136,19 +127,13 @@ fn read_only_dashboard_sends_no_mutation() {
 
 #[test]
 fn a_panic_anywhere_restores_the_terminal_and_exits_1() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    if no_tmux() {
         return;
     }
     for (i, (kind, poke)) in [("worker", false), ("ui", true)].into_iter().enumerate() {
         let dir = tempdir();
         let log = dir.join("sgkeys.log");
-        let mut env = vec![
-            ("XDG_STATE_HOME", dir.join("state").display().to_string()),
-            ("HOME", dir.display().to_string()),
-            ("PATH", std::env::var("PATH").unwrap_or_default()),
-            ("TERM", "xterm-256color".into()),
-        ];
+        let mut env = demo_env(&dir);
         env.push(("SGKEYS_TEST_PANIC", kind.to_owned()));
         let t = Tmux::start(&format!("sgkeys-e2e-panic-{i}"), &env);
         t.send_line(&format!("{BIN} demo --log-file {}", log.display()));
@@ -178,31 +163,17 @@ fn a_panic_anywhere_restores_the_terminal_and_exits_1() {
 
 #[test]
 fn sigterm_during_a_revoke_restores_the_terminal_journals_and_exits_143() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim)) = start(&["--latency-ms", "3000"]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &["--latency-ms", "3000"]);
-    let revoked = sim_keys(&sim)
-        .into_iter()
-        .find(|(_, n)| n == "tmp-debug")
-        .map(|(id, _)| id)
-        .expect("tmp-debug in the demo seed");
-
-    let name = "sgkeys-e2e-sigterm";
-    let t = Tmux::start(name, &env_for(&sim, &dir));
-    let fmt = |f: &str| -> String {
-        let out = tmux(&socket_for(name))
-            .args(["display-message", "-p", "-t", name, f])
-            .output()
-            .expect("display-message");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
+    let revoked = sim_id_named(&sim, "tmp-debug");
+
+    let t = Tmux::start("sgkeys-e2e-sigterm", &env_for(&sim, &dir));
+    let fmt = |f: &str| t.format(f);
     // Run from the pane's shell, not as the pane's command: tmux hides the cursor of a dead
     // pane, so the terminal state is read while the shell still owns the pane.
     t.send_line(&format!("{BIN} --mouse"));
-    let pid = only_child(&fmt("#{pane_pid}"));
+    let pid = t.foreground_pid();
 
     // every request takes 3 s: the list appears after one or two round trips
     t.wait_for("tmp-debug");
@@ -288,32 +259,13 @@ fn sigterm_during_a_revoke_restores_the_terminal_journals_and_exits_143() {
 
 #[test]
 fn ctrl_z_suspends_and_fg_redraws() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    if no_tmux() {
         return;
     }
     let dir = tempdir();
-    let env = vec![
-        ("XDG_STATE_HOME", dir.join("state").display().to_string()),
-        ("HOME", dir.display().to_string()),
-        ("PATH", std::env::var("PATH").unwrap_or_default()),
-        ("TERM", "xterm-256color".into()),
-    ];
-    let name = "sgkeys-e2e-suspend";
-    let t = Tmux::start(name, &env);
-    let flags = || -> String {
-        let out = tmux(&socket_for(name))
-            .args([
-                "display-message",
-                "-p",
-                "-t",
-                name,
-                "#{alternate_on}#{cursor_flag}#{mouse_any_flag}#{mouse_sgr_flag}",
-            ])
-            .output()
-            .expect("display-message");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
+    let env = demo_env(&dir);
+    let t = Tmux::start("sgkeys-e2e-suspend", &env);
+    let flags = || t.format("#{alternate_on}#{cursor_flag}#{mouse_any_flag}#{mouse_sgr_flag}");
     t.send_line(&format!("{BIN} demo --mouse"));
     t.wait_for("ci-deploy");
     t.wait_for("updated");
@@ -341,10 +293,7 @@ fn ctrl_z_suspends_and_fg_redraws() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(!after.contains("Stopped"), "{after}");
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
-    let _ = std::fs::remove_dir_all(&dir);
+    quit(&t, &dir);
 }
 
 /// The one-time secret's copy goes through tmux as tmux takes it (plain OSC 52 with
@@ -352,13 +301,9 @@ fn ctrl_z_suspends_and_fg_redraws() {
 /// `set-clipboard external` tmux drops programs' copies, and sgkeys says so.
 #[test]
 fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, _sim, t)) = session("sgkeys-e2e-copy", &[]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
-    let t = Tmux::start("sgkeys-e2e-copy", &env_for(&sim, &dir));
+    };
     let set = |v: &str| {
         assert!(
             tmux(&t.socket)
@@ -420,8 +365,5 @@ fn copying_the_secret_in_tmux_lands_in_its_buffer_or_says_why_not() {
     t.send_keys(&["Escape"]);
     t.wait_for("You have not copied it");
     t.send_keys(&["Escape"]);
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
-    let _ = std::fs::remove_dir_all(&dir);
+    quit(&t, &dir);
 }

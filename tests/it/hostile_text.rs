@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::hostile::{Hostile, Reply, Seen, fake_key, id_of};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+use crate::common::env::BIN;
 
 /// Everything a terminal must never receive from a server.
 const EVIL: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}\u{9b}31m\u{7f}\u{202e}gpj.exe\u{200b}\u{feff}";
@@ -296,24 +296,9 @@ async fn secrets_stay_in_their_place() {
     assert_eq!(server.requests().len(), 0, "nothing was sent anywhere");
 }
 
-/// `sgkeys sim`'s banner line with the admin key.
+/// `sgkeys sim`'s admin key, from its banner.
 fn sim_admin_key(args: &[&str], env: &[(&str, &str)]) -> String {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(BIN)
-        .args(["sim", "--port", "0", "--json"])
-        .args(args)
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let v = crate::common::simulator::json_banner(args, env);
     v["admin_key"].as_str().unwrap().to_owned()
 }
 

@@ -16,7 +16,7 @@ use crate::common::simulator::start;
 use serde_json::Value;
 use sgkeys::sim::{SimConfig, SimHandle};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+use crate::common::env::BIN;
 
 /// A key name a server could send: markup, quotes, a cell end, bidi and control characters.
 const HOSTILE: &str = "<script>document.documentElement.setAttribute('data-pwned','1')</script></td>\"'><b>x</b>\u{202e}\u{1b}[2J";

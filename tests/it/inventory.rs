@@ -3,12 +3,11 @@
 //! `--no-inventory` storing nothing, a damaged file never stopping a revoke, a busy file
 //! waited for; and the dashboard's worker recording what it reads and writes.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use sgkeys::api::{ApiKeyId, Client, ClientOptions};
-use sgkeys::app::{ApiEvent, ApiOp, Command, Mutation};
+use sgkeys::api::ApiKeyId;
+use sgkeys::app::{ApiOp, Command, Mutation};
 use sgkeys::inventory::{Inventory, Scope};
 use sgkeys::worker::Worker;
 
@@ -321,14 +320,7 @@ async fn the_dashboard_worker_records_what_it_reads_and_writes() {
         account: "key:test".into(),
     };
     let rec = inv.recorder(scope.clone());
-    let client = Client::new(
-        b.sim.admin_key().clone(),
-        ClientOptions {
-            base_url: b.sim.base_url(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let client = crate::common::simulator::client(&b.sim);
     let worker = Worker {
         client,
         journal: None,
@@ -336,9 +328,7 @@ async fn the_dashboard_worker_records_what_it_reads_and_writes() {
         inventory: Some(rec.clone()),
         recall: None,
     };
-    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();
-    let running = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
+    let (cmd_tx, mut ev_rx, running) = crate::common::dash::spawn(worker);
     let victim = b.id_named("test");
     let ops = [
         ApiOp::ListKeys,
@@ -399,12 +389,7 @@ async fn offline_answers_from_the_inventory_alone_and_says_how_old_it_is() {
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), b.sim.keys(None).len());
     let row = |id: &str| rows.iter().find(|r| r["api_key_id"] == id).unwrap().clone();
-    let mut granted: Vec<String> = b
-        .sim
-        .keys(None)
-        .into_iter()
-        .find(|k| k.api_key_id.0 == read)
-        .unwrap()
+    let mut granted: Vec<String> = crate::common::simulator::key_of(&b.sim, &read)
         .scopes
         .into_iter()
         .filter(|s| !sgkeys::scopes::is_auto_assigned(s))

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
-use sgkeys::api::{Client, ClientOptions, epoch_now};
+use sgkeys::api::epoch_now;
 use sgkeys::sim::{SimConfig, SimHandle};
 
 use crate::common::env::Env;
@@ -61,16 +61,7 @@ async fn a_bulk_rotation_at_the_default_budget_meets_no_429() {
 #[tokio::test(flavor = "multi_thread")]
 async fn creates_sent_at_once_through_one_client_wait_their_turn() {
     let sim = crate::common::simulator::start(SimConfig::default()).await;
-    let client = Client::new(
-        sim.admin_key().clone(),
-        ClientOptions {
-            base_url: sim.base_url(),
-            eu_base_url: Some(sim.eu_base_url()),
-            timeout: Duration::from_secs(20),
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
+    let client = crate::common::simulator::admin_client(&sim, Duration::from_secs(20));
     let scopes = vec!["mail.send".to_owned()];
     let names: Vec<String> = (0..4).map(|i| format!("paced {i}")).collect();
     // reads in between: their `Limit: 600` answers must not make creates look free

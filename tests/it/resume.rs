@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sgkeys::sim::{Rate, Seed, SimConfig};
 
-use crate::common::env::Env;
+use crate::common::env::{Env, signal_when};
 
 /// A request as the simulator logged it: method, path, on-behalf-of.
 type Req = (String, String, Option<String>);
@@ -45,32 +45,16 @@ async fn stop_mid_sweep(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
     let mut last = (0, Instant::now());
-    loop {
+    let what = format!("the sweep never got to {at_least} requests");
+    signal_when(child, signal, Duration::from_secs(60), &what, || {
         let n = env.sim.requests().len();
         if n != last.0 {
             last = (n, Instant::now());
-        } else if n >= at_least && last.1.elapsed() >= Duration::from_millis(300) {
-            break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the sweep never got to {at_least} requests ({n})"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    // SAFETY: signalling our own child by its pid.
-    unsafe {
-        libc::kill(child.id() as i32, signal);
-    }
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        n >= at_least && last.1.elapsed() >= Duration::from_millis(300)
+    })
+    .await
 }
 
 /// Each key of an audit report: (context, id, scopes).

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::common::env::BIN;
 use crate::common::simulator::start;
+use crate::common::tmux::have_tmux;
 use sgkeys::sim::SimConfig;
-
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
 /// The part of a key that authenticates (never printed anywhere but on purpose).
 fn secret_part(key: &str) -> &str {
@@ -45,13 +45,6 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
             }
         }
     }
-}
-
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 #[tokio::test(flavor = "multi_thread")]

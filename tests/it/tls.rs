@@ -9,7 +9,7 @@ use crate::common::simulator::start;
 use sgkeys::api::{ApiError, Client, ClientOptions, RetryPolicy};
 use sgkeys::sim::{SimConfig, SimHandle};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+use crate::common::env::BIN;
 
 async fn tls_sim(http1_only: bool) -> SimHandle {
     let cfg = SimConfig {

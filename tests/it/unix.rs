@@ -472,12 +472,7 @@ async fn set_scopes_star_says_what_it_selected() {
     assert!(err.contains("left out") && err.contains("billing"), "{err}");
     let (code, _, err) = env.run(&["set-scopes", &id, "*"]);
     assert_eq!(code, 0, "{err}");
-    let held = env
-        .sim
-        .keys(None)
-        .into_iter()
-        .find(|k| k.api_key_id.0 == id)
-        .unwrap();
+    let held = crate::common::simulator::key_of(&env.sim, &id);
     assert!(held.scopes.iter().all(|s| !s.starts_with("billing")));
     env.sim.shutdown().await;
 }

@@ -4,26 +4,12 @@
 
 use std::process::{Command, Stdio};
 
-use serde_json::Value;
-
 use super::write;
 use crate::common::env::BIN;
 
 #[test]
 fn sim_json_banner_for_scripts() {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(BIN)
-        .args(["sim", "--port", "0", "--seed", "empty", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    let v: Value = serde_json::from_str(&line).unwrap();
+    let v = crate::common::simulator::json_banner(&["--seed", "empty"], &[]);
     assert!(
         v["base_url"]
             .as_str()

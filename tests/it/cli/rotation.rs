@@ -7,13 +7,14 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::env::{Env, json_lines, rotation_events};
+use crate::common::env::{Env, array_len, json_lines, rotation_events};
+use crate::common::simulator::granted;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rotate_now_later_and_finish_many_with_a_secrets_file() {
     let env = Env::new().await;
     let old = env.id_named("jenkins: nightly reports");
-    let old_scopes = granted_of(&env, &old);
+    let old_scopes = granted(&env.sim, &old);
     // dry run: both requests, nothing sent
     let before = env.sim.mutating_requests();
     let (code, out, err) = env.run(&["rotate", &old, "--dry-run"]);
@@ -47,7 +48,7 @@ async fn rotate_now_later_and_finish_many_with_a_secrets_file() {
             .starts_with("jenkins: nightly reports (rotated ")
     );
     assert!(!env.sim.keys(None).iter().any(|k| k.api_key_id.0 == old));
-    assert_eq!(granted_of(&env, &new_id), old_scopes, "same scopes");
+    assert_eq!(granted(&env.sim, &new_id), old_scopes, "same scopes");
     // the incident record says how the old key was proven gone: read back, 404
     let (_, md, _) = env.run(&["journal", "--format", "markdown"]);
     assert!(md.contains("gone on read-back (404)"), "{md}");
@@ -109,18 +110,6 @@ async fn rotate_now_later_and_finish_many_with_a_secrets_file() {
     ]);
     assert_eq!(code, 2, "{err}");
     env.sim.shutdown().await;
-}
-
-fn granted_of(env: &Env, id: &str) -> Vec<String> {
-    let d = env
-        .sim
-        .keys(None)
-        .into_iter()
-        .find(|k| k.api_key_id.0 == id)
-        .unwrap();
-    let mut s = sgkeys::scopes::sendable(&d.scopes);
-    s.sort();
-    s
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -203,14 +192,7 @@ async fn the_journal_is_an_incident_record() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2);
     let (_, out, _) = env.run(&["--journal", &p, "journal", "--since", "1h", "--json"]);
-    assert_eq!(
-        serde_json::from_str::<Value>(&out)
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(array_len(&out), 0);
     // the table names where each action happened
     let (_, out, _) = env.run(&["--journal", &p, "journal"]);
     assert!(
@@ -225,7 +207,7 @@ async fn a_rotation_whose_revoke_fails_keeps_the_secret_and_says_so() {
     let env = Env::new().await;
     // a key that may create keys (with the old key's scopes) but not delete them
     let old = env.id_named("stats: category sums");
-    let mut scopes = granted_of(&env, &old);
+    let mut scopes = granted(&env.sim, &old);
     scopes.extend(["api_keys.read".to_owned(), "api_keys.create".to_owned()]);
     let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let limited = env.sim.add_key(None, "rotator", &refs);

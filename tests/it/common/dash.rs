@@ -6,12 +6,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sgkeys::api::{Client, ClientOptions};
 use sgkeys::app::{self, ApiEvent, App, Command, Context, Msg};
 use sgkeys::journal::Journal;
 use sgkeys::sim::SimHandle;
 use sgkeys::worker::Worker;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+/// Run `worker` as the dashboard does: commands in, answers out; it ends when the commands'
+/// sender is dropped (or on [`Command::Quit`]).
+pub fn spawn(
+    worker: Worker,
+) -> (
+    UnboundedSender<Command>,
+    UnboundedReceiver<ApiEvent>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();
+    let running = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
+    (cmd_tx, ev_rx, running)
+}
 
 pub struct Dash {
     pub app: App,
@@ -25,15 +39,7 @@ pub struct Dash {
 impl Dash {
     /// The dashboard on `sim`'s own account, journaling into `journal`; the key list loaded.
     pub async fn start(sim: &SimHandle, journal: &Journal) -> Dash {
-        let client = Client::new(
-            sim.admin_key().clone(),
-            ClientOptions {
-                base_url: sim.base_url(),
-                eu_base_url: Some(sim.eu_base_url()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let client = super::simulator::client(sim);
         let ctx = Context {
             base_url: sim.base_url(),
             account: "acme-corp".into(),
@@ -50,9 +56,7 @@ impl Dash {
             inventory: None,
             recall: None,
         };
-        let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
-        let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel::<ApiEvent>();
-        let worker = tokio::spawn(worker.run(cmd_rx, Arc::new(ev_tx)));
+        let (cmd_tx, ev_rx, worker) = spawn(worker);
         let mut app = App::new(ctx);
         // the clock of now, as the terminal gives it (a rotation's lineage name has the date)
         app.clock.start_unix_ms = std::time::SystemTime::now()

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 use sgkeys::sim::{SimConfig, SimHandle};
 
+/// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
 
 pub struct Env {
@@ -223,6 +224,14 @@ pub fn bin_at(dir: &Path, url: &str, key: &str, args: &[&str]) -> Command {
         .env("SGKEYS_JOURNAL", dir.join("journal.jsonl"))
         .stdin(Stdio::null());
     c
+}
+
+/// How many elements the JSON array `text` holds (a command's `--json` list).
+pub fn array_len(text: &str) -> usize {
+    let v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {text}"))
+        .len()
 }
 
 /// The objects of JSON-lines text (`rotate --json`).

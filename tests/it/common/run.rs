@@ -5,8 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+pub use super::env::BIN;
 
 /// Where and as whom the binary runs.
 pub struct Runner {

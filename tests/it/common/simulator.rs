@@ -28,13 +28,28 @@ pub async fn fast() -> SimHandle {
     start(SimConfig::fast()).await
 }
 
+/// A client of `sim` as its admin, both hosts, every other option the default.
+pub fn client(sim: &SimHandle) -> sgkeys::api::Client {
+    client_with(sim, Default::default())
+}
+
 /// A client of `sim` as its admin, both hosts, the default retries, one `timeout` for each call.
 pub fn admin_client(sim: &SimHandle, timeout: std::time::Duration) -> sgkeys::api::Client {
+    client_with(
+        sim,
+        sgkeys::api::ClientOptions {
+            timeout,
+            ..Default::default()
+        },
+    )
+}
+
+/// A client of `sim` as its admin with `opts`, its hosts set to `sim`'s.
+fn client_with(sim: &SimHandle, opts: sgkeys::api::ClientOptions) -> sgkeys::api::Client {
     let opts = sgkeys::api::ClientOptions {
         base_url: sim.base_url(),
         eu_base_url: Some(sim.eu_base_url()),
-        timeout,
-        ..Default::default()
+        ..opts
     };
     sgkeys::api::Client::new(sim.admin_key().clone(), opts).unwrap()
 }
@@ -46,4 +61,42 @@ pub fn id_named(sim: &SimHandle, name: &str) -> String {
         .find(|k| k.name == name)
         .map(|k| k.api_key_id.0)
         .unwrap()
+}
+
+/// The parent account's key `id`, scopes as `GET` shows them.
+pub fn key_of(sim: &SimHandle, id: &str) -> sgkeys::api::KeyDetail {
+    sim.keys(None)
+        .into_iter()
+        .find(|k| k.api_key_id.0 == id)
+        .unwrap_or_else(|| panic!("no key {id} in the simulator"))
+}
+
+/// The scopes the parent account's key `id` holds that a client may send (SendGrid's
+/// automatic ones left out), sorted.
+pub fn granted(sim: &SimHandle, id: &str) -> Vec<String> {
+    let mut s = sgkeys::scopes::sendable(&key_of(sim, id).scopes);
+    s.sort();
+    s
+}
+
+/// The first line `sgkeys sim --port 0 --json ARGS` prints (its banner: base URL, admin key,
+/// accounts), with `env` set; the simulator is stopped once it is read.
+pub fn json_banner(args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(super::env::BIN)
+        .args(["sim", "--port", "0", "--json"])
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sgkeys sim");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("sim stdout"))
+        .read_line(&mut line)
+        .expect("the banner");
+    let _ = child.kill();
+    let _ = child.wait();
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON banner ({e}): {line}"))
 }

@@ -11,13 +11,73 @@ use std::time::{Duration, Instant};
 
 use super::simulator::FAST_ARGS;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_sgkeys");
+pub use super::env::BIN;
 
 pub fn have_tmux() -> bool {
     Command::new("tmux")
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Whether tmux is missing: then the test says it is skipped (`.ci/run` installs tmux).
+pub fn no_tmux() -> bool {
+    if have_tmux() {
+        return false;
+    }
+    eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    true
+}
+
+/// A test directory and a standalone simulator ([`Sim::start`] with `sim_args`) in it; `None`
+/// (the test skipped) without tmux.
+pub fn start(sim_args: &[&str]) -> Option<(PathBuf, Sim)> {
+    if no_tmux() {
+        return None;
+    }
+    let dir = tempdir();
+    let sim = Sim::start(&dir, sim_args);
+    Some((dir, sim))
+}
+
+/// [`start`], then tmux session `name` with the environment of `sgkeys` against it
+/// ([`env_for`]), its shell waiting.
+pub fn session(name: &str, sim_args: &[&str]) -> Option<(PathBuf, Sim, Tmux)> {
+    let (dir, sim) = start(sim_args)?;
+    let t = Tmux::start(name, &env_for(&sim, &dir));
+    Some((dir, sim, t))
+}
+
+/// [`session`], then the dashboard (`sgkeys ARGS`) in it, idle: every key's scopes read.
+pub fn open(name: &str, args: &str, sim_args: &[&str]) -> Option<(PathBuf, Sim, Tmux)> {
+    let (dir, sim, t) = session(name, sim_args)?;
+    t.send_line(&format!("{BIN} {args}"));
+    t.wait_for("updated");
+    Some((dir, sim, t))
+}
+
+/// [`Tmux::quit`], then the test's directory removed.
+pub fn quit(t: &Tmux, dir: &Path) {
+    t.quit();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `sgkeys ARGS` against `sim` as its admin, beside the dashboard: its environment
+/// ([`env_for`]) but the journal `journal` in `dir`. Fails the test unless it succeeds.
+pub fn cli(sim: &Sim, dir: &Path, journal: &str, args: &[&str]) -> std::process::Output {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env_for(sim, dir))
+        .env("SGKEYS_JOURNAL", dir.join(journal))
+        .output()
+        .expect("run sgkeys");
+    assert!(
+        out.status.success(),
+        "sgkeys {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// A standalone simulator process.
@@ -205,6 +265,23 @@ impl Tmux {
         }
     }
 
+    /// `q`, and the shell says the dashboard exited 0: the screen then.
+    pub fn quit(&self) -> String {
+        self.send_keys(&["q"]);
+        self.send_line("echo rc=$?");
+        self.wait_for("rc=0")
+    }
+
+    /// `@`, then `/` with `text`: the message log's lines that contain it, on screen.
+    pub fn log_lines(&self, text: &str) -> String {
+        self.send_keys(&["@"]);
+        self.wait_for("Message log");
+        self.send_keys(&["/"]);
+        self.type_text(text);
+        self.send_keys(&["Enter"]);
+        self.wait_for(" matching")
+    }
+
     /// A tmux format (`#{pane_pid}`, `#{alternate_on}`) of the session's pane.
     pub fn format(&self, f: &str) -> String {
         let out = tmux(&self.socket)
@@ -226,19 +303,12 @@ impl Drop for Tmux {
     }
 }
 
+/// Every key of the simulator's own account: id → (name, scopes), as `sgkeys list --scopes`
+/// reads them (nothing recorded: the dashboard's inventory stays as it was).
 pub fn list_with_scopes(sim: &Sim, dir: &Path) -> BTreeMap<String, (String, Vec<String>)> {
-    let out = Command::new(BIN)
-        .args(["list", "--scopes", "--json", "--base-url", &sim.url])
-        .env("SENDGRID_API_KEY", &sim.key)
-        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
-        .output()
-        .expect("sgkeys list");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json");
+    let args = ["--no-inventory", "list", "--scopes", "--json"];
+    let out = cli(sim, dir, "cli-journal.jsonl", &args).stdout;
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("list --json");
     v.as_array()
         .expect("array")
         .iter()
@@ -282,8 +352,10 @@ pub fn mutating_requests(sim: &Sim) -> usize {
     v["mutating"].as_u64().expect("mutating count") as usize
 }
 
+/// The environment of `sgkeys` against `sim` in a terminal: [`demo_env`], the simulator's
+/// hosts and admin key, the journal `dir/journal.jsonl`.
 pub fn env_for(sim: &Sim, dir: &Path) -> Vec<(&'static str, String)> {
-    vec![
+    let mut env = vec![
         ("SENDGRID_API_KEY", sim.key.clone()),
         ("SGKEYS_BASE_URL", sim.url.clone()),
         ("SGKEYS_EU_BASE_URL", sim.eu_url.clone()),
@@ -291,6 +363,14 @@ pub fn env_for(sim: &Sim, dir: &Path) -> Vec<(&'static str, String)> {
             "SGKEYS_JOURNAL",
             dir.join("journal.jsonl").display().to_string(),
         ),
+    ];
+    env.extend(demo_env(dir));
+    env
+}
+
+/// The environment of `sgkeys demo` in a terminal: home, config and state in `dir`, PATH, TERM.
+pub fn demo_env(dir: &Path) -> Vec<(&'static str, String)> {
+    vec![
         ("XDG_STATE_HOME", dir.join("state").display().to_string()),
         ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
         ("TERM", "xterm-256color".into()),
@@ -331,6 +411,15 @@ pub fn sim_keys(sim: &Sim) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The id of the simulator's own key named `name`.
+pub fn sim_id_named(sim: &Sim, name: &str) -> String {
+    sim_keys(sim)
+        .into_iter()
+        .find(|(_, n)| n == name)
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("no key named {name} in the simulator"))
+}
+
 /// The one child process of `parent` (from `/proc`), once it has started.
 pub fn only_child(parent: &str) -> String {
     let path = format!("/proc/{parent}/task/{parent}/children");
@@ -351,27 +440,14 @@ pub fn only_child(parent: &str) -> String {
 
 /// `sgkeys create NAME` in `account` (None: the key's own) against the simulator: the secret.
 pub fn mint(sim: &Sim, dir: &Path, name: &str, account: Option<&str>) -> String {
-    let mut c = Command::new(BIN);
+    let mut args = vec![];
     if let Some(a) = account {
-        c.args(["--on-behalf-of", a]);
+        args.extend(["--on-behalf-of", a]);
     }
-    let out = c
-        .args([
-            "create",
-            name,
-            "--scope",
-            "mail.send",
-            "--scope",
-            "stats.read",
-            "--json",
-        ])
-        .env("SENDGRID_API_KEY", &sim.key)
-        .env("SGKEYS_BASE_URL", &sim.url)
-        .env("SGKEYS_JOURNAL", dir.join("mint-journal.jsonl"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .output()
-        .expect("sgkeys create");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create --json");
+    args.extend(["create", name, "--scope", "mail.send"]);
+    args.extend(["--scope", "stats.read", "--json"]);
+    let out = cli(sim, dir, "mint-journal.jsonl", &args).stdout;
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("create --json");
     v["api_key"].as_str().expect("a secret").to_owned()
 }
 

@@ -3,7 +3,6 @@
 //! offline mode, the rate-limit wait. The terminal's lifecycle is `e2e_tmux.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::tmux::*;
@@ -26,8 +25,7 @@ fn readme_incident_commands() -> Vec<String> {
 
 #[test]
 fn readme_incident_commands_run_as_written() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    if no_tmux() {
         return;
     }
     let commands = readme_incident_commands();
@@ -139,12 +137,9 @@ fn readme_incident_commands_run_as_written() {
 /// says when SendGrid refused it.
 #[test]
 fn a_key_typed_in_one_burst_is_a_paste_found_in_its_subuser_and_proven_dead() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim)) = start(&["--revoke-delay-ms", "1500"]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &["--revoke-delay-ms", "1500"]);
+    };
     let leaked = mint(&sim, &dir, "sub leak", Some("acme-transactional"));
     let t = Tmux::start("sgkeys-e2e-burst", &env_for(&sim, &dir));
     t.send_line(BIN);
@@ -170,23 +165,16 @@ fn a_key_typed_in_one_burst_is_a_paste_found_in_its_subuser_and_proven_dead() {
         s.contains("sub leak") || s.contains("SendGrid refuses"),
         "{s}"
     );
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
-    let _ = std::fs::remove_dir_all(&dir);
+    quit(&t, &dir);
 }
 
 /// The acceptance run at 120×40: `d` in the hints, revoking the 10th key leaves the 10th
 /// row selected, a key created elsewhere appears within `--refresh 2` + 1 s, `:ctx` switches.
 #[test]
 fn k9s_habits_hints_steady_cursor_live_refresh_and_command_line() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim, t)) = session("sgkeys-e2e-k9s", &[]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
-    let t = Tmux::start("sgkeys-e2e-k9s", &env_for(&sim, &dir));
+    };
     t.send_line(&format!("{BIN} --refresh 2"));
     t.wait_for("ci-deploy");
     let screen = t.wait_for("updated");
@@ -215,18 +203,8 @@ fn k9s_habits_hints_steady_cursor_live_refresh_and_command_line() {
 
     // a key created elsewhere shows up by itself within the interval + 1 s (at the end of the
     // list, in API order: the count and the toast say so on screen)
-    let out = Command::new(BIN)
-        .args(["create", "made-elsewhere", "--scope", "stats=read"])
-        .args(["--base-url", &sim.url])
-        .env("SENDGRID_API_KEY", &sim.key)
-        .env("SGKEYS_JOURNAL", dir.join("cli-journal.jsonl"))
-        .output()
-        .expect("sgkeys create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["create", "made-elsewhere", "--scope", "stats=read"];
+    cli(&sim, &dir, "cli-journal.jsonl", &args);
     let created = Instant::now();
     loop {
         let s = t.screen();
@@ -255,20 +233,14 @@ fn k9s_habits_hints_steady_cursor_live_refresh_and_command_line() {
     t.send_keys(&["Enter"]);
     t.wait_for("subuser acme-transactional");
 
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
-    let _ = std::fs::remove_dir_all(&dir);
+    quit(&t, &dir);
 }
 
 #[test]
 fn rotate_in_the_dashboard_creates_the_replacement_and_revokes_the_old_key_verified_gone() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim)) = start(&[]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
+    };
     let before = list_with_scopes(&sim, &dir);
     let (old_id, (old_name, old_scopes)) = before
         .iter()
@@ -305,9 +277,7 @@ fn rotate_in_the_dashboard_creates_the_replacement_and_revokes_the_old_key_verif
     t.send_keys(&["y"]);
     t.wait_for("verified gone");
 
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    let screen = t.wait_for("rc=0");
+    let screen = t.quit();
     assert!(!t.alternate_screen_on(), "{screen}");
 
     // the old key is gone; its replacement holds the same scopes under the lineage name
@@ -347,13 +317,9 @@ fn rotate_in_the_dashboard_creates_the_replacement_and_revokes_the_old_key_verif
 
 #[test]
 fn the_permission_matrix_sorts_shows_a_cell_sweeps_every_context_and_revokes() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    let Some((dir, sim, t)) = session("sgkeys-e2e-matrix", &[]) else {
         return;
-    }
-    let dir = tempdir();
-    let sim = Sim::start(&dir, &[]);
-    let t = Tmux::start("sgkeys-e2e-matrix", &env_for(&sim, &dir));
+    };
     t.send_line(BIN);
     t.wait_for("updated");
     t.send_keys(&["m"]);
@@ -410,10 +376,7 @@ fn the_permission_matrix_sorts_shows_a_cell_sweeps_every_context_and_revokes() {
     );
     t.send_keys(&["Escape", "m"]);
     t.wait_for(" Keys ");
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
-    let _ = std::fs::remove_dir_all(&dir);
+    quit(&t, &dir);
 }
 
 /// `--theme auto` asks the terminal for its background (OSC 11). tmux 3.x answers with the
@@ -424,17 +387,11 @@ fn the_permission_matrix_sorts_shows_a_cell_sweeps_every_context_and_revokes() {
 /// the dark theme. No reply byte reaches the dashboard as keys.
 #[test]
 fn auto_theme_asks_tmux_for_the_background_and_picks_light_on_white() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    if no_tmux() {
         return;
     }
     let dir = tempdir();
-    let env = vec![
-        ("XDG_STATE_HOME", dir.join("state").display().to_string()),
-        ("HOME", dir.display().to_string()),
-        ("PATH", std::env::var("PATH").unwrap_or_default()),
-        ("TERM", "xterm-256color".into()),
-    ];
+    let env = demo_env(&dir);
     let cases = [
         (
             Some("bg=#ffffff"),
@@ -496,9 +453,7 @@ fn auto_theme_asks_tmux_for_the_background_and_picks_light_on_white() {
                 "dark theme colours expected:\n{coded}"
             );
         }
-        t.send_keys(&["q"]);
-        t.send_line("echo rc=$?");
-        t.wait_for("rc=0");
+        t.quit();
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -508,8 +463,7 @@ fn auto_theme_asks_tmux_for_the_background_and_picks_light_on_white() {
 /// after the simulator is stopped.
 #[test]
 fn dashboard_opens_from_the_inventory_and_offline_after_the_simulator_is_stopped() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    if no_tmux() {
         return;
     }
     let dir = tempdir();
@@ -517,17 +471,7 @@ fn dashboard_opens_from_the_inventory_and_offline_after_the_simulator_is_stopped
     let sim = Sim::start(&dir, &["--latency-ms", "3000"]);
     let env = env_for(&sim, &dir);
     // one online read fills the inventory
-    let out = Command::new(BIN)
-        .args(["list", "--scopes", "--json"])
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("sgkeys list");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    cli(&sim, &dir, "journal.jsonl", &["list", "--scopes", "--json"]);
 
     let t = Tmux::start("sgkeys-e2e-inventory", &env);
     t.send_line(BIN);
@@ -538,9 +482,7 @@ fn dashboard_opens_from_the_inventory_and_offline_after_the_simulator_is_stopped
     // the live list and the scopes replace them
     let screen = t.wait_for("updated");
     assert!(!screen.contains(" seen "), "{screen}");
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
+    t.quit();
     t.send_line("clear");
 
     drop(sim);
@@ -553,17 +495,14 @@ fn dashboard_opens_from_the_inventory_and_offline_after_the_simulator_is_stopped
     t.send_keys(&["n"]);
     std::thread::sleep(Duration::from_millis(300));
     t.send_keys(&["Escape"]);
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    let screen = t.wait_for("rc=0");
+    let screen = t.quit();
     assert!(!t.alternate_screen_on(), "{screen}");
 }
 
 /// When the budget is spent, the status line says what the dashboard waits for and how long.
 #[test]
 fn dashboard_says_when_it_waits_for_the_rate_limit_window() {
-    if !have_tmux() {
-        eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+    if no_tmux() {
         return;
     }
     let dir = tempdir();
@@ -574,7 +513,5 @@ fn dashboard_says_when_it_waits_for_the_rate_limit_window() {
     t.send_line(&format!("{BIN} --no-inventory --timeout 30"));
     let screen = t.wait_for("for the rate-limit window, 20");
     assert!(screen.contains("waiting "), "{screen}");
-    t.send_keys(&["q"]);
-    t.send_line("echo rc=$?");
-    t.wait_for("rc=0");
+    t.quit();
 }
