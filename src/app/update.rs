@@ -88,6 +88,7 @@ fn refresh_views(app: &mut App) {
         super::matrix::resweep(app);
     }
     sync_selected_class(app);
+    super::effects::refresh_quit_question(app);
 }
 
 /// Classify the selected key's scopes once, when the selection or its scopes changed.
