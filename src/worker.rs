@@ -548,9 +548,12 @@ impl Worker {
                     .iter()
                     .map(|(o, _)| o.as_ref().map(OnBehalfOf::header_value))
                     .collect();
+                // the first is the context the list shows: read live, never taken (recorded,
+                // so the next run's sweep covers it, but not counted as taken)
+                let asked = obos.get(1..).unwrap_or_default();
                 let known = match (sweeps.since, reader()) {
                     (Some(since), Ok(Some(reader))) => {
-                        resume::Known::load(&reader, &r.scope, &obos, since)
+                        resume::Known::load(&reader, &r.scope, asked, since)
                             .unwrap_or_else(|_| resume::Known::none())
                     }
                     _ => resume::Known::none(),

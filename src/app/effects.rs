@@ -120,21 +120,9 @@ pub(crate) fn is_own(app: &App, id: &ApiKeyId) -> bool {
 pub(crate) fn quit(app: &mut App, force: bool, out: &mut Vec<Command>) {
     let sending = app.pending_mutations();
     if !force && sending > 0 && !matches!(app.modal, Some(Modal::ConfirmQuit(_))) {
-        let (what, it) = if sending == 1 {
-            ("1 change is".to_owned(), "it")
-        } else {
-            (format!("{sending} changes are"), "them")
-        };
-        let c = Confirm::new("Quit?", ["Stay", "Quit"], 56)
-            .line(Tone::Warn, format!("{what} still being sent to SendGrid."))
-            .line(
-                Tone::Base,
-                format!(
-                    "Quit anyway? sgkeys waits for {it} to finish and be journaled before it \
-                     exits, but you will not see the outcome here (sgkeys journal shows it)."
-                ),
-            )
+        let mut c = Confirm::new("Quit?", ["Stay", "Quit"], 56)
             .armed_from(app.now_ms, "so q y typed as one gesture quits nothing");
+        c.body = quit_body(sending);
         app.modal = Some(Modal::ConfirmQuit(c));
         return;
     }
@@ -144,6 +132,45 @@ pub(crate) fn quit(app: &mut App, force: bool, out: &mut Vec<Command>) {
 }
 
 /// The quit question answered: quit (the changes in flight finish on the way out), or stay.
+/// What the quit question says while `sending` changes are still being sent.
+fn quit_body(sending: usize) -> Vec<(Tone, String)> {
+    if sending == 0 {
+        return vec![(
+            Tone::Base,
+            "Every change has been answered and journaled meanwhile (the log shows how each \
+             ended): nothing is lost by quitting now."
+                .to_owned(),
+        )];
+    }
+    let (what, it) = if sending == 1 {
+        ("1 change is".to_owned(), "it")
+    } else {
+        (format!("{sending} changes are"), "them")
+    };
+    vec![
+        (Tone::Warn, format!("{what} still being sent to SendGrid.")),
+        (
+            Tone::Base,
+            format!(
+                "Quit anyway? sgkeys waits for {it} to finish and be journaled before it exits, \
+                 but you will not see the outcome here (sgkeys journal shows it)."
+            ),
+        ),
+    ]
+}
+
+/// The open quit question follows the changes as they finish (it never says one is still
+/// being sent once it has been answered).
+pub(crate) fn refresh_quit_question(app: &mut App) {
+    let sending = app.pending_mutations();
+    if let Some(Modal::ConfirmQuit(c)) = &mut app.modal {
+        let body = quit_body(sending);
+        if c.body != body {
+            c.body = body;
+        }
+    }
+}
+
 pub(crate) fn quit_action(app: &mut App, a: Action, out: &mut Vec<Command>) {
     let now = app.now_ms;
     let Some(Modal::ConfirmQuit(c)) = &mut app.modal else {

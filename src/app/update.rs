@@ -9,7 +9,9 @@
 
 use std::collections::BTreeSet;
 
-use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
 
 use super::keymap::{self, Action, Layer};
 use super::layout;
@@ -88,6 +90,7 @@ fn refresh_views(app: &mut App) {
         super::matrix::resweep(app);
     }
     sync_selected_class(app);
+    super::effects::refresh_quit_question(app);
 }
 
 /// Classify the selected key's scopes once, when the selection or its scopes changed.
@@ -131,6 +134,21 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
 
 fn key(app: &mut App, k: KeyEvent, out: &mut Vec<Command>) {
     let layer = app.layer();
+    // A terminal sends Alt-x as ESC x, so an Esc and the next key arriving together (typed
+    // fast over a slow link, or read late on a busy machine) read as Alt-x. Unless the layer
+    // binds that Alt key, it is taken as what it almost always is: Esc, then the key.
+    if let KeyCode::Char(c) = k.code
+        && k.modifiers - KeyModifiers::SHIFT == KeyModifiers::ALT
+        && keymap::resolve(layer, &k).is_none()
+    {
+        key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), out);
+        key(
+            app,
+            KeyEvent::new(KeyCode::Char(c), k.modifiers - KeyModifiers::ALT),
+            out,
+        );
+        return;
+    }
     if !app.fits() && layer != Layer::ConfirmQuit {
         // Only quitting works on a too-small screen.
         if let Some(b) = keymap::resolve(Layer::List, &k)

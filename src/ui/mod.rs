@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let screen = frame.area();
     let theme = Theme::for_app(app);
     if !app.fits() || screen.width < MIN_WIDTH || screen.height < MIN_HEIGHT {
-        too_small(frame, screen, &theme);
+        too_small(frame, screen, app, &theme);
         return;
     }
     let a = crate::app::layout::areas(screen.width, screen.height);
@@ -67,20 +67,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
     modals::draw(frame, screen, app, &theme);
 }
 
-/// Below 60×16 only this is drawn; `q` still quits.
-fn too_small(frame: &mut Frame, screen: Rect, theme: &Theme) {
+/// Below 60×16 only this is drawn; `q` still quits, and the quit question (a change still
+/// being sent) is asked here in words, since it is the one dialog that takes keys here.
+fn too_small(frame: &mut Frame, screen: Rect, app: &App, theme: &Theme) {
     if screen.is_empty() {
         return;
     }
-    let lines = [
-        (
-            format!(
-                "Terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{})",
-                screen.width, screen.height
-            ),
-            theme.warn,
+    let mut lines = vec![(
+        format!(
+            "Terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{})",
+            screen.width, screen.height
         ),
-        ("q quits".to_owned(), theme.dim),
-    ];
+        theme.warn,
+    )];
+    if matches!(app.modal, Some(crate::app::Modal::ConfirmQuit(_))) {
+        lines.push((
+            "Quit? A change is still being sent to SendGrid.".to_owned(),
+            theme.warn,
+        ));
+        lines.push(("y quits · Esc stays".to_owned(), theme.dim));
+    } else {
+        lines.push(("q quits".to_owned(), theme.dim));
+    }
     text::put_centered(frame.buffer_mut(), screen, &lines);
 }

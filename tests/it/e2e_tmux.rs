@@ -198,10 +198,11 @@ fn sigterm_during_a_revoke_restores_the_terminal_journals_and_exits_143() {
         .status()
         .expect("kill");
     assert!(kill.success());
+    // the precondition of what follows: the signal came while the DELETE (3 s) was in flight
     let signalled_after = sent.elapsed();
     assert!(
-        signalled_after < Duration::from_millis(700),
-        "SIGTERM only {signalled_after:?} after the revoke"
+        signalled_after < Duration::from_millis(2500),
+        "SIGTERM only {signalled_after:?} after the revoke: the DELETE may have been answered"
     );
 
     // it exits by itself, once the DELETE has been answered and journaled

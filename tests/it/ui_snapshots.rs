@@ -128,6 +128,18 @@ fn too_small() {
     insta::assert_snapshot!("too_small_50x12", terminal.backend());
 }
 
+#[test]
+fn the_quit_question_is_asked_in_words_on_a_too_small_screen() {
+    let mut app = scenarios::confirm_quit(80, 24);
+    app::update(&mut app, Msg::Resize(50, 12));
+    let raw = screen_text(render(&app, 50, 12).backend().buffer());
+    assert!(raw.contains("Quit? A change is still being sent"), "{raw}");
+    assert!(
+        raw.contains("y quits · Esc stays") && !raw.contains("q quits"),
+        "{raw}"
+    );
+}
+
 // ---------------------------------------------------------------- the matrix's colours
 
 /// The screen with its styles: each row's text, then the runs of cells whose style is not the

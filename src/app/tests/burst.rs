@@ -223,3 +223,20 @@ fn a_bracketed_paste_outside_a_field_is_not_silently_dropped() {
         app.toast
     );
 }
+
+#[test]
+fn an_esc_and_a_key_read_together_as_alt_key_are_both_keys() {
+    let mut app = loaded();
+    update(&mut app, key('/'));
+    assert_eq!(app.layer(), Layer::Filter);
+    // what a terminal sends for Alt-q is ESC q: Esc leaves the filter line, q quits
+    let alt_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT);
+    let cmds = update(&mut app, Msg::Key(alt_q));
+    assert_ne!(app.layer(), Layer::Filter);
+    assert!(cmds.contains(&Command::Quit), "{cmds:?}");
+    // Shift stays with the key: Esc, then G (the last row)
+    let mut app = loaded();
+    let alt_shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::ALT | KeyModifiers::SHIFT);
+    update(&mut app, Msg::Key(alt_shift_g));
+    assert_eq!(app.view.selected, app.view.rows.len() - 1);
+}

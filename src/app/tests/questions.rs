@@ -176,3 +176,42 @@ fn the_create_form_asks_the_same_question() {
     update(&mut app, key('y'));
     assert!(app.modal.is_none());
 }
+
+#[test]
+fn the_quit_question_follows_the_change_it_waits_for() {
+    let mut app = loaded();
+    let req = revoke_selected(&mut app);
+    update(&mut app, key('q'));
+    let said = |app: &App| -> String {
+        question(app)
+            .body
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        said(&app).contains("1 change is still being sent"),
+        "{}",
+        said(&app)
+    );
+    // the revoke is answered while the question is open: it no longer says it is being sent
+    update(
+        &mut app,
+        answer(req, ApiResult::Mutated(Done::ok(Effect::Revoked))),
+    );
+    assert_eq!(app.pending_mutations(), 0);
+    assert_eq!(
+        app.layer(),
+        Layer::ConfirmQuit,
+        "still asked: the user decides"
+    );
+    assert!(!said(&app).contains("still being sent"), "{}", said(&app));
+    assert!(
+        said(&app).contains("nothing is lost by quitting now"),
+        "{}",
+        said(&app)
+    );
+    arm(&mut app);
+    assert!(quits(&update(&mut app, key('y'))));
+}
