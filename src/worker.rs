@@ -69,13 +69,17 @@ pub fn recall(
     path: &std::path::Path,
     place: &crate::inventory::Place,
 ) -> Result<Option<crate::app::Remembered>, String> {
-    use crate::api::{ApiKey, ApiKeyId, KeyDetail};
+    use crate::api::{ApiKey, ApiKeyId};
     let Some(reader) =
         crate::inventory::Inventory::read_existing(path).map_err(|e| e.to_string())?
     else {
         return Ok(None);
     };
-    let Some(snap) = reader.snapshot(place).map_err(|e| e.to_string())? else {
+    // each distinct scope set classified once, shared by its keys
+    let Some(snap) = reader
+        .snapshot_decoded(place, |names| Arc::new(crate::app::KeyInfo::of(names)))
+        .map_err(|e| e.to_string())?
+    else {
         return Ok(None);
     };
     let now = crate::inventory::now_ms();
@@ -85,18 +89,11 @@ pub fn recall(
             .keys
             .into_iter()
             .map(|k| {
-                let detail = k.scopes.as_deref().map(|s| KeyDetail {
-                    api_key_id: ApiKeyId(k.key_id.clone()),
-                    name: k.name.clone(),
-                    scopes: s.to_vec(),
-                });
-                let seen = age(k.last_seen);
-                let first = age(k.first_seen);
                 let key = ApiKey {
                     api_key_id: ApiKeyId(k.key_id),
                     name: k.name,
                 };
-                (key, detail, seen, first)
+                (key, k.scopes, age(k.last_seen), age(k.first_seen))
             })
             .collect(),
         list_age: snap.context.list_read_at.map(age),

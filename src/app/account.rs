@@ -29,10 +29,15 @@ pub struct KeyInfo {
 
 impl KeyInfo {
     pub fn new(detail: &KeyDetail) -> Self {
-        let class = crate::scopes::classify(&detail.scopes);
-        let (scopes, other) = ScopeSet::from_names(&detail.scopes);
+        Self::of(&detail.scopes)
+    }
+
+    /// A key holding `names` (granted and auto-assigned, as the API lists them).
+    pub fn of<S: AsRef<str>>(names: &[S]) -> Self {
+        let (scopes, other) = ScopeSet::from_names(names);
+        let class = crate::scopes::classify_set(scopes, &other);
         KeyInfo {
-            scope_findings: crate::risk::scope_findings(&detail.scopes, &class),
+            scope_findings: crate::risk::scope_findings(names, &class),
             scopes,
             other,
             key_type: class.key_type,
@@ -58,7 +63,7 @@ impl KeyInfo {
 
     /// The full classification (levels per category, auto-assigned, unknown).
     pub fn classify(&self) -> Classification {
-        crate::scopes::classify(&self.iter().collect::<Vec<_>>())
+        crate::scopes::classify_set(self.scopes, &self.other)
     }
 }
 

@@ -206,28 +206,19 @@ pub(crate) fn remembered(app: &mut App, r: Result<Option<Remembered>, String>) {
         return;
     }
     let at = place(app);
-    // Keys share scope sets (the inventory stores each set once): each distinct set is
-    // classified once, not once per key (10 000 keys' classification was most of the first
-    // frame). Risks are combined for every key below ([`recompute_risks`]).
-    let mut infos: HashMap<Vec<String>, KeyInfo> = HashMap::new();
+    // Keys share scope sets (the inventory stores each set once): each distinct set was
+    // classified once, not once per key, by the worker ([`crate::worker::recall`]). Risks are
+    // combined for every key below ([`recompute_risks`]).
     app.keys.entries = snapshot
         .keys
         .into_iter()
-        .map(|(k, detail, age, first)| {
+        .map(|(k, info, age, first)| {
             app.keys
                 .first_seen
                 .insert(k.api_key_id.clone(), app.now_ms as i64 - first as i64);
             let mut e = KeyEntry::new(k);
-            if let Some(d) = detail {
-                let info = match infos.get(d.scopes.as_slice()) {
-                    Some(info) => info.clone(),
-                    None => {
-                        let info = KeyInfo::new(&d);
-                        infos.insert(d.scopes, info.clone());
-                        info
-                    }
-                };
-                e.state = KeyState::Scopes(Remote::Ready(info));
+            if let Some(info) = info {
+                e.state = KeyState::Scopes(Remote::Ready(KeyInfo::clone(&info)));
             }
             e.remembered = Some(age);
             e

@@ -188,8 +188,9 @@ pub struct Resumed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Remembered {
     /// Each key not gone, in the order first seen: its listing, its scopes when they were
-    /// ever read, how long ago (ms) it was last seen and how long ago it was first seen.
-    pub keys: Vec<(ApiKey, Option<KeyDetail>, u64, u64)>,
+    /// ever read (classified once per distinct scope set, shared by the keys that hold it),
+    /// how long ago (ms) it was last seen and how long ago it was first seen.
+    pub keys: Vec<(ApiKey, Option<std::sync::Arc<KeyInfo>>, u64, u64)>,
     /// How long ago (ms) the context's last complete list read was (`None`: never).
     pub list_age: Option<u64>,
 }

@@ -230,13 +230,43 @@ fn full_access_core() -> impl Iterator<Item = &'static str> {
 
 const WORDS: usize = 4;
 
+/// FNV-1a, for the scope table's index: a name is looked up for every scope of every key read
+/// (2 million lookups for 10 000 near-Full-Access keys), and SipHash was most of that. The
+/// table is fixed (no name from a server is ever inserted), so a crafted name can only cost
+/// one lookup's probe over its ~210 entries.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The scope table: every catalog scope (sorted), then the auto-assigned ones.
 struct Table {
     names: Vec<&'static str>,
-    index: HashMap<&'static str, usize>,
+    index: HashMap<&'static str, usize, std::hash::BuildHasherDefault<Fnv>>,
     catalog: ScopeSet,
     auto: ScopeSet,
+    /// The names that are auto-assigned ([`is_auto_assigned`]), wherever they sit.
+    auto_named: ScopeSet,
     billing: ScopeSet,
+    /// [`full_access_core`] in the table, and the rest of it (none, while the catalog holds
+    /// every scope of the admin list).
+    core: ScopeSet,
+    core_outside: Vec<&'static str>,
     /// Per category (in `CATEGORIES` order): the table indices of its `scopes`, `full` and
     /// `read` lists, in list order (duplicates kept), so a level is counted with bit tests
     /// exactly as [`Category::level_of`] counts it with name lookups.
@@ -253,14 +283,17 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     }
     // A unit test checks the table fits; never index past the bit set.
     names.truncate(WORDS * 64);
-    let index: HashMap<&'static str, usize> =
+    let index: HashMap<&'static str, usize, _> =
         names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut t = Table {
         names,
         index,
         catalog: ScopeSet::default(),
         auto: ScopeSet::default(),
+        auto_named: ScopeSet::default(),
         billing: ScopeSet::default(),
+        core: ScopeSet::default(),
+        core_outside: Vec::new(),
         categories: Vec::new(),
     };
     let indices = |list: &[&str]| -> Vec<usize> {
@@ -282,7 +315,17 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         } else {
             t.auto.set(i);
         }
+        if is_auto_assigned(name) {
+            t.auto_named.set(i);
+        }
     }
+    for name in full_access_core() {
+        match t.index.get(name) {
+            Some(&i) => t.core.set(i),
+            None => t.core_outside.push(name),
+        }
+    }
+    t.core_outside.sort_unstable();
     t
 });
 
@@ -485,33 +528,44 @@ impl Levels {
 
 /// Classify a key's scopes: its type and per-category levels. Auto-assigned scopes never count.
 pub fn classify<S: AsRef<str>>(scopes: &[S]) -> Classification {
-    let mut auto = Vec::new();
-    let mut unknown = Vec::new();
-    let mut held: BTreeSet<&str> = BTreeSet::new();
-    for s in scopes {
-        let s = s.as_ref();
-        if is_auto_assigned(s) {
-            auto.push(s.to_owned());
-        } else {
-            if !is_known(s) {
-                unknown.push(s.to_owned());
-            }
-            held.insert(s);
-        }
-    }
-    let billing = held.iter().filter(|s| is_billing(s)).count();
-    let others = held.len() - billing;
+    let (set, other) = ScopeSet::from_names(scopes);
+    classify_set(set, &other)
+}
+
+/// [`classify`] of a key holding `set` and the names outside the table, `other` (what
+/// [`ScopeSet::from_names`] returns): bit tests, no name looked up again (the inventory's
+/// first frame classifies each distinct scope set of up to 10 000 keys).
+pub fn classify_set<S: AsRef<str>>(set: ScopeSet, other: &[S]) -> Classification {
+    let (auto_other, mut unknown): (Vec<&str>, Vec<&str>) = other
+        .iter()
+        .map(AsRef::as_ref)
+        .partition(|s| is_auto_assigned(s));
+    unknown.sort_unstable();
+    unknown.dedup();
+    let bits = set.minus(TABLE.auto_named);
+    let mut auto = set.intersect(TABLE.auto_named).to_strings();
+    auto.extend(auto_other.into_iter().map(str::to_owned));
+    auto.sort();
+    auto.dedup();
+    // held: the known granted scopes (`bits`) and the unknown ones, apart (no name is both)
+    let held = bits.len() + unknown.len();
+    let billing =
+        bits.intersect(TABLE.billing).len() + unknown.iter().filter(|s| is_billing(s)).count();
+    let others = held - billing;
     let key_type = if billing > 0 && others == 0 {
         KeyType::Billing
-    } else if billing == 0 && !held.is_empty() && full_access_core().all(|s| held.contains(s)) {
+    } else if billing == 0
+        && held > 0
+        && bits.intersect(TABLE.core) == TABLE.core
+        && TABLE
+            .core_outside
+            .iter()
+            .all(|s| unknown.binary_search(s).is_ok())
+    {
         KeyType::Full
     } else {
         KeyType::Custom
     };
-    let mut bits = ScopeSet::default();
-    for s in &held {
-        bits.insert(s);
-    }
     let levels = CATEGORIES
         .iter()
         .enumerate()
@@ -524,16 +578,12 @@ pub fn classify<S: AsRef<str>>(scopes: &[S]) -> Classification {
             }
         })
         .collect();
-    auto.sort();
-    auto.dedup();
-    unknown.sort();
-    unknown.dedup();
     Classification {
         key_type,
         levels,
         auto_assigned: auto,
-        unknown,
-        counted: held.len(),
+        unknown: unknown.into_iter().map(str::to_owned).collect(),
+        counted: held,
         mixed_billing: billing > 0 && others > 0,
     }
 }

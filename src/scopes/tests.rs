@@ -230,3 +230,101 @@ fn classify_counts_levels_with_bits_exactly_as_level_of_counts_them_by_name() {
         }
     }
 }
+
+/// [`classify`] as it was, over names (a `BTreeSet` of the held ones): the oracle for the
+/// bit-set classification.
+fn classify_by_names<S: AsRef<str>>(scopes: &[S]) -> Classification {
+    let mut auto = Vec::new();
+    let mut unknown = Vec::new();
+    let mut held: BTreeSet<&str> = BTreeSet::new();
+    for s in scopes {
+        let s = s.as_ref();
+        if is_auto_assigned(s) {
+            auto.push(s.to_owned());
+        } else {
+            if !is_known(s) {
+                unknown.push(s.to_owned());
+            }
+            held.insert(s);
+        }
+    }
+    let billing = held.iter().filter(|s| is_billing(s)).count();
+    let others = held.len() - billing;
+    let key_type = if billing > 0 && others == 0 {
+        KeyType::Billing
+    } else if billing == 0 && !held.is_empty() && full_access_core().all(|s| held.contains(s)) {
+        KeyType::Full
+    } else {
+        KeyType::Custom
+    };
+    let levels = CATEGORIES
+        .iter()
+        .map(|c| CategoryLevel {
+            category: c,
+            level: c.level_of(&held),
+            held: c.held_count(&held),
+        })
+        .collect();
+    auto.sort();
+    auto.dedup();
+    unknown.sort();
+    unknown.dedup();
+    Classification {
+        key_type,
+        levels,
+        auto_assigned: auto,
+        unknown,
+        counted: held.len(),
+        mixed_billing: billing > 0 && others > 0,
+    }
+}
+
+/// Names to draw keys from: the table, a few outside it, a billing one.
+fn pool() -> Vec<String> {
+    let mut names: Vec<String> = TABLE.names.iter().map(|s| (*s).to_owned()).collect();
+    names.extend(["totally.unknown", "mail.sendx", "", "zzz.read"].map(str::to_owned));
+    names
+}
+
+#[test]
+fn every_auto_assigned_scope_is_in_the_table_and_outside_the_catalog() {
+    for a in auto_assigned() {
+        assert!(TABLE.index.contains_key(a), "{a}");
+        assert!(!is_known(a), "{a}");
+    }
+    assert!(TABLE.core_outside.is_empty());
+}
+
+proptest::proptest! {
+    /// The bit-set classification answers as the one over names did, for any mix of catalog,
+    /// auto-assigned and unknown names, duplicates and order included; and a set's names come
+    /// back as the same set.
+    #[test]
+    fn classify_over_bits_agrees_with_classify_over_names(
+        picks in proptest::collection::vec(0usize..1000, 0..260),
+        drop_core in proptest::collection::vec(0usize..1000, 0..3),
+        full_base in proptest::prelude::any::<bool>(),
+    ) {
+        let pool = pool();
+        let mut names: Vec<String> = Vec::new();
+        if full_base {
+            // near Full Access (the worst case of the first frame): all but a few core scopes
+            let core: Vec<&str> = full_access_core().collect();
+            let gone: Vec<&str> = drop_core.iter().map(|i| core[i % core.len()]).collect();
+            names.extend(core.iter().filter(|s| !gone.contains(s)).map(|s| (*s).to_owned()));
+        }
+        names.extend(picks.iter().map(|i| pool[i % pool.len()].clone()));
+        let old = classify_by_names(&names);
+        proptest::prop_assert_eq!(&classify(&names), &old);
+        let (set, other) = ScopeSet::from_names(&names);
+        proptest::prop_assert_eq!(&classify_set(set, &other), &old);
+        let back: Vec<&str> = set
+            .names()
+            .map(|s| -> &str { s })
+            .chain(other.iter().map(String::as_str))
+            .collect();
+        let (again, other_again) = ScopeSet::from_names(&back);
+        proptest::prop_assert_eq!(again, set);
+        proptest::prop_assert_eq!(&classify_set(again, &other_again), &old);
+    }
+}
