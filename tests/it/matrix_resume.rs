@@ -365,8 +365,22 @@ async fn the_dashboard_killed_mid_sweep_resumes_asking_nothing_it_was_answered()
         (!Path::new(&format!("/proc/{pid}")).exists()).then_some(())
     })
     .await;
-    let killed = subuser_reads(&env.sim, true);
-    assert_eq!(killed, answered, "nothing answered after the freeze");
+    // what the killed run was answered and recorded: that is never asked again. A request the
+    // simulator let through just before the freeze may still have been answered after the poll
+    // above; if the process died before recording it, it was never answered to sgkeys, and is
+    // rightly asked again
+    let answered_by_kill = subuser_reads(&env.sim, true);
+    assert!(answered_by_kill.is_superset(&answered));
+    let killed: BTreeSet<Req> = answered_by_kill
+        .intersection(&recorded_reads(&inventory))
+        .cloned()
+        .collect();
+    assert!(
+        killed.len() >= answered.len() && killed.len() < wanted.len(),
+        "{} of {} recorded",
+        killed.len(),
+        wanted.len()
+    );
     assert_eq!(
         last_sweep(&inventory),
         Some(("matrix".into(), "interrupted".into())),
