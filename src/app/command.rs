@@ -269,11 +269,9 @@ pub(crate) fn no_action(app: &mut App, k: &ratatui::crossterm::event::KeyEvent) 
         code: k.code,
         mods: k.modifiers & ratatui::crossterm::event::KeyModifiers::CONTROL,
     });
-    // said in the status bar, not logged: a stray key is no event
-    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) {
-        return;
-    }
-    app.toast = Some(Toast {
+    // said in the status bar, not logged: a stray key is no event; while an error holds the
+    // status bar it stays there, and the key is said on the hint line instead
+    let said = Some(Toast {
         level: Level::Info,
         text: format!(
             "no action for {} — {} for help",
@@ -285,4 +283,9 @@ pub(crate) fn no_action(app: &mut App, k: &ratatui::crossterm::event::KeyEvent) 
         at_ms: app.now_ms,
         about: None,
     });
+    if app.toast.as_ref().is_some_and(|t| t.level == Level::Error) {
+        app.aside = said;
+    } else {
+        app.toast = said;
+    }
 }

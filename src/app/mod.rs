@@ -333,6 +333,9 @@ pub struct App {
     pub subusers: Remote<Vec<Subuser>>,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
+    /// A word about a key that did nothing, said on the hint line while an error holds the
+    /// status line (the error is not replaced; the key is not dropped without a word).
+    pub aside: Option<Toast>,
     pub log: VecDeque<LogLine>,
     pub pending: HashMap<ReqId, Pending>,
     pub next_req: ReqId,
@@ -450,6 +453,7 @@ impl App {
             subusers: Remote::NotAsked,
             modal: None,
             toast: None,
+            aside: None,
             log: VecDeque::new(),
             pending: HashMap::new(),
             next_req: 1,
@@ -576,6 +580,7 @@ impl App {
                 .toast
                 .as_ref()
                 .is_some_and(|t| t.expires_at().is_some())
+            || self.aside.is_some()
     }
 
     /// The yes/no question on top, if one is (revoke, deployed?, the journal's, quit, a

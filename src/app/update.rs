@@ -116,6 +116,11 @@ fn tick(app: &mut App, now: u64, out: &mut Vec<Command>) {
     {
         app.toast = None;
     }
+    if let Some(t) = &app.aside
+        && t.expires_at().is_some_and(|end| now >= end)
+    {
+        app.aside = None;
+    }
     if let Some((id, at)) = app.detail_wanted.clone()
         && now >= at + DETAIL_DEBOUNCE_MS
     {

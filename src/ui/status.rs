@@ -374,6 +374,13 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.is_empty() {
         return;
     }
+    // a key that did nothing while an error holds the status line is said here, for a moment
+    if let Some(t) = &app.aside {
+        let (icon, style) = toast_look(t.level, theme);
+        let line = Line::from(vec![Span::styled(format!(" {icon} {}", t.text), style)]);
+        put_line(frame.buffer_mut(), area, 0, &line);
+        return;
+    }
     let spans = hint_spans(app, area.width as usize, theme);
     put_line(frame.buffer_mut(), area, 0, &Line::from(spans));
 }

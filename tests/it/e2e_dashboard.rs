@@ -91,6 +91,8 @@ fn the_copy_toast_says_id_and_whether_it_was_copied() {
         assert!(ok, "tmux set-clipboard {v}");
     };
     set("off");
+    // the first row, whatever moved the cursor before (this test is about the copy)
+    t.send_keys(&["g"]);
     t.send_keys(&["y"]);
     let s = t.wait_for("not copied");
     assert!(s.contains(&format!("id {first} not copied")), "{s}");

@@ -215,12 +215,15 @@ async fn http2_streams_stay_within_the_servers_limit_on_one_connection() {
         },
     )
     .unwrap();
+    // the connection made first (a handshake slower than an attempt's cut on a loaded machine
+    // would be retried on a connection of its own)
+    c.list_keys(None).await.unwrap();
     let audit = sgkeys::audit::collect(&c, &[], &sgkeys::fetch::quiet).await;
     assert!(audit.complete(), "{:?}", audit.contexts);
     assert_eq!(audit.keys.len(), 100);
     let log = sim.requests();
-    // 101 on a quiet machine; a cut attempt's retry or a hedged copy adds one
-    assert!(log.len() >= 101, "{}", log.len());
+    // 102 on a quiet machine; a cut attempt's retry or a hedged copy adds one
+    assert!(log.len() >= 102, "{}", log.len());
     assert!(log.iter().all(|r| r.http == "2" && r.status == 200));
     assert_eq!(sim.connections(), 1, "one HTTP/2 connection for all");
     sim.shutdown().await;

@@ -138,3 +138,46 @@ fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
     );
     assert!(matches!(&app.modal, Some(Modal::Secret(s)) if s.copied));
 }
+
+#[test]
+fn a_key_that_does_nothing_while_an_error_shows_is_said_on_the_hint_line() {
+    let mut app = loaded();
+    app.modal = Some(Modal::Secret(SecretModal {
+        id: id(0),
+        name: "x".into(),
+        key_type: KeyType::Custom,
+        scope_count: 1,
+        secret: Secret::parse(&format!("SG.{}.{}", "N".repeat(22), "s".repeat(43))).unwrap(),
+        copied: false,
+        confirm_close: false,
+        rotated: None,
+    }));
+    update(&mut app, key('c'));
+    update(
+        &mut app,
+        Msg::Copied {
+            what: Clip::Secret,
+            result: Err("not copied: tmux says no".into()),
+        },
+    );
+    let error = app.toast.clone().expect("the copy error");
+    assert_eq!(error.level, Level::Error);
+    // q does nothing in the secret dialog: the error stays, and the q is said beside it
+    update(&mut app, key('q'));
+    assert_eq!(
+        app.toast.as_ref(),
+        Some(&error),
+        "the error is not replaced"
+    );
+    let aside = app.aside.clone().expect("the q is said");
+    assert!(aside.text.contains("no action for q"), "{}", aside.text);
+    assert!(app.wants_tick(), "it goes by itself");
+    let later = app.now_ms + TOAST_MS + 1;
+    update(&mut app, Msg::Tick(later));
+    assert!(app.aside.is_none());
+    assert_eq!(
+        app.toast.as_ref(),
+        Some(&error),
+        "errors stay until dismissed"
+    );
+}
