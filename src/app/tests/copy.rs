@@ -101,10 +101,9 @@ fn a_failed_secret_copy_is_cleared_by_a_later_one_that_worked() {
     assert!(t.text.starts_with("secret copied"), "{}", t.text);
 }
 
-#[test]
-fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
-    let mut app = loaded();
-    app.modal = Some(Modal::Secret(SecretModal {
+/// A new key's secret on screen, not copied yet.
+fn secret_shown() -> Modal {
+    Modal::Secret(SecretModal {
         id: id(0),
         name: "x".into(),
         key_type: KeyType::Custom,
@@ -113,7 +112,13 @@ fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
         copied: false,
         confirm_close: false,
         rotated: None,
-    }));
+    })
+}
+
+#[test]
+fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
+    let mut app = loaded();
+    app.modal = Some(secret_shown());
     let cmds = update(&mut app, key('c'));
     assert!(cmds.iter().any(|c| matches!(c, Command::Copy { .. })));
     assert!(
@@ -142,16 +147,7 @@ fn the_secret_is_marked_copied_only_when_the_copy_went_out() {
 #[test]
 fn a_key_that_does_nothing_while_an_error_shows_is_said_on_the_hint_line() {
     let mut app = loaded();
-    app.modal = Some(Modal::Secret(SecretModal {
-        id: id(0),
-        name: "x".into(),
-        key_type: KeyType::Custom,
-        scope_count: 1,
-        secret: Secret::parse(&format!("SG.{}.{}", "N".repeat(22), "s".repeat(43))).unwrap(),
-        copied: false,
-        confirm_close: false,
-        rotated: None,
-    }));
+    app.modal = Some(secret_shown());
     update(&mut app, key('c'));
     update(
         &mut app,
